@@ -1,0 +1,136 @@
+import type { Observable } from 'rxjs';
+import type { CloseReason } from './errors.js';
+
+/**
+ * The name of a medium. Built-in transports use `'tcp'`, `'ble'`, `'wifi-p2p'` and `'memory'`; a custom transport
+ * picks its own lower-case name.
+ */
+export type Medium = 'tcp' | 'ble' | 'wifi-p2p' | 'memory' | (string & {});
+
+/** Bandwidth class of a medium, used to rank the Links that reach one device. */
+export type BandwidthClass = 'low' | 'medium' | 'high';
+/** Latency class of a medium. */
+export type LatencyClass = 'low' | 'medium' | 'high';
+
+/** What a transport's medium can do. Immutable for the life of the transport. */
+export interface TransportCapabilities {
+  /**
+   * Largest write (bytes) the medium carries as one unit. core sizes its frames (header included) so that one
+   * frame fits one unit: a BLE conduit reports ATT MTU - 3, TCP reports 65_548 (a 64 KiB payload plus the
+   * 12-byte frame header). Individual conduits may report a smaller value (e.g. after BLE MTU exchange).
+   */
+  readonly maxFrameSize: number;
+  /** Whether bytes arrive complete and in order. core requires `true`; unreliable media must add ARQ first. */
+  readonly reliable: true;
+  /** Rough bandwidth class (BLE low, TCP/P2P high). */
+  readonly bandwidth: BandwidthClass;
+  /** Rough latency class. */
+  readonly latency: LatencyClass;
+  /** Preference when several media reach a device: higher wins (memory 100, tcp 80, wifi-p2p 70, ble 20). */
+  readonly priority: number;
+}
+
+/**
+ * A raw, reliable, ordered byte pipe to one peer, produced by a transport's `dial()` or `listen()`. core turns
+ * every Conduit into a {@link Link} by running the colink wire protocol (PROTOCOL.md) over it; a transport never
+ * frames application data itself.
+ *
+ * Contract:
+ * - `write()` accepts any length and never drops bytes; it returns `false` when the medium's own buffer is past
+ *   its high-water mark, after which the caller waits for `drain$` before writing more (Node stream semantics).
+ * - `data$` emits received chunks in order; chunk boundaries carry no meaning. It completes when the conduit closes.
+ * - `closed$` emits exactly once (then completes) with the reason the conduit ended, whoever ended it.
+ */
+export interface Conduit {
+  /** The medium this conduit runs on. */
+  readonly medium: Medium;
+  /** Local address in the medium's notation (`host:port`, `AA:BB:CC:DD:EE:FF`, …). */
+  readonly localAddress: string;
+  /** Remote address in the medium's notation. */
+  readonly remoteAddress: string;
+  /** Largest write carried as one unit, in bytes (see {@link TransportCapabilities.maxFrameSize}). */
+  readonly maxFrameSize: number;
+  /** Received bytes, in order. */
+  readonly data$: Observable<Uint8Array>;
+  /** Emits after `write()` returned `false` and the medium can take more. */
+  readonly drain$: Observable<void>;
+  /** Emits once when the conduit has ended, with the reason. */
+  readonly closed$: Observable<CloseReason>;
+  /** Writes one or more chunks in order as one batch (TCP corks them). Returns `false` when the caller should wait for `drain$`. */
+  write(chunks: readonly Uint8Array[]): boolean;
+  /** Flushes pending bytes, then ends the conduit gracefully. `closed$` then emits `reason`. */
+  end(reason: CloseReason): void;
+  /** Ends the conduit at once, discarding pending bytes. `closed$` then emits `reason`. */
+  destroy(reason: CloseReason): void;
+}
+
+/**
+ * What a device announces about itself on every medium. Discovery records (DNS-SD TXT records, BLE advertising and
+ * GATT, P2P device info) carry these fields.
+ */
+export interface DeviceAdvert {
+  /** Stable identifier of the device (64 lower-case hex chars, derived from its public key when security is on). */
+  readonly networkId: string;
+  /** Human-readable device name, ≤ 63 bytes of UTF-8 (DNS label limit, RFC 6763 §4.1.1). */
+  readonly deviceName: string;
+  /** Device type, e.g. `'phone'`, `'tablet'`, `'2in1'`, `'pc'`, `'tv'`, `'car'`, `'wearable'`. */
+  readonly deviceType: string;
+  /** The device's BLE MAC as HarmonyOS prints it (`'AA:BB:CC:DD:EE:FF'`), when it has one. */
+  readonly bleMac?: string;
+  /** Services offered (abilityConnectionManager service names, linkEnhance server names). */
+  readonly services?: readonly string[];
+}
+
+/** A device seen by one transport's discovery. */
+export interface DiscoveredPeer extends DeviceAdvert {
+  /** The medium that saw it. */
+  readonly medium: Medium;
+  /** Where to `dial()` it on that medium. */
+  readonly address: string;
+}
+
+/** One discovery event from one transport. */
+export type DiscoveryEvent =
+  | { readonly type: 'found'; readonly peer: DiscoveredPeer }
+  | { readonly type: 'updated'; readonly peer: DiscoveredPeer }
+  | { readonly type: 'lost'; readonly peer: DiscoveredPeer; readonly reason: 'goodbye' | 'expired' | 'interface-down' | 'unreachable' | 'stopped' };
+
+/** Options for {@link Transport.dial}. */
+export interface DialOptions {
+  /** Give up after this many milliseconds (default chosen by the transport; TCP 10_000). */
+  readonly timeoutMs?: number;
+  /** Aborts a pending dial; the promise rejects with `ERR_ABORTED`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A medium plug-in. A transport finds devices (`discover`), announces this one (`advertise`), and produces
+ * {@link Conduit}s by dialling (`dial`) and accepting (`listen`). core builds Links, channels and sessions on top.
+ *
+ * Lifecycle: `start()` before anything else; `stop()` ends discovery and advertising (sending goodbyes where the
+ * medium has them), stops accepting, and destroys every conduit it produced with reason `local`.
+ *
+ * See the core README, "Writing a transport", for a complete example, and run `@colink/core/compliance` against it.
+ */
+export interface Transport {
+  /** The medium name. */
+  readonly medium: Medium;
+  /** What the medium can do. */
+  readonly capabilities: TransportCapabilities;
+  /** This transport's own address, once started (what peers dial). */
+  readonly localAddress: string | undefined;
+  /** Starts the medium (bind, power on…). Idempotent. Rejects with a {@link ColinkError} when it cannot. */
+  start(): Promise<void>;
+  /** Stops the medium. Idempotent. */
+  stop(): Promise<void>;
+  /** Sets (or replaces) what this device announces. Takes effect at once when started. */
+  advertise(advert: DeviceAdvert): Promise<void>;
+  /** Stops announcing this device (goodbye where the medium has it). */
+  unadvertise(): Promise<void>;
+  /** Discovery events of this medium. Hot: each subscriber first gets `found` for every peer currently known. */
+  discover(): Observable<DiscoveryEvent>;
+  /** Incoming conduits. Hot; a conduit that nobody takes is handled by whoever subscribed first (core's LocalDevice). */
+  readonly incoming$: Observable<Conduit>;
+  /** Opens a conduit to `address` (as found by discovery). Rejects with `ERR_DIAL_FAILED`, `ERR_TIMEOUT` or `ERR_ABORTED`. */
+  dial(address: string, options?: DialOptions): Promise<Conduit>;
+}

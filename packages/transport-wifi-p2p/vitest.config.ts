@@ -1,0 +1,3 @@
+import { colinkProject } from '../../vitest.shared';
+
+export default colinkProject(import.meta.dirname);
