@@ -1,4 +1,4 @@
-import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /** Vite's default server conditions, with ours first. */
 const conditions = ['@colink/source', 'module', 'node', 'development|production'];
@@ -8,8 +8,8 @@ const conditions = ['@colink/source', 'module', 'node', 'development|production'
  * sources through the `@colink/source` export condition (no build needed), a JSON report that
  * `scripts/test.mjs` sums into the `N passed, N failed` line CI reads.
  */
-export function colinkProject(dir: string, extra: UserWorkspaceConfig['test'] = {}): UserWorkspaceConfig {
-  return defineProject({
+export function colinkProject(dir: string, extra: NonNullable<ViteUserConfig['test']> = {}): ViteUserConfig {
+  return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions } },
     test: {

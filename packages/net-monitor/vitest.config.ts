@@ -1,3 +1,3 @@
-import { colinkProject } from '../../vitest.shared';
+import { colinkProject } from '../../vitest.shared.js';
 
 export default colinkProject(import.meta.dirname);

@@ -4,5 +4,12 @@
  * the colink wire protocol, multiplexed flow-controlled channels, the device directory, collaboration sessions,
  * one error hierarchy, an in-memory transport and a transport compliance suite.
  */
+export * from './channel.js';
+export * from './codec.js';
 export * from './errors.js';
+export * from './limits.js';
+export * from './link.js';
+export * from './log.js';
 export * from './transport.js';
+export * from './memory/conduit-pair.js';
+export * from './memory/memory-transport.js';

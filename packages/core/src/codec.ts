@@ -1,0 +1,257 @@
+import { ColinkError, ErrorCode } from './errors.js';
+import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from './limits.js';
+
+/** Frame types of the colink wire protocol (PROTOCOL.md §4). */
+export const FrameType = {
+  HELLO: 0x00,
+  DATA: 0x01,
+  WINDOW: 0x02,
+  OPEN: 0x03,
+  CLOSE: 0x04,
+  RESET: 0x05,
+  PING: 0x06,
+  PONG: 0x07,
+  GOAWAY: 0x08,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+/** Frame flag bits (PROTOCOL.md §3). */
+export const FrameFlags = {
+  /** DATA: this fragment ends its message. */
+  FIN: 0x01,
+} as const;
+
+/** A decoded frame. `payload` may be a view into a received chunk: copy it before keeping it past the callback. */
+export interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly channel: number;
+  readonly seq: number;
+  readonly payload: Uint8Array;
+}
+
+const MAGIC = [0x43, 0x4c, 0x4e, 0x4b]; // "CLNK"
+
+/** Preamble flag: the sender wants the secure (authenticated, encrypted) stage. */
+export const PREAMBLE_FLAG_SECURE = 0x0001;
+
+/** The 8-byte connection preamble (PROTOCOL.md §2). */
+export interface Preamble {
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly flags: number;
+}
+
+/** Encodes a preamble. */
+export function encodePreamble(p: Preamble): Uint8Array {
+  const b = new Uint8Array(PREAMBLE_BYTES);
+  b.set(MAGIC, 0);
+  b[4] = p.minVersion;
+  b[5] = p.maxVersion;
+  b[6] = (p.flags >>> 8) & 0xff;
+  b[7] = p.flags & 0xff;
+  return b;
+}
+
+/** Decodes a preamble; throws `ERR_PROTOCOL` when the magic is wrong. */
+export function decodePreamble(b: Uint8Array): Preamble {
+  if (b.length < PREAMBLE_BYTES || MAGIC.some((m, i) => b[i] !== m)) {
+    throw new ColinkError(ErrorCode.PROTOCOL, 'peer did not send the colink preamble (bad magic)');
+  }
+  return { minVersion: b[4]!, maxVersion: b[5]!, flags: (b[6]! << 8) | b[7]! };
+}
+
+/** Encodes a 12-byte frame header for a payload of `payloadLength` bytes. */
+export function encodeHeader(type: number, flags: number, channel: number, seq: number, payloadLength: number): Uint8Array {
+  const h = new Uint8Array(FRAME_HEADER_BYTES);
+  const len = payloadLength + FRAME_HEADER_BYTES - 4;
+  h[0] = len >>> 24;
+  h[1] = (len >>> 16) & 0xff;
+  h[2] = (len >>> 8) & 0xff;
+  h[3] = len & 0xff;
+  h[4] = type;
+  h[5] = flags;
+  h[6] = channel >>> 8;
+  h[7] = channel & 0xff;
+  h[8] = seq >>> 24;
+  h[9] = (seq >>> 16) & 0xff;
+  h[10] = (seq >>> 8) & 0xff;
+  h[11] = seq & 0xff;
+  return h;
+}
+
+/** Encodes a whole frame into one buffer (control frames; DATA frames are written as header + payload views). */
+export function encodeFrame(type: number, flags: number, channel: number, seq: number, payload: Uint8Array = EMPTY): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  out.set(encodeHeader(type, flags, channel, seq, payload.length), 0);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}
+
+export const EMPTY = new Uint8Array(0);
+
+/**
+ * Incremental frame decoder over a byte stream with arbitrary chunk boundaries. A payload that lies within one
+ * received chunk is handed out as a view (no copy); only payloads split across chunks are copied once.
+ * Throws `ERR_PROTOCOL` on a frame larger than `maxPayload`.
+ */
+export class FrameDecoder {
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  /** Offset into chunks[0]. */
+  private offset = 0;
+  private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
+
+  constructor(private readonly maxPayload: number = MAX_FRAME_PAYLOAD) {}
+
+  /** Bytes held, waiting for the rest of a frame. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** Feeds a chunk and calls `onFrame` for every complete frame, in order. */
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= FRAME_HEADER_BYTES) {
+      const head = this.peek(FRAME_HEADER_BYTES, this.header);
+      const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
+      const payloadLength = len - (FRAME_HEADER_BYTES - 4);
+      if (payloadLength < 0 || payloadLength > this.maxPayload) {
+        throw new ColinkError(ErrorCode.PROTOCOL, `frame payload of ${payloadLength} bytes is outside 0..${this.maxPayload}`);
+      }
+      if (this.buffered < FRAME_HEADER_BYTES + payloadLength) return;
+      const type = head[4]!;
+      const flags = head[5]!;
+      const channel = (head[6]! << 8) | head[7]!;
+      const seq = ((head[8]! << 24) >>> 0) + (head[9]! << 16) + (head[10]! << 8) + head[11]!;
+      this.skip(FRAME_HEADER_BYTES);
+      const payload = this.take(payloadLength);
+      onFrame({ type, flags, channel, seq, payload });
+    }
+  }
+
+  /** Copies the next `n` buffered bytes into `into` without consuming them (n ≤ buffered). */
+  private peek(n: number, into: Uint8Array): Uint8Array {
+    const first = this.chunks[0]!;
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    let filled = 0;
+    let off = this.offset;
+    for (const c of this.chunks) {
+      const take = Math.min(c.length - off, n - filled);
+      into.set(c.subarray(off, off + take), filled);
+      filled += take;
+      off = 0;
+      if (filled === n) break;
+    }
+    return into;
+  }
+
+  private skip(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const first = this.chunks[0]!;
+      const avail = first.length - this.offset;
+      if (avail > n) {
+        this.offset += n;
+        return;
+      }
+      n -= avail;
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  /** Consumes `n` bytes: a view when they lie in one chunk, else one copy. */
+  private take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const first = this.chunks[0]!;
+    const avail = first.length - this.offset;
+    if (avail >= n) {
+      const view = first.subarray(this.offset, this.offset + n);
+      this.skip(n);
+      return view;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const take = Math.min(c.length - this.offset, n - filled);
+      out.set(c.subarray(this.offset, this.offset + take), filled);
+      filled += take;
+      if (this.offset + take === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else {
+        this.offset += take;
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 encodes a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Decodes UTF-8; throws `ERR_PROTOCOL` on invalid bytes. */
+export function fromUtf8(b: Uint8Array): string {
+  try {
+    return decoder.decode(b);
+  } catch (cause) {
+    throw new ColinkError(ErrorCode.PROTOCOL, 'invalid UTF-8', { cause });
+  }
+}
+
+/** Encodes a JSON value as UTF-8. */
+export function encodeJson(value: unknown): Uint8Array {
+  return utf8(JSON.stringify(value));
+}
+
+/** Decodes a UTF-8 JSON object; throws `ERR_PROTOCOL` unless it is a plain object. */
+export function decodeJsonObject(b: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(fromUtf8(b));
+  } catch (cause) {
+    throw cause instanceof ColinkError ? cause : new ColinkError(ErrorCode.PROTOCOL, 'invalid JSON in control payload', { cause });
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ColinkError(ErrorCode.PROTOCOL, 'control payload is not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** Encodes a close payload: u8 close-code wire value + UTF-8 message (PROTOCOL.md §5). */
+export function encodeClosePayload(code: number, message = ''): Uint8Array {
+  const m = utf8(message.slice(0, 512));
+  const out = new Uint8Array(1 + m.length);
+  out[0] = code;
+  out.set(m, 1);
+  return out;
+}
+
+/** Decodes a close payload. */
+export function decodeClosePayload(b: Uint8Array): { code: number; message: string } {
+  if (b.length < 1) throw new ColinkError(ErrorCode.PROTOCOL, 'empty close payload');
+  return { code: b[0]!, message: fromUtf8(b.subarray(1)) };
+}
+
+/** Reads a big-endian u32. */
+export function readU32(b: Uint8Array, at = 0): number {
+  return ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+}
+
+/** Encodes a big-endian u32. */
+export function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  b[0] = n >>> 24;
+  b[1] = (n >>> 16) & 0xff;
+  b[2] = (n >>> 8) & 0xff;
+  b[3] = n & 0xff;
+  return b;
+}

@@ -1,0 +1,51 @@
+/**
+ * Named limits of colink, each with the source of its number. Options that override a limit say so.
+ * @module
+ */
+
+/** Protocol versions this build speaks (PROTOCOL.md §2). */
+export const PROTOCOL_VERSION_MIN = 1;
+/** Highest protocol version this build speaks. */
+export const PROTOCOL_VERSION_MAX = 1;
+
+/** Bytes of the fixed frame header: length u32, type u8, flags u8, channel u16, seq u32 (PROTOCOL.md §3). */
+export const FRAME_HEADER_BYTES = 12;
+/** Bytes of the connection preamble: magic `CLNK`, min version, max version, flags u16 (PROTOCOL.md §2). */
+export const PREAMBLE_BYTES = 8;
+
+/** Largest frame payload on any medium: 64 KiB (issue #2: "a TCP link 64 KiB"). */
+export const MAX_FRAME_PAYLOAD = 65_536;
+/** Largest whole frame (header + payload). A conduit's `maxFrameSize` above this is clamped to it. */
+export const MAX_FRAME_SIZE = MAX_FRAME_PAYLOAD + FRAME_HEADER_BYTES;
+/** Smallest usable `maxFrameSize`: BLE's default ATT MTU 23 minus the 3-byte ATT header (Bluetooth Core 5.4 Vol 3 Part F §3.2.8). */
+export const MIN_FRAME_SIZE = 20;
+
+/** Default per-channel receive window in bytes (like HTTP/2's and yamux's 256 KiB initial windows). */
+export const DEFAULT_CHANNEL_WINDOW = 256 * 1024;
+/**
+ * Default largest message on a channel: 100 MiB plus headroom — HarmonyOS sendData allows 100 MiB per message
+ * (ability_dmsfwk channel caps, harmony-api.md §1.5).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024 + 4096;
+/** Default bound of a channel's send buffer in bytes before `send()` waits (it never drops). */
+export const DEFAULT_SEND_BUFFER_BYTES = 1024 * 1024;
+/** Hard bound of messages queued on one channel before `send()` rejects with `ERR_SEND_BUFFER_FULL`. */
+export const MAX_QUEUED_MESSAGES = 4096;
+/** Most channels open at once on one Link (channel ids are u16; 0 and 1 are reserved). */
+export const MAX_CHANNELS_PER_LINK = 4096;
+/** Largest OPEN metadata, HELLO or GOAWAY payload in bytes. */
+export const MAX_CONTROL_PAYLOAD = 16 * 1024;
+
+/** Default keep-alive PING interval (ms). */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
+/** Default time without any received frame before a Link closes with `timeout` (ms): three missed pings. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** Default time for preamble + security + HELLO before a Link closes with `timeout` (ms). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** HarmonyOS abilityConnectionManager `sendMessage` limit: 1 KB of UTF-8 (harmony-api.md §1.1, §1.5). */
+export const SESSION_MESSAGE_MAX_BYTES = 1024;
+/** HarmonyOS abilityConnectionManager `sendData` per-message limit: 100 MiB (harmony-api.md §1.5 [impl]). */
+export const SESSION_DATA_MAX_BYTES = 100 * 1024 * 1024;
+/** Default time a session request waits for the peer app to accept or reject (ms). */
+export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;

@@ -1,0 +1,85 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { closeReason } from '../src/errors.js';
+import { advert, bytes, linkPair, sha } from './helpers.js';
+
+describe('Link', () => {
+  it('opens, exchanges HELLO adverts and carries messages both ways', async () => {
+    const [a, b] = await linkPair();
+    expect(a.state).toBe('open');
+    expect(a.remote?.networkId).toBe(advert('b').networkId);
+    expect(b.remote?.deviceName).toBe('a');
+    const gotB = firstValueFrom(b.messages$.pipe(take(2), toArray()));
+    await a.send(new TextEncoder().encode('hello'));
+    await a.send(new Uint8Array(0));
+    const msgs = await gotB;
+    expect(new TextDecoder().decode(msgs[0])).toBe('hello');
+    expect(msgs[1]!.length).toBe(0);
+    const gotA = firstValueFrom(a.messages$);
+    await b.send(new Uint8Array([1, 2, 3]));
+    expect([...(await gotA)]).toEqual([1, 2, 3]);
+  });
+
+  it('moves a 16 MiB message byte-exact over an MTU-244 medium', async () => {
+    const [a, b] = await linkPair({ mtu: 244 });
+    expect(a.maxPayload).toBe(232);
+    const big = bytes(16 * 1024 * 1024);
+    const got = firstValueFrom(b.messages$);
+    await a.send(big);
+    const m = await got;
+    expect(m.length).toBe(big.length);
+    expect(sha(m)).toBe(sha(big));
+  }, 120_000);
+
+  it('does not delay a small message on one channel behind a 1 MiB message on another by more than one frame', async () => {
+    const [a, b] = await linkPair({ bandwidthBytesPerSec: 50 * 1024 * 1024, mtu: 4096 + 12 });
+    const order: string[] = [];
+    const chBig = a.openChannel({ proto: 'big' });
+    const chSmall = a.openChannel({ proto: 'small' });
+    const frames: number[] = [];
+    b.frames$.subscribe((f) => {
+      if (f.type === 1) frames.push(f.channel);
+    });
+    const done = new Promise<void>((resolve) => {
+      let n = 0;
+      b.incomingChannels$.subscribe((ch) => {
+        ch.messages$.subscribe(() => {
+          order.push(ch.metadata.proto);
+          if (++n === 2) resolve();
+        });
+      });
+    });
+    const big = chBig.send(bytes(1024 * 1024));
+    const small = chSmall.send(bytes(100));
+    await Promise.all([big, small, done]);
+    expect(order).toEqual(['small', 'big']);
+    const firstSmall = frames.indexOf(chSmall.id);
+    expect(frames.slice(0, firstSmall).filter((c) => c === chBig.id).length).toBeLessThanOrEqual(1);
+  });
+
+  it('closes gracefully from either side with the reason, flushing queued data first', async () => {
+    const [a, b] = await linkPair();
+    const last = firstValueFrom(b.messages$);
+    void a.send(bytes(300_000));
+    const reason = await a.close(closeReason('normal', 'bye'));
+    expect(reason.code).toBe('normal');
+    expect((await last).length).toBe(300_000);
+    const remote = await b.closed;
+    expect(remote).toMatchObject({ code: 'normal', message: 'bye', remote: true });
+    await expect(a.send(new Uint8Array(1))).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+
+    const [c, d] = await linkPair();
+    await d.close(closeReason('going-away'));
+    expect(await c.closed).toMatchObject({ code: 'going-away', remote: true });
+  });
+
+  it('reports a severed medium as lost on both ends and fails pending sends', async () => {
+    const [a, b] = await linkPair({ bandwidthBytesPerSec: 1024 * 1024 });
+    const pending = a.send(bytes(4 * 1024 * 1024));
+    // biome-ignore lint/suspicious/noExplicitAny: reach the conduit to cut it
+    (a as any).raw.sever();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    expect((await a.closed).code).toBe('lost');
+    expect((await b.closed).code).toBe('lost');
+  });
+});
