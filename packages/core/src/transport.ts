@@ -2,6 +2,7 @@
 
 import type { Observable } from 'rxjs';
 import type { CloseReason } from './errors.js';
+import type { ConduitInbound } from './inbound.js';
 
 /**
  * The name of a medium. Built-in transports use `'tcp'`, `'ble'`, `'wifi-p2p'` and `'memory'`; a custom transport
@@ -40,7 +41,8 @@ export interface TransportCapabilities {
  * Contract:
  * - `write()` accepts any length and never drops bytes; it returns `false` when the medium's own buffer is past
  *   its high-water mark, after which the caller waits for `drain$` before writing more (Node stream semantics).
- * - `data$` emits received chunks in order; chunk boundaries carry no meaning. It completes when the conduit closes.
+ * - `data$` emits received chunks in order; chunk boundaries carry no meaning. Chunks that arrive before the first
+ *   subscription are held and replayed to it (use {@link ConduitInbound}). It completes when the conduit closes.
  * - `closed$` emits exactly once (then completes) with the reason the conduit ended, whoever ended it.
  */
 export interface Conduit {

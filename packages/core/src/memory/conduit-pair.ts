@@ -1,5 +1,6 @@
 import { asapScheduler, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { type CloseReason, closeReason } from '../errors.js';
+import { ConduitInbound } from '../inbound.js';
 import { MAX_FRAME_SIZE } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 
@@ -76,7 +77,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   };
   const medium = options.medium ?? 'memory';
   const [addrA, addrB] = options.addresses ?? ['memory:a', 'memory:b'];
-  const data = [new Subject<Uint8Array>(), new Subject<Uint8Array>()] as const;
+  const data = [new ConduitInbound(Number.POSITIVE_INFINITY), new ConduitInbound(Number.POSITIVE_INFINITY)] as const;
   const drain = [new Subject<void>(), new Subject<void>()] as const;
   const closed = [new Subject<CloseReason>(), new Subject<CloseReason>()] as const;
   const dirs = [new Direction(), new Direction()] as const; // dirs[i]: bytes travelling from end i to end 1-i
@@ -107,7 +108,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     while (open && d.pending.length > 0 && d.pending[0]!.at <= now) {
       const p = d.pending.shift()!;
       d.inFlight -= p.bytes;
-      for (const c of p.chunks) data[to].next(c);
+      for (const c of p.chunks) data[to].push(c);
       if (blocked[from] && d.inFlight < hwm) {
         blocked[from] = false;
         drain[from].next();
@@ -158,7 +159,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     localAddress: i === 0 ? addrA : addrB,
     remoteAddress: i === 0 ? addrB : addrA,
     maxFrameSize: mtu,
-    data$: data[i].asObservable(),
+    data$: data[i].data$,
     drain$: drain[i].asObservable(),
     closed$: closed[i].asObservable(),
     write: (chunks) => write(i, chunks),

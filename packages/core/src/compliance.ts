@@ -1,0 +1,243 @@
+/**
+ * The transport compliance suite: the promise core makes to people writing transports. Call
+ * {@link describeTransportCompliance} from a vitest test file of your transport package; it registers `describe`/`it`
+ * blocks that run your transport through core's Link, channels and discovery.
+ *
+ * @example
+ * ```ts
+ * // packages/transport-foo/test/compliance.test.ts
+ * import { describeTransportCompliance } from '@colink/core/compliance';
+ * import { FooTransport } from '../src/index.js';
+ *
+ * describeTransportCompliance('foo', async () => {
+ *   const a = new FooTransport(), b = new FooTransport();
+ *   return { a, b, cleanup: async () => { await a.stop(); await b.stop(); } };
+ * });
+ * ```
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { filter, firstValueFrom, type Observable, take, timeout, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeReason } from './errors.js';
+import { Link, type LinkOptions } from './link.js';
+import type { Conduit, DeviceAdvert, DiscoveryEvent, Transport } from './transport.js';
+
+/** Two fresh transports of the medium under test, not yet started, that can reach each other. */
+export interface CompliancePair {
+  readonly a: Transport;
+  readonly b: Transport;
+  /** Undo everything the factory set up (namespaces, radios…). Transports are stopped by the suite. */
+  cleanup?(): Promise<void>;
+  /**
+   * Breaks the medium under a conduit of `a` abruptly (cable pulled, out of range). Default: `b.stop()`, which ends
+   * b's conduits; a's side must then see its Link close.
+   */
+  breakLink?(conduitOfA: Conduit): Promise<void>;
+}
+
+/** Options of {@link describeTransportCompliance}. */
+export interface ComplianceOptions {
+  /** Size of the byte-exact transfer in each direction (bytes). Default 4 MiB. */
+  readonly largeMessageBytes?: number;
+  /** Number of concurrent Links a → b. Default 8. */
+  readonly concurrentLinks?: number;
+  /** Number of 64 KiB messages in the backpressure test (must exceed ~20 to outrun window + send buffer). Default 64. */
+  readonly backpressureMessages?: number;
+  /** Run the discovery tests. Default true. */
+  readonly discovery?: boolean;
+  /** Per-test timeout in ms. Default 60_000. */
+  readonly timeoutMs?: number;
+  /** Extra Link options (e.g. a security upgrade). */
+  readonly link?: Partial<Omit<LinkOptions, 'role' | 'local'>>;
+}
+
+function advert(name: string): DeviceAdvert {
+  return { networkId: createHash('sha256').update(`compliance-${name}`).digest('hex'), deviceName: name, deviceType: 'pc', services: ['compliance'] };
+}
+
+function sha(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function within<T>(o: Observable<T>, ms: number, what: string): Promise<T> {
+  return firstValueFrom(o.pipe(timeout({ first: ms, with: () => Promise.reject(new Error(`timed out waiting for ${what}`)) })));
+}
+
+/**
+ * Registers the compliance tests for a transport. `factory` is called once per test.
+ * Tests: listen and dial, HELLO over the medium; byte-exact large transfers both ways; backpressure with a paused
+ * reader; close from either side; link loss; many concurrent links; discovery found and lost (goodbye).
+ */
+export function describeTransportCompliance(name: string, factory: () => Promise<CompliancePair>, options: ComplianceOptions = {}): void {
+  const big = options.largeMessageBytes ?? 4 * 1024 * 1024;
+  const concurrent = options.concurrentLinks ?? 8;
+  const bpCount = options.backpressureMessages ?? 64;
+  const t = options.timeoutMs ?? 60_000;
+  const linkOpts = options.link ?? {};
+
+  describe(`transport compliance: ${name}`, () => {
+    let current: CompliancePair | undefined;
+
+    afterEach(async () => {
+      const p = current;
+      current = undefined;
+      if (!p) return;
+      await Promise.allSettled([p.a.stop(), p.b.stop()]);
+      await p.cleanup?.();
+    });
+
+    async function connected(): Promise<{ p: CompliancePair; la: Link; lb: Link; ca: Conduit }> {
+      const p = await factory();
+      current = p;
+      await p.a.start();
+      await p.b.start();
+      const incoming = firstValueFrom(p.b.incoming$);
+      const ca = await p.a.dial(p.b.localAddress!);
+      const cb = await incoming;
+      const la = new Link(ca, { ...linkOpts, role: 'initiator', local: advert('a') });
+      const lb = new Link(cb, { ...linkOpts, role: 'responder', local: advert('b') });
+      await Promise.all([la.opened, lb.opened]);
+      return { p, la, lb, ca };
+    }
+
+    it('reports a medium and sane capabilities', async () => {
+      const p = await factory();
+      current = p;
+      expect(typeof p.a.medium).toBe('string');
+      expect(p.a.capabilities.reliable).toBe(true);
+      expect(p.a.capabilities.maxFrameSize).toBeGreaterThanOrEqual(20);
+      expect(p.a.localAddress).toBeUndefined();
+      await p.a.start();
+      expect(typeof p.a.localAddress).toBe('string');
+    }, t);
+
+    it('dials and accepts: both Links open and exchange HELLO', async () => {
+      const { la, lb } = await connected();
+      expect(la.remote?.deviceName).toBe('b');
+      expect(lb.remote?.deviceName).toBe('a');
+      expect(la.medium).toBe(lb.medium);
+    }, t);
+
+    it(`moves ${big} bytes byte-exact in both directions at once`, async () => {
+      const { la, lb } = await connected();
+      const x = new Uint8Array(randomBytes(big));
+      const y = new Uint8Array(randomBytes(big));
+      const gotB = firstValueFrom(lb.messages$);
+      const gotA = firstValueFrom(la.messages$);
+      await Promise.all([la.send(x), lb.send(y)]);
+      const [mb, ma] = await Promise.all([gotB, gotA]);
+      expect(sha(mb)).toBe(sha(x));
+      expect(sha(ma)).toBe(sha(y));
+    }, t);
+
+    it('keeps message order and boundaries for many small messages', async () => {
+      const { la, lb } = await connected();
+      const n = 500;
+      const got = firstValueFrom(lb.messages$.pipe(take(n), toArray()));
+      for (let i = 0; i < n; i++) void la.send(new TextEncoder().encode(`m${i}`));
+      const msgs = (await got).map((m) => new TextDecoder().decode(m));
+      expect(msgs).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
+    }, t);
+
+    it('applies backpressure end to end: a paused reader holds the sender, nothing is lost', async () => {
+      const { la, lb } = await connected();
+      const ch = la.openChannel({ proto: 'compliance-bp' });
+      const rx = await firstValueFrom(lb.incomingChannels$);
+      rx.pause();
+      const chunk = new Uint8Array(64 * 1024);
+      let sent = 0;
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < bpCount; i++) sends.push(ch.send(chunk).then(() => void sent++));
+      await new Promise((r) => setTimeout(r, 300));
+      // The window (256 KiB) plus the send buffer (1 MiB) bound what can be in flight: not everything can be out.
+      expect(sent).toBeLessThan(bpCount);
+      let received = 0;
+      const all = new Promise<void>((resolve) =>
+        rx.messages$.subscribe((m) => {
+          expect(m.length).toBe(chunk.length);
+          if (++received === bpCount) resolve();
+        }),
+      );
+      rx.resume();
+      await Promise.all([...sends, all]);
+      expect(received).toBe(bpCount);
+    }, t);
+
+    it('closes from the dialling side: the peer sees a remote normal close', async () => {
+      const { la, lb } = await connected();
+      await la.close(closeReason('normal', 'done'));
+      const r = await lb.closed;
+      expect(r.code).toBe('normal');
+      expect(r.remote).toBe(true);
+    }, t);
+
+    it('closes from the accepting side: the dialler sees a remote close', async () => {
+      const { la, lb } = await connected();
+      await lb.close(closeReason('going-away'));
+      expect((await la.closed).code).toBe('going-away');
+    }, t);
+
+    it('detects link loss', async () => {
+      const { p, la, ca } = await connected();
+      if (p.breakLink) await p.breakLink(ca);
+      else await p.b.stop();
+      const r = await Promise.race([la.closed, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('link loss not detected')), t - 1000))]);
+      expect(['lost', 'normal', 'timeout', 'going-away']).toContain(r.code);
+    }, t);
+
+    it(`carries ${concurrent} concurrent Links independently`, async () => {
+      const p = await factory();
+      current = p;
+      await p.a.start();
+      await p.b.start();
+      const accepted: Link[] = [];
+      const sub = p.b.incoming$.subscribe((c) => {
+        const l = new Link(c, { ...linkOpts, role: 'responder', local: advert('b') });
+        accepted.push(l);
+        l.messages$.subscribe((m) => void l.send(m)); // echo
+      });
+      const links = await Promise.all(
+        Array.from({ length: concurrent }, async () => {
+          const l = new Link(await p.a.dial(p.b.localAddress!), { ...linkOpts, role: 'initiator', local: advert('a') });
+          await l.opened;
+          return l;
+        }),
+      );
+      const results = await Promise.all(
+        links.map(async (l, i) => {
+          const echo = firstValueFrom(l.messages$);
+          await l.send(new TextEncoder().encode(`link ${i}`));
+          return new TextDecoder().decode(await echo);
+        }),
+      );
+      expect(results).toEqual(links.map((_, i) => `link ${i}`));
+      expect(accepted.length).toBe(concurrent);
+      await links[0]!.close();
+      expect(links[1]!.state).toBe('open');
+      sub.unsubscribe();
+    }, t);
+
+    if (options.discovery !== false) {
+      it('discovery: finds an advertising peer and loses it after unadvertise (goodbye)', async () => {
+        const p = await factory();
+        current = p;
+        await p.a.start();
+        await p.b.start();
+        const events: DiscoveryEvent[] = [];
+        const sub = p.a.discover().subscribe((e) => events.push(e));
+        const adv = advert('b');
+        const found = within(p.a.discover().pipe(filter((e) => e.type !== 'lost' && e.peer.networkId === adv.networkId)), t - 5000, 'found');
+        await p.b.advertise(adv);
+        const f = await found;
+        expect(f.peer).toMatchObject({ networkId: adv.networkId, deviceName: 'b', deviceType: 'pc', medium: p.a.medium });
+        expect(typeof f.peer.address).toBe('string');
+        const lost = within(p.a.discover().pipe(filter((e) => e.type === 'lost' && e.peer.networkId === adv.networkId)), t - 5000, 'lost');
+        await p.b.unadvertise();
+        await lost;
+        sub.unsubscribe();
+        expect(events.some((e) => e.type === 'found')).toBe(true);
+      }, t);
+    }
+  });
+}

@@ -1,0 +1,283 @@
+import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
+import { DeviceDirectory } from './directory.js';
+import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { Link, type LinkOptions, type LinkRole, type SecurityUpgrade } from './link.js';
+import { logger } from './log.js';
+import { SessionManager } from './session.js';
+import type { Conduit, DeviceAdvert, Medium, Transport } from './transport.js';
+
+const log = logger('device');
+
+/** Options of {@link LocalDevice}. */
+export interface LocalDeviceOptions {
+  /** Who this device is; announced on every transport and sent in HELLO. */
+  readonly advert: DeviceAdvert;
+  /** The mediums this device uses. */
+  readonly transports: readonly Transport[];
+  /** Security stage for every Link (see {@link SecurityUpgrade}). */
+  readonly security?: SecurityUpgrade;
+  /** Scheduler for timers (virtual time in tests). */
+  readonly scheduler?: SchedulerLike;
+  /** Link tuning (keep-alive, windows, timeouts); `role`, `local`, `security` and `scheduler` are set here. */
+  readonly link?: Omit<LinkOptions, 'role' | 'local' | 'security' | 'scheduler'>;
+  /** Dial timeout per attempt in ms. Default 10_000. */
+  readonly dialTimeoutMs?: number;
+}
+
+/** Handles channels of one protocol opened by peers. */
+export type ChannelHandler = (channel: Channel, link: Link) => void;
+
+/**
+ * This device: its transports, the {@link DeviceDirectory} of peers, the Links to them (one per device and medium,
+ * duplicates from simultaneous dials merged), channel routing by protocol, and collaboration sessions
+ * ({@link LocalDevice.sessions}).
+ *
+ * @example
+ * ```ts
+ * const net = new MemoryNetwork();
+ * const phone = new LocalDevice({ advert: { networkId: 'aa…', deviceName: 'phone', deviceType: 'phone' }, transports: [net.createTransport()] });
+ * await phone.start();
+ * phone.directory.devices$.subscribe((list) => console.log(list.map((d) => d.deviceName)));
+ * ```
+ */
+export class LocalDevice {
+  readonly advert: DeviceAdvert;
+  readonly directory: DeviceDirectory;
+  readonly transports: readonly Transport[];
+  /** Collaboration sessions between the same service on two devices. */
+  readonly sessions: SessionManager;
+
+  private readonly options: LocalDeviceOptions;
+  private readonly linksSubject = new BehaviorSubject<readonly Link[]>([]);
+  private readonly linkOpened = new Subject<Link>();
+  private readonly handlers = new Map<string, ChannelHandler>();
+  private readonly pending = new Map<string, Promise<Link>>();
+  private readonly draining = new Set<Link>();
+  private readonly subs: Subscription[] = [];
+  private startedValue = false;
+
+  constructor(options: LocalDeviceOptions) {
+    this.options = options;
+    this.advert = options.advert;
+    this.transports = options.transports;
+    this.directory = new DeviceDirectory(options.advert.networkId);
+    this.sessions = new SessionManager(this, options.scheduler);
+  }
+
+  /** Whether {@link LocalDevice.start} has run (and stop has not). */
+  get started(): boolean {
+    return this.startedValue;
+  }
+
+  /** Every open Link (replays the latest list). */
+  get links$(): Observable<readonly Link[]> {
+    return this.linksSubject.asObservable();
+  }
+
+  /** Each Link as it opens (hot). */
+  get linkOpened$(): Observable<Link> {
+    return this.linkOpened.asObservable();
+  }
+
+  /** Open Links, optionally only those to `networkId`. */
+  links(networkId?: string): readonly Link[] {
+    const all = this.linksSubject.value;
+    return networkId === undefined ? all : all.filter((l) => l.remote?.networkId === networkId);
+  }
+
+  /** Starts every transport, announces this device and follows discovery. Rejects if a transport cannot start. */
+  async start(): Promise<void> {
+    if (this.startedValue) return;
+    for (const t of this.transports) {
+      await t.start();
+      this.subs.push(
+        t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
+        this.directory.attach(t),
+      );
+      await t.advertise(this.advert);
+    }
+    this.startedValue = true;
+  }
+
+  /**
+   * Stops: sessions end with "app exit" for their peers, Links close with `reason` (default `going-away`),
+   * advertising ends with goodbyes, transports stop.
+   */
+  async stop(reason: CloseReason = closeReason('going-away', 'device stopped')): Promise<void> {
+    if (!this.startedValue) return;
+    this.startedValue = false;
+    await this.sessions.closeAll('exit');
+    await Promise.all(this.linksSubject.value.map((l) => l.close(reason, 1_000)));
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    for (const t of this.transports) {
+      await t.unadvertise().catch(() => undefined);
+      await t.stop();
+    }
+  }
+
+  /**
+   * Routes peer-opened channels whose metadata `proto` equals `proto` to `handler`. Returns a function that removes
+   * the route. Channels with no route are reset with `refused`.
+   * @throws ColinkError `ERR_CONFLICT` when `proto` already has a handler.
+   */
+  handle(proto: string, handler: ChannelHandler): () => void {
+    if (this.handlers.has(proto)) throw new ColinkError(ErrorCode.CONFLICT, `protocol ${proto} already has a handler`);
+    this.handlers.set(proto, handler);
+    return () => {
+      if (this.handlers.get(proto) === handler) this.handlers.delete(proto);
+    };
+  }
+
+  /**
+   * Returns an open Link to the device `networkId`, dialling one when there is none: mediums are tried in order of
+   * the transports' `priority`, over the addresses the directory holds. Concurrent calls share one dial.
+   * @throws ColinkError `ERR_NOT_STARTED`; `ERR_UNREACHABLE` when no medium knows an address for the device;
+   *   `ERR_DIAL_FAILED` / `ERR_TIMEOUT` / `ERR_CLOSED` / `ERR_HANDSHAKE_FAILED` from the last attempt.
+   */
+  async connect(networkId: string, options: { medium?: Medium } = {}): Promise<Link> {
+    if (!this.startedValue) throw new ColinkError(ErrorCode.NOT_STARTED, 'device is not started');
+    const existing = this.bestLink(networkId, options.medium);
+    if (existing) return existing;
+    const key = `${networkId}|${options.medium ?? '*'}`;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.dialDevice(networkId, options.medium).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * Dials `address` on `medium` directly (no directory lookup) and resolves with the open Link.
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` when no transport has that medium, else as {@link Transport.dial}
+   *   and Link opening.
+   */
+  async connectAddress(medium: Medium, address: string): Promise<Link> {
+    const t = this.transports.find((x) => x.medium === medium);
+    if (!t) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `no transport for medium ${medium}`);
+    const conduit = await t.dial(address, { timeoutMs: this.options.dialTimeoutMs ?? 10_000 });
+    const link = this.adopt(conduit, 'initiator');
+    await link.opened;
+    return link;
+  }
+
+  /** Opens a channel to `networkId` (connecting first when needed). */
+  async openChannel(networkId: string, metadata: ChannelMetadata, options?: ChannelOptions): Promise<Channel> {
+    const link = await this.connect(networkId);
+    return link.openChannel(metadata, options);
+  }
+
+  /** The preferred open Link to a device: highest transport priority, not being merged away. */
+  bestLink(networkId: string, medium?: Medium): Link | undefined {
+    let best: Link | undefined;
+    let bestPrio = -1;
+    for (const l of this.links(networkId)) {
+      if (l.state !== 'open' || this.draining.has(l) || (medium && l.medium !== medium)) continue;
+      const prio = this.transports.find((t) => t.medium === l.medium)?.capabilities.priority ?? 0;
+      if (prio > bestPrio) {
+        best = l;
+        bestPrio = prio;
+      }
+    }
+    return best;
+  }
+
+  private async dialDevice(networkId: string, medium?: Medium): Promise<Link> {
+    const entry = this.directory.get(networkId);
+    if (!entry) throw new ColinkError(ErrorCode.UNREACHABLE, `device ${networkId.slice(0, 12)}… is not in the directory`);
+    const candidates = [...this.transports]
+      .filter((t) => (medium ? t.medium === medium : true) && (entry.addresses[t.medium]?.length ?? 0) > 0)
+      .sort((a, b) => b.capabilities.priority - a.capabilities.priority);
+    if (candidates.length === 0) throw new ColinkError(ErrorCode.UNREACHABLE, `no medium reaches device ${entry.deviceName}`);
+    let lastError: unknown;
+    for (const t of candidates) {
+      for (const address of entry.addresses[t.medium] ?? []) {
+        try {
+          const conduit = await t.dial(address, { timeoutMs: this.options.dialTimeoutMs ?? 10_000 });
+          const link = this.adopt(conduit, 'initiator');
+          await link.opened;
+          if (link.remote?.networkId !== networkId) {
+            await link.close(closeReason('refused', 'dialled the wrong device'));
+            throw new ColinkError(ErrorCode.DIAL_FAILED, `${address} is not device ${networkId.slice(0, 12)}…`);
+          }
+          // A simultaneous dial may have produced a better Link meanwhile.
+          return this.bestLink(networkId, medium) ?? link;
+        } catch (e) {
+          lastError = e;
+          log.debug('dial %s %s failed: %s', t.medium, address, e instanceof Error ? e.message : e);
+        }
+      }
+    }
+    throw lastError instanceof ColinkError ? lastError : new ColinkError(ErrorCode.DIAL_FAILED, 'every dial failed', { cause: lastError });
+  }
+
+  private adopt(conduit: Conduit, role: LinkRole): Link {
+    const o = this.options;
+    const link = new Link(conduit, {
+      ...o.link,
+      role,
+      local: this.advert,
+      ...(o.security ? { security: o.security } : {}),
+      ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    });
+    link.incomingChannels$.subscribe((ch) => this.route(ch, link));
+    link.opened.then(
+      () => this.onLinkOpen(link),
+      () => undefined,
+    );
+    return link;
+  }
+
+  private route(channel: Channel, link: Link): void {
+    const handler = this.handlers.get(channel.metadata.proto);
+    if (!handler) {
+      channel.reset(closeReason('refused', `no handler for ${channel.metadata.proto}`));
+      return;
+    }
+    try {
+      handler(channel, link);
+    } catch (e) {
+      channel.reset(closeReason('refused', e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  private onLinkOpen(link: Link): void {
+    if (!this.startedValue) {
+      void link.close(closeReason('going-away', 'device stopped'));
+      return;
+    }
+    this.linksSubject.next([...this.linksSubject.value, link]);
+    this.directory.addLink(link);
+    void link.closed.then(() => {
+      this.draining.delete(link);
+      this.linksSubject.next(this.linksSubject.value.filter((l) => l !== link));
+    });
+    this.mergeDuplicates(link);
+    this.linkOpened.next(link);
+  }
+
+  /**
+   * Simultaneous dials leave two Links between the same two devices on one medium. Both sides keep the one dialled
+   * by the device with the larger networkId (ties: the older Link) and drain the other: no new channels go on it,
+   * and it closes with `replaced` once its channels are done, so nothing already sent is lost.
+   */
+  private mergeDuplicates(link: Link): void {
+    const peer = link.remote!.networkId;
+    const same = this.links(peer).filter((l) => l.medium === link.medium && l.state === 'open' && !this.draining.has(l));
+    if (same.length < 2) return;
+    const initiatorId = (l: Link): string => (l.role === 'initiator' ? this.advert.networkId : peer);
+    const keeper = same.reduce((best, l) => (initiatorId(l) > initiatorId(best) ? l : best));
+    for (const l of same) {
+      if (l === keeper) continue;
+      this.draining.add(l);
+      const check = (): void => {
+        if (l.state !== 'open') return;
+        // only the default channel left: nothing in flight that could be lost
+        if (l.openChannels.length <= 1 && l.channel.bufferedAmount === 0) void l.close(closeReason('replaced', 'merged into another link'));
+        else setTimeout(check, 20);
+      };
+      check();
+    }
+  }
+}

@@ -1,0 +1,470 @@
+import { randomUUID } from 'node:crypto';
+import { asyncScheduler, type Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
+import type { Channel } from './channel.js';
+import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
+import type { LocalDevice } from './device.js';
+import { ColinkError, closeReason, ErrorCode } from './errors.js';
+import { DEFAULT_SESSION_REQUEST_TIMEOUT_MS, SESSION_DATA_MAX_BYTES, SESSION_MESSAGE_MAX_BYTES } from './limits.js';
+import type { Link } from './link.js';
+import type { DeviceAdvert } from './transport.js';
+
+/** Protocol name of a session's control channel (PROTOCOL.md §7). */
+export const SESSION_PROTO = 'colink.session/1';
+/** Protocol name of a session's data channel (one per sending side). */
+export const SESSION_DATA_PROTO = 'colink.session-data/1';
+
+/** The app on one end of a session (HarmonyOS PeerInfo without the device id). */
+export interface AppInfo {
+  readonly bundleName: string;
+  readonly moduleName: string;
+  readonly abilityName: string;
+}
+
+/**
+ * Why a session ended, from this side's point of view:
+ * - `local`: this side called `close()`;
+ * - `peer-closed`: the peer app closed the session (HarmonyOS `PEER_APP_CLOSE_COLLABORATION`);
+ * - `peer-exit`: the peer app or device went away (`PEER_APP_EXIT`);
+ * - `network-disconnected`: the Link carrying it was lost (`NETWORK_DISCONNECTED`).
+ */
+export type SessionEndReason = 'local' | 'peer-closed' | 'peer-exit' | 'network-disconnected';
+
+/** How a session request failed on the peer. */
+export type SessionRejectCode = 'rejected' | 'no-handler' | 'busy' | 'error';
+
+/** Parameters of {@link SessionManager.request}. */
+export interface SessionRequestInit {
+  /** networkId of the peer device. */
+  readonly peer: string;
+  /** Service name, the same on both ends (HarmonyOS `serviceName`/`serverId`, ≤ 256 chars). */
+  readonly service: string;
+  /** The requesting app. */
+  readonly local: AppInfo;
+  /** The app to start on the peer. */
+  readonly remote: AppInfo;
+  /** Free-form options delivered to the peer app (HarmonyOS ConnectOptions). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** How long to wait for accept/reject in ms. Default 30_000. */
+  readonly timeoutMs?: number;
+  /** Largest text message in UTF-8 bytes. Default 1024 (HarmonyOS sendMessage). */
+  readonly maxMessageBytes?: number;
+}
+
+/** A request from a peer that the local app accepts or rejects. */
+export interface SessionRequest {
+  /** Unique key of the session (also the HarmonyOS collaboration token). */
+  readonly key: string;
+  readonly service: string;
+  /** The requesting device. */
+  readonly peer: DeviceAdvert;
+  /** The requesting app. */
+  readonly from: AppInfo;
+  /** The app the request is for (on this device). */
+  readonly to: AppInfo;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Accepts: the requester's `request()` resolves; resolves with this side's {@link Session}. */
+  accept(): Promise<Session>;
+  /** Rejects with a human-readable reason; the requester's `request()` rejects with `ERR_REJECTED` carrying it. */
+  reject(reason: string, code?: SessionRejectCode): void;
+  /** Whether accept/reject was already called or the request went away. */
+  readonly settled: boolean;
+}
+
+const KIND_CONTROL = 0;
+const KIND_TEXT = 1;
+
+/**
+ * A collaboration between the same service on two devices (what HarmonyOS abilityConnectionManager calls a
+ * session): text messages on a control channel, bytes on per-direction data channels, and an end reason.
+ *
+ * A session belongs to the device pair, not to the Link: messages carry per-channel sequence numbers
+ * (PROTOCOL.md §7.3), which is what moving a session to another Link will build on.
+ */
+export class Session {
+  readonly key: string;
+  readonly service: string;
+  readonly role: 'requester' | 'acceptor';
+  readonly peer: DeviceAdvert;
+  readonly local: AppInfo;
+  readonly remote: AppInfo;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Text messages from the peer. */
+  readonly messages$: Observable<string>;
+  /** Byte messages from the peer. */
+  readonly data$: Observable<Uint8Array>;
+  /** Emits once when the session ends. */
+  readonly ended$: Observable<SessionEndReason>;
+
+  private readonly manager: SessionManager;
+  private readonly control: Channel;
+  private readonly link: Link;
+  private readonly maxMessageBytes: number;
+  private readonly messagesSubject = new Subject<string>();
+  private readonly dataSubject = new Subject<Uint8Array>();
+  private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
+  private dataOut: Channel | undefined;
+  private endReason: SessionEndReason | undefined;
+  private peerEnd: SessionEndReason | undefined;
+
+  /** @internal */
+  constructor(
+    manager: SessionManager,
+    init: {
+      key: string;
+      service: string;
+      role: 'requester' | 'acceptor';
+      peer: DeviceAdvert;
+      local: AppInfo;
+      remote: AppInfo;
+      options: Readonly<Record<string, unknown>>;
+      control: Channel;
+      link: Link;
+      maxMessageBytes: number;
+    },
+  ) {
+    this.manager = manager;
+    this.key = init.key;
+    this.service = init.service;
+    this.role = init.role;
+    this.peer = init.peer;
+    this.local = init.local;
+    this.remote = init.remote;
+    this.options = init.options;
+    this.control = init.control;
+    this.link = init.link;
+    this.maxMessageBytes = init.maxMessageBytes;
+    this.messages$ = this.messagesSubject.asObservable();
+    this.data$ = this.dataSubject.asObservable();
+    this.ended$ = this.endedSubject.asObservable();
+    this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
+    this.control.closed$.subscribe((r) =>
+      this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
+    );
+  }
+
+  /** `open` until the session ends. */
+  get state(): 'open' | 'closed' {
+    return this.endReason === undefined ? 'open' : 'closed';
+  }
+
+  /** The Link carrying the session now. */
+  get via(): Link {
+    return this.link;
+  }
+
+  /**
+   * Sends a text message (≤ 1024 bytes of UTF-8 by default).
+   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE` over the limit; `ERR_NOT_CONNECTED` after the session ended;
+   *   `ERR_INVALID_ARGUMENT` for a non-string.
+   */
+  async sendMessage(text: string): Promise<void> {
+    if (typeof text !== 'string') throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string');
+    const body = utf8(text);
+    if (body.length > this.maxMessageBytes) {
+      throw new ColinkError(ErrorCode.MESSAGE_TOO_LARGE, `message of ${body.length} bytes exceeds ${this.maxMessageBytes}`);
+    }
+    this.assertOpen();
+    const m = new Uint8Array(1 + body.length);
+    m[0] = KIND_TEXT;
+    m.set(body, 1);
+    await this.control.send(m);
+  }
+
+  /**
+   * Sends bytes (≤ 100 MiB, HarmonyOS sendData's limit), fragmented over the Link; resolves when handed to the medium.
+   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
+   */
+  async sendData(data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
+    if (data.length > SESSION_DATA_MAX_BYTES) throw new ColinkError(ErrorCode.MESSAGE_TOO_LARGE, `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`);
+    this.assertOpen();
+    this.dataOut ??= this.link.openChannel({ proto: SESSION_DATA_PROTO, key: this.key });
+    await this.dataOut.send(data);
+  }
+
+  /** Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). */
+  async close(why: 'closed' | 'exit' = 'closed'): Promise<void> {
+    if (this.endReason !== undefined) return;
+    this.end('local');
+    try {
+      await this.control.send(control({ t: 'close', why }));
+    } catch {
+      // the Link is already gone: the peer will see network-disconnected
+    }
+    await Promise.all([this.dataOut?.close(), this.control.close()]);
+  }
+
+  /** @internal incoming data channel of this session */
+  attachData(channel: Channel): void {
+    channel.messages$.subscribe((m) => this.dataSubject.next(m));
+  }
+
+  private assertOpen(): void {
+    if (this.endReason !== undefined) throw new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
+  }
+
+  private onControl(m: Uint8Array): void {
+    if (m[0] === KIND_TEXT) {
+      try {
+        this.messagesSubject.next(fromUtf8(m.subarray(1)));
+      } catch {
+        this.control.reset(closeReason('protocol-error', 'invalid UTF-8 in a session message'));
+      }
+      return;
+    }
+    if (m[0] === KIND_CONTROL) {
+      const c = safeJson(m.subarray(1));
+      if (c?.t === 'close') {
+        this.peerEnd = c.why === 'exit' ? 'peer-exit' : 'peer-closed';
+        this.end(this.peerEnd);
+        void this.control.close();
+        void this.dataOut?.close();
+      }
+    }
+  }
+
+  private end(reason: SessionEndReason): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    this.manager.forget(this);
+    this.endedSubject.next(reason);
+    this.endedSubject.complete();
+    this.messagesSubject.complete();
+    this.dataSubject.complete();
+  }
+}
+
+/**
+ * Requests, accepts and tracks {@link Session}s of a {@link LocalDevice} (`device.sessions`).
+ *
+ * Flow (PROTOCOL.md §7): the requester opens a control channel carrying service, both apps and options; the peer
+ * device emits a {@link SessionRequest} on {@link SessionManager.requests$}; the app accepts or rejects; the
+ * requester's `request()` resolves with the session or rejects with `ERR_REJECTED` (reason in the message and
+ * `detail.reason`), `ERR_NO_HANDLER` (nobody listens for requests), or `ERR_TIMEOUT`.
+ */
+export class SessionManager {
+  private readonly device: LocalDevice;
+  private readonly scheduler: SchedulerLike;
+  private readonly requestsSubject = new Subject<SessionRequest>();
+  private readonly sessionsSubject = new Subject<Session>();
+  private readonly live = new Map<string, Session>();
+  private readonly orphanData = new Map<string, Channel>();
+  private installed = false;
+
+  /** @internal */
+  constructor(device: LocalDevice, scheduler: SchedulerLike = asyncScheduler) {
+    this.device = device;
+    this.scheduler = scheduler;
+  }
+
+  /** Incoming requests (hot). With no subscriber, requests are rejected with `no-handler`. */
+  get requests$(): Observable<SessionRequest> {
+    this.install();
+    return this.requestsSubject.asObservable();
+  }
+
+  /** Every session as it opens, on either side (hot). */
+  get opened$(): Observable<Session> {
+    return this.sessionsSubject.asObservable();
+  }
+
+  /** Open sessions. */
+  list(): readonly Session[] {
+    return [...this.live.values()];
+  }
+
+  /**
+   * Asks the peer's app to collaborate. See the class doc for the errors; plus `ERR_INVALID_ARGUMENT` for a bad
+   * init, and the errors of {@link LocalDevice.connect}.
+   */
+  async request(init: SessionRequestInit): Promise<Session> {
+    validateInit(init);
+    this.install();
+    const link = await this.device.connect(init.peer);
+    const key = randomUUID();
+    const channel = link.openChannel({
+      proto: SESSION_PROTO,
+      key,
+      service: init.service,
+      from: init.local,
+      to: init.remote,
+      options: init.options ?? {},
+    });
+    const timeoutMs = init.timeoutMs ?? DEFAULT_SESSION_REQUEST_TIMEOUT_MS;
+    return new Promise<Session>((resolve, reject) => {
+      let settled = false;
+      const timer = this.scheduler.schedule(() => {
+        if (settled) return;
+        settled = true;
+        channel.reset(closeReason('timeout', 'no answer to the session request'));
+        reject(new ColinkError(ErrorCode.TIMEOUT, `peer did not answer the session request within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const sub = channel.messages$.subscribe((m) => {
+        if (settled) return;
+        const c = m[0] === KIND_CONTROL ? safeJson(m.subarray(1)) : undefined;
+        if (c?.t === 'accept') {
+          settled = true;
+          timer.unsubscribe();
+          sub.unsubscribe();
+          const s = new Session(this, {
+            key,
+            service: init.service,
+            role: 'requester',
+            peer: link.remote!,
+            local: init.local,
+            remote: init.remote,
+            options: init.options ?? {},
+            control: channel,
+            link,
+            maxMessageBytes: init.maxMessageBytes ?? SESSION_MESSAGE_MAX_BYTES,
+          });
+          this.track(s);
+          resolve(s);
+        } else if (c?.t === 'reject') {
+          settled = true;
+          timer.unsubscribe();
+          const reason = typeof c.reason === 'string' ? c.reason : '';
+          const code = c.code === 'no-handler' ? ErrorCode.NO_HANDLER : ErrorCode.REJECTED;
+          reject(new ColinkError(code, reason || 'session rejected', { detail: { reason, code: c.code } }));
+        }
+      });
+      channel.closed$.subscribe((r) => {
+        if (settled) return;
+        settled = true;
+        timer.unsubscribe();
+        reject(
+          r.code === 'refused'
+            ? new ColinkError(ErrorCode.NO_HANDLER, r.message ?? 'peer does not accept sessions', { reason: r })
+            : ColinkError.closed('session request', r),
+        );
+      });
+    });
+  }
+
+  /** Ends every open session (`exit` when the device stops). */
+  async closeAll(why: 'closed' | 'exit' = 'closed'): Promise<void> {
+    await Promise.all(this.list().map((s) => s.close(why)));
+  }
+
+  /** @internal */
+  forget(s: Session): void {
+    this.live.delete(s.key);
+  }
+
+  private track(s: Session): void {
+    this.live.set(s.key, s);
+    const orphan = this.orphanData.get(s.key);
+    if (orphan) {
+      this.orphanData.delete(s.key);
+      s.attachData(orphan);
+    }
+    this.sessionsSubject.next(s);
+  }
+
+  private install(): void {
+    if (this.installed) return;
+    this.installed = true;
+    this.device.handle(SESSION_PROTO, (channel, link) => this.onRequest(channel, link));
+    this.device.handle(SESSION_DATA_PROTO, (channel) => {
+      const key = String(channel.metadata.key);
+      const s = this.live.get(key);
+      if (s) s.attachData(channel);
+      else if (this.orphanData.size < 64) {
+        // the data channel can overtake the accept on the requester side: hold it briefly
+        this.orphanData.set(key, channel);
+        this.scheduler.schedule(() => {
+          if (this.orphanData.get(key) === channel) {
+            this.orphanData.delete(key);
+            channel.reset(closeReason('refused', 'no such session'));
+          }
+        }, 5_000);
+      } else channel.reset(closeReason('refused', 'no such session'));
+    });
+  }
+
+  private onRequest(channel: Channel, link: Link): void {
+    const md = channel.metadata;
+    const from = md.from as AppInfo | undefined;
+    const to = md.to as AppInfo | undefined;
+    if (typeof md.key !== 'string' || typeof md.service !== 'string' || !isApp(from) || !isApp(to)) {
+      channel.reset(closeReason('protocol-error', 'malformed session request'));
+      return;
+    }
+    let settled = false;
+    const answer = (body: Record<string, unknown>): void => {
+      void channel.send(control(body)).catch(() => undefined);
+    };
+    const req: SessionRequest = {
+      key: md.key,
+      service: md.service,
+      peer: link.remote!,
+      from,
+      to,
+      options: (md.options as Record<string, unknown>) ?? {},
+      get settled() {
+        return settled || channel.state !== 'open';
+      },
+      accept: async () => {
+        if (settled) throw new ColinkError(ErrorCode.CONFLICT, 'session request already answered');
+        if (channel.state !== 'open') throw ColinkError.closed('session request', channel.closeReason ?? closeReason('normal'));
+        settled = true;
+        const s = new Session(this, {
+          key: md.key as string,
+          service: md.service as string,
+          role: 'acceptor',
+          peer: link.remote!,
+          local: to,
+          remote: from,
+          options: (md.options as Record<string, unknown>) ?? {},
+          control: channel,
+          link,
+          maxMessageBytes: SESSION_MESSAGE_MAX_BYTES,
+        });
+        this.track(s);
+        await channel.send(control({ t: 'accept' }));
+        return s;
+      },
+      reject: (reason: string, code: SessionRejectCode = 'rejected') => {
+        if (settled) return;
+        settled = true;
+        answer({ t: 'reject', reason: String(reason ?? ''), code });
+        void channel.close();
+      },
+    };
+    if (!this.requestsSubject.observed) {
+      req.reject(`no app on this device accepts sessions for ${md.service}`, 'no-handler');
+      return;
+    }
+    this.requestsSubject.next(req);
+  }
+}
+
+function control(body: Record<string, unknown>): Uint8Array {
+  const j = encodeJson(body);
+  const m = new Uint8Array(1 + j.length);
+  m[0] = KIND_CONTROL;
+  m.set(j, 1);
+  return m;
+}
+
+function safeJson(b: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    return decodeJsonObject(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function isApp(a: unknown): a is AppInfo {
+  const x = a as AppInfo | undefined;
+  return !!x && typeof x.bundleName === 'string' && typeof x.moduleName === 'string' && typeof x.abilityName === 'string';
+}
+
+function validateInit(init: SessionRequestInit): void {
+  const bad = (m: string): never => {
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, m);
+  };
+  if (!init || typeof init.peer !== 'string' || init.peer === '') bad('peer networkId is required');
+  if (typeof init.service !== 'string' || init.service === '') bad('service name is required');
+  if (!isApp(init.local) || !isApp(init.remote)) bad('local and remote app infos need bundleName, moduleName and abilityName');
+}

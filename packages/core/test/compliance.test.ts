@@ -1,0 +1,18 @@
+import { describeTransportCompliance } from '../src/compliance.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
+
+describeTransportCompliance('memory (ideal pipe)', async () => {
+  const net = new MemoryNetwork();
+  return { a: net.createTransport(), b: net.createTransport() };
+});
+
+describeTransportCompliance(
+  'memory (BLE-like: MTU 244, 1 MB/s, 7.5 ms, 1 % loss)',
+  async () => {
+    const net = new MemoryNetwork({ model: { mtu: 244, bandwidthBytesPerSec: 1_000_000, latencyMs: 7.5, lossRate: 0.01 } });
+    const a = net.createTransport();
+    const b = net.createTransport();
+    return { a, b, breakLink: async () => void net.sever(a.address, b.address) };
+  },
+  { largeMessageBytes: 256 * 1024, concurrentLinks: 4, backpressureMessages: 28 },
+);

@@ -1,0 +1,117 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalDevice } from '../src/device.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
+import type { Session } from '../src/session.js';
+import { advert, bytes, next, sha } from './helpers.js';
+
+const app = (ability: string) => ({ bundleName: 'com.example.collab', moduleName: 'entry', abilityName: ability });
+const devices: LocalDevice[] = [];
+
+async function pair(model = {}) {
+  const net = new MemoryNetwork({ model });
+  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()] });
+  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()] });
+  devices.push(a, b);
+  await a.start();
+  await b.start();
+  await next(a.directory.devices$, (l) => l.length === 1);
+  return { net, a, b };
+}
+
+async function open(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> {
+  const accepted = new Promise<Session>((resolve) => {
+    b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
+  });
+  const s = await a.sessions.request({ peer: b.advert.networkId, service: 'collab', local: app('EntryAbility'), remote: app('EntryAbility') });
+  return [s, await accepted];
+}
+
+afterEach(async () => {
+  await Promise.all(devices.splice(0).map((d) => d.stop()));
+});
+
+describe('Session', () => {
+  it('exchanges messages and data both ways between two devices', async () => {
+    const { a, b } = await pair();
+    const [sa, sb] = await open(a, b);
+    expect(sb.peer.deviceName).toBe('phone');
+    expect(sb.remote.abilityName).toBe('EntryAbility');
+    const msgsB = firstValueFrom(sb.messages$.pipe(take(2), toArray()));
+    await sa.sendMessage('hello');
+    await sa.sendMessage('é'.repeat(512)); // 1024 bytes of UTF-8: the limit
+    expect(await msgsB).toEqual(['hello', 'é'.repeat(512)]);
+    await expect(sa.sendMessage('x'.repeat(1025))).rejects.toMatchObject({ code: 'ERR_MESSAGE_TOO_LARGE' });
+    const blob = bytes(3 * 1024 * 1024 + 7);
+    const dataA = firstValueFrom(sa.data$);
+    await sb.sendData(blob);
+    expect(sha(await dataA)).toBe(sha(blob));
+    const msgA = firstValueFrom(sa.messages$);
+    await sb.sendMessage('back');
+    expect(await msgA).toBe('back');
+  });
+
+  it('can be rejected with a reason the requester sees', async () => {
+    const { a, b } = await pair();
+    b.sessions.requests$.subscribe((r) => r.reject('user said no'));
+    const err = await a.sessions
+      .request({ peer: b.advert.networkId, service: 'collab', local: app('A'), remote: app('B') })
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: 'ERR_REJECTED', message: 'user said no', detail: { reason: 'user said no' } });
+  });
+
+  it('fails with ERR_NO_HANDLER when no app on the peer takes requests', async () => {
+    const { a, b } = await pair();
+    await expect(a.sessions.request({ peer: b.advert.networkId, service: 's', local: app('A'), remote: app('B') })).rejects.toMatchObject({
+      code: 'ERR_NO_HANDLER',
+    });
+  });
+
+  it('reports peer-closed when the peer disconnects and local on this side', async () => {
+    const { a, b } = await pair();
+    const [sa, sb] = await open(a, b);
+    const endB = firstValueFrom(sb.ended$);
+    await sa.close();
+    expect(await endB).toBe('peer-closed');
+    expect(await firstValueFrom(sa.ended$)).toBe('local');
+    await expect(sa.sendMessage('late')).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+  });
+
+  it('reports network-disconnected when the link is cut', async () => {
+    const { net, a, b } = await pair();
+    const [sa, sb] = await open(a, b);
+    net.sever(a.transports[0]!.localAddress!);
+    expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
+    expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
+  });
+
+  it('reports peer-exit when the peer device stops', async () => {
+    const { a, b } = await pair();
+    const [sa] = await open(a, b);
+    await b.stop();
+    expect(await firstValueFrom(sa.ended$)).toBe('peer-exit');
+  });
+});
+
+describe('LocalDevice', () => {
+  it('merges discovery into the directory and reports lost on goodbye', async () => {
+    const { a, b } = await pair();
+    const entry = a.directory.get(b.advert.networkId)!;
+    expect(entry).toMatchObject({ deviceName: 'tablet', mediums: ['memory'] });
+    const lost = next(a.directory.events$, (e) => e.type === 'lost');
+    await b.stop();
+    expect((await lost).device.networkId).toBe(b.advert.networkId);
+  });
+
+  it('shares one Link between concurrent connects and merges simultaneous dials into one', async () => {
+    const { a, b } = await pair();
+    await next(b.directory.devices$, (l) => l.length === 1);
+    const [l1, l2, l3] = await Promise.all([a.connect(b.advert.networkId), a.connect(b.advert.networkId), b.connect(a.advert.networkId)]);
+    expect(l1).toBe(l2);
+    // both devices dialled: within a moment one Link per side remains
+    await next(a.links$, (ls) => ls.length === 1);
+    await next(b.links$, (ls) => ls.length === 1);
+    expect(a.links()[0]!.remote?.networkId).toBe(b.advert.networkId);
+    void l3;
+  });
+});
