@@ -15,6 +15,7 @@ export function colinkProject(dir: string, extra: NonNullable<ViteUserConfig['te
     test: {
       root: dir,
       include: ['test/**/*.test.ts'],
+      passWithNoTests: true,
       testTimeout: 30_000,
       hookTimeout: 30_000,
       reporters: ['default', ['json', { outputFile: `${dir}/.vitest-report.json` }]],

@@ -15,7 +15,15 @@ const members = ['packages', 'apps']
   });
 for (const dir of members) fs.rmSync(path.join(dir, '.vitest-report.json'), { force: true });
 
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1', TURBO_UI: '0', NO_COLOR: '1' };
+spawnSync(process.execPath, [path.join(root, 'scripts/system-deps.mjs')], { stdio: 'inherit' });
+
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  TURBO_NO_UPDATE_NOTIFIER: '1',
+  TURBO_UI: '0',
+  NO_COLOR: '1',
+};
 const filter = process.argv.slice(2);
 const turbo = spawnSync(
   'pnpm',
@@ -42,9 +50,13 @@ for (const dir of members) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   // A test file that failed to load has no tests in it but fails the run.
-  const brokenFiles = r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length;
+  const brokenFiles = r.testResults.filter(
+    (t) => t.status === 'failed' && t.assertionResults.length === 0,
+  ).length;
   failed += brokenFiles;
-  rows.push(`${name}: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed, ${r.numPendingTests} skipped`);
+  rows.push(
+    `${name}: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed, ${r.numPendingTests} skipped`,
+  );
 }
 console.log('\nper package:');
 for (const row of rows) console.log(`  ${row}`);

@@ -93,7 +93,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private delivering = false;
 
   /** @internal created by {@link Link} */
-  constructor(host: ChannelHost, id: number, metadata: ChannelMetadata, peerWindow: number, options: ChannelOptions = {}) {
+  constructor(
+    host: ChannelHost,
+    id: number,
+    metadata: ChannelMetadata,
+    peerWindow: number,
+    options: ChannelOptions = {},
+  ) {
     this.host = host;
     this.id = id;
     this.metadata = metadata;
@@ -141,14 +147,21 @@ export class Channel implements AsyncIterable<Uint8Array> {
    *   4096 messages are already waiting ({@link MAX_QUEUED_MESSAGES}); `ERR_INVALID_ARGUMENT` if not bytes.
    */
   async send(message: Uint8Array): Promise<void> {
-    if (!(message instanceof Uint8Array)) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array');
+    if (!(message instanceof Uint8Array))
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array');
     if (message.length > this.maxMessageBytes) {
-      throw new ColinkError(ErrorCode.MESSAGE_TOO_LARGE, `message of ${message.length} bytes exceeds the channel limit of ${this.maxMessageBytes}`);
+      throw new ColinkError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `message of ${message.length} bytes exceeds the channel limit of ${this.maxMessageBytes}`,
+      );
     }
     while (this.queuedBytes > 0 && this.queuedBytes + message.length > this.sendBufferBytes) {
       this.assertSendable();
       if (this.queue.length >= MAX_QUEUED_MESSAGES) {
-        throw new ColinkError(ErrorCode.SEND_BUFFER_FULL, `more than ${MAX_QUEUED_MESSAGES} messages queued on channel ${this.id}`);
+        throw new ColinkError(
+          ErrorCode.SEND_BUFFER_FULL,
+          `more than ${MAX_QUEUED_MESSAGES} messages queued on channel ${this.id}`,
+        );
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
@@ -201,7 +214,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
           this.credited(this.inboxCredit.shift()!);
           return Promise.resolve({ value: m, done: false });
         }
-        if (this.stateValue === 'closed' || this.remoteCloseReceived) return Promise.resolve({ value: undefined, done: true });
+        if (this.stateValue === 'closed' || this.remoteCloseReceived)
+          return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => this.readers.push(resolve));
       },
       return: () => Promise.resolve({ value: undefined, done: true }),
@@ -209,7 +223,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
   }
 
   private assertSendable(): void {
-    if (this.stateValue !== 'open') throw ColinkError.closed(`channel ${this.id}`, this.closeReasonValue ?? closeReason('normal', 'closing'));
+    if (this.stateValue !== 'open')
+      throw ColinkError.closed(
+        `channel ${this.id}`,
+        this.closeReasonValue ?? closeReason('normal', 'closing'),
+      );
   }
 
   // ---- called by the Link -------------------------------------------------------------------------------------
@@ -252,7 +270,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
         this.waiters = [];
         for (const w of ws) w();
       }
-      if (this.queuedBytes < this.sendBufferBytes && !this.writableSubject.value) this.writableSubject.next(true);
+      if (this.queuedBytes < this.sendBufferBytes && !this.writableSubject.value)
+        this.writableSubject.next(true);
     }
     return n + 12;
   }
@@ -261,11 +280,18 @@ export class Channel implements AsyncIterable<Uint8Array> {
   onData(flags: number, seq: number, payload: Uint8Array): void {
     if (this.stateValue === 'closed' || this.remoteCloseReceived) return; // late frames after RESET/CLOSE race
     if (payload.length > this.recvWindow) {
-      this.reset(closeReason('protocol-error', `peer exceeded the flow-control window on channel ${this.id}`));
+      this.reset(
+        closeReason('protocol-error', `peer exceeded the flow-control window on channel ${this.id}`),
+      );
       return;
     }
     if (seq !== this.expectSeq) {
-      this.reset(closeReason('protocol-error', `message sequence ${seq} on channel ${this.id}, expected ${this.expectSeq}`));
+      this.reset(
+        closeReason(
+          'protocol-error',
+          `message sequence ${seq} on channel ${this.id}, expected ${this.expectSeq}`,
+        ),
+      );
       return;
     }
     this.recvWindow -= payload.length;

@@ -62,7 +62,13 @@ export function decodePreamble(b: Uint8Array): Preamble {
 }
 
 /** Encodes a 12-byte frame header for a payload of `payloadLength` bytes. */
-export function encodeHeader(type: number, flags: number, channel: number, seq: number, payloadLength: number): Uint8Array {
+export function encodeHeader(
+  type: number,
+  flags: number,
+  channel: number,
+  seq: number,
+  payloadLength: number,
+): Uint8Array {
   const h = new Uint8Array(FRAME_HEADER_BYTES);
   const len = payloadLength + FRAME_HEADER_BYTES - 4;
   h[0] = len >>> 24;
@@ -81,7 +87,13 @@ export function encodeHeader(type: number, flags: number, channel: number, seq: 
 }
 
 /** Encodes a whole frame into one buffer (control frames; DATA frames are written as header + payload views). */
-export function encodeFrame(type: number, flags: number, channel: number, seq: number, payload: Uint8Array = EMPTY): Uint8Array {
+export function encodeFrame(
+  type: number,
+  flags: number,
+  channel: number,
+  seq: number,
+  payload: Uint8Array = EMPTY,
+): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
   out.set(encodeHeader(type, flags, channel, seq, payload.length), 0);
   out.set(payload, FRAME_HEADER_BYTES);
@@ -119,7 +131,10 @@ export class FrameDecoder {
       const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
       const payloadLength = len - (FRAME_HEADER_BYTES - 4);
       if (payloadLength < 0 || payloadLength > this.maxPayload) {
-        throw new ColinkError(ErrorCode.PROTOCOL, `frame payload of ${payloadLength} bytes is outside 0..${this.maxPayload}`);
+        throw new ColinkError(
+          ErrorCode.PROTOCOL,
+          `frame payload of ${payloadLength} bytes is outside 0..${this.maxPayload}`,
+        );
       }
       if (this.buffered < FRAME_HEADER_BYTES + payloadLength) return;
       const type = head[4]!;
@@ -220,9 +235,12 @@ export function decodeJsonObject(b: Uint8Array): Record<string, unknown> {
   try {
     v = JSON.parse(fromUtf8(b));
   } catch (cause) {
-    throw cause instanceof ColinkError ? cause : new ColinkError(ErrorCode.PROTOCOL, 'invalid JSON in control payload', { cause });
+    throw cause instanceof ColinkError
+      ? cause
+      : new ColinkError(ErrorCode.PROTOCOL, 'invalid JSON in control payload', { cause });
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ColinkError(ErrorCode.PROTOCOL, 'control payload is not a JSON object');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ColinkError(ErrorCode.PROTOCOL, 'control payload is not a JSON object');
   return v as Record<string, unknown>;
 }
 

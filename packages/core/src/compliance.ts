@@ -53,7 +53,12 @@ export interface ComplianceOptions {
 }
 
 function advert(name: string): DeviceAdvert {
-  return { networkId: createHash('sha256').update(`compliance-${name}`).digest('hex'), deviceName: name, deviceType: 'pc', services: ['compliance'] };
+  return {
+    networkId: createHash('sha256').update(`compliance-${name}`).digest('hex'),
+    deviceName: name,
+    deviceType: 'pc',
+    services: ['compliance'],
+  };
 }
 
 function sha(b: Uint8Array): string {
@@ -61,7 +66,9 @@ function sha(b: Uint8Array): string {
 }
 
 function within<T>(o: Observable<T>, ms: number, what: string): Promise<T> {
-  return firstValueFrom(o.pipe(timeout({ first: ms, with: () => Promise.reject(new Error(`timed out waiting for ${what}`)) })));
+  return firstValueFrom(
+    o.pipe(timeout({ first: ms, with: () => Promise.reject(new Error(`timed out waiting for ${what}`)) })),
+  );
 }
 
 /**
@@ -69,7 +76,11 @@ function within<T>(o: Observable<T>, ms: number, what: string): Promise<T> {
  * Tests: listen and dial, HELLO over the medium; byte-exact large transfers both ways; backpressure with a paused
  * reader; close from either side; link loss; many concurrent links; discovery found and lost (goodbye).
  */
-export function describeTransportCompliance(name: string, factory: () => Promise<CompliancePair>, options: ComplianceOptions = {}): void {
+export function describeTransportCompliance(
+  name: string,
+  factory: () => Promise<CompliancePair>,
+  options: ComplianceOptions = {},
+): void {
   const big = options.largeMessageBytes ?? 4 * 1024 * 1024;
   const concurrent = options.concurrentLinks ?? 8;
   const bpCount = options.backpressureMessages ?? 64;
@@ -101,143 +112,205 @@ export function describeTransportCompliance(name: string, factory: () => Promise
       return { p, la, lb, ca };
     }
 
-    it('reports a medium and sane capabilities', async () => {
-      const p = await factory();
-      current = p;
-      expect(typeof p.a.medium).toBe('string');
-      expect(p.a.capabilities.reliable).toBe(true);
-      expect(p.a.capabilities.maxFrameSize).toBeGreaterThanOrEqual(20);
-      expect(p.a.localAddress).toBeUndefined();
-      await p.a.start();
-      expect(typeof p.a.localAddress).toBe('string');
-    }, t);
+    it(
+      'reports a medium and sane capabilities',
+      async () => {
+        const p = await factory();
+        current = p;
+        expect(typeof p.a.medium).toBe('string');
+        expect(p.a.capabilities.reliable).toBe(true);
+        expect(p.a.capabilities.maxFrameSize).toBeGreaterThanOrEqual(20);
+        expect(p.a.localAddress).toBeUndefined();
+        await p.a.start();
+        expect(typeof p.a.localAddress).toBe('string');
+      },
+      t,
+    );
 
-    it('dials and accepts: both Links open and exchange HELLO', async () => {
-      const { la, lb } = await connected();
-      expect(la.remote?.deviceName).toBe('b');
-      expect(lb.remote?.deviceName).toBe('a');
-      expect(la.medium).toBe(lb.medium);
-    }, t);
+    it(
+      'dials and accepts: both Links open and exchange HELLO',
+      async () => {
+        const { la, lb } = await connected();
+        expect(la.remote?.deviceName).toBe('b');
+        expect(lb.remote?.deviceName).toBe('a');
+        expect(la.medium).toBe(lb.medium);
+      },
+      t,
+    );
 
-    it(`moves ${big} bytes byte-exact in both directions at once`, async () => {
-      const { la, lb } = await connected();
-      const x = new Uint8Array(randomBytes(big));
-      const y = new Uint8Array(randomBytes(big));
-      const gotB = firstValueFrom(lb.messages$);
-      const gotA = firstValueFrom(la.messages$);
-      await Promise.all([la.send(x), lb.send(y)]);
-      const [mb, ma] = await Promise.all([gotB, gotA]);
-      expect(sha(mb)).toBe(sha(x));
-      expect(sha(ma)).toBe(sha(y));
-    }, t);
+    it(
+      `moves ${big} bytes byte-exact in both directions at once`,
+      async () => {
+        const { la, lb } = await connected();
+        const x = new Uint8Array(randomBytes(big));
+        const y = new Uint8Array(randomBytes(big));
+        const gotB = firstValueFrom(lb.messages$);
+        const gotA = firstValueFrom(la.messages$);
+        await Promise.all([la.send(x), lb.send(y)]);
+        const [mb, ma] = await Promise.all([gotB, gotA]);
+        expect(sha(mb)).toBe(sha(x));
+        expect(sha(ma)).toBe(sha(y));
+      },
+      t,
+    );
 
-    it('keeps message order and boundaries for many small messages', async () => {
-      const { la, lb } = await connected();
-      const n = 500;
-      const got = firstValueFrom(lb.messages$.pipe(take(n), toArray()));
-      for (let i = 0; i < n; i++) void la.send(new TextEncoder().encode(`m${i}`));
-      const msgs = (await got).map((m) => new TextDecoder().decode(m));
-      expect(msgs).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
-    }, t);
+    it(
+      'keeps message order and boundaries for many small messages',
+      async () => {
+        const { la, lb } = await connected();
+        const n = 500;
+        const got = firstValueFrom(lb.messages$.pipe(take(n), toArray()));
+        for (let i = 0; i < n; i++) void la.send(new TextEncoder().encode(`m${i}`));
+        const msgs = (await got).map((m) => new TextDecoder().decode(m));
+        expect(msgs).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
+      },
+      t,
+    );
 
-    it('applies backpressure end to end: a paused reader holds the sender, nothing is lost', async () => {
-      const { la, lb } = await connected();
-      const ch = la.openChannel({ proto: 'compliance-bp' });
-      const rx = await firstValueFrom(lb.incomingChannels$);
-      rx.pause();
-      const chunk = new Uint8Array(64 * 1024);
-      let sent = 0;
-      const sends: Promise<void>[] = [];
-      for (let i = 0; i < bpCount; i++) sends.push(ch.send(chunk).then(() => void sent++));
-      await new Promise((r) => setTimeout(r, 300));
-      // The window (256 KiB) plus the send buffer (1 MiB) bound what can be in flight: not everything can be out.
-      expect(sent).toBeLessThan(bpCount);
-      let received = 0;
-      const all = new Promise<void>((resolve) =>
-        rx.messages$.subscribe((m) => {
-          expect(m.length).toBe(chunk.length);
-          if (++received === bpCount) resolve();
-        }),
-      );
-      rx.resume();
-      await Promise.all([...sends, all]);
-      expect(received).toBe(bpCount);
-    }, t);
+    it(
+      'applies backpressure end to end: a paused reader holds the sender, nothing is lost',
+      async () => {
+        const { la, lb } = await connected();
+        const ch = la.openChannel({ proto: 'compliance-bp' });
+        const rx = await firstValueFrom(lb.incomingChannels$);
+        rx.pause();
+        const chunk = new Uint8Array(64 * 1024);
+        let sent = 0;
+        const sends: Promise<void>[] = [];
+        for (let i = 0; i < bpCount; i++) sends.push(ch.send(chunk).then(() => void sent++));
+        await new Promise((r) => setTimeout(r, 300));
+        // The window (256 KiB) plus the send buffer (1 MiB) bound what can be in flight: not everything can be out.
+        expect(sent).toBeLessThan(bpCount);
+        let received = 0;
+        const all = new Promise<void>((resolve) =>
+          rx.messages$.subscribe((m) => {
+            expect(m.length).toBe(chunk.length);
+            if (++received === bpCount) resolve();
+          }),
+        );
+        rx.resume();
+        await Promise.all([...sends, all]);
+        expect(received).toBe(bpCount);
+      },
+      t,
+    );
 
-    it('closes from the dialling side: the peer sees a remote normal close', async () => {
-      const { la, lb } = await connected();
-      await la.close(closeReason('normal', 'done'));
-      const r = await lb.closed;
-      expect(r.code).toBe('normal');
-      expect(r.remote).toBe(true);
-    }, t);
+    it(
+      'closes from the dialling side: the peer sees a remote normal close',
+      async () => {
+        const { la, lb } = await connected();
+        await la.close(closeReason('normal', 'done'));
+        const r = await lb.closed;
+        expect(r.code).toBe('normal');
+        expect(r.remote).toBe(true);
+      },
+      t,
+    );
 
-    it('closes from the accepting side: the dialler sees a remote close', async () => {
-      const { la, lb } = await connected();
-      await lb.close(closeReason('going-away'));
-      expect((await la.closed).code).toBe('going-away');
-    }, t);
+    it(
+      'closes from the accepting side: the dialler sees a remote close',
+      async () => {
+        const { la, lb } = await connected();
+        await lb.close(closeReason('going-away'));
+        expect((await la.closed).code).toBe('going-away');
+      },
+      t,
+    );
 
-    it('detects link loss', async () => {
-      const { p, la, ca } = await connected();
-      if (p.breakLink) await p.breakLink(ca);
-      else await p.b.stop();
-      const r = await Promise.race([la.closed, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('link loss not detected')), t - 1000))]);
-      expect(['lost', 'normal', 'timeout', 'going-away']).toContain(r.code);
-    }, t);
+    it(
+      'detects link loss',
+      async () => {
+        const { p, la, ca } = await connected();
+        if (p.breakLink) await p.breakLink(ca);
+        else await p.b.stop();
+        const r = await Promise.race([
+          la.closed,
+          new Promise<never>((_, rej) =>
+            setTimeout(() => rej(new Error('link loss not detected')), t - 1000),
+          ),
+        ]);
+        expect(['lost', 'normal', 'timeout', 'going-away']).toContain(r.code);
+      },
+      t,
+    );
 
-    it(`carries ${concurrent} concurrent Links independently`, async () => {
-      const p = await factory();
-      current = p;
-      await p.a.start();
-      await p.b.start();
-      const accepted: Link[] = [];
-      const sub = p.b.incoming$.subscribe((c) => {
-        const l = new Link(c, { ...linkOpts, role: 'responder', local: advert('b') });
-        accepted.push(l);
-        l.messages$.subscribe((m) => void l.send(m)); // echo
-      });
-      const links = await Promise.all(
-        Array.from({ length: concurrent }, async () => {
-          const l = new Link(await p.a.dial(p.b.localAddress!), { ...linkOpts, role: 'initiator', local: advert('a') });
-          await l.opened;
-          return l;
-        }),
-      );
-      const results = await Promise.all(
-        links.map(async (l, i) => {
-          const echo = firstValueFrom(l.messages$);
-          await l.send(new TextEncoder().encode(`link ${i}`));
-          return new TextDecoder().decode(await echo);
-        }),
-      );
-      expect(results).toEqual(links.map((_, i) => `link ${i}`));
-      expect(accepted.length).toBe(concurrent);
-      await links[0]!.close();
-      expect(links[1]!.state).toBe('open');
-      sub.unsubscribe();
-    }, t);
-
-    if (options.discovery !== false) {
-      it('discovery: finds an advertising peer and loses it after unadvertise (goodbye)', async () => {
+    it(
+      `carries ${concurrent} concurrent Links independently`,
+      async () => {
         const p = await factory();
         current = p;
         await p.a.start();
         await p.b.start();
-        const events: DiscoveryEvent[] = [];
-        const sub = p.a.discover().subscribe((e) => events.push(e));
-        const adv = advert('b');
-        const found = within(p.a.discover().pipe(filter((e) => e.type !== 'lost' && e.peer.networkId === adv.networkId)), t - 5000, 'found');
-        await p.b.advertise(adv);
-        const f = await found;
-        expect(f.peer).toMatchObject({ networkId: adv.networkId, deviceName: 'b', deviceType: 'pc', medium: p.a.medium });
-        expect(typeof f.peer.address).toBe('string');
-        const lost = within(p.a.discover().pipe(filter((e) => e.type === 'lost' && e.peer.networkId === adv.networkId)), t - 5000, 'lost');
-        await p.b.unadvertise();
-        await lost;
+        const accepted: Link[] = [];
+        const sub = p.b.incoming$.subscribe((c) => {
+          const l = new Link(c, { ...linkOpts, role: 'responder', local: advert('b') });
+          accepted.push(l);
+          l.messages$.subscribe((m) => void l.send(m)); // echo
+        });
+        const links = await Promise.all(
+          Array.from({ length: concurrent }, async () => {
+            const l = new Link(await p.a.dial(p.b.localAddress!), {
+              ...linkOpts,
+              role: 'initiator',
+              local: advert('a'),
+            });
+            await l.opened;
+            return l;
+          }),
+        );
+        const results = await Promise.all(
+          links.map(async (l, i) => {
+            const echo = firstValueFrom(l.messages$);
+            await l.send(new TextEncoder().encode(`link ${i}`));
+            return new TextDecoder().decode(await echo);
+          }),
+        );
+        expect(results).toEqual(links.map((_, i) => `link ${i}`));
+        expect(accepted.length).toBe(concurrent);
+        await links[0]!.close();
+        expect(links[1]!.state).toBe('open');
         sub.unsubscribe();
-        expect(events.some((e) => e.type === 'found')).toBe(true);
-      }, t);
+      },
+      t,
+    );
+
+    if (options.discovery !== false) {
+      it(
+        'discovery: finds an advertising peer and loses it after unadvertise (goodbye)',
+        async () => {
+          const p = await factory();
+          current = p;
+          await p.a.start();
+          await p.b.start();
+          const events: DiscoveryEvent[] = [];
+          const sub = p.a.discover().subscribe((e) => events.push(e));
+          const adv = advert('b');
+          const found = within(
+            p.a.discover().pipe(filter((e) => e.type !== 'lost' && e.peer.networkId === adv.networkId)),
+            t - 5000,
+            'found',
+          );
+          await p.b.advertise(adv);
+          const f = await found;
+          expect(f.peer).toMatchObject({
+            networkId: adv.networkId,
+            deviceName: 'b',
+            deviceType: 'pc',
+            medium: p.a.medium,
+          });
+          expect(typeof f.peer.address).toBe('string');
+          const lost = within(
+            p.a.discover().pipe(filter((e) => e.type === 'lost' && e.peer.networkId === adv.networkId)),
+            t - 5000,
+            'lost',
+          );
+          await p.b.unadvertise();
+          await lost;
+          sub.unsubscribe();
+          expect(events.some((e) => e.type === 'found')).toBe(true);
+        },
+        t,
+      );
     }
   });
 }

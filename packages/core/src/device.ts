@@ -122,7 +122,8 @@ export class LocalDevice {
    * @throws ColinkError `ERR_CONFLICT` when `proto` already has a handler.
    */
   handle(proto: string, handler: ChannelHandler): () => void {
-    if (this.handlers.has(proto)) throw new ColinkError(ErrorCode.CONFLICT, `protocol ${proto} already has a handler`);
+    if (this.handlers.has(proto))
+      throw new ColinkError(ErrorCode.CONFLICT, `protocol ${proto} already has a handler`);
     this.handlers.set(proto, handler);
     return () => {
       if (this.handlers.get(proto) === handler) this.handlers.delete(proto);
@@ -163,7 +164,11 @@ export class LocalDevice {
   }
 
   /** Opens a channel to `networkId` (connecting first when needed). */
-  async openChannel(networkId: string, metadata: ChannelMetadata, options?: ChannelOptions): Promise<Channel> {
+  async openChannel(
+    networkId: string,
+    metadata: ChannelMetadata,
+    options?: ChannelOptions,
+  ): Promise<Channel> {
     const link = await this.connect(networkId);
     return link.openChannel(metadata, options);
   }
@@ -185,11 +190,16 @@ export class LocalDevice {
 
   private async dialDevice(networkId: string, medium?: Medium): Promise<Link> {
     const entry = this.directory.get(networkId);
-    if (!entry) throw new ColinkError(ErrorCode.UNREACHABLE, `device ${networkId.slice(0, 12)}… is not in the directory`);
+    if (!entry)
+      throw new ColinkError(
+        ErrorCode.UNREACHABLE,
+        `device ${networkId.slice(0, 12)}… is not in the directory`,
+      );
     const candidates = [...this.transports]
       .filter((t) => (medium ? t.medium === medium : true) && (entry.addresses[t.medium]?.length ?? 0) > 0)
       .sort((a, b) => b.capabilities.priority - a.capabilities.priority);
-    if (candidates.length === 0) throw new ColinkError(ErrorCode.UNREACHABLE, `no medium reaches device ${entry.deviceName}`);
+    if (candidates.length === 0)
+      throw new ColinkError(ErrorCode.UNREACHABLE, `no medium reaches device ${entry.deviceName}`);
     let lastError: unknown;
     for (const t of candidates) {
       for (const address of entry.addresses[t.medium] ?? []) {
@@ -199,7 +209,10 @@ export class LocalDevice {
           await link.opened;
           if (link.remote?.networkId !== networkId) {
             await link.close(closeReason('refused', 'dialled the wrong device'));
-            throw new ColinkError(ErrorCode.DIAL_FAILED, `${address} is not device ${networkId.slice(0, 12)}…`);
+            throw new ColinkError(
+              ErrorCode.DIAL_FAILED,
+              `${address} is not device ${networkId.slice(0, 12)}…`,
+            );
           }
           // A simultaneous dial may have produced a better Link meanwhile.
           return this.bestLink(networkId, medium) ?? link;
@@ -209,7 +222,9 @@ export class LocalDevice {
         }
       }
     }
-    throw lastError instanceof ColinkError ? lastError : new ColinkError(ErrorCode.DIAL_FAILED, 'every dial failed', { cause: lastError });
+    throw lastError instanceof ColinkError
+      ? lastError
+      : new ColinkError(ErrorCode.DIAL_FAILED, 'every dial failed', { cause: lastError });
   }
 
   private adopt(conduit: Conduit, role: LinkRole): Link {
@@ -264,7 +279,9 @@ export class LocalDevice {
    */
   private mergeDuplicates(link: Link): void {
     const peer = link.remote!.networkId;
-    const same = this.links(peer).filter((l) => l.medium === link.medium && l.state === 'open' && !this.draining.has(l));
+    const same = this.links(peer).filter(
+      (l) => l.medium === link.medium && l.state === 'open' && !this.draining.has(l),
+    );
     if (same.length < 2) return;
     const initiatorId = (l: Link): string => (l.role === 'initiator' ? this.advert.networkId : peer);
     const keeper = same.reduce((best, l) => (initiatorId(l) > initiatorId(best) ? l : best));
@@ -274,7 +291,8 @@ export class LocalDevice {
       const check = (): void => {
         if (l.state !== 'open') return;
         // only the default channel left: nothing in flight that could be lost
-        if (l.openChannels.length <= 1 && l.channel.bufferedAmount === 0) void l.close(closeReason('replaced', 'merged into another link'));
+        if (l.openChannels.length <= 1 && l.channel.bufferedAmount === 0)
+          void l.close(closeReason('replaced', 'merged into another link'));
         else setTimeout(check, 20);
       };
       check();

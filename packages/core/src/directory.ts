@@ -100,7 +100,9 @@ export class DeviceDirectory {
     const r = this.record(p.networkId, p);
     r.advert = mergeAdvert(r.advert, p);
     // One address per medium and device: a device that moved ports replaces its old sighting.
-    for (const [k, s] of r.sightings) if (s.medium === p.medium && k !== key && s.address !== p.address && e.type === 'updated') r.sightings.delete(k);
+    for (const [k, s] of r.sightings)
+      if (s.medium === p.medium && k !== key && s.address !== p.address && e.type === 'updated')
+        r.sightings.delete(k);
     r.sightings.set(key, p);
     this.refresh(p.networkId);
   }
@@ -162,7 +164,8 @@ export class DeviceDirectory {
     const addresses: Partial<Record<Medium, string[]>> = {};
     const mediums = new Set<Medium>();
     for (const s of r.sightings.values()) {
-      const list = addresses[s.medium] ?? (addresses[s.medium] = []);
+      const list = addresses[s.medium] ?? [];
+      addresses[s.medium] = list;
       if (!list.includes(s.address)) list.push(s.address);
       mediums.add(s.medium);
     }

@@ -102,7 +102,11 @@ export const CLOSE_CODES: readonly CloseCode[] = [
 ];
 
 /** Builds a {@link CloseReason}. */
-export function closeReason(code: CloseCode, message?: string, extra: Omit<CloseReason, 'code' | 'message'> = {}): CloseReason {
+export function closeReason(
+  code: CloseCode,
+  message?: string,
+  extra: Omit<CloseReason, 'code' | 'message'> = {},
+): CloseReason {
   return message === undefined ? { code, ...extra } : { code, message, ...extra };
 }
 
@@ -121,7 +125,11 @@ export class ColinkError extends Error {
   readonly reason: CloseReason | undefined;
   readonly detail: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; reason?: CloseReason; detail?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; reason?: CloseReason; detail?: Record<string, unknown> } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.reason = options.reason;
@@ -130,7 +138,11 @@ export class ColinkError extends Error {
 
   /** An error for an operation on something that closed for `reason`. */
   static closed(what: string, reason: CloseReason): ColinkError {
-    return new ColinkError(ErrorCode.CLOSED, `${what} closed (${reason.code}${reason.message ? `: ${reason.message}` : ''})`, { reason });
+    return new ColinkError(
+      ErrorCode.CLOSED,
+      `${what} closed (${reason.code}${reason.message ? `: ${reason.message}` : ''})`,
+      { reason },
+    );
   }
 }
 

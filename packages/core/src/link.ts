@@ -1,5 +1,18 @@
-import { asyncScheduler, BehaviorSubject, Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { Channel, type ChannelHost, type ChannelMetadata, type ChannelOptions, encodeCloseFrame } from './channel.js';
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
+import {
+  Channel,
+  type ChannelHost,
+  type ChannelMetadata,
+  type ChannelOptions,
+  encodeCloseFrame,
+} from './channel.js';
 import {
   decodeClosePayload,
   decodeJsonObject,
@@ -202,7 +215,11 @@ export class Link implements ChannelHost {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.window = options.channelWindow ?? DEFAULT_CHANNEL_WINDOW;
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
-    if (!(frameSize >= MIN_FRAME_SIZE)) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `maxFrameSize ${frameSize} is below ${MIN_FRAME_SIZE}`);
+    if (!(frameSize >= MIN_FRAME_SIZE))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `maxFrameSize ${frameSize} is below ${MIN_FRAME_SIZE}`,
+      );
     this.maxPayload = frameSize - FRAME_HEADER_BYTES;
     this.decoder = new FrameDecoder(Math.max(this.maxPayload, MAX_CONTROL_PAYLOAD));
     this.nextChannelId = options.role === 'initiator' ? 3 : 2;
@@ -229,11 +246,14 @@ export class Link implements ChannelHost {
       }),
     );
     const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
-    conduit.write([encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, flags })]);
+    conduit.write([
+      encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, flags }),
+    ]);
     const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.timers.push(
       this.scheduler.schedule(() => {
-        if (this.state === 'connecting') this.abort(closeReason('timeout', `handshake not complete after ${handshakeMs} ms`));
+        if (this.state === 'connecting')
+          this.abort(closeReason('timeout', `handshake not complete after ${handshakeMs} ms`));
       }, handshakeMs),
     );
   }
@@ -308,16 +328,24 @@ export class Link implements ChannelHost {
     if (this.state === 'closing' || this.state === 'closed' || this.goingAway) {
       throw ColinkError.closed(`link ${this.id}`, this.stateSubject.value.reason ?? closeReason('normal'));
     }
-    if (typeof metadata?.proto !== 'string') throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
+    if (typeof metadata?.proto !== 'string')
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
     if (this.channels.size >= MAX_CHANNELS_PER_LINK) {
-      throw new ColinkError(ErrorCode.LIMIT_EXCEEDED, `more than ${MAX_CHANNELS_PER_LINK} channels on link ${this.id}`);
+      throw new ColinkError(
+        ErrorCode.LIMIT_EXCEEDED,
+        `more than ${MAX_CHANNELS_PER_LINK} channels on link ${this.id}`,
+      );
     }
     const body = encodeJson(metadata);
-    if (body.length > MAX_CONTROL_PAYLOAD) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
+    if (body.length > MAX_CONTROL_PAYLOAD)
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
     let id = this.nextChannelId;
     while (this.channels.has(id)) id = id + 2 > 0xffff ? (this.role === 'initiator' ? 3 : 2) : id + 2;
     this.nextChannelId = id + 2 > 0xffff ? (this.role === 'initiator' ? 3 : 2) : id + 2;
-    const ch = new Channel(this, id, metadata, this.remoteHello?.window ?? this.window, { ...this.channelOptions(), ...options });
+    const ch = new Channel(this, id, metadata, this.remoteHello?.window ?? this.window, {
+      ...this.channelOptions(),
+      ...options,
+    });
     this.channels.set(id, ch);
     this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
     return ch;
@@ -344,7 +372,10 @@ export class Link implements ChannelHost {
         check();
       });
       let timer: Subscription | undefined;
-      await Promise.race([flushed, new Promise<void>((r) => (timer = this.scheduler.schedule(() => r(), flushTimeoutMs)))]);
+      await Promise.race([
+        flushed,
+        new Promise<void>((r) => (timer = this.scheduler.schedule(() => r(), flushTimeoutMs))),
+      ]);
       timer?.unsubscribe();
       if (this.stateSubject.value.state !== 'closed') {
         this.io?.write([encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
@@ -449,7 +480,8 @@ export class Link implements ChannelHost {
     try {
       switch (this.stage) {
         case 'preamble':
-          return this.onPreambleData(chunk);
+          this.onPreambleData(chunk);
+          return;
         case 'secure':
           this.secureInbound?.next(chunk);
           return;
@@ -478,14 +510,24 @@ export class Link implements ChannelHost {
     this.preambleBuf = new Uint8Array(0);
     const version = Math.min(p.maxVersion, PROTOCOL_VERSION_MAX);
     if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
-      this.abort(closeReason('version-mismatch', `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION_MAX}`));
+      this.abort(
+        closeReason(
+          'version-mismatch',
+          `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION_MAX}`,
+        ),
+      );
       return;
     }
     const peerSecure = (p.flags & PREAMBLE_FLAG_SECURE) !== 0;
     const security = this.options.security;
     if (peerSecure !== Boolean(security)) {
       this.abort(
-        closeReason('handshake-failed', security ? 'peer does not run the security stage' : 'peer requires the security stage, which is not configured here'),
+        closeReason(
+          'handshake-failed',
+          security
+            ? 'peer does not run the security stage'
+            : 'peer requires the security stage, which is not configured here',
+        ),
       );
       return;
     }
@@ -547,7 +589,12 @@ export class Link implements ChannelHost {
   }
 
   private sendHello(): void {
-    const hello = { v: 1, advert: this.options.local, window: this.window, maxFrame: this.maxPayload + FRAME_HEADER_BYTES };
+    const hello = {
+      v: 1,
+      advert: this.options.local,
+      window: this.window,
+      maxFrame: this.maxPayload + FRAME_HEADER_BYTES,
+    };
     this.helloSent = true;
     this.control.unshift(encodeFrame(FrameType.HELLO, 0, 0, 0, encodeJson(hello)));
     this.schedulePump();
@@ -578,7 +625,13 @@ export class Link implements ChannelHost {
     this.counters.bytesReceived += f.payload.length + FRAME_HEADER_BYTES;
     this.lastReceived = this.scheduler.now();
     if (this.framesSubject.observed) {
-      this.framesSubject.next({ type: f.type, flags: f.flags, channel: f.channel, seq: f.seq, length: f.payload.length });
+      this.framesSubject.next({
+        type: f.type,
+        flags: f.flags,
+        channel: f.channel,
+        seq: f.seq,
+        length: f.payload.length,
+      });
     }
     if (!this.remoteHello && f.type !== FrameType.HELLO && f.type !== FrameType.GOAWAY) {
       throw new ColinkError(ErrorCode.PROTOCOL, `frame type ${f.type} before HELLO`);
@@ -591,12 +644,14 @@ export class Link implements ChannelHost {
         return;
       }
       case FrameType.WINDOW: {
-        if (f.payload.length !== 4) throw new ColinkError(ErrorCode.PROTOCOL, 'WINDOW payload must be 4 bytes');
+        if (f.payload.length !== 4)
+          throw new ColinkError(ErrorCode.PROTOCOL, 'WINDOW payload must be 4 bytes');
         this.channels.get(f.channel)?.onWindow(readU32(f.payload));
         return;
       }
       case FrameType.OPEN:
-        return this.onOpen(f);
+        this.onOpen(f);
+        return;
       case FrameType.CLOSE:
       case FrameType.RESET: {
         const ch = this.channels.get(f.channel);
@@ -654,12 +709,25 @@ export class Link implements ChannelHost {
       throw new ColinkError(ErrorCode.PROTOCOL, `peer opened channel ${id}, which is not its to open`);
     }
     const meta = decodeJsonObject(f.payload);
-    if (typeof meta.proto !== 'string') throw new ColinkError(ErrorCode.PROTOCOL, 'OPEN metadata without proto');
+    if (typeof meta.proto !== 'string')
+      throw new ColinkError(ErrorCode.PROTOCOL, 'OPEN metadata without proto');
     if (this.goingAway || this.channels.size >= MAX_CHANNELS_PER_LINK) {
-      this.sendControl(encodeCloseFrame(FrameType.RESET, id, closeReason('refused', 'link is going away or at its channel limit')));
+      this.sendControl(
+        encodeCloseFrame(
+          FrameType.RESET,
+          id,
+          closeReason('refused', 'link is going away or at its channel limit'),
+        ),
+      );
       return;
     }
-    const ch = new Channel(this, id, meta as ChannelMetadata, this.remoteHello!.window, this.channelOptions());
+    const ch = new Channel(
+      this,
+      id,
+      meta as ChannelMetadata,
+      this.remoteHello!.window,
+      this.channelOptions(),
+    );
     this.channels.set(id, ch);
     if (this.incomingSubject.observed) this.incomingSubject.next(ch);
     else ch.reset(closeReason('refused', 'nobody accepts channels on this link'));
@@ -683,7 +751,8 @@ export class Link implements ChannelHost {
           link.abort(closeReason('timeout', `no frame from the peer for ${now - link.lastReceived} ms`));
           return;
         }
-        const seq = (link.pingSeq = (link.pingSeq + 1) >>> 0);
+        link.pingSeq = (link.pingSeq + 1) >>> 0;
+        const seq = link.pingSeq;
         link.pings.set(seq, now);
         if (link.pings.size > 16) link.pings.delete(link.pings.keys().next().value!);
         link.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8)));

@@ -23,7 +23,9 @@ export function logger(name: string): Logger {
   const ns = `colink:${name}`;
   const enabled = enabledFor(ns);
   const write = (level: string, format: string, args: unknown[]): void => {
-    process.stderr.write(`${new Date().toISOString()} ${ns} ${level} ${formatWithOptions({ colors: false }, format, ...args)}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${ns} ${level} ${formatWithOptions({ colors: false }, format, ...args)}\n`,
+    );
   };
   return {
     enabled,

@@ -4,7 +4,11 @@ import type { Channel } from './channel.js';
 import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
 import { ColinkError, closeReason, ErrorCode } from './errors.js';
-import { DEFAULT_SESSION_REQUEST_TIMEOUT_MS, SESSION_DATA_MAX_BYTES, SESSION_MESSAGE_MAX_BYTES } from './limits.js';
+import {
+  DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
+  SESSION_DATA_MAX_BYTES,
+  SESSION_MESSAGE_MAX_BYTES,
+} from './limits.js';
 import type { Link } from './link.js';
 import type { DeviceAdvert } from './transport.js';
 
@@ -158,10 +162,14 @@ export class Session {
    *   `ERR_INVALID_ARGUMENT` for a non-string.
    */
   async sendMessage(text: string): Promise<void> {
-    if (typeof text !== 'string') throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string');
+    if (typeof text !== 'string')
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string');
     const body = utf8(text);
     if (body.length > this.maxMessageBytes) {
-      throw new ColinkError(ErrorCode.MESSAGE_TOO_LARGE, `message of ${body.length} bytes exceeds ${this.maxMessageBytes}`);
+      throw new ColinkError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `message of ${body.length} bytes exceeds ${this.maxMessageBytes}`,
+      );
     }
     this.assertOpen();
     const m = new Uint8Array(1 + body.length);
@@ -175,8 +183,13 @@ export class Session {
    * @throws ColinkError `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
    */
   async sendData(data: Uint8Array): Promise<void> {
-    if (!(data instanceof Uint8Array)) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
-    if (data.length > SESSION_DATA_MAX_BYTES) throw new ColinkError(ErrorCode.MESSAGE_TOO_LARGE, `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`);
+    if (!(data instanceof Uint8Array))
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
+    if (data.length > SESSION_DATA_MAX_BYTES)
+      throw new ColinkError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+      );
     this.assertOpen();
     this.dataOut ??= this.link.openChannel({ proto: SESSION_DATA_PROTO, key: this.key });
     await this.dataOut.send(data);
@@ -200,7 +213,8 @@ export class Session {
   }
 
   private assertOpen(): void {
-    if (this.endReason !== undefined) throw new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
+    if (this.endReason !== undefined)
+      throw new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
   }
 
   private onControl(m: Uint8Array): void {
@@ -297,7 +311,12 @@ export class SessionManager {
         if (settled) return;
         settled = true;
         channel.reset(closeReason('timeout', 'no answer to the session request'));
-        reject(new ColinkError(ErrorCode.TIMEOUT, `peer did not answer the session request within ${timeoutMs} ms`));
+        reject(
+          new ColinkError(
+            ErrorCode.TIMEOUT,
+            `peer did not answer the session request within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       const sub = channel.messages$.subscribe((m) => {
         if (settled) return;
@@ -334,7 +353,9 @@ export class SessionManager {
         timer.unsubscribe();
         reject(
           r.code === 'refused'
-            ? new ColinkError(ErrorCode.NO_HANDLER, r.message ?? 'peer does not accept sessions', { reason: r })
+            ? new ColinkError(ErrorCode.NO_HANDLER, r.message ?? 'peer does not accept sessions', {
+                reason: r,
+              })
             : ColinkError.closed('session request', r),
         );
       });
@@ -406,7 +427,8 @@ export class SessionManager {
       },
       accept: async () => {
         if (settled) throw new ColinkError(ErrorCode.CONFLICT, 'session request already answered');
-        if (channel.state !== 'open') throw ColinkError.closed('session request', channel.closeReason ?? closeReason('normal'));
+        if (channel.state !== 'open')
+          throw ColinkError.closed('session request', channel.closeReason ?? closeReason('normal'));
         settled = true;
         const s = new Session(this, {
           key: md.key as string,
@@ -457,7 +479,12 @@ function safeJson(b: Uint8Array): Record<string, unknown> | undefined {
 
 function isApp(a: unknown): a is AppInfo {
   const x = a as AppInfo | undefined;
-  return !!x && typeof x.bundleName === 'string' && typeof x.moduleName === 'string' && typeof x.abilityName === 'string';
+  return (
+    !!x &&
+    typeof x.bundleName === 'string' &&
+    typeof x.moduleName === 'string' &&
+    typeof x.abilityName === 'string'
+  );
 }
 
 function validateInit(init: SessionRequestInit): void {
@@ -466,5 +493,6 @@ function validateInit(init: SessionRequestInit): void {
   };
   if (!init || typeof init.peer !== 'string' || init.peer === '') bad('peer networkId is required');
   if (typeof init.service !== 'string' || init.service === '') bad('service name is required');
-  if (!isApp(init.local) || !isApp(init.remote)) bad('local and remote app infos need bundleName, moduleName and abilityName');
+  if (!isApp(init.local) || !isApp(init.remote))
+    bad('local and remote app infos need bundleName, moduleName and abilityName');
 }

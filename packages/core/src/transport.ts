@@ -97,7 +97,11 @@ export interface DiscoveredPeer extends DeviceAdvert {
 export type DiscoveryEvent =
   | { readonly type: 'found'; readonly peer: DiscoveredPeer }
   | { readonly type: 'updated'; readonly peer: DiscoveredPeer }
-  | { readonly type: 'lost'; readonly peer: DiscoveredPeer; readonly reason: 'goodbye' | 'expired' | 'interface-down' | 'unreachable' | 'stopped' };
+  | {
+      readonly type: 'lost';
+      readonly peer: DiscoveredPeer;
+      readonly reason: 'goodbye' | 'expired' | 'interface-down' | 'unreachable' | 'stopped';
+    };
 
 /** Options for {@link Transport.dial}. */
 export interface DialOptions {

@@ -9,7 +9,9 @@ describeTransportCompliance('memory (ideal pipe)', async () => {
 describeTransportCompliance(
   'memory (BLE-like: MTU 244, 1 MB/s, 7.5 ms, 1 % loss)',
   async () => {
-    const net = new MemoryNetwork({ model: { mtu: 244, bandwidthBytesPerSec: 1_000_000, latencyMs: 7.5, lossRate: 0.01 } });
+    const net = new MemoryNetwork({
+      model: { mtu: 244, bandwidthBytesPerSec: 1_000_000, latencyMs: 7.5, lossRate: 0.01 },
+    });
     const a = net.createTransport();
     const b = net.createTransport();
     return { a, b, breakLink: async () => void net.sever(a.address, b.address) };

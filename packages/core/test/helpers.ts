@@ -1,14 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { firstValueFrom, type Observable, filter } from 'rxjs';
-import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { Link, type LinkOptions } from '../src/link.js';
+import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
 import type { DeviceAdvert } from '../src/transport.js';
 
 export function advert(name: string): DeviceAdvert {
-  return { networkId: createHash('sha256').update(name).digest('hex'), deviceName: name, deviceType: 'phone' };
+  return {
+    networkId: createHash('sha256').update(name).digest('hex'),
+    deviceName: name,
+    deviceType: 'phone',
+  };
 }
 
-export async function linkPair(model: LinkModel = {}, extra: Partial<LinkOptions> = {}): Promise<[Link, Link]> {
+export async function linkPair(
+  model: LinkModel = {},
+  extra: Partial<LinkOptions> = {},
+): Promise<[Link, Link]> {
   const [ca, cb] = createConduitPair({ model });
   const a = new Link(ca, { role: 'initiator', local: advert('a'), ...extra });
   const b = new Link(cb, { role: 'responder', local: advert('b'), ...extra });

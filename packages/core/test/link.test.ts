@@ -76,7 +76,6 @@ describe('Link', () => {
   it('reports a severed medium as lost on both ends and fails pending sends', async () => {
     const [a, b] = await linkPair({ bandwidthBytesPerSec: 1024 * 1024 });
     const pending = a.send(bytes(4 * 1024 * 1024));
-    // biome-ignore lint/suspicious/noExplicitAny: reach the conduit to cut it
     (a as any).raw.sever();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     expect((await a.closed).code).toBe('lost');

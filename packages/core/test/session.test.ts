@@ -5,7 +5,11 @@ import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { Session } from '../src/session.js';
 import { advert, bytes, next, sha } from './helpers.js';
 
-const app = (ability: string) => ({ bundleName: 'com.example.collab', moduleName: 'entry', abilityName: ability });
+const app = (ability: string) => ({
+  bundleName: 'com.example.collab',
+  moduleName: 'entry',
+  abilityName: ability,
+});
 const devices: LocalDevice[] = [];
 
 async function pair(model = {}) {
@@ -23,7 +27,12 @@ async function open(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]>
   const accepted = new Promise<Session>((resolve) => {
     b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
   });
-  const s = await a.sessions.request({ peer: b.advert.networkId, service: 'collab', local: app('EntryAbility'), remote: app('EntryAbility') });
+  const s = await a.sessions.request({
+    peer: b.advert.networkId,
+    service: 'collab',
+    local: app('EntryAbility'),
+    remote: app('EntryAbility'),
+  });
   return [s, await accepted];
 }
 
@@ -57,12 +66,18 @@ describe('Session', () => {
     const err = await a.sessions
       .request({ peer: b.advert.networkId, service: 'collab', local: app('A'), remote: app('B') })
       .catch((e) => e);
-    expect(err).toMatchObject({ code: 'ERR_REJECTED', message: 'user said no', detail: { reason: 'user said no' } });
+    expect(err).toMatchObject({
+      code: 'ERR_REJECTED',
+      message: 'user said no',
+      detail: { reason: 'user said no' },
+    });
   });
 
   it('fails with ERR_NO_HANDLER when no app on the peer takes requests', async () => {
     const { a, b } = await pair();
-    await expect(a.sessions.request({ peer: b.advert.networkId, service: 's', local: app('A'), remote: app('B') })).rejects.toMatchObject({
+    await expect(
+      a.sessions.request({ peer: b.advert.networkId, service: 's', local: app('A'), remote: app('B') }),
+    ).rejects.toMatchObject({
       code: 'ERR_NO_HANDLER',
     });
   });
@@ -106,7 +121,11 @@ describe('LocalDevice', () => {
   it('shares one Link between concurrent connects and merges simultaneous dials into one', async () => {
     const { a, b } = await pair();
     await next(b.directory.devices$, (l) => l.length === 1);
-    const [l1, l2, l3] = await Promise.all([a.connect(b.advert.networkId), a.connect(b.advert.networkId), b.connect(a.advert.networkId)]);
+    const [l1, l2, l3] = await Promise.all([
+      a.connect(b.advert.networkId),
+      a.connect(b.advert.networkId),
+      b.connect(a.advert.networkId),
+    ]);
     expect(l1).toBe(l2);
     // both devices dialled: within a moment one Link per side remains
     await next(a.links$, (ls) => ls.length === 1);

@@ -77,7 +77,10 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   };
   const medium = options.medium ?? 'memory';
   const [addrA, addrB] = options.addresses ?? ['memory:a', 'memory:b'];
-  const data = [new ConduitInbound(Number.POSITIVE_INFINITY), new ConduitInbound(Number.POSITIVE_INFINITY)] as const;
+  const data = [
+    new ConduitInbound(Number.POSITIVE_INFINITY),
+    new ConduitInbound(Number.POSITIVE_INFINITY),
+  ] as const;
   const drain = [new Subject<void>(), new Subject<void>()] as const;
   const closed = [new Subject<CloseReason>(), new Subject<CloseReason>()] as const;
   const dirs = [new Direction(), new Direction()] as const; // dirs[i]: bytes travelling from end i to end 1-i
@@ -133,7 +136,9 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     const now = scheduler.now();
     let at = now;
     if (!ideal) {
-      const departure = Math.max(now, d.nextDeparture) + (bandwidth === Number.POSITIVE_INFINITY ? 0 : (bytes / bandwidth) * 1000);
+      const departure =
+        Math.max(now, d.nextDeparture) +
+        (bandwidth === Number.POSITIVE_INFINITY ? 0 : (bytes / bandwidth) * 1000);
       d.nextDeparture = departure;
       at = departure + latency;
       if (lossRate > 0 && random() < lossRate) at += retransmit;
@@ -166,7 +171,11 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     end: (reason) => end(i, reason),
     destroy: (reason) => {
       // An abrupt close looks like a lost connection to the peer unless the reason says more.
-      const remote: CloseReason = { ...reason, remote: true, code: reason.code === 'normal' ? 'lost' : reason.code };
+      const remote: CloseReason = {
+        ...reason,
+        remote: true,
+        code: reason.code === 'normal' ? 'lost' : reason.code,
+      };
       shutdown(i === 0 ? [reason, remote] : [remote, reason]);
     },
     sever: (reason = closeReason('lost', 'link severed')) => shutdown([reason, reason]),

@@ -130,10 +130,17 @@ export class MemoryTransport implements Transport {
     this.network = network;
     this.medium = network.medium;
     this.address = options.address ?? network.allocateAddress();
-    if (network.transports.has(this.address)) throw new ColinkError(ErrorCode.CONFLICT, `address ${this.address} is taken on this memory network`);
+    if (network.transports.has(this.address))
+      throw new ColinkError(ErrorCode.CONFLICT, `address ${this.address} is taken on this memory network`);
     network.transports.set(this.address, this);
     this.model = { ...network.model, ...options.model };
-    this.capabilities = { maxFrameSize: this.model.mtu ?? 65_548, reliable: true, bandwidth: 'high', latency: 'low', priority: 100 };
+    this.capabilities = {
+      maxFrameSize: this.model.mtu ?? 65_548,
+      reliable: true,
+      bandwidth: 'high',
+      latency: 'low',
+      priority: 100,
+    };
   }
 
   get localAddress(): string | undefined {
@@ -173,7 +180,8 @@ export class MemoryTransport implements Transport {
         for (const [addr, peer] of now) {
           const before = seen.get(addr);
           if (!before) subscriber.next({ type: 'found', peer });
-          else if (JSON.stringify(before) !== JSON.stringify(peer)) subscriber.next({ type: 'updated', peer });
+          else if (JSON.stringify(before) !== JSON.stringify(peer))
+            subscriber.next({ type: 'updated', peer });
         }
         for (const [addr, peer] of seen) {
           if (now.has(addr)) continue;
@@ -200,7 +208,8 @@ export class MemoryTransport implements Transport {
     if (options.signal?.aborted) throw new ColinkError(ErrorCode.ABORTED, 'dial aborted');
     const target = this.network.transports.get(address);
     if (!target?.started) throw new ColinkError(ErrorCode.DIAL_FAILED, `nothing listens at ${address}`);
-    if (!this.network.reachable(this.address, address)) throw new ColinkError(ErrorCode.DIAL_FAILED, `${address} is out of reach`);
+    if (!this.network.reachable(this.address, address))
+      throw new ColinkError(ErrorCode.DIAL_FAILED, `${address} is out of reach`);
     const ends = createConduitPair({
       medium: this.medium,
       addresses: [this.address, address],
