@@ -1,0 +1,52 @@
+// TypeScript declarations for HarmonyOS import specifiers served by @colink/api-compat.
+// Recipe: add "@colink/api-compat/ambient" to "types" in tsconfig.json (see the package README).
+declare module '@kit.DistributedServiceKit' {
+  export * from '@colink/api-compat/kit.DistributedServiceKit';
+}
+declare module '@kit.NetworkKit' {
+  export * from '@colink/api-compat/kit.NetworkKit';
+}
+declare module '@kit.ConnectivityKit' {
+  export * from '@colink/api-compat/kit.ConnectivityKit';
+}
+declare module '@kit.AbilityKit' {
+  export * from '@colink/api-compat/kit.AbilityKit';
+}
+declare module '@kit.BasicServicesKit' {
+  export * from '@colink/api-compat/kit.BasicServicesKit';
+}
+declare module '@kit.PerformanceAnalysisKit' {
+  export * from '@colink/api-compat/kit.PerformanceAnalysisKit';
+}
+declare module '@ohos.distributedsched.abilityConnectionManager' {
+  export { default } from '@colink/api-compat/ohos/distributedsched.abilityConnectionManager';
+}
+declare module '@ohos.distributedsched.linkEnhance' {
+  export { default } from '@colink/api-compat/ohos/distributedsched.linkEnhance';
+}
+declare module '@ohos.net.connection' {
+  export { default } from '@colink/api-compat/ohos/net.connection';
+}
+declare module '@ohos.wifiManager' {
+  export { default } from '@colink/api-compat/ohos/wifiManager';
+}
+declare module '@ohos.distributedDeviceManager' {
+  export { default } from '@colink/api-compat/ohos/distributedDeviceManager';
+}
+declare module '@ohos.hilog' {
+  export { default } from '@colink/api-compat/ohos/hilog';
+}
+declare module '@ohos.base' {
+  export * from '@colink/api-compat/ohos/base';
+}
+declare module '@ohos.app.ability.UIAbility' {
+  export { default } from '@colink/api-compat/ohos/app.ability.UIAbility';
+}
+declare module '@ohos.app.ability.AbilityConstant' {
+  export { default } from '@colink/api-compat/ohos/app.ability.AbilityConstant';
+}
+declare module '@ohos.app.ability.common' {
+  export { default } from '@colink/api-compat/ohos/app.ability.common';
+}
+declare var AppStorage: typeof import('@colink/api-compat').AppStorage;
+declare function getContext(component?: object): import('@colink/api-compat/kit.AbilityKit').common.Context;

@@ -1,0 +1,405 @@
+import { isColinkError, type Session, type SessionEndReason, type SessionRequest } from '@colink/core';
+import type { UIAbility } from '../ability/ui-ability.js';
+import type { Callback } from '../base.js';
+import { plainError, stringCodeError } from '../errors.js';
+import type { DeviceRuntime } from '../runtime/runtime.js';
+import {
+  type CollaborateEventInfo,
+  ConnectErrorCode,
+  type ConnectOptions,
+  type ConnectResult,
+  DisconnectReason,
+  type EventCallbackInfo,
+  type PeerInfo,
+  StartOptionParams,
+} from './types.js';
+
+/** Messages of the codes this module throws (harmony-api.md §0.2, §1.5). */
+const MSG = {
+  401: 'Parameter error.',
+  FAILED: 'Failed to execute the function.',
+  201: 'Permission denied.',
+  202: 'Permission verification failed. A non-system application calls a system API.',
+  801: 'Capability not supported.',
+} as const;
+
+/** Every string argument is rejected when its UTF-8 length is ≥ 1024 bytes ([impl], harmony-api.md §1.5). */
+const MAX_STRING_BYTES = 1024;
+/** serviceName limit in characters (docs, harmony-api.md §1.5). */
+const MAX_SERVICE_NAME_CHARS = 256;
+/** Permissions createAbilityConnectionSession needs (harmony-api.md §1.1). */
+const CREATE_PERMISSIONS = ['INTERNET', 'GET_NETWORK_INFO', 'SET_NETWORK_INFO', 'DISTRIBUTED_DATASYNC'];
+/** The wantParam key under which the collaboration parameters arrive (harmony-api.md §1.5). */
+export const COLLABORATE_INDEX_KEY = 'ohos.extra.param.key.supportCollaborateIndex';
+/** The key of the collaboration token in those parameters. */
+export const COLLAB_TOKEN_KEY = 'ohos.dms.collabToken';
+
+const PUBLIC_EVENTS = ['connect', 'disconnect', 'receiveMessage', 'receiveData'] as const;
+const SYSTEM_EVENTS = ['receiveImage', 'collaborateEvent'] as const;
+type EventName = (typeof PUBLIC_EVENTS)[number] | (typeof SYSTEM_EVENTS)[number];
+
+interface AcmSession {
+  readonly id: number;
+  readonly serviceName: string;
+  readonly peerInfo: PeerInfo;
+  readonly options: ConnectOptions;
+  readonly local: { bundleName: string; moduleName: string; abilityName: string };
+  state: 'idle' | 'connecting' | 'connected' | 'closed';
+  core?: Session;
+  readonly listeners: Map<EventName, Callback<EventCallbackInfo> | Callback<CollaborateEventInfo>>;
+}
+
+/** Session ids: a process-wide counter starting at 100 ([impl], harmony-api.md §1.5). */
+let nextSessionId = 100;
+
+const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+const bad = (message: string = MSG[401]): never => {
+  throw stringCodeError(401, message);
+};
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/**
+ * abilityConnectionManager bound to one {@link DeviceRuntime}: the module functions delegate to the service of the
+ * process's runtime. Behaviour and error shapes follow harmony-api.md §1 and §0.2.
+ */
+export class AbilityConnectionService {
+  private readonly runtime: DeviceRuntime;
+  private readonly sessions = new Map<number, AcmSession>();
+  private readonly pendingRequests = new Map<string, SessionRequest>();
+
+  constructor(runtime: DeviceRuntime) {
+    this.runtime = runtime;
+    runtime.onCollaboration((req, ability) => this.onCollaborationRequest(req, ability));
+    void runtime.start().catch(() => undefined);
+  }
+
+  createAbilityConnectionSession(
+    serviceName: string,
+    context: unknown,
+    peerInfo: PeerInfo,
+    connectOptions: ConnectOptions,
+  ): number {
+    if (
+      !isStr(serviceName) ||
+      serviceName === '' ||
+      serviceName.length > MAX_SERVICE_NAME_CHARS ||
+      utf8Length(serviceName) >= MAX_STRING_BYTES
+    )
+      bad();
+    if (context === null || typeof context !== 'object') bad();
+    const peer = checkPeerInfo(peerInfo);
+    if (connectOptions === null || typeof connectOptions !== 'object') bad();
+    const opts = connectOptions as ConnectOptions & {
+      needSendBigData?: boolean;
+      options?: Record<string, string>;
+    };
+    const system = this.runtime.config.systemApp;
+    if (!system && (opts.needSendStream === true || opts.needReceiveStream === true))
+      throw stringCodeError(202, MSG[202]);
+    if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
+    if (opts.startOptions !== undefined) {
+      if (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1) bad();
+      if (!system && opts.startOptions === StartOptionParams.START_IN_BACKGROUND)
+        throw stringCodeError(202, MSG[202]);
+    }
+    if (opts.parameters !== undefined && (opts.parameters === null || typeof opts.parameters !== 'object'))
+      bad();
+    if (!system) {
+      for (const p of CREATE_PERMISSIONS)
+        if (!this.runtime.hasPermission(p)) throw stringCodeError(201, MSG[201]);
+    }
+    const info = (context as { abilityInfo?: { bundleName?: string; moduleName?: string; name?: string } })
+      .abilityInfo;
+    const id = nextSessionId++;
+    this.sessions.set(id, {
+      id,
+      serviceName,
+      peerInfo: { ...peer, serviceName: peer.serviceName ?? serviceName },
+      options: { ...opts },
+      local: {
+        bundleName: info?.bundleName ?? this.runtime.bundleName,
+        moduleName: info?.moduleName ?? peer.moduleName,
+        abilityName: info?.name ?? peer.abilityName,
+      },
+      state: 'idle',
+      listeners: new Map(),
+    });
+    return id;
+  }
+
+  destroyAbilityConnectionSession(sessionId: number): void {
+    if (!isInt(sessionId)) bad();
+    const s = this.sessions.get(sessionId);
+    if (!s) bad(MSG.FAILED);
+    this.sessions.delete(sessionId);
+    s!.state = 'closed';
+    void s!.core?.close();
+  }
+
+  getPeerInfoById(sessionId: number): PeerInfo | undefined {
+    if (!isInt(sessionId)) bad();
+    const s = this.sessions.get(sessionId);
+    return s ? { ...s.peerInfo } : undefined;
+  }
+
+  connect(sessionId: number): Promise<ConnectResult> {
+    if (!isInt(sessionId)) bad();
+    const s = this.sessions.get(sessionId);
+    if (!s) return Promise.reject(plainError(401, MSG.FAILED));
+    if (s.state === 'connected' || s.state === 'connecting') {
+      return Promise.resolve({
+        isConnected: false,
+        errorCode: ConnectErrorCode.CONNECTED_SESSION_EXISTS,
+        reason: 'a connection of this session already exists',
+      });
+    }
+    s.state = 'connecting';
+    return this.runtime
+      .start()
+      .then(() =>
+        this.runtime.device.sessions.request({
+          peer: s.peerInfo.deviceId,
+          service: s.serviceName,
+          local: s.local,
+          remote: {
+            bundleName: s.peerInfo.bundleName,
+            moduleName: s.peerInfo.moduleName,
+            abilityName: s.peerInfo.abilityName,
+          },
+          options: { ...s.options, serviceName: s.serviceName },
+          maxMessageBytes: MAX_STRING_BYTES - 1,
+        }),
+      )
+      .then(
+        (core): ConnectResult => {
+          if (s.state !== 'connecting') {
+            void core.close();
+            return {
+              isConnected: false,
+              errorCode: ConnectErrorCode.SYSTEM_INTERNAL_ERROR,
+              reason: 'session was destroyed while connecting',
+            };
+          }
+          this.bind(s, core);
+          return { isConnected: true, reason: '' };
+        },
+        (e: unknown): ConnectResult => {
+          s.state = 'idle';
+          if (isColinkError(e, 'ERR_REJECTED')) {
+            return { isConnected: false, errorCode: ConnectErrorCode.PEER_APP_REJECTED, reason: e.message };
+          }
+          if (isColinkError(e, 'ERR_NO_HANDLER')) {
+            return {
+              isConnected: false,
+              errorCode: ConnectErrorCode.PEER_ABILITY_NO_ONCOLLABORATE,
+              reason: e.message,
+            };
+          }
+          const reason = e instanceof Error ? e.message : String(e);
+          return { isConnected: false, errorCode: ConnectErrorCode.SYSTEM_INTERNAL_ERROR, reason };
+        },
+      );
+  }
+
+  acceptConnect(sessionId: number, token: string): Promise<void> {
+    if (!isInt(sessionId) || !isStr(token) || utf8Length(token) >= MAX_STRING_BYTES) bad();
+    const s = this.sessions.get(sessionId);
+    const req = this.pendingRequests.get(token);
+    if (!s || !req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
+    this.pendingRequests.delete(token);
+    s.state = 'connecting';
+    return req.accept().then(
+      (core) => {
+        this.bind(s, core);
+      },
+      () => {
+        s.state = 'idle';
+        throw plainError(401, MSG.FAILED);
+      },
+    );
+  }
+
+  reject(token: string, reason: string): void {
+    if (
+      !isStr(token) ||
+      !isStr(reason) ||
+      utf8Length(token) >= MAX_STRING_BYTES ||
+      utf8Length(reason) >= MAX_STRING_BYTES
+    )
+      bad();
+    const req = this.pendingRequests.get(token);
+    if (!req || req.settled) bad(MSG.FAILED);
+    this.pendingRequests.delete(token);
+    req!.reject(reason, 'rejected');
+  }
+
+  disconnect(sessionId: number): void {
+    if (!isInt(sessionId)) bad();
+    const s = this.sessions.get(sessionId);
+    if (!s) bad(MSG.FAILED);
+    const core = s!.core;
+    s!.core = undefined;
+    s!.state = 'idle';
+    void core?.close('closed');
+  }
+
+  sendMessage(sessionId: number, msg: string): Promise<void> {
+    if (!isInt(sessionId) || !isStr(msg) || utf8Length(msg) >= MAX_STRING_BYTES) bad();
+    const core = this.connected(sessionId);
+    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    return core.sendMessage(msg).catch(() => {
+      throw plainError(401, MSG.FAILED);
+    });
+  }
+
+  sendData(sessionId: number, data: ArrayBuffer): Promise<void> {
+    if (!isInt(sessionId) || !(data instanceof ArrayBuffer)) bad();
+    const core = this.connected(sessionId);
+    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    return core.sendData(new Uint8Array(data)).catch(() => {
+      throw plainError(401, MSG.FAILED);
+    });
+  }
+
+  /** System-only API surface: 202 for normal apps, 801 for system apps (no streams or images on Node). */
+  systemOnly(): never {
+    throw stringCodeError(
+      this.runtime.config.systemApp ? 801 : 202,
+      this.runtime.config.systemApp ? MSG[801] : MSG[202],
+    );
+  }
+
+  on(type: string, sessionId: number, callback: unknown): void {
+    const s = this.eventTarget(type, sessionId);
+    if (typeof callback !== 'function') bad();
+    s.listeners.set(type as EventName, callback as Callback<EventCallbackInfo>);
+  }
+
+  off(type: string, sessionId: number, _callback?: unknown): void {
+    // [impl]: the callback argument is ignored; the event's listener is removed.
+    const s = this.eventTarget(type, sessionId);
+    s.listeners.delete(type as EventName);
+  }
+
+  private eventTarget(type: string, sessionId: number): AcmSession {
+    if (!isStr(type)) bad();
+    if ((SYSTEM_EVENTS as readonly string[]).includes(type) && !this.runtime.config.systemApp)
+      throw stringCodeError(202, MSG[202]);
+    if (
+      !(PUBLIC_EVENTS as readonly string[]).includes(type) &&
+      !(SYSTEM_EVENTS as readonly string[]).includes(type)
+    )
+      bad();
+    if (!isInt(sessionId)) bad();
+    const s = this.sessions.get(sessionId);
+    if (!s) bad(MSG.FAILED);
+    return s!;
+  }
+
+  private connected(sessionId: number): Session | undefined {
+    const s = this.sessions.get(sessionId);
+    return s?.state === 'connected' ? s.core : undefined;
+  }
+
+  private bind(s: AcmSession, core: Session): void {
+    s.core = core;
+    s.state = 'connected';
+    core.messages$.subscribe((msg) => this.emit(s, 'receiveMessage', { sessionId: s.id, msg }));
+    core.data$.subscribe((d) => this.emit(s, 'receiveData', { sessionId: s.id, data: toArrayBuffer(d) }));
+    core.ended$.subscribe((why) => {
+      if (s.core !== core) return;
+      s.core = undefined;
+      s.state = 'idle';
+      if (why !== 'local') this.emit(s, 'disconnect', { sessionId: s.id, reason: toDisconnectReason(why) });
+    });
+    this.emit(s, 'connect', { sessionId: s.id });
+  }
+
+  private emit(s: AcmSession, event: EventName, info: EventCallbackInfo): void {
+    const cb = s.listeners.get(event) as Callback<EventCallbackInfo> | undefined;
+    if (!cb) return;
+    try {
+      cb(info);
+    } catch (e) {
+      process.emitWarning(
+        `abilityConnectionManager '${event}' listener threw: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  }
+
+  /** Builds the wantParam HarmonyOS gives onCollaborate and calls it (harmony-api.md §1.5). */
+  private onCollaborationRequest(req: SessionRequest, ability: UIAbility): void {
+    const o = req.options as ConnectOptions & { serviceName?: string };
+    const service = o.serviceName ?? req.service;
+    const connectOption: Record<string, unknown> = {
+      needSendData: o.needSendData ?? false,
+      needSendStream: o.needSendStream ?? false,
+      needReceiveStream: o.needReceiveStream ?? false,
+      ...(o.startOptions !== undefined ? { startOptions: o.startOptions } : {}),
+      parameters: o.parameters ?? {},
+    };
+    const wantParam: Record<string, Object> = {
+      [COLLABORATE_INDEX_KEY]: {
+        PeerInfo: {
+          deviceId: req.peer.networkId,
+          bundleName: req.from.bundleName,
+          moduleName: req.from.moduleName,
+          abilityName: req.from.abilityName,
+          serverId: service,
+          serviceName: service,
+        },
+        ConnectOption: connectOption,
+        [COLLAB_TOKEN_KEY]: req.key,
+      },
+    };
+    this.pendingRequests.set(req.key, req);
+    let result: unknown;
+    try {
+      result = ability.onCollaborate!(wantParam);
+    } catch (e) {
+      this.pendingRequests.delete(req.key);
+      req.reject(`onCollaborate threw: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return;
+    }
+    if (result === 1 /* CollaborateResult.REJECT */ && !req.settled) {
+      this.pendingRequests.delete(req.key);
+      req.reject('the peer app rejected the collaboration in onCollaborate', 'rejected');
+    }
+  }
+}
+
+function checkPeerInfo(p: unknown): PeerInfo {
+  if (p === null || typeof p !== 'object') bad();
+  const x = p as Record<string, unknown>;
+  for (const k of ['deviceId', 'bundleName', 'moduleName', 'abilityName']) {
+    const v = x[k];
+    if (!isStr(v) || v === '' || utf8Length(v) >= MAX_STRING_BYTES) bad();
+  }
+  // API 18 `serviceName`, API 16 `serverId`, legacy `serviceId`: the first present wins.
+  const sn = x.serviceName ?? x.serverId ?? x.serviceId;
+  if (sn !== undefined && (!isStr(sn) || utf8Length(sn) >= MAX_STRING_BYTES)) bad();
+  return {
+    deviceId: x.deviceId as string,
+    bundleName: x.bundleName as string,
+    moduleName: x.moduleName as string,
+    abilityName: x.abilityName as string,
+    ...(sn !== undefined ? { serviceName: sn as string } : {}),
+  };
+}
+
+function toDisconnectReason(why: SessionEndReason): DisconnectReason {
+  switch (why) {
+    case 'peer-closed':
+      return DisconnectReason.PEER_APP_CLOSE_COLLABORATION;
+    case 'peer-exit':
+      return DisconnectReason.PEER_APP_EXIT;
+    default:
+      return DisconnectReason.NETWORK_DISCONNECTED;
+  }
+}
+
+/** The app gets its own ArrayBuffer (a received view may share memory with other frames). */
+function toArrayBuffer(d: Uint8Array): ArrayBuffer {
+  return d.slice().buffer as ArrayBuffer;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * `colink-device [appDir]`: runs a HarmonyOS app directory as a device on this machine. Starts the device runtime
+ * (configured by COLINK_* environment variables), announces it, and waits for collaboration requests; abilities are
+ * imported from their `srcEntry` when a request arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
+ * Run with `--import @colink/api-compat/register` for TypeScript sources (the `colink-device` bin does that itself).
+ */
+import { register } from 'node:module';
+import path from 'node:path';
+import { register as registerTsx } from 'tsx/esm/api';
+import { acmService } from '../acm/registry.js';
+import { installGlobals } from '../globals.js';
+import { configure, getRuntime } from '../runtime/runtime.js';
+
+register('../hooks.js', import.meta.url);
+registerTsx();
+installGlobals();
+
+const dir = process.argv[2];
+if (dir) configure({ appDir: path.resolve(dir) });
+const rt = getRuntime();
+// abilityConnectionManager must be listening before the first request arrives.
+acmService(rt);
+await rt.start();
+process.stdout.write(
+  `${JSON.stringify({ event: 'ready', deviceName: rt.config.deviceName, networkId: rt.identity.networkId, abilities: rt.listAbilities() })}\n`,
+);
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await rt.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

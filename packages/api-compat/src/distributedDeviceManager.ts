@@ -1,0 +1,251 @@
+/**
+ * `@ohos.distributedDeviceManager` subset (harmony-api.md §5): find peer devices and their networkIds, backed by
+ * colink's DeviceDirectory. Errors are `Error`s with a numeric `code`: 401 (bad argument), 201 (no
+ * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running).
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { DeviceEntry } from '@colink/core';
+import type { Subscription } from 'rxjs';
+import type { AsyncCallback, Callback } from './base.js';
+import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
+import { type DeviceRuntime, getRuntime } from './runtime/runtime.js';
+
+/** `DeviceBasicInfo` (since 10). */
+export interface DeviceBasicInfo {
+  deviceId: string;
+  deviceName: string;
+  deviceType: string;
+  networkId?: string;
+}
+
+/** `DeviceStateChange` (since 10). */
+export enum DeviceStateChange {
+  UNKNOWN = 0,
+  AVAILABLE = 1,
+  UNAVAILABLE = 2,
+}
+
+/** Numeric device type codes (OpenHarmony DmDeviceType). */
+export const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {
+  unknown: 0x00,
+  camera: 0x08,
+  speaker: 0x0a,
+  pc: 0x0c,
+  phone: 0x0e,
+  tablet: 0x11,
+  wearable: 0x6d,
+  car: 0x83,
+  tv: 0x9c,
+  'smart-display': 0xa02,
+  '2in1': 0xa2f,
+};
+
+/** Discovery lasts at most 2 minutes and reports ≤ 99 devices (harmony-api.md §5). */
+const DISCOVERY_MS = 120_000;
+const DISCOVERY_MAX = 99;
+const ERR_FAILED = 11600101;
+const ERR_DISCOVERY_BUSY = 11600104;
+
+const fail = (code: number, message: string): never => {
+  throw numericCodeError(code, message);
+};
+const typeCode = (t: string): number => DEVICE_TYPE_CODES[t] ?? DEVICE_TYPE_CODES.unknown!;
+
+function basicInfo(d: Pick<DeviceEntry, 'networkId' | 'deviceName' | 'deviceType'>): DeviceBasicInfo {
+  return {
+    deviceId: createHash('sha256').update(`deviceId:${d.networkId}`).digest('hex'),
+    deviceName: d.deviceName,
+    deviceType: String(typeCode(d.deviceType)),
+    networkId: d.networkId,
+  };
+}
+
+type Events = 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie';
+
+/** `DeviceManager`: created by {@link createDeviceManager}. */
+export class DeviceManager {
+  private readonly rt: DeviceRuntime;
+  private readonly listeners = new Map<Events, Set<Callback<never>>>();
+  private readonly subs: Subscription[] = [];
+  private discovery: Subscription | undefined;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private released = false;
+
+  /** @internal */
+  constructor(rt: DeviceRuntime) {
+    this.rt = rt;
+    void rt.start().catch(() => undefined);
+    this.subs.push(
+      rt.device.directory.events$.subscribe((e) => {
+        const action =
+          e.type === 'lost'
+            ? DeviceStateChange.UNAVAILABLE
+            : e.type === 'found'
+              ? DeviceStateChange.AVAILABLE
+              : undefined;
+        if (action !== undefined) this.emit('deviceStateChange', { action, device: basicInfo(e.device) });
+      }),
+    );
+  }
+
+  /** Trusted, online devices. 201 without DISTRIBUTED_DATASYNC. */
+  getAvailableDeviceListSync(): Array<DeviceBasicInfo> {
+    this.check();
+    return this.rt.device.directory.list().map(basicInfo);
+  }
+
+  /** Callback and promise forms of {@link DeviceManager.getAvailableDeviceListSync}. */
+  getAvailableDeviceList(callback: AsyncCallback<Array<DeviceBasicInfo>>): void;
+  getAvailableDeviceList(): Promise<Array<DeviceBasicInfo>>;
+  getAvailableDeviceList(
+    callback?: AsyncCallback<Array<DeviceBasicInfo>>,
+  ): Promise<Array<DeviceBasicInfo>> | undefined {
+    const run = (): Array<DeviceBasicInfo> => this.getAvailableDeviceListSync();
+    if (callback) {
+      queueMicrotask(() => {
+        try {
+          callback(undefined as never, run());
+        } catch (e) {
+          callback(e as never, undefined as never);
+        }
+      });
+      return undefined;
+    }
+    return new Promise((resolve) => resolve(run()));
+  }
+
+  getLocalDeviceNetworkId(): string {
+    this.check();
+    return this.rt.identity.networkId;
+  }
+
+  getLocalDeviceName(): string {
+    this.check();
+    return this.rt.config.deviceName;
+  }
+
+  getLocalDeviceType(): number {
+    this.check();
+    return typeCode(this.rt.config.deviceType);
+  }
+
+  /** SHA-256 of udid + app id ([impl] docs: changes on reinstall). */
+  getLocalDeviceId(): string {
+    this.check();
+    return createHash('sha256').update(`${this.rt.identity.udid}:${this.rt.bundleName}`).digest('hex');
+  }
+
+  getDeviceName(networkId: string): string {
+    return this.lookup(networkId).deviceName;
+  }
+
+  getDeviceType(networkId: string): number {
+    return typeCode(this.lookup(networkId).deviceType);
+  }
+
+  /**
+   * Starts discovering; `discoverSuccess` fires per device found (those present now and new ones) for up to 2
+   * minutes and 99 devices. 401 for a non-object `discoverParam`, 11600104 while a discovery runs.
+   */
+  startDiscovering(discoverParam: Record<string, Object>, filterOptions?: Record<string, Object>): void {
+    this.check();
+    if (discoverParam === null || typeof discoverParam !== 'object') fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (filterOptions !== undefined && (filterOptions === null || typeof filterOptions !== 'object'))
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (this.discovery) fail(ERR_DISCOVERY_BUSY, 'Discovery unavailable.');
+    const seen = new Set<string>();
+    this.discovery = this.rt.device.directory.devices$.subscribe((list) => {
+      for (const d of list) {
+        if (seen.has(d.networkId) || seen.size >= DISCOVERY_MAX) continue;
+        seen.add(d.networkId);
+        this.emit('discoverSuccess', { device: basicInfo(d) });
+      }
+    });
+    this.discoveryTimer = setTimeout(() => this.stopDiscovering(), DISCOVERY_MS);
+    this.discoveryTimer.unref();
+  }
+
+  stopDiscovering(): void {
+    this.check();
+    this.discovery?.unsubscribe();
+    this.discovery = undefined;
+    clearTimeout(this.discoveryTimer);
+  }
+
+  on(
+    type: 'deviceStateChange',
+    callback: Callback<{ action: DeviceStateChange; device: DeviceBasicInfo }>,
+  ): void;
+  on(type: 'discoverSuccess', callback: Callback<{ device: DeviceBasicInfo }>): void;
+  on(type: 'discoverFailure', callback: Callback<{ reason: number }>): void;
+  on(type: 'deviceNameChange', callback: Callback<{ deviceName: string }>): void;
+  on(type: 'serviceDie', callback?: Callback<{}>): void;
+  on(type: string, callback?: Callback<never>): void {
+    this.check();
+    if (typeof type !== 'string' || type.length > 255) fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (
+      !['deviceStateChange', 'discoverSuccess', 'discoverFailure', 'deviceNameChange', 'serviceDie'].includes(
+        type,
+      )
+    )
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (callback === undefined && type === 'serviceDie') return;
+    if (typeof callback !== 'function') fail(401, UNIVERSAL_MESSAGES[401]!);
+    let set = this.listeners.get(type as Events);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type as Events, set);
+    }
+    set.add(callback as Callback<never>);
+  }
+
+  off(
+    type: 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie',
+    callback?: Callback<never>,
+  ): void {
+    this.check();
+    if (typeof type !== 'string' || type.length > 255) fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (callback === undefined) this.listeners.delete(type);
+    else this.listeners.get(type)?.delete(callback);
+  }
+
+  /** @internal */
+  release(): void {
+    this.released = true;
+    this.stopDiscovering();
+    for (const s of this.subs) s.unsubscribe();
+    this.listeners.clear();
+  }
+
+  private emit(type: Events, payload: unknown): void {
+    for (const cb of this.listeners.get(type) ?? []) (cb as Callback<unknown>)(payload);
+  }
+
+  private lookup(networkId: string): DeviceEntry {
+    this.check();
+    if (typeof networkId !== 'string' || networkId.length < 1 || networkId.length > 255)
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    const d = this.rt.device.directory.get(networkId);
+    if (!d) fail(ERR_FAILED, 'Failed to execute the function.');
+    return d!;
+  }
+
+  private check(): void {
+    if (this.released) fail(ERR_FAILED, 'Failed to execute the function.');
+    if (!this.rt.hasPermission('DISTRIBUTED_DATASYNC')) fail(201, UNIVERSAL_MESSAGES[201]!);
+  }
+}
+
+/** Creates a DeviceManager for `bundleName` (1–255 chars, else 401). */
+export function createDeviceManager(bundleName: string): DeviceManager {
+  if (typeof bundleName !== 'string' || bundleName.length < 1 || bundleName.length > 255)
+    fail(401, UNIVERSAL_MESSAGES[401]!);
+  return new DeviceManager(getRuntime());
+}
+
+/** Releases a DeviceManager (401 for anything else). */
+export function releaseDeviceManager(deviceManager: DeviceManager): void {
+  if (!(deviceManager instanceof DeviceManager)) fail(401, UNIVERSAL_MESSAGES[401]!);
+  deviceManager.release();
+}

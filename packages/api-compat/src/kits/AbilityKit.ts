@@ -1,0 +1,9 @@
+/**
+ * `@kit.AbilityKit`: `UIAbility`, `AbilityConstant`, `Want`, `common` (contexts).
+ * @module
+ */
+
+export * as common from '../ability/common.js';
+export * as AbilityConstant from '../ability/constant.js';
+export { UIAbility } from '../ability/ui-ability.js';
+export type { Want } from '../ability/want.js';

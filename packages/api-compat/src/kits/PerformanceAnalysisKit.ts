@@ -1,0 +1,2 @@
+/** `@kit.PerformanceAnalysisKit`: `hilog`. @module */
+export * as hilog from '../hilog.js';

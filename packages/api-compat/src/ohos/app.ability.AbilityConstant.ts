@@ -1,0 +1,3 @@
+import * as AbilityConstant from '../ability/constant.js';
+/** `@ohos.app.ability.AbilityConstant` (default export). */
+export default AbilityConstant;

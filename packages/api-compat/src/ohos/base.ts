@@ -1,0 +1,2 @@
+/** `@ohos.base`: types only. */
+export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from '../base.js';

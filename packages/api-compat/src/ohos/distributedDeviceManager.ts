@@ -1,0 +1,3 @@
+import * as distributedDeviceManager from '../distributedDeviceManager.js';
+/** `@ohos.distributedDeviceManager` (default export). */
+export default distributedDeviceManager;

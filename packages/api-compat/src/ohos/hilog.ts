@@ -1,0 +1,3 @@
+import * as hilog from '../hilog.js';
+/** `@ohos.hilog` (default export). */
+export default hilog;

@@ -1,0 +1,3 @@
+import { wifiManager } from '../wifiManager.js';
+/** `@ohos.wifiManager` (default export). */
+export default wifiManager;

@@ -1,0 +1,72 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * How this process's device is set up. Every field has an environment variable; `configure()` overrides them.
+ *
+ * | field | env | default |
+ * |---|---|---|
+ * | deviceName | `COLINK_DEVICE_NAME` | the host name |
+ * | deviceType | `COLINK_DEVICE_TYPE` | `pc` (phone, tablet, 2in1, pc, tv, car, wearable, …) |
+ * | stateDir | `COLINK_STATE_DIR` | `~/.colink/<deviceName>` (identity, app files) |
+ * | transports | `COLINK_TRANSPORTS` | `tcp` (comma list: tcp, ble, wifi-p2p, memory) |
+ * | tcpHost | `COLINK_TCP_HOST` | `127.0.0.1` when mDNS is on loopback, else every address |
+ * | mdnsInterface | `COLINK_MDNS_INTERFACE` | every non-loopback interface; `127.0.0.1` = loopback mode |
+ * | mdnsPort | `COLINK_MDNS_PORT` | 5353 |
+ * | bleRadio | `COLINK_BLE_RADIO` | the virtual radio to join (socket path) |
+ * | bleAddress | `COLINK_BLE_ADDRESS` | this device's BLE MAC on that radio |
+ * | account | `COLINK_ACCOUNT` | none (same-account trust group) |
+ * | permissions | `COLINK_PERMISSIONS` | `all` (comma list of `ohos.permission.*` names, prefix optional) |
+ * | appDir | `COLINK_APP_DIR` | the working directory (HarmonyOS project: AppScope/app.json5, <module>/src/main/module.json5) |
+ * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
+ * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
+ */
+export interface RuntimeConfig {
+  readonly deviceName: string;
+  readonly deviceType: string;
+  readonly stateDir: string;
+  readonly transports: readonly string[];
+  readonly tcpHost: string | undefined;
+  readonly mdnsInterface: string | undefined;
+  readonly mdnsPort: number | undefined;
+  readonly bleRadio: string | undefined;
+  readonly bleAddress: string | undefined;
+  readonly account: string | undefined;
+  /** Granted permissions, full names (`ohos.permission.X`), or `'all'`. */
+  readonly permissions: readonly string[] | 'all';
+  readonly appDir: string;
+  readonly systemApp: boolean;
+  readonly memoryNetwork: string;
+}
+
+/** Reads the configuration from `env` (default `process.env`). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const deviceName = env.COLINK_DEVICE_NAME || os.hostname();
+  const perms = (env.COLINK_PERMISSIONS ?? 'all').trim();
+  const mdnsInterface = env.COLINK_MDNS_INTERFACE || undefined;
+  return {
+    deviceName,
+    deviceType: env.COLINK_DEVICE_TYPE || 'pc',
+    stateDir: env.COLINK_STATE_DIR || path.join(os.homedir(), '.colink', deviceName.replace(/[^\w.-]/g, '_')),
+    transports: (env.COLINK_TRANSPORTS || 'tcp')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    tcpHost: env.COLINK_TCP_HOST || (mdnsInterface === '127.0.0.1' ? '127.0.0.1' : undefined),
+    mdnsInterface,
+    mdnsPort: env.COLINK_MDNS_PORT ? Number(env.COLINK_MDNS_PORT) : undefined,
+    bleRadio: env.COLINK_BLE_RADIO || undefined,
+    bleAddress: env.COLINK_BLE_ADDRESS || undefined,
+    account: env.COLINK_ACCOUNT || undefined,
+    permissions: perms === 'all' ? 'all' : perms.split(',').map((p) => normalizePermission(p)),
+    appDir: env.COLINK_APP_DIR || process.cwd(),
+    systemApp: env.COLINK_SYSTEM_APP === '1',
+    memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
+  };
+}
+
+/** `DISTRIBUTED_DATASYNC` → `ohos.permission.DISTRIBUTED_DATASYNC`. */
+export function normalizePermission(p: string): string {
+  const t = p.trim();
+  return t.startsWith('ohos.permission.') ? t : `ohos.permission.${t}`;
+}

@@ -1,0 +1,10 @@
+/**
+ * `@colink/api-compat/runtime`: the device this process is — configure it, reach its LocalDevice, register
+ * abilities in code, wait for peers.
+ * @module
+ */
+export type { AbilityDecl, AppDecl } from './app-dir.js';
+export { readAppDir } from './app-dir.js';
+export { configFromEnv, type RuntimeConfig } from './config.js';
+export type { DeviceIdentity } from './identity.js';
+export { type AbilityClass, configure, DeviceRuntime, getRuntime, setRuntime } from './runtime.js';

@@ -1,0 +1,271 @@
+import { pathToFileURL } from 'node:url';
+import {
+  type DeviceAdvert,
+  LocalDevice,
+  logger,
+  MemoryNetwork,
+  type SessionRequest,
+  type Transport,
+} from '@colink/core';
+import { TcpTransport } from '@colink/transport-tcp';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/constant.js';
+import { UIAbilityContext } from '../ability/context.js';
+import type { UIAbility } from '../ability/ui-ability.js';
+import { type AbilityDecl, readAppDir } from './app-dir.js';
+import { configFromEnv, normalizePermission, type RuntimeConfig } from './config.js';
+import { type DeviceIdentity, loadIdentity } from './identity.js';
+
+const log = logger('runtime');
+
+/** A UIAbility class as an app module default-exports it. */
+export type AbilityClass = new () => UIAbility;
+
+/** Receives collaboration requests for the runtime (abilityConnectionManager installs one). */
+export type CollaborationHandler = (request: SessionRequest, ability: UIAbility) => void;
+
+interface Registered {
+  readonly decl: Omit<AbilityDecl, 'srcEntry'> & { srcEntry?: string };
+  cls?: AbilityClass;
+  instance?: UIAbility;
+}
+
+const memoryNetworks = new Map<string, MemoryNetwork>();
+
+/**
+ * The device this process is: identity, colink {@link LocalDevice} with the configured transports, granted
+ * permissions, and the app's abilities (found in the app directory or registered in code). One per process by
+ * default ({@link getRuntime}); tests may create more.
+ */
+export class DeviceRuntime {
+  readonly config: RuntimeConfig;
+  readonly identity: DeviceIdentity;
+  readonly device: LocalDevice;
+  /** The app's bundle name (AppScope/app.json5, else `COLINK_BUNDLE_NAME`, else `com.example.app`). */
+  readonly bundleName: string;
+  private readonly abilities = new Map<string, Registered>();
+  private readonly collaborationHandlers = new Set<CollaborationHandler>();
+  private startPromise: Promise<void> | undefined;
+
+  constructor(config: Partial<RuntimeConfig> = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.config = { ...configFromEnv(env), ...config };
+    this.identity = loadIdentity(this.config.stateDir);
+    const app = readAppDir(this.config.appDir);
+    this.bundleName = app?.bundleName ?? env.COLINK_BUNDLE_NAME ?? 'com.example.app';
+    for (const a of app?.abilities ?? [])
+      this.abilities.set(key(a.bundleName, a.moduleName, a.name), { decl: a });
+    const advert: DeviceAdvert = {
+      networkId: this.identity.networkId,
+      deviceName: this.config.deviceName,
+      deviceType: this.config.deviceType,
+      ...(this.config.bleAddress ? { bleMac: this.config.bleAddress.toUpperCase() } : {}),
+    };
+    this.device = new LocalDevice({
+      advert,
+      transports: this.config.transports.map((t) => this.makeTransport(t)),
+    });
+  }
+
+  /** Whether the device has been started. */
+  get started(): boolean {
+    return this.device.started;
+  }
+
+  /**
+   * Starts the device (transports, discovery, the collaboration service). Idempotent; concurrent calls share one
+   * start. Rejects when a transport cannot start.
+   */
+  start(): Promise<void> {
+    this.startPromise ??= (async () => {
+      this.device.sessions.requests$.subscribe((req) => void this.onRequest(req));
+      await this.device.start();
+      log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));
+    })();
+    return this.startPromise;
+  }
+
+  /** Stops the device; peers' sessions end with PEER_APP_EXIT. */
+  async stop(): Promise<void> {
+    if (!this.startPromise) return;
+    await this.startPromise.catch(() => undefined);
+    this.startPromise = undefined;
+    await this.device.stop();
+  }
+
+  /** Resolves once `count` other devices are in the directory (default 1), or rejects after `timeoutMs`. */
+  async waitForDevices(count = 1, timeoutMs = 10_000): Promise<void> {
+    await this.start();
+    await firstValueFrom(
+      this.device.directory.devices$.pipe(
+        filter((l) => l.length >= count),
+        timeout({
+          first: timeoutMs,
+          with: () => Promise.reject(new Error(`fewer than ${count} devices found within ${timeoutMs} ms`)),
+        }),
+      ),
+    );
+  }
+
+  /** Whether the app holds `permission` (`ohos.permission.` prefix optional). */
+  hasPermission(permission: string): boolean {
+    const p = this.config.permissions;
+    return p === 'all' || p.includes(normalizePermission(permission));
+  }
+
+  /** Registers an ability in code (instead of, or besides, the app directory). */
+  registerAbility(
+    info: { bundleName?: string; moduleName: string; abilityName: string },
+    cls: AbilityClass,
+  ): void {
+    const bundleName = info.bundleName ?? this.bundleName;
+    this.abilities.set(key(bundleName, info.moduleName, info.abilityName), {
+      decl: { bundleName, moduleName: info.moduleName, name: info.abilityName },
+      cls,
+    });
+  }
+
+  /** The abilities this runtime knows. */
+  listAbilities(): ReadonlyArray<{ bundleName: string; moduleName: string; name: string }> {
+    return [...this.abilities.values()].map((r) => ({
+      bundleName: r.decl.bundleName,
+      moduleName: r.decl.moduleName,
+      name: r.decl.name,
+    }));
+  }
+
+  /** @internal abilityConnectionManager receives requests through this. */
+  onCollaboration(handler: CollaborationHandler): () => void {
+    this.collaborationHandlers.add(handler);
+    return () => this.collaborationHandlers.delete(handler);
+  }
+
+  /** A context for code that runs outside any ability (`getContext()`). */
+  defaultContext(): UIAbilityContext {
+    const first = [...this.abilities.values()][0]?.decl;
+    return new UIAbilityContext(
+      {
+        bundleName: this.bundleName,
+        moduleName: first?.moduleName ?? 'entry',
+        name: first?.name ?? 'EntryAbility',
+      },
+      this.config.stateDir,
+    );
+  }
+
+  /**
+   * A collaboration request arrived: "start" the target ability (import its srcEntry, instantiate, onCreate once)
+   * and hand it to the collaboration handler, which calls onCollaborate. No such ability, or one without
+   * onCollaborate, rejects the request with `no-handler` (PEER_ABILITY_NO_ONCOLLABORATE on the requester).
+   */
+  private async onRequest(req: SessionRequest): Promise<void> {
+    const reg = this.abilities.get(key(req.to.bundleName, req.to.moduleName, req.to.abilityName));
+    if (!reg) {
+      req.reject(
+        `no ability ${req.to.bundleName}/${req.to.moduleName}/${req.to.abilityName} on this device`,
+        'no-handler',
+      );
+      return;
+    }
+    let ability: UIAbility;
+    try {
+      ability = await this.instantiate(reg);
+    } catch (e) {
+      req.reject(`ability failed to start: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return;
+    }
+    if (typeof ability.onCollaborate !== 'function' || this.collaborationHandlers.size === 0) {
+      req.reject('the ability does not implement onCollaborate', 'no-handler');
+      return;
+    }
+    for (const h of this.collaborationHandlers) h(req, ability);
+  }
+
+  private async instantiate(reg: Registered): Promise<UIAbility> {
+    if (reg.instance) return reg.instance;
+    if (!reg.cls) {
+      if (!reg.decl.srcEntry) throw new Error('ability has neither a class nor a srcEntry');
+      const mod = (await import(pathToFileURL(reg.decl.srcEntry).href)) as { default?: AbilityClass };
+      if (typeof mod.default !== 'function')
+        throw new Error(`${reg.decl.srcEntry} has no default-exported UIAbility`);
+      reg.cls = mod.default;
+    }
+    const ability = new reg.cls();
+    const info = { bundleName: reg.decl.bundleName, moduleName: reg.decl.moduleName, name: reg.decl.name };
+    ability.context = new UIAbilityContext(info, this.config.stateDir);
+    const want = {
+      bundleName: info.bundleName,
+      moduleName: info.moduleName,
+      abilityName: info.name,
+      deviceId: this.identity.networkId,
+    };
+    ability.launchWant = want;
+    ability.lastRequestWant = want;
+    reg.instance = ability;
+    ability.onCreate(want, {
+      launchReason: LaunchReason.START_ABILITY,
+      lastExitReason: LastExitReason.NORMAL,
+      lastExitMessage: '',
+    });
+    return ability;
+  }
+
+  private makeTransport(name: string): Transport {
+    switch (name) {
+      case 'memory': {
+        let net = memoryNetworks.get(this.config.memoryNetwork);
+        if (!net) {
+          net = new MemoryNetwork();
+          memoryNetworks.set(this.config.memoryNetwork, net);
+        }
+        return net.createTransport();
+      }
+      case 'tcp':
+        return createTcp(this.config);
+      default:
+        throw new Error(
+          `COLINK_TRANSPORTS: transport "${name}" is not available in this build (available: tcp, memory)`,
+        );
+    }
+  }
+}
+
+function createTcp(c: RuntimeConfig): Transport {
+  const loopback = c.mdnsInterface === '127.0.0.1';
+  return new TcpTransport({
+    ...(c.tcpHost ? { host: c.tcpHost } : {}),
+    discovery: {
+      ...(c.mdnsInterface ? { interface: c.mdnsInterface } : {}),
+      ...(loopback || c.mdnsInterface ? { bind: '0.0.0.0' } : {}),
+      ...(c.mdnsPort ? { port: c.mdnsPort } : {}),
+    },
+  });
+}
+
+function key(bundle: string, module: string, ability: string): string {
+  return `${bundle}/${module}/${ability}`;
+}
+
+let current: DeviceRuntime | undefined;
+let pendingConfig: Partial<RuntimeConfig> = {};
+
+/**
+ * Sets this process's device configuration before first use (later calls after the runtime exists throw).
+ * Fields as {@link RuntimeConfig}; unset fields come from the environment.
+ */
+export function configure(config: Partial<RuntimeConfig>): void {
+  if (current) throw new Error('configure() must be called before the device runtime is first used');
+  pendingConfig = { ...pendingConfig, ...config };
+}
+
+/** This process's device runtime, created on first use from {@link configure} and the environment. */
+export function getRuntime(): DeviceRuntime {
+  current ??= new DeviceRuntime(pendingConfig);
+  return current;
+}
+
+/** Replaces the process's runtime (tests that run several devices in one process switch between them). */
+export function setRuntime(rt: DeviceRuntime | undefined): void {
+  current = rt;
+}
+
+export { CollaborateResult };

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DeviceRuntime, setRuntime } from '../src/runtime/runtime.js';
+
+const dirs: string[] = [];
+
+/** A runtime on an in-process memory network, with its own state dir; made current unless `current` is false. */
+export function memoryRuntime(
+  name: string,
+  extra: Record<string, string> = {},
+  current = true,
+): DeviceRuntime {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `colink-acm-${name}-`));
+  dirs.push(stateDir);
+  const rt = new DeviceRuntime(
+    {},
+    {
+      COLINK_DEVICE_NAME: name,
+      COLINK_DEVICE_TYPE: 'phone',
+      COLINK_STATE_DIR: stateDir,
+      COLINK_TRANSPORTS: 'memory',
+      COLINK_MEMORY_NETWORK: extra.COLINK_MEMORY_NETWORK ?? `net-${process.pid}`,
+      COLINK_APP_DIR: stateDir,
+      COLINK_BUNDLE_NAME: 'com.example.collab',
+      ...extra,
+    },
+  );
+  if (current) setRuntime(rt);
+  return rt;
+}
+
+export function cleanupDirs(): void {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
