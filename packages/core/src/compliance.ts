@@ -42,7 +42,7 @@ export interface ComplianceOptions {
   readonly largeMessageBytes?: number;
   /** Number of concurrent Links a → b. Default 8. */
   readonly concurrentLinks?: number;
-  /** Number of 64 KiB messages in the backpressure test (must exceed ~20 to outrun window + send buffer). Default 64. */
+  /** Number of 64 KiB messages in the backpressure test. Default: enough to outrun the channel window plus the send buffer by 1 MiB. */
   readonly backpressureMessages?: number;
   /** Run the discovery tests. Default true. */
   readonly discovery?: boolean;
@@ -83,7 +83,6 @@ export function describeTransportCompliance(
 ): void {
   const big = options.largeMessageBytes ?? 4 * 1024 * 1024;
   const concurrent = options.concurrentLinks ?? 8;
-  const bpCount = options.backpressureMessages ?? 64;
   const t = options.timeoutMs ?? 60_000;
   const linkOpts = options.link ?? {};
 
@@ -172,6 +171,8 @@ export function describeTransportCompliance(
       async () => {
         const { la, lb } = await connected();
         const ch = la.openChannel({ proto: 'compliance-bp' });
+        const bpCount =
+          options.backpressureMessages ?? Math.ceil((lb.window + 1024 * 1024) / (64 * 1024)) + 16;
         const rx = await firstValueFrom(lb.incomingChannels$);
         rx.pause();
         const chunk = new Uint8Array(64 * 1024);

@@ -29,6 +29,7 @@ import {
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   DEFAULT_CHANNEL_WINDOW,
+  DEFAULT_CHANNEL_WINDOW_FAST,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
@@ -114,7 +115,7 @@ export interface LinkOptions {
   readonly idleTimeoutMs?: number;
   /** Time for preamble, security and HELLO (ms). Default 10_000. */
   readonly handshakeTimeoutMs?: number;
-  /** Receive window per channel (bytes). Default 262_144. */
+  /** Receive window per channel (bytes). Default 4 MiB when frames are ≥ 16 KiB (TCP), else 256 KiB (BLE). */
   readonly channelWindow?: number;
   /** Default largest incoming message per channel (bytes). Default 104_861_696 (100 MiB + 4 KiB). */
   readonly maxMessageBytes?: number;
@@ -203,6 +204,7 @@ export class Link implements ChannelHost {
   private rejectOpened!: (e: unknown) => void;
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
+  private readonly now: () => number;
 
   constructor(conduit: Conduit, options: LinkOptions) {
     this.raw = conduit;
@@ -213,8 +215,12 @@ export class Link implements ChannelHost {
     this.remoteAddress = conduit.remoteAddress;
     this.id = `${conduit.medium}-${++linkCounter}`;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.window = options.channelWindow ?? DEFAULT_CHANNEL_WINDOW;
+    // RTT wants sub-millisecond resolution in real time; a caller's (virtual) scheduler keeps its own clock.
+    this.now = options.scheduler ? () => this.scheduler.now() : () => performance.now();
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
+    this.window =
+      options.channelWindow ??
+      (frameSize >= 16 * 1024 ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
     if (!(frameSize >= MIN_FRAME_SIZE))
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
@@ -668,7 +674,7 @@ export class Link implements ChannelHost {
         const sent = this.pings.get(f.seq);
         if (sent !== undefined) {
           this.pings.delete(f.seq);
-          const rtt = this.scheduler.now() - sent;
+          const rtt = this.now() - sent;
           this.rttMs = rtt;
           this.srttMs = this.srttMs === undefined ? rtt : this.srttMs + (rtt - this.srttMs) / 8;
           this.statsSubject.next(this.stats());
@@ -753,7 +759,7 @@ export class Link implements ChannelHost {
         }
         link.pingSeq = (link.pingSeq + 1) >>> 0;
         const seq = link.pingSeq;
-        link.pings.set(seq, now);
+        link.pings.set(seq, link.now());
         if (link.pings.size > 16) link.pings.delete(link.pings.keys().next().value!);
         link.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8)));
         this.schedule(undefined, interval);

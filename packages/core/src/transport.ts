@@ -116,7 +116,7 @@ export interface DialOptions {
  * {@link Conduit}s by dialling (`dial`) and accepting (`listen`). core builds Links, channels and sessions on top.
  *
  * Lifecycle: `start()` before anything else; `stop()` ends discovery and advertising (sending goodbyes where the
- * medium has them), stops accepting, and destroys every conduit it produced with reason `local`.
+ * medium has them), stops accepting, and destroys every conduit it produced with reason `going-away`.
  *
  * See the core README, "Writing a transport", for a complete example, and run `@colink/core/compliance` against it.
  */

@@ -44,8 +44,8 @@ export class MemoryNetwork {
     this.scheduler = options.scheduler;
   }
 
-  /** Creates a transport on this network. `address` defaults to `mem-<n>`. */
-  createTransport(options: { address?: string; model?: LinkModel } = {}): MemoryTransport {
+  /** Creates a transport on this network. `address` defaults to `mem-<n>`; `priority` (default 100) ranks it among a device's media. */
+  createTransport(options: { address?: string; model?: LinkModel; priority?: number } = {}): MemoryTransport {
     return new MemoryTransport(this, options);
   }
 
@@ -126,7 +126,10 @@ export class MemoryTransport implements Transport {
   private readonly incoming = new Subject<Conduit>();
   private readonly mine = new Set<Conduit>();
 
-  constructor(network: MemoryNetwork, options: { address?: string; model?: LinkModel } = {}) {
+  constructor(
+    network: MemoryNetwork,
+    options: { address?: string; model?: LinkModel; priority?: number } = {},
+  ) {
     this.network = network;
     this.medium = network.medium;
     this.address = options.address ?? network.allocateAddress();
@@ -139,7 +142,7 @@ export class MemoryTransport implements Transport {
       reliable: true,
       bandwidth: 'high',
       latency: 'low',
-      priority: 100,
+      priority: options.priority ?? 100,
     };
   }
 

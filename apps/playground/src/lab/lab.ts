@@ -1,0 +1,435 @@
+import { createHash } from 'node:crypto';
+import {
+  closeReason,
+  type DeviceAdvert,
+  isColinkError,
+  type Link,
+  LocalDevice,
+  MemoryNetwork,
+  type Session,
+  type SessionRequest,
+  type Transport,
+} from '@colink/core';
+import { TcpTransport } from '@colink/transport-tcp';
+import { Subject } from 'rxjs';
+import type {
+  Command,
+  LabDevice,
+  LabEvent,
+  LabLink,
+  LabPrompt,
+  LabSession,
+  LabState,
+  LabTransfer,
+} from './protocol.js';
+
+/** Options of {@link Lab}. */
+export interface LabOptions {
+  /** mDNS port shared by the lab's devices (loopback mode). Default: random. */
+  readonly mdnsPort?: number;
+  /** Devices to start with. Default phone, tablet, laptop. */
+  readonly devices?: ReadonlyArray<{ name: string; type: string }>;
+  /** Run the in-memory "air" medium beside TCP (shown as `memory`). Default true. */
+  readonly memory?: boolean;
+}
+
+interface LabDeviceState {
+  readonly name: string;
+  readonly type: string;
+  readonly advert: DeviceAdvert;
+  device: LocalDevice;
+  tcp: TcpTransport;
+  running: boolean;
+  /** A LocalDevice starts once; restarting a stopped device builds a fresh one with the same identity. */
+  used: boolean;
+}
+
+interface LabSessionState {
+  readonly key: string;
+  readonly from: string;
+  readonly to: string;
+  readonly service: string;
+  /** Both ends, by device id. */
+  readonly ends: Map<string, Session>;
+  state: 'open' | 'closed';
+  endReason?: string;
+}
+
+const APP = { bundleName: 'com.example.playground', moduleName: 'entry', abilityName: 'EntryAbility' };
+export const DEFAULT_DEVICES = [
+  { name: 'phone', type: 'phone' },
+  { name: 'tablet', type: 'tablet' },
+  { name: 'laptop', type: '2in1' },
+];
+
+/**
+ * The virtual-device lab: devices on this machine, each a colink {@link LocalDevice} with its own identity, running
+ * transport-tcp on loopback with DNS-SD discovery (and an in-memory medium beside it), sessions between them, fault
+ * injection, and a stream of state and events for the web UI.
+ */
+export class Lab {
+  readonly mdnsPort: number;
+  /** Events as they happen. */
+  readonly events$ = new Subject<LabEvent>();
+  /** Emits whenever the state may have changed (the server throttles). */
+  readonly changed$ = new Subject<void>();
+  private readonly devices = new Map<string, LabDeviceState>();
+  private readonly sessions = new Map<string, LabSessionState>();
+  private readonly prompts = new Map<string, { device: string; request: SessionRequest }>();
+  private readonly transfers = new Map<string, LabTransfer>();
+  private readonly throughput = new Map<string, { bytes: number; rate: number }>();
+  private readonly memory: MemoryNetwork | undefined;
+  private readonly history: LabEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private transferSeq = 0;
+  private eventSeq = 0;
+
+  constructor(private readonly options: LabOptions = {}) {
+    this.mdnsPort = options.mdnsPort ?? 20_000 + Math.floor(Math.random() * 30_000);
+    this.memory =
+      options.memory === false
+        ? undefined
+        : new MemoryNetwork({ model: { latencyMs: 3, bandwidthBytesPerSec: 20e6 } });
+  }
+
+  /** Starts the initial devices and the statistics sampler. */
+  async start(): Promise<void> {
+    for (const d of this.options.devices ?? DEFAULT_DEVICES) await this.addDevice(d.name, d.type);
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  /** Stops every device (peers see app exit) and the sampler. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([...this.devices.values()].map((d) => (d.running ? d.device.stop() : undefined)));
+  }
+
+  /** Recent events (up to 500), oldest first. */
+  recentEvents(): readonly LabEvent[] {
+    return this.history;
+  }
+
+  /** Adds and starts a device; resolves with its id (networkId). */
+  async addDevice(name: string, type: string): Promise<string> {
+    const networkId = createHash('sha256').update(`colink-lab:${name}:${this.mdnsPort}`).digest('hex');
+    if (this.devices.has(networkId)) throw new Error(`a device named ${name} exists`);
+    const advert: DeviceAdvert = { networkId, deviceName: name, deviceType: type, services: ['playground'] };
+    const state = this.makeDevice(advert);
+    this.devices.set(networkId, state);
+    await this.startDevice(networkId);
+    return networkId;
+  }
+
+  /** Runs a UI command. Rejects with a readable message on failure. */
+  async command(c: Command): Promise<void> {
+    switch (c.t) {
+      case 'request-session':
+        return this.requestSession(c.from, c.to, c.service);
+      case 'answer': {
+        const p = this.prompts.get(c.key);
+        if (!p) throw new Error('that request is no longer pending');
+        this.prompts.delete(c.key);
+        if (c.accept) {
+          const s = await p.request.accept();
+          this.attach(this.sessions.get(c.key)!, p.device, s);
+          this.log(
+            'session',
+            `${this.name(p.device)} accepted the session from ${this.name(s.peer.networkId)}`,
+            p.device,
+          );
+        } else {
+          p.request.reject(c.reason || 'rejected in the playground');
+          this.log(
+            'session',
+            `${this.name(p.device)} rejected: "${c.reason || 'rejected in the playground'}"`,
+            p.device,
+          );
+        }
+        this.changed$.next();
+        return;
+      }
+      case 'send-message': {
+        await this.end(c.key, c.device).sendMessage(c.text);
+        this.log('message', `${this.name(c.device)} → "${c.text}"`, c.device);
+        return;
+      }
+      case 'send-data': {
+        const id = `t${++this.transferSeq}`;
+        const bytes = Math.max(1, Math.min(c.bytes, 100 * 1024 * 1024));
+        this.transfers.set(id, { id, session: c.key, from: c.device, bytes, done: false });
+        this.changed$.next();
+        const data = new Uint8Array(bytes);
+        for (let i = 0; i < bytes; i += 4096) data[i] = i & 0xff;
+        await this.end(c.key, c.device).sendData(data);
+        this.log('data', `${this.name(c.device)} sent ${formatBytes(bytes)}`, c.device);
+        return;
+      }
+      case 'close-session': {
+        await this.end(c.key, c.device).close();
+        return;
+      }
+      case 'open-link': {
+        const d = this.devices.get(c.from);
+        if (!d?.running) throw new Error('that device is not running');
+        const link = await d.device.connect(c.to, { medium: c.medium });
+        this.log('link', `${d.name} opened a ${link.medium} link to ${this.name(c.to)}`, c.from);
+        return;
+      }
+      case 'drop-link': {
+        const link = this.allLinks().find((l) => l.link.id === c.link);
+        if (!link) throw new Error('no such link');
+        this.log(
+          'fault',
+          `dropped link ${link.link.id} (${link.link.medium}) between ${this.name(link.owner)} and ${this.name(link.link.remote?.networkId ?? '')}`,
+        );
+        link.link.abort(closeReason('lost', 'dropped in the playground'));
+        return;
+      }
+      case 'stop-device':
+        return this.stopDevice(c.device);
+      case 'start-device':
+        return this.startDevice(c.device);
+      case 'add-device':
+        await this.addDevice(c.name, c.type);
+        return;
+    }
+  }
+
+  /** The current state snapshot. */
+  state(): LabState {
+    const devices: LabDevice[] = [...this.devices.entries()].map(([id, d]) => ({
+      id,
+      name: d.name,
+      type: d.type,
+      running: d.running,
+      mediums: d.device.transports.map((t) => t.medium),
+      addresses: Object.fromEntries(
+        d.device.transports.flatMap((t) => (t.localAddress ? [[t.medium, t.localAddress]] : [])),
+      ),
+      sees: d.running
+        ? d.device.directory.list().map((e) => ({ id: e.networkId, mediums: e.mediums, trust: e.trust }))
+        : [],
+    }));
+    // Each Link appears once per end; show it once (from the initiator's side).
+    const links: LabLink[] = this.allLinks()
+      .filter(({ link }) => link.role === 'initiator')
+      .map(({ owner, link }) => ({
+        id: link.id,
+        from: owner,
+        to: link.remote?.networkId ?? '',
+        medium: link.medium,
+        state: link.state,
+        rttMs: link.stats().srttMs,
+        throughput: this.throughput.get(link.id)?.rate ?? 0,
+        channels: link.openChannels.length,
+      }));
+    const sessions: LabSession[] = [...this.sessions.values()].map((s) => ({
+      key: s.key,
+      from: s.from,
+      to: s.to,
+      service: s.service,
+      state: s.state,
+      ...(s.endReason ? { endReason: s.endReason } : {}),
+    }));
+    const prompts: LabPrompt[] = [...this.prompts.entries()].map(([key, p]) => ({
+      key,
+      device: p.device,
+      from: p.request.peer.networkId,
+      service: p.request.service,
+    }));
+    return { devices, links, sessions, prompts, transfers: [...this.transfers.values()].slice(-20) };
+  }
+
+  private makeDevice(advert: DeviceAdvert): LabDeviceState {
+    const tcp = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: this.mdnsPort },
+    });
+    const transports: Transport[] = [tcp];
+    // The in-memory "air" ranks below TCP (like a radio): sessions prefer TCP, links over it are opened on request.
+    if (this.memory)
+      transports.push(this.memory.createTransport({ address: `air-${advert.deviceName}`, priority: 20 }));
+    const device = new LocalDevice({
+      advert,
+      transports,
+      link: { keepAliveIntervalMs: 1000, idleTimeoutMs: 5000 },
+    });
+    return {
+      name: advert.deviceName,
+      type: advert.deviceType,
+      advert,
+      device,
+      tcp,
+      running: false,
+      used: false,
+    };
+  }
+
+  private async startDevice(id: string): Promise<void> {
+    let d = this.devices.get(id);
+    if (!d) throw new Error('no such device');
+    if (d.running) return;
+    if (d.used) {
+      d = this.makeDevice(d.advert);
+      this.devices.set(id, d);
+    }
+    d.used = true;
+    const dev = d.device;
+    dev.sessions.requests$.subscribe((req) => this.onRequest(id, req));
+    dev.directory.events$.subscribe((e) => {
+      this.log(
+        'discovery',
+        `${d!.name} ${e.type} ${e.device.deviceName} via ${e.device.mediums.join(', ') || '—'}`,
+        id,
+      );
+      this.changed$.next();
+    });
+    dev.linkOpened$.subscribe((link) => this.onLink(id, link));
+    await dev.start();
+    d.running = true;
+    this.log('device', `${d.name} started (tcp ${d.tcp.localAddress})`, id);
+    this.changed$.next();
+  }
+
+  private async stopDevice(id: string): Promise<void> {
+    const d = this.devices.get(id);
+    if (!d?.running) return;
+    d.running = false;
+    for (const [key, p] of this.prompts) if (p.device === id) this.prompts.delete(key);
+    await d.device.stop();
+    this.log('fault', `${d.name} stopped (killed)`, id);
+    this.changed$.next();
+  }
+
+  private onLink(owner: string, link: Link): void {
+    if (link.role === 'initiator') {
+      this.log(
+        'link',
+        `${this.name(owner)} ⇄ ${this.name(link.remote?.networkId ?? '')} link ${link.id} open over ${link.medium}`,
+        owner,
+      );
+    }
+    this.changed$.next();
+    void link.closed.then((r) => {
+      if (link.role === 'initiator')
+        this.log('link', `link ${link.id} closed: ${r.code}${r.message ? ` (${r.message})` : ''}`, owner);
+      this.throughput.delete(link.id);
+      this.changed$.next();
+    });
+  }
+
+  private async requestSession(from: string, to: string, service: string): Promise<void> {
+    const d = this.devices.get(from);
+    if (!d?.running) throw new Error('that device is not running');
+    this.log('session', `${this.name(from)} asks ${this.name(to)} for a "${service}" session`, from);
+    try {
+      const s = await d.device.sessions.request({
+        peer: to,
+        service,
+        local: APP,
+        remote: APP,
+        timeoutMs: 60_000,
+      });
+      let st = this.sessions.get(s.key);
+      if (!st) {
+        st = { key: s.key, from, to, service, ends: new Map(), state: 'open' };
+        this.sessions.set(s.key, st);
+      }
+      this.attach(st, from, s);
+      this.log('session', `session open: ${this.name(from)} ⇄ ${this.name(to)} over ${s.via.medium}`, from);
+    } catch (e) {
+      const text = isColinkError(e) ? `${e.code}: ${e.message}` : String(e);
+      this.log('session', `request from ${this.name(from)} failed: ${text}`, from);
+      throw new Error(text);
+    }
+  }
+
+  private onRequest(device: string, request: SessionRequest): void {
+    this.prompts.set(request.key, { device, request });
+    if (!this.sessions.has(request.key)) {
+      this.sessions.set(request.key, {
+        key: request.key,
+        from: request.peer.networkId,
+        to: device,
+        service: request.service,
+        ends: new Map(),
+        state: 'open',
+      });
+    }
+    this.log(
+      'session',
+      `${this.name(device)} is asked by ${request.peer.deviceName} to collaborate on "${request.service}"`,
+      device,
+    );
+    this.changed$.next();
+  }
+
+  private attach(st: LabSessionState, device: string, s: Session): void {
+    st.ends.set(device, s);
+    s.messages$.subscribe((m) => this.log('message', `${this.name(device)} ← "${m}"`, device));
+    s.data$.subscribe((d) => {
+      for (const t of this.transfers.values()) {
+        if (t.session === st.key && t.from !== device && !t.done && t.bytes === d.length) {
+          this.transfers.set(t.id, { ...t, done: true });
+          break;
+        }
+      }
+      this.log('data', `${this.name(device)} received ${formatBytes(d.length)}`, device);
+      this.changed$.next();
+    });
+    s.ended$.subscribe((why) => {
+      st.ends.delete(device);
+      if (why !== 'local' || st.ends.size === 0) {
+        st.state = 'closed';
+        st.endReason = why;
+      }
+      this.log('session', `${this.name(device)}: session ended (${why})`, device);
+      this.changed$.next();
+    });
+    this.changed$.next();
+  }
+
+  private end(key: string, device: string): Session {
+    const s = this.sessions.get(key)?.ends.get(device);
+    if (!s) throw new Error('that device has no open end of this session');
+    return s;
+  }
+
+  private allLinks(): Array<{ owner: string; link: Link }> {
+    return [...this.devices.entries()].flatMap(([owner, d]) =>
+      d.device.links().map((link) => ({ owner, link })),
+    );
+  }
+
+  private sample(): void {
+    let changed = false;
+    for (const { link } of this.allLinks()) {
+      if (link.role !== 'initiator') continue;
+      const s = link.stats();
+      const total = s.bytesSent + s.bytesReceived;
+      const prev = this.throughput.get(link.id);
+      const rate = prev ? total - prev.bytes : 0;
+      this.throughput.set(link.id, { bytes: total, rate });
+      changed = true;
+    }
+    if (changed) this.changed$.next();
+  }
+
+  private name(id: string): string {
+    return this.devices.get(id)?.name ?? id.slice(0, 8);
+  }
+
+  private log(kind: LabEvent['kind'], text: string, device?: string): void {
+    const e: LabEvent = { seq: ++this.eventSeq, at: Date.now(), kind, text, ...(device ? { device } : {}) };
+    this.history.push(e);
+    if (this.history.length > 500) this.history.shift();
+    this.events$.next(e);
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

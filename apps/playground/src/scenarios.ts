@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { transcript } from './transcript.js';
+
+/** Headless seed scenarios (`pnpm start -- --scenario <name>`). */
+export const SCENARIOS: Readonly<Record<string, string>> = {
+  acm: 'abilityConnectionManager: the seed flow between two device processes over TCP on loopback',
+  linkEnhance: 'linkEnhance seed (not available yet: issue #8)',
+  net: '@ohos.net.connection seed (not available yet: issue #6)',
+  p2p: 'Wi-Fi P2P seed (not available yet: issue #5)',
+};
+
+const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');
+
+/** Runs a scenario and prints its transcript. Exits non-zero when it fails. */
+export async function runScenario(name: string): Promise<void> {
+  if (!(name in SCENARIOS))
+    throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (name !== 'acm') {
+    process.stdout.write(`${SCENARIOS[name]}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(`scenario acm — ${SCENARIOS.acm}\n\n`);
+  const log = transcript();
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  const require = createRequire(import.meta.url);
+  const apiCompat = path.dirname(require.resolve('@colink/api-compat/package.json'));
+  const env = (device: string, type: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    COLINK_DEVICE_NAME: device,
+    COLINK_DEVICE_TYPE: type,
+    COLINK_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-scenario-${device}-`)),
+    COLINK_TRANSPORTS: 'tcp',
+    COLINK_MDNS_INTERFACE: '127.0.0.1',
+    COLINK_MDNS_PORT: String(port),
+    COLINK_APP_DIR: path.join(SCENARIO_DIR, 'acm', 'app'),
+  });
+  const run = (who: string, args: string[], e: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, args, {
+      cwd: path.join(SCENARIO_DIR, 'acm'),
+      env: e,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pipe = (s: NodeJS.ReadableStream) => {
+      let buf = '';
+      s.on('data', (d: Buffer) => {
+        buf += d.toString();
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const line = buf.slice(0, i).replace(/^[DIWEF] 0x0000\/testTag: /, '');
+          buf = buf.slice(i + 1);
+          if (line.trim())
+            log(
+              who,
+              line.startsWith('{"event":"ready"') ? 'ready, waiting for collaboration requests' : line,
+            );
+        }
+      });
+    };
+    pipe(child.stdout!);
+    pipe(child.stderr!);
+    return child;
+  };
+  const tablet = run('tablet', [path.join(apiCompat, 'dist/bin/colink-device.js')], env('tablet', 'tablet'));
+  log('lab', `tablet: colink-device runs the HarmonyOS app in scenarios/acm/app (mDNS 127.0.0.1:${port})`);
+  const phone = run(
+    'phone',
+    ['--import', '@colink/api-compat/register', 'device-a.ts'],
+    env('phone', 'phone'),
+  );
+  log('lab', 'phone: node --import @colink/api-compat/register device-a.ts');
+  const code = await new Promise<number | null>((resolve) => phone.on('exit', resolve));
+  await new Promise((r) => setTimeout(r, 300));
+  tablet.kill('SIGTERM');
+  await new Promise((r) => tablet.on('exit', r));
+  log('lab', code === 0 ? 'scenario complete' : `phone exited with ${code}`);
+  if (code !== 0) process.exitCode = 1;
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../src/lab/lab.js';
+import { type LabServer, serveLab } from '../src/lab/server.js';
+
+// End to end in Debian's Chromium (installed by .ci/run; no browser download): the lab's UI creates a session
+// between two devices, sends a message, sees it arrive, drops the link and sees the disconnect.
+const CHROMIUM = '/usr/bin/chromium';
+const UI_DIR = path.resolve(import.meta.dirname, '../dist/ui');
+const SCREENSHOT = path.resolve(import.meta.dirname, '../docs/screenshot.png');
+const available = fs.existsSync(CHROMIUM) && fs.existsSync(path.join(UI_DIR, 'index.html'));
+if (!available)
+  console.warn(`browser test skipped: needs ${CHROMIUM} (apt install chromium) and a built UI (pnpm build)`);
+
+describe.skipIf(!available)('playground web UI in Chromium', () => {
+  let lab: Lab;
+  let server: LabServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    lab = new Lab();
+    await lab.start();
+    server = await serveLab(lab, { port: 0, uiDir: UI_DIR });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await lab?.stop();
+  });
+
+  it('shows three devices that discover each other over two mediums', async () => {
+    await page.goto(server.url);
+    await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => page.getByText('via memory + tcp').count(), { timeout: 15_000 }).toBe(6);
+  });
+
+  it('opens a session, delivers a message, and reports the disconnect after the link is dropped', async () => {
+    // links over both mediums for the picture: laptop–phone over the in-memory air, the session over TCP
+    await page.getByLabel('link from').selectOption({ label: 'laptop' });
+    await page.getByLabel('link to').selectOption({ label: 'phone' });
+    await page.getByLabel('link medium').selectOption('memory');
+    await page.getByRole('button', { name: 'open link' }).click();
+
+    await page.getByLabel('from device').selectOption({ label: 'phone' });
+    await page.getByLabel('to device').selectOption({ label: 'tablet' });
+    await page.getByRole('button', { name: 'connect' }).click();
+    const prompt = page.getByTestId('prompt');
+    await expect.poll(() => prompt.count(), { timeout: 15_000 }).toBe(1);
+    await prompt.getByRole('button', { name: 'accept' }).click();
+    const session = page.getByTestId('session').first();
+    await expect.poll(() => session.locator('.badge.open').count(), { timeout: 15_000 }).toBe(1);
+
+    await session.getByLabel('message from phone').fill('hello from the browser');
+    await session.getByRole('button', { name: 'send message' }).first().click();
+    await expect
+      .poll(() => page.getByTestId('events').getByText('tablet: tablet ← "hello from the browser"').count(), {
+        timeout: 15_000,
+      })
+      .toBe(1);
+    await expect
+      .poll(() => page.locator('svg.topo g.edge[data-medium="tcp"]').count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('svg.topo g.edge[data-medium="memory"]').count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await page.waitForTimeout(1500); // one sampling period so edges carry RTT and throughput labels
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    const state = lab.state();
+    const tcpLink = state.links.find((l) => l.medium === 'tcp')!;
+    await page
+      .locator('.faults .row', { hasText: tcpLink.id })
+      .getByRole('button', { name: 'drop link' })
+      .click();
+    await expect.poll(() => session.locator('.badge.closed').count(), { timeout: 15_000 }).toBe(1);
+    expect(await session.locator('.badge.closed').textContent()).toContain('network-disconnected');
+  });
+});

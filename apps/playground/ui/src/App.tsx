@@ -1,0 +1,432 @@
+import { useMemo, useState } from 'react';
+import type { LabDevice, LabEvent, LabLink, LabSession, LabState } from '../../src/lab/protocol';
+import { useLab } from './useLab';
+
+export const MEDIUM_COLORS: Record<string, string> = {
+  tcp: '#4f9dff',
+  ble: '#b084ff',
+  'wifi-p2p': '#ffad4f',
+  memory: '#7fd1b9',
+};
+const ICONS: Record<string, string> = {
+  phone: '📱',
+  tablet: '📟',
+  '2in1': '💻',
+  pc: '🖥️',
+  tv: '📺',
+  car: '🚗',
+  wearable: '⌚',
+};
+
+const fmtRate = (bps: number) =>
+  bps < 1024
+    ? `${bps} B/s`
+    : bps < 1024 * 1024
+      ? `${(bps / 1024).toFixed(1)} KiB/s`
+      : `${(bps / 1024 / 1024).toFixed(1)} MiB/s`;
+const fmtRtt = (ms: number | undefined) =>
+  ms === undefined ? '…' : ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`;
+
+export function App() {
+  const lab = useLab();
+  const { state } = lab;
+  const names = useMemo(() => new Map(state.devices.map((d) => [d.id, d.name])), [state.devices]);
+  const name = (id: string) => names.get(id) ?? id.slice(0, 8);
+  return (
+    <div className="app">
+      <header>
+        <div className="brand">
+          <span className="logo">◎</span> colink <span className="muted">playground</span>
+        </div>
+        <div className="legend">
+          {Object.entries(MEDIUM_COLORS).map(([m, c]) => (
+            <span key={m}>
+              <i style={{ background: c }} /> {m}
+            </span>
+          ))}
+          <span className={lab.connected ? 'live' : 'offline'}>
+            {lab.connected ? '● live' : '○ reconnecting'}
+          </span>
+        </div>
+      </header>
+      {lab.error && (
+        <div className="toast" role="alert">
+          {lab.error}{' '}
+          <button type="button" onClick={lab.clearError} aria-label="dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      <main>
+        <section className="card topology">
+          <h2>Topology</h2>
+          <Topology state={state} />
+        </section>
+        <section className="card devices">
+          <h2>Devices</h2>
+          <Devices devices={state.devices} name={name} send={lab.send} />
+        </section>
+        <section className="card sessions">
+          <h2>Sessions</h2>
+          <Sessions state={state} name={name} send={lab.send} />
+        </section>
+        <section className="card faults">
+          <h2>Faults</h2>
+          <Faults state={state} name={name} send={lab.send} />
+        </section>
+        <section className="card log">
+          <h2>Event log</h2>
+          <EventLog events={lab.events} name={name} />
+        </section>
+      </main>
+    </div>
+  );
+}
+
+function Topology({ state }: { state: LabState }) {
+  const W = 560;
+  const H = 340;
+  const pos = new Map<string, { x: number; y: number }>();
+  const n = state.devices.length;
+  state.devices.forEach((d, i) => {
+    const a = (2 * Math.PI * i) / Math.max(n, 1) - Math.PI / 2;
+    pos.set(d.id, { x: W / 2 + 130 * Math.cos(a) * 1.35, y: H / 2 + 120 * Math.sin(a) });
+  });
+  // Parallel links between one pair are fanned out so each medium stays visible.
+  const pairIndex = new Map<string, number>();
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} className="topo" role="img" aria-label="device topology">
+      {state.links.map((l) => {
+        const a = pos.get(l.from);
+        const b = pos.get(l.to);
+        if (!a || !b) return null;
+        const key = [l.from, l.to].sort().join('|');
+        const k = pairIndex.get(key) ?? 0;
+        pairIndex.set(key, k + 1);
+        const off = (k - 0.5) * 34;
+        const mx = (a.x + b.x) / 2;
+        const my = (a.y + b.y) / 2;
+        const dx = b.x - a.x;
+        const dy = b.y - a.y;
+        const len = Math.hypot(dx, dy) || 1;
+        const cx = mx - (dy / len) * off;
+        const cy = my + (dx / len) * off;
+        const color = MEDIUM_COLORS[l.medium] ?? '#aaa';
+        return (
+          <g key={l.id} className="edge" data-medium={l.medium}>
+            <path
+              d={`M${a.x},${a.y} Q${cx},${cy} ${b.x},${b.y}`}
+              stroke={color}
+              strokeWidth={l.throughput > 0 ? 4 : 2.5}
+              fill="none"
+              opacity={0.9}
+            />
+            <text x={cx} y={cy} className="edge-label" fill={color}>
+              {l.medium} · {fmtRtt(l.rttMs)} · {fmtRate(l.throughput)}
+            </text>
+          </g>
+        );
+      })}
+      {state.devices.map((d) => {
+        const p = pos.get(d.id)!;
+        return (
+          <g key={d.id} className={`node ${d.running ? '' : 'down'}`}>
+            <circle cx={p.x} cy={p.y} r={30} />
+            <text x={p.x} y={p.y + 7} textAnchor="middle" className="node-icon">
+              {ICONS[d.type] ?? '◻'}
+            </text>
+            <text x={p.x} y={p.y + 50} textAnchor="middle" className="node-label">
+              {d.name}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+type Send = ReturnType<typeof useLab>['send'];
+
+function Devices({
+  devices,
+  name,
+  send,
+}: {
+  devices: readonly LabDevice[];
+  name: (id: string) => string;
+  send: Send;
+}) {
+  const [newName, setNewName] = useState('watch');
+  return (
+    <div>
+      <table>
+        <thead>
+          <tr>
+            <th>device</th>
+            <th>addresses</th>
+            <th>sees</th>
+          </tr>
+        </thead>
+        <tbody>
+          {devices.map((d) => (
+            <tr key={d.id} className={d.running ? '' : 'down'}>
+              <td>
+                <b>
+                  {ICONS[d.type] ?? '◻'} {d.name}
+                </b>
+                <div className="muted mono">{d.id.slice(0, 12)}…</div>
+              </td>
+              <td className="mono small">
+                {Object.entries(d.addresses).map(([m, a]) => (
+                  <div key={m}>
+                    <i className="dot" style={{ background: MEDIUM_COLORS[m] }} /> {a}
+                  </div>
+                ))}
+              </td>
+              <td className="small">
+                {d.sees.length === 0 && <span className="muted">{d.running ? 'searching…' : 'stopped'}</span>}
+                {d.sees.map((s) => (
+                  <div key={s.id}>
+                    {name(s.id)} <span className="muted">via {s.mediums.join(' + ')}</span>{' '}
+                    <span className={`trust ${s.trust}`}>{s.trust}</span>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <input value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="new device name" />
+        <button
+          type="button"
+          onClick={() => newName && send({ t: 'add-device', name: newName, type: 'wearable' })}
+        >
+          add device
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Sessions({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
+  const running = state.devices.filter((d) => d.running);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [service, setService] = useState('collabTest');
+  const f = from || running[0]?.id || '';
+  const t = to || running.find((d) => d.id !== f)?.id || '';
+  return (
+    <div>
+      <div className="row">
+        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="from device">
+          {running.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+        <span className="muted">→</span>
+        <select value={t} onChange={(e) => setTo(e.target.value)} aria-label="to device">
+          {running
+            .filter((d) => d.id !== f)
+            .map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+        </select>
+        <input value={service} onChange={(e) => setService(e.target.value)} aria-label="service name" />
+        <button
+          type="button"
+          className="primary"
+          disabled={!f || !t}
+          onClick={() => send({ t: 'request-session', from: f, to: t, service })}
+        >
+          connect
+        </button>
+      </div>
+      {state.prompts.map((p) => (
+        <div className="prompt" key={p.key} data-testid="prompt">
+          <b>{name(p.device)}</b>: {name(p.from)} wants to collaborate on “{p.service}”
+          <button
+            type="button"
+            className="primary"
+            onClick={() => send({ t: 'answer', key: p.key, accept: true })}
+          >
+            accept
+          </button>
+          <button
+            type="button"
+            onClick={() => send({ t: 'answer', key: p.key, accept: false, reason: 'busy right now' })}
+          >
+            reject
+          </button>
+        </div>
+      ))}
+      {state.sessions
+        .slice()
+        .reverse()
+        .map((s) => (
+          <SessionCard key={s.key} s={s} state={state} name={name} send={send} />
+        ))}
+    </div>
+  );
+}
+
+function SessionCard({
+  s,
+  state,
+  name,
+  send,
+}: {
+  s: LabSession;
+  state: LabState;
+  name: (id: string) => string;
+  send: Send;
+}) {
+  const [text, setText] = useState('hello');
+  const transfers = state.transfers.filter((t) => t.session === s.key);
+  return (
+    <div className={`session ${s.state}`} data-testid="session">
+      <div className="session-head">
+        <b>
+          {name(s.from)} ⇄ {name(s.to)}
+        </b>{' '}
+        <span className="muted">“{s.service}”</span>{' '}
+        <span className={`badge ${s.state}`}>
+          {s.state === 'open' ? 'open' : `ended: ${s.endReason ?? ''}`}
+        </span>
+      </div>
+      {s.state === 'open' && (
+        <div className="session-actions">
+          {[s.from, s.to].map((dev) => (
+            <div className="row" key={dev}>
+              <span className="who">{name(dev)}</span>
+              <input
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+                aria-label={`message from ${name(dev)}`}
+              />
+              <button
+                type="button"
+                onClick={() => send({ t: 'send-message', key: s.key, device: dev, text })}
+              >
+                send message
+              </button>
+              <button
+                type="button"
+                onClick={() => send({ t: 'send-data', key: s.key, device: dev, bytes: 8 * 1024 * 1024 })}
+              >
+                send 8 MiB
+              </button>
+              <button type="button" onClick={() => send({ t: 'close-session', key: s.key, device: dev })}>
+                disconnect
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
+      {transfers.map((t) => (
+        <div className="transfer" key={t.id}>
+          {name(t.from)} → {(t.bytes / 1024 / 1024).toFixed(1)} MiB
+          <progress value={t.done ? 1 : 0.5} max={1} />
+          {t.done ? 'delivered' : 'in flight'}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Faults({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
+  const running = state.devices.filter((d) => d.running);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [medium, setMedium] = useState('memory');
+  const f = from || running[0]?.id || '';
+  const t = to || running.find((d) => d.id !== f)?.id || '';
+  const mediums = [...new Set(running.flatMap((d) => d.mediums))];
+  return (
+    <div>
+      <h3>Open a link</h3>
+      <div className="row">
+        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="link from">
+          {running.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+        <span className="muted">→</span>
+        <select value={t} onChange={(e) => setTo(e.target.value)} aria-label="link to">
+          {running
+            .filter((d) => d.id !== f)
+            .map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+        </select>
+        <select value={medium} onChange={(e) => setMedium(e.target.value)} aria-label="link medium">
+          {mediums.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          disabled={!f || !t}
+          onClick={() => send({ t: 'open-link', from: f, to: t, medium })}
+        >
+          open link
+        </button>
+      </div>
+      <h3>Links</h3>
+      {state.links.length === 0 && <div className="muted">no links yet — open a session</div>}
+      {state.links.map((l: LabLink) => (
+        <div className="row" key={l.id}>
+          <i className="dot" style={{ background: MEDIUM_COLORS[l.medium] }} />
+          <span className="mono small">
+            {l.id} {name(l.from)}⇄{name(l.to)} · {l.channels} ch
+          </span>
+          <button type="button" className="danger" onClick={() => send({ t: 'drop-link', link: l.id })}>
+            drop link
+          </button>
+        </div>
+      ))}
+      <h3>Devices</h3>
+      {state.devices.map((d) => (
+        <div className="row" key={d.id}>
+          <span>{d.name}</span>
+          {d.running ? (
+            <button type="button" className="danger" onClick={() => send({ t: 'stop-device', device: d.id })}>
+              kill
+            </button>
+          ) : (
+            <button type="button" onClick={() => send({ t: 'start-device', device: d.id })}>
+              restart
+            </button>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function EventLog({ events, name }: { events: readonly LabEvent[]; name: (id: string) => string }) {
+  return (
+    <ol className="events" data-testid="events">
+      {events
+        .slice()
+        .reverse()
+        .map((e) => (
+          <li key={e.seq} className={`ev-${e.kind}`}>
+            <span className="muted mono">{new Date(e.at).toLocaleTimeString()}</span>{' '}
+            <span className="kind">{e.kind}</span> {e.device ? <b>{name(e.device)}: </b> : null}
+            {e.text}
+          </li>
+        ))}
+    </ol>
+  );
+}
