@@ -1,0 +1,114 @@
+/**
+ * Named limits and defaults of the TCP transport and its DNS-SD discovery, each with the source of its number.
+ * @module
+ */
+
+/**
+ * Largest write the TCP conduit carries as one unit, in bytes: a 64 KiB payload plus core's 12-byte frame header
+ * (core `TransportCapabilities.maxFrameSize`, PROTOCOL.md).
+ */
+export const TCP_MAX_FRAME_SIZE = 65_548;
+
+/** Default dial time limit in ms (core `DialOptions.timeoutMs`: "TCP 10_000"). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a gracefully ended conduit waits for the peer's FIN before it destroys the socket, in ms (js-libp2p's
+ * TCP close timeout is 500 ms; we allow a slower peer).
+ */
+export const CLOSE_TIMEOUT_MS = 2_000;
+
+/** Default cap on simultaneously open inbound conduits (DSoftBus caps LNN/TCP connections at 30; we allow more). */
+export const DEFAULT_MAX_INBOUND_CONNECTIONS = 256;
+
+/** Transport priority when several media reach a device (core `TransportCapabilities.priority`: tcp 80). */
+export const TCP_PRIORITY = 80;
+
+/** The IANA-registered mDNS UDP port (RFC 6762 §3). */
+export const MDNS_PORT = 5353;
+
+/** The IPv4 mDNS link-local multicast group (RFC 6762 §3). */
+export const MDNS_IPV4_GROUP = '224.0.0.251';
+
+/** The IPv6 link-local mDNS multicast group (RFC 6762 §3). */
+export const MDNS_IPV6_GROUP = 'ff02::fb';
+
+/** DNS-SD service type of colink (RFC 6763 §7: `_<service>._tcp`). */
+export const SERVICE_TYPE = '_colink._tcp.local';
+
+/** DNS-SD service type enumeration name (RFC 6763 §9). */
+export const SERVICE_ENUMERATION = '_services._dns-sd._udp.local';
+
+/** Version of the TXT record layout (`txtvers`, RFC 6763 §6.7). */
+export const TXT_VERSION = 1;
+
+/** colink wire protocol version announced in TXT `pv` (PROTOCOL.md). */
+export const PROTOCOL_VERSION = 1;
+
+/** TTL in seconds of records naming a host (SRV, A, AAAA), RFC 6762 §10. */
+export const HOST_RECORD_TTL_S = 120;
+
+/** TTL in seconds of other records (PTR, TXT), RFC 6762 §10 (75 minutes). */
+export const OTHER_RECORD_TTL_S = 4_500;
+
+/** Longest DNS label in bytes (RFC 1035 §2.3.4; instance names, RFC 6763 §4.1.1). */
+export const MAX_LABEL_BYTES = 63;
+
+/** Longest TXT key=value string in bytes (one length-prefixed string, RFC 6763 §6.1). */
+export const MAX_TXT_STRING_BYTES = 255;
+
+/**
+ * Largest TXT record we emit in bytes: RFC 6763 §6.2 says the total size "SHOULD" stay under 1300 bytes so the
+ * whole response fits one Ethernet packet; 400 bytes is its "preferable" size, which we only exceed for long
+ * service lists.
+ */
+export const MAX_TXT_RECORD_BYTES = 1_300;
+
+/** Largest mDNS message we send in bytes: fits an Ethernet MTU with IP/UDP headers (RFC 6762 §17). */
+export const MAX_MDNS_MESSAGE_BYTES = 1_440;
+
+/** Probing: random initial wait upper bound in ms (RFC 6762 §8.1). */
+export const PROBE_INITIAL_WAIT_MAX_MS = 250;
+/** Probing: interval between the 3 probes in ms (RFC 6762 §8.1). */
+export const PROBE_INTERVAL_MS = 250;
+/** Probing: number of probes (RFC 6762 §8.1). */
+export const PROBE_COUNT = 3;
+/** Wait after losing a simultaneous-probe tiebreak before probing again, in ms (RFC 6762 §8.2). */
+export const PROBE_DEFER_MS = 1_000;
+/** After 15 conflicts within 10 s, wait this long before probing again, in ms (RFC 6762 §8.1). */
+export const PROBE_RATE_LIMIT_MS = 5_000;
+
+/** Number of unsolicited announcements after probing (RFC 6762 §8.3: at least two). */
+export const ANNOUNCE_COUNT = 2;
+/** Interval between announcements in ms (RFC 6762 §8.3: one second, then doubling). */
+export const ANNOUNCE_INTERVAL_MS = 1_000;
+
+/** Random delay range for responses containing shared records, in ms (RFC 6762 §6: 20-120 ms). */
+export const SHARED_RESPONSE_DELAY_MS: readonly [number, number] = [20, 120];
+/** A record is not multicast again within this time in ms, except to defend a probe (RFC 6762 §6). */
+export const MIN_MULTICAST_INTERVAL_MS = 1_000;
+/** Probe defence may repeat a record after this time in ms (RFC 6762 §6). */
+export const PROBE_DEFENCE_INTERVAL_MS = 250;
+
+/** Delay range before the first query, in ms (RFC 6762 §5.2: 20-120 ms). */
+export const FIRST_QUERY_DELAY_MS: readonly [number, number] = [20, 120];
+/** First interval of continuous querying in ms (RFC 6762 §5.2: at least one second). */
+export const QUERY_INTERVAL_MIN_MS = 1_000;
+/** Cap of continuous querying interval in ms (RFC 6762 §5.2: sixty minutes). */
+export const QUERY_INTERVAL_MAX_MS = 3_600_000;
+
+/** Cache refresh queries at these fractions of a record's TTL, each plus up to 2 % (RFC 6762 §5.2). */
+export const REFRESH_FRACTIONS: readonly number[] = [0.8, 0.85, 0.9, 0.95];
+
+/** A record received with TTL 0 (goodbye) is deleted this many ms later (RFC 6762 §10.1). */
+export const GOODBYE_GRACE_MS = 1_000;
+
+/** POOF: unanswered queries needed before a record is flushed (RFC 6762 §10.5: "two or more"). */
+export const POOF_QUERY_COUNT = 2;
+/** POOF: window in ms during which no answer was seen (RFC 6762 §10.5: ten seconds). */
+export const POOF_WINDOW_MS = 10_000;
+/** POOF: a flush also waits this long after the last unanswered query, leaving the responder time to answer (ms). */
+export const POOF_ANSWER_GRACE_MS = 1_000;
+
+/** Default interval between `os.networkInterfaces()` scans in ms (multicast-dns itself rescans every 5 s). */
+export const INTERFACE_SCAN_INTERVAL_MS = 1_000;

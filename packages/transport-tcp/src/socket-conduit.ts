@@ -1,0 +1,136 @@
+import type { Socket } from 'node:net';
+import { type CloseReason, ColinkError, type Conduit, closeReason, type Medium } from '@colink/core';
+import { AsyncSubject, Observable, Subject } from 'rxjs';
+import { formatAddress } from './address.js';
+import { REMOTE_FIN, socketErrorReason } from './close-reason.js';
+import { CLOSE_TIMEOUT_MS, TCP_MAX_FRAME_SIZE } from './constants.js';
+
+/** Options of {@link socketConduit}. */
+export interface SocketConduitOptions {
+  /** Medium name reported by the conduit. Default `'tcp'` (transport-wifi-p2p passes `'wifi-p2p'`). */
+  readonly medium?: Medium;
+  /** Largest write carried as one unit, bytes. Default {@link TCP_MAX_FRAME_SIZE} (65 548). */
+  readonly maxFrameSize?: number;
+  /** Destroys the conduit with reason `timeout` after this many ms without reads or writes; `0` (default) never. */
+  readonly idleTimeoutMs?: number;
+  /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default {@link CLOSE_TIMEOUT_MS}. */
+  readonly closeTimeoutMs?: number;
+}
+
+/**
+ * Turns a connected `net.Socket` into a core {@link Conduit}: the one socket adapter of colink, shared by every
+ * TCP-based medium (LAN TCP, TCP over a Wi-Fi P2P group). It adds no framing: core's Link frames.
+ *
+ * - Sets TCP_NODELAY (small frames leave at once; batching happens in `write()`).
+ * - `write(chunks)` corks the socket, writes every chunk without copying and uncorks, so a frame header and its
+ *   payload leave in one `writev`. It returns the socket's `write()` verdict; `drain$` follows the socket's `drain`.
+ * - Reading starts when `data$` is first subscribed (nothing is lost before), in chunks of at most the socket's
+ *   `readableHighWaterMark` (64 KiB): the kernel's receive buffer is the only queue.
+ * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
+ *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
+ *
+ * Throws `ERR_CLOSED` from `write()` once the conduit has closed.
+ */
+export function socketConduit(socket: Socket, options: SocketConduitOptions = {}): Conduit {
+  return new SocketConduit(socket, options);
+}
+
+class SocketConduit implements Conduit {
+  readonly medium: Medium;
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly maxFrameSize: number;
+  readonly data$: Observable<Uint8Array>;
+  readonly drain$: Observable<void>;
+  readonly closed$: Observable<CloseReason>;
+
+  readonly #socket: Socket;
+  readonly #data = new Subject<Uint8Array>();
+  readonly #drain = new Subject<void>();
+  readonly #closed = new AsyncSubject<CloseReason>();
+  readonly #closeTimeoutMs: number;
+  #reading = false;
+  /** Reason fixed by the first of: local end/destroy, socket error, idle timeout, peer FIN. */
+  #reason: CloseReason | undefined;
+  #done = false;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: Socket, options: SocketConduitOptions) {
+    this.#socket = socket;
+    this.medium = options.medium ?? 'tcp';
+    this.maxFrameSize = options.maxFrameSize ?? TCP_MAX_FRAME_SIZE;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
+    this.localAddress = formatAddress(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
+    this.remoteAddress = formatAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
+    this.data$ = new Observable<Uint8Array>((subscriber) => {
+      const subscription = this.#data.subscribe(subscriber);
+      this.#startReading();
+      return subscription;
+    });
+    this.drain$ = this.#drain.asObservable();
+    this.closed$ = this.#closed.asObservable();
+
+    socket.setNoDelay(true);
+    socket.pause();
+    if (options.idleTimeoutMs) {
+      socket.setTimeout(options.idleTimeoutMs, () =>
+        this.#fail(closeReason('timeout', `TCP idle for ${options.idleTimeoutMs} ms`)),
+      );
+    }
+    socket.on('drain', () => this.#drain.next());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(socketErrorReason(err)));
+    socket.on('end', () => {
+      this.#reason ??= REMOTE_FIN;
+    });
+    socket.on('close', () => this.#finish());
+    if (socket.destroyed) queueMicrotask(() => this.#finish());
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    if (this.#reason !== undefined || this.#socket.destroyed) {
+      throw ColinkError.closed('TCP conduit', this.#reason ?? closeReason('lost', 'socket destroyed'));
+    }
+    const socket = this.#socket;
+    if (chunks.length === 1) return socket.write(chunks[0]!);
+    let ok = true;
+    socket.cork();
+    for (const chunk of chunks) if (chunk.byteLength > 0) ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  end(reason: CloseReason): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#socket.end();
+    this.#closeTimer = setTimeout(() => this.#socket.destroy(), this.#closeTimeoutMs);
+    this.#closeTimer.unref();
+  }
+
+  destroy(reason: CloseReason): void {
+    this.#reason ??= reason;
+    this.#socket.destroy();
+  }
+
+  #startReading(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    this.#socket.on('data', (chunk: Buffer) => this.#data.next(chunk));
+    this.#socket.resume();
+  }
+
+  #fail(reason: CloseReason): void {
+    this.#reason ??= reason;
+    this.#socket.destroy();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#closeTimer);
+    this.#data.complete();
+    this.#drain.complete();
+    this.#closed.next(this.#reason ?? closeReason('lost', 'TCP connection closed without a reason'));
+    this.#closed.complete();
+  }
+}

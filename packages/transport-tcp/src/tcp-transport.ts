@@ -1,0 +1,272 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import {
+  type CloseReason,
+  ColinkError,
+  type Conduit,
+  closeReason,
+  type DeviceAdvert,
+  type DialOptions,
+  type DiscoveryEvent,
+  ErrorCode,
+  type Transport,
+  type TransportCapabilities,
+} from '@colink/core';
+import { EMPTY, type Observable, Subject } from 'rxjs';
+import { formatAddress, parseAddress } from './address.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_INBOUND_CONNECTIONS,
+  TCP_MAX_FRAME_SIZE,
+  TCP_PRIORITY,
+} from './constants.js';
+import { log } from './log.js';
+import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
+import { socketConduit } from './socket-conduit.js';
+
+/** Options of {@link TcpTransport}. Every field is optional. */
+export interface TcpTransportOptions {
+  /**
+   * Address to listen on. Default `'::'` (every IPv4 and IPv6 address, dual-stack), falling back to `'0.0.0.0'`
+   * when the host has no IPv6. Tests and the playground use `'127.0.0.1'`.
+   */
+  readonly host?: string;
+  /** TCP port to listen on; `0` (default) picks an ephemeral port, announced through discovery. */
+  readonly port?: number;
+  /** Default dial time limit in ms when `dial()` gets none. Default {@link DEFAULT_CONNECT_TIMEOUT_MS} (10 000). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Destroys a conduit with reason `timeout` after this many ms without traffic. Default `0`: off, because core's
+   * Link keep-alive ping detects dead peers and keeps live links busy.
+   */
+  readonly idleTimeoutMs?: number;
+  /** Inbound conduits open at once; more are refused by the OS listener. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS}. */
+  readonly maxInboundConnections?: number;
+  /**
+   * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
+   * every non-loopback IPv4 interface on port 5353. Loopback mode (tests):
+   * `{ interface: '127.0.0.1', bind: '0.0.0.0', port: <random> }`.
+   */
+  readonly discovery?: DnsSdOptions | false;
+}
+
+/**
+ * colink's LAN TCP medium: a core {@link Transport} producing TCP {@link Conduit}s (see {@link socketConduit}) and
+ * finding devices with DNS-SD (RFC 6763) over mDNS (RFC 6762), service type `_colink._tcp.local`.
+ *
+ * @example
+ * ```ts
+ * const tcp = new TcpTransport({ host: '127.0.0.1', discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: 45353 } });
+ * await tcp.start();
+ * await tcp.advertise({ networkId, deviceName: 'desk', deviceType: 'pc' });
+ * tcp.discover().subscribe((e) => e.type === 'found' && tcp.dial(e.peer.address));
+ * ```
+ */
+export class TcpTransport implements Transport {
+  readonly medium = 'tcp' as const;
+  readonly capabilities: TransportCapabilities = {
+    maxFrameSize: TCP_MAX_FRAME_SIZE,
+    reliable: true,
+    bandwidth: 'high',
+    latency: 'low',
+    priority: TCP_PRIORITY,
+  };
+  readonly incoming$: Observable<Conduit>;
+
+  readonly #options: TcpTransportOptions;
+  readonly #incoming = new Subject<Conduit>();
+  readonly #conduits = new Set<Conduit>();
+  #server: Server | undefined;
+  readonly #discovery: DnsSdDiscovery | undefined;
+  #advert: DeviceAdvert | undefined;
+  #starting: Promise<void> | undefined;
+  #localAddress: string | undefined;
+
+  constructor(options: TcpTransportOptions = {}) {
+    this.#options = options;
+    this.incoming$ = this.#incoming.asObservable();
+    if (options.discovery !== false) this.#discovery = new DnsSdDiscovery(options.discovery ?? {});
+  }
+
+  /** `host:port` this transport listens on once started (`[::]:port` when listening on every address). */
+  get localAddress(): string | undefined {
+    return this.#localAddress;
+  }
+
+  /** The TCP port listened on, once started. */
+  get port(): number | undefined {
+    const address = this.#server?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
+  }
+
+  /** Binds the listener and starts discovery. Rejects with `ERR_INTERNAL` (cause attached) when it cannot listen. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().catch((err) => {
+      this.#starting = undefined;
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#accept(socket));
+    server.maxConnections = this.#options.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS;
+    const port = this.#options.port ?? 0;
+    const host = this.#options.host;
+    try {
+      await listen(server, host ?? '::', port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) {
+        throw new ColinkError(ErrorCode.INTERNAL, `cannot listen on ${host ?? '::'}:${port}: ${code}`, {
+          cause: err,
+        });
+      }
+      await listen(server, '0.0.0.0', port);
+    }
+    this.#server = server;
+    const bound = server.address();
+    if (typeof bound === 'object' && bound) this.#localAddress = formatAddress(bound.address, bound.port);
+    log('listening on %s', this.#localAddress);
+    server.on('error', (err) => log('listener error: %s', err.message));
+    if (this.#discovery) {
+      this.#discovery.start();
+      if (this.#advert) await this.#discovery.advertise(this.#advert, this.port!, this.#listenHost());
+    }
+  }
+
+  /**
+   * Sends DNS-SD goodbyes, ends discovery (`lost` with reason `stopped` for every known peer), stops listening and
+   * destroys every conduit with reason `going-away`.
+   */
+  async stop(): Promise<void> {
+    const starting = this.#starting;
+    if (!starting) return;
+    this.#starting = undefined;
+    await starting.catch(() => undefined);
+    await this.#discovery?.stop();
+    const reason = closeReason('going-away', 'TCP transport stopped');
+    for (const conduit of this.#conduits) conduit.destroy(reason);
+    this.#conduits.clear();
+    const server = this.#server;
+    this.#server = undefined;
+    this.#localAddress = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Announces this device as a DNS-SD instance (probing, then announcements; RFC 6762 §8). Replacing the advert
+   * re-announces the changed TXT record, or says goodbye and probes anew when the device name changed.
+   * Throws `ERR_INVALID_ARGUMENT` for an advert that does not fit DNS-SD (name > 63 bytes, TXT > 1300 bytes).
+   */
+  async advertise(advert: DeviceAdvert): Promise<void> {
+    this.#advert = advert;
+    if (this.#discovery && this.port !== undefined)
+      await this.#discovery.advertise(advert, this.port, this.#listenHost());
+  }
+
+  /** Sends goodbyes (TTL 0, RFC 6762 §10.1) for this device's records and stops answering for them. */
+  async unadvertise(): Promise<void> {
+    this.#advert = undefined;
+    await this.#discovery?.unadvertise();
+  }
+
+  /**
+   * Discovery events (found / updated / lost). Hot: a new subscriber first gets `found` for every peer known now.
+   * Empty when discovery is off. Events flow while the transport is started.
+   */
+  discover(): Observable<DiscoveryEvent> {
+    return this.#discovery?.events$ ?? EMPTY;
+  }
+
+  /**
+   * Opens a TCP conduit to `address` (`host:port` or `[v6]:port`). Rejects with `ERR_INVALID_ARGUMENT` (bad
+   * address), `ERR_NOT_STARTED`, `ERR_TIMEOUT` (after `timeoutMs`, default 10 000), `ERR_ABORTED` (signal) or
+   * `ERR_DIAL_FAILED` (errno in `detail.errno`, e.g. ECONNREFUSED).
+   */
+  dial(address: string, options: DialOptions = {}): Promise<Conduit> {
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = parseAddress(address));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!this.#starting)
+      return Promise.reject(new ColinkError(ErrorCode.NOT_STARTED, 'TCP transport not started'));
+    const timeoutMs = options.timeoutMs ?? this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
+    return new Promise<Conduit>((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      socket.pause();
+      const fail = (error: ColinkError) => {
+        cleanup();
+        socket.destroy();
+        reject(error);
+      };
+      const onError = (err: NodeJS.ErrnoException) =>
+        fail(
+          new ColinkError(ErrorCode.DIAL_FAILED, `dial ${address} failed: ${err.code ?? err.message}`, {
+            cause: err,
+            detail: { errno: err.code },
+          }),
+        );
+      const onAbort = () => fail(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
+      const timer = setTimeout(
+        () => fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const cleanup = () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      socket.once('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('connect', () => {
+        cleanup();
+        if (!this.#starting) {
+          socket.destroy();
+          reject(new ColinkError(ErrorCode.NOT_STARTED, 'TCP transport stopped while dialling'));
+          return;
+        }
+        resolve(this.#track(socket));
+      });
+    });
+  }
+
+  /** The address the listener is bound to (`::`, `0.0.0.0` or a specific address). */
+  #listenHost(): string {
+    const bound = this.#server?.address();
+    return typeof bound === 'object' && bound ? bound.address : '::';
+  }
+
+  #accept(socket: Socket): void {
+    if (!this.#incoming.observed) {
+      log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
+      socket.destroy();
+      return;
+    }
+    this.#incoming.next(this.#track(socket));
+  }
+
+  #track(socket: Socket): Conduit {
+    const conduit = socketConduit(socket, { idleTimeoutMs: this.#options.idleTimeoutMs ?? 0 });
+    this.#conduits.add(conduit);
+    conduit.closed$.subscribe((reason: CloseReason) => {
+      this.#conduits.delete(conduit);
+      log('conduit %s closed: %s', conduit.remoteAddress, reason.code);
+    });
+    return conduit;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: false }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

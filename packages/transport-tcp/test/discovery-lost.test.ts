@@ -1,0 +1,115 @@
+import type { DiscoveryEvent } from '@colink/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TcpTransport } from '../src/index.js';
+import { loopbackDiscovery, networkId, nextEvent, PeerProcess, randomPort } from './helpers.js';
+
+const transports: TcpTransport[] = [];
+const peers: PeerProcess[] = [];
+afterAll(async () => {
+  await Promise.all(transports.map((t) => t.stop()));
+  await Promise.all(peers.map((p) => p.close()));
+});
+
+async function observer(port: number, advertised?: string): Promise<TcpTransport> {
+  const t = new TcpTransport({ host: '127.0.0.1', discovery: loopbackDiscovery(port) });
+  transports.push(t);
+  await t.start();
+  if (advertised)
+    await t.advertise({ networkId: networkId(advertised), deviceName: advertised, deviceType: 'pc' });
+  return t;
+}
+
+function victim(port: number, seed: string, ttl?: { host: number; other: number }): PeerProcess {
+  const p = new PeerProcess({
+    transport: { host: '127.0.0.1', discovery: { ...loopbackDiscovery(port), ...(ttl ? { ttl } : {}) } },
+    advert: { networkId: networkId(seed), deviceName: `victim-${seed}`, deviceType: 'phone' },
+  });
+  peers.push(p);
+  return p;
+}
+
+const foundSeed = (seed: string) => (e: DiscoveryEvent) =>
+  e.type === 'found' && e.peer.networkId === networkId(seed);
+const lostSeed = (seed: string) => (e: DiscoveryEvent) =>
+  e.type === 'lost' && e.peer.networkId === networkId(seed);
+
+describe('lost', () => {
+  it('a peer killed with SIGKILL (no goodbye) is lost when its records expire', async () => {
+    const port = randomPort();
+    const watcher = await observer(port);
+    const peer = victim(port, 'd', { host: 3, other: 3 });
+    await nextEvent(watcher.discover(), foundSeed('d'));
+    // Survives several TTLs while alive: the watcher's refresh queries (80-95 % of TTL) keep it.
+    const early = nextEvent(watcher.discover(), lostSeed('d'), 7_000).then(
+      () => 'lost',
+      () => 'kept',
+    );
+    expect(await early).toBe('kept');
+    const killedAt = Date.now();
+    peer.child.kill('SIGKILL');
+    const lost = await nextEvent(watcher.discover(), lostSeed('d'), 10_000);
+    console.log(`SIGKILL → lost (expired, TTL 3 s): ${Date.now() - killedAt} ms`);
+    expect(lost).toMatchObject({ reason: 'expired' });
+  }, 30_000);
+
+  it('a peer killed with SIGKILL is flushed by passive observation of failures (POOF) long before its TTL', async () => {
+    const port = randomPort();
+    const watcher = await observer(port);
+    const peer = victim(port, 'e'); // default TTLs: 120 s / 75 min
+    await nextEvent(watcher.discover(), foundSeed('e'));
+    const killedAt = Date.now();
+    peer.child.kill('SIGKILL');
+    // A newcomer browses: its queries expect the victim's PTR; nobody answers; after ≥ 2 such queries and 10 s
+    // the watcher flushes the record (RFC 6762 §10.5).
+    await observer(port);
+    const lost = await nextEvent(watcher.discover(), lostSeed('e'), 25_000);
+    console.log(`SIGKILL → lost (POOF): ${Date.now() - killedAt} ms`);
+    expect(lost).toMatchObject({ reason: 'unreachable' });
+  }, 40_000);
+
+  it('stop() says goodbye: peers see lost (goodbye); the stopped side reports its peers lost (stopped)', async () => {
+    const port = randomPort();
+    const a = await observer(port, 'f');
+    const b = await observer(port, 'g');
+    await Promise.all([nextEvent(a.discover(), foundSeed('g')), nextEvent(b.discover(), foundSeed('f'))]);
+    const onA = nextEvent(a.discover(), lostSeed('g'));
+    const onB = nextEvent(b.discover(), lostSeed('f'));
+    const stoppedAt = Date.now();
+    await b.stop();
+    expect(await onB).toMatchObject({ reason: 'stopped' });
+    expect(await onA).toMatchObject({ reason: 'goodbye' });
+    console.log(`stop → goodbye → lost: ${Date.now() - stoppedAt} ms`);
+  });
+});
+
+describe('names', () => {
+  it('two devices with the same name both appear: probing detects the conflict and one instance is renamed', async () => {
+    const port = randomPort();
+    const a = await observer(port);
+    const b = await observer(port);
+    await a.advertise({ networkId: networkId('1'), deviceName: 'twin', deviceType: 'pc' });
+    await b.advertise({ networkId: networkId('2'), deviceName: 'twin', deviceType: 'pc' });
+    const [onA, onB] = await Promise.all([
+      nextEvent(a.discover(), foundSeed('2')),
+      nextEvent(b.discover(), foundSeed('1')),
+    ]);
+    // The device name (TXT `dn`) is untouched; only the DNS-SD instance label got a " (2)".
+    expect(onA.peer.deviceName).toBe('twin');
+    expect(onB.peer.deviceName).toBe('twin');
+  });
+
+  it('a changed advert is re-announced as updated', async () => {
+    const port = randomPort();
+    const a = await observer(port);
+    const b = await observer(port, 'h');
+    await nextEvent(a.discover(), foundSeed('h'));
+    await b.advertise({
+      networkId: networkId('h'),
+      deviceName: 'h',
+      deviceType: 'pc',
+      services: ['new-service'],
+    });
+    const updated = await nextEvent(a.discover(), (e) => e.type === 'updated');
+    expect(updated.peer.services).toEqual(['new-service']);
+  });
+});

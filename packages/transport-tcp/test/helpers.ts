@@ -1,0 +1,123 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { DiscoveryEvent } from '@colink/core';
+import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
+
+export const packageDir = new URL('..', import.meta.url).pathname;
+const fixture = new URL('./fixtures/peer.mts', import.meta.url).pathname;
+
+/** A random mDNS port for one test file, so concurrent runs never see each other. */
+export function randomPort(): number {
+  return 20_000 + Math.floor(Math.random() * 30_000);
+}
+
+/** Loopback-mode discovery options (toolchain.md): no packet leaves the machine. */
+export function loopbackDiscovery(port: number) {
+  return { interface: '127.0.0.1', bind: '0.0.0.0', port } as const;
+}
+
+export function networkId(seed: string): string {
+  return seed.repeat(64).slice(0, 64);
+}
+
+/** One JSON line from a peer process. */
+export interface PeerMessage {
+  readonly ev: string;
+  readonly at: number;
+  readonly [key: string]: unknown;
+}
+
+/** A peer process running test/fixtures/peer.mts. */
+export class PeerProcess {
+  readonly child: ChildProcess;
+  readonly messages$ = new ReplaySubject<PeerMessage>();
+  stderr = '';
+
+  constructor(config: unknown, netns?: string) {
+    const node = ['node', '--conditions=@colink/source', '--import', 'tsx', fixture, JSON.stringify(config)];
+    const [cmd, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
+    this.child = spawn(cmd!, args, { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      try {
+        this.messages$.next(JSON.parse(line) as PeerMessage);
+      } catch {
+        this.stderr += `${line}\n`;
+      }
+    });
+    this.child.stderr!.on('data', (d) => {
+      this.stderr += String(d);
+    });
+    this.child.on('exit', () => this.messages$.complete());
+  }
+
+  /** The first message matching `predicate`, within `ms`. */
+  next(predicate: (m: PeerMessage) => boolean, ms = 20_000): Promise<PeerMessage> {
+    return firstValueFrom(this.messages$.pipe(filter(predicate), timeout(ms))).catch((err) => {
+      throw new Error(`${(err as Error).message} waiting in peer ${this.child.pid}; stderr: ${this.stderr}`);
+    });
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.child.stdin!.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  /** Ends the process (SIGKILL after 3 s) and waits for its exit. */
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.send({ cmd: 'exit' });
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(killer);
+  }
+}
+
+/** The first discovery event matching `predicate`, within `ms`. */
+export function nextEvent(
+  events$: Observable<DiscoveryEvent>,
+  predicate: (e: DiscoveryEvent) => boolean,
+  ms = 20_000,
+): Promise<DiscoveryEvent> {
+  return firstValueFrom(events$.pipe(filter(predicate), timeout(ms)));
+}
+
+/** tcpdump counting packets matching `filter` on `iface`, optionally inside a network namespace. */
+export class Capture {
+  readonly #child: ChildProcess;
+  #stderr = '';
+  readonly listening: Promise<void>;
+  constructor(iface: string, filter: string, netns?: string) {
+    const args = ['tcpdump', '-i', iface, '-n', '-p', '-l', filter];
+    const [cmd, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...args] : args;
+    this.#child = spawn(cmd!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.listening = new Promise((resolve, reject) => {
+      this.#child.stderr!.on('data', (d) => {
+        this.#stderr += String(d);
+        if (this.#stderr.includes('listening on')) resolve();
+      });
+      this.#child.once('close', () => reject(new Error(`tcpdump exited: ${this.#stderr}`)));
+    });
+    this.listening.catch(() => undefined); // reported to whoever awaits it
+    this.#closed = new Promise((r) => this.#child.once('close', r));
+  }
+  readonly #closed: Promise<unknown>;
+  /** Stops the capture and returns how many packets it saw. */
+  async stop(): Promise<number> {
+    this.#child.kill('SIGINT');
+    await this.#closed; // 'close': stderr fully read, summary included
+    const m = /(\d+) packets? captured/.exec(this.#stderr);
+    if (!m) throw new Error(`no tcpdump summary: ${this.#stderr}`);
+    return Number(m[1]);
+  }
+}
+
+/** True when packet capture can run here (root and tcpdump installed). */
+export const canCapture = (() => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

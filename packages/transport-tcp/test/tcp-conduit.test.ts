@@ -1,0 +1,167 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { CloseReason, Conduit } from '@colink/core';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { socketConduit, TcpTransport } from '../src/index.js';
+import { loopbackDiscovery, nextEvent, randomPort } from './helpers.js';
+
+/** A transport without discovery on loopback, plus the first conduit it accepts. */
+async function pair(
+  host = '127.0.0.1',
+): Promise<{ a: TcpTransport; b: TcpTransport; dialled: Conduit; accepted: Conduit }> {
+  const a = new TcpTransport({ host, discovery: false });
+  const b = new TcpTransport({ host, discovery: false });
+  await Promise.all([a.start(), b.start()]);
+  const acceptedP = firstValueFrom(b.incoming$);
+  const dialled = await a.dial(b.localAddress!);
+  const accepted = await acceptedP;
+  started.push(a, b);
+  return { a, b, dialled, accepted };
+}
+
+const started: TcpTransport[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((t) => t.stop()));
+});
+
+describe('TcpTransport conduits', () => {
+  it('listens on an ephemeral port and carries bytes both ways, in order, over IPv4', async () => {
+    const { b, dialled, accepted } = await pair();
+    expect(b.localAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(dialled.remoteAddress).toBe(b.localAddress);
+    expect(accepted.remoteAddress).toBe(dialled.localAddress);
+    expect(dialled.maxFrameSize).toBe(65_548);
+    const received = lastValueFrom(accepted.data$.pipe(toArray()));
+    const header = Uint8Array.of(1, 2, 3);
+    const payload = new Uint8Array(100_000).map((_, i) => i % 251);
+    dialled.write([header, payload]);
+    dialled.write([Uint8Array.of(9)]);
+    dialled.end({ code: 'normal' });
+    const bytes = Buffer.concat(await received);
+    expect(bytes.length).toBe(100_004);
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from(header));
+    expect(bytes.subarray(3, 100_003)).toEqual(Buffer.from(payload));
+    expect(bytes[100_003]).toBe(9);
+  });
+
+  it('dials IPv6 addresses written [v6]:port', async () => {
+    const { b, dialled, accepted } = await pair('::1');
+    expect(b.localAddress).toMatch(/^\[::1\]:\d+$/);
+    const got = firstValueFrom(accepted.data$);
+    dialled.write([Uint8Array.of(42)]);
+    expect([...(await got)]).toEqual([42]);
+  });
+
+  it('reports backpressure from write() and drains once the peer reads', async () => {
+    const { dialled, accepted } = await pair();
+    const chunk = new Uint8Array(65_536);
+    let writes = 0;
+    while (dialled.write([chunk])) {
+      writes += 1;
+      expect(writes).toBeLessThan(10_000); // the kernel buffers are finite: write() must say "wait"
+    }
+    const drained = firstValueFrom(dialled.drain$);
+    let received = 0;
+    accepted.data$.subscribe((c) => {
+      received += c.byteLength;
+    });
+    await drained;
+    expect(received).toBeGreaterThan(0);
+  });
+
+  it('reports the peer FIN as normal + remote, and a local end() with the given reason', async () => {
+    const { dialled, accepted } = await pair();
+    accepted.data$.subscribe();
+    dialled.data$.subscribe();
+    const remoteSide = firstValueFrom(dialled.closed$);
+    const localSide = firstValueFrom(accepted.closed$);
+    accepted.end({ code: 'going-away', message: 'bye' });
+    expect(await localSide).toEqual({ code: 'going-away', message: 'bye' });
+    expect(await remoteSide).toMatchObject({ code: 'normal', remote: true });
+    expect(() => dialled.write([Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+  });
+
+  it('maps a TCP reset to lost (ECONNRESET)', async () => {
+    // A raw server that resets the connection: the only way to make the kernel send RST on purpose.
+    const server: Server = createServer((s: Socket) => s.once('data', () => s.resetAndDestroy()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false });
+    await t.start();
+    started.push(t);
+    const conduit = await t.dial(`127.0.0.1:${(server.address() as { port: number }).port}`);
+    conduit.data$.subscribe();
+    conduit.write([Uint8Array.of(1)]);
+    const reason: CloseReason = await firstValueFrom(conduit.closed$);
+    expect(reason).toMatchObject({ code: 'lost', remote: true, detail: { errno: 'ECONNRESET' } });
+    server.close();
+  });
+
+  it('can be stopped and started again, discovery included', async () => {
+    const discovery = loopbackDiscovery(randomPort());
+    const t = new TcpTransport({ host: '127.0.0.1', discovery });
+    const watcher = new TcpTransport({ host: '127.0.0.1', discovery });
+    started.push(t, watcher);
+    await Promise.all([t.start(), watcher.start()]);
+    await t.advertise({ networkId: 'c'.repeat(64), deviceName: 'restart', deviceType: 'pc' });
+    await nextEvent(watcher.discover(), (e) => e.type === 'found');
+    await t.stop();
+    expect(t.localAddress).toBeUndefined();
+    await nextEvent(watcher.discover(), (e) => e.type === 'lost');
+    await t.start();
+    expect(t.localAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    // The advert survives the restart and is announced again, at the new port.
+    const again = await nextEvent(watcher.discover(), (e) => e.type === 'found');
+    expect(again.peer.address).toBe(t.localAddress);
+  });
+
+  it('destroys every conduit with going-away when the transport stops', async () => {
+    const { a, dialled, accepted } = await pair();
+    accepted.data$.subscribe();
+    const reason = firstValueFrom(dialled.closed$);
+    const peerSide = firstValueFrom(accepted.closed$);
+    await a.stop();
+    expect(await reason).toMatchObject({ code: 'going-away' });
+    expect((await peerSide).code).toMatch(/^(normal|lost)$/);
+  });
+
+  it('rejects bad addresses, dials before start, refused ports and aborted dials with typed errors', async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false });
+    await expect(t.dial('127.0.0.1:1')).rejects.toMatchObject({ code: 'ERR_NOT_STARTED' });
+    await t.start();
+    started.push(t);
+    for (const bad of ['no-port', '::1:80', '127.0.0.1:70000']) {
+      await expect(t.dial(bad)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    }
+    // A port nobody listens on: bind one, close it, dial it.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await expect(t.dial(`127.0.0.1:${closedPort}`)).rejects.toMatchObject({
+      code: 'ERR_DIAL_FAILED',
+      detail: { errno: 'ECONNREFUSED' },
+    });
+    await expect(t.dial(t.localAddress!, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    });
+  });
+
+  it('socketConduit adapts any connected socket (what transport-wifi-p2p reuses)', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const acceptedSocket = new Promise<Socket>((r) => server.once('connection', r));
+    const { connect } = await import('node:net');
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const a = socketConduit(client, { medium: 'wifi-p2p', maxFrameSize: 1_500 });
+    const b = socketConduit(await acceptedSocket);
+    expect(a.medium).toBe('wifi-p2p');
+    expect(a.maxFrameSize).toBe(1_500);
+    const got = firstValueFrom(b.data$);
+    a.write([Uint8Array.of(7, 7)]);
+    expect([...(await got)]).toEqual([7, 7]);
+    const idle = socketConduit(client, { idleTimeoutMs: 50 });
+    expect(await firstValueFrom(idle.closed$)).toMatchObject({ code: 'timeout' });
+    server.close();
+  });
+});
