@@ -22,6 +22,6 @@ export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from './ba
 export { connection } from './connection.js';
 export * as distributedDeviceManager from './distributedDeviceManager.js';
 export * as hilog from './hilog.js';
-export { linkEnhance } from './linkEnhance.js';
+export * as linkEnhance from './linkEnhance.js';
 export { SPECIFIERS } from './specifiers.js';
 export { wifiManager } from './wifiManager.js';

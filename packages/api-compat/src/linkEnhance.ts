@@ -1,11 +1,32 @@
-import { notImplemented } from './notImplemented.js';
+/**
+ * `@ohos.distributedsched.linkEnhance` on Node.js (harmony-api.md §2): named servers and connections addressed by the
+ * peer's BLE MAC. Every connection is a channel on the one colink Link between the two devices (whatever medium
+ * carries it: BLE, TCP, P2P) — the "multi-channel merging" of HarmonyOS. Errors are `Error`s with numeric codes:
+ * 201, 32390200–32390206, 32390300 (§6.2).
+ *
+ * @example
+ * ```ts
+ * import { linkEnhance } from '@kit.DistributedServiceKit';
+ * const server = linkEnhance.createServer('demo');
+ * server.on('connectionAccepted', (c) => c.on('dataReceived', (d) => console.log(d.byteLength)));
+ * server.start();
+ * ```
+ * @module
+ */
+import { linkEnhanceService } from './link-enhance/registry.js';
+import type { Connection, Server } from './link-enhance/service.js';
+
+export type { Connection, ConnectResult, Server } from './link-enhance/service.js';
+
+/** Creates a server named `name` (1–255 bytes, else 32390206; a live duplicate → 32390203; no permission → 201). */
+export function createServer(name: string): Server {
+  return linkEnhanceService().createServer(name);
+}
 
 /**
- * `@ohos.distributedsched.linkEnhance` (harmony-api.md §2). Not implemented yet: every function throws 801 naming
- * issue #8, which brings it.
+ * Creates a connection to server `name` on the device whose BLE MAC is `deviceId` (empty/null/undefined arguments →
+ * 32390206; the MAC's syntax is checked by connect(), as on the platform).
  */
-export const linkEnhance = notImplemented('linkEnhance', 'issue #8', [
-  'createServer',
-  'createConnection',
-] as const);
-export default linkEnhance;
+export function createConnection(deviceId: string, name: string): Connection {
+  return linkEnhanceService().createConnection(deviceId, name);
+}

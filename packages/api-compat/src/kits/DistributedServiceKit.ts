@@ -4,4 +4,4 @@
  */
 export * as abilityConnectionManager from '../abilityConnectionManager.js';
 export * as distributedDeviceManager from '../distributedDeviceManager.js';
-export { linkEnhance } from '../linkEnhance.js';
+export * as linkEnhance from '../linkEnhance.js';

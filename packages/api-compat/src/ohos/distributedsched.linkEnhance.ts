@@ -1,3 +1,3 @@
-import { linkEnhance } from '../linkEnhance.js';
+import * as linkEnhance from '../linkEnhance.js';
 /** `@ohos.distributedsched.linkEnhance` (default export). */
 export default linkEnhance;

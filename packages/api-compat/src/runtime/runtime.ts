@@ -43,6 +43,11 @@ export class DeviceRuntime {
   readonly device: LocalDevice;
   /** The app's bundle name (AppScope/app.json5, else `COLINK_BUNDLE_NAME`, else `com.example.app`). */
   readonly bundleName: string;
+  /**
+   * This device's BLE MAC as HarmonyOS prints it (`AA:BB:CC:DD:EE:FF`): `COLINK_BLE_ADDRESS`, or — for devices without
+   * a radio — a locally administered unicast address derived from the networkId, so linkEnhance can address them.
+   */
+  readonly bleMac: string;
   private readonly abilities = new Map<string, Registered>();
   private readonly collaborationHandlers = new Set<CollaborationHandler>();
   private startPromise: Promise<void> | undefined;
@@ -54,11 +59,12 @@ export class DeviceRuntime {
     this.bundleName = app?.bundleName ?? env.COLINK_BUNDLE_NAME ?? 'com.example.app';
     for (const a of app?.abilities ?? [])
       this.abilities.set(key(a.bundleName, a.moduleName, a.name), { decl: a });
+    this.bleMac = (this.config.bleAddress ?? derivedBleMac(this.identity.networkId)).toUpperCase();
     const advert: DeviceAdvert = {
       networkId: this.identity.networkId,
       deviceName: this.config.deviceName,
       deviceType: this.config.deviceType,
-      ...(this.config.bleAddress ? { bleMac: this.config.bleAddress.toUpperCase() } : {}),
+      bleMac: this.bleMac,
     };
     this.device = new LocalDevice({
       advert,
@@ -239,6 +245,13 @@ function createTcp(c: RuntimeConfig): Transport {
       ...(c.mdnsPort ? { port: c.mdnsPort } : {}),
     },
   });
+}
+
+/** A locally administered (bit 1 of the first octet set), unicast (bit 0 clear) MAC from the networkId's first 6 bytes. */
+function derivedBleMac(networkId: string): string {
+  const b = Buffer.from(networkId.slice(0, 12), 'hex');
+  b[0] = (b[0]! | 0x02) & 0xfe;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 function key(bundle: string, module: string, ability: string): string {
