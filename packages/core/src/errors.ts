@@ -1,5 +1,3 @@
-// NOTE FOR ENGINEERS WORKING IN PARALLEL: read /tmp/helper-common.md (working rules, deadline 06:25 UTC) before continuing.
-
 /**
  * Stable error codes of colink. The string is the code users match on; the number is what goes on the wire
  * (GOAWAY / channel RESET frames, PROTOCOL.md §5) and never changes once released.

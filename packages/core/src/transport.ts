@@ -1,5 +1,3 @@
-// NOTE FOR ENGINEERS WORKING IN PARALLEL: read /tmp/helper-common.md (working rules, deadline 06:25 UTC) before continuing.
-
 import type { Observable } from 'rxjs';
 import type { CloseReason } from './errors.js';
 import type { ConduitInbound } from './inbound.js';
