@@ -45,16 +45,24 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
     await lab?.stop();
   });
 
-  it('shows three devices that discover each other over two mediums', async () => {
+  it('shows three devices that discover each other over three mediums', async () => {
     await page.goto(server.url);
     await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(3);
-    await expect.poll(() => page.getByText('via memory + tcp').count(), { timeout: 15_000 }).toBe(6);
+    await expect.poll(() => page.getByText('via ble + memory + tcp').count(), { timeout: 20_000 }).toBe(6);
   });
 
   it('opens a session, delivers a message, and reports the disconnect after the link is dropped', async () => {
-    // links over both mediums for the picture: laptop–phone over the in-memory air, the session over TCP
+    // links over three mediums for the picture: laptop–phone over BLE, tablet–laptop over the in-memory air,
+    // and the session phone–tablet over TCP
     await page.getByLabel('link from').selectOption({ label: 'laptop' });
     await page.getByLabel('link to').selectOption({ label: 'phone' });
+    await page.getByLabel('link medium').selectOption('ble');
+    await page.getByRole('button', { name: 'open link' }).click();
+    await expect
+      .poll(() => page.locator('svg.topo g.edge[data-medium="ble"]').count(), { timeout: 15_000 })
+      .toBe(1);
+    await page.getByLabel('link from').selectOption({ label: 'tablet' });
+    await page.getByLabel('link to').selectOption({ label: 'laptop' });
     await page.getByLabel('link medium').selectOption('memory');
     await page.getByRole('button', { name: 'open link' }).click();
 

@@ -10,6 +10,8 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
+import { BleTransport } from '@colink/transport-ble';
+import { VirtualRadio, virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
 import { Subject } from 'rxjs';
 import type {
@@ -31,12 +33,16 @@ export interface LabOptions {
   readonly devices?: ReadonlyArray<{ name: string; type: string }>;
   /** Run the in-memory "air" medium beside TCP (shown as `memory`). Default true. */
   readonly memory?: boolean;
+  /** Give every device a BLE adapter on one virtual LE radio (real noble/bleno host stacks). Default true. */
+  readonly ble?: boolean;
 }
 
 interface LabDeviceState {
   readonly name: string;
   readonly type: string;
   readonly advert: DeviceAdvert;
+  /** BLE MAC on the lab's virtual radio. */
+  readonly bleMac: string;
   device: LocalDevice;
   tcp: TcpTransport;
   running: boolean;
@@ -79,6 +85,9 @@ export class Lab {
   private readonly transfers = new Map<string, LabTransfer>();
   private readonly throughput = new Map<string, { bytes: number; rate: number }>();
   private readonly memory: MemoryNetwork | undefined;
+  private readonly radio: VirtualRadio | undefined;
+  private readonly outOfRange = new Set<string>();
+  private nextMac = 1;
   private readonly history: LabEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private transferSeq = 0;
@@ -90,6 +99,14 @@ export class Lab {
       options.memory === false
         ? undefined
         : new MemoryNetwork({ model: { latencyMs: 3, bandwidthBytesPerSec: 20e6 } });
+    // LE 2M, data length 251, 15 ms connection interval; adverts every 100 ms so discovery is quick.
+    this.radio =
+      options.ble === false
+        ? undefined
+        : new VirtualRadio({
+            model: { pacing: 'realtime', phy: '2M', maxDataLength: 251, intervalMs: 15 },
+            advertisingIntervalMs: 100,
+          });
   }
 
   /** Starts the initial devices and the statistics sampler. */
@@ -103,6 +120,7 @@ export class Lab {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await Promise.all([...this.devices.values()].map((d) => (d.running ? d.device.stop() : undefined)));
+    this.radio?.close();
   }
 
   /** Recent events (up to 500), oldest first. */
@@ -114,8 +132,15 @@ export class Lab {
   async addDevice(name: string, type: string): Promise<string> {
     const networkId = createHash('sha256').update(`colink-lab:${name}:${this.mdnsPort}`).digest('hex');
     if (this.devices.has(networkId)) throw new Error(`a device named ${name} exists`);
-    const advert: DeviceAdvert = { networkId, deviceName: name, deviceType: type, services: ['playground'] };
-    const state = this.makeDevice(advert);
+    const bleMac = `C0:11:4B:00:00:${(this.nextMac++).toString(16).padStart(2, '0').toUpperCase()}`;
+    const advert: DeviceAdvert = {
+      networkId,
+      deviceName: name,
+      deviceType: type,
+      services: ['playground'],
+      ...(this.radio ? { bleMac } : {}),
+    };
+    const state = this.makeDevice(advert, bleMac);
     this.devices.set(networkId, state);
     await this.startDevice(networkId);
     return networkId;
@@ -186,6 +211,28 @@ export class Lab {
         link.link.abort(closeReason('lost', 'dropped in the playground'));
         return;
       }
+      case 'ble-range': {
+        const d = this.devices.get(c.device);
+        if (!d || !this.radio) throw new Error('no such device or no BLE radio in this lab');
+        if (c.inRange) {
+          this.outOfRange.delete(c.device);
+          this.radio.loseAdvertisements(d.bleMac, 0);
+          this.radio.refuseConnections(d.bleMac, false);
+          this.log('fault', `${d.name} is back in BLE range`, c.device);
+        } else {
+          this.outOfRange.add(c.device);
+          this.radio.loseAdvertisements(d.bleMac, 1);
+          this.radio.refuseConnections(d.bleMac, true);
+          const n = this.radio.dropLink(d.bleMac);
+          this.log(
+            'fault',
+            `${d.name} moved out of BLE range (${n} BLE link${n === 1 ? '' : 's'} lost)`,
+            c.device,
+          );
+        }
+        this.changed$.next();
+        return;
+      }
       case 'stop-device':
         return this.stopDevice(c.device);
       case 'start-device':
@@ -203,6 +250,7 @@ export class Lab {
       name: d.name,
       type: d.type,
       running: d.running,
+      inBleRange: !this.outOfRange.has(id),
       mediums: d.device.transports.map((t) => t.medium),
       addresses: Object.fromEntries(
         d.device.transports.flatMap((t) => (t.localAddress ? [[t.medium, t.localAddress]] : [])),
@@ -241,12 +289,13 @@ export class Lab {
     return { devices, links, sessions, prompts, transfers: [...this.transfers.values()].slice(-20) };
   }
 
-  private makeDevice(advert: DeviceAdvert): LabDeviceState {
+  private makeDevice(advert: DeviceAdvert, bleMac: string): LabDeviceState {
     const tcp = new TcpTransport({
       host: '127.0.0.1',
       discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: this.mdnsPort },
     });
     const transports: Transport[] = [tcp];
+    if (this.radio) transports.push(new BleTransport(virtualTransportOptions(this.radio, bleMac)));
     // The in-memory "air" ranks below TCP (like a radio): sessions prefer TCP, links over it are opened on request.
     if (this.memory)
       transports.push(this.memory.createTransport({ address: `air-${advert.deviceName}`, priority: 20 }));
@@ -259,6 +308,7 @@ export class Lab {
       name: advert.deviceName,
       type: advert.deviceType,
       advert,
+      bleMac,
       device,
       tcp,
       running: false,
@@ -271,7 +321,7 @@ export class Lab {
     if (!d) throw new Error('no such device');
     if (d.running) return;
     if (d.used) {
-      d = this.makeDevice(d.advert);
+      d = this.makeDevice(d.advert, d.bleMac);
       this.devices.set(id, d);
     }
     d.used = true;

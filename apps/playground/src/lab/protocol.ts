@@ -8,6 +8,8 @@ export interface LabDevice {
   readonly name: string;
   readonly type: string;
   readonly running: boolean;
+  /** False while the "out of BLE range" fault is on. */
+  readonly inBleRange: boolean;
   /** Mediums this device runs. */
   readonly mediums: readonly string[];
   /** Addresses per medium (tcp host:port…). */
@@ -88,6 +90,7 @@ export type Command =
   | { readonly t: 'close-session'; readonly key: string; readonly device: string }
   | { readonly t: 'open-link'; readonly from: string; readonly to: string; readonly medium: string }
   | { readonly t: 'drop-link'; readonly link: string }
+  | { readonly t: 'ble-range'; readonly device: string; readonly inRange: boolean }
   | { readonly t: 'stop-device'; readonly device: string }
   | { readonly t: 'start-device'; readonly device: string }
   | { readonly t: 'add-device'; readonly name: string; readonly type: string };

@@ -399,6 +399,14 @@ function Faults({ state, name, send }: { state: LabState; name: (id: string) => 
       {state.devices.map((d) => (
         <div className="row" key={d.id}>
           <span>{d.name}</span>
+          {d.mediums.includes('ble') && d.running && (
+            <button
+              type="button"
+              onClick={() => send({ t: 'ble-range', device: d.id, inRange: !d.inBleRange })}
+            >
+              {d.inBleRange ? 'move out of BLE range' : 'bring back into BLE range'}
+            </button>
+          )}
           {d.running ? (
             <button type="button" className="danger" onClick={() => send({ t: 'stop-device', device: d.id })}>
               kill
