@@ -1,0 +1,9 @@
+/**
+ * @packageDocumentation
+ * `@colink/transport-wifi-p2p/testing`: a faithful fake of wpa_supplicant 2.10 for tests — any number of daemons on
+ * one shared in-process medium, each serving a real unix datagram control socket, with GO Negotiation, groups,
+ * fault switches and a real (network namespace) or loopback data path.
+ */
+export * from './fake-medium.js';
+export * from './fake-wpa-supplicant.js';
+export * from './netns.js';

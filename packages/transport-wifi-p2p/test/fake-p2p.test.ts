@@ -1,0 +1,361 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isColinkError } from '@colink/core';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type GroupAddressing, P2pService, WpaCtrlClient } from '../src/index.js';
+import type { FakeWpaSupplicant } from '../src/testing/index.js';
+import { FakeP2pMedium, type FakeP2pMediumOptions, wpsPinChecksum } from '../src/testing/index.js';
+import { nextEvent, tempDir } from './helpers.js';
+
+describe('fake wpa_supplicant: P2P over the shared medium', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function world(n: number, opts: FakeP2pMediumOptions = {}, intents: number[] = []) {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'loopback', ...opts });
+    const nodes: { d: FakeWpaSupplicant; wpa: WpaCtrlClient; p2p: P2pService }[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = medium.addDaemon({ ctrlDir: dir, ifname: `wlan${i}`, deviceName: `dev-${i}` });
+      const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath });
+      const p2p = new P2pService(wpa, { goIntent: intents[i] ?? 7, addressing: medium.addressing });
+      nodes.push({ d, wpa, p2p });
+    }
+    cleanups.push(async () => {
+      for (const x of nodes) {
+        x.p2p.close();
+        await x.wpa.close();
+      }
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return { medium, nodes };
+  }
+
+  const peerSeen = (p2p: P2pService, addr: string) =>
+    firstValueFrom(
+      p2p.peers$.pipe(
+        filter((m) => m.has(addr)),
+        timeout(5_000),
+      ),
+    );
+
+  it('discovery: P2P-DEVICE-FOUND with name and capabilities, peers listed by P2P_PEER FIRST / NEXT', async () => {
+    const { nodes } = await world(3);
+    const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await c.p2p.listen();
+    const found = nextEvent(a.wpa, 'P2P-DEVICE-FOUND');
+    await a.p2p.find();
+    const ev = await found;
+    expect([b.d.deviceAddress, c.d.deviceAddress]).toContain(ev.p2pDevAddr);
+    expect(ev.name).toMatch(/^dev-[12]$/);
+    expect(ev.isNew).toBe(true);
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    await peerSeen(a.p2p, c.d.deviceAddress);
+    const listed = await a.p2p.refreshPeers();
+    expect(listed.map((p) => p.deviceAddress).sort()).toEqual([b.d.deviceAddress, c.d.deviceAddress].sort());
+    expect(listed.find((p) => p.deviceAddress === b.d.deviceAddress)?.deviceName).toBe('dev-1');
+    expect(await a.wpa.request('P2P_PEERS')).toBe('UNKNOWN COMMAND\n');
+    const stopped = nextEvent(a.wpa, 'P2P-FIND-STOPPED');
+    await a.p2p.stopFind();
+    await stopped;
+    expect(a.p2p.discovering).toBe(false);
+  });
+
+  it('drop-discovery fault: the device is neither found nor finds', async () => {
+    const { nodes } = await world(3);
+    const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+    b.d.faults.dropDiscovery = true;
+    await b.p2p.listen();
+    await c.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, c.d.deviceAddress); // found in the same probe round as b would be
+    expect(a.p2p.peers.has(b.d.deviceAddress)).toBe(false);
+  });
+
+  it('GO negotiation by intent: the higher intent becomes GO; responder sees P2P-GO-NEG-REQUEST first', async () => {
+    const { nodes } = await world(2, {}, [3, 12]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    const req = nextEvent(b.wpa, 'P2P-GO-NEG-REQUEST');
+    const negA = nextEvent(a.wpa, 'P2P-GO-NEG-SUCCESS');
+    const group = await a.p2p.connect(b.d.deviceAddress);
+    expect((await req).goIntent).toBe(3);
+    const success = await negA;
+    expect(success.role).toBe('client');
+    expect(success.peerDev).toBe(b.d.deviceAddress);
+    expect(group.role).toBe('client');
+    expect(group.ifname).toBe('p2p-wlan0-0');
+    expect(group.goDeviceAddress).toBe(b.d.deviceAddress);
+    expect(group.goIpAddress).toMatch(/^127\.\d+\.\d+\.1$/);
+    expect(group.ssid).toMatch(/^DIRECT-/);
+    expect(group.psk).toMatch(/^[0-9a-f]{64}$/);
+    const goSide = await firstValueFrom(
+      b.p2p.groups$.pipe(
+        filter((g) => g.some((x) => x.clients.length > 0)),
+        timeout(5_000),
+      ),
+    );
+    expect(goSide[0]!.role).toBe('GO');
+    expect(goSide[0]!.clients[0]!.deviceAddress).toBe(a.d.deviceAddress);
+    expect(goSide[0]!.clients[0]!.ipAddress).toBe(group.ipAddress);
+    expect(b.p2p.peers.get(a.d.deviceAddress)?.status ?? 'connected').toBe('connected');
+    expect(a.p2p.peers.get(b.d.deviceAddress)?.status).toBe('connected');
+  });
+
+  it('GO negotiation tie breaker: equal intents, the initiator with tie breaker bit 1 becomes GO, then the bit toggles', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'none' });
+    const a = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0', tieBreaker: true });
+    const b = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan1' });
+    const wa = await WpaCtrlClient.open({ ctrlPath: a.ctrlPath });
+    const wb = await WpaCtrlClient.open({ ctrlPath: b.ctrlPath });
+    cleanups.push(async () => {
+      await wa.close();
+      await wb.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    await wb.expectOk('P2P_LISTEN');
+    const found = nextEvent(wa, 'P2P-DEVICE-FOUND');
+    await wa.expectOk('P2P_FIND');
+    await found;
+    for (const expectedRole of ['GO', 'client'] as const) {
+      await wb.expectOk(`P2P_CONNECT ${a.deviceAddress} pbc auth go_intent=7`);
+      const success = nextEvent(wa, 'P2P-GO-NEG-SUCCESS');
+      const started = nextEvent(wa, 'P2P-GROUP-STARTED');
+      await wa.expectOk(`P2P_CONNECT ${b.deviceAddress} pbc go_intent=7`);
+      expect((await success).role).toBe(expectedRole);
+      const g = await started;
+      expect(g.role).toBe(expectedRole);
+      // the GO ends the group; the client hears GO_ENDING_SESSION
+      const [goWpa, clientWpa] = expectedRole === 'GO' ? [wa, wb] : [wb, wa];
+      const removed = nextEvent(clientWpa, 'P2P-GROUP-REMOVED');
+      await goWpa.expectOk('P2P_GROUP_REMOVE *');
+      expect(await removed).toMatchObject({ role: 'client', reason: 'GO_ENDING_SESSION' });
+    }
+  });
+
+  it('both intents 15: P2P-GO-NEG-FAILURE status=9 on both sides', async () => {
+    const { nodes } = await world(2, {}, [15, 15]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    const failB = nextEvent(b.wpa, 'P2P-GO-NEG-FAILURE');
+    const e = await a.p2p.connect(b.d.deviceAddress).catch((x: unknown) => x);
+    expect(isColinkError(e, 'ERR_DIAL_FAILED')).toBe(true);
+    expect((e as { detail: { status: number } }).detail.status).toBe(9);
+    expect((await failB).status).toBe(9);
+    expect(a.p2p.peers.get(b.d.deviceAddress)?.status).toBe('failed');
+  });
+
+  it('GO-negotiation-failure fault: connect rejects with the injected status', async () => {
+    const { nodes } = await world(2);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    b.d.faults.failGoNegotiation = 7;
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    const e = await a.p2p.connect(b.d.deviceAddress).catch((x: unknown) => x);
+    expect(isColinkError(e, 'ERR_DIAL_FAILED')).toBe(true);
+    expect((e as { detail: { status: number } }).detail.status).toBe(7);
+  });
+
+  it('autonomous persistent group with chosen SSID and passphrase, restarted from its network id, joined by push button', async () => {
+    const { nodes } = await world(2);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const changed = firstValueFrom(a.p2p.persistentGroupsChanged$.pipe(timeout(5_000)));
+    const g = await a.p2p.createGroup({ ssid: 'DIRECT-cl-lab', passphrase: '12345678', persistent: true });
+    await changed;
+    expect(g.role).toBe('GO');
+    expect(g.ssid).toBe('DIRECT-cl-lab');
+    expect(g.passphrase).toBe('12345678');
+    expect(g.persistent).toBe(true);
+    expect(g.networkId).toBe(0);
+    expect(await a.wpa.request('LIST_NETWORKS')).toBe(
+      'network id / ssid / bssid / flags\n0\tDIRECT-cl-lab\tany\t[DISABLED][P2P-PERSISTENT]\n',
+    );
+    expect(await a.p2p.persistentGroups()).toEqual([{ networkId: 0, ssid: 'DIRECT-cl-lab', bssid: 'any' }]);
+    await a.p2p.removeGroup();
+    const again = await a.p2p.createGroup({ networkId: 0 });
+    expect(again.ssid).toBe('DIRECT-cl-lab');
+    expect(again.ifname).toBe('p2p-wlan0-1');
+
+    await b.p2p.find();
+    const peer = await firstValueFrom(
+      b.p2p.peers$.pipe(
+        filter((m) => !!((m.get(a.d.deviceAddress)?.groupCapabilities ?? 0) & 1)),
+        timeout(5_000),
+      ),
+    );
+    expect(peer.get(a.d.deviceAddress)!.groupCapabilities & 0x03).toBe(0x03); // GO + persistent
+    const pbcReq = nextEvent(a.wpa, 'P2P-PROV-DISC-PBC-REQ');
+    const joined = await b.p2p.connect(a.d.deviceAddress);
+    expect((await pbcReq).p2pDevAddr).toBe(b.d.deviceAddress);
+    expect(joined.role).toBe('client');
+    expect(joined.ssid).toBe('DIRECT-cl-lab');
+    expect(joined.goIpAddress).toBe(again.goIpAddress);
+  });
+
+  it('rejects a passphrase outside 8..63 characters before talking to the daemon', async () => {
+    const { nodes } = await world(1);
+    const e = await nodes[0]!.p2p.createGroup({ passphrase: '1234567' }).catch((x: unknown) => x);
+    expect(isColinkError(e, 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(await nodes[0]!.wpa.request('LIST_NETWORKS')).toBe('network id / ssid / bssid / flags\n');
+  });
+
+  it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
+    const { nodes } = await world(2);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    const pin = await a.wpa.value(`P2P_CONNECT ${b.d.deviceAddress} pin auth`);
+    expect(pin).toMatch(/^\d{8}$/);
+    expect(wpsPinChecksum(Math.floor(Number(pin) / 10))).toBe(Number(pin) % 10);
+    expect(await a.wpa.request(`P2P_CONNECT ${b.d.deviceAddress} 12345678`)).toBe('FAIL-INVALID-PIN\n');
+    expect(await a.wpa.request('P2P_CONNECT 02:99:99:99:99:99 pbc')).toBe('FAIL\n');
+    await a.p2p.cancel();
+    expect(await a.wpa.request('P2P_CANCEL')).toBe('FAIL\n');
+  });
+
+  it('group loss fault: both sides see P2P-GROUP-REMOVED, not requested locally', async () => {
+    const { medium, nodes } = await world(2, {}, [15, 0]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    await a.p2p.connect(b.d.deviceAddress);
+    await firstValueFrom(
+      b.p2p.groups$.pipe(
+        filter((g) => g.length > 0),
+        timeout(5_000),
+      ),
+    );
+    const lostA = firstValueFrom(a.p2p.groupRemoved$.pipe(timeout(5_000)));
+    const lostB = firstValueFrom(b.p2p.groupRemoved$.pipe(timeout(5_000)));
+    await medium.loseGroup(a.d);
+    const [ra, rb] = await Promise.all([lostA, lostB]);
+    expect(ra).toMatchObject({ reason: 'UNAVAILABLE', local: false });
+    expect(rb).toMatchObject({ reason: 'IDLE', local: false });
+    expect(a.p2p.currentGroups).toEqual([]);
+  });
+
+  it('daemon restart fault: the service drops its groups with reason TERMINATING and works again after re-attach', async () => {
+    const { nodes } = await world(1);
+    const a = nodes[0]!;
+    await a.p2p.createGroup();
+    const removed = firstValueFrom(a.p2p.groupRemoved$.pipe(timeout(5_000)));
+    await a.d.restart(20);
+    expect((await removed).reason).toMatch(/TERMINATING|UNAVAILABLE/);
+    await firstValueFrom(
+      a.wpa.state$.pipe(
+        filter((s) => s === 'attached'),
+        timeout(10_000),
+      ),
+    );
+    const g = await a.p2p.createGroup();
+    expect(g.role).toBe('GO');
+  });
+
+  it('waits for the group address: a group is published only once its address is there', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'none' });
+    const d = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0' });
+    const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath });
+    let present = false;
+    let asked = 0;
+    const addressing: GroupAddressing = {
+      waitForAddress: (_ifname, _expected, ms) =>
+        new Promise((resolve, reject) => {
+          const t0 = Date.now();
+          const tick = () => {
+            asked++;
+            if (present) return resolve('192.168.49.1');
+            if (Date.now() - t0 > ms) return reject(new Error('timeout'));
+            setTimeout(tick, 10);
+          };
+          tick();
+        }),
+    };
+    const p2p = new P2pService(wpa, { addressing });
+    cleanups.push(async () => {
+      p2p.close();
+      await wpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const started = nextEvent(wpa, 'P2P-GROUP-STARTED');
+    const created = p2p.createGroup();
+    await started;
+    expect(p2p.currentGroups).toEqual([]);
+    present = true;
+    const g = await created;
+    expect(g.goIpAddress).toBe('192.168.49.1');
+    expect(asked).toBeGreaterThan(0);
+  });
+
+  it('EAPOL IP allocation: the client gets ip_addr/ip_mask/go_ip_addr only when the GO configured ip_addr_go…', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'none' });
+    const go = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0' });
+    const cl = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan1' });
+    const wg = await WpaCtrlClient.open({ ctrlPath: go.ctrlPath });
+    const wc = await WpaCtrlClient.open({ ctrlPath: cl.ctrlPath });
+    cleanups.push(async () => {
+      await wg.close();
+      await wc.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const joinOnce = async (goIfname: string) => {
+      const found = nextEvent(wc, 'P2P-DEVICE-FOUND');
+      await wc.expectOk('P2P_FIND');
+      await found;
+      const started = nextEvent(wc, 'P2P-GROUP-STARTED');
+      const sta = nextEvent(wg, 'AP-STA-CONNECTED');
+      const pbcReq = nextEvent(wg, 'P2P-PROV-DISC-PBC-REQ');
+      await wc.expectOk(`P2P_CONNECT ${go.deviceAddress} pbc join`);
+      await pbcReq;
+      // as with wpa_supplicant, the GO's host presses the button on the group interface's own socket
+      const groupCtrl = await WpaCtrlClient.open({
+        ctrlPath: path.join(dir, goIfname),
+        monitor: false,
+        pingIntervalMs: 0,
+      });
+      expect(await groupCtrl.request('WPS_PBC')).toBe('OK\n');
+      await groupCtrl.close();
+      const [ev, st] = [await started, await sta];
+      const removed = nextEvent(wc, 'P2P-GROUP-REMOVED');
+      await wc.expectOk(`P2P_GROUP_REMOVE ${ev.groupIfname}`);
+      await removed;
+      return [ev, st] as const;
+    };
+    const goStarted = nextEvent(wg, 'P2P-GROUP-STARTED');
+    await wg.expectOk('P2P_GROUP_ADD');
+    const [plain, plainSta] = await joinOnce((await goStarted).groupIfname);
+    expect(plain.ipAddr).toBeUndefined();
+    expect(plainSta.ipAddr).toBeUndefined();
+    const p2p = new P2pService(wg, {
+      ipAllocation: { go: '10.49.0.1', mask: '255.255.0.0', start: '10.49.0.10', end: '10.49.0.20' },
+    });
+    cleanups.push(() => p2p.close());
+    await p2p.configureIpAllocation();
+    expect(await wg.request('GET ip_addr_start')).toBe('10.49.0.10');
+    const goRemoved = nextEvent(wg, 'P2P-GROUP-REMOVED');
+    await wg.expectOk('P2P_GROUP_REMOVE *');
+    await goRemoved;
+    const goAgain = nextEvent(wg, 'P2P-GROUP-STARTED');
+    await wg.expectOk('P2P_GROUP_ADD');
+    const [withIp, sta] = await joinOnce((await goAgain).groupIfname);
+    expect(withIp).toMatchObject({ ipAddr: '10.49.0.10', ipMask: '255.255.0.0', goIpAddr: '10.49.0.1' });
+    expect(sta.ipAddr).toBe('10.49.0.10');
+  });
+});
