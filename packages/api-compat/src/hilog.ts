@@ -30,6 +30,7 @@ function render(format: string, args: unknown[]): string {
   const consumed = format.replace(
     /%\{(public|private)\}([sdifo])|%([sdifo])/g,
     (_m, vis: string | undefined, t1: string, t2: string) => {
+      if (i >= args.length) return ''; // a specifier without an argument prints nothing
       const arg = args[i++];
       if (vis === 'private' && !showPrivate) return '<private>';
       const t = t1 ?? t2;

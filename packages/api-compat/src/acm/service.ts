@@ -1,6 +1,7 @@
 import { isColinkError, type Session, type SessionEndReason, type SessionRequest } from '@colink/core';
 import type { UIAbility } from '../ability/ui-ability.js';
 import type { Callback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError, stringCodeError } from '../errors.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
 import {
@@ -397,9 +398,4 @@ function toDisconnectReason(why: SessionEndReason): DisconnectReason {
     default:
       return DisconnectReason.NETWORK_DISCONNECTED;
   }
-}
-
-/** The app gets its own ArrayBuffer (a received view may share memory with other frames). */
-function toArrayBuffer(d: Uint8Array): ArrayBuffer {
-  return d.slice().buffer as ArrayBuffer;
 }

@@ -1,6 +1,7 @@
 import { type Channel, closeReason, isColinkError, type Link } from '@colink/core';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import type { Callback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { numericCodeError } from '../errors.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
 
@@ -123,6 +124,11 @@ export class Server {
     this.name = name;
   }
 
+  /** Serializes like the platform's native object: `{}` (apps log `JSON.stringify(server)`). */
+  toJSON(): Record<string, never> {
+    return {};
+  }
+
   /** Starts accepting connections. 32390202 past 10 started servers; 32390300 after close(). */
   start(): void {
     this.svc.checkPermission();
@@ -243,6 +249,11 @@ export class Connection {
     );
   }
 
+  /** Serializes like the platform's native object: `{}` (the seed logs `JSON.stringify(connection)`). */
+  toJSON(): Record<string, never> {
+    return {};
+  }
+
   /** Disconnects; the object stays valid and may connect() again. The peer gets `'disconnected'`. */
   disconnect(): void {
     this.svc.checkPermission();
@@ -331,7 +342,7 @@ export class Connection {
     this.channel = channel;
     this.state = 'connected';
     this.everConnected = true;
-    channel.messages$.subscribe((m) => this.listeners.emit('dataReceived', m.slice().buffer));
+    channel.messages$.subscribe((m) => this.listeners.emit('dataReceived', toArrayBuffer(m)));
     void firstValueFrom(channel.closed$).then((r) => {
       if (this.channel !== channel) return; // our own disconnect()
       this.channel = undefined;

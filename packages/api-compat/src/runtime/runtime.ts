@@ -7,6 +7,8 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
+import { BleTransport } from '@colink/transport-ble';
+import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/constant.js';
@@ -227,9 +229,14 @@ export class DeviceRuntime {
       }
       case 'tcp':
         return createTcp(this.config);
+      case 'ble':
+        // COLINK_BLE_RADIO names a virtual radio broker (unix socket); without it, the real adapter hci0.
+        return new BleTransport(
+          this.config.bleRadio ? virtualTransportOptions(this.config.bleRadio, this.bleMac) : {},
+        );
       default:
         throw new Error(
-          `COLINK_TRANSPORTS: transport "${name}" is not available in this build (available: tcp, memory)`,
+          `COLINK_TRANSPORTS: transport "${name}" is not available in this build (available: tcp, ble, memory)`,
         );
     }
   }

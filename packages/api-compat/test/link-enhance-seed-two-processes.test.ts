@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deviceEnv, type Proc, randomPort, start } from './procs.js';
+
+// The linkEnhance seed's server and client examples, unchanged, as two Node processes through the register hook:
+// once over TCP on loopback, once over the virtual BLE radio (real noble/bleno host stacks in each process, one
+// radio shared through a broker on a unix socket). The server device's BLE MAC is the seed's 00:11:22:33:44:55.
+const procs: Proc[] = [];
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const p of procs) p.child.kill('SIGKILL');
+  for (const c of cleanups) c();
+});
+
+const SERVER_MAC = '00:11:22:33:44:55';
+const hilogLine = (p: Proc, text: string) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" in ${p.stderr.join('')}`)), 30_000);
+    const check = () => {
+      if (p.stderr.join('').includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      } else setTimeout(check, 50);
+    };
+    check();
+  });
+
+async function runSeed(env: (name: string, mac: string) => Record<string, string>): Promise<void> {
+  const server = start(
+    ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/server-device.ts'],
+    env('server', SERVER_MAC),
+  );
+  procs.push(server);
+  await hilogLine(server, 'start sever name = demo');
+  const client = start(
+    ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/client-device.ts'],
+    env('client', '00:11:22:33:44:66'),
+  );
+  procs.push(client);
+  await hilogLine(client, 'clientConnectResultCallback result = true');
+  await hilogLine(server, 'serverOnCallback = ');
+  await hilogLine(server, 'recv dataLen = 1');
+  await hilogLine(server, 'disconnected, num = 0');
+  expect(client.stderr.join('')).toContain(`peerDeviceId=${SERVER_MAC}`);
+  client.child.kill('SIGTERM');
+  server.child.kill('SIGTERM');
+}
+
+describe('linkEnhance seed across two processes', () => {
+  it('over TCP on loopback', async () => {
+    const port = randomPort();
+    await runSeed((name, mac) => ({ ...deviceEnv(name, 'phone', port), COLINK_BLE_ADDRESS: mac }));
+  }, 60_000);
+
+  it('over the virtual BLE radio', async () => {
+    const radio = new VirtualRadio({
+      model: { pacing: 'realtime', phy: '2M', maxDataLength: 251, intervalMs: 15 },
+      advertisingIntervalMs: 100,
+    });
+    const broker = await RadioBroker.listen(radio);
+    cleanups.push(() => {
+      void broker.close();
+      radio.close();
+    });
+    const stateDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `colink-le-${name}-`));
+    await runSeed((name, mac) => ({
+      COLINK_DEVICE_NAME: name,
+      COLINK_STATE_DIR: stateDir(name),
+      COLINK_TRANSPORTS: 'ble',
+      COLINK_BLE_RADIO: broker.socketPath,
+      COLINK_BLE_ADDRESS: mac,
+    }));
+  }, 60_000);
+});
