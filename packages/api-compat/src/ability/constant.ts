@@ -29,6 +29,9 @@ export enum CollaborateResult {
   REJECT = 1,
 }
 
+/** The API 16 draft's name of {@link CollaborateResult}. */
+export { CollaborateResult as OnCollaborateResult };
+
 /** Parameters of `onCreate`. */
 export interface LaunchParam {
   launchReason: LaunchReason;

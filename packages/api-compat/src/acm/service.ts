@@ -96,8 +96,12 @@ export class AbilityConnectionService {
       options?: Record<string, string>;
     };
     const system = this.runtime.config.systemApp;
-    if (!system && (opts.needSendStream === true || opts.needReceiveStream === true))
+    // The API 16 draft (serverId, ConnectOption with three required booleans and an `options` record) had no
+    // system-only stream flags; the 18+ rule (harmony-api.md §1.3 [impl]) applies only to 18+ callers.
+    const generation16 = 'serverId' in (peerInfo as object) || 'options' in opts || 'needSendBigData' in opts;
+    if (!system && !generation16 && (opts.needSendStream === true || opts.needReceiveStream === true)) {
       throw stringCodeError(202, MSG[202]);
+    }
     if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
     if (opts.startOptions !== undefined) {
       if (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1) bad();
