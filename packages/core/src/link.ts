@@ -18,10 +18,12 @@ import {
   decodeJsonObject,
   decodePreamble,
   encodeFrame,
+  encodeHeader,
   encodeJson,
   encodePreamble,
   type Frame,
   FrameDecoder,
+  FrameFlags,
   FrameType,
   PREAMBLE_FLAG_SECURE,
   readU32,
@@ -319,8 +321,8 @@ export class Link implements ChannelHost {
    * Sends a message on the default channel. See {@link Channel.send} for backpressure and errors; additionally
    * rejects with `ERR_NOT_CONNECTED` before the Link is open.
    */
-  async send(message: Uint8Array): Promise<void> {
-    if (this.state === 'connecting') await this.opened;
+  send(message: Uint8Array): Promise<void> {
+    if (this.state === 'connecting') return this.opened.then(() => this.defaultChannel.send(message));
     return this.defaultChannel.send(message);
   }
 
@@ -401,6 +403,24 @@ export class Link implements ChannelHost {
   }
 
   // ---- ChannelHost --------------------------------------------------------------------------------------------
+
+  /** @internal */
+  writeNow(channel: Channel, message: Uint8Array): boolean {
+    const io = this.io;
+    if (!io || !this.helloSent || this.blocked || this.pumpScheduled || this.stage !== 'frames') return false;
+    if (this.ready.size > 0 || this.control.length > 0) return false;
+    const header = encodeHeader(
+      FrameType.DATA,
+      FrameFlags.FIN,
+      channel.id,
+      channel.takeSeq(),
+      message.length,
+    );
+    this.counters.framesSent++;
+    this.counters.bytesSent += FRAME_HEADER_BYTES + message.length;
+    this.blocked = !io.write(message.length > 0 ? [header, message] : [header]);
+    return true;
+  }
 
   /** @internal */
   markReady(channel: Channel): void {
