@@ -8,7 +8,7 @@ import { transcript } from './transcript.js';
 /** Headless seed scenarios (`pnpm start -- --scenario <name>`). */
 export const SCENARIOS: Readonly<Record<string, string>> = {
   acm: 'abilityConnectionManager: the seed flow between two device processes over TCP on loopback',
-  linkEnhance: 'linkEnhance seed (not available yet: issue #8)',
+  linkEnhance: 'linkEnhance: the seed server and client as two device processes on one virtual BLE radio',
   net: '@ohos.net.connection seed (not available yet: issue #6)',
   p2p: 'Wi-Fi P2P seed (not available yet: issue #5)',
 };
@@ -19,6 +19,7 @@ const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');
 export async function runScenario(name: string): Promise<void> {
   if (!(name in SCENARIOS))
     throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (name === 'linkEnhance') return runLinkEnhance();
   if (name !== 'acm') {
     process.stdout.write(`${SCENARIOS[name]}\n`);
     process.exitCode = 2;
@@ -78,4 +79,90 @@ export async function runScenario(name: string): Promise<void> {
   await new Promise((r) => tablet.on('exit', r));
   log('lab', code === 0 ? 'scenario complete' : `phone exited with ${code}`);
   if (code !== 0) process.exitCode = 1;
+}
+
+/** Spawns a device process whose stdout/stderr lines go to the transcript under `who`. */
+function spawnDevice(
+  log: (who: string, what: string) => void,
+  who: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void = () => undefined,
+) {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const pipe = (s: NodeJS.ReadableStream) => {
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i).replace(/^[DIWEF] 0x0000\/\w+: /, '');
+        buf = buf.slice(i + 1);
+        if (line.trim()) {
+          log(who, line);
+          onLine(line);
+        }
+      }
+    });
+  };
+  pipe(child.stdout!);
+  pipe(child.stderr!);
+  return child;
+}
+
+/** linkEnhance seed: server device 00:11:22:33:44:55 and a client device, both on one virtual BLE radio. */
+async function runLinkEnhance(): Promise<void> {
+  process.stdout.write(`scenario linkEnhance — ${SCENARIOS.linkEnhance}\n\n`);
+  const log = transcript();
+  const { RadioBroker, VirtualRadio } = await import('@colink/transport-ble/virtual');
+  const radio = new VirtualRadio({
+    model: { pacing: 'realtime', phy: '2M', maxDataLength: 251, intervalMs: 15 },
+    advertisingIntervalMs: 100,
+  });
+  const broker = await RadioBroker.listen(radio);
+  log('lab', `virtual LE radio (2M PHY, DLE, 15 ms interval) shared through ${broker.socketPath}`);
+  const dir = path.join(SCENARIO_DIR, 'linkEnhance');
+  const env = (device: string, mac: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    COLINK_DEVICE_NAME: device,
+    COLINK_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-scenario-${device}-`)),
+    COLINK_TRANSPORTS: 'ble',
+    COLINK_BLE_RADIO: broker.socketPath,
+    COLINK_BLE_ADDRESS: mac,
+  });
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const server = spawnDevice(
+    log,
+    'server',
+    ['--import', '@colink/api-compat/register', 'server-device.ts'],
+    dir,
+    env('server', '00:11:22:33:44:55'),
+    (line) => {
+      if (line.startsWith('disconnected')) finished();
+    },
+  );
+  log('lab', 'server (BLE 00:11:22:33:44:55): node --import @colink/api-compat/register server-device.ts');
+  await new Promise((r) => setTimeout(r, 800));
+  const client = spawnDevice(
+    log,
+    'client',
+    ['--import', '@colink/api-compat/register', 'client-device.ts'],
+    dir,
+    env('client', '00:11:22:33:44:66'),
+  );
+  log('lab', 'client (BLE 00:11:22:33:44:66): node --import @colink/api-compat/register client-device.ts');
+  const ok = await Promise.race([
+    done.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 45_000)),
+  ]);
+  client.kill('SIGTERM');
+  server.kill('SIGTERM');
+  await Promise.all([new Promise((r) => client.on('exit', r)), new Promise((r) => server.on('exit', r))]);
+  await broker.close();
+  radio.close();
+  log('lab', ok ? 'scenario complete' : 'the client never disconnected (timed out)');
+  if (!ok) process.exitCode = 1;
 }
