@@ -45,15 +45,17 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
     await lab?.stop();
   });
 
-  it('shows three devices that discover each other over three mediums', async () => {
+  it('shows three devices that discover each other over four mediums', async () => {
     await page.goto(server.url);
     await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(3);
-    await expect.poll(() => page.getByText('via ble + memory + tcp').count(), { timeout: 20_000 }).toBe(6);
+    await expect
+      .poll(() => page.getByText('via ble + memory + tcp + wifi-p2p').count(), { timeout: 20_000 })
+      .toBe(6);
   });
 
   it('opens a session, delivers a message, and reports the disconnect after the link is dropped', async () => {
-    // links over three mediums for the picture: laptop–phone over BLE, tablet–laptop over the in-memory air,
-    // and the session phone–tablet over TCP
+    // links over four mediums for the picture: laptop–phone over BLE and the in-memory air, tablet–laptop over
+    // Wi-Fi P2P, and the session phone–tablet over TCP
     await page.getByLabel('link from').selectOption({ label: 'laptop' });
     await page.getByLabel('link to').selectOption({ label: 'phone' });
     await page.getByLabel('link medium').selectOption('ble');
@@ -63,6 +65,13 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
       .toBe(1);
     await page.getByLabel('link from').selectOption({ label: 'tablet' });
     await page.getByLabel('link to').selectOption({ label: 'laptop' });
+    await page.getByLabel('link medium').selectOption('wifi-p2p');
+    await page.getByRole('button', { name: 'open link' }).click();
+    await expect
+      .poll(() => page.locator('svg.topo g.edge[data-medium="wifi-p2p"]').count(), { timeout: 15_000 })
+      .toBe(1);
+    await page.getByLabel('link from').selectOption({ label: 'laptop' });
+    await page.getByLabel('link to').selectOption({ label: 'phone' });
     await page.getByLabel('link medium').selectOption('memory');
     await page.getByRole('button', { name: 'open link' }).click();
 

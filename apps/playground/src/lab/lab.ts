@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   closeReason,
   type DeviceAdvert,
@@ -13,6 +16,8 @@ import {
 import { BleTransport } from '@colink/transport-ble';
 import { VirtualRadio, virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
+import { WifiP2pTransport } from '@colink/transport-wifi-p2p';
+import { FakeP2pMedium, type FakeWpaSupplicant } from '@colink/transport-wifi-p2p/testing';
 import { Subject } from 'rxjs';
 import type {
   Command,
@@ -35,6 +40,8 @@ export interface LabOptions {
   readonly memory?: boolean;
   /** Give every device a BLE adapter on one virtual LE radio (real noble/bleno host stacks). Default true. */
   readonly ble?: boolean;
+  /** Give every device Wi-Fi Direct through a fake wpa_supplicant (loopback data path). Default true. */
+  readonly p2p?: boolean;
 }
 
 interface LabDeviceState {
@@ -43,6 +50,8 @@ interface LabDeviceState {
   readonly advert: DeviceAdvert;
   /** BLE MAC on the lab's virtual radio. */
   readonly bleMac: string;
+  /** This device's fake wpa_supplicant, when the lab runs Wi-Fi P2P. */
+  readonly wpa: FakeWpaSupplicant | undefined;
   device: LocalDevice;
   tcp: TcpTransport;
   running: boolean;
@@ -87,6 +96,9 @@ export class Lab {
   private readonly memory: MemoryNetwork | undefined;
   private readonly radio: VirtualRadio | undefined;
   private readonly outOfRange = new Set<string>();
+  private readonly p2p: FakeP2pMedium | undefined;
+  private readonly ctrlDir: string;
+  private readonly p2pPort: number;
   private nextMac = 1;
   private readonly history: LabEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -99,6 +111,9 @@ export class Lab {
       options.memory === false
         ? undefined
         : new MemoryNetwork({ model: { latencyMs: 3, bandwidthBytesPerSec: 20e6 } });
+    this.ctrlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-lab-wpa-'));
+    this.p2pPort = 20_000 + Math.floor(Math.random() * 30_000);
+    this.p2p = options.p2p === false ? undefined : new FakeP2pMedium({ dataPath: 'loopback' });
     // LE 2M, data length 251, 15 ms connection interval; adverts every 100 ms so discovery is quick.
     this.radio =
       options.ble === false
@@ -121,6 +136,8 @@ export class Lab {
     clearInterval(this.timer);
     await Promise.all([...this.devices.values()].map((d) => (d.running ? d.device.stop() : undefined)));
     this.radio?.close();
+    await this.p2p?.close();
+    fs.rmSync(this.ctrlDir, { recursive: true, force: true });
   }
 
   /** Recent events (up to 500), oldest first. */
@@ -140,7 +157,12 @@ export class Lab {
       services: ['playground'],
       ...(this.radio ? { bleMac } : {}),
     };
-    const state = this.makeDevice(advert, bleMac);
+    const wpa = this.p2p?.addDaemon({
+      ctrlDir: this.ctrlDir,
+      ifname: `wlan${this.devices.size}`,
+      deviceName: name,
+    });
+    const state = this.makeDevice(advert, bleMac, wpa);
     this.devices.set(networkId, state);
     await this.startDevice(networkId);
     return networkId;
@@ -289,13 +311,22 @@ export class Lab {
     return { devices, links, sessions, prompts, transfers: [...this.transfers.values()].slice(-20) };
   }
 
-  private makeDevice(advert: DeviceAdvert, bleMac: string): LabDeviceState {
+  private makeDevice(
+    advert: DeviceAdvert,
+    bleMac: string,
+    wpa: FakeWpaSupplicant | undefined,
+  ): LabDeviceState {
     const tcp = new TcpTransport({
       host: '127.0.0.1',
       discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: this.mdnsPort },
     });
     const transports: Transport[] = [tcp];
     if (this.radio) transports.push(new BleTransport(virtualTransportOptions(this.radio, bleMac)));
+    if (wpa && this.p2p) {
+      transports.push(
+        new WifiP2pTransport({ ctrlPath: wpa.ctrlPath, addressing: this.p2p.addressing, port: this.p2pPort }),
+      );
+    }
     // The in-memory "air" ranks below TCP (like a radio): sessions prefer TCP, links over it are opened on request.
     if (this.memory)
       transports.push(this.memory.createTransport({ address: `air-${advert.deviceName}`, priority: 20 }));
@@ -309,6 +340,7 @@ export class Lab {
       type: advert.deviceType,
       advert,
       bleMac,
+      wpa,
       device,
       tcp,
       running: false,
@@ -321,7 +353,7 @@ export class Lab {
     if (!d) throw new Error('no such device');
     if (d.running) return;
     if (d.used) {
-      d = this.makeDevice(d.advert, d.bleMac);
+      d = this.makeDevice(d.advert, d.bleMac, d.wpa);
       this.devices.set(id, d);
     }
     d.used = true;
