@@ -13,6 +13,7 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
+import { NetBearType, NetCap, NetMonitor, type Network } from '@colink/net-monitor';
 import { BleTransport } from '@colink/transport-ble';
 import { VirtualRadio, virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
@@ -24,6 +25,7 @@ import type {
   LabDevice,
   LabEvent,
   LabLink,
+  LabNetwork,
   LabPrompt,
   LabSession,
   LabState,
@@ -42,6 +44,8 @@ export interface LabOptions {
   readonly ble?: boolean;
   /** Give every device Wi-Fi Direct through a fake wpa_supplicant (loopback data path). Default true. */
   readonly p2p?: boolean;
+  /** Watch this machine's networks with net-monitor (read-only; no validation probes). Default true. */
+  readonly networks?: boolean;
 }
 
 interface LabDeviceState {
@@ -97,6 +101,7 @@ export class Lab {
   private readonly radio: VirtualRadio | undefined;
   private readonly outOfRange = new Set<string>();
   private readonly p2p: FakeP2pMedium | undefined;
+  private monitor: NetMonitor | undefined;
   private readonly ctrlDir: string;
   private readonly p2pPort: number;
   private nextMac = 1;
@@ -127,6 +132,23 @@ export class Lab {
   /** Starts the initial devices and the statistics sampler. */
   async start(): Promise<void> {
     for (const d of this.options.devices ?? DEFAULT_DEVICES) await this.addDevice(d.name, d.type);
+    if (this.options.networks !== false) {
+      try {
+        this.monitor = await NetMonitor.start();
+        this.log(
+          'network',
+          `net-monitor watching ${this.monitor.networks.length} network(s) via ${this.monitor.source}`,
+        );
+        this.monitor.events$.subscribe((e) => {
+          const net =
+            'network' in e && e.network ? `${e.network.interfaceName} (netId ${e.network.netId})` : '';
+          this.log('network', `${e.type} ${net}`.trim());
+          this.changed$.next();
+        });
+      } catch (e) {
+        this.log('error', `net-monitor unavailable: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
   }
@@ -134,6 +156,7 @@ export class Lab {
   /** Stops every device (peers see app exit) and the sampler. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.monitor?.close();
     await Promise.all([...this.devices.values()].map((d) => (d.running ? d.device.stop() : undefined)));
     this.radio?.close();
     await this.p2p?.close();
@@ -308,7 +331,28 @@ export class Lab {
       from: p.request.peer.networkId,
       service: p.request.service,
     }));
-    return { devices, links, sessions, prompts, transfers: [...this.transfers.values()].slice(-20) };
+    const def = this.monitor?.defaultNetwork?.netId;
+    const networks: LabNetwork[] = (this.monitor?.networks ?? []).map((n: Network) => ({
+      netId: n.netId,
+      interfaceName: n.interfaceName,
+      bearer: BEARER_NAMES.get(n.capabilities.bearerTypes[0] ?? -1) ?? 'unknown',
+      isDefault: n.netId === def,
+      virtual: n.virtual,
+      addresses: n.properties.linkAddresses.map((a) => `${a.address.address}/${a.prefixLength}`),
+      caps: n.capabilities.networkCap.map((c) =>
+        (CAP_NAMES.get(c) ?? String(c)).replace('NET_CAPABILITY_', ''),
+      ),
+      mtu: n.properties.mtu,
+    }));
+    return {
+      devices,
+      links,
+      sessions,
+      prompts,
+      transfers: [...this.transfers.values()].slice(-20),
+      networks,
+      networkSource: this.monitor?.source,
+    };
   }
 
   private makeDevice(
@@ -509,6 +553,9 @@ export class Lab {
     this.events$.next(e);
   }
 }
+
+const BEARER_NAMES = new Map<number, string>(Object.entries(NetBearType).map(([k, v]) => [v, k]));
+const CAP_NAMES = new Map<number, string>(Object.entries(NetCap).map(([k, v]) => [v, k]));
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

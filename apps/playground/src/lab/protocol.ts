@@ -58,12 +58,35 @@ export interface LabTransfer {
   readonly done: boolean;
 }
 
+/** A network of this machine, as net-monitor sees it (the lab's network panel). */
+export interface LabNetwork {
+  readonly netId: number;
+  readonly interfaceName: string;
+  /** HarmonyOS NetBearType names: BEARER_ETHERNET, BEARER_WIFI, … */
+  readonly bearer: string;
+  readonly isDefault: boolean;
+  readonly virtual: boolean;
+  readonly addresses: readonly string[];
+  /** HarmonyOS NetCap names. */
+  readonly caps: readonly string[];
+  readonly mtu: number;
+}
+
 export interface LabEvent {
   /** Increasing id, unique within the lab. */
   readonly seq: number;
   readonly at: number;
   readonly device?: string;
-  readonly kind: 'device' | 'discovery' | 'link' | 'session' | 'message' | 'data' | 'fault' | 'error';
+  readonly kind:
+    | 'device'
+    | 'discovery'
+    | 'link'
+    | 'session'
+    | 'message'
+    | 'data'
+    | 'fault'
+    | 'network'
+    | 'error';
   readonly text: string;
 }
 
@@ -73,6 +96,9 @@ export interface LabState {
   readonly sessions: readonly LabSession[];
   readonly prompts: readonly LabPrompt[];
   readonly transfers: readonly LabTransfer[];
+  /** This machine's networks (net-monitor), with the event source in use. */
+  readonly networks: readonly LabNetwork[];
+  readonly networkSource: string | undefined;
 }
 
 /** Server → UI. */

@@ -74,6 +74,10 @@ export function App() {
           <h2>Faults</h2>
           <Faults state={state} name={name} send={lab.send} />
         </section>
+        <section className="card networks">
+          <h2>Networks of this machine</h2>
+          <Networks state={state} />
+        </section>
         <section className="card log">
           <h2>Event log</h2>
           <EventLog events={lab.events} name={name} />
@@ -418,6 +422,52 @@ function Faults({ state, name, send }: { state: LabState; name: (id: string) => 
           )}
         </div>
       ))}
+    </div>
+  );
+}
+
+function Networks({ state }: { state: LabState }) {
+  if (state.networks.length === 0) {
+    return (
+      <div className="muted">{state.networkSource ? 'no usable network' : 'net-monitor is not running'}</div>
+    );
+  }
+  return (
+    <div>
+      <div className="muted small">net-monitor source: {state.networkSource}</div>
+      <table>
+        <thead>
+          <tr>
+            <th>netId</th>
+            <th>interface</th>
+            <th>addresses</th>
+            <th>capabilities</th>
+          </tr>
+        </thead>
+        <tbody>
+          {state.networks.map((n) => (
+            <tr key={n.netId}>
+              <td className="mono">
+                {n.netId}
+                {n.isDefault ? ' ★ default' : ''}
+              </td>
+              <td>
+                <b>{n.interfaceName}</b>
+                <div className="muted small">
+                  {n.bearer.replace('BEARER_', '').toLowerCase()}
+                  {n.virtual ? ' · virtual' : ''} · mtu {n.mtu}
+                </div>
+              </td>
+              <td className="mono small">
+                {n.addresses.map((a) => (
+                  <div key={a}>{a}</div>
+                ))}
+              </td>
+              <td className="small">{n.caps.join(' · ').toLowerCase()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -1,7 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Command, LabEvent, LabState, ServerMessage } from '../../src/lab/protocol';
 
-const EMPTY: LabState = { devices: [], links: [], sessions: [], prompts: [], transfers: [] };
+const EMPTY: LabState = {
+  devices: [],
+  links: [],
+  sessions: [],
+  prompts: [],
+  transfers: [],
+  networks: [],
+  networkSource: undefined,
+};
 
 /** Connects to the lab's WebSocket: live state, the event log, errors, and a `send` for commands. Reconnects. */
 export function useLab() {
