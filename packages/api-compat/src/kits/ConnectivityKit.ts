@@ -1,2 +1,2 @@
 /** `@kit.ConnectivityKit`: `wifiManager` (P2P subset). @module */
-export { wifiManager } from '../wifiManager.js';
+export * as wifiManager from '../wifiManager.js';

@@ -1,2 +1,2 @@
 /** `@kit.NetworkKit`: `connection` (@ohos.net.connection). @module */
-export { connection } from '../connection.js';
+export * as connection from '../connection.js';

@@ -1,3 +1,3 @@
-import { connection } from '../connection.js';
+import * as connection from '../connection.js';
 /** `@ohos.net.connection` (default export). */
 export default connection;

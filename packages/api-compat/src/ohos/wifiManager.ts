@@ -1,3 +1,3 @@
-import { wifiManager } from '../wifiManager.js';
+import * as wifiManager from '../wifiManager.js';
 /** `@ohos.wifiManager` (default export). */
 export default wifiManager;
