@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { deviceEnv, type Proc, randomPort, start } from './procs.js';
+import { deviceEnv, type Proc, randomPort, start, stderrIncludes } from './procs.js';
 
 // The API 16 generation of the abilityConnectionManager seed (serverId, ConnectOption with needSendBigData and a
 // start-option record) across two processes over TCP on loopback, through the register hook.
@@ -8,17 +8,6 @@ afterAll(() => {
   for (const p of procs) p.child.kill('SIGKILL');
 });
 
-const until = (p: Proc, text: string) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" in ${p.stderr.join('')}`)), 30_000);
-    const check = () => {
-      if (p.stderr.join('').includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      } else setTimeout(check, 50);
-    };
-    check();
-  });
 
 describe('abilityConnectionManager API 16 seed across two processes', () => {
   it('connects with a ConnectOption, delivers a message and reports the disconnect to device B', async () => {
@@ -34,11 +23,11 @@ describe('abilityConnectionManager API 16 seed across two processes', () => {
       deviceEnv('phone16', 'phone', port),
     );
     procs.push(a);
-    await until(a, 'connect result {"isConnected":true,"reason":""}');
-    await until(a, 'session connect, sessionId is');
-    await until(b, 'acceptConnect success');
-    await until(b, 'receiveMessage, msg is message send success');
-    await until(b, 'session disconnect, sessionId is 100 reason 0');
+    await stderrIncludes(a, 'connect result {"isConnected":true,"reason":""}');
+    await stderrIncludes(a, 'session connect, sessionId is');
+    await stderrIncludes(b, 'acceptConnect success');
+    await stderrIncludes(b, 'receiveMessage, msg is message send success');
+    await stderrIncludes(b, 'session disconnect, sessionId is 100 reason 0');
     expect(await a.exited).toBe(0);
     expect(b.stderr.join('')).not.toMatch(/createSession sessionId is-1|Error/);
   }, 60_000);

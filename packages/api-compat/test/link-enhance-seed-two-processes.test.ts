@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deviceEnv, type Proc, randomPort, start } from './procs.js';
+import { deviceEnv, type Proc, randomPort, start, stderrIncludes } from './procs.js';
 
 // The linkEnhance seed's server and client examples, unchanged, as two Node processes through the register hook:
 // once over TCP on loopback, once over the virtual BLE radio (real noble/bleno host stacks in each process, one
@@ -16,17 +16,6 @@ afterAll(() => {
 });
 
 const SERVER_MAC = '00:11:22:33:44:55';
-const hilogLine = (p: Proc, text: string) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" in ${p.stderr.join('')}`)), 30_000);
-    const check = () => {
-      if (p.stderr.join('').includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      } else setTimeout(check, 50);
-    };
-    check();
-  });
 
 async function runSeed(env: (name: string, mac: string) => Record<string, string>): Promise<void> {
   const server = start(
@@ -34,16 +23,16 @@ async function runSeed(env: (name: string, mac: string) => Record<string, string
     env('server', SERVER_MAC),
   );
   procs.push(server);
-  await hilogLine(server, 'start sever name = demo');
+  await stderrIncludes(server, 'start sever name = demo');
   const client = start(
     ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/client-device.ts'],
     env('client', '00:11:22:33:44:66'),
   );
   procs.push(client);
-  await hilogLine(client, 'clientConnectResultCallback result = true');
-  await hilogLine(server, 'serverOnCallback = ');
-  await hilogLine(server, 'recv dataLen = 1');
-  await hilogLine(server, 'disconnected, num = 0');
+  await stderrIncludes(client, 'clientConnectResultCallback result = true');
+  await stderrIncludes(server, 'serverOnCallback = ');
+  await stderrIncludes(server, 'recv dataLen = 1');
+  await stderrIncludes(server, 'disconnected, num = 0');
   expect(client.stderr.join('')).toContain(`peerDeviceId=${SERVER_MAC}`);
   client.child.kill('SIGTERM');
   server.child.kill('SIGTERM');

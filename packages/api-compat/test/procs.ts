@@ -80,6 +80,20 @@ export function deviceEnv(name: string, type: string, mdnsPort: number): Record<
   };
 }
 
+/** Resolves once `text` appears in the process's stderr (hilog writes there); rejects after `timeoutMs`. */
+export function stderrIncludes(p: Proc, text: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" in ${p.stderr.join('')}`)), timeoutMs);
+    const check = (): void => {
+      if (p.stderr.join('').includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      } else setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
 export function randomPort(): number {
   return 20_000 + Math.floor(Math.random() * 30_000);
 }

@@ -213,33 +213,49 @@ function Devices({
   );
 }
 
-function Sessions({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
-  const running = state.devices.filter((d) => d.running);
+/** Two selects picking an ordered pair of running devices; the second never offers the first. */
+function usePair(devices: readonly LabDevice[]) {
+  const running = devices.filter((d) => d.running);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [service, setService] = useState('collabTest');
-  const f = from || running[0]?.id || '';
-  const t = to || running.find((d) => d.id !== f)?.id || '';
+  const f = running.some((d) => d.id === from) ? from : (running[0]?.id ?? '');
+  const t = to !== f && running.some((d) => d.id === to) ? to : (running.find((d) => d.id !== f)?.id ?? '');
+  return { running, from: f, to: t, setFrom, setTo };
+}
+
+function DevicePair({ pair, labels }: { pair: ReturnType<typeof usePair>; labels: [string, string] }) {
   return (
-    <div>
-      <div className="row">
-        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="from device">
-          {running.map((d) => (
+    <>
+      <select value={pair.from} onChange={(e) => pair.setFrom(e.target.value)} aria-label={labels[0]}>
+        {pair.running.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name}
+          </option>
+        ))}
+      </select>
+      <span className="muted">→</span>
+      <select value={pair.to} onChange={(e) => pair.setTo(e.target.value)} aria-label={labels[1]}>
+        {pair.running
+          .filter((d) => d.id !== pair.from)
+          .map((d) => (
             <option key={d.id} value={d.id}>
               {d.name}
             </option>
           ))}
-        </select>
-        <span className="muted">→</span>
-        <select value={t} onChange={(e) => setTo(e.target.value)} aria-label="to device">
-          {running
-            .filter((d) => d.id !== f)
-            .map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-        </select>
+      </select>
+    </>
+  );
+}
+
+function Sessions({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
+  const pair = usePair(state.devices);
+  const [service, setService] = useState('collabTest');
+  const f = pair.from;
+  const t = pair.to;
+  return (
+    <div>
+      <div className="row">
+        <DevicePair pair={pair} labels={['from device', 'to device']} />
         <input value={service} onChange={(e) => setService(e.target.value)} aria-label="service name" />
         <button
           type="button"
@@ -343,34 +359,17 @@ function SessionCard({
 }
 
 function Faults({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
-  const running = state.devices.filter((d) => d.running);
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
+  const pair = usePair(state.devices);
+  const running = pair.running;
   const [medium, setMedium] = useState('memory');
-  const f = from || running[0]?.id || '';
-  const t = to || running.find((d) => d.id !== f)?.id || '';
+  const f = pair.from;
+  const t = pair.to;
   const mediums = [...new Set(running.flatMap((d) => d.mediums))];
   return (
     <div>
       <h3>Open a link</h3>
       <div className="row">
-        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="link from">
-          {running.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
-        <span className="muted">→</span>
-        <select value={t} onChange={(e) => setTo(e.target.value)} aria-label="link to">
-          {running
-            .filter((d) => d.id !== f)
-            .map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-        </select>
+        <DevicePair pair={pair} labels={['link from', 'link to']} />
         <select value={medium} onChange={(e) => setMedium(e.target.value)} aria-label="link medium">
           {mediums.map((m) => (
             <option key={m} value={m}>
