@@ -38,6 +38,31 @@ async function runSeed(env: (name: string, mac: string) => Record<string, string
   server.child.kill('SIGTERM');
 }
 
+describe('linkEnhance when the peer process dies', () => {
+  it('a client sees disconnected (32390300) when the server process is killed with SIGKILL', async () => {
+    const port = randomPort();
+    const env = (name: string, mac: string) => ({
+      ...deviceEnv(name, 'phone', port),
+      COLINK_BLE_ADDRESS: mac,
+    });
+    const server = start(
+      ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/server-device.ts'],
+      env('victim', SERVER_MAC),
+    );
+    procs.push(server);
+    await stderrIncludes(server, 'start sever name = demo');
+    const client = start(
+      ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/client-stays.ts'],
+      env('survivor', '00:11:22:33:44:77'),
+    );
+    procs.push(client);
+    await stderrIncludes(client, 'connectResult success=true reason=0');
+    server.child.kill('SIGKILL');
+    await stderrIncludes(client, 'disconnected code=32390300');
+    client.child.kill('SIGTERM');
+  }, 60_000);
+});
+
 describe('linkEnhance seed across two processes', () => {
   it('over TCP on loopback', async () => {
     const port = randomPort();

@@ -144,6 +144,31 @@ describe('linkEnhance connections over one shared Link (multi-channel merging)',
     expect((await again).success).toBe(true);
   });
 
+  it('stopping a server keeps its live connections and refuses new ones (32390201); start() serves again', async () => {
+    const { a, la, lb } = await pair();
+    const server = la.createServer('demo');
+    const incoming = accepted(server);
+    server.start();
+    const live = lb.createConnection(a.bleMac, 'demo');
+    const r = result(live);
+    live.connect();
+    expect((await r).success).toBe(true);
+    const sc = await incoming;
+    server.stop();
+    const got = data(sc);
+    live.sendData(new Uint8Array([42]).buffer);
+    expect([...new Uint8Array(await got)]).toEqual([42]);
+    const late = lb.createConnection(a.bleMac, 'demo');
+    const rl = result(late);
+    late.connect();
+    expect((await rl).reason).toBe(32390201);
+    server.start();
+    const again = lb.createConnection(a.bleMac, 'demo');
+    const ra = result(again);
+    again.connect();
+    expect((await ra).success).toBe(true);
+  });
+
   it('10 connections share one physical Link; the 11th connect() throws 32390204', async () => {
     const { a, b, la, lb } = await pair();
     la.createServer('demo').start();

@@ -248,7 +248,7 @@ export class Link implements ChannelHost {
 
     this.subs.push(
       conduit.data$.subscribe((chunk) => this.onRawData(chunk)),
-      conduit.closed$.subscribe((reason) => this.finish(reason)),
+      conduit.closed$.subscribe((reason) => this.finish(this.withoutGoaway(reason))),
       conduit.drain$.subscribe(() => {
         if (this.io === conduit) this.onDrain();
       }),
@@ -602,7 +602,7 @@ export class Link implements ChannelHost {
             }
           }),
           conduit.drain$.subscribe(() => this.onDrain()),
-          conduit.closed$.subscribe((r) => this.finish(r)),
+          conduit.closed$.subscribe((r) => this.finish(this.withoutGoaway(r))),
         );
         this.sendHello();
       },
@@ -784,6 +784,23 @@ export class Link implements ChannelHost {
         link.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8)));
         this.schedule(undefined, interval);
       }, interval),
+    );
+  }
+
+  /**
+   * The medium ended under an open Link without the peer's GOAWAY: whatever the conduit says (a TCP FIN looks
+   * "normal"), the peer vanished — a crashed or killed process, a cut cable — so it is reported as `lost`.
+   */
+  private withoutGoaway(reason: CloseReason): CloseReason {
+    if (this.goingAway || this.state === 'closed' || reason.code !== 'normal' || !reason.remote)
+      return reason;
+    return closeReason(
+      'lost',
+      `the peer ended the connection without GOAWAY${reason.message ? ` (${reason.message})` : ''}`,
+      {
+        remote: true,
+        ...(reason.detail ? { detail: reason.detail } : {}),
+      },
     );
   }
 
