@@ -42,7 +42,7 @@ export interface ComplianceOptions {
   readonly largeMessageBytes?: number;
   /** Number of concurrent Links a → b. Default 8. */
   readonly concurrentLinks?: number;
-  /** Number of 64 KiB messages in the backpressure test. Default: enough to outrun the channel window plus the send buffer by 1 MiB. */
+  /** Number of 64 KiB messages in the backpressure test. Default: enough to outrun the receiver's channel window plus the sender's send buffer by 1 MiB. */
   readonly backpressureMessages?: number;
   /** Run the discovery tests. Default true. */
   readonly discovery?: boolean;
@@ -172,7 +172,7 @@ export function describeTransportCompliance(
         const { la, lb } = await connected();
         const ch = la.openChannel({ proto: 'compliance-bp' });
         const bpCount =
-          options.backpressureMessages ?? Math.ceil((lb.window + 1024 * 1024) / (64 * 1024)) + 16;
+          options.backpressureMessages ?? Math.ceil((lb.window + la.sendBufferBytes) / (64 * 1024)) + 16;
         const rx = await firstValueFrom(lb.incomingChannels$);
         rx.pause();
         const chunk = new Uint8Array(64 * 1024);

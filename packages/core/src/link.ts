@@ -121,7 +121,7 @@ export interface LinkOptions {
   readonly channelWindow?: number;
   /** Default largest incoming message per channel (bytes). Default 104_861_696 (100 MiB + 4 KiB). */
   readonly maxMessageBytes?: number;
-  /** Default per-channel send buffer bound (bytes). Default 1 MiB. */
+  /** Per-channel send buffer bound (bytes). Default 4 MiB when frames are ≥ 16 KiB (TCP), else 1 MiB (BLE). */
   readonly sendBufferBytes?: number;
   /** Cap the frame size below the conduit's (bytes, header included; ≥ 20). */
   readonly maxFrameSize?: number;
@@ -169,6 +169,11 @@ export class Link implements ChannelHost {
   readonly closed: Promise<CloseReason>;
 
   /** @internal */ readonly window: number;
+  /**
+   * Bytes each channel may queue before `send()` waits: 4 MiB on media with frames ≥ 16 KiB, else 1 MiB, unless
+   * {@link LinkOptions.sendBufferBytes} says otherwise. Queued bytes are the caller's buffers, not copies.
+   */
+  readonly sendBufferBytes: number;
   /** @internal */ maxPayload: number;
 
   private readonly options: LinkOptions;
@@ -220,9 +225,10 @@ export class Link implements ChannelHost {
     // RTT wants sub-millisecond resolution in real time; a caller's (virtual) scheduler keeps its own clock.
     this.now = options.scheduler ? () => this.scheduler.now() : () => performance.now();
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
-    this.window =
-      options.channelWindow ??
-      (frameSize >= 16 * 1024 ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
+    const fast = frameSize >= 16 * 1024;
+    this.window = options.channelWindow ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
+    this.sendBufferBytes =
+      options.sendBufferBytes ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_SEND_BUFFER_BYTES);
     if (!(frameSize >= MIN_FRAME_SIZE))
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
@@ -446,7 +452,7 @@ export class Link implements ChannelHost {
   private channelOptions(): ChannelOptions {
     return {
       maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      sendBufferBytes: this.options.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES,
+      sendBufferBytes: this.sendBufferBytes,
     };
   }
 
