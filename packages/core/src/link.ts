@@ -211,6 +211,10 @@ export class Link implements ChannelHost {
   private rejectOpened!: (e: unknown) => void;
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
+  /** The raw conduit closed while the security stage ran. */
+  private rawClosedInSecure: CloseReason | undefined;
+  /** The error that ended the handshake, for `opened` to reject with. */
+  private handshakeError: ColinkError | undefined;
   private readonly now: () => number;
 
   constructor(conduit: Conduit, options: LinkOptions) {
@@ -252,17 +256,24 @@ export class Link implements ChannelHost {
     this.defaultChannel = new Channel(this, 1, { proto: 'default' }, this.window, this.channelOptions());
     this.channels.set(1, this.defaultChannel);
 
-    this.subs.push(
-      conduit.data$.subscribe((chunk) => this.onRawData(chunk)),
-      conduit.closed$.subscribe((reason) => this.finish(this.withoutGoaway(reason))),
-      conduit.drain$.subscribe(() => {
-        if (this.io === conduit) this.onDrain();
-      }),
-    );
+    // Our preamble goes out before we read: a conduit replays bytes it already holds synchronously on subscribe,
+    // and the peer's preamble must not start the security stage before ours is written.
     const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
     conduit.write([
       encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, flags }),
     ]);
+    this.subs.push(
+      conduit.data$.subscribe((chunk) => this.onRawData(chunk)),
+      conduit.closed$.subscribe((reason) => {
+        // During the security stage the upgrade decides how the handshake failed (its own refusal says more than
+        // the peer hanging up); the handshake timer backs it up.
+        if (this.stage === 'secure') this.rawClosedInSecure = reason;
+        else this.finish(this.withoutGoaway(reason));
+      }),
+      conduit.drain$.subscribe(() => {
+        if (this.io === conduit) this.onDrain();
+      }),
+    );
     const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.timers.push(
       this.scheduler.schedule(() => {
@@ -392,7 +403,7 @@ export class Link implements ChannelHost {
       ]);
       timer?.unsubscribe();
       if (this.stateSubject.value.state !== 'closed') {
-        this.io?.write([encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
+        if (this.io) this.write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
         this.io?.end(reason);
         this.finish(reason);
       }
@@ -403,7 +414,7 @@ export class Link implements ChannelHost {
   /** Ends at once without flushing (the peer still gets GOAWAY when the medium allows). */
   abort(reason: CloseReason): void {
     if (this.state === 'closed') return;
-    if (this.helloSent && this.io) this.io.write([encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
+    if (this.helloSent && this.io) this.write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
     (this.io ?? this.raw).destroy(reason);
     this.finish(reason);
   }
@@ -424,7 +435,7 @@ export class Link implements ChannelHost {
     );
     this.counters.framesSent++;
     this.counters.bytesSent += FRAME_HEADER_BYTES + message.length;
-    this.blocked = !io.write(message.length > 0 ? [header, message] : [header]);
+    this.blocked = !this.write(io, message.length > 0 ? [header, message] : [header]);
     return true;
   }
 
@@ -498,13 +509,13 @@ export class Link implements ChannelHost {
       } else break;
       if (batchBytes >= 65_536 || batch.length >= 64) {
         this.counters.bytesSent += batchBytes;
-        this.blocked = !io.write(batch.splice(0));
+        this.blocked = !this.write(io, batch.splice(0));
         batchBytes = 0;
       }
     }
     if (batch.length > 0) {
       this.counters.bytesSent += batchBytes;
-      this.blocked = !io.write(batch);
+      this.blocked = !this.write(io, batch);
     }
   }
 
@@ -596,6 +607,11 @@ export class Link implements ChannelHost {
           conduit.destroy(closeReason('normal'));
           return;
         }
+        if (this.rawClosedInSecure) {
+          conduit.destroy(this.rawClosedInSecure);
+          this.finish(this.withoutGoaway(this.rawClosedInSecure));
+          return;
+        }
         this.verified = peer;
         this.io = conduit;
         this.stage = 'frames';
@@ -615,6 +631,7 @@ export class Link implements ChannelHost {
       (e: unknown) => {
         const msg = e instanceof Error ? e.message : String(e);
         const code = e instanceof ColinkError && e.reason ? e.reason.code : 'handshake-failed';
+        if (e instanceof ColinkError) this.handshakeError = e;
         this.abort(closeReason(code, msg));
       },
     );
@@ -794,6 +811,19 @@ export class Link implements ChannelHost {
   }
 
   /**
+   * Writes to the conduit. A conduit may throw once it has closed (transport-tcp does); the Link then stops writing
+   * and lets the conduit's `closed$` end it.
+   */
+  private write(io: Conduit, chunks: readonly Uint8Array[]): boolean {
+    try {
+      return io.write(chunks);
+    } catch (e) {
+      log.debug('%s write after close: %s', this.id, e instanceof Error ? e.message : String(e));
+      return false;
+    }
+  }
+
+  /**
    * The medium ended under an open Link without the peer's GOAWAY: whatever the conduit says (a TCP FIN looks
    * "normal"), the peer vanished — a crashed or killed process, a cut cable — so it is reported as `lost`.
    */
@@ -826,7 +856,14 @@ export class Link implements ChannelHost {
     for (const ch of [...this.channels.values()]) ch.terminate(reason);
     this.secureInbound?.complete();
     for (const s of this.subs) s.unsubscribe();
-    if (wasConnecting) this.rejectOpened(ColinkError.closed(`link ${this.id}`, reason));
+    if (wasConnecting) {
+      const err = this.handshakeError;
+      this.rejectOpened(
+        err
+          ? new ColinkError(err.code, err.message, { cause: err, reason })
+          : ColinkError.closed(`link ${this.id}`, reason),
+      );
+    }
     this.incomingSubject.complete();
     this.framesSubject.complete();
     this.statsSubject.next(this.stats());

@@ -1,0 +1,229 @@
+import type { TLSSocket } from 'node:tls';
+import { AsyncSubject, Observable, Subject } from 'rxjs';
+import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
+import { ConduitInbound } from '../inbound.js';
+import type { Conduit, Medium } from '../transport.js';
+import type { ConduitDuplex } from './conduit-duplex.js';
+
+/**
+ * OpenSSL error codes (as node reports them) that mean a record failed authentication or could not be decrypted
+ * (RFC 8446 §5.2: `bad_record_mac`; §6.2 `decrypt_error`), here or — through an alert — at the peer. Listed for
+ * clarity: after the handshake every `ERR_SSL_` error counts as an integrity failure.
+ */
+const INTEGRITY_CODES = /BAD_RECORD_MAC|DECRYPTION_FAILED|DECRYPT_ERROR/;
+
+/**
+ * How a TLS error ends a Link: once the handshake is done, any TLS record-layer failure means the bytes on the
+ * medium were altered (tag mismatch, forged header, truncation inside a record): `integrity`. During the handshake
+ * it is `handshake-failed`. Errors of the medium itself (no `ERR_SSL_` code) keep the medium's reason.
+ */
+export function tlsCloseReason(
+  error: Error & { code?: string },
+  established: boolean,
+): CloseReason | undefined {
+  const code = error.code ?? '';
+  const alert = /ALERT/.test(code);
+  if (established && (INTEGRITY_CODES.test(code) || code.startsWith('ERR_SSL_'))) {
+    return closeReason(
+      'integrity',
+      `TLS record failed authentication (${code})`,
+      alert ? { remote: true } : {},
+    );
+  }
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return closeReason('handshake-failed', `TLS handshake failed (${code}: ${error.message})`);
+  }
+  return undefined;
+}
+
+/**
+ * A core {@link Conduit} over an established `TLSSocket`: what the Link runs its frames through once the security
+ * stage is done. Before {@link SecureConduit.open} it hands received plaintext to {@link SecureConduit.read} (the
+ * trust exchange); afterwards to `data$`, held until the first subscriber ({@link ConduitInbound}).
+ *
+ * `closed$` emits once with, in order of precedence: the reason given to `end()`/`destroy()`, `integrity` for a
+ * record that failed authentication, the raw conduit's reason, else `lost`.
+ */
+export class SecureConduit implements Conduit {
+  readonly medium: Medium;
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly maxFrameSize: number;
+  readonly data$: Observable<Uint8Array>;
+  readonly drain$: Observable<void>;
+  readonly closed$: Observable<CloseReason>;
+
+  /** True once the TLS handshake completed. */
+  established = false;
+  private readonly socket: TLSSocket;
+  private readonly raw: Conduit;
+  private readonly duplex: ConduitDuplex;
+  private readonly inbound = new ConduitInbound();
+  private readonly drainSubject = new Subject<void>();
+  private readonly closedSubject = new AsyncSubject<CloseReason>();
+  private reason: CloseReason | undefined;
+  private streaming = false;
+  private rawClosed = false;
+  private done = false;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
+
+  constructor(socket: TLSSocket, raw: Conduit, duplex: ConduitDuplex) {
+    this.socket = socket;
+    this.raw = raw;
+    this.duplex = duplex;
+    this.medium = raw.medium;
+    this.localAddress = raw.localAddress;
+    this.remoteAddress = raw.remoteAddress;
+    this.maxFrameSize = raw.maxFrameSize;
+    this.data$ = new Observable<Uint8Array>((s) => {
+      const sub = this.inbound.data$.subscribe(s);
+      if (this.socket.isPaused() && !this.done) this.socket.resume();
+      return sub;
+    });
+    this.drain$ = this.drainSubject.asObservable();
+    this.closed$ = this.closedSubject.asObservable();
+
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.drainSubject.next());
+    const onError = (e: Error & { code?: string }): void => {
+      this.reason ??= tlsCloseReason(e, this.established) ?? duplex.closeReason;
+      this.settleReader(this.closeError());
+    };
+    socket.on('error', onError);
+    // A server-side TLSSocket made outside a tls.Server never "releases control": node reports its record errors
+    // only as the internal `_tlsError` event and leaves the socket open. Treat them as fatal here.
+    socket.on('_tlsError', (e: Error & { code?: string }) => {
+      onError(e);
+      socket.destroy();
+    });
+    socket.on('close', () => this.finish());
+    raw.closed$.subscribe((r) => {
+      this.rawClosed = true;
+      // Before the handshake completes node:tls may not notice a vanished medium: fail the pending read now.
+      if (!this.established) this.settleReader(this.closeError(r));
+    });
+  }
+
+  /** The TLS socket (for the exporter, peer certificate and cipher). */
+  get tls(): TLSSocket {
+    return this.socket;
+  }
+
+  /** Reads exactly `n` plaintext bytes (trust exchange). Rejects when the connection fails first. */
+  read(n: number): Promise<Buffer> {
+    if (this.reader) return Promise.reject(new Error('concurrent read'));
+    if (this.pendingBytes >= n) return Promise.resolve(this.take(n));
+    if (this.done || this.socket.destroyed) return Promise.reject(this.closeError());
+    return new Promise<Buffer>((resolve, reject) => {
+      this.reader = { n, resolve, reject };
+    });
+  }
+
+  /** Switches received plaintext to `data$` (held until its first subscriber). */
+  open(): void {
+    this.streaming = true;
+    const rest = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const c of rest) this.deliver(c);
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    // Closed: the bytes go nowhere, like a conduit whose medium just failed; closed$ tells the writer why.
+    if (this.done || this.reason || this.socket.destroyed) return false;
+    const s = this.socket;
+    if (chunks.length === 1) return s.write(chunks[0]!);
+    let ok = true;
+    s.cork();
+    for (const c of chunks) if (c.byteLength > 0) ok = s.write(c);
+    s.uncork();
+    return ok;
+  }
+
+  /**
+   * Writes `chunk` and resolves once TLS has handed its record to the raw conduit (node's TLS layer completes writes
+   * a tick later, so a close right after a plain `write()` would drop it). Resolves at once when closed.
+   */
+  writeFlushed(chunk: Uint8Array): Promise<void> {
+    if (this.done || this.socket.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.socket.write(chunk, () => resolve());
+    });
+  }
+
+  end(reason: CloseReason): void {
+    if (this.reason || this.done) return;
+    this.reason = reason;
+    this.socket.end(); // close_notify (RFC 8446 §6.1), then the raw conduit ends with `reason`
+  }
+
+  destroy(reason: CloseReason): void {
+    this.reason ??= reason;
+    this.socket.destroy();
+    this.raw.destroy(reason);
+    this.finish();
+  }
+
+  /** The reason the conduit ends with (as far as known now). */
+  get closeReason(): CloseReason | undefined {
+    return this.reason ?? this.duplex.closeReason;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.streaming) {
+      this.deliver(chunk);
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const r = this.reader;
+    if (r && this.pendingBytes >= r.n) {
+      this.reader = undefined;
+      r.resolve(this.take(r.n));
+    }
+  }
+
+  private deliver(chunk: Buffer): void {
+    // Past ConduitInbound's hold limit (no subscriber yet) stop reading TLS until one subscribes.
+    if (!this.inbound.push(chunk)) this.socket.pause();
+  }
+
+  private take(n: number): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    return out;
+  }
+
+  private closeError(raw?: CloseReason): ColinkError {
+    const r = this.reason ?? raw ?? this.duplex.closeReason ?? closeReason('lost', 'TLS connection closed');
+    return new ColinkError(
+      r.code === 'integrity' ? ErrorCode.INTEGRITY : ErrorCode.HANDSHAKE_FAILED,
+      `connection closed during the security handshake (${r.code}${r.message ? `: ${r.message}` : ''})`,
+      { reason: r.code === 'integrity' ? r : closeReason('handshake-failed', r.message ?? r.code) },
+    );
+  }
+
+  private settleReader(e: unknown): void {
+    const r = this.reader;
+    this.reader = undefined;
+    r?.reject(e);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    const reason = this.closeReason ?? closeReason('lost', 'TLS connection closed');
+    this.settleReader(this.closeError());
+    // A failed record means the medium carries altered bytes: drop it rather than flush anything more.
+    if (!this.rawClosed && reason.code === 'integrity') this.raw.destroy(reason);
+    this.inbound.complete();
+    this.drainSubject.complete();
+    this.closedSubject.next(reason);
+    this.closedSubject.complete();
+  }
+}
