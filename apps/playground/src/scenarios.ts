@@ -39,6 +39,7 @@ export async function runScenario(name: string): Promise<void> {
     COLINK_MDNS_INTERFACE: '127.0.0.1',
     COLINK_MDNS_PORT: String(port),
     COLINK_APP_DIR: path.join(SCENARIO_DIR, 'acm', 'app'),
+    COLINK_ACCOUNT: 'colink-scenario-account',
   });
   const run = (who: string, args: string[], e: NodeJS.ProcessEnv) => {
     const child = spawn(process.execPath, args, {
@@ -129,6 +130,7 @@ async function runLinkEnhance(): Promise<void> {
     COLINK_TRANSPORTS: 'ble',
     COLINK_BLE_RADIO: broker.socketPath,
     COLINK_BLE_ADDRESS: mac,
+    COLINK_ACCOUNT: 'colink-scenario-account',
   });
   let finished: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
@@ -154,10 +156,14 @@ async function runLinkEnhance(): Promise<void> {
     env('client', '00:11:22:33:44:66'),
   );
   log('lab', 'client (BLE 00:11:22:33:44:66): node --import @colink/api-compat/register client-device.ts');
+  let timer: NodeJS.Timeout | undefined;
   const ok = await Promise.race([
     done.then(() => true),
-    new Promise<boolean>((r) => setTimeout(() => r(false), 45_000)),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), 45_000);
+    }),
   ]);
+  clearTimeout(timer);
   client.kill('SIGTERM');
   server.kill('SIGTERM');
   await Promise.all([new Promise((r) => client.on('exit', r)), new Promise((r) => server.on('exit', r))]);

@@ -25,10 +25,20 @@ import type { ConversionProcess, ProtocolType, ProxyMode } from './net-connectio
 import { NetCap } from './net-connection/enums.js';
 import { netError } from './net-connection/errors.js';
 import { toAscii, toUnicode } from './net-connection/idna.js';
+import { readNeighbours } from './net-connection/neighbours.js';
 import { NetConnection } from './net-connection/net-connection.js';
 import { familyOf, NetHandle } from './net-connection/net-handle.js';
-import { defaultProxy, getPac, getPacFile, setAppProxy, setPac, setPacFile } from './net-connection/proxy.js';
-import { netService } from './net-connection/service.js';
+import { readPortStates } from './net-connection/port-states.js';
+import {
+  defaultProxy,
+  getPac,
+  getPacFile,
+  proxyForUrl,
+  setAppProxy,
+  setPac,
+  setPacFile,
+} from './net-connection/proxy.js';
+import { netService, serviceOptionsFromEnv } from './net-connection/service.js';
 import type {
   ConnectionProperties,
   HttpProxy,
@@ -464,7 +474,10 @@ export function getPacUrl(): string {
   return getPac();
 }
 
-/** Stores the PAC file URL. Throws 401 non-string, 201 without SET_PAC_URL, 2100002 not a URL. */
+/**
+ * Stores the PAC file URL and enables PAC (`file:` / `data:` scripts load at once, `http(s):` in the background).
+ * Throws 401 non-string, 201 without SET_PAC_URL, 2100002 for a bad URL or a script that cannot be loaded.
+ */
 export function setPacFileUrl(pacFileUrl: string): void {
   requireArg(typeof pacFileUrl === 'string', 'pacFileUrl must be a string');
   requirePermission('SET_PAC_URL');
@@ -477,12 +490,12 @@ export function getPacFileUrl(): string {
 }
 
 /**
- * The proxy for `url` from the PAC script. PAC scripts are not evaluated on Node yet: always `""` (what HarmonyOS
- * returns without a PAC script), i.e. connect directly. Throws 401 for a non-string url.
+ * The proxy for `url` from the PAC script set with {@link setPacFileUrl}: `FindProxyForURL(url, host)`'s answer
+ * (`"PROXY proxy:8080; DIRECT"`, …), `""` without a script or when the script fails. Throws 401 for a non-string.
+ * DNS helpers of the script answer from IP literals and custom DNS rules only (see `net-connection/pac.ts`).
  */
 export function findProxyForUrl(url: string): string {
-  requireArg(typeof url === 'string', 'url must be a string');
-  return '';
+  return proxyForUrl(url);
 }
 
 // ———————————————————————————————————————————— not available to normal apps ————————————————————————————————————————————
@@ -506,19 +519,25 @@ export function getConnectOwnerUidSync(
   throw netError(2100301, 'this application is not a VPN application');
 }
 
-/** Not available yet on Node: rejects 801 (201 first without GET_NETWORK_INFO + GET_IP_MAC_INFO). */
+/**
+ * The cached neighbour table (ARP / NDP) of the watched namespace: `{ ipAddress, iface, macAddress }` for every entry
+ * with a link-layer address. Rejects 201 without GET_NETWORK_INFO + GET_IP_MAC_INFO, 2100003 when it cannot be read.
+ */
 export function getIpNeighTable(): Promise<Array<NetIpMacInfo>> {
   return callOrPromise(undefined, () => {
     requirePermission('GET_NETWORK_INFO', 'GET_IP_MAC_INFO');
-    throw netError(801, 'connection.getIpNeighTable is not implemented yet in @colink/api-compat');
+    return readNeighbours(serviceOptionsFromEnv().netns);
   }) as Promise<Array<NetIpMacInfo>>;
 }
 
-/** Not available yet on Node: rejects 801 (201 first without GET_IP_MAC_INFO). */
+/**
+ * Every TCP and UDP socket of the watched namespace with local / remote address, uid, pid and TCP state (iproute2
+ * `ss`). Rejects 201 without GET_IP_MAC_INFO, 2100003 when it cannot be read.
+ */
 export function getSystemNetPortStates(): Promise<NetPortStatesInfo> {
   return callOrPromise(undefined, () => {
     requirePermission('GET_IP_MAC_INFO');
-    throw netError(801, 'connection.getSystemNetPortStates is not implemented yet in @colink/api-compat');
+    return readPortStates(serviceOptionsFromEnv().netns);
   }) as Promise<NetPortStatesInfo>;
 }
 

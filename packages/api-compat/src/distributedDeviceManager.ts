@@ -92,7 +92,11 @@ export class DeviceManager {
   /** Trusted, online devices. 201 without DISTRIBUTED_DATASYNC. */
   getAvailableDeviceListSync(): Array<DeviceBasicInfo> {
     this.check();
-    return this.rt.device.directory.list().map(basicInfo);
+    // Devices a handshake found untrusted are not "available" (HarmonyOS lists trusted, online devices).
+    return this.rt.device.directory
+      .list()
+      .filter((d) => d.trust !== 'untrusted')
+      .map(basicInfo);
   }
 
   /** Callback and promise forms of {@link DeviceManager.getAvailableDeviceListSync}. */

@@ -8,7 +8,6 @@ afterAll(() => {
   for (const p of procs) p.child.kill('SIGKILL');
 });
 
-
 describe('abilityConnectionManager API 16 seed across two processes', () => {
   it('connects with a ConnectOption, delivers a message and reports the disconnect to device B', async () => {
     const port = randomPort();

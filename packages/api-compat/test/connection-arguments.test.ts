@@ -1,15 +1,20 @@
 // @ohos.net.connection argument, permission and error-code checks (harmony-api.md §3.1, §3.5, §6.5), in process.
 // As root the net service watches a namespace this test creates (one Ethernet network, then none); without root it
 // watches the host and every check that needs a known network or DNS traffic is skipped.
+import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as connection from '../src/connection.js';
 import { connection as kitConnection } from '../src/kits/NetworkKit.js';
-import { shutdownNetService } from '../src/net-connection/service.js';
+import { NetService, setNetworkBlocked, shutdownNetService } from '../src/net-connection/service.js';
 import connectionDefault from '../src/ohos/net.connection.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
 import { setRuntime } from '../src/runtime/runtime.js';
-import { ip, isRoot, Lab } from './fixtures/net/lab.js';
+import { ip, isRoot, Lab, spawnLines } from './fixtures/net/lab.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
 
 const lab = new Lab('a');
@@ -269,6 +274,85 @@ describe('networks (harmony-api.md §3.1)', () => {
     }
   });
 
+  rootIt("getIpNeighTable: the namespace's neighbour entries with a link-layer address", async () => {
+    setRuntime(granted);
+    ip(
+      '-n',
+      lab.m,
+      'neigh',
+      'replace',
+      '10.62.1.9',
+      'lladdr',
+      '02:00:00:00:00:09',
+      'dev',
+      'a0',
+      'nud',
+      'permanent',
+    );
+    ip(
+      '-n',
+      lab.m,
+      'neigh',
+      'replace',
+      'fd62::9',
+      'lladdr',
+      '02:00:00:00:00:0a',
+      'dev',
+      'a0',
+      'nud',
+      'permanent',
+    );
+    const table = await connection.getIpNeighTable();
+    expect(table).toContainEqual({
+      ipAddress: { address: '10.62.1.9', family: 1, port: 0 },
+      iface: 'a0',
+      macAddress: '02:00:00:00:00:09',
+    });
+    expect(table).toContainEqual({
+      ipAddress: { address: 'fd62::9', family: 2, port: 0 },
+      iface: 'a0',
+      macAddress: '02:00:00:00:00:0a',
+    });
+    setRuntime(denied);
+    try {
+      expect(await rejected(connection.getIpNeighTable())).toBe(201);
+    } finally {
+      setRuntime(granted);
+    }
+  });
+
+  rootIt('getSystemNetPortStates: TCP and UDP sockets of the namespace with their owner', async () => {
+    setRuntime(granted);
+    const script =
+      "const s=require('net').createServer().listen(7301,'10.62.1.2',()=>require('dgram').createSocket('udp4')" +
+      '.bind(7302,()=>console.log(JSON.stringify({pid:process.pid}))))';
+    const owner = spawnLines('ip', ['netns', 'exec', lab.m, process.execPath, '-e', script]);
+    try {
+      const { pid } = await owner.waitFor((l) => typeof l.pid === 'number');
+      const states = await connection.getSystemNetPortStates();
+      expect(states.tcpPortStatesInfo).toContainEqual({
+        tcpLocalIp: '10.62.1.2',
+        tcpLocalPort: 7301,
+        tcpRemoteIp: '0.0.0.0',
+        tcpRemotePort: 0,
+        tcpUid: 0,
+        tcpPid: pid,
+        tcpState: connection.TcpState.TCP_LISTEN,
+      });
+      expect(states.udpPortStatesInfo).toContainEqual({
+        udpLocalIp: '0.0.0.0',
+        udpLocalPort: 7302,
+        udpUid: 0,
+        udpPid: pid,
+      });
+      setRuntime(denied);
+      expect(await rejected(connection.getSystemNetPortStates())).toBe(201);
+    } finally {
+      setRuntime(granted);
+      await owner.kill();
+    }
+  });
+
   it('getConnectOwnerUid: 2100301 (not a VPN app)', async () => {
     setRuntime(granted);
     const a = { address: '127.0.0.1', port: 1 };
@@ -300,6 +384,31 @@ describe('NetConnection register / unregister (harmony-api.md §3.5)', () => {
     expect(thrown(() => conn.on('netAvailable', 'x' as never))).toBe(401);
     expect(thrown(() => conn.register(undefined as never))).toBe(401);
     expect(thrown(() => conn.unregister(null as never))).toBe(401);
+  });
+
+  rootIt("netBlockStatusChange when the network's block status changes (setNetworkBlocked)", async () => {
+    setRuntime(granted);
+    const conn = connection.createNetConnection({
+      netCapabilities: { bearerTypes: [connection.NetBearType.BEARER_ETHERNET] },
+    });
+    const seen: connection.NetBlockStatusInfo[] = [];
+    const twice = new Promise<void>((resolve) =>
+      conn.on('netBlockStatusChange', (info) => {
+        seen.push(info);
+        if (seen.length === 2) resolve();
+      }),
+    );
+    await called((cb) => conn.register(cb as never));
+    await setNetworkBlocked(live, true);
+    expect(connection.getNetCapabilitiesSync({ netId: live } as never).bearerTypes).toEqual([3]);
+    await setNetworkBlocked(live, false);
+    await twice;
+    expect(JSON.parse(JSON.stringify(seen))).toEqual([
+      { netHandle: { netId: live }, blocked: true },
+      { netHandle: { netId: live }, blocked: false },
+    ]);
+    expect(await rejected(setNetworkBlocked(9_999_999, true))).toBe(2100001);
+    await called((cb) => conn.unregister(cb as never));
   });
 
   rootIt('listeners added inside the register callback get the replayed state', async () => {
@@ -437,17 +546,75 @@ describe('app network, proxies and PAC (harmony-api.md §3.1 notes, §3.5)', () 
     );
   });
 
-  it('PAC: getPacUrl 2100003 until set; setPacFileUrl validates; findProxyForUrl "" without evaluation', () => {
+  it('PAC: getPacUrl 2100003 until set; setPacFileUrl loads and checks the script; findProxyForUrl runs it', async () => {
     setRuntime(granted);
     expect(thrown(() => connection.getPacUrl())).toBe(2100003);
     expect(thrown(() => connection.setPacUrl(42 as never))).toBe(401);
     connection.setPacUrl('http://pac.test/proxy.pac');
     expect(connection.getPacUrl()).toBe('http://pac.test/proxy.pac');
     expect(connection.getPacFileUrl()).toBe('');
-    expect(thrown(() => connection.setPacFileUrl('not a url'))).toBe(2100002);
-    connection.setPacFileUrl('http://pac.test/file.pac');
-    expect(connection.getPacFileUrl()).toBe('http://pac.test/file.pac');
     expect(connection.findProxyForUrl('http://www.example.test/')).toBe('');
+    expect(thrown(() => connection.setPacFileUrl('not a url'))).toBe(2100002);
+    expect(
+      thrown(() => connection.setPacFileUrl(pathToFileURL(path.join(os.tmpdir(), 'missing.pac')).href)),
+    ).toBe(2100002);
+    expect(thrown(() => connection.setPacFileUrl('data:,function FindProxyForURL(url, host) {'))).toBe(
+      2100002,
+    );
+    expect(thrown(() => connection.findProxyForUrl(undefined as never))).toBe(401);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-pac-'));
+    try {
+      const file = path.join(dir, 'proxy.pac');
+      fs.writeFileSync(
+        file,
+        `function FindProxyForURL(url, host) {
+          if (isPlainHostName(host) || dnsDomainIs(host, '.intra.test')) return 'DIRECT';
+          if (isInNet(host, '10.0.0.0', '255.0.0.0')) return 'PROXY inner.test:3128';
+          if (isResolvable(host) && isInNet(dnsResolve(host), '192.168.0.0', '255.255.0.0')) return 'PROXY rule.test:1';
+          if (shExpMatch(url, 'https://*.example.test/*')) return 'PROXY secure.test:8443; DIRECT';
+          if (url.startsWith('http://slow.test/')) { while (true) {} }
+          return 'PROXY proxy.test:8080';
+        }`,
+      );
+      connection.setPacFileUrl(pathToFileURL(file).href);
+      expect(connection.getPacFileUrl()).toBe(pathToFileURL(file).href);
+      expect(connection.findProxyForUrl('http://printer/')).toBe('DIRECT');
+      expect(connection.findProxyForUrl('http://wiki.intra.test/x')).toBe('DIRECT');
+      expect(connection.findProxyForUrl('http://10.1.2.3/')).toBe('PROXY inner.test:3128');
+      expect(connection.findProxyForUrl('https://www.example.test/a')).toBe('PROXY secure.test:8443; DIRECT');
+      expect(connection.findProxyForUrl('http://other.test/')).toBe('PROXY proxy.test:8080');
+      await connection.addCustomDnsRule('mapped.test', ['192.168.7.7']);
+      expect(connection.findProxyForUrl('http://mapped.test/')).toBe('PROXY rule.test:1');
+      await connection.clearCustomDnsRules();
+      // A script that runs away is stopped after PAC_CALL_TIMEOUT_MS: no answer rather than a hang.
+      expect(connection.findProxyForUrl('http://slow.test/')).toBe('');
+      connection.setPacFileUrl('');
+      expect(connection.findProxyForUrl('http://other.test/')).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PAC over http: fetched in the background from a loopback server, "" until it has arrived', async () => {
+    setRuntime(granted);
+    const server = http
+      .createServer((_req, res) =>
+        res.end("function FindProxyForURL(url, host) { return 'PROXY http-pac.test:3128'; }"),
+      )
+      .listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      connection.setPacFileUrl(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/proxy.pac`);
+      await vi.waitFor(
+        () => expect(connection.findProxyForUrl('http://a.test/')).toBe('PROXY http-pac.test:3128'),
+        {
+          timeout: 10_000,
+        },
+      );
+    } finally {
+      connection.setPacFileUrl('');
+      server.close();
+    }
   });
 });
 
@@ -500,4 +667,21 @@ describe('no network at all (harmony-api.md §3.1: netId 0, not an error)', () =
       expect(await rejected(connection.getConnectionProperties(h))).toBe(2100001);
     },
   );
+});
+
+describe('net service failure', () => {
+  rootIt('a service that cannot start answers 2100002 to sync and async calls', async () => {
+    const svc = new NetService({ netns: `clac${process.pid % 100000}missing` });
+    try {
+      const code = await svc.ready().then(
+        () => 0,
+        (e: { code: number }) => e.code,
+      );
+      expect(code).toBe(2100002);
+      expect(thrown(() => svc.readySync())).toBe(2100002);
+      expect(await rejected(svc.request({ type: 'revalidate', netId: 100 }))).toBe(2100002);
+    } finally {
+      await svc.close();
+    }
+  });
 });

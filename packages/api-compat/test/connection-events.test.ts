@@ -1,6 +1,9 @@
 // NetConnection events in network namespaces (harmony-api.md §3.4): the seed app (fixtures/net/seed-app.ts) runs
 // INSIDE a namespace the test creates, using @kit.NetworkKit through the register hook, while the test changes that
 // namespace's links and routes. Once per net-monitor event source (netlink, ip monitor). Root only.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ip, isRoot, Lab, type Line, type Proc, spawnLines } from './fixtures/net/lab.js';
 
@@ -28,10 +31,12 @@ run.each([
     const PORT = base + (process.pid % 50) * 2;
     let server: Proc;
     let app: Proc;
+    let stateDir = '';
     let netA = 0;
     let netB = 0;
 
     beforeAll(async () => {
+      stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `colink-net-${tag}-`));
       lab.create();
       lab.veth('a0', '10.61.1.2', 'a1', '10.61.1.1');
       lab.veth('b0', '10.61.2.2', 'b1', '10.61.2.1');
@@ -66,6 +71,7 @@ run.each([
           SERVER_HOST: SERVER,
           SERVER_PORT: String(PORT),
           COLINK_PERMISSIONS: 'all',
+          COLINK_STATE_DIR: stateDir,
           COLINK_NET_SOURCE: source,
           COLINK_NET_PROBE_URL: `http://${SERVER}:${PORT + 1}/generate_204`,
         },
@@ -78,6 +84,7 @@ run.each([
         await server?.kill();
       } finally {
         lab.destroy();
+        fs.rmSync(stateDir, { recursive: true, force: true });
       }
     });
 

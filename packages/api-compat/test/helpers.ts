@@ -23,6 +23,7 @@ export function memoryRuntime(
       COLINK_MEMORY_NETWORK: extra.COLINK_MEMORY_NETWORK ?? `net-${process.pid}`,
       COLINK_APP_DIR: stateDir,
       COLINK_BUNDLE_NAME: 'com.example.collab',
+      COLINK_SECURITY: 'off',
       ...extra,
     },
   );

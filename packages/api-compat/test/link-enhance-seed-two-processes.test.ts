@@ -86,6 +86,7 @@ describe('linkEnhance seed across two processes', () => {
       COLINK_TRANSPORTS: 'ble',
       COLINK_BLE_RADIO: broker.socketPath,
       COLINK_BLE_ADDRESS: mac,
+      COLINK_ACCOUNT: 'colink-test-account',
     }));
   }, 60_000);
 });

@@ -77,6 +77,8 @@ export function deviceEnv(name: string, type: string, mdnsPort: number): Record<
     COLINK_TRANSPORTS: 'tcp',
     COLINK_MDNS_INTERFACE: '127.0.0.1',
     COLINK_MDNS_PORT: String(mdnsPort),
+    // Same account: the devices trust each other; every Link is TLS 1.3 (security is on by default).
+    COLINK_ACCOUNT: 'colink-test-account',
   };
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
+import { createDeviceSecurity, type TlsSecurity, trackTrust } from '@colink/core/security';
 import { NetBearType, NetCap, NetMonitor, type Network } from '@colink/net-monitor';
 import { BleTransport } from '@colink/transport-ble';
 import { VirtualRadio, virtualTransportOptions } from '@colink/transport-ble/virtual';
@@ -56,6 +56,8 @@ interface LabDeviceState {
   readonly bleMac: string;
   /** This device's fake wpa_supplicant, when the lab runs Wi-Fi P2P. */
   readonly wpa: FakeWpaSupplicant | undefined;
+  /** Identity, trust store and TLS 1.3 for every Link of this device. */
+  readonly security: TlsSecurity;
   device: LocalDevice;
   tcp: TcpTransport;
   running: boolean;
@@ -75,6 +77,9 @@ interface LabSessionState {
 }
 
 const APP = { bundleName: 'com.example.playground', moduleName: 'entry', abilityName: 'EntryAbility' };
+/** The account every lab device is logged into (same-account trust). */
+const LAB_ACCOUNT = 'colink-lab-account';
+
 export const DEFAULT_DEVICES = [
   { name: 'phone', type: 'phone' },
   { name: 'tablet', type: 'tablet' },
@@ -103,6 +108,8 @@ export class Lab {
   private readonly p2p: FakeP2pMedium | undefined;
   private monitor: NetMonitor | undefined;
   private readonly ctrlDir: string;
+  /** State directories (identities, trust stores) of the lab's devices. */
+  private readonly stateRoot: string;
   private readonly p2pPort: number;
   private nextMac = 1;
   private readonly history: LabEvent[] = [];
@@ -117,6 +124,7 @@ export class Lab {
         ? undefined
         : new MemoryNetwork({ model: { latencyMs: 3, bandwidthBytesPerSec: 20e6 } });
     this.ctrlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-lab-wpa-'));
+    this.stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-lab-state-'));
     this.p2pPort = 20_000 + Math.floor(Math.random() * 30_000);
     this.p2p = options.p2p === false ? undefined : new FakeP2pMedium({ dataPath: 'loopback' });
     // LE 2M, data length 251, 15 ms connection interval; adverts every 100 ms so discovery is quick.
@@ -161,6 +169,7 @@ export class Lab {
     this.radio?.close();
     await this.p2p?.close();
     fs.rmSync(this.ctrlDir, { recursive: true, force: true });
+    fs.rmSync(this.stateRoot, { recursive: true, force: true });
   }
 
   /** Recent events (up to 500), oldest first. */
@@ -170,8 +179,15 @@ export class Lab {
 
   /** Adds and starts a device; resolves with its id (networkId). */
   async addDevice(name: string, type: string): Promise<string> {
-    const networkId = createHash('sha256').update(`colink-lab:${name}:${this.mdnsPort}`).digest('hex');
-    if (this.devices.has(networkId)) throw new Error(`a device named ${name} exists`);
+    if ([...this.devices.values()].some((d) => d.name === name))
+      throw new Error(`a device named ${name} exists`);
+    // Each device has its own key and certificate; all share the lab's account, so they trust each other and every
+    // Link is mutually authenticated TLS 1.3.
+    const security = await createDeviceSecurity({
+      stateDir: path.join(this.stateRoot, name),
+      account: LAB_ACCOUNT,
+    });
+    const networkId = security.networkId;
     const bleMac = `C0:11:4B:00:00:${(this.nextMac++).toString(16).padStart(2, '0').toUpperCase()}`;
     const advert: DeviceAdvert = {
       networkId,
@@ -185,7 +201,7 @@ export class Lab {
       ifname: `wlan${this.devices.size}`,
       deviceName: name,
     });
-    const state = this.makeDevice(advert, bleMac, wpa);
+    const state = this.makeDevice(advert, bleMac, wpa, security);
     this.devices.set(networkId, state);
     await this.startDevice(networkId);
     return networkId;
@@ -359,6 +375,7 @@ export class Lab {
     advert: DeviceAdvert,
     bleMac: string,
     wpa: FakeWpaSupplicant | undefined,
+    security: TlsSecurity,
   ): LabDeviceState {
     const tcp = new TcpTransport({
       host: '127.0.0.1',
@@ -377,14 +394,17 @@ export class Lab {
     const device = new LocalDevice({
       advert,
       transports,
+      security,
       link: { keepAliveIntervalMs: 1000, idleTimeoutMs: 5000 },
     });
+    trackTrust(device.directory, security);
     return {
       name: advert.deviceName,
       type: advert.deviceType,
       advert,
       bleMac,
       wpa,
+      security,
       device,
       tcp,
       running: false,
@@ -397,7 +417,7 @@ export class Lab {
     if (!d) throw new Error('no such device');
     if (d.running) return;
     if (d.used) {
-      d = this.makeDevice(d.advert, d.bleMac, d.wpa);
+      d = this.makeDevice(d.advert, d.bleMac, d.wpa, d.security);
       this.devices.set(id, d);
     }
     d.used = true;

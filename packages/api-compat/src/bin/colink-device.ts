@@ -10,7 +10,7 @@ import path from 'node:path';
 import { register as registerTsx } from 'tsx/esm/api';
 import { acmService } from '../acm/registry.js';
 import { installGlobals } from '../globals.js';
-import { configure, getRuntime } from '../runtime/runtime.js';
+import { configure, getRuntime, prepareRuntime } from '../runtime/runtime.js';
 
 register('../hooks.js', import.meta.url);
 registerTsx();
@@ -18,6 +18,7 @@ installGlobals();
 
 const dir = process.argv[2];
 if (dir) configure({ appDir: path.resolve(dir) });
+await prepareRuntime();
 const rt = getRuntime();
 // abilityConnectionManager must be listening before the first request arrives.
 acmService(rt);

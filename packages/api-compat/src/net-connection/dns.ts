@@ -42,6 +42,11 @@ export function removeRule(host: unknown): void {
   customRules.delete(host.toLowerCase());
 }
 
+/** First IPv4 address of the custom rule for `host`, or undefined (PAC `dnsResolve`). */
+export function ruleAddress(host: string): string | undefined {
+  return customRules.get(host.toLowerCase())?.find((a) => a.family === 1)?.address;
+}
+
 /** Removes every rule. */
 export function clearRules(): void {
   customRules.clear();

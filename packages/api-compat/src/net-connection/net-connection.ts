@@ -150,7 +150,7 @@ export class NetConnection {
     service.ready().then(
       () => {
         if (this.#registered?.service !== service) return;
-        callback(undefined as never, undefined);
+        invoke(callback as unknown as (err: undefined) => void, undefined);
         if (this.#registered?.service !== service) return;
         this.#live = true;
         this.#reconcile([]);

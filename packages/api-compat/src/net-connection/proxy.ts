@@ -6,8 +6,25 @@
  */
 import { envHttpProxy } from '@colink/net-monitor';
 import { requireArg } from './calls.js';
+import { ruleAddress } from './dns.js';
 import { netError } from './errors.js';
+import { findProxy, loadPac, type PacEnvironment } from './pac.js';
+import { netService } from './service.js';
 import type { HttpProxy } from './types.js';
+
+/** PAC helpers' view of this module: custom DNS rules and the default network's IPv4 address. */
+const pacEnvironment: PacEnvironment = {
+  ruleAddress,
+  myAddress: () => {
+    try {
+      const s = netService();
+      s.readySync();
+      return s.network(s.defaultNetId)?.localAddresses.ipv4;
+    } catch {
+      return undefined;
+    }
+  },
+};
 
 /** Largest TCP port. Source: RFC 793 (16-bit port field). */
 const MAX_PORT = 65_535;
@@ -76,11 +93,21 @@ export function getPac(): string {
   return pacUrl;
 }
 
-/** Stores the PAC file URL; 401 non-string, 2100002 not a URL (HarmonyOS: "bad URL when enabling"). */
+/**
+ * Stores the PAC file URL and enables PAC with it (`""` disables). 401 non-string; 2100002 not a URL, an unsupported
+ * scheme, or a `file:` / `data:` script that cannot be read or compiled (HarmonyOS: "bad URL when enabling").
+ */
 export function setPacFile(url: unknown): void {
   requireArg(typeof url === 'string', 'pacFileUrl must be a string');
   if (url !== '' && !URL.canParse(url)) throw netError(2100002, `not a URL: ${url}`);
+  loadPac(url, pacEnvironment);
   pacFileUrl = url;
+}
+
+/** The proxy the PAC script chooses for `url` (`"PROXY host:port"`, `"DIRECT"`, …); `""` without a script. */
+export function proxyForUrl(url: unknown): string {
+  requireArg(typeof url === 'string', 'url must be a string');
+  return findProxy(url);
 }
 
 /** The PAC file URL, `""` when none. */

@@ -44,6 +44,7 @@ export type ServiceRequest =
       readonly netId: number | undefined;
     }
   | { readonly type: 'revalidate'; readonly id: number; readonly netId: number }
+  | { readonly type: 'setBlocked'; readonly id: number; readonly netId: number; readonly blocked: boolean }
   | { readonly type: 'close'; readonly id: number };
 
 /** A request before the service gives it an id. */

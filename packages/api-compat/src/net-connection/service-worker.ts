@@ -76,6 +76,8 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       });
     case 'revalidate':
       return monitor.revalidate(req.netId);
+    case 'setBlocked':
+      return monitor.setBlocked(req.netId, req.blocked);
     case 'close':
       await monitor.close();
       settle(3);

@@ -289,6 +289,15 @@ export function netService(): NetService {
 }
 
 /**
+ * Sets the HarmonyOS block status of a network for this app (HarmonyOS derives it from its network policy, e.g.
+ * background data restrictions; Linux has no per-app equivalent, so a host application or a test sets it here).
+ * NetConnections watching the network get `netBlockStatusChange`. Rejects 2100001 for a netId naming no live network.
+ */
+export async function setNetworkBlocked(netId: number, blocked: boolean): Promise<void> {
+  await netService().request({ type: 'setBlocked', netId, blocked });
+}
+
+/**
  * Stops the process's net service (tests, or an app that wants to exit while a NetConnection is registered).
  * The next use of `connection` starts a new one, reading the environment again.
  */

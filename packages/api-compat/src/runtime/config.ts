@@ -16,6 +16,7 @@ import path from 'node:path';
  * | bleRadio | `COLINK_BLE_RADIO` | the virtual radio to join (socket path) |
  * | bleAddress | `COLINK_BLE_ADDRESS` | this device's BLE MAC on that radio |
  * | account | `COLINK_ACCOUNT` | none (same-account trust group) |
+ * | security | `COLINK_SECURITY` | `on`: every Link is mutually authenticated TLS 1.3; only same-account or bound peers get in (`off` to disable) |
  * | permissions | `COLINK_PERMISSIONS` | `all` (comma list of `ohos.permission.*` names, prefix optional) |
  * | appDir | `COLINK_APP_DIR` | the working directory (HarmonyOS project: AppScope/app.json5, <module>/src/main/module.json5) |
  * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
@@ -32,6 +33,8 @@ export interface RuntimeConfig {
   readonly bleRadio: string | undefined;
   readonly bleAddress: string | undefined;
   readonly account: string | undefined;
+  /** Mutually authenticated, encrypted Links with trust checks (on unless `COLINK_SECURITY=off`). */
+  readonly security: boolean;
   /** Granted permissions, full names (`ohos.permission.X`), or `'all'`. */
   readonly permissions: readonly string[] | 'all';
   readonly appDir: string;
@@ -58,6 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     bleRadio: env.COLINK_BLE_RADIO || undefined,
     bleAddress: env.COLINK_BLE_ADDRESS || undefined,
     account: env.COLINK_ACCOUNT || undefined,
+    security: (env.COLINK_SECURITY ?? 'on').toLowerCase() !== 'off',
     permissions: perms === 'all' ? 'all' : perms.split(',').map((p) => normalizePermission(p)),
     appDir: env.COLINK_APP_DIR || process.cwd(),
     systemApp: env.COLINK_SYSTEM_APP === '1',

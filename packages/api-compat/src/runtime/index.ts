@@ -7,4 +7,11 @@ export type { AbilityDecl, AppDecl } from './app-dir.js';
 export { readAppDir } from './app-dir.js';
 export { configFromEnv, type RuntimeConfig } from './config.js';
 export type { DeviceIdentity } from './identity.js';
-export { type AbilityClass, configure, DeviceRuntime, getRuntime, setRuntime } from './runtime.js';
+export {
+  type AbilityClass,
+  configure,
+  DeviceRuntime,
+  getRuntime,
+  prepareRuntime,
+  setRuntime,
+} from './runtime.js';

@@ -1,12 +1,15 @@
 import { pathToFileURL } from 'node:url';
 import {
+  ColinkError,
   type DeviceAdvert,
+  ErrorCode,
   LocalDevice,
   logger,
   MemoryNetwork,
   type SessionRequest,
   type Transport,
 } from '@colink/core';
+import { createDeviceSecurity, type TlsSecurity, trackTrust } from '@colink/core/security';
 import { BleTransport } from '@colink/transport-ble';
 import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
@@ -54,9 +57,31 @@ export class DeviceRuntime {
   private readonly collaborationHandlers = new Set<CollaborationHandler>();
   private startPromise: Promise<void> | undefined;
 
-  constructor(config: Partial<RuntimeConfig> = {}, env: NodeJS.ProcessEnv = process.env) {
+  /** The security layer (TLS 1.3 + trust), when `config.security` is on. */
+  readonly security: TlsSecurity | undefined;
+
+  /**
+   * @param security the prepared security layer; when `config.security` is on and none is given, the one
+   *   {@link prepareRuntime} prepared for the state directory is used.
+   * @throws ColinkError `ERR_NOT_STARTED` when security is on and none was prepared for the state directory.
+   */
+  constructor(
+    config: Partial<RuntimeConfig> = {},
+    env: NodeJS.ProcessEnv = process.env,
+    security?: TlsSecurity,
+  ) {
     this.config = { ...configFromEnv(env), ...config };
-    this.identity = loadIdentity(this.config.stateDir);
+    const local = loadIdentity(this.config.stateDir);
+    const sec = this.config.security ? (security ?? preparedSecurity.get(this.config.stateDir)) : undefined;
+    if (this.config.security && !sec) {
+      throw new ColinkError(
+        ErrorCode.NOT_STARTED,
+        'the device security (identity, trust store) is not prepared: run with `--import @colink/api-compat/register`, call `await prepareRuntime()` first, or set COLINK_SECURITY=off',
+      );
+    }
+    this.security = sec;
+    // With security on, the networkId is the one the device's key proves (SHA-256 of its public key).
+    this.identity = sec ? { networkId: sec.networkId, udid: local.udid } : local;
     const app = readAppDir(this.config.appDir);
     this.bundleName = app?.bundleName ?? env.COLINK_BUNDLE_NAME ?? 'com.example.app';
     for (const a of app?.abilities ?? [])
@@ -69,6 +94,7 @@ export class DeviceRuntime {
       bleMac: this.bleMac,
     };
     this.device = new LocalDevice({
+      ...(sec ? { security: sec } : {}),
       advert,
       transports: this.config.transports.map((t) => this.makeTransport(t)),
     });
@@ -85,6 +111,7 @@ export class DeviceRuntime {
    */
   start(): Promise<void> {
     this.startPromise ??= (async () => {
+      if (this.security) trackTrust(this.device.directory, this.security);
       this.device.sessions.requests$.subscribe((req) => void this.onRequest(req));
       await this.device.start();
       log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));
@@ -266,6 +293,8 @@ function key(bundle: string, module: string, ability: string): string {
 }
 
 let current: DeviceRuntime | undefined;
+/** Security layers prepared by {@link prepareRuntime}, by state directory. */
+const preparedSecurity = new Map<string, TlsSecurity>();
 let pendingConfig: Partial<RuntimeConfig> = {};
 
 /**
@@ -275,6 +304,22 @@ let pendingConfig: Partial<RuntimeConfig> = {};
 export function configure(config: Partial<RuntimeConfig>): void {
   if (current) throw new Error('configure() must be called before the device runtime is first used');
   pendingConfig = { ...pendingConfig, ...config };
+}
+
+/**
+ * Prepares what the device runtime cannot make synchronously: with security on (the default), the device's
+ * identity (key pair and certificate, created on first use in the state directory) and trust store, and the
+ * account key (`COLINK_ACCOUNT`). `@colink/api-compat/register` and `colink-device` await it; code that uses the
+ * runtime without them awaits it once before the first API call. Idempotent per state directory.
+ */
+export async function prepareRuntime(config: Partial<RuntimeConfig> = {}): Promise<void> {
+  if (Object.keys(config).length > 0) configure(config);
+  const cfg = { ...configFromEnv(), ...pendingConfig };
+  if (!cfg.security || preparedSecurity.has(cfg.stateDir)) return;
+  preparedSecurity.set(
+    cfg.stateDir,
+    await createDeviceSecurity({ stateDir: cfg.stateDir, ...(cfg.account ? { account: cfg.account } : {}) }),
+  );
 }
 
 /** This process's device runtime, created on first use from {@link configure} and the environment. */

@@ -26,7 +26,8 @@ import {
   SECRET_FILE_MODE,
 } from './constants.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// `never`: the provider wants the DOM `Crypto` type, which this Node-only build does not load.
+x509.cryptoProvider.set(webcrypto as never);
 
 type KeyPair = webcrypto.CryptoKeyPair;
 
