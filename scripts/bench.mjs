@@ -1,26 +1,15 @@
 #!/usr/bin/env node
-// Runs every package's benchmark through turbo (`pnpm bench -- --quick` passes --quick on).
+// `pnpm bench [-- --quick] [-- --only=id,id]`: every benchmark of the repository in one run, one Markdown table on
+// stdout, all figures in bench/results/latest.json. The aggregator is TypeScript in the private @colink/bench
+// package (bench/src/main.ts); see bench/README.md for the rows and how to read the ratios.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..');
+const bench = path.resolve(import.meta.dirname, '..', 'bench');
 const args = process.argv.slice(2).filter((a) => a !== '--');
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1', TURBO_UI: '0' };
 const r = spawnSync(
-  'pnpm',
-  [
-    'exec',
-    'turbo',
-    'run',
-    'bench',
-    '--concurrency=1',
-    '--output-logs=full',
-    ...(args.length ? ['--', ...args] : []),
-  ],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  },
+  process.execPath,
+  ['--conditions=@colink/source', '--import', 'tsx', 'src/main.ts', ...args],
+  { cwd: bench, stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);

@@ -9,6 +9,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const members = ['packages', 'apps']
   .flatMap((d) => fs.readdirSync(path.join(root, d)).map((m) => path.join(root, d, m)))
+  .concat(path.join(root, 'bench'))
   .filter((dir) => {
     const pj = path.join(dir, 'package.json');
     return fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).scripts?.test;

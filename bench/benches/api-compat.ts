@@ -1,0 +1,344 @@
+// HarmonyOS API figures on TCP loopback between two processes: this process is device A (the public
+// `@colink/api-compat` API, as an app would call it); device B is fixtures/echo-app run by `colink-device`. Both
+// run the runtime's defaults (Links with the TLS 1.3 security stage), logged in to the same account.
+//   - abilityConnectionManager connect() → isConnected: the first (cold: TCP dial + Link HELLO + session) and then
+//     CONNECTS warm ones (the Link exists; create → connect → disconnect → destroy), ms;
+//   - sendMessage round trip (1000-character message echoed by B's receiveMessage handler), µs;
+//   - linkEnhance connect → connectResult, and sendData round trip (1 KiB echoed by B's dataReceived handler), µs;
+//   - baselines: 1 KiB node:net echo, and node:net connect + first echo, between the same two processes.
+// mDNS runs in loopback mode on a private port. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect as netConnect } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { abilityConnectionManager as acm, linkEnhance } from '@colink/api-compat';
+import { configure, getRuntime, prepareRuntime } from '@colink/api-compat/runtime';
+import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
+import { percentile, type Spread, sorted, spread } from '../src/stats.js';
+
+const quick = isQuick();
+const ROUNDS = quick ? 3 : 5;
+const CONNECTS = quick ? 30 : 200;
+const RTT_N = quick ? 300 : 2_000;
+const WARMUP = 100;
+const SERVER = 'colink-bench';
+const APP = path.join(import.meta.dirname, '..', 'fixtures', 'echo-app');
+/** Any single step taking longer than this means a broken stack: fail the bench instead of hanging. */
+const WATCHDOG_MS = 60_000;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'colink-bench-'));
+const mdnsPort = 20_000 + Math.floor(Math.random() * 30_000);
+/** Both devices log in to the same account, so their (default, TLS 1.3) Links trust each other. */
+const ACCOUNT = 'colink-bench-account';
+const common = {
+  COLINK_ACCOUNT: ACCOUNT,
+  COLINK_TRANSPORTS: 'tcp',
+  COLINK_MDNS_INTERFACE: '127.0.0.1',
+  COLINK_MDNS_PORT: String(mdnsPort),
+  COLINK_HILOG_LEVEL: 'WARN',
+};
+
+// Device B: colink-device (the package's bin, built) running the echo app, plus a node:net echo for the baseline.
+const require = createRequire(import.meta.url);
+const bin = path.join(
+  path.dirname(require.resolve('@colink/api-compat/package.json')),
+  'dist/bin/colink-device.js',
+);
+const deviceB = spawn(process.execPath, [bin, APP], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: {
+    ...process.env,
+    ...common,
+    COLINK_DEVICE_NAME: 'bench-b',
+    COLINK_DEVICE_TYPE: 'tablet',
+    COLINK_STATE_DIR: path.join(tmp, 'b'),
+  },
+});
+const ready = JSON.parse(
+  await new Promise<string>((resolve) => createInterface({ input: deviceB.stdout! }).once('line', resolve)),
+) as { networkId: string };
+const netEcho = spawn(
+  process.execPath,
+  [
+    '-e',
+    "const s=require('node:net').createServer({noDelay:true},(c)=>c.on('data',(d)=>c.write(d)));s.listen(0,'127.0.0.1',()=>console.log(s.address().port));process.stdin.on('end',()=>process.exit(0));process.stdin.resume()",
+  ],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
+const echoPort = Number(
+  await new Promise<string>((resolve) => createInterface({ input: netEcho.stdout! }).once('line', resolve)),
+);
+
+// Whatever happens here, the far device and the echo server go with this process.
+process.on('exit', () => {
+  deviceB.kill('SIGKILL');
+  netEcho.kill('SIGKILL');
+});
+
+// Device A: this process.
+configure({
+  deviceName: 'bench-a',
+  deviceType: 'phone',
+  stateDir: path.join(tmp, 'a'),
+  appDir: APP,
+  transports: ['tcp'],
+  mdnsInterface: '127.0.0.1',
+  mdnsPort,
+  tcpHost: '127.0.0.1',
+  account: ACCOUNT,
+});
+await prepareRuntime();
+const rt = getRuntime();
+/** How the Links between the two devices run (the runtime's default is TLS 1.3). */
+const linkKind = rt.config.security ? 'TLS 1.3, same account' : 'plain';
+await rt.waitForDevices(1, 15_000);
+const ctx = rt.defaultContext();
+const peer = {
+  deviceId: ready.networkId,
+  bundleName: 'com.colink.bench',
+  moduleName: 'entry',
+  abilityName: 'EchoAbility',
+  serviceName: 'bench',
+};
+
+/** ms of one create → connect (until isConnected) → disconnect → destroy. */
+async function acmConnect(): Promise<number> {
+  const id = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
+  const t0 = performance.now();
+  const r = await acm.connect(id);
+  const ms = performance.now() - t0;
+  if (!r.isConnected) throw new Error(`connect failed: ${JSON.stringify(r)}`);
+  acm.disconnect(id);
+  acm.destroyAbilityConnectionSession(id);
+  return ms;
+}
+
+/** Times RTT_N round trips (after a warm-up) of `send`, which must call the returned `back` on the echo: µs. */
+async function roundTrips(setup: (back: () => void) => (i: number) => void): Promise<number[]> {
+  let back: () => void = () => undefined;
+  const send = setup(() => back());
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + RTT_N; i++) {
+    const arrived = new Promise<void>((r, reject) => {
+      back = r;
+      setTimeout(() => reject(new Error(`no echo within ${WATCHDOG_MS} ms`)), WATCHDOG_MS).unref();
+    });
+    const t0 = performance.now();
+    send(i);
+    await arrived;
+    if (i >= WARMUP) times.push((performance.now() - t0) * 1e3);
+  }
+  return sorted(times);
+}
+
+const cold = await acmConnect();
+const warm: number[] = [];
+for (let i = 0; i < CONNECTS; i++) warm.push(await acmConnect());
+
+// sendMessage round trips on one session.
+const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
+if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
+const text = 'm'.repeat(1000);
+const msgP50: number[] = [];
+const msgP99: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const t = await roundTrips((back) => {
+    acm.on('receiveMessage', msgSession, back);
+    return () => void acm.sendMessage(msgSession, text);
+  });
+  msgP50.push(percentile(t, 50));
+  msgP99.push(percentile(t, 99));
+}
+acm.disconnect(msgSession);
+acm.destroyAbilityConnectionSession(msgSession);
+
+// linkEnhance: connect → connectResult, then sendData round trips on one connection (B's server started with its
+// ability, i.e. by the first acm connect above).
+const bleMac = rt.device.directory.get(ready.networkId)?.bleMac;
+if (!bleMac) throw new Error('device B advertises no BLE MAC');
+const leConnect: number[] = [];
+const chunk = new Uint8Array(1024).fill(9).buffer;
+const leP50: number[] = [];
+const leP99: number[] = [];
+/** Sizes of received ArrayBuffers that differ from what was sent (see README: pooled buffers). */
+const dataSizes = new Set<number>();
+for (let r = 0; r < ROUNDS; r++) {
+  const c = linkEnhance.createConnection(bleMac, SERVER);
+  const t0 = performance.now();
+  const result = await new Promise<linkEnhance.ConnectResult>((resolve) => {
+    c.on('connectResult', resolve);
+    c.connect();
+  });
+  leConnect.push(performance.now() - t0);
+  if (!result.success) throw new Error(`linkEnhance connect failed: ${JSON.stringify(result)}`);
+  const t = await roundTrips((back) => {
+    c.on('dataReceived', (d) => {
+      if (d.byteLength !== chunk.byteLength) dataSizes.add(d.byteLength);
+      back();
+    });
+    return () => c.sendData(chunk);
+  });
+  leP50.push(percentile(t, 50));
+  leP99.push(percentile(t, 99));
+  c.close();
+}
+
+// node:net baseline between the same processes.
+const sock = netConnect({ port: echoPort, host: '127.0.0.1', noDelay: true });
+await new Promise((r) => sock.once('connect', r));
+const rawP50: number[] = [];
+const rawP99: number[] = [];
+const ping = new Uint8Array(1024).fill(7);
+for (let r = 0; r < ROUNDS; r++) {
+  const t = await roundTrips((back) => {
+    let pending = 0;
+    sock.removeAllListeners('data');
+    sock.on('data', (d: Buffer) => {
+      pending -= d.length;
+      if (pending <= 0) back();
+    });
+    return () => {
+      pending = ping.length;
+      sock.write(ping);
+    };
+  });
+  rawP50.push(percentile(t, 50));
+  rawP99.push(percentile(t, 99));
+}
+sock.destroy();
+// node:net connect + first 1 KiB echo between the same processes: the baseline of the cold session connect.
+const rawConnect: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const t0 = performance.now();
+  const s = netConnect({ port: echoPort, host: '127.0.0.1', noDelay: true });
+  await new Promise((r) => s.once('connect', r));
+  s.write(ping);
+  let got = 0;
+  await new Promise<void>((r) =>
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= ping.length) r();
+    }),
+  );
+  rawConnect.push(performance.now() - t0);
+  s.destroy();
+}
+
+await rt.stop();
+deviceB.kill('SIGTERM');
+netEcho.stdin!.end();
+rmSync(tmp, { recursive: true, force: true });
+
+const env = benchEnv();
+const rows: BenchRow[] = [];
+const raw50 = spread(rawP50).median;
+const raw99 = spread(rawP99).median;
+function row(
+  id: string,
+  label: string,
+  unit: string,
+  s: Spread,
+  baseline?: number,
+  base = 'raw node:net 1 KiB RTT',
+): void {
+  rows.push({
+    id,
+    label,
+    value: s.median,
+    unit,
+    min: s.min,
+    max: s.max,
+    n: s.n,
+    ...(baseline === undefined ? {} : { baseline, baselineLabel: base, ratio: s.median / baseline }),
+    env,
+  });
+}
+row('rtt1k.raw.p50', '1 KiB RTT p50, raw node:net between the two device processes', 'µs', spread(rawP50));
+row('rtt1k.raw.p99', '1 KiB RTT p99, raw node:net between the two device processes', 'µs', spread(rawP99));
+rows.push({
+  id: 'acm.connect.cold',
+  label: `abilityConnectionManager connect → isConnected, first (TCP dial + ${linkKind} handshake + HELLO + session), one per run`,
+  value: cold,
+  unit: 'ms',
+  n: 1,
+  baseline: spread(rawConnect).median,
+  baselineLabel: 'raw node:net connect + first 1 KiB echo',
+  ratio: cold / spread(rawConnect).median,
+  env,
+});
+const w = sorted(warm);
+for (const [pct, v] of [
+  ['p50', percentile(w, 50)],
+  ['p99', percentile(w, 99)],
+] as const) {
+  rows.push({
+    id: `acm.connect.${pct}`,
+    label: `abilityConnectionManager connect → isConnected ${pct} (Link up), ${CONNECTS} connects`,
+    value: v,
+    unit: 'ms',
+    min: w[0]!,
+    max: w.at(-1)!,
+    n: w.length,
+    baseline: pct === 'p50' ? raw50 / 1e3 : raw99 / 1e3,
+    baselineLabel: `raw node:net 1 KiB RTT ${pct}`,
+    ratio: v / ((pct === 'p50' ? raw50 : raw99) / 1e3),
+    env,
+  });
+}
+row(
+  'acm.sendMessage.rtt.p50',
+  'abilityConnectionManager sendMessage → echo RTT p50 (1000 chars)',
+  'µs',
+  spread(msgP50),
+  raw50,
+);
+row(
+  'acm.sendMessage.rtt.p99',
+  'abilityConnectionManager sendMessage → echo RTT p99 (1000 chars)',
+  'µs',
+  spread(msgP99),
+  raw99,
+  'raw node:net 1 KiB RTT p99',
+);
+row(
+  'linkEnhance.connect',
+  'linkEnhance connect → connectResult (Link up)',
+  'ms',
+  spread(leConnect),
+  raw50 / 1e3,
+  'raw node:net 1 KiB RTT p50',
+);
+row(
+  'linkEnhance.sendData.rtt.p50',
+  'linkEnhance sendData → echo RTT p50 (1 KiB)',
+  'µs',
+  spread(leP50),
+  raw50,
+);
+row(
+  'linkEnhance.sendData.rtt.p99',
+  'linkEnhance sendData → echo RTT p99 (1 KiB)',
+  'µs',
+  spread(leP99),
+  raw99,
+  'raw node:net 1 KiB RTT p99',
+);
+
+if (dataSizes.size > 0)
+  console.error(
+    `linkEnhance dataReceived delivered ArrayBuffers of ${[...dataSizes].join(', ')} bytes for 1024 sent`,
+  );
+const f = (x: number | undefined, d = 1) => (x === undefined ? '' : x.toFixed(d));
+console.log(
+  `# HarmonyOS APIs on TCP loopback, two processes, Links ${linkKind} — ${ROUNDS} rounds × ${RTT_N} round trips, ${CONNECTS} connects`,
+);
+console.log('| id | median | min | max | unit | ratio |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows)
+  console.log(
+    `| ${r.id} | ${f(r.value, 2)} | ${f(r.min, 2)} | ${f(r.max, 2)} | ${r.unit} | ${f(r.ratio, 2)} |`,
+  );
+emitRows(rows);
+process.exit(0);

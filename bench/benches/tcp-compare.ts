@@ -1,0 +1,317 @@
+// Side by side on TCP loopback, same loops, same run, two processes (benches/tcp-peer.ts is the far end):
+//   raw node:net · colink Link over @colink/transport-tcp · the same Link encrypted (TLS 1.3 stage of
+//   @colink/core/security, when present) · js-libp2p 3 (TCP + Noise XX + yamux).
+//   - bulk throughput: 64 KiB writes, BYTES per round, ROUNDS rounds interleaved across stacks (MB/s);
+//   - 1 KiB round trip: ROUNDS rounds of RTT_N echoes each after a warm-up, p50 and p99 per round (µs);
+//   - connect + first 1 KiB round trip on a new connection, CONNECTS times (ms).
+// Prints a table; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick (or
+// COLINK_BENCH_QUICK=1) shrinks every size for a smoke run.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { TcpTransport } from '@colink/transport-tcp';
+import { createLibp2pNode } from '../src/libp2p-node.js';
+import { colinkPipe, libp2pPipe, type Pipe, rawPipe } from '../src/pipes.js';
+import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
+import { benchSecurity } from '../src/secure.js';
+import { percentile, type Spread, sorted, spread } from '../src/stats.js';
+
+const quick = isQuick();
+const MiB = 1024 * 1024;
+const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 512) * MiB);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5));
+const RTT_N = Number(process.env.BENCH_RTT_ROUNDS ?? (quick ? 500 : 2_000));
+const RTT_WARMUP = 200;
+const CONNECTS = quick ? 5 : 20;
+const CHUNK = 64 * 1024;
+const SINK = '/colink-bench/sink/1';
+const ECHO = '/colink-bench/echo/1';
+
+const peer = spawn(
+  process.execPath,
+  ['--conditions=@colink/source', '--import', 'tsx', new URL('./tcp-peer.ts', import.meta.url).pathname],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, BENCH_SINK_BYTES: String(BYTES) },
+  },
+);
+const addr = JSON.parse(
+  await new Promise<string>((resolve) => createInterface({ input: peer.stdout! }).once('line', resolve)),
+) as {
+  rawSink: number;
+  rawEcho: number;
+  colinkSink: string;
+  colinkEcho: string;
+  secure: { sink: string; echo: string } | { unavailable: string };
+  libp2p: string;
+};
+
+const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
+await tcp.start();
+const node = await createLibp2pNode();
+
+const sec = await benchSecurity();
+const secureAddr = 'sink' in addr.secure ? addr.secure : undefined;
+const secureUnavailable =
+  'security' in sec ? ('unavailable' in addr.secure ? addr.secure.unavailable : undefined) : sec.unavailable;
+
+type Stack = 'raw' | 'colink' | 'secure' | 'libp2p';
+const STACKS: readonly Stack[] = secureUnavailable
+  ? ['raw', 'colink', 'libp2p']
+  : ['raw', 'colink', 'secure', 'libp2p'];
+const open: Record<Stack, (kind: 'sink' | 'echo') => Promise<Pipe>> = {
+  raw: (kind) => rawPipe(kind === 'sink' ? addr.rawSink : addr.rawEcho),
+  colink: (kind) => colinkPipe(tcp, kind === 'sink' ? addr.colinkSink : addr.colinkEcho),
+  secure: (kind) =>
+    colinkPipe(
+      tcp,
+      kind === 'sink' ? secureAddr!.sink : secureAddr!.echo,
+      'security' in sec ? sec.security : undefined,
+    ),
+  libp2p: (kind) => libp2pPipe(node, addr.libp2p, kind === 'sink' ? SINK : ECHO),
+};
+
+const payload = new Uint8Array(CHUNK).map((_, i) => i & 0xff);
+const ping = new Uint8Array(1024).fill(7);
+
+/** MB/s of one round: BYTES in 64 KiB writes, timed until the sink's one-byte answer. */
+async function throughput(stack: Stack): Promise<number> {
+  const pipe = await open[stack]('sink');
+  const acked = new Promise<void>((resolve) => pipe.onBytes(() => resolve()));
+  const t0 = performance.now();
+  for (let sent = 0; sent < BYTES; sent += CHUNK) {
+    const wait = pipe.write(payload);
+    if (wait) await wait;
+  }
+  await acked;
+  const ms = performance.now() - t0;
+  await pipe.close();
+  return BYTES / ms / 1e3;
+}
+
+/** One round of RTT_N 1 KiB echoes (after a warm-up): ascending round-trip times in µs. */
+async function roundTrips(stack: Stack): Promise<number[]> {
+  const pipe = await open[stack]('echo');
+  let pending = 0;
+  let back: () => void = () => undefined;
+  pipe.onBytes((n) => {
+    pending -= n;
+    if (pending <= 0) back();
+  });
+  const times: number[] = [];
+  for (let i = 0; i < RTT_WARMUP + RTT_N; i++) {
+    pending = ping.length;
+    const arrived = new Promise<void>((r) => {
+      back = r;
+    });
+    const t0 = performance.now();
+    void pipe.write(ping);
+    await arrived;
+    if (i >= RTT_WARMUP) times.push((performance.now() - t0) * 1e3);
+  }
+  await pipe.close();
+  return sorted(times);
+}
+
+/** ms from nothing to the first 1 KiB echo on a new connection (libp2p: after hanging up the previous one). */
+async function connectOnce(stack: Stack): Promise<number> {
+  if (stack === 'libp2p') await Promise.all(node.getConnections().map((c) => c.close()));
+  const t0 = performance.now();
+  const pipe = await open[stack]('echo');
+  let pending = ping.length;
+  const arrived = new Promise<void>((r) =>
+    pipe.onBytes((n) => {
+      pending -= n;
+      if (pending <= 0) r();
+    }),
+  );
+  void pipe.write(ping);
+  await arrived;
+  const ms = performance.now() - t0;
+  await pipe.close();
+  return ms;
+}
+
+const tput: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
+const p50: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
+const p99: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
+const conn: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  for (const s of STACKS) tput[s].push(await throughput(s));
+}
+for (let r = 0; r < ROUNDS; r++) {
+  for (const s of STACKS) {
+    const t = await roundTrips(s);
+    p50[s].push(percentile(t, 50));
+    p99[s].push(percentile(t, 99));
+  }
+}
+for (let i = 0; i < CONNECTS; i++) {
+  for (const s of STACKS) conn[s].push(await connectOnce(s));
+}
+
+await node.stop();
+await tcp.stop();
+peer.stdin!.end();
+
+const env = benchEnv();
+const NAMES: Record<Stack, string> = {
+  raw: 'raw node:net',
+  colink: 'colink Link',
+  secure: 'colink Link + TLS 1.3',
+  libp2p: 'js-libp2p TCP+noise+yamux',
+};
+const rows: BenchRow[] = [];
+function row(
+  id: string,
+  label: string,
+  unit: string,
+  s: Spread,
+  base?: { value: number; label: string; target?: string; met?: (ratio: number) => boolean },
+): void {
+  const ratio = base ? s.median / base.value : undefined;
+  rows.push({
+    id,
+    label,
+    value: s.median,
+    unit,
+    min: s.min,
+    max: s.max,
+    n: s.n,
+    ...(base ? { baseline: base.value, baselineLabel: base.label, ratio } : {}),
+    ...(base?.target ? { target: base.target, met: base.met!(ratio!) } : {}),
+    env,
+  });
+}
+const med = (xs: number[]) => spread(xs).median;
+const size = `${BYTES / MiB} MiB of 64 KiB writes`;
+row('tcp.throughput.raw', `TCP throughput, ${NAMES.raw}, ${size}`, 'MB/s', spread(tput.raw));
+row('tcp.throughput.libp2p', `TCP throughput, ${NAMES.libp2p}`, 'MB/s', spread(tput.libp2p), {
+  value: med(tput.raw),
+  label: NAMES.raw,
+});
+row('tcp.throughput.colink', `TCP throughput, ${NAMES.colink} vs raw`, 'MB/s', spread(tput.colink), {
+  value: med(tput.raw),
+  label: NAMES.raw,
+  target: 'ratio ≥ 0.8',
+  met: (x) => x >= 0.8,
+});
+row(
+  'tcp.throughput.colink-vs-libp2p',
+  `TCP throughput, ${NAMES.colink} vs js-libp2p`,
+  'MB/s',
+  spread(tput.colink),
+  {
+    value: med(tput.libp2p),
+    label: NAMES.libp2p,
+    target: 'ratio ≥ 5',
+    met: (x) => x >= 5,
+  },
+);
+if (secureUnavailable) {
+  rows.push({
+    id: 'tcp.throughput.colink-encrypted',
+    label: `TCP throughput, ${NAMES.secure} vs raw`,
+    value: Number.NaN,
+    unit: 'MB/s',
+    target: 'ratio ≥ 0.6',
+    note: `not measured yet: ${secureUnavailable}`,
+    env,
+  });
+} else {
+  row(
+    'tcp.throughput.colink-encrypted',
+    `TCP throughput, ${NAMES.secure} vs raw`,
+    'MB/s',
+    spread(tput.secure),
+    {
+      value: med(tput.raw),
+      label: NAMES.raw,
+      target: 'ratio ≥ 0.6',
+      met: (x) => x >= 0.6,
+    },
+  );
+  row(
+    'tcp.throughput.colink-encrypted-vs-libp2p',
+    `TCP throughput, ${NAMES.secure} vs js-libp2p (both encrypted)`,
+    'MB/s',
+    spread(tput.secure),
+    {
+      value: med(tput.libp2p),
+      label: NAMES.libp2p,
+    },
+  );
+}
+for (const [pct, data] of [
+  ['p50', p50],
+  ['p99', p99],
+] as const) {
+  row(`tcp.rtt1k.${pct}.raw`, `1 KiB RTT ${pct}, ${NAMES.raw}`, 'µs', spread(data.raw));
+  row(`tcp.rtt1k.${pct}.libp2p`, `1 KiB RTT ${pct}, ${NAMES.libp2p}`, 'µs', spread(data.libp2p), {
+    value: med(data.raw),
+    label: NAMES.raw,
+  });
+  row(`tcp.rtt1k.${pct}.colink`, `1 KiB RTT ${pct}, ${NAMES.colink} vs raw`, 'µs', spread(data.colink), {
+    value: med(data.raw),
+    label: NAMES.raw,
+  });
+  row(
+    `tcp.rtt1k.${pct}.colink-vs-libp2p`,
+    `1 KiB RTT ${pct}, ${NAMES.colink} vs js-libp2p`,
+    'µs',
+    spread(data.colink),
+    pct === 'p50'
+      ? { value: med(data.libp2p), label: NAMES.libp2p, target: 'ratio ≤ 0.3', met: (x) => x <= 0.3 }
+      : { value: med(data.libp2p), label: NAMES.libp2p },
+  );
+  if (!secureUnavailable)
+    row(
+      `tcp.rtt1k.${pct}.colink-encrypted`,
+      `1 KiB RTT ${pct}, ${NAMES.secure} vs js-libp2p`,
+      'µs',
+      spread(data.secure),
+      {
+        value: med(data.libp2p),
+        label: NAMES.libp2p,
+      },
+    );
+}
+row('tcp.connect.raw', `connect + first 1 KiB echo, ${NAMES.raw}`, 'ms', spread(conn.raw));
+row(
+  'tcp.connect.colink',
+  `connect + first 1 KiB echo, ${NAMES.colink} (TCP + HELLO)`,
+  'ms',
+  spread(conn.colink),
+  {
+    value: med(conn.libp2p),
+    label: NAMES.libp2p,
+  },
+);
+if (!secureUnavailable)
+  row(
+    'tcp.connect.colink-encrypted',
+    `connect + first 1 KiB echo, ${NAMES.secure} (TCP + TLS + HELLO)`,
+    'ms',
+    spread(conn.secure),
+    {
+      value: med(conn.libp2p),
+      label: NAMES.libp2p,
+    },
+  );
+row('tcp.connect.libp2p', `connect + first 1 KiB echo, ${NAMES.libp2p}`, 'ms', spread(conn.libp2p), {
+  value: med(conn.raw),
+  label: NAMES.raw,
+});
+
+const f = (x: number | undefined, d = 1) => (x === undefined ? '' : x.toFixed(d));
+console.log(
+  `# TCP loopback, side by side — ${size} × ${ROUNDS} rounds, RTT ${RTT_N} × ${ROUNDS}, ${CONNECTS} connects`,
+);
+console.log('| id | median | min | max | unit | ratio | target |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows)
+  console.log(
+    `| ${r.id} | ${f(r.value)} | ${f(r.min)} | ${f(r.max)} | ${r.unit} | ${f(r.ratio, 2)} | ${r.target ?? ''}${r.met === undefined ? '' : r.met ? ' met' : ' NOT met'} |`,
+  );
+emitRows(rows);
+process.exit(0);

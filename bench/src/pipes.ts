@@ -1,0 +1,78 @@
+import './with-resolvers.js';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Link, type SecurityUpgrade } from '@colink/core';
+import type { TcpTransport } from '@colink/transport-tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from 'libp2p';
+
+/**
+ * One open byte pipe of a stack under test, reduced to what the throughput and round-trip loops need, so every
+ * stack runs exactly the same loop.
+ */
+export interface Pipe {
+  /** Queues `chunk`. Returns a promise when the caller must wait before writing more (backpressure). */
+  write(chunk: Uint8Array): Promise<void> | undefined;
+  /** Called with the size of every received chunk or message. */
+  onBytes(listener: (n: number) => void): void;
+  close(): Promise<void>;
+}
+
+/** How many Link sends may be pending at once (each resolves when handed to the socket). */
+const LINK_SENDS_IN_FLIGHT = 16;
+
+/** A raw node:net socket (noDelay) to 127.0.0.1:`port`. */
+export async function rawPipe(port: number): Promise<Pipe> {
+  const s = connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(s, 'connect');
+  return {
+    write: (chunk) => (s.write(chunk) ? undefined : once(s, 'drain').then(() => undefined)),
+    onBytes: (listener) => s.on('data', (c: Buffer) => listener(c.length)),
+    close: async () => {
+      s.destroy();
+    },
+  };
+}
+
+const benchAdvert = { networkId: 'e'.repeat(64), deviceName: 'bench', deviceType: 'pc' };
+
+/**
+ * A colink Link (core defaults) over a conduit dialled with `tcp`; with `security`, the Link runs that security
+ * stage (the peer must run one too).
+ */
+export async function colinkPipe(
+  tcp: TcpTransport,
+  address: string,
+  security?: SecurityUpgrade & { networkId: string },
+): Promise<Pipe> {
+  const link = new Link(await tcp.dial(address), {
+    role: 'initiator',
+    local: security ? { ...benchAdvert, networkId: security.networkId } : benchAdvert,
+    ...(security ? { security } : {}),
+  });
+  await link.opened;
+  const inFlight: Promise<void>[] = [];
+  return {
+    write: (chunk) => {
+      inFlight.push(link.send(chunk));
+      return inFlight.length >= LINK_SENDS_IN_FLIGHT ? inFlight.shift() : undefined;
+    },
+    onBytes: (listener) => link.messages$.subscribe((m) => listener(m.byteLength)),
+    close: async () => {
+      await Promise.all(inFlight.splice(0));
+      await link.close();
+    },
+  };
+}
+
+/** A js-libp2p stream for `protocol` to the node at `address` (dials a new connection when none is open). */
+export async function libp2pPipe(node: Libp2p, address: string, protocol: string): Promise<Pipe> {
+  const stream = await node.dialProtocol(multiaddr(address), protocol);
+  return {
+    write: (chunk) => (stream.send(chunk) ? undefined : stream.onDrain()),
+    onBytes: (listener) => stream.addEventListener('message', (e) => listener(e.data.byteLength)),
+    close: async () => {
+      await stream.close();
+    },
+  };
+}
