@@ -1,5 +1,5 @@
 import type { CloseReason, Conduit } from '@colink/core';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, take, takeWhile, toArray } from 'rxjs';
 import { BleTransport, type BleTransportOptions } from '../../src/index.js';
 import { type VirtualRadio, virtualTransportOptions } from '../../src/virtual/index.js';
 
@@ -47,16 +47,20 @@ export function collect(c: Conduit, n: number): Promise<Buffer> {
       resolve(Buffer.alloc(0));
       return;
     }
-    const sub = c.data$.subscribe({
+    // take() rather than unsubscribing inside next(): held bytes replay synchronously during subscribe().
+    let done = false;
+    c.data$.pipe(takeWhile(() => !done)).subscribe({
       next: (d) => {
         parts.push(d);
         got += d.length;
         if (got >= n) {
-          sub.unsubscribe();
+          done = true;
           resolve(Buffer.concat(parts));
         }
       },
-      complete: () => reject(new Error(`conduit closed after ${got} of ${n} bytes`)),
+      complete: () => {
+        if (!done) reject(new Error(`conduit closed after ${got} of ${n} bytes`));
+      },
     });
   });
 }
