@@ -50,3 +50,8 @@ declare module '@ohos.app.ability.common' {
 }
 declare var AppStorage: typeof import('@colink/api-compat').AppStorage;
 declare function getContext(component?: object): import('@colink/api-compat/kit.AbilityKit').common.Context;
+// ArkTS sources (loaded by the register hook); their exports are not typed from TypeScript.
+declare module '*.ets' {
+  const component: unknown;
+  export default component;
+}
