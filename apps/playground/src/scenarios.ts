@@ -41,36 +41,20 @@ export async function runScenario(name: string): Promise<void> {
     COLINK_APP_DIR: path.join(SCENARIO_DIR, 'acm', 'app'),
     COLINK_ACCOUNT: 'colink-scenario-account',
   });
-  const run = (who: string, args: string[], e: NodeJS.ProcessEnv) => {
-    const child = spawn(process.execPath, args, {
-      cwd: path.join(SCENARIO_DIR, 'acm'),
-      env: e,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const pipe = (s: NodeJS.ReadableStream) => {
-      let buf = '';
-      s.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-          const line = buf.slice(0, i).replace(/^[DIWEF] 0x0000\/testTag: /, '');
-          buf = buf.slice(i + 1);
-          if (line.trim())
-            log(
-              who,
-              line.startsWith('{"event":"ready"') ? 'ready, waiting for collaboration requests' : line,
-            );
-        }
-      });
-    };
-    pipe(child.stdout!);
-    pipe(child.stderr!);
-    return child;
-  };
-  const tablet = run('tablet', [path.join(apiCompat, 'dist/bin/colink-device.js')], env('tablet', 'tablet'));
+  const dir = path.join(SCENARIO_DIR, 'acm');
+  const tablet = spawnDevice(
+    log,
+    'tablet',
+    [path.join(apiCompat, 'dist/bin/colink-device.js')],
+    dir,
+    env('tablet', 'tablet'),
+  );
   log('lab', `tablet: colink-device runs the HarmonyOS app in scenarios/acm/app (mDNS 127.0.0.1:${port})`);
-  const phone = run(
+  const phone = spawnDevice(
+    log,
     'phone',
     ['--import', '@colink/api-compat/register', 'device-a.ts'],
+    dir,
     env('phone', 'phone'),
   );
   log('lab', 'phone: node --import @colink/api-compat/register device-a.ts');
@@ -100,7 +84,8 @@ function spawnDevice(
         const line = buf.slice(0, i).replace(/^[DIWEF] 0x0000\/\w+: /, '');
         buf = buf.slice(i + 1);
         if (line.trim()) {
-          log(who, line);
+          // colink-device announces itself with a JSON line
+          log(who, line.startsWith('{"event":"ready"') ? 'ready, waiting for collaboration requests' : line);
           onLine(line);
         }
       }

@@ -3,6 +3,7 @@
 // the same run with the same bytes pushed through the bare conduit pair. Prints GB/s, ratio and the 1.5 GB/s target.
 import os from 'node:os';
 import { createConduitPair, Link } from '../dist/index.js';
+import { pumpLink } from './link-pump.mjs';
 
 const quick = process.argv.includes('--quick');
 const MSG = 64 * 1024;
@@ -17,22 +18,7 @@ async function colinkRun() {
   const a = new Link(x, { role: 'initiator', local: local('a'), keepAliveIntervalMs: 0 });
   const b = new Link(y, { role: 'responder', local: local('b'), keepAliveIntervalMs: 0 });
   await Promise.all([a.opened, b.opened]);
-  let got = 0;
-  const done = new Promise((resolve) =>
-    b.messages$.subscribe((m) => {
-      got += m.length;
-      if (got === TOTAL) resolve();
-    }),
-  );
-  const t0 = process.hrtime.bigint();
-  let last;
-  for (let i = 0; i < N; i++) {
-    last = a.send(payload);
-    if (i % 8 === 7) await last;
-  }
-  await last;
-  await done;
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const s = await pumpLink(a, b, payload, N);
   await a.close();
   return TOTAL / s / 1e9;
 }

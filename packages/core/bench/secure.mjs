@@ -10,6 +10,7 @@ import os from 'node:os';
 import { AsyncSubject, Subject } from 'rxjs';
 import { ConduitInbound, Link } from '../dist/index.js';
 import { createIdentity, deriveAccountKey, TlsSecurity } from '../dist/security/index.js';
+import { pumpLink } from './link-pump.mjs';
 
 const quick = process.argv.includes('--quick');
 const MSG = 64 * 1024;
@@ -108,22 +109,7 @@ async function linkRun(secA, secB) {
   const a = new Link(conduit(c), opts('initiator', secA, 'a'));
   const b = new Link(conduit(s), opts('responder', secB, 'b'));
   await Promise.all([a.opened, b.opened]);
-  let got = 0;
-  const done = new Promise((resolve) =>
-    b.messages$.subscribe((m) => {
-      got += m.length;
-      if (got === TOTAL) resolve();
-    }),
-  );
-  const t0 = process.hrtime.bigint();
-  let last;
-  for (let i = 0; i < N; i++) {
-    last = a.send(payload);
-    if (i % 8 === 7) await last;
-  }
-  await last;
-  await done;
-  const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const sec = await pumpLink(a, b, payload, N);
   await a.close();
   await b.closed;
   return TOTAL / sec / 1e6;

@@ -1,4 +1,11 @@
-import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import {
+  BehaviorSubject,
+  first,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
@@ -288,14 +295,10 @@ export class LocalDevice {
     for (const l of same) {
       if (l === keeper) continue;
       this.draining.add(l);
-      const check = (): void => {
-        if (l.state !== 'open') return;
-        // only the default channel left: nothing in flight that could be lost
-        if (l.openChannels.length <= 1 && l.channel.bufferedAmount === 0)
-          void l.close(closeReason('replaced', 'merged into another link'));
-        else setTimeout(check, 20);
-      };
-      check();
+      // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued.
+      l.channelCount$.pipe(first((n) => n <= 1, 0)).subscribe(() => {
+        if (l.state === 'open') void l.close(closeReason('replaced', 'merged into another link'));
+      });
     }
   }
 }

@@ -180,6 +180,7 @@ export class Link implements ChannelHost {
   private readonly scheduler: SchedulerLike;
   private readonly stateSubject = new BehaviorSubject<LinkState>({ state: 'connecting' });
   private readonly incomingSubject = new Subject<Channel>();
+  private readonly channelCountSubject = new BehaviorSubject<number>(1);
   private readonly framesSubject = new Subject<Omit<Frame, 'payload'> & { readonly length: number }>();
   private readonly statsSubject: BehaviorSubject<LinkStats>;
   private readonly raw: Conduit;
@@ -318,6 +319,11 @@ export class Link implements ChannelHost {
     return this.defaultChannel;
   }
 
+  /** The number of open channels (default channel included) whenever it changes; replays the current count. */
+  get channelCount$(): Observable<number> {
+    return this.channelCountSubject.asObservable();
+  }
+
   /** Channels currently open on this Link (default channel included). */
   get openChannels(): readonly Channel[] {
     return [...this.channels.values()];
@@ -372,6 +378,7 @@ export class Link implements ChannelHost {
       ...options,
     });
     this.channels.set(id, ch);
+    this.channelCountSubject.next(this.channels.size);
     this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
     return ch;
   }
@@ -456,6 +463,7 @@ export class Link implements ChannelHost {
   channelClosed(channel: Channel): void {
     this.channels.delete(channel.id);
     this.ready.delete(channel);
+    this.channelCountSubject.next(this.channels.size);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -778,6 +786,7 @@ export class Link implements ChannelHost {
       this.channelOptions(),
     );
     this.channels.set(id, ch);
+    this.channelCountSubject.next(this.channels.size);
     if (this.incomingSubject.observed) this.incomingSubject.next(ch);
     else ch.reset(closeReason('refused', 'nobody accepts channels on this link'));
   }
@@ -865,6 +874,7 @@ export class Link implements ChannelHost {
       );
     }
     this.incomingSubject.complete();
+    this.channelCountSubject.complete();
     this.framesSubject.complete();
     this.statsSubject.next(this.stats());
     this.statsSubject.complete();
