@@ -215,6 +215,23 @@ export function utf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+/**
+ * Cuts `s` to at most `maxBytes` bytes of UTF-8 without splitting a character (code points, so surrogate pairs
+ * stay whole). Used for names with byte limits: DNS labels, TXT strings, P2P device names, SSIDs.
+ */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (encoder.encode(s).length <= maxBytes) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const n = encoder.encode(ch).length;
+    if (bytes + n > maxBytes) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
 /** Decodes UTF-8; throws `ERR_PROTOCOL` on invalid bytes. */
 export function fromUtf8(b: Uint8Array): string {
   try {

@@ -219,6 +219,17 @@ export function describeTransportCompliance(
     );
 
     it(
+      "stop() ends the transport's own conduits with going-away (the Transport contract)",
+      async () => {
+        const { p, ca } = await connected();
+        const local = firstValueFrom(ca.closed$);
+        await p.a.stop();
+        expect((await local).code).toBe('going-away');
+      },
+      t,
+    );
+
+    it(
       'detects link loss',
       async () => {
         const { p, la, ca } = await connected();

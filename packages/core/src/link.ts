@@ -1,7 +1,7 @@
 import {
   asyncScheduler,
   BehaviorSubject,
-  Observable,
+  type Observable,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -29,6 +29,7 @@ import {
   readU32,
 } from './codec.js';
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { ConduitInbound } from './inbound.js';
 import {
   DEFAULT_CHANNEL_WINDOW,
   DEFAULT_CHANNEL_WINDOW_FAST,
@@ -187,7 +188,7 @@ export class Link implements ChannelHost {
   private io: Conduit | undefined;
   private stage: 'preamble' | 'secure' | 'frames' | 'done' = 'preamble';
   private preambleBuf = new Uint8Array(0);
-  private secureInbound: Subject<Uint8Array> | undefined;
+  private secureInbound: ConduitInbound | undefined;
   private decoder: FrameDecoder;
   private readonly subs: Subscription[] = [];
   private readonly channels = new Map<number, Channel>();
@@ -260,7 +261,7 @@ export class Link implements ChannelHost {
     // Our preamble goes out before we read: a conduit replays bytes it already holds synchronously on subscribe,
     // and the peer's preamble must not start the security stage before ours is written.
     const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
-    conduit.write([
+    this.write(conduit, [
       encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, flags }),
     ]);
     this.subs.push(
@@ -534,11 +535,11 @@ export class Link implements ChannelHost {
           this.onPreambleData(chunk);
           return;
         case 'secure':
-          this.secureInbound?.next(chunk);
+          this.secureInbound?.push(chunk);
           return;
         case 'frames':
           if (this.io === this.raw) this.onFrameData(chunk);
-          else this.secureInbound?.next(chunk);
+          else this.secureInbound?.push(chunk);
           return;
         default:
           return;
@@ -590,7 +591,9 @@ export class Link implements ChannelHost {
       return;
     }
     this.stage = 'secure';
-    const inbound = new Subject<Uint8Array>();
+    // The security layer reads the raw bytes through a view that holds what arrives before it subscribes.
+    const inbound = new ConduitInbound(Number.POSITIVE_INFINITY);
+    if (rest.length > 0) inbound.push(rest.slice());
     this.secureInbound = inbound;
     const raw = this.raw;
     const view: Conduit = {
@@ -598,11 +601,7 @@ export class Link implements ChannelHost {
       localAddress: raw.localAddress,
       remoteAddress: raw.remoteAddress,
       maxFrameSize: raw.maxFrameSize,
-      data$: new Observable<Uint8Array>((s) => {
-        const sub = inbound.subscribe(s);
-        if (rest.length > 0) inbound.next(rest.slice());
-        return sub;
-      }),
+      data$: inbound.data$,
       drain$: raw.drain$,
       closed$: raw.closed$,
       write: (chunks) => raw.write(chunks),

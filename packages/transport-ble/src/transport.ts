@@ -10,6 +10,7 @@ import {
   ErrorCode,
   type Transport,
   type TransportCapabilities,
+  truncateUtf8,
 } from '@colink/core';
 import { Observable, Subject } from 'rxjs';
 import { isMac, normalizeMac } from './address.js';
@@ -184,13 +185,13 @@ export class BleTransport implements Transport {
     const closing = [...this.conduits].map(
       (c) => new Promise<void>((resolve) => c.closed$.subscribe({ complete: () => resolve() })),
     );
-    for (const c of this.conduits) c.end(closeReason('normal', 'transport stopped'));
+    for (const c of this.conduits) c.end(closeReason('going-away', 'transport stopped'));
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2_000).unref())]);
     this.teardown();
   }
 
   private teardown(): void {
-    for (const c of this.conduits) c.destroy(closeReason('normal', 'transport stopped'));
+    for (const c of this.conduits) c.destroy(closeReason('going-away', 'transport stopped'));
     this.conduits.clear();
     this.peripheral?.stop();
     this.central?.stop();
@@ -368,13 +369,4 @@ class DiscoveryState {
       .catch(() => this.failed.set(address, performance.now()))
       .finally(() => this.probing.delete(address));
   }
-}
-
-/** Cuts `s` to at most `max` bytes of UTF-8 without splitting a character. */
-function truncateUtf8(s: string, max: number): string {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length <= max) return s;
-  let end = max;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
-  return b.subarray(0, end).toString('utf8');
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { assertArgument, ColinkError, ErrorCode } from '@colink/core';
+import { assertArgument, ColinkError, ErrorCode, truncateUtf8 } from '@colink/core';
 import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
 import {
   P2P_ADDRESS_WAIT_MS,
@@ -886,11 +886,10 @@ export class P2pService {
 
 /** A P2P SSID for a chosen name: `DIRECT-` names are kept; others become `DIRECT-xy-<name>`, cut to 32 bytes. */
 export function groupSsid(name: string): string {
-  let s = name.startsWith(P2P_SSID_PREFIX)
+  const s = name.startsWith(P2P_SSID_PREFIX)
     ? name
     : `${P2P_SSID_PREFIX}${randomPassphrase().slice(0, 2)}${name ? `-${name}` : ''}`;
-  while (Buffer.byteLength(s) > SSID_MAX_BYTES) s = s.slice(0, -1);
-  return s;
+  return truncateUtf8(s, SSID_MAX_BYTES);
 }
 
 function randomPassphrase(): string {

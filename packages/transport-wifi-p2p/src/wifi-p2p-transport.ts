@@ -12,8 +12,9 @@ import {
   ErrorCode,
   type Transport,
   type TransportCapabilities,
+  truncateUtf8,
 } from '@colink/core';
-import { socketConduit } from '@colink/transport-tcp';
+import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';
 import type { GroupAddressing } from './group-addressing.js';
@@ -24,7 +25,7 @@ import { WpaCtrlClient, type WpaCtrlClientOptions } from './wpa-ctrl-client.js';
 
 /** Capabilities of Wi-Fi P2P conduits: TCP over the group (64 KiB frames + 12-byte header, as transport-tcp). */
 export const WIFI_P2P_CAPABILITIES: TransportCapabilities = Object.freeze({
-  maxFrameSize: 65_548,
+  maxFrameSize: TCP_MAX_FRAME_SIZE,
   reliable: true,
   bandwidth: 'high',
   latency: 'low',
@@ -159,7 +160,7 @@ export class WifiP2pTransport implements Transport {
     this.starting = undefined;
     await starting.catch(() => undefined);
     for (const s of this.subs.splice(0)) s.unsubscribe();
-    const reason = closeReason('normal', 'wifi-p2p transport stopped');
+    const reason = closeReason('going-away', 'wifi-p2p transport stopped');
     for (const g of this.groups.values()) this.closeGroup(g, reason);
     this.groups.clear();
     const p2p = this.p2p;
@@ -181,8 +182,7 @@ export class WifiP2pTransport implements Transport {
   /** Announces `advert` to P2P discovery (device name + vendor elements) and listens. */
   async advertise(advert: DeviceAdvert): Promise<void> {
     const p2p = this.requireStarted();
-    let name = advert.deviceName;
-    while (Buffer.byteLength(name) > P2P_DEVICE_NAME_MAX_BYTES) name = name.slice(0, -1);
+    const name = truncateUtf8(advert.deviceName, P2P_DEVICE_NAME_MAX_BYTES);
     if (name.length > 0) await p2p.setDeviceName(name.replace(/[\r\n]/g, ' '));
     let elems: string;
     try {

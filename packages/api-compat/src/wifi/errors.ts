@@ -13,6 +13,7 @@
  */
 import { ColinkError, ErrorCode } from '@colink/core';
 import type { BusinessError } from '../base.js';
+import { plainError, stringCodeError } from '../errors.js';
 
 /** SysCap base of `SystemCapability.Communication.WiFi.P2P` in OpenHarmony's NAPI error arithmetic. */
 export const P2P_SYSCAP_BASE = 2_800_000;
@@ -79,17 +80,15 @@ export function wifiCodeOf(e: unknown): WifiErrorCodeValue {
 
 /** The synchronous shape: `Error` with string `code` and `"BussinessError <code>: <text>"`. */
 export function wifiSyncError(code: number): BusinessError {
-  const e = new Error(wifiMessage(code)) as Error & { code: unknown };
-  e.code = String(code);
-  return e as unknown as BusinessError;
+  return stringCodeError(code, wifiMessage(code));
 }
 
 /** The promise-rejection shape: `{ code: <number>, message, data: null }`. */
 export function wifiPromiseError(code: number): BusinessError {
-  return { code, message: wifiMessage(code), data: null } as unknown as BusinessError;
+  return plainError(code, wifiMessage(code), { data: null });
 }
 
 /** The callback-error shape: `{ code: <number>, message }`. */
 export function wifiCallbackError(code: number): BusinessError {
-  return { code, message: wifiMessage(code) } as unknown as BusinessError;
+  return plainError(code, wifiMessage(code));
 }

@@ -161,7 +161,7 @@ export class MemoryTransport implements Transport {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const c of [...this.mine]) c.destroy(closeReason('normal', 'transport stopped'));
+    for (const c of [...this.mine]) c.destroy(closeReason('going-away', 'transport stopped'));
     this.network.changed$.next();
   }
 

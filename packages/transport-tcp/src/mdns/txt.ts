@@ -1,4 +1,4 @@
-import { assertArgument, type DeviceAdvert } from '@colink/core';
+import { assertArgument, type DeviceAdvert, truncateUtf8 } from '@colink/core';
 import {
   MAX_LABEL_BYTES,
   MAX_TXT_RECORD_BYTES,
@@ -114,18 +114,6 @@ export function hostLabel(networkId: string, suffix = ''): string {
       .replace(/[^a-z0-9]/g, '')
       .slice(0, 16) || 'device';
   return `colink-${id}${suffix}`;
-}
-
-function truncateUtf8(s: string, maxBytes: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const ch of s) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > maxBytes) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
 }
 
 function* chunkUtf8(s: string, maxBytes: number): Generator<string> {
