@@ -5,9 +5,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { DeviceEntry } from '@colink/core';
+import { closeReason, type DeviceEntry, ErrorCode, isColinkError, type Link } from '@colink/core';
 import type { Subscription } from 'rxjs';
-import type { AsyncCallback, Callback } from './base.js';
+import type { AsyncCallback, BusinessError, Callback } from './base.js';
 import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
 import { type DeviceRuntime, getRuntime } from './runtime/runtime.js';
 
@@ -46,6 +46,11 @@ const DISCOVERY_MS = 120_000;
 const DISCOVERY_MAX = 99;
 const ERR_FAILED = 11600101;
 const ERR_DISCOVERY_BUSY = 11600104;
+/** DM error 11600103 "Authentication invalid": the binding was declined or is not possible. */
+const ERR_AUTH_INVALID = 11600103;
+
+/** Whether a Link's security stage found the peer trusted (bound or same account). */
+const isTrusted = (l: Link): boolean => l.verifiedPeer?.detail?.trust !== undefined;
 
 const fail = (code: number, message: string): never => {
   throw numericCodeError(code, message);
@@ -212,6 +217,93 @@ export class DeviceManager {
     if (typeof type !== 'string' || type.length > 255) fail(401, UNIVERSAL_MESSAGES[401]!);
     if (callback === undefined) this.listeners.delete(type);
     else this.listeners.get(type)?.delete(callback);
+  }
+
+  /**
+   * Binds this device with the device `deviceId` (a `DeviceBasicInfo.deviceId` from discovery, or its networkId) so
+   * the two trust each other across accounts (harmony-api.md §5; HarmonyOS "Device binding"). colink runs the
+   * binding in the security handshake: both devices derive the same 6-digit code from the TLS 1.3 transcript
+   * (exporter), each side's {@link DeviceRuntime.confirmBinding} shows it (the PIN dialog; `COLINK_BIND_CONFIRM`),
+   * and when both confirm the binding is stored in both trust stores (it survives restarts).
+   *
+   * `bindParam`: `{ bindType: 1 }` (PIN; colink's code comparison) plus the optional `targetPkgName`, `appName`,
+   * `appOperation`, `customDescription`, which only label the request.
+   * The callback gets `{ deviceId }` once both confirmed; an already bound or same-account device succeeds at once.
+   * @throws BusinessError 401 for a bad `deviceId` (1–255 chars), `bindParam` without a numeric `bindType`, or no
+   *   callback; 201 without DISTRIBUTED_DATASYNC.
+   *   Through the callback: 11600103 (authentication invalid) when either user declines or the peer does not accept
+   *   bindings; 11600101 when the device is unknown, security is off, or the connection fails.
+   */
+  bindTarget(
+    deviceId: string,
+    bindParam: Record<string, Object>,
+    callback: AsyncCallback<{ deviceId: string }>,
+  ): void {
+    this.check();
+    if (typeof deviceId !== 'string' || deviceId.length < 1 || deviceId.length > 255)
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (bindParam === null || typeof bindParam !== 'object' || typeof bindParam.bindType !== 'number')
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    if (typeof callback !== 'function') fail(401, UNIVERSAL_MESSAGES[401]!);
+    const done = (err: BusinessError | undefined): void => {
+      if (err) callback(err as never, undefined as never);
+      else callback(undefined as never, { deviceId });
+    };
+    const security = this.rt.security;
+    const peer = this.findDevice(deviceId);
+    if (!security || !peer) {
+      queueMicrotask(() =>
+        done(numericCodeError(ERR_FAILED, security ? 'Failed to execute the function.' : 'Security is off.')),
+      );
+      return;
+    }
+    const rt = this.rt;
+    void (async () => {
+      // Bound, or trusted through the account on a Link that is up: nothing to ask.
+      if (security.isBound(peer.networkId) || rt.device.links(peer.networkId).some(isTrusted)) return;
+      const abort = new AbortController();
+      const bound = security.bind(peer.networkId, (request) => rt.confirmBinding(request), {
+        signal: abort.signal,
+      });
+      // The handshake of this connect runs the ceremony; if it fails before the trust exchange (unreachable), the
+      // armed binding is dropped.
+      const linked = rt.device.connect(peer.networkId).finally(() => abort.abort());
+      const [b, l] = await Promise.allSettled([bound, linked]);
+      if (b.status === 'rejected')
+        throw isColinkError(b.reason, ErrorCode.ABORTED) && l.status === 'rejected' ? l.reason : b.reason;
+    })().then(
+      () => done(undefined),
+      (e: unknown) =>
+        done(
+          numericCodeError(
+            isColinkError(e, ErrorCode.UNTRUSTED) ? ERR_AUTH_INVALID : ERR_FAILED,
+            e instanceof Error ? e.message : String(e),
+          ),
+        ),
+    );
+  }
+
+  /**
+   * Removes the binding with `deviceId` (a `DeviceBasicInfo.deviceId` or networkId) from this device's trust store
+   * and closes its Links: the next connect needs the same account or a new binding (harmony-api.md §5).
+   * @throws BusinessError 401 for a bad `deviceId`; 201 without DISTRIBUTED_DATASYNC; 11600101 when the device is
+   *   not bound.
+   */
+  unbindTarget(deviceId: string): void {
+    this.check();
+    if (typeof deviceId !== 'string' || deviceId.length < 1 || deviceId.length > 255)
+      fail(401, UNIVERSAL_MESSAGES[401]!);
+    const security = this.rt.security;
+    const networkId = this.findDevice(deviceId)?.networkId ?? deviceId;
+    if (!security?.trustStore?.has(networkId)) fail(ERR_FAILED, 'Failed to execute the function.');
+    void security!.trustStore!.revoke(networkId);
+    for (const l of this.rt.device.links(networkId)) void l.close(closeReason('normal', 'binding revoked'));
+  }
+
+  /** A directory entry by `DeviceBasicInfo.deviceId` or networkId. */
+  private findDevice(deviceId: string): DeviceEntry | undefined {
+    const dir = this.rt.device.directory;
+    return dir.get(deviceId) ?? dir.list().find((d) => basicInfo(d).deviceId === deviceId);
   }
 
   /** @internal */

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -269,8 +270,9 @@ export class Link implements ChannelHost {
       conduit.closed$.subscribe((reason) => {
         // During the security stage the upgrade decides how the handshake failed (its own refusal says more than
         // the peer hanging up); the handshake timer backs it up.
+        // Once secured, the secure conduit reports the end: it knows whether a record failed authentication.
         if (this.stage === 'secure') this.rawClosedInSecure = reason;
-        else this.finish(this.withoutGoaway(reason));
+        else if (this.io === undefined || this.io === conduit) this.finish(this.withoutGoaway(reason));
       }),
       conduit.drain$.subscribe(() => {
         if (this.io === conduit) this.onDrain();
@@ -607,6 +609,7 @@ export class Link implements ChannelHost {
       write: (chunks) => raw.write(chunks),
       end: (r) => raw.end(r),
       destroy: (r) => raw.destroy(r),
+      ...(raw.detachSocket ? { detachSocket: () => this.detachForSecurity(raw, inbound) } : {}),
     };
     security.upgrade(view, this.role).then(
       ({ conduit, peer }) => {
@@ -642,6 +645,20 @@ export class Link implements ChannelHost {
         this.abort(closeReason(code, msg));
       },
     );
+  }
+
+  /**
+   * The security stage takes the raw socket (see {@link Conduit.detachSocket}): bytes that arrived after the
+   * preamble and wait in the stage's inbound go back into the socket, where node:tls reads them first.
+   */
+  private detachForSecurity(raw: Conduit, inbound: ConduitInbound): Socket | undefined {
+    const socket = raw.detachSocket?.();
+    if (!socket) return undefined;
+    this.secureInbound = undefined;
+    const held: Uint8Array[] = [];
+    inbound.data$.subscribe((c) => held.push(c)).unsubscribe();
+    if (held.length > 0) socket.unshift(Buffer.concat(held));
+    return socket;
   }
 
   private sendHello(): void {

@@ -210,34 +210,40 @@ describe('security against active attackers', () => {
     expect(events).toEqual([]); // never even reached the trust exchange
   });
 
-  it('closes the Link with an integrity error when a ciphertext byte is flipped in flight', async () => {
-    const [sa, sb] = await Promise.all([security({ account: 'acct' }), security({ account: 'acct' })]);
-    let tamper = false;
-    const conduits = await tcpProxy((chunk, dir) => {
-      if (!tamper || dir !== 'a->b') return chunk;
-      tamper = false;
-      const c = Buffer.from(chunk);
-      c[c.length - 1]! ^= 0x01; // last byte of the record: its AEAD tag
-      return c;
+  for (const path of ['native', 'stream'] as const) {
+    it(`closes the Link with an integrity error when a ciphertext byte is flipped in flight (TLS ${path})`, async () => {
+      const [sa, sb] = await Promise.all([security({ account: 'acct' }), security({ account: 'acct' })]);
+      let tamper = false;
+      const conduits = await tcpProxy((chunk, dir) => {
+        if (!tamper || dir !== 'a->b') return chunk;
+        tamper = false;
+        const c = Buffer.from(chunk);
+        c[c.length - 1]! ^= 0x01; // last byte of the record: its AEAD tag
+        return c;
+      }, path);
+      const [a, b] = securedLinks(sa, sb, { conduits });
+      await Promise.all([a.opened, b.opened]);
+      const received: Uint8Array[] = [];
+      b.messages$.subscribe((m) => received.push(m));
+      const ok = firstValueFrom(b.messages$);
+      await a.send(enc('untouched'));
+      await ok;
+      tamper = true;
+      await a.send(enc('tampered'));
+      const reason = await b.closed;
+      expect(reason.code, reason.message).toBe('integrity');
+      expect(reason.message).toMatch(/TLS record failed authentication/);
+      expect(received.map((m) => new TextDecoder().decode(m))).toEqual(['untouched']);
+      expect(['integrity', 'lost', 'normal']).toContain((await a.closed).code);
     });
-    const [a, b] = securedLinks(sa, sb, { conduits });
-    await Promise.all([a.opened, b.opened]);
-    const received: Uint8Array[] = [];
-    b.messages$.subscribe((m) => received.push(m));
-    const ok = firstValueFrom(b.messages$);
-    await a.send(enc('untouched'));
-    await ok;
-    tamper = true;
-    await a.send(enc('tampered'));
-    const reason = await b.closed;
-    expect(reason.code).toBe('integrity');
-    expect(reason.message).toMatch(/TLS record failed authentication/);
-    expect(received.map((m) => new TextDecoder().decode(m))).toEqual(['untouched']);
-    expect(['integrity', 'lost', 'normal']).toContain((await a.closed).code);
-  });
+  }
 
-  for (const secure of [true, false]) {
-    it(`${secure ? 'finds no' : 'control: finds the'} plaintext marker in the bytes of a loopback TCP link${secure ? '' : ' without security'}`, async () => {
+  for (const [secure, path] of [
+    [true, 'native'],
+    [true, 'stream'],
+    [false, 'native'],
+  ] as const) {
+    it(`${secure ? 'finds no' : 'control: finds the'} plaintext marker in the bytes of a loopback TCP link${secure ? ` (TLS ${path})` : ' without security'}`, async () => {
       const credential = 'account-credential-7f3a9c';
       const [sa, sb] = secure
         ? await Promise.all([security({ account: credential }), security({ account: credential })])
@@ -246,7 +252,7 @@ describe('security against active attackers', () => {
       const conduits = await tcpProxy((chunk) => {
         wire.push(Buffer.from(chunk));
         return chunk;
-      });
+      }, path);
       const [a, b] = securedLinks(sa, sb, { conduits, names: ['marker-device-alpha', 'marker-device-beta'] });
       await Promise.all([a.opened, b.opened]);
       const marker = 'COLINK-PLAINTEXT-MARKER';

@@ -39,18 +39,26 @@ export function advertOf(sec: TlsSecurity, name: string): DeviceAdvert {
 }
 
 /**
- * A core Conduit over a connected node:net socket (the test's own adapter, kept small on purpose): corked writes,
- * `drain` as drain$, FIN/errors as closed$, data held until the first subscriber.
+ * How TLS meets the socket: `'native'` — the conduit offers `detachSocket()` and node:tls wraps the socket's handle
+ * (what transport-tcp does); `'stream'` — it does not, and TLS runs over the conduit's `data$`/`write()` (every other
+ * medium).
  */
-export function socketConduit(socket: Socket): Conduit {
+export type TlsPath = 'native' | 'stream';
+
+/**
+ * A core Conduit over a connected node:net socket (the test's own adapter, kept small on purpose): corked writes,
+ * `drain` as drain$, FIN/errors as closed$, data held until the first subscriber; `detachSocket()` on the native path.
+ */
+export function socketConduit(socket: Socket, path: TlsPath = 'native'): Conduit {
   socket.setNoDelay(true);
   const inbound = new ConduitInbound();
   const drain = new Subject<void>();
   const closed = new AsyncSubject<CloseReason>();
   let reason: CloseReason | undefined;
-  socket.on('data', (c: Buffer) => {
+  const onData = (c: Buffer): void => {
     if (!inbound.push(c)) socket.pause();
-  });
+  };
+  socket.on('data', onData);
   socket.on('drain', () => drain.next());
   socket.on('end', () => {
     reason ??= closeReason('normal', 'peer closed', { remote: true });
@@ -88,6 +96,15 @@ export function socketConduit(socket: Socket): Conduit {
       reason ??= r;
       socket.destroy();
     },
+    ...(path === 'native'
+      ? {
+          detachSocket() {
+            socket.pause();
+            socket.off('data', onData);
+            return socket;
+          },
+        }
+      : {}),
   };
 }
 
@@ -105,7 +122,7 @@ async function listen(server: Server): Promise<number> {
 }
 
 /** Two Conduits over one real loopback TCP connection: [dialer, acceptor]. */
-export async function tcpConduitPair(): Promise<[Conduit, Conduit]> {
+export async function tcpConduitPair(path: TlsPath = 'native'): Promise<[Conduit, Conduit]> {
   let accept!: (s: Socket) => void;
   const accepted = new Promise<Socket>((r) => {
     accept = r;
@@ -118,7 +135,7 @@ export async function tcpConduitPair(): Promise<[Conduit, Conduit]> {
     c.destroy();
     s.destroy();
   });
-  return [socketConduit(c), socketConduit(s)];
+  return [socketConduit(c, path), socketConduit(s, path)];
 }
 
 /** Per-direction byte hook of {@link tcpProxy}: returns the bytes to forward (may alter them). */
@@ -128,7 +145,7 @@ export type Tap = (chunk: Buffer, direction: 'a->b' | 'b->a') => Buffer;
  * A loopback TCP relay between a dialer and an acceptor that sees (and may alter) every byte on the wire:
  * [dialer conduit, acceptor conduit]. `tap` runs on each chunk.
  */
-export async function tcpProxy(tap: Tap): Promise<[Conduit, Conduit]> {
+export async function tcpProxy(tap: Tap, path: TlsPath = 'native'): Promise<[Conduit, Conduit]> {
   let acceptorSocket!: (s: Socket) => void;
   const acceptor = new Promise<Socket>((r) => {
     acceptorSocket = r;
@@ -160,7 +177,7 @@ export async function tcpProxy(tap: Tap): Promise<[Conduit, Conduit]> {
     a.destroy();
     b.destroy();
   });
-  return [socketConduit(a), socketConduit(b)];
+  return [socketConduit(a, path), socketConduit(b, path)];
 }
 
 /** Options of {@link securedLinks}. */

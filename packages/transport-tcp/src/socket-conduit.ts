@@ -1,5 +1,12 @@
 import type { Socket } from 'node:net';
-import { type CloseReason, ColinkError, type Conduit, closeReason, type Medium } from '@colink/core';
+import {
+  type CloseReason,
+  ColinkError,
+  type Conduit,
+  closeReason,
+  ErrorCode,
+  type Medium,
+} from '@colink/core';
 import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { formatAddress } from './address.js';
 import { REMOTE_FIN, socketErrorReason } from './close-reason.js';
@@ -50,6 +57,9 @@ class SocketConduit implements Conduit {
   readonly #closed = new AsyncSubject<CloseReason>();
   readonly #closeTimeoutMs: number;
   #reading = false;
+  /** The socket was handed to a security stage ({@link SocketConduit.detachSocket}). */
+  #detached = false;
+  readonly #onData = (chunk: Buffer): void => this.#data.next(chunk);
   /** Reason fixed by the first of: local end/destroy, socket error, idle timeout, peer FIN. */
   #reason: CloseReason | undefined;
   #done = false;
@@ -90,6 +100,9 @@ class SocketConduit implements Conduit {
     if (this.#reason !== undefined || this.#socket.destroyed) {
       throw ColinkError.closed('TCP conduit', this.#reason ?? closeReason('lost', 'socket destroyed'));
     }
+    if (this.#detached) {
+      throw new ColinkError(ErrorCode.CONFLICT, 'TCP conduit: the socket belongs to the security stage now');
+    }
     const socket = this.#socket;
     if (chunks.length === 1) return socket.write(chunks[0]!);
     let ok = true;
@@ -112,10 +125,19 @@ class SocketConduit implements Conduit {
     this.#socket.destroy();
   }
 
+  detachSocket(): Socket | undefined {
+    if (this.#detached || this.#reason !== undefined || this.#socket.destroyed) return undefined;
+    this.#detached = true;
+    this.#socket.pause();
+    this.#socket.off('data', this.#onData);
+    return this.#socket;
+  }
+
   #startReading(): void {
     if (this.#reading) return;
     this.#reading = true;
-    this.#socket.on('data', (chunk: Buffer) => this.#data.next(chunk));
+    if (this.#detached) return;
+    this.#socket.on('data', this.#onData);
     this.#socket.resume();
   }
 

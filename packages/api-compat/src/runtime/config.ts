@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
 
 /**
  * How this process's device is set up. Every field has an environment variable; `configure()` overrides them.
@@ -40,6 +41,8 @@ export interface RuntimeConfig {
   readonly appDir: string;
   readonly systemApp: boolean;
   readonly memoryNetwork: string;
+  /** How bindings are confirmed (`COLINK_BIND_CONFIRM`, see {@link BindConfirmPolicy}). */
+  readonly bindConfirm: BindConfirmPolicy;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -66,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     appDir: env.COLINK_APP_DIR || process.cwd(),
     systemApp: env.COLINK_SYSTEM_APP === '1',
     memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
+    bindConfirm: bindPolicyFromEnv(env),
   };
 }
 

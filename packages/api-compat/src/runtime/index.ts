@@ -5,6 +5,7 @@
  */
 export type { AbilityDecl, AppDecl } from './app-dir.js';
 export { readAppDir } from './app-dir.js';
+export { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
 export { configFromEnv, type RuntimeConfig } from './config.js';
 export type { DeviceIdentity } from './identity.js';
 export {

@@ -9,7 +9,12 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
-import { createDeviceSecurity, type TlsSecurity, trackTrust } from '@colink/core/security';
+import {
+  type ConfirmBinding,
+  createDeviceSecurity,
+  type TlsSecurity,
+  trackTrust,
+} from '@colink/core/security';
 import { BleTransport } from '@colink/transport-ble';
 import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
@@ -18,6 +23,7 @@ import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/cons
 import { UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
 import { type AbilityDecl, readAppDir } from './app-dir.js';
+import { bindingConfirmation } from './binding.js';
 import { configFromEnv, normalizePermission, type RuntimeConfig } from './config.js';
 import { type DeviceIdentity, loadIdentity } from './identity.js';
 
@@ -59,6 +65,17 @@ export class DeviceRuntime {
 
   /** The security layer (TLS 1.3 + trust), when `config.security` is on. */
   readonly security: TlsSecurity | undefined;
+
+  /**
+   * Answers bindings on this device — both those it starts (`DeviceManager.bindTarget`) and those a peer asks for:
+   * the HarmonyOS PIN dialog. Defaults to the `COLINK_BIND_CONFIRM` policy ({@link BindConfirmPolicy}); replace it
+   * to show the code in your own UI.
+   */
+  confirmBinding: ConfirmBinding = (request) =>
+    bindingConfirmation(this.config.bindConfirm, (id) => {
+      const d = this.device.directory.get(id);
+      return d ? `"${d.deviceName}" (${id.slice(0, 12)}…)` : `${id.slice(0, 12)}…`;
+    })(request);
 
   /**
    * @param security the prepared security layer; when `config.security` is on and none is given, the one
@@ -111,7 +128,10 @@ export class DeviceRuntime {
    */
   start(): Promise<void> {
     this.startPromise ??= (async () => {
-      if (this.security) trackTrust(this.device.directory, this.security);
+      if (this.security) {
+        trackTrust(this.device.directory, this.security);
+        this.security.onBindRequest ??= (request) => this.confirmBinding(request);
+      }
       this.device.sessions.requests$.subscribe((req) => void this.onRequest(req));
       await this.device.start();
       log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));

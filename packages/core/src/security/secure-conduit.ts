@@ -10,6 +10,12 @@ import type { ConduitDuplex } from './conduit-duplex.js';
  * (RFC 8446 §5.2: `bad_record_mac`; §6.2 `decrypt_error`), here or — through an alert — at the peer. Listed for
  * clarity: after the handshake every `ERR_SSL_` error counts as an integrity failure.
  */
+/** After `end()` natively on a socket: how long to wait for the peer's close before destroying, ms (as transport-tcp). */
+const SECURE_CLOSE_TIMEOUT_MS = 2_000;
+
+/** The reason of a secure conduit the peer ended cleanly (close_notify, then FIN). */
+const PEER_ENDED: CloseReason = closeReason('normal', 'peer closed the secure connection', { remote: true });
+
 const INTEGRITY_CODES = /BAD_RECORD_MAC|DECRYPTION_FAILED|DECRYPT_ERROR/;
 
 /**
@@ -57,19 +63,30 @@ export class SecureConduit implements Conduit {
   established = false;
   private readonly socket: TLSSocket;
   private readonly raw: Conduit;
-  private readonly duplex: ConduitDuplex;
+  /** The JS stream TLS runs over, or undefined when TLS runs natively on the raw conduit's socket. */
+  private readonly duplex: ConduitDuplex | undefined;
   private readonly inbound = new ConduitInbound();
   private readonly drainSubject = new Subject<void>();
   private readonly closedSubject = new AsyncSubject<CloseReason>();
   private reason: CloseReason | undefined;
   private streaming = false;
   private rawClosed = false;
+  /** The raw conduit's reason, once it closed. */
+  private rawReason: CloseReason | undefined;
+  /** The peer ended the TLS stream (close_notify and FIN). */
+  private remoteEnded = false;
+  private endTimer: NodeJS.Timeout | undefined;
   private done = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
 
-  constructor(socket: TLSSocket, raw: Conduit, duplex: ConduitDuplex) {
+  /**
+   * @param socket TLS over `duplex`, or directly over the raw conduit's detached `net.Socket` ({@link Conduit.detachSocket}).
+   * @param raw The conduit the Link was built on.
+   * @param duplex The {@link ConduitDuplex} under `socket`; undefined when TLS runs natively on the raw socket.
+   */
+  constructor(socket: TLSSocket, raw: Conduit, duplex: ConduitDuplex | undefined) {
     this.socket = socket;
     this.raw = raw;
     this.duplex = duplex;
@@ -88,7 +105,12 @@ export class SecureConduit implements Conduit {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.drainSubject.next());
     const onError = (e: Error & { code?: string }): void => {
-      this.reason ??= tlsCloseReason(e, this.established) ?? duplex.closeReason;
+      this.reason ??=
+        tlsCloseReason(e, this.established) ??
+        duplex?.closeReason ??
+        closeReason('lost', `connection failed (${e.code ?? 'error'}: ${e.message})`, {
+          ...(e.code === 'ECONNRESET' ? { remote: true } : {}),
+        });
       this.settleReader(this.closeError());
     };
     socket.on('error', onError);
@@ -98,11 +120,20 @@ export class SecureConduit implements Conduit {
       onError(e);
       socket.destroy();
     });
+    socket.on('end', () => {
+      this.remoteEnded = true;
+    });
     socket.on('close', () => this.finish());
     raw.closed$.subscribe((r) => {
       this.rawClosed = true;
+      this.rawReason = r;
       // Before the handshake completes node:tls may not notice a vanished medium: fail the pending read now.
       if (!this.established) this.settleReader(this.closeError(r));
+      // Afterwards TLS reports the end (and why) within the same turn of the event loop; make sure it does.
+      else
+        setImmediate(() => {
+          if (!this.done) this.socket.destroy();
+        });
     });
   }
 
@@ -156,7 +187,12 @@ export class SecureConduit implements Conduit {
   end(reason: CloseReason): void {
     if (this.reason || this.done) return;
     this.reason = reason;
-    this.socket.end(); // close_notify (RFC 8446 §6.1), then the raw conduit ends with `reason`
+    this.socket.end(); // close_notify (RFC 8446 §6.1), then FIN (the raw conduit ends with `reason`)
+    // Natively on the socket no raw conduit times the peer's answer: stop waiting for its FIN after a while.
+    if (!this.duplex) {
+      this.endTimer = setTimeout(() => this.socket.destroy(), SECURE_CLOSE_TIMEOUT_MS);
+      this.endTimer.unref();
+    }
   }
 
   destroy(reason: CloseReason): void {
@@ -168,7 +204,9 @@ export class SecureConduit implements Conduit {
 
   /** The reason the conduit ends with (as far as known now). */
   get closeReason(): CloseReason | undefined {
-    return this.reason ?? this.duplex.closeReason;
+    return (
+      this.reason ?? this.duplex?.closeReason ?? (this.remoteEnded ? PEER_ENDED : undefined) ?? this.rawReason
+    );
   }
 
   private onData(chunk: Buffer): void {
@@ -200,7 +238,7 @@ export class SecureConduit implements Conduit {
   }
 
   private closeError(raw?: CloseReason): ColinkError {
-    const r = this.reason ?? raw ?? this.duplex.closeReason ?? closeReason('lost', 'TLS connection closed');
+    const r = this.reason ?? raw ?? this.closeReason ?? closeReason('lost', 'TLS connection closed');
     return new ColinkError(
       r.code === 'integrity' ? ErrorCode.INTEGRITY : ErrorCode.HANDSHAKE_FAILED,
       `connection closed during the security handshake (${r.code}${r.message ? `: ${r.message}` : ''})`,
@@ -217,6 +255,7 @@ export class SecureConduit implements Conduit {
   private finish(): void {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.endTimer);
     const reason = this.closeReason ?? closeReason('lost', 'TLS connection closed');
     this.settleReader(this.closeError());
     // A failed record means the medium carries altered bytes: drop it rather than flush anything more.

@@ -210,8 +210,11 @@ export class TlsSecurity implements SecurityUpgrade {
   /** {@link SecurityUpgrade.upgrade}: TLS 1.3 + trust exchange over `conduit`. */
   async upgrade(conduit: Conduit, role: LinkRole): Promise<{ conduit: Conduit; peer: VerifiedPeer }> {
     let secure: SecureConduit | undefined;
-    // Subscribes to the conduit now: bytes that arrive from here on wait in the duplex for TLS.
-    const duplex = new ConduitDuplex(conduit, () => secure?.closeReason ?? NORMAL_END);
+    // Over a socket, TLS runs natively on its handle; otherwise over a duplex subscribed to the conduit now, so
+    // bytes that arrive from here on wait in it for TLS.
+    const native = conduit.detachSocket?.();
+    const duplex = native ? undefined : new ConduitDuplex(conduit, () => secure?.closeReason ?? NORMAL_END);
+    const stream = native ?? duplex!;
     // A Link that finds the peer's preamble already waiting calls us from inside its constructor, before it wrote
     // its own preamble; the TLS client writes its ClientHello synchronously. Start TLS one microtask later.
     await Promise.resolve();
@@ -227,8 +230,8 @@ export class TlsSecurity implements SecurityUpgrade {
     } as const;
     const socket =
       role === 'initiator'
-        ? tlsConnect({ ...options, socket: duplex, checkServerIdentity: () => undefined })
-        : new TLSSocket(duplex, { ...options, isServer: true, requestCert: true });
+        ? tlsConnect({ ...options, socket: stream, checkServerIdentity: () => undefined })
+        : new TLSSocket(stream, { ...options, isServer: true, requestCert: true });
     secure = new SecureConduit(socket, conduit, duplex);
     const s = secure;
     try {
