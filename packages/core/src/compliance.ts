@@ -230,6 +230,26 @@ export function describeTransportCompliance(
     );
 
     it(
+      'refuses writes once a conduit is ended or destroyed (ERR_CLOSED), on both ends',
+      async () => {
+        const p = await factory();
+        current = p;
+        await p.a.start();
+        await p.b.start();
+        const incoming = firstValueFrom(p.b.incoming$);
+        const ca = await p.a.dial(p.b.localAddress!);
+        const cb = await incoming;
+        const remoteClosed = firstValueFrom(cb.closed$);
+        cb.data$.subscribe(); // a conduit reads (and sees the peer's end) once data$ has a subscriber
+        ca.end(closeReason('normal', 'done'));
+        expect(() => ca.write([Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+        await remoteClosed;
+        expect(() => cb.write([Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+      },
+      t,
+    );
+
+    it(
       'detects link loss',
       async () => {
         const { p, la, ca } = await connected();

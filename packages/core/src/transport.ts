@@ -59,7 +59,12 @@ export interface Conduit {
   readonly drain$: Observable<void>;
   /** Emits once when the conduit has ended, with the reason. */
   readonly closed$: Observable<CloseReason>;
-  /** Writes one or more chunks in order as one batch (TCP corks them). Returns `false` when the caller should wait for `drain$`. */
+  /**
+   * Writes one or more chunks in order as one batch (TCP corks them). Returns `false` when the caller should wait for
+   * `drain$`.
+   * @throws ColinkError `ERR_CLOSED` (with the close reason) once `end()` or `destroy()` was called or the medium
+   *   failed: bytes are never accepted and then silently dropped.
+   */
   write(chunks: readonly Uint8Array[]): boolean;
   /** Flushes pending bytes, then ends the conduit gracefully. `closed$` then emits `reason`. */
   end(reason: CloseReason): void;

@@ -1,5 +1,5 @@
 import { asapScheduler, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { type CloseReason, closeReason } from '../errors.js';
+import { type CloseReason, ColinkError, closeReason } from '../errors.js';
 import { ConduitInbound } from '../inbound.js';
 import { MAX_FRAME_SIZE } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
@@ -129,7 +129,9 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   };
 
   const write = (from: 0 | 1, chunks: readonly Uint8Array[]): boolean => {
-    if (!open || ending[from]) return false;
+    if (!open || ending[from]) {
+      throw ColinkError.closed('memory conduit', ending[from] ?? closeReason('lost', 'conduit closed'));
+    }
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
     const d = dirs[from];

@@ -162,8 +162,12 @@ export class SecureConduit implements Conduit {
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
-    // Closed: the bytes go nowhere, like a conduit whose medium just failed; closed$ tells the writer why.
-    if (this.done || this.reason || this.socket.destroyed) return false;
+    if (this.done || this.reason || this.socket.destroyed) {
+      throw ColinkError.closed(
+        'secure conduit',
+        this.closeReason ?? closeReason('lost', 'TLS connection closed'),
+      );
+    }
     const s = this.socket;
     if (chunks.length === 1) return s.write(chunks[0]!);
     let ok = true;
