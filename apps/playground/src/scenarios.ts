@@ -1,16 +1,18 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnDevice } from './scenarios/device.js';
+import { runNet } from './scenarios/net.js';
+import { runP2p } from './scenarios/p2p.js';
 import { transcript } from './transcript.js';
 
 /** Headless seed scenarios (`pnpm start -- --scenario <name>`). */
 export const SCENARIOS: Readonly<Record<string, string>> = {
   acm: 'abilityConnectionManager: the seed flow between two device processes over TCP on loopback',
   linkEnhance: 'linkEnhance: the seed server and client as two device processes on one virtual BLE radio',
-  net: '@ohos.net.connection seed (not available yet: issue #6)',
-  p2p: 'Wi-Fi P2P seed (not available yet: issue #5)',
+  net: '@ohos.net.connection: the seed in a namespace of its own while the lab adds a network and takes it down',
+  p2p: 'Wi-Fi P2P: the seed between two device processes in two namespaces, fake wpa_supplicants, TCP over the group',
 };
 
 const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');
@@ -20,9 +22,12 @@ export async function runScenario(name: string): Promise<void> {
   if (!(name in SCENARIOS))
     throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
   if (name === 'linkEnhance') return runLinkEnhance();
-  if (name !== 'acm') {
-    process.stdout.write(`${SCENARIOS[name]}\n`);
-    process.exitCode = 2;
+  if (name === 'net' || name === 'p2p') {
+    process.stdout.write(`scenario ${name} — ${SCENARIOS[name]}\n\n`);
+    const log = transcript();
+    const ok = await (name === 'net' ? runNet : runP2p)(log, SCENARIO_DIR);
+    log('lab', ok ? 'scenario complete' : 'scenario failed');
+    if (!ok) process.exitCode = 1;
     return;
   }
   process.stdout.write(`scenario acm — ${SCENARIOS.acm}\n\n`);
@@ -34,7 +39,7 @@ export async function runScenario(name: string): Promise<void> {
     ...process.env,
     COLINK_DEVICE_NAME: device,
     COLINK_DEVICE_TYPE: type,
-    COLINK_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-scenario-${device}-`)),
+    COLINK_STATE_DIR: stateDir(device),
     COLINK_TRANSPORTS: 'tcp',
     COLINK_MDNS_INTERFACE: '127.0.0.1',
     COLINK_MDNS_PORT: String(port),
@@ -42,21 +47,15 @@ export async function runScenario(name: string): Promise<void> {
     COLINK_ACCOUNT: 'colink-scenario-account',
   });
   const dir = path.join(SCENARIO_DIR, 'acm');
-  const tablet = spawnDevice(
-    log,
-    'tablet',
-    [path.join(apiCompat, 'dist/bin/colink-device.js')],
-    dir,
-    env('tablet', 'tablet'),
-  );
+  const tablet = spawnDevice(log, 'tablet', [path.join(apiCompat, 'dist/bin/colink-device.js')], {
+    cwd: dir,
+    env: env('tablet', 'tablet'),
+  });
   log('lab', `tablet: colink-device runs the HarmonyOS app in scenarios/acm/app (mDNS 127.0.0.1:${port})`);
-  const phone = spawnDevice(
-    log,
-    'phone',
-    ['--import', '@colink/api-compat/register', 'device-a.ts'],
-    dir,
-    env('phone', 'phone'),
-  );
+  const phone = spawnDevice(log, 'phone', ['--import', '@colink/api-compat/register', 'device-a.ts'], {
+    cwd: dir,
+    env: env('phone', 'phone'),
+  });
   log('lab', 'phone: node --import @colink/api-compat/register device-a.ts');
   const code = await new Promise<number | null>((resolve) => phone.on('exit', resolve));
   await new Promise((r) => setTimeout(r, 300));
@@ -64,36 +63,6 @@ export async function runScenario(name: string): Promise<void> {
   await new Promise((r) => tablet.on('exit', r));
   log('lab', code === 0 ? 'scenario complete' : `phone exited with ${code}`);
   if (code !== 0) process.exitCode = 1;
-}
-
-/** Spawns a device process whose stdout/stderr lines go to the transcript under `who`. */
-function spawnDevice(
-  log: (who: string, what: string) => void,
-  who: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  onLine: (line: string) => void = () => undefined,
-) {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pipe = (s: NodeJS.ReadableStream) => {
-    let buf = '';
-    s.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i).replace(/^[DIWEF] 0x0000\/\w+: /, '');
-        buf = buf.slice(i + 1);
-        if (line.trim()) {
-          // colink-device announces itself with a JSON line
-          log(who, line.startsWith('{"event":"ready"') ? 'ready, waiting for collaboration requests' : line);
-          onLine(line);
-        }
-      }
-    });
-  };
-  pipe(child.stdout!);
-  pipe(child.stderr!);
-  return child;
 }
 
 /** linkEnhance seed: server device 00:11:22:33:44:55 and a client device, both on one virtual BLE radio. */
@@ -111,7 +80,7 @@ async function runLinkEnhance(): Promise<void> {
   const env = (device: string, mac: string): NodeJS.ProcessEnv => ({
     ...process.env,
     COLINK_DEVICE_NAME: device,
-    COLINK_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-scenario-${device}-`)),
+    COLINK_STATE_DIR: stateDir(device),
     COLINK_TRANSPORTS: 'ble',
     COLINK_BLE_RADIO: broker.socketPath,
     COLINK_BLE_ADDRESS: mac,
@@ -121,25 +90,19 @@ async function runLinkEnhance(): Promise<void> {
   const done = new Promise<void>((resolve) => {
     finished = resolve;
   });
-  const server = spawnDevice(
-    log,
-    'server',
-    ['--import', '@colink/api-compat/register', 'server-device.ts'],
-    dir,
-    env('server', '00:11:22:33:44:55'),
-    (line) => {
+  const server = spawnDevice(log, 'server', ['--import', '@colink/api-compat/register', 'server-device.ts'], {
+    cwd: dir,
+    env: env('server', '00:11:22:33:44:55'),
+    onLine: (line) => {
       if (line.startsWith('disconnected')) finished();
     },
-  );
+  });
   log('lab', 'server (BLE 00:11:22:33:44:55): node --import @colink/api-compat/register server-device.ts');
   await new Promise((r) => setTimeout(r, 800));
-  const client = spawnDevice(
-    log,
-    'client',
-    ['--import', '@colink/api-compat/register', 'client-device.ts'],
-    dir,
-    env('client', '00:11:22:33:44:66'),
-  );
+  const client = spawnDevice(log, 'client', ['--import', '@colink/api-compat/register', 'client-device.ts'], {
+    cwd: dir,
+    env: env('client', '00:11:22:33:44:66'),
+  });
   log('lab', 'client (BLE 00:11:22:33:44:66): node --import @colink/api-compat/register client-device.ts');
   let timer: NodeJS.Timeout | undefined;
   const ok = await Promise.race([
@@ -156,4 +119,11 @@ async function runLinkEnhance(): Promise<void> {
   radio.close();
   log('lab', ok ? 'scenario complete' : 'the client never disconnected (timed out)');
   if (!ok) process.exitCode = 1;
+}
+
+/** A fresh state directory for a device process (identity, app files), removed when this process exits. */
+function stateDir(device: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `colink-scenario-${device}-`));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
