@@ -6,6 +6,7 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
+import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
@@ -64,7 +65,9 @@ export class LocalDevice {
   private readonly subs: Subscription[] = [];
   private startedValue = false;
 
+  /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
   constructor(options: LocalDeviceOptions) {
+    assertValidAdvert(options.advert);
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;

@@ -4,6 +4,7 @@
  * the colink wire protocol, multiplexed flow-controlled channels, the device directory, collaboration sessions,
  * one error hierarchy, an in-memory transport and a transport compliance suite.
  */
+export * from './advert.js';
 export * from './channel.js';
 export * from './codec.js';
 export * from './device.js';

@@ -7,6 +7,7 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
+import { parseAdvert } from './advert.js';
 import {
   Channel,
   type ChannelHost,
@@ -751,10 +752,7 @@ export class Link implements ChannelHost {
       case FrameType.HELLO: {
         if (this.remoteHello) throw new ColinkError(ErrorCode.PROTOCOL, 'second HELLO');
         const h = decodeJsonObject(f.payload);
-        const advert = h.advert as DeviceAdvert | undefined;
-        if (!advert || typeof advert.networkId !== 'string' || typeof advert.deviceName !== 'string') {
-          throw new ColinkError(ErrorCode.PROTOCOL, 'HELLO without a valid advert');
-        }
+        const advert = parseAdvert(h.advert, 'HELLO');
         const window = typeof h.window === 'number' && h.window > 0 ? h.window : DEFAULT_CHANNEL_WINDOW;
         this.remoteHello = { advert, window };
         this.defaultChannel.onWindow(window - this.window); // the default channel assumed our own window size

@@ -1,4 +1,11 @@
-import { ColinkError, closeReason, type DeviceAdvert, ErrorCode, isColinkError } from '@colink/core';
+import {
+  ColinkError,
+  closeReason,
+  type DeviceAdvert,
+  ErrorCode,
+  isColinkError,
+  parseAdvert,
+} from '@colink/core';
 import type * as NobleModule from '@stoprocent/noble';
 import { normalizeMac } from './address.js';
 import { announcingFrom } from './advertising-data.js';
@@ -268,11 +275,13 @@ export class CentralRole {
       rec = await this.link(mac, guard);
       rec.users++;
       const raw = await guard.race(rec.info.readAsync());
+      let value: unknown;
       try {
-        return JSON.parse(raw.toString('utf8')) as DeviceAdvert;
+        value = JSON.parse(raw.toString('utf8'));
       } catch (e) {
         throw new ColinkError(ErrorCode.PROTOCOL, `${mac} served an unreadable device advert`, { cause: e });
       }
+      return parseAdvert(value, `the INFO characteristic of ${mac}`);
     } finally {
       guard.dispose();
       if (rec) {

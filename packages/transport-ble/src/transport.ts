@@ -1,4 +1,5 @@
 import {
+  advertsEqual,
   assertArgument,
   ColinkError,
   type Conduit,
@@ -364,7 +365,9 @@ class DiscoveryState {
         const peer: DiscoveredPeer = { ...advert, bleMac: normalizeMac(address), medium: 'ble', address };
         const prev = this.peers.get(address);
         this.peers.set(address, { peer, lastSeen: performance.now(), name });
-        this.events.next({ type: prev ? 'updated' : 'found', peer });
+        // A new advertising name may announce nothing new (e.g. the same advert re-read): no event then.
+        if (!prev) this.events.next({ type: 'found', peer });
+        else if (!advertsEqual(prev.peer, peer)) this.events.next({ type: 'updated', peer });
       })
       .catch(() => this.failed.set(address, performance.now()))
       .finally(() => this.probing.delete(address));

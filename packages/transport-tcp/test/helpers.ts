@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { DiscoveryEvent } from '@colink/core';
 import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
@@ -16,8 +17,9 @@ export function loopbackDiscovery(port: number) {
   return { interface: '127.0.0.1', bind: '0.0.0.0', port } as const;
 }
 
+/** A valid networkId (64 lower-case hex characters) derived from `seed`. */
 export function networkId(seed: string): string {
-  return seed.repeat(64).slice(0, 64);
+  return createHash('sha256').update(seed).digest('hex');
 }
 
 /** One JSON line from a peer process. */

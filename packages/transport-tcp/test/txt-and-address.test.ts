@@ -36,9 +36,19 @@ describe('TXT record (RFC 6763 §6)', () => {
 
   it('ignores records without a networkId and keeps the first of repeated keys (§6.4)', () => {
     expect(txtToAdvert([Buffer.from('dn=x')])).toBeUndefined();
+    const nid = `nid=${'ab'.repeat(32)}`;
     expect(
-      txtToAdvert([Buffer.from('nid=1'), Buffer.from('dn=first'), Buffer.from('dn=second')])?.deviceName,
+      txtToAdvert([Buffer.from(nid), Buffer.from('dn=first'), Buffer.from('dn=second')])?.deviceName,
     ).toBe('first');
+  });
+
+  it('refuses a colink record with invalid fields (ERR_PROTOCOL), which discovery then ignores', () => {
+    expect(() => txtToAdvert([Buffer.from('nid=1'), Buffer.from('dn=x')])).toThrow(
+      expect.objectContaining({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/networkId/) }),
+    );
+    expect(() => txtToAdvert([Buffer.from(`nid=${'ab'.repeat(32)}`), Buffer.from('ble=nope')])).toThrow(
+      /bleMac/,
+    );
   });
 });
 

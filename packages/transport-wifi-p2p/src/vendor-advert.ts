@@ -1,4 +1,4 @@
-import type { DeviceAdvert } from '@colink/core';
+import { type DeviceAdvert, parseAdvert } from '@colink/core';
 
 /**
  * The colink advert carried in P2P probe frames as vendor-specific elements (IEEE 802.11-2020 §9.4.2.25, element id
@@ -53,16 +53,11 @@ export function decodeVendorAdvert(hex: string): DeviceAdvert | undefined {
   if (parts.length === 0) return undefined;
   try {
     const o = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
-    if (typeof o.n !== 'string' || typeof o.d !== 'string' || typeof o.t !== 'string') return undefined;
-    const advert: { -readonly [K in keyof DeviceAdvert]: DeviceAdvert[K] } = {
-      networkId: o.n,
-      deviceName: o.d,
-      deviceType: o.t,
-    };
-    if (typeof o.b === 'string') advert.bleMac = o.b;
-    if (Array.isArray(o.s) && o.s.every((x) => typeof x === 'string')) advert.services = o.s as string[];
-    return advert;
+    return parseAdvert(
+      { networkId: o.n, deviceName: o.d, deviceType: o.t, bleMac: o.b, services: o.s },
+      'a Wi-Fi P2P vendor element',
+    );
   } catch {
-    return undefined;
+    return undefined; // unreadable JSON or invalid fields: not a colink device we can use
   }
 }

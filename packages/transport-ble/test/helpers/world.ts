@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CloseReason, Conduit } from '@colink/core';
 import { firstValueFrom, take, takeWhile, toArray } from 'rxjs';
 import { BleTransport, type BleTransportOptions } from '../../src/index.js';
@@ -23,7 +24,11 @@ export class World {
 
 /** Advertises `t` with a test advert. */
 export async function advertise(t: BleTransport, name: string): Promise<void> {
-  await t.advertise({ networkId: name.padEnd(64, '0').slice(0, 64), deviceName: name, deviceType: 'phone' });
+  await t.advertise({
+    networkId: createHash('sha256').update(name).digest('hex'),
+    deviceName: name,
+    deviceType: 'phone',
+  });
 }
 
 /** Dials `to` from `from`, returning both conduit ends. */

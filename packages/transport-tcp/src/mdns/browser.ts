@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { DiscoveredPeer, DiscoveryEvent } from '@colink/core';
+import type { DeviceAdvert, DiscoveredPeer, DiscoveryEvent } from '@colink/core';
 import { formatAddress } from '../address.js';
 import {
   FIRST_QUERY_DELAY_MS,
@@ -336,7 +336,14 @@ export class Browser {
         );
         continue;
       }
-      const advert = txtToAdvert(txt.record.data as Buffer[]);
+      let advert: DeviceAdvert | undefined;
+      try {
+        advert = txtToAdvert(txt.record.data as Buffer[]);
+      } catch (e) {
+        // A colink record with invalid fields (another version, or a forged record): not a peer we can use.
+        mdnsLog('ignoring %s: %s', instance, e instanceof Error ? e.message : String(e));
+        return undefined;
+      }
       if (!advert) return undefined;
       const iface = cache.socket.iface;
       // Prefer what this interface reaches directly: on-link IPv4, any IPv4, global IPv6, then link-local + zone.

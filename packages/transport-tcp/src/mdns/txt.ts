@@ -1,4 +1,4 @@
-import { assertArgument, type DeviceAdvert, truncateUtf8 } from '@colink/core';
+import { assertArgument, type DeviceAdvert, parseAdvert, truncateUtf8 } from '@colink/core';
 import {
   MAX_LABEL_BYTES,
   MAX_TXT_RECORD_BYTES,
@@ -72,7 +72,10 @@ export function advertToTxt(advert: DeviceAdvert): Buffer[] {
   return buffers;
 }
 
-/** Parses TXT strings back into an advert; `undefined` when it is not a colink record (no `nid`). */
+/**
+ * Parses TXT strings back into an advert; `undefined` when it is not a colink record (no `nid`).
+ * @throws ColinkError `ERR_PROTOCOL` for a colink record whose fields are invalid ({@link parseAdvert}).
+ */
 export function txtToAdvert(strings: readonly (string | Buffer)[]): DeviceAdvert | undefined {
   const map = new Map<string, string>();
   for (const raw of strings) {
@@ -88,13 +91,16 @@ export function txtToAdvert(strings: readonly (string | Buffer)[]): DeviceAdvert
   for (let part = 2; map.has(`${TXT_KEYS.services}${part}`); part++)
     services += map.get(`${TXT_KEYS.services}${part}`);
   const bleMac = map.get(TXT_KEYS.bleMac);
-  return {
-    networkId,
-    deviceName: map.get(TXT_KEYS.name) ?? '',
-    deviceType: map.get(TXT_KEYS.type) ?? '',
-    ...(bleMac ? { bleMac } : {}),
-    services: services ? services.split(',') : [],
-  };
+  return parseAdvert(
+    {
+      networkId,
+      deviceName: map.get(TXT_KEYS.name) ?? '',
+      deviceType: map.get(TXT_KEYS.type) ?? '',
+      ...(bleMac ? { bleMac } : {}),
+      services: services ? services.split(',') : [],
+    },
+    'a DNS-SD TXT record',
+  );
 }
 
 /**
