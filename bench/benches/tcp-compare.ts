@@ -1,6 +1,7 @@
 // Side by side on TCP loopback, same loops, same run, two processes (benches/tcp-peer.ts is the far end):
 //   raw node:net · colink Link over @colink/transport-tcp · the same Link encrypted (TLS 1.3 stage of
-//   @colink/core/security, when present) · js-libp2p 3 (TCP + Noise XX + yamux).
+//   @colink/core/security) · bare node:tls 1.3 with the same certificates and settings (the ceiling of the route
+//   the encrypted Link takes) · js-libp2p 3 (TCP + Noise XX + yamux).
 //   - bulk throughput: 64 KiB writes, BYTES per round, ROUNDS rounds interleaved across stacks (MB/s);
 //   - 1 KiB round trip: ROUNDS rounds of RTT_N echoes each after a warm-up, p50 and p99 per round (µs);
 //   - connect + first 1 KiB round trip on a new connection, CONNECTS times (ms).
@@ -10,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
 import { createLibp2pNode } from '../src/libp2p-node.js';
-import { colinkPipe, libp2pPipe, type Pipe, rawPipe } from '../src/pipes.js';
+import { colinkPipe, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
 import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
 import { benchSecurity } from '../src/secure.js';
 import { percentile, type Spread, sorted, spread } from '../src/stats.js';
@@ -43,6 +44,7 @@ const addr = JSON.parse(
   colinkSink: string;
   colinkEcho: string;
   secure: { sink: string; echo: string } | { unavailable: string };
+  tls: { sink: number; echo: number } | { unavailable: string };
   libp2p: string;
 };
 
@@ -51,23 +53,34 @@ await tcp.start();
 const node = await createLibp2pNode();
 
 const sec = await benchSecurity();
+const secured = 'security' in sec ? sec : undefined;
 const secureAddr = 'sink' in addr.secure ? addr.secure : undefined;
+const tlsAddr = 'sink' in addr.tls ? addr.tls : undefined;
+// Both ends load @colink/core/security; without it (on either side) the encrypted rows say why.
 const secureUnavailable =
-  'security' in sec ? ('unavailable' in addr.secure ? addr.secure.unavailable : undefined) : sec.unavailable;
+  'unavailable' in sec
+    ? sec.unavailable
+    : 'unavailable' in addr.secure
+      ? addr.secure.unavailable
+      : 'unavailable' in addr.tls
+        ? addr.tls.unavailable
+        : undefined;
 
-type Stack = 'raw' | 'colink' | 'secure' | 'libp2p';
+type Stack = 'raw' | 'colink' | 'secure' | 'tls' | 'libp2p';
 const STACKS: readonly Stack[] = secureUnavailable
   ? ['raw', 'colink', 'libp2p']
-  : ['raw', 'colink', 'secure', 'libp2p'];
+  : ['raw', 'colink', 'secure', 'tls', 'libp2p'];
+/** The suite bare node:tls negotiated (colink's security stage offers the same list). */
+let tlsCipher = 'TLS 1.3';
 const open: Record<Stack, (kind: 'sink' | 'echo') => Promise<Pipe>> = {
   raw: (kind) => rawPipe(kind === 'sink' ? addr.rawSink : addr.rawEcho),
   colink: (kind) => colinkPipe(tcp, kind === 'sink' ? addr.colinkSink : addr.colinkEcho),
-  secure: (kind) =>
-    colinkPipe(
-      tcp,
-      kind === 'sink' ? secureAddr!.sink : secureAddr!.echo,
-      'security' in sec ? sec.security : undefined,
-    ),
+  secure: (kind) => colinkPipe(tcp, kind === 'sink' ? secureAddr!.sink : secureAddr!.echo, secured!.security),
+  tls: async (kind) => {
+    const pipe = await tlsPipe(kind === 'sink' ? tlsAddr!.sink : tlsAddr!.echo, secured!.tls);
+    tlsCipher = pipe.cipher;
+    return pipe;
+  },
   libp2p: (kind) => libp2pPipe(node, addr.libp2p, kind === 'sink' ? SINK : ECHO),
 };
 
@@ -132,10 +145,11 @@ async function connectOnce(stack: Stack): Promise<number> {
   return ms;
 }
 
-const tput: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
-const p50: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
-const p99: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
-const conn: Record<Stack, number[]> = { raw: [], colink: [], secure: [], libp2p: [] };
+const samples = (): Record<Stack, number[]> => ({ raw: [], colink: [], secure: [], tls: [], libp2p: [] });
+const tput = samples();
+const p50 = samples();
+const p99 = samples();
+const conn = samples();
 for (let r = 0; r < ROUNDS; r++) {
   for (const s of STACKS) tput[s].push(await throughput(s));
 }
@@ -159,6 +173,7 @@ const NAMES: Record<Stack, string> = {
   raw: 'raw node:net',
   colink: 'colink Link',
   secure: 'colink Link + TLS 1.3',
+  tls: `bare node:tls 1.3 (${tlsCipher})`,
   libp2p: 'js-libp2p TCP+noise+yamux',
 };
 const rows: BenchRow[] = [];
@@ -231,6 +246,17 @@ if (secureUnavailable) {
       met: (x) => x >= 0.6,
     },
   );
+  row('tcp.throughput.tls', `TCP throughput, ${NAMES.tls} vs raw`, 'MB/s', spread(tput.tls), {
+    value: med(tput.raw),
+    label: NAMES.raw,
+  });
+  row(
+    'tcp.throughput.colink-encrypted-vs-tls',
+    `TCP throughput, colink encrypted / bare node:tls (how close the secure Link gets to its TLS route)`,
+    'MB/s',
+    spread(tput.secure),
+    { value: med(tput.tls), label: NAMES.tls },
+  );
   row(
     'tcp.throughput.colink-encrypted-vs-libp2p',
     `TCP throughput, ${NAMES.secure} vs js-libp2p (both encrypted)`,
@@ -264,7 +290,7 @@ for (const [pct, data] of [
       ? { value: med(data.libp2p), label: NAMES.libp2p, target: 'ratio ≤ 0.3', met: (x) => x <= 0.3 }
       : { value: med(data.libp2p), label: NAMES.libp2p },
   );
-  if (!secureUnavailable)
+  if (!secureUnavailable) {
     row(
       `tcp.rtt1k.${pct}.colink-encrypted`,
       `1 KiB RTT ${pct}, ${NAMES.secure} vs js-libp2p`,
@@ -275,6 +301,18 @@ for (const [pct, data] of [
         label: NAMES.libp2p,
       },
     );
+    row(`tcp.rtt1k.${pct}.tls`, `1 KiB RTT ${pct}, ${NAMES.tls} vs raw`, 'µs', spread(data.tls), {
+      value: med(data.raw),
+      label: NAMES.raw,
+    });
+    row(
+      `tcp.rtt1k.${pct}.colink-encrypted-vs-tls`,
+      `1 KiB RTT ${pct}, colink encrypted / bare node:tls`,
+      'µs',
+      spread(data.secure),
+      { value: med(data.tls), label: NAMES.tls },
+    );
+  }
 }
 row('tcp.connect.raw', `connect + first 1 KiB echo, ${NAMES.raw}`, 'ms', spread(conn.raw));
 row(
@@ -298,6 +336,11 @@ if (!secureUnavailable)
       label: NAMES.libp2p,
     },
   );
+if (!secureUnavailable)
+  row('tcp.connect.tls', `connect + first 1 KiB echo, ${NAMES.tls} (TCP + TLS)`, 'ms', spread(conn.tls), {
+    value: med(conn.raw),
+    label: NAMES.raw,
+  });
 row('tcp.connect.libp2p', `connect + first 1 KiB echo, ${NAMES.libp2p}`, 'ms', spread(conn.libp2p), {
   value: med(conn.raw),
   label: NAMES.raw,

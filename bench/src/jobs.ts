@@ -1,17 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseBle, parseDetection, parseSecure, parseTcpPackage } from './parse.js';
 import type { BenchEnv, BenchRow } from './row.js';
-import { spread } from './stats.js';
 
-/** What one run of a bench left behind. */
-export interface RunOutput {
-  readonly stdout: string;
-  /** Rows the bench wrote to `COLINK_BENCH_JSON`, if it did. */
-  readonly json: ReadonlyArray<Partial<BenchRow>> | undefined;
-}
-
-/** One package bench as `pnpm bench` runs it: `node <args>` in `cwd` (relative to the repository root). */
+/**
+ * One bench as `pnpm bench` runs it: `node <args>` in `cwd` (relative to the repository root), with
+ * `COLINK_BENCH_JSON` naming the file it writes its rows to (an array of {@link BenchRow} without `env`).
+ */
 export interface Job {
   /** Short id, also the prefix of its failure row. */
   readonly id: string;
@@ -19,33 +11,72 @@ export interface Job {
   args(quick: boolean): string[];
   /** Extra environment (sizes for the quick run of benches that read them). */
   env?(quick: boolean): Record<string, string>;
-  /** Separate runs, for benches that print one figure per run (min/median/max come from the runs). Default 1. */
-  runs?(quick: boolean): number;
   readonly timeoutMs: number;
+  /**
+   * Ids of the rows the bench always writes: the report's contract with it. A missing one becomes a row that says
+   * so (and fails the run) instead of silently vanishing from the report. Undefined: whatever the bench writes.
+   */
+  readonly ids?: readonly string[];
   /** Why the job cannot run here (it then contributes {@link Job.placeholder} rows), or undefined. */
   unavailable?(root: string): string | undefined;
   /** Rows to show when the job cannot run. */
   placeholder?(note: string, env: BenchEnv): BenchRow[];
-  collect(outputs: readonly RunOutput[], env: BenchEnv, root: string): BenchRow[];
+  /** Adjusts the rows the bench wrote (e.g. labels); default: as written. */
+  finish?(rows: BenchRow[]): BenchRow[];
 }
 
 const TSX = ['--conditions=@colink/source', '--import', 'tsx'];
 const MiB = 1024 * 1024;
+const NUMERIC = ['value', 'min', 'max', 'n', 'baseline', 'ratio'] as const;
+const TEXT = ['label', 'unit', 'baselineLabel', 'target', 'note'] as const;
 
-/** Adds `target`/`met` to a row that has a ratio. */
-function withTarget(row: BenchRow, target: string, met: (ratio: number) => boolean): BenchRow {
-  return row.ratio === undefined || Number.isNaN(row.ratio)
-    ? { ...row, target }
-    : { ...row, target, met: met(row.ratio) };
+/**
+ * The rows a bench wrote to `COLINK_BENCH_JSON`, checked and completed with `env` (and `label` = id when absent).
+ * Numbers may be `null` (how JSON writes NaN: a row without a figure, whose `note` says why).
+ * @throws Error naming the offending row when `json` is not an array of rows with a string `id`, a numeric (or null)
+ *   `value`, a string `unit`, numeric optional figures, string optional texts and a boolean `met`.
+ */
+export function readRows(json: unknown, env: BenchEnv): BenchRow[] {
+  if (!Array.isArray(json)) throw new Error('bench JSON is not an array of rows');
+  return json.map((r: unknown, i): BenchRow => {
+    if (typeof r !== 'object' || r === null) throw new Error(`row ${i} is not an object`);
+    const o = r as Record<string, unknown>;
+    const where = typeof o.id === 'string' && o.id !== '' ? `row ${o.id}` : `row ${i}`;
+    if (typeof o.id !== 'string' || o.id === '') throw new Error(`${where} has no id`);
+    if (typeof o.unit !== 'string') throw new Error(`${where} has no unit`);
+    if (typeof o.value !== 'number' && o.value !== null) throw new Error(`${where} has no numeric value`);
+    const row: Record<string, unknown> = { ...o, label: o.label ?? o.id, env: o.env ?? env };
+    for (const k of NUMERIC) {
+      if (o[k] === null) row[k] = Number.NaN;
+      else if (o[k] !== undefined && typeof o[k] !== 'number')
+        throw new Error(`${where}: ${k} is not a number`);
+    }
+    for (const k of TEXT)
+      if (row[k] !== undefined && typeof row[k] !== 'string') throw new Error(`${where}: ${k} is not text`);
+    if (o.met !== undefined && typeof o.met !== 'boolean') throw new Error(`${where}: met is not a boolean`);
+    return row as unknown as BenchRow;
+  });
 }
 
-/** Rows a bench wrote as JSON, completed with label and env. */
-function jsonRows(outputs: readonly RunOutput[], env: BenchEnv): BenchRow[] {
-  const rows: BenchRow[] = [];
-  for (const o of outputs)
-    for (const r of o.json ?? [])
-      rows.push({ label: r.label ?? String(r.id), ...r, env: r.env ?? env } as BenchRow);
-  return rows;
+/**
+ * The job's rows from what its bench wrote: checked ({@link readRows}), adjusted ({@link Job.finish}) and, for every
+ * id of {@link Job.ids} the bench did not write, a row without a figure saying so.
+ * @returns `rows`, and `missing`: the expected ids that were absent.
+ */
+export function collect(job: Job, json: unknown, env: BenchEnv): { rows: BenchRow[]; missing: string[] } {
+  const got = readRows(json, env);
+  const rows = job.finish ? job.finish(got) : got;
+  const missing = (job.ids ?? []).filter((id) => !rows.some((r) => r.id === id));
+  for (const id of missing)
+    rows.push({
+      id,
+      label: `${job.id} bench`,
+      value: Number.NaN,
+      unit: '',
+      note: 'the bench wrote no row with this id',
+      env,
+    });
+  return { rows, missing };
 }
 
 export const coreFraming: Job = {
@@ -53,8 +84,9 @@ export const coreFraming: Job = {
   cwd: 'packages/core',
   args: (quick) => ['bench/run.mjs', ...(quick ? ['--quick'] : [])],
   timeoutMs: 120_000,
-  collect: (outputs, env) =>
-    jsonRows(outputs, env).map((r) => {
+  ids: ['core.framing.throughput'],
+  finish: (rows) =>
+    rows.map((r) => {
       const row: BenchRow = {
         ...r,
         label: 'core framing + channels over an in-memory conduit pair, 64 KiB messages',
@@ -64,214 +96,59 @@ export const coreFraming: Job = {
     }),
 };
 
-const SECURE_ROW = 'core.secure.throughput';
 export const coreSecure: Job = {
   id: 'core.secure',
   cwd: 'packages/core',
   args: (quick) => ['bench/secure.mjs', ...(quick ? ['--quick'] : [])],
   timeoutMs: 180_000,
-  unavailable: (root) =>
-    existsSync(path.join(root, 'packages/core/bench/secure.mjs'))
-      ? undefined
-      : 'not measured yet (packages/core/bench/secure.mjs does not exist)',
-  placeholder: (note, env) => [
-    {
-      id: SECURE_ROW,
-      label: 'TCP throughput, colink Link encrypted vs raw node:net',
-      value: Number.NaN,
-      unit: 'MB/s',
-      target: 'ratio ≥ 0.6',
-      note,
-      env,
-    },
-  ],
-  collect: (outputs, env) => {
-    const rows = jsonRows(outputs, env);
-    if (rows.length > 0)
-      // Encrypted throughput rows (a ratio to a baseline in a throughput unit) carry the issue's target.
-      return rows.map((r) =>
-        /B\/s$/.test(r.unit) && r.ratio !== undefined ? withTarget(r, 'ratio ≥ 0.6', (x) => x >= 0.6) : r,
-      );
-    const runs = parseSecure(outputs[0]?.stdout ?? '');
-    if (runs.secure.length === 0) return [];
-    const raw = spread(runs.raw).median;
-    const row = (id: string, label: string, xs: number[]): BenchRow => {
-      const s = spread(xs);
-      return {
-        id,
-        label,
-        value: s.median,
-        unit: 'MB/s',
-        min: s.min,
-        max: s.max,
-        n: s.n,
-        baseline: raw,
-        baselineLabel: 'raw node:net, same process',
-        ratio: s.median / raw,
-        env,
-      };
-    };
-    return [
-      withTarget(
-        row(
-          SECURE_ROW,
-          'core secure bench: Link + TLS 1.3 over loopback TCP, one process, 64 KiB messages',
-          runs.secure,
-        ),
-        'ratio ≥ 0.6',
-        (x) => x >= 0.6,
-      ),
-      row(
-        'core.secure.plain',
-        'core secure bench: plain Link over loopback TCP, one process (reference)',
-        runs.plain,
-      ),
-    ];
-  },
+  ids: ['core.secure.throughput', 'core.secure.plain'],
 };
 
-const TCP_PKG_NAMES: Record<string, string> = {
-  'raw node:net': 'raw',
-  'TCP conduit': 'conduit',
-  'colink Link': 'link',
-  'Link, 4 MiB': 'link-4mib',
-};
 export const transportTcp: Job = {
   id: 'transport-tcp',
   cwd: 'packages/transport-tcp',
   args: () => [...TSX, 'bench/run.ts'],
   env: (quick) =>
     quick
-      ? { BENCH_BYTES: String(64 * MiB), BENCH_ROUNDS: '3', BENCH_RTT_ROUNDS: '1000', BENCH_MDNS_ROUNDS: '2' }
+      ? {
+          BENCH_BYTES: String(64 * MiB),
+          BENCH_ROUNDS: '3',
+          BENCH_RTT_ROUNDS: '1000',
+          BENCH_RTT_REPEATS: '3',
+          BENCH_MDNS_ROUNDS: '2',
+        }
       : {
           BENCH_BYTES: String(512 * MiB),
           BENCH_ROUNDS: '3',
           BENCH_RTT_ROUNDS: '5000',
+          BENCH_RTT_REPEATS: '3',
           BENCH_MDNS_ROUNDS: '5',
         },
   timeoutMs: 240_000,
-  collect: (outputs, env) => {
-    const f = parseTcpPackage(outputs[0]?.stdout ?? '');
-    const rows: BenchRow[] = [];
-    const raw = f.throughput.get('raw node:net');
-    for (const [path_, s] of f.throughput) {
-      const isRaw = path_ === 'raw node:net';
-      const row: BenchRow = {
-        id: `transport-tcp.throughput.${TCP_PKG_NAMES[path_]}`,
-        label: `transport-tcp bench: throughput, ${path_}${path_.startsWith('Link,') ? ' channel window + send buffer' : ''}`,
-        value: s.median,
-        unit: 'MB/s',
-        min: s.min,
-        max: s.max,
-        n: s.n,
-        ...(raw && !isRaw
-          ? { baseline: raw.median, baselineLabel: 'raw node:net', ratio: s.median / raw.median }
-          : {}),
-        env,
-      };
-      rows.push(path_ === 'colink Link' ? withTarget(row, 'ratio ≥ 0.8', (x) => x >= 0.8) : row);
-    }
-    const rawRtt = f.rtt.get('raw node:net');
-    for (const [path_, r] of f.rtt) {
-      for (const pct of ['p50', 'p99'] as const) {
-        rows.push({
-          id: `transport-tcp.rtt1k.${pct}.${TCP_PKG_NAMES[path_]}`,
-          label: `transport-tcp bench: 1 KiB RTT ${pct}, ${path_}`,
-          value: r[pct],
-          unit: 'µs',
-          ...(rawRtt && path_ !== 'raw node:net'
-            ? { baseline: rawRtt[pct], baselineLabel: 'raw node:net', ratio: r[pct] / rawRtt[pct] }
-            : {}),
-          env,
-        });
-      }
-    }
-    if (f.mdns) {
-      for (const kind of ['found', 'lost'] as const) {
-        const m = f.mdns[kind];
-        rows.push({
-          id: `mdns.${kind}`,
-          label:
-            kind === 'found' ? 'mDNS on loopback: advertise → found' : 'mDNS on loopback: unadvertise → lost',
-          value: m.median,
-          max: m.max,
-          unit: 'ms',
-          baseline: 1500,
-          baselineLabel: 'target 1500 ms',
-          ratio: m.median / 1500,
-          target: '≤ 1500 ms',
-          met: m.median <= 1500,
-          env,
-        });
-      }
-    }
-    return rows;
-  },
+  ids: [
+    ...['raw', 'conduit', 'link', 'link-4mib'].map((p) => `transport-tcp.throughput.${p}`),
+    ...['p50', 'p99'].flatMap((pct) =>
+      ['raw', 'conduit', 'link'].map((p) => `transport-tcp.rtt1k.${pct}.${p}`),
+    ),
+    'mdns.found',
+    'mdns.lost',
+  ],
 };
 
 export const transportBle: Job = {
   id: 'transport-ble',
   cwd: 'packages/transport-ble',
-  args: () => [...TSX, 'bench/goodput.ts'],
-  env: (quick): Record<string, string> => (quick ? { BENCH_BYTES: String(128 * 1024) } : {}),
-  runs: (quick) => (quick ? 1 : 3),
+  args: (quick) => [...TSX, 'bench/goodput.ts', ...(quick ? ['--quick'] : [])],
   timeoutMs: 120_000,
-  collect: (outputs, env) => {
-    const figs = outputs.map((o) => parseBle(o.stdout)).filter((x) => x !== undefined);
-    if (figs.length === 0) return [];
-    const colink = spread(figs.map((x) => x.colink));
-    const naive = spread(figs.map((x) => x.naive));
-    const ceiling = figs[0]!.ceiling;
-    const base = { unit: 'Mbit/s', n: figs.length, env };
-    return [
-      {
-        ...base,
-        id: 'ble.goodput.colink',
-        label:
-          'BLE goodput, colink conduit on the virtual radio (LE 2M, DLE 251, MTU 247, 15 ms) vs model ceiling',
-        value: colink.median,
-        min: colink.min,
-        max: colink.max,
-        baseline: ceiling,
-        baselineLabel: 'link model ceiling',
-        ratio: colink.median / ceiling,
-        target: 'ratio ≥ 0.9',
-        met: colink.median / ceiling >= 0.9,
-      },
-      {
-        ...base,
-        id: 'ble.goodput.colink-vs-naive',
-        label: 'BLE goodput, colink conduit vs naive 20 B writes with response',
-        value: colink.median,
-        min: colink.min,
-        max: colink.max,
-        baseline: naive.median,
-        baselineLabel: 'naive chunking',
-        ratio: colink.median / naive.median,
-        target: 'ratio ≥ 5',
-        met: colink.median / naive.median >= 5,
-      },
-      {
-        ...base,
-        id: 'ble.goodput.naive',
-        label: 'BLE goodput, naive 20 B writes with response',
-        value: naive.median,
-        min: naive.min,
-        max: naive.max,
-        baseline: ceiling,
-        baselineLabel: 'link model ceiling',
-        ratio: naive.median / ceiling,
-      },
-    ];
-  },
+  ids: ['ble.goodput.colink', 'ble.goodput.colink-vs-naive', 'ble.goodput.naive'],
 };
 
-const DETECTION_JSON = 'packages/net-monitor/bench/results/detection-latency.json';
 export const netMonitor: Job = {
   id: 'net-monitor',
   cwd: 'packages/net-monitor',
-  args: () => [...TSX, 'bench/detection-latency.ts'],
+  args: (quick) => [...TSX, 'bench/detection-latency.ts', ...(quick ? ['--quick'] : [])],
   timeoutMs: 180_000,
+  ids: ['netlink', 'ip-monitor', 'poll-100-ms', 'poll-1-s'].map((s) => `net.detect.${s}`),
   unavailable: () => (process.getuid?.() === 0 ? undefined : 'not measured: needs root (network namespaces)'),
   placeholder: (note, env) => [
     {
@@ -284,36 +161,15 @@ export const netMonitor: Job = {
       env,
     },
   ],
-  collect: (_outputs, env, root) => {
-    const rows = parseDetection(readFileSync(path.join(root, DETECTION_JSON), 'utf8'));
-    const poll = rows.find((r) => r.source === 'poll 1 s');
-    return rows.map((r): BenchRow => {
-      const id = `net.detect.${r.source.replace(/\s+/g, '-')}`;
-      const row: BenchRow = {
-        id,
-        label: `net-monitor detection latency p50 (ip command → event, in a netns), ${r.source}; n=${r.n}, p90 ${r.p90.toFixed(1)} ms`,
-        value: r.p50,
-        max: r.max,
-        n: r.n,
-        unit: 'ms',
-        ...(poll && r !== poll
-          ? { baseline: poll.p50, baselineLabel: 'poll 1 s', ratio: r.p50 / poll.p50 }
-          : {}),
-        env,
-      };
-      return r.source === 'netlink' ? { ...row, target: '≤ 20 ms', met: r.p50 <= 20 } : row;
-    });
-  },
 };
 
-/** The benches of this package (they write COLINK_BENCH_JSON rows with their targets already set). */
+/** A bench of this package (its rows carry their targets already). */
 function own(id: string, file: string, timeoutMs: number, extra: string[] = []): Job {
   return {
     id,
     cwd: 'bench',
     args: (quick) => [...extra, ...TSX, `benches/${file}`, ...(quick ? ['--quick'] : [])],
     timeoutMs,
-    collect: jsonRows,
   };
 }
 

@@ -1,10 +1,12 @@
 import './with-resolvers.js';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Link, type SecurityUpgrade } from '@colink/core';
 import type { TcpTransport } from '@colink/transport-tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from 'libp2p';
+import type { BareTlsOptions } from './secure.js';
 
 /**
  * One open byte pipe of a stack under test, reduced to what the throughput and round-trip loops need, so every
@@ -21,10 +23,8 @@ export interface Pipe {
 /** How many Link sends may be pending at once (each resolves when handed to the socket). */
 const LINK_SENDS_IN_FLIGHT = 16;
 
-/** A raw node:net socket (noDelay) to 127.0.0.1:`port`. */
-export async function rawPipe(port: number): Promise<Pipe> {
-  const s = connect({ port, host: '127.0.0.1', noDelay: true });
-  await once(s, 'connect');
+/** A Pipe over a connected node:net or node:tls socket: `write` waits for `drain` when the socket says so. */
+function socketPipe(s: Socket): Pipe {
   return {
     write: (chunk) => (s.write(chunk) ? undefined : once(s, 'drain').then(() => undefined)),
     onBytes: (listener) => s.on('data', (c: Buffer) => listener(c.length)),
@@ -32,6 +32,26 @@ export async function rawPipe(port: number): Promise<Pipe> {
       s.destroy();
     },
   };
+}
+
+/** A raw node:net socket (noDelay) to 127.0.0.1:`port`. */
+export async function rawPipe(port: number): Promise<Pipe> {
+  const s = connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(s, 'connect');
+  return socketPipe(s);
+}
+
+/**
+ * A bare node:tls client to 127.0.0.1:`port`: a node:net socket (noDelay) upgraded with `tls.connect({ socket })`
+ * — the route colink's security stage takes on a TCP Link — resolved once the handshake is done. `cipher` is the
+ * negotiated suite, e.g. `TLS_AES_128_GCM_SHA256`.
+ */
+export async function tlsPipe(port: number, options: BareTlsOptions): Promise<Pipe & { cipher: string }> {
+  const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(socket, 'connect');
+  const s = tlsConnect({ ...options, socket, checkServerIdentity: () => undefined });
+  await once(s, 'secureConnect');
+  return { ...socketPipe(s), cipher: s.getCipher().name };
 }
 
 const benchAdvert = { networkId: 'e'.repeat(64), deviceName: 'bench', deviceType: 'pc' };

@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coreSecure, transportBle, transportTcp } from '../src/jobs.js';
 import { fmt, markdownTable } from '../src/report.js';
 import { type BenchRow, benchEnv } from '../src/row.js';
 
@@ -52,45 +48,5 @@ describe('report table', () => {
     expect(fmt(1.2345)).toBe('1.23');
     expect(fmt(0.012345)).toBe('0.0123');
     expect(fmt(undefined)).toBe('–');
-  });
-});
-
-describe('jobs turn the package benches’ output into rows', () => {
-  it('transport-tcp: Link row carries the 0.8× target; mDNS rows the 1.5 s target', async () => {
-    const { readFileSync } = await import('node:fs');
-    const stdout = readFileSync(new URL('./fixtures/transport-tcp.txt', import.meta.url), 'utf8');
-    const rows = transportTcp.collect([{ stdout, json: undefined }], env, '/');
-    const link = rows.find((r) => r.id === 'transport-tcp.throughput.link')!;
-    expect(link.value).toBe(663);
-    expect(link.baseline).toBe(806);
-    expect(link.ratio).toBeCloseTo(663 / 806);
-    expect(link.target).toBe('ratio ≥ 0.8');
-    expect(link.met).toBe(true); // 663 / 806 = 0.82
-    expect(rows.find((r) => r.id === 'mdns.lost')).toMatchObject({ value: 1074, met: true });
-  });
-
-  it('transport-ble: min/median/max over runs, ratio to the ceiling and to naive chunking', async () => {
-    const { readFileSync } = await import('node:fs');
-    const stdout = readFileSync(new URL('./fixtures/transport-ble.txt', import.meta.url), 'utf8');
-    const rows = transportBle.collect([{ stdout, json: undefined }], env, '/');
-    expect(rows.find((r) => r.id === 'ble.goodput.colink')).toMatchObject({
-      value: 1.269,
-      baseline: 1.301,
-      n: 1,
-    });
-    expect(rows.find((r) => r.id === 'ble.goodput.colink-vs-naive')?.ratio).toBeCloseTo(1.269 / 0.005);
-  });
-
-  it('encrypted throughput: a clearly marked "not measured yet" row while secure.mjs is absent', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'colink-bench-test-'));
-    try {
-      const why = coreSecure.unavailable!(root);
-      expect(why).toMatch(/^not measured yet/);
-      const [row] = coreSecure.placeholder!(why!, env);
-      expect(row).toMatchObject({ id: 'core.secure.throughput', target: 'ratio ≥ 0.6', note: why });
-      expect(row!.value).toBeNaN();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });

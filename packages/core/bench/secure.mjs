@@ -2,9 +2,12 @@
 // Secure-link benchmark: a colink Link with the TLS 1.3 security stage (@colink/core/security) over real loopback TCP,
 // 64 KiB messages, compared in the same run with raw node:net moving the same bytes in 64 KiB writes (and with a plain
 // Link, for reference). One process, sender and receiver on one event loop, like the transport-tcp bench. Prints MB/s
-// per run, medians and the ratio secure / raw (goal ≥ 0.6×). Needs `pnpm build` first (imports dist/).
+// per run, medians and the ratio secure / raw (goal ≥ 0.6×). Needs `pnpm build` first (imports dist/). With
+// COLINK_BENCH_JSON=<file> it also writes its figures there as report rows for `pnpm bench` (bench/README.md):
+// `core.secure.throughput` and `core.secure.plain`, min/median/max over the runs.
 //
 //   node bench/secure.mjs [--quick]
+import { writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import os from 'node:os';
 import { AsyncSubject, Subject } from 'rxjs';
@@ -12,11 +15,12 @@ import { ConduitInbound, Link } from '../dist/index.js';
 import { createIdentity, deriveAccountKey, TlsSecurity } from '../dist/security/index.js';
 import { pumpLink } from './link-pump.mjs';
 
-const quick = process.argv.includes('--quick');
+const quick = process.argv.includes('--quick') || process.env.COLINK_BENCH_QUICK === '1';
 const MSG = 64 * 1024;
-const TOTAL = (quick ? 128 : 512) * 1024 * 1024;
+// BENCH_BYTES (a multiple of 64 KiB) and BENCH_RUNS override the sizes, e.g. for a harness test.
+const TOTAL = Number(process.env.BENCH_BYTES ?? (quick ? 128 : 512) * 1024 * 1024);
 const N = TOTAL / MSG;
-const RUNS = quick ? 3 : 5;
+const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 3 : 5));
 const payload = new Uint8Array(MSG).fill(7);
 
 /** A loopback TCP connection: resolves [dialer socket, accepted socket]; the server is closed at once. */
@@ -38,7 +42,8 @@ function conduit(socket) {
   const drain = new Subject();
   const closed = new AsyncSubject();
   let reason;
-  socket.on('data', (c) => inbound.push(c));
+  const onData = (c) => inbound.push(c);
+  socket.on('data', onData);
   socket.on('drain', () => drain.next());
   socket.on('error', () => undefined);
   socket.on('close', () => {
@@ -69,6 +74,12 @@ function conduit(socket) {
     destroy(r) {
       reason ??= r;
       socket.destroy();
+    },
+    // Lets the security stage run node:tls natively on the socket (Conduit.detachSocket).
+    detachSocket() {
+      socket.pause();
+      socket.off('data', onData);
+      return socket;
     },
   };
 }
@@ -147,3 +158,37 @@ console.log(`median: raw ${fmt(r)} MB/s   secure Link ${fmt(s)} MB/s   plain Lin
 console.log(
   `ratio secure / raw: ${(s / r).toFixed(2)}x (goal >= 0.60x); secure / plain Link: ${(s / p).toFixed(2)}x`,
 );
+
+if (process.env.COLINK_BENCH_JSON) {
+  // Rows of the `pnpm bench` report (bench/src/row.ts): value = median of the runs, ratio to raw's median.
+  const row = (id, label, xs, target) => {
+    const v = median(xs);
+    return {
+      id,
+      label,
+      value: v,
+      unit: 'MB/s',
+      min: Math.min(...xs),
+      max: Math.max(...xs),
+      n: xs.length,
+      baseline: r,
+      baselineLabel: 'raw node:net, same process',
+      ratio: v / r,
+      ...(target ? { target: target.text, met: target.met(v / r) } : {}),
+    };
+  };
+  const rows = [
+    row(
+      'core.secure.throughput',
+      'core secure bench: Link + TLS 1.3 over loopback TCP, one process, 64 KiB messages',
+      secure,
+      { text: 'ratio ≥ 0.6', met: (x) => x >= 0.6 },
+    ),
+    row(
+      'core.secure.plain',
+      'core secure bench: plain Link over loopback TCP, one process (reference)',
+      plain,
+    ),
+  ];
+  writeFileSync(process.env.COLINK_BENCH_JSON, `${JSON.stringify(rows, null, 2)}\n`);
+}

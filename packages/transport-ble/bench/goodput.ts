@@ -3,8 +3,14 @@
  * Length Extension (251-octet PDUs), ATT MTU 247, 15 ms connection interval — printed as a ratio to the link
  * model's ceiling and to a naive baseline (20-byte writes with response, one at a time, on the same link).
  *
- * Run: pnpm --filter @colink/transport-ble bench   (env BENCH_BYTES to change the transfer size)
+ * Repeats both measurements BENCH_RUNS times (default 3) on fresh radios and prints the median with min–max.
+ * `--quick` (or COLINK_BENCH_QUICK=1): 128 KiB per run and a 1 s naive run. With COLINK_BENCH_JSON=<file> it also
+ * writes the figures there as report rows for `pnpm bench` (bench/README.md): `ble.goodput.colink`,
+ * `ble.goodput.colink-vs-naive`, `ble.goodput.naive`.
+ *
+ * Run: pnpm --filter @colink/transport-ble bench [-- --quick]   (env BENCH_BYTES to change the transfer size)
  */
+import { writeFileSync } from 'node:fs';
 import { firstValueFrom } from 'rxjs';
 import { loadBleno, loadNoble } from '../src/hosts.js';
 import { BleTransport } from '../src/index.js';
@@ -18,8 +24,10 @@ import {
 
 const INTERVAL_MS = 15;
 const MTU = 247;
-const BYTES = Number(process.env.BENCH_BYTES ?? 768 * 1024);
-const NAIVE_MS = 3_000;
+const quick = process.argv.includes('--quick') || process.env.COLINK_BENCH_QUICK === '1';
+const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 128 : 768) * 1024);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const NAIVE_MS = Number(process.env.BENCH_NAIVE_MS ?? (quick ? 1_000 : 3_000));
 const model = { pacing: 'realtime', phy: '2M', maxDataLength: 251, intervalMs: INTERVAL_MS } as const;
 
 async function colinkGoodput(): Promise<{ bps: number; dataLength: number }> {
@@ -102,18 +110,76 @@ async function naiveGoodput(): Promise<number> {
 }
 
 const ceiling = goodputCeilingBps(model.phy, model.maxDataLength, INTERVAL_MS, MTU - 3);
-const colink = await colinkGoodput();
-const naive = await naiveGoodput();
+const colinkRuns: number[] = [];
+const naiveRuns: number[] = [];
+let dataLength = 0;
+for (let i = 0; i < RUNS; i++) {
+  const c = await colinkGoodput();
+  dataLength = c.dataLength;
+  colinkRuns.push(c.bps);
+  naiveRuns.push(await naiveGoodput());
+}
+const spread = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0]!, median: s[Math.floor(s.length / 2)]!, max: s.at(-1)!, n: s.length };
+};
+const colink = spread(colinkRuns);
+const naive = spread(naiveRuns);
 const fmt = (bps: number) => `${(bps / 1e6).toFixed(3)} Mbit/s`;
+const range = (s: { min: number; max: number; n: number }) =>
+  s.n > 1 ? `   (${RUNS} runs, ${(s.min / 1e6).toFixed(3)}–${(s.max / 1e6).toFixed(3)})` : '';
 console.log(`BLE goodput over the virtual radio (real noble 2.8.0 + bleno 0.12.4), ${BYTES} bytes one way`);
 console.log(
-  `  link: LE ${model.phy} PHY, data length ${colink.dataLength}, ATT MTU ${MTU}, interval ${INTERVAL_MS} ms`,
+  `  link: LE ${model.phy} PHY, data length ${dataLength}, ATT MTU ${MTU}, interval ${INTERVAL_MS} ms`,
 );
 console.log(`  model ceiling (${MTU - 3} B per PDU):  ${fmt(ceiling)}`);
 console.log(
-  `  colink conduit:                  ${fmt(colink.bps)} = ${((100 * colink.bps) / ceiling).toFixed(1)} % of ceiling`,
+  `  colink conduit:                  ${fmt(colink.median)} = ${((100 * colink.median) / ceiling).toFixed(1)} % of ceiling${range(colink)}`,
 );
 console.log(
-  `  naive 20 B writes with response: ${fmt(naive)} -> colink is ${(colink.bps / naive).toFixed(1)}x`,
+  `  naive 20 B writes with response: ${fmt(naive.median)} -> colink is ${(colink.median / naive.median).toFixed(1)}x${range(naive)}`,
 );
+
+if (process.env.COLINK_BENCH_JSON) {
+  // Rows of the `pnpm bench` report (bench/src/row.ts), in Mbit/s; value = median of the runs.
+  const mbit = (s: { min: number; median: number; max: number; n: number }) => ({
+    value: s.median / 1e6,
+    min: s.min / 1e6,
+    max: s.max / 1e6,
+    n: s.n,
+    unit: 'Mbit/s',
+  });
+  const link = `LE ${model.phy}, DLE ${model.maxDataLength}, MTU ${MTU}, ${INTERVAL_MS} ms`;
+  const rows = [
+    {
+      id: 'ble.goodput.colink',
+      label: `BLE goodput, colink conduit on the virtual radio (${link}) vs model ceiling`,
+      ...mbit(colink),
+      baseline: ceiling / 1e6,
+      baselineLabel: 'link model ceiling',
+      ratio: colink.median / ceiling,
+      target: 'ratio ≥ 0.9',
+      met: colink.median / ceiling >= 0.9,
+    },
+    {
+      id: 'ble.goodput.colink-vs-naive',
+      label: 'BLE goodput, colink conduit vs naive 20 B writes with response',
+      ...mbit(colink),
+      baseline: naive.median / 1e6,
+      baselineLabel: 'naive chunking',
+      ratio: colink.median / naive.median,
+      target: 'ratio ≥ 5',
+      met: colink.median / naive.median >= 5,
+    },
+    {
+      id: 'ble.goodput.naive',
+      label: 'BLE goodput, naive 20 B writes with response',
+      ...mbit(naive),
+      baseline: ceiling / 1e6,
+      baselineLabel: 'link model ceiling',
+      ratio: naive.median / ceiling,
+    },
+  ];
+  writeFileSync(process.env.COLINK_BENCH_JSON, `${JSON.stringify(rows, null, 2)}\n`);
+}
 process.exit(0);

@@ -1,10 +1,15 @@
 // Benchmarks of @colink/transport-tcp, all on loopback, colink against raw node:net in the same run:
 //   - bulk throughput, 64 KiB messages, BENCH_BYTES (default 1 GiB) per run, BENCH_ROUNDS rounds (default 2), for
 //     raw node:net, a bare TCP conduit, a colink Link with core's defaults and one with a 4 MiB channel window;
-//   - 1 KiB round-trip latency p50 / p99 (BENCH_RTT_ROUNDS, default 5000);
-//   - mDNS (loopback mode, private port) time from advertise to `found` and from unadvertise to `lost`.
+//   - 1 KiB round-trip latency p50 / p99: BENCH_RTT_REPEATS repeats (default 3) of BENCH_RTT_ROUNDS round trips
+//     (default 5000) after 500 warm-ups; the text shows the median over repeats;
+//   - mDNS (loopback mode, private port) time from advertise to `found` and from unadvertise to `lost`
+//     (BENCH_MDNS_ROUNDS rounds, default 5).
 // Targets (issue 3): throughput ≥ 0.8× raw; RTT p50 ≤ raw p50 + 20 µs; found ≤ 1.5 s; lost ≤ 1.5 s.
+// With COLINK_BENCH_JSON=<file> it also writes its figures there as report rows for `pnpm bench` (bench/README.md):
+// min/median/max over the rounds, ids `transport-tcp.throughput.*`, `transport-tcp.rtt1k.{p50,p99}.*`, `mdns.*`.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Link } from '@colink/core';
@@ -14,6 +19,7 @@ import { filter, firstValueFrom } from 'rxjs';
 const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const RTT_ROUNDS = Number(process.env.BENCH_RTT_ROUNDS ?? 5_000);
+const RTT_REPEATS = Number(process.env.BENCH_RTT_REPEATS ?? 3);
 const MDNS_ROUNDS = Number(process.env.BENCH_MDNS_ROUNDS ?? 5);
 const CHUNK = 64 * 1024;
 const advert = { networkId: 'e'.repeat(64), deviceName: 'bench', deviceType: 'pc' };
@@ -242,35 +248,127 @@ console.log(`  ratio conduit / raw        ${fmt(bestBare / bestRaw, 2)}`);
 console.log(`  ratio Link / raw           ${fmt(bestLink / bestRaw, 2)}   (target ≥ 0.80)`);
 console.log(`  ratio Link 4 MiB / raw     ${fmt(bestWide / bestRaw, 2)}`);
 
-const rr = await rawRtt();
-const cr = await conduitRtt();
-const lr = await linkRtt();
-const [rp50, rp99, lp50, lp99] = [
-  percentile(rr, 50),
-  percentile(rr, 99),
-  percentile(lr, 50),
-  percentile(lr, 99),
-];
-console.log(`\n1 KiB round trip (µs, ${RTT_ROUNDS} rounds)    p50      p99`);
-console.log(`  raw node:net             ${fmt(rp50, 1)} ${fmt(rp99, 1)}`);
-console.log(`  TCP conduit              ${fmt(percentile(cr, 50), 1)} ${fmt(percentile(cr, 99), 1)}`);
-console.log(`  colink Link              ${fmt(lp50, 1)} ${fmt(lp99, 1)}`);
-console.log(
-  `  conduit − raw            ${fmt(percentile(cr, 50) - rp50, 1)} ${fmt(percentile(cr, 99) - rp99, 1)}`,
-);
-console.log(
-  `  Link − raw               ${fmt(lp50 - rp50, 1)} ${fmt(lp99 - rp99, 1)}   (target p50 ≤ +20 µs)`,
-);
-
-const m = await mdnsTimes();
+/** p50 and p99 (µs) of every repeat of an RTT loop. */
+async function rttRepeats(loop: () => Promise<number[]>): Promise<{ p50: number[]; p99: number[] }> {
+  const out = { p50: [] as number[], p99: [] as number[] };
+  for (let i = 0; i < RTT_REPEATS; i++) {
+    const t = await loop();
+    out.p50.push(percentile(t, 50));
+    out.p99.push(percentile(t, 99));
+  }
+  return out;
+}
 const med = (xs: number[]) =>
   percentile(
     [...xs].sort((a, b) => a - b),
     50,
   );
+
+const rr = await rttRepeats(rawRtt);
+const cr = await rttRepeats(conduitRtt);
+const lr = await rttRepeats(linkRtt);
+const [rp50, rp99, cp50, cp99, lp50, lp99] = [rr.p50, rr.p99, cr.p50, cr.p99, lr.p50, lr.p99].map(med) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+console.log(`\n1 KiB round trip (µs, ${RTT_ROUNDS} rounds × ${RTT_REPEATS})    p50      p99`);
+console.log(`  raw node:net             ${fmt(rp50, 1)} ${fmt(rp99, 1)}`);
+console.log(`  TCP conduit              ${fmt(cp50, 1)} ${fmt(cp99, 1)}`);
+console.log(`  colink Link              ${fmt(lp50, 1)} ${fmt(lp99, 1)}`);
+console.log(`  conduit − raw            ${fmt(cp50 - rp50, 1)} ${fmt(cp99 - rp99, 1)}`);
+console.log(
+  `  Link − raw               ${fmt(lp50 - rp50, 1)} ${fmt(lp99 - rp99, 1)}   (target p50 ≤ +20 µs)`,
+);
+
+const m = await mdnsTimes();
 console.log(`\nmDNS on loopback (ms, ${MDNS_ROUNDS} rounds)   median      max`);
 console.log(`  advertise → found        ${fmt(med(m.found))} ${fmt(Math.max(...m.found))}   (target ≤ 1500)`);
 console.log(`  unadvertise → lost       ${fmt(med(m.lost))} ${fmt(Math.max(...m.lost))}   (target ≤ 1500)`);
+
+/** One row of the `pnpm bench` report (bench/src/row.ts): value = median over the repeats. */
+interface Row {
+  id: string;
+  label: string;
+  value: number;
+  unit: string;
+  min: number;
+  max: number;
+  n: number;
+  baseline?: number;
+  baselineLabel?: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+function row(
+  id: string,
+  label: string,
+  unit: string,
+  xs: number[],
+  base?: { value: number; label: string },
+  target?: { text: string; met: (value: number, ratio: number | undefined) => boolean },
+): Row {
+  const value = med(xs);
+  const ratio = base ? value / base.value : undefined;
+  return {
+    id,
+    label,
+    value,
+    unit,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    n: xs.length,
+    ...(base ? { baseline: base.value, baselineLabel: base.label, ratio } : {}),
+    ...(target ? { target: target.text, met: target.met(value, ratio) } : {}),
+  };
+}
+if (process.env.COLINK_BENCH_JSON) {
+  const rawBase = { value: med(raw), label: 'raw node:net' };
+  const throughput = (name: string, path: string, xs: number[], extra = '') =>
+    row(
+      `transport-tcp.throughput.${name}`,
+      `transport-tcp bench: throughput, ${path}${extra}`,
+      'MB/s',
+      xs,
+      name === 'raw' ? undefined : rawBase,
+      name === 'link' ? { text: 'ratio ≥ 0.8', met: (_v, r) => r! >= 0.8 } : undefined,
+    );
+  const rows: Row[] = [
+    throughput('raw', 'raw node:net', raw),
+    throughput('conduit', 'TCP conduit', bare),
+    throughput('link', 'colink Link', col),
+    throughput('link-4mib', 'Link, 4 MiB', wide, ' channel window + send buffer'),
+  ];
+  const rtt = { raw: rr, conduit: cr, link: lr };
+  const names = { raw: 'raw node:net', conduit: 'TCP conduit', link: 'colink Link' };
+  for (const pct of ['p50', 'p99'] as const)
+    for (const name of ['raw', 'conduit', 'link'] as const)
+      rows.push(
+        row(
+          `transport-tcp.rtt1k.${pct}.${name}`,
+          `transport-tcp bench: 1 KiB RTT ${pct}, ${names[name]}`,
+          'µs',
+          rtt[name][pct],
+          name === 'raw' ? undefined : { value: med(rtt.raw[pct]), label: 'raw node:net' },
+        ),
+      );
+  for (const kind of ['found', 'lost'] as const)
+    rows.push(
+      row(
+        `mdns.${kind}`,
+        kind === 'found' ? 'mDNS on loopback: advertise → found' : 'mDNS on loopback: unadvertise → lost',
+        'ms',
+        m[kind],
+        { value: 1500, label: 'target 1500 ms' },
+        { text: '≤ 1500 ms', met: (v) => v <= 1500 },
+      ),
+    );
+  writeFileSync(process.env.COLINK_BENCH_JSON, `${JSON.stringify(rows, null, 2)}\n`);
+}
 
 await tcp.stop();
 peer.stdin!.end();
