@@ -53,6 +53,41 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
       .toBe(6);
   });
 
+  it('binds a guest device: both devices show the same code, the user confirms on both', async () => {
+    await page.getByLabel('new device name').fill('guest');
+    await page.getByLabel("guest (not on the lab's account)").check();
+    await page.getByRole('button', { name: 'add device' }).click();
+    await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(4);
+    const bind = page.getByRole('button', { name: 'bind phone with guest' });
+    await expect.poll(() => bind.count(), { timeout: 20_000 }).toBe(1);
+    await bind.click();
+    const prompts = page.getByTestId('bind-prompt');
+    await expect.poll(() => prompts.count(), { timeout: 15_000 }).toBe(2);
+    const codes = await prompts
+      .locator('output.bind-code')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
+    expect(codes[0]).toMatch(/^\d{6}$/);
+    expect(codes[1]).toBe(codes[0]);
+    await page
+      .locator('[data-testid="bind-prompt"][data-device="guest"]')
+      .getByRole('button', { name: 'confirm' })
+      .click();
+    await page
+      .locator('[data-testid="bind-prompt"][data-device="phone"]')
+      .getByRole('button', { name: 'confirm' })
+      .click();
+    await expect.poll(() => prompts.count(), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'unbind phone from guest' }).count(), { timeout: 15_000 })
+      .toBe(1);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'unbind guest from phone' }).count(), { timeout: 15_000 })
+      .toBe(1);
+    // the guest leaves again so the picture shows the lab's three devices
+    await page.getByRole('button', { name: 'remove guest' }).click();
+    await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(3);
+  });
+
   it('opens a session, delivers a message, and reports the disconnect after the link is dropped', async () => {
     // links over four mediums for the picture: laptop–phone over BLE and the in-memory air, tablet–laptop over
     // Wi-Fi P2P, and the session phone–tablet over TCP
@@ -77,7 +112,7 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
 
     await page.getByLabel('from device').selectOption({ label: 'phone' });
     await page.getByLabel('to device').selectOption({ label: 'tablet' });
-    await page.getByRole('button', { name: 'connect' }).click();
+    await page.locator('.sessions').getByRole('button', { name: 'connect', exact: true }).click();
     const prompt = page.getByTestId('prompt');
     await expect.poll(() => prompt.count(), { timeout: 15_000 }).toBe(1);
     await prompt.getByRole('button', { name: 'accept' }).click();
@@ -97,6 +132,25 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
     await expect
       .poll(() => page.locator('svg.topo g.edge[data-medium="memory"]').count(), { timeout: 15_000 })
       .toBeGreaterThan(0);
+
+    // linkEnhance: the tablet starts server "demo", the phone connects to it by the tablet's BLE MAC
+    const le = page.locator('.linkenhance');
+    await le.getByLabel('linkEnhance server device').selectOption({ label: 'tablet' });
+    await le.getByRole('button', { name: 'start server' }).click();
+    await expect.poll(() => le.getByTestId('le-server').count(), { timeout: 15_000 }).toBe(1);
+    await le.getByLabel('linkEnhance from').selectOption({ label: 'phone' });
+    const tabletMac = lab.state().devices.find((d) => d.name === 'tablet')!.bleMac;
+    await le.getByLabel('linkEnhance peer MAC').selectOption(tabletMac);
+    await le.getByRole('button', { name: 'open connection' }).click();
+    const leConns = le.getByTestId('le-connection');
+    await expect.poll(() => leConns.locator('.badge.open').count(), { timeout: 15_000 }).toBe(2);
+    await le.getByLabel('linkEnhance message from phone').fill('hi over linkEnhance');
+    await leConns
+      .filter({ has: page.getByLabel('linkEnhance message from phone') })
+      .getByRole('button', { name: 'send', exact: true })
+      .click();
+    await expect.poll(() => le.getByText('“hi over linkEnhance”').count(), { timeout: 15_000 }).toBe(1);
+
     await page.waitForTimeout(1500); // one sampling period so edges carry RTT and throughput labels
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 

@@ -12,7 +12,13 @@ import {
   type SessionRequest,
   type Transport,
 } from '@colink/core';
-import { createDeviceSecurity, type TlsSecurity, trackTrust } from '@colink/core/security';
+import {
+  type BindingRequest,
+  bindDevice,
+  createDeviceSecurity,
+  type TlsSecurity,
+  trackTrust,
+} from '@colink/core/security';
 import { NetBearType, NetCap, NetMonitor, type Network } from '@colink/net-monitor';
 import { BleTransport } from '@colink/transport-ble';
 import { VirtualRadio, virtualTransportOptions } from '@colink/transport-ble/virtual';
@@ -20,8 +26,10 @@ import { TcpTransport } from '@colink/transport-tcp';
 import { WifiP2pTransport } from '@colink/transport-wifi-p2p';
 import { FakeP2pMedium, type FakeWpaSupplicant } from '@colink/transport-wifi-p2p/testing';
 import { Subject } from 'rxjs';
+import { LabLinkEnhance } from './link-enhance.js';
 import type {
   Command,
+  LabBindPrompt,
   LabDevice,
   LabEvent,
   LabLink,
@@ -30,6 +38,7 @@ import type {
   LabSession,
   LabState,
   LabTransfer,
+  LabTrust,
 } from './protocol.js';
 
 /** Options of {@link Lab}. */
@@ -46,11 +55,33 @@ export interface LabOptions {
   readonly p2p?: boolean;
   /** Watch this machine's networks with net-monitor (read-only; no validation probes). Default true. */
   readonly networks?: boolean;
+  /**
+   * One real device on this machine's adapters instead of virtual ones (`--real`; for a LAN, never in tests): TCP on
+   * every interface with DNS-SD on the default mDNS group, BLE through HCI adapter 0 when `ble`, Wi-Fi Direct
+   * through the wpa_supplicant control socket `wpaCtrl` when given. The virtual mediums are off.
+   */
+  readonly real?: RealDeviceOptions;
+}
+
+/** The real device of {@link LabOptions.real}. */
+export interface RealDeviceOptions {
+  /** Persistent state directory (identity, trust store). */
+  readonly stateDir: string;
+  /** Account credential shared with the user's other devices (e.g. `COLINK_ACCOUNT`); without one, bind peers. */
+  readonly account?: string;
+  /** Use the HCI Bluetooth adapter 0 (noble/bleno). */
+  readonly ble: boolean;
+  /** wpa_supplicant P2P control socket (e.g. `/run/wpa_supplicant/p2p-dev-wlan0`). */
+  readonly wpaCtrl?: string;
+  /** The adapter's BLE MAC as peers see it (`COLINK_BLE_ADDRESS`), advertised for linkEnhance. */
+  readonly bleAddress?: string;
 }
 
 interface LabDeviceState {
   readonly name: string;
   readonly type: string;
+  /** Logged into the lab's account (false: a guest that must be bound). */
+  readonly account: boolean;
   readonly advert: DeviceAdvert;
   /** BLE MAC on the lab's virtual radio. */
   readonly bleMac: string;
@@ -76,9 +107,16 @@ interface LabSessionState {
   endReason?: string;
 }
 
+interface BindPromptState extends LabBindPrompt {
+  /** Answers the TLS layer's confirmation callback. */
+  readonly answer: (confirm: boolean) => void;
+}
+
 const APP = { bundleName: 'com.example.playground', moduleName: 'entry', abilityName: 'EntryAbility' };
 /** The account every lab device is logged into (same-account trust). */
 const LAB_ACCOUNT = 'colink-lab-account';
+/** Link handshake limit: binding waits in the handshake while both users compare the 6-digit code. */
+const HANDSHAKE_TIMEOUT_MS = 120_000;
 
 export const DEFAULT_DEVICES = [
   { name: 'phone', type: 'phone' },
@@ -100,11 +138,21 @@ export class Lab {
   private readonly devices = new Map<string, LabDeviceState>();
   private readonly sessions = new Map<string, LabSessionState>();
   private readonly prompts = new Map<string, { device: string; request: SessionRequest }>();
+  private readonly bindPrompts = new Map<string, BindPromptState>();
+  private bindSeq = 0;
+  private readonly linkEnhance = new LabLinkEnhance({
+    log: (text, device) => this.log('linkenhance', text, device),
+    changed: () => this.changed$.next(),
+    deviceByMac: (mac) => [...this.devices.entries()].find(([, d]) => d.bleMac === mac.toUpperCase())?.[0],
+    name: (id) => this.name(id),
+  });
   private readonly transfers = new Map<string, LabTransfer>();
   private readonly throughput = new Map<string, { bytes: number; rate: number }>();
   private readonly memory: MemoryNetwork | undefined;
   private readonly radio: VirtualRadio | undefined;
   private readonly outOfRange = new Set<string>();
+  /** Devices removed from the lab: peers may still hold their last BLE advert for a while; do not show them. */
+  private readonly removed = new Set<string>();
   private readonly p2p: FakeP2pMedium | undefined;
   private monitor: NetMonitor | undefined;
   private readonly ctrlDir: string;
@@ -118,6 +166,8 @@ export class Lab {
   private eventSeq = 0;
 
   constructor(private readonly options: LabOptions = {}) {
+    if (options.real) options = { ...options, memory: false, ble: false, p2p: false };
+    this.options = options;
     this.mdnsPort = options.mdnsPort ?? 20_000 + Math.floor(Math.random() * 30_000);
     this.memory =
       options.memory === false
@@ -177,34 +227,156 @@ export class Lab {
     return this.history;
   }
 
-  /** Adds and starts a device; resolves with its id (networkId). */
-  async addDevice(name: string, type: string): Promise<string> {
+  /**
+   * Adds and starts a device; resolves with its id (networkId). With `account: false` the device is a guest: not on
+   * the lab's account, so it and the lab's devices refuse each other's Links until they are bound ({@link bind}).
+   * @throws Error when the name is taken or empty, or a transport cannot start.
+   */
+  async addDevice(name: string, type: string, options: { account?: boolean } = {}): Promise<string> {
+    if (!/^[\w.-]{1,32}$/.test(name))
+      throw new Error('a device name is 1–32 letters, digits, ".", "-" or "_"');
     if ([...this.devices.values()].some((d) => d.name === name))
       throw new Error(`a device named ${name} exists`);
-    // Each device has its own key and certificate; all share the lab's account, so they trust each other and every
-    // Link is mutually authenticated TLS 1.3.
-    const security = await createDeviceSecurity({
-      stateDir: path.join(this.stateRoot, name),
-      account: LAB_ACCOUNT,
-    });
+    const account = options.account !== false;
+    // Each device has its own key and certificate; the lab's devices share its account, so they trust each other
+    // and every Link is mutually authenticated TLS 1.3.
+    const real = this.options.real;
+    if (real && this.devices.size > 0) throw new Error('--real runs one device: this machine');
+    const security = await createDeviceSecurity(
+      real
+        ? { stateDir: real.stateDir, ...(real.account ? { account: real.account } : {}) }
+        : { stateDir: path.join(this.stateRoot, name), ...(account ? { account: LAB_ACCOUNT } : {}) },
+    );
     const networkId = security.networkId;
-    const bleMac = `C0:11:4B:00:00:${(this.nextMac++).toString(16).padStart(2, '0').toUpperCase()}`;
+    this.removed.delete(networkId);
+    security.onBindRequest = (req) => this.confirmBinding(networkId, req, false);
+    security.trust$.subscribe((e) => {
+      if (e.trust === 'untrusted')
+        this.log(
+          'trust',
+          `${this.name(networkId)} refused ${this.name(e.networkId)}: ${e.reason}`,
+          networkId,
+        );
+      else if (e.basis === 'new-binding')
+        this.log('trust', `${this.name(networkId)} bound ${this.name(e.networkId)}`, networkId);
+      this.changed$.next();
+    });
+    const n = this.nextMac++;
+    const bleMac =
+      real?.bleAddress?.toUpperCase() ?? `C0:11:4B:00:00:${n.toString(16).padStart(2, '0').toUpperCase()}`;
     const advert: DeviceAdvert = {
       networkId,
       deviceName: name,
       deviceType: type,
       services: ['playground'],
-      ...(this.radio ? { bleMac } : {}),
+      // linkEnhance addresses devices by BLE MAC: the one on the virtual radio (or, without a radio, a stand-in).
+      bleMac,
     };
     const wpa = this.p2p?.addDaemon({
       ctrlDir: this.ctrlDir,
-      ifname: `wlan${this.devices.size}`,
+      ifname: `wlan${n - 1}`,
       deviceName: name,
     });
-    const state = this.makeDevice(advert, bleMac, wpa, security);
+    const state = this.makeDevice(advert, bleMac, wpa, security, account);
     this.devices.set(networkId, state);
     await this.startDevice(networkId);
     return networkId;
+  }
+
+  /** Stops a device and removes it from the lab (its identity is forgotten). */
+  async removeDevice(id: string): Promise<void> {
+    const d = this.devices.get(id);
+    if (!d) throw new Error('no such device');
+    await this.stopDevice(id);
+    await d.wpa?.shutdown();
+    this.devices.delete(id);
+    this.removed.add(id);
+    this.outOfRange.delete(id);
+    this.log('device', `${d.name} removed`);
+    this.changed$.next();
+  }
+
+  /**
+   * `from` binds with `to` (HarmonyOS: bind target): both devices show the same 6-digit code derived from the TLS
+   * handshake ({@link LabState.bindPrompts}); answer each with the `bind-answer` command. Resolves once both
+   * confirmed and both trust stores hold the binding.
+   * @throws Error with the reason when either side declines, the connection fails, or they are already connected.
+   */
+  async bind(from: string, to: string): Promise<void> {
+    const d = this.devices.get(from);
+    if (!d?.running) throw new Error('that device is not running');
+    if (!this.devices.has(to)) throw new Error('no such device');
+    this.log('trust', `${d.name} asks ${this.name(to)} to bind`, from);
+    try {
+      await bindDevice(d.device, d.security, to, (req) => this.confirmBinding(from, req, true));
+      this.log('trust', `${d.name} and ${this.name(to)} are bound`, from);
+    } catch (e) {
+      const text = isColinkError(e) ? `${e.code}: ${e.message}` : String(e);
+      this.log('trust', `binding ${d.name} with ${this.name(to)} failed: ${text}`, from);
+      throw new Error(text);
+    } finally {
+      // Both attempts are over: the initiator's binding settled, so the responder's prompt is moot too.
+      for (const [key, p] of this.bindPrompts) {
+        if ((p.device === from && p.peer === to) || (p.device === to && p.peer === from))
+          this.bindPrompts.delete(key);
+      }
+      this.changed$.next();
+    }
+  }
+
+  /** `device` revokes its binding with `peer` and closes their Links: the next connect between them is refused. */
+  async unbind(device: string, peer: string): Promise<void> {
+    const d = this.devices.get(device);
+    if (!d) throw new Error('no such device');
+    if (!(await d.security.trustStore?.revoke(peer)))
+      throw new Error(`${d.name} is not bound with ${this.name(peer)}`);
+    for (const link of d.device.links(peer)) link.abort(closeReason('handshake-failed', 'binding revoked'));
+    this.log('trust', `${d.name} revoked its binding with ${this.name(peer)}`, device);
+    this.changed$.next();
+  }
+
+  /** Shows a binding code on `device` until the user answers or the connection fails. */
+  private confirmBinding(device: string, req: BindingRequest, initiator: boolean): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const key = `b${++this.bindSeq}`;
+      const onAbort = (): void => {
+        this.bindPrompts.delete(key);
+        this.log('trust', `${this.name(device)}: binding with ${this.name(req.networkId)} abandoned`, device);
+        this.changed$.next();
+        resolve(false);
+      };
+      if (req.signal.aborted) return onAbort();
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      const answer = (confirm: boolean): void => {
+        req.signal.removeEventListener('abort', onAbort);
+        const p = this.bindPrompts.get(key);
+        // A confirmed prompt stays ("waiting for the other device") until the attempt settles.
+        if (confirm && p) this.bindPrompts.set(key, { ...p, confirmed: true });
+        else this.bindPrompts.delete(key);
+        this.log(
+          'trust',
+          `${this.name(device)} ${confirm ? 'confirmed' : 'declined'} code ${req.code}`,
+          device,
+        );
+        this.changed$.next();
+        resolve(confirm);
+      };
+      this.bindPrompts.set(key, {
+        key,
+        device,
+        peer: req.networkId,
+        code: req.code,
+        initiator,
+        confirmed: false,
+        answer,
+      });
+      this.log(
+        'trust',
+        `${this.name(device)} shows binding code ${req.code} for ${this.name(req.networkId)}`,
+        device,
+      );
+      this.changed$.next();
+    });
   }
 
   /** Runs a UI command. Rejects with a readable message on failure. */
@@ -299,8 +471,38 @@ export class Lab {
       case 'start-device':
         return this.startDevice(c.device);
       case 'add-device':
-        await this.addDevice(c.name, c.type);
+        await this.addDevice(c.name, c.type, c.account === false ? { account: false } : {});
         return;
+      case 'remove-device':
+        return this.removeDevice(c.device);
+      case 'bind':
+        return this.bind(c.from, c.to);
+      case 'bind-answer': {
+        const p = this.bindPrompts.get(c.key);
+        if (!p || p.confirmed) throw new Error('that binding request is no longer pending');
+        p.answer(c.confirm);
+        return;
+      }
+      case 'unbind':
+        return this.unbind(c.device, c.peer);
+      case 'le-start-server': {
+        const d = this.running(c.device);
+        this.linkEnhance.startServer(c.device, d.device, d.bleMac, c.name);
+        return;
+      }
+      case 'le-stop-server':
+        return this.linkEnhance.stopServer(c.device, c.name);
+      case 'le-connect': {
+        const d = this.running(c.device);
+        this.linkEnhance.connect(c.device, d.device, d.bleMac, c.mac, c.name);
+        return;
+      }
+      case 'le-send':
+        return this.linkEnhance.send(c.conn, c.text);
+      case 'le-close':
+        return this.linkEnhance.close(c.conn);
+      default:
+        throw new Error(`unknown command ${JSON.stringify((c as { t?: unknown }).t)}`);
     }
   }
 
@@ -311,13 +513,23 @@ export class Lab {
       name: d.name,
       type: d.type,
       running: d.running,
+      account: d.account,
+      bleMac: d.bleMac,
       inBleRange: !this.outOfRange.has(id),
       mediums: d.device.transports.map((t) => t.medium),
       addresses: Object.fromEntries(
         d.device.transports.flatMap((t) => (t.localAddress ? [[t.medium, t.localAddress]] : [])),
       ),
       sees: d.running
-        ? d.device.directory.list().map((e) => ({ id: e.networkId, mediums: e.mediums, trust: e.trust }))
+        ? d.device.directory
+            .list()
+            .filter((e) => !this.removed.has(e.networkId))
+            .map((e) => ({
+              id: e.networkId,
+              name: e.deviceName,
+              mediums: e.mediums,
+              trust: trustOf(d.security, e.networkId, e.trust),
+            }))
         : [],
     }));
     // Each Link appears once per end; show it once (from the initiator's side).
@@ -365,7 +577,9 @@ export class Lab {
       links,
       sessions,
       prompts,
+      bindPrompts: [...this.bindPrompts.values()].map(({ answer: _, ...p }) => p),
       transfers: [...this.transfers.values()].slice(-20),
+      linkEnhance: this.linkEnhance.state(),
       networks,
       networkSource: this.monitor?.source,
     };
@@ -376,12 +590,18 @@ export class Lab {
     bleMac: string,
     wpa: FakeWpaSupplicant | undefined,
     security: TlsSecurity,
+    account: boolean,
   ): LabDeviceState {
-    const tcp = new TcpTransport({
-      host: '127.0.0.1',
-      discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: this.mdnsPort },
-    });
+    const real = this.options.real;
+    // Real: every interface, DNS-SD on the default mDNS group. Lab: loopback only, mDNS on a private port.
+    const tcp = new TcpTransport(
+      real
+        ? {}
+        : { host: '127.0.0.1', discovery: { interface: '127.0.0.1', bind: '0.0.0.0', port: this.mdnsPort } },
+    );
     const transports: Transport[] = [tcp];
+    if (real?.ble) transports.push(new BleTransport({ sharedAdapter: true }));
+    if (real?.wpaCtrl) transports.push(new WifiP2pTransport({ ctrlPath: real.wpaCtrl }));
     if (this.radio) transports.push(new BleTransport(virtualTransportOptions(this.radio, bleMac)));
     if (wpa && this.p2p) {
       transports.push(
@@ -395,12 +615,13 @@ export class Lab {
       advert,
       transports,
       security,
-      link: { keepAliveIntervalMs: 1000, idleTimeoutMs: 5000 },
+      link: { keepAliveIntervalMs: 1000, idleTimeoutMs: 5000, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS },
     });
     trackTrust(device.directory, security);
     return {
       name: advert.deviceName,
       type: advert.deviceType,
+      account,
       advert,
       bleMac,
       wpa,
@@ -417,7 +638,7 @@ export class Lab {
     if (!d) throw new Error('no such device');
     if (d.running) return;
     if (d.used) {
-      d = this.makeDevice(d.advert, d.bleMac, d.wpa, d.security);
+      d = this.makeDevice(d.advert, d.bleMac, d.wpa, d.security, d.account);
       this.devices.set(id, d);
     }
     d.used = true;
@@ -444,6 +665,7 @@ export class Lab {
     d.running = false;
     for (const [key, p] of this.prompts) if (p.device === id) this.prompts.delete(key);
     await d.device.stop();
+    this.linkEnhance.deviceStopped(id);
     this.log('fault', `${d.name} stopped (killed)`, id);
     this.changed$.next();
   }
@@ -536,6 +758,12 @@ export class Lab {
     this.changed$.next();
   }
 
+  private running(id: string): LabDeviceState {
+    const d = this.devices.get(id);
+    if (!d?.running) throw new Error('that device is not running');
+    return d;
+  }
+
   private end(key: string, device: string): Session {
     const s = this.sessions.get(key)?.ends.get(device);
     if (!s) throw new Error('that device has no open end of this session');
@@ -572,6 +800,12 @@ export class Lab {
     if (this.history.length > 500) this.history.shift();
     this.events$.next(e);
   }
+}
+
+/** How `security` trusts `peer`, given the directory's mark from the last handshake. */
+function trustOf(security: TlsSecurity, peer: string, mark: string): LabTrust {
+  if (security.isBound(peer)) return 'bound';
+  return mark === 'trusted' ? 'account' : mark === 'untrusted' ? 'untrusted' : 'unknown';
 }
 
 const BEARER_NAMES = new Map<number, string>(Object.entries(NetBearType).map(([k, v]) => [v, k]));

@@ -8,6 +8,13 @@ export interface LabDevice {
   readonly name: string;
   readonly type: string;
   readonly running: boolean;
+  /**
+   * Whether the device is logged into the lab's account. A guest (false) trusts nobody and nobody trusts it until
+   * it is bound.
+   */
+  readonly account: boolean;
+  /** This device's BLE MAC on the lab's virtual radio (linkEnhance addresses devices by it). */
+  readonly bleMac: string;
   /** False while the "out of BLE range" fault is on. */
   readonly inBleRange: boolean;
   /** Mediums this device runs. */
@@ -17,10 +24,18 @@ export interface LabDevice {
   /** Peers in this device's directory, with the mediums that reach them and trust. */
   readonly sees: ReadonlyArray<{
     readonly id: string;
+    /** The name the peer advertises. */
+    readonly name: string;
     readonly mediums: readonly string[];
-    readonly trust: string;
+    readonly trust: LabTrust;
   }>;
 }
+
+/**
+ * How a device trusts a peer: `bound` (its trust store holds the peer), `account` (a handshake proved the same
+ * account), `untrusted` (a handshake refused it, or the binding was revoked), `unknown` (no handshake yet).
+ */
+export type LabTrust = 'bound' | 'account' | 'untrusted' | 'unknown';
 
 export interface LabLink {
   readonly id: string;
@@ -48,6 +63,48 @@ export interface LabPrompt {
   readonly device: string;
   readonly from: string;
   readonly service: string;
+}
+
+/** A binding confirmation shown on one device: the 6-digit code both users compare. */
+export interface LabBindPrompt {
+  readonly key: string;
+  /** The device showing the prompt. */
+  readonly device: string;
+  /** The device it would bind with. */
+  readonly peer: string;
+  readonly code: string;
+  /** Whether this device asked for the binding (else the peer did). */
+  readonly initiator: boolean;
+  /** True once this device confirmed and waits for the peer. */
+  readonly confirmed: boolean;
+}
+
+/** A started linkEnhance server. */
+export interface LabLeServer {
+  readonly device: string;
+  readonly name: string;
+}
+
+/** A linkEnhance connection, from the side of `device`. */
+export interface LabLeConnection {
+  readonly id: string;
+  readonly device: string;
+  /** The peer's BLE MAC (how linkEnhance addresses it). */
+  readonly peerMac: string;
+  /** The lab device with that MAC ('' if none). */
+  readonly peer: string;
+  /** The server's name. */
+  readonly name: string;
+  /** `client`: this device connected; `server`: its server accepted. */
+  readonly role: 'client' | 'server';
+  readonly state: 'connecting' | 'connected' | 'disconnected' | 'failed';
+  /** linkEnhance's reason code: of a failed connect (`connectResult`), or of `disconnected`. */
+  readonly reason?: number;
+  /** Bytes sent and received. */
+  readonly sent: number;
+  readonly received: number;
+  /** The last message received, as text. */
+  readonly lastReceived?: string;
 }
 
 export interface LabTransfer {
@@ -85,6 +142,8 @@ export interface LabEvent {
     | 'message'
     | 'data'
     | 'fault'
+    | 'trust'
+    | 'linkenhance'
     | 'network'
     | 'error';
   readonly text: string;
@@ -95,7 +154,14 @@ export interface LabState {
   readonly links: readonly LabLink[];
   readonly sessions: readonly LabSession[];
   readonly prompts: readonly LabPrompt[];
+  /** Binding confirmations waiting for the user. */
+  readonly bindPrompts: readonly LabBindPrompt[];
   readonly transfers: readonly LabTransfer[];
+  /** linkEnhance servers and connections. */
+  readonly linkEnhance: {
+    readonly servers: readonly LabLeServer[];
+    readonly connections: readonly LabLeConnection[];
+  };
   /** This machine's networks (net-monitor), with the event source in use. */
   readonly networks: readonly LabNetwork[];
   readonly networkSource: string | undefined;
@@ -119,4 +185,23 @@ export type Command =
   | { readonly t: 'ble-range'; readonly device: string; readonly inRange: boolean }
   | { readonly t: 'stop-device'; readonly device: string }
   | { readonly t: 'start-device'; readonly device: string }
-  | { readonly t: 'add-device'; readonly name: string; readonly type: string };
+  | {
+      readonly t: 'add-device';
+      readonly name: string;
+      readonly type: string;
+      /** false: a guest, not on the lab's account (default true). */
+      readonly account?: boolean;
+    }
+  | { readonly t: 'remove-device'; readonly device: string }
+  /** `from` asks to bind with `to`: both show the 6-digit code. */
+  | { readonly t: 'bind'; readonly from: string; readonly to: string }
+  | { readonly t: 'bind-answer'; readonly key: string; readonly confirm: boolean }
+  /** `device` revokes its binding with `peer` and closes their Links; the next connect is refused. */
+  | { readonly t: 'unbind'; readonly device: string; readonly peer: string }
+  /** Starts linkEnhance server `name` on `device`. */
+  | { readonly t: 'le-start-server'; readonly device: string; readonly name: string }
+  | { readonly t: 'le-stop-server'; readonly device: string; readonly name: string }
+  /** `device` connects to server `name` on the device whose BLE MAC is `mac`. */
+  | { readonly t: 'le-connect'; readonly device: string; readonly mac: string; readonly name: string }
+  | { readonly t: 'le-send'; readonly conn: string; readonly text: string }
+  | { readonly t: 'le-close'; readonly conn: string };

@@ -16,15 +16,26 @@ const TYPES: Record<string, string> = {
 
 /** A running lab server. */
 export interface LabServer {
+  /** `http://127.0.0.1:<port>/`, or `unix:<path>` when it listens on a unix socket. */
   readonly url: string;
   close(): Promise<void>;
 }
 
+/** Options of {@link serveLab}. */
+export interface ServeLabOptions {
+  /** The built web UI (`dist/ui`). */
+  readonly uiDir: string;
+  /** TCP port on 127.0.0.1 (0: any free port). Default 0. */
+  readonly port?: number;
+  /** Listen on this unix socket instead of TCP (the `--netns` lab; the CLI on the host proxies to it). */
+  readonly socketPath?: string;
+}
+
 /**
  * Serves the built web UI (`dist/ui`) and a WebSocket at `/ws` that streams the lab's state (throttled to 10 per
- * second) and events, and takes commands. Listens on 127.0.0.1 only.
+ * second) and events, and takes commands. Listens on 127.0.0.1 only, or on a unix socket.
  */
-export async function serveLab(lab: Lab, options: { port?: number; uiDir: string }): Promise<LabServer> {
+export async function serveLab(lab: Lab, options: ServeLabOptions): Promise<LabServer> {
   const root = path.resolve(options.uiDir);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -91,13 +102,20 @@ export async function serveLab(lab: Lab, options: { port?: number; uiDir: string
         .catch((e: unknown) => send(ws, { t: 'error', text: e instanceof Error ? e.message : String(e) }));
     });
   });
+  const socketPath = options.socketPath;
+  if (socketPath) fs.rmSync(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    if (socketPath) server.listen(socketPath, resolve);
+    else server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  // Only the user (root, with --netns) may talk to the lab through its socket.
+  if (socketPath) fs.chmodSync(socketPath, 0o600);
+  const url = socketPath
+    ? `unix:${socketPath}`
+    : `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url,
     close: async () => {
       stateSub.unsubscribe();
       eventSub.unsubscribe();

@@ -1,5 +1,13 @@
 import { useMemo, useState } from 'react';
-import type { LabDevice, LabEvent, LabLink, LabSession, LabState } from '../../src/lab/protocol';
+import type {
+  LabBindPrompt,
+  LabDevice,
+  LabEvent,
+  LabLeConnection,
+  LabLink,
+  LabSession,
+  LabState,
+} from '../../src/lab/protocol';
 import { useLab } from './useLab';
 
 export const MEDIUM_COLORS: Record<string, string> = {
@@ -57,6 +65,13 @@ export function App() {
           </button>
         </div>
       )}
+      {state.bindPrompts.length > 0 && (
+        <div className="bind-prompts">
+          {state.bindPrompts.map((p) => (
+            <BindPrompt key={p.key} p={p} name={name} send={lab.send} />
+          ))}
+        </div>
+      )}
       <main>
         <section className="card topology">
           <h2>Topology</h2>
@@ -69,6 +84,10 @@ export function App() {
         <section className="card sessions">
           <h2>Sessions</h2>
           <Sessions state={state} name={name} send={lab.send} />
+        </section>
+        <section className="card linkenhance">
+          <h2>linkEnhance</h2>
+          <LinkEnhancePanel state={state} name={name} send={lab.send} />
         </section>
         <section className="card faults">
           <h2>Faults</h2>
@@ -151,6 +170,47 @@ function Topology({ state }: { state: LabState }) {
 
 type Send = ReturnType<typeof useLab>['send'];
 
+const TRUST_LABELS: Record<string, string> = {
+  bound: 'bound',
+  account: 'same account',
+  untrusted: 'untrusted',
+  unknown: 'not verified yet',
+};
+
+/** One device's binding confirmation: the 6-digit code the user compares with the other device's. */
+function BindPrompt({ p, name, send }: { p: LabBindPrompt; name: (id: string) => string; send: Send }) {
+  return (
+    <div className="bind-prompt" data-testid="bind-prompt" data-device={name(p.device)}>
+      <div className="bind-who">
+        <b>{name(p.device)}</b>
+        <span className="muted">
+          {p.initiator ? `binding with ${name(p.peer)}` : `${name(p.peer)} wants to bind`}
+        </span>
+      </div>
+      <output className="bind-code mono" aria-label={`binding code on ${name(p.device)}`} data-code={p.code}>
+        {p.code.slice(0, 3)} {p.code.slice(3)}
+      </output>
+      {p.confirmed ? (
+        <span className="muted">confirmed — waiting for {name(p.peer)}…</span>
+      ) : (
+        <div className="bind-actions">
+          <span className="muted small">Does {name(p.peer)} show the same code?</span>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => send({ t: 'bind-answer', key: p.key, confirm: true })}
+          >
+            confirm
+          </button>
+          <button type="button" onClick={() => send({ t: 'bind-answer', key: p.key, confirm: false })}>
+            decline
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function Devices({
   devices,
   name,
@@ -161,6 +221,8 @@ function Devices({
   send: Send;
 }) {
   const [newName, setNewName] = useState('watch');
+  const names = new Set(devices.map((d) => d.id));
+  const [guest, setGuest] = useState(false);
   return (
     <div>
       <table>
@@ -177,7 +239,12 @@ function Devices({
               <td>
                 <b>
                   {ICONS[d.type] ?? '◻'} {d.name}
-                </b>
+                </b>{' '}
+                {!d.account && (
+                  <span className="trust untrusted" title="not on the lab's account: bind it to trust it">
+                    guest
+                  </span>
+                )}
                 <div className="muted mono">{d.id.slice(0, 12)}…</div>
               </td>
               <td className="mono small">
@@ -190,9 +257,30 @@ function Devices({
               <td className="small">
                 {d.sees.length === 0 && <span className="muted">{d.running ? 'searching…' : 'stopped'}</span>}
                 {d.sees.map((s) => (
-                  <div key={s.id}>
-                    {name(s.id)} <span className="muted">via {s.mediums.join(' + ')}</span>{' '}
-                    <span className={`trust ${s.trust}`}>{s.trust}</span>
+                  <div key={s.id} className="sees">
+                    {names.has(s.id) ? name(s.id) : s.name}{' '}
+                    <span className="muted">via {s.mediums.join(' + ')}</span>{' '}
+                    <span className={`trust ${s.trust}`}>{TRUST_LABELS[s.trust] ?? s.trust}</span>
+                    {d.running && s.trust === 'bound' && (
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-label={`unbind ${d.name} from ${name(s.id)}`}
+                        onClick={() => send({ t: 'unbind', device: d.id, peer: s.id })}
+                      >
+                        unbind
+                      </button>
+                    )}
+                    {d.running && canBind(d, s, devices) && (
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-label={`bind ${d.name} with ${name(s.id)}`}
+                        onClick={() => send({ t: 'bind', from: d.id, to: s.id })}
+                      >
+                        bind
+                      </button>
+                    )}
                   </div>
                 ))}
               </td>
@@ -202,15 +290,33 @@ function Devices({
       </table>
       <div className="row">
         <input value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="new device name" />
+        <label className="small muted">
+          <input type="checkbox" checked={guest} onChange={(e) => setGuest(e.target.checked)} /> guest (not on
+          the lab's account)
+        </label>
         <button
           type="button"
-          onClick={() => newName && send({ t: 'add-device', name: newName, type: 'wearable' })}
+          onClick={() => {
+            if (!newName) return;
+            send({ t: 'add-device', name: newName, type: 'wearable', account: !guest });
+            setGuest(false);
+          }}
         >
           add device
         </button>
       </div>
     </div>
   );
+}
+
+/**
+ * Whether to offer "bind": the peer refused (untrusted), or one of the two is a guest (not on the lab's account) and
+ * no handshake decided yet. Same-account peers need no binding.
+ */
+function canBind(d: LabDevice, peer: LabDevice['sees'][number], devices: readonly LabDevice[]): boolean {
+  if (peer.trust === 'untrusted') return true;
+  if (peer.trust !== 'unknown') return false;
+  return !d.account || devices.find((x) => x.id === peer.id)?.account === false;
 }
 
 /** Two selects picking an ordered pair of running devices; the second never offers the first. */
@@ -358,6 +464,170 @@ function SessionCard({
   );
 }
 
+/** linkEnhance: named servers, connections addressed by the server device's BLE MAC, data both ways. */
+function LinkEnhancePanel({
+  state,
+  name,
+  send,
+}: {
+  state: LabState;
+  name: (id: string) => string;
+  send: Send;
+}) {
+  const running = state.devices.filter((d) => d.running);
+  const [serverDev, setServerDev] = useState('');
+  const [serverName, setServerName] = useState('demo');
+  const [from, setFrom] = useState('');
+  const [mac, setMac] = useState('');
+  const [connName, setConnName] = useState('demo');
+  const sd = running.some((d) => d.id === serverDev) ? serverDev : (running[1]?.id ?? running[0]?.id ?? '');
+  const f = running.some((d) => d.id === from) ? from : (running[0]?.id ?? '');
+  const targets = running.filter((d) => d.id !== f);
+  const m = targets.some((d) => d.bleMac === mac) ? mac : (targets[0]?.bleMac ?? '');
+  const { servers, connections } = state.linkEnhance;
+  return (
+    <div>
+      <h3>Servers</h3>
+      <div className="row">
+        <select
+          value={sd}
+          onChange={(e) => setServerDev(e.target.value)}
+          aria-label="linkEnhance server device"
+        >
+          {running.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+        <input
+          value={serverName}
+          onChange={(e) => setServerName(e.target.value)}
+          aria-label="linkEnhance server name"
+        />
+        <button
+          type="button"
+          disabled={!sd || !serverName}
+          onClick={() => send({ t: 'le-start-server', device: sd, name: serverName })}
+        >
+          start server
+        </button>
+      </div>
+      {servers.length === 0 && <div className="muted small">no server started</div>}
+      {servers.map((s) => (
+        <div className="row" key={`${s.device}/${s.name}`} data-testid="le-server">
+          <span className="badge open">listening</span>
+          <span>
+            <b>{name(s.device)}</b> “{s.name}”
+          </span>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => send({ t: 'le-stop-server', device: s.device, name: s.name })}
+          >
+            stop
+          </button>
+        </div>
+      ))}
+      <h3>Connect (by the server device's BLE MAC)</h3>
+      <div className="row">
+        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="linkEnhance from">
+          {running.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+        <span className="muted">→</span>
+        <select value={m} onChange={(e) => setMac(e.target.value)} aria-label="linkEnhance peer MAC">
+          {targets.map((d) => (
+            <option key={d.id} value={d.bleMac}>
+              {d.bleMac} ({d.name})
+            </option>
+          ))}
+        </select>
+        <input
+          value={connName}
+          onChange={(e) => setConnName(e.target.value)}
+          aria-label="linkEnhance connect to server"
+        />
+        <button
+          type="button"
+          className="primary"
+          disabled={!f || !m || !connName}
+          onClick={() => send({ t: 'le-connect', device: f, mac: m, name: connName })}
+        >
+          open connection
+        </button>
+      </div>
+      {connections
+        .slice()
+        .reverse()
+        .map((c) => (
+          <LeConnectionCard key={c.id} c={c} name={name} send={send} />
+        ))}
+    </div>
+  );
+}
+
+const LE_STATE_CLASS: Record<string, string> = {
+  connected: 'open',
+  connecting: 'pending',
+  disconnected: 'closed',
+  failed: 'closed',
+};
+
+function LeConnectionCard({
+  c,
+  name,
+  send,
+}: {
+  c: LabLeConnection;
+  name: (id: string) => string;
+  send: Send;
+}) {
+  const [text, setText] = useState(`hello from ${name(c.device)}`);
+  return (
+    <div className={`session ${c.state === 'connected' ? 'open' : c.state}`} data-testid="le-connection">
+      <div className="session-head">
+        <b>{name(c.device)}</b> <span className="muted">{c.role === 'client' ? '→' : '←'}</span>{' '}
+        <b>{c.peer ? name(c.peer) : '?'}</b> <span className="mono small muted">{c.peerMac}</span>{' '}
+        <span className="muted">“{c.name}”</span>{' '}
+        <span className={`badge ${LE_STATE_CLASS[c.state]}`}>
+          {c.state}
+          {c.reason !== undefined ? ` (${c.reason})` : ''}
+        </span>
+      </div>
+      <div className="row">
+        {c.state === 'connected' && (
+          <>
+            <input
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              aria-label={`linkEnhance message from ${name(c.device)}`}
+            />
+            <button type="button" onClick={() => send({ t: 'le-send', conn: c.id, text })}>
+              send
+            </button>
+          </>
+        )}
+        <button type="button" onClick={() => send({ t: 'le-close', conn: c.id })}>
+          {c.state === 'connected' || c.state === 'connecting' ? 'disconnect' : 'dismiss'}
+        </button>
+        <span className="small muted">
+          ↑ {c.sent} B · ↓ {c.received} B
+          {c.lastReceived !== undefined && (
+            <>
+              {' '}
+              · last received <span className="received">“{c.lastReceived}”</span>
+            </>
+          )}
+        </span>
+      </div>
+    </div>
+  );
+}
+
 function Faults({ state, name, send }: { state: LabState; name: (id: string) => string; send: Send }) {
   const pair = usePair(state.devices);
   const running = pair.running;
@@ -419,6 +689,14 @@ function Faults({ state, name, send }: { state: LabState; name: (id: string) => 
               restart
             </button>
           )}
+          <button
+            type="button"
+            className="danger"
+            aria-label={`remove ${d.name}`}
+            onClick={() => send({ t: 'remove-device', device: d.id })}
+          >
+            remove
+          </button>
         </div>
       ))}
     </div>

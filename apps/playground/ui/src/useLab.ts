@@ -6,7 +6,9 @@ const EMPTY: LabState = {
   links: [],
   sessions: [],
   prompts: [],
+  bindPrompts: [],
   transfers: [],
+  linkEnhance: { servers: [], connections: [] },
   networks: [],
   networkSource: undefined,
 };

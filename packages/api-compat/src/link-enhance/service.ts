@@ -360,11 +360,17 @@ export class Connection {
  * linkEnhance bound to one device runtime: servers by name, connections by peer BLE MAC, each connection a channel
  * on the shared Link to that device.
  */
+/**
+ * What linkEnhance needs of a device: the colink device, its BLE MAC (the id peers address it by), a start, and the
+ * permission check. A {@link DeviceRuntime} is one; {@link linkEnhanceOn} takes any.
+ */
+export type LinkEnhanceHost = Pick<DeviceRuntime, 'device' | 'bleMac' | 'start' | 'hasPermission'>;
+
 export class LinkEnhanceService {
   private readonly servers = new Map<string, Server>();
   private readonly active = new Map<Connection, number>();
 
-  constructor(private readonly runtime: DeviceRuntime) {
+  constructor(private readonly runtime: LinkEnhanceHost) {
     runtime.device.handle(LINK_ENHANCE_PROTO, (channel, link) => this.onIncoming(channel, link));
     void runtime.start().catch(() => undefined);
   }

@@ -3,6 +3,8 @@
  * abilities in code, wait for peers.
  * @module
  */
+
+export { type LinkEnhanceApi, type LinkEnhanceHost, linkEnhanceOn } from '../link-enhance/host.js';
 export type { AbilityDecl, AppDecl } from './app-dir.js';
 export { readAppDir } from './app-dir.js';
 export { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
