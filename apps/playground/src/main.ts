@@ -99,6 +99,7 @@ async function runLab(
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  process.on('SIGHUP', () => void stop());
   return undefined;
 }
 

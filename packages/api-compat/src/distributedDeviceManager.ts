@@ -261,6 +261,13 @@ export class DeviceManager {
     void (async () => {
       // Bound, or trusted through the account on a Link that is up: nothing to ask.
       if (security.isBound(peer.networkId) || rt.device.links(peer.networkId).some(isTrusted)) return;
+      // A connect already under way (or a plain one now) settles first: it may prove the account, and one that
+      // started before the binding was armed would otherwise fail as untrusted without anyone being asked.
+      const trusted = await rt.device.connect(peer.networkId).then(
+        () => true,
+        () => false,
+      );
+      if (trusted) return;
       const abort = new AbortController();
       const bound = security.bind(peer.networkId, (request) => rt.confirmBinding(request), {
         signal: abort.signal,
@@ -296,7 +303,12 @@ export class DeviceManager {
     const security = this.rt.security;
     const networkId = this.findDevice(deviceId)?.networkId ?? deviceId;
     if (!security?.trustStore?.has(networkId)) fail(ERR_FAILED, 'Failed to execute the function.');
-    void security!.trustStore!.revoke(networkId);
+    security!.trustStore!.revoke(networkId).catch((e: unknown) => {
+      // The binding is already gone in memory (next connects are refused); only the file kept it.
+      process.stderr.write(
+        `colink: unbind: could not rewrite the trust store: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+    });
     for (const l of this.rt.device.links(networkId)) void l.close(closeReason('normal', 'binding revoked'));
   }
 

@@ -47,6 +47,14 @@ describe('the device identity file', () => {
     expect(loadIdentity(dir).networkId).toBe(ids[0]);
   }, 60_000);
 
+  it('replaces an empty file (what an unsynced writer leaves after a power loss)', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'identity.json'), '');
+    const id = loadIdentity(dir);
+    expect(id.networkId).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadIdentity(dir)).toEqual(id);
+  });
+
   it('refuses a file that is not an identity instead of replacing it', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'identity.json'), '{"something":"else"}');

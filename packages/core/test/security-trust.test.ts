@@ -78,6 +78,27 @@ describe('TlsSecurity: binding', () => {
     expect(sb.trustStore?.list()).toEqual([]);
   });
 
+  it('reports the peer declining while this user still looks at the code as a refusal, not a dropped connection', async () => {
+    const sb = await security({ onBindRequest: () => false }); // declines at once
+    const sa = await security();
+    let dismissed = false;
+    const bound = sa.bind(sb.networkId, (request) => {
+      request.signal.addEventListener('abort', () => {
+        dismissed = true;
+      });
+      return new Promise<boolean>((r) => setTimeout(() => r(true), 300)); // our user is slower
+    });
+    bound.catch(() => undefined); // asserted below
+    const [a] = securedLinks(sa, sb, { conduits: await tcpConduitPair() });
+    await expect(a.opened).rejects.toBeDefined();
+    await expect(bound).rejects.toMatchObject({
+      code: 'ERR_UNTRUSTED',
+      message: expect.stringMatching(/does not trust this device: the user declined the binding/),
+    });
+    expect(dismissed).toBe(true); // the prompt was dismissed when the peer went away
+    expect(sa.trustStore?.list()).toEqual([]);
+  });
+
   it('declines binding requests when the device has no handler, without asking anyone', async () => {
     const sb = await security();
     const sa = await security();

@@ -27,7 +27,10 @@ describe('TXT record (RFC 6763 §6)', () => {
 
   it('rejects adverts that break DNS-SD limits with ERR_INVALID_ARGUMENT', () => {
     const bad = expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' });
-    expect(() => advertToTxt({ ...advert, deviceName: 'x'.repeat(64) })).toThrow(bad);
+    expect(() => advertToTxt({ ...advert, deviceName: 'x'.repeat(129) })).toThrow(bad);
+    // A 66-byte name (22 CJK characters) is fine: it travels whole in `dn=`; only the instance label is cut to 63.
+    const cjk = '设'.repeat(22);
+    expect(txtToAdvert(advertToTxt({ ...advert, deviceName: cjk }))?.deviceName).toBe(cjk);
     expect(() => advertToTxt({ ...advert, services: ['a,b'] })).toThrow(bad);
     expect(() =>
       advertToTxt({ ...advert, services: Array.from({ length: 200 }, (_, i) => `svc-${i}`) }),

@@ -109,13 +109,16 @@ export async function runLabInNetns(options: NetnsLabOptions): Promise<number> {
   };
   const onInt = (): void => stop('SIGINT');
   const onTerm = (): void => stop('SIGTERM');
+  // SIGHUP: the terminal closed. Without a handler node would exit at once and leave the namespace behind.
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onTerm);
   try {
     return await exited;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onTerm);
     proxy?.close();
     cleanup();
   }

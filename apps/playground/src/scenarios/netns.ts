@@ -37,6 +37,7 @@ export class ScenarioNetns {
   constructor(private readonly prefix: string) {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
+    process.on('SIGHUP', this.onSignal); // the terminal closed: clean up as for SIGTERM
     process.on('exit', this.onExit);
   }
 
@@ -72,6 +73,7 @@ export class ScenarioNetns {
     for (const fn of this.cleanups.splice(0)) fn();
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+    process.off('SIGHUP', this.onSignal);
     process.off('exit', this.onExit);
   }
 }

@@ -36,7 +36,7 @@ export function loadIdentity(stateDir: string): DeviceIdentity {
     fs.closeSync(fd);
   }
   try {
-    fs.linkSync(tmp, file);
+    publishExclusive(tmp, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const winner = readIdentity(file);
@@ -49,10 +49,30 @@ export function loadIdentity(stateDir: string): DeviceIdentity {
   return identity;
 }
 
+/**
+ * Puts `tmp` in place as `file` unless `file` exists (EEXIST then): a hard link, or — on filesystems without hard
+ * links (vfat, exFAT, some FUSE/SMB mounts) — an exclusive copy.
+ */
+function publishExclusive(tmp: string, file: string): void {
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+    fs.copyFileSync(tmp, file, fs.constants.COPYFILE_EXCL);
+  }
+}
+
 /** The identity stored in `file`, or undefined when there is none (or it is not one). */
 function readIdentity(file: string): DeviceIdentity | undefined {
   try {
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as DeviceIdentity;
+    const text = fs.readFileSync(file, 'utf8');
+    // An empty file is what an older, unsynced writer leaves after a power loss: treat it as no identity yet.
+    if (text.trim() === '') {
+      fs.rmSync(file, { force: true });
+      return undefined;
+    }
+    const j = JSON.parse(text) as DeviceIdentity;
     if (/^[0-9a-f]{64}$/.test(j.networkId) && typeof j.udid === 'string') return j;
   } catch {
     // missing or unreadable: created by the caller

@@ -29,6 +29,9 @@ import { type DeviceIdentity, loadIdentity } from './identity.js';
 
 const log = logger('runtime');
 
+/** Handshake time of a secured Link, ms: covers two people comparing a binding code (TlsSecurity.bind suggests ≥ 60 s). */
+const BINDING_HANDSHAKE_TIMEOUT_MS = 60_000;
+
 /** A UIAbility class as an app module default-exports it. */
 export type AbilityClass = new () => UIAbility;
 
@@ -111,7 +114,8 @@ export class DeviceRuntime {
       bleMac: this.bleMac,
     };
     this.device = new LocalDevice({
-      ...(sec ? { security: sec } : {}),
+      // A binding waits inside the handshake while both users compare codes.
+      ...(sec ? { security: sec, link: { handshakeTimeoutMs: BINDING_HANDSHAKE_TIMEOUT_MS } } : {}),
       advert,
       transports: this.config.transports.map((t) => this.makeTransport(t)),
     });

@@ -142,6 +142,11 @@ export class SecureConduit implements Conduit {
     return this.socket;
   }
 
+  /** Plaintext bytes received during the trust exchange and not read yet (still readable after a close). */
+  get unreadBytes(): number {
+    return this.pendingBytes;
+  }
+
   /** Reads exactly `n` plaintext bytes (trust exchange). Rejects when the connection fails first. */
   read(n: number): Promise<Buffer> {
     if (this.reader) return Promise.reject(new Error('concurrent read'));

@@ -301,7 +301,15 @@ export class TlsSecurity implements SecurityUpgrade {
       const code = bindingCode(
         s.tls.exportKeyingMaterial(EXPORTER_BYTES, BINDING_EXPORTER_LABEL, NO_CONTEXT),
       );
-      const ok = await this.askUser(confirm, s, role, peer, code);
+      let ok: boolean;
+      try {
+        ok = await this.askUser(confirm, s, role, peer, code);
+      } catch (e) {
+        // The peer may have refused while our user was still looking at the code: its VERDICT is read before the
+        // close, so report its reason rather than a dropped connection.
+        const refusal = await this.peerRefusal(s, peer.networkId);
+        throw refusal ?? e;
+      }
       if (ok) basis = 'new-binding';
       else verdict = { verdict: 'declined', reason: 'the user declined the binding' };
     } else if (!basis) {
@@ -342,6 +350,19 @@ export class TlsSecurity implements SecurityUpgrade {
     }
     this.publish(peer, 'trusted', basis);
     return basis!;
+  }
+
+  /** The peer's refusal (its VERDICT, already received) as an `ERR_UNTRUSTED` error, or undefined. */
+  private async peerRefusal(s: SecureConduit, networkId: string): Promise<ColinkError | undefined> {
+    if (s.unreadBytes < 2) return undefined;
+    try {
+      const head = await s.read(2);
+      if (verdictOf(head[0]!) === 'accept') return undefined;
+      const reason = head[1]! > 0 ? (await s.read(head[1]!)).toString('utf8') : verdictOf(head[0]!);
+      return untrustedError(`peer ${networkId.slice(0, 12)}… does not trust this device: ${reason}`);
+    } catch {
+      return undefined;
+    }
   }
 
   private checkProof(

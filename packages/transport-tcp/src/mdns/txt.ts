@@ -1,4 +1,10 @@
-import { assertArgument, type DeviceAdvert, parseAdvert, truncateUtf8 } from '@colink/core';
+import {
+  assertArgument,
+  type DeviceAdvert,
+  MAX_DEVICE_NAME_BYTES,
+  parseAdvert,
+  truncateUtf8,
+} from '@colink/core';
 import {
   MAX_LABEL_BYTES,
   MAX_TXT_RECORD_BYTES,
@@ -37,8 +43,9 @@ export function advertToTxt(advert: DeviceAdvert): Buffer[] {
     'advert.networkId is required',
   );
   assertArgument(
-    Buffer.byteLength(advert.deviceName ?? '') <= MAX_LABEL_BYTES,
-    'advert.deviceName must be ≤ 63 bytes of UTF-8',
+    // The exact name travels in `dn=` (one TXT string, ≤ 255 bytes); the instance label is truncated to 63 bytes.
+    Buffer.byteLength(advert.deviceName ?? '') <= MAX_DEVICE_NAME_BYTES,
+    `advert.deviceName must be ≤ ${MAX_DEVICE_NAME_BYTES} bytes of UTF-8`,
   );
   const strings = [
     `${TXT_KEYS.version}=${TXT_VERSION}`,
