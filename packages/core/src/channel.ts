@@ -1,7 +1,7 @@
 import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
-import { encodeHeader, FrameFlags, FrameType } from './codec.js';
+import { encodeFrame, encodeHeader, FrameFlags, FrameType } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { MAX_QUEUED_MESSAGES } from './limits.js';
+import { COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
 
 /** Metadata sent with a channel's OPEN frame: who it is for. `proto` routes it on the receiving device. */
 export interface ChannelMetadata {
@@ -287,8 +287,12 @@ export class Channel implements AsyncIterable<Uint8Array> {
     const n = Math.min(remaining, this.host.maxPayload, this.credit);
     const fin = n === remaining;
     const payload = n === head.data.length ? head.data : head.data.subarray(head.offset, head.offset + n);
-    out.push(encodeHeader(FrameType.DATA, fin ? FrameFlags.FIN : 0, this.id, head.seq, n));
-    if (n > 0) out.push(payload);
+    if (n <= COALESCE_MAX_PAYLOAD) {
+      // Small frames are copied behind their header: a batch of them becomes a short writev of whole frames.
+      out.push(encodeFrame(FrameType.DATA, fin ? FrameFlags.FIN : 0, this.id, head.seq, payload));
+    } else {
+      out.push(encodeHeader(FrameType.DATA, fin ? FrameFlags.FIN : 0, this.id, head.seq, n), payload);
+    }
     this.credit -= n;
     head.offset += n;
     this.queuedBytes -= n;

@@ -58,3 +58,11 @@ export const SESSION_MESSAGE_MAX_BYTES = 1024;
 export const SESSION_DATA_MAX_BYTES = 100 * 1024 * 1024;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Largest DATA payload (bytes) written as one copied buffer together with its 12-byte header instead of header +
+ * the caller's bytes: a small frame is cheaper copied once (node's pooled `Buffer.allocUnsafe`) than carried as a
+ * separate iovec. Measured over TCP between two processes: +10–14% messages/s at 1 KiB, neutral at 64 B, and a loss
+ * at 3 KB (the copy costs more than it saves) — hence 1 KiB, HarmonyOS `sendMessage`'s limit.
+ */
+export const COALESCE_MAX_PAYLOAD = 1024;

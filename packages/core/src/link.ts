@@ -33,6 +33,7 @@ import {
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { ConduitInbound } from './inbound.js';
 import {
+  COALESCE_MAX_PAYLOAD,
   DEFAULT_CHANNEL_WINDOW,
   DEFAULT_CHANNEL_WINDOW_FAST,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -437,16 +438,15 @@ export class Link implements ChannelHost {
     const io = this.io;
     if (!io || !this.helloSent || this.blocked || this.pumpScheduled || this.stage !== 'frames') return false;
     if (this.ready.size > 0 || this.control.length > 0) return false;
-    const header = encodeHeader(
-      FrameType.DATA,
-      FrameFlags.FIN,
-      channel.id,
-      channel.takeSeq(),
-      message.length,
-    );
+    const seq = channel.takeSeq();
     this.counters.framesSent++;
     this.counters.bytesSent += FRAME_HEADER_BYTES + message.length;
-    this.blocked = !this.write(io, message.length > 0 ? [header, message] : [header]);
+    // Small messages go out as one copied buffer (one plain socket write); large ones as header + the caller's bytes.
+    const chunks =
+      message.length <= COALESCE_MAX_PAYLOAD
+        ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
+        : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
+    this.blocked = !this.write(io, chunks);
     return true;
   }
 
