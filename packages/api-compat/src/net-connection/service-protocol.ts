@@ -32,7 +32,13 @@ export type ServiceMessage =
   | { readonly type: 'failed'; readonly message: string }
   | ({ readonly type: 'update'; readonly events: readonly NetEvent[] } & ServiceState)
   | { readonly type: 'reply'; readonly id: number; readonly value: unknown }
-  | { readonly type: 'replyError'; readonly id: number; readonly code: number; readonly message: string };
+  | {
+      readonly type: 'replyError';
+      readonly id: number;
+      /** The colink error code (`ERR_…`) when the failure was a ColinkError; mapped to a HarmonyOS code by the caller. */
+      readonly colinkCode: string | undefined;
+      readonly message: string;
+    };
 
 /** Main → worker. */
 export type ServiceRequest =

@@ -7,7 +7,7 @@
 import { workerData } from 'node:worker_threads';
 import { ColinkError } from '@colink/core';
 import { type NetEvent, NetMonitor } from '@colink/net-monitor';
-import { codeForColink } from './errors.js';
+
 import type { ServiceMessage, ServiceRequest, ServiceWorkerData } from './service-protocol.js';
 
 const { options, port, flag } = workerData as ServiceWorkerData;
@@ -60,7 +60,7 @@ port.on('message', (req: ServiceRequest) => {
       post({
         type: 'replyError',
         id: req.id,
-        code: codeForColink(e instanceof ColinkError ? e.code : undefined),
+        colinkCode: e instanceof ColinkError ? e.code : undefined,
         message,
       });
     },

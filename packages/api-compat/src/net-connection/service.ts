@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { NetEvent, Network, SourceKind } from '@colink/net-monitor';
-import { netError } from './errors.js';
+import { codeForColink, netError } from './errors.js';
 import type {
   ServiceMessage,
   ServiceOptions,
@@ -274,7 +274,7 @@ export class NetService {
         if (!p) return;
         this.#pending.delete(m.id);
         if (m.type === 'reply') p.resolve(m.value);
-        else p.reject(netError(m.code as 2100001, m.message));
+        else p.reject(netError(codeForColink(m.colinkCode), m.message));
       }
     }
   }
