@@ -12,7 +12,7 @@ export const SCENARIOS: Readonly<Record<string, string>> = {
   acm: 'abilityConnectionManager: the seed flow between two device processes over TCP on loopback',
   linkEnhance: 'linkEnhance: the seed server and client as two device processes on one virtual BLE radio',
   net: '@ohos.net.connection: the seed in a namespace of its own while the lab adds a network and takes it down',
-  p2p: 'Wi-Fi P2P: the seed between two device processes in two namespaces, fake wpa_supplicants, TCP over the group',
+  p2p: 'Wi-Fi P2P: the seed between two device processes (own namespaces as root, loopback otherwise), fake wpa_supplicants, TCP over the group',
 };
 
 const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');

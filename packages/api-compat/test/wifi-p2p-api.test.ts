@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wifiManager } from '../src/kits/ConnectivityKit.js';
 import ohosWifiManager from '../src/ohos/wifiManager.js';
 import { setRuntime } from '../src/runtime/runtime.js';
-import { p2pBackend } from '../src/wifi/registry.js';
+import { configureWifiP2p, p2pBackend } from '../src/wifi/registry.js';
+import { wifiP2pSettingsFromEnv } from '../src/wifi/settings.js';
 import { cleanupDirs } from './helpers.js';
 import { fakeWorld, grant, Recorder, thrown, useDaemon } from './wifi-helpers.js';
 
@@ -125,6 +126,37 @@ describe('with a configured wpa_supplicant that is not running', () => {
     expect(() => wifiManager.startDiscoverDevices()).not.toThrow();
     wifiManager.stopDiscoverDevices();
     await p2pBackend().settled();
+  });
+});
+
+describe('COLINK_P2P_GO_ADDRESS', () => {
+  it('a 127/8 GO address: the group is up with it without any group interface (a GO in a process of its own)', async () => {
+    grant('all');
+    const d = world.daemon('wlan4', 'own-process-go');
+    const go = `127.${16 + (process.pid % 239)}.${((process.pid >> 8) % 254) + 1}.1`;
+    // settings from the environment only: no hook into the medium, as in a device process
+    await configureWifiP2p(
+      wifiP2pSettingsFromEnv({ COLINK_WPA_CTRL: d.ctrlPath, COLINK_P2P_GO_ADDRESS: go }),
+    );
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    wifiManager.createGroup(CONFIG);
+    expect(await conn.next()).toEqual({ connectState: 1, isGroupOwner: true, groupOwnerAddr: go });
+    expect(await wifiManager.getCurrentGroup()).toMatchObject({ isP2pGo: true, goIpAddress: go });
+    wifiManager.removeGroup();
+    await conn.next((i) => i.connectState === 0);
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
+  it('a malformed address: P2P calls fail with 2801001 (the service refuses the allocation)', async () => {
+    grant('all');
+    const d = world.daemon('wlan5', 'bad-go-address');
+    for (const bad of ['192.168.49', '10.0.0.254', 'localhost']) {
+      await configureWifiP2p(
+        wifiP2pSettingsFromEnv({ COLINK_WPA_CTRL: d.ctrlPath, COLINK_P2P_GO_ADDRESS: bad }),
+      );
+      await expect(wifiManager.getP2pLinkedInfo()).rejects.toMatchObject({ code: 2801001 });
+    }
   });
 });
 

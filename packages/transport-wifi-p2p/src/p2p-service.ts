@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { assertArgument, ColinkError, ErrorCode, truncateUtf8 } from '@colink/core';
 import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
@@ -91,6 +92,9 @@ export interface P2pServiceOptions {
   /**
    * EAPOL IP allocation this device hands out as GO (wpa_supplicant `ip_addr_go`, `ip_addr_mask`, `ip_addr_start`,
    * `ip_addr_end`), set by {@link P2pService.configureIpAllocation}. Default GO 192.168.49.1/24, clients .2–.254.
+   * A `go` in 127/8 (the fake medium's loopback data path, which has no group interfaces) is this device's address
+   * as GO: present at once, as every 127/8 address is on `lo`. Each field must be a dotted IPv4 address, else the
+   * constructor throws `ERR_INVALID_ARGUMENT`.
    */
   readonly ipAllocation?: {
     readonly go: string;
@@ -201,6 +205,9 @@ export class P2pService {
       `goIntent must be 0..15, got ${gi}`,
     );
     this.goIntent = gi;
+    const a = options.ipAllocation;
+    for (const k of ['go', 'mask', 'start', 'end'] as const)
+      assertArgument(!a || isIpv4(a[k]), `ipAllocation.${k} must be a dotted IPv4 address, got ${a?.[k]}`);
     this.opts = options;
     this.subs.push(wpa.events$.subscribe((e) => this.onEvent(e)));
     this.subs.push(
@@ -271,10 +278,8 @@ export class P2pService {
       ['ip_addr_mask', a.mask],
       ['ip_addr_start', a.start],
       ['ip_addr_end', a.end],
-    ] as const) {
-      assertArgument(/^(\d{1,3}\.){3}\d{1,3}$/.test(v), `${k} must be a dotted IPv4 address`);
+    ] as const)
       await this.wpa.expectOk(`SET ${k} ${v}`);
-    }
   }
 
   // ---------------- discovery ----------------
@@ -765,7 +770,9 @@ export class P2pService {
     this.groups.set(e.groupIfname, st);
     const addressing = this.opts.addressing ?? interfaceAddressing;
     const wait = this.opts.addressWaitMs ?? P2P_ADDRESS_WAIT_MS;
-    let expected = e.role === 'GO' ? undefined : e.ipAddr;
+    // A GO's address is whatever the host put on the group interface, except on the loopback data path.
+    const loopbackGo = this.opts.ipAllocation?.go.startsWith('127.') ? this.opts.ipAllocation.go : undefined;
+    let expected = e.role === 'GO' ? loopbackGo : e.ipAddr;
     void (async () => {
       try {
         if (this.opts.dhcp && e.role === 'client' && !e.ipAddr) {
@@ -890,6 +897,10 @@ export function groupSsid(name: string): string {
     ? name
     : `${P2P_SSID_PREFIX}${randomPassphrase().slice(0, 2)}${name ? `-${name}` : ''}`;
   return truncateUtf8(s, SSID_MAX_BYTES);
+}
+
+function isIpv4(v: unknown): boolean {
+  return typeof v === 'string' && isIPv4(v);
 }
 
 function randomPassphrase(): string {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { isColinkError } from '@colink/core';
 import { filter, firstValueFrom, timeout } from 'rxjs';
@@ -300,6 +301,87 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     const g = await created;
     expect(g.goIpAddress).toBe('192.168.49.1');
     expect(asked).toBeGreaterThan(0);
+  });
+
+  it('loopback data path, GO told its 127/8 address (as in a process of its own): no interface needed, TCP across', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'loopback' });
+    const subnet = `127.${16 + (process.pid % 239)}.${((process.pid >> 8) % 254) + 1}`;
+    const ipAllocation = {
+      go: `${subnet}.1`,
+      mask: '255.255.255.0',
+      start: `${subnet}.2`,
+      end: `${subnet}.254`,
+    };
+    const open = async (ifname: string, deviceName: string, options = {}) => {
+      const d = medium.addDaemon({ ctrlDir: dir, ifname, deviceName });
+      const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath });
+      // the default addressing: this namespace's interfaces, as a service without access to the medium has
+      const p2p = new P2pService(wpa, options);
+      cleanups.push(async () => {
+        p2p.close();
+        await wpa.close();
+      });
+      return { d, p2p };
+    };
+    cleanups.push(async () => {
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const go = await open('wlan0', 'go', { ipAllocation });
+    const client = await open('wlan1', 'client');
+    await go.p2p.configureIpAllocation();
+    const g = await go.p2p.createGroup({ passphrase: '12345678' });
+    expect(g).toMatchObject({
+      role: 'GO',
+      ifname: 'p2p-wlan0-0',
+      goIpAddress: `${subnet}.1`,
+      ipAddress: `${subnet}.1`,
+    });
+
+    const server = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((resolve) => server.listen(0, g.goIpAddress, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await client.p2p.find();
+    await peerSeen(client.p2p, go.d.deviceAddress);
+    const joined = await client.p2p.connect(go.d.deviceAddress);
+    expect(joined).toMatchObject({ role: 'client', goIpAddress: `${subnet}.1`, ipAddress: `${subnet}.2` });
+    const port = (server.address() as net.AddressInfo).port;
+    const socket = net.connect({ host: joined.goIpAddress, port, localAddress: joined.ipAddress });
+    cleanups.push(() => void socket.destroy());
+    const echoed = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      socket.on('error', reject);
+      socket.on('connect', () => socket.write('over the group'));
+      socket.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.length >= 14) resolve(got);
+      });
+    });
+    expect(echoed).toBe('over the group');
+    expect(socket.remoteAddress).toBe(`${subnet}.1`);
+  });
+
+  it('rejects an ipAllocation that is not dotted IPv4 with ERR_INVALID_ARGUMENT', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'none' });
+    const d = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0' });
+    const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath });
+    cleanups.push(async () => {
+      await wpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    for (const start of ['', '10.0.0.256', 'ten']) {
+      const ipAllocation = { go: '10.0.0.1', mask: '255.255.255.0', start, end: '10.0.0.254' };
+      let err: unknown;
+      try {
+        new P2pService(wpa, { ipAllocation });
+      } catch (e) {
+        err = e;
+      }
+      expect(isColinkError(err, 'ERR_INVALID_ARGUMENT'), String(err)).toBe(true);
+    }
   });
 
   it('EAPOL IP allocation: the client gets ip_addr/ip_mask/go_ip_addr only when the GO configured ip_addr_go…', async () => {

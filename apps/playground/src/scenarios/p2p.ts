@@ -9,32 +9,42 @@ import { ip, isRoot, ScenarioNetns } from './netns.js';
 const FLOW_TIMEOUT_MS = 25_000;
 
 /**
- * The Wi-Fi P2P seed (scenarios/p2p): a group owner and a client device process, each in a network namespace of
- * its own and driving its own fake wpa_supplicant, served by this process on one {@link FakeP2pMedium}; the group
- * is a real veth between the namespaces. Needs root. Returns true when both devices completed the flow (group,
- * connection, bytes echoed over the group, group removed).
+ * The Wi-Fi P2P seed (scenarios/p2p): a group owner and a client device process, each driving its own fake
+ * wpa_supplicant, served by this process on one {@link FakeP2pMedium}. As root each device runs in a network
+ * namespace of its own and the group is a real veth between them; otherwise both run here and the group lives on
+ * loopback (the GO is told its 127/8 group address by `COLINK_P2P_GO_ADDRESS`). Returns true when both devices
+ * completed the flow (group, connection, bytes echoed over the group, group removed).
  */
 export async function runP2p(log: Log, scenarioDir: string): Promise<boolean> {
-  if (!isRoot()) {
-    // The medium's loopback data path cannot serve a group owner in a process of its own: the GO's wifiManager
-    // waits for its address on the group interface, and without root there is no such interface.
-    log('lab', 'not root: this scenario needs root for the network namespaces its devices and their group');
-    log(
-      'lab',
-      'interfaces live in (a group owner in a process of its own cannot use the loopback data path)',
-    );
-    return false;
-  }
+  const root = isRoot();
   const cwd = path.join(scenarioDir, 'p2p');
   const scope = new ScenarioNetns('clpp');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-scenario-p2p-'));
   scope.defer(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const medium = new FakeP2pMedium({ dataPath: 'netns' });
+  const medium = new FakeP2pMedium({ dataPath: root ? 'netns' : 'loopback' });
   try {
-    const nsGo = scope.add('g');
-    const nsClient = scope.add('c');
-    log('lab', `network namespaces ${nsGo} (group owner) and ${nsClient} (client); the group will be a veth`);
-    const device = (who: string, deviceName: string, ifname: string, ns: string, script: string) => {
+    const nsGo = root ? scope.add('g') : undefined;
+    const nsClient = root ? scope.add('c') : undefined;
+    /** Non-root: the group's /24 in 127/8, from this process's pid (parallel runs do not meet). */
+    const goAddress = `127.${16 + (process.pid % 239)}.${1 + (Math.floor(process.pid / 239) % 254)}.1`;
+    if (root)
+      log(
+        'lab',
+        `network namespaces ${nsGo} (group owner) and ${nsClient} (client); the group will be a veth`,
+      );
+    else
+      log(
+        'lab',
+        `not root: both devices in this namespace, the group on loopback (group owner ${goAddress})`,
+      );
+    const device = (
+      who: string,
+      deviceName: string,
+      ifname: string,
+      ns: string | undefined,
+      script: string,
+      extraEnv: Record<string, string> = {},
+    ) => {
       const daemon = medium.addDaemon({ ctrlDir: path.join(tmp, ifname), ifname, deviceName, netns: ns });
       log('lab', `${who}: fake wpa_supplicant ${ifname} "${deviceName}" (${daemon.deviceAddress})`);
       const lines = lineWaiter();
@@ -46,15 +56,22 @@ export async function runP2p(log: Log, scenarioDir: string): Promise<boolean> {
           COLINK_DEVICE_NAME: who,
           COLINK_STATE_DIR: fs.mkdtempSync(path.join(tmp, `${who}-`)),
           COLINK_TRANSPORTS: 'memory',
+          ...extraEnv,
         },
         netns: ns,
         onLine: lines.feed,
       });
-      log('lab', `${who}: ip netns exec ${ns} node --import @colink/api-compat/register ${script}`);
+      const prefix = ns
+        ? `ip netns exec ${ns} `
+        : Object.entries(extraEnv)
+            .map(([k, v]) => `${k}=${v} `)
+            .join('');
+      log('lab', `${who}: ${prefix}node --import @colink/api-compat/register ${script}`);
       return { child: scope.track(child), lines };
     };
-    /** Logs the IPv4 address of a group interface, as the kernel of `ns` has it. */
-    const showAddress = (ns: string, ifname: string): void => {
+    /** Logs the IPv4 address of a group interface, as the kernel of `ns` has it (there is none on loopback). */
+    const showAddress = (ns: string | undefined, ifname: string): void => {
+      if (!ns) return;
       let inet: string | undefined;
       try {
         inet = ip(ns, '-4', '-o', 'addr', 'show', 'dev', ifname).match(/inet (\S+)/)?.[1];
@@ -64,7 +81,14 @@ export async function runP2p(log: Log, scenarioDir: string): Promise<boolean> {
       log('lab', `ip -n ${ns} addr show ${ifname}: ${inet ?? 'no IPv4 address'}`);
     };
 
-    const go = device('go', 'my_test_device', 'wlan0', nsGo, 'go-device.ts');
+    const go = device(
+      'go',
+      'my_test_device',
+      'wlan0',
+      nsGo,
+      'go-device.ts',
+      root ? {} : { COLINK_P2P_GO_ADDRESS: goAddress },
+    );
     await untilLine(
       go.lines,
       go.child,
@@ -90,6 +114,6 @@ export async function runP2p(log: Log, scenarioDir: string): Promise<boolean> {
   } finally {
     await medium.close().catch(() => undefined);
     scope.dispose();
-    log('lab', 'network namespaces removed');
+    if (root) log('lab', 'network namespaces removed');
   }
 }

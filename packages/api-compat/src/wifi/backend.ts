@@ -140,7 +140,13 @@ export class P2pBackend {
       await wpa.close();
       throw new WifiFailure(WifiErrorCode.P2P_NOT_OPENED, 'closed');
     }
-    const svc = new P2pService(wpa, this.settings.service);
+    let svc: P2pService;
+    try {
+      svc = new P2pService(wpa, this.settings.service); // bad settings (GO intent, address): ERR_INVALID_ARGUMENT
+    } catch (e) {
+      await wpa.close();
+      throw e;
+    }
     this.wpa = wpa;
     this.svc = svc;
     if (this.settings.eapolIpAllocation ?? !this.settings.service?.dhcp)

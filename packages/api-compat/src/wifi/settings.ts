@@ -9,11 +9,16 @@
  * | `COLINK_P2P_GO_INTENT` | GO intent 0..15 for negotiations | 7 (wpa_supplicant's default) |
  * | `COLINK_P2P_ASSIGN_ADDRESSES` | `1`: put the group addresses on the group interfaces (needs CAP_NET_ADMIN) | `0` |
  * | `COLINK_P2P_DHCP` | `1`: address groups by DHCP (dnsmasq as GO, udhcpc as client) instead of EAPOL allocation | `0` |
+ * | `COLINK_P2P_GO_ADDRESS` | this device's address as GO; clients get the next ones of its /24 up to `.254` by EAPOL allocation. In 127/8 (the fake medium's loopback data path, no root): present at once, no group interface needed | `192.168.49.1` |
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { P2pServiceOptions, WpaCtrlClientOptions } from '@colink/transport-wifi-p2p';
+import {
+  P2P_GROUP_NETMASK,
+  type P2pServiceOptions,
+  type WpaCtrlClientOptions,
+} from '@colink/transport-wifi-p2p';
 
 /** How the P2P backend reaches and drives wpa_supplicant. */
 export interface WifiP2pSettings {
@@ -40,8 +45,25 @@ export function wifiP2pSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wi
       ...(goIntent !== undefined ? { goIntent } : {}),
       assignAddresses: env.COLINK_P2P_ASSIGN_ADDRESSES === '1',
       dhcp,
+      ...(env.COLINK_P2P_GO_ADDRESS ? { ipAllocation: allocationFrom(env.COLINK_P2P_GO_ADDRESS) } : {}),
     },
     eapolIpAllocation: !dhcp,
+  };
+}
+
+/**
+ * The EAPOL IP allocation of a GO at `go`: its /24, clients from the next address to `.254`. A malformed address
+ * (or `.254` / `.255`) gives an allocation `P2pService` rejects with `ERR_INVALID_ARGUMENT`, so P2P calls fail
+ * (2801001) and the log says why.
+ */
+function allocationFrom(go: string): NonNullable<P2pServiceOptions['ipAllocation']> {
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.(\d{1,3})$/.exec(go);
+  const host = Number(m?.[2]);
+  return {
+    go,
+    mask: P2P_GROUP_NETMASK,
+    start: m && host < 254 ? `${m[1]}.${host + 1}` : '',
+    end: m ? `${m[1]}.254` : '',
   };
 }
 

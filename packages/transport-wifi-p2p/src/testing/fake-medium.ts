@@ -16,7 +16,9 @@ import { ip } from './netns.js';
  *   namespace, is named like the client's group interface and holds the EAPOL-assigned address. Needs root.
  * - `'loopback'`: no interfaces; group addresses are taken from 127.<net>.<group>.0/24, which Linux routes to `lo`
  *   (`<net>` random per process, `<group>` counted per process, so concurrent test processes do not collide),
- *   so every member in one network namespace reaches the others. For machines without root.
+ *   so every member in one network namespace reaches the others. For machines without root. A GO whose EAPOL IP
+ *   allocation (`SET ip_addr_go…`) lies in 127/8 gets exactly that: its `ip_addr_go`, clients from its range — so
+ *   a GO service in another process knows its address in advance (`P2pServiceOptions.ipAllocation`).
  * - `'none'`: addresses are reported (192.168.49.0/24) but nothing is configured: control path only.
  */
 export type FakeDataPath = 'netns' | 'loopback' | 'none';
@@ -311,7 +313,10 @@ export class FakeP2pMedium {
       const seq = ++this.groupSeq;
       const loopNet = `127.${LOOPBACK_NET}.${nextLoopbackGroup()}`;
       const eapol = go.eapolIpAllocation;
-      const goIp = this.dataPath === 'loopback' ? `${loopNet}.1` : (eapol?.go ?? P2P_GO_IP_ADDRESS);
+      const goIp =
+        this.dataPath === 'loopback' && !isLoopbackAllocation(eapol)
+          ? `${loopNet}.1`
+          : (eapol?.go ?? P2P_GO_IP_ADDRESS);
       const prefixLength = eapol ? maskToPrefix(eapol.mask) : P2P_GROUP_PREFIX_LENGTH;
       const group: FakeGroup = {
         loopNet,
@@ -382,11 +387,11 @@ export class FakeP2pMedium {
       const ifname = client.nextGroupIfname();
       const host = group.nextHost++;
       // EAPOL IP allocation (Wi-Fi P2P spec §4.2.8) happens only when the GO host configured ip_addr_go/… ;
-      // the loopback data path always allocates from its 127.<net>.<group>.0/24.
+      // the loopback data path always allocates: from the GO's range when in 127/8, else 127.<net>.<group>.0/24.
       const eapol = group.go.eapolIpAllocation;
       let clientIp: string | undefined;
       let mask = P2P_GROUP_NETMASK;
-      if (this.dataPath === 'loopback') clientIp = `${group.loopNet}.${host}`;
+      if (this.dataPath === 'loopback' && !isLoopbackAllocation(eapol)) clientIp = `${group.loopNet}.${host}`;
       else if (eapol) {
         const candidate = ipv4Add(eapol.start, host - 2);
         if (ipv4ToInt(candidate) <= ipv4ToInt(eapol.end)) clientIp = candidate;
@@ -484,6 +489,11 @@ let loopbackGroups = 0;
 function nextLoopbackGroup(): number {
   loopbackGroups = (loopbackGroups % 254) + 1;
   return loopbackGroups;
+}
+
+/** Whether a GO's EAPOL IP allocation lies in 127/8, which the loopback data path then uses as it is. */
+function isLoopbackAllocation(a: { go: string; start: string; end: string } | undefined): boolean {
+  return !!a && [a.go, a.start, a.end].every((x) => x.startsWith('127.'));
 }
 
 function ipv4ToInt(a: string): number {
