@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeReason, type DeviceEntry, ErrorCode, isColinkError, type Link } from '@colink/core';
+import { bindDevice } from '@colink/core/security';
 import type { Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
 import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
@@ -268,16 +269,8 @@ export class DeviceManager {
         () => false,
       );
       if (trusted) return;
-      const abort = new AbortController();
-      const bound = security.bind(peer.networkId, (request) => rt.confirmBinding(request), {
-        signal: abort.signal,
-      });
-      // The handshake of this connect runs the ceremony; if it fails before the trust exchange (unreachable), the
-      // armed binding is dropped.
-      const linked = rt.device.connect(peer.networkId).finally(() => abort.abort());
-      const [b, l] = await Promise.allSettled([bound, linked]);
-      if (b.status === 'rejected')
-        throw isColinkError(b.reason, ErrorCode.ABORTED) && l.status === 'rejected' ? l.reason : b.reason;
+      // Arms the binding and dials again: this handshake runs the code comparison.
+      await bindDevice(rt.device, security, peer.networkId, (request) => rt.confirmBinding(request));
     })().then(
       () => done(undefined),
       (e: unknown) =>

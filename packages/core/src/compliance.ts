@@ -97,14 +97,19 @@ export function describeTransportCompliance(
       await p.cleanup?.();
     });
 
-    async function connected(): Promise<{ p: CompliancePair; la: Link; lb: Link; ca: Conduit }> {
+    /** A started pair and one conduit from a to b: [dialled end, accepted end]. */
+    async function dialled(): Promise<{ p: CompliancePair; ca: Conduit; cb: Conduit }> {
       const p = await factory();
       current = p;
       await p.a.start();
       await p.b.start();
       const incoming = firstValueFrom(p.b.incoming$);
       const ca = await p.a.dial(p.b.localAddress!);
-      const cb = await incoming;
+      return { p, ca, cb: await incoming };
+    }
+
+    async function connected(): Promise<{ p: CompliancePair; la: Link; lb: Link; ca: Conduit }> {
+      const { p, ca, cb } = await dialled();
       const la = new Link(ca, { ...linkOpts, role: 'initiator', local: advert('a') });
       const lb = new Link(cb, { ...linkOpts, role: 'responder', local: advert('b') });
       await Promise.all([la.opened, lb.opened]);
@@ -232,13 +237,7 @@ export function describeTransportCompliance(
     it(
       'refuses writes once a conduit is ended or destroyed (ERR_CLOSED), on both ends',
       async () => {
-        const p = await factory();
-        current = p;
-        await p.a.start();
-        await p.b.start();
-        const incoming = firstValueFrom(p.b.incoming$);
-        const ca = await p.a.dial(p.b.localAddress!);
-        const cb = await incoming;
+        const { ca, cb } = await dialled();
         const remoteClosed = firstValueFrom(cb.closed$);
         cb.data$.subscribe(); // a conduit reads (and sees the peer's end) once data$ has a subscriber
         ca.end(closeReason('normal', 'done'));
