@@ -115,7 +115,11 @@ function Topology({ state }: { state: LabState }) {
     const a = (2 * Math.PI * i) / Math.max(n, 1) - Math.PI / 2;
     pos.set(d.id, { x: W / 2 + 130 * Math.cos(a) * 1.35, y: H / 2 + 120 * Math.sin(a) });
   });
-  // Parallel links between one pair are fanned out so each medium stays visible.
+  // Parallel links between one pair are fanned out so each medium stays visible, their labels stacked at the curves'
+  // apexes so they do not overlap.
+  const pairKey = (l: { from: string; to: string }): string => [l.from, l.to].sort().join('|');
+  const pairCount = new Map<string, number>();
+  for (const l of state.links) pairCount.set(pairKey(l), (pairCount.get(pairKey(l)) ?? 0) + 1);
   const pairIndex = new Map<string, number>();
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="topo" role="img" aria-label="device topology">
@@ -123,10 +127,11 @@ function Topology({ state }: { state: LabState }) {
         const a = pos.get(l.from);
         const b = pos.get(l.to);
         if (!a || !b) return null;
-        const key = [l.from, l.to].sort().join('|');
+        const key = pairKey(l);
         const k = pairIndex.get(key) ?? 0;
         pairIndex.set(key, k + 1);
-        const off = (k - 0.5) * 34;
+        const rank = k - ((pairCount.get(key) ?? 1) - 1) / 2; // …, -1, 0, 1, … around the straight line
+        const off = rank * 40;
         const mx = (a.x + b.x) / 2;
         const my = (a.y + b.y) / 2;
         const dx = b.x - a.x;
@@ -144,7 +149,7 @@ function Topology({ state }: { state: LabState }) {
               fill="none"
               opacity={0.9}
             />
-            <text x={cx} y={cy} className="edge-label" fill={color}>
+            <text x={(mx + cx) / 2} y={(my + cy) / 2 + rank * 16} className="edge-label" fill={color}>
               {l.medium} · {fmtRtt(l.rttMs)} · {fmtRate(l.throughput)}
             </text>
           </g>
