@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { abilityConnectionManager as acm, linkEnhance } from '@colink/api-compat';
 import { configure, getRuntime, prepareRuntime } from '@colink/api-compat/runtime';
-import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
+import { type BenchRow, benchEnv, emitRows, isQuick, spreadRow } from '../src/row.js';
 import { percentile, type Spread, sorted, spread } from '../src/stats.js';
 
 const quick = isQuick();
@@ -243,17 +243,9 @@ function row(
   baseline?: number,
   base = 'raw node:net 1 KiB RTT',
 ): void {
-  rows.push({
-    id,
-    label,
-    value: s.median,
-    unit,
-    min: s.min,
-    max: s.max,
-    n: s.n,
-    ...(baseline === undefined ? {} : { baseline, baselineLabel: base, ratio: s.median / baseline }),
-    env,
-  });
+  rows.push(
+    spreadRow(id, label, unit, s, env, baseline === undefined ? undefined : { value: baseline, label: base }),
+  );
 }
 row('rtt1k.raw.p50', '1 KiB RTT p50, raw node:net between the two device processes', 'µs', spread(rawP50));
 row('rtt1k.raw.p99', '1 KiB RTT p99, raw node:net between the two device processes', 'µs', spread(rawP99));

@@ -7,7 +7,7 @@
 // Needs --expose-gc. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
 import { LocalDevice, type Session } from '@colink/core';
 import { TcpTransport } from '@colink/transport-tcp';
-import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
+import { type BenchRow, benchEnv, emitRows, isQuick, spreadRow } from '../src/row.js';
 import { spread } from '../src/stats.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -99,43 +99,24 @@ for (const n of SIZES) {
   const kb = spread(rs.map((r) => r.bytesPerSession / 1024));
   const mps = spread(rs.map((r) => r.msgsPerSec));
   const ops = spread(rs.map((r) => r.openPerSec));
-  const base = { n: kb.n, env };
-  rows.push({
-    ...base,
-    id: `scale.${n}.memory`,
-    label: `${n} concurrent sessions, idle memory per session (both ends, heap + external)`,
-    value: kb.median,
-    unit: 'KB',
-    min: kb.min,
-    max: kb.max,
-    ...(n === 1_000
-      ? {
-          baseline: 64,
-          baselineLabel: 'target 64 KB',
-          ratio: kb.median / 64,
-          target: '≤ 64 KB',
-          met: kb.median <= 64,
-        }
-      : {}),
-  });
-  rows.push({
-    ...base,
-    id: `scale.${n}.messages`,
-    label: `${n} concurrent sessions, ${MSGS} × 64 B messages each, one way`,
-    value: mps.median,
-    unit: 'msg/s',
-    min: mps.min,
-    max: mps.max,
-  });
-  rows.push({
-    ...base,
-    id: `scale.${n}.open`,
-    label: `${n} concurrent session requests → accepted`,
-    value: ops.median,
-    unit: 'sessions/s',
-    min: ops.min,
-    max: ops.max,
-  });
+  rows.push(
+    spreadRow(
+      `scale.${n}.memory`,
+      `${n} concurrent sessions, idle memory per session (both ends, heap + external)`,
+      'KB',
+      kb,
+      env,
+      n === 1_000 ? { value: 64, label: 'target 64 KB', target: '≤ 64 KB', met: (r) => r <= 1 } : undefined,
+    ),
+    spreadRow(
+      `scale.${n}.messages`,
+      `${n} concurrent sessions, ${MSGS} × 64 B messages each, one way`,
+      'msg/s',
+      mps,
+      env,
+    ),
+    spreadRow(`scale.${n}.open`, `${n} concurrent session requests → accepted`, 'sessions/s', ops, env),
+  );
 }
 await Promise.all([a.stop(), b.stop()]);
 

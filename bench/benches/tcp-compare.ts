@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
 import { createLibp2pNode } from '../src/libp2p-node.js';
 import { colinkPipe, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
-import { type BenchRow, benchEnv, emitRows, isQuick } from '../src/row.js';
+import { type BenchRow, benchEnv, emitRows, isQuick, type RowBaseline, spreadRow } from '../src/row.js';
 import { benchSecurity } from '../src/secure.js';
 import { percentile, type Spread, sorted, spread } from '../src/stats.js';
 
@@ -177,26 +177,8 @@ const NAMES: Record<Stack, string> = {
   libp2p: 'js-libp2p TCP+noise+yamux',
 };
 const rows: BenchRow[] = [];
-function row(
-  id: string,
-  label: string,
-  unit: string,
-  s: Spread,
-  base?: { value: number; label: string; target?: string; met?: (ratio: number) => boolean },
-): void {
-  const ratio = base ? s.median / base.value : undefined;
-  rows.push({
-    id,
-    label,
-    value: s.median,
-    unit,
-    min: s.min,
-    max: s.max,
-    n: s.n,
-    ...(base ? { baseline: base.value, baselineLabel: base.label, ratio } : {}),
-    ...(base?.target ? { target: base.target, met: base.met!(ratio!) } : {}),
-    env,
-  });
+function row(id: string, label: string, unit: string, s: Spread, base?: RowBaseline): void {
+  rows.push(spreadRow(id, label, unit, s, env, base));
 }
 const med = (xs: number[]) => spread(xs).median;
 const size = `${BYTES / MiB} MiB of 64 KiB writes`;

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import type { Spread } from './stats.js';
 
 /** Where and on what a figure was measured. */
 export interface BenchEnv {
@@ -64,4 +65,38 @@ export function isQuick(argv: readonly string[] = process.argv): boolean {
 export function emitRows(rows: readonly BenchRow[]): void {
   const file = process.env.COLINK_BENCH_JSON;
   if (file) writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+}
+
+/** A baseline measured in the same run, and optionally the issue's target for the ratio value / baseline. */
+export interface RowBaseline {
+  readonly value: number;
+  readonly label: string;
+  /** Printed target, e.g. `ratio ≥ 0.8`. */
+  readonly target?: string;
+  /** Whether the ratio meets the target (required with `target`). */
+  readonly met?: (ratio: number) => boolean;
+}
+
+/** A report row from the {@link Spread} of a bench's repeats: median as the value, min/max/n, ratio to `base`. */
+export function spreadRow(
+  id: string,
+  label: string,
+  unit: string,
+  s: Spread,
+  env: BenchEnv,
+  base?: RowBaseline,
+): BenchRow {
+  const ratio = base ? s.median / base.value : undefined;
+  return {
+    id,
+    label,
+    value: s.median,
+    unit,
+    min: s.min,
+    max: s.max,
+    n: s.n,
+    ...(base ? { baseline: base.value, baselineLabel: base.label, ratio } : {}),
+    ...(base?.target && ratio !== undefined ? { target: base.target, met: base.met?.(ratio) ?? false } : {}),
+    env,
+  };
 }
