@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { closeReason, type DeviceEntry, ErrorCode, isColinkError, type Link } from '@colink/core';
+import { closeReason, type DeviceEntry, ErrorCode, isColinkError } from '@colink/core';
 import { bindDevice } from '@colink/core/security';
 import type { Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
@@ -49,9 +49,6 @@ const ERR_FAILED = 11600101;
 const ERR_DISCOVERY_BUSY = 11600104;
 /** DM error 11600103 "Authentication invalid": the binding was declined or is not possible. */
 const ERR_AUTH_INVALID = 11600103;
-
-/** Whether a Link's security stage found the peer trusted (bound or same account). */
-const isTrusted = (l: Link): boolean => l.verifiedPeer?.detail?.trust !== undefined;
 
 const fail = (code: number, message: string): never => {
   throw numericCodeError(code, message);
@@ -114,11 +111,14 @@ export class DeviceManager {
     const run = (): Array<DeviceBasicInfo> => this.getAvailableDeviceListSync();
     if (callback) {
       queueMicrotask(() => {
+        let list: Array<DeviceBasicInfo>;
         try {
-          callback(undefined as never, run());
+          list = run();
         } catch (e) {
           callback(e as never, undefined as never);
+          return;
         }
+        callback(undefined as never, list); // outside the try: a throwing callback is not called twice
       });
       return undefined;
     }
@@ -260,10 +260,9 @@ export class DeviceManager {
     }
     const rt = this.rt;
     void (async () => {
-      // Bound, or trusted through the account on a Link that is up: nothing to ask.
-      if (security.isBound(peer.networkId) || rt.device.links(peer.networkId).some(isTrusted)) return;
-      // A connect already under way (or a plain one now) settles first: it may prove the account, and one that
-      // started before the binding was armed would otherwise fail as untrusted without anyone being asked.
+      if (security.isBound(peer.networkId)) return;
+      // A plain connect first (it returns a Link that is up, or joins one under way): it succeeds when the device is
+      // trusted through the account, and one that started before the binding was armed settles before we arm it.
       const trusted = await rt.device.connect(peer.networkId).then(
         () => true,
         () => false,

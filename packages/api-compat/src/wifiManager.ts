@@ -20,7 +20,13 @@
  * ```
  * @module
  */
-import { type P2pService, SSID_MAX_BYTES } from '@colink/transport-wifi-p2p';
+import {
+  P2P_DEVICE_NAME_MAX_BYTES,
+  type P2pService,
+  SSID_MAX_BYTES,
+  WPA_PASSPHRASE_MAX,
+  WPA_PASSPHRASE_MIN,
+} from '@colink/transport-wifi-p2p';
 import type { AsyncCallback, Callback } from './base.js';
 import type { P2pBackend } from './wifi/backend.js';
 import { toGroupInfo, toLinkedInfo, toLocalDevice, toP2pDevice } from './wifi/convert.js';
@@ -55,8 +61,8 @@ export {
 } from './wifi/types.js';
 
 /** WPA2 passphrase bounds (IEEE 802.11-2020 Annex J.4.1; XTS: 7 and 64 are rejected). */
-const PASSPHRASE_MIN = 8;
-const PASSPHRASE_MAX = 63;
+const PASSPHRASE_MIN = WPA_PASSPHRASE_MIN;
+const PASSPHRASE_MAX = WPA_PASSPHRASE_MAX;
 /** `netId` values: -1 temporary group, -2 persistent group (harmony-api.md §4.3), ≥ 0 a stored group. */
 const NET_ID_TEMPORARY = -1;
 const NET_ID_PERSISTENT = -2;
@@ -388,7 +394,7 @@ export function setDeviceName(devName: string): void {
     if (
       typeof devName !== 'string' ||
       devName === '' ||
-      Buffer.byteLength(devName) > 32 ||
+      Buffer.byteLength(devName) > P2P_DEVICE_NAME_MAX_BYTES ||
       /[\r\n]/.test(devName)
     )
       fail(WifiErrorCode.INVALID_PARAM, 'devName must be 1..32 bytes');

@@ -1,5 +1,5 @@
 import { ColinkError, ErrorCode } from './errors.js';
-import type { DeviceAdvert } from './transport.js';
+import type { DeviceAdvert, DiscoveredPeer } from './transport.js';
 
 /** A networkId: 64 lower-case hex characters (SHA-256 of the device's public key, or of its udid without security). */
 export const NETWORK_ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -91,4 +91,9 @@ export function advertsEqual(a: DeviceAdvert, b: DeviceAdvert): boolean {
     sa.length === sb.length &&
     sa.every((s, i) => s === sb[i])
   );
+}
+
+/** Whether two discovered peers are the same announcement: equal adverts on the same medium and address. */
+export function peersEqual(a: DiscoveredPeer, b: DiscoveredPeer): boolean {
+  return a.medium === b.medium && a.address === b.address && advertsEqual(a, b);
 }

@@ -66,3 +66,10 @@ export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
  * at 3 KB (the copy costs more than it saves) — hence 1 KiB, HarmonyOS `sendMessage`'s limit.
  */
 export const COALESCE_MAX_PAYLOAD = 1024;
+
+/**
+ * How long a gracefully ended conduit waits for the peer's close before it destroys the connection, ms: transport-tcp's
+ * socket conduit and the secure conduit on a native socket (js-libp2p's TCP close timeout is 500 ms; we allow a
+ * slower peer).
+ */
+export const CONDUIT_CLOSE_TIMEOUT_MS = 2_000;

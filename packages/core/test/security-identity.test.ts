@@ -81,6 +81,14 @@ describe('device identity', () => {
     });
   });
 
+  it('replaces an empty identity file (left by an interrupted writer) with a new identity', async () => {
+    const dir = await stateDir();
+    await writeFile(join(dir, 'identity.pem'), '', { mode: 0o600 });
+    const id = await loadOrCreateIdentity(dir);
+    expect(id.networkId).toMatch(/^[0-9a-f]{64}$/);
+    expect((await loadOrCreateIdentity(dir)).networkId).toBe(id.networkId);
+  });
+
   it('derives the networkId from the certificate key alone', async () => {
     const id = await createIdentity();
     expect(networkIdOf(new X509Certificate(id.certificatePem))).toBe(id.networkId);

@@ -2,21 +2,19 @@
  * Named limits and defaults of the TCP transport and its DNS-SD discovery, each with the source of its number.
  * @module
  */
+import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE, PROTOCOL_VERSION_MAX } from '@colink/core';
 
 /**
  * Largest write the TCP conduit carries as one unit, in bytes: a 64 KiB payload plus core's 12-byte frame header
  * (core `TransportCapabilities.maxFrameSize`, PROTOCOL.md).
  */
-export const TCP_MAX_FRAME_SIZE = 65_548;
+export const TCP_MAX_FRAME_SIZE = MAX_FRAME_SIZE;
 
 /** Default dial time limit in ms (core `DialOptions.timeoutMs`: "TCP 10_000"). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/**
- * How long a gracefully ended conduit waits for the peer's FIN before it destroys the socket, in ms (js-libp2p's
- * TCP close timeout is 500 ms; we allow a slower peer).
- */
-export const CLOSE_TIMEOUT_MS = 2_000;
+/** How long a gracefully ended conduit waits for the peer's FIN before it destroys the socket, in ms (core's default). */
+export const CLOSE_TIMEOUT_MS = CONDUIT_CLOSE_TIMEOUT_MS;
 
 /** Default cap on simultaneously open inbound conduits (DSoftBus caps LNN/TCP connections at 30; we allow more). */
 export const DEFAULT_MAX_INBOUND_CONNECTIONS = 256;
@@ -43,7 +41,7 @@ export const SERVICE_ENUMERATION = '_services._dns-sd._udp.local';
 export const TXT_VERSION = 1;
 
 /** colink wire protocol version announced in TXT `pv` (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = PROTOCOL_VERSION_MAX;
 
 /** TTL in seconds of records naming a host (SRV, A, AAAA), RFC 6762 §10. */
 export const HOST_RECORD_TTL_S = 120;

@@ -10,6 +10,7 @@ import {
   type DiscoveredPeer,
   type DiscoveryEvent,
   ErrorCode,
+  peersEqual,
   type Transport,
   type TransportCapabilities,
   truncateUtf8,
@@ -129,12 +130,22 @@ export class WifiP2pTransport implements Transport {
 
   /** Opens the control connection. Rejects with `ERR_DIAL_FAILED` when no wpa_supplicant answers at `ctrlPath`. */
   start(): Promise<void> {
-    this.starting ??= this.doStart();
+    this.starting ??= this.doStart().catch(async (e: unknown) => {
+      // A failed start leaves nothing open behind, and the next start() tries again.
+      for (const s of this.subs.splice(0)) s.unsubscribe();
+      this.p2p?.close();
+      await this.wpaClient?.close().catch(() => undefined);
+      this.p2p = undefined;
+      this.wpaClient = undefined;
+      this.starting = undefined;
+      throw e;
+    });
     return this.starting;
   }
 
   private async doStart(): Promise<void> {
     const wpa = await WpaCtrlClient.open({ ...this.opts.client, ctrlPath: this.opts.ctrlPath });
+    this.wpaClient = wpa;
     const p2p = new P2pService(wpa, {
       ...this.opts.service,
       ...(this.opts.goIntent !== undefined && { goIntent: this.opts.goIntent }),
@@ -142,7 +153,6 @@ export class WifiP2pTransport implements Transport {
       ...(this.opts.assignAddresses !== undefined && { assignAddresses: this.opts.assignAddresses }),
       ...(this.opts.dhcp !== undefined && { dhcp: this.opts.dhcp }),
     });
-    this.wpaClient = wpa;
     this.p2p = p2p;
     this.address = (await p2p.localDevice()).deviceAddress;
     if (this.opts.eapolIpAllocation !== false) await p2p.configureIpAllocation();
@@ -383,7 +393,7 @@ export class WifiP2pTransport implements Transport {
       if (!advert) continue;
       const peer: DiscoveredPeer = { ...advert, medium: 'wifi-p2p', address: addr };
       const prev = this.known.get(addr);
-      if (prev && JSON.stringify(prev) === JSON.stringify(peer)) continue;
+      if (prev && peersEqual(prev, peer)) continue;
       this.known.set(addr, peer);
       this.discovery.next({ type: prev ? 'updated' : 'found', peer });
     }

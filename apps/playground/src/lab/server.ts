@@ -60,6 +60,14 @@ export async function serveLab(lab: Lab, options: ServeLabOptions): Promise<LabS
     });
     fs.createReadStream(file).pipe(res);
   });
+  const socketPath = options.socketPath;
+  if (socketPath) fs.rmSync(socketPath, { force: true });
+  // Listen first: a port that is taken fails here, before anything subscribes to the lab.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (socketPath) server.listen(socketPath, resolve);
+    else server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 64 * 1024 });
   const send = (ws: import('ws').WebSocket, m: ServerMessage): void => {
     if (ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) ws.send(JSON.stringify(m));
@@ -101,13 +109,6 @@ export async function serveLab(lab: Lab, options: ServeLabOptions): Promise<LabS
         .command(cmd)
         .catch((e: unknown) => send(ws, { t: 'error', text: e instanceof Error ? e.message : String(e) }));
     });
-  });
-  const socketPath = options.socketPath;
-  if (socketPath) fs.rmSync(socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (socketPath) server.listen(socketPath, resolve);
-    else server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   // Only the user (root, with --netns) may talk to the lab through its socket.
   if (socketPath) fs.chmodSync(socketPath, 0o600);

@@ -1,5 +1,7 @@
 import { Observable, type SchedulerLike, Subject } from 'rxjs';
+import { peersEqual } from '../advert.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
+import { MAX_FRAME_SIZE } from '../limits.js';
 import type {
   Conduit,
   DeviceAdvert,
@@ -138,7 +140,7 @@ export class MemoryTransport implements Transport {
     network.transports.set(this.address, this);
     this.model = { ...network.model, ...options.model };
     this.capabilities = {
-      maxFrameSize: this.model.mtu ?? 65_548,
+      maxFrameSize: this.model.mtu ?? MAX_FRAME_SIZE,
       reliable: true,
       bandwidth: 'high',
       latency: 'low',
@@ -183,8 +185,7 @@ export class MemoryTransport implements Transport {
         for (const [addr, peer] of now) {
           const before = seen.get(addr);
           if (!before) subscriber.next({ type: 'found', peer });
-          else if (JSON.stringify(before) !== JSON.stringify(peer))
-            subscriber.next({ type: 'updated', peer });
+          else if (!peersEqual(before, peer)) subscriber.next({ type: 'updated', peer });
         }
         for (const [addr, peer] of seen) {
           if (now.has(addr)) continue;

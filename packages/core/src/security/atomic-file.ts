@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ColinkError, ErrorCode } from '../errors.js';
 import { SECRET_FILE_MODE, STATE_DIR_MODE } from './constants.js';
@@ -64,14 +64,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await syncDir(dirname(path));
 }
 
+/** errno codes of filesystems without hard links (vfat, exFAT, some FUSE and SMB mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /**
  * Creates `path` with `data` (mode 0600) only if it does not exist, atomically (hard link of a complete temporary
- * file). Returns false when another writer created it first.
+ * file; on filesystems without hard links an exclusive copy, which still fails if the file exists). Returns false
+ * when another writer created it first.
  */
 export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   const tmp = await writeTemp(path, data);
   try {
-    await link(tmp, path);
+    await link(tmp, path).catch((e: NodeJS.ErrnoException) => {
+      if (!NO_HARD_LINKS.has(e.code ?? '')) throw e;
+      return copyFile(tmp, path, fsConstants.COPYFILE_EXCL);
+    });
     await syncDir(dirname(path));
     return true;
   } catch (e) {

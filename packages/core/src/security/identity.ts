@@ -7,7 +7,7 @@ import {
   webcrypto,
   X509Certificate,
 } from 'node:crypto';
-import { chmod, stat } from 'node:fs/promises';
+import { chmod, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { ColinkError, ErrorCode } from '../errors.js';
@@ -191,6 +191,11 @@ export async function loadOrCreateIdentity(
   await ensureStateDir(stateDir);
   const path = join(stateDir, IDENTITY_FILE);
   let text = await readTextIfExists(path);
+  // An empty file is what an interrupted, unsynced writer leaves (ours fsync before linking): no identity yet.
+  if (text !== undefined && text.trim() === '') {
+    await unlink(path).catch(() => undefined);
+    text = undefined;
+  }
   if (text === undefined) {
     const fresh = await createIdentity(options);
     if (await createFileExclusive(path, encodeIdentity(fresh))) return fresh;

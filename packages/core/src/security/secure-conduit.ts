@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
 import { ConduitInbound } from '../inbound.js';
+import { CONDUIT_CLOSE_TIMEOUT_MS } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { ConduitDuplex } from './conduit-duplex.js';
 
@@ -10,9 +11,6 @@ import type { ConduitDuplex } from './conduit-duplex.js';
  * (RFC 8446 §5.2: `bad_record_mac`; §6.2 `decrypt_error`), here or — through an alert — at the peer. Listed for
  * clarity: after the handshake every `ERR_SSL_` error counts as an integrity failure.
  */
-/** After `end()` natively on a socket: how long to wait for the peer's close before destroying, ms (as transport-tcp). */
-const SECURE_CLOSE_TIMEOUT_MS = 2_000;
-
 /** The reason of a secure conduit the peer ended cleanly (close_notify, then FIN). */
 const PEER_ENDED: CloseReason = closeReason('normal', 'peer closed the secure connection', { remote: true });
 
@@ -199,7 +197,7 @@ export class SecureConduit implements Conduit {
     this.socket.end(); // close_notify (RFC 8446 §6.1), then FIN (the raw conduit ends with `reason`)
     // Natively on the socket no raw conduit times the peer's answer: stop waiting for its FIN after a while.
     if (!this.duplex) {
-      this.endTimer = setTimeout(() => this.socket.destroy(), SECURE_CLOSE_TIMEOUT_MS);
+      this.endTimer = setTimeout(() => this.socket.destroy(), CONDUIT_CLOSE_TIMEOUT_MS);
       this.endTimer.unref();
     }
   }

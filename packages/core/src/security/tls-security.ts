@@ -329,11 +329,8 @@ export class TlsSecurity implements SecurityUpgrade {
       throw untrustedError(`peer ${peer.networkId.slice(0, 12)}… is untrusted: ${verdict.reason}`);
     }
     s.write([encodeVerdict(verdict)]);
-    const head = await s.read(2);
-    if (verdictOf(head[0]!) !== 'accept') {
-      const reason = head[1]! > 0 ? (await s.read(head[1]!)).toString('utf8') : verdictOf(head[0]!);
-      throw untrustedError(`peer ${peer.networkId.slice(0, 12)}… does not trust this device: ${reason}`);
-    }
+    const theirVerdict = await readVerdict(s);
+    if (theirVerdict.verdict !== 'accept') throw refusedBy(peer.networkId, theirVerdict);
     const store = this.trustStore;
     if (basis === 'new-binding' && store) {
       const b = await store.bind({ networkId: peer.networkId, fingerprint: peer.fingerprint });
@@ -355,14 +352,8 @@ export class TlsSecurity implements SecurityUpgrade {
   /** The peer's refusal (its VERDICT, already received) as an `ERR_UNTRUSTED` error, or undefined. */
   private async peerRefusal(s: SecureConduit, networkId: string): Promise<ColinkError | undefined> {
     if (s.unreadBytes < 2) return undefined;
-    try {
-      const head = await s.read(2);
-      if (verdictOf(head[0]!) === 'accept') return undefined;
-      const reason = head[1]! > 0 ? (await s.read(head[1]!)).toString('utf8') : verdictOf(head[0]!);
-      return untrustedError(`peer ${networkId.slice(0, 12)}… does not trust this device: ${reason}`);
-    } catch {
-      return undefined;
-    }
+    const v = await readVerdict(s).catch(() => undefined);
+    return v && v.verdict !== 'accept' ? refusedBy(networkId, v) : undefined;
   }
 
   private checkProof(
@@ -421,6 +412,19 @@ export class TlsSecurity implements SecurityUpgrade {
       ...(reason ? { reason } : {}),
     });
   }
+}
+
+/** Reads the peer's VERDICT (2-byte head, then its reason). */
+async function readVerdict(s: SecureConduit): Promise<Verdict> {
+  const head = await s.read(2);
+  const verdict = verdictOf(head[0]!);
+  const reason = head[1]! > 0 ? (await s.read(head[1]!)).toString('utf8') : verdict;
+  return { verdict, reason };
+}
+
+/** The error for a peer that refused this device with `v`. */
+function refusedBy(networkId: string, v: Verdict): ColinkError {
+  return untrustedError(`peer ${networkId.slice(0, 12)}… does not trust this device: ${v.reason}`);
 }
 
 /** Waits for the TLS handshake (client `secureConnect`, server `secure`), or its failure. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { DeviceAdvert, DiscoveredPeer, DiscoveryEvent } from '@colink/core';
+import { type DeviceAdvert, type DiscoveredPeer, type DiscoveryEvent, peersEqual } from '@colink/core';
 import { formatAddress } from '../address.js';
 import {
   FIRST_QUERY_DELAY_MS,
@@ -294,7 +294,7 @@ export class Browser {
     for (const [instance, peer] of next) {
       const before = this.#peers.get(instance);
       if (!before) this.#emit({ type: 'found', peer });
-      else if (JSON.stringify(before) !== JSON.stringify(peer)) this.#emit({ type: 'updated', peer });
+      else if (!peersEqual(before, peer)) this.#emit({ type: 'updated', peer });
     }
     this.#peers.clear();
     for (const [k, v] of next) this.#peers.set(k, v);
