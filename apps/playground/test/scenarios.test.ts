@@ -1,22 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // `pnpm start -- --scenario <name>` prints a transcript of a seed flow between two device processes.
-const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
+import { MAIN, nobodyCanRun } from './nobody.js';
 
 const isRoot = process.getuid?.() === 0;
-
-/** Whether `nobody` can run the CLI here (root with runuser, a checkout `nobody` may read): the not-root paths. */
-const nobodyCanRun = ((): boolean => {
-  if (!isRoot) return false;
-  try {
-    execFileSync('runuser', ['-u', 'nobody', '--', 'test', '-r', MAIN], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 function run(args: string[], asNobody = false): Promise<{ code: number | null; out: string; pid: number }> {
   return new Promise((resolve) => {
