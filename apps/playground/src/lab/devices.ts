@@ -25,21 +25,25 @@ export interface RealDeviceOptions {
   readonly bleAddress?: string;
 }
 
-/** The mediums and the real device of {@link LabDevices} (a part of `LabOptions`). */
+/** The devices' mediums, or the one real device (the part of `LabOptions` that {@link LabDevices} takes). */
 export interface LabDevicesOptions {
   /** mDNS port shared by the lab's devices (loopback mode). Default: random. */
   readonly mdnsPort?: number;
   /** Run the in-memory "air" medium beside TCP (shown as `memory`). Default true. */
   readonly memory?: boolean;
-  /** Give every device a BLE adapter on one virtual LE radio. Default true. */
+  /** Give every device a BLE adapter on one virtual LE radio (real noble/bleno host stacks). Default true. */
   readonly ble?: boolean;
-  /** Give every device Wi-Fi Direct through a fake wpa_supplicant. Default true. */
+  /** Give every device Wi-Fi Direct through a fake wpa_supplicant (loopback data path). Default true. */
   readonly p2p?: boolean;
-  /** One real device on this machine's adapters; the virtual mediums are off. */
+  /**
+   * One real device on this machine's adapters instead of virtual ones (`--real`; for a LAN, never in tests): TCP on
+   * every interface with DNS-SD on the default mDNS group, BLE through HCI adapter 0 when `ble`, Wi-Fi Direct
+   * through the wpa_supplicant control socket `wpaCtrl` when given. The virtual mediums are off.
+   */
   readonly real?: RealDeviceOptions;
 }
 
-/** What the devices tell the rest of the lab (owned here: the sessions and bindings parts implement it). */
+/** What the devices tell the rest of the lab (owned here; `Lab` wires it to its sessions, bindings and linkEnhance). */
 export interface DeviceHooks {
   /** Device `id` was added with `security` (its identity, trust store and binding confirmations). */
   added(id: string, security: TlsSecurity): void;

@@ -10,26 +10,15 @@ import { LabSessions } from './sessions.js';
 
 export type { RealDeviceOptions };
 
-/** Options of {@link Lab}. */
+/** Options of {@link Lab}: its devices and mediums ({@link LabDevicesOptions}), and net-monitor. */
 export interface LabOptions extends LabDevicesOptions {
   /** Devices to start with. Default phone, tablet, laptop. */
   readonly devices?: ReadonlyArray<{ name: string; type: string }>;
-  /** Run the in-memory "air" medium beside TCP (shown as `memory`). Default true. */
-  readonly memory?: boolean;
-  /** Give every device a BLE adapter on one virtual LE radio (real noble/bleno host stacks). Default true. */
-  readonly ble?: boolean;
-  /** Give every device Wi-Fi Direct through a fake wpa_supplicant (loopback data path). Default true. */
-  readonly p2p?: boolean;
   /** Watch this machine's networks with net-monitor (read-only; no validation probes). Default true. */
   readonly networks?: boolean;
-  /**
-   * One real device on this machine's adapters instead of virtual ones (`--real`; for a LAN, never in tests): TCP on
-   * every interface with DNS-SD on the default mDNS group, BLE through HCI adapter 0 when `ble`, Wi-Fi Direct
-   * through the wpa_supplicant control socket `wpaCtrl` when given. The virtual mediums are off.
-   */
-  readonly real?: RealDeviceOptions;
 }
 
+/** The devices a lab starts with when `LabOptions.devices` is not given. */
 export const DEFAULT_DEVICES = [
   { name: 'phone', type: 'phone' },
   { name: 'tablet', type: 'tablet' },
