@@ -9,7 +9,7 @@ import { TcpTransport } from '@colink/transport-tcp';
 import { WifiP2pTransport } from '@colink/transport-wifi-p2p';
 import { FakeP2pMedium, type FakeWpaSupplicant } from '@colink/transport-wifi-p2p/testing';
 import type { LabJournal } from './journal.js';
-import type { LabDevice, LabLink, LabTrust } from './protocol.js';
+import type { LabDevice, LabTrust } from './protocol.js';
 
 /** The real device of `LabOptions.real`. */
 export interface RealDeviceOptions {
@@ -51,6 +51,8 @@ export interface DeviceHooks {
   starting(id: string, device: LocalDevice): void;
   /** Device `id` stopped (killed or removed). */
   stopped(id: string): void;
+  /** A Link of device `id` opened (either end). */
+  linkOpened(id: string, link: Link): void;
 }
 
 /** One device of the lab. */
@@ -85,7 +87,7 @@ const DEVICE_NAME = /^[\w.-]{1,32}$/;
 /**
  * The lab's devices and the mediums they share: each a colink {@link LocalDevice} with its own identity, running
  * transport-tcp on loopback with DNS-SD discovery, a BLE adapter on one virtual radio, Wi-Fi Direct through a fake
- * wpa_supplicant and an in-memory medium (each medium optional); their Links and the throughput of each.
+ * wpa_supplicant and an in-memory medium (each medium optional), and their Links.
  */
 export class LabDevices {
   readonly mdnsPort: number;
@@ -94,7 +96,6 @@ export class LabDevices {
   private readonly devices = new Map<string, LabDeviceState>();
   /** Devices removed from the lab: peers may still hold their last BLE advert for a while; do not show them. */
   private readonly removed = new Set<string>();
-  private readonly throughput = new Map<string, { bytes: number; rate: number }>();
   private readonly memory: MemoryNetwork | undefined;
   private readonly p2p: FakeP2pMedium | undefined;
   private readonly ctrlDir: string;
@@ -201,7 +202,7 @@ export class LabDevices {
       );
       this.journal.changed();
     });
-    dev.linkOpened$.subscribe((link) => this.onLink(id, link));
+    dev.linkOpened$.subscribe((link) => this.hooks.linkOpened(id, link));
     await dev.start();
     d.running = true;
     this.journal.log('device', `${name} started (tcp ${d.tcp.localAddress})`, id);
@@ -269,21 +270,6 @@ export class LabDevices {
     );
   }
 
-  /** Samples the bytes each Link carried since the last call (call once a second: rates are bytes per second). */
-  sample(): void {
-    let changed = false;
-    for (const { link } of this.links()) {
-      if (link.role !== 'initiator') continue;
-      const s = link.stats();
-      const total = s.bytesSent + s.bytesReceived;
-      const prev = this.throughput.get(link.id);
-      const rate = prev ? total - prev.bytes : 0;
-      this.throughput.set(link.id, { bytes: total, rate });
-      changed = true;
-    }
-    if (changed) this.journal.changed();
-  }
-
   /** The devices as the UI shows them. */
   state(): LabDevice[] {
     return [...this.devices.entries()].map(([id, d]) => ({
@@ -310,22 +296,6 @@ export class LabDevices {
             }))
         : [],
     }));
-  }
-
-  /** The Links as the UI shows them: each once, from the initiator's side. */
-  linkState(): LabLink[] {
-    return this.links()
-      .filter(({ link }) => link.role === 'initiator')
-      .map(({ owner, link }) => ({
-        id: link.id,
-        from: owner,
-        to: link.remote?.networkId ?? '',
-        medium: link.medium,
-        state: link.state,
-        rttMs: link.stats().srttMs,
-        throughput: this.throughput.get(link.id)?.rate ?? 0,
-        channels: link.openChannels.length,
-      }));
   }
 
   private make(
@@ -376,27 +346,6 @@ export class LabDevices {
       used: false,
       inBleRange,
     };
-  }
-
-  private onLink(owner: string, link: Link): void {
-    if (link.role === 'initiator') {
-      this.journal.log(
-        'link',
-        `${this.name(owner)} ⇄ ${this.name(link.remote?.networkId ?? '')} link ${link.id} open over ${link.medium}`,
-        owner,
-      );
-    }
-    this.journal.changed();
-    void link.closed.then((r) => {
-      if (link.role === 'initiator')
-        this.journal.log(
-          'link',
-          `link ${link.id} closed: ${r.code}${r.message ? ` (${r.message})` : ''}`,
-          owner,
-        );
-      this.throughput.delete(link.id);
-      this.journal.changed();
-    });
   }
 }
 

@@ -4,6 +4,7 @@ import { LabDevices, type LabDevicesOptions, type RealDeviceOptions } from './de
 import { LabFaults } from './faults.js';
 import { LabJournal } from './journal.js';
 import { LabLinkEnhance } from './link-enhance.js';
+import { LabLinks } from './links.js';
 import { LabNetworks } from './networks.js';
 import type { Command, LabEvent, LabState } from './protocol.js';
 import { LabSessions } from './sessions.js';
@@ -34,8 +35,8 @@ const SAMPLE_INTERVAL_MS = 1000;
  * sessions between them, bindings, fault injection, linkEnhance, this machine's networks, and a stream of state and
  * events for the web UI.
  *
- * It composes its parts ({@link LabDevices}, {@link LabSessions}, {@link LabBindings}, {@link LabFaults},
- * {@link LabLinkEnhance}, {@link LabNetworks}), which share one {@link LabJournal}; {@link command} dispatches the
+ * It composes its parts ({@link LabDevices}, {@link LabLinks}, {@link LabSessions}, {@link LabBindings},
+ * {@link LabFaults}, {@link LabLinkEnhance}, {@link LabNetworks}), which share one {@link LabJournal}; {@link command} dispatches the
  * UI's commands to them and {@link state} gathers what they show.
  */
 export class Lab {
@@ -46,6 +47,7 @@ export class Lab {
   readonly changed$: Subject<void>;
   private readonly journal = new LabJournal();
   private readonly devices: LabDevices;
+  private readonly links: LabLinks;
   private readonly sessions: LabSessions;
   private readonly bindings: LabBindings;
   private readonly faults: LabFaults;
@@ -65,8 +67,10 @@ export class Lab {
         this.sessions.deviceStopped(id);
         this.linkEnhance.deviceStopped(id);
       },
+      linkOpened: (id, link) => this.links.opened(id, link),
     });
     this.mdnsPort = this.devices.mdnsPort;
+    this.links = new LabLinks(this.devices, this.journal);
     this.sessions = new LabSessions(this.devices, this.journal);
     this.bindings = new LabBindings(this.devices, this.journal);
     this.faults = new LabFaults(this.devices, this.journal);
@@ -83,7 +87,7 @@ export class Lab {
   async start(): Promise<void> {
     for (const d of this.options.devices ?? DEFAULT_DEVICES) await this.addDevice(d.name, d.type);
     if (this.options.networks !== false) await this.networks.start();
-    this.timer = setInterval(() => this.devices.sample(), SAMPLE_INTERVAL_MS);
+    this.timer = setInterval(() => this.links.sample(), SAMPLE_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -191,7 +195,7 @@ export class Lab {
   state(): LabState {
     return {
       devices: this.devices.state(),
-      links: this.devices.linkState(),
+      links: this.links.state(),
       ...this.sessions.state(),
       bindPrompts: this.bindings.state(),
       linkEnhance: this.linkEnhance.state(),
