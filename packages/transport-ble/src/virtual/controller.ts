@@ -2,16 +2,21 @@ import { ColinkError, ErrorCode } from '@colink/core';
 import { BtsnoopWriter } from './btsnoop.js';
 import {
   ACL_PB,
+  aclPacket,
   addressToBytes,
   bytesToAddress,
   commandComplete,
   commandStatus,
+  disconnectionComplete,
   EVT,
   eventPacket,
   H4,
   HCI_STATUS,
   leAdvertisingReport,
   leConnectionComplete,
+  leConnectionUpdateComplete,
+  leDataLengthChange,
+  numberOfCompletedPackets,
   OP,
 } from './hci.js';
 import { type LinkModel, LL_DEFAULT_DATA_LENGTH, LL_MAX_DATA_LENGTH } from './link-model.js';
@@ -204,8 +209,8 @@ export class VirtualController {
     else if (packet[0] === H4.ACL) this.aclFromHost(packet);
   }
 
-  /** @internal Queues a packet for the host; packets leave asynchronously and in order, like a real transport. */
-  toHost(packet: Buffer): void {
+  /** Queues a packet for the host; packets leave asynchronously and in order, like a real transport. */
+  private toHost(packet: Buffer): void {
     if (this.sinks.size === 0) return;
     this.outbox.push(packet);
     if (this.flushScheduled) return;
@@ -255,9 +260,10 @@ export class VirtualController {
   /**
    * @internal A connection is made with this controller at one end: it takes a handle for `link`, ends its pending
    * connection (central) or its advertising (peripheral: a connectable undirected advertiser stops when a connection
-   * is created, Vol 6 Part B §4.4.2.3) and sends its host LE Connection Complete. Returns the handle.
+   * is created, Vol 6 Part B §4.4.2.3) and sends its host LE Connection Complete. Returns how the radio tells this
+   * end what happens on the link, each call an HCI event (or ACL data) for the host on that handle.
    */
-  connected(link: AirLink, c: NewConnection): number {
+  connected(link: AirLink, c: NewConnection) {
     const handle = this.allocateHandle();
     this.links.set(handle, link);
     if (c.role === 0) {
@@ -278,12 +284,19 @@ export class VirtualController {
         timeoutUnits: c.timeoutUnits,
       }),
     );
-    return handle;
-  }
-
-  /** @internal Forgets a link that ended. */
-  forgetLink(handle: number): void {
-    this.links.delete(handle);
+    return {
+      dataReceived: (pb: number, data: Buffer): void => this.toHost(aclPacket(handle, pb, data)),
+      packetsCompleted: (count: number): void =>
+        this.toHost(numberOfCompletedPackets(new Map([[handle, count]]))),
+      disconnected: (reason: number): void => this.toHost(disconnectionComplete(handle, reason)),
+      updated: (intervalUnits: number, latency: number, timeoutUnits: number): void =>
+        this.toHost(leConnectionUpdateComplete(handle, intervalUnits, latency, timeoutUnits)),
+      dataLengthChanged: (octets: number, timeUs: number): void =>
+        this.toHost(leDataLengthChange(handle, octets, timeUs)),
+      forget: (): void => {
+        this.links.delete(handle);
+      },
+    };
   }
 
   /**

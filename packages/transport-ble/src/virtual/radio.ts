@@ -8,15 +8,7 @@ import {
   VirtualController,
   type VirtualControllerOptions,
 } from './controller.js';
-import {
-  ACL_PB,
-  aclPacket,
-  disconnectionComplete,
-  HCI_STATUS,
-  leConnectionUpdateComplete,
-  leDataLengthChange,
-  numberOfCompletedPackets,
-} from './hci.js';
+import { ACL_PB, HCI_STATUS } from './hci.js';
 import { DEFAULT_LINK_MODEL, exchangeUs, type LinkModel, LL_DEFAULT_DATA_LENGTH } from './link-model.js';
 
 /** Advertising report event types (Bluetooth Core 5.4 Vol 4 Part E §7.7.65.2). */
@@ -37,7 +29,8 @@ export interface VirtualRadioOptions {
 
 /**
  * What the radio needs from a controller on it (owned here; {@link VirtualController} is one): the advertising,
- * scanning and pending connection its host set up, and the events the radio hands its host.
+ * scanning and pending connection its host set up, and what happens on the air for its host. The radio speaks no
+ * HCI: the controller turns these calls into events for its host.
  */
 export interface RadioStation {
   /** Public BD_ADDR (`AA:BB:CC:DD:EE:FF`). */
@@ -52,12 +45,8 @@ export interface RadioStation {
   heard(type: number, advertiser: string, data: Buffer, rssi: number): void;
   /** The pending connection failed with `status`. */
   connectionFailed(status: number): void;
-  /** A connection is made with this station at one end, driven through `link`; returns its connection handle. */
-  connected(link: AirLink, connection: NewConnection): number;
-  /** Forgets the link of `handle`, which ended. */
-  forgetLink(handle: number): void;
-  /** Hands the host one HCI packet (events and ACL data of a link), H4 framed. */
-  toHost(packet: Buffer): void;
+  /** A connection is made with this station at one end, which drives it through `link`; returns how it is told. */
+  connected(link: AirLink, connection: NewConnection): StationLink;
   /** Loses all state as a power cycle would; its host hears `localReason` for each link when given. */
   hardReset(localReason: number | undefined): void;
   /** Sends its host an HCI Hardware Error event with `code`. */
@@ -66,17 +55,34 @@ export interface RadioStation {
   closeTrace(): void;
 }
 
+/** What the radio needs from the station at one end of a link (owned here; {@link RadioStation.connected} gives it). */
+export interface StationLink {
+  /** ACL data from the peer arrived (one LL PDU's payload, packet boundary flag `pb`). */
+  dataReceived(pb: number, data: Buffer): void;
+  /** `count` ACL packets of this end's host were sent (its buffers are free again). */
+  packetsCompleted(count: number): void;
+  /** The link ended with `reason` (HCI error code). */
+  disconnected(reason: number): void;
+  /** The connection parameters changed (units of 1.25 ms and 10 ms, as on HCI). */
+  updated(intervalUnits: number, latency: number, timeoutUnits: number): void;
+  /** The link-layer data length changed (octets, µs per PDU). */
+  dataLengthChanged(octets: number, timeUs: number): void;
+  /** The link is gone from the air: the station forgets it (what it is still told comes after, as on a real link). */
+  forget(): void;
+}
+
 /** One end of a link. */
-interface LinkEnd {
-  readonly station: RadioStation;
-  /** The station's connection handle (set once the station took the link). */
-  handle: number;
+class LinkEnd {
+  /** How the radio tells this end's station (set as soon as the station took the link). */
+  host!: StationLink;
   /** ACL packets from this end's host waiting for airtime, each cut into LL PDUs as it goes. */
-  readonly queue: { pb: number; data: Buffer; offset: number }[];
+  readonly queue: { pb: number; data: Buffer; offset: number }[] = [];
   /** ACL packets fully sent since the last Number Of Completed Packets. */
-  completed: number;
+  completed = 0;
   /** Disconnect reason to send once the queue is empty (LL_TERMINATE_IND after pending data). */
   terminateReason: number | undefined;
+
+  constructor(readonly station: RadioStation) {}
 }
 
 /** A connection between two virtual controllers. */
@@ -333,29 +339,22 @@ export class VirtualRadio {
     const intervalUnits = this.model.intervalMs
       ? Math.round(this.model.intervalMs / 1.25)
       : Math.max(pending.minIntervalUnits, Math.min(pending.maxIntervalUnits, 0x0c80));
-    const end = (station: RadioStation): LinkEnd => ({
-      station,
-      handle: 0,
-      queue: [],
-      completed: 0,
-      terminateReason: undefined,
-    });
     const link = new RadioLink(
       this.nextLinkId++,
-      end(central),
-      end(target),
+      new LinkEnd(central),
+      new LinkEnd(target),
       intervalUnits * 1.25,
       pending.timeoutUnits * 10,
     );
     this.linkSet.add(link);
     const params = { intervalUnits, latency: pending.latency, timeoutUnits: pending.timeoutUnits };
-    link.central.handle = central.connected(this.airLink(link, link.central), {
+    link.central.host = central.connected(this.airLink(link, link.central), {
       ...params,
       role: 0,
       peerAddress: target.address,
     });
     // The target stops advertising: a connectable undirected advertiser does when a connection is created.
-    link.peripheral.handle = target.connected(this.airLink(link, link.peripheral), {
+    link.peripheral.host = target.connected(this.airLink(link, link.peripheral), {
       ...params,
       role: 1,
       peerAddress: central.address,
@@ -385,7 +384,7 @@ export class VirtualRadio {
     link.intervalMs = units * 1.25;
     link.supervisionTimeoutMs = timeoutUnits * 10;
     for (const end of [link.central, link.peripheral]) {
-      end.station.toHost(leConnectionUpdateComplete(end.handle, units, latency, timeoutUnits));
+      end.host.updated(units, latency, timeoutUnits);
     }
   }
 
@@ -395,8 +394,7 @@ export class VirtualRadio {
     if (link.dataLength === octets) return;
     link.dataLength = octets;
     const timeUs = (octets + 14) * 8;
-    for (const end of [link.central, link.peripheral])
-      end.station.toHost(leDataLengthChange(end.handle, octets, timeUs));
+    for (const end of [link.central, link.peripheral]) end.host.dataLengthChanged(octets, timeUs);
   }
 
   /** The host at `end` disconnects: queued data goes first, then both hosts get Disconnection Complete. */
@@ -413,8 +411,7 @@ export class VirtualRadio {
   private loseLink(link: RadioLink, by: LinkEnd | undefined, localReason: number | undefined): void {
     if (link.closed) return;
     this.finish(link);
-    const notify = (end: LinkEnd, reason: number): void =>
-      end.station.toHost(disconnectionComplete(end.handle, reason));
+    const notify = (end: LinkEnd, reason: number): void => end.host.disconnected(reason);
     const delay = this.model.pacing === 'instant' ? 0 : link.supervisionTimeoutMs;
     const remote = by ? [link.peerOf(by)] : [link.central, link.peripheral];
     if (by && localReason !== undefined) notify(by, localReason);
@@ -431,8 +428,8 @@ export class VirtualRadio {
       clearImmediate(link.timer as NodeJS.Immediate);
     }
     this.linkSet.delete(link);
-    link.central.station.forgetLink(link.central.handle);
-    link.peripheral.station.forgetLink(link.peripheral.handle);
+    link.central.host.forget();
+    link.peripheral.host.forget();
   }
 
   // ---- data ----
@@ -487,7 +484,7 @@ export class VirtualRadio {
     }
     for (const end of [link.central, link.peripheral]) {
       if (end.completed > 0) {
-        end.station.toHost(numberOfCompletedPackets(new Map([[end.handle, end.completed]])));
+        end.host.packetsCompleted(end.completed);
         end.completed = 0;
       }
     }
@@ -495,9 +492,8 @@ export class VirtualRadio {
       if (end.terminateReason !== undefined && end.queue.length === 0) {
         const reason = end.terminateReason;
         this.finish(link);
-        end.station.toHost(disconnectionComplete(end.handle, HCI_STATUS.LOCAL_HOST_TERMINATED));
-        const peer = link.peerOf(end);
-        peer.station.toHost(disconnectionComplete(peer.handle, reason));
+        end.host.disconnected(HCI_STATUS.LOCAL_HOST_TERMINATED);
+        link.peerOf(end).host.disconnected(reason);
         return;
       }
     }
@@ -517,7 +513,7 @@ export class VirtualRadio {
     const start = head.offset;
     const end = Math.min(head.data.length, start + len);
     const pb = start === 0 && head.pb === ACL_PB.START ? ACL_PB.START : ACL_PB.CONTINUATION;
-    to.station.toHost(aclPacket(to.handle, pb, head.data.subarray(start, end)));
+    to.host.dataReceived(pb, head.data.subarray(start, end));
     head.offset = end;
     if (from === link.central) link.stats.centralToPeripheral += end - start;
     else link.stats.peripheralToCentral += end - start;
