@@ -16,7 +16,7 @@ import {
   truncateUtf8,
 } from '@colink/core';
 import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';
 import type { GroupAddressing } from './group-addressing.js';
 import type { P2pPeer } from './p2p-peer.js';
@@ -63,6 +63,12 @@ export interface WifiP2pTransportOptions {
   readonly dhcp?: boolean;
   /** More {@link P2pService} options. */
   readonly service?: Omit<P2pServiceOptions, 'goIntent' | 'addressing' | 'assignAddresses' | 'dhcp'>;
+  /**
+   * Clock of the wpa_supplicant client's and the P2P service's timers (reply timeouts, watchdog, connect timeout)
+   * unless `client.scheduler` / `service.scheduler` say otherwise; tests pass core's `VirtualClock`. Default: real
+   * time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 interface GroupRuntime {
@@ -144,9 +150,15 @@ export class WifiP2pTransport implements Transport {
   }
 
   private async doStart(): Promise<void> {
-    const wpa = await WpaCtrlClient.open({ ...this.opts.client, ctrlPath: this.opts.ctrlPath });
+    const scheduler = this.opts.scheduler;
+    const wpa = await WpaCtrlClient.open({
+      ...(scheduler && { scheduler }),
+      ...this.opts.client,
+      ctrlPath: this.opts.ctrlPath,
+    });
     this.wpaClient = wpa;
     const p2p = new P2pService(wpa, {
+      ...(scheduler && { scheduler }),
       ...this.opts.service,
       ...(this.opts.goIntent !== undefined && { goIntent: this.opts.goIntent }),
       ...(this.opts.addressing && { addressing: this.opts.addressing }),
