@@ -17,7 +17,7 @@ import { MAIN } from './nobody.js';
 // multicast — fails the test and is printed.
 
 /** How long the lab runs with the browser on its UI while the capture runs (ms). */
-const CAPTURE_MS = 15_000;
+const CAPTURE_MS = 10_000;
 
 function missing(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces';
