@@ -241,7 +241,10 @@ export class WifiP2pTransport implements Transport {
    * Rejects with `ERR_INVALID_ARGUMENT`, `ERR_NOT_STARTED`, `ERR_DIAL_FAILED` (negotiation/formation failed,
    * TCP refused), `ERR_TIMEOUT`, `ERR_ABORTED`.
    */
-  /** Runs `fn` once after `ms` on the transport's clock ({@link WifiP2pTransportOptions.scheduler}); returns the canceller. */
+  /**
+   * Runs `fn` once after `ms` on the transport's clock ({@link WifiP2pTransportOptions.scheduler});
+   * returns the canceller.
+   */
   private after(fn: () => void, ms: number): () => void {
     const scheduler = this.opts.scheduler;
     if (scheduler) {
