@@ -255,7 +255,7 @@ describe('channel limits and ids', () => {
     expect(wrapped.id).toBe(7); // 3 and 5 are still open
     const nine = a.openChannel({ proto: 'wrapped' });
     expect(nine.id).toBe(9);
-    // the responder's even ids wrap the same way
+    // the responder allocates even ids, from 2
     const r2 = b.openChannel({ proto: 'even' });
     expect(r2.id).toBe(2);
     // the wrapped channel works end to end
