@@ -72,7 +72,7 @@ export class DeviceManager {
   private readonly listeners = new Map<Events, Set<Callback<never>>>();
   private readonly subs: Subscription[] = [];
   private discovery: Subscription | undefined;
-  private discoveryTimer: NodeJS.Timeout | undefined;
+  private stopDiscoveryTimer: (() => void) | undefined;
   private released = false;
 
   /** @internal */
@@ -172,15 +172,24 @@ export class DeviceManager {
         this.emit('discoverSuccess', { device: basicInfo(d) });
       }
     });
-    this.discoveryTimer = setTimeout(() => this.stopDiscovering(), DISCOVERY_MS);
-    this.discoveryTimer.unref();
+    // Discovery ends by itself after 2 min, on the runtime's clock (virtual in tests).
+    const scheduler = this.rt.config.scheduler;
+    if (scheduler) {
+      const sub = scheduler.schedule(() => this.stopDiscovering(), DISCOVERY_MS);
+      this.stopDiscoveryTimer = () => sub.unsubscribe();
+    } else {
+      const timer = setTimeout(() => this.stopDiscovering(), DISCOVERY_MS);
+      timer.unref();
+      this.stopDiscoveryTimer = () => clearTimeout(timer);
+    }
   }
 
   stopDiscovering(): void {
     this.check();
     this.discovery?.unsubscribe();
     this.discovery = undefined;
-    clearTimeout(this.discoveryTimer);
+    this.stopDiscoveryTimer?.();
+    this.stopDiscoveryTimer = undefined;
   }
 
   on(

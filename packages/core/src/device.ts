@@ -96,16 +96,32 @@ export class LocalDevice {
     return networkId === undefined ? all : all.filter((l) => l.remote?.networkId === networkId);
   }
 
-  /** Starts every transport, announces this device and follows discovery. Rejects if a transport cannot start. */
+  /**
+   * Starts every transport in order, announces this device and follows discovery. When a transport cannot start or
+   * advertise, the ones started before it are unadvertised and stopped again (and the failing one stopped), so a
+   * failed start leaves nothing running; the device stays stopped and `start()` may be called again.
+   * @throws ColinkError whatever the failing transport's `start()` / `advertise()` rejected with.
+   */
   async start(): Promise<void> {
     if (this.startedValue) return;
-    for (const t of this.transports) {
-      await t.start();
-      this.subs.push(
-        t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
-        this.directory.attach(t),
-      );
-      await t.advertise(this.advert);
+    const touched: Transport[] = [];
+    try {
+      for (const t of this.transports) {
+        touched.push(t);
+        await t.start();
+        this.subs.push(
+          t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
+          this.directory.attach(t),
+        );
+        await t.advertise(this.advert);
+      }
+    } catch (e) {
+      for (const s of this.subs.splice(0)) s.unsubscribe();
+      for (const t of touched.reverse()) {
+        await t.unadvertise().catch(() => undefined);
+        await t.stop().catch(() => undefined);
+      }
+      throw e;
     }
     this.startedValue = true;
   }

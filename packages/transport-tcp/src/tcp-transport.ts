@@ -11,7 +11,7 @@ import {
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
-import { EMPTY, type Observable, Subject } from 'rxjs';
+import { EMPTY, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { formatAddress, parseAddress } from './address.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -47,6 +47,11 @@ export interface TcpTransportOptions {
    * `{ interface: '127.0.0.1', bind: '0.0.0.0', port: <random> }`.
    */
   readonly discovery?: DnsSdOptions | false;
+  /**
+   * Clock of the transport's timers — the dial time limit, and discovery's record expiry / POOF / queries unless
+   * `discovery.scheduler` says otherwise — as an rxjs scheduler. Tests pass core's `VirtualClock`. Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -84,7 +89,12 @@ export class TcpTransport implements Transport {
   constructor(options: TcpTransportOptions = {}) {
     this.#options = options;
     this.incoming$ = this.#incoming.asObservable();
-    if (options.discovery !== false) this.#discovery = new DnsSdDiscovery(options.discovery ?? {});
+    if (options.discovery !== false) {
+      const d = options.discovery ?? {};
+      this.#discovery = new DnsSdDiscovery(
+        options.scheduler && !d.scheduler ? { ...d, scheduler: options.scheduler } : d,
+      );
+    }
   }
 
   /** `host:port` this transport listens on once started (`[::]:port` when listening on every address). */
@@ -212,12 +222,19 @@ export class TcpTransport implements Transport {
           }),
         );
       const onAbort = () => fail(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
-      const timer = setTimeout(
-        () => fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const onTimeout = () =>
+        fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`));
+      const scheduler = this.#options.scheduler;
+      let cancelTimer: () => void;
+      if (scheduler) {
+        const sub = scheduler.schedule(onTimeout, timeoutMs);
+        cancelTimer = () => sub.unsubscribe();
+      } else {
+        const timer = setTimeout(onTimeout, timeoutMs);
+        cancelTimer = () => clearTimeout(timer);
+      }
       const cleanup = () => {
-        clearTimeout(timer);
+        cancelTimer();
         socket.off('error', onError);
         signal?.removeEventListener('abort', onAbort);
       };

@@ -18,7 +18,7 @@ import {
 import { BleTransport } from '@colink/transport-ble';
 import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
-import { filter, firstValueFrom, timeout } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, type SchedulerLike, timeout } from 'rxjs';
 import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/constant.js';
 import { UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
@@ -118,7 +118,13 @@ export class DeviceRuntime {
       ...(sec ? { security: sec, link: { handshakeTimeoutMs: BINDING_HANDSHAKE_TIMEOUT_MS } } : {}),
       advert,
       transports: this.config.transports.map((t) => this.makeTransport(t)),
+      ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
     });
+  }
+
+  /** The clock of this device's timers ({@link RuntimeConfig.scheduler}; default real time). */
+  get scheduler(): SchedulerLike {
+    return this.config.scheduler ?? asyncScheduler;
   }
 
   /** Whether the device has been started. */

@@ -69,12 +69,19 @@ export class Browser {
   /** Cause of the latest removal touching an instance, reported when it ends in `lost`. */
   readonly #causes = new Map<string, LostReason>();
   readonly #emit: (event: DiscoveryEvent) => void;
+  readonly #now: () => number;
   readonly #self: () => string | undefined;
 
   /** `self` returns our own instance name (never reported); `emit` receives found/updated/lost. */
-  constructor(self: () => string | undefined, emit: (event: DiscoveryEvent) => void) {
+  /** @param now the clock of record ages, in ms (default `performance.now()`; discovery passes its scheduler's). */
+  constructor(
+    self: () => string | undefined,
+    emit: (event: DiscoveryEvent) => void,
+    now: () => number = () => performance.now(),
+  ) {
     this.#self = self;
     this.#emit = emit;
+    this.#now = now;
   }
 
   /** Peers currently known. */
@@ -277,7 +284,7 @@ export class Browser {
   #recompute(): void {
     const self = this.#self()?.toLowerCase();
     const next = new Map<string, DiscoveredPeer>();
-    const now = performance.now();
+    const now = this.#now();
     for (const cache of this.#caches.values()) {
       for (const e of cache.entries.values()) {
         if (e.record.type !== 'PTR' || !sameName(e.record.name, SERVICE_TYPE)) continue;
