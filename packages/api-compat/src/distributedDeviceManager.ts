@@ -9,6 +9,7 @@ import { closeReason, type DeviceEntry, ErrorCode, isColinkError } from '@colink
 import { bindDevice } from '@colink/core/security';
 import type { Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
+import { forwardOnly } from './enums.js';
 import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
 import { type DeviceRuntime, getRuntime } from './runtime/runtime.js';
 
@@ -26,6 +27,7 @@ export enum DeviceStateChange {
   AVAILABLE = 1,
   UNAVAILABLE = 2,
 }
+forwardOnly(DeviceStateChange);
 
 /** Numeric device type codes (OpenHarmony DmDeviceType). */
 export const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {

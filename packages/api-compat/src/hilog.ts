@@ -1,4 +1,5 @@
 import { formatWithOptions } from 'node:util';
+import { forwardOnly } from './enums.js';
 
 /**
  * `hilog` from `@kit.PerformanceAnalysisKit` (`@ohos.hilog`): leveled logging with a domain and a tag. Format
@@ -16,6 +17,7 @@ export enum LogLevel {
   ERROR = 6,
   FATAL = 7,
 }
+forwardOnly(LogLevel);
 
 const NAMES: Record<number, string> = { 3: 'D', 4: 'I', 5: 'W', 6: 'E', 7: 'F' };
 

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import * as AbilityConstant from '../src/ability/constant.js';
+import * as acm from '../src/abilityConnectionManager.js';
+import * as connection from '../src/connection.js';
+import * as ddm from '../src/distributedDeviceManager.js';
+import * as hilog from '../src/hilog.js';
+import * as wifiManager from '../src/wifiManager.js';
+
+/** The SDK's members and values (interface_sdk-js commit 2c550ecc4c; harmony-api.md §1.4, §3.3, §4.4, §5). */
+const SDK: Array<[string, object, Record<string, number | string>]> = [
+  [
+    'abilityConnectionManager.ConnectErrorCode',
+    acm.ConnectErrorCode,
+    {
+      CONNECTED_SESSION_EXISTS: 0,
+      PEER_APP_REJECTED: 1,
+      LOCAL_WIFI_NOT_OPEN: 2,
+      PEER_WIFI_NOT_OPEN: 3,
+      PEER_ABILITY_NO_ONCOLLABORATE: 4,
+      SYSTEM_INTERNAL_ERROR: 5,
+    },
+  ],
+  [
+    'abilityConnectionManager.DisconnectReason',
+    acm.DisconnectReason,
+    { PEER_APP_CLOSE_COLLABORATION: 0, PEER_APP_EXIT: 1, NETWORK_DISCONNECTED: 2 },
+  ],
+  ['abilityConnectionManager.VideoPixelFormat', acm.VideoPixelFormat, { UNKNOWN: -1, NV12: 0, NV21: 1 }],
+  [
+    'abilityConnectionManager.CollaborationKeys',
+    acm.CollaborationKeys,
+    {
+      PEER_INFO: 'ohos.collaboration.key.peerInfo',
+      CONNECT_OPTIONS: 'ohos.collaboration.key.connectOptions',
+      COLLABORATE_TYPE: 'ohos.collaboration.key.abilityCollaborateType',
+    },
+  ],
+  [
+    'AbilityConstant.LastExitReason',
+    AbilityConstant.LastExitReason,
+    {
+      UNKNOWN: 0,
+      ABILITY_NOT_RESPONDING: 1,
+      NORMAL: 2,
+      CPP_CRASH: 3,
+      JS_ERROR: 4,
+      APP_FREEZE: 5,
+      PERFORMANCE_CONTROL: 6,
+      RESOURCE_CONTROL: 7,
+      UPGRADE: 8,
+      USER_REQUEST: 9,
+      SIGNAL: 10,
+    },
+  ],
+  [
+    'AbilityConstant.LaunchReason',
+    AbilityConstant.LaunchReason,
+    {
+      UNKNOWN: 0,
+      START_ABILITY: 1,
+      CALL: 2,
+      CONTINUATION: 3,
+      APP_RECOVERY: 4,
+      SHARE: 5,
+      AUTO_STARTUP: 8,
+      INSIGHT_INTENT: 9,
+      PREPARE_CONTINUATION: 10,
+      PRELOAD: 11,
+    },
+  ],
+  [
+    'AbilityConstant.WindowMode',
+    AbilityConstant.WindowMode,
+    {
+      WINDOW_MODE_UNDEFINED: 0,
+      WINDOW_MODE_FULLSCREEN: 1,
+      WINDOW_MODE_SPLIT_PRIMARY: 100,
+      WINDOW_MODE_SPLIT_SECONDARY: 101,
+      WINDOW_MODE_FLOATING: 102,
+      WINDOW_MODE_SPLIT: 105,
+    },
+  ],
+  [
+    'AbilityConstant.PrepareTermination',
+    AbilityConstant.PrepareTermination,
+    { TERMINATE_IMMEDIATELY: 0, CANCEL: 1 },
+  ],
+  [
+    'connection.NetCap',
+    connection.NetCap,
+    {
+      NET_CAPABILITY_MMS: 0,
+      NET_CAPABILITY_NOT_METERED: 11,
+      NET_CAPABILITY_INTERNET: 12,
+      NET_CAPABILITY_NOT_VPN: 15,
+      NET_CAPABILITY_VALIDATED: 16,
+      NET_CAPABILITY_PORTAL: 17,
+      NET_CAPABILITY_CHECKING_CONNECTIVITY: 31,
+    },
+  ],
+  ['connection.ProtocolType', connection.ProtocolType, { PROTO_TYPE_TCP: 6, PROTO_TYPE_UDP: 17 }],
+  [
+    'distributedDeviceManager.DeviceStateChange',
+    ddm.DeviceStateChange,
+    { UNKNOWN: 0, AVAILABLE: 1, UNAVAILABLE: 2 },
+  ],
+  ['hilog.LogLevel', hilog.LogLevel, { DEBUG: 3, INFO: 4, WARN: 5, ERROR: 6, FATAL: 7 }],
+  [
+    'wifiManager.P2pDeviceStatus',
+    wifiManager.P2pDeviceStatus,
+    { CONNECTED: 0, INVITED: 1, FAILED: 2, AVAILABLE: 3, UNAVAILABLE: 4 },
+  ],
+];
+
+describe('enums: the SDK values, name → value only at run time (as the NAPI objects)', () => {
+  it.each(SDK)('%s', (_name, actual, expected) => {
+    expect({ ...actual }).toEqual(expected);
+    expect(Object.keys(actual)).toEqual(Object.keys(expected));
+  });
+
+  it('no reverse mapping: DisconnectReason[1] is undefined', () => {
+    expect((acm.DisconnectReason as unknown as Record<number, unknown>)[1]).toBeUndefined();
+    expect(acm.DisconnectReason.PEER_APP_EXIT).toBe(1);
+  });
+});
