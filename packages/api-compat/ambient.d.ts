@@ -48,6 +48,9 @@ declare module '@ohos.app.ability.AbilityConstant' {
 declare module '@ohos.app.ability.common' {
   export { default } from '@colink/api-compat/ohos/app.ability.common';
 }
+declare module '@ohos.app.ability.Want' {
+  export { default } from '@colink/api-compat/ohos/app.ability.Want';
+}
 declare var AppStorage: typeof import('@colink/api-compat').AppStorage;
 declare function getContext(component?: object): import('@colink/api-compat/kit.AbilityKit').common.Context;
 // ArkTS sources (loaded by the register hook); their exports are not typed from TypeScript.

@@ -123,3 +123,17 @@ describe('enums: the SDK values, name → value only at run time (as the NAPI ob
     expect(acm.DisconnectReason.PEER_APP_EXIT).toBe(1);
   });
 });
+
+describe('Want (a class in the SDK)', () => {
+  it('new Want() is an empty object; fields are plain assignments; the kit and @ohos module export the same class', async () => {
+    const { Want } = await import('../src/kits/AbilityKit.js');
+    const { default: OhosWant } = await import('../src/ohos/app.ability.Want.js');
+    expect(OhosWant).toBe(Want);
+    const w = new Want();
+    expect(Object.keys(w)).toEqual([]);
+    w.bundleName = 'com.example.app';
+    w.parameters = { k: 'v' };
+    expect({ ...w }).toEqual({ bundleName: 'com.example.app', parameters: { k: 'v' } });
+    expect(w).toBeInstanceOf(Want);
+  });
+});
