@@ -47,7 +47,7 @@ describe('hilog format: HarmonyOS privacy rules', () => {
 });
 
 describe('hilog in an app process (register hook, stderr lines)', () => {
-  it('levels, domains, tags, privacy, setMinLogLevel / setLogLevel and the mismatch line', () => {
+  it('levels, domains, tags, privacy, setMinLogLevel / setLogLevel, the mismatch line (and the global canIUse)', () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-hilog-'));
     try {
       const r = spawnSync(
@@ -76,6 +76,7 @@ describe('hilog in an app process (register hook, stderr lines)', () => {
         'I 0x0000/a-tag-that-is-longer-than-31-by: cut tag',
         'F 0x0000/testTag: fatal printed',
         'I 0xd002d00/Hilog_JS: Format mismatch',
+        'I 0x0000/testTag: canIUse(HiLog) true',
         'I 0x0000/testTag: done',
       ]);
     } finally {

@@ -137,3 +137,34 @@ describe('Want (a class in the SDK)', () => {
     expect(w).toBeInstanceOf(Want);
   });
 });
+
+describe('canIUse (a global through the register hook)', () => {
+  it('answers true for the SystemCapabilities colink provides, false for others and for non-strings', async () => {
+    const { canIUse, SYSTEM_CAPABILITIES } = await import('../src/syscaps.js');
+    for (const cap of [
+      'SystemCapability.DistributedSched.AppCollaboration',
+      'SystemCapability.DistributedHardware.DeviceManager',
+      'SystemCapability.Communication.NetManager.Core',
+      'SystemCapability.HiviewDFX.HiLog',
+      'SystemCapability.Ability.AbilityRuntime.Core',
+    ])
+      expect(canIUse(cap), cap).toBe(true);
+    expect(Object.keys(SYSTEM_CAPABILITIES)).toContain('SystemCapability.Communication.WiFi.P2P');
+    for (const cap of [
+      'SystemCapability.Communication.WiFi.STA',
+      'SystemCapability.Multimedia.Camera.Core',
+      '',
+      'x',
+    ])
+      expect(canIUse(cap), cap).toBe(false);
+    expect(canIUse(42 as never)).toBe(false);
+    expect(canIUse(undefined as never)).toBe(false);
+  });
+
+  it('installGlobals() puts canIUse on globalThis', async () => {
+    const { installGlobals } = await import('../src/globals.js');
+    const { canIUse } = await import('../src/syscaps.js');
+    installGlobals();
+    expect((globalThis as { canIUse?: unknown }).canIUse).toBe(canIUse);
+  });
+});
