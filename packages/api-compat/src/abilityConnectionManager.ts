@@ -33,7 +33,26 @@ import type {
 } from './acm/types.js';
 import type { Callback } from './base.js';
 
-export * from './acm/types.js';
+export {
+  type CollaborateEventInfo,
+  CollaborateEventType,
+  CollaborationKeys,
+  CollaborationValues,
+  ConnectErrorCode,
+  type ConnectOption,
+  ConnectOptionParams,
+  type ConnectOptions,
+  type ConnectResult,
+  DisconnectReason,
+  type EventCallbackInfo,
+  FlipOptions,
+  type PeerInfo,
+  StartOptionParams,
+  type StreamParam,
+  StreamRole,
+  type SurfaceParam,
+  VideoPixelFormat,
+} from './acm/types.js';
 
 /**
  * Creates a collaboration session and returns its id (from 100). `context` is the calling ability's context

@@ -65,10 +65,30 @@ export {
   Socks5DnsStrategy,
   TcpState,
 } from './net-connection/enums.js';
-export type { NetConnectionEvent, NetConnectionEvents } from './net-connection/net-connection.js';
-export { NetConnection } from './net-connection/net-connection.js';
-export { type BindableSocket, NetHandle } from './net-connection/net-handle.js';
-export type * from './net-connection/types.js';
+// NetConnection and NetHandle are interfaces in the SDK: their classes are not exported as values.
+export type { NetConnection } from './net-connection/net-connection.js';
+export type { NetHandle } from './net-connection/net-handle.js';
+export type {
+  ConnectionProperties,
+  HttpProxy,
+  LinkAddress,
+  NetAddress,
+  NetBlockStatusInfo,
+  NetCapabilities,
+  NetCapabilityInfo,
+  NetConnectionPropertyInfo,
+  NetIpMacInfo,
+  NetPortStatesInfo,
+  NetSpecifier,
+  ProbeResultInfo,
+  QueryOptions,
+  RouteInfo,
+  Socks5Proxy,
+  TcpNetPortStatesInfo,
+  TraceRouteInfo,
+  TraceRouteOptions,
+  UdpNetPortStatesInfo,
+} from './net-connection/types.js';
 
 /** The service, started and with its first state (blocking on the very first call; 2100002 if it cannot start). */
 function serviceSync() {
@@ -241,7 +261,7 @@ export function getConnectionPropertiesSync(netHandle: NetHandle): ConnectionPro
 }
 
 /** Longest network extension attribute, in bytes (no HarmonyOS limit is documented; bounds the stored state). */
-export const MAX_NET_EXT_ATTRIBUTE_BYTES = 4096;
+const MAX_NET_EXT_ATTRIBUTE_BYTES = 4096;
 const extAttributes = new Map<number, string>();
 
 /**

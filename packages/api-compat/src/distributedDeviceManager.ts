@@ -52,7 +52,7 @@ export {
 } from './ddm/types.js';
 
 /** Numeric device type codes (OpenHarmony DmDeviceType). */
-export const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {
+const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {
   unknown: 0x00,
   camera: 0x08,
   speaker: 0x0a,
@@ -90,8 +90,8 @@ function basicInfo(d: Pick<DeviceEntry, 'networkId' | 'deviceName' | 'deviceType
 
 type Events = 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie';
 
-/** `DeviceManager`: created by {@link createDeviceManager}. */
-export class DeviceManager {
+/** `DeviceManager`: created by {@link createDeviceManager} (an interface in the SDK: exported as a type only). */
+class DeviceManager {
   private readonly rt: DeviceRuntime;
   private readonly listeners = new Map<Events, Set<Callback<never>>>();
   private readonly subs: Subscription[] = [];
@@ -504,3 +504,5 @@ export function releaseDeviceManager(deviceManager: DeviceManager): void {
   if (!(deviceManager instanceof DeviceManager)) fail(401, UNIVERSAL_MESSAGES[401]!);
   deviceManager.release();
 }
+
+export type { DeviceManager };

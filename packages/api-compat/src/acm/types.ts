@@ -15,7 +15,10 @@ export interface PeerInfo {
   serviceName?: string;
 }
 
-/** `PeerInfo` of the API 16 generation: `serverId` instead of `serviceName`, required. */
+/**
+ * `PeerInfo` of the API 16 draft: `serverId` instead of `serviceName`, required. Accepted at run time; not exported
+ * from the HarmonyOS entry points (the SDK names it `PeerInfo`).
+ */
 export interface PeerInfo16 {
   deviceId: string;
   bundleName: string;
@@ -33,7 +36,7 @@ export interface ConnectOptions {
   parameters?: Record<string, string>;
 }
 
-/** `ConnectOption` of the API 16 generation: three required booleans and a string `options` record. */
+/** `ConnectOption` of the API 16 draft SDK: three required booleans and a string `options` record. */
 export interface ConnectOption {
   needSendData: boolean;
   needSendStream: boolean;
