@@ -168,3 +168,84 @@ describe('canIUse (a global through the register hook)', () => {
     expect((globalThis as { canIUse?: unknown }).canIUse).toBe(canIUse);
   });
 });
+
+/**
+ * Every run-time member each SDK namespace declares (functions, enums, constants; interfaces have no run-time
+ * value), from interface_sdk-js commit 2c550ecc4c. The HarmonyOS entry points may export a subset of these, never
+ * another name (colink extras live in `@colink/api-compat/runtime`). `ConnectOptionParams` and
+ * `OnCollaborateResult` are the API 16 draft SDK's (harmony-api.md §1.6), kept for that generation's code.
+ */
+const SDK_VALUES: Record<string, string[]> = {
+  '@ohos.distributedsched.abilityConnectionManager': [
+    ...'acceptConnect connect createAbilityConnectionSession createStream destroyAbilityConnectionSession destroyStream disconnect getPeerInfoById getSurfaceId off on reject sendData sendImage sendMessage setSurfaceId startStream stopStream updateSurfaceParam'.split(
+      ' ',
+    ),
+    ...'onConnect offConnect onDisconnect offDisconnect onReceiveMessage offReceiveMessage onReceiveData offReceiveData onReceiveImage offReceiveImage onCollaborateEvent offCollaborateEvent'.split(
+      ' ',
+    ),
+    ...'CollaborateEventType CollaborationKeys CollaborationValues ConnectErrorCode DisconnectReason FlipOptions StartOptionParams StreamRole VideoPixelFormat ConnectOptionParams'.split(
+      ' ',
+    ),
+  ],
+  '@ohos.distributedsched.linkEnhance': ['createServer', 'createConnection'],
+  '@ohos.distributedDeviceManager': [
+    'createDeviceManager',
+    'releaseDeviceManager',
+    'DeviceStateChange',
+    'StrategyForHeartbeat',
+  ],
+  '@ohos.hilog':
+    'debug info warn error fatal isLoggable setMinLogLevel setLogLevel setOutputType setOutputTypeByDomainID getOutputType getOutputDir clean flush getLogFile LogLevel PreferStrategy OutputType'.split(
+      ' ',
+    ),
+  '@ohos.app.ability.AbilityConstant':
+    'LaunchReason LastExitReason OnContinueResult MemoryLevel WindowMode OnSaveResult StateType ContinueState CollaborateResult PrepareTermination REASON_MESSAGE_DESKTOP_SHORTCUT OnCollaborateResult'.split(
+      ' ',
+    ),
+  '@ohos.wifiManager':
+    'isWifiActive createGroup removeGroup startDiscoverDevices stopDiscoverDevices getP2pPeerDevices p2pConnect p2pCancelConnect getP2pLinkedInfo getCurrentGroup getP2pLocalDevice deletePersistentGroup getP2pGroups setDeviceName on off onP2pStateChange offP2pStateChange onP2pConnectionChange offP2pConnectionChange onP2pDeviceChange offP2pDeviceChange onP2pPeerDeviceChange offP2pPeerDeviceChange onP2pPersistentGroupChange offP2pPersistentGroupChange onP2pDiscoveryChange offP2pDiscoveryChange P2pConnectState P2pDeviceStatus GroupOwnerBand DeviceAddressType'.split(
+      ' ',
+    ),
+  '@ohos.app.ability.common': [],
+};
+
+describe('HarmonyOS entry points export only names the SDK declares', () => {
+  const MODULES: Record<string, () => Promise<{ default: object }>> = {
+    '@ohos.distributedsched.abilityConnectionManager': () =>
+      import('../src/ohos/distributedsched.abilityConnectionManager.js'),
+    '@ohos.distributedsched.linkEnhance': () => import('../src/ohos/distributedsched.linkEnhance.js'),
+    '@ohos.distributedDeviceManager': () => import('../src/ohos/distributedDeviceManager.js'),
+    '@ohos.hilog': () => import('../src/ohos/hilog.js'),
+    '@ohos.app.ability.AbilityConstant': () => import('../src/ohos/app.ability.AbilityConstant.js'),
+    '@ohos.wifiManager': () => import('../src/ohos/wifiManager.js'),
+    '@ohos.app.ability.common': () => import('../src/ohos/app.ability.common.js'),
+  };
+  it.each(Object.entries(SDK_VALUES))('%s', async (specifier, allowed) => {
+    const mod = await MODULES[specifier]!();
+    const extra = Object.keys(mod.default).filter((k) => !allowed.includes(k));
+    expect(extra).toEqual([]);
+  });
+
+  it('@ohos.net.connection', async () => {
+    const { default: c } = await import('../src/ohos/net.connection.js');
+    const sdkEnums = [
+      'NetBearType',
+      'NetCap',
+      'FamilyType',
+      'ProxyMode',
+      'Socks5DnsStrategy',
+      'ProtocolType',
+      'PacketsType',
+      'TcpState',
+      'ConversionProcess',
+    ];
+    for (const k of Object.keys(c)) {
+      const v = (c as Record<string, unknown>)[k];
+      // every function of this module is an SDK function (the README's table); values must be SDK enums
+      if (typeof v !== 'function') expect(sdkEnums, k).toContain(k);
+    }
+    expect('NetHandle' in c).toBe(false);
+    expect('NetConnection' in c).toBe(false);
+    expect('MAX_NET_EXT_ATTRIBUTE_BYTES' in c).toBe(false);
+  });
+});
