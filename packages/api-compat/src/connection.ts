@@ -26,7 +26,7 @@ import { NetCap } from './net-connection/enums.js';
 import { netError } from './net-connection/errors.js';
 import { toAscii, toUnicode } from './net-connection/idna.js';
 import { readNeighbours } from './net-connection/neighbours.js';
-import { NetConnection } from './net-connection/net-connection.js';
+import { NetConnection as NetConnectionImpl } from './net-connection/net-connection.js';
 import { familyOf, NetHandle } from './net-connection/net-handle.js';
 import { readPortStates } from './net-connection/port-states.js';
 import {
@@ -66,8 +66,13 @@ export {
   TcpState,
 } from './net-connection/enums.js';
 // NetConnection and NetHandle are interfaces in the SDK: their classes are not exported as values.
-export type { NetConnection } from './net-connection/net-connection.js';
 export type { NetHandle } from './net-connection/net-handle.js';
+
+/**
+ * `connection.NetConnection` (an interface in the SDK): what {@link createNetConnection} returns — `on` (and the
+ * `onNetAvailable`… twins), `register`, `unregister`. Structural: the public members of the class behind it.
+ */
+export interface NetConnection extends Pick<NetConnectionImpl, keyof NetConnectionImpl> {}
 export type {
   ConnectionProperties,
   HttpProxy,
@@ -131,7 +136,7 @@ export function createNetConnection(netSpecifier?: NetSpecifier, timeout?: numbe
     typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffff_ffff
       ? timeout
       : 0;
-  return new NetConnection(spec, ms);
+  return new NetConnectionImpl(spec, ms);
 }
 
 // —————————————————————————————————————————— default network / all networks ——————————————————————————————————————————

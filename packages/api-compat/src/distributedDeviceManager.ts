@@ -90,8 +90,8 @@ function basicInfo(d: Pick<DeviceEntry, 'networkId' | 'deviceName' | 'deviceType
 
 type Events = 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie';
 
-/** `DeviceManager`: created by {@link createDeviceManager} (an interface in the SDK: exported as a type only). */
-class DeviceManager {
+/** The class behind {@link DeviceManager}. */
+class DeviceManagerImpl {
   private readonly rt: DeviceRuntime;
   private readonly listeners = new Map<Events, Set<Callback<never>>>();
   private readonly subs: Subscription[] = [];
@@ -496,13 +496,17 @@ class DeviceManager {
 export function createDeviceManager(bundleName: string): DeviceManager {
   if (typeof bundleName !== 'string' || bundleName.length < 1 || bundleName.length > 255)
     fail(401, UNIVERSAL_MESSAGES[401]!);
-  return new DeviceManager(getRuntime());
+  return new DeviceManagerImpl(getRuntime());
 }
 
 /** Releases a DeviceManager (401 for anything else). */
 export function releaseDeviceManager(deviceManager: DeviceManager): void {
-  if (!(deviceManager instanceof DeviceManager)) fail(401, UNIVERSAL_MESSAGES[401]!);
-  deviceManager.release();
+  if (!(deviceManager instanceof DeviceManagerImpl)) fail(401, UNIVERSAL_MESSAGES[401]!);
+  (deviceManager as DeviceManagerImpl).release();
 }
 
-export type { DeviceManager };
+/**
+ * `DeviceManager` (an interface in the SDK): created by {@link createDeviceManager}. Structural: the public members of
+ * the class behind it.
+ */
+export interface DeviceManager extends Omit<DeviceManagerImpl, 'release'> {}

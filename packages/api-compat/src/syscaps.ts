@@ -33,6 +33,6 @@ export const SYSTEM_CAPABILITIES: Readonly<Record<string, () => boolean>> = {
  */
 export function canIUse(syscap: string): boolean {
   if (typeof syscap !== 'string') return false;
-  const has = SYSTEM_CAPABILITIES[syscap];
-  return has !== undefined && has();
+  // own keys only: 'toString', 'constructor'… are not SystemCapabilities
+  return Object.hasOwn(SYSTEM_CAPABILITIES, syscap) && SYSTEM_CAPABILITIES[syscap]!() === true;
 }

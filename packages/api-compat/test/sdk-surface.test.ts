@@ -157,6 +157,8 @@ describe('canIUse (a global through the register hook)', () => {
       'x',
     ])
       expect(canIUse(cap), cap).toBe(false);
+    for (const inherited of ['toString', 'constructor', '__proto__', 'hasOwnProperty'])
+      expect(canIUse(inherited), inherited).toBe(false);
     expect(canIUse(42 as never)).toBe(false);
     expect(canIUse(undefined as never)).toBe(false);
   });
