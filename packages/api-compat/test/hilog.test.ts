@@ -77,6 +77,9 @@ describe('hilog in an app process (register hook, stderr lines)', () => {
         'F 0x0000/testTag: fatal printed',
         'I 0xd002d00/Hilog_JS: Format mismatch',
         'I 0x0000/testTag: canIUse(HiLog) true',
+        'I 0xd002d00/Hilog_JS: domain mismatch',
+        'I 0xd002d00/Hilog_JS: tag mismatch',
+        'I 0x0000/testTag: isLoggable true false false',
         'I 0x0000/testTag: done',
       ]);
     } finally {
