@@ -20,16 +20,16 @@ export type { ConnectResult } from './link-enhance/service.js';
 
 /**
  * `linkEnhance.Server` (an interface in the SDK): `start`, `stop`, `close`, `on`/`off` `connectionAccepted` /
- * `serverStopped` (+ twins). Structural: the public members of the class behind it.
+ * `serverStopped` (+ twins). Structural: the public members of the class behind it, without colink's internals.
  */
-export interface Server extends Pick<ServerImpl, keyof ServerImpl> {}
+export interface Server extends Omit<ServerImpl, 'name' | 'started' | 'listeners' | 'toJSON'> {}
 
 /**
  * `linkEnhance.Connection` (an interface in the SDK): `connect`, `disconnect`, `close`, `getPeerDeviceId`, `sendData`,
  * `on`/`off` `connectResult` / `disconnected` / `dataReceived` (+ twins). Structural: the public members of the class
- * behind it.
+ * behind it, without colink's internals.
  */
-export interface Connection extends Pick<ConnectionImpl, keyof ConnectionImpl> {}
+export interface Connection extends Omit<ConnectionImpl, 'listeners' | 'via' | 'toJSON'> {}
 
 /** Creates a server named `name` (1–255 bytes, else 32390206; a live duplicate → 32390203; no permission → 201). */
 export function createServer(name: string): Server {
