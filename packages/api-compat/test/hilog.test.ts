@@ -60,6 +60,7 @@ describe('hilog in an app process (register hook, stderr lines)', () => {
             COLINK_SECURITY: 'off',
             COLINK_STATE_DIR: stateDir,
             COLINK_HILOG_LEVEL: 'INFO',
+            COLINK_HILOG_PRIVATE: '0',
           },
           encoding: 'utf8',
           timeout: 60_000,
