@@ -70,7 +70,8 @@ export type { NetHandle } from './net-connection/net-handle.js';
 
 /**
  * `connection.NetConnection` (an interface in the SDK): what {@link createNetConnection} returns — `on` (and the
- * `onNetAvailable`… twins), `register`, `unregister`. Structural: the public members of the class behind it.
+ * `onNetBlockStatusChange` / `onNetLost` / `onNetUnavailable` twins), `register`, `unregister`. Structural: the public
+ * members of the class behind it.
  */
 export interface NetConnection extends Pick<NetConnectionImpl, keyof NetConnectionImpl> {}
 export type {
