@@ -16,7 +16,7 @@ export { AppStorage } from './ability/app-storage.js';
 export * as common from './ability/common.js';
 export * as AbilityConstant from './ability/constant.js';
 export { UIAbility } from './ability/ui-ability.js';
-export type { Want } from './ability/want.js';
+export { Want } from './ability/want.js';
 export * as abilityConnectionManager from './abilityConnectionManager.js';
 export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from './base.js';
 export * as connection from './connection.js';

@@ -6,4 +6,4 @@
 export * as common from '../ability/common.js';
 export * as AbilityConstant from '../ability/constant.js';
 export { UIAbility } from '../ability/ui-ability.js';
-export type { Want } from '../ability/want.js';
+export { Want } from '../ability/want.js';
