@@ -75,6 +75,7 @@ export class TcpTransport implements Transport {
   readonly #options: TcpTransportOptions;
   readonly #incoming = new Subject<Conduit>();
   readonly #conduits = new Set<Conduit>();
+  #inbound = 0;
   #server: Server | undefined;
   readonly #discovery: DnsSdDiscovery | undefined;
   #advert: DeviceAdvert | undefined;
@@ -90,6 +91,15 @@ export class TcpTransport implements Transport {
   /** `host:port` this transport listens on once started (`[::]:port` when listening on every address). */
   get localAddress(): string | undefined {
     return this.#localAddress;
+  }
+
+  /**
+   * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included. At most
+   * `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
+   * so the rest stays free for authenticated Links.
+   */
+  get inboundConnections(): number {
+    return this.#inbound;
   }
 
   /** The TCP port listened on, once started. */
@@ -247,13 +257,15 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    this.#incoming.next(this.#track(socket));
+    this.#incoming.next(this.#track(socket, true));
   }
 
-  #track(socket: Socket): Conduit {
+  #track(socket: Socket, inbound = false): Conduit {
     const conduit = socketConduit(socket, { idleTimeoutMs: this.#options.idleTimeoutMs ?? 0 });
     this.#conduits.add(conduit);
+    if (inbound) this.#inbound++;
     conduit.closed$.subscribe((reason: CloseReason) => {
+      if (inbound) this.#inbound--;
       this.#conduits.delete(conduit);
       log('conduit %s closed: %s', conduit.remoteAddress, reason.code);
     });
