@@ -30,7 +30,8 @@ export type AttackKind =
   | 'huge-frame'
   | 'silent'
   | 'untrusted-flood'
-  | 'untrusted-silent';
+  | 'untrusted-silent'
+  | 'bind-flood';
 
 export interface Attack {
   readonly kind: AttackKind;
@@ -82,6 +83,7 @@ const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
  */
 export class HostileScene {
   server!: LocalDevice;
+  serverSecurity!: TlsSecurity;
   serverTcp!: TcpTransport;
   trusted!: LocalDevice;
   newcomer!: LocalDevice;
@@ -110,8 +112,9 @@ export class HostileScene {
     name: string,
     tcp: TcpTransport,
     extra: Partial<LocalDeviceOptions> = {},
+    security?: TlsSecurity,
   ): Promise<LocalDevice> {
-    const security = await this.security();
+    security ??= await this.security();
     const d = new LocalDevice({
       advert: { networkId: security.networkId, deviceName: name, deviceType: 'pc' },
       transports: [tcp],
@@ -125,9 +128,13 @@ export class HostileScene {
 
   async start(): Promise<void> {
     this.serverTcp = new TcpTransport({ host: this.listenHost, discovery: false });
-    this.server = await this.device('target', this.serverTcp, {
-      admission: { preAuthTimeoutMs: TEST_PRE_AUTH_MS },
-    });
+    this.serverSecurity = await this.security();
+    this.server = await this.device(
+      'target',
+      this.serverTcp,
+      { admission: { preAuthTimeoutMs: TEST_PRE_AUTH_MS } },
+      this.serverSecurity,
+    );
     this.server.handle('echo', (ch) => {
       ch.messages$.subscribe((m) => void ch.send(m).catch(() => undefined));
     });
@@ -154,7 +161,10 @@ export class HostileScene {
       const echo = firstValueFrom(channel.messages$.pipe(timeout(20_000)));
       const t0 = performance.now();
       await channel.send(new Uint8Array(64).fill(i));
-      await echo;
+      const got = await echo;
+      // The echo of this very message (not a stale one held for a later subscriber).
+      if (got.length !== 64 || got[0] !== (i & 0xff))
+        throw new Error(`unexpected echo ${got.length}/${got[0]}`);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);

@@ -183,5 +183,29 @@ for (const env of envs) {
       const r = await survive('untrusted TLS + silence', { kind: 'untrusted-silent', conns: 100, sources });
       expect(r.result.tls).toBeGreaterThan(0);
     });
+
+    it('(e) an untrusted device asks to bind and floods while the user looks at the code: held, memory bounded', {
+      timeout: 90_000,
+    }, async () => {
+      // The user never answers: the binding confirmation (the Link's 60 s handshake timeout), not the 1 s
+      // pre-authentication deadline, bounds these connections; the flood is not read past 64 KiB per connection.
+      scene.serverSecurity.onBindRequest = () => new Promise<boolean>(() => undefined);
+      try {
+        const conns = 5;
+        const r = await scene.attack({ kind: 'bind-flood', conns, sources, holdMs: 5_000 });
+        reports.push(
+          describeReport(env.name, 'bind request + flood (user never answers)', r, scene.idleRttMs),
+        );
+        expect(r.result.tls).toBe(conns);
+        expect(r.result.held).toBe(conns); // still open when the hostile gave up after 5 s
+        expect(r.timedOut).toBe(0);
+        expect(r.pendingMax).toBeLessThanOrEqual(conns + 1); // the binding ones stay counted as pending
+        // Without the 64 KiB bound the device read the flood into memory as fast as loopback carries it (GiBs in 5 s).
+        expect(r.result.flooded).toBeLessThan(conns * 32 * 1024 * 1024);
+        expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+      } finally {
+        scene.serverSecurity.onBindRequest = undefined;
+      }
+    });
   });
 }
