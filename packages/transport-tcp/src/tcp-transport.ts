@@ -39,7 +39,11 @@ export interface TcpTransportOptions {
    * Link keep-alive ping detects dead peers and keeps live links busy.
    */
   readonly idleTimeoutMs?: number;
-  /** Inbound conduits open at once; more are refused by the OS listener. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS}. */
+  /**
+   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once.
+   * Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * its pending cap (64 by default), so the rest stays for authenticated Links.
+   */
   readonly maxInboundConnections?: number;
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
