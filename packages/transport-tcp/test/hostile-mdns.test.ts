@@ -173,6 +173,12 @@ function tracker(t: TcpTransport) {
   return { live, lost, found: () => found };
 }
 
+/** Polls `cond` every 50 ms until it holds or `ms` passed. */
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
 describe('mDNS abuse on loopback', () => {
@@ -249,22 +255,25 @@ describe('mDNS abuse on loopback', () => {
     expect(mib(rss1 - rss0)).toBeLessThan(200);
   }, 120_000);
 
-  it('a spoofed record claiming a live device’s instance name: the device re-probes and renames to "name (2)"', async () => {
+  it('a spoofed record claiming a live device’s instance name: it re-probes and keeps its name (RFC 6762 §9)', async () => {
     const port = randomPort();
     const watcher = await device(port);
     const seen = tracker(watcher);
-    const instances = new Set<string>();
+    const announced: Array<{ instance: string; at: number }> = [];
     await sniffer(port, (p) => {
+      if (p.type !== 'response') return;
       for (const a of [...(p.answers ?? []), ...(p.additionals ?? [])])
-        if (a.type === 'PTR' && a.name === SERVICE_TYPE && a.ttl !== 0) instances.add(String(a.data));
+        if (a.type === 'PTR' && a.name === SERVICE_TYPE && a.ttl !== 0)
+          announced.push({ instance: String(a.data), at: Date.now() });
     });
     const b = await device(port, 'b');
     await nextEvent(watcher.discover(), (e) => e.type === 'found' && e.peer.networkId === networkId('b'));
     const original = `real-b.${SERVICE_TYPE}`;
-    expect(instances.has(original)).toBe(true);
+    expect(announced.some((x) => x.instance === original)).toBe(true);
 
     const spoofer = new Spoofer(port);
     await spoofer.bind('127.0.1.11');
+    const spoofedAt = Date.now();
     await spoofer.send(
       dnsPacket.encode({
         type: 'response',
@@ -280,15 +289,54 @@ describe('mDNS abuse on loopback', () => {
         ],
       }),
     );
-    // RFC 6762 §9: a conflicting unique record makes the device probe again; this implementation also takes the
-    // next name at once ("real-b (2)"), probes and announces it. Discovery keys devices by networkId: the watcher
-    // keeps one entry for b, with b's real address.
+    // The device probes its name again; nobody defends it (the spoofer sent one record), so it announces the same
+    // name again and the watcher's cache gets b's real SRV back (cache-flush).
+    await until(() => announced.some((x) => x.instance === original && x.at > spoofedAt), 20_000);
+    expect(announced.some((x) => x.instance === original && x.at > spoofedAt)).toBe(true);
+    await new Promise((r) => setTimeout(r, 3_000)); // the second announcement flushes the spoofed SRV
+    expect(announced.some((x) => x.instance !== original)).toBe(false); // never renamed
+    expect(seen.live.get(networkId('b'))?.address).toBe(b.localAddress);
+    console.log(
+      `[mdns] spoofed conflict: re-announced after ${announced.find((x) => x.at > spoofedAt)!.at - spoofedAt} ms; ` +
+        `the watcher saw b lost ${seen.lost.filter((e) => e.peer.networkId === networkId('b')).length} time(s) meanwhile`,
+    );
+  }, 60_000);
+
+  it('a name someone keeps claiming (it answers the re-probes): the live device renames to "name (2)"', async () => {
+    const port = randomPort();
+    const watcher = await device(port);
+    const seen = tracker(watcher);
+    const announced = new Set<string>();
+    await sniffer(port, (p) => {
+      if (p.type !== 'response') return;
+      for (const a of [...(p.answers ?? []), ...(p.additionals ?? [])])
+        if (a.type === 'PTR' && a.name === SERVICE_TYPE && a.ttl !== 0) announced.add(String(a.data));
+    });
+    const b = await device(port, 'b');
+    await nextEvent(watcher.discover(), (e) => e.type === 'found' && e.peer.networkId === networkId('b'));
+    const spoofer = new Spoofer(port);
+    await spoofer.bind('127.0.1.12');
+    const claim = dnsPacket.encode({
+      type: 'response',
+      flags: dnsPacket.AUTHORITATIVE_ANSWER,
+      answers: [
+        {
+          type: 'SRV',
+          name: `real-b.${SERVICE_TYPE}`,
+          ttl: 120,
+          flush: true,
+          data: { target: 'evil.local', port: 1, priority: 0, weight: 0 },
+        },
+      ],
+    });
     const renamed = `real-b (2).${SERVICE_TYPE}`;
     const deadline = Date.now() + 20_000;
-    while (!instances.has(renamed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(instances.has(renamed)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_500)); // goodbye grace of the old name (RFC 6762 §10.1)
-    const peer = seen.live.get(networkId('b'));
-    expect(peer?.address).toBe(b.localAddress);
+    while (!announced.has(renamed) && Date.now() < deadline) {
+      await spoofer.send(claim);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(announced.has(renamed)).toBe(true);
+    await until(() => seen.live.get(networkId('b'))?.address === b.localAddress, 10_000);
+    expect(seen.live.get(networkId('b'))?.address).toBe(b.localAddress);
   }, 60_000);
 });
