@@ -82,11 +82,13 @@ describe('a trusted peer writing faster than the app reads', () => {
     await drained;
 
     const peak = Math.max(...samples);
+    const at = (f: number) => mib(samples[Math.min(samples.length - 1, Math.floor(samples.length * f))]!);
     const summary =
       `[flood ${SECONDS} s] writer sent ${mib(done.sent)} MiB (${mib(done.sent / SECONDS)} MiB/s), waited in send() ` +
       `${done.waitedMs} ms in all (longest ${done.maxWaitMs} ms), ` +
       `writer RSS ${done.rssMiB} MiB; reader read ${mib(received)} MiB; reader ` +
-      `RSS ${mib(rss0)} → peak ${mib(peak)} MiB over ${samples.length} samples`;
+      `RSS ${mib(rss0)} → peak ${mib(peak)} MiB over ${samples.length} samples (at ¼ ½ ¾ end of the flood: ` +
+      `${at(0.25)} ${at(0.5)} ${at(0.75)} ${at(1)} MiB)`;
     console.log(summary);
 
     expect(received).toBe(done.sent); // nothing lost
