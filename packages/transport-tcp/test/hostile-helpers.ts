@@ -39,7 +39,9 @@ export interface Attack {
   readonly secure?: boolean;
   /** Connect from these local addresses, round robin (many sources). */
   readonly sources?: readonly string[];
-  /** How long the hostile client holds a socket the device did not close, ms. Default 30 000. */
+  /** Keep every slot busy for this long, ms: reopen a connection as soon as the device closes one. */
+  readonly sustainMs?: number;
+  /** How long the hostile client holds a socket the device did not close, ms. Default 15 000. */
   readonly holdMs?: number;
 }
 
@@ -54,6 +56,8 @@ export interface AttackReport {
     closeMsMedian: number | null;
     closeMsMax: number | null;
     errors: Record<string, number>;
+    reconnects: number;
+    reconnectsClosedByServer: number;
   };
   readonly engaged: PeerMessage & { connected: number; failed: number };
   /** Median RTT of the trusted session while the hostile sockets were open, ms. */

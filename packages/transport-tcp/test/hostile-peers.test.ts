@@ -207,5 +207,35 @@ for (const env of envs) {
         scene.serverSecurity.onBindRequest = undefined;
       }
     });
+
+    for (const [label, from] of [
+      ['one source', 1],
+      ['100 sources', SOURCES],
+    ] as const) {
+      it(`(b) sustained slowloris from ${label}: 500 slots reopened as soon as closed, for 6 s`, {
+        timeout: 90_000,
+      }, async () => {
+        // The issue's "a client that reconnects keeps the lock-out going", at full speed instead of every 60 s.
+        const r = await scene.attack({
+          kind: 'slow-preamble',
+          conns: 500,
+          sources: sources.slice(0, from),
+          sustainMs: 6_000,
+          holdMs: 6_000,
+        });
+        reports.push(describeReport(env.name, `sustained slowloris, ${label}`, r, scene.idleRttMs));
+        console.log(
+          `[hostile ${env.name}] sustained slowloris, ${label}: ${r.result.reconnects} reconnections, ` +
+            `${r.result.reconnectsClosedByServer} of them closed by the device`,
+        );
+        expect(r.result.reconnects).toBeGreaterThan(500);
+        expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
+        // The trusted session answered and the newcomer dialled in while the slots were being reopened.
+        expect(r.rttUnderAttackMs).toBeGreaterThan(0);
+        expect(r.newcomerMs).toBeGreaterThan(0);
+        expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+        await scene.rtt(3);
+      });
+    }
   });
 }
