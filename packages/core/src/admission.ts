@@ -36,6 +36,10 @@ export interface HandshakeProgress {
  * treated as unauthenticated until its Link opens.
  */
 export interface ReportingSecurityUpgrade extends SecurityUpgrade {
+  /**
+   * {@link SecurityUpgrade.upgrade}, and reports to `progress` (when given) when this side trusts the peer or starts a
+   * binding confirmation. Rejects like {@link SecurityUpgrade.upgrade} (`ERR_HANDSHAKE_FAILED`, `ERR_UNTRUSTED`).
+   */
   upgrade(
     conduit: Conduit,
     role: LinkRole,
