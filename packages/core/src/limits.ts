@@ -77,8 +77,8 @@ export const CONDUIT_CLOSE_TIMEOUT_MS = 2_000;
 /**
  * Time a connection has to authenticate — preamble, TLS 1.3 handshake and trust decision — before it is closed, ms,
  * on high- and medium-bandwidth media (TCP, Wi-Fi P2P). It is separate from the Link's handshake timeout, which also
- * covers a user comparing a binding code (api-compat sets 60 s). A TLS 1.3 handshake is 1 RTT plus ~3 KB each way:
- * milliseconds on a LAN; 5 s leaves 100× that for a loaded host and bounds how long a stalled or silent peer holds a
+ * covers a user comparing a binding code (api-compat sets 60 s). A TLS 1.3 handshake is 1 RTT and about 2 KB in all
+ * (self-signed P-256 certificates): milliseconds on a LAN; 5 s leaves 100× that for a loaded host and bounds how long a stalled or silent peer holds a
  * listener slot. For comparison sshd's LoginGraceTime is 120 s but its MaxStartups cap (10:30:100) sheds
  * unauthenticated connections long before; nginx's `client_header_timeout` is 60 s.
  */
@@ -97,7 +97,7 @@ export const PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS = 30_000;
 export const MAX_PENDING_HANDSHAKES = 64;
 /**
  * Most pending inbound handshakes from one source host: one LAN neighbour cannot take the whole pending cap (OpenSSH
- * 9.8 added PerSourceMaxStartups for the same reason). A real device opens one Link per medium, rarely two at once
+ * 8.5 added PerSourceMaxStartups for the same reason). A real device opens one Link per medium, rarely two at once
  * (simultaneous dials); 8 leaves room for a few devices behind one NAT or on one host.
  */
 export const MAX_PENDING_HANDSHAKES_PER_SOURCE = 8;
