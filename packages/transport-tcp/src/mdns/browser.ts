@@ -473,9 +473,9 @@ export class Browser {
           .named(name)
           .filter((e) => e.record.type === type)
           .sort((a, b) => b.receivedAt - a.receivedAt);
-      const srv = find(instance, 'SRV')[0];
+      const srvs = find(instance, 'SRV');
       const txt = find(instance, 'TXT')[0];
-      if (!srv || !txt) {
+      if (srvs.length === 0 || !txt) {
         this.#ask(
           cache,
           instance,
@@ -487,9 +487,20 @@ export class Browser {
         );
         continue;
       }
-      const { target, port } = srv.record.data as SrvData;
-      const addresses = [...find(target, 'A'), ...find(target, 'AAAA')].map((e) => String(e.record.data));
+      // The newest SRV whose target has an address: a newer SRV pointing nowhere (a conflicting or forged record
+      // with the cache-flush bit) does not hide the instance while the older one still lives (≤ 1 s, RFC 6762 §10.2).
+      let port = 0;
+      let addresses: string[] = [];
+      for (const srv of srvs) {
+        const data = srv.record.data as SrvData;
+        addresses = [...find(data.target, 'A'), ...find(data.target, 'AAAA')].map((e) =>
+          String(e.record.data),
+        );
+        port = data.port;
+        if (addresses.length > 0) break;
+      }
       if (addresses.length === 0) {
+        const target = (srvs[0]!.record.data as SrvData).target;
         this.#ask(
           cache,
           target,
