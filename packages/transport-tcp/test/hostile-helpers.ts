@@ -41,6 +41,8 @@ export interface Attack {
   readonly sources?: readonly string[];
   /** Keep every slot busy for this long, ms: reopen a connection as soon as the device closes one. */
   readonly sustainMs?: number;
+  /** Attempts the newcomer may make to dial in during the attack. Default 1. */
+  readonly newcomerAttempts?: number;
   /** How long the hostile client holds a socket the device did not close, ms. Default 15 000. */
   readonly holdMs?: number;
 }
@@ -64,6 +66,8 @@ export interface AttackReport {
   readonly rttUnderAttackMs: number;
   /** A new trusted device dialled in during the attack (its echo came back). */
   readonly newcomerMs: number;
+  /** Attempts the newcomer needed (1 unless the attack allowed retries). */
+  readonly newcomerAttempts: number;
   /** Highest pending-handshake count sampled during the attack. */
   readonly pendingMax: number;
   /** The device's pending high-water mark since it started (exact, not sampled). */
@@ -175,15 +179,24 @@ export class HostileScene {
     return Math.round(times[Math.floor(times.length / 2)]! * 100) / 100;
   }
 
-  /** A new trusted device dials in and gets an echo back; returns how long that took, ms. */
-  async newcomerDial(): Promise<number> {
-    const t0 = performance.now();
-    const link = await this.newcomer.connectAddress('tcp', this.address);
-    const ch = link.openChannel({ proto: 'echo' });
-    await this.rtt(1, ch);
-    const ms = performance.now() - t0;
-    await link.close();
-    return Math.round(ms);
+  /**
+   * A new trusted device dials in and gets an echo back, trying up to `attempts` times (an app retries a failed
+   * connect); returns how long the successful attempt took, ms, and how many attempts it needed.
+   */
+  async newcomerDial(attempts = 1): Promise<{ ms: number; attempts: number }> {
+    for (let i = 1; ; i++) {
+      const t0 = performance.now();
+      try {
+        const link = await this.newcomer.connectAddress('tcp', this.address);
+        const ch = link.openChannel({ proto: 'echo' });
+        await this.rtt(1, ch);
+        const ms = performance.now() - t0;
+        await link.close();
+        return { ms: Math.round(ms), attempts: i };
+      } catch (e) {
+        if (i >= attempts) throw e;
+      }
+    }
   }
 
   /** Runs `attack` from the hostile process and measures the device throughout. */
@@ -205,7 +218,10 @@ export class HostileScene {
         (m) => m.ev === 'engaged' && m.id === id,
         60_000,
       )) as AttackReport['engaged'];
-      const [rttUnderAttackMs, newcomerMs] = await Promise.all([this.rtt(20), this.newcomerDial()]);
+      const [rttUnderAttackMs, newcomer] = await Promise.all([
+        this.rtt(20),
+        this.newcomerDial(attack.newcomerAttempts),
+      ]);
       const result = (await this.hostile.next(
         (m) => m.ev === 'result' && m.id === id,
         60_000,
@@ -216,7 +232,8 @@ export class HostileScene {
         engaged,
         result,
         rttUnderAttackMs,
-        newcomerMs,
+        newcomerMs: newcomer.ms,
+        newcomerAttempts: newcomer.attempts,
         pendingMax,
         pendingHighWater: after.pendingHighWater,
         inboundMax,
@@ -248,6 +265,6 @@ export function describeReport(env: string, name: string, r: AttackReport, idleR
     `(median ${x.closeMsMedian} ms, max ${x.closeMsMax} ms), ${x.held} held to the end, tls ${x.tls}, ` +
     `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, ` +
     `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${idleRttMs} ms); newcomer in ` +
-    `${r.newcomerMs} ms; RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
+    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
   );
 }
