@@ -4,6 +4,13 @@
  * the colink wire protocol, multiplexed flow-controlled channels, the device directory, collaboration sessions,
  * one error hierarchy, an in-memory transport and a transport compliance suite.
  */
+export {
+  type AdmissionOptions,
+  type AdmissionStats,
+  type HandshakeProgress,
+  type ReportingSecurityUpgrade,
+  sourceHost,
+} from './admission.js';
 export * from './advert.js';
 export * from './channel.js';
 export * from './codec.js';

@@ -39,7 +39,11 @@ export interface TcpTransportOptions {
    * Link keep-alive ping detects dead peers and keeps live links busy.
    */
   readonly idleTimeoutMs?: number;
-  /** Inbound conduits open at once; more are refused by the OS listener. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS}. */
+  /**
+   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once.
+   * Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * its pending cap (64 by default), so the rest stays for authenticated Links.
+   */
   readonly maxInboundConnections?: number;
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
@@ -80,6 +84,7 @@ export class TcpTransport implements Transport {
   readonly #options: TcpTransportOptions;
   readonly #incoming = new Subject<Conduit>();
   readonly #conduits = new Set<Conduit>();
+  #inbound = 0;
   #server: Server | undefined;
   readonly #discovery: DnsSdDiscovery | undefined;
   #advert: DeviceAdvert | undefined;
@@ -100,6 +105,15 @@ export class TcpTransport implements Transport {
   /** `host:port` this transport listens on once started (`[::]:port` when listening on every address). */
   get localAddress(): string | undefined {
     return this.#localAddress;
+  }
+
+  /**
+   * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included. At most
+   * `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
+   * so the rest stays free for authenticated Links.
+   */
+  get inboundConnections(): number {
+    return this.#inbound;
   }
 
   /** The TCP port listened on, once started. */
@@ -264,13 +278,15 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    this.#incoming.next(this.#track(socket));
+    this.#incoming.next(this.#track(socket, true));
   }
 
-  #track(socket: Socket): Conduit {
+  #track(socket: Socket, inbound = false): Conduit {
     const conduit = socketConduit(socket, { idleTimeoutMs: this.#options.idleTimeoutMs ?? 0 });
     this.#conduits.add(conduit);
+    if (inbound) this.#inbound++;
     conduit.closed$.subscribe((reason: CloseReason) => {
+      if (inbound) this.#inbound--;
       this.#conduits.delete(conduit);
       log('conduit %s closed: %s', conduit.remoteAddress, reason.code);
     });

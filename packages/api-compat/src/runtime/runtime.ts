@@ -29,7 +29,11 @@ import { type DeviceIdentity, loadIdentity } from './identity.js';
 
 const log = logger('runtime');
 
-/** Handshake time of a secured Link, ms: covers two people comparing a binding code (TlsSecurity.bind suggests ≥ 60 s). */
+/**
+ * Handshake time of a secured Link, ms: covers two people comparing a binding code (TlsSecurity.bind suggests ≥ 60 s).
+ * A peer that has not authenticated is held only for core's pre-authentication deadline (`PRE_AUTH_TIMEOUT_MS`, 5 s on
+ * TCP): this time starts to matter once its identity is proven and a binding is being confirmed.
+ */
 const BINDING_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** A UIAbility class as an app module default-exports it. */

@@ -202,7 +202,7 @@ export class DnsSdDiscovery {
       this.#browser.handleQuery(packet, socket, now);
     } else {
       this.#responder.handleResponse(packet);
-      this.#browser.handleResponse(packet, socket, now);
+      this.#browser.handleResponse(packet, socket, now, from.address);
     }
   }
 }
