@@ -27,6 +27,9 @@ declare module '@ohos.distributedsched.linkEnhance' {
 declare module '@ohos.net.connection' {
   export { default } from '@colink/api-compat/ohos/net.connection';
 }
+declare module '@ohos.net.socket' {
+  export { default } from '@colink/api-compat/ohos/net.socket';
+}
 declare module '@ohos.wifiManager' {
   export { default } from '@colink/api-compat/ohos/wifiManager';
 }

@@ -13,6 +13,7 @@ export const SPECIFIERS: Readonly<Record<string, string>> = {
     '@colink/api-compat/ohos/distributedsched.abilityConnectionManager',
   '@ohos.distributedsched.linkEnhance': '@colink/api-compat/ohos/distributedsched.linkEnhance',
   '@ohos.net.connection': '@colink/api-compat/ohos/net.connection',
+  '@ohos.net.socket': '@colink/api-compat/ohos/net.socket',
   '@ohos.wifiManager': '@colink/api-compat/ohos/wifiManager',
   '@ohos.distributedDeviceManager': '@colink/api-compat/ohos/distributedDeviceManager',
   '@ohos.hilog': '@colink/api-compat/ohos/hilog',

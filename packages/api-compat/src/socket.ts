@@ -1,0 +1,33 @@
+/**
+ * `@ohos.net.socket` on Node.js, the TCP and UDP part (interface_sdk-js `api/@ohos.net.socket.d.ts`):
+ * `constructTCPSocketInstance`, `constructTCPSocketServerInstance`, `constructUDPSocketInstance` over `node:net` /
+ * `node:dgram`, with the SDK's callback and promise forms and error codes (see `net-socket/errors.ts`): 401 thrown
+ * synchronously, 201 (ohos.permission.INTERNET, `COLINK_PERMISSIONS`) and 2301000 + errno delivered through the
+ * callback / rejection as `{ code, message }`. `connection.NetHandle.bindSocket` accepts these sockets.
+ *
+ * Import it as HarmonyOS code does: `import { socket } from '@kit.NetworkKit'` or `import socket from
+ * '@ohos.net.socket'`. Not provided: TLS, multicast and local (Unix domain) sockets.
+ * @module
+ */
+export {
+  constructTCPSocketInstance,
+  constructTCPSocketServerInstance,
+  type TCPSocket,
+  type TCPSocketConnection,
+  type TCPSocketServer,
+} from './net-socket/tcp.js';
+export type {
+  ExtraOptionsBase,
+  NetAddress,
+  ProxyOptions,
+  SocketMessageInfo,
+  SocketRemoteInfo,
+  SocketStateBase,
+  TCPConnectOptions,
+  TCPExtraOptions,
+  TCPSendOptions,
+  UDPExtraOptions,
+  UDPSendOptions,
+} from './net-socket/types.js';
+export { ProxyTypes } from './net-socket/types.js';
+export { constructUDPSocketInstance, type UDPSocket } from './net-socket/udp.js';
