@@ -18,6 +18,12 @@ declare module '@kit.BasicServicesKit' {
 declare module '@kit.PerformanceAnalysisKit' {
   export * from '@colink/api-compat/kit.PerformanceAnalysisKit';
 }
+declare module '@kit.ArkTS' {
+  export * from '@colink/api-compat/kit.ArkTS';
+}
+declare module '@ohos.util' {
+  export { default } from '@colink/api-compat/ohos/util';
+}
 declare module '@ohos.distributedsched.abilityConnectionManager' {
   export { default } from '@colink/api-compat/ohos/distributedsched.abilityConnectionManager';
 }
