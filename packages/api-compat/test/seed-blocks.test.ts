@@ -1,0 +1,221 @@
+// The seed-block suite (issue 17): every code block of every seed in <repo>/../shared/seeds, extracted from the seed
+// files by this test (test/seeds/extract.ts: a seed edit is picked up), composed only as the rules in
+// test/seeds/compose.ts allow (fragments concatenated as a reader would; ArkUI pages loaded by the .ets loader;
+// sample-project globals from test/seeds/prelude.ts) and run in device processes (test/seeds/device.ts) against a
+// second device where the example needs one. Each block's run asserts what it logs or does. Harness modules
+// (test/seeds/harness) play the parts the seeds leave to the reader and are never counted as blocks.
+import fs from 'node:fs';
+import path from 'node:path';
+import { addNetns, canUseNetns, deleteNetns, FakeP2pMedium } from '@colink/transport-wifi-p2p/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ip, Lab } from './fixtures/net/lab.js';
+import { deviceEnv, randomPort } from './procs.js';
+import { composeUnit, type Unit } from './seeds/compose.js';
+import { SeedDevice } from './seeds/device.js';
+import { type SeedBlock, seedBlocks } from './seeds/extract.js';
+
+const blocks = seedBlocks();
+const byId = new Map<string, SeedBlock>(blocks.map((b) => [b.id, b]));
+const A16 = 'abilityConnectionManager-api16.md';
+const A18 = 'abilityConnectionManager-api18.txt';
+const LE = 'linkEnhance.md';
+const NET = 'net-connection-guide.md';
+const WIFI = 'wifi-p2p-guide.md';
+const id = (file: string, n: number): string => `${file}#${n}`;
+const range = (file: string, ns: number[]): string[] => ns.map((n) => id(file, n));
+
+/** Every unit of the suite, by name. Every seed block belongs to exactly one unit (checked below). */
+export const UNITS: readonly Unit[] = [
+  // abilityConnectionManager API 18: the page and three device-B abilities; every snippet on its own.
+  { name: 'a18-page', blocks: [id(A18, 1)] },
+  { name: 'a18-b-create', blocks: [id(A18, 2)] },
+  { name: 'a18-b-accept', blocks: [id(A18, 6)] },
+  { name: 'a18-b-reject', blocks: [id(A18, 8)] },
+  ...[3, 4, 5, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18].map((n) => ({
+    name: `a18-${n}`,
+    blocks: [id(A18, n)],
+  })),
+  // abilityConnectionManager API 16: the import step goes with the session example; `this.sessionId` snippets are
+  // method bodies of the page.
+  { name: 'a16-create', blocks: range(A16, [1, 2]), wrap: 'method-body' },
+  { name: 'a16-b-create', blocks: [id(A16, 3)] },
+  { name: 'a16-b-accept', blocks: [id(A16, 6)] },
+  ...[4, 5, 7, 8, 9, 10].map((n) => ({
+    name: `a16-${n}`,
+    blocks: [id(A16, n)],
+    wrap: 'method-body' as const,
+  })),
+  // linkEnhance: the import step goes with the first server example; every other block is complete.
+  { name: 'le-2', blocks: range(LE, [1, 2]) },
+  ...[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21].map((n) => ({
+    name: `le-${n}`,
+    blocks: [id(LE, n)],
+  })),
+  // net-connection-guide: "Subscribing to Status Changes" steps 2–6 are one flow (the reader pauses before
+  // unregistering); "Monitoring Changes of the Default Network" + "Re-establishing" continue its imports, and the
+  // page's button calls socketTest(); getAllNetworks() is a page method.
+  { name: 'net-subscribe', blocks: range(NET, [1, 2, 3, 4, 5]), pauseBefore: [id(NET, 5)] },
+  { name: 'net-reconnect', blocks: range(NET, [6, 7, 8]), thenCall: 'socketTest();' },
+  { name: 'net-9', blocks: [id(NET, 9)] },
+  { name: 'net-10', blocks: [id(NET, 10)] },
+  { name: 'net-11', blocks: [id(NET, 11)], wrap: 'class-member' },
+  { name: 'net-12', blocks: [id(NET, 12)] },
+  { name: 'net-13', blocks: [id(NET, 13)] },
+  // wifi-p2p-guide: the group owner's and the client's example.
+  { name: 'wifi-1', blocks: [id(WIFI, 1)] },
+  { name: 'wifi-2', blocks: [id(WIFI, 2)] },
+];
+
+// Inside the package (git-ignored): the composed modules resolve @colink/api-compat like the package's own files.
+const work = fs.mkdtempSync(path.join(import.meta.dirname, 'seeds', '.run-'));
+const HARNESS = path.resolve(import.meta.dirname, 'seeds/harness');
+const files = new Map<string, string>();
+const unitDir = path.join(work, 'units');
+fs.mkdirSync(unitDir);
+for (const u of UNITS) files.set(u.name, composeUnit(u, byId, unitDir));
+const file = (name: string): string => {
+  const f = files.get(name);
+  if (f === undefined) throw new Error(`no unit ${name}`);
+  return f;
+};
+
+const devices: SeedDevice[] = [];
+function device(...args: ConstructorParameters<typeof SeedDevice>): SeedDevice {
+  const d = new SeedDevice(...args);
+  devices.push(d);
+  return d;
+}
+afterAll(async () => {
+  for (const d of devices) await d.close().catch(() => undefined);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** An app directory for colink-device whose abilities are composed units: `{ abilityName: unitName }`. */
+function appDir(name: string, abilities: Record<string, string>): string {
+  const dir = path.join(work, name);
+  const main = path.join(dir, 'entry/src/main');
+  fs.mkdirSync(path.join(dir, 'AppScope'), { recursive: true });
+  fs.mkdirSync(path.join(main, 'ets'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'AppScope/app.json5'),
+    JSON.stringify({
+      app: { bundleName: 'com.example.remotephotodemo', versionCode: 1, versionName: '1.0.0' },
+    }),
+  );
+  const decl = Object.entries(abilities).map(([abilityName, unit]) => {
+    const target = path.join(main, 'ets', `${abilityName}${path.extname(file(unit))}`);
+    fs.copyFileSync(file(unit), target);
+    return { name: abilityName, srcEntry: `./ets/${path.basename(target)}`, exported: true };
+  });
+  fs.writeFileSync(
+    path.join(main, 'module.json5'),
+    JSON.stringify({ module: { name: 'entry', type: 'entry', abilities: decl } }),
+  );
+  return dir;
+}
+
+describe('the seed blocks', () => {
+  it('are found in every seed and each belongs to exactly one unit of this suite', () => {
+    const seeds = new Set(blocks.map((b) => b.file));
+    expect([...seeds].sort()).toEqual([A16, A18, LE, NET, WIFI]);
+    expect(blocks.length).toBeGreaterThanOrEqual(64);
+    const owners = new Map<string, string[]>();
+    for (const u of UNITS) for (const b of u.blocks) owners.set(b, [...(owners.get(b) ?? []), u.name]);
+    const missing = blocks.filter((b) => !owners.has(b.id)).map((b) => b.id);
+    const twice = [...owners].filter(([, us]) => us.length > 1);
+    const unknown = [...owners.keys()].filter((k) => !byId.has(k));
+    expect({ missing, twice, unknown }).toEqual({ missing: [], twice: [], unknown: [] });
+  });
+});
+
+describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18.txt), two devices', () => {
+  it('page → createSession, on(×4), connect, messages and data both ways, off, disconnect, destroy; reject and create-only abilities', async () => {
+    const mdns = randomPort();
+    const dir = appDir('app18', {
+      EntryAbility: 'a18-b-accept',
+      CreateAbility: 'a18-b-create',
+      RejectAbility: 'a18-b-reject',
+    });
+    const b = device('B18', { appDir: dir }, { ...deviceEnv('tablet18', 'tablet', mdns) });
+    await b.event((e) => e.event === 'ready');
+    const a = device(
+      'A18',
+      { register: true },
+      { ...deviceEnv('phone18', 'phone', mdns), COLINK_APP_DIR: dir },
+    );
+    await a.event((e) => e.ev === 'ready');
+    await a.run(path.join(HARNESS, 'wait-peer.ts'));
+
+    // #1: the page's createSession (session 100, the id every snippet names).
+    await a.run(file('a18-page'), { page: 'Index', call: 'createSession' });
+    await a.log('createSession sessionId is');
+    expect(a.count('createSession err')).toBe(0);
+    // #9 #11 #13 #15: listeners; #5: connect → B's #6 accepts, A's #9 logs.
+    for (const n of [9, 11, 13, 15]) await a.run(file(`a18-${n}`));
+    await a.run(file('a18-5'));
+    await b.log('on collaborate');
+    await b.log('acceptConnect success');
+    await a.log('session connect, sessionId is');
+    expect(a.count('connect failed')).toBe(0);
+    // B runs the send snippets on its session (also 100): A's #13 and #15 log.
+    await b.run(file('a18-17'));
+    await b.log('sendMessage success');
+    await a.log('receiveMessage, sessionId is');
+    await b.run(file('a18-18'));
+    await b.log('sendMessage success', 2);
+    await a.log('receiveData, sessionId is');
+    // A's #17 and #18 (the seed logs "sendMessage success" for both).
+    await a.run(file('a18-17'));
+    await a.log('sendMessage success');
+    await a.run(file('a18-18'));
+    await a.log('sendMessage success', 2);
+    // #4
+    await a.run(file('a18-4'));
+    await a.log('getPeerInfoById called');
+    await a.run(path.join(HARNESS, 'peer-info.ts'));
+    expect((await a.event((e) => e.ev === 'peerInfo')).value).toMatchObject({ abilityName: 'EntryAbility' });
+    // #14 #16 remove A's message and data listeners: B sends both again, then disconnects (#7 on B). Messages are
+    // delivered in order, so A's disconnect log (#11) comes after them: A logged neither a second time.
+    await a.run(file('a18-14'));
+    await a.run(file('a18-16'));
+    await b.run(file('a18-17'), { again: true });
+    await b.run(file('a18-18'), { again: true });
+    await b.log('sendMessage success', 4);
+    await b.run(file('a18-7'));
+    await b.log('disconnectRemoteAbility begin');
+    await a.log('session disconnect, sessionId is');
+    expect(a.count('receiveMessage, sessionId is')).toBe(1);
+    expect(a.count('receiveData, sessionId is')).toBe(1);
+    // #10 #12 remove A's connect and disconnect listeners; #5 again connects session 100 anew (B accepts a second
+    // time), A sends (so it is connected): no second "session connect" on A.
+    await a.run(file('a18-10'));
+    await a.run(file('a18-12'));
+    await a.run(file('a18-5'), { again: true });
+    await b.log('acceptConnect success', 2);
+    await a.run(file('a18-17'), { again: true });
+    await a.log('sendMessage success', 3);
+    expect(a.count('session connect, sessionId is')).toBe(1);
+    // #7 on A, then #3 destroys session 100.
+    await a.run(file('a18-7'));
+    await a.log('disconnectRemoteAbility begin');
+    await a.run(file('a18-3'));
+    await a.log('destroyAbilityConnectionSession called');
+    await a.run(path.join(HARNESS, 'peer-info.ts'), { again: true });
+    await a.event((e) => e.ev === 'peerInfo' && e.value === null);
+    // B's #8 rejects with reason "test"; B's #2 creates a session from the collaboration request.
+    await a.run(path.join(HARNESS, 'acm-connect-to.ts'), { arg: { abilityName: 'RejectAbility', api: 18 } });
+    await b.log('reject begin');
+    expect(
+      await a.event(
+        (e) => e.ev === 'harnessConnect' && e.abilityName === 'RejectAbility' && e.result !== undefined,
+      ),
+    ).toMatchObject({ result: { isConnected: false, reason: 'test' } });
+    const created = b.count('createSession sessionId is');
+    await a.run(path.join(HARNESS, 'acm-connect-to.ts'), {
+      arg: { abilityName: 'CreateAbility', api: 18 },
+      again: true,
+    });
+    await b.log('createSession sessionId is', created + 1);
+    expect(b.count('Invalid session ID.')).toBe(0);
+  }, 180_000);
+});
