@@ -219,3 +219,137 @@ describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18
     expect(b.count('Invalid session ID.')).toBe(0);
   }, 180_000);
 });
+
+describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16.md), two devices', () => {
+  it('the page snippets on session 100 (placeholder peer "sinkDeviceId": connect fails as on a device); the device-B abilities accept / create', async () => {
+    const mdns = randomPort();
+    const dir = appDir('app16', { EntryAbility: 'a16-b-accept', CreateAbility: 'a16-b-create' });
+    const b = device('B16', { appDir: dir }, { ...deviceEnv('tablet16', 'tablet', mdns) });
+    await b.event((e) => e.event === 'ready');
+    const a = device(
+      'A16',
+      { register: true },
+      { ...deviceEnv('phone16', 'phone', mdns), COLINK_APP_DIR: dir },
+    );
+    await a.event((e) => e.ev === 'ready');
+    await a.run(path.join(HARNESS, 'wait-peer.ts'));
+
+    // #1 + #2 on the page: the session to the seed's placeholder peer is created (this.sessionId = 100).
+    await a.run(file('a16-create'), { thisPage: true });
+    await a.log('createSession sessionId is');
+    await a.run(path.join(HARNESS, 'peer-info.ts'));
+    expect((await a.event((e) => e.ev === 'peerInfo')).value).toMatchObject({
+      deviceId: 'sinkDeviceId',
+      bundleName: 'com.example.remotephotodemo',
+    });
+    // #8 listeners, #5 connect: no device is "sinkDeviceId", so the seed's failure branch logs.
+    await a.run(file('a16-8'), { thisPage: true });
+    await a.run(file('a16-5'), { thisPage: true });
+    await a.log('connect failed');
+    // #10 sendMessage on the unconnected session: the seed's catch logs "connect failed" (its text).
+    await a.run(file('a16-10'), { thisPage: true });
+    await a.log('connect failed', 2);
+    // #9 off, #7 disconnect, #4 destroy: session 100 is gone.
+    await a.run(file('a16-9'), { thisPage: true });
+    await a.run(file('a16-7'), { thisPage: true });
+    await a.log('disconnectRemoteAbility begin');
+    expect(a.count('Invalid session ID.')).toBe(0);
+    await a.run(file('a16-4'), { thisPage: true });
+    await a.log('destroyAbilityConnectionSession called');
+    await a.run(path.join(HARNESS, 'peer-info.ts'), { again: true });
+    await a.event((e) => e.ev === 'peerInfo' && e.value === null);
+    // No session event fired for the unreachable placeholder peer (the #8 listeners stayed silent).
+    expect(a.count(/session (connect|disconnect|receiveMessage), sessionId is/)).toBe(0);
+
+    // B's #6 (accept) and #3 (create only), reached with the peer's real networkId (harness, API 16 options).
+    await a.run(path.join(HARNESS, 'acm-connect-to.ts'), { arg: { abilityName: 'EntryAbility', api: 16 } });
+    await b.log('acceptConnect success');
+    expect(
+      await a.event(
+        (e) => e.ev === 'harnessConnect' && e.abilityName === 'EntryAbility' && e.result !== undefined,
+      ),
+    ).toMatchObject({ result: { isConnected: true } });
+    const created = b.count('createSession sessionId is');
+    await a.run(path.join(HARNESS, 'acm-connect-to.ts'), {
+      arg: { abilityName: 'CreateAbility', api: 16 },
+      again: true,
+    });
+    await b.log('createSession sessionId is', created + 1);
+    expect(b.count('Invalid session ID.')).toBe(0);
+  }, 120_000);
+});
+
+const SERVER_MAC = '00:11:22:33:44:55';
+
+describe('linkEnhance blocks (linkEnhance.md)', () => {
+  it('each server example alone on a device: it logs its server name and no error', async () => {
+    for (const n of [2, 4, 5, 6, 8, 9, 10]) {
+      const d = device(
+        `le-${n}`,
+        { register: true },
+        {
+          COLINK_DEVICE_NAME: `le${n}`,
+          COLINK_STATE_DIR: fs.mkdtempSync(path.join(work, `le${n}-`)),
+          COLINK_TRANSPORTS: 'memory',
+          COLINK_MEMORY_NETWORK: `seed-le-${process.pid}-${n}`,
+          COLINK_SECURITY: 'off',
+          COLINK_BLE_ADDRESS: SERVER_MAC,
+        },
+      );
+      await d.event((e) => e.ev === 'ready');
+      await d.run(file(`le-${n}`));
+      await d.log('start sever name = demo');
+      expect(d.count('errCode')).toBe(0);
+      await d.close();
+    }
+  }, 120_000);
+
+  it('the client examples against a second device running the connectionAccepted server example (#7) at 00:11:22:33:44:55', async () => {
+    const mdns = randomPort();
+    const b = device(
+      'LE-B',
+      { register: true },
+      { ...deviceEnv('le-server', 'phone', mdns), COLINK_BLE_ADDRESS: SERVER_MAC },
+    );
+    await b.event((e) => e.ev === 'ready');
+    await b.run(file('le-7'));
+    await b.log('start sever name = demo');
+    const a = device(
+      'LE-A',
+      { register: true },
+      {
+        ...deviceEnv('le-client', 'phone', mdns),
+        COLINK_BLE_ADDRESS: '00:11:22:33:44:77',
+      },
+    );
+    await a.event((e) => e.ev === 'ready');
+    await a.run(path.join(HARNESS, 'wait-peer.ts'));
+    const deviceLog = `connection sever deviceId = ${SERVER_MAC}`;
+    const ok = 'clientConnectResultCallback result = true';
+    let created = 0;
+    let connected = 0;
+    const step = async (n: number, connects: boolean): Promise<void> => {
+      await a.run(file(`le-${n}`));
+      await a.log(deviceLog, ++created);
+      if (connects) {
+        connected++;
+        if (n !== 20) await a.log(ok, connected);
+        await b.log('serverOnCallback = ', connected);
+      }
+    };
+    await step(3, false); // create only
+    await step(11, true);
+    await step(12, true); // then disconnect()
+    await step(13, true); // then close()
+    await step(14, false);
+    await a.log(new RegExp(`peerDeviceId=.*${SERVER_MAC}`));
+    await step(15, true); // sendData(1 byte), then disconnect()
+    await a.log(`sendData data connection peerDeviceId=`);
+    await step(16, true);
+    for (const n of [17, 18, 19, 21]) await step(n, false); // on/off only, no connect
+    await step(20, true); // connect(), then on('dataReceived')
+    expect(a.count('clientConnectResultCallback result = false')).toBe(0);
+    expect(a.count('errCode')).toBe(0);
+    expect(b.count('errCode')).toBe(0);
+  }, 120_000);
+});
