@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { addNetns, canUseNetns, deleteNetns, FakeP2pMedium } from '@colink/transport-wifi-p2p/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ip, Lab } from './fixtures/net/lab.js';
+import { ip, isRoot, Lab } from './fixtures/net/lab.js';
 import { deviceEnv, randomPort } from './procs.js';
 import { composeUnit, type Unit } from './seeds/compose.js';
 import { SeedDevice } from './seeds/device.js';
@@ -86,6 +86,8 @@ function device(...args: ConstructorParameters<typeof SeedDevice>): SeedDevice {
   return d;
 }
 afterAll(async () => {
+  // SEED_BLOCKS_LOG=1: print what every device logged (to read the blocks' output).
+  if (process.env.SEED_BLOCKS_LOG === '1') for (const d of devices) console.info(`---- ${d.name}\n${d.text}`);
   for (const d of devices) await d.close().catch(() => undefined);
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -353,3 +355,93 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     expect(b.count('errCode')).toBe(0);
   }, 120_000);
 });
+
+describe.skipIf(!isRoot)(
+  'net-connection-guide blocks, in a network namespace whose default network the test switches',
+  () => {
+    const lab = new Lab('s');
+    beforeAll(() => {
+      lab.create();
+      lab.veth('a0', '10.63.1.2', 'a1', '10.63.1.1');
+      lab.veth('b0', '10.63.2.2', 'b1', '10.63.2.1');
+      ip('-n', lab.m, 'link', 'set', 'a0', 'up');
+      ip('-n', lab.m, 'route', 'add', 'default', 'via', '10.63.1.1', 'dev', 'a0', 'metric', '100');
+    });
+    afterAll(() => lab.destroy());
+
+    it('the reconnect example rebuilds its socket on each new default network; subscribe/unregister, queries, DNS', async () => {
+      const a = device(
+        'NET',
+        { register: true },
+        {
+          COLINK_DEVICE_NAME: 'net-seed',
+          COLINK_STATE_DIR: fs.mkdtempSync(path.join(work, 'net-')),
+          COLINK_TRANSPORTS: 'memory',
+          COLINK_MEMORY_NETWORK: `seed-net-${process.pid}`,
+          COLINK_SECURITY: 'off',
+          COLINK_PERMISSIONS: 'all',
+          SEED_NETWORK_CONNECTION_TIMEOUT: '300',
+        },
+        lab.m,
+      );
+      await a.event((e) => e.ev === 'ready');
+      const changed = /default network changed: \{"netId":(\d+)\}/g;
+      const netIds = (): number[] => [...a.text.matchAll(changed)].map((m) => Number(m[1]));
+
+      // #6 #7 #8 + the button's socketTest(): registered, the current default network arrives, the socket is made
+      // anew and connects to the seed's address ("192.168.xx.xxx" is no IP address: 2301099, as netstack's
+      // ADDRESS_INVALID).
+      await a.run(file('net-reconnect'));
+      await a.log('register success');
+      await a.log('default network changed: ');
+      await a.log(/connect fail: \{"code":2301099/);
+      // The default network moves to b0: the seed closes the socket and connects a new one.
+      ip('-n', lab.m, 'link', 'set', 'b0', 'up');
+      ip('-n', lab.m, 'route', 'add', 'default', 'via', '10.63.2.1', 'dev', 'b0', 'metric', '50');
+      await a.log('default network changed: ', 2, 40_000);
+      await a.log(/connect fail: \{"code":2301099/, 2);
+      const [first, second] = netIds();
+      expect(first).toBeGreaterThanOrEqual(100);
+      expect(second).toBeGreaterThanOrEqual(100);
+      expect(second).not.toBe(first);
+      // #7's listener is on a NetConnection that never registers: it never logs a bare NetHandle.
+      expect(a.count(/testTag: \{"netId":\d+\}\n/)).toBe(0);
+
+      // #1–#4: a Wi-Fi network with INTERNET is asked for; the namespace has Ethernet only → netUnavailable after
+      // TIMEOUT (10 × NETWORK_CONNECTION_TIMEOUT); #4's register callback logs its (undefined) error as the seed does.
+      await a.run(file('net-subscribe'), { wait: false });
+      await a.log('Error occurred during connection:');
+      await a.log('Network unavailable, data is', 1, 30_000);
+      expect(a.count('Network available, NetId is')).toBe(0);
+      // #5 after the pause: unregistered.
+      await a.step(id(NET, 5));
+      await a.log('Network connection disconnected.');
+
+      // #9 getAllNets (both networks), kept in the sample's GlobalContext.
+      await a.run(file('net-9'));
+      await a.log(/getAllNets get data: \[\{"netId":\d+\},\{"netId":\d+\}\]/);
+      // #10 default network, its capabilities (Ethernet: "BEARER_ETHERNET"); getConnectionProperties(null) runs
+      // before the promise set netHandleInfo: its 401 rejection is unhandled in the seed (logged by the prelude).
+      await a.run(file('net-10'));
+      await a.log(`getDefaultNet get data: {"netId":${second}}`);
+      await a.log('getNetCapabilities get data: ');
+      await a.log('"BEARER_ETHERNET"');
+      await a.log(/Unhandled promise rejection: \{"code":401/);
+      // #11 the page's getAllNetworks(): capabilities and properties of each network.
+      const caps = a.count('getNetCapabilities get data: ');
+      await a.run(file('net-11'), { call: 'getAllNetworks' });
+      await a.log('getNetCapabilities get data: ', caps + 2);
+      await a.log('getConnectionProperties get data: ', 2);
+      await a.log('"interfaceName":"a0"');
+      // #12 the synchronous check: no validation probe is configured → "not validated".
+      await a.run(file('net-12'));
+      await a.log(`default network: {"netId":${second}}`);
+      await a.log('default network is not validated');
+      // #13 resolving "xxxx" with the namespace's resolver (its own loopback: nothing leaves the lab) fails; the
+      // seed has no catch.
+      await a.run(file('net-13'));
+      await a.log(/Unhandled promise rejection: \{"code":2100002/);
+      expect(a.count('Successfully retrieved default network IP address')).toBe(0);
+    }, 120_000);
+  },
+);
