@@ -445,3 +445,78 @@ describe.skipIf(!isRoot)(
     }, 120_000);
   },
 );
+
+describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the fake wpa_supplicant', () => {
+  const nsA = `clsb${process.pid % 100000}a`;
+  const nsB = `clsb${process.pid % 100000}b`;
+  const medium = new FakeP2pMedium({ dataPath: 'netns' });
+  beforeAll(async () => {
+    await addNetns(nsA);
+    await addNetns(nsB);
+  });
+  afterAll(async () => {
+    try {
+      await medium.close();
+    } finally {
+      await deleteNetns(nsA);
+      await deleteNetns(nsB);
+    }
+  });
+
+  it('the group owner example (#1), the client example (#2) joining "my_test_device", then a socket over the group', async () => {
+    const goDaemon = medium.addDaemon({
+      ctrlDir: path.join(work, 'wpa-a'),
+      ifname: 'wlan0',
+      netns: nsA,
+      deviceName: 'my_test_device',
+    });
+    const clientDaemon = medium.addDaemon({
+      ctrlDir: path.join(work, 'wpa-b'),
+      ifname: 'wlan1',
+      netns: nsB,
+      deviceName: 'seed-client',
+    });
+    const env = (name: string, ctrl: string): Record<string, string> => ({
+      COLINK_WPA_CTRL: ctrl,
+      COLINK_DEVICE_NAME: name,
+      COLINK_STATE_DIR: fs.mkdtempSync(path.join(work, `${name}-`)),
+      COLINK_TRANSPORTS: 'memory',
+      COLINK_MEMORY_NETWORK: `seed-wifi-${process.pid}-${name}`,
+      COLINK_SECURITY: 'off',
+    });
+    const go = device('WIFI-GO', { register: true }, env('go', goDaemon.ctrlPath), nsA);
+    await go.event((e) => e.ev === 'ready');
+    // #1: a persistent group is created (the listener logs) and removed again.
+    await go.run(file('wifi-1'));
+    await go.log('p2p persistent group change receive event');
+    expect(go.count('failed:')).toBe(0);
+    // The reader's next step needs a group to join: the harness creates it again and serves a socket on it.
+    await go.run(path.join(HARNESS, 'wifi-go-server.ts'));
+    expect(await go.event((e) => e.ev === 'goListening')).toMatchObject({
+      address: '192.168.49.1',
+      port: 8888,
+    });
+
+    const client = device('WIFI-CLIENT', { register: true }, env('client', clientDaemon.ctrlPath), nsB);
+    await client.event((e) => e.ev === 'ready');
+    // #2: discovery finds "my_test_device", p2pConnect joins, the connection change reads getP2pLinkedInfo.
+    await client.run(file('wifi-2'));
+    await client.log('start discover devices -> ');
+    await client.log('p2p peer device change receive event');
+    await client.log(`p2p connect to test device: ${goDaemon.deviceAddress}`);
+    await client.log('p2p connection change receive event', 1, 40_000);
+    await client.log(
+      /get getP2pLinkedInfo: \{"connectState":1,"isGroupOwner":false,"groupOwnerAddr":"192\.168\.49\.1"\}/,
+    );
+    expect(client.count('failed to get')).toBe(0);
+    // The guide's "Socket Communication": @ohos.net.socket over the group's veth, byte-exact echo.
+    await client.run(path.join(HARNESS, 'wifi-client-socket.ts'));
+    expect(await client.event((e) => e.ev === 'clientEcho')).toMatchObject({
+      remote: '192.168.49.1',
+      local: '192.168.49.2',
+      bytes: 4096,
+      exact: true,
+    });
+    expect(await go.event((e) => e.ev === 'goMessage')).toMatchObject({ from: '192.168.49.2' });
+  }, 120_000);
+});
