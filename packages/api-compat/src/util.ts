@@ -80,15 +80,21 @@ export class TextEncoder {
   }
 
   /** Encodes `input` (default `""`) in this encoder's encoding (since 7; deprecated by the SDK for encodeInto). */
-  encode(input = ''): Uint8Array {
+  encode(input = ''): Uint8Array<ArrayBuffer> {
     return this.encodeInto(input);
   }
 
-  /** `encodeInto(input?)`: the encoded bytes of `input` (default `""`). */
-  encodeInto(input?: string): Uint8Array;
+  /**
+   * `encodeInto(input?)`: the encoded bytes of `input` (default `""`), in a Uint8Array over its own ArrayBuffer (as
+   * in ArkTS, `result.buffer` is an `ArrayBuffer`: the seed passes it to `sendData`).
+   */
+  encodeInto(input?: string): Uint8Array<ArrayBuffer>;
   /** `encodeInto(input, dest)`: writes UTF-8 of `input` into `dest`; returns characters read and bytes written. */
   encodeInto(input: string, dest: Uint8Array): { read: number; written: number };
-  encodeInto(input: string = '', dest?: Uint8Array): Uint8Array | { read: number; written: number } {
+  encodeInto(
+    input: string = '',
+    dest?: Uint8Array,
+  ): Uint8Array<ArrayBuffer> | { read: number; written: number } {
     requireString(input, 'input');
     if (dest !== undefined) return this.encodeIntoUint8Array(input, dest);
     switch (this.encoding) {
@@ -99,7 +105,7 @@ export class TextEncoder {
       case 'iso-8859-1':
         return new Uint8Array(Buffer.from(input, 'latin1'));
       default:
-        return new NodeTextEncoder().encode(input);
+        return new NodeTextEncoder().encode(input) as Uint8Array<ArrayBuffer>;
     }
   }
 
