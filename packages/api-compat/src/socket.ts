@@ -6,7 +6,8 @@
  * callback / rejection as `{ code, message }`. `connection.NetHandle.bindSocket` accepts these sockets.
  *
  * Import it as HarmonyOS code does: `import { socket } from '@kit.NetworkKit'` or `import socket from
- * '@ohos.net.socket'`. Not provided: TLS, multicast and local (Unix domain) sockets.
+ * '@ohos.net.socket'`. `constructTLSSocketInstance` gives a TLS client over node:tls (`net-socket/tls.ts`). Not
+ * provided: TLSSocketServer, multicast and local (Unix domain) sockets.
  * @module
  */
 export {
@@ -16,6 +17,15 @@ export {
   type TCPSocketConnection,
   type TCPSocketServer,
 } from './net-socket/tcp.js';
+export {
+  constructTLSSocketInstance,
+  EncodingFormat,
+  Protocol,
+  type TLSConnectOptions,
+  type TLSSecureOptions,
+  type TLSSocket,
+  type X509CertRawData,
+} from './net-socket/tls.js';
 export type {
   ExtraOptionsBase,
   NetAddress,

@@ -27,6 +27,9 @@ import type {
 } from './types.js';
 import { ProxyTypes } from './types.js';
 
+/** Hands a connected TCPSocket's `net.Socket` to a TLSSocket (`constructTLSSocketInstance(tcpSocket)`). */
+export const TAKE_SOCKET: unique symbol = Symbol('colink.socket.takeSocket');
+
 /** `TCPConnectOptions.timeout` when absent or 0, in ms (netstack tcp_connect_options.h DEFAULT_CONNECT_TIMEOUT). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /**
@@ -327,6 +330,14 @@ class TcpSocketImpl {
 
   off(type: string, callback?: (data: never) => void): void {
     this.#events.off(type, callback, TCP_EVENTS);
+  }
+
+  /** The connected `net.Socket`, detached from this TCPSocket (its data now goes to the TLS layer). */
+  [TAKE_SOCKET](): net.Socket | undefined {
+    const s = this.#socket;
+    if (s === undefined || !this.#connected) return undefined;
+    s.removeAllListeners('data');
+    return s;
   }
 
   /** `NetHandle.bindSocket`: the next `connect` leaves from the network's source address. */
