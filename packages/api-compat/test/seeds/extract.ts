@@ -116,6 +116,7 @@ function textBlocks(file: string, text: string): SeedBlock[] {
 
 /** Every code block of every seed file, in file-name then file order. */
 export function seedBlocks(dir = seedDir()): SeedBlock[] {
+  if (!fs.existsSync(dir)) throw new Error(`seed directory ${dir} is missing`);
   const files = fs
     .readdirSync(dir)
     .filter((f) => /\.(md|txt)$/.test(f))
