@@ -175,7 +175,7 @@ describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18
 });
 
 describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16.md), two devices', () => {
-  it('the page snippets on session 100 (placeholder peer "sinkDeviceId": connect fails as on a device); the device-B abilities accept / create', async () => {
+  it('the page snippets on session 100 (placeholder peer "sinkDeviceId": connect fails as on a device) and on device B’s accepted session; the device-B abilities accept / create', async () => {
     const mdns = randomPort();
     const dir = appDir('app16', { EntryAbility: 'a16-b-accept', CreateAbility: 'a16-b-create' });
     const b = device('B16', { appDir: dir }, { ...deviceEnv('tablet16', 'tablet', mdns) });
@@ -223,6 +223,31 @@ describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16
         (e) => e.ev === 'harnessConnect' && e.abilityName === 'EntryAbility' && e.result !== undefined,
       ),
     ).toMatchObject({ result: { isConnected: true } });
+    const harnessSession = (await a.event((e) => e.ev === 'harnessConnect' && e.sessionId !== undefined))
+      .sessionId;
+
+    // The page snippets again, on device B's page whose session is the accepted one (from AppStorage): #8's
+    // receiveMessage listener logs A's message; #10 sends; after #9's off a second message is not logged; #7, #4.
+    await b.run(path.join(HARNESS, 'page-from-appstorage.ts'));
+    expect(await b.event((e) => e.ev === 'page')).toMatchObject({ sessionId: 100 });
+    await b.run(file('a16-8'), { thisPage: true });
+    await a.run(path.join(HARNESS, 'acm-send.ts'), { arg: { sessionId: harnessSession, msg: 'first' } });
+    await b.log('session receiveMessage, sessionId is');
+    await b.run(file('a16-10'), { thisPage: true });
+    await b.log('sendMessage success');
+    await b.run(file('a16-9'), { thisPage: true });
+    await a.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: harnessSession, msg: 'second' },
+      again: true,
+    });
+    await new Promise((r) => setTimeout(r, 1_000)); // let "second" arrive: it must not be logged
+    expect(b.count('session receiveMessage, sessionId is')).toBe(1);
+    await b.run(file('a16-7'), { thisPage: true });
+    await b.log('disconnectRemoteAbility begin');
+    await b.run(file('a16-4'), { thisPage: true });
+    await b.log('destroyAbilityConnectionSession called');
+    await b.run(path.join(HARNESS, 'peer-info.ts'));
+    await b.event((e) => e.ev === 'peerInfo' && e.value === null);
     const created = b.count('createSession sessionId is');
     await a.run(path.join(HARNESS, 'acm-connect-to.ts'), {
       arg: { abilityName: 'CreateAbility', api: 16 },
