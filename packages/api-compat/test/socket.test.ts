@@ -2,9 +2,11 @@
 // error codes (401 thrown; 201 and 2301000 + errno delivered), and NetHandle.bindSocket accepting these sockets.
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
+import { VirtualTimeScheduler } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { socket as kitSocket } from '../src/kits/NetworkKit.js';
 import { NetHandle } from '../src/net-connection/net-handle.js';
+import { setSocketScheduler } from '../src/net-socket/clock.js';
 import socketDefault from '../src/ohos/net.socket.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
@@ -165,7 +167,7 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(err).toEqual({ code: 2_301_111, message: 'Connection refused' });
   });
 
-  it('a connect that does not finish within timeout → 2301115 (EINPROGRESS, netstack connect monitor)', async () => {
+  it('a connect that does not finish within timeout → 2301115 (EINPROGRESS, netstack connect monitor); default 5000 ms; TLS 2303210', async () => {
     setRuntime(granted);
     // A listener that never accepts, its backlog filled: the kernel drops further SYNs (loopback only).
     const child = spawn(
@@ -189,6 +191,26 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(await rejected(s.connect({ address: { address: '127.0.0.1', port }, timeout: 500 }))).toBe(
       2_301_115,
     );
+    // The SDK's default (5000 ms) and a TLS connect timeout (2303210), in virtual time.
+    const clock = new VirtualTimeScheduler();
+    const real = setSocketScheduler(clock);
+    try {
+      const pending = rejected(
+        socket.constructTCPSocketInstance().connect({ address: { address: '127.0.0.1', port } }),
+      );
+      const tls = socket.constructTLSSocketInstance();
+      await tls.bind({ address: '127.0.0.1' });
+      const tlsPending = rejected(
+        tls.connect({ address: { address: '127.0.0.1', port }, secureOptions: {}, timeout: 3_000 }),
+      );
+      await new Promise((r) => setTimeout(r, 200)); // both connects are under way (their timers scheduled)
+      clock.flush();
+      expect(clock.frame).toBe(5_000);
+      expect(await pending).toBe(2_301_115);
+      expect(await tlsPending).toBe(2_303_210);
+    } finally {
+      setSocketScheduler(real);
+    }
     for (const f of fillers) f.destroy();
   });
 

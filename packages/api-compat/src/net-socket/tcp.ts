@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
+import { after } from './clock.js';
 import {
   BIND_TO_NETWORK,
   encodeData,
@@ -227,12 +228,12 @@ class TcpSocketImpl {
     this.#socket = s;
     this.#closed = false;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancel = after(timeoutMs, () => {
         s.destroy();
         reject(errnoError('EINPROGRESS', undefined, `no connection within ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       s.once('error', (e) => {
-        clearTimeout(timer);
+        cancel();
         reject(fromNodeError(e));
       });
       s.connect(
@@ -244,7 +245,7 @@ class TcpSocketImpl {
           ...(this.#local !== undefined && this.#local.port !== 0 ? { localPort: this.#local.port } : {}),
         },
         () => {
-          clearTimeout(timer);
+          cancel();
           s.removeAllListeners('error');
           resolve();
         },

@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
+import { after } from './clock.js';
 import {
   encodeData,
   Listeners,
@@ -218,19 +219,19 @@ class TlsSocketImpl {
         });
     this.#socket = s2;
     await new Promise<void>((resolve, reject) => {
-      const timer =
+      const cancel =
         timeoutMs > 0
-          ? setTimeout(() => {
+          ? after(timeoutMs, () => {
               s2.destroy();
               reject(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-            }, timeoutMs)
-          : undefined;
+            })
+          : () => undefined;
       s2.once('error', (e) => {
-        clearTimeout(timer);
+        cancel();
         reject(e);
       });
       s2.once('secureConnect', () => {
-        clearTimeout(timer);
+        cancel();
         s2.removeAllListeners('error');
         resolve();
       });
