@@ -6,8 +6,8 @@
  * callback / rejection as `{ code, message }`. `connection.NetHandle.bindSocket` accepts these sockets.
  *
  * Import it as HarmonyOS code does: `import { socket } from '@kit.NetworkKit'` or `import socket from
- * '@ohos.net.socket'`. `constructTLSSocketInstance` gives a TLS client over node:tls (`net-socket/tls.ts`). Not
- * provided: TLSSocketServer, multicast and local (Unix domain) sockets.
+ * '@ohos.net.socket'`. `constructTLSSocketInstance` / `constructTLSSocketServerInstance` give a TLS client and server over node:tls
+ * (`net-socket/tls.ts`, `net-socket/tls-server.ts`). Not provided: multicast and local (Unix domain) sockets.
  * @module
  */
 export {
@@ -26,6 +26,11 @@ export {
   type TLSSocket,
   type X509CertRawData,
 } from './net-socket/tls.js';
+export {
+  constructTLSSocketServerInstance,
+  type TLSSocketConnection,
+  type TLSSocketServer,
+} from './net-socket/tls-server.js';
 export type {
   ExtraOptionsBase,
   NetAddress,

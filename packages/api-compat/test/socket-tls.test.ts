@@ -219,3 +219,79 @@ describe('TLSSocket', () => {
     expect(await rejected(socket.constructTLSSocketInstance().getCertificate())).toBe(2_303_600);
   });
 });
+
+describe('TLSSocketServer', () => {
+  it('serves TLSSocket clients with mutual authentication; connection queries, echo, close; a client without certificate is refused', async () => {
+    const srv = socket.constructTLSSocketServerInstance();
+    cleanup.push(() => srv.close());
+    const errors: unknown[] = [];
+    srv.on('error', (e) => errors.push(e));
+    const accepted = next<socket.TLSSocketConnection>((cb) => srv.on('connect', cb));
+    await srv.listen({
+      address: { address: '127.0.0.1', port: 0, family: 1 },
+      secureOptions: {
+        key: pem('server.key'),
+        cert: pem('server.pem'),
+        ca: pem('ca.pem'),
+        isBidirectionalAuthentication: true,
+      },
+    });
+    const local = await srv.getLocalAddress();
+    expect(await srv.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
+    expect(await srv.getProtocol()).toBe('TLSv1.2');
+    expect((await srv.getCertificate()).encodingFormat).toBe(socket.EncodingFormat.FORMAT_PEM);
+
+    const client = socket.constructTLSSocketInstance();
+    cleanup.push(() => client.close());
+    await client.bind({ address: '127.0.0.1' });
+    await client.connect({
+      address: { address: '127.0.0.1', port: local.port },
+      secureOptions: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key') },
+    });
+    const conn = await accepted;
+    expect(typeof conn.clientId).toBe('number');
+    const cert = await conn.getRemoteCertificate();
+    expect(new X509Certificate(Buffer.from(cert.data)).subject).toBe('CN=client');
+    expect((await conn.getCipherSuite()).length).toBe(1);
+    expect(await conn.getRemoteAddress()).toEqual(await client.getLocalAddress());
+    const atServer = next<socket.SocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send('to server');
+    expect(Buffer.from((await atServer).message).toString()).toBe('to server');
+    const atClient = next<socket.SocketMessageInfo>((cb) => client.on('message', cb));
+    await conn.send('to client');
+    expect(Buffer.from((await atClient).message).toString()).toBe('to client');
+    const closed = next<void>((cb) => conn.on('close', cb));
+    await client.close();
+    await closed;
+    expect(await rejected(conn.send('late'))).toBe(2_303_602);
+
+    const anonymous = socket.constructTLSSocketInstance();
+    await anonymous.bind({ address: '127.0.0.1' });
+    expect(
+      await rejected(
+        anonymous.connect({
+          address: { address: '127.0.0.1', port: local.port },
+          secureOptions: { ca: pem('ca.pem') },
+        }),
+      ),
+    ).toBe(2_303_501);
+    await srv.close();
+    expect(await srv.getState()).toMatchObject({ isClose: true, isBound: false });
+    expect(errors.every((e) => (e as { code: number }).code === 2_303_501)).toBe(true);
+  });
+
+  it('listen on a port in use → 2303198', async () => {
+    const a = socket.constructTLSSocketServerInstance();
+    const b = socket.constructTLSSocketServerInstance();
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const secureOptions = { key: pem('server.key'), cert: pem('server.pem') };
+    await a.listen({ address: { address: '127.0.0.1', port: 0 }, secureOptions });
+    const { port: used } = await a.getLocalAddress();
+    expect(await rejected(b.listen({ address: { address: '127.0.0.1', port: used }, secureOptions }))).toBe(
+      2_303_198,
+    );
+  });
+});
