@@ -423,6 +423,9 @@ describe.skipIf(!isRoot)(
   },
 );
 
+// Needs root (two network namespaces and the fake's veth data path): skipped otherwise, with a warning.
+if (!canUseNetns())
+  console.warn('seed-block suite: the wifi-p2p-guide blocks are skipped (namespaces unavailable)');
 describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the fake wpa_supplicant', () => {
   const nsA = `clsb${process.pid % 100000}a`;
   const nsB = `clsb${process.pid % 100000}b`;

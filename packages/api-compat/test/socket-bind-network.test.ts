@@ -7,6 +7,7 @@ import { ip, isRoot, Lab, type Proc, spawnLines } from './fixtures/net/lab.js';
 const SERVER = '10.64.9.9';
 const PORT = 7300 + (process.pid % 50);
 
+// Needs root (namespaces): skipped otherwise.
 describe.skipIf(!isRoot)('NetHandle.bindSocket with socket.TCPSocket / socket.UDPSocket (namespaces)', () => {
   const lab = new Lab('k');
   const procs: Proc[] = [];
