@@ -7,9 +7,11 @@
  *
  * Import it as HarmonyOS code does: `import { socket } from '@kit.NetworkKit'` or `import socket from
  * '@ohos.net.socket'`. `constructTLSSocketInstance` / `constructTLSSocketServerInstance` give a TLS client and server over node:tls
- * (`net-socket/tls.ts`, `net-socket/tls-server.ts`). Not provided: multicast and local (Unix domain) sockets.
+ * (`net-socket/tls.ts`, `net-socket/tls-server.ts`). `constructMulticastSocketInstance` joins
+ * IP multicast groups. Not provided: local (Unix domain) sockets.
  * @module
  */
+export { constructMulticastSocketInstance, type MulticastSocket } from './net-socket/multicast.js';
 export {
   constructTCPSocketInstance,
   constructTCPSocketServerInstance,

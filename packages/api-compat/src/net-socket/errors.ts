@@ -37,6 +37,7 @@ const STRERROR: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'Connection refused',
   EHOSTUNREACH: 'No route to host',
   EINPROGRESS: 'Operation now in progress',
+  ENOTSOCK: 'Socket operation on non-socket',
 };
 
 /** The errno number of a Linux errno name (`os.constants.errno`), or undefined. */

@@ -55,21 +55,21 @@ export interface UDPSocket {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-function bindDgram(s: dgram.Socket, address: string, port: number): Promise<void> {
+function bindDgram(s: dgram.Socket, address: string, port: number, exclusive: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     s.once('error', onError);
-    s.bind({ address, port, exclusive: true }, () => {
+    s.bind({ address, port, exclusive }, () => {
       s.off('error', onError);
       resolve();
     });
   });
 }
 
-class UdpSocketImpl {
+export class UdpSocketImpl {
   readonly #events = new Listeners();
-  #socket: dgram.Socket | undefined;
-  #bound = false;
+  protected sock: dgram.Socket | undefined;
+  protected bound = false;
   #closed = false;
   #network: NetworkSource | undefined;
   #extra: UDPExtraOptions = {};
@@ -77,24 +77,25 @@ class UdpSocketImpl {
   bind(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
     return socketCall(callback, async () => {
-      if (this.#bound) throw errnoError('EINVAL', undefined, 'already bound');
+      if (this.bound) throw errnoError('EINVAL', undefined, 'already bound');
       if (net.isIP(address.address) === 0) throw errnoError('EADDRNOTAVAIL', undefined, address.address);
       const version = ipVersion(address);
       const fromNetwork = version === 4 ? this.#network?.ipv4 : this.#network?.ipv6;
       const host =
         WILDCARDS.has(address.address) && fromNetwork !== undefined ? fromNetwork : address.address;
-      await this.#open(version, host, address.port ?? 0);
+      await this.open(version, host, address.port ?? 0);
     });
   }
 
-  async #open(version: 4 | 6, host: string, port: number): Promise<void> {
-    const s = dgram.createSocket({ type: version === 6 ? 'udp6' : 'udp4' });
-    await bindDgram(s, host, port).catch((e: unknown) => {
+  /** Makes and binds the dgram socket (`reuseAddr` for multicast members). */
+  protected async open(version: 4 | 6, host: string, port: number, reuseAddr = false): Promise<void> {
+    const s = dgram.createSocket({ type: version === 6 ? 'udp6' : 'udp4', reuseAddr });
+    await bindDgram(s, host, port, !reuseAddr).catch((e: unknown) => {
       s.close();
       throw e;
     });
-    this.#socket = s;
-    this.#bound = true;
+    this.sock = s;
+    this.bound = true;
     this.#closed = false;
     this.#apply(this.#extra);
     s.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) =>
@@ -110,13 +111,13 @@ class UdpSocketImpl {
     );
     s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
     s.on('close', () => {
-      if (this.#socket === s) this.#events.emit('close');
+      if (this.sock === s) this.#events.emit('close');
     });
     this.#events.emit('listening');
   }
 
   #apply(o: UDPExtraOptions): void {
-    const s = this.#socket;
+    const s = this.sock;
     if (s === undefined) return;
     if (o.broadcast !== undefined) s.setBroadcast(o.broadcast);
     if (o.receiveBufferSize !== undefined && o.receiveBufferSize > 0)
@@ -126,8 +127,8 @@ class UdpSocketImpl {
 
   getLocalAddress(): Promise<NetAddress> {
     return socketCall(undefined, () => {
-      const s = this.#socket;
-      if (s === undefined || !this.#bound) throw errnoError('EBADF', undefined, 'call bind first');
+      const s = this.sock;
+      if (s === undefined || !this.bound) throw errnoError('EBADF', undefined, 'call bind first');
       const a = s.address();
       return toNetAddress(a.address, a.port);
     }) as Promise<NetAddress>;
@@ -140,8 +141,8 @@ class UdpSocketImpl {
     return socketCall(callback, () => {
       if (options.proxy !== undefined && options.proxy.type !== ProxyTypes.NONE)
         throw plainError(801, `${UNIVERSAL_MESSAGES[801]} (colink has no SOCKS5 client)`);
-      const s = this.#socket;
-      if (s === undefined || !this.#bound) throw errnoError('EBADF', undefined, 'call bind first');
+      const s = this.sock;
+      if (s === undefined || !this.bound) throw errnoError('EBADF', undefined, 'call bind first');
       if (net.isIP(options.address.address) === 0)
         throw errnoError('EADDRNOTAVAIL', undefined, options.address.address);
       if (bytes.byteLength > MAX_UDP_PAYLOAD)
@@ -157,15 +158,15 @@ class UdpSocketImpl {
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
     return socketCall(callback, async () => {
       this.#closed = true;
-      const s = this.#socket;
-      if (s === undefined || !this.#bound) return;
-      this.#bound = false;
+      const s = this.sock;
+      if (s === undefined || !this.bound) return;
+      this.bound = false;
       await new Promise<void>((resolve) => s.close(() => resolve()));
     });
   }
 
   getState(callback?: AsyncCallback<SocketStateBase>): Promise<SocketStateBase> | undefined {
-    return socketCall(callback, () => ({ isBound: this.#bound, isClose: this.#closed, isConnected: false }));
+    return socketCall(callback, () => ({ isBound: this.bound, isClose: this.#closed, isConnected: false }));
   }
 
   setExtraOptions(options: UDPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -180,7 +181,7 @@ class UdpSocketImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (this.#socket as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+        const fd = (this.sock as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
         return typeof fd === 'number' ? fd : -1;
       },
       { permission: false },
@@ -201,17 +202,17 @@ class UdpSocketImpl {
    */
   async [BIND_TO_NETWORK](source: NetworkSource): Promise<void> {
     this.#network = source;
-    const s = this.#socket;
-    if (s === undefined || !this.#bound) return;
+    const s = this.sock;
+    if (s === undefined || !this.bound) return;
     const a = s.address();
     if (!WILDCARDS.has(a.address)) return;
     const version = a.family === 'IPv6' ? 6 : 4;
     const local = version === 4 ? source.ipv4 : source.ipv6;
     if (local === undefined) throw new Error(`the network has no IPv${version} address`);
-    this.#socket = undefined;
-    this.#bound = false;
+    this.sock = undefined;
+    this.bound = false;
     await new Promise<void>((resolve) => s.close(() => resolve()));
-    await this.#open(version, local, a.port);
+    await this.open(version, local, a.port);
   }
 }
 
