@@ -8,9 +8,20 @@
  * Import it as HarmonyOS code does: `import { socket } from '@kit.NetworkKit'` or `import socket from
  * '@ohos.net.socket'`. `constructTLSSocketInstance` / `constructTLSSocketServerInstance` give a TLS client and server over node:tls
  * (`net-socket/tls.ts`, `net-socket/tls-server.ts`). `constructMulticastSocketInstance` joins
- * IP multicast groups. Not provided: local (Unix domain) sockets.
+ * IP multicast groups; `constructLocalSocketInstance` / `constructLocalSocketServerInstance` are Unix domain sockets.
  * @module
  */
+export {
+  constructLocalSocketInstance,
+  constructLocalSocketServerInstance,
+  type LocalAddress,
+  type LocalConnectOptions,
+  type LocalSendOptions,
+  type LocalSocket,
+  type LocalSocketConnection,
+  type LocalSocketMessageInfo,
+  type LocalSocketServer,
+} from './net-socket/local.js';
 export { constructMulticastSocketInstance, type MulticastSocket } from './net-socket/multicast.js';
 export {
   constructTCPSocketInstance,

@@ -20,6 +20,7 @@ export const SOCKET_SYSTEM_INTERNAL_ERROR = 2_300_002;
 
 /** glibc `strerror` texts of the errnos a socket reports (netstack returns `strerror(errno)`). */
 const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
   EBADF: 'Bad file descriptor',
   EAGAIN: 'Resource temporarily unavailable',
   EACCES: 'Permission denied',
