@@ -49,11 +49,15 @@ const SERVER_EVENTS = ['connect', 'error'] as const;
  * A TCP client socket (`socket.constructTCPSocketInstance()`). Methods take a callback or return a promise; 401 is
  * thrown synchronously, everything else is delivered as `{ code, message }`: 201 without ohos.permission.INTERNET,
  * 2301000 + errno for socket errors (ECONNREFUSED → 2301111, a connect that does not finish within `timeout` →
- * 2301115 EINPROGRESS as netstack's connect monitor reports it, a send/close/query on a socket that is not
- * connected → 2301009 EBADF).
+ * 2301115 EINPROGRESS as netstack's connect monitor reports it, a send or getRemoteAddress on a socket that is not
+ * connected → 2301009 EBADF, not an IP address → 2301099, connect on a closed socket → 2301009, on a connected one →
+ * 2301106 EISCONN). `close` is idempotent.
  */
 export interface TCPSocket {
-  /** Records the local address for the next `connect` (port 0 = any; a port in use falls back to any, as the SDK says). */
+  /**
+   * Checks that `address` can be bound and records it for the next `connect` (port 0 = any; a port in use falls back
+   * to any, as the SDK says). Node cannot hold a bound, unconnected TCP socket: the bind happens at `connect`.
+   */
   bind(address: NetAddress, callback: AsyncCallback<void>): void;
   bind(address: NetAddress): Promise<void>;
   /** Connects to `options.address` within `options.timeout` ms. */
