@@ -98,6 +98,10 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     const conn = await accepted;
     expect(typeof conn.clientId).toBe('number');
     expect(await client.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
+    // A connected socket cannot connect again: 2301106 (EISCONN).
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port: local.port } }))).toBe(
+      2_301_106,
+    );
     expect(await client.getRemoteAddress()).toEqual({ address: '127.0.0.1', family: 1, port: local.port });
     const clientLocal = await client.getLocalAddress();
     expect(await conn.getRemoteAddress()).toEqual(clientLocal);
@@ -135,6 +139,9 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     const [late] = await called<void>((cb) => client.send({ data: 'late' }, cb as never));
     expect(late).toMatchObject({ code: 2_301_009, message: expect.stringContaining('Bad file descriptor') });
     expect(await rejected(client.getRemoteAddress())).toBe(2_301_009);
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port: local.port } }))).toBe(
+      2_301_009,
+    );
     expect(await rejected(conn.send({ data: 'late' }))).toBe(2_301_009);
     await server.close();
     expect(await server.getState()).toMatchObject({ isClose: true, isBound: false });
