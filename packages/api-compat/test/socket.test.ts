@@ -147,6 +147,37 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(await server.getState()).toMatchObject({ isClose: true, isBound: false });
   });
 
+  it('a send past 16 MiB waiting in user space is refused with 2301011 (EAGAIN), not queued without bound', async () => {
+    setRuntime(granted);
+    let received = 0;
+    const paused: net.Socket[] = [];
+    const srv = net.createServer((c) => {
+      c.pause(); // reads nothing: the kernel buffers fill, then Node's queue on the client
+      paused.push(c);
+      c.on('data', (d) => {
+        received += d.length;
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    const client = socket.constructTCPSocketInstance();
+    await client.connect({ address: { address: '127.0.0.1', port } });
+    const chunk = new Uint8Array(1024 * 1024).buffer;
+    const sends = Array.from({ length: 40 }, () =>
+      client.send({ data: chunk }).then(
+        () => 0,
+        (e: { code: number }) => e.code,
+      ),
+    );
+    for (const c of paused) c.resume();
+    const codes = await Promise.all(sends);
+    expect(codes.filter((c) => c === 2_301_011).length).toBeGreaterThan(0);
+    expect(codes.every((c) => c === 0 || c === 2_301_011)).toBe(true);
+    await client.close();
+    srv.close();
+    expect(received).toBeGreaterThan(0);
+  });
+
   it('bind before connect fixes the local address; a bound port is kept', async () => {
     setRuntime(granted);
     const server = socket.constructTCPSocketServerInstance();

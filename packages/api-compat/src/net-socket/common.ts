@@ -13,6 +13,14 @@ import { fromNodeError, permissionError, requireArg } from './errors.js';
 export const FAMILY_IPV4 = 1;
 /** `NetAddress.family` for IPv6. */
 export const FAMILY_IPV6 = 2;
+/**
+ * Bytes a stream socket may hold in user space waiting for the kernel (sends not yet flushed). netstack's send blocks
+ * its worker on the kernel buffer instead; Node queues, so colink bounds the queue: a send past it is refused with
+ * EAGAIN (2301011 / TLS 2303111) instead of growing memory without end. 16 MiB: well above the kernel's socket
+ * buffers (net.ipv4.tcp_wmem max 4 MiB by default).
+ */
+export const MAX_PENDING_SEND_BYTES = 16 * 1024 * 1024;
+
 /** Largest port number (RFC 793 16-bit port field). */
 export const MAX_PORT = 65_535;
 
@@ -154,6 +162,22 @@ export function encodeData(data: unknown, encoding?: unknown): Buffer {
         `unsupported encoding ${enc} (UTF-8, UTF-16BE, UTF-16LE, UTF-16, US-ASCII, ISO-8859-1)`,
       );
   }
+}
+
+/**
+ * Writes `bytes` to a stream socket; resolves once handed to the kernel. Refuses with `full()` (EAGAIN) when more
+ * than {@link MAX_PENDING_SEND_BYTES} would wait in user space; write errors go through `fail`.
+ */
+export function writeBounded(
+  s: { writableLength: number; write(b: Buffer, cb: (e?: Error | null) => void): boolean },
+  bytes: Buffer,
+  full: () => unknown,
+  fail: (e: Error) => unknown,
+): Promise<void> {
+  if (s.writableLength + bytes.byteLength > MAX_PENDING_SEND_BYTES) return Promise.reject(full());
+  return new Promise((resolve, reject) => {
+    s.write(bytes, (err) => (err ? reject(fail(err)) : resolve()));
+  });
 }
 
 /** A fresh ArrayBuffer holding `bytes` (the `message` of a `SocketMessageInfo`). */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Callback, ErrorCallback } from '../base.js';
 import { after } from './clock.js';
-import { encodeData, Listeners, socketCall, toArrayBuffer } from './common.js';
+import { encodeData, Listeners, socketCall, toArrayBuffer, writeBounded } from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
 import { MAX_SERVER_CLIENTS } from './tcp.js';
 import type { ExtraOptionsBase, SocketStateBase } from './types.js';
@@ -114,7 +114,12 @@ function fdOf(s: unknown): number {
 }
 
 function write(s: net.Socket, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => s.write(bytes, (e) => (e ? reject(fromNodeError(e)) : resolve())));
+  return writeBounded(
+    s,
+    bytes,
+    () => errnoError('EAGAIN', undefined, 'too much data waiting to be sent'),
+    (e) => fromNodeError(e),
+  );
 }
 
 function messageInfo(bytes: Buffer, path: string): LocalSocketMessageInfo {

@@ -17,6 +17,7 @@ import {
   socketCall,
   toArrayBuffer,
   toNetAddress,
+  writeBounded,
 } from './common.js';
 import { errnoError, fromNodeError, requireArg, SOCKET_SERVER_ERROR_CODE_BASE } from './errors.js';
 import type {
@@ -163,9 +164,12 @@ function requireSendOptions(options: unknown): asserts options is TCPSendOptions
 }
 
 function writeAll(s: net.Socket, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    s.write(bytes, (err) => (err ? reject(fromNodeError(err)) : resolve()));
-  });
+  return writeBounded(
+    s,
+    bytes,
+    () => errnoError('EAGAIN', undefined, 'too much data waiting to be sent'),
+    (e) => fromNodeError(e),
+  );
 }
 
 /** Finds a free local port on `host` (and checks the address is assignable): the SDK's `bind` before `connect`. */

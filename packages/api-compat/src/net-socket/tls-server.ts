@@ -19,6 +19,7 @@ import {
   socketCall,
   toArrayBuffer,
   toNetAddress,
+  writeBounded,
 } from './common.js';
 import { requireArg } from './errors.js';
 import { MAX_SERVER_CLIENTS } from './tcp.js';
@@ -126,9 +127,15 @@ class TlsConnectionImpl {
     return socketCall(
       callback,
       () => {
-        const s = this.#live();
-        return new Promise<void>((resolve, reject) =>
-          s.write(bytes, (err) => (err ? reject(plainError(2_303_503, err.message)) : resolve())),
+        return writeBounded(
+          this.#live(),
+          bytes,
+          () =>
+            plainError(
+              2_303_111,
+              'Resource temporarily unavailable try again (too much data waiting to be sent)',
+            ),
+          (e) => plainError(2_303_503, e.message),
         );
       },
       OPTS,

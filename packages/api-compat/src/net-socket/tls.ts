@@ -20,6 +20,7 @@ import {
   socketCall,
   toArrayBuffer,
   toNetAddress,
+  writeBounded,
 } from './common.js';
 import { requireArg } from './errors.js';
 import { TAKE_SOCKET, type TCPSocket } from './tcp.js';
@@ -31,6 +32,7 @@ export const TLS_ERR_SYS_BASE = 2_303_100;
 
 /** netstack `socket_error.cpp` texts of the TLS codes colink reports. */
 const TLS_MESSAGES: Readonly<Record<number, string>> = {
+  2303111: 'Resource temporarily unavailable try again',
   2303210: 'Connection timed out',
   2303211: 'Connection refused',
   2303199: 'Address not available',
@@ -270,9 +272,11 @@ class TlsSocketImpl {
     return socketCall(
       callback,
       () => {
-        const s = this.#live();
-        return new Promise<void>((resolve, reject) =>
-          s.write(bytes, (err) => (err ? reject(fromTlsError(err)) : resolve())),
+        return writeBounded(
+          this.#live(),
+          bytes,
+          () => tlsError(2_303_111, 'too much data waiting to be sent'),
+          (e) => fromTlsError(e),
         );
       },
       TLS_OPTS,
