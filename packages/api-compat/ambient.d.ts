@@ -18,6 +18,12 @@ declare module '@kit.BasicServicesKit' {
 declare module '@kit.PerformanceAnalysisKit' {
   export * from '@colink/api-compat/kit.PerformanceAnalysisKit';
 }
+declare module '@kit.ArkTS' {
+  export * from '@colink/api-compat/kit.ArkTS';
+}
+declare module '@ohos.util' {
+  export { default } from '@colink/api-compat/ohos/util';
+}
 declare module '@ohos.distributedsched.abilityConnectionManager' {
   export { default } from '@colink/api-compat/ohos/distributedsched.abilityConnectionManager';
 }
@@ -26,6 +32,9 @@ declare module '@ohos.distributedsched.linkEnhance' {
 }
 declare module '@ohos.net.connection' {
   export { default } from '@colink/api-compat/ohos/net.connection';
+}
+declare module '@ohos.net.socket' {
+  export { default } from '@colink/api-compat/ohos/net.socket';
 }
 declare module '@ohos.wifiManager' {
   export { default } from '@colink/api-compat/ohos/wifiManager';

@@ -23,5 +23,7 @@ export * as connection from './connection.js';
 export * as distributedDeviceManager from './distributedDeviceManager.js';
 export * as hilog from './hilog.js';
 export * as linkEnhance from './linkEnhance.js';
+export * as socket from './socket.js';
 export { SPECIFIERS } from './specifiers.js';
+export * as util from './util.js';
 export * as wifiManager from './wifiManager.js';

@@ -9,10 +9,13 @@ export const SPECIFIERS: Readonly<Record<string, string>> = {
   '@kit.AbilityKit': '@colink/api-compat/kit.AbilityKit',
   '@kit.BasicServicesKit': '@colink/api-compat/kit.BasicServicesKit',
   '@kit.PerformanceAnalysisKit': '@colink/api-compat/kit.PerformanceAnalysisKit',
+  '@kit.ArkTS': '@colink/api-compat/kit.ArkTS',
   '@ohos.distributedsched.abilityConnectionManager':
     '@colink/api-compat/ohos/distributedsched.abilityConnectionManager',
   '@ohos.distributedsched.linkEnhance': '@colink/api-compat/ohos/distributedsched.linkEnhance',
   '@ohos.net.connection': '@colink/api-compat/ohos/net.connection',
+  '@ohos.net.socket': '@colink/api-compat/ohos/net.socket',
+  '@ohos.util': '@colink/api-compat/ohos/util',
   '@ohos.wifiManager': '@colink/api-compat/ohos/wifiManager',
   '@ohos.distributedDeviceManager': '@colink/api-compat/ohos/distributedDeviceManager',
   '@ohos.hilog': '@colink/api-compat/ohos/hilog',

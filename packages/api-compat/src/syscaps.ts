@@ -24,6 +24,10 @@ export const SYSTEM_CAPABILITIES: Readonly<Record<string, () => boolean>> = {
   'SystemCapability.Ability.AbilityRuntime.Core': () => true,
   /** Want. */
   'SystemCapability.Ability.AbilityBase': () => true,
+  /** @ohos.net.socket: TCP, UDP, multicast, TLS and local sockets. */
+  'SystemCapability.Communication.NetStack': () => true,
+  /** @ohos.util TextEncoder / TextDecoder. */
+  'SystemCapability.Utils.Lang': () => true,
 };
 
 /**

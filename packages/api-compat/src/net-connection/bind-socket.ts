@@ -9,6 +9,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Network } from '@colink/net-monitor';
+import { BIND_TO_NETWORK, isNetworkBindable, type NetworkBindable } from '../net-socket/common.js';
 import { netError } from './errors.js';
 
 type Family = 4 | 6;
@@ -19,15 +20,29 @@ function addressOf(network: Network, family: Family): string | undefined {
   return family === 4 ? network.localAddresses.ipv4 : network.localAddresses.ipv6;
 }
 
-/** Whether `s` is a socket `bindSocket` can bind. */
-export function isBindableSocket(s: unknown): s is net.Socket | dgram.Socket {
-  return s instanceof net.Socket || s instanceof dgram.Socket;
+/** Whether `s` is a socket `bindSocket` can bind: a Node socket or an `@ohos.net.socket` TCPSocket / UDPSocket. */
+export function isBindableSocket(s: unknown): s is net.Socket | dgram.Socket | NetworkBindable {
+  return s instanceof net.Socket || s instanceof dgram.Socket || isNetworkBindable(s);
 }
 
-/** Binds `socket` to `network` (see the module comment). Throws 2100001 when the socket is already in use. */
-export function bindToNetwork(socket: net.Socket | dgram.Socket, network: Network): void {
+/**
+ * Binds `socket` to `network` (see the module comment). A `socket.TCPSocket` connects from the network's source
+ * address; a `socket.UDPSocket` binds there (re-bound on the same port when it was bound to the wildcard address).
+ * Throws 2100001 when the socket is already in use (a connected TCP socket, a UDP socket bound elsewhere).
+ */
+export async function bindToNetwork(
+  socket: net.Socket | dgram.Socket | NetworkBindable,
+  network: Network,
+): Promise<void> {
   if (socket instanceof net.Socket) bindTcp(socket, network);
-  else bindUdp(socket, network);
+  else if (socket instanceof dgram.Socket) bindUdp(socket, network);
+  else {
+    try {
+      await socket[BIND_TO_NETWORK]({ ipv4: network.localAddresses.ipv4, ipv6: network.localAddresses.ipv6 });
+    } catch (e) {
+      throw netError(2100001, e instanceof Error ? e.message : String(e));
+    }
+  }
 }
 
 function bindTcp(socket: net.Socket, network: Network): void {

@@ -7,6 +7,8 @@ import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { MIN_NET_ID } from '@colink/net-monitor';
 import type { AsyncCallback } from '../base.js';
+import type { TCPSocket } from '../net-socket/tcp.js';
+import type { UDPSocket } from '../net-socket/udp.js';
 import { bindToNetwork, isBindableSocket } from './bind-socket.js';
 import { callOrPromise, requireArg, requirePermission } from './calls.js';
 import { resolve } from './dns.js';
@@ -15,8 +17,8 @@ import { netError } from './errors.js';
 import { netService } from './service.js';
 import type { NetAddress, QueryOptions } from './types.js';
 
-/** A Node socket `bindSocket` accepts (HarmonyOS: `socket.TCPSocket | socket.UDPSocket`). */
-export type BindableSocket = net.Socket | dgram.Socket;
+/** A socket `bindSocket` accepts: HarmonyOS's `socket.TCPSocket | socket.UDPSocket`, or a Node socket. */
+export type BindableSocket = TCPSocket | UDPSocket | net.Socket | dgram.Socket;
 
 /** The netId for resolution: 0 (no network) resolves on the default network like HarmonyOS's netId 0. */
 const resolveNetId = (netId: number): number | undefined => (netId === 0 ? undefined : netId);
@@ -35,8 +37,9 @@ export class NetHandle {
   }
 
   /**
-   * Binds a `node:net` Socket (before `connect`) or a `node:dgram` Socket (before or at `bind`) to this network's
-   * source address (see `bind-socket.ts` for the routing caveat). Errors: 401 when `socketParam` is not such a
+   * Binds a `socket.TCPSocket` (before `connect`), a `socket.UDPSocket` (before or after a wildcard `bind`), a
+   * `node:net` Socket (before `connect`) or a `node:dgram` Socket (before or at `bind`) to this network's source
+   * address (see `bind-socket.ts` for the routing caveat). Errors: 401 when `socketParam` is not such a
    * socket; 2100001 for netId < 100 (XTS: 0, 53) or a socket already connected / bound elsewhere. A netId ≥ 100 that
    * names no live network is accepted without binding (XTS accepts 200 and 999999).
    */
@@ -44,12 +47,15 @@ export class NetHandle {
   bindSocket(socketParam: BindableSocket): Promise<void>;
   bindSocket(socketParam: BindableSocket, callback?: AsyncCallback<void>): Promise<void> | undefined {
     return callOrPromise(callback, async () => {
-      requireArg(isBindableSocket(socketParam), 'socketParam must be a node:net or node:dgram Socket');
+      requireArg(
+        isBindableSocket(socketParam),
+        'socketParam must be a socket.TCPSocket, socket.UDPSocket, node:net or node:dgram Socket',
+      );
       if (this.netId < MIN_NET_ID) throw netError(2100001, `netId ${this.netId} is not a network`);
       const service = netService();
       await service.ready();
       const network = service.network(this.netId);
-      if (network !== undefined) bindToNetwork(socketParam, network);
+      if (network !== undefined) await bindToNetwork(socketParam, network);
     });
   }
 

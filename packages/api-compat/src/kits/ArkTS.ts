@@ -1,0 +1,2 @@
+/** `@kit.ArkTS`: `util` (@ohos.util: TextEncoder, TextDecoder). @module */
+export * as util from '../util.js';

@@ -1,0 +1,90 @@
+// @ohos.net.socket LocalSocket / LocalSocketServer (Unix domain sockets) for real, in a temporary directory.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setRuntime } from '../src/runtime/runtime.js';
+import * as socket from '../src/socket.js';
+import { cleanupDirs, memoryRuntime } from './helpers.js';
+
+setRuntime(
+  memoryRuntime('local-socket', { COLINK_PERMISSIONS: 'ohos.permission.DISTRIBUTED_DATASYNC' }, false),
+);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-local-socket-'));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  cleanupDirs();
+});
+const next = <T>(reg: (cb: (v: T) => void) => void): Promise<T> => new Promise((r) => reg(r));
+async function rejected(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: unknown }).code;
+  }
+  throw new Error('resolved, expected a rejection');
+}
+
+describe('LocalSocket and LocalSocketServer', () => {
+  it('listen, connect, messages both ways with LocalSocketMessageInfo, state, close (no INTERNET permission needed)', async () => {
+    const file = path.join(dir, 'server.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    const accepted = next<socket.LocalSocketConnection>((cb) => server.on('connect', cb));
+    await server.listen({ address: file });
+    expect(fs.statSync(file).isSocket()).toBe(true);
+    expect(await server.getLocalAddress()).toBe(file);
+    expect(await server.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
+
+    const client = socket.constructLocalSocketInstance();
+    await client.bind({ address: path.join(dir, 'client.sock') });
+    expect(await client.getLocalAddress()).toBe(path.join(dir, 'client.sock'));
+    const connected = next<void>((cb) => client.on('connect', cb));
+    await client.connect({ address: { address: file }, timeout: 5_000 });
+    await connected;
+    const conn = await accepted;
+    expect(await conn.getLocalAddress()).toBe(file);
+    expect(await client.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
+
+    const atServer = next<socket.LocalSocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send({ data: 'ping' });
+    const m = await atServer;
+    expect({ text: Buffer.from(m.message).toString(), address: m.address, size: m.size }).toEqual({
+      text: 'ping',
+      address: file,
+      size: 4,
+    });
+    const atClient = next<socket.LocalSocketMessageInfo>((cb) => client.on('message', cb));
+    await conn.send({ data: new Uint8Array([9, 8, 7]).buffer });
+    expect([...new Uint8Array((await atClient).message)]).toEqual([9, 8, 7]);
+
+    await client.setExtraOptions({ socketTimeout: 60_000, receiveBufferSize: 8192 });
+    expect(await client.getExtraOptions()).toEqual({ socketTimeout: 60_000, receiveBufferSize: 8192 });
+
+    const gone = next<void>((cb) => conn.on('close', cb));
+    await client.close();
+    await gone;
+    expect(await client.getState()).toMatchObject({ isClose: true, isConnected: false });
+    expect(await rejected(client.send({ data: 'late' }))).toBe(2_301_009);
+    await server.close();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('errors: no listener 2301002, path in use 2301098, bad arguments 401 thrown, getLocalAddress before bind 2301009', async () => {
+    const nobody = socket.constructLocalSocketInstance();
+    expect(await rejected(nobody.connect({ address: { address: path.join(dir, 'nobody.sock') } }))).toBe(
+      2_301_002,
+    );
+    const file = path.join(dir, 'busy.sock');
+    const a = socket.constructLocalSocketServerInstance();
+    await a.listen({ address: file });
+    expect(await rejected(socket.constructLocalSocketServerInstance().listen({ address: file }))).toBe(
+      2_301_098,
+    );
+    await a.close();
+    expect(() => nobody.connect({ address: { address: '' } })).toThrow(
+      expect.objectContaining({ code: 401 }),
+    );
+    expect(() => nobody.send({ data: 1 } as never)).toThrow(expect.objectContaining({ code: 401 }));
+    expect(await rejected(socket.constructLocalSocketInstance().getLocalAddress())).toBe(2_301_009);
+  });
+});
