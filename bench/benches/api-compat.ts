@@ -5,10 +5,11 @@
 //     CONNECTS warm ones (the Link exists; create → connect → disconnect → destroy), ms;
 //   - sendMessage round trip (1000-character message echoed by B's receiveMessage handler), µs;
 //   - linkEnhance connect → connectResult, and sendData round trip (1 KiB echoed by B's dataReceived handler), µs;
-//   - baselines: 1 KiB node:net echo, and node:net connect + first echo, between the same two processes.
+//   - baselines: 1 KiB node:net echo, and node:net connect + first echo, between the same two processes (the echo
+//     runs in B's process, started by the echo app's module).
 // mDNS runs in loopback mode on a private port. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import os from 'node:os';
@@ -42,12 +43,15 @@ const common = {
   COLINK_HILOG_LEVEL: 'WARN',
 };
 
-// Device B: colink-device (the package's bin, built) running the echo app, plus a node:net echo for the baseline.
+// Device B: colink-device (the package's bin, built) running the echo app. The app's module also runs a node:net echo
+// in B's process (COLINK_BENCH_RAW_ECHO_FILE: it writes the port there), so the raw baseline runs between the same two
+// processes as the API calls, sharing B's event loop with the device.
 const require = createRequire(import.meta.url);
 const bin = path.join(
   path.dirname(require.resolve('@colink/api-compat/package.json')),
   'dist/bin/colink-device.js',
 );
+const echoFile = path.join(tmp, 'raw-echo-port');
 const deviceB = spawn(process.execPath, [bin, APP], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: {
@@ -56,28 +60,30 @@ const deviceB = spawn(process.execPath, [bin, APP], {
     COLINK_DEVICE_NAME: 'bench-b',
     COLINK_DEVICE_TYPE: 'tablet',
     COLINK_STATE_DIR: path.join(tmp, 'b'),
+    COLINK_BENCH_RAW_ECHO_FILE: echoFile,
   },
+});
+// Whatever happens here, the far device goes with this process.
+process.on('exit', () => {
+  deviceB.kill('SIGKILL');
 });
 const ready = JSON.parse(
   await new Promise<string>((resolve) => createInterface({ input: deviceB.stdout! }).once('line', resolve)),
 ) as { networkId: string };
-const netEcho = spawn(
-  process.execPath,
-  [
-    '-e',
-    "const s=require('node:net').createServer({noDelay:true},(c)=>c.on('data',(d)=>c.write(d)));s.listen(0,'127.0.0.1',()=>console.log(s.address().port));process.stdin.on('end',()=>process.exit(0));process.stdin.resume()",
-  ],
-  { stdio: ['pipe', 'pipe', 'inherit'] },
-);
-const echoPort = Number(
-  await new Promise<string>((resolve) => createInterface({ input: netEcho.stdout! }).once('line', resolve)),
-);
-
-// Whatever happens here, the far device and the echo server go with this process.
-process.on('exit', () => {
-  deviceB.kill('SIGKILL');
-  netEcho.kill('SIGKILL');
-});
+/** The port of the node:net echo in B's process (its module is loaded at B's start, or by the first request). */
+async function rawEchoPort(): Promise<number> {
+  const until = performance.now() + WATCHDOG_MS;
+  while (performance.now() < until) {
+    try {
+      const port = Number(readFileSync(echoFile, 'utf8'));
+      if (port > 0) return port;
+    } catch {
+      // not written yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`device B wrote no raw echo port to ${echoFile} within ${WATCHDOG_MS} ms`);
+}
 
 // Device A: this process.
 const tPrepare = performance.now();
@@ -222,6 +228,7 @@ const sendData = roundTripper((back) => {
   });
   return () => le!.sendData(chunk);
 });
+const echoPort = await rawEchoPort();
 const sock = netConnect({ port: echoPort, host: '127.0.0.1', noDelay: true });
 await new Promise((r) => sock.once('connect', r));
 const ping = new Uint8Array(1024).fill(7);
@@ -280,7 +287,6 @@ for (let i = 0; i < ROUNDS; i++) {
 
 await rt.stop();
 deviceB.kill('SIGTERM');
-netEcho.stdin!.end();
 rmSync(tmp, { recursive: true, force: true });
 
 const env = benchEnv();
