@@ -8,6 +8,8 @@ import { JOBS } from './jobs.js';
 import { markdownTable } from './report.js';
 import { type BenchRow, benchEnv } from './row.js';
 import { runJob } from './run.js';
+import { svgReport } from './svg.js';
+import { applyTargets } from './targets.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const argv = process.argv.slice(2).filter((a) => a !== '--');
@@ -39,7 +41,7 @@ const build = spawnSync(
 );
 if (build.status !== 0) log('!! build failed: benches that load dist/ will fail');
 
-const rows: BenchRow[] = [];
+const collected: BenchRow[] = [];
 const durations: string[] = [];
 let failed = 0;
 for (const job of JOBS) {
@@ -47,7 +49,7 @@ for (const job of JOBS) {
   const why = job.unavailable?.(root);
   if (why) {
     log(`== ${job.id}: ${why}`);
-    rows.push(
+    collected.push(
       ...(job.placeholder?.(why, env) ?? [
         { id: `${job.id}.failed`, label: `${job.id} bench`, value: Number.NaN, unit: '', note: why, env },
       ]),
@@ -61,15 +63,19 @@ for (const job of JOBS) {
     failed++;
     log(`!! ${job.id}: ${result.error}`);
   }
-  rows.push(...result.rows);
+  collected.push(...result.rows);
   durations.push(`${job.id} ${((performance.now() - started) / 1e3).toFixed(1)} s`);
 }
 
+// Issue 19's targets, in one place for every bench (src/targets.ts).
+const rows = applyTargets(collected);
+const title = `colink benchmarks${quick ? ' (--quick smoke run)' : ''} — ${new Date().toISOString()}`;
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(rows, null, 2)}\n`);
+writeFileSync(path.join(resultsDir, 'latest.svg'), svgReport(rows, env, title));
 const total = (performance.now() - t0) / 1e3;
 process.stdout.write(
-  `${markdownTable(rows, env, `colink benchmarks${quick ? ' (--quick smoke run)' : ''} — ${new Date().toISOString()}`)}\n\nDurations: ${durations.join(', ')}; total ${total.toFixed(1)} s (build included). Written: bench/results/latest.json\n`,
+  `${markdownTable(rows, env, title)}\n\nDurations: ${durations.join(', ')}; total ${total.toFixed(1)} s (build included). Written: bench/results/latest.json, bench/results/latest.svg\n`,
 );
 process.exit(failed > 0 ? 1 : 0);

@@ -55,6 +55,16 @@ interface AcmSession {
 let nextSessionId = 100;
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+/**
+ * Whether `s` is under MAX_STRING_BYTES of UTF-8 without encoding it when its length decides: a UTF-16 code unit is
+ * 1–3 bytes of UTF-8 (a surrogate pair 4 bytes for 2 units).
+ */
+const underStringLimit = (s: string): boolean =>
+  s.length * 3 < MAX_STRING_BYTES || (s.length < MAX_STRING_BYTES && utf8Length(s) < MAX_STRING_BYTES);
+/** A failed send of a connected session: 401 "Failed to execute the function." (harmony-api.md §1.5). */
+const sendFailed = (): never => {
+  throw plainError(401, MSG.FAILED);
+};
 const bad = (message: string = MSG[401]): never => {
   throw stringCodeError(401, message);
 };
@@ -252,21 +262,17 @@ export class AbilityConnectionService {
   }
 
   sendMessage(sessionId: number, msg: string): Promise<void> {
-    if (!isInt(sessionId) || !isStr(msg) || utf8Length(msg) >= MAX_STRING_BYTES) bad();
+    if (!isInt(sessionId) || !isStr(msg) || !underStringLimit(msg)) bad();
     const core = this.connected(sessionId);
     if (!core) return Promise.reject(plainError(401, MSG.FAILED));
-    return core.sendMessage(msg).catch(() => {
-      throw plainError(401, MSG.FAILED);
-    });
+    return core.sendMessage(msg).catch(sendFailed);
   }
 
   sendData(sessionId: number, data: ArrayBuffer): Promise<void> {
     if (!isInt(sessionId) || !(data instanceof ArrayBuffer)) bad();
     const core = this.connected(sessionId);
     if (!core) return Promise.reject(plainError(401, MSG.FAILED));
-    return core.sendData(new Uint8Array(data)).catch(() => {
-      throw plainError(401, MSG.FAILED);
-    });
+    return core.sendData(new Uint8Array(data)).catch(sendFailed);
   }
 
   /** System-only API surface: 202 for normal apps, 801 for system apps (no streams or images on Node). */

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `colink-device [appDir]`: runs a HarmonyOS app directory as a device on this machine. Starts the device runtime
- * (configured by COLINK_* environment variables), announces it, and waits for collaboration requests; abilities are
- * imported from their `srcEntry` when a request arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
+ * (configured by COLINK_* environment variables), announces it, and waits for collaboration requests. The abilities'
+ * `srcEntry` modules are imported at start, before the `ready` line (`COLINK_PRELOAD_ABILITIES=off`: when the first
+ * request arrives); each ability is created (`onCreate`) when a request for it arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
  * Run with `--import @colink/api-compat/register` for TypeScript sources (the `colink-device` bin does that itself).
  */
 import { register } from 'node:module';
@@ -23,6 +24,7 @@ const rt = getRuntime();
 // abilityConnectionManager must be listening before the first request arrives.
 acmService(rt);
 await rt.start();
+if (rt.config.preloadAbilities) await rt.abilitiesLoaded();
 process.stdout.write(
   `${JSON.stringify({ event: 'ready', deviceName: rt.config.deviceName, networkId: rt.identity.networkId, abilities: rt.listAbilities() })}\n`,
 );

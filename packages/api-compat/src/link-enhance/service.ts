@@ -81,16 +81,19 @@ class Listeners<E extends string> {
     else this.map.get(type as E)?.delete(cb as Callback<never>);
   }
 
+  /**
+   * Calls the listeners of `type` registered when the event happened (a listener added or removed by another one
+   * takes effect from the next event). One listener — the usual case on the data path — is called without copying
+   * the set.
+   */
   emit(type: E, value: unknown): void {
-    for (const cb of [...(this.map.get(type) ?? [])]) {
-      try {
-        (cb as Callback<unknown>)(value);
-      } catch (e) {
-        process.emitWarning(
-          `linkEnhance '${type}' listener threw: ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
+    const set = this.map.get(type);
+    if (!set || set.size === 0) return;
+    if (set.size === 1) {
+      for (const cb of set) call(type, cb, value);
+      return;
     }
+    for (const cb of [...set]) call(type, cb, value);
   }
 
   clear(): void {
@@ -102,6 +105,19 @@ class Listeners<E extends string> {
       fail(LinkEnhanceCode.INVALID_PARAMETER);
   }
 }
+
+function call(type: string, cb: Callback<never>, value: unknown): void {
+  try {
+    (cb as Callback<unknown>)(value);
+  } catch (e) {
+    process.emitWarning(
+      `linkEnhance '${type}' listener threw: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** sendData has no result: a failed write shows up as `disconnected` when the channel closes. */
+const ignore = (): void => undefined;
 
 const nameOk = (name: unknown): name is string => typeof name === 'string' && name !== '';
 const nameLength = (name: string): number => Buffer.byteLength(name, 'utf8');
@@ -290,7 +306,8 @@ export class Connection {
     if (this.state === 'closed') fail(LinkEnhanceCode.INTERNAL_ERROR);
     if (!this.everConnected && this.state !== 'connecting') fail(LinkEnhanceCode.INVALID_PARAMETER);
     if (this.state !== 'connected' || !this.channel) fail(LinkEnhanceCode.CONNECTION_NOT_READY);
-    this.channel!.send(new Uint8Array(data.slice(0))).catch(() => undefined);
+    // One copy: the app may reuse its ArrayBuffer once sendData returns, and the channel queues without copying.
+    this.channel!.send(new Uint8Array(data.slice(0))).catch(ignore);
   }
 
   on(type: 'connectResult', callback: Callback<ConnectResult>): void;

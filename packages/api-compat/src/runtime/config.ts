@@ -23,6 +23,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | appDir | `COLINK_APP_DIR` | the working directory (HarmonyOS project: AppScope/app.json5, <module>/src/main/module.json5) |
  * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
  * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
+ * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -51,6 +52,12 @@ export interface RuntimeConfig {
    * timeouts run in virtual time. Default: real time (`asyncScheduler`).
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Whether `DeviceRuntime.start()` imports the abilities' `srcEntry` modules in the background (on unless
+   * `COLINK_PRELOAD_ABILITIES=off`), taking module loading (hundreds of ms for a TypeScript entry) off the first
+   * collaboration request. Abilities are still created (`onCreate`) only when a request arrives.
+   */
+  readonly preloadAbilities: boolean;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -78,6 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     systemApp: env.COLINK_SYSTEM_APP === '1',
     memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
     bindConfirm: bindPolicyFromEnv(env),
+    preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
   };
 }
 

@@ -45,6 +45,8 @@ export type CollaborationHandler = (request: SessionRequest, ability: UIAbility)
 interface Registered {
   readonly decl: Omit<AbilityDecl, 'srcEntry'> & { srcEntry?: string };
   cls?: AbilityClass;
+  /** The import of `srcEntry` under way (started by {@link DeviceRuntime.start} or the first request). */
+  loading?: Promise<AbilityClass>;
   instance?: UIAbility;
 }
 
@@ -138,10 +140,13 @@ export class DeviceRuntime {
 
   /**
    * Starts the device (transports, discovery, the collaboration service). Idempotent; concurrent calls share one
-   * start. Rejects when a transport cannot start.
+   * start. Rejects when a transport cannot start. With `config.preloadAbilities` (the default) it also begins
+   * importing the app's ability modules in the background ({@link DeviceRuntime.abilitiesLoaded}), so the first
+   * collaboration request does not wait for module loading (only `onCreate` runs then, as on HarmonyOS).
    */
   start(): Promise<void> {
     this.startPromise ??= (async () => {
+      if (this.config.preloadAbilities) void this.abilitiesLoaded();
       if (this.security) {
         trackTrust(this.device.directory, this.security);
         this.security.onBindRequest ??= (request) => this.confirmBinding(request);
@@ -173,6 +178,22 @@ export class DeviceRuntime {
         }),
       ),
     );
+  }
+
+  /**
+   * Imports the module (`srcEntry`) of every ability not loaded yet, without creating any ability: what
+   * {@link DeviceRuntime.start} begins in the background. Resolves when every import has settled; a module that fails
+   * to load is imported again by the first request for its ability, which is then rejected with the error.
+   */
+  async abilitiesLoaded(): Promise<void> {
+    const pending = [...this.abilities.values()]
+      .filter((r) => !r.cls && r.decl.srcEntry)
+      .map((r) =>
+        this.load(r).catch((e: unknown) => {
+          log.debug('preloading %s failed: %s', r.decl.srcEntry, e instanceof Error ? e.message : e);
+        }),
+      );
+    await Promise.all(pending);
   }
 
   /** Whether the app holds `permission` (`ohos.permission.` prefix optional). */
@@ -249,16 +270,29 @@ export class DeviceRuntime {
     for (const h of this.collaborationHandlers) h(req, ability);
   }
 
+  /** The ability's class: imported from `srcEntry` once (concurrent callers share the import; a failed one is retried). */
+  private load(reg: Registered): Promise<AbilityClass> {
+    if (reg.cls) return Promise.resolve(reg.cls);
+    reg.loading ??= (async () => {
+      const entry = reg.decl.srcEntry;
+      if (!entry) throw new Error('ability has neither a class nor a srcEntry');
+      const mod = (await import(pathToFileURL(entry).href)) as { default?: AbilityClass };
+      if (typeof mod.default !== 'function') throw new Error(`${entry} has no default-exported UIAbility`);
+      reg.cls = mod.default;
+      return mod.default;
+    })().catch((e: unknown) => {
+      reg.loading = undefined;
+      throw e;
+    });
+    return reg.loading;
+  }
+
   private async instantiate(reg: Registered): Promise<UIAbility> {
     if (reg.instance) return reg.instance;
-    if (!reg.cls) {
-      if (!reg.decl.srcEntry) throw new Error('ability has neither a class nor a srcEntry');
-      const mod = (await import(pathToFileURL(reg.decl.srcEntry).href)) as { default?: AbilityClass };
-      if (typeof mod.default !== 'function')
-        throw new Error(`${reg.decl.srcEntry} has no default-exported UIAbility`);
-      reg.cls = mod.default;
-    }
-    const ability = new reg.cls();
+    const cls = await this.load(reg);
+    // Two requests may have waited for the same import: the first creates the ability.
+    if (reg.instance) return reg.instance;
+    const ability = new cls();
     const info = { bundleName: reg.decl.bundleName, moduleName: reg.decl.moduleName, name: reg.decl.name };
     ability.context = new UIAbilityContext(info, this.config.stateDir);
     const want = {

@@ -1,0 +1,111 @@
+import type { BenchRow } from './row.js';
+
+/**
+ * A target as the report prints it, parsed. Three forms:
+ * - `ratio ≥ 0.95`, `ratio ≤ 1.3`: on the row's ratio (value / baseline);
+ * - `≤ 25 ms`, `≥ 1.5 GB/s`, `≥ 250k msg/s`: on the row's value, in the row's unit (`k` = × 1,000);
+ * - `≤ raw + 10 µs`: on the value, at most the baseline plus an offset in the row's unit.
+ * `>=`/`<=` are accepted for `≥`/`≤`.
+ */
+export interface Target {
+  readonly on: 'ratio' | 'value' | 'baseline-offset';
+  readonly op: '≥' | '≤';
+  /** The bound (ratio, value or offset). */
+  readonly x: number;
+  /** The unit written after the number, if any (`ms`, `KB`, `msg/s`…). */
+  readonly unit?: string;
+}
+
+const NUMBER = String.raw`(\d+(?:\.\d+)?)(k?)`;
+const RE_RATIO = new RegExp(String.raw`^ratio\s*(≥|≤|>=|<=)\s*${NUMBER}$`);
+const RE_OFFSET = new RegExp(String.raw`^(≥|≤|>=|<=)\s*\w+\s*\+\s*${NUMBER}\s*(\S.*)?$`);
+const RE_VALUE = new RegExp(String.raw`^(≥|≤|>=|<=)\s*${NUMBER}\s*(\S.*)?$`);
+
+const op = (s: string): '≥' | '≤' => (s === '≥' || s === '>=' ? '≥' : '≤');
+const num = (digits: string, k: string): number => Number(digits) * (k === 'k' ? 1_000 : 1);
+
+/**
+ * Parses a target text (see {@link Target} for the forms).
+ * @throws Error naming the text when it has none of the forms.
+ */
+export function parseTarget(text: string): Target {
+  const t = text.trim();
+  let m = RE_RATIO.exec(t);
+  if (m) return { on: 'ratio', op: op(m[1]!), x: num(m[2]!, m[3]!) };
+  m = RE_OFFSET.exec(t);
+  if (m)
+    return { on: 'baseline-offset', op: op(m[1]!), x: num(m[2]!, m[3]!), ...(m[4] ? { unit: m[4] } : {}) };
+  m = RE_VALUE.exec(t);
+  if (m) return { on: 'value', op: op(m[1]!), x: num(m[2]!, m[3]!), ...(m[4] ? { unit: m[4] } : {}) };
+  throw new Error(`unreadable target "${text}" (expected "ratio ≥ 0.9", "≤ 25 ms" or "≤ raw + 10 µs")`);
+}
+
+/**
+ * Where the target lies on the row's ratio axis (value / baseline): the ratio bound itself, or the value bound (or
+ * baseline + offset) divided by the baseline. NaN when the row has no finite positive baseline but needs one.
+ */
+export function targetRatio(t: Target, row: Pick<BenchRow, 'baseline'>): number {
+  if (t.on === 'ratio') return t.x;
+  const b = row.baseline;
+  if (b === undefined || !Number.isFinite(b) || b <= 0) return Number.NaN;
+  return t.on === 'value' ? t.x / b : (b + t.x) / b;
+}
+
+/**
+ * Whether the row meets the target: undefined when the figure it needs (value, ratio or baseline) is missing or NaN.
+ */
+export function meets(t: Target, row: Pick<BenchRow, 'value' | 'ratio' | 'baseline'>): boolean | undefined {
+  let v: number | undefined;
+  let bound = t.x;
+  if (t.on === 'ratio') v = row.ratio;
+  else {
+    v = row.value;
+    if (t.on === 'baseline-offset') {
+      if (row.baseline === undefined) return undefined;
+      bound = row.baseline + t.x;
+    }
+  }
+  if (v === undefined || !Number.isFinite(v) || !Number.isFinite(bound)) return undefined;
+  return t.op === '≥' ? v >= bound : v <= bound;
+}
+
+/**
+ * The row with `target` set to `text` and `met` evaluated from it ({@link meets}); `met` is left out when the row
+ * has no figure to judge. `text` undefined removes the row's target (a retired one).
+ * @throws Error from {@link parseTarget}.
+ */
+export function withTarget(row: BenchRow, text: string | undefined): BenchRow {
+  const { target: _t, met: _m, ...rest } = row;
+  if (text === undefined) return rest;
+  const met = meets(parseTarget(text), row);
+  return { ...rest, target: text, ...(met === undefined ? {} : { met }) };
+}
+
+/**
+ * Issue 19's targets by row id (ratios of figures measured in the same run). `undefined` retires a target a bench
+ * may still write (js-libp2p stays a comparison column, not a goal). The aggregator applies these to every row it
+ * collects ({@link applyTargets}); rows not listed keep the target their bench gave them.
+ */
+export const ISSUE_19_TARGETS: Readonly<Record<string, string | undefined>> = {
+  'tcp.throughput.colink': 'ratio ≥ 0.9',
+  'tcp.throughput.colink-encrypted-vs-tls': 'ratio ≥ 0.95',
+  'tcp.rtt1k.p50.colink-encrypted-vs-tls': 'ratio ≤ 1.05',
+  'tcp.rtt1k.p50.colink': '≤ raw + 10 µs',
+  'tcp.throughput.colink-vs-libp2p': undefined,
+  'tcp.rtt1k.p50.colink-vs-libp2p': undefined,
+  'transport-tcp.throughput.link': 'ratio ≥ 0.9',
+  'transport-tcp.rtt1k.p50.link': '≤ raw + 10 µs',
+  'acm.connect.cold': '≤ 25 ms',
+  'acm.sendMessage.rtt.p50': 'ratio ≤ 1.3',
+  'linkEnhance.sendData.rtt.p50': 'ratio ≤ 1.3',
+  'scale.10000.memory': '≤ 10 KB',
+  'scale.10000.messages': '≥ 250k msg/s',
+};
+
+/** The rows with {@link ISSUE_19_TARGETS} applied (by id); other rows unchanged. */
+export function applyTargets(
+  rows: readonly BenchRow[],
+  targets: Readonly<Record<string, string | undefined>> = ISSUE_19_TARGETS,
+): BenchRow[] {
+  return rows.map((r) => (Object.hasOwn(targets, r.id) ? withTarget(r, targets[r.id]) : r));
+}
