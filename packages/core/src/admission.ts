@@ -24,8 +24,9 @@ export interface HandshakeProgress {
   trusted(): void;
   /**
    * The peer's identity is proven but not trusted, and the user is now asked to confirm a binding. The
-   * pre-authentication deadline stops (the user's confirmation time is the Link's `handshakeTimeoutMs`); the
-   * handshake still counts as pending until the binding is accepted.
+   * pre-authentication deadline stops (the user's confirmation time is the Link's `handshakeTimeoutMs`) and the
+   * handshake leaves the pending set: a user comparing codes is never evicted to make room for newer connections.
+   * (The security stage bounds how many confirmations run at once: `MAX_CONCURRENT_BINDING_PROMPTS`.)
    */
   confirmingBinding(): void;
 }
@@ -54,7 +55,8 @@ export interface AdmissionOptions {
    * trust decision; without a security stage, until the Link opens — in ms. Past it the Link closes with `timeout`.
    * Default {@link PRE_AUTH_TIMEOUT_MS} (5 000) on high- and medium-bandwidth media, {@link
    * PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS} (30 000) on low-bandwidth ones (BLE). It never exceeds the Link's handshake
-   * timeout, which alone bounds a binding confirmation.
+   * timeout (`LinkOptions.handshakeTimeoutMs`, default 10 000 — so BLE gets 10 s unless that is raised), which alone
+   * bounds a binding confirmation.
    */
   readonly preAuthTimeoutMs?: number;
   /**
@@ -173,6 +175,7 @@ export class Admission {
       confirmingBinding: () => {
         p.timer?.unsubscribe();
         p.timer = undefined;
+        this.uncount(p);
       },
     };
   }

@@ -1,8 +1,9 @@
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { sourceHost } from '../src/admission.js';
+import { type HandshakeProgress, sourceHost } from '../src/admission.js';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { PRE_AUTH_TIMEOUT_MS } from '../src/limits.js';
+import type { SecurityUpgrade } from '../src/link.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
@@ -137,6 +138,53 @@ describe('admission control of handshakes (virtual time)', () => {
     expect(reasons).toEqual([]);
     expect(server.admissionStats()).toMatchObject({ evicted: 1, timedOut: 1 });
     await server.stop();
+  });
+
+  it('never evicts a handshake whose user is confirming a binding, and stops its deadline', async () => {
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork({ scheduler: clock });
+    // A security stage that proves the peer and then waits for the user, as TlsSecurity does while codes are compared.
+    const confirming: SecurityUpgrade = {
+      name: 'confirming',
+      upgrade: (_conduit, _role, progress?: HandshakeProgress) => {
+        progress?.confirmingBinding();
+        return new Promise(() => undefined);
+      },
+    } as SecurityUpgrade;
+    const device = (name: string, admission?: LocalDeviceOptions['admission']) =>
+      new LocalDevice({
+        advert: advert(name),
+        transports: [net.createTransport({ address: name })],
+        scheduler: clock,
+        security: confirming,
+        link: { handshakeTimeoutMs: 60_000 },
+        ...(admission ? { admission } : {}),
+      });
+    const server = device('server', { maxPending: 2, maxPendingPerSource: 2 });
+    const client = device('client');
+    await Promise.all([server.start(), client.start()]);
+    let clientFailed: unknown;
+    client.connectAddress('memory', 'server').catch((e) => {
+      clientFailed = e;
+    });
+    await clock.advance(10);
+    expect(server.admissionStats().pending).toBe(0); // confirming: out of the pending set
+
+    const attackers = ['a', 'b', 'c'].map((n) => net.createTransport({ address: `attacker-${n}` }));
+    await Promise.all(attackers.map((a) => a.start()));
+    for (const a of attackers) {
+      const dialling = a.dial('server');
+      await clock.advance(1);
+      (await dialling).data$.subscribe();
+    }
+    await clock.advance(1);
+    expect(server.admissionStats()).toMatchObject({ pending: 2, evicted: 1 }); // an attacker made room, not the user
+    await clock.advance(PRE_AUTH_TIMEOUT_MS * 2);
+    expect(server.admissionStats()).toMatchObject({ pending: 0, timedOut: 2 });
+    expect(clientFailed).toBeUndefined(); // still waiting for the users, bounded by the handshake timeout
+    await clock.advance(60_000);
+    expect(clientFailed).toMatchObject({ code: expect.any(String) });
+    await Promise.all([client.stop(), server.stop()]);
   });
 
   it('takes the source host of an address: host of host:port, v6 of [v6]:port, else the whole address', () => {

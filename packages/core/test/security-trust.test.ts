@@ -115,6 +115,35 @@ describe('TlsSecurity: binding', () => {
     expect(asked).toBe(1); // only the side that asked to bind was prompted
   });
 
+  it('shows one peer-requested binding prompt at a time: a second request while it is open is declined as busy', async () => {
+    const sb = await security({
+      onBindRequest: (r) => {
+        prompts.push(r);
+        return new Promise<boolean>((resolve) => {
+          answer = resolve;
+        });
+      },
+    });
+    const prompts: BindingRequest[] = [];
+    let answer: ((ok: boolean) => void) | undefined;
+    const [s1, s2] = await Promise.all([security(), security()]);
+    const first = s1.bind(sb.networkId, () => true);
+    const [a1, b1] = securedLinks(s1, sb, { conduits: await tcpConduitPair() });
+    await expect.poll(() => prompts.length, { timeout: 10_000 }).toBe(1);
+
+    const second = s2.bind(sb.networkId, () => true);
+    second.catch(() => undefined); // asserted below
+    const [a2] = securedLinks(s2, sb, { conduits: await tcpConduitPair() });
+    await expect(a2.opened).rejects.toBeDefined();
+    expect((await a2.closed).message).toMatch(/busy/);
+    await expect(second).rejects.toMatchObject({ code: 'ERR_UNTRUSTED' });
+    expect(prompts).toHaveLength(1); // the second request never reached the user
+
+    answer!(true);
+    await Promise.all([a1.opened, b1.opened]);
+    await expect(first).resolves.toMatchObject({ networkId: sb.networkId });
+  });
+
   it('revoking a binding takes effect on the next connect', async () => {
     const sa = await security();
     const sb = await security({ onBindRequest: () => true });

@@ -74,6 +74,15 @@ export const MAX_VERDICT_REASON_BYTES = 255;
  * Most plaintext bytes held from the peer during the trust exchange, before the Link takes over: the exchange itself
  * reads a TRUST (38 bytes) and a VERDICT (≤ 257 bytes); a peer that sends ahead (its HELLO, ≤ 16 KiB, and early
  * frames) or floods — for as long as a user looks at a binding code — is no longer read past 64 KiB, so TCP's flow
- * control pushes back on it instead of the device buffering without bound.
+ * control pushes back on it instead of the device buffering without bound. Only where TLS runs on the raw socket
+ * (`Conduit.detachSocket`: TCP, Wi-Fi P2P): a Conduit without one cannot pause, and its bytes wait in the TLS
+ * stream's buffer until the handshake deadlines close the Link.
  */
 export const MAX_TRUST_EXCHANGE_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Binding prompts that a peer's request may have open at once on one device (a user compares one code at a time).
+ * Further requests while one is shown are declined at once with a `busy` reason, so a stranger cannot queue prompts
+ * (any self-made identity may ask to bind). Bindings this device's own user started (`bind()`) are not counted.
+ */
+export const MAX_CONCURRENT_BINDING_PROMPTS = 1;

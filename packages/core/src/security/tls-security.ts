@@ -13,6 +13,7 @@ import {
   ACCOUNT_EXPORTER_LABEL,
   BINDING_EXPORTER_LABEL,
   EXPORTER_BYTES,
+  MAX_CONCURRENT_BINDING_PROMPTS,
   TLS_ALPN,
   TLS_CIPHER_SUITES,
   TLS_SECURITY_NAME,
@@ -126,6 +127,8 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
   readonly trustStore: TrustStore | undefined;
   /** Handler of incoming binding requests; may be set or replaced at any time. */
   onBindRequest: ConfirmBinding | undefined;
+  /** Binding prompts open now because a peer asked (at most {@link MAX_CONCURRENT_BINDING_PROMPTS}). */
+  private peerPrompts = 0;
 
   private readonly account: AccountKey | undefined;
   private readonly context: SecureContext;
@@ -309,12 +312,16 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
     let verdict: Verdict = { verdict: 'accept', reason: '' };
     if (basis) progress?.trusted();
     const confirm = intent?.confirm ?? (theirs.bind ? this.onBindRequest : undefined);
-    if (!basis && confirm && this.trustStore && (intent || theirs.bind)) {
+    const busy = !intent && this.peerPrompts >= MAX_CONCURRENT_BINDING_PROMPTS;
+    if (!basis && confirm && this.trustStore && (intent || theirs.bind) && busy) {
+      verdict = { verdict: 'declined', reason: 'busy: another binding is being confirmed on this device' };
+    } else if (!basis && confirm && this.trustStore && (intent || theirs.bind)) {
       const code = bindingCode(
         s.tls.exportKeyingMaterial(EXPORTER_BYTES, BINDING_EXPORTER_LABEL, NO_CONTEXT),
       );
       let ok: boolean;
       progress?.confirmingBinding();
+      if (!intent) this.peerPrompts++;
       try {
         ok = await this.askUser(confirm, s, role, peer, code);
       } catch (e) {
@@ -322,6 +329,8 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
         // close, so report its reason rather than a dropped connection.
         const refusal = await this.peerRefusal(s, peer.networkId);
         throw refusal ?? e;
+      } finally {
+        if (!intent) this.peerPrompts--;
       }
       if (ok) {
         basis = 'new-binding';
