@@ -15,6 +15,7 @@ import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, PROTOCOL_VERSION_MAX } from
 import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
+import type { Conduit } from '../src/transport.js';
 import { advert, bytes, linkPair, next, sha } from './helpers.js';
 
 // The Link's behaviour in depth, through its public API only (Link, Channel, LocalDevice), so these tests hold
@@ -118,7 +119,7 @@ describe('channel reset', () => {
     expect(rx.closeReason).toMatchObject({ code: 'normal', message: 'enough' });
   });
 
-  it('a reset channel’s messages still waiting in the receiver are not delivered after the reset', async () => {
+  it('a reset channel still delivers what had arrived before the RESET to a paused reader, then completes', async () => {
     const [a, b] = await linkPair();
     const incoming = firstValueFrom(b.incomingChannels$);
     const ch = a.openChannel({ proto: 'reset' });
@@ -129,9 +130,17 @@ describe('channel reset', () => {
     );
     await ch.send(Uint8Array.of(1));
     await expect.poll(() => seen.length).toBe(1);
+    rx.pause(); // messages 2..4 arrive and wait in the receiver
+    const framesBefore = b.stats().framesReceived;
+    await Promise.all([2, 3, 4].map((i) => ch.send(Uint8Array.of(i))));
+    await expect.poll(() => b.stats().framesReceived).toBeGreaterThanOrEqual(framesBefore + 3);
     ch.reset();
-    await done;
+    await expect.poll(() => rx.closeReason).toBeDefined();
     expect(seen).toEqual([1]);
+    await expect(ch.send(Uint8Array.of(5))).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    rx.resume(); // received bytes belong to the app: a RESET discards only what the sender still had queued
+    await done;
+    expect(seen).toEqual([1, 2, 3, 4]);
     expect(rx.closeReason).toMatchObject({ code: 'normal', remote: true });
   });
 });
@@ -396,9 +405,15 @@ describe('keep-alive in virtual time', () => {
     const clock = new VirtualClock();
     const [ca, cb] = createConduitPair({ scheduler: clock });
     let hole = false;
-    const silence = <T extends { write: (c: readonly Uint8Array[]) => boolean }>(c: T): T => ({
+    // Once the medium is a hole nothing gets through, not even the close of the other end.
+    const silence = (c: Conduit): Conduit => ({
       ...c,
+      data$: c.data$,
+      drain$: c.drain$,
+      closed$: c.closed$,
       write: (chunks: readonly Uint8Array[]) => (hole ? true : c.write(chunks)),
+      end: (r) => (hole ? undefined : c.end(r)),
+      destroy: (r) => (hole ? undefined : c.destroy(r)),
     });
     const a = new Link(silence(ca), {
       scheduler: clock,
@@ -422,18 +437,28 @@ describe('keep-alive in virtual time', () => {
     await clock.advance(6_000); // a checks every 5 s: closes at the first check past 15 s of silence
     expect(a.state).toBe('closed');
     expect((await a.closed).code).toBe('timeout');
-    // b's side of the memory pair closed when a destroyed its end; a pair that cannot signal would time out:
-    expect(['closed']).toContain(b.state);
+    expect(b.state).toBe('open'); // a's close never reached b
+    await clock.advance(20_000); // b checks every 2 s: closes at the first check past 40 s of silence
+    expect(b.state).toBe('closed');
+    expect((await b.closed).code).toBe('timeout');
   });
 
   it('keeps a busy Link open even if PONGs are lost: any frame counts as life', async () => {
     const clock = new VirtualClock();
     const [ca, cb] = createConduitPair({ scheduler: clock });
     const opts = { scheduler: clock, keepAliveIntervalMs: 10_000, idleTimeoutMs: 30_000 };
+    // b's PINGs and PONGs never reach a (20-byte control frames of type 0x06 / 0x07): only its DATA does.
+    const keepAlive = (c: Uint8Array) => c.length === 20 && (c[4] === 0x06 || c[4] === 0x07);
+    let dropping = false;
+    const lossy: Conduit = {
+      ...cb,
+      write: (chunks) => cb.write(dropping ? chunks.filter((c) => !keepAlive(c)) : chunks),
+    };
     const a = new Link(ca, { ...opts, role: 'initiator', local: advert('a') });
-    const b = new Link(cb, { ...opts, role: 'responder', local: advert('b') });
+    const b = new Link(lossy, { ...opts, role: 'responder', local: advert('b') });
     await clock.advance(0);
     await Promise.all([a.opened, b.opened]);
+    dropping = true;
     const got = firstValueFrom(a.messages$.pipe(take(12), toArray()));
     for (let i = 0; i < 12; i++) {
       await clock.advance(9_000);
@@ -442,6 +467,7 @@ describe('keep-alive in virtual time', () => {
     await clock.advance(0);
     expect((await got).length).toBe(12);
     expect(a.state).toBe('open');
-    await a.close();
+    await clock.advance(40_000); // with b silent apart from keep-alives that are dropped, a times out
+    expect((await a.closed).code).toBe('timeout');
   });
 });

@@ -186,8 +186,10 @@ export class Browser {
   readonly #now: () => number;
   readonly #self: () => string | undefined;
 
-  /** `self` returns our own instance name (never reported); `emit` receives found/updated/lost. */
-  /** @param now the clock of record ages, in ms (default `performance.now()`; discovery passes its scheduler's). */
+  /**
+   * `self` returns our own instance name (never reported); `emit` receives found/updated/lost; `now` is the clock of
+   * record ages, in ms (default `performance.now()`; discovery passes its scheduler's).
+   */
   constructor(
     self: () => string | undefined,
     emit: (event: DiscoveryEvent) => void,
@@ -255,7 +257,7 @@ export class Browser {
         for (const instance of this.#instancesOf(r)) this.#dirty.add(instance);
       }
     }
-    if (changed) this.#recomputeDirty();
+    if (changed) this.#recomputeDirty(now);
   }
 
   /** POOF (RFC 6762 §10.5): counts queries that cached records should answer; the answer resets the count. */
@@ -406,11 +408,11 @@ export class Browser {
 
   /**
    * Emits found / updated / lost for the instances whose records changed since the last recompute (a packet
-   * touches a few; re-resolving every known instance per packet made a flood of announcements quadratic).
+   * touches a few; re-resolving every known instance per packet made a flood of announcements quadratic). `now` is
+   * the packet's time on the browser's clock (the injected scheduler's in tests), as every record age is.
    */
-  #recomputeDirty(): void {
+  #recomputeDirty(now: number): void {
     const self = this.#self()?.toLowerCase();
-    const now = performance.now();
     const dirty = [...this.#dirty];
     this.#dirty.clear();
     for (const instance of dirty) {
