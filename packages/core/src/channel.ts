@@ -1,5 +1,12 @@
 import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
-import { encodeFrame, encodeHeader, FrameFlags, FrameType } from './codec.js';
+import {
+  encodeCloseFrame,
+  encodeFrame,
+  encodeHeader,
+  encodeWindowFrame,
+  FrameFlags,
+  FrameType,
+} from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
 
@@ -431,40 +438,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
       const inc = this.consumed;
       this.consumed = 0;
       this.recvWindow += inc;
-      const f = new Uint8Array(16);
-      f.set(encodeHeader(FrameType.WINDOW, 0, this.id, 0, 4), 0);
-      f[12] = inc >>> 24;
-      f[13] = (inc >>> 16) & 0xff;
-      f[14] = (inc >>> 8) & 0xff;
-      f[15] = inc & 0xff;
+      const f = encodeWindowFrame(this.id, inc);
       this.host.sendControl(f);
     }
   }
 }
-
-/** Encodes CLOSE/RESET/GOAWAY with a close payload. @internal */
-export function encodeCloseFrame(type: number, channel: number, reason: CloseReason): Uint8Array {
-  const msg = new TextEncoder().encode((reason.message ?? '').slice(0, 512));
-  const code = CLOSE_WIRE[reason.code] ?? 0;
-  const f = new Uint8Array(12 + 1 + msg.length);
-  f.set(encodeHeader(type, 0, channel, 0, 1 + msg.length), 0);
-  f[12] = code;
-  f.set(msg, 13);
-  return f;
-}
-
-const CLOSE_WIRE: Record<string, number> = {
-  normal: 0,
-  'going-away': 1,
-  timeout: 2,
-  lost: 3,
-  'protocol-error': 4,
-  'version-mismatch': 5,
-  'handshake-failed': 6,
-  integrity: 7,
-  refused: 8,
-  replaced: 9,
-};
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
