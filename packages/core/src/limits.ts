@@ -5,8 +5,21 @@
 
 /** Protocol versions this build speaks (PROTOCOL.md §2). */
 export const PROTOCOL_VERSION_MIN = 1;
-/** Highest protocol version this build speaks. */
-export const PROTOCOL_VERSION_MAX = 1;
+/** Highest protocol version this build speaks: 2 adds resumable connection channels (PROTOCOL.md §8). */
+export const PROTOCOL_VERSION_MAX = 2;
+/** The first protocol version with connection channels, ACK and RESUME (PROTOCOL.md §8). */
+export const PROTOCOL_VERSION_RESUME = 2;
+/**
+ * Protocol v2: channel ids from here up (0x8000–0xFFFF) are connection channels — they belong to the peer connection,
+ * keep their id on every Link and resume after a Link loss; ids below are Link channels (PROTOCOL.md §4.3).
+ */
+export const CONNECTION_CHANNEL_MIN = 0x8000;
+/**
+ * Closed connection-channel ids a peer connection remembers, so a RESUME for a channel that ended while its Link was
+ * down is answered with the channel's end instead of being taken for a new channel (PROTOCOL.md §8.3). One per
+ * possible channel of a Link ({@link MAX_CHANNELS_PER_LINK}).
+ */
+export const CLOSED_CHANNEL_MEMORY = 4096;
 
 /** Bytes of the fixed frame header: length u32, type u8, flags u8, channel u16, seq u32 (PROTOCOL.md §3). */
 export const FRAME_HEADER_BYTES = 12;

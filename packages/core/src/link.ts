@@ -10,14 +10,18 @@ import { Channel, type ChannelHost, type ChannelMetadata, type ChannelOptions } 
 import {
   decodeCloseReason,
   decodeJsonObject,
+  decodeResumeFrame,
+  encodeAckFrame,
   encodeCloseFrame,
   encodeFrame,
   encodeHeader,
   encodeJson,
+  encodeResumeFrame,
   type Frame,
   FrameDecoder,
   FrameFlags,
   FrameType,
+  type ResumeInfo,
   readU32,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
@@ -34,6 +38,7 @@ import {
 import { KeepAlive } from './keepalive.js';
 import {
   COALESCE_MAX_PAYLOAD,
+  CONNECTION_CHANNEL_MIN,
   DEFAULT_CHANNEL_WINDOW,
   DEFAULT_CHANNEL_WINDOW_FAST,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -46,6 +51,7 @@ import {
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_SIZE,
   MIN_FRAME_SIZE,
+  PROTOCOL_VERSION_RESUME,
 } from './limits.js';
 import { LinkCounters, type LinkStats } from './link-stats.js';
 import { logger } from './log.js';
@@ -55,6 +61,17 @@ export type { LinkRole, SecurityUpgrade, VerifiedPeer } from './handshake.js';
 export type { LinkStats } from './link-stats.js';
 
 const log = logger('link');
+
+/**
+ * The owner of a Link's connection channels (protocol v2): a {@link PeerConnection}. Only a Link with an owner
+ * accepts connection channels and RESUME; without one they are refused with RESET `refused`. @internal
+ */
+export interface LinkOwner {
+  /** The peer opened connection channel `channel` on `link` (OPEN). */
+  onIncoming(link: Link, channel: Channel): void;
+  /** The peer sent RESUME on `link`. May throw `ERR_PROTOCOL`, which closes the Link. */
+  onResume(link: Link, info: ResumeInfo): void;
+}
 
 /** Lifecycle of a Link. */
 export type LinkStateName = 'connecting' | 'open' | 'closing' | 'closed';
@@ -89,6 +106,16 @@ export interface LinkOptions {
   readonly sendBufferBytes?: number;
   /** Cap the frame size below the conduit's (bytes, header included; ≥ 20). */
   readonly maxFrameSize?: number;
+  /**
+   * Highest protocol version to offer (1 or 2). Default {@link PROTOCOL_VERSION_MAX}; 1 behaves as a build that
+   * predates resumable channels (for interoperability tests).
+   */
+  readonly maxProtocolVersion?: number;
+  /**
+   * Protocol v2: called once when the Link opens, before any frame after HELLO is read; returns the owner of its
+   * connection channels (a {@link PeerConnection}'s `adopt`), or undefined to refuse them. Default: none.
+   */
+  readonly connectionOwner?: (link: Link) => LinkOwner | undefined;
 }
 
 let linkCounter = 0;
@@ -152,6 +179,11 @@ export class Link implements ChannelHost {
   private readonly channels = new Map<number, Channel>();
   private readonly ready = new Set<Channel>();
   private readonly control: Uint8Array[] = [];
+  /** Resumable channels with an ACK due. */
+  private readonly acks = new Set<Channel>();
+  private owner: LinkOwner | undefined;
+  /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
+  private localOdd: boolean;
   private pumpScheduled = false;
   private blocked = false;
   private nextChannelId: number;
@@ -186,7 +218,8 @@ export class Link implements ChannelHost {
       );
     this.maxPayload = frameSize - FRAME_HEADER_BYTES;
     this.decoder = new FrameDecoder(Math.max(this.maxPayload, MAX_CONTROL_PAYLOAD));
-    this.nextChannelId = options.role === 'initiator' ? 3 : 2;
+    this.localOdd = options.role === 'initiator';
+    this.nextChannelId = this.localOdd ? 3 : 2;
     this.state$ = this.stateSubject.asObservable();
     this.incomingChannels$ = this.incomingSubject.asObservable();
     this.frames$ = this.framesSubject.asObservable();
@@ -225,6 +258,7 @@ export class Link implements ChannelHost {
         window: this.window,
         maxFrame: frameSize,
         maxPayload: this.maxPayload,
+        ...(options.maxProtocolVersion !== undefined ? { maxVersion: options.maxProtocolVersion } : {}),
         id: this.id,
       },
       {
@@ -252,6 +286,16 @@ export class Link implements ChannelHost {
   /** The protocol version negotiated in the preamble (PROTOCOL.md §2), once the Link is open. */
   get version(): number | undefined {
     return this.versionValue;
+  }
+
+  /** Whether the Link carries resumable connection channels (protocol v2 on both sides). */
+  get resumable(): boolean {
+    return (this.versionValue ?? 0) >= PROTOCOL_VERSION_RESUME;
+  }
+
+  /** Whether this side opens odd channel ids on this Link (PROTOCOL.md §4.3); known once open. */
+  get opensOddIds(): boolean {
+    return this.localOdd;
   }
 
   /** Name of the security upgrade in use, or `'none'`. */
@@ -306,13 +350,12 @@ export class Link implements ChannelHost {
   /**
    * Opens a channel with `metadata` (sent in OPEN, ≤ 16 KiB as JSON). Returns at once; data may be sent right away
    * (the peer buffers within the window until it routes the channel).
-   * @throws ColinkError `ERR_CLOSED` when the Link is closing/closed, `ERR_LIMIT_EXCEEDED` past 4096 channels,
+   * @throws ColinkError `ERR_NOT_CONNECTED` before the Link is open (channel ids depend on the peer, §4.3);
+   *   `ERR_CLOSED` when the Link is closing/closed, `ERR_LIMIT_EXCEEDED` past 4096 channels,
    *   `ERR_INVALID_ARGUMENT` when the metadata is not a JSON object with a string `proto` or too large.
    */
   openChannel(metadata: ChannelMetadata, options: ChannelOptions = {}): Channel {
-    if (this.state === 'closing' || this.state === 'closed' || this.goingAway) {
-      throw ColinkError.closed(`link ${this.id}`, this.stateSubject.value.reason ?? closeReason('normal'));
-    }
+    this.assertCanOpen();
     if (typeof metadata?.proto !== 'string')
       throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
     if (this.channels.size >= MAX_CHANNELS_PER_LINK) {
@@ -321,9 +364,7 @@ export class Link implements ChannelHost {
         `more than ${MAX_CHANNELS_PER_LINK} channels on link ${this.id}`,
       );
     }
-    const body = encodeJson(metadata);
-    if (body.length > MAX_CONTROL_PAYLOAD)
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
+    const body = encodeMetadata(metadata);
     const id = this.allocateChannelId();
     const ch = new Channel(this, id, metadata, this.remoteHello?.window ?? this.window, {
       ...this.channelOptions(),
@@ -333,6 +374,72 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
     this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
     return ch;
+  }
+
+  // ---- connection channels (protocol v2, for PeerConnection) ---------------------------------------------------
+
+  /** @internal Makes `owner` the owner of this Link's connection channels. */
+  setOwner(owner: LinkOwner | undefined): void {
+    this.owner = owner;
+  }
+
+  /**
+   * @internal Opens connection channel `id` (≥ 0x8000, this side's parity, chosen by the peer connection) here.
+   * @throws as {@link Link.openChannel}.
+   */
+  openConnectionChannel(id: number, metadata: ChannelMetadata, options: ChannelOptions = {}): Channel {
+    this.assertCanOpen();
+    if (!this.resumable)
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `link ${this.id} speaks protocol v1`);
+    const body = encodeMetadata(metadata);
+    const ch = new Channel(this, id, metadata, this.remoteHello!.window, {
+      ...this.channelOptions(),
+      ...options,
+      resumable: true,
+    });
+    this.channels.set(id, ch);
+    this.channelCountSubject.next(this.channels.size);
+    this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
+    return ch;
+  }
+
+  /**
+   * @internal Moves a connection channel onto this Link and queues this side's RESUME for it (with the OPEN
+   * metadata when `opener`): from here the peer resends what this side lacks. The channel sends again once the
+   * peer's RESUME arrives ({@link Channel.onResume}).
+   */
+  attachChannel(ch: Channel, opener: boolean): void {
+    const { received, credit } = ch.attach(this);
+    this.channels.set(ch.id, ch);
+    this.channelCountSubject.next(this.channels.size);
+    this.sendControl(
+      encodeResumeFrame({
+        channel: ch.id,
+        received,
+        credit,
+        ...(opener ? { metadata: ch.metadata } : {}),
+      }),
+    );
+  }
+
+  /** @internal Takes a connection channel off this Link without closing it (it is moving or parked). */
+  detachChannel(ch: Channel): void {
+    if (this.channels.get(ch.id) !== ch) return;
+    this.channels.delete(ch.id);
+    this.ready.delete(ch);
+    this.acks.delete(ch);
+    ch.park();
+    if (!this.done) this.channelCountSubject.next(this.channels.size);
+  }
+
+  /** @internal Whether connection channel `ch` is on this Link. */
+  carries(ch: Channel): boolean {
+    return this.channels.get(ch.id) === ch;
+  }
+
+  /** @internal Sends a bare control frame (the peer connection answers RESUMEs for channels it no longer has). */
+  sendFrame(frame: Uint8Array): void {
+    this.sendControl(frame);
   }
 
   /**
@@ -416,16 +523,33 @@ export class Link implements ChannelHost {
 
   /** @internal */
   channelClosed(channel: Channel): void {
+    if (this.channels.get(channel.id) !== channel) return;
     this.channels.delete(channel.id);
     this.ready.delete(channel);
+    this.acks.delete(channel);
     this.channelCountSubject.next(this.channels.size);
+  }
+
+  /** @internal */
+  ackDue(channel: Channel): void {
+    this.acks.add(channel);
+    this.schedulePump();
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
+  private assertCanOpen(): void {
+    if (this.state === 'closing' || this.state === 'closed' || this.goingAway) {
+      throw ColinkError.closed(`link ${this.id}`, this.stateSubject.value.reason ?? closeReason('normal'));
+    }
+    if (this.state === 'connecting')
+      throw new ColinkError(ErrorCode.NOT_CONNECTED, `link ${this.id} is not open yet`);
+  }
+
   private allocateChannelId(): number {
-    const first = this.role === 'initiator' ? 3 : 2;
-    const step = (id: number): number => (id + 2 > 0xffff ? first : id + 2);
+    const first = this.localOdd ? 3 : 2;
+    const last = this.resumable ? CONNECTION_CHANNEL_MIN - 1 : 0xffff;
+    const step = (id: number): number => (id + 2 > last ? first : id + 2);
     let id = this.nextChannelId;
     while (this.channels.has(id)) id = step(id);
     this.nextChannelId = step(id);
@@ -450,9 +574,25 @@ export class Link implements ChannelHost {
     this.versionValue = e.version;
     this.remoteHello = e.hello;
     this.counters.add(e.counters);
+    if (this.resumable && e.hello.advert.networkId !== this.options.local.networkId) {
+      // v2: the device with the smaller networkId opens odd ids on every Link of the pair (§4.3).
+      this.localOdd = this.options.local.networkId < e.hello.advert.networkId;
+      this.nextChannelId = this.localOdd ? 3 : 2;
+    }
     this.subs.push(
       io.closed$.subscribe((r) => this.finish(this.goingAway ? r : vanished(r))),
       io.drain$.subscribe(() => this.onDrain()),
+    );
+    this.defaultChannel.onWindow(e.hello.window - this.window); // the default channel assumed our own window size
+    this.openedAt = Date.now();
+    this.setState({ state: 'open' });
+    this.keepAlive.start();
+    this.resolveOpened();
+    this.statsSubject.next(this.stats());
+    // The owner of connection channels is known before the first frame after HELLO is read (RESUME may be next).
+    if (this.resumable) this.owner = this.options.connectionOwner?.(this);
+    if (this.done) return;
+    this.subs.push(
       io.data$.subscribe((c) => {
         try {
           this.decoder.push(c, (f) => this.onFrame(f));
@@ -461,13 +601,6 @@ export class Link implements ChannelHost {
         }
       }),
     );
-    if (this.done) return; // a frame right behind the HELLO closed it
-    this.defaultChannel.onWindow(e.hello.window - this.window); // the default channel assumed our own window size
-    this.openedAt = Date.now();
-    this.setState({ state: 'open' });
-    this.keepAlive.start();
-    this.resolveOpened();
-    this.statsSubject.next(this.stats());
     this.schedulePump();
   }
 
@@ -497,6 +630,10 @@ export class Link implements ChannelHost {
     if (!io || this.done) return;
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
+    if (this.acks.size > 0) {
+      for (const ch of this.acks) this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
+      this.acks.clear();
+    }
     while (!this.blocked) {
       if (this.control.length > 0) {
         const f = this.control.shift()!;
@@ -555,6 +692,23 @@ export class Link implements ChannelHost {
       case FrameType.OPEN:
         this.onOpen(f);
         return true;
+      case FrameType.ACK:
+        if (this.resumable) this.channels.get(f.channel)?.onAck(f.seq);
+        return true;
+      case FrameType.RESUME: {
+        if (!this.resumable) return true; // not a v1 frame: ignored like any unknown type
+        const info = decodeResumeFrame(f);
+        if (this.owner && info.channel >= CONNECTION_CHANNEL_MIN) this.owner.onResume(this, info);
+        else
+          this.sendControl(
+            encodeCloseFrame(
+              FrameType.RESET,
+              info.channel,
+              closeReason('refused', 'no such connection channel'),
+            ),
+          );
+        return true;
+      }
       case FrameType.CLOSE:
       case FrameType.RESET: {
         const ch = this.channels.get(f.channel);
@@ -588,7 +742,7 @@ export class Link implements ChannelHost {
 
   private onOpen(f: Frame): void {
     const id = f.channel;
-    const peerParity = this.role === 'initiator' ? 0 : 1;
+    const peerParity = this.localOdd ? 0 : 1;
     if (id < 2 || id % 2 !== peerParity || this.channels.has(id)) {
       throw new ColinkError(ErrorCode.PROTOCOL, `peer opened channel ${id}, which is not its to open`);
     }
@@ -605,16 +759,21 @@ export class Link implements ChannelHost {
       );
       return;
     }
-    const ch = new Channel(
-      this,
-      id,
-      meta as ChannelMetadata,
-      this.remoteHello!.window,
-      this.channelOptions(),
-    );
+    const connection = this.resumable && id >= CONNECTION_CHANNEL_MIN;
+    if (connection && !this.owner) {
+      this.sendControl(
+        encodeCloseFrame(FrameType.RESET, id, closeReason('refused', 'no peer connection on this link')),
+      );
+      return;
+    }
+    const ch = new Channel(this, id, meta as ChannelMetadata, this.remoteHello!.window, {
+      ...this.channelOptions(),
+      resumable: connection,
+    });
     this.channels.set(id, ch);
     this.channelCountSubject.next(this.channels.size);
-    if (this.incomingSubject.observed) this.incomingSubject.next(ch);
+    if (connection) this.owner!.onIncoming(this, ch);
+    else if (this.incomingSubject.observed) this.incomingSubject.next(ch);
     else ch.reset(closeReason('refused', 'nobody accepts channels on this link'));
   }
 
@@ -632,7 +791,13 @@ export class Link implements ChannelHost {
     this.timers = [];
     const wasConnecting = this.state === 'connecting';
     this.setState({ state: 'closed', reason });
-    for (const ch of [...this.channels.values()]) ch.terminate(reason);
+    // Connection channels outlive the Link: they park and wait for their peer connection to move them.
+    for (const ch of [...this.channels.values()]) {
+      if (ch.resumable) ch.park();
+      else ch.terminate(reason);
+    }
+    this.channels.clear();
+    this.acks.clear();
     for (const s of this.subs) s.unsubscribe();
     this.handshake.dispose();
     if (wasConnecting) this.rejectOpened(ColinkError.closed(`link ${this.id}`, reason));
@@ -644,4 +809,14 @@ export class Link implements ChannelHost {
     this.stateSubject.complete();
     this.resolveClosed(reason);
   }
+}
+
+/** OPEN metadata as JSON, at most {@link MAX_CONTROL_PAYLOAD} bytes. */
+function encodeMetadata(metadata: ChannelMetadata): Uint8Array {
+  if (typeof metadata?.proto !== 'string')
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
+  const body = encodeJson(metadata);
+  if (body.length > MAX_CONTROL_PAYLOAD)
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
+  return body;
 }
