@@ -76,7 +76,7 @@ describe('RESUME and ACK frames', () => {
       0,
       0,
       0,
-      8 + 4 + 12,
+      8 + 4 + 13,
       FrameType.RESUME,
       1,
       0x80,
