@@ -123,8 +123,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Resumable channels: messages written whole and not yet acknowledged, oldest first. */
   private readonly unacked: Outgoing[] = [];
   private unackedBytes = 0;
-  /** False while parked (no Link) or while waiting for the peer's RESUME on a new Link. */
+  /** False while parked (no Link), held for a move, or waiting for the peer's RESUME on a new Link. */
   private sendable = true;
+  /** After this side's RESUME: DATA is stale until the peer's RESUME arrives (it resends from our count). */
+  private recvBlocked = false;
 
   // receive side
   private fragments: Uint8Array[] = [];
@@ -383,6 +385,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** @internal DATA frame from the peer. */
   onData(flags: number, seq: number, payload: Uint8Array): void {
     if (this.stateValue === 'closed' || this.remoteCloseReceived) return; // late frames after RESET/CLOSE race
+    if (this.recvBlocked) return; // sent before the peer saw our RESUME: it resends from there
     if (payload.length > this.recvWindow) {
       this.reset(
         closeReason('protocol-error', `peer exceeded the flow-control window on channel ${this.id}`),
@@ -444,6 +447,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.sendable = false;
   }
 
+  /** @internal Stops sending on the current Link (a planned move drains it); receiving goes on. */
+  hold(): void {
+    this.sendable = false;
+  }
+
   /**
    * @internal Moves the channel onto `host` (a new Link) and returns what this side's RESUME says: messages received
    * so far and the credit granted from now on (PROTOCOL.md §4.10). Fragments of a message not yet complete are
@@ -452,6 +460,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   attach(host: ChannelHost): { received: number; credit: number } {
     this.host = host;
     this.sendable = false;
+    this.recvBlocked = true;
     this.fragments = [];
     this.fragmentBytes = 0;
     this.consumed = 0;
@@ -485,6 +494,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.unackedBytes = 0;
     this.queue.unshift(...resend);
     this.credit = credit;
+    this.recvBlocked = false;
     // A CLOSE that may not have arrived goes again behind the data; the peer ignores a second one.
     if (this.localCloseSent && this.stateValue !== 'closed') this.localCloseSent = false;
     this.sendable = true;

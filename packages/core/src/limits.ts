@@ -65,6 +65,19 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Default time for preamble + security + HELLO before a Link closes with `timeout` (ms). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * Default grace period of a peer connection with no Link left, ms: channels wait (writers see backpressure) and
+ * re-dials run; after it they close with `lost`. Issue #15 asks for "the 10 s range"; it is also below the 30 s idle
+ * timeout of a Link, so a session outlives a short outage but not a long one.
+ */
+export const DEFAULT_PEER_GRACE_MS = 10_000;
+/** Longest wait of a planned carrier move for the old Link's data to be acknowledged, ms (then RESUME resends). */
+export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
+/** First re-dial backoff of a peer connection, ms; doubled per attempt (exponential backoff). */
+export const DEFAULT_REDIAL_INITIAL_MS = 100;
+/** Largest re-dial backoff, ms: a 10 s grace period gets at least five attempts. */
+export const DEFAULT_REDIAL_MAX_MS = 2_000;
+
 /** HarmonyOS abilityConnectionManager `sendMessage` limit: 1 KB of UTF-8 (harmony-api.md §1.1, §1.5). */
 export const SESSION_MESSAGE_MAX_BYTES = 1024;
 /** HarmonyOS abilityConnectionManager `sendData` per-message limit: 100 MiB (harmony-api.md §1.5 [impl]). */
