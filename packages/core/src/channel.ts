@@ -501,6 +501,21 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.hasFrame()) this.host.markReady(this);
   }
 
+  /** @internal diagnostics for tests. */
+  debug(): Record<string, unknown> {
+    return {
+      sendable: this.sendable,
+      recvBlocked: this.recvBlocked,
+      credit: this.credit,
+      queue: this.queue.length,
+      unacked: this.unacked.length,
+      nextSeq: this.nextSeq,
+      expectSeq: this.expectSeq,
+      recvWindow: this.recvWindow,
+      host: this.host === PARKED ? 'parked' : (this.host as { id?: string }).id,
+    };
+  }
+
   private retain(o: Outgoing): void {
     this.unacked.push(o);
     this.unackedBytes += o.data.length;

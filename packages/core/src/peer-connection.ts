@@ -291,16 +291,29 @@ export class PeerConnection implements LinkOwner {
 
   /**
    * Ends the connection: channels close gracefully with `reason` (their queued data first), Links stay open (they
-   * belong to the device). Resolves when every channel has closed.
+   * belong to the device). Resolves when every channel has closed, or after `timeoutMs` (ms, default 5_000) with
+   * the rest terminated.
    */
-  async close(reason: CloseReason = closeReason('normal')): Promise<void> {
+  async close(reason: CloseReason = closeReason('normal'), timeoutMs = 5_000): Promise<void> {
     if (this.stateValue === 'closed') return;
+    if (this.draining) {
+      // A planned move is under way: finish it now, so the channels can send their CLOSE.
+      this.draining = false;
+      if (this.carrierLink?.state === 'open') this.moveAll(this.carrierLink, 'upgrade');
+    }
     const closing = [...this.channelMap.values()].map((ch) =>
       this.location.get(ch) ? ch.close(reason) : Promise.resolve(ch.terminate(reason)),
     );
     this.stopGrace();
     this.setState('closed');
-    await Promise.all(closing);
+    let timer: Subscription | undefined;
+    await Promise.race([
+      Promise.all(closing),
+      new Promise<void>((r) => (timer = this.scheduler.schedule(() => r(), timeoutMs))),
+    ]);
+    timer?.unsubscribe();
+    // A peer that does not answer CLOSE in time (its side parked, or gone) gets no more waiting.
+    for (const ch of [...this.channelMap.values()]) ch.terminate(reason);
     for (const link of this.linkSet) link.setOwner(undefined);
     for (const subs of this.linkSubs.values()) for (const s of subs) s.unsubscribe();
     this.linkSubs.clear();
@@ -444,11 +457,12 @@ export class PeerConnection implements LinkOwner {
           from.state !== 'open' ||
           to.state !== 'open' ||
           moving.every((ch) => ch.unacknowledgedBytes === 0 || ch.state === 'closed');
-        if (done || this.scheduler.now() >= deadline) resolve();
+        if (done || !this.draining || this.scheduler.now() >= deadline) resolve();
         else this.scheduler.schedule(check, 2);
       };
       check();
     });
+    if (!this.draining) return; // close() finished the move
     this.draining = false;
     if (this.stateValue === 'closed') return;
     if (to.state !== 'open') {
