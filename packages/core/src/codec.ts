@@ -373,6 +373,11 @@ export interface ResumeInfo {
   readonly received: number;
   /** Bytes of credit the sender grants the peer on this channel from now on. */
   readonly credit: number;
+  /**
+   * The move this RESUME belongs to: the leader numbers its moves (u32, increasing), the follower echoes the number
+   * it answers; a RESUME of an older move is stale and ignored (PROTOCOL.md §8.1).
+   */
+  readonly epoch: number;
   /** The sender opened the channel (it carries the OPEN metadata, for a peer that never saw the OPEN). */
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
@@ -380,12 +385,16 @@ export interface ResumeInfo {
 /** RESUME flag bit 0: the payload carries the opener's metadata JSON after the credit. */
 export const RESUME_FLAG_OPENER = 0x01;
 
-/** Encodes a RESUME frame: header (flags bit 0 = opener, seq = received), payload u32 credit [+ metadata JSON]. */
+/**
+ * Encodes a RESUME frame: header (flags bit 0 = opener, seq = received), payload u32 credit, u32 epoch
+ * [+ metadata JSON].
+ */
 export function encodeResumeFrame(info: ResumeInfo): Uint8Array {
   const meta = info.metadata ? encodeJson(info.metadata) : EMPTY;
-  const payload = new Uint8Array(4 + meta.length);
+  const payload = new Uint8Array(8 + meta.length);
   writeU32(payload, 0, info.credit);
-  payload.set(meta, 4);
+  writeU32(payload, 4, info.epoch);
+  payload.set(meta, 8);
   return encodeFrame(
     FrameType.RESUME,
     info.metadata ? RESUME_FLAG_OPENER : 0,
@@ -397,13 +406,14 @@ export function encodeResumeFrame(info: ResumeInfo): Uint8Array {
 
 /** Decodes a RESUME frame; throws `ERR_PROTOCOL` on a short payload or bad metadata. */
 export function decodeResumeFrame(f: Frame): ResumeInfo {
-  if (f.payload.length < 4) throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME payload shorter than 4 bytes');
+  if (f.payload.length < 8) throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME payload shorter than 8 bytes');
   const credit = readU32(f.payload);
-  if ((f.flags & RESUME_FLAG_OPENER) === 0) return { channel: f.channel, received: f.seq, credit };
-  const metadata = decodeJsonObject(f.payload.subarray(4));
+  const epoch = readU32(f.payload, 4);
+  if ((f.flags & RESUME_FLAG_OPENER) === 0) return { channel: f.channel, received: f.seq, credit, epoch };
+  const metadata = decodeJsonObject(f.payload.subarray(8));
   if (typeof metadata.proto !== 'string')
     throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME metadata without proto');
-  return { channel: f.channel, received: f.seq, credit, metadata };
+  return { channel: f.channel, received: f.seq, credit, epoch, metadata };
 }
 
 /** Writes a big-endian u32 into `into` at `at`. */

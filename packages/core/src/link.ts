@@ -408,8 +408,9 @@ export class Link implements ChannelHost {
    * metadata when `opener`): from here the peer resends what this side lacks. The channel sends again once the
    * peer's RESUME arrives ({@link Channel.onResume}).
    */
-  attachChannel(ch: Channel, opener: boolean): void {
+  attachChannel(ch: Channel, opener: boolean, epoch: number): void {
     const { received, credit } = ch.attach(this);
+    log.debug('%s RESUME out ch %d received %d epoch %d', this.id, ch.id, received, epoch);
     this.channels.set(ch.id, ch);
     this.channelCountSubject.next(this.channels.size);
     this.sendControl(
@@ -417,6 +418,7 @@ export class Link implements ChannelHost {
         channel: ch.id,
         received,
         credit,
+        epoch,
         ...(opener ? { metadata: ch.metadata } : {}),
       }),
     );
@@ -698,6 +700,13 @@ export class Link implements ChannelHost {
       case FrameType.RESUME: {
         if (!this.resumable) return true; // not a v1 frame: ignored like any unknown type
         const info = decodeResumeFrame(f);
+        log.debug(
+          '%s RESUME in ch %d received %d epoch %d',
+          this.id,
+          info.channel,
+          info.received,
+          info.epoch,
+        );
         if (this.owner && info.channel >= CONNECTION_CHANNEL_MIN) this.owner.onResume(this, info);
         else
           this.sendControl(

@@ -116,7 +116,9 @@ function defaultRank(link: Link): number {
  *   and stays as a standby;
  * - when the carrier is lost, channels resume on another live Link (RESUME: exactly once, in order);
  * - with no Link left, writers see backpressure while {@link PeerConnectionOptions.redial} runs with exponential
- *   backoff for the grace period; after it the channels close with `lost`.
+ *   backoff for the grace period; after it the channels close with `lost`;
+ * - a Link that closes with `going-away` (this device or the peer's shutting down) ends the channels at once with
+ *   that reason: there is nothing to wait for.
  *
  * Links join with {@link PeerConnection.adopt}, which is what {@link LinkOptions.connectionOwner} must return for
  * a Link to this peer. v1 Links cannot join (they have no RESUME).
@@ -145,6 +147,10 @@ export class PeerConnection implements LinkOwner {
   private readonly channelMap = new Map<number, Channel>();
   /** Where each channel is: the Link it is on, undefined while parked. */
   private readonly location = new Map<Channel, Link | undefined>();
+  /** Leader: the number of its last move; follower: the highest move number seen from the leader (§8.1). */
+  private epoch = 0;
+  /** The move number of this side's last RESUME for each channel. */
+  private readonly resumeEpoch = new Map<Channel, number>();
   /** The Link this side last sent RESUME on for each channel. */
   private readonly resumedOn = new Map<Channel, Link>();
   private readonly opened = new Set<Channel>();
@@ -232,7 +238,7 @@ export class PeerConnection implements LinkOwner {
     this.linkSet.add(link);
     this.linkSubs.set(link, [
       link.state$.subscribe((s) => {
-        if (s.state === 'closing' || s.state === 'closed') this.onLinkGone(link);
+        if (s.state === 'closing' || s.state === 'closed') this.onLinkGone(link, s.reason);
       }),
       link.stats$.subscribe(() => {
         if (link === this.carrierLink) this.emitQuality();
@@ -334,12 +340,16 @@ export class PeerConnection implements LinkOwner {
     this.track(ch, link);
     // The leader keeps every channel on its carrier.
     const carrier = this.carrierLink;
-    if (this.leader && carrier && carrier !== link && !this.draining) this.place(ch, carrier);
+    if (this.leader && carrier && carrier !== link && !this.draining) this.place(ch, carrier, ++this.epoch);
     this.incomingSubject.next(ch);
   }
 
   /** @internal */
   onResume(link: Link, info: ResumeInfo): void {
+    if (!this.leader) {
+      if (info.epoch < this.epoch) return; // a later move of the leader superseded it
+      this.epoch = info.epoch;
+    }
     let ch = this.channelMap.get(info.channel);
     let created = false;
     if (!ch) {
@@ -361,15 +371,20 @@ export class PeerConnection implements LinkOwner {
         return;
       }
     }
-    if (this.leader && link !== this.carrierLink && this.carrierLink) {
-      // Only the leader chooses the carrier: it answers on its own carrier instead.
-      if (this.resumedOn.get(ch) !== this.carrierLink) this.place(ch, this.carrierLink);
-      if (created) this.incomingSubject.next(ch);
-      return;
+    if (this.leader) {
+      const carrier = this.carrierLink ?? link;
+      if (this.resumedOn.get(ch) !== carrier) {
+        // Only the leader chooses the carrier: a follower's RESUME elsewhere gets a new move on the carrier.
+        this.place(ch, carrier, ++this.epoch);
+      } else if (link === carrier && info.epoch === this.resumeEpoch.get(ch)) {
+        ch.onResume(info.received, info.credit);
+      } // else: the answer to an older move — a newer RESUME of ours is on its way
+    } else {
+      if (link !== this.carrierLink) this.switchTo(link);
+      if (this.resumedOn.get(ch) !== link || this.resumeEpoch.get(ch) !== info.epoch)
+        this.place(ch, link, info.epoch);
+      ch.onResume(info.received, info.credit);
     }
-    if (!this.leader && link !== this.carrierLink) this.switchTo(link);
-    if (this.resumedOn.get(ch) !== link) this.place(ch, link);
-    ch.onResume(info.received, info.credit);
     if (created) this.incomingSubject.next(ch);
   }
 
@@ -383,6 +398,7 @@ export class PeerConnection implements LinkOwner {
       this.channelMap.delete(ch.id);
       this.location.delete(ch);
       this.resumedOn.delete(ch);
+      this.resumeEpoch.delete(ch);
       this.opened.delete(ch);
       this.ended.set(ch.id, reason.remote ? { ...reason, remote: false } : reason);
       if (this.ended.size > CLOSED_CHANNEL_MEMORY) this.ended.delete(this.ended.keys().next().value!);
@@ -398,21 +414,23 @@ export class PeerConnection implements LinkOwner {
     return id;
   }
 
-  /** Puts `ch` on `link` and sends this side's RESUME there. */
-  private place(ch: Channel, link: Link): void {
+  /** Puts `ch` on `link` and sends this side's RESUME there, as part of move `epoch`. */
+  private place(ch: Channel, link: Link, epoch: number): void {
     if (link.state !== 'open') return;
     const at = this.location.get(ch);
     if (at && at !== link) at.detachChannel(ch);
     else if (at === link) link.detachChannel(ch);
-    link.attachChannel(ch, this.opened.has(ch));
+    link.attachChannel(ch, this.opened.has(ch), epoch);
     this.location.set(ch, link);
     this.resumedOn.set(ch, link);
+    this.resumeEpoch.set(ch, epoch);
   }
 
   private moveAll(link: Link, why: CarrierMove['why']): void {
     const from = this.carrierLink;
     this.carrierLink = link;
-    for (const ch of this.channelMap.values()) this.place(ch, link);
+    const epoch = ++this.epoch;
+    for (const ch of this.channelMap.values()) this.place(ch, link, epoch);
     log.debug('%s: channels on %s (%s)', this.peer.slice(0, 8), link.id, why);
     this.movesSubject.next({ from: from?.medium, to: link.medium, why });
     this.emitQuality();
@@ -425,7 +443,8 @@ export class PeerConnection implements LinkOwner {
   private followerCarry(link: Link, why: CarrierMove['why']): void {
     const from = this.carrierLink;
     this.carrierLink = link;
-    for (const ch of this.channelMap.values()) if (this.location.get(ch) === undefined) this.place(ch, link);
+    for (const ch of this.channelMap.values())
+      if (this.location.get(ch) === undefined) this.place(ch, link, this.epoch);
     this.movesSubject.next({ from: from?.medium, to: link.medium, why });
   }
 
@@ -433,7 +452,8 @@ export class PeerConnection implements LinkOwner {
   private switchTo(link: Link): void {
     const from = this.carrierLink;
     this.carrierLink = link;
-    for (const ch of this.channelMap.values()) if (this.resumedOn.get(ch) !== link) this.place(ch, link);
+    for (const ch of this.channelMap.values())
+      if (this.resumedOn.get(ch) !== link) this.place(ch, link, this.epoch);
     this.setState('connected');
     this.movesSubject.next({ from: from?.medium, to: link.medium, why: 'peer' });
     this.emitQuality();
@@ -476,7 +496,16 @@ export class PeerConnection implements LinkOwner {
     this.moveAll(to, 'upgrade');
   }
 
-  private onLinkGone(link: Link): void {
+  /**
+   * Takes `link` out of service without closing it (a duplicate being merged away): its channels move to another
+   * Link as if it had been lost.
+   */
+  release(link: Link): void {
+    this.onLinkGone(link, undefined);
+    link.setOwner(undefined);
+  }
+
+  private onLinkGone(link: Link, reason: CloseReason | undefined): void {
     if (!this.linkSet.delete(link)) return;
     for (const s of this.linkSubs.get(link) ?? []) s.unsubscribe();
     this.linkSubs.delete(link);
@@ -488,6 +517,16 @@ export class PeerConnection implements LinkOwner {
       }
     }
     if (this.stateValue === 'closed') return;
+    if (reason?.code === 'going-away') {
+      // The device (ours or the peer's) is shutting down: nothing will come back, so nothing waits.
+      log.debug('%s: link %s going away: channels end', this.peer.slice(0, 8), link.id);
+      this.stopGrace();
+      if (this.carrierLink === link) this.carrierLink = this.best();
+      for (const ch of [...this.channelMap.values()]) ch.terminate(reason);
+      if (!this.carrierLink) this.setState('disconnected');
+      this.emitQuality();
+      return;
+    }
     if (link === this.carrierLink) {
       const best = this.best();
       if (best) {
@@ -498,7 +537,8 @@ export class PeerConnection implements LinkOwner {
         if (!this.draining) this.startGrace();
       }
     } else if (this.leader && this.carrierLink && !this.draining) {
-      for (const [ch, at] of this.location) if (at === undefined) this.place(ch, this.carrierLink);
+      const epoch = ++this.epoch;
+      for (const [ch, at] of this.location) if (at === undefined) this.place(ch, this.carrierLink, epoch);
     }
     this.emitQuality();
   }

@@ -71,31 +71,24 @@ describe('protocol v2 negotiation', () => {
 
 describe('RESUME and ACK frames', () => {
   it('encode byte by byte as PROTOCOL.md §4.10/§4.11 says and decode back', () => {
-    const r = encodeResumeFrame({ channel: 0x8003, received: 7, credit: 65_536, metadata: { proto: 'p' } });
-    expect([...r.subarray(0, 16)]).toEqual([
-      0,
-      0,
-      0,
-      8 + 4 + 13,
-      FrameType.RESUME,
-      1,
-      0x80,
-      0x03,
-      0,
-      0,
-      0,
-      7,
-      0,
-      1,
-      0,
-      0,
-    ]);
+    const r = encodeResumeFrame({
+      channel: 0x8003,
+      received: 7,
+      credit: 65_536,
+      epoch: 0x01020304,
+      metadata: { proto: 'p' },
+    });
+    // length = 8 + credit 4 + epoch 4 + 13 bytes of {"proto":"p"}; flags OPENER; seq = received
+    const head = [0, 0, 0, 8 + 4 + 4 + 13, FrameType.RESUME, 1, 0x80, 0x03, 0, 0, 0, 7];
+    expect([...r.subarray(0, 20)]).toEqual([...head, 0, 1, 0, 0, 1, 2, 3, 4]);
+    expect(new TextDecoder().decode(r.subarray(20))).toBe('{"proto":"p"}');
     const frames: Parameters<typeof decodeResumeFrame>[0][] = [];
     new FrameDecoder().push(r, (f) => frames.push(f));
     expect(decodeResumeFrame(frames[0]!)).toEqual({
       channel: 0x8003,
       received: 7,
       credit: 65_536,
+      epoch: 0x01020304,
       metadata: { proto: 'p' },
     });
     const a = encodeAckFrame(0x8002, 0xffffffff);
@@ -103,12 +96,13 @@ describe('RESUME and ACK frames', () => {
   });
 
   it('rejects a RESUME whose payload is short or whose metadata lacks proto', () => {
-    const bad = { type: FrameType.RESUME, flags: 0, channel: 0x8000, seq: 0, payload: new Uint8Array(3) };
+    const bad = { type: FrameType.RESUME, flags: 0, channel: 0x8000, seq: 0, payload: new Uint8Array(7) };
     expect(() => decodeResumeFrame(bad)).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
     const noProto = encodeResumeFrame({
       channel: 0x8000,
       received: 0,
       credit: 1,
+      epoch: 1,
       metadata: { x: 1 } as never,
     });
     const frames: Parameters<typeof decodeResumeFrame>[0][] = [];
