@@ -12,10 +12,11 @@ const app = (ability: string) => ({
 });
 const devices: LocalDevice[] = [];
 
-async function pair(model = {}) {
+async function pair(model = {}, peerGraceMs?: number) {
   const net = new MemoryNetwork({ model });
-  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()] });
-  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()] });
+  const grace = peerGraceMs !== undefined ? { peerGraceMs } : {};
+  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()], ...grace });
+  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()], ...grace });
   devices.push(a, b);
   await a.start();
   await b.start();
@@ -92,12 +93,31 @@ describe('Session', () => {
     await expect(sa.sendMessage('late')).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
   });
 
-  it('reports network-disconnected when the link is cut', async () => {
+  it('survives a cut of its Link: the device re-dials and the session resumes, messages in order', async () => {
     const { net, a, b } = await pair();
     const [sa, sb] = await open(a, b);
+    const got: string[] = [];
+    sb.messages$.subscribe((m) => got.push(m));
+    await sa.sendMessage('before');
+    const firstLink = sa.via;
     net.sever(a.transports[0]!.localAddress!);
+    await firstLink.closed;
+    for (let i = 0; i < 20; i++) await sa.sendMessage(`after ${i}`);
+    await next(b.links$, (l) => l.length === 1 && l[0] !== firstLink);
+    while (got.length < 21) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['before', ...Array.from({ length: 20 }, (_, i) => `after ${i}`)]);
+    expect(sa.state).toBe('open');
+    expect(sb.state).toBe('open');
+    expect(sa.via).not.toBe(firstLink);
+  });
+
+  it('reports network-disconnected when the peer stays unreachable past the grace period', async () => {
+    const { net, a, b } = await pair({}, 300);
+    const [sa, sb] = await open(a, b);
+    net.setReachable(a.transports[0]!.localAddress!, b.transports[0]!.localAddress!, false);
     expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
     expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
+    expect(a.peer(b.advert.networkId)?.state).toBe('disconnected');
   });
 
   it('reports peer-exit when the peer device stops', async () => {
