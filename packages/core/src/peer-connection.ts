@@ -346,6 +346,13 @@ export class PeerConnection implements LinkOwner {
 
   /** @internal */
   onResume(link: Link, info: ResumeInfo): void {
+    if (!this.linkSet.has(link)) {
+      // A released Link (a duplicate being merged away): nothing resumes there; the leader points to its carrier.
+      const known = this.channelMap.get(info.channel);
+      if (this.leader && known && this.carrierLink && this.resumedOn.get(known) !== this.carrierLink)
+        this.place(known, this.carrierLink, ++this.epoch);
+      return;
+    }
     if (!this.leader) {
       if (info.epoch < this.epoch) return; // a later move of the leader superseded it
       this.epoch = info.epoch;
@@ -502,7 +509,6 @@ export class PeerConnection implements LinkOwner {
    */
   release(link: Link): void {
     this.onLinkGone(link, undefined);
-    link.setOwner(undefined);
   }
 
   private onLinkGone(link: Link, reason: CloseReason | undefined): void {
