@@ -8,7 +8,7 @@ import {
   FrameType,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
+import { ACK_EVERY_MESSAGES, COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
 
 /** Metadata sent with a channel's OPEN frame: who it is for. `proto` routes it on the receiving device. */
 export interface ChannelMetadata {
@@ -127,6 +127,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private sendable = true;
   /** After this side's RESUME: DATA is stale until the peer's RESUME arrives (it resends from our count). */
   private recvBlocked = false;
+  /** Complete messages and their bytes received since this side's last ACK. */
+  private ackMessages = 0;
+  private ackBytes = 0;
 
   // receive side
   private fragments: Uint8Array[] = [];
@@ -425,10 +428,28 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.fragments = [];
     this.fragmentBytes = 0;
     this.expectSeq = (this.expectSeq + 1) >>> 0;
-    if (this.resumable) this.host.ackDue(this);
+    if (this.resumable) {
+      this.ackMessages++;
+      this.ackBytes += message.length;
+      this.host.ackDue(this);
+    }
     this.inbox.push(message);
     this.inboxCredit.push(payload.length);
     this.deliver();
+  }
+
+  /**
+   * @internal Whether an ACK should go out now rather than after the Link's delayed-ACK time: once
+   * {@link ACK_EVERY_MESSAGES} messages or an eighth of the window arrived since the last one.
+   */
+  ackUrgent(): boolean {
+    return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 8;
+  }
+
+  /** @internal The Link wrote an ACK with the current count. */
+  ackSent(): void {
+    this.ackMessages = 0;
+    this.ackBytes = 0;
   }
 
   /** @internal ACK from the peer: it has received every message before `received` (protocol v2). */

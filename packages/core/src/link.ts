@@ -46,6 +46,7 @@ import {
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
+  DELAYED_ACK_MS,
   FRAME_HEADER_BYTES,
   MAX_CHANNELS_PER_LINK,
   MAX_CONTROL_PAYLOAD,
@@ -181,6 +182,9 @@ export class Link implements ChannelHost {
   private readonly control: Uint8Array[] = [];
   /** Resumable channels with an ACK due. */
   private readonly acks = new Set<Channel>();
+  /** The delayed-ACK timer; when it fires every due ACK goes out. */
+  private ackTimer: Subscription | undefined;
+  private ackFlush = false;
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -535,7 +539,13 @@ export class Link implements ChannelHost {
   /** @internal */
   ackDue(channel: Channel): void {
     this.acks.add(channel);
-    this.schedulePump();
+    if (channel.ackUrgent()) this.schedulePump();
+    else
+      this.ackTimer ??= this.scheduler.schedule(() => {
+        this.ackTimer = undefined;
+        this.ackFlush = true;
+        this.schedulePump();
+      }, DELAYED_ACK_MS);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -633,8 +643,13 @@ export class Link implements ChannelHost {
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
     if (this.acks.size > 0) {
-      for (const ch of this.acks) this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
-      this.acks.clear();
+      for (const ch of this.acks) {
+        if (!this.ackFlush && !ch.ackUrgent()) continue;
+        this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
+        ch.ackSent();
+        this.acks.delete(ch);
+      }
+      this.ackFlush = false;
     }
     while (!this.blocked) {
       if (this.control.length > 0) {
@@ -796,6 +811,8 @@ export class Link implements ChannelHost {
     if (this.done) return;
     this.done = true;
     this.keepAlive.stop();
+    this.ackTimer?.unsubscribe();
+    this.ackTimer = undefined;
     for (const t of this.timers) t.unsubscribe();
     this.timers = [];
     const wasConnecting = this.state === 'connecting';
