@@ -154,3 +154,48 @@ describe('LocalDevice', () => {
     void l3;
   });
 });
+
+describe('Session on a peer connection with two media', () => {
+  it('keeps a session through the loss of its TCP Link with BLE standing by: no end, messages and data in order', async () => {
+    const tcp = new MemoryNetwork({ medium: 'tcp' });
+    const ble = new MemoryNetwork({ medium: 'ble', model: { mtu: 244 } });
+    const mk = (name: string) =>
+      new LocalDevice({
+        advert: advert(name),
+        transports: [tcp.createTransport({ priority: 80 }), ble.createTransport({ priority: 20 })],
+      });
+    const a = mk('phone2');
+    const b = mk('tablet2');
+    devices.push(a, b);
+    await a.start();
+    await b.start();
+    await next(a.directory.devices$, (l) => l.length === 1 && l[0]!.mediums.length === 2);
+    const [sa, sb] = await open(a, b);
+    expect(sa.via.medium).toBe('tcp');
+    await a.connect(b.advert.networkId, { medium: 'ble' }); // the standby
+    const pc = a.peer(b.advert.networkId)!;
+    const moves: string[] = [];
+    pc.moves$.subscribe((m) => moves.push(`${m.from}→${m.to}`));
+    const texts: string[] = [];
+    sb.messages$.subscribe((t) => texts.push(t));
+    const blobs: string[] = [];
+    sb.data$.subscribe((d) => blobs.push(sha(d)));
+    const sent: string[] = [];
+    const ended: string[] = [];
+    sa.ended$.subscribe((r) => ended.push(r));
+    sb.ended$.subscribe((r) => ended.push(r));
+    for (let i = 0; i < 60; i++) {
+      if (i === 20) tcp.sever(a.transports[0]!.localAddress!); // the TCP medium fails mid-stream
+      await sa.sendMessage(`m${i}`);
+      const d = bytes(16 * 1024 + i);
+      sent.push(sha(d));
+      await sa.sendData(d);
+    }
+    while (texts.length < 60 || blobs.length < 60) await new Promise((r) => setTimeout(r, 5));
+    expect(texts).toEqual(Array.from({ length: 60 }, (_, i) => `m${i}`));
+    expect(blobs).toEqual(sent);
+    expect(ended).toEqual([]);
+    expect(moves).toContain('tcp→ble');
+    expect(sa.via.medium).toBe('ble');
+  });
+});
