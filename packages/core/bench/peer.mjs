@@ -18,7 +18,12 @@ async function run(peer) {
   const [x, y] = createConduitPair({ medium: 'tcp' });
   const pa = new PeerConnection({ local: 'a'.repeat(64), peer: 'b'.repeat(64) });
   const pb = new PeerConnection({ local: 'b'.repeat(64), peer: 'a'.repeat(64) });
-  const opts = (n, role, pc) => ({ role, local: local(n), keepAliveIntervalMs: 0, connectionOwner: (l) => pc.adopt(l) });
+  const opts = (n, role, pc) => ({
+    role,
+    local: local(n),
+    keepAliveIntervalMs: 0,
+    connectionOwner: (l) => pc.adopt(l),
+  });
   const a = new Link(x, opts('a', 'initiator', pa));
   const b = new Link(y, opts('b', 'responder', pb));
   await Promise.all([a.opened, b.opened]);

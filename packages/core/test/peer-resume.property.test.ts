@@ -62,7 +62,8 @@ async function scenario(firstMedium: 'tcp' | 'ble', ops: Op[]): Promise<void> {
   const reasons: string[] = [];
   const add = async (medium: 'tcp' | 'ble', latencyMs = 0): Promise<void> => {
     const l = await link(medium, { latencyMs, ...(medium === 'ble' ? { mtu: 244 } : {}) });
-    for (const x of [l.a, l.b]) void x.closed.then((r) => reasons.push(`${x.id}:${r.code}:${r.message ?? ''}`));
+    for (const x of [l.a, l.b])
+      void x.closed.then((r) => reasons.push(`${x.id}:${r.code}:${r.message ?? ''}`));
     live.push(l);
   };
   await add(firstMedium, 1);
