@@ -199,3 +199,28 @@ describe('Session on a peer connection with two media', () => {
     expect(sa.via.medium).toBe('ble');
   });
 });
+
+describe('Session with a protocol v1 peer', () => {
+  it('runs on Link channels as in v1 (no peer connection) and still ends when the Link is cut', async () => {
+    const net = new MemoryNetwork();
+    const a = new LocalDevice({ advert: advert('new'), transports: [net.createTransport()] });
+    const b = new LocalDevice({
+      advert: advert('old'),
+      transports: [net.createTransport()],
+      link: { maxProtocolVersion: 1 },
+    });
+    devices.push(a, b);
+    await a.start();
+    await b.start();
+    await next(a.directory.devices$, (l) => l.length === 1);
+    const [sa, sb] = await open(a, b);
+    expect(sa.via.version).toBe(1);
+    expect(a.peer(b.advert.networkId)).toBeUndefined();
+    const got = next(sb.messages$);
+    await sa.sendMessage('hello v1');
+    expect(await got).toBe('hello v1');
+    net.sever(a.transports[0]!.localAddress!);
+    expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
+    expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
+  });
+});
