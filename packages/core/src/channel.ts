@@ -1,7 +1,14 @@
 import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
-import { encodeFrame, encodeHeader, FrameFlags, FrameType } from './codec.js';
+import {
+  encodeCloseFrame,
+  encodeFrame,
+  encodeHeader,
+  encodeWindowFrame,
+  FrameFlags,
+  FrameType,
+} from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
+import { ACK_EVERY_MESSAGES, COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
 
 /** Metadata sent with a channel's OPEN frame: who it is for. `proto` routes it on the receiving device. */
 export interface ChannelMetadata {
@@ -18,6 +25,15 @@ export interface ChannelOptions {
   readonly sendBufferBytes?: number;
 }
 
+/** @internal options only a Link or a PeerConnection sets. */
+export interface ChannelInternals {
+  /**
+   * A connection channel (protocol v2, PROTOCOL.md §8): it keeps what it sent until the peer acknowledges it, and
+   * can move to another Link of the same peer and resume there.
+   */
+  readonly resumable?: boolean;
+}
+
 /** State of a channel. */
 export type ChannelState = 'open' | 'closing' | 'closed';
 
@@ -32,7 +48,28 @@ export interface ChannelHost {
   markReady(channel: Channel): void;
   sendControl(frame: Uint8Array): void;
   channelClosed(channel: Channel): void;
+  /** A complete message arrived on a resumable channel: an ACK is due (protocol v2). */
+  ackDue(channel: Channel): void;
 }
+
+/** Where a resumable channel waits while no Link carries it: it sends nothing; control frames wait for RESUME. */
+const PARKED: ChannelHost = {
+  maxPayload: 0,
+  window: 0,
+  writeNow: () => false,
+  markReady: () => undefined,
+  sendControl: () => undefined,
+  channelClosed: () => undefined,
+  ackDue: () => undefined,
+};
+
+/** Whether message sequence number `a` comes before `b` (serial number arithmetic mod 2³², RFC 1982). */
+function seqBefore(a: number, b: number): boolean {
+  const d = (b - a) >>> 0;
+  return d !== 0 && d < 0x80000000;
+}
+
+const NOOP = (): void => undefined;
 
 interface Outgoing {
   readonly data: Uint8Array;
@@ -64,7 +101,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** `true` while `send()` would not wait (queued bytes below the send buffer bound). */
   readonly writable$: Observable<boolean>;
 
-  private readonly host: ChannelHost;
+  /** @internal whether this is a resumable connection channel (protocol v2). */
+  readonly resumable: boolean;
+  private host: ChannelHost;
   private readonly maxMessageBytes: number;
   private readonly sendBufferBytes: number;
   private readonly closedSubject = new ReplaySubject<CloseReason>(1);
@@ -81,6 +120,16 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private localCloseSent = false;
   private remoteCloseReceived = false;
   private waiters: Array<() => void> = [];
+  /** Resumable channels: messages written whole and not yet acknowledged, oldest first. */
+  private readonly unacked: Outgoing[] = [];
+  private unackedBytes = 0;
+  /** False while parked (no Link), held for a move, or waiting for the peer's RESUME on a new Link. */
+  private sendable = true;
+  /** After this side's RESUME: DATA is stale until the peer's RESUME arrives (it resends from our count). */
+  private recvBlocked = false;
+  /** Complete messages and their bytes received since this side's last ACK. */
+  private ackMessages = 0;
+  private ackBytes = 0;
 
   // receive side
   private fragments: Uint8Array[] = [];
@@ -102,8 +151,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
     id: number,
     metadata: ChannelMetadata,
     peerWindow: number,
-    options: ChannelOptions = {},
+    options: ChannelOptions & ChannelInternals = {},
   ) {
+    this.resumable = options.resumable ?? false;
     this.host = host;
     this.id = id;
     this.metadata = metadata;
@@ -128,6 +178,19 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Bytes queued for sending and not yet handed to the medium. */
   get bufferedAmount(): number {
     return this.queuedBytes;
+  }
+
+  /**
+   * Resumable channels: bytes handed to the medium whose messages the peer has not acknowledged yet (kept for
+   * retransmission on another Link; bounded by the peer's window plus one message). 0 on other channels.
+   */
+  get unacknowledgedBytes(): number {
+    return this.unackedBytes;
+  }
+
+  /** Messages received complete on this channel so far (mod 2³²). */
+  get receivedMessages(): number {
+    return this.expectSeq;
   }
 
   /**
@@ -166,12 +229,21 @@ export class Channel implements AsyncIterable<Uint8Array> {
     // once — no queue entry, no scheduling. Anything else goes through the round-robin scheduler.
     if (
       this.stateValue === 'open' &&
+      this.sendable &&
       this.queue.length === 0 &&
       message.length <= this.host.maxPayload &&
       message.length <= this.credit &&
       this.host.writeNow(this, message)
     ) {
       this.credit -= message.length;
+      if (this.resumable)
+        this.retain({
+          data: message,
+          offset: message.length,
+          seq: (this.nextSeq - 1) >>> 0,
+          resolve: NOOP,
+          reject: NOOP,
+        });
       return RESOLVED;
     }
     return this.enqueue(message);
@@ -266,6 +338,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal whether this channel has a frame to send now. */
   hasFrame(): boolean {
+    if (!this.sendable) return false;
     const head = this.queue[0];
     if (head !== undefined) return this.credit > 0 || head.data.length === 0;
     return this.localCloseRequested !== undefined && !this.localCloseSent;
@@ -273,6 +346,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal produces the next frame (header + payload view) or a CLOSE frame; undefined if none. */
   nextFrame(out: Uint8Array[]): number {
+    if (!this.sendable) return 0;
     const head = this.queue[0];
     if (head === undefined) {
       if (this.localCloseRequested !== undefined && !this.localCloseSent) {
@@ -300,6 +374,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.queuedBytes -= n;
     if (fin) {
       this.queue.shift();
+      if (this.resumable) this.retain(head);
       head.resolve();
       if (this.waiters.length > 0 && this.queuedBytes < this.sendBufferBytes) {
         const ws = this.waiters;
@@ -315,6 +390,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** @internal DATA frame from the peer. */
   onData(flags: number, seq: number, payload: Uint8Array): void {
     if (this.stateValue === 'closed' || this.remoteCloseReceived) return; // late frames after RESET/CLOSE race
+    if (this.recvBlocked) return; // sent before the peer saw our RESUME: it resends from there
     if (payload.length > this.recvWindow) {
       this.reset(
         closeReason('protocol-error', `peer exceeded the flow-control window on channel ${this.id}`),
@@ -354,9 +430,118 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.fragments = [];
     this.fragmentBytes = 0;
     this.expectSeq = (this.expectSeq + 1) >>> 0;
+    if (this.resumable) {
+      this.ackMessages++;
+      this.ackBytes += message.length;
+      this.host.ackDue(this);
+    }
     this.inbox.push(message);
     this.inboxCredit.push(payload.length);
     this.deliver();
+  }
+
+  /**
+   * @internal Whether an ACK should go out now rather than after the Link's delayed-ACK time: once
+   * {@link ACK_EVERY_MESSAGES} messages or an eighth of the window arrived since the last one.
+   */
+  ackUrgent(): boolean {
+    return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 8;
+  }
+
+  /** @internal The Link wrote an ACK with the current count. */
+  ackSent(): void {
+    this.ackMessages = 0;
+    this.ackBytes = 0;
+  }
+
+  /** @internal ACK from the peer: it has received every message before `received` (protocol v2). */
+  onAck(received: number): void {
+    while (this.unacked.length > 0 && seqBefore(this.unacked[0]!.seq, received)) {
+      this.unackedBytes -= this.unacked.shift()!.data.length;
+    }
+  }
+
+  /**
+   * @internal The carrying Link is gone (or the channel is moving): stop sending, keep every unacknowledged
+   * message, and wait for {@link Channel.attach}. Writers see backpressure once the send buffer fills.
+   */
+  park(): void {
+    this.host = PARKED;
+    this.sendable = false;
+  }
+
+  /** @internal Stops sending on the current Link (a planned move drains it); receiving goes on. */
+  hold(): void {
+    this.sendable = false;
+  }
+
+  /**
+   * @internal Moves the channel onto `host` (a new Link) and returns what this side's RESUME says: messages received
+   * so far and the credit granted from now on (PROTOCOL.md §4.10). Fragments of a message not yet complete are
+   * dropped: the peer resends that message whole. Sending waits for the peer's RESUME ({@link Channel.onResume}).
+   */
+  attach(host: ChannelHost): { received: number; credit: number } {
+    this.host = host;
+    this.sendable = false;
+    this.recvBlocked = true;
+    this.fragments = [];
+    this.fragmentBytes = 0;
+    this.consumed = 0;
+    let held = this.deferredCredit;
+    for (const c of this.inboxCredit) held += c;
+    this.recvWindow = Math.max(0, host.window - held);
+    return { received: this.expectSeq, credit: this.recvWindow };
+  }
+
+  /**
+   * @internal The peer's RESUME on the current host: forget what it received, resend the rest from the start of
+   * the first message it lacks, with the credit it grants.
+   * @throws ColinkError `ERR_PROTOCOL` when the peer claims messages that were never sent.
+   */
+  onResume(received: number, credit: number): void {
+    this.onAck(received);
+    const firstKept = this.unacked[0]?.seq ?? this.queue[0]?.seq ?? this.nextSeq;
+    if (firstKept !== received >>> 0) {
+      throw new ColinkError(
+        ErrorCode.PROTOCOL,
+        `RESUME on channel ${this.id} from message ${received}, but ${firstKept} is the first this side still holds`,
+      );
+    }
+    const head = this.queue[0];
+    if (head) {
+      this.queuedBytes += head.offset;
+      head.offset = 0;
+    }
+    const resend = this.unacked.splice(0).map((o) => ({ ...o, offset: 0, resolve: NOOP, reject: NOOP }));
+    for (const o of resend) this.queuedBytes += o.data.length;
+    this.unackedBytes = 0;
+    this.queue.unshift(...resend);
+    this.credit = credit;
+    this.recvBlocked = false;
+    // A CLOSE that may not have arrived goes again behind the data; the peer ignores a second one.
+    if (this.localCloseSent && this.stateValue !== 'closed') this.localCloseSent = false;
+    this.sendable = true;
+    if (this.hasFrame()) this.host.markReady(this);
+  }
+
+  /** @internal diagnostics for tests. */
+  debug(): Record<string, unknown> {
+    return {
+      sendable: this.sendable,
+      recvBlocked: this.recvBlocked,
+      credit: this.credit,
+      queue: this.queue.length,
+      unacked: this.unacked.length,
+      nextSeq: this.nextSeq,
+      expectSeq: this.expectSeq,
+      recvWindow: this.recvWindow,
+      host: this.host === PARKED ? 'parked' : (this.host as { id?: string }).id,
+    };
+  }
+
+  private retain(o: Outgoing): void {
+    this.unacked.push(o);
+    this.unackedBytes += o.data.length;
   }
 
   /** @internal WINDOW frame from the peer. */
@@ -386,6 +571,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
     const err = ColinkError.closed(`channel ${this.id}`, reason);
     for (const o of this.queue.splice(0)) o.reject(err);
     this.queuedBytes = 0;
+    this.unacked.length = 0;
+    this.unackedBytes = 0;
     for (const w of this.waiters.splice(0)) w();
     this.host.channelClosed(this);
     this.deliver();
@@ -433,40 +620,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
       const inc = this.consumed;
       this.consumed = 0;
       this.recvWindow += inc;
-      const f = new Uint8Array(16);
-      f.set(encodeHeader(FrameType.WINDOW, 0, this.id, 0, 4), 0);
-      f[12] = inc >>> 24;
-      f[13] = (inc >>> 16) & 0xff;
-      f[14] = (inc >>> 8) & 0xff;
-      f[15] = inc & 0xff;
+      const f = encodeWindowFrame(this.id, inc);
       this.host.sendControl(f);
     }
   }
 }
-
-/** Encodes CLOSE/RESET/GOAWAY with a close payload. @internal */
-export function encodeCloseFrame(type: number, channel: number, reason: CloseReason): Uint8Array {
-  const msg = new TextEncoder().encode((reason.message ?? '').slice(0, 512));
-  const code = CLOSE_WIRE[reason.code] ?? 0;
-  const f = new Uint8Array(12 + 1 + msg.length);
-  f.set(encodeHeader(type, 0, channel, 0, 1 + msg.length), 0);
-  f[12] = code;
-  f.set(msg, 13);
-  return f;
-}
-
-const CLOSE_WIRE: Record<string, number> = {
-  normal: 0,
-  'going-away': 1,
-  timeout: 2,
-  lost: 3,
-  'protocol-error': 4,
-  'version-mismatch': 5,
-  'handshake-failed': 6,
-  integrity: 7,
-  refused: 8,
-  replaced: 9,
-};
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);

@@ -1,4 +1,4 @@
-import { ColinkError, ErrorCode } from './errors.js';
+import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from './limits.js';
 
 /** Frame types of the colink wire protocol (PROTOCOL.md §4). */
@@ -12,6 +12,10 @@ export const FrameType = {
   PING: 0x06,
   PONG: 0x07,
   GOAWAY: 0x08,
+  /** Protocol v2: per-channel continuation on another Link (PROTOCOL.md §4.10). */
+  RESUME: 0x09,
+  /** Protocol v2: cumulative acknowledgement of complete messages (PROTOCOL.md §4.11). */
+  ACK: 0x0a,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -138,11 +142,15 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  /** Feeds a chunk and calls `onFrame` for every complete frame, in order. */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+  /**
+   * Feeds a chunk and calls `onFrame` for every complete frame, in order. When `onFrame` returns `false`, decoding
+   * stops after that frame: the bytes behind it stay buffered (see {@link FrameDecoder.takeBuffered}).
+   */
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => unknown): void {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
     while (this.buffered >= FRAME_HEADER_BYTES) {
       const head = this.peek(FRAME_HEADER_BYTES, this.header);
       const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
@@ -160,8 +168,17 @@ export class FrameDecoder {
       const seq = ((head[8]! << 24) >>> 0) + (head[9]! << 16) + (head[10]! << 8) + head[11]!;
       this.skip(FRAME_HEADER_BYTES);
       const payload = this.take(payloadLength);
-      onFrame({ type, flags, channel, seq, payload });
+      if (onFrame({ type, flags, channel, seq, payload }) === false) return;
     }
+  }
+
+  /** Removes and returns the bytes held (the start of the next frames), e.g. to hand the stream to another reader. */
+  takeBuffered(): Uint8Array[] {
+    const out = this.chunks.splice(0);
+    if (out.length > 0 && this.offset > 0) out[0] = out[0]!.subarray(this.offset);
+    this.offset = 0;
+    this.buffered = 0;
+    return out;
   }
 
   /** Copies the next `n` buffered bytes into `into` without consuming them (n ≤ buffered). */
@@ -307,4 +324,102 @@ export function u32(n: number): Uint8Array {
   b[2] = (n >>> 8) & 0xff;
   b[3] = n & 0xff;
   return b;
+}
+
+/** Wire values of the close codes (PROTOCOL.md §5), the inverse of {@link CLOSE_CODES}. */
+const CLOSE_WIRE: Readonly<Record<string, number>> = Object.fromEntries(CLOSE_CODES.map((c, i) => [c, i]));
+
+/** Largest message in a close payload, in bytes of UTF-8 (PROTOCOL.md §5). */
+export const CLOSE_MESSAGE_MAX_BYTES = 512;
+
+/**
+ * Encodes a CLOSE, RESET or GOAWAY frame (12-byte header + close payload: u8 code, ≤ 512 bytes of UTF-8 message,
+ * PROTOCOL.md §5). Unknown close codes are sent as `normal` (0).
+ */
+export function encodeCloseFrame(type: number, channel: number, reason: CloseReason): Uint8Array {
+  const msg = truncateUtf8(reason.message ?? '', CLOSE_MESSAGE_MAX_BYTES);
+  const body = utf8(msg);
+  const f = new Uint8Array(FRAME_HEADER_BYTES + 1 + body.length);
+  writeHeader(f, 0, type, 0, channel, 0, 1 + body.length);
+  f[FRAME_HEADER_BYTES] = CLOSE_WIRE[reason.code] ?? 0;
+  f.set(body, FRAME_HEADER_BYTES + 1);
+  return f;
+}
+
+/** Decodes a close payload into a {@link CloseReason} marked `remote` (unknown codes read as `normal`). */
+export function decodeCloseReason(payload: Uint8Array): CloseReason {
+  const { code, message } = decodeClosePayload(payload);
+  return closeReason(CLOSE_CODES[code] ?? 'normal', message || undefined, { remote: true });
+}
+
+/** Encodes a WINDOW frame: `increment` bytes of credit for `channel` (u32 payload, PROTOCOL.md §6). */
+export function encodeWindowFrame(channel: number, increment: number): Uint8Array {
+  const f = new Uint8Array(FRAME_HEADER_BYTES + 4);
+  writeHeader(f, 0, FrameType.WINDOW, 0, channel, 0, 4);
+  writeU32(f, FRAME_HEADER_BYTES, increment);
+  return f;
+}
+
+/** Encodes an ACK frame (protocol v2): `received` = the number of complete messages received, mod 2³² (§4.11). */
+export function encodeAckFrame(channel: number, received: number): Uint8Array {
+  return encodeFrame(FrameType.ACK, 0, channel, received >>> 0);
+}
+
+/** A RESUME frame's content (protocol v2, PROTOCOL.md §4.10). */
+export interface ResumeInfo {
+  /** The channel. */
+  readonly channel: number;
+  /** Complete messages the sender received on this channel so far (mod 2³²): the peer resends from this seq. */
+  readonly received: number;
+  /** Bytes of credit the sender grants the peer on this channel from now on. */
+  readonly credit: number;
+  /**
+   * The move this RESUME belongs to: the leader numbers its moves (u32, increasing), the follower echoes the number
+   * it answers; a RESUME of an older move is stale and ignored (PROTOCOL.md §8.1).
+   */
+  readonly epoch: number;
+  /** The sender opened the channel (it carries the OPEN metadata, for a peer that never saw the OPEN). */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** RESUME flag bit 0: the payload carries the opener's metadata JSON after the credit. */
+export const RESUME_FLAG_OPENER = 0x01;
+
+/**
+ * Encodes a RESUME frame: header (flags bit 0 = opener, seq = received), payload u32 credit, u32 epoch
+ * [+ metadata JSON].
+ */
+export function encodeResumeFrame(info: ResumeInfo): Uint8Array {
+  const meta = info.metadata ? encodeJson(info.metadata) : EMPTY;
+  const payload = new Uint8Array(8 + meta.length);
+  writeU32(payload, 0, info.credit);
+  writeU32(payload, 4, info.epoch);
+  payload.set(meta, 8);
+  return encodeFrame(
+    FrameType.RESUME,
+    info.metadata ? RESUME_FLAG_OPENER : 0,
+    info.channel,
+    info.received >>> 0,
+    payload,
+  );
+}
+
+/** Decodes a RESUME frame; throws `ERR_PROTOCOL` on a short payload or bad metadata. */
+export function decodeResumeFrame(f: Frame): ResumeInfo {
+  if (f.payload.length < 8) throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME payload shorter than 8 bytes');
+  const credit = readU32(f.payload);
+  const epoch = readU32(f.payload, 4);
+  if ((f.flags & RESUME_FLAG_OPENER) === 0) return { channel: f.channel, received: f.seq, credit, epoch };
+  const metadata = decodeJsonObject(f.payload.subarray(8));
+  if (typeof metadata.proto !== 'string')
+    throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME metadata without proto');
+  return { channel: f.channel, received: f.seq, credit, epoch, metadata };
+}
+
+/** Writes a big-endian u32 into `into` at `at`. */
+export function writeU32(into: Uint8Array, at: number, n: number): void {
+  into[at] = n >>> 24;
+  into[at + 1] = (n >>> 16) & 0xff;
+  into[at + 2] = (n >>> 8) & 0xff;
+  into[at + 3] = n & 0xff;
 }

@@ -18,9 +18,10 @@ import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './limits.js';
-import { Link, type LinkOptions, type LinkRole, type SecurityUpgrade } from './link.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_PEER_GRACE_MS } from './limits.js';
+import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
+import { PeerConnection } from './peer-connection.js';
 import { SessionManager } from './session.js';
 import type { Conduit, DeviceAdvert, Medium, Transport } from './transport.js';
 
@@ -36,8 +37,13 @@ export interface LocalDeviceOptions {
   readonly security?: SecurityUpgrade;
   /** Scheduler for timers (virtual time in tests). */
   readonly scheduler?: SchedulerLike;
-  /** Link tuning (keep-alive, windows, timeouts); `role`, `local`, `security` and `scheduler` are set here. */
-  readonly link?: Omit<LinkOptions, 'role' | 'local' | 'security' | 'scheduler'>;
+  /** Link tuning (keep-alive, windows, timeouts); `role`, `local`, `security`, `scheduler` and `connectionOwner` are set here. */
+  readonly link?: Omit<LinkOptions, 'role' | 'local' | 'security' | 'scheduler' | 'connectionOwner'>;
+  /**
+   * How long a peer connection (and the sessions on it) waits for a Link after the last one to the peer was lost,
+   * in ms, re-dialling with exponential backoff meanwhile. Default 10_000 ({@link DEFAULT_PEER_GRACE_MS}).
+   */
+  readonly peerGraceMs?: number;
   /** Dial timeout per attempt in ms. Default 10_000. */
   readonly dialTimeoutMs?: number;
   /**
@@ -77,6 +83,7 @@ export class LocalDevice {
   private readonly handlers = new Map<string, ChannelHandler>();
   private readonly pending = new Map<string, Promise<Link>>();
   private readonly draining = new Set<Link>();
+  private readonly peerConnections = new Map<string, PeerConnection>();
   private readonly subs: Subscription[] = [];
   private readonly admission: Admission;
   private startedValue = false;
@@ -117,6 +124,15 @@ export class LocalDevice {
   /** Each Link as it opens (hot). */
   get linkOpened$(): Observable<Link> {
     return this.linkOpened.asObservable();
+  }
+
+  /**
+   * The {@link PeerConnection} to `networkId`: one per peer device above all its v2 Links, created when the first
+   * such Link opens. Sessions run on it, so they survive the loss of a Link while another (or a re-dialled one)
+   * reaches the peer within {@link LocalDeviceOptions.peerGraceMs}.
+   */
+  peer(networkId: string): PeerConnection | undefined {
+    return this.peerConnections.get(networkId);
   }
 
   /** Open Links, optionally only those to `networkId`. */
@@ -164,6 +180,8 @@ export class LocalDevice {
     this.startedValue = false;
     await this.sessions.closeAll('exit');
     await Promise.all(this.linksSubject.value.map((l) => l.close(reason, 1_000)));
+    await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 1_000)));
+    this.peerConnections.clear();
     for (const s of this.subs.splice(0)) s.unsubscribe();
     for (const t of this.transports) {
       await t.unadvertise().catch(() => undefined);
@@ -292,6 +310,7 @@ export class LocalDevice {
       ...o.link,
       role,
       local: this.advert,
+      connectionOwner: (l) => this.ownerFor(l),
       ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
@@ -303,6 +322,35 @@ export class LocalDevice {
       () => undefined,
     );
     return link;
+  }
+
+  /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */
+  private ownerFor(link: Link): LinkOwner | undefined {
+    const peer = link.remote?.networkId;
+    if (!this.startedValue || !peer || peer === this.advert.networkId) return undefined;
+    let pc = this.peerConnections.get(peer);
+    if (!pc || pc.state === 'closed') {
+      const created = new PeerConnection({
+        local: this.advert.networkId,
+        peer,
+        graceMs: this.options.peerGraceMs ?? DEFAULT_PEER_GRACE_MS,
+        ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+        redial: () => this.connect(peer),
+      });
+      created.incomingChannels$.subscribe((ch) => {
+        const via = created.carrier ?? created.links[0];
+        if (via) this.route(ch, via);
+        else ch.reset(closeReason('refused', 'no link'));
+      });
+      this.peerConnections.set(peer, created);
+      pc = created;
+    }
+    try {
+      return pc.adopt(link);
+    } catch (e) {
+      log.debug('link %s stays out of the peer connection: %s', link.id, e instanceof Error ? e.message : e);
+      return undefined;
+    }
   }
 
   private route(channel: Channel, link: Link): void {
@@ -349,6 +397,7 @@ export class LocalDevice {
     for (const l of same) {
       if (l === keeper) continue;
       this.draining.add(l);
+      this.peerConnections.get(peer)?.release(l); // its connection channels move to the keeper
       // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued.
       l.channelCount$.pipe(first((n) => n <= 1, 0)).subscribe(() => {
         if (l.state === 'open') void l.close(closeReason('replaced', 'merged into another link'));

@@ -23,6 +23,13 @@ export * from './link.js';
 export * from './log.js';
 export * from './memory/conduit-pair.js';
 export * from './memory/memory-transport.js';
+export {
+  type CarrierMove,
+  PeerConnection,
+  type PeerConnectionOptions,
+  type PeerConnectionState,
+  type PeerQuality,
+} from './peer-connection.js';
 export * from './session.js';
 export * from './testing/virtual-clock.js';
 export * from './transport.js';

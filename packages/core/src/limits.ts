@@ -5,8 +5,21 @@
 
 /** Protocol versions this build speaks (PROTOCOL.md §2). */
 export const PROTOCOL_VERSION_MIN = 1;
-/** Highest protocol version this build speaks. */
-export const PROTOCOL_VERSION_MAX = 1;
+/** Highest protocol version this build speaks: 2 adds resumable connection channels (PROTOCOL.md §8). */
+export const PROTOCOL_VERSION_MAX = 2;
+/** The first protocol version with connection channels, ACK and RESUME (PROTOCOL.md §8). */
+export const PROTOCOL_VERSION_RESUME = 2;
+/**
+ * Protocol v2: channel ids from here up (0x8000–0xFFFF) are connection channels — they belong to the peer connection,
+ * keep their id on every Link and resume after a Link loss; ids below are Link channels (PROTOCOL.md §4.3).
+ */
+export const CONNECTION_CHANNEL_MIN = 0x8000;
+/**
+ * Closed connection-channel ids a peer connection remembers, so a RESUME for a channel that ended while its Link was
+ * down is answered with the channel's end instead of being taken for a new channel (PROTOCOL.md §8.3). One per
+ * possible channel of a Link ({@link MAX_CHANNELS_PER_LINK}).
+ */
+export const CLOSED_CHANNEL_MEMORY = 4096;
 
 /** Bytes of the fixed frame header: length u32, type u8, flags u8, channel u16, seq u32 (PROTOCOL.md §3). */
 export const FRAME_HEADER_BYTES = 12;
@@ -51,6 +64,27 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Default time for preamble + security + HELLO before a Link closes with `timeout` (ms). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * Default grace period of a peer connection with no Link left, ms: channels wait (writers see backpressure) and
+ * re-dials run; after it they close with `lost`. Issue #15 asks for "the 10 s range"; it is also below the 30 s idle
+ * timeout of a Link, so a session outlives a short outage but not a long one.
+ */
+export const DEFAULT_PEER_GRACE_MS = 10_000;
+/** Longest wait of a planned carrier move for the old Link's data to be acknowledged, ms (then RESUME resends). */
+export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
+/**
+ * Delayed ACK (protocol v2, PROTOCOL.md §4.11), ms: a receiver acknowledges at once after
+ * {@link ACK_EVERY_MESSAGES} messages or an eighth of the window, else within this time — like TCP's delayed ACK
+ * (RFC 1122 §4.2.3.2, at most 500 ms; far shorter here, since a planned carrier move waits for the ACKs).
+ */
+export const DELAYED_ACK_MS = 5;
+/** Complete messages after which an ACK goes out at once (see {@link DELAYED_ACK_MS}). */
+export const ACK_EVERY_MESSAGES = 32;
+/** First re-dial backoff of a peer connection, ms; doubled per attempt (exponential backoff). */
+export const DEFAULT_REDIAL_INITIAL_MS = 100;
+/** Largest re-dial backoff, ms: a 10 s grace period gets at least five attempts. */
+export const DEFAULT_REDIAL_MAX_MS = 2_000;
 
 /** HarmonyOS abilityConnectionManager `sendMessage` limit: 1 KB of UTF-8 (harmony-api.md §1.1, §1.5). */
 export const SESSION_MESSAGE_MAX_BYTES = 1024;

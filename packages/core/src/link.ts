@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -7,33 +6,39 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
-import { parseAdvert } from './advert.js';
+import { Channel, type ChannelHost, type ChannelMetadata, type ChannelOptions } from './channel.js';
 import {
-  Channel,
-  type ChannelHost,
-  type ChannelMetadata,
-  type ChannelOptions,
-  encodeCloseFrame,
-} from './channel.js';
-import {
-  decodeClosePayload,
+  decodeCloseReason,
   decodeJsonObject,
-  decodePreamble,
+  decodeResumeFrame,
+  encodeAckFrame,
+  encodeCloseFrame,
   encodeFrame,
   encodeHeader,
   encodeJson,
-  encodePreamble,
+  encodeResumeFrame,
   type Frame,
   FrameDecoder,
   FrameFlags,
   FrameType,
-  PREAMBLE_FLAG_SECURE,
+  type ResumeInfo,
   readU32,
 } from './codec.js';
-import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { ConduitInbound } from './inbound.js';
+import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import {
+  type Established,
+  Handshake,
+  type Hello,
+  type LinkRole,
+  type SecurityUpgrade,
+  type VerifiedPeer,
+  vanished,
+  write,
+} from './handshake.js';
+import { KeepAlive } from './keepalive.js';
 import {
   COALESCE_MAX_PAYLOAD,
+  CONNECTION_CHANNEL_MIN,
   DEFAULT_CHANNEL_WINDOW,
   DEFAULT_CHANNEL_WINDOW_FAST,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -41,22 +46,33 @@ import {
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
+  DELAYED_ACK_MS,
   FRAME_HEADER_BYTES,
   MAX_CHANNELS_PER_LINK,
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_SIZE,
   MIN_FRAME_SIZE,
-  PREAMBLE_BYTES,
-  PROTOCOL_VERSION_MAX,
-  PROTOCOL_VERSION_MIN,
+  PROTOCOL_VERSION_RESUME,
 } from './limits.js';
+import { LinkCounters, type LinkStats } from './link-stats.js';
 import { logger } from './log.js';
 import type { Conduit, DeviceAdvert, Medium } from './transport.js';
 
+export type { LinkRole, SecurityUpgrade, VerifiedPeer } from './handshake.js';
+export type { LinkStats } from './link-stats.js';
+
 const log = logger('link');
 
-/** Which side opened the conduit. The initiator allocates odd channel ids, the responder even ones. */
-export type LinkRole = 'initiator' | 'responder';
+/**
+ * The owner of a Link's connection channels (protocol v2): a {@link PeerConnection}. Only a Link with an owner
+ * accepts connection channels and RESUME; without one they are refused with RESET `refused`. @internal
+ */
+export interface LinkOwner {
+  /** The peer opened connection channel `channel` on `link` (OPEN). */
+  onIncoming(link: Link, channel: Channel): void;
+  /** The peer sent RESUME on `link`. May throw `ERR_PROTOCOL`, which closes the Link. */
+  onResume(link: Link, info: ResumeInfo): void;
+}
 
 /** Lifecycle of a Link. */
 export type LinkStateName = 'connecting' | 'open' | 'closing' | 'closed';
@@ -65,44 +81,6 @@ export type LinkStateName = 'connecting' | 'open' | 'closing' | 'closed';
 export interface LinkState {
   readonly state: LinkStateName;
   readonly reason?: CloseReason;
-}
-
-/** Counters of a Link. Bytes count whole frames (header included), before encryption. */
-export interface LinkStats {
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly framesSent: number;
-  readonly framesReceived: number;
-  /** Last keep-alive round-trip time in ms, or undefined before the first PONG. */
-  readonly rttMs: number | undefined;
-  /** Smoothed RTT (RFC 6298 α = 1/8) in ms. */
-  readonly srttMs: number | undefined;
-  readonly openChannels: number;
-  /** Wall-clock ms when the Link opened. */
-  readonly openedAt: number | undefined;
-}
-
-/** The authenticated identity a security upgrade proved about the peer. */
-export interface VerifiedPeer {
-  /** networkId proven by the peer's key; HELLO must carry the same value. */
-  readonly networkId: string;
-  /** Anything the security layer wants to expose (certificate fingerprint, trust kind…). */
-  readonly detail?: Readonly<Record<string, unknown>>;
-}
-
-/**
- * The handshake stage: turns the raw conduit into an authenticated, encrypted one before any frame flows
- * (PROTOCOL.md §2.2). `@colink/core` ships none; the security layer plugs in here.
- */
-export interface SecurityUpgrade {
-  /** Short name for stats and logs, e.g. `'tls1.3'`. */
-  readonly name: string;
-  /**
-   * Runs the handshake over `conduit` (whose first bytes are the peer's first bytes after the preamble) and
-   * resolves with the secured conduit and the verified peer. Rejects with `ERR_HANDSHAKE_FAILED` or
-   * `ERR_UNTRUSTED`; the Link then closes with `handshake-failed`.
-   */
-  upgrade(conduit: Conduit, role: LinkRole): Promise<{ conduit: Conduit; peer: VerifiedPeer }>;
 }
 
 /** Options of {@link Link}. Times in ms, sizes in bytes. */
@@ -129,11 +107,16 @@ export interface LinkOptions {
   readonly sendBufferBytes?: number;
   /** Cap the frame size below the conduit's (bytes, header included; ≥ 20). */
   readonly maxFrameSize?: number;
-}
-
-interface Hello {
-  readonly advert: DeviceAdvert;
-  readonly window: number;
+  /**
+   * Highest protocol version to offer (1 or 2). Default {@link PROTOCOL_VERSION_MAX}; 1 behaves as a build that
+   * predates resumable channels (for interoperability tests).
+   */
+  readonly maxProtocolVersion?: number;
+  /**
+   * Protocol v2: called once when the Link opens, before any frame after HELLO is read; returns the owner of its
+   * connection channels (a {@link PeerConnection}'s `adopt`), or undefined to refuse them. Default: none.
+   */
+  readonly connectionOwner?: (link: Link) => LinkOwner | undefined;
 }
 
 let linkCounter = 0;
@@ -165,7 +148,7 @@ export class Link implements ChannelHost {
   readonly state$: Observable<LinkState>;
   /** Channels the peer opened (hot). */
   readonly incomingChannels$: Observable<Channel>;
-  /** Headers of every received frame (hot; for diagnostics and tests — payloads are not exposed). */
+  /** Headers of every received frame after the HELLO (hot; for diagnostics and tests — payloads are not exposed). */
   readonly frames$: Observable<Omit<Frame, 'payload'> & { readonly length: number }>;
   /** Resolves when the Link is open; rejects with a ColinkError if it closes first. */
   readonly opened: Promise<void>;
@@ -187,43 +170,39 @@ export class Link implements ChannelHost {
   private readonly channelCountSubject = new BehaviorSubject<number>(1);
   private readonly framesSubject = new Subject<Omit<Frame, 'payload'> & { readonly length: number }>();
   private readonly statsSubject: BehaviorSubject<LinkStats>;
-  private readonly raw: Conduit;
+  private readonly handshake: Handshake;
+  private readonly keepAlive: KeepAlive;
+  private readonly counters = new LinkCounters();
   private io: Conduit | undefined;
-  private stage: 'preamble' | 'secure' | 'frames' | 'done' = 'preamble';
-  private preambleBuf = new Uint8Array(0);
-  private secureInbound: ConduitInbound | undefined;
+  private done = false;
   private decoder: FrameDecoder;
   private readonly subs: Subscription[] = [];
   private readonly channels = new Map<number, Channel>();
   private readonly ready = new Set<Channel>();
   private readonly control: Uint8Array[] = [];
+  /** Resumable channels with an ACK due. */
+  private readonly acks = new Set<Channel>();
+  /** The delayed-ACK timer; when it fires every due ACK goes out. */
+  private ackTimer: Subscription | undefined;
+  private ackFlush = false;
+  private owner: LinkOwner | undefined;
+  /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
+  private localOdd: boolean;
   private pumpScheduled = false;
   private blocked = false;
   private nextChannelId: number;
-  private helloSent = false;
   private remoteHello: Hello | undefined;
   private verified: VerifiedPeer | undefined;
-  private lastReceived = 0;
+  private versionValue: number | undefined;
   private timers: Subscription[] = [];
-  private pings = new Map<number, number>();
-  private pingSeq = 0;
-  private counters = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesReceived: 0 };
-  private rttMs: number | undefined;
-  private srttMs: number | undefined;
   private openedAt: number | undefined;
   private readonly defaultChannel: Channel;
   private resolveOpened!: () => void;
   private rejectOpened!: (e: unknown) => void;
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
-  /** The raw conduit closed while the security stage ran. */
-  private rawClosedInSecure: CloseReason | undefined;
-  /** The error that ended the handshake, for `opened` to reject with. */
-  private handshakeError: ColinkError | undefined;
-  private readonly now: () => number;
 
   constructor(conduit: Conduit, options: LinkOptions) {
-    this.raw = conduit;
     this.options = options;
     this.medium = conduit.medium;
     this.role = options.role;
@@ -231,8 +210,6 @@ export class Link implements ChannelHost {
     this.remoteAddress = conduit.remoteAddress;
     this.id = `${conduit.medium}-${++linkCounter}`;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    // RTT wants sub-millisecond resolution in real time; a caller's (virtual) scheduler keeps its own clock.
-    this.now = options.scheduler ? () => this.scheduler.now() : () => performance.now();
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
     const fast = frameSize >= 16 * 1024;
     this.window = options.channelWindow ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
@@ -245,7 +222,8 @@ export class Link implements ChannelHost {
       );
     this.maxPayload = frameSize - FRAME_HEADER_BYTES;
     this.decoder = new FrameDecoder(Math.max(this.maxPayload, MAX_CONTROL_PAYLOAD));
-    this.nextChannelId = options.role === 'initiator' ? 3 : 2;
+    this.localOdd = options.role === 'initiator';
+    this.nextChannelId = this.localOdd ? 3 : 2;
     this.state$ = this.stateSubject.asObservable();
     this.incomingChannels$ = this.incomingSubject.asObservable();
     this.frames$ = this.framesSubject.asObservable();
@@ -260,32 +238,37 @@ export class Link implements ChannelHost {
     });
     this.defaultChannel = new Channel(this, 1, { proto: 'default' }, this.window, this.channelOptions());
     this.channels.set(1, this.defaultChannel);
-
-    // Our preamble goes out before we read: a conduit replays bytes it already holds synchronously on subscribe,
-    // and the peer's preamble must not start the security stage before ours is written.
-    const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
-    this.write(conduit, [
-      encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION_MAX, flags }),
-    ]);
-    this.subs.push(
-      conduit.data$.subscribe((chunk) => this.onRawData(chunk)),
-      conduit.closed$.subscribe((reason) => {
-        // During the security stage the upgrade decides how the handshake failed (its own refusal says more than
-        // the peer hanging up); the handshake timer backs it up.
-        // Once secured, the secure conduit reports the end: it knows whether a record failed authentication.
-        if (this.stage === 'secure') this.rawClosedInSecure = reason;
-        else if (this.io === undefined || this.io === conduit) this.finish(this.withoutGoaway(reason));
-      }),
-      conduit.drain$.subscribe(() => {
-        if (this.io === conduit) this.onDrain();
-      }),
+    // RTT wants sub-millisecond resolution in real time; a caller's (virtual) scheduler keeps its own clock.
+    const now = options.scheduler ? () => this.scheduler.now() : () => performance.now();
+    this.keepAlive = new KeepAlive(
+      {
+        sendControl: (f) => this.sendControl(f),
+        onIdle: (ms) => this.abort(closeReason('timeout', `no frame from the peer for ${ms} ms`)),
+        onRtt: () => this.statsSubject.next(this.stats()),
+      },
+      this.scheduler,
+      now,
+      options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+      options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     );
-    const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    this.timers.push(
-      this.scheduler.schedule(() => {
-        if (this.state === 'connecting')
-          this.abort(closeReason('timeout', `handshake not complete after ${handshakeMs} ms`));
-      }, handshakeMs),
+    this.handshake = new Handshake(
+      conduit,
+      {
+        role: options.role,
+        local: options.local,
+        ...(options.security ? { security: options.security } : {}),
+        scheduler: this.scheduler,
+        timeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        window: this.window,
+        maxFrame: frameSize,
+        maxPayload: this.maxPayload,
+        ...(options.maxProtocolVersion !== undefined ? { maxVersion: options.maxProtocolVersion } : {}),
+        id: this.id,
+      },
+      {
+        open: (e) => this.onEstablished(e),
+        fail: (reason, error) => this.onHandshakeFailed(reason, error),
+      },
     );
   }
 
@@ -302,6 +285,21 @@ export class Link implements ChannelHost {
   /** The identity the security stage proved, when security is on. */
   get verifiedPeer(): VerifiedPeer | undefined {
     return this.verified;
+  }
+
+  /** The protocol version negotiated in the preamble (PROTOCOL.md §2), once the Link is open. */
+  get version(): number | undefined {
+    return this.versionValue;
+  }
+
+  /** Whether the Link carries resumable connection channels (protocol v2 on both sides). */
+  get resumable(): boolean {
+    return (this.versionValue ?? 0) >= PROTOCOL_VERSION_RESUME;
+  }
+
+  /** Whether this side opens odd channel ids on this Link (PROTOCOL.md §4.3); known once open. */
+  get opensOddIds(): boolean {
+    return this.localOdd;
   }
 
   /** Name of the security upgrade in use, or `'none'`. */
@@ -336,13 +334,12 @@ export class Link implements ChannelHost {
 
   /** A snapshot of the counters. */
   stats(): LinkStats {
-    return {
-      ...this.counters,
-      rttMs: this.rttMs,
-      srttMs: this.srttMs,
-      openChannels: this.channels.size,
-      openedAt: this.openedAt,
-    };
+    return this.counters.snapshot(
+      this.keepAlive?.rttMs,
+      this.keepAlive?.srttMs,
+      this.channels.size,
+      this.openedAt,
+    );
   }
 
   /**
@@ -357,13 +354,12 @@ export class Link implements ChannelHost {
   /**
    * Opens a channel with `metadata` (sent in OPEN, ≤ 16 KiB as JSON). Returns at once; data may be sent right away
    * (the peer buffers within the window until it routes the channel).
-   * @throws ColinkError `ERR_CLOSED` when the Link is closing/closed, `ERR_LIMIT_EXCEEDED` past 4096 channels,
+   * @throws ColinkError `ERR_NOT_CONNECTED` before the Link is open (channel ids depend on the peer, §4.3);
+   *   `ERR_CLOSED` when the Link is closing/closed, `ERR_LIMIT_EXCEEDED` past 4096 channels,
    *   `ERR_INVALID_ARGUMENT` when the metadata is not a JSON object with a string `proto` or too large.
    */
   openChannel(metadata: ChannelMetadata, options: ChannelOptions = {}): Channel {
-    if (this.state === 'closing' || this.state === 'closed' || this.goingAway) {
-      throw ColinkError.closed(`link ${this.id}`, this.stateSubject.value.reason ?? closeReason('normal'));
-    }
+    this.assertCanOpen();
     if (typeof metadata?.proto !== 'string')
       throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
     if (this.channels.size >= MAX_CHANNELS_PER_LINK) {
@@ -372,12 +368,8 @@ export class Link implements ChannelHost {
         `more than ${MAX_CHANNELS_PER_LINK} channels on link ${this.id}`,
       );
     }
-    const body = encodeJson(metadata);
-    if (body.length > MAX_CONTROL_PAYLOAD)
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
-    let id = this.nextChannelId;
-    while (this.channels.has(id)) id = id + 2 > 0xffff ? (this.role === 'initiator' ? 3 : 2) : id + 2;
-    this.nextChannelId = id + 2 > 0xffff ? (this.role === 'initiator' ? 3 : 2) : id + 2;
+    const body = encodeMetadata(metadata);
+    const id = this.allocateChannelId();
     const ch = new Channel(this, id, metadata, this.remoteHello?.window ?? this.window, {
       ...this.channelOptions(),
       ...options,
@@ -386,6 +378,74 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
     this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
     return ch;
+  }
+
+  // ---- connection channels (protocol v2, for PeerConnection) ---------------------------------------------------
+
+  /** @internal Makes `owner` the owner of this Link's connection channels. */
+  setOwner(owner: LinkOwner | undefined): void {
+    this.owner = owner;
+  }
+
+  /**
+   * @internal Opens connection channel `id` (≥ 0x8000, this side's parity, chosen by the peer connection) here.
+   * @throws as {@link Link.openChannel}.
+   */
+  openConnectionChannel(id: number, metadata: ChannelMetadata, options: ChannelOptions = {}): Channel {
+    this.assertCanOpen();
+    if (!this.resumable)
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `link ${this.id} speaks protocol v1`);
+    const body = encodeMetadata(metadata);
+    const ch = new Channel(this, id, metadata, this.remoteHello!.window, {
+      ...this.channelOptions(),
+      ...options,
+      resumable: true,
+    });
+    this.channels.set(id, ch);
+    this.channelCountSubject.next(this.channels.size);
+    this.sendControl(encodeFrame(FrameType.OPEN, 0, id, 0, body));
+    return ch;
+  }
+
+  /**
+   * @internal Moves a connection channel onto this Link and queues this side's RESUME for it (with the OPEN
+   * metadata when `opener`): from here the peer resends what this side lacks. The channel sends again once the
+   * peer's RESUME arrives ({@link Channel.onResume}).
+   */
+  attachChannel(ch: Channel, opener: boolean, epoch: number): void {
+    const { received, credit } = ch.attach(this);
+    log.debug('%s RESUME out ch %d received %d epoch %d', this.id, ch.id, received, epoch);
+    this.channels.set(ch.id, ch);
+    this.channelCountSubject.next(this.channels.size);
+    this.sendControl(
+      encodeResumeFrame({
+        channel: ch.id,
+        received,
+        credit,
+        epoch,
+        ...(opener ? { metadata: ch.metadata } : {}),
+      }),
+    );
+  }
+
+  /** @internal Takes a connection channel off this Link without closing it (it is moving or parked). */
+  detachChannel(ch: Channel): void {
+    if (this.channels.get(ch.id) !== ch) return;
+    this.channels.delete(ch.id);
+    this.ready.delete(ch);
+    this.acks.delete(ch);
+    ch.park();
+    if (!this.done) this.channelCountSubject.next(this.channels.size);
+  }
+
+  /** @internal Whether connection channel `ch` is on this Link. */
+  carries(ch: Channel): boolean {
+    return this.channels.get(ch.id) === ch;
+  }
+
+  /** @internal Sends a bare control frame (the peer connection answers RESUMEs for channels it no longer has). */
+  sendFrame(frame: Uint8Array): void {
+    this.sendControl(frame);
   }
 
   /**
@@ -415,7 +475,7 @@ export class Link implements ChannelHost {
       ]);
       timer?.unsubscribe();
       if (this.stateSubject.value.state !== 'closed') {
-        if (this.io) this.write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
+        if (this.io) write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)], this.id);
         this.io?.end(reason);
         this.finish(reason);
       }
@@ -426,8 +486,12 @@ export class Link implements ChannelHost {
   /** Ends at once without flushing (the peer still gets GOAWAY when the medium allows). */
   abort(reason: CloseReason): void {
     if (this.state === 'closed') return;
-    if (this.helloSent && this.io) this.write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)]);
-    (this.io ?? this.raw).destroy(reason);
+    if (!this.io) {
+      this.handshake.abort(reason); // reports back through onHandshakeFailed
+      return;
+    }
+    write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)], this.id);
+    this.io.destroy(reason);
     this.finish(reason);
   }
 
@@ -436,7 +500,7 @@ export class Link implements ChannelHost {
   /** @internal */
   writeNow(channel: Channel, message: Uint8Array): boolean {
     const io = this.io;
-    if (!io || !this.helloSent || this.blocked || this.pumpScheduled || this.stage !== 'frames') return false;
+    if (!io || this.done || this.blocked || this.pumpScheduled) return false;
     if (this.ready.size > 0 || this.control.length > 0) return false;
     const seq = channel.takeSeq();
     this.counters.framesSent++;
@@ -446,7 +510,7 @@ export class Link implements ChannelHost {
       message.length <= COALESCE_MAX_PAYLOAD
         ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
         : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
-    this.blocked = !this.write(io, chunks);
+    this.blocked = !write(io, chunks, this.id);
     return true;
   }
 
@@ -465,12 +529,44 @@ export class Link implements ChannelHost {
 
   /** @internal */
   channelClosed(channel: Channel): void {
+    if (this.channels.get(channel.id) !== channel) return;
     this.channels.delete(channel.id);
     this.ready.delete(channel);
+    this.acks.delete(channel);
     this.channelCountSubject.next(this.channels.size);
   }
 
+  /** @internal */
+  ackDue(channel: Channel): void {
+    this.acks.add(channel);
+    if (channel.ackUrgent()) this.schedulePump();
+    else
+      this.ackTimer ??= this.scheduler.schedule(() => {
+        this.ackTimer = undefined;
+        this.ackFlush = true;
+        this.schedulePump();
+      }, DELAYED_ACK_MS);
+  }
+
   // ---- internals ----------------------------------------------------------------------------------------------
+
+  private assertCanOpen(): void {
+    if (this.state === 'closing' || this.state === 'closed' || this.goingAway) {
+      throw ColinkError.closed(`link ${this.id}`, this.stateSubject.value.reason ?? closeReason('normal'));
+    }
+    if (this.state === 'connecting')
+      throw new ColinkError(ErrorCode.NOT_CONNECTED, `link ${this.id} is not open yet`);
+  }
+
+  private allocateChannelId(): number {
+    const first = this.localOdd ? 3 : 2;
+    const last = this.resumable ? CONNECTION_CHANNEL_MIN - 1 : 0xffff;
+    const step = (id: number): number => (id + 2 > last ? first : id + 2);
+    let id = this.nextChannelId;
+    while (this.channels.has(id)) id = step(id);
+    this.nextChannelId = step(id);
+    return id;
+  }
 
   private channelOptions(): ChannelOptions {
     return {
@@ -481,6 +577,49 @@ export class Link implements ChannelHost {
 
   private setState(s: LinkState): void {
     this.stateSubject.next(s);
+  }
+
+  private onEstablished(e: Established): void {
+    const io = e.io;
+    this.io = io;
+    this.verified = e.verified;
+    this.versionValue = e.version;
+    this.remoteHello = e.hello;
+    this.counters.add(e.counters);
+    if (this.resumable && e.hello.advert.networkId !== this.options.local.networkId) {
+      // v2: the device with the smaller networkId opens odd ids on every Link of the pair (§4.3).
+      this.localOdd = this.options.local.networkId < e.hello.advert.networkId;
+      this.nextChannelId = this.localOdd ? 3 : 2;
+    }
+    this.subs.push(
+      io.closed$.subscribe((r) => this.finish(this.goingAway ? r : vanished(r))),
+      io.drain$.subscribe(() => this.onDrain()),
+    );
+    this.defaultChannel.onWindow(e.hello.window - this.window); // the default channel assumed our own window size
+    this.openedAt = Date.now();
+    this.setState({ state: 'open' });
+    this.keepAlive.start();
+    this.resolveOpened();
+    this.statsSubject.next(this.stats());
+    // The owner of connection channels is known before the first frame after HELLO is read (RESUME may be next).
+    if (this.resumable) this.owner = this.options.connectionOwner?.(this);
+    if (this.done) return;
+    this.subs.push(
+      io.data$.subscribe((c) => {
+        try {
+          this.decoder.push(c, (f) => this.onFrame(f));
+        } catch (err) {
+          this.protocolError(err);
+        }
+      }),
+    );
+    this.schedulePump();
+  }
+
+  private onHandshakeFailed(reason: CloseReason, error: ColinkError | undefined): void {
+    if (this.done) return;
+    if (error) this.rejectOpened(new ColinkError(error.code, error.message, { cause: error, reason }));
+    this.finish(reason);
   }
 
   private schedulePump(): void {
@@ -500,9 +639,18 @@ export class Link implements ChannelHost {
   /** Writes control frames first, then one DATA frame per ready channel in turn, until the medium pushes back. */
   private pump(): void {
     const io = this.io;
-    if (!io || !this.helloSent || this.stage === 'done') return;
+    if (!io || this.done) return;
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
+    if (this.acks.size > 0) {
+      for (const ch of this.acks) {
+        if (!this.ackFlush && !ch.ackUrgent()) continue;
+        this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
+        ch.ackSent();
+        this.acks.delete(ch);
+      }
+      this.ackFlush = false;
+    }
     while (!this.blocked) {
       if (this.control.length > 0) {
         const f = this.control.shift()!;
@@ -521,183 +669,21 @@ export class Link implements ChannelHost {
       } else break;
       if (batchBytes >= 65_536 || batch.length >= 64) {
         this.counters.bytesSent += batchBytes;
-        this.blocked = !this.write(io, batch.splice(0));
+        this.blocked = !write(io, batch.splice(0), this.id);
         batchBytes = 0;
       }
     }
     if (batch.length > 0) {
       this.counters.bytesSent += batchBytes;
-      this.blocked = !this.write(io, batch);
+      this.blocked = !write(io, batch, this.id);
     }
   }
 
-  private onRawData(chunk: Uint8Array): void {
-    try {
-      switch (this.stage) {
-        case 'preamble':
-          this.onPreambleData(chunk);
-          return;
-        case 'secure':
-          this.secureInbound?.push(chunk);
-          return;
-        case 'frames':
-          if (this.io === this.raw) this.onFrameData(chunk);
-          else this.secureInbound?.push(chunk);
-          return;
-        default:
-          return;
-      }
-    } catch (e) {
-      this.protocolError(e);
-    }
-  }
-
-  private onPreambleData(chunk: Uint8Array): void {
-    const buf = new Uint8Array(this.preambleBuf.length + chunk.length);
-    buf.set(this.preambleBuf, 0);
-    buf.set(chunk, this.preambleBuf.length);
-    if (buf.length < PREAMBLE_BYTES) {
-      this.preambleBuf = buf;
-      return;
-    }
-    const p = decodePreamble(buf);
-    const rest = buf.subarray(PREAMBLE_BYTES);
-    this.preambleBuf = new Uint8Array(0);
-    const version = Math.min(p.maxVersion, PROTOCOL_VERSION_MAX);
-    if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
-      this.abort(
-        closeReason(
-          'version-mismatch',
-          `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION_MAX}`,
-        ),
-      );
-      return;
-    }
-    const peerSecure = (p.flags & PREAMBLE_FLAG_SECURE) !== 0;
-    const security = this.options.security;
-    if (peerSecure !== Boolean(security)) {
-      this.abort(
-        closeReason(
-          'handshake-failed',
-          security
-            ? 'peer does not run the security stage'
-            : 'peer requires the security stage, which is not configured here',
-        ),
-      );
-      return;
-    }
-    if (!security) {
-      this.stage = 'frames';
-      this.io = this.raw;
-      this.sendHello();
-      if (rest.length > 0) this.onFrameData(rest);
-      return;
-    }
-    this.stage = 'secure';
-    // The security layer reads the raw bytes through a view that holds what arrives before it subscribes.
-    const inbound = new ConduitInbound(Number.POSITIVE_INFINITY);
-    if (rest.length > 0) inbound.push(rest.slice());
-    this.secureInbound = inbound;
-    const raw = this.raw;
-    const view: Conduit = {
-      medium: raw.medium,
-      localAddress: raw.localAddress,
-      remoteAddress: raw.remoteAddress,
-      maxFrameSize: raw.maxFrameSize,
-      data$: inbound.data$,
-      drain$: raw.drain$,
-      closed$: raw.closed$,
-      write: (chunks) => raw.write(chunks),
-      end: (r) => raw.end(r),
-      destroy: (r) => raw.destroy(r),
-      ...(raw.detachSocket ? { detachSocket: () => this.detachForSecurity(raw, inbound) } : {}),
-    };
-    security.upgrade(view, this.role).then(
-      ({ conduit, peer }) => {
-        if (this.state === 'closed') {
-          conduit.destroy(closeReason('normal'));
-          return;
-        }
-        if (this.rawClosedInSecure) {
-          conduit.destroy(this.rawClosedInSecure);
-          this.finish(this.withoutGoaway(this.rawClosedInSecure));
-          return;
-        }
-        this.verified = peer;
-        this.io = conduit;
-        this.stage = 'frames';
-        this.subs.push(
-          conduit.data$.subscribe((c) => {
-            try {
-              this.onFrameData(c);
-            } catch (e) {
-              this.protocolError(e);
-            }
-          }),
-          conduit.drain$.subscribe(() => this.onDrain()),
-          conduit.closed$.subscribe((r) => this.finish(this.withoutGoaway(r))),
-        );
-        this.sendHello();
-      },
-      (e: unknown) => {
-        const msg = e instanceof Error ? e.message : String(e);
-        const code = e instanceof ColinkError && e.reason ? e.reason.code : 'handshake-failed';
-        if (e instanceof ColinkError) this.handshakeError = e;
-        this.abort(closeReason(code, msg));
-      },
-    );
-  }
-
-  /**
-   * The security stage takes the raw socket (see {@link Conduit.detachSocket}): bytes that arrived after the
-   * preamble and wait in the stage's inbound go back into the socket, where node:tls reads them first.
-   */
-  private detachForSecurity(raw: Conduit, inbound: ConduitInbound): Socket | undefined {
-    const socket = raw.detachSocket?.();
-    if (!socket) return undefined;
-    this.secureInbound = undefined;
-    const held: Uint8Array[] = [];
-    inbound.data$.subscribe((c) => held.push(c)).unsubscribe();
-    if (held.length > 0) socket.unshift(Buffer.concat(held));
-    return socket;
-  }
-
-  private sendHello(): void {
-    const hello = {
-      v: 1,
-      advert: this.options.local,
-      window: this.window,
-      maxFrame: this.maxPayload + FRAME_HEADER_BYTES,
-    };
-    this.helloSent = true;
-    this.control.unshift(encodeFrame(FrameType.HELLO, 0, 0, 0, encodeJson(hello)));
-    this.schedulePump();
-    this.maybeOpen();
-  }
-
-  private maybeOpen(): void {
-    if (!this.helloSent || !this.remoteHello || this.state !== 'connecting') return;
-    const v = this.verified;
-    if (v && v.networkId !== this.remoteHello.advert.networkId) {
-      this.abort(closeReason('handshake-failed', 'HELLO networkId differs from the authenticated identity'));
-      return;
-    }
-    this.openedAt = Date.now();
-    this.lastReceived = this.scheduler.now();
-    this.setState({ state: 'open' });
-    this.startKeepAlive();
-    this.resolveOpened();
-    this.statsSubject.next(this.stats());
-  }
-
-  private onFrameData(chunk: Uint8Array): void {
-    this.decoder.push(chunk, (f) => this.onFrame(f));
-  }
-
-  private onFrame(f: Frame): void {
+  private onFrame(f: Frame): boolean {
+    if (this.done) return false;
     this.counters.framesReceived++;
     this.counters.bytesReceived += f.payload.length + FRAME_HEADER_BYTES;
-    this.lastReceived = this.scheduler.now();
+    this.keepAlive.received();
     if (this.framesSubject.observed) {
       this.framesSubject.next({
         type: f.type,
@@ -707,75 +693,80 @@ export class Link implements ChannelHost {
         length: f.payload.length,
       });
     }
-    if (!this.remoteHello && f.type !== FrameType.HELLO && f.type !== FrameType.GOAWAY) {
-      throw new ColinkError(ErrorCode.PROTOCOL, `frame type ${f.type} before HELLO`);
-    }
     switch (f.type) {
       case FrameType.DATA: {
         const ch = this.channels.get(f.channel);
         if (ch) ch.onData(f.flags, f.seq, f.payload);
         // DATA for a channel we already closed/reset: dropped on purpose (RESET crossed it in flight).
-        return;
+        return true;
       }
       case FrameType.WINDOW: {
         if (f.payload.length !== 4)
           throw new ColinkError(ErrorCode.PROTOCOL, 'WINDOW payload must be 4 bytes');
         this.channels.get(f.channel)?.onWindow(readU32(f.payload));
-        return;
+        return true;
       }
       case FrameType.OPEN:
         this.onOpen(f);
-        return;
+        return true;
+      case FrameType.ACK:
+        if (this.resumable) this.channels.get(f.channel)?.onAck(f.seq);
+        return true;
+      case FrameType.RESUME: {
+        if (!this.resumable) return true; // not a v1 frame: ignored like any unknown type
+        const info = decodeResumeFrame(f);
+        log.debug(
+          '%s RESUME in ch %d received %d epoch %d',
+          this.id,
+          info.channel,
+          info.received,
+          info.epoch,
+        );
+        if (this.owner && info.channel >= CONNECTION_CHANNEL_MIN) this.owner.onResume(this, info);
+        else
+          this.sendControl(
+            encodeCloseFrame(
+              FrameType.RESET,
+              info.channel,
+              closeReason('refused', 'no such connection channel'),
+            ),
+          );
+        return true;
+      }
       case FrameType.CLOSE:
       case FrameType.RESET: {
         const ch = this.channels.get(f.channel);
-        if (!ch) return;
-        const reason = this.decodeReason(f.payload);
+        if (!ch) return true;
+        const reason = decodeCloseReason(f.payload);
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
         else ch.terminate(reason);
-        return;
+        return true;
       }
       case FrameType.PING:
         this.sendControl(encodeFrame(FrameType.PONG, 0, 0, f.seq, f.payload.slice()));
-        return;
-      case FrameType.PONG: {
-        const sent = this.pings.get(f.seq);
-        if (sent !== undefined) {
-          this.pings.delete(f.seq);
-          const rtt = this.now() - sent;
-          this.rttMs = rtt;
-          this.srttMs = this.srttMs === undefined ? rtt : this.srttMs + (rtt - this.srttMs) / 8;
-          this.statsSubject.next(this.stats());
-        }
-        return;
-      }
-      case FrameType.HELLO: {
-        if (this.remoteHello) throw new ColinkError(ErrorCode.PROTOCOL, 'second HELLO');
-        const h = decodeJsonObject(f.payload);
-        const advert = parseAdvert(h.advert, 'HELLO');
-        const window = typeof h.window === 'number' && h.window > 0 ? h.window : DEFAULT_CHANNEL_WINDOW;
-        this.remoteHello = { advert, window };
-        this.defaultChannel.onWindow(window - this.window); // the default channel assumed our own window size
-        this.maybeOpen();
-        return;
-      }
+        return true;
+      case FrameType.PONG:
+        this.keepAlive.pong(f.seq);
+        return true;
+      case FrameType.HELLO:
+        throw new ColinkError(ErrorCode.PROTOCOL, 'second HELLO');
       case FrameType.GOAWAY: {
-        const reason = this.decodeReason(f.payload);
+        const reason = decodeCloseReason(f.payload);
         log.debug('%s GOAWAY %s %s', this.id, reason.code, reason.message ?? '');
         this.goingAway = true;
         this.io?.end(reason);
         this.finish(reason);
-        return;
+        return false;
       }
       default:
         // Unknown frame types are ignored for forward compatibility (PROTOCOL.md §4).
-        return;
+        return true;
     }
   }
 
   private onOpen(f: Frame): void {
     const id = f.channel;
-    const peerParity = this.role === 'initiator' ? 0 : 1;
+    const peerParity = this.localOdd ? 0 : 1;
     if (id < 2 || id % 2 !== peerParity || this.channels.has(id)) {
       throw new ColinkError(ErrorCode.PROTOCOL, `peer opened channel ${id}, which is not its to open`);
     }
@@ -792,75 +783,22 @@ export class Link implements ChannelHost {
       );
       return;
     }
-    const ch = new Channel(
-      this,
-      id,
-      meta as ChannelMetadata,
-      this.remoteHello!.window,
-      this.channelOptions(),
-    );
+    const connection = this.resumable && id >= CONNECTION_CHANNEL_MIN;
+    if (connection && !this.owner) {
+      this.sendControl(
+        encodeCloseFrame(FrameType.RESET, id, closeReason('refused', 'no peer connection on this link')),
+      );
+      return;
+    }
+    const ch = new Channel(this, id, meta as ChannelMetadata, this.remoteHello!.window, {
+      ...this.channelOptions(),
+      resumable: connection,
+    });
     this.channels.set(id, ch);
     this.channelCountSubject.next(this.channels.size);
-    if (this.incomingSubject.observed) this.incomingSubject.next(ch);
+    if (connection) this.owner!.onIncoming(this, ch);
+    else if (this.incomingSubject.observed) this.incomingSubject.next(ch);
     else ch.reset(closeReason('refused', 'nobody accepts channels on this link'));
-  }
-
-  private decodeReason(payload: Uint8Array): CloseReason {
-    const { code, message } = decodeClosePayload(payload);
-    return closeReason(CLOSE_CODES[code] ?? 'normal', message || undefined, { remote: true });
-  }
-
-  private startKeepAlive(): void {
-    const interval = this.options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
-    if (interval <= 0) return;
-    const idle = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const link = this;
-    this.timers.push(
-      this.scheduler.schedule(function tick(this: { schedule(s?: unknown, d?: number): void }) {
-        if (link.state !== 'open' && link.state !== 'closing') return;
-        const now = link.scheduler.now();
-        if (now - link.lastReceived >= idle) {
-          link.abort(closeReason('timeout', `no frame from the peer for ${now - link.lastReceived} ms`));
-          return;
-        }
-        link.pingSeq = (link.pingSeq + 1) >>> 0;
-        const seq = link.pingSeq;
-        link.pings.set(seq, link.now());
-        if (link.pings.size > 16) link.pings.delete(link.pings.keys().next().value!);
-        link.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8)));
-        this.schedule(undefined, interval);
-      }, interval),
-    );
-  }
-
-  /**
-   * Writes to the conduit. A conduit may throw once it has closed (transport-tcp does); the Link then stops writing
-   * and lets the conduit's `closed$` end it.
-   */
-  private write(io: Conduit, chunks: readonly Uint8Array[]): boolean {
-    try {
-      return io.write(chunks);
-    } catch (e) {
-      log.debug('%s write after close: %s', this.id, e instanceof Error ? e.message : String(e));
-      return false;
-    }
-  }
-
-  /**
-   * The medium ended under an open Link without the peer's GOAWAY: whatever the conduit says (a TCP FIN looks
-   * "normal"), the peer vanished — a crashed or killed process, a cut cable — so it is reported as `lost`.
-   */
-  private withoutGoaway(reason: CloseReason): CloseReason {
-    if (this.goingAway || this.state === 'closed' || reason.code !== 'normal' || !reason.remote)
-      return reason;
-    return closeReason(
-      'lost',
-      `the peer ended the connection without GOAWAY${reason.message ? ` (${reason.message})` : ''}`,
-      {
-        remote: true,
-        ...(reason.detail ? { detail: reason.detail } : {}),
-      },
-    );
   }
 
   private protocolError(e: unknown): void {
@@ -870,23 +808,25 @@ export class Link implements ChannelHost {
   }
 
   private finish(reason: CloseReason): void {
-    if (this.stage === 'done') return;
-    this.stage = 'done';
+    if (this.done) return;
+    this.done = true;
+    this.keepAlive.stop();
+    this.ackTimer?.unsubscribe();
+    this.ackTimer = undefined;
     for (const t of this.timers) t.unsubscribe();
     this.timers = [];
     const wasConnecting = this.state === 'connecting';
     this.setState({ state: 'closed', reason });
-    for (const ch of [...this.channels.values()]) ch.terminate(reason);
-    this.secureInbound?.complete();
-    for (const s of this.subs) s.unsubscribe();
-    if (wasConnecting) {
-      const err = this.handshakeError;
-      this.rejectOpened(
-        err
-          ? new ColinkError(err.code, err.message, { cause: err, reason })
-          : ColinkError.closed(`link ${this.id}`, reason),
-      );
+    // Connection channels outlive the Link: they park and wait for their peer connection to move them.
+    for (const ch of [...this.channels.values()]) {
+      if (ch.resumable) ch.park();
+      else ch.terminate(reason);
     }
+    this.channels.clear();
+    this.acks.clear();
+    for (const s of this.subs) s.unsubscribe();
+    this.handshake.dispose();
+    if (wasConnecting) this.rejectOpened(ColinkError.closed(`link ${this.id}`, reason));
     this.incomingSubject.complete();
     this.channelCountSubject.complete();
     this.framesSubject.complete();
@@ -895,4 +835,14 @@ export class Link implements ChannelHost {
     this.stateSubject.complete();
     this.resolveClosed(reason);
   }
+}
+
+/** OPEN metadata as JSON, at most {@link MAX_CONTROL_PAYLOAD} bytes. */
+function encodeMetadata(metadata: ChannelMetadata): Uint8Array {
+  if (typeof metadata?.proto !== 'string')
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
+  const body = encodeJson(metadata);
+  if (body.length > MAX_CONTROL_PAYLOAD)
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `channel metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
+  return body;
 }

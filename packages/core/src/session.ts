@@ -10,6 +10,7 @@ import {
   SESSION_MESSAGE_MAX_BYTES,
 } from './limits.js';
 import type { Link } from './link.js';
+import type { PeerConnection } from './peer-connection.js';
 import type { DeviceAdvert } from './transport.js';
 
 /** Protocol name of a session's control channel (PROTOCOL.md §7). */
@@ -81,8 +82,9 @@ const KIND_TEXT = 1;
  * A collaboration between the same service on two devices (what HarmonyOS abilityConnectionManager calls a
  * session): text messages on a control channel, bytes on per-direction data channels, and an end reason.
  *
- * A session belongs to the device pair, not to the Link: messages carry per-channel sequence numbers
- * (PROTOCOL.md §7.3), which is what moving a session to another Link will build on.
+ * A session belongs to the device pair, not to the Link: between two protocol-v2 devices its channels are
+ * connection channels of the {@link PeerConnection}, so it moves to another Link of the peer when its Link is lost
+ * and ends as `network-disconnected` only when no Link returns within the grace period (PROTOCOL.md §8).
  */
 export class Session {
   readonly key: string;
@@ -102,6 +104,7 @@ export class Session {
   private readonly manager: SessionManager;
   private readonly control: Channel;
   private readonly link: Link;
+  private readonly connection: PeerConnection | undefined;
   private readonly maxMessageBytes: number;
   private readonly messagesSubject = new Subject<string>();
   private readonly dataSubject = new Subject<Uint8Array>();
@@ -123,6 +126,7 @@ export class Session {
       options: Readonly<Record<string, unknown>>;
       control: Channel;
       link: Link;
+      connection: PeerConnection | undefined;
       maxMessageBytes: number;
     },
   ) {
@@ -136,6 +140,7 @@ export class Session {
     this.options = init.options;
     this.control = init.control;
     this.link = init.link;
+    this.connection = init.connection;
     this.maxMessageBytes = init.maxMessageBytes;
     this.messages$ = this.messagesSubject.asObservable();
     this.data$ = this.dataSubject.asObservable();
@@ -151,9 +156,9 @@ export class Session {
     return this.endReason === undefined ? 'open' : 'closed';
   }
 
-  /** The Link carrying the session now. */
+  /** The Link carrying the session now (its peer connection's carrier; the Link it opened on, for a v1 peer). */
   get via(): Link {
-    return this.link;
+    return this.connection?.carrier ?? this.link;
   }
 
   /**
@@ -191,7 +196,11 @@ export class Session {
         `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
       );
     this.assertOpen();
-    this.dataOut ??= this.link.openChannel({ proto: SESSION_DATA_PROTO, key: this.key });
+    const meta = { proto: SESSION_DATA_PROTO, key: this.key };
+    this.dataOut ??=
+      this.control.resumable && this.connection
+        ? this.connection.openChannel(meta)
+        : this.link.openChannel(meta);
     await this.dataOut.send(data);
   }
 
@@ -296,14 +305,17 @@ export class SessionManager {
     this.install();
     const link = await this.device.connect(init.peer);
     const key = randomUUID();
-    const channel = link.openChannel({
+    const meta = {
       proto: SESSION_PROTO,
       key,
       service: init.service,
       from: init.local,
       to: init.remote,
       options: init.options ?? {},
-    });
+    };
+    // Between v2 devices the session's channels belong to the peer connection and survive a Link's loss.
+    const connection = link.resumable ? this.device.peer(init.peer) : undefined;
+    const channel = connection ? connection.openChannel(meta) : link.openChannel(meta);
     const timeoutMs = init.timeoutMs ?? DEFAULT_SESSION_REQUEST_TIMEOUT_MS;
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
@@ -335,6 +347,7 @@ export class SessionManager {
             options: init.options ?? {},
             control: channel,
             link,
+            connection,
             maxMessageBytes: init.maxMessageBytes ?? SESSION_MESSAGE_MAX_BYTES,
           });
           this.track(s);
@@ -440,6 +453,7 @@ export class SessionManager {
           options: (md.options as Record<string, unknown>) ?? {},
           control: channel,
           link,
+          connection: channel.resumable ? this.device.peer(link.remote!.networkId) : undefined,
           maxMessageBytes: SESSION_MESSAGE_MAX_BYTES,
         });
         this.track(s);

@@ -46,7 +46,8 @@ async function rawPeer(role: LinkRole = 'responder') {
   });
   const send = (...fs: Uint8Array[]) => cb.write(fs);
   send(
-    encodePreamble({ minVersion: 1, maxVersion: PROTOCOL_VERSION_MAX, flags: 0 }),
+    // The raw peer speaks protocol v1 (role parity of channel ids, ids up to 65 535); v2's id space is pinned below.
+    encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }),
     encodeFrame(
       FrameType.HELLO,
       0,
@@ -245,8 +246,8 @@ describe('channel limits and ids', () => {
     );
   });
 
-  it('channel ids wrap at 65 535 and skip ids still in use', async () => {
-    const [a, b] = await linkPair();
+  it('v1: channel ids wrap at 65 535 and skip ids still in use', async () => {
+    const [a, b] = await linkPair({}, { maxProtocolVersion: 1 });
     b.incomingChannels$.subscribe();
     const keep3 = a.openChannel({ proto: 'kept' });
     const keep5 = a.openChannel({ proto: 'kept' });
@@ -277,6 +278,28 @@ describe('channel limits and ids', () => {
     expect(rx.id).toBe(again.id);
     expect(a.state).toBe('open');
     expect(b.state).toBe('open');
+  }, 60_000);
+
+  it('v2: Link channel ids stay below the connection channels (0x8000), parity by networkId, and wrap there', async () => {
+    const [x, y] = await linkPair();
+    // the device with the smaller networkId opens odd ids, whoever dialled (PROTOCOL.md §4.3)
+    const [odd, even] = advert('a').networkId < advert('b').networkId ? [x, y] : [y, x];
+    even.incomingChannels$.subscribe();
+    odd.incomingChannels$.subscribe();
+    const kept = odd.openChannel({ proto: 'kept' });
+    expect(kept.id).toBe(3);
+    expect(even.openChannel({ proto: 'even' }).id).toBe(2);
+    let last = 0;
+    for (let id = 5; id < 0x8000; id += 2) {
+      const ch = odd.openChannel({ proto: 'churn' });
+      last = ch.id;
+      ch.reset();
+      if (id % 1024 === 1) await new Promise((r) => setImmediate(r));
+    }
+    expect(last).toBe(0x7fff);
+    expect(odd.openChannel({ proto: 'wrapped' }).id).toBe(5); // 3 is still open
+    expect(x.state).toBe('open');
+    expect(y.state).toBe('open');
   }, 60_000);
 
   it('refuses a peer that opens a channel id that is not its own as a protocol error', async () => {

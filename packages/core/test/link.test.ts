@@ -1,6 +1,8 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { closeReason } from '../src/errors.js';
+import { Link } from '../src/link.js';
+import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { advert, bytes, linkPair, sha } from './helpers.js';
 
 describe('Link', () => {
@@ -74,9 +76,12 @@ describe('Link', () => {
   });
 
   it('reports a severed medium as lost on both ends and fails pending sends', async () => {
-    const [a, b] = await linkPair({ bandwidthBytesPerSec: 1024 * 1024 });
+    const [ca, cb] = createConduitPair({ model: { bandwidthBytesPerSec: 1024 * 1024 } });
+    const a = new Link(ca, { role: 'initiator', local: advert('a') });
+    const b = new Link(cb, { role: 'responder', local: advert('b') });
+    await Promise.all([a.opened, b.opened]);
     const pending = a.send(bytes(4 * 1024 * 1024));
-    (a as any).raw.sever();
+    ca.sever();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     expect((await a.closed).code).toBe('lost');
     expect((await b.closed).code).toBe('lost');

@@ -12,10 +12,11 @@ const app = (ability: string) => ({
 });
 const devices: LocalDevice[] = [];
 
-async function pair(model = {}) {
+async function pair(model = {}, peerGraceMs?: number) {
   const net = new MemoryNetwork({ model });
-  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()] });
-  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()] });
+  const grace = peerGraceMs !== undefined ? { peerGraceMs } : {};
+  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()], ...grace });
+  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()], ...grace });
   devices.push(a, b);
   await a.start();
   await b.start();
@@ -92,12 +93,31 @@ describe('Session', () => {
     await expect(sa.sendMessage('late')).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
   });
 
-  it('reports network-disconnected when the link is cut', async () => {
+  it('survives a cut of its Link: the device re-dials and the session resumes, messages in order', async () => {
     const { net, a, b } = await pair();
     const [sa, sb] = await open(a, b);
+    const got: string[] = [];
+    sb.messages$.subscribe((m) => got.push(m));
+    await sa.sendMessage('before');
+    const firstLink = sa.via;
     net.sever(a.transports[0]!.localAddress!);
+    await firstLink.closed;
+    for (let i = 0; i < 20; i++) await sa.sendMessage(`after ${i}`);
+    await next(b.links$, (l) => l.length === 1 && l[0] !== firstLink);
+    while (got.length < 21) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['before', ...Array.from({ length: 20 }, (_, i) => `after ${i}`)]);
+    expect(sa.state).toBe('open');
+    expect(sb.state).toBe('open');
+    expect(sa.via).not.toBe(firstLink);
+  });
+
+  it('reports network-disconnected when the peer stays unreachable past the grace period', async () => {
+    const { net, a, b } = await pair({}, 300);
+    const [sa, sb] = await open(a, b);
+    net.setReachable(a.transports[0]!.localAddress!, b.transports[0]!.localAddress!, false);
     expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
     expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
+    expect(a.peer(b.advert.networkId)?.state).toBe('disconnected');
   });
 
   it('reports peer-exit when the peer device stops', async () => {
@@ -132,5 +152,75 @@ describe('LocalDevice', () => {
     await next(b.links$, (ls) => ls.length === 1);
     expect(a.links()[0]!.remote?.networkId).toBe(b.advert.networkId);
     void l3;
+  });
+});
+
+describe('Session on a peer connection with two media', () => {
+  it('keeps a session through the loss of its TCP Link with BLE standing by: no end, messages and data in order', async () => {
+    const tcp = new MemoryNetwork({ medium: 'tcp' });
+    const ble = new MemoryNetwork({ medium: 'ble', model: { mtu: 244 } });
+    const mk = (name: string) =>
+      new LocalDevice({
+        advert: advert(name),
+        transports: [tcp.createTransport({ priority: 80 }), ble.createTransport({ priority: 20 })],
+      });
+    const a = mk('phone2');
+    const b = mk('tablet2');
+    devices.push(a, b);
+    await a.start();
+    await b.start();
+    await next(a.directory.devices$, (l) => l.length === 1 && l[0]!.mediums.length === 2);
+    const [sa, sb] = await open(a, b);
+    expect(sa.via.medium).toBe('tcp');
+    await a.connect(b.advert.networkId, { medium: 'ble' }); // the standby
+    const pc = a.peer(b.advert.networkId)!;
+    const moves: string[] = [];
+    pc.moves$.subscribe((m) => moves.push(`${m.from}→${m.to}`));
+    const texts: string[] = [];
+    sb.messages$.subscribe((t) => texts.push(t));
+    const blobs: string[] = [];
+    sb.data$.subscribe((d) => blobs.push(sha(d)));
+    const sent: string[] = [];
+    const ended: string[] = [];
+    sa.ended$.subscribe((r) => ended.push(r));
+    sb.ended$.subscribe((r) => ended.push(r));
+    for (let i = 0; i < 60; i++) {
+      if (i === 20) tcp.sever(a.transports[0]!.localAddress!); // the TCP medium fails mid-stream
+      await sa.sendMessage(`m${i}`);
+      const d = bytes(16 * 1024 + i);
+      sent.push(sha(d));
+      await sa.sendData(d);
+    }
+    while (texts.length < 60 || blobs.length < 60) await new Promise((r) => setTimeout(r, 5));
+    expect(texts).toEqual(Array.from({ length: 60 }, (_, i) => `m${i}`));
+    expect(blobs).toEqual(sent);
+    expect(ended).toEqual([]);
+    expect(moves).toContain('tcp→ble');
+    expect(sa.via.medium).toBe('ble');
+  });
+});
+
+describe('Session with a protocol v1 peer', () => {
+  it('runs on Link channels as in v1 (no peer connection) and still ends when the Link is cut', async () => {
+    const net = new MemoryNetwork();
+    const a = new LocalDevice({ advert: advert('new'), transports: [net.createTransport()] });
+    const b = new LocalDevice({
+      advert: advert('old'),
+      transports: [net.createTransport()],
+      link: { maxProtocolVersion: 1 },
+    });
+    devices.push(a, b);
+    await a.start();
+    await b.start();
+    await next(a.directory.devices$, (l) => l.length === 1);
+    const [sa, sb] = await open(a, b);
+    expect(sa.via.version).toBe(1);
+    expect(a.peer(b.advert.networkId)).toBeUndefined();
+    const got = next(sb.messages$);
+    await sa.sendMessage('hello v1');
+    expect(await got).toBe('hello v1');
+    net.sever(a.transports[0]!.localAddress!);
+    expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
+    expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
   });
 });

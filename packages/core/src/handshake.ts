@@ -1,0 +1,449 @@
+import type { Socket } from 'node:net';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { parseAdvert } from './advert.js';
+import {
+  decodeCloseReason,
+  decodeJsonObject,
+  decodePreamble,
+  encodeCloseFrame,
+  encodeFrame,
+  encodeJson,
+  encodePreamble,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+  PREAMBLE_FLAG_SECURE,
+} from './codec.js';
+import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { ConduitInbound } from './inbound.js';
+import {
+  DEFAULT_CHANNEL_WINDOW,
+  FRAME_HEADER_BYTES,
+  MAX_CONTROL_PAYLOAD,
+  PREAMBLE_BYTES,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
+} from './limits.js';
+import { logger } from './log.js';
+import type { Conduit, DeviceAdvert } from './transport.js';
+
+const log = logger('handshake');
+
+/** Which side opened the conduit. The initiator is the TLS client; v1 channel ids follow the role (PROTOCOL.md §4.3). */
+export type LinkRole = 'initiator' | 'responder';
+
+/** The authenticated identity a security upgrade proved about the peer. */
+export interface VerifiedPeer {
+  /** networkId proven by the peer's key; HELLO must carry the same value. */
+  readonly networkId: string;
+  /** Anything the security layer wants to expose (certificate fingerprint, trust kind…). */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The security stage: turns the raw conduit into an authenticated, encrypted one before any frame flows
+ * (PROTOCOL.md §2.2). `@colink/core` ships none in its main entry; `@colink/core/security` plugs in here.
+ */
+export interface SecurityUpgrade {
+  /** Short name for stats and logs, e.g. `'tls1.3'`. */
+  readonly name: string;
+  /**
+   * Runs the handshake over `conduit` (whose first bytes are the peer's first bytes after the preamble) and
+   * resolves with the secured conduit and the verified peer. Rejects with `ERR_HANDSHAKE_FAILED` or
+   * `ERR_UNTRUSTED`; the Link then closes with `handshake-failed`.
+   */
+  upgrade(conduit: Conduit, role: LinkRole): Promise<{ conduit: Conduit; peer: VerifiedPeer }>;
+}
+
+/** The peer's HELLO (PROTOCOL.md §4.1). */
+export interface Hello {
+  readonly advert: DeviceAdvert;
+  /** Receive window the peer grants on every channel, bytes. */
+  readonly window: number;
+}
+
+/** What the handshake hands the multiplexer: a conduit positioned at the first frame after the peer's HELLO. */
+export interface Established {
+  /**
+   * The (secured) conduit. Its `data$` starts with the bytes that followed the peer's HELLO and replays them to its
+   * first subscriber; `closed$` and `drain$` are the underlying conduit's (subscribe synchronously in `open`).
+   */
+  readonly io: Conduit;
+  /** Negotiated protocol version (1 or 2). */
+  readonly version: number;
+  readonly hello: Hello;
+  readonly verified: VerifiedPeer | undefined;
+  /** Frames and bytes (header included) the handshake sent and received: one HELLO each way. */
+  readonly counters: {
+    readonly framesSent: number;
+    readonly bytesSent: number;
+    readonly framesReceived: number;
+    readonly bytesReceived: number;
+  };
+}
+
+/** Options of {@link Handshake}. Times in ms, sizes in bytes. */
+export interface HandshakeOptions {
+  readonly role: LinkRole;
+  readonly local: DeviceAdvert;
+  readonly security?: SecurityUpgrade;
+  readonly scheduler: SchedulerLike;
+  readonly timeoutMs: number;
+  /** The receive window announced in HELLO. */
+  readonly window: number;
+  /** Largest frame (header included) announced in HELLO. */
+  readonly maxFrame: number;
+  /** Largest payload the frame decoder accepts. */
+  readonly maxPayload: number;
+  /** Highest protocol version offered in the preamble. Default {@link PROTOCOL_VERSION_MAX}. */
+  readonly maxVersion?: number;
+  /** Name for logs. */
+  readonly id: string;
+}
+
+/** Outcome callbacks of a {@link Handshake}; exactly one of them is called, once, synchronously in the event. */
+export interface HandshakeEvents {
+  /** Both HELLOs crossed: subscribe to `io.closed$`/`io.drain$` before returning. */
+  open(established: Established): void;
+  /**
+   * The handshake failed: the conduit is already ended or destroyed. `error` is the security stage's rejection when
+   * that is what failed.
+   */
+  fail(reason: CloseReason, error: ColinkError | undefined): void;
+}
+
+/**
+ * The handshake stage of a Link (PROTOCOL.md §2, §4.1), like js-libp2p's upgrader before the muxer: writes this
+ * side's preamble, reads the peer's, negotiates the version, runs the security upgrade when both ask for it, then
+ * exchanges HELLO. On success it hands an {@link Established} connection to the multiplexer ({@link Link}); on
+ * failure it ends the conduit with a reason (`version-mismatch`, `handshake-failed`, `protocol-error`, `timeout`,
+ * `lost`, or the peer's GOAWAY reason) and reports it.
+ */
+export class Handshake {
+  private readonly raw: Conduit;
+  private readonly options: HandshakeOptions;
+  private readonly events: HandshakeEvents;
+  private stage: 'preamble' | 'secure' | 'hello' | 'done' = 'preamble';
+  private preambleBuf = new Uint8Array(0);
+  private secureInbound: ConduitInbound | undefined;
+  private io: Conduit | undefined;
+  private readonly decoder: FrameDecoder;
+  private readonly subs: Subscription[] = [];
+  private timer: Subscription | undefined;
+  private helloSent = false;
+  private helloBytes = 0;
+  private version = 0;
+  private verified: VerifiedPeer | undefined;
+  /** The raw conduit closed while the security stage ran. */
+  private rawClosedInSecure: CloseReason | undefined;
+  /** Bytes after the HELLO: handed on to the multiplexer through this inbound. */
+  private forward: ConduitInbound | undefined;
+
+  constructor(raw: Conduit, options: HandshakeOptions, events: HandshakeEvents) {
+    this.raw = raw;
+    this.options = options;
+    this.events = events;
+    this.decoder = new FrameDecoder(Math.max(options.maxPayload, MAX_CONTROL_PAYLOAD));
+    // Our preamble goes out before we read: a conduit replays bytes it already holds synchronously on subscribe,
+    // and the peer's preamble must not start the security stage before ours is written.
+    const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
+    const maxVersion = options.maxVersion ?? PROTOCOL_VERSION_MAX;
+    write(raw, [encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion, flags })], options.id);
+    this.subs.push(
+      raw.data$.subscribe((chunk) => this.onRawData(chunk)),
+      raw.closed$.subscribe((reason) => {
+        // During the security stage the upgrade decides how the handshake failed (its own refusal says more than
+        // the peer hanging up). Once secured, the secure conduit reports the end.
+        if (this.stage === 'secure') this.rawClosedInSecure = reason;
+        else if (this.io === undefined || this.io === raw) this.fail(vanished(reason));
+      }),
+    );
+    this.timer = options.scheduler.schedule(() => {
+      if (this.stage !== 'done')
+        this.abort(closeReason('timeout', `handshake not complete after ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+  }
+
+  /** Stops forwarding bytes to the multiplexer (it has closed). */
+  dispose(): void {
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.forward?.complete();
+  }
+
+  /** Ends the handshake at once with `reason` (GOAWAY to the peer once our HELLO is out). */
+  abort(reason: CloseReason, error?: ColinkError): void {
+    if (this.stage === 'done') return;
+    if (this.helloSent && this.io)
+      write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)], this.options.id);
+    (this.io ?? this.raw).destroy(reason);
+    this.fail(reason, error);
+  }
+
+  private fail(reason: CloseReason, error?: ColinkError): void {
+    if (this.stage === 'done') return;
+    this.stage = 'done';
+    this.cleanup();
+    this.secureInbound?.complete();
+    this.events.fail(reason, error);
+  }
+
+  private cleanup(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    // The data subscription feeding the multiplexer stays (see `forward`); everything else ends here.
+    if (!this.forward) for (const s of this.subs) s.unsubscribe();
+  }
+
+  private onRawData(chunk: Uint8Array): void {
+    try {
+      if (this.forward) {
+        if (this.io === this.raw) this.forward.push(chunk);
+        else this.secureInbound?.push(chunk);
+        return;
+      }
+      switch (this.stage) {
+        case 'preamble':
+          this.onPreambleData(chunk);
+          return;
+        case 'secure':
+          this.secureInbound?.push(chunk);
+          return;
+        case 'hello':
+          if (this.io === this.raw) this.onHelloData(chunk);
+          else this.secureInbound?.push(chunk);
+          return;
+        default:
+          return;
+      }
+    } catch (e) {
+      this.protocolError(e);
+    }
+  }
+
+  private onPreambleData(chunk: Uint8Array): void {
+    const buf = new Uint8Array(this.preambleBuf.length + chunk.length);
+    buf.set(this.preambleBuf, 0);
+    buf.set(chunk, this.preambleBuf.length);
+    if (buf.length < PREAMBLE_BYTES) {
+      this.preambleBuf = buf;
+      return;
+    }
+    const p = decodePreamble(buf);
+    const rest = buf.subarray(PREAMBLE_BYTES);
+    this.preambleBuf = new Uint8Array(0);
+    const ourMax = this.options.maxVersion ?? PROTOCOL_VERSION_MAX;
+    const version = Math.min(p.maxVersion, ourMax);
+    if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
+      this.abort(
+        closeReason(
+          'version-mismatch',
+          `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${ourMax}`,
+        ),
+      );
+      return;
+    }
+    this.version = version;
+    const peerSecure = (p.flags & PREAMBLE_FLAG_SECURE) !== 0;
+    const security = this.options.security;
+    if (peerSecure !== Boolean(security)) {
+      this.abort(
+        closeReason(
+          'handshake-failed',
+          security
+            ? 'peer does not run the security stage'
+            : 'peer requires the security stage, which is not configured here',
+        ),
+      );
+      return;
+    }
+    if (!security) {
+      this.stage = 'hello';
+      this.io = this.raw;
+      this.sendHello();
+      if (rest.length > 0) this.onHelloData(rest);
+      return;
+    }
+    this.startSecurity(security, rest);
+  }
+
+  private startSecurity(security: SecurityUpgrade, rest: Uint8Array): void {
+    this.stage = 'secure';
+    // The security layer reads the raw bytes through a view that holds what arrives before it subscribes.
+    const inbound = new ConduitInbound(Number.POSITIVE_INFINITY);
+    if (rest.length > 0) inbound.push(rest.slice());
+    this.secureInbound = inbound;
+    const raw = this.raw;
+    const view: Conduit = {
+      medium: raw.medium,
+      localAddress: raw.localAddress,
+      remoteAddress: raw.remoteAddress,
+      maxFrameSize: raw.maxFrameSize,
+      data$: inbound.data$,
+      drain$: raw.drain$,
+      closed$: raw.closed$,
+      write: (chunks) => raw.write(chunks),
+      end: (r) => raw.end(r),
+      destroy: (r) => raw.destroy(r),
+      ...(raw.detachSocket ? { detachSocket: () => this.detachForSecurity(raw, inbound) } : {}),
+    };
+    security.upgrade(view, this.options.role).then(
+      ({ conduit, peer }) => {
+        if (this.stage === 'done') {
+          conduit.destroy(closeReason('normal'));
+          return;
+        }
+        if (this.rawClosedInSecure) {
+          conduit.destroy(this.rawClosedInSecure);
+          this.fail(vanished(this.rawClosedInSecure));
+          return;
+        }
+        this.verified = peer;
+        this.io = conduit;
+        this.stage = 'hello';
+        this.subs.push(
+          conduit.data$.subscribe((c) => {
+            try {
+              if (this.forward) this.forward.push(c);
+              else this.onHelloData(c);
+            } catch (e) {
+              this.protocolError(e);
+            }
+          }),
+          conduit.closed$.subscribe((r) => this.fail(vanished(r))),
+        );
+        this.sendHello();
+      },
+      (e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        const code = e instanceof ColinkError && e.reason ? e.reason.code : 'handshake-failed';
+        this.abort(closeReason(code, msg), e instanceof ColinkError ? e : undefined);
+      },
+    );
+  }
+
+  /**
+   * The security stage takes the raw socket (see {@link Conduit.detachSocket}): bytes that arrived after the
+   * preamble and wait in the stage's inbound go back into the socket, where node:tls reads them first.
+   */
+  private detachForSecurity(raw: Conduit, inbound: ConduitInbound): Socket | undefined {
+    const socket = raw.detachSocket?.();
+    if (!socket) return undefined;
+    this.secureInbound = undefined;
+    const held: Uint8Array[] = [];
+    inbound.data$.subscribe((c) => held.push(c)).unsubscribe();
+    if (held.length > 0) socket.unshift(Buffer.concat(held));
+    return socket;
+  }
+
+  private sendHello(): void {
+    const hello = {
+      v: this.version,
+      advert: this.options.local,
+      window: this.options.window,
+      maxFrame: this.options.maxFrame,
+    };
+    const frame = encodeFrame(FrameType.HELLO, 0, 0, 0, encodeJson(hello));
+    this.helloSent = true;
+    this.helloBytes = frame.length;
+    write(this.io!, [frame], this.options.id);
+  }
+
+  private onHelloData(chunk: Uint8Array): void {
+    this.decoder.push(chunk, (f) => this.onFrame(f));
+  }
+
+  /** The first frame must be HELLO (or GOAWAY); returns false to stop decoding once the HELLO is in. */
+  private onFrame(f: Frame): boolean {
+    if (this.stage !== 'hello') return false;
+    if (f.type === FrameType.GOAWAY) {
+      const reason = decodeCloseReason(f.payload);
+      log.debug('%s GOAWAY during the handshake: %s %s', this.options.id, reason.code, reason.message ?? '');
+      this.io?.end(reason);
+      this.fail(reason);
+      return false;
+    }
+    if (f.type !== FrameType.HELLO)
+      throw new ColinkError(ErrorCode.PROTOCOL, `frame type ${f.type} before HELLO`);
+    const h = decodeJsonObject(f.payload);
+    const advert = parseAdvert(h.advert, 'HELLO');
+    const window = typeof h.window === 'number' && h.window > 0 ? h.window : DEFAULT_CHANNEL_WINDOW;
+    const v = this.verified;
+    if (v && v.networkId !== advert.networkId) {
+      this.abort(closeReason('handshake-failed', 'HELLO networkId differs from the authenticated identity'));
+      return false;
+    }
+    this.establish({ advert, window }, f.payload.length + FRAME_HEADER_BYTES);
+    return false;
+  }
+
+  private establish(hello: Hello, helloReceivedBytes: number): void {
+    const io = this.io!;
+    // Bytes behind the HELLO (and every later chunk) go to the multiplexer through a replaying inbound.
+    const forward = new ConduitInbound(Number.POSITIVE_INFINITY);
+    for (const c of this.decoder.takeBuffered()) forward.push(c);
+    this.forward = forward;
+    this.stage = 'done';
+    this.cleanup();
+    this.events.open({
+      io: {
+        medium: io.medium,
+        localAddress: io.localAddress,
+        remoteAddress: io.remoteAddress,
+        maxFrameSize: io.maxFrameSize,
+        data$: forward.data$,
+        drain$: io.drain$,
+        closed$: io.closed$,
+        write: (chunks) => io.write(chunks),
+        end: (r) => {
+          io.end(r);
+        },
+        destroy: (r) => {
+          io.destroy(r);
+        },
+      },
+      version: this.version,
+      hello,
+      verified: this.verified,
+      counters: {
+        framesSent: 1,
+        bytesSent: this.helloBytes,
+        framesReceived: 1,
+        bytesReceived: helloReceivedBytes,
+      },
+    });
+    // The underlying stream ends: so does the forwarded one.
+    this.subs.push(io.closed$.subscribe(() => forward.complete()));
+  }
+
+  private protocolError(e: unknown): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    log.debug('%s protocol error in the handshake: %s', this.options.id, msg);
+    this.abort(closeReason('protocol-error', msg));
+  }
+}
+
+/**
+ * The medium ended before the Link opened or without the peer's GOAWAY: whatever the conduit says (a TCP FIN looks
+ * "normal"), the peer vanished — a crashed or killed process, a cut cable — so it is reported as `lost`.
+ */
+export function vanished(reason: CloseReason): CloseReason {
+  if (reason.code !== 'normal' || !reason.remote) return reason;
+  return closeReason(
+    'lost',
+    `the peer ended the connection without GOAWAY${reason.message ? ` (${reason.message})` : ''}`,
+    { remote: true, ...(reason.detail ? { detail: reason.detail } : {}) },
+  );
+}
+
+/**
+ * Writes to a conduit. A conduit may throw once it has closed (transport-tcp does); the caller then stops writing
+ * and lets the conduit's `closed$` end it.
+ */
+export function write(io: Conduit, chunks: readonly Uint8Array[], id: string): boolean {
+  try {
+    return io.write(chunks);
+  } catch (e) {
+    log.debug('%s write after close: %s', id, e instanceof Error ? e.message : String(e));
+    return false;
+  }
+}
