@@ -9,6 +9,7 @@ import {
   type DiscoveredPeer,
   type DiscoveryEvent,
   ErrorCode,
+  isColinkError,
   type Transport,
   type TransportCapabilities,
   truncateUtf8,
@@ -142,7 +143,7 @@ export class BleTransport implements Transport {
     this.started ??= this.doStart().catch((e) => {
       this.started = undefined;
       this.teardown();
-      throw e instanceof ColinkError
+      throw isColinkError(e)
         ? e
         : new ColinkError(ErrorCode.INTERNAL, `BLE start failed: ${(e as Error).message}`, { cause: e });
     });

@@ -10,6 +10,7 @@ import {
   type DiscoveredPeer,
   type DiscoveryEvent,
   ErrorCode,
+  isColinkError,
   peersEqual,
   type Transport,
   type TransportCapabilities,
@@ -311,7 +312,7 @@ export class WifiP2pTransport implements Transport {
           await new Promise((r) => setTimeout(r, DIAL_RETRY_MS));
           continue;
         }
-        if (e instanceof ColinkError) throw e;
+        if (isColinkError(e)) throw e;
         throw new ColinkError(
           ErrorCode.DIAL_FAILED,
           `TCP connect to ${host}:${this.port} failed: ${code ?? e}`,
