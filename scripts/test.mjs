@@ -27,8 +27,16 @@ const env = {
 };
 const filter = process.argv.slice(2);
 const turbo = spawnSync(
-  'pnpm',
-  ['exec', 'turbo', 'run', 'test', '--continue', '--concurrency=1', '--output-logs=full', ...filter],
+  process.execPath,
+  [
+    path.join(root, 'scripts/turbo.mjs'),
+    'run',
+    'test',
+    '--continue',
+    '--concurrency=1',
+    '--output-logs=full',
+    ...filter,
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 
