@@ -10,7 +10,8 @@ cd "$tmp"
 printf '{ "name": "pack-check", "private": true, "type": "module" }\n' > package.json
 npm install --no-audit --no-fund --loglevel=error ./colink-core-*.tgz >/dev/null
 cat > check.mjs <<'JS'
-import { createConduitPair, Link, LocalDevice, MemoryNetwork } from '@colink/core';
+import { Link, LocalDevice, MemoryNetwork } from '@colink/core';
+import { createConduitPair } from '@colink/core/testing';
 import { existsSync } from 'node:fs';
 // @colink/core/compliance needs the optional peer vitest; here we only check it ships.
 if (!existsSync('node_modules/@colink/core/dist/compliance.js')) throw new Error('compliance suite missing from the tarball');

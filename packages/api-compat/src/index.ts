@@ -12,16 +12,27 @@
  * ```
  */
 
+import * as common from './ability/common.js';
+import * as AbilityConstant from './ability/constant.js';
+import * as abilityConnectionManager from './abilityConnectionManager.js';
+import * as connection from './connection.js';
+import * as distributedDeviceManager from './distributedDeviceManager.js';
+import * as hilog from './hilog.js';
+import * as linkEnhance from './linkEnhance.js';
+import * as wifiManager from './wifiManager.js';
+
 export { AppStorage } from './ability/app-storage.js';
-export * as common from './ability/common.js';
-export * as AbilityConstant from './ability/constant.js';
 export { UIAbility } from './ability/ui-ability.js';
 export type { Want } from './ability/want.js';
-export * as abilityConnectionManager from './abilityConnectionManager.js';
 export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from './base.js';
-export * as connection from './connection.js';
-export * as distributedDeviceManager from './distributedDeviceManager.js';
-export * as hilog from './hilog.js';
-export * as linkEnhance from './linkEnhance.js';
 export { SPECIFIERS } from './specifiers.js';
-export * as wifiManager from './wifiManager.js';
+export {
+  AbilityConstant,
+  abilityConnectionManager,
+  common,
+  connection,
+  distributedDeviceManager,
+  hilog,
+  linkEnhance,
+  wifiManager,
+};

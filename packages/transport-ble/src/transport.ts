@@ -12,8 +12,8 @@ import {
   isColinkError,
   type Transport,
   type TransportCapabilities,
-  truncateUtf8,
 } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import { Observable, Subject } from 'rxjs';
 import { isMac, normalizeMac } from './address.js';
 import type { BleConduit } from './ble-conduit.js';

@@ -14,8 +14,8 @@ import {
   peersEqual,
   type Transport,
   type TransportCapabilities,
-  truncateUtf8,
 } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';

@@ -1,2 +1,5 @@
 /** `@kit.NetworkKit`: `connection` (@ohos.net.connection). @module */
-export * as connection from '../connection.js';
+
+import * as connection from '../connection.js';
+
+export { connection };

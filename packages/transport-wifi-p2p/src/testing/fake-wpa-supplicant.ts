@@ -41,7 +41,7 @@ export interface FakeFaults {
   failGoNegotiation: number | false;
 }
 
-interface NetworkBlock {
+export interface NetworkBlock {
   ssid?: string;
   psk?: string;
   pskHex?: string;
@@ -58,7 +58,7 @@ export interface FakeGroupMembership {
   readonly group: FakeGroup;
 }
 
-interface PendingConnect {
+export interface PendingConnect {
   readonly peer: string;
   readonly goIntent: number;
   readonly persistent: boolean;

@@ -4,6 +4,20 @@
  * one shared in-process medium, each serving a real unix datagram control socket, with GO Negotiation, groups,
  * fault switches and a real (network namespace) or loopback data path.
  */
-export * from './fake-medium.js';
-export * from './fake-wpa-supplicant.js';
-export * from './netns.js';
+export {
+  type FakeDataPath,
+  type FakeGroup,
+  FakeP2pMedium,
+  type FakeP2pMediumOptions,
+} from './fake-medium.js';
+export {
+  derivePsk,
+  type FakeFaults,
+  type FakeGroupMembership,
+  FakeWpaSupplicant,
+  type FakeWpaSupplicantOptions,
+  type NetworkBlock,
+  type PendingConnect,
+  wpsPinChecksum,
+} from './fake-wpa-supplicant.js';
+export { addNetns, canUseNetns, deleteNetns, ip } from './netns.js';
