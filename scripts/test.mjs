@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const members = ['packages', 'apps']
+const members = ['packages', 'apps', 'examples']
   .flatMap((d) => fs.readdirSync(path.join(root, d)).map((m) => path.join(root, d, m)))
   .concat(path.join(root, 'bench'))
   .filter((dir) => {
