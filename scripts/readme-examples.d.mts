@@ -17,5 +17,7 @@ export declare function runExample(
     env?: Record<string, string>;
     timeoutMs?: number;
     onStdout?: (all: string) => void;
+    prefix?: string[];
+    nodeArgs?: string[];
   },
 ): { child: ChildProcess; done: Promise<ExampleRun> };

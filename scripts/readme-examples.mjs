@@ -28,12 +28,27 @@ export function extractExample(readme, file) {
 /**
  * Runs `code` (TypeScript) as a program in `dir` (a package directory, so imports resolve as in that package):
  * written to a temporary file there, run with `node --conditions=@colink/source --import tsx`. Resolves when the
- * process exits, with its status and output; the file is removed. Kills the process after `timeoutMs`.
+ * process exits, with its status and output; the file is removed. Kills the process after `timeoutMs`. `prefix`
+ * runs it through a command, e.g. `['ip', 'netns', 'exec', ns]`; `nodeArgs` replace
+ * `--conditions=@colink/source --import tsx` (e.g. `--import @colink/api-compat/register`, which loads the build).
  */
-export function runExample(dir, code, { args = [], env = {}, timeoutMs = 60_000, onStdout } = {}) {
+export function runExample(
+  dir,
+  code,
+  {
+    args = [],
+    env = {},
+    timeoutMs = 60_000,
+    onStdout,
+    prefix = [],
+    nodeArgs = ['--conditions=@colink/source', '--import', 'tsx'],
+  } = {},
+) {
   const file = path.join(dir, `.readme-example-${randomUUID().slice(0, 8)}.ts`);
   fs.writeFileSync(file, code);
-  const child = spawn(process.execPath, ['--conditions=@colink/source', '--import', 'tsx', file, ...args], {
+  const node = [process.execPath, ...nodeArgs, file, ...args];
+  const [command, ...rest] = [...prefix, ...node];
+  const child = spawn(command, rest, {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

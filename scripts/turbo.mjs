@@ -9,7 +9,6 @@ const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
   TURBO_NO_UPDATE_NOTIFIER: '1',
-  TURBO_UI: process.env.TURBO_UI ?? '0',
 };
 const turbo = path.resolve(import.meta.dirname, '../node_modules/.bin/turbo');
 const run = spawnSync(turbo, process.argv.slice(2), { stdio: 'inherit', env });
