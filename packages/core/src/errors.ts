@@ -1,6 +1,7 @@
 /**
- * Stable error codes of colink. The string is the code users match on; the number is what goes on the wire
- * (GOAWAY / channel RESET frames, PROTOCOL.md §5) and never changes once released.
+ * Stable error codes of colink: the string users match on (`e.code`), never changed once released. These codes stay
+ * local to a process; what crosses the wire when something ends is a {@link CloseCode} (GOAWAY / channel RESET
+ * frames, PROTOCOL.md §5).
  */
 export const ErrorCode = {
   /** An argument failed validation. */
