@@ -58,8 +58,13 @@ declare module '@ohos.app.ability.AbilityConstant' {
 declare module '@ohos.app.ability.common' {
   export { default } from '@colink/api-compat/ohos/app.ability.common';
 }
+declare module '@ohos.app.ability.Want' {
+  export { default } from '@colink/api-compat/ohos/app.ability.Want';
+}
 declare var AppStorage: typeof import('@colink/api-compat').AppStorage;
 declare function getContext(component?: object): import('@colink/api-compat/kit.AbilityKit').common.Context;
+/** Whether this device provides the SystemCapability `syscap` (e.g. `'SystemCapability.Communication.WiFi.P2P'`). */
+declare function canIUse(syscap: string): boolean;
 // ArkTS sources (loaded by the register hook); their exports are not typed from TypeScript.
 declare module '*.ets' {
   const component: unknown;

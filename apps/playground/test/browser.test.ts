@@ -1,16 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../src/lab/lab.js';
 import { type LabServer, serveLab } from '../src/lab/server.js';
+import {
+  CHROMIUM,
+  chromiumInstalled,
+  launchLoopbackOnly,
+  type RefusingProxy,
+  refusingProxy,
+} from './chromium.js';
 
 // End to end in Debian's Chromium (installed by .ci/run; no browser download): the lab's UI creates a session
-// between two devices, sends a message, sees it arrive, drops the link and sees the disconnect.
-const CHROMIUM = '/usr/bin/chromium';
+// between two devices, sends a message, sees it arrive, drops the link and sees the disconnect. The browser can
+// resolve and reach nothing but loopback (chromium.ts); no-egress.test.ts proves it with a packet capture.
 const UI_DIR = path.resolve(import.meta.dirname, '../dist/ui');
 const SCREENSHOT = path.resolve(import.meta.dirname, '../docs/screenshot.png');
-const available = fs.existsSync(CHROMIUM) && fs.existsSync(path.join(UI_DIR, 'index.html'));
+const available = chromiumInstalled && fs.existsSync(path.join(UI_DIR, 'index.html'));
 if (!available)
   console.warn(`browser test skipped: needs ${CHROMIUM} (apt install chromium) and a built UI (pnpm build)`);
 
@@ -19,23 +26,14 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
   let server: LabServer;
   let browser: Browser;
   let page: Page;
+  let proxy: RefusingProxy;
 
   beforeAll(async () => {
     lab = new Lab();
     await lab.start();
     server = await serveLab(lab, { port: 0, uiDir: UI_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    proxy = await refusingProxy();
+    browser = await launchLoopbackOnly(proxy.port);
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   }, 60_000);
 
@@ -43,6 +41,7 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
     await browser?.close();
     await server?.close();
     await lab?.stop();
+    await proxy?.close();
   });
 
   it('shows three devices that discover each other over four mediums', async () => {

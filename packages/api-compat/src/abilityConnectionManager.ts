@@ -18,6 +18,7 @@
  * @module
  */
 
+import type { Context } from './ability/context.js';
 import { acmService as svc } from './acm/registry.js';
 import type {
   CollaborateEventInfo,
@@ -32,17 +33,38 @@ import type {
 } from './acm/types.js';
 import type { Callback } from './base.js';
 
-export * from './acm/types.js';
+export {
+  type CollaborateEventInfo,
+  CollaborateEventType,
+  CollaborationKeys,
+  CollaborationValues,
+  ConnectErrorCode,
+  type ConnectOption,
+  ConnectOptionParams,
+  type ConnectOptions,
+  type ConnectResult,
+  DisconnectReason,
+  type EventCallbackInfo,
+  FlipOptions,
+  type PeerInfo,
+  StartOptionParams,
+  type StreamParam,
+  StreamRole,
+  type SurfaceParam,
+  VideoPixelFormat,
+} from './acm/types.js';
 
 /**
- * Creates a collaboration session and returns its id (from 100). Throws 401 on bad arguments (`serviceName` empty,
- * over 256 chars or ≥ 1024 UTF-8 bytes; `peerInfo` strings empty; `connectOptions` missing; both stream flags;
- * `startOptions` outside 0..1), 202 for system-only options in a normal app, 201 without INTERNET,
- * GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. (harmony-api.md §1.1)
+ * Creates a collaboration session and returns its id (from 100). `context` is the calling ability's context
+ * (`this.context` in a UIAbility, `getContext()`, `getUIContext().getHostContext()`), typed as the SDK's `Context`.
+ * Throws 401 on bad arguments (`serviceName` empty, over 256 chars or ≥ 1024 UTF-8 bytes; `context` not an ability
+ * context — a plain object, an application-level `Context`, null; `peerInfo` strings empty; `connectOptions`
+ * missing; both stream flags; `startOptions` outside 0..1), 202 for system-only options in a normal app, 201 without
+ * INTERNET, GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. (harmony-api.md §1.1)
  */
 export function createAbilityConnectionSession(
   serviceName: string,
-  context: object,
+  context: Context,
   peerInfo: PeerInfo | PeerInfo16,
   connectOptions: ConnectOptions | ConnectOption,
 ): number {

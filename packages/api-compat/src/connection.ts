@@ -26,7 +26,7 @@ import { NetCap } from './net-connection/enums.js';
 import { netError } from './net-connection/errors.js';
 import { toAscii, toUnicode } from './net-connection/idna.js';
 import { readNeighbours } from './net-connection/neighbours.js';
-import { NetConnection } from './net-connection/net-connection.js';
+import { NetConnection as NetConnectionImpl } from './net-connection/net-connection.js';
 import { familyOf, NetHandle } from './net-connection/net-handle.js';
 import { readPortStates } from './net-connection/port-states.js';
 import {
@@ -65,10 +65,36 @@ export {
   Socks5DnsStrategy,
   TcpState,
 } from './net-connection/enums.js';
-export type { NetConnectionEvent, NetConnectionEvents } from './net-connection/net-connection.js';
-export { NetConnection } from './net-connection/net-connection.js';
-export { type BindableSocket, NetHandle } from './net-connection/net-handle.js';
-export type * from './net-connection/types.js';
+// NetConnection and NetHandle are interfaces in the SDK: their classes are not exported as values.
+export type { NetHandle } from './net-connection/net-handle.js';
+
+/**
+ * `connection.NetConnection` (an interface in the SDK): what {@link createNetConnection} returns — `on` (and the
+ * `onNetBlockStatusChange` / `onNetLost` / `onNetUnavailable` twins), `register`, `unregister`. Structural: the public
+ * members of the class behind it.
+ */
+export interface NetConnection extends Pick<NetConnectionImpl, keyof NetConnectionImpl> {}
+export type {
+  ConnectionProperties,
+  HttpProxy,
+  LinkAddress,
+  NetAddress,
+  NetBlockStatusInfo,
+  NetCapabilities,
+  NetCapabilityInfo,
+  NetConnectionPropertyInfo,
+  NetIpMacInfo,
+  NetPortStatesInfo,
+  NetSpecifier,
+  ProbeResultInfo,
+  QueryOptions,
+  RouteInfo,
+  Socks5Proxy,
+  TcpNetPortStatesInfo,
+  TraceRouteInfo,
+  TraceRouteOptions,
+  UdpNetPortStatesInfo,
+} from './net-connection/types.js';
 
 /** The service, started and with its first state (blocking on the very first call; 2100002 if it cannot start). */
 function serviceSync() {
@@ -111,7 +137,7 @@ export function createNetConnection(netSpecifier?: NetSpecifier, timeout?: numbe
     typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffff_ffff
       ? timeout
       : 0;
-  return new NetConnection(spec, ms);
+  return new NetConnectionImpl(spec, ms);
 }
 
 // —————————————————————————————————————————— default network / all networks ——————————————————————————————————————————
@@ -241,7 +267,7 @@ export function getConnectionPropertiesSync(netHandle: NetHandle): ConnectionPro
 }
 
 /** Longest network extension attribute, in bytes (no HarmonyOS limit is documented; bounds the stored state). */
-export const MAX_NET_EXT_ATTRIBUTE_BYTES = 4096;
+const MAX_NET_EXT_ATTRIBUTE_BYTES = 4096;
 const extAttributes = new Map<number, string>();
 
 /**

@@ -1,7 +1,9 @@
 /**
  * `@ohos.distributedDeviceManager` subset (harmony-api.md §5): find peer devices and their networkIds, backed by
  * colink's DeviceDirectory. Errors are `Error`s with a numeric `code`: 401 (bad argument), 201 (no
- * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running).
+ * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running). Every event has its ArkTS-static
+ * twin (`onDeviceStateChange` …); the system APIs (`replyUiAction`, profiles, icons, names, heartbeat policy,
+ * `'replyResult'`) throw 202 in a normal app and 801 in a system app (`COLINK_SYSTEM_APP=1`).
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -9,26 +11,48 @@ import { closeReason, type DeviceEntry, ErrorCode, isColinkError } from '@colink
 import { bindDevice } from '@colink/core/security';
 import type { Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
+import {
+  type DeviceBasicInfo,
+  type DeviceIconInfo,
+  type DeviceIconInfoFilterOptions,
+  type DeviceIdentification,
+  type DeviceNameChangeResult,
+  type DeviceProfileInfo,
+  type DeviceProfileInfoFilterOptions,
+  DeviceStateChange,
+  type DeviceStateChangeResult,
+  type DiscoveryFailureResult,
+  type DiscoverySuccessResult,
+  type NetworkIdQueryFilter,
+  type ReplyResult,
+  type ServiceDieData,
+  type StrategyForHeartbeat,
+} from './ddm/types.js';
 import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
 import { type DeviceRuntime, getRuntime } from './runtime/runtime.js';
 
-/** `DeviceBasicInfo` (since 10). */
-export interface DeviceBasicInfo {
-  deviceId: string;
-  deviceName: string;
-  deviceType: string;
-  networkId?: string;
-}
-
-/** `DeviceStateChange` (since 10). */
-export enum DeviceStateChange {
-  UNKNOWN = 0,
-  AVAILABLE = 1,
-  UNAVAILABLE = 2,
-}
+export {
+  type BindTargetResult,
+  type DeviceBasicInfo,
+  type DeviceIconInfo,
+  type DeviceIconInfoFilterOptions,
+  type DeviceIdentification,
+  type DeviceNameChangeResult,
+  type DeviceProfileInfo,
+  type DeviceProfileInfoFilterOptions,
+  DeviceStateChange,
+  type DeviceStateChangeResult,
+  type DiscoveryFailureResult,
+  type DiscoverySuccessResult,
+  type NetworkIdQueryFilter,
+  type ReplyResult,
+  type ServiceDieData,
+  type ServiceProfileInfo,
+  StrategyForHeartbeat,
+} from './ddm/types.js';
 
 /** Numeric device type codes (OpenHarmony DmDeviceType). */
-export const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {
+const DEVICE_TYPE_CODES: Readonly<Record<string, number>> = {
   unknown: 0x00,
   camera: 0x08,
   speaker: 0x0a,
@@ -66,13 +90,13 @@ function basicInfo(d: Pick<DeviceEntry, 'networkId' | 'deviceName' | 'deviceType
 
 type Events = 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie';
 
-/** `DeviceManager`: created by {@link createDeviceManager}. */
-export class DeviceManager {
+/** The class behind {@link DeviceManager}. */
+class DeviceManagerImpl {
   private readonly rt: DeviceRuntime;
   private readonly listeners = new Map<Events, Set<Callback<never>>>();
   private readonly subs: Subscription[] = [];
   private discovery: Subscription | undefined;
-  private discoveryTimer: NodeJS.Timeout | undefined;
+  private stopDiscoveryTimer: (() => void) | undefined;
   private released = false;
 
   /** @internal */
@@ -172,15 +196,28 @@ export class DeviceManager {
         this.emit('discoverSuccess', { device: basicInfo(d) });
       }
     });
-    this.discoveryTimer = setTimeout(() => this.stopDiscovering(), DISCOVERY_MS);
-    this.discoveryTimer.unref();
+    // Discovery ends by itself after 2 min, on the runtime's clock (virtual in tests).
+    const scheduler = this.rt.config.scheduler;
+    if (scheduler) {
+      const sub = scheduler.schedule(() => this.endDiscovery(), DISCOVERY_MS);
+      this.stopDiscoveryTimer = () => sub.unsubscribe();
+    } else {
+      const timer = setTimeout(() => this.endDiscovery(), DISCOVERY_MS);
+      timer.unref();
+      this.stopDiscoveryTimer = () => clearTimeout(timer);
+    }
   }
 
   stopDiscovering(): void {
     this.check();
+    this.endDiscovery();
+  }
+
+  private endDiscovery(): void {
     this.discovery?.unsubscribe();
     this.discovery = undefined;
-    clearTimeout(this.discoveryTimer);
+    this.stopDiscoveryTimer?.();
+    this.stopDiscoveryTimer = undefined;
   }
 
   on(
@@ -191,7 +228,10 @@ export class DeviceManager {
   on(type: 'discoverFailure', callback: Callback<{ reason: number }>): void;
   on(type: 'deviceNameChange', callback: Callback<{ deviceName: string }>): void;
   on(type: 'serviceDie', callback?: Callback<{}>): void;
+  /** System API: 202 in a normal app (801 in a system app: colink has no PIN dialog of its own to reply to). */
+  on(type: 'replyResult', callback: Callback<{ param: string }>): void;
   on(type: string, callback?: Callback<never>): void {
+    if (type === 'replyResult') this.systemOnly();
     this.check();
     if (typeof type !== 'string' || type.length > 255) fail(401, UNIVERSAL_MESSAGES[401]!);
     if (
@@ -211,13 +251,136 @@ export class DeviceManager {
   }
 
   off(
-    type: 'deviceStateChange' | 'discoverSuccess' | 'discoverFailure' | 'deviceNameChange' | 'serviceDie',
-    callback?: Callback<never>,
-  ): void {
+    type: 'deviceStateChange',
+    callback?: Callback<{ action: DeviceStateChange; device: DeviceBasicInfo }>,
+  ): void;
+  off(type: 'discoverSuccess', callback?: Callback<{ device: DeviceBasicInfo }>): void;
+  off(type: 'discoverFailure', callback?: Callback<{ reason: number }>): void;
+  off(type: 'deviceNameChange', callback?: Callback<{ deviceName: string }>): void;
+  off(type: 'serviceDie', callback?: Callback<{}>): void;
+  /** System API: 202 in a normal app (801 in a system app). */
+  off(type: 'replyResult', callback?: Callback<{ param: string }>): void;
+  off(type: Events | 'replyResult', callback?: Callback<never>): void {
+    if (type === 'replyResult') this.systemOnly();
     this.check();
     if (typeof type !== 'string' || type.length > 255) fail(401, UNIVERSAL_MESSAGES[401]!);
-    if (callback === undefined) this.listeners.delete(type);
-    else this.listeners.get(type)?.delete(callback);
+    if (callback === undefined) this.listeners.delete(type as Events);
+    else this.listeners.get(type as Events)?.delete(callback);
+  }
+
+  // ArkTS-static twins (since 23): the same listeners as on/off (harmony-api.md §5).
+  /** `on('deviceStateChange', callback)`. */
+  onDeviceStateChange(callback: Callback<DeviceStateChangeResult>): void {
+    this.on('deviceStateChange', callback);
+  }
+  /** `off('deviceStateChange', callback)`. */
+  offDeviceStateChange(callback?: Callback<DeviceStateChangeResult>): void {
+    this.off('deviceStateChange', callback);
+  }
+  /** `on('discoverSuccess', callback)`. */
+  onDiscoverSuccess(callback: Callback<DiscoverySuccessResult>): void {
+    this.on('discoverSuccess', callback);
+  }
+  /** `off('discoverSuccess', callback)`. */
+  offDiscoverSuccess(callback?: Callback<DiscoverySuccessResult>): void {
+    this.off('discoverSuccess', callback);
+  }
+  /** `on('discoverFailure', callback)`. */
+  onDiscoverFailure(callback: Callback<DiscoveryFailureResult>): void {
+    this.on('discoverFailure', callback);
+  }
+  /** `off('discoverFailure', callback)`. */
+  offDiscoverFailure(callback?: Callback<DiscoveryFailureResult>): void {
+    this.off('discoverFailure', callback);
+  }
+  /** `on('deviceNameChange', callback)`. */
+  onDeviceNameChange(callback: Callback<DeviceNameChangeResult>): void {
+    this.on('deviceNameChange', callback);
+  }
+  /** `off('deviceNameChange', callback)`. */
+  offDeviceNameChange(callback?: Callback<DeviceNameChangeResult>): void {
+    this.off('deviceNameChange', callback);
+  }
+  /** `on('serviceDie', callback)`. */
+  onServiceDie(callback: Callback<ServiceDieData>): void {
+    this.on('serviceDie', callback);
+  }
+  /** `off('serviceDie', callback)`. */
+  offServiceDie(callback?: Callback<ServiceDieData>): void {
+    this.off('serviceDie', callback);
+  }
+  /** System API: 202 (801 for system apps). */
+  onReplyResult(_callback: Callback<ReplyResult>): void {
+    this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps). */
+  offReplyResult(_callback?: Callback<ReplyResult>): void {
+    this.systemOnly();
+  }
+
+  // System APIs (harmony-api.md §5: all @systemapi). A normal app gets 202, as on HarmonyOS; a system app
+  // (`COLINK_SYSTEM_APP=1`) gets 801: colink has no device profiles, icons, heartbeat policy or PIN UI of its own.
+  /** System API: 202 (801 for system apps). */
+  replyUiAction(_action: number, _actionResult: string): void {
+    this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  getDeviceProfileInfoList(
+    _filterOptions: DeviceProfileInfoFilterOptions,
+  ): Promise<Array<DeviceProfileInfo>> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  putDeviceProfileInfoList(_deviceProfileInfoList: Array<DeviceProfileInfo>): Promise<number> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  getDeviceIconInfo(_filterOptions: DeviceIconInfoFilterOptions): Promise<DeviceIconInfo> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  getLocalDisplayDeviceName(_maxNameLength: number): Promise<string> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  setLocalDeviceName(_deviceName: string): Promise<number> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  setRemoteDeviceName(_deviceId: string, _deviceName: string): Promise<number> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps). */
+  setHeartbeatPolicy(_policy: StrategyForHeartbeat, _delayTime: number): void {
+    this.systemOnly();
+  }
+  /**
+   * System API: 202 (801 for system apps).
+   * @deprecated since 24 (the SDK's misspelling); use {@link DeviceManager.restoreLocalDeviceName}.
+   */
+  restoreLocalDeivceName(): void {
+    this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps). */
+  restoreLocalDeviceName(): void {
+    this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps), thrown synchronously. */
+  getDeviceNetworkIdList(_filterOptions: NetworkIdQueryFilter): Promise<Array<string>> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps). */
+  getIdentificationByDeviceIds(_deviceIds: Array<string>): Array<DeviceIdentification> {
+    return this.systemOnly();
+  }
+  /** System API: 202 (801 for system apps). */
+  getOsTypeByNetworkId(_networkId: string): number {
+    return this.systemOnly();
+  }
+
+  private systemOnly(): never {
+    const code = this.rt.config.systemApp ? 801 : 202;
+    return fail(code, UNIVERSAL_MESSAGES[code]!);
   }
 
   /**
@@ -312,8 +475,9 @@ export class DeviceManager {
 
   /** @internal */
   release(): void {
+    // Not stopDiscovering(): its checks would refuse a released manager (releaseDeviceManager always threw 11600101).
     this.released = true;
-    this.stopDiscovering();
+    this.endDiscovery();
     for (const s of this.subs) s.unsubscribe();
     this.listeners.clear();
   }
@@ -341,11 +505,17 @@ export class DeviceManager {
 export function createDeviceManager(bundleName: string): DeviceManager {
   if (typeof bundleName !== 'string' || bundleName.length < 1 || bundleName.length > 255)
     fail(401, UNIVERSAL_MESSAGES[401]!);
-  return new DeviceManager(getRuntime());
+  return new DeviceManagerImpl(getRuntime());
 }
 
 /** Releases a DeviceManager (401 for anything else). */
 export function releaseDeviceManager(deviceManager: DeviceManager): void {
-  if (!(deviceManager instanceof DeviceManager)) fail(401, UNIVERSAL_MESSAGES[401]!);
-  deviceManager.release();
+  if (!(deviceManager instanceof DeviceManagerImpl)) fail(401, UNIVERSAL_MESSAGES[401]!);
+  (deviceManager as DeviceManagerImpl).release();
 }
+
+/**
+ * `DeviceManager` (an interface in the SDK): created by {@link createDeviceManager}. Structural: the public members of
+ * the class behind it.
+ */
+export interface DeviceManager extends Omit<DeviceManagerImpl, 'release'> {}

@@ -23,7 +23,7 @@ import * as wifiManager from './wifiManager.js';
 
 export { AppStorage } from './ability/app-storage.js';
 export { UIAbility } from './ability/ui-ability.js';
-export type { Want } from './ability/want.js';
+export { Want } from './ability/want.js';
 export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from './base.js';
 export { SPECIFIERS } from './specifiers.js';
 export {

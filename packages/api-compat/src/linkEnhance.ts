@@ -14,9 +14,22 @@
  * @module
  */
 import { linkEnhanceService } from './link-enhance/registry.js';
-import type { Connection, Server } from './link-enhance/service.js';
+import type { Connection as ConnectionImpl, Server as ServerImpl } from './link-enhance/service.js';
 
-export type { Connection, ConnectResult, Server } from './link-enhance/service.js';
+export type { ConnectResult } from './link-enhance/service.js';
+
+/**
+ * `linkEnhance.Server` (an interface in the SDK): `start`, `stop`, `close`, `on`/`off` `connectionAccepted` /
+ * `serverStopped` (+ twins). Structural: the public members of the class behind it, without colink's internals.
+ */
+export interface Server extends Omit<ServerImpl, 'name' | 'started' | 'listeners' | 'toJSON'> {}
+
+/**
+ * `linkEnhance.Connection` (an interface in the SDK): `connect`, `disconnect`, `close`, `getPeerDeviceId`, `sendData`,
+ * `on`/`off` `connectResult` / `disconnected` / `dataReceived` (+ twins). Structural: the public members of the class
+ * behind it, without colink's internals.
+ */
+export interface Connection extends Omit<ConnectionImpl, 'listeners' | 'via' | 'toJSON'> {}
 
 /** Creates a server named `name` (1–255 bytes, else 32390206; a live duplicate → 32390203; no permission → 201). */
 export function createServer(name: string): Server {

@@ -179,6 +179,18 @@ function checkConfig(config: unknown): asserts config is WifiP2PConfig {
     fail(WifiErrorCode.INVALID_PARAM, 'deviceAddressType must be a DeviceAddressType');
 }
 
+// ---------------------------------------------------------------- Wi-Fi state
+
+/**
+ * Whether Wi-Fi is on (since 9; no permission since 13). On Node: `true` while the configured wpa_supplicant
+ * (`COLINK_WPA_CTRL`) is reachable — before the first P2P call, while its control socket exists; `false` without a
+ * configured daemon or while it is gone. Never throws. (The STA and hotspot functions of @ohos.wifiManager are not
+ * provided; this one answers for the P2P radio colink drives.)
+ */
+export function isWifiActive(): boolean {
+  return p2pBackend().wifiActive;
+}
+
 // ---------------------------------------------------------------- groups
 
 /**

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Context, UIAbilityContext } from '../src/ability/context.js';
 import * as acm from '../src/abilityConnectionManager.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
 
-const ctx = { abilityInfo: { bundleName: 'com.example.collab', moduleName: 'entry', name: 'EntryAbility' } };
+const ctx = new UIAbilityContext({
+  bundleName: 'com.example.collab',
+  moduleName: 'entry',
+  name: 'EntryAbility',
+});
 const peer = {
   deviceId: 'a'.repeat(64),
   bundleName: 'com.example.collab',
@@ -46,6 +51,10 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
       ['x'.repeat(257), ctx, peer, {}],
       [42 as never, ctx, peer, {}],
       ['s', null as never, peer, {}],
+      // not an ability context: HarmonyOS cannot convert it to an AbilityContext (ability_dmsfwk JsToAbilityInfo)
+      ['s', { abilityInfo: ctx.abilityInfo } as never, peer, {}],
+      ['s', new Context('com.example.collab'), peer, {}],
+      ['s', 'context' as never, peer, {}],
       ['s', ctx, null as never, {}],
       ['s', ctx, { ...peer, deviceId: '' }, {}],
       ['s', ctx, { ...peer, bundleName: undefined as never }, {}],

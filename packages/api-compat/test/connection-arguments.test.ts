@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as connection from '../src/connection.js';
 import { connection as kitConnection } from '../src/kits/NetworkKit.js';
+// NetHandle is an interface in the SDK; tests build handles with the class behind it.
+import { NetHandle } from '../src/net-connection/net-handle.js';
 import { NetService, setNetworkBlocked, shutdownNetService } from '../src/net-connection/service.js';
 import connectionDefault from '../src/ohos/net.connection.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
@@ -232,7 +234,7 @@ describe('networks (harmony-api.md §3.1)', () => {
       expect(await rejected(connection.getNetCapabilities(h))).toBe(201);
       expect(await rejected(connection.getConnectionProperties(h))).toBe(201);
       expect(await rejected(connection.getAddressesByName('localhost'))).toBe(201);
-      expect(await rejected(new connection.NetHandle(100).getAddressesByName('localhost'))).toBe(201);
+      expect(await rejected(new NetHandle(100).getAddressesByName('localhost'))).toBe(201);
       expect(await rejected(connection.addCustomDnsRule('a.test', ['10.0.0.1']))).toBe(201);
       expect((await called((cb) => connection.removeCustomDnsRule('a.test', cb as never)))[0]).toBe(201);
       expect(await rejected(connection.clearCustomDnsRules())).toBe(201);
@@ -429,7 +431,7 @@ describe('DNS (harmony-api.md §3.1, §3.5)', () => {
       401,
     );
     expect(await rejected(connection.getAddressesByName(''))).toBe(2100001);
-    const fake = new connection.NetHandle(9_999_999);
+    const fake = new NetHandle(9_999_999);
     expect(await fake.getAddressesByName('192.0.2.7')).toEqual([
       { address: '192.0.2.7', family: 1, port: 0 },
     ]);
@@ -462,7 +464,7 @@ describe('DNS (harmony-api.md §3.1, §3.5)', () => {
         family: connection.FamilyType.FAMILY_TYPE_IPV6,
       }),
     ).toEqual([{ address: 'fd00::9', family: 2, port: 0 }]);
-    expect(await new connection.NetHandle(0).getAddressByName('RULE.TEST')).toEqual({
+    expect(await new NetHandle(0).getAddressByName('RULE.TEST')).toEqual({
       address: '10.9.9.9',
       family: 1,
       port: 0,
@@ -483,10 +485,10 @@ describe('DNS (harmony-api.md §3.1, §3.5)', () => {
         port: 0,
       });
       expect(await rejected(connection.getAddressesByName('xxxx'))).toBe(2100002);
-      expect(
-        (await called((cb) => new connection.NetHandle(live).getAddressesByName('xxxx', cb as never)))[0],
-      ).toBe(2100002);
-      expect(await rejected(new connection.NetHandle(live).getAddressByName('xxxx'))).toBe(2100002);
+      expect((await called((cb) => new NetHandle(live).getAddressesByName('xxxx', cb as never)))[0]).toBe(
+        2100002,
+      );
+      expect(await rejected(new NetHandle(live).getAddressByName('xxxx'))).toBe(2100002);
     },
   );
 
@@ -623,11 +625,11 @@ describe('NetHandle.bindSocket (harmony-api.md §3.5)', () => {
     setRuntime(granted);
     const s = new net.Socket();
     for (const bad of [null, undefined, {}])
-      expect(await rejected(new connection.NetHandle(live || 100).bindSocket(bad as never))).toBe(401);
-    expect(await rejected(new connection.NetHandle(0).bindSocket(s))).toBe(2100001);
-    expect((await called((cb) => new connection.NetHandle(53).bindSocket(s, cb as never)))[0]).toBe(2100001);
-    await expect(new connection.NetHandle(200).bindSocket(s)).resolves.toBeUndefined();
-    await expect(new connection.NetHandle(999_999).bindSocket(s)).resolves.toBeUndefined();
+      expect(await rejected(new NetHandle(live || 100).bindSocket(bad as never))).toBe(401);
+    expect(await rejected(new NetHandle(0).bindSocket(s))).toBe(2100001);
+    expect((await called((cb) => new NetHandle(53).bindSocket(s, cb as never)))[0]).toBe(2100001);
+    await expect(new NetHandle(200).bindSocket(s)).resolves.toBeUndefined();
+    await expect(new NetHandle(999_999).bindSocket(s)).resolves.toBeUndefined();
   });
 
   rootIt('2100001 for a TCP socket that is already connected', async () => {
@@ -637,7 +639,7 @@ describe('NetHandle.bindSocket (harmony-api.md §3.5)', () => {
     const sock = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
     try {
-      expect(await rejected(new connection.NetHandle(live).bindSocket(sock))).toBe(2100001);
+      expect(await rejected(new NetHandle(live).bindSocket(sock))).toBe(2100001);
     } finally {
       sock.destroy();
       server.close();

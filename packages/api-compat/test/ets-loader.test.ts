@@ -42,8 +42,11 @@ struct Index {
       COLINK_APP_DIR: 'test/fixtures/collab-app',
     });
     procs.push(a);
-    await stderrIncludes(a, 'createSession sessionId is 100');
+    // The seed logs `hilog.info(…, 'createSession sessionId is', sessionId)`: no specifier, so HarmonyOS (and
+    // colink) print the format alone; connect(100) below proves the page created session 100.
+    await stderrIncludes(a, 'I 0x0000/testTag: createSession sessionId is\n');
     const connect = await a.waitFor((l) => l.step === 'connect');
+    expect(a.stderr.join('')).not.toMatch(/^E 0x0000\/testTag/m);
     expect(connect.result).toEqual({ isConnected: true, reason: '' });
     expect(await b.waitFor((l) => l.event === 'accepted')).toMatchObject({
       peer: { bundleName: 'com.example.remotephotodemo' },

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { RuntimeConfig } from '../src/runtime/config.js';
 import { DeviceRuntime, setRuntime } from '../src/runtime/runtime.js';
 
 const dirs: string[] = [];
@@ -10,23 +11,21 @@ export function memoryRuntime(
   name: string,
   extra: Record<string, string> = {},
   current = true,
+  config: Partial<RuntimeConfig> = {},
 ): DeviceRuntime {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `colink-acm-${name}-`));
   dirs.push(stateDir);
-  const rt = new DeviceRuntime(
-    {},
-    {
-      COLINK_DEVICE_NAME: name,
-      COLINK_DEVICE_TYPE: 'phone',
-      COLINK_STATE_DIR: stateDir,
-      COLINK_TRANSPORTS: 'memory',
-      COLINK_MEMORY_NETWORK: extra.COLINK_MEMORY_NETWORK ?? `net-${process.pid}`,
-      COLINK_APP_DIR: stateDir,
-      COLINK_BUNDLE_NAME: 'com.example.collab',
-      COLINK_SECURITY: 'off',
-      ...extra,
-    },
-  );
+  const rt = new DeviceRuntime(config, {
+    COLINK_DEVICE_NAME: name,
+    COLINK_DEVICE_TYPE: 'phone',
+    COLINK_STATE_DIR: stateDir,
+    COLINK_TRANSPORTS: 'memory',
+    COLINK_MEMORY_NETWORK: extra.COLINK_MEMORY_NETWORK ?? `net-${process.pid}`,
+    COLINK_APP_DIR: stateDir,
+    COLINK_BUNDLE_NAME: 'com.example.collab',
+    COLINK_SECURITY: 'off',
+    ...extra,
+  });
   if (current) setRuntime(rt);
   return rt;
 }

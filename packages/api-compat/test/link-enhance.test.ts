@@ -1,7 +1,13 @@
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linkEnhanceService } from '../src/link-enhance/registry.js';
-import type { Connection, ConnectResult, Server } from '../src/link-enhance/service.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  type Connection,
+  type ConnectResult,
+  type Server,
+} from '../src/link-enhance/service.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
 
@@ -219,11 +225,22 @@ describe('linkEnhance connections over one shared Link (multi-channel merging)',
     expect(got.filter((g) => g.startsWith('b:'))).toEqual(Array.from({ length: 20 }, (_, i) => `b:${i}`));
   });
 
-  it('an absent device gives connectResult 32390200 after the 10 s connect timeout', async () => {
-    const { lb } = await pair();
-    const c = lb.createConnection('02:00:00:00:00:01', 'demo');
-    const r = result(c);
+  it('an absent device gives connectResult 32390200 after the 10 s connect timeout (virtual time)', async () => {
+    const clock = new VirtualClock();
+    const b = memoryRuntime('client-dev', { COLINK_MEMORY_NETWORK: `le-${Math.random()}` }, false, {
+      scheduler: clock,
+    });
+    runtimes.push(b);
+    await b.start();
+    const c = linkEnhanceService(b).createConnection('02:00:00:00:00:01', 'demo');
+    let got: ConnectResult | undefined;
+    c.on('connectResult', (r) => {
+      got = r;
+    });
     c.connect();
-    expect(await r).toEqual({ deviceId: '02:00:00:00:00:01', success: false, reason: 32390200 });
-  }, 20_000);
+    await clock.advance(CONNECT_TIMEOUT_MS - 1);
+    expect(got).toBeUndefined();
+    await clock.advance(1);
+    await expect.poll(() => got).toEqual({ deviceId: '02:00:00:00:00:01', success: false, reason: 32390200 });
+  });
 });

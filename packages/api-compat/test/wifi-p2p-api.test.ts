@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wifiManager } from '../src/kits/ConnectivityKit.js';
 import ohosWifiManager from '../src/ohos/wifiManager.js';
 import { setRuntime } from '../src/runtime/runtime.js';
+import { canIUse } from '../src/syscaps.js';
 import { configureWifiP2p, p2pBackend } from '../src/wifi/registry.js';
 import { wifiP2pSettingsFromEnv } from '../src/wifi/settings.js';
 import { cleanupDirs } from './helpers.js';
@@ -83,6 +84,11 @@ describe('without a configured wpa_supplicant (no P2P on this device)', () => {
     }
   });
 
+  it('isWifiActive() is false and canIUse does not claim Wi-Fi P2P', () => {
+    expect(wifiManager.isWifiActive()).toBe(false);
+    expect(canIUse('SystemCapability.Communication.WiFi.P2P')).toBe(false);
+  });
+
   it('rejects promises with { code: 801, message, data: null } and calls back with { code: 801, message }', async () => {
     for (const get of [
       wifiManager.getP2pPeerDevices,
@@ -118,14 +124,20 @@ describe('with a configured wpa_supplicant that is not running', () => {
       message: msg(2801001, "WIFI doesn't open."),
       isError: true,
     });
+    expect(wifiManager.isWifiActive()).toBe(false);
+    expect(canIUse('SystemCapability.Communication.WiFi.P2P')).toBe(true); // the device has P2P; it is off
     await p2pBackend()
       .service()
       .catch(() => undefined); // the attempt the throw started fails too: the daemon is still down
     d.start();
     expect(await wifiManager.getP2pLinkedInfo()).toMatchObject({ connectState: 0 });
+    expect(wifiManager.isWifiActive()).toBe(true);
     expect(() => wifiManager.startDiscoverDevices()).not.toThrow();
     wifiManager.stopDiscoverDevices();
     await p2pBackend().settled();
+    // the daemon goes away: Wi-Fi is off again (the control client detaches)
+    await d.shutdown();
+    await expect.poll(() => wifiManager.isWifiActive(), { timeout: 20_000 }).toBe(false);
   });
 });
 
@@ -181,6 +193,15 @@ describe('with a fake wpa_supplicant', () => {
       await conn.next((i) => i.connectState === 0);
       wifiManager.off('p2pConnectionChange', conn.listener);
     }
+  });
+
+  it('isWifiActive(): true with a running daemon, already before the first P2P call (its control socket exists)', async () => {
+    await useDaemon(world.medium, a); // a fresh backend that has not opened the daemon yet
+    expect(p2pBackend().current).toBeUndefined();
+    expect(wifiManager.isWifiActive()).toBe(true);
+    expect(canIUse('SystemCapability.Communication.WiFi.P2P')).toBe(true);
+    await p2pBackend().service();
+    expect(wifiManager.isWifiActive()).toBe(true);
   });
 
   it('401 synchronously for null configs, bad passphrases, bad event types and callbacks — before 201', () => {

@@ -242,6 +242,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
         const m = this.inbox.shift();
         if (m !== undefined) {
           this.credited(this.inboxCredit.shift()!);
+          // Credit held back for a partial message behind undelivered ones is due once the inbox is empty.
+          if (this.inbox.length === 0) this.deliver();
           return Promise.resolve({ value: m, done: false });
         }
         if (this.stateValue === 'closed' || this.remoteCloseReceived)

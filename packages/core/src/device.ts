@@ -1,4 +1,5 @@
 import {
+  asyncScheduler,
   BehaviorSubject,
   first,
   type Observable,
@@ -6,10 +7,18 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
+import {
+  Admission,
+  type AdmissionOptions,
+  type AdmissionStats,
+  type HandshakeProgress,
+  type ReportingSecurityUpgrade,
+} from './admission.js';
 import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './limits.js';
 import { Link, type LinkOptions, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
 import { SessionManager } from './session.js';
@@ -31,6 +40,12 @@ export interface LocalDeviceOptions {
   readonly link?: Omit<LinkOptions, 'role' | 'local' | 'security' | 'scheduler'>;
   /** Dial timeout per attempt in ms. Default 10_000. */
   readonly dialTimeoutMs?: number;
+  /**
+   * Admission control of handshakes (README "Robustness"): the pre-authentication deadline of every Link (default
+   * 5 s on TCP / Wi-Fi P2P, 30 s on BLE; closes with `timeout`) and the caps on inbound handshakes not yet
+   * authenticated (default 64 in all, 8 per source host; past a cap the oldest pending one closes with `refused`).
+   */
+  readonly admission?: AdmissionOptions;
 }
 
 /** Handles channels of one protocol opened by peers. */
@@ -63,6 +78,7 @@ export class LocalDevice {
   private readonly pending = new Map<string, Promise<Link>>();
   private readonly draining = new Set<Link>();
   private readonly subs: Subscription[] = [];
+  private readonly admission: Admission;
   private startedValue = false;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
@@ -73,6 +89,19 @@ export class LocalDevice {
     this.transports = options.transports;
     this.directory = new DeviceDirectory(options.advert.networkId);
     this.sessions = new SessionManager(this, options.scheduler);
+    this.admission = new Admission(
+      options.admission ?? {},
+      options.scheduler ?? asyncScheduler,
+      options.link?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    );
+  }
+
+  /**
+   * Counters of the admission control: inbound handshakes pending now (not yet authenticated) and their high-water
+   * mark, pending handshakes evicted by a cap, handshakes closed by the pre-authentication deadline.
+   */
+  admissionStats(): AdmissionStats {
+    return this.admission.stats();
   }
 
   /** Whether {@link LocalDevice.start} has run (and stop has not). */
@@ -96,16 +125,32 @@ export class LocalDevice {
     return networkId === undefined ? all : all.filter((l) => l.remote?.networkId === networkId);
   }
 
-  /** Starts every transport, announces this device and follows discovery. Rejects if a transport cannot start. */
+  /**
+   * Starts every transport in order, announces this device and follows discovery. When a transport cannot start or
+   * advertise, the ones started before it are unadvertised and stopped again (and the failing one stopped), so a
+   * failed start leaves nothing running; the device stays stopped and `start()` may be called again.
+   * @throws ColinkError whatever the failing transport's `start()` / `advertise()` rejected with.
+   */
   async start(): Promise<void> {
     if (this.startedValue) return;
-    for (const t of this.transports) {
-      await t.start();
-      this.subs.push(
-        t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
-        this.directory.attach(t),
-      );
-      await t.advertise(this.advert);
+    const touched: Transport[] = [];
+    try {
+      for (const t of this.transports) {
+        touched.push(t);
+        await t.start();
+        this.subs.push(
+          t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
+          this.directory.attach(t),
+        );
+        await t.advertise(this.advert);
+      }
+    } catch (e) {
+      for (const s of this.subs.splice(0)) s.unsubscribe();
+      for (const t of touched.reverse()) {
+        await t.unadvertise().catch(() => undefined);
+        await t.stop().catch(() => undefined);
+      }
+      throw e;
     }
     this.startedValue = true;
   }
@@ -239,13 +284,19 @@ export class LocalDevice {
 
   private adopt(conduit: Conduit, role: LinkRole): Link {
     const o = this.options;
+    // The security stage reports when the peer is trusted (or a binding is being confirmed) through `progress`,
+    // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
+    let progress: HandshakeProgress | undefined;
+    const security = o.security ? reporting(o.security, () => progress) : undefined;
     const link = new Link(conduit, {
       ...o.link,
       role,
       local: this.advert,
-      ...(o.security ? { security: o.security } : {}),
+      ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
+    const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
+    progress = this.admission.admit(link, bandwidth);
     link.incomingChannels$.subscribe((ch) => this.route(ch, link));
     link.opened.then(
       () => this.onLinkOpen(link),
@@ -304,4 +355,16 @@ export class LocalDevice {
       });
     }
   }
+}
+
+/** `security` with its progress reports routed to whatever `target()` returns when they happen. */
+function reporting(security: SecurityUpgrade, target: () => HandshakeProgress | undefined): SecurityUpgrade {
+  const relay: HandshakeProgress = {
+    trusted: () => target()?.trusted(),
+    confirmingBinding: () => target()?.confirmingBinding(),
+  };
+  return {
+    name: security.name,
+    upgrade: (conduit, role) => (security as ReportingSecurityUpgrade).upgrade(conduit, role, relay),
+  };
 }

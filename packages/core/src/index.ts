@@ -7,6 +7,13 @@
  * `@colink/core/testing`; identity and TLS in `@colink/core/security`.
  */
 export {
+  type AdmissionOptions,
+  type AdmissionStats,
+  type HandshakeProgress,
+  type ReportingSecurityUpgrade,
+  sourceHost,
+} from './admission.js';
+export {
   advertsEqual,
   assertValidAdvert,
   isMac,
@@ -36,7 +43,11 @@ export { ConduitInbound } from './inbound.js';
 export {
   CONDUIT_CLOSE_TIMEOUT_MS,
   MAX_FRAME_SIZE,
+  MAX_PENDING_HANDSHAKES,
+  MAX_PENDING_HANDSHAKES_PER_SOURCE,
   MIN_FRAME_SIZE,
+  PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS,
+  PRE_AUTH_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
   SESSION_MESSAGE_MAX_BYTES,
 } from './limits.js';

@@ -73,3 +73,31 @@ export const COALESCE_MAX_PAYLOAD = 1024;
  * slower peer).
  */
 export const CONDUIT_CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Time a connection has to authenticate — preamble, TLS 1.3 handshake and trust decision — before it is closed, ms,
+ * on high- and medium-bandwidth media (TCP, Wi-Fi P2P). It is separate from the Link's handshake timeout, which also
+ * covers a user comparing a binding code (api-compat sets 60 s). A TLS 1.3 handshake is 1 RTT and about 2 KB in all
+ * (self-signed P-256 certificates): milliseconds on a LAN; 5 s leaves 100× that for a loaded host and bounds how long a stalled or silent peer holds a
+ * listener slot. For comparison sshd's LoginGraceTime is 120 s but its MaxStartups cap (10:30:100) sheds
+ * unauthenticated connections long before; nginx's `client_header_timeout` is 60 s.
+ */
+export const PRE_AUTH_TIMEOUT_MS = 5_000;
+/**
+ * The pre-authentication deadline on low-bandwidth media (BLE), ms. A TLS 1.3 handshake with self-signed P-256
+ * certificates moves about 2 KB in all: milliseconds at LE 2M, but ~4 s at the 0.005 Mbit/s of 20-byte ATT writes
+ * with response (transport-ble README, the bench's naive baseline), so 30 s.
+ */
+export const PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS = 30_000;
+/**
+ * Most inbound handshakes not yet authenticated at once on one device: a quarter of transport-tcp's 256 listener
+ * slots, so three quarters stay for authenticated Links (trusted peers) whatever strangers do. Like sshd's
+ * MaxStartups (unauthenticated connections, default full drop at 100), sized to the listener.
+ */
+export const MAX_PENDING_HANDSHAKES = 64;
+/**
+ * Most pending inbound handshakes from one source host: one LAN neighbour cannot take the whole pending cap (OpenSSH
+ * 8.5 added PerSourceMaxStartups for the same reason). A real device opens one Link per medium, rarely two at once
+ * (simultaneous dials); 8 leaves room for a few devices behind one NAT or on one host.
+ */
+export const MAX_PENDING_HANDSHAKES_PER_SOURCE = 8;

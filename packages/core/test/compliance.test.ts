@@ -3,7 +3,10 @@ import { MemoryNetwork } from '../src/memory/memory-transport.js';
 
 describeTransportCompliance('memory (ideal pipe)', async () => {
   const net = new MemoryNetwork();
-  return { a: net.createTransport(), b: net.createTransport() };
+  const a = net.createTransport();
+  const b = net.createTransport();
+  // b.stop() would tell a `going-away` (the in-memory pair carries the reason): loss is a cut pipe
+  return { a, b, breakLink: async () => void net.sever(a.address, b.address) };
 });
 
 describeTransportCompliance(

@@ -7,6 +7,7 @@ import {
   parseAdvert,
 } from '@colink/core';
 import type * as NobleModule from '@stoprocent/noble';
+import type { SchedulerLike } from 'rxjs';
 import { normalizeMac } from './address.js';
 import { announcingFrom } from './advertising-data.js';
 import type { BleConduit } from './ble-conduit.js';
@@ -32,6 +33,8 @@ export interface CentralRoleOptions {
   readonly poweredOnTimeoutMs: number;
   /** Called after every connection attempt ends (to restart scanning / advertising on a shared adapter). */
   readonly afterConnect: () => void;
+  /** Clock of the dial time limit; default real time. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** An advertisement of the colink service seen while scanning. */
@@ -228,7 +231,7 @@ export class CentralRole {
    */
   async dial(address: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<BleConduit> {
     const mac = normalizeMac(address);
-    const guard = new DialGuard(timeoutMs, signal, mac);
+    const guard = new DialGuard(timeoutMs, signal, mac, this.options.scheduler);
     try {
       for (let attempt = 0; ; attempt++) {
         const reused = this.links.get(mac)?.link.usable === true;
@@ -269,7 +272,7 @@ export class CentralRole {
    */
   async readAdvert(address: string, timeoutMs: number): Promise<DeviceAdvert> {
     const mac = normalizeMac(address);
-    const guard = new DialGuard(timeoutMs, undefined, mac);
+    const guard = new DialGuard(timeoutMs, undefined, mac, this.options.scheduler);
     let rec: LinkRecord | undefined;
     try {
       rec = await this.link(mac, guard);
@@ -302,7 +305,7 @@ interface LinkRecord {
 
 /** A deadline and an abort signal shared by the steps of one dial. */
 class DialGuard {
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private readonly stopped: Promise<never>;
   private onAbort: (() => void) | undefined;
 
@@ -310,13 +313,18 @@ class DialGuard {
     timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
     mac: string,
+    scheduler?: SchedulerLike,
   ) {
     this.stopped = new Promise<never>((_, reject) => {
-      this.timer = setTimeout(
-        () =>
-          reject(new ColinkError(ErrorCode.TIMEOUT, `BLE dial to ${mac} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const expire = (): void =>
+        reject(new ColinkError(ErrorCode.TIMEOUT, `BLE dial to ${mac} timed out after ${timeoutMs} ms`));
+      if (scheduler) {
+        const sub = scheduler.schedule(expire, timeoutMs);
+        this.cancelTimer = () => sub.unsubscribe();
+      } else {
+        const timer = setTimeout(expire, timeoutMs);
+        this.cancelTimer = () => clearTimeout(timer);
+      }
       if (signal) {
         this.onAbort = () => reject(new ColinkError(ErrorCode.ABORTED, `BLE dial to ${mac} aborted`));
         if (signal.aborted) this.onAbort();
@@ -331,7 +339,7 @@ class DialGuard {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
+    this.cancelTimer?.();
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
 }

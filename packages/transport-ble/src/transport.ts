@@ -14,7 +14,7 @@ import {
   type TransportCapabilities,
 } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
-import { Observable, Subject } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, Subject } from 'rxjs';
 import { isMac, normalizeMac } from './address.js';
 import type { BleConduit } from './ble-conduit.js';
 import { CentralRole } from './central.js';
@@ -61,6 +61,12 @@ export interface BleTransportOptions {
   readonly lostAfterMs?: number;
   /** Time to wait for each adapter to power on, ms (default 10 000). */
   readonly poweredOnTimeoutMs?: number;
+  /**
+   * Clock of the transport's own timers — the dial time limit and discovery's `lostAfterMs` expiry — as an rxjs
+   * scheduler; tests pass core's `VirtualClock`. The BLE host stacks (noble, bleno) and the radio keep real time.
+   * Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -76,9 +82,10 @@ export class BleTransport implements Transport {
   readonly capabilities: TransportCapabilities;
 
   private readonly uuids: ServiceUuids;
-  private readonly opts: Required<Omit<BleTransportOptions, 'central' | 'peripheral'>> & {
+  private readonly opts: Required<Omit<BleTransportOptions, 'central' | 'peripheral' | 'scheduler'>> & {
     central: HciBindingOptions | false;
     peripheral: HciBindingOptions | false;
+    scheduler: SchedulerLike | undefined;
   };
   private central: CentralRole | undefined;
   private peripheral: PeripheralRole | undefined;
@@ -117,6 +124,7 @@ export class BleTransport implements Transport {
       dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
       poweredOnTimeoutMs: options.poweredOnTimeoutMs ?? 10_000,
+      scheduler: options.scheduler,
     };
     this.uuids = serviceUuids(this.opts.serverName);
     this.capabilities = {
@@ -171,6 +179,7 @@ export class BleTransport implements Transport {
         mtu: this.opts.mtu,
         poweredOnTimeoutMs: this.opts.poweredOnTimeoutMs,
         afterConnect: () => this.afterConnect(),
+        ...(this.opts.scheduler ? { scheduler: this.opts.scheduler } : {}),
       });
       roles.push(this.central.start());
     }
@@ -274,8 +283,13 @@ export class BleTransport implements Transport {
   }
 
   /** @internal */
-  get options(): { lostAfterMs: number; dialTimeoutMs: number } {
+  get options(): { lostAfterMs: number; dialTimeoutMs: number; scheduler: SchedulerLike | undefined } {
     return this.opts;
+  }
+
+  /** @internal now in ms on the transport's clock. */
+  now(): number {
+    return this.opts.scheduler ? this.opts.scheduler.now() : performance.now();
   }
 }
 
@@ -289,7 +303,7 @@ class DiscoveryState {
   private readonly probing = new Set<string>();
   private readonly failed = new Map<string, number>();
   private subscribers = 0;
-  private sweep: NodeJS.Timeout | undefined;
+  private sweep: (() => void) | undefined;
 
   known(): DiscoveredPeer[] {
     return [...this.peers.values()].map((p) => p.peer);
@@ -314,24 +328,33 @@ class DiscoveryState {
     if (!central) return;
     central.startScanning((s) => this.sighted(t, s.address, s.localName, s.announcing));
     const lostAfter = t.options.lostAfterMs;
-    this.sweep = setInterval(
-      () => {
-        const now = performance.now();
-        for (const [address, p] of this.peers) {
-          if (now - p.lastSeen > lostAfter) {
-            this.peers.delete(address);
-            this.events.next({ type: 'lost', peer: p.peer, reason: 'expired' });
-          }
+    const period = Math.max(50, lostAfter / 4);
+    const sweep = (): void => {
+      const now = t.now();
+      for (const [address, p] of this.peers) {
+        if (now - p.lastSeen > lostAfter) {
+          this.peers.delete(address);
+          this.events.next({ type: 'lost', peer: p.peer, reason: 'expired' });
         }
-      },
-      Math.max(50, lostAfter / 4),
-    );
-    this.sweep.unref();
+      }
+    };
+    const scheduler = t.options.scheduler;
+    if (scheduler) {
+      const sub = scheduler.schedule(function (this: SchedulerAction<undefined>) {
+        sweep();
+        this.schedule(undefined, period);
+      }, period);
+      this.sweep = () => sub.unsubscribe();
+    } else {
+      const timer = setInterval(sweep, period);
+      timer.unref();
+      this.sweep = () => clearInterval(timer);
+    }
   }
 
   private end(t: BleTransport, emitLost: boolean): void {
     t.centralRole?.stopScanning();
-    if (this.sweep) clearInterval(this.sweep);
+    this.sweep?.();
     this.sweep = undefined;
     if (emitLost)
       for (const p of this.peers.values())
@@ -350,12 +373,12 @@ class DiscoveryState {
       return;
     }
     if (known) {
-      known.lastSeen = performance.now();
+      known.lastSeen = t.now();
       if (name === known.name) return;
     }
     if (this.probing.has(address)) return;
     const failedAt = this.failed.get(address);
-    if (failedAt !== undefined && performance.now() - failedAt < t.options.lostAfterMs) return;
+    if (failedAt !== undefined && t.now() - failedAt < t.options.lostAfterMs) return;
     const central = t.centralRole;
     if (!central) return;
     this.probing.add(address);
@@ -365,12 +388,12 @@ class DiscoveryState {
         if (this.subscribers === 0) return;
         const peer: DiscoveredPeer = { ...advert, bleMac: normalizeMac(address), medium: 'ble', address };
         const prev = this.peers.get(address);
-        this.peers.set(address, { peer, lastSeen: performance.now(), name });
+        this.peers.set(address, { peer, lastSeen: t.now(), name });
         // A new advertising name may announce nothing new (e.g. the same advert re-read): no event then.
         if (!prev) this.events.next({ type: 'found', peer });
         else if (!advertsEqual(prev.peer, peer)) this.events.next({ type: 'updated', peer });
       })
-      .catch(() => this.failed.set(address, performance.now()))
+      .catch(() => this.failed.set(address, t.now()))
       .finally(() => this.probing.delete(address));
   }
 }

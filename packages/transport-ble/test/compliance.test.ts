@@ -5,20 +5,24 @@ import { VirtualRadio, virtualTransportOptions } from '../src/virtual/index.js';
 const A = 'C0:11:00:00:00:0A';
 const B = 'C0:11:00:00:00:0B';
 
-describeTransportCompliance('ble (real noble + bleno on the virtual radio)', async () => {
-  const radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 });
-  const a = new BleTransport({ ...virtualTransportOptions(radio, A), lostAfterMs: 1_000 });
-  const b = new BleTransport({ ...virtualTransportOptions(radio, B), lostAfterMs: 1_000 });
-  return {
-    a,
-    b,
-    cleanup: async () => radio.close(),
-    // Out of range: the LE link is lost, both sides learn after the supervision timeout (0x08).
-    breakLink: async () => {
-      radio.dropLink(A, B);
-    },
-  };
-});
+describeTransportCompliance(
+  'ble (real noble + bleno on the virtual radio)',
+  async () => {
+    const radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 });
+    const a = new BleTransport({ ...virtualTransportOptions(radio, A), lostAfterMs: 1_000 });
+    const b = new BleTransport({ ...virtualTransportOptions(radio, B), lostAfterMs: 1_000 });
+    return {
+      a,
+      b,
+      cleanup: async () => radio.close(),
+      // Out of range: the LE link is lost, both sides learn after the supervision timeout (0x08).
+      breakLink: async () => {
+        radio.dropLink(A, B);
+      },
+    };
+  },
+  { linkLossCode: 'timeout' },
+); // HCI 0x08 supervision timeout → `timeout` (core errors.ts)
 
 // The same suite with real-time pacing (LE 2M, DLE, 7.5 ms connection events), sizes cut to keep CI time sane.
 describeTransportCompliance(
@@ -32,5 +36,5 @@ describeTransportCompliance(
     const b = new BleTransport({ ...virtualTransportOptions(radio, B), lostAfterMs: 1_000 });
     return { a, b, cleanup: async () => radio.close(), breakLink: async () => void radio.dropLink(A, B) };
   },
-  { largeMessageBytes: 128 * 1024, backpressureMessages: 24, discovery: false },
+  { largeMessageBytes: 128 * 1024, backpressureMessages: 24, discovery: false, linkLossCode: 'timeout' },
 );

@@ -1,4 +1,5 @@
 import type { DiscoveryEvent } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualRadio } from '../src/virtual/index.js';
@@ -52,6 +53,25 @@ describe('discovery by scanning for the colink service', () => {
     sub.unsubscribe();
     // Only the colink service of this server name was reported.
     expect(events.every((e) => e.peer.address === B)).toBe(true);
+  });
+
+  it('loses a silent peer after the default 10 s lostAfterMs, in virtual time', async () => {
+    world = new World(new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 }));
+    const clock = new VirtualClock();
+    const a = await world.device('AA:00:00:00:00:01', { scheduler: clock });
+    const b = await world.device(B);
+    const events: DiscoveryEvent[] = [];
+    const sub = a.discover().subscribe((e) => events.push(e));
+    await advertise(b, 'silent');
+    await expect.poll(() => events.map((e) => e.type)).toEqual(['found']);
+    world.radio.loseAdvertisements(B);
+    await new Promise((r) => setTimeout(r, 100)); // real time: the last advertisements in flight land
+    await clock.advance(9_000);
+    expect(events.map((e) => e.type)).toEqual(['found']);
+    await clock.advance(4_000); // the sweep runs every lostAfterMs / 4: lost at the one after 10 s
+    expect(events.map((e) => e.type)).toEqual(['found', 'lost']);
+    expect(events[1]).toMatchObject({ reason: 'expired', peer: { address: B } });
+    sub.unsubscribe();
   });
 
   it('reports a renamed device as updated, and unadvertise() as lost with reason goodbye', async () => {

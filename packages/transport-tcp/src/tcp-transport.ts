@@ -11,7 +11,7 @@ import {
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
-import { EMPTY, type Observable, Subject } from 'rxjs';
+import { EMPTY, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { formatAddress, parseAddress } from './address.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -39,7 +39,11 @@ export interface TcpTransportOptions {
    * Link keep-alive ping detects dead peers and keeps live links busy.
    */
   readonly idleTimeoutMs?: number;
-  /** Inbound conduits open at once; more are refused by the OS listener. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS}. */
+  /**
+   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once.
+   * Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * its pending cap (64 by default), so the rest stays for authenticated Links.
+   */
   readonly maxInboundConnections?: number;
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
@@ -47,6 +51,11 @@ export interface TcpTransportOptions {
    * `{ interface: '127.0.0.1', bind: '0.0.0.0', port: <random> }`.
    */
   readonly discovery?: DnsSdOptions | false;
+  /**
+   * Clock of the transport's timers — the dial time limit, and discovery's record expiry / POOF / queries unless
+   * `discovery.scheduler` says otherwise — as an rxjs scheduler. Tests pass core's `VirtualClock`. Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -75,6 +84,7 @@ export class TcpTransport implements Transport {
   readonly #options: TcpTransportOptions;
   readonly #incoming = new Subject<Conduit>();
   readonly #conduits = new Set<Conduit>();
+  #inbound = 0;
   #server: Server | undefined;
   readonly #discovery: DnsSdDiscovery | undefined;
   #advert: DeviceAdvert | undefined;
@@ -84,12 +94,26 @@ export class TcpTransport implements Transport {
   constructor(options: TcpTransportOptions = {}) {
     this.#options = options;
     this.incoming$ = this.#incoming.asObservable();
-    if (options.discovery !== false) this.#discovery = new DnsSdDiscovery(options.discovery ?? {});
+    if (options.discovery !== false) {
+      const d = options.discovery ?? {};
+      this.#discovery = new DnsSdDiscovery(
+        options.scheduler && !d.scheduler ? { ...d, scheduler: options.scheduler } : d,
+      );
+    }
   }
 
   /** `host:port` this transport listens on once started (`[::]:port` when listening on every address). */
   get localAddress(): string | undefined {
     return this.#localAddress;
+  }
+
+  /**
+   * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included. At most
+   * `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
+   * so the rest stays free for authenticated Links.
+   */
+  get inboundConnections(): number {
+    return this.#inbound;
   }
 
   /** The TCP port listened on, once started. */
@@ -212,12 +236,19 @@ export class TcpTransport implements Transport {
           }),
         );
       const onAbort = () => fail(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
-      const timer = setTimeout(
-        () => fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const onTimeout = () =>
+        fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`));
+      const scheduler = this.#options.scheduler;
+      let cancelTimer: () => void;
+      if (scheduler) {
+        const sub = scheduler.schedule(onTimeout, timeoutMs);
+        cancelTimer = () => sub.unsubscribe();
+      } else {
+        const timer = setTimeout(onTimeout, timeoutMs);
+        cancelTimer = () => clearTimeout(timer);
+      }
       const cleanup = () => {
-        clearTimeout(timer);
+        cancelTimer();
         socket.off('error', onError);
         signal?.removeEventListener('abort', onAbort);
       };
@@ -247,13 +278,15 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    this.#incoming.next(this.#track(socket));
+    this.#incoming.next(this.#track(socket, true));
   }
 
-  #track(socket: Socket): Conduit {
+  #track(socket: Socket, inbound = false): Conduit {
     const conduit = socketConduit(socket, { idleTimeoutMs: this.#options.idleTimeoutMs ?? 0 });
     this.#conduits.add(conduit);
+    if (inbound) this.#inbound++;
     conduit.closed$.subscribe((reason: CloseReason) => {
+      if (inbound) this.#inbound--;
       this.#conduits.delete(conduit);
       log('conduit %s closed: %s', conduit.remoteAddress, reason.code);
     });

@@ -1,4 +1,5 @@
 import type { DiscoveryEvent } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { loopbackDiscovery, networkId, nextEvent, PeerProcess, randomPort } from './helpers.js';
@@ -10,8 +11,12 @@ afterAll(async () => {
   await Promise.all(peers.map((p) => p.close()));
 });
 
-async function observer(port: number, advertised?: string): Promise<TcpTransport> {
-  const t = new TcpTransport({ host: '127.0.0.1', discovery: loopbackDiscovery(port) });
+async function observer(port: number, advertised?: string, scheduler?: VirtualClock): Promise<TcpTransport> {
+  const t = new TcpTransport({
+    host: '127.0.0.1',
+    discovery: loopbackDiscovery(port),
+    ...(scheduler ? { scheduler } : {}),
+  });
   transports.push(t);
   await t.start();
   if (advertised)
@@ -26,6 +31,19 @@ function victim(port: number, seed: string, ttl?: { host: number; other: number 
   });
   peers.push(p);
   return p;
+}
+
+/** Advances `clock` in 100 ms steps, pausing 10 ms of real time after each for packets, until `done` settles. */
+async function advanceUntil(clock: VirtualClock, done: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await clock.advance(100);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const foundSeed = (seed: string) => (e: DiscoveryEvent) =>
@@ -52,20 +70,31 @@ describe('lost', () => {
     expect(lost).toMatchObject({ reason: 'expired' });
   }, 30_000);
 
-  it('a peer killed with SIGKILL is flushed by passive observation of failures (POOF) long before its TTL', async () => {
+  it('a peer killed with SIGKILL is flushed by passive observation of failures (POOF) long before its TTL (virtual time)', async () => {
+    // The watcher and the newcomer run discovery's timers on a virtual clock; packets travel in real time (the
+    // victim is a real process). Virtual time advances in 100 ms steps (discovery's tick) with a real pause between
+    // steps for packets to arrive.
+    const clock = new VirtualClock();
     const port = randomPort();
-    const watcher = await observer(port);
+    const watcher = await observer(port, undefined, clock);
     const peer = victim(port, 'e'); // default TTLs: 120 s / 75 min
-    await nextEvent(watcher.discover(), foundSeed('e'));
-    const killedAt = Date.now();
+    const found = nextEvent(watcher.discover(), foundSeed('e'));
+    await advanceUntil(clock, found);
+    const killedAt = clock.now();
     peer.child.kill('SIGKILL');
+    await new Promise((resolve) => peer.child.once('exit', resolve));
     // A newcomer browses: its queries expect the victim's PTR; nobody answers; after ≥ 2 such queries and 10 s
     // the watcher flushes the record (RFC 6762 §10.5).
-    await observer(port);
-    const lost = await nextEvent(watcher.discover(), lostSeed('e'), 25_000);
-    console.log(`SIGKILL → lost (POOF): ${Date.now() - killedAt} ms`);
-    expect(lost).toMatchObject({ reason: 'unreachable' });
-  }, 40_000);
+    await observer(port, undefined, clock);
+    const lost = nextEvent(watcher.discover(), lostSeed('e'), 25_000);
+    await advanceUntil(clock, lost);
+    const after = clock.now() - killedAt;
+    console.log(`SIGKILL → lost (POOF): ${after} ms of virtual time`);
+    expect(await lost).toMatchObject({ reason: 'unreachable' });
+    // POOF's window is 10 s (RFC 6762 §10.5); the TTL (120 s) had not run out
+    expect(after).toBeGreaterThanOrEqual(10_000);
+    expect(after).toBeLessThan(20_000);
+  });
 
   it('stop() says goodbye: peers see lost (goodbye); the stopped side reports its peers lost (stopped)', async () => {
     const port = randomPort();

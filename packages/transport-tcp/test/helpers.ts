@@ -29,14 +29,14 @@ export interface PeerMessage {
   readonly [key: string]: unknown;
 }
 
-/** A peer process running test/fixtures/peer.mts. */
+/** A peer process running test/fixtures/peer.mts (or another fixture script, e.g. fixtures/hostile.mts). */
 export class PeerProcess {
   readonly child: ChildProcess;
   readonly messages$ = new ReplaySubject<PeerMessage>();
   stderr = '';
 
-  constructor(config: unknown, netns?: string) {
-    const node = ['node', '--conditions=@colink/source', '--import', 'tsx', fixture, JSON.stringify(config)];
+  constructor(config: unknown, netns?: string, script = fixture) {
+    const node = ['node', '--conditions=@colink/source', '--import', 'tsx', script, JSON.stringify(config)];
     const [cmd, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
     this.child = spawn(cmd!, args, { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

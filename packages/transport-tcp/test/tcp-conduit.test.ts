@@ -1,8 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { CloseReason, Conduit } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { socketConduit, TcpTransport } from '../src/index.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, socketConduit, TcpTransport } from '../src/index.js';
 import { loopbackDiscovery, nextEvent, randomPort } from './helpers.js';
 
 /** A transport without discovery on loopback, plus the first conduit it accepts. */
@@ -112,6 +114,54 @@ describe('TcpTransport conduits', () => {
     // The advert survives the restart and is announced again, at the new port.
     const again = await nextEvent(watcher.discover(), (e) => e.type === 'found');
     expect(again.peer.address).toBe(t.localAddress);
+  });
+
+  it('a dial that gets no answer fails with ERR_TIMEOUT after the default 10 s, in virtual time', async () => {
+    // A listener in a stopped process with a full backlog: the kernel drops further SYNs, connect() hangs.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},function(){console.log(this.address().port)})",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const fillers: Socket[] = [];
+    const cleanup = () => {
+      child.kill('SIGKILL');
+      for (const f of fillers) f.destroy();
+    };
+    try {
+      const port = await new Promise<number>((resolve) =>
+        child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+      );
+      child.kill('SIGSTOP');
+      for (let i = 0; i < 4; i++) {
+        const f = connect(port, '127.0.0.1');
+        f.on('error', () => undefined);
+        fillers.push(f);
+      }
+      await new Promise((r) => setTimeout(r, 200)); // real time: the backlog fills
+      const clock = new VirtualClock();
+      const t = new TcpTransport({ host: '127.0.0.1', discovery: false, scheduler: clock });
+      started.push(t);
+      await t.start();
+      let outcome: unknown = 'pending';
+      t.dial(`127.0.0.1:${port}`).then(
+        (c) => {
+          outcome = 'connected';
+          c.destroy({ code: 'normal' });
+        },
+        (e: unknown) => (outcome = e),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      await clock.advance(DEFAULT_CONNECT_TIMEOUT_MS - 1);
+      expect(outcome).toBe('pending');
+      await clock.advance(1);
+      expect(outcome).toMatchObject({ code: 'ERR_TIMEOUT' });
+    } finally {
+      cleanup();
+    }
   });
 
   it('destroys every conduit with going-away when the transport stops', async () => {

@@ -2,7 +2,7 @@ import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { assertArgument, ColinkError, ErrorCode } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
-import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import {
   P2P_ADDRESS_WAIT_MS,
   P2P_CLIENT_IP_END,
@@ -90,6 +90,11 @@ export interface P2pServiceOptions {
    * EAPOL-allocated one. Default `false` (something else on the host does it).
    */
   readonly assignAddresses?: boolean;
+  /**
+   * Clock of the service's time limits — finding the peer and forming the group within the connect timeout, a group
+   * starting, a group going away — as an rxjs scheduler; tests pass core's `VirtualClock`. Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
   /**
    * EAPOL IP allocation this device hands out as GO (wpa_supplicant `ip_addr_go`, `ip_addr_mask`, `ip_addr_start`,
    * `ip_addr_end`), set by {@link P2pService.configureIpAllocation}. Default GO 192.168.49.1/24, clients .2–.254.
@@ -195,6 +200,22 @@ export class P2pService {
   /** GO negotiation / group formation failures (`status` per P2P spec table 8, -1 no response). */
   readonly connectionFailed$: Observable<{ address: string | undefined; status: number; event: string }> =
     this.failureSubject.asObservable();
+
+  /** Runs `fn` once after `ms` on the service's clock; returns the canceller. */
+  private after(fn: () => void, ms: number): () => void {
+    const scheduler = this.opts.scheduler;
+    if (scheduler) {
+      const sub = scheduler.schedule(fn, ms);
+      return () => sub.unsubscribe();
+    }
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  }
+
+  /** Now in ms on the service's clock. */
+  private now(): number {
+    return this.opts.scheduler ? this.opts.scheduler.now() : Date.now();
+  }
 
   constructor(
     readonly wpa: WpaCtrlClient,
@@ -392,9 +413,9 @@ export class P2pService {
     const existing = this.groupWith(addr);
     if (existing) return existing;
     const timeoutMs = options.timeoutMs ?? this.opts.connectTimeoutMs ?? P2P_CONNECT_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.now() + timeoutMs;
     await this.ensurePeer(addr, timeoutMs, options.signal);
-    const outcome = this.waitForGroupWith(addr, Math.max(1, deadline - Date.now()), options.signal);
+    const outcome = this.waitForGroupWith(addr, Math.max(1, deadline - this.now()), options.signal);
     outcome.catch(() => undefined);
     await this.startConnect(addr, options);
     try {
@@ -414,20 +435,20 @@ export class P2pService {
     if (this.peers.has(addr) || (await this.peer(addr))) return;
     const wasDiscovering = this.discovering;
     const seen = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.after(() => {
         sub.unsubscribe();
         reject(new ColinkError(ErrorCode.UNREACHABLE, `P2P device ${addr} not found in ${timeoutMs} ms`));
       }, timeoutMs);
       const sub = this.peers$.subscribe((m) => {
         if (!m.has(addr)) return;
-        clearTimeout(timer);
+        timer();
         queueMicrotask(() => sub.unsubscribe());
         resolve();
       });
       signal?.addEventListener(
         'abort',
         () => {
-          clearTimeout(timer);
+          timer();
           sub.unsubscribe();
           reject(new ColinkError(ErrorCode.ABORTED, `connect to ${addr} aborted`));
         },
@@ -466,7 +487,7 @@ export class P2pService {
     return new Promise<P2pGroupInfo>((resolve, reject) => {
       const subs: Subscription[] = [];
       const done = (): void => {
-        clearTimeout(timer);
+        timer();
         signal?.removeEventListener('abort', onAbort);
         for (const s of subs) s.unsubscribe();
       };
@@ -474,7 +495,7 @@ export class P2pService {
         done();
         reject(new ColinkError(ErrorCode.ABORTED, `connect to ${addr} aborted`));
       };
-      const timer = setTimeout(() => {
+      const timer = this.after(() => {
         done();
         reject(new ColinkError(ErrorCode.TIMEOUT, `no group with ${addr} after ${timeoutMs} ms`));
       }, timeoutMs);
@@ -559,7 +580,7 @@ export class P2pService {
   private nextOwnGroup(): Promise<P2pGroupInfo> {
     const before = new Set(this.currentGroups.map((g) => g.ifname));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
+      const timer = this.after(
         () => {
           sub.unsubscribe();
           reject(new ColinkError(ErrorCode.TIMEOUT, 'group did not start'));
@@ -569,7 +590,7 @@ export class P2pService {
       const sub = this.groups$.subscribe((gs) => {
         const g = gs.find((x) => x.role === 'GO' && !before.has(x.ifname));
         if (g) {
-          clearTimeout(timer);
+          timer();
           queueMicrotask(() => sub.unsubscribe());
           resolve(g);
         }
@@ -590,13 +611,13 @@ export class P2pService {
   private waitRemoved(ifname: string): Promise<void> {
     return new Promise((resolve) => {
       if (!this.groups.has(ifname)) return resolve();
-      const timer = setTimeout(() => {
+      const timer = this.after(() => {
         sub.unsubscribe();
         resolve();
       }, 5_000);
       const sub = this.groupRemoved$.subscribe((r) => {
         if (r.group.ifname !== ifname) return;
-        clearTimeout(timer);
+        timer();
         queueMicrotask(() => sub.unsubscribe());
         resolve();
       });

@@ -17,7 +17,7 @@ import {
 } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
 import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';
 import type { GroupAddressing } from './group-addressing.js';
 import type { P2pPeer } from './p2p-peer.js';
@@ -64,6 +64,12 @@ export interface WifiP2pTransportOptions {
   readonly dhcp?: boolean;
   /** More {@link P2pService} options. */
   readonly service?: Omit<P2pServiceOptions, 'goIntent' | 'addressing' | 'assignAddresses' | 'dhcp'>;
+  /**
+   * Clock of the transport's dial time limit and TCP connect retries, and of the wpa_supplicant client's and the P2P
+   * service's timers (reply timeouts, watchdog, connect timeout) unless `client.scheduler` / `service.scheduler` say
+   * otherwise; tests pass core's `VirtualClock`. Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 interface GroupRuntime {
@@ -145,9 +151,15 @@ export class WifiP2pTransport implements Transport {
   }
 
   private async doStart(): Promise<void> {
-    const wpa = await WpaCtrlClient.open({ ...this.opts.client, ctrlPath: this.opts.ctrlPath });
+    const scheduler = this.opts.scheduler;
+    const wpa = await WpaCtrlClient.open({
+      ...(scheduler && { scheduler }),
+      ...this.opts.client,
+      ctrlPath: this.opts.ctrlPath,
+    });
     this.wpaClient = wpa;
     const p2p = new P2pService(wpa, {
+      ...(scheduler && { scheduler }),
       ...this.opts.service,
       ...(this.opts.goIntent !== undefined && { goIntent: this.opts.goIntent }),
       ...(this.opts.addressing && { addressing: this.opts.addressing }),
@@ -230,12 +242,31 @@ export class WifiP2pTransport implements Transport {
    * Rejects with `ERR_INVALID_ARGUMENT`, `ERR_NOT_STARTED`, `ERR_DIAL_FAILED` (negotiation/formation failed,
    * TCP refused), `ERR_TIMEOUT`, `ERR_ABORTED`.
    */
+  /**
+   * Runs `fn` once after `ms` on the transport's clock ({@link WifiP2pTransportOptions.scheduler});
+   * returns the canceller.
+   */
+  private after(fn: () => void, ms: number): () => void {
+    const scheduler = this.opts.scheduler;
+    if (scheduler) {
+      const sub = scheduler.schedule(fn, ms);
+      return () => sub.unsubscribe();
+    }
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  }
+
+  /** Now in ms on the transport's clock. */
+  private now(): number {
+    return this.opts.scheduler ? this.opts.scheduler.now() : Date.now();
+  }
+
   async dial(address: string, options: DialOptions = {}): Promise<Conduit> {
     const addr = String(address).toLowerCase();
     assertArgument(MAC.test(addr), `not a P2P device address: ${address}`);
     const p2p = this.requireStarted();
     const timeoutMs = options.timeoutMs ?? P2P_CONNECT_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.now() + timeoutMs;
     if (options.signal?.aborted) throw new ColinkError(ErrorCode.ABORTED, 'dial aborted');
     let group = p2p.groupWith(addr);
     if (!group) {
@@ -289,18 +320,18 @@ export class WifiP2pTransport implements Transport {
           const fail = (e: Error): void => {
             s.destroy();
             signal?.removeEventListener('abort', onAbort);
-            clearTimeout(timer);
+            cancelTimer();
             reject(e);
           };
           const onAbort = (): void => fail(new ColinkError(ErrorCode.ABORTED, 'dial aborted'));
-          const timer = setTimeout(
+          const cancelTimer = this.after(
             () => fail(new ColinkError(ErrorCode.TIMEOUT, `TCP connect to ${host}:${this.port} timed out`)),
-            Math.max(1, deadline - Date.now()),
+            Math.max(1, deadline - this.now()),
           );
           signal?.addEventListener('abort', onAbort, { once: true });
           s.once('error', fail);
           s.once('connect', () => {
-            clearTimeout(timer);
+            cancelTimer();
             signal?.removeEventListener('abort', onAbort);
             s.removeListener('error', fail);
             resolve(s);
@@ -308,8 +339,8 @@ export class WifiP2pTransport implements Transport {
         });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ECONNREFUSED' && Date.now() + DIAL_RETRY_MS < deadline) {
-          await new Promise((r) => setTimeout(r, DIAL_RETRY_MS));
+        if (code === 'ECONNREFUSED' && this.now() + DIAL_RETRY_MS < deadline) {
+          await new Promise<void>((r) => this.after(r, DIAL_RETRY_MS));
           continue;
         }
         if (isColinkError(e)) throw e;

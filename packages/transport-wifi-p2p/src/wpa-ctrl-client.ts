@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ColinkError, ErrorCode } from '@colink/core';
-import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import { BehaviorSubject, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import {
   WPA_CTRL_MAX_DATAGRAM,
   WPA_DEFAULT_MONITOR_LEVEL,
@@ -30,6 +30,12 @@ export interface WpaCtrlClientOptions {
   readonly reattachRetryMs?: number;
   /** Directory for the client's own sockets. Default: a fresh `mkdtemp` directory under `os.tmpdir()`, removed on close. */
   readonly socketDir?: string;
+  /**
+   * Clock of the client's timers — reply timeouts, the PING watchdog, re-attach retries — as an rxjs scheduler;
+   * tests pass core's `VirtualClock` so a 10 s reply timeout runs in virtual time. Default: real time (unref'd Node
+   * timers for the watchdog and retries, as before).
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Connection state of a {@link WpaCtrlClient}. */
@@ -66,21 +72,22 @@ const FAILURE_REPLIES = new Set(['FAIL\n', 'UNKNOWN COMMAND\n']);
 export class WpaCtrlClient {
   /** The daemon socket this client talks to. */
   readonly ctrlPath: string;
-  private readonly opts: Required<Omit<WpaCtrlClientOptions, 'level' | 'socketDir'>> & {
+  private readonly opts: Required<Omit<WpaCtrlClientOptions, 'level' | 'socketDir' | 'scheduler'>> & {
     level: number | undefined;
   };
+  private readonly scheduler: SchedulerLike | undefined;
   private readonly dir: string;
   private readonly ownDir: boolean;
   private cmdSock: UnixDgramSocket | undefined;
   private monSock: UnixDgramSocket | undefined;
   private cmdSeq = 0;
   private readonly queue: Pending[] = [];
-  private inFlight: { pending: Pending; timer: NodeJS.Timeout } | undefined;
-  private monitorWaiter: { resolve: (r: string) => void; timer: NodeJS.Timeout } | undefined;
+  private inFlight: { pending: Pending; cancel: () => void } | undefined;
+  private monitorWaiter: { resolve: (r: string) => void; cancel: () => void } | undefined;
   private readonly eventsSubject = new Subject<WpaEvent>();
   private readonly stateSubject = new BehaviorSubject<WpaCtrlState>('attached');
-  private pingTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private cancelPing: (() => void) | undefined;
+  private cancelRetry: (() => void) | undefined;
   private ctrlInode: string | undefined;
   private reconnecting: Promise<void> | undefined;
 
@@ -101,6 +108,18 @@ export class WpaCtrlClient {
       pingIntervalMs: options.pingIntervalMs ?? WPA_PING_INTERVAL_MS,
       reattachRetryMs: options.reattachRetryMs ?? WPA_REATTACH_RETRY_MS,
     };
+    this.scheduler = options.scheduler;
+  }
+
+  /** Runs `fn` once after `ms` on the client's clock; returns the canceller. `unref`: real timers do not hold Node. */
+  private after(ms: number, fn: () => void, unref = false): () => void {
+    if (this.scheduler) {
+      const sub = this.scheduler.schedule(fn, ms);
+      return () => sub.unsubscribe();
+    }
+    const t = setTimeout(fn, ms);
+    if (unref) t.unref();
+    return () => clearTimeout(t);
   }
 
   /**
@@ -206,15 +225,15 @@ export class WpaCtrlClient {
   /** Detaches the monitor (`DETACH`), closes both sockets, removes their paths. Idempotent. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    clearTimeout(this.pingTimer);
-    clearTimeout(this.retryTimer);
+    this.cancelPing?.();
+    this.cancelRetry?.();
     if (this.monSock && this.stateSubject.value === 'attached') {
       await this.monitorRequest('DETACH', 500).catch(() => undefined);
     }
     this.stateSubject.next('closed');
     const err = new ColinkError(ErrorCode.NOT_STARTED, 'wpa_supplicant client closed');
     if (this.inFlight) {
-      clearTimeout(this.inFlight.timer);
+      this.inFlight.cancel();
       this.inFlight.pending.reject(err);
       this.inFlight = undefined;
     }
@@ -241,7 +260,7 @@ export class WpaCtrlClient {
     }
     const flight = this.inFlight;
     if (!flight) return; // a reply nobody waits for (cannot happen: a timed-out socket is replaced)
-    clearTimeout(flight.timer);
+    flight.cancel();
     this.inFlight = undefined;
     flight.pending.resolve(text);
     this.pump();
@@ -255,7 +274,7 @@ export class WpaCtrlClient {
     }
     const w = this.monitorWaiter;
     if (w) {
-      clearTimeout(w.timer);
+      w.cancel();
       this.monitorWaiter = undefined;
       w.resolve(text);
     }
@@ -271,7 +290,7 @@ export class WpaCtrlClient {
   private pump(): void {
     if (this.inFlight || this.queue.length === 0 || !this.cmdSock) return;
     const pending = this.queue.shift()!;
-    const timer = setTimeout(() => {
+    const cancel = this.after(pending.timeoutMs, () => {
       if (this.inFlight?.pending !== pending) return;
       this.inFlight = undefined;
       // A late reply must not be taken for the next command's: rebind the command socket under a new path.
@@ -284,11 +303,11 @@ export class WpaCtrlClient {
         ),
       );
       this.pump();
-    }, pending.timeoutMs);
-    this.inFlight = { pending, timer };
+    });
+    this.inFlight = { pending, cancel };
     this.cmdSock.send(this.ctrlPath, Buffer.from(pending.command)).catch((e: unknown) => {
       if (this.inFlight?.pending !== pending) return;
-      clearTimeout(timer);
+      cancel();
       this.inFlight = undefined;
       pending.reject(e);
       this.pump();
@@ -303,13 +322,13 @@ export class WpaCtrlClient {
       return Promise.reject(new ColinkError(ErrorCode.CONFLICT, 'a monitor command is already in flight'));
     }
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancel = this.after(timeoutMs, () => {
         this.monitorWaiter = undefined;
         reject(new ColinkError(ErrorCode.TIMEOUT, `no reply to ${command} in ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.monitorWaiter = { resolve, timer };
+      });
+      this.monitorWaiter = { resolve, cancel };
       sock.send(this.ctrlPath, Buffer.from(command)).catch((e: unknown) => {
-        clearTimeout(timer);
+        cancel();
         this.monitorWaiter = undefined;
         reject(e);
       });
@@ -342,8 +361,7 @@ export class WpaCtrlClient {
 
   private armPing(): void {
     if (this.opts.pingIntervalMs <= 0 || this.state === 'closed') return;
-    this.pingTimer = setTimeout(() => void this.ping(), this.opts.pingIntervalMs);
-    this.pingTimer.unref();
+    this.cancelPing = this.after(this.opts.pingIntervalMs, () => void this.ping(), true);
   }
 
   private async ping(): Promise<void> {
@@ -361,7 +379,7 @@ export class WpaCtrlClient {
 
   private startReconnect(): void {
     if (this.state !== 'attached' || this.reconnecting) return;
-    clearTimeout(this.pingTimer);
+    this.cancelPing?.();
     this.stateSubject.next('reconnecting');
     this.reconnecting = new Promise<void>((done) => {
       const attempt = async (): Promise<void> => {
@@ -378,12 +396,11 @@ export class WpaCtrlClient {
           done();
         } catch {
           if ((this.state as WpaCtrlState) === 'closed') return done();
-          this.retryTimer = setTimeout(() => void attempt(), this.opts.reattachRetryMs);
-          this.retryTimer.unref();
+          this.cancelRetry = this.after(this.opts.reattachRetryMs, () => void attempt(), true);
         }
       };
       // Give a terminating daemon a moment to go away before the first retry.
-      this.retryTimer = setTimeout(() => void attempt(), Math.min(100, this.opts.reattachRetryMs));
+      this.cancelRetry = this.after(Math.min(100, this.opts.reattachRetryMs), () => void attempt());
     });
   }
 }

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isColinkError } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupAddressing, P2pService, WpaCtrlClient } from '../src/index.js';
+import { type GroupAddressing, P2P_CONNECT_TIMEOUT_MS, P2pService, WpaCtrlClient } from '../src/index.js';
 import type { FakeWpaSupplicant } from '../src/testing/index.js';
 import { FakeP2pMedium, type FakeP2pMediumOptions, wpsPinChecksum } from '../src/testing/index.js';
 import { nextEvent, tempDir } from './helpers.js';
@@ -43,6 +44,31 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
         timeout(5_000),
       ),
     );
+
+  it('connect to a device that never shows up fails after the default 30 s connect timeout, in virtual time', async () => {
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'loopback' });
+    const d = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0', deviceName: 'alone' });
+    const clock = new VirtualClock();
+    const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath, scheduler: clock });
+    const p2p = new P2pService(wpa, { addressing: medium.addressing, scheduler: clock });
+    cleanups.push(async () => {
+      p2p.close();
+      await wpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    let outcome: unknown = 'pending';
+    p2p.connect('02:00:00:00:00:99').then(
+      () => (outcome = 'connected'),
+      (e: unknown) => (outcome = e),
+    );
+    await new Promise((r) => setTimeout(r, 50)); // real time: the daemon answers PEER and P2P_FIND
+    await clock.advance(P2P_CONNECT_TIMEOUT_MS - 1);
+    expect(outcome).toBe('pending');
+    await clock.advance(1);
+    expect(isColinkError(outcome, 'ERR_UNREACHABLE')).toBe(true);
+  });
 
   it('discovery: P2P-DEVICE-FOUND with name and capabilities, peers listed by P2P_PEER FIRST / NEXT', async () => {
     const { nodes } = await world(3);

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isColinkError } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UnixDgramSocket, WpaCtrlClient } from '../src/index.js';
+import { UnixDgramSocket, WPA_REQUEST_TIMEOUT_MS, WpaCtrlClient } from '../src/index.js';
 import { FakeP2pMedium } from '../src/testing/index.js';
 import { nextEvent, tempDir } from './helpers.js';
 
@@ -74,6 +75,40 @@ describe('WpaCtrlClient against the fake daemon', () => {
     expect(isColinkError(e, 'ERR_TIMEOUT')).toBe(true);
     // the late reply goes to the old (closed) socket path
     await server.send(hold!.from, Buffer.from('late')).catch(() => undefined);
+    expect(await client.request('X')).toBe('re:X');
+  });
+
+  it('times out an unanswered command after the default 10 s, in virtual time', async () => {
+    const dir = tempDir();
+    const server = UnixDgramSocket.bind(
+      (dg) => {
+        const text = dg.data.toString();
+        if (text !== 'SLOW')
+          void server.send(dg.from!, Buffer.from(text === 'PING' ? 'PONG\n' : `re:${text}`));
+      },
+      path.join(dir, 'srv'),
+    );
+    cleanups.push(() => {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const clock = new VirtualClock();
+    const client = await WpaCtrlClient.open({
+      ctrlPath: server.path,
+      monitor: false,
+      pingIntervalMs: 0,
+      scheduler: clock,
+    });
+    cleanups.push(() => client.close());
+    let outcome: unknown = 'pending';
+    void client.request('SLOW').then(
+      (r) => (outcome = r),
+      (e: unknown) => (outcome = e),
+    );
+    await clock.advance(WPA_REQUEST_TIMEOUT_MS - 1);
+    expect(outcome).toBe('pending');
+    await clock.advance(1);
+    expect(isColinkError(outcome, 'ERR_TIMEOUT')).toBe(true);
     expect(await client.request('X')).toBe('re:X');
   });
 

@@ -18,6 +18,8 @@ export interface ApplicationInfo {
  * device's state directory (`COLINK_STATE_DIR`).
  */
 export class Context {
+  /** `BaseContext.stageMode`: always `true` (colink runs the stage model only). */
+  readonly stageMode: boolean = true;
   readonly applicationInfo: ApplicationInfo;
   readonly filesDir: string;
   readonly cacheDir: string;
@@ -39,6 +41,26 @@ export class UIAbilityContext extends Context {
     super(info.bundleName, stateDir);
     this.abilityInfo = info;
   }
+}
+
+/**
+ * Marks ability contexts across copies of this module (a process may load both the source and the built file): the
+ * value behind {@link isAbilityContext}.
+ */
+const ABILITY_CONTEXT = Symbol.for('@colink/api-compat.UIAbilityContext');
+Object.defineProperty(UIAbilityContext.prototype, ABILITY_CONTEXT, { value: true });
+
+/**
+ * Whether `value` is the context of an ability (`UIAbilityContext`), as HarmonyOS APIs that need one check (e.g.
+ * abilityConnectionManager converts its `context` argument to an AbilityContext and answers 401 when it cannot).
+ * @internal
+ */
+export function isAbilityContext(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[ABILITY_CONTEXT] === true
+  );
 }
 
 /** `common.UIContext` subset used by ArkUI code (`this.getUIContext().getHostContext()`). */

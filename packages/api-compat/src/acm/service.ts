@@ -1,4 +1,5 @@
 import { isColinkError, type Session, type SessionEndReason, type SessionRequest } from '@colink/core';
+import { isAbilityContext, type UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
 import type { Callback } from '../base.js';
 import { toArrayBuffer } from '../bytes.js';
@@ -88,7 +89,9 @@ export class AbilityConnectionService {
       utf8Length(serviceName) >= MAX_STRING_BYTES
     )
       bad();
-    if (context === null || typeof context !== 'object') bad();
+    // HarmonyOS converts `context` to an AbilityContext (or UIExtensionContext) and answers 401 when it cannot
+    // (ability_dmsfwk JsToAbilityInfo): a plain object, an application-level Context or null is a parameter error.
+    if (!isAbilityContext(context)) bad();
     const peer = checkPeerInfo(peerInfo);
     if (connectOptions === null || typeof connectOptions !== 'object') bad();
     const opts = connectOptions as ConnectOptions & {
@@ -114,8 +117,7 @@ export class AbilityConnectionService {
       for (const p of CREATE_PERMISSIONS)
         if (!this.runtime.hasPermission(p)) throw stringCodeError(201, MSG[201]);
     }
-    const info = (context as { abilityInfo?: { bundleName?: string; moduleName?: string; name?: string } })
-      .abilityInfo;
+    const info = (context as UIAbilityContext).abilityInfo;
     const id = nextSessionId++;
     this.sessions.set(id, {
       id,
@@ -123,9 +125,9 @@ export class AbilityConnectionService {
       peerInfo: { ...peer, serviceName: peer.serviceName ?? serviceName },
       options: { ...opts },
       local: {
-        bundleName: info?.bundleName ?? this.runtime.bundleName,
-        moduleName: info?.moduleName ?? peer.moduleName,
-        abilityName: info?.name ?? peer.abilityName,
+        bundleName: info.bundleName,
+        moduleName: info.moduleName,
+        abilityName: info.name,
       },
       state: 'idle',
       listeners: new Map(),

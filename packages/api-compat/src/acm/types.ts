@@ -1,8 +1,10 @@
 /**
  * Types and enums of `@ohos.distributedsched.abilityConnectionManager` (harmony-api.md §1.3, §1.4, §1.6). Enums
- * are plain runtime objects mapping name → value (no reverse mapping, as the NAPI layer exports them).
+ * are TypeScript `enum`s with the SDK's values; at run time they map name → value only (no reverse mapping, as the
+ * NAPI layer exports them).
  * @module
  */
+import { forwardOnly } from '../enums.js';
 
 /** `PeerInfo` (API 18): the peer app. `serviceName` is optional (the session's service name is used). */
 export interface PeerInfo {
@@ -13,7 +15,10 @@ export interface PeerInfo {
   serviceName?: string;
 }
 
-/** `PeerInfo` of the API 16 generation: `serverId` instead of `serviceName`, required. */
+/**
+ * `PeerInfo` of the API 16 draft: `serverId` instead of `serviceName`, required. Accepted at run time; not exported
+ * from the HarmonyOS entry points (the SDK names it `PeerInfo`).
+ */
 export interface PeerInfo16 {
   deviceId: string;
   bundleName: string;
@@ -31,7 +36,7 @@ export interface ConnectOptions {
   parameters?: Record<string, string>;
 }
 
-/** `ConnectOption` of the API 16 generation: three required booleans and a string `options` record. */
+/** `ConnectOption` of the API 16 draft SDK: three required booleans and a string `options` record. */
 export interface ConnectOption {
   needSendData: boolean;
   needSendStream: boolean;
@@ -80,55 +85,80 @@ export interface SurfaceParam {
   flip?: FlipOptions;
 }
 
-export const ConnectErrorCode = {
-  CONNECTED_SESSION_EXISTS: 0,
-  PEER_APP_REJECTED: 1,
-  LOCAL_WIFI_NOT_OPEN: 2,
-  PEER_WIFI_NOT_OPEN: 3,
-  PEER_ABILITY_NO_ONCOLLABORATE: 4,
-  SYSTEM_INTERNAL_ERROR: 5,
-} as const;
-export type ConnectErrorCode = (typeof ConnectErrorCode)[keyof typeof ConnectErrorCode];
+/** `ConnectErrorCode` (API 18): why `connect()` resolved with `isConnected: false`. */
+export enum ConnectErrorCode {
+  CONNECTED_SESSION_EXISTS = 0,
+  PEER_APP_REJECTED = 1,
+  LOCAL_WIFI_NOT_OPEN = 2,
+  PEER_WIFI_NOT_OPEN = 3,
+  PEER_ABILITY_NO_ONCOLLABORATE = 4,
+  SYSTEM_INTERNAL_ERROR = 5,
+}
+forwardOnly(ConnectErrorCode);
 
-export const StartOptionParams = { START_IN_FOREGROUND: 0, START_IN_BACKGROUND: 1 } as const;
-export type StartOptionParams = (typeof StartOptionParams)[keyof typeof StartOptionParams];
+/** `StartOptionParams` (API 18): how the peer ability starts; `START_IN_BACKGROUND` is system-only (202). */
+export enum StartOptionParams {
+  START_IN_FOREGROUND = 0,
+  START_IN_BACKGROUND = 1,
+}
+forwardOnly(StartOptionParams);
 
-export const CollaborateEventType = { SEND_FAILURE: 0, COLOR_SPACE_CONVERSION_FAILURE: 1 } as const;
-export type CollaborateEventType = (typeof CollaborateEventType)[keyof typeof CollaborateEventType];
+/** `CollaborateEventType` (API 18, payload of the system-only `'collaborateEvent'`). */
+export enum CollaborateEventType {
+  SEND_FAILURE = 0,
+  COLOR_SPACE_CONVERSION_FAILURE = 1,
+}
+forwardOnly(CollaborateEventType);
 
 /** `DisconnectReason` of the API 18 generation (the 16 draft had PEER_APP_EXIT = 0, NETWORK_DISCONNECTED = 1). */
-export const DisconnectReason = {
-  PEER_APP_CLOSE_COLLABORATION: 0,
-  PEER_APP_EXIT: 1,
-  NETWORK_DISCONNECTED: 2,
-} as const;
-export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
+export enum DisconnectReason {
+  PEER_APP_CLOSE_COLLABORATION = 0,
+  PEER_APP_EXIT = 1,
+  NETWORK_DISCONNECTED = 2,
+}
+forwardOnly(DisconnectReason);
 
-export const FlipOptions = { HORIZONTAL: 0, VERTICAL: 1 } as const;
-export type FlipOptions = (typeof FlipOptions)[keyof typeof FlipOptions];
+/** `FlipOptions` (API 18, system-only). */
+export enum FlipOptions {
+  HORIZONTAL = 0,
+  VERTICAL = 1,
+}
+forwardOnly(FlipOptions);
 
-export const StreamRole = { SOURCE: 0, SINK: 1 } as const;
-export type StreamRole = (typeof StreamRole)[keyof typeof StreamRole];
+/** `StreamRole` (API 18, system-only): 0 sends, 1 receives. */
+export enum StreamRole {
+  SOURCE = 0,
+  SINK = 1,
+}
+forwardOnly(StreamRole);
 
-export const VideoPixelFormat = { UNKNOWN: -1, NV12: 0, NV21: 1 } as const;
-export type VideoPixelFormat = (typeof VideoPixelFormat)[keyof typeof VideoPixelFormat];
+/** `VideoPixelFormat` (API 18, system-only). */
+export enum VideoPixelFormat {
+  UNKNOWN = -1,
+  NV12 = 0,
+  NV21 = 1,
+}
+forwardOnly(VideoPixelFormat);
 
-export const CollaborationKeys = {
-  PEER_INFO: 'ohos.collaboration.key.peerInfo',
-  CONNECT_OPTIONS: 'ohos.collaboration.key.connectOptions',
-  COLLABORATE_TYPE: 'ohos.collaboration.key.abilityCollaborateType',
-} as const;
-export type CollaborationKeys = (typeof CollaborationKeys)[keyof typeof CollaborationKeys];
+/** `CollaborationKeys` (API 18, string enum): keys of the collaboration `want` parameters. */
+export enum CollaborationKeys {
+  PEER_INFO = 'ohos.collaboration.key.peerInfo',
+  CONNECT_OPTIONS = 'ohos.collaboration.key.connectOptions',
+  COLLABORATE_TYPE = 'ohos.collaboration.key.abilityCollaborateType',
+}
 
-export const CollaborationValues = {
-  ABILITY_COLLABORATION_TYPE_DEFAULT: 'ohos.collaboration.value.abilityCollab',
-  ABILITY_COLLABORATION_TYPE_CONNECT_PROXY: 'ohos.collaboration.value.connectProxy',
-} as const;
-export type CollaborationValues = (typeof CollaborationValues)[keyof typeof CollaborationValues];
+/** `CollaborationValues` (API 18, string enum): values of `CollaborationKeys.COLLABORATE_TYPE`. */
+export enum CollaborationValues {
+  ABILITY_COLLABORATION_TYPE_DEFAULT = 'ohos.collaboration.value.abilityCollab',
+  ABILITY_COLLABORATION_TYPE_CONNECT_PROXY = 'ohos.collaboration.value.connectProxy',
+}
 
-/** Runtime-only object kept by the NAPI layer for the 16 draft (spelling "forefround" sic, harmony-api.md §1.4). */
-export const ConnectOptionParams = {
-  KEY_START_OPTION: 'ohos.collabrate.key.start.option',
-  VALUE_START_OPTION_FOREGROUND: 'ohos.collabrate.value.forefround',
-  VALUE_START_OPTION_BACKGROUND: 'ohos.collabrate.value.background',
-} as const;
+/**
+ * `ConnectOptionParams` (string enum of the API 16 draft; the NAPI layer still exports the object, harmony-api.md
+ * §1.4): the start option of a draft `ConnectOption.options` record. The spelling "forefround" is the platform's (sic).
+ */
+export enum ConnectOptionParams {
+  KEY_START_OPTION = 'ohos.collabrate.key.start.option',
+  VALUE_START_OPTION_FOREGROUND = 'ohos.collabrate.value.forefround',
+  VALUE_START_OPTION_BACKGROUND = 'ohos.collabrate.value.background',
+}

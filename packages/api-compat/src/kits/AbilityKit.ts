@@ -7,5 +7,5 @@ import * as common from '../ability/common.js';
 import * as AbilityConstant from '../ability/constant.js';
 
 export { UIAbility } from '../ability/ui-ability.js';
-export type { Want } from '../ability/want.js';
+export { Want } from '../ability/want.js';
 export { AbilityConstant, common };

@@ -1,5 +1,5 @@
 import { type Channel, closeReason, isColinkError, type Link } from '@colink/core';
-import { filter, firstValueFrom, timeout } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import type { Callback } from '../base.js';
 import { toArrayBuffer } from '../bytes.js';
 import { numericCodeError } from '../errors.js';
@@ -364,7 +364,12 @@ export class Connection {
  * What linkEnhance needs of a device: the colink device, its BLE MAC (the id peers address it by), a start, and the
  * permission check. A {@link DeviceRuntime} is one; {@link linkEnhanceOn} takes any.
  */
-export type LinkEnhanceHost = Pick<DeviceRuntime, 'device' | 'bleMac' | 'start' | 'hasPermission'>;
+/**
+ * What linkEnhance needs of a device: a {@link DeviceRuntime}, or a lab's own device. `scheduler` is the clock of the
+ * 10 s connect time limit ({@link CONNECT_TIMEOUT_MS}); default real time (`asyncScheduler`).
+ */
+export type LinkEnhanceHost = Pick<DeviceRuntime, 'device' | 'bleMac' | 'start' | 'hasPermission'> &
+  Partial<Pick<DeviceRuntime, 'scheduler'>>;
 
 export class LinkEnhanceService {
   private readonly servers = new Map<string, Server>();
@@ -422,7 +427,10 @@ export class LinkEnhanceService {
 
   /** @internal opens a channel to server `name` on the device with BLE MAC `mac`; rejects with a linkEnhance reason code. */
   async dial(mac: string, name: string): Promise<Channel> {
-    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    // The time limit runs on the runtime's clock (virtual in tests).
+    const scheduler = this.runtime.scheduler ?? asyncScheduler;
+    const deadline = scheduler.now() + CONNECT_TIMEOUT_MS;
+    let timer: Subscription | undefined;
     try {
       await this.runtime.start();
       const dir = this.runtime.device.directory;
@@ -431,7 +439,7 @@ export class LinkEnhanceService {
         await firstValueFrom(
           dir.devices$.pipe(
             filter(() => dir.findByBleMac(mac) !== undefined),
-            timeout({ first: CONNECT_TIMEOUT_MS }),
+            timeout({ first: CONNECT_TIMEOUT_MS, scheduler }),
           ),
         );
       }
@@ -446,10 +454,11 @@ export class LinkEnhanceService {
         firstValueFrom(channel.messages$, { defaultValue: undefined }).then((m) =>
           m ? new TextDecoder().decode(m) : closedAnswer(),
         ),
-        new Promise<string>((resolve) =>
-          setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())).unref(),
-        ),
+        new Promise<string>((resolve) => {
+          timer = scheduler.schedule(() => resolve('timeout'), Math.max(0, deadline - scheduler.now()));
+        }),
       ]);
+      timer?.unsubscribe();
       if (answer === 'accepted') return channel;
       channel.reset(closeReason('normal', 'connect failed'));
       throw answer === 'not-started'
@@ -458,6 +467,7 @@ export class LinkEnhanceService {
           ? LinkEnhanceCode.CONNECT_TIMEOUT
           : LinkEnhanceCode.INTERNAL_ERROR;
     } catch (e) {
+      timer?.unsubscribe();
       if (typeof e === 'number') throw e;
       if (isColinkError(e, 'ERR_TIMEOUT') || (e instanceof Error && e.name === 'TimeoutError'))
         throw LinkEnhanceCode.CONNECT_TIMEOUT;

@@ -3,8 +3,7 @@
  * optional fields). `convert.ts` turns `@colink/net-monitor` data into them (dropping its Linux extras).
  * @module
  */
-import type { NetBearType, NetCap } from '@colink/net-monitor';
-import type { FamilyType, PacketsType, Socks5DnsStrategy, TcpState } from './enums.js';
+import type { FamilyType, NetBearType, NetCap, PacketsType, Socks5DnsStrategy, TcpState } from './enums.js';
 import type { NetHandle } from './net-handle.js';
 
 /** An IP address: `family` 1 = IPv4, 2 = IPv6 (default 1); `port` 0–65535 (0 unless a port is meant). */

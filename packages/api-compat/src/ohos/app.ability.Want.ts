@@ -1,2 +1,3 @@
-/** `@ohos.app.ability.Want`: a type only on Node (an empty class stands in for `new Want()` code). */
-export default class Want {}
+import { Want } from '../ability/want.js';
+/** `@ohos.app.ability.Want` (default export): the `Want` class. */
+export default Want;

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { SchedulerLike } from 'rxjs';
 import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
 
 /**
@@ -43,6 +44,13 @@ export interface RuntimeConfig {
   readonly memoryNetwork: string;
   /** How bindings are confirmed (`COLINK_BIND_CONFIRM`, see {@link BindConfirmPolicy}). */
   readonly bindConfirm: BindConfirmPolicy;
+  /**
+   * Clock of the device's timers — its Links' keep-alive and handshake timeouts, session request timeouts, the
+   * linkEnhance connect time limit (10 s), the DeviceManager discovery limit (2 min) — as an rxjs scheduler. No
+   * environment variable: tests pass core's `VirtualClock` (through `new DeviceRuntime({ scheduler })`) so those
+   * timeouts run in virtual time. Default: real time (`asyncScheduler`).
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */

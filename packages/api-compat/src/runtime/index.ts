@@ -5,6 +5,7 @@
  */
 
 export { type LinkEnhanceApi, type LinkEnhanceHost, linkEnhanceOn } from '../link-enhance/host.js';
+export { canIUse, SYSTEM_CAPABILITIES } from '../syscaps.js';
 export type { AbilityDecl, AppDecl } from './app-dir.js';
 export { readAppDir } from './app-dir.js';
 export { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';

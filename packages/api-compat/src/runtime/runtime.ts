@@ -18,7 +18,7 @@ import {
 import { BleTransport } from '@colink/transport-ble';
 import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
-import { filter, firstValueFrom, timeout } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, type SchedulerLike, timeout } from 'rxjs';
 import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/constant.js';
 import { UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
@@ -29,7 +29,11 @@ import { type DeviceIdentity, loadIdentity } from './identity.js';
 
 const log = logger('runtime');
 
-/** Handshake time of a secured Link, ms: covers two people comparing a binding code (TlsSecurity.bind suggests ≥ 60 s). */
+/**
+ * Handshake time of a secured Link, ms: covers two people comparing a binding code (TlsSecurity.bind suggests ≥ 60 s).
+ * A peer that has not authenticated is held only for core's pre-authentication deadline (`PRE_AUTH_TIMEOUT_MS`, 5 s on
+ * TCP): this time starts to matter once its identity is proven and a binding is being confirmed.
+ */
 const BINDING_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** A UIAbility class as an app module default-exports it. */
@@ -118,7 +122,13 @@ export class DeviceRuntime {
       ...(sec ? { security: sec, link: { handshakeTimeoutMs: BINDING_HANDSHAKE_TIMEOUT_MS } } : {}),
       advert,
       transports: this.config.transports.map((t) => this.makeTransport(t)),
+      ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
     });
+  }
+
+  /** The clock of this device's timers ({@link RuntimeConfig.scheduler}; default real time). */
+  get scheduler(): SchedulerLike {
+    return this.config.scheduler ?? asyncScheduler;
   }
 
   /** Whether the device has been started. */

@@ -4,6 +4,7 @@
  * and report through events, as on HarmonyOS); and the bridge from the service's observables to the six P2P events.
  * @module
  */
+import fs from 'node:fs';
 import { logger } from '@colink/core';
 import {
   type P2pGroupInfo,
@@ -75,6 +76,21 @@ export class P2pBackend {
     readonly settings: WifiP2pSettings,
     private readonly visibility: () => MacVisibility,
   ) {}
+
+  /**
+   * Whether Wi-Fi is on, as far as this device can tell (`wifiManager.isWifiActive`): a daemon is configured and its
+   * control client is attached; before the first use, whether its control socket exists (the open starts then).
+   */
+  get wifiActive(): boolean {
+    if (!this.configured || this.closed) return false;
+    if (this.wpa) return this.wpa.state === 'attached' && !this.openFailed;
+    this.ensureOpen().catch(() => undefined);
+    try {
+      return fs.statSync(this.settings.ctrlPath!).isSocket();
+    } catch {
+      return false;
+    }
+  }
 
   /** Whether a daemon is configured at all (else the device has no P2P: 801). */
   get configured(): boolean {

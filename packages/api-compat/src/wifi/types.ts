@@ -4,12 +4,14 @@
  * since 23).
  * @module
  */
+import { forwardOnly } from '../enums.js';
 
 /** `wifiManager.P2pConnectState` (API 9): the state reported by `getP2pLinkedInfo` and `'p2pConnectionChange'`. */
 export enum P2pConnectState {
   DISCONNECTED = 0,
   CONNECTED = 1,
 }
+forwardOnly(P2pConnectState);
 
 /** `wifiManager.P2pDeviceStatus` (API 9): a P2P device's status as this device sees it. */
 export enum P2pDeviceStatus {
@@ -19,6 +21,7 @@ export enum P2pDeviceStatus {
   AVAILABLE = 3,
   UNAVAILABLE = 4,
 }
+forwardOnly(P2pDeviceStatus);
 
 /** `wifiManager.GroupOwnerBand` (API 9): the band a group owner operates on. */
 export enum GroupOwnerBand {
@@ -26,12 +29,14 @@ export enum GroupOwnerBand {
   GO_BAND_2GHZ = 1,
   GO_BAND_5GHZ = 2,
 }
+forwardOnly(GroupOwnerBand);
 
 /** `wifiManager.DeviceAddressType` (API 10, SysCap WiFi.Core): whether a MAC address is random or the real one. */
 export enum DeviceAddressType {
   RANDOM_DEVICE_ADDRESS = 0,
   REAL_DEVICE_ADDRESS = 1,
 }
+forwardOnly(DeviceAddressType);
 
 /** `wifiManager.WifiP2PConfig` (note the capital `P2P`): what `createGroup` and `p2pConnect` take. */
 export interface WifiP2PConfig {

@@ -69,3 +69,11 @@ export const TRUST_MESSAGE_BYTES = 38;
 
 /** Largest reason text in a VERDICT message, bytes of UTF-8 (length is one byte). */
 export const MAX_VERDICT_REASON_BYTES = 255;
+
+/**
+ * Most plaintext bytes held from the peer during the trust exchange, before the Link takes over: the exchange itself
+ * reads a TRUST (38 bytes) and a VERDICT (≤ 257 bytes); a peer that sends ahead (its HELLO, ≤ 16 KiB, and early
+ * frames) or floods — for as long as a user looks at a binding code — is no longer read past 64 KiB, so TCP's flow
+ * control pushes back on it instead of the device buffering without bound.
+ */
+export const MAX_TRUST_EXCHANGE_BUFFER_BYTES = 64 * 1024;

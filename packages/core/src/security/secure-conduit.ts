@@ -5,6 +5,7 @@ import { ConduitInbound } from '../inbound.js';
 import { CONDUIT_CLOSE_TIMEOUT_MS } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { ConduitDuplex } from './conduit-duplex.js';
+import { MAX_TRUST_EXCHANGE_BUFFER_BYTES } from './constants.js';
 
 /**
  * OpenSSL error codes (as node reports them) that mean a record failed authentication or could not be decrypted
@@ -77,6 +78,8 @@ export class SecureConduit implements Conduit {
   private done = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
+  private heldBack = false;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
 
   /**
@@ -162,6 +165,7 @@ export class SecureConduit implements Conduit {
     this.pending = [];
     this.pendingBytes = 0;
     for (const c of rest) this.deliver(c);
+    this.resumeHeldBack();
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
@@ -223,11 +227,23 @@ export class SecureConduit implements Conduit {
     }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    // A peer (trusted or not yet) may send ahead while the trust exchange runs — for as long as a user looks at a
+    // binding code. Hold at most this much, then stop reading: TCP's flow control pushes back on the peer.
+    if (this.pendingBytes >= MAX_TRUST_EXCHANGE_BUFFER_BYTES && !this.heldBack) {
+      this.heldBack = true;
+      this.socket.pause();
+    }
     const r = this.reader;
     if (r && this.pendingBytes >= r.n) {
       this.reader = undefined;
       r.resolve(this.take(r.n));
     }
+  }
+
+  private resumeHeldBack(): void {
+    if (!this.heldBack) return;
+    this.heldBack = false;
+    if (!this.done) this.socket.resume();
   }
 
   private deliver(chunk: Buffer): void {
@@ -241,6 +257,7 @@ export class SecureConduit implements Conduit {
     const rest = all.subarray(n);
     this.pending = rest.length > 0 ? [rest] : [];
     this.pendingBytes = rest.length;
+    if (!this.streaming && this.pendingBytes < MAX_TRUST_EXCHANGE_BUFFER_BYTES) this.resumeHeldBack();
     return out;
   }
 

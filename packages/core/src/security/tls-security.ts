@@ -1,8 +1,9 @@
 import type { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type Observable, Subject } from 'rxjs';
+import type { HandshakeProgress, ReportingSecurityUpgrade } from '../admission.js';
 import { ColinkError, closeReason, ErrorCode } from '../errors.js';
-import type { LinkRole, SecurityUpgrade, VerifiedPeer } from '../link.js';
+import type { LinkRole, VerifiedPeer } from '../link.js';
 import { logger } from '../log.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { AccountKey } from './account.js';
@@ -117,7 +118,7 @@ interface BindIntent {
  *   transports: [tcp], security });
  * ```
  */
-export class TlsSecurity implements SecurityUpgrade {
+export class TlsSecurity implements ReportingSecurityUpgrade {
   readonly name = TLS_SECURITY_NAME;
   /** This device's identity. */
   readonly identity: DeviceIdentity;
@@ -207,8 +208,17 @@ export class TlsSecurity implements SecurityUpgrade {
     return this.trustStore?.has(networkId) ?? false;
   }
 
-  /** {@link SecurityUpgrade.upgrade}: TLS 1.3 + trust exchange over `conduit`. */
-  async upgrade(conduit: Conduit, role: LinkRole): Promise<{ conduit: Conduit; peer: VerifiedPeer }> {
+  /**
+   * {@link SecurityUpgrade.upgrade}: TLS 1.3 + trust exchange over `conduit`. Reports to `progress` (when given)
+   * `trusted()` as soon as this side trusts the peer (same account or bound; before the verdicts are exchanged) or
+   * `confirmingBinding()` just before the user is asked to confirm a binding: {@link LocalDevice} ends the
+   * pre-authentication deadline there.
+   */
+  async upgrade(
+    conduit: Conduit,
+    role: LinkRole,
+    progress?: HandshakeProgress,
+  ): Promise<{ conduit: Conduit; peer: VerifiedPeer }> {
     let secure: SecureConduit | undefined;
     // Over a socket, TLS runs natively on its handle; otherwise over a duplex subscribed to the conduit now, so
     // bytes that arrive from here on wait in it for TLS.
@@ -242,7 +252,7 @@ export class TlsSecurity implements SecurityUpgrade {
       const intent = this.intents.get(peer.networkId);
       let basis: TrustBasis;
       try {
-        basis = await this.exchangeTrust(s, role, peer, intent);
+        basis = await this.exchangeTrust(s, role, peer, intent, progress);
       } catch (e) {
         intent?.reject(e); // the binding failed with this connection; the caller may arm it again
         throw e;
@@ -274,6 +284,7 @@ export class TlsSecurity implements SecurityUpgrade {
     role: LinkRole,
     peer: { networkId: string; fingerprint: string },
     intent: BindIntent | undefined,
+    progress: HandshakeProgress | undefined,
   ): Promise<TrustBasis> {
     const self = this.identity.networkId;
     const peerRole: LinkRole = role === 'initiator' ? 'responder' : 'initiator';
@@ -296,12 +307,14 @@ export class TlsSecurity implements SecurityUpgrade {
     const bound = this.trustStore?.get(peer.networkId);
     let basis: TrustBasis | undefined = accountOk ? 'account' : bound ? 'bound' : undefined;
     let verdict: Verdict = { verdict: 'accept', reason: '' };
+    if (basis) progress?.trusted();
     const confirm = intent?.confirm ?? (theirs.bind ? this.onBindRequest : undefined);
     if (!basis && confirm && this.trustStore && (intent || theirs.bind)) {
       const code = bindingCode(
         s.tls.exportKeyingMaterial(EXPORTER_BYTES, BINDING_EXPORTER_LABEL, NO_CONTEXT),
       );
       let ok: boolean;
+      progress?.confirmingBinding();
       try {
         ok = await this.askUser(confirm, s, role, peer, code);
       } catch (e) {
@@ -310,8 +323,10 @@ export class TlsSecurity implements SecurityUpgrade {
         const refusal = await this.peerRefusal(s, peer.networkId);
         throw refusal ?? e;
       }
-      if (ok) basis = 'new-binding';
-      else verdict = { verdict: 'declined', reason: 'the user declined the binding' };
+      if (ok) {
+        basis = 'new-binding';
+        progress?.trusted();
+      } else verdict = { verdict: 'declined', reason: 'the user declined the binding' };
     } else if (!basis) {
       verdict = {
         verdict: 'untrusted',

@@ -2,18 +2,24 @@ import { ColinkError, ErrorCode } from '@colink/core';
 import { BtsnoopWriter } from './btsnoop.js';
 import {
   ACL_PB,
+  aclPacket,
   addressToBytes,
   bytesToAddress,
   commandComplete,
   commandStatus,
+  disconnectionComplete,
   EVT,
   eventPacket,
   H4,
   HCI_STATUS,
+  leAdvertisingReport,
+  leConnectionComplete,
+  leConnectionUpdateComplete,
+  leDataLengthChange,
+  numberOfCompletedPackets,
   OP,
 } from './hci.js';
-import { LL_DEFAULT_DATA_LENGTH, LL_MAX_DATA_LENGTH } from './link-model.js';
-import type { RadioLink, VirtualRadio } from './radio.js';
+import { type LinkModel, LL_DEFAULT_DATA_LENGTH, LL_MAX_DATA_LENGTH } from './link-model.js';
 
 /** HCI version the controller reports: 0x0b = Core 5.2 (noble reports `unsupported` below 0x06). */
 export const VIRTUAL_HCI_VERSION = 0x0b;
@@ -43,18 +49,21 @@ export interface VirtualControllerOptions {
   readonly btsnoopPath?: string;
 }
 
-/** Advertising state set by the host. */
-interface AdvertisingState {
+/** Advertising as the host set it up (LE Set Advertising Parameters / Data / Scan Response Data / Enable). */
+export interface AdvertisingState {
   enabled: boolean;
+  /** Advertising interval the host asked for, ms. */
   intervalMs: number;
+  /** Advertising type (0x00 ADV_IND: connectable undirected). */
   advType: number;
   data: Buffer;
   scanResponse: Buffer;
 }
 
-/** Scanning state set by the host. */
+/** Scanning as the host set it up (LE Set Scan Parameters / Enable). */
 interface ScanningState {
   enabled: boolean;
+  /** Active scanning: the scanner asks for scan responses. */
   active: boolean;
   filterDuplicates: boolean;
   seen: Set<string>;
@@ -74,6 +83,48 @@ export interface PendingConnection {
 export type HostSink = (packet: Buffer) => void;
 
 /**
+ * What a controller needs from the radio it is on (owned here; the radio gives each controller one). Everything
+ * about one connection goes through that connection's {@link AirLink}.
+ */
+export interface ControllerAir {
+  /** The link-layer capabilities the radio models (LE Read Local Features, LE Read Maximum Data Length). */
+  readonly model: Pick<LinkModel, 'phy' | 'maxDataLength'>;
+  /** One H4 packet passed between the host and this controller (`host>` from the host, `<host` to it). */
+  trace(direction: 'host>' | '<host', packet: Buffer): void;
+  /** The host enabled or disabled advertising: the radio starts or stops this controller's advertising events. */
+  advertisingChanged(): void;
+  /** The host asked to connect ({@link VirtualController}'s pending LE Create Connection): connect when possible. */
+  connectionRequested(): void;
+}
+
+/** One connection as the controller at one end drives it (owned here; the radio gives each end one). */
+export interface AirLink {
+  /** LE Set Data Length: the link moves to the radio's data length; both hosts get LE Data Length Change. */
+  requestDataLength(): void;
+  /** LE Connection Update (units of 1.25 ms and 10 ms, as on HCI): applied at once, both hosts told. */
+  update(maxIntervalUnits: number, latency: number, timeoutUnits: number): void;
+  /** HCI Disconnect with `reason`: queued data goes first, then both hosts get Disconnection Complete. */
+  terminate(reason: number): void;
+  /**
+   * This end loses the link without a termination procedure (reset, host gone): this host gets Disconnection
+   * Complete with `localReason` at once when given; the peer learns after the supervision timeout (0x08).
+   */
+  lose(localReason: number | undefined): void;
+  /** ACL data from this end's host (one HCI ACL packet's payload, packet boundary flag `pb`). */
+  send(pb: number, data: Buffer): void;
+}
+
+/** A new connection as the radio reports it to one end ({@link VirtualController.connected}). */
+export interface NewConnection {
+  /** 0x00 central, 0x01 peripheral. */
+  readonly role: 0 | 1;
+  readonly peerAddress: string;
+  readonly intervalUnits: number;
+  readonly latency: number;
+  readonly timeoutUnits: number;
+}
+
+/**
  * One virtual LE controller: parses the HCI commands and ACL data its host sends (H4, Bluetooth Core 5.4 Vol 4
  * Part E), answers with the events the host expects, and takes part in its {@link VirtualRadio}'s advertising,
  * connections and data exchange. Attach a host with {@link attach} (the UART shim does that for noble and bleno).
@@ -85,21 +136,24 @@ export class VirtualController {
   readonly aclBufferCount: number;
   readonly rssi: number;
 
-  /** @internal */ readonly advertising: AdvertisingState = {
+  /** @internal The advertising its host set up (the radio reads it). */
+  readonly advertising: AdvertisingState = {
     enabled: false,
     intervalMs: 100,
     advType: 0,
     data: Buffer.alloc(0),
     scanResponse: Buffer.alloc(0),
   };
-  /** @internal */ readonly scanning: ScanningState = {
+  /** @internal The scanning its host set up (the radio reads it). */
+  readonly scanning: ScanningState = {
     enabled: false,
     active: true,
     filterDuplicates: false,
     seen: new Set(),
   };
-  /** @internal */ pendingConnection: PendingConnection | undefined;
-  /** @internal */ readonly links = new Map<number, RadioLink>();
+  /** @internal The host's pending LE Create Connection (the radio reads it). */
+  pendingConnection: PendingConnection | undefined;
+  private readonly links = new Map<number, AirLink>();
 
   private readonly sinks = new Set<HostSink>();
   private readonly sharedHosts: boolean;
@@ -107,11 +161,10 @@ export class VirtualController {
   private outbox: Buffer[] = [];
   private flushScheduled = false;
   private nextHandle = 0x0040;
-  private dleRequested = new Set<number>();
 
-  /** @internal Use {@link VirtualRadio.createController}. */
+  /** @internal Use `VirtualRadio.createController`. */
   constructor(
-    readonly radio: VirtualRadio,
+    private readonly air: ControllerAir,
     options: VirtualControllerOptions & { address: string },
   ) {
     this.address = options.address.toUpperCase();
@@ -150,14 +203,14 @@ export class VirtualController {
 
   /** Receives one whole H4 packet from the host (command or ACL data). Unknown packet types are ignored. */
   receive(packet: Buffer): void {
-    this.radio.trace(this, 'host>', packet);
+    this.air.trace('host>', packet);
     this.btsnoop?.record(packet, false);
     if (packet[0] === H4.COMMAND) this.command(packet.readUInt16LE(1), packet.subarray(4));
     else if (packet[0] === H4.ACL) this.aclFromHost(packet);
   }
 
-  /** @internal Queues a packet for the host; packets leave asynchronously and in order, like a real transport. */
-  toHost(packet: Buffer): void {
+  /** Queues a packet for the host; packets leave asynchronously and in order, like a real transport. */
+  private toHost(packet: Buffer): void {
     if (this.sinks.size === 0) return;
     this.outbox.push(packet);
     if (this.flushScheduled) return;
@@ -167,31 +220,83 @@ export class VirtualController {
       const batch = this.outbox;
       this.outbox = [];
       for (const p of batch) {
-        this.radio.trace(this, '<host', p);
+        this.air.trace('<host', p);
         this.btsnoop?.record(p, true);
         for (const sink of [...this.sinks]) sink(p);
       }
     });
   }
 
-  /** @internal Allocates a connection handle. */
-  allocateHandle(): number {
-    while (this.links.has(this.nextHandle))
-      this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
-    const h = this.nextHandle;
-    this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
-    return h;
+  /**
+   * @internal The radio heard an advertising PDU of `type` from `advertiser`: an LE Advertising Report to the host,
+   * unless the host filters duplicates and already had this one.
+   */
+  heard(type: number, advertiser: string, data: Buffer, rssi: number): void {
+    if (this.scanning.filterDuplicates) {
+      const key = `${advertiser}/${type}/${data.toString('hex')}`;
+      if (this.scanning.seen.has(key)) return;
+      this.scanning.seen.add(key);
+    }
+    this.toHost(leAdvertisingReport(type, 0x00, advertiser, data, rssi));
   }
 
-  /** @internal True when the host asked for DLE on `handle` (LE Set Data Length). */
-  wantsDataLength(handle: number): boolean {
-    return this.dleRequested.has(handle);
+  /** @internal The pending connection failed (refused, cancelled): LE Connection Complete with `status`. */
+  connectionFailed(status: number): void {
+    this.pendingConnection = undefined;
+    this.toHost(
+      leConnectionComplete({
+        status,
+        handle: 0,
+        role: 0,
+        peerAddressType: 0,
+        peerAddress: '00:00:00:00:00:00',
+        intervalUnits: 0,
+        latency: 0,
+        timeoutUnits: 0,
+      }),
+    );
   }
 
-  /** @internal Forgets per-link state when a link ends. */
-  forgetLink(handle: number): void {
-    this.links.delete(handle);
-    this.dleRequested.delete(handle);
+  /**
+   * @internal A connection is made with this controller at one end: it takes a handle for `link`, ends its pending
+   * connection (central) or its advertising (peripheral: a connectable undirected advertiser stops when a connection
+   * is created, Vol 6 Part B §4.4.2.3) and sends its host LE Connection Complete. Returns how the radio tells this
+   * end what happens on the link, each call an HCI event (or ACL data) for the host on that handle.
+   */
+  connected(link: AirLink, c: NewConnection) {
+    const handle = this.allocateHandle();
+    this.links.set(handle, link);
+    if (c.role === 0) {
+      this.pendingConnection = undefined;
+    } else {
+      this.advertising.enabled = false;
+      this.air.advertisingChanged();
+    }
+    this.toHost(
+      leConnectionComplete({
+        status: HCI_STATUS.SUCCESS,
+        handle,
+        role: c.role,
+        peerAddressType: 0x00,
+        peerAddress: c.peerAddress,
+        intervalUnits: c.intervalUnits,
+        latency: c.latency,
+        timeoutUnits: c.timeoutUnits,
+      }),
+    );
+    return {
+      dataReceived: (pb: number, data: Buffer): void => this.toHost(aclPacket(handle, pb, data)),
+      packetsCompleted: (count: number): void =>
+        this.toHost(numberOfCompletedPackets(new Map([[handle, count]]))),
+      disconnected: (reason: number): void => this.toHost(disconnectionComplete(handle, reason)),
+      updated: (intervalUnits: number, latency: number, timeoutUnits: number): void =>
+        this.toHost(leConnectionUpdateComplete(handle, intervalUnits, latency, timeoutUnits)),
+      dataLengthChanged: (octets: number, timeUs: number): void =>
+        this.toHost(leDataLengthChange(handle, octets, timeUs)),
+      forget: (): void => {
+        this.links.delete(handle);
+      },
+    };
   }
 
   /**
@@ -201,11 +306,20 @@ export class VirtualController {
    */
   hardReset(localReason: number | undefined): void {
     this.advertising.enabled = false;
-    this.radio.advertisingChanged(this);
+    this.air.advertisingChanged();
     this.scanning.enabled = false;
     this.scanning.seen.clear();
     this.pendingConnection = undefined;
-    for (const link of [...this.links.values()]) this.radio.loseLink(link, this, localReason);
+    for (const link of [...this.links.values()]) link.lose(localReason);
+  }
+
+  /** Allocates a connection handle (0x0040-0x0EFF, the next free one). */
+  private allocateHandle(): number {
+    while (this.links.has(this.nextHandle))
+      this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
+    const h = this.nextHandle;
+    this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
+    return h;
   }
 
   private complete(opcode: number, ret?: Uint8Array, status: number = HCI_STATUS.SUCCESS): void {
@@ -257,14 +371,14 @@ export class VirtualController {
         // Byte 0 bit 5: LE Data Packet Length Extension; byte 1 bit 0: LE 2M PHY. Extended advertising and
         // Coded PHY are not modelled, so their bits stay 0 (noble would switch to the extended commands).
         const f = Buffer.alloc(8);
-        if (this.radio.model.maxDataLength > LL_DEFAULT_DATA_LENGTH) f[0] = 1 << 5;
-        if (this.radio.model.phy === '2M') f[1] = 1 << 0;
+        if (this.air.model.maxDataLength > LL_DEFAULT_DATA_LENGTH) f[0] = 1 << 5;
+        if (this.air.model.phy === '2M') f[1] = 1 << 0;
         this.complete(opcode, f);
         return;
       }
       case OP.LE_READ_MAX_DATA_LENGTH: {
         const r = Buffer.alloc(8);
-        const octets = Math.min(this.radio.model.maxDataLength, LL_MAX_DATA_LENGTH);
+        const octets = Math.min(this.air.model.maxDataLength, LL_MAX_DATA_LENGTH);
         const time = (octets + 14) * 8;
         r.writeUInt16LE(octets, 0);
         r.writeUInt16LE(time, 2);
@@ -277,10 +391,7 @@ export class VirtualController {
         const handle = p.readUInt16LE(0) & 0x0fff;
         const link = this.links.get(handle);
         this.complete(opcode, p.subarray(0, 2), link ? HCI_STATUS.SUCCESS : HCI_STATUS.UNKNOWN_CONNECTION_ID);
-        if (link) {
-          this.dleRequested.add(handle);
-          this.radio.dataLengthRequested(link);
-        }
+        link?.requestDataLength();
         return;
       }
       case OP.LE_SET_ADV_PARAMS: {
@@ -300,7 +411,7 @@ export class VirtualController {
       case OP.LE_SET_ADV_ENABLE:
         this.advertising.enabled = p[0] === 1;
         this.complete(opcode);
-        this.radio.advertisingChanged(this);
+        this.air.advertisingChanged();
         return;
       case OP.LE_SET_SCAN_PARAMS:
         this.scanning.active = p[0] === 1;
@@ -326,7 +437,7 @@ export class VirtualController {
           timeoutUnits: p.readUInt16LE(19),
         };
         this.toHost(commandStatus(opcode, HCI_STATUS.SUCCESS));
-        this.radio.connectionRequested(this);
+        this.air.connectionRequested();
         return;
       }
       case OP.LE_CREATE_CONN_CANCEL:
@@ -335,20 +446,20 @@ export class VirtualController {
           return;
         }
         this.complete(opcode);
-        this.radio.connectionCancelled(this, HCI_STATUS.UNKNOWN_CONNECTION_ID);
+        this.connectionFailed(HCI_STATUS.UNKNOWN_CONNECTION_ID);
         return;
       case OP.DISCONNECT: {
         const handle = p.readUInt16LE(0) & 0x0fff;
         const link = this.links.get(handle);
         this.toHost(commandStatus(opcode, link ? HCI_STATUS.SUCCESS : HCI_STATUS.UNKNOWN_CONNECTION_ID));
-        if (link) this.radio.terminate(link, this, p[2]!);
+        if (link) link.terminate(p[2]!);
         return;
       }
       case OP.LE_CONN_UPDATE: {
         const handle = p.readUInt16LE(0) & 0x0fff;
         const link = this.links.get(handle);
         this.toHost(commandStatus(opcode, link ? HCI_STATUS.SUCCESS : HCI_STATUS.UNKNOWN_CONNECTION_ID));
-        if (link) this.radio.updateConnection(link, p.readUInt16LE(4), p.readUInt16LE(6), p.readUInt16LE(8));
+        if (link) link.update(p.readUInt16LE(4), p.readUInt16LE(6), p.readUInt16LE(8));
         return;
       }
       case OP.READ_RSSI: {
@@ -379,7 +490,7 @@ export class VirtualController {
       // Data for a link that just ended: the host already dropped its buffers with Disconnection Complete.
       return;
     }
-    this.radio.enqueueAcl(link, this, pb, Buffer.from(packet.subarray(5, 5 + packet.readUInt16LE(3))));
+    link.send(pb, Buffer.from(packet.subarray(5, 5 + packet.readUInt16LE(3))));
   }
 
   /** @internal Sends an HCI Hardware Error event (Vol 4 Part E §7.7.16). */

@@ -1,16 +1,14 @@
 import { ColinkError, ErrorCode } from '@colink/core';
-import { VirtualController, type VirtualControllerOptions } from './controller.js';
 import {
-  ACL_PB,
-  aclPacket,
-  disconnectionComplete,
-  HCI_STATUS,
-  leAdvertisingReport,
-  leConnectionComplete,
-  leConnectionUpdateComplete,
-  leDataLengthChange,
-  numberOfCompletedPackets,
-} from './hci.js';
+  type AdvertisingState,
+  type AirLink,
+  type ControllerAir,
+  type NewConnection,
+  type PendingConnection,
+  VirtualController,
+  type VirtualControllerOptions,
+} from './controller.js';
+import { ACL_PB, HCI_STATUS } from './hci.js';
 import { DEFAULT_LINK_MODEL, exchangeUs, type LinkModel, LL_DEFAULT_DATA_LENGTH } from './link-model.js';
 
 /** Advertising report event types (Bluetooth Core 5.4 Vol 4 Part E §7.7.65.2). */
@@ -29,16 +27,62 @@ export interface VirtualRadioOptions {
   readonly trace?: (line: string) => void;
 }
 
+/**
+ * What the radio needs from a controller on it (owned here; {@link VirtualController} is one): the advertising,
+ * scanning and pending connection its host set up, and what happens on the air for its host. The radio speaks no
+ * HCI: the controller turns these calls into events for its host.
+ */
+export interface RadioStation {
+  /** Public BD_ADDR (`AA:BB:CC:DD:EE:FF`). */
+  readonly address: string;
+  /** RSSI (dBm) scanners see in this station's advertising reports. */
+  readonly rssi: number;
+  readonly advertising: Readonly<AdvertisingState>;
+  readonly scanning: { readonly enabled: boolean; readonly active: boolean };
+  /** The host's pending LE Create Connection, if any. */
+  readonly pendingConnection: PendingConnection | undefined;
+  /** An advertising PDU of `type` from `advertiser` reached this station (a scanner). */
+  heard(type: number, advertiser: string, data: Buffer, rssi: number): void;
+  /** The pending connection failed with `status`. */
+  connectionFailed(status: number): void;
+  /** A connection is made with this station at one end, which drives it through `link`; returns how it is told. */
+  connected(link: AirLink, connection: NewConnection): StationLink;
+  /** Loses all state as a power cycle would; its host hears `localReason` for each link when given. */
+  hardReset(localReason: number | undefined): void;
+  /** Sends its host an HCI Hardware Error event with `code`. */
+  hardwareError(code: number): void;
+  /** Closes its btsnoop trace, if any. */
+  closeTrace(): void;
+}
+
+/** What the radio needs from the station at one end of a link (owned here; {@link RadioStation.connected} gives it). */
+export interface StationLink {
+  /** ACL data from the peer arrived (one LL PDU's payload, packet boundary flag `pb`). */
+  dataReceived(pb: number, data: Buffer): void;
+  /** `count` ACL packets of this end's host were sent (its buffers are free again). */
+  packetsCompleted(count: number): void;
+  /** The link ended with `reason` (HCI error code). */
+  disconnected(reason: number): void;
+  /** The connection parameters changed (units of 1.25 ms and 10 ms, as on HCI). */
+  updated(intervalUnits: number, latency: number, timeoutUnits: number): void;
+  /** The link-layer data length changed (octets, µs per PDU). */
+  dataLengthChanged(octets: number, timeUs: number): void;
+  /** The link is gone from the air: the station forgets it (what it is still told comes after, as on a real link). */
+  forget(): void;
+}
+
 /** One end of a link. */
-interface LinkEnd {
-  readonly controller: VirtualController;
-  readonly handle: number;
+class LinkEnd {
+  /** How the radio tells this end's station (set as soon as the station took the link). */
+  host!: StationLink;
   /** ACL packets from this end's host waiting for airtime, each cut into LL PDUs as it goes. */
-  readonly queue: { pb: number; data: Buffer; offset: number }[];
+  readonly queue: { pb: number; data: Buffer; offset: number }[] = [];
   /** ACL packets fully sent since the last Number Of Completed Packets. */
-  completed: number;
+  completed = 0;
   /** Disconnect reason to send once the queue is empty (LL_TERMINATE_IND after pending data). */
   terminateReason: number | undefined;
+
+  constructor(readonly station: RadioStation) {}
 }
 
 /** A connection between two virtual controllers. */
@@ -72,14 +116,9 @@ export class RadioLink {
     this.supervisionTimeoutMs = supervisionTimeoutMs;
   }
 
-  /** The end owned by `controller`. */
-  endOf(controller: VirtualController): LinkEnd {
-    return this.central.controller === controller ? this.central : this.peripheral;
-  }
-
   /** The other end. */
-  peerOf(controller: VirtualController): LinkEnd {
-    return this.central.controller === controller ? this.peripheral : this.central;
+  peerOf(end: LinkEnd): LinkEnd {
+    return end === this.central ? this.peripheral : this.central;
   }
 }
 
@@ -109,9 +148,9 @@ export interface RadioLinkInfo {
 export class VirtualRadio {
   /** The link model in force. */
   readonly model: LinkModel;
-  private readonly controllers = new Set<VirtualController>();
+  private readonly controllers = new Set<RadioStation>();
   private readonly linkSet = new Set<RadioLink>();
-  private readonly advertisers = new Map<VirtualController, NodeJS.Timeout>();
+  private readonly advertisers = new Map<RadioStation, NodeJS.Timeout>();
   private readonly refusing = new Map<string, number>();
   private readonly advertLoss = new Map<string, number>();
   private readonly options: VirtualRadioOptions;
@@ -146,23 +185,28 @@ export class VirtualRadio {
     if (!/^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/i.test(address)) {
       throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `not a BD_ADDR: ${address}`);
     }
-    const c = new VirtualController(this, { ...options, address });
+    const traced = address.toUpperCase();
+    const air: ControllerAir = {
+      model: this.model,
+      trace: (direction, packet) => this.options.trace?.(`${traced} ${direction} ${packet.toString('hex')}`),
+      advertisingChanged: () => this.advertisingChanged(c),
+      connectionRequested: () => this.connectionRequested(c),
+    };
+    const c = new VirtualController(air, { ...options, address });
     this.controllers.add(c);
     return c;
   }
 
   /** Removes a controller: its links are lost (peers see 0x08) and it stops advertising. */
   removeController(controller: VirtualController): void {
-    controller.hardReset(undefined);
-    controller.closeTrace();
-    this.controllers.delete(controller);
+    this.remove(controller);
   }
 
   /** Current links. */
   links(): RadioLinkInfo[] {
     return [...this.linkSet].map((l) => ({
-      central: l.central.controller.address,
-      peripheral: l.peripheral.controller.address,
+      central: l.central.station.address,
+      peripheral: l.peripheral.station.address,
       intervalMs: l.intervalMs,
       dataLength: l.dataLength,
       phy: this.model.phy,
@@ -181,7 +225,7 @@ export class VirtualRadio {
     const B = b?.toUpperCase();
     let n = 0;
     for (const l of [...this.linkSet]) {
-      const ends = [l.central.controller.address, l.peripheral.controller.address];
+      const ends = [l.central.station.address, l.peripheral.station.address];
       if (ends.includes(A) && (B === undefined || ends.includes(B))) {
         this.loseLink(l, undefined, HCI_STATUS.CONNECTION_TIMEOUT);
         n++;
@@ -224,14 +268,15 @@ export class VirtualRadio {
   /** Stops every timer and drops every link. */
   close(): void {
     this.closed = true;
-    for (const c of [...this.controllers]) this.removeController(c);
+    for (const c of [...this.controllers]) this.remove(c);
     for (const t of this.advertisers.values()) clearInterval(t);
     this.advertisers.clear();
   }
 
-  /** @internal */
-  trace(controller: VirtualController, dir: string, packet: Buffer): void {
-    this.options.trace?.(`${controller.address} ${dir} ${packet.toString('hex')}`);
+  private remove(station: RadioStation): void {
+    station.hardReset(undefined);
+    station.closeTrace();
+    this.controllers.delete(station);
   }
 
   private freshAddress(): string {
@@ -242,8 +287,8 @@ export class VirtualRadio {
 
   // ---- advertising and scanning ----
 
-  /** @internal Starts or stops the advertising timer of `c`; may complete pending connections. */
-  advertisingChanged(c: VirtualController): void {
+  /** Starts or stops the advertising timer of `c`; may complete pending connections. */
+  private advertisingChanged(c: RadioStation): void {
     const timer = this.advertisers.get(c);
     if (timer) clearInterval(timer);
     this.advertisers.delete(c);
@@ -259,30 +304,22 @@ export class VirtualRadio {
     for (const central of this.controllers) if (central.pendingConnection) this.connectionRequested(central);
   }
 
-  private advertisingEvent(adv: VirtualController): void {
+  private advertisingEvent(adv: RadioStation): void {
     if (!adv.advertising.enabled) return;
     const loss = this.advertLoss.get(adv.address) ?? 0;
     for (const scanner of this.controllers) {
       if (scanner === adv || !scanner.scanning.enabled) continue;
       if (loss > 0 && Math.random() < loss) continue;
-      this.report(scanner, adv, ADV_IND, adv.advertising.data);
-      if (scanner.scanning.active) this.report(scanner, adv, SCAN_RSP, adv.advertising.scanResponse);
+      scanner.heard(ADV_IND, adv.address, adv.advertising.data, adv.rssi);
+      if (scanner.scanning.active)
+        scanner.heard(SCAN_RSP, adv.address, adv.advertising.scanResponse, adv.rssi);
     }
-  }
-
-  private report(scanner: VirtualController, adv: VirtualController, type: number, data: Buffer): void {
-    if (scanner.scanning.filterDuplicates) {
-      const key = `${adv.address}/${type}/${data.toString('hex')}`;
-      if (scanner.scanning.seen.has(key)) return;
-      scanner.scanning.seen.add(key);
-    }
-    scanner.toHost(leAdvertisingReport(type, 0x00, adv.address, data, adv.rssi));
   }
 
   // ---- connections ----
 
-  /** @internal A central asked to connect (or an advertiser appeared): connect if the target advertises. */
-  connectionRequested(central: VirtualController): void {
+  /** A central asked to connect (or an advertiser appeared): connect if the target advertises. */
+  private connectionRequested(central: RadioStation): void {
     const pending = central.pendingConnection;
     if (!pending) return;
     if (pending.peerAddressType !== 0x00) return; // every virtual controller has a public address
@@ -294,21 +331,9 @@ export class VirtualRadio {
         c.advertising.advType === ADV_IND,
     );
     if (!target) return;
-    central.pendingConnection = undefined;
     const refusal = this.refusing.get(target.address);
     if (refusal !== undefined) {
-      central.toHost(
-        leConnectionComplete({
-          status: refusal,
-          handle: 0,
-          role: 0,
-          peerAddressType: 0,
-          peerAddress: '00:00:00:00:00:00',
-          intervalUnits: 0,
-          latency: 0,
-          timeoutUnits: 0,
-        }),
-      );
+      central.connectionFailed(refusal);
       return;
     }
     const intervalUnits = this.model.intervalMs
@@ -316,106 +341,80 @@ export class VirtualRadio {
       : Math.max(pending.minIntervalUnits, Math.min(pending.maxIntervalUnits, 0x0c80));
     const link = new RadioLink(
       this.nextLinkId++,
-      {
-        controller: central,
-        handle: central.allocateHandle(),
-        queue: [],
-        completed: 0,
-        terminateReason: undefined,
-      },
-      {
-        controller: target,
-        handle: target.allocateHandle(),
-        queue: [],
-        completed: 0,
-        terminateReason: undefined,
-      },
+      new LinkEnd(central),
+      new LinkEnd(target),
       intervalUnits * 1.25,
       pending.timeoutUnits * 10,
     );
-    central.links.set(link.central.handle, link);
-    target.links.set(link.peripheral.handle, link);
     this.linkSet.add(link);
-    // A connectable undirected advertiser stops advertising when a connection is created (Vol 6 Part B §4.4.2.3).
-    target.advertising.enabled = false;
-    this.advertisingChanged(target);
-    const common = {
-      status: HCI_STATUS.SUCCESS,
-      peerAddressType: 0x00,
-      intervalUnits,
-      latency: pending.latency,
-      timeoutUnits: pending.timeoutUnits,
+    const params = { intervalUnits, latency: pending.latency, timeoutUnits: pending.timeoutUnits };
+    link.central.host = central.connected(this.airLink(link, link.central), {
+      ...params,
+      role: 0,
+      peerAddress: target.address,
+    });
+    // The target stops advertising: a connectable undirected advertiser does when a connection is created.
+    link.peripheral.host = target.connected(this.airLink(link, link.peripheral), {
+      ...params,
+      role: 1,
+      peerAddress: central.address,
+    });
+  }
+
+  /** How the station at `end` drives `link`. */
+  private airLink(link: RadioLink, end: LinkEnd): AirLink {
+    return {
+      requestDataLength: () => this.dataLengthRequested(link),
+      update: (maxIntervalUnits, latency, timeoutUnits) =>
+        this.updateConnection(link, maxIntervalUnits, latency, timeoutUnits),
+      terminate: (reason) => this.terminate(link, end, reason),
+      lose: (localReason) => this.loseLink(link, end, localReason),
+      send: (pb, data) => this.enqueueAcl(link, end, pb, data),
     };
-    central.toHost(
-      leConnectionComplete({ ...common, handle: link.central.handle, role: 0, peerAddress: target.address }),
-    );
-    target.toHost(
-      leConnectionComplete({
-        ...common,
-        handle: link.peripheral.handle,
-        role: 1,
-        peerAddress: central.address,
-      }),
-    );
   }
 
-  /** @internal LE Create Connection Cancel: LE Connection Complete with `status` (0x02). */
-  connectionCancelled(central: VirtualController, status: number): void {
-    central.pendingConnection = undefined;
-    central.toHost(
-      leConnectionComplete({
-        status,
-        handle: 0,
-        role: 0,
-        peerAddressType: 0,
-        peerAddress: '00:00:00:00:00:00',
-        intervalUnits: 0,
-        latency: 0,
-        timeoutUnits: 0,
-      }),
-    );
-  }
-
-  /** @internal LE Connection Update: applied at once, both hosts told. */
-  updateConnection(link: RadioLink, maxIntervalUnits: number, latency: number, timeoutUnits: number): void {
+  /** LE Connection Update: applied at once, both hosts told. */
+  private updateConnection(
+    link: RadioLink,
+    maxIntervalUnits: number,
+    latency: number,
+    timeoutUnits: number,
+  ): void {
     const units = this.model.intervalMs ? Math.round(this.model.intervalMs / 1.25) : maxIntervalUnits;
     link.intervalMs = units * 1.25;
     link.supervisionTimeoutMs = timeoutUnits * 10;
     for (const end of [link.central, link.peripheral]) {
-      end.controller.toHost(leConnectionUpdateComplete(end.handle, units, latency, timeoutUnits));
+      end.host.updated(units, latency, timeoutUnits);
     }
   }
 
-  /** @internal A host asked for DLE: the link moves to the model's data length, both hosts get Data Length Change. */
-  dataLengthRequested(link: RadioLink): void {
+  /** A host asked for DLE: the link moves to the model's data length, both hosts get Data Length Change. */
+  private dataLengthRequested(link: RadioLink): void {
     const octets = this.model.maxDataLength;
     if (link.dataLength === octets) return;
     link.dataLength = octets;
     const timeUs = (octets + 14) * 8;
-    for (const end of [link.central, link.peripheral])
-      end.controller.toHost(leDataLengthChange(end.handle, octets, timeUs));
+    for (const end of [link.central, link.peripheral]) end.host.dataLengthChanged(octets, timeUs);
   }
 
-  /** @internal The host of `by` disconnects: queued data goes first, then both hosts get Disconnection Complete. */
-  terminate(link: RadioLink, by: VirtualController, reason: number): void {
-    const end = link.endOf(by);
+  /** The host at `end` disconnects: queued data goes first, then both hosts get Disconnection Complete. */
+  private terminate(link: RadioLink, end: LinkEnd, reason: number): void {
     if (end.terminateReason !== undefined) return;
     end.terminateReason = reason;
     this.schedule(link);
   }
 
   /**
-   * @internal Ends `link` without a termination procedure. The peer of `by` (both ends when `by` is undefined)
-   * learns after the supervision timeout with 0x08; `by`'s own host gets `localReason` at once if given.
+   * Ends `link` without a termination procedure. The peer of `by` (both ends when `by` is undefined) learns after
+   * the supervision timeout with 0x08; `by`'s own host gets `localReason` at once if given.
    */
-  loseLink(link: RadioLink, by: VirtualController | undefined, localReason: number | undefined): void {
+  private loseLink(link: RadioLink, by: LinkEnd | undefined, localReason: number | undefined): void {
     if (link.closed) return;
     this.finish(link);
-    const notify = (end: LinkEnd, reason: number): void =>
-      end.controller.toHost(disconnectionComplete(end.handle, reason));
+    const notify = (end: LinkEnd, reason: number): void => end.host.disconnected(reason);
     const delay = this.model.pacing === 'instant' ? 0 : link.supervisionTimeoutMs;
     const remote = by ? [link.peerOf(by)] : [link.central, link.peripheral];
-    if (by && localReason !== undefined) notify(link.endOf(by), localReason);
+    if (by && localReason !== undefined) notify(by, localReason);
     const t = setTimeout(() => {
       for (const end of remote) notify(end, HCI_STATUS.CONNECTION_TIMEOUT);
     }, delay);
@@ -429,16 +428,15 @@ export class VirtualRadio {
       clearImmediate(link.timer as NodeJS.Immediate);
     }
     this.linkSet.delete(link);
-    link.central.controller.forgetLink(link.central.handle);
-    link.peripheral.controller.forgetLink(link.peripheral.handle);
+    link.central.host.forget();
+    link.peripheral.host.forget();
   }
 
   // ---- data ----
 
-  /** @internal ACL data from `from`'s host. */
-  enqueueAcl(link: RadioLink, from: VirtualController, pb: number, data: Buffer): void {
+  /** ACL data from the host at `end`. */
+  private enqueueAcl(link: RadioLink, end: LinkEnd, pb: number, data: Buffer): void {
     if (link.closed) return;
-    const end = link.endOf(from);
     end.queue.push({ pb, data, offset: 0 });
     this.schedule(link);
   }
@@ -486,7 +484,7 @@ export class VirtualRadio {
     }
     for (const end of [link.central, link.peripheral]) {
       if (end.completed > 0) {
-        end.controller.toHost(numberOfCompletedPackets(new Map([[end.handle, end.completed]])));
+        end.host.packetsCompleted(end.completed);
         end.completed = 0;
       }
     }
@@ -494,9 +492,8 @@ export class VirtualRadio {
       if (end.terminateReason !== undefined && end.queue.length === 0) {
         const reason = end.terminateReason;
         this.finish(link);
-        end.controller.toHost(disconnectionComplete(end.handle, HCI_STATUS.LOCAL_HOST_TERMINATED));
-        const peer = link.peerOf(end.controller);
-        peer.controller.toHost(disconnectionComplete(peer.handle, reason));
+        end.host.disconnected(HCI_STATUS.LOCAL_HOST_TERMINATED);
+        link.peerOf(end).host.disconnected(reason);
         return;
       }
     }
@@ -516,7 +513,7 @@ export class VirtualRadio {
     const start = head.offset;
     const end = Math.min(head.data.length, start + len);
     const pb = start === 0 && head.pb === ACL_PB.START ? ACL_PB.START : ACL_PB.CONTINUATION;
-    to.controller.toHost(aclPacket(to.handle, pb, head.data.subarray(start, end)));
+    to.host.dataReceived(pb, head.data.subarray(start, end));
     head.offset = end;
     if (from === link.central) link.stats.centralToPeripheral += end - start;
     else link.stats.peripheralToCentral += end - start;

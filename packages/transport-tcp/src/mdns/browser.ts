@@ -29,17 +29,37 @@ import { txtToAdvert } from './txt.js';
 /** Why a peer was lost (core `DiscoveryEvent`). */
 type LostReason = Extract<DiscoveryEvent, { type: 'lost' }>['reason'];
 
-/** Most records one interface's cache holds; further records are dropped (bounded memory against floods). */
+/**
+ * Most records one interface's cache holds (bounded memory against floods): 4 096, about 1 000 devices at 4 records
+ * each (PTR, SRV, TXT, A) — more than any LAN segment has. When it is full, a new record evicts the least recently
+ * received record of the source host holding the most records, so a flood from a few hosts cannot push out the
+ * records of the others.
+ */
 export const MAX_CACHE_ENTRIES = 4_096;
+/**
+ * Most records one source host (the packet's source address) holds in one interface's cache: a quarter of
+ * {@link MAX_CACHE_ENTRIES}, ≈ 256 instances. A host past it evicts its own least recently received record. A real
+ * colink host announces one instance (4–5 records); on loopback every local device shares 127.0.0.1.
+ */
+export const MAX_CACHE_ENTRIES_PER_SOURCE = 1_024;
+/**
+ * Most peers discovery tracks (and reports as found) at once over all interfaces: 1 024. A backstop behind the cache
+ * caps (4 records per peer): peers past it are ignored until others go.
+ */
+export const MAX_DISCOVERED_PEERS = 1_024;
 /** Missing SRV/TXT/address records of a seen instance are asked for at most this often, in ms. */
 const RESOLVE_INTERVAL_MS = 1_000;
 
 interface CacheEntry {
   record: ResourceRecord;
+  /** Source address of the packet that carried the record (last received). */
+  source: string;
   receivedAt: number;
   expiresAt: number;
   /** Set when the record expires early: goodbye (TTL 0), cache-flush or POOF. */
   cause: LostReason | undefined;
+  /** For TXT records: the parsed advert (or `null`: not a usable colink record), once computed. */
+  advert?: DeviceAdvert | null;
   /** Index into {@link REFRESH_FRACTIONS} of the next refresh query, and when it is due. */
   refreshIndex: number;
   refreshAt: number;
@@ -49,9 +69,101 @@ interface CacheEntry {
   lastUnansweredAt: number;
 }
 
+/**
+ * The records of one interface, keyed by {@link recordKey}, with indexes by owner name, by SRV target and by source
+ * host (each insertion-ordered: least recently received first), so that a packet costs time in proportion to the
+ * records it touches, not to the size of the cache.
+ */
+class RecordCache {
+  readonly #entries = new Map<string, CacheEntry>();
+  readonly #byName = new Map<string, Set<string>>();
+  readonly #bySrvTarget = new Map<string, Set<string>>();
+  readonly #bySource = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  values(): IterableIterator<CacheEntry> {
+    return this.#entries.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, CacheEntry]> {
+    return this.#entries.entries();
+  }
+
+  /** Records whose owner name is `name` (case-insensitive). */
+  named(name: string): CacheEntry[] {
+    return this.#lookup(this.#byName, name.toLowerCase());
+  }
+
+  /** SRV records whose target is `host` (case-insensitive). */
+  srvsTargeting(host: string): CacheEntry[] {
+    return this.#lookup(this.#bySrvTarget, host.toLowerCase());
+  }
+
+  /** Records held from `source`. */
+  countFrom(source: string): number {
+    return this.#bySource.get(source)?.size ?? 0;
+  }
+
+  /** The key of the least recently received record from `source`, or from the source holding the most records. */
+  oldestFrom(source?: string): string | undefined {
+    let keys = source === undefined ? undefined : this.#bySource.get(source);
+    if (source === undefined) {
+      for (const k of this.#bySource.values()) if (!keys || k.size > keys.size) keys = k;
+    }
+    return keys?.values().next().value;
+  }
+
+  set(key: string, entry: CacheEntry): void {
+    this.delete(key);
+    this.#entries.set(key, entry);
+    const r = entry.record;
+    add(this.#byName, r.name.toLowerCase(), key);
+    if (r.type === 'SRV') add(this.#bySrvTarget, (r.data as SrvData).target.toLowerCase(), key);
+    add(this.#bySource, entry.source, key);
+  }
+
+  delete(key: string): void {
+    const e = this.#entries.get(key);
+    if (!e) return;
+    this.#entries.delete(key);
+    remove(this.#byName, e.record.name.toLowerCase(), key);
+    if (e.record.type === 'SRV')
+      remove(this.#bySrvTarget, (e.record.data as SrvData).target.toLowerCase(), key);
+    remove(this.#bySource, e.source, key);
+  }
+
+  #lookup(index: Map<string, Set<string>>, k: string): CacheEntry[] {
+    const keys = index.get(k);
+    if (!keys) return [];
+    const out: CacheEntry[] = [];
+    for (const key of keys) out.push(this.#entries.get(key)!);
+    return out;
+  }
+}
+
+function add(index: Map<string, Set<string>>, k: string, key: string): void {
+  const set = index.get(k);
+  if (set) set.add(key);
+  else index.set(k, new Set([key]));
+}
+
+function remove(index: Map<string, Set<string>>, k: string, key: string): void {
+  const set = index.get(k);
+  if (!set) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(k);
+}
+
 interface InterfaceCache {
   readonly socket: InterfaceSocket;
-  readonly entries: Map<string, CacheEntry>;
+  readonly entries: RecordCache;
   nextQueryAt: number;
   queryInterval: number;
   readonly lastAsked: Map<string, number>;
@@ -68,13 +180,22 @@ export class Browser {
   readonly #peers = new Map<string, DiscoveredPeer>();
   /** Cause of the latest removal touching an instance, reported when it ends in `lost`. */
   readonly #causes = new Map<string, LostReason>();
+  /** Instances (lower case) whose records changed since the last recompute. */
+  readonly #dirty = new Set<string>();
   readonly #emit: (event: DiscoveryEvent) => void;
+  readonly #now: () => number;
   readonly #self: () => string | undefined;
 
   /** `self` returns our own instance name (never reported); `emit` receives found/updated/lost. */
-  constructor(self: () => string | undefined, emit: (event: DiscoveryEvent) => void) {
+  /** @param now the clock of record ages, in ms (default `performance.now()`; discovery passes its scheduler's). */
+  constructor(
+    self: () => string | undefined,
+    emit: (event: DiscoveryEvent) => void,
+    now: () => number = () => performance.now(),
+  ) {
     this.#self = self;
     this.#emit = emit;
+    this.#now = now;
   }
 
   /** Peers currently known. */
@@ -86,7 +207,7 @@ export class Browser {
   addInterface(socket: InterfaceSocket, now: number): void {
     this.#caches.set(socket.iface.key, {
       socket,
-      entries: new Map(),
+      entries: new RecordCache(),
       nextQueryAt: now + randomMs(...FIRST_QUERY_DELAY_MS),
       queryInterval: QUERY_INTERVAL_MIN_MS,
       lastAsked: new Map(),
@@ -111,7 +232,7 @@ export class Browser {
   }
 
   /** Caches the records of a response (RFC 6762 §10: TTL 0 = goodbye, cache-flush bit = replace the RRset). */
-  handleResponse(packet: MdnsPacket, socket: InterfaceSocket, now: number): void {
+  handleResponse(packet: MdnsPacket, socket: InterfaceSocket, now: number, source = ''): void {
     const cache = this.#caches.get(socket.iface.key);
     if (!cache) return;
     const records = [...(packet.answers ?? []), ...(packet.additionals ?? [])].flatMap(
@@ -120,9 +241,7 @@ export class Browser {
     // Service records first, so address records of SRV targets in the same message are recognised.
     const relevant = (r: ResourceRecord) =>
       r.type === 'A' || r.type === 'AAAA'
-        ? [...cache.entries.values()].some(
-            (e) => e.record.type === 'SRV' && sameName((e.record.data as SrvData).target, r.name),
-          )
+        ? cache.entries.srvsTargeting(r.name).length > 0
         : sameName(r.name, SERVICE_TYPE) || r.name.toLowerCase().endsWith(`.${SERVICE_TYPE}`);
     const ordered = [
       ...records.filter((r) => r.type !== 'A' && r.type !== 'AAAA'),
@@ -131,9 +250,12 @@ export class Browser {
     let changed = false;
     for (const r of ordered) {
       if (!relevant(r)) continue;
-      changed = this.#cache(cache, r, now) || changed;
+      if (this.#cache(cache, r, now, source)) {
+        changed = true;
+        for (const instance of this.#instancesOf(r)) this.#dirty.add(instance);
+      }
     }
-    if (changed) this.#recompute();
+    if (changed) this.#recomputeDirty();
   }
 
   /** POOF (RFC 6762 §10.5): counts queries that cached records should answer; the answer resets the count. */
@@ -147,13 +269,8 @@ export class Browser {
       }),
     );
     for (const q of questionsOf(packet)) {
-      for (const [key, e] of cache.entries) {
-        if (
-          !sameName(e.record.name, q.name) ||
-          (q.type !== 'ANY' && q.type !== e.record.type) ||
-          known.has(key)
-        )
-          continue;
+      for (const e of cache.entries.named(q.name)) {
+        if ((q.type !== 'ANY' && q.type !== e.record.type) || known.has(recordKey(e.record))) continue;
         if (e.unanswered === 0) e.firstUnansweredAt = now;
         e.unanswered += 1;
         e.lastUnansweredAt = now;
@@ -209,7 +326,7 @@ export class Browser {
     void cache.socket.send({ type: 'query', questions, answers });
   }
 
-  #cache(cache: InterfaceCache, r: ResourceRecord, now: number): boolean {
+  #cache(cache: InterfaceCache, r: ResourceRecord, now: number, source: string): boolean {
     const key = recordKey(r);
     const existing = cache.entries.get(key);
     if (r.ttl === 0) {
@@ -222,24 +339,27 @@ export class Browser {
     }
     if (r.flush) {
       // Cache-flush: other rdata of this RRset received over a second ago expires in one second (§10.2).
-      for (const e of cache.entries.values()) {
-        if (
-          e.record.type === r.type &&
-          sameName(e.record.name, r.name) &&
-          now - e.receivedAt > 1_000 &&
-          recordKey(e.record) !== key
-        ) {
+      for (const e of cache.entries.named(r.name)) {
+        if (e.record.type === r.type && now - e.receivedAt > 1_000 && recordKey(e.record) !== key) {
           e.expiresAt = Math.min(e.expiresAt, now + 1_000);
           e.cause ??= 'expired';
         }
       }
     }
-    if (!existing && cache.entries.size >= MAX_CACHE_ENTRIES) {
-      mdnsLog('%s: cache full, dropping %s %s', cache.socket.iface.key, r.type, r.name);
-      return false;
+    if (!existing) {
+      // Full: make room at the expense of the source with the most records — this one first, past its share.
+      let evicted = false;
+      while (cache.entries.countFrom(source) >= MAX_CACHE_ENTRIES_PER_SOURCE) {
+        evicted = this.#evict(cache, cache.entries.oldestFrom(source)) || evicted;
+      }
+      while (cache.entries.size >= MAX_CACHE_ENTRIES) {
+        evicted = this.#evict(cache, cache.entries.oldestFrom()) || evicted;
+      }
+      if (evicted) mdnsLog('%s: cache full, evicted for %s %s', cache.socket.iface.key, r.type, r.name);
     }
     const entry: CacheEntry = {
       record: r,
+      source,
       receivedAt: now,
       expiresAt: now + r.ttl * 1000,
       cause: undefined,
@@ -258,31 +378,81 @@ export class Browser {
     );
   }
 
+  /** Removes the record `key` to make room (its instance ends as `expired`). */
+  #evict(cache: InterfaceCache, key: string | undefined): boolean {
+    const e = key === undefined ? undefined : cache.entries.get(key);
+    if (!e) return false;
+    cache.entries.delete(key!);
+    this.#noteRemoval(e.record, 'expired');
+    return true;
+  }
+
   #noteRemoval(r: ResourceRecord, cause: LostReason): void {
-    if (r.type === 'PTR') this.#causes.set(String(r.data).toLowerCase(), cause);
-    else if (r.type === 'SRV' || r.type === 'TXT') this.#causes.set(r.name.toLowerCase(), cause);
-    else {
-      // An address record: every instance whose SRV points at that host.
-      for (const cache of this.#caches.values()) {
-        for (const e of cache.entries.values()) {
-          if (e.record.type === 'SRV' && sameName((e.record.data as SrvData).target, r.name)) {
-            this.#causes.set(e.record.name.toLowerCase(), cause);
-          }
+    for (const instance of this.#instancesOf(r)) {
+      this.#causes.set(instance, cause);
+      this.#dirty.add(instance);
+    }
+  }
+
+  /** The instances (lower case) a record belongs to: PTR → its target; SRV/TXT → its owner; A/AAAA → SRVs to it. */
+  #instancesOf(r: ResourceRecord): string[] {
+    if (r.type === 'PTR') return [String(r.data).toLowerCase()];
+    if (r.type === 'SRV' || r.type === 'TXT') return [r.name.toLowerCase()];
+    const out: string[] = [];
+    for (const cache of this.#caches.values())
+      for (const e of cache.entries.srvsTargeting(r.name)) out.push(e.record.name.toLowerCase());
+    return out;
+  }
+
+  /**
+   * Emits found / updated / lost for the instances whose records changed since the last recompute (a packet
+   * touches a few; re-resolving every known instance per packet made a flood of announcements quadratic).
+   */
+  #recomputeDirty(): void {
+    const self = this.#self()?.toLowerCase();
+    const now = performance.now();
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    for (const instance of dirty) {
+      const before = this.#peers.get(instance);
+      const listed = instance !== self && this.#listed(instance);
+      const room = before !== undefined || this.#peers.size < MAX_DISCOVERED_PEERS;
+      const peer = listed && room ? this.#resolve(instance, now) : undefined;
+      if (!peer) {
+        if (before) {
+          this.#peers.delete(instance);
+          this.#emit({ type: 'lost', peer: before, reason: this.#causes.get(instance) ?? 'expired' });
         }
+        this.#causes.delete(instance);
+        continue;
+      }
+      this.#peers.set(instance, peer);
+      if (!before) this.#emit({ type: 'found', peer });
+      else if (!peersEqual(before, peer)) this.#emit({ type: 'updated', peer });
+    }
+  }
+
+  /** Whether some interface holds a PTR of the colink service type naming `instance` (lower case). */
+  #listed(instance: string): boolean {
+    for (const cache of this.#caches.values()) {
+      for (const e of cache.entries.named(SERVICE_TYPE)) {
+        if (e.record.type === 'PTR' && String(e.record.data).toLowerCase() === instance) return true;
       }
     }
+    return false;
   }
 
   /** Rebuilds every instance from the caches and emits found / updated / lost for the differences. */
   #recompute(): void {
     const self = this.#self()?.toLowerCase();
     const next = new Map<string, DiscoveredPeer>();
-    const now = performance.now();
+    const now = this.#now();
     for (const cache of this.#caches.values()) {
-      for (const e of cache.entries.values()) {
-        if (e.record.type !== 'PTR' || !sameName(e.record.name, SERVICE_TYPE)) continue;
+      for (const e of cache.entries.named(SERVICE_TYPE)) {
+        if (e.record.type !== 'PTR') continue;
         const instance = String(e.record.data).toLowerCase();
         if (instance === self || next.has(instance)) continue;
+        if (next.size >= MAX_DISCOVERED_PEERS) break;
         const peer = this.#resolve(instance, now);
         if (peer) next.set(instance, peer);
       }
@@ -299,18 +469,20 @@ export class Browser {
     this.#peers.clear();
     for (const [k, v] of next) this.#peers.set(k, v);
     for (const k of this.#causes.keys()) if (!next.has(k)) this.#causes.delete(k);
+    this.#dirty.clear();
   }
 
   /** The peer behind `instance` as seen on the first interface that has all its records, or `undefined`. */
   #resolve(instance: string, now: number): DiscoveredPeer | undefined {
     for (const cache of this.#caches.values()) {
       const find = (name: string, type: string) =>
-        [...cache.entries.values()]
-          .filter((e) => e.record.type === type && sameName(e.record.name, name))
+        cache.entries
+          .named(name)
+          .filter((e) => e.record.type === type)
           .sort((a, b) => b.receivedAt - a.receivedAt);
-      const srv = find(instance, 'SRV')[0];
+      const srvs = find(instance, 'SRV');
       const txt = find(instance, 'TXT')[0];
-      if (!srv || !txt) {
+      if (srvs.length === 0 || !txt) {
         this.#ask(
           cache,
           instance,
@@ -322,9 +494,20 @@ export class Browser {
         );
         continue;
       }
-      const { target, port } = srv.record.data as SrvData;
-      const addresses = [...find(target, 'A'), ...find(target, 'AAAA')].map((e) => String(e.record.data));
+      // The newest SRV whose target has an address: a newer SRV pointing nowhere (a conflicting or forged record
+      // with the cache-flush bit) does not hide the instance while the older one still lives (≤ 1 s, RFC 6762 §10.2).
+      let port = 0;
+      let addresses: string[] = [];
+      for (const srv of srvs) {
+        const data = srv.record.data as SrvData;
+        addresses = [...find(data.target, 'A'), ...find(data.target, 'AAAA')].map((e) =>
+          String(e.record.data),
+        );
+        port = data.port;
+        if (addresses.length > 0) break;
+      }
       if (addresses.length === 0) {
+        const target = (srvs[0]!.record.data as SrvData).target;
         this.#ask(
           cache,
           target,
@@ -336,14 +519,16 @@ export class Browser {
         );
         continue;
       }
-      let advert: DeviceAdvert | undefined;
-      try {
-        advert = txtToAdvert(txt.record.data as Buffer[]);
-      } catch (e) {
-        // A colink record with invalid fields (another version, or a forged record): not a peer we can use.
-        mdnsLog('ignoring %s: %s', instance, e instanceof Error ? e.message : String(e));
-        return undefined;
+      if (txt.advert === undefined) {
+        try {
+          txt.advert = txtToAdvert(txt.record.data as Buffer[]) ?? null;
+        } catch (e) {
+          // A colink record with invalid fields (another version, or a forged record): not a peer we can use.
+          mdnsLog('ignoring %s: %s', instance, e instanceof Error ? e.message : String(e));
+          txt.advert = null;
+        }
       }
+      const advert = txt.advert;
       if (!advert) return undefined;
       const iface = cache.socket.iface;
       // Prefer what this interface reaches directly: on-link IPv4, any IPv4, global IPv6, then link-local + zone.

@@ -1,7 +1,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { DeviceAdvert, DiscoveryEvent } from '@colink/core';
-import { Observable, Subject } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, Subject } from 'rxjs';
 import {
   HOST_RECORD_TTL_S,
   INTERFACE_SCAN_INTERVAL_MS,
@@ -44,6 +44,27 @@ export interface DnsSdOptions {
   readonly ipv6?: boolean;
   /** Interval between interface scans in ms. Default {@link INTERFACE_SCAN_INTERVAL_MS} (1000). */
   readonly scanIntervalMs?: number;
+  /**
+   * Clock of the browser's timers — record expiry and refresh queries (TTL), POOF (RFC 6762 §10.5), query backoff —
+   * and of interface scans, as an rxjs scheduler; tests pass core's `VirtualClock` so a 120 s TTL or the 10 s POOF
+   * window run in virtual time. Packets still travel in real time. The responder's probing and announcing stay in
+   * real time. Default: real time (unref'd Node timers, `performance.now()`).
+   */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Runs `fn` every `ms` on `scheduler`, or on an unref'd Node interval without one; returns the canceller. */
+function every(scheduler: SchedulerLike | undefined, ms: number, fn: () => void): () => void {
+  if (!scheduler) {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return () => clearInterval(t);
+  }
+  const sub = scheduler.schedule(function (this: SchedulerAction<undefined>) {
+    fn();
+    this.schedule(undefined, ms);
+  }, ms);
+  return () => sub.unsubscribe();
 }
 
 /**
@@ -60,7 +81,7 @@ export class DnsSdDiscovery {
   readonly #responder: Responder;
   readonly #browser: Browser;
   readonly #sockets = new Map<string, InterfaceSocket>();
-  #timers: NodeJS.Timeout[] = [];
+  #timers: Array<() => void> = [];
   #listenHost = '::';
 
   constructor(options: DnsSdOptions = {}) {
@@ -72,6 +93,7 @@ export class DnsSdDiscovery {
     this.#browser = new Browser(
       () => this.#responder.instanceName,
       (event) => this.#events.next(event),
+      () => this.#now(),
     );
     this.events$ = new Observable<DiscoveryEvent>((subscriber) => {
       for (const peer of this.#browser.peers) subscriber.next({ type: 'found', peer });
@@ -93,18 +115,18 @@ export class DnsSdDiscovery {
   start(): void {
     if (this.started) return;
     const scanMs = this.#options.scanIntervalMs ?? INTERFACE_SCAN_INTERVAL_MS;
+    const scheduler = this.#options.scheduler;
     this.#timers = [
-      setInterval(() => this.#scan(), scanMs),
-      setInterval(() => this.#browser.tick(performance.now()), DISCOVERY_TICK_MS),
+      every(scheduler, scanMs, () => this.#scan()),
+      every(scheduler, DISCOVERY_TICK_MS, () => this.#browser.tick(this.#now())),
     ];
-    for (const t of this.#timers) t.unref();
     this.#scan();
   }
 
   /** Says goodbye, reports every peer `lost` (`stopped`), closes every socket. */
   async stop(): Promise<void> {
     if (!this.started) return;
-    for (const t of this.#timers) clearInterval(t);
+    for (const cancel of this.#timers) cancel();
     this.#timers = [];
     await this.#responder.clear();
     this.#browser.stop();
@@ -163,19 +185,24 @@ export class DnsSdDiscovery {
         (packet, from, s) => this.#onPacket(packet, from, s),
       );
       this.#sockets.set(iface.key, socket);
-      this.#browser.addInterface(socket, performance.now());
+      this.#browser.addInterface(socket, this.#now());
       this.#responder.addInterface(socket);
     }
   }
 
+  /** Now in ms on discovery's clock. */
+  #now(): number {
+    return this.#options.scheduler ? this.#options.scheduler.now() : performance.now();
+  }
+
   #onPacket(packet: MdnsPacket, from: RemoteInfo, socket: InterfaceSocket): void {
-    const now = performance.now();
+    const now = this.#now();
     if (packet.type === 'query') {
       this.#responder.handleQuery(packet, from, socket);
       this.#browser.handleQuery(packet, socket, now);
     } else {
       this.#responder.handleResponse(packet);
-      this.#browser.handleResponse(packet, socket, now);
+      this.#browser.handleResponse(packet, socket, now, from.address);
     }
   }
 }

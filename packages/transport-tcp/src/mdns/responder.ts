@@ -197,7 +197,11 @@ export class Responder {
     else send();
   }
 
-  /** Detects conflicts: another responder's unique record for one of our names with different rdata (§9). */
+  /**
+   * Detects conflicts: another responder's unique record for one of our names with different rdata (§9). Once
+   * announced, a conflict restarts probing with the same names; while probing, it takes the next name
+   * (`name (2)`, `colink-…-2.local`).
+   */
   handleResponse(packet: MdnsPacket): void {
     const instance = this.instanceName;
     const host = this.hostName;
@@ -210,8 +214,13 @@ export class Responder {
       if (!isInstance && !sameName(r.name, host)) continue;
       if (mine.some((m) => sameName(m.name, r.name) && sameRdata(m, r))) continue;
       mdnsLog('conflict on %s (%s %j)', r.name, r.type, r.data);
-      if (isInstance) this.#instanceSuffix += 1;
-      else this.#hostSuffix += 1;
+      // RFC 6762 §9: a conflicting record after probing sends us back to probing with the same name; only a
+      // conflict while probing (someone defends the name) makes us take the next one. A single spoofed record
+      // therefore costs a re-probe and re-announcement, not the device's name.
+      if (!this.announced) {
+        if (isInstance) this.#instanceSuffix += 1;
+        else this.#hostSuffix += 1;
+      }
       this.#conflicts = [...this.#conflicts.filter((t) => t > Date.now() - 10_000), Date.now()];
       // RFC 6762 §8.1: after 15 conflicts within 10 s, wait 5 s before each new attempt.
       this.#restart(this.#conflicts.length >= 15 ? PROBE_RATE_LIMIT_MS : 0);

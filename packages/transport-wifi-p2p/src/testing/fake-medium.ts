@@ -3,7 +3,8 @@ import { P2P_GO_IP_ADDRESS, P2P_GROUP_NETMASK, P2P_GROUP_PREFIX_LENGTH } from '.
 import { type GroupAddressing, interfaceAddressing } from '../group-addressing.js';
 import {
   derivePsk,
-  type FakeGroupMembership,
+  type FakeDaemonAir,
+  type FakeFaults,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
 } from './fake-wpa-supplicant.js';
@@ -39,12 +40,66 @@ export interface FakeP2pMediumOptions {
   readonly assignAddresses?: boolean;
 }
 
+/** A GO Negotiation a station waits for (its pending `P2P_CONNECT`), compared by identity. */
+export interface FakePendingNegotiation {
+  readonly goIntent: number;
+  readonly persistent: boolean;
+  /** WPS PIN, when the connect uses one (else push button). */
+  readonly pin: string | undefined;
+}
+
+/**
+ * What the medium needs from a daemon on it (owned here; {@link FakeWpaSupplicant} is one): its addresses and state,
+ * its peer table and pending connects, its events, and its part in groups.
+ */
+export interface FakeP2pStation {
+  readonly deviceAddress: string;
+  /** Interface address used in groups. */
+  readonly interfaceAddress: string;
+  readonly deviceName: string;
+  /** Network namespace of its group interfaces (data path `'netns'`). */
+  readonly netns: string | undefined;
+  readonly isRunning: boolean;
+  readonly p2pEnabled: boolean;
+  /** Whether other devices can find it now. */
+  readonly discoverable: boolean;
+  /** Whether a `P2P_FIND` runs. */
+  readonly isFinding: boolean;
+  readonly faults: Readonly<FakeFaults>;
+  /** The GO's EAPOL IP allocation settings, when set. */
+  readonly eapolIpAllocation: { go: string; mask: string; start: string; end: string } | undefined;
+  /** A device was seen during its find. */
+  deviceSeen(peer: FakeP2pStation): void;
+  /** A device it knew left the air. */
+  deviceLost(peer: FakeP2pStation): void;
+  /** Whether `addr` is in its peer table. */
+  knows(addr: string): boolean;
+  /** Its pending connect to `addr`, if any. */
+  pendingConnect(addr: string): FakePendingNegotiation | undefined;
+  /** Drops its pending connect to `addr`. */
+  clearPending(addr: string): void;
+  /** Its next GO Negotiation tie breaker bit. */
+  nextTieBreaker(): boolean;
+  /** Sends an event `<level>text` to its monitors. */
+  emit(level: number, text: string): void;
+  /** Allocates its next group interface name. */
+  nextGroupIfname(): string;
+  /** Saves a formed group as a persistent network block; returns its id. */
+  storePersistent(ssid: string, passphrase: string, asGo: boolean): number;
+  /** It became a member of `group` on `ifname`. */
+  joinedGroup(ifname: string, role: 'GO' | 'client', group: FakeGroup): void;
+  /** It left its group on `ifname`. */
+  leftGroup(ifname: string): void;
+  /** As GO, `client` asks to join by push button: true to accept now, false when it waits for `WPS_PBC`. */
+  joinRequest(client: FakeP2pStation): boolean;
+}
+
 /** One P2P group on the medium. */
 export interface FakeGroup {
   readonly seq: number;
   /** First three octets of the group's /24 on the loopback data path. */
   readonly loopNet: string;
-  readonly go: FakeWpaSupplicant;
+  readonly go: FakeP2pStation;
   readonly goIfname: string;
   readonly ssid: string;
   readonly passphrase: string;
@@ -53,7 +108,7 @@ export interface FakeGroup {
   readonly networkId: number | undefined;
   readonly goIp: string;
   /** Clients; `ip` is the EAPOL-allocated address, undefined when the GO does no EAPOL IP allocation. */
-  readonly clients: Map<FakeWpaSupplicant, { ifname: string; ip: string | undefined; hostVeth?: string }>;
+  readonly clients: Map<FakeP2pStation, { ifname: string; ip: string | undefined; hostVeth?: string }>;
   readonly prefixLength: number;
   nextHost: number;
 }
@@ -78,10 +133,12 @@ export class FakeP2pMedium {
   readonly goNegTimeoutMs: number;
   readonly assignAddresses: boolean;
   private readonly daemons: FakeWpaSupplicant[] = [];
+  /** The same daemons, as the medium talks to them. */
+  private readonly stations: readonly FakeP2pStation[] = this.daemons;
   private readonly groups = new Set<FakeGroup>();
   private groupSeq = 0;
   private linkSeq = 0;
-  private readonly waiting = new Map<string, { initiator: FakeWpaSupplicant; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<string, { initiator: FakeP2pStation; timer: NodeJS.Timeout }>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -103,7 +160,20 @@ export class FakeP2pMedium {
     const addr =
       options.deviceAddress ??
       `02:${hex2(process.pid >> 8)}:${hex2(process.pid)}:49:${hex2(idx >> 8)}:${hex2(idx)}`;
-    const d = new FakeWpaSupplicant(this, options, addr.toLowerCase());
+    const air: FakeDaemonAir = {
+      changed: () => this.deviceChanged(d),
+      findStarted: () => this.scheduleDiscovery(d),
+      gone: () => this.deviceGone(d),
+      find: (peerAddr) => this.findDaemon(peerAddr),
+      negotiate: (peer, pc) => this.negotiate(d, peer, pc),
+      answered: (peerAddr) => this.answered(d, peerAddr),
+      cancelNegotiation: (peerAddr) => this.cancelNegotiation(d, peerAddr),
+      join: (go, persistent) => this.join(d, go, persistent),
+      acceptJoin: (client) => this.acceptJoin(d, client),
+      startGroup: (group) => this.startGroup(d, group),
+      leaveGroup: (ifname, reason) => this.leaveGroup(d, ifname, reason),
+    };
+    const d = new FakeWpaSupplicant(air, options, addr.toLowerCase());
     this.daemons.push(d);
     d.start();
     return d;
@@ -151,8 +221,13 @@ export class FakeP2pMedium {
 
   /** Group loss (out of range, radio failure): every member sees `P2P-GROUP-REMOVED`, the GO with reason UNAVAILABLE. */
   async loseGroup(go: FakeWpaSupplicant): Promise<void> {
-    const m = [...go.memberships.values()].find((x) => x.role === 'GO');
-    if (m) await this.leaveGroup(go, m, 'UNAVAILABLE');
+    const g = this.ownedBy(go);
+    if (g) await this.leaveGroup(go, g.goIfname, 'UNAVAILABLE');
+  }
+
+  /** The (first) group `go` owns. */
+  private ownedBy(go: FakeP2pStation): FakeGroup | undefined {
+    return [...this.groups].find((g) => g.go === go);
   }
 
   // ---------------- discovery ----------------
@@ -167,33 +242,30 @@ export class FakeP2pMedium {
   }
 
   /** A running find sees every discoverable device after one probe round. */
-  scheduleDiscovery(finder: FakeWpaSupplicant): void {
+  private scheduleDiscovery(finder: FakeP2pStation): void {
     this.later(this.airtimeMs, () => {
       if (!finder.isFinding || finder.faults.dropDiscovery) return;
-      for (const d of this.daemons) if (d !== finder && d.discoverable) finder.deviceSeen(d);
+      for (const d of this.stations) if (d !== finder && d.discoverable) finder.deviceSeen(d);
     });
   }
 
   /** A device changed what it advertises or became discoverable: running finds see it (again). */
-  deviceChanged(d: FakeWpaSupplicant): void {
+  private deviceChanged(d: FakeP2pStation): void {
     this.later(this.airtimeMs, () => {
       if (!d.discoverable) return;
-      for (const f of this.daemons) if (f !== d && f.isFinding && !f.faults.dropDiscovery) f.deviceSeen(d);
+      for (const f of this.stations) if (f !== d && f.isFinding && !f.faults.dropDiscovery) f.deviceSeen(d);
     });
   }
 
   /** A device left the air (daemon stopped). */
-  deviceGone(d: FakeWpaSupplicant): void {
-    for (const f of this.daemons) if (f !== d) f.deviceLost(d);
+  private deviceGone(d: FakeP2pStation): void {
+    for (const f of this.stations) if (f !== d) f.deviceLost(d);
   }
 
   // ---------------- GO negotiation ----------------
 
-  negotiate(
-    initiator: FakeWpaSupplicant,
-    responder: FakeWpaSupplicant,
-    pc: NonNullable<ReturnType<FakeWpaSupplicant['pendingConnect']>>,
-  ): void {
+  /** GO Negotiation from `initiator` (pending connect `pc`) to `responder`. */
+  private negotiate(initiator: FakeP2pStation, responder: FakeP2pStation, pc: FakePendingNegotiation): void {
     this.later(this.airtimeMs, () => {
       if (initiator.pendingConnect(responder.deviceAddress) !== pc) return; // cancelled
       const fault =
@@ -232,7 +304,7 @@ export class FakeP2pMedium {
     });
   }
 
-  private noResponse(initiator: FakeWpaSupplicant, responder: FakeWpaSupplicant): void {
+  private noResponse(initiator: FakeP2pStation, responder: FakeP2pStation): void {
     this.later(Math.min(this.goNegTimeoutMs, 1_000), () => {
       initiator.clearPending(responder.deviceAddress);
       initiator.emit(3, 'P2P-GO-NEG-FAILURE status=-1');
@@ -240,7 +312,7 @@ export class FakeP2pMedium {
   }
 
   /** `P2P_CANCEL` on `d`: a peer waiting on it stops waiting. */
-  cancelNegotiation(d: FakeWpaSupplicant, peerAddr: string): void {
+  private cancelNegotiation(d: FakeP2pStation, peerAddr: string): void {
     const key = `${peerAddr}<${d.deviceAddress}`;
     const w = this.waiting.get(key);
     if (w) clearTimeout(w.timer);
@@ -248,7 +320,7 @@ export class FakeP2pMedium {
   }
 
   /** `responder` answered a waiting initiator by connecting back (or authorizing): negotiation completes. */
-  answered(responder: FakeWpaSupplicant, initiatorAddr: string): boolean {
+  private answered(responder: FakeP2pStation, initiatorAddr: string): boolean {
     const key = `${responder.deviceAddress}<${initiatorAddr}`;
     const w = this.waiting.get(key);
     if (!w) return false;
@@ -258,7 +330,7 @@ export class FakeP2pMedium {
     return true;
   }
 
-  private async complete(initiator: FakeWpaSupplicant, responder: FakeWpaSupplicant): Promise<void> {
+  private async complete(initiator: FakeP2pStation, responder: FakeP2pStation): Promise<void> {
     const pi = initiator.pendingConnect(responder.deviceAddress);
     const pr = responder.pendingConnect(initiator.deviceAddress);
     if (!pi || !pr) return;
@@ -296,8 +368,8 @@ export class FakeP2pMedium {
   // ---------------- groups ----------------
 
   /** Starts a group with `go` as owner (autonomous `P2P_GROUP_ADD`, or after negotiation). */
-  startGroup(
-    go: FakeWpaSupplicant,
+  private startGroup(
+    go: FakeP2pStation,
     p: {
       ifname: string;
       ssid: string;
@@ -334,8 +406,7 @@ export class FakeP2pMedium {
         await ip(['link', 'set', p.ifname, 'up'], go.netns);
       }
       this.groups.add(group);
-      go.memberships.set(p.ifname, { ifname: p.ifname, role: 'GO', group });
-      go.openGroupSocket(p.ifname);
+      go.joinedGroup(p.ifname, 'GO', group);
       go.emit(
         3,
         `P2P-GROUP-STARTED ${p.ifname} GO ssid="${p.ssid}" freq=${p.freq} passphrase="${p.passphrase}" go_dev_addr=${go.deviceAddress}${p.persistent ? ' [PERSISTENT]' : ''}`,
@@ -345,16 +416,15 @@ export class FakeP2pMedium {
       if (this.dataPath === 'netns' && this.assignAddresses) {
         await ip(['addr', 'add', `${goIp}/${prefixLength}`, 'dev', p.ifname], go.netns);
       }
-      go.deviceChangedSoon();
+      this.deviceChanged(go);
       return group;
     });
   }
 
   /** `P2P_CONNECT <go> pbc join`: provision discovery, then WPS with the GO. */
-  join(client: FakeWpaSupplicant, go: FakeWpaSupplicant, persistent: boolean): void {
+  private join(client: FakeP2pStation, go: FakeP2pStation, persistent: boolean): void {
     this.later(this.airtimeMs, () => {
-      const m = [...go.memberships.values()].find((x) => x.role === 'GO');
-      if (!go.isRunning || !m) {
+      if (!go.isRunning || !this.ownedBy(go)) {
         client.emit(3, 'P2P-GROUP-FORMATION-FAILURE');
         return;
       }
@@ -370,15 +440,15 @@ export class FakeP2pMedium {
   }
 
   /** The GO accepted a push-button join (auto or `WPS_PBC`). */
-  acceptJoin(go: FakeWpaSupplicant, client: FakeWpaSupplicant): void {
-    const m = [...go.memberships.values()].find((x) => x.role === 'GO');
-    if (!m || !client.isRunning) return;
-    void this.addClient(m.group, client, joinPersistent.get(client) ?? false, true);
+  private acceptJoin(go: FakeP2pStation, client: FakeP2pStation): void {
+    const g = this.ownedBy(go);
+    if (!g || !client.isRunning) return;
+    void this.addClient(g, client, joinPersistent.get(client) ?? false, true);
   }
 
   private addClient(
     group: FakeGroup,
-    client: FakeWpaSupplicant,
+    client: FakeP2pStation,
     persistent: boolean,
     formation: boolean,
   ): Promise<void> {
@@ -409,8 +479,7 @@ export class FakeP2pMedium {
         await ip(['link', 'set', ifname, 'address', client.interfaceAddress, 'up'], client.netns);
       }
       group.clients.set(client, { ifname, ip: clientIp, ...(hostVeth && { hostVeth }) });
-      client.memberships.set(ifname, { ifname, role: 'client', group });
-      client.openGroupSocket(ifname);
+      client.joinedGroup(ifname, 'client', group);
       const keep = persistent && group.persistent;
       if (keep) client.storePersistent(group.ssid, group.passphrase, false);
       if (formation) client.emit(3, 'P2P-GROUP-FORMATION-SUCCESS');
@@ -429,21 +498,16 @@ export class FakeP2pMedium {
   }
 
   /**
-   * `d` leaves the group of membership `m` (`P2P_GROUP_REMOVE`, daemon exit, loss). A GO leaving ends the group
+   * `d` leaves its group on interface `ifname` (`P2P_GROUP_REMOVE`, daemon exit, loss). A GO leaving ends the group
    * for every client (`reason=GO_ENDING_SESSION`, or `IDLE` when the group was lost without notice).
    */
-  leaveGroup(
-    d: FakeWpaSupplicant,
-    m: FakeGroupMembership,
-    reason: 'REQUESTED' | 'UNAVAILABLE',
-  ): Promise<void> {
+  private leaveGroup(d: FakeP2pStation, ifname: string, reason: 'REQUESTED' | 'UNAVAILABLE'): Promise<void> {
     return this.serial(async () => {
-      const g = m.group;
-      if (!d.memberships.has(m.ifname)) return;
-      if (m.role === 'GO') {
+      const owned = [...this.groups].find((g) => g.go === d && g.goIfname === ifname);
+      if (owned) {
+        const g = owned;
         for (const [client, c] of g.clients) {
-          client.memberships.delete(c.ifname);
-          client.closeGroupSocket(c.ifname);
+          client.leftGroup(c.ifname);
           client.emit(
             3,
             `P2P-GROUP-REMOVED ${c.ifname} client reason=${reason === 'REQUESTED' ? 'GO_ENDING_SESSION' : 'IDLE'}`,
@@ -453,22 +517,21 @@ export class FakeP2pMedium {
             await ip(['link', 'del', c.ifname], client.netns).catch(() => undefined);
         }
         g.clients.clear();
-        d.memberships.delete(m.ifname);
-        d.closeGroupSocket(m.ifname);
+        d.leftGroup(ifname);
         this.groups.delete(g);
-        d.emit(3, `P2P-GROUP-REMOVED ${m.ifname} GO reason=${reason}`);
-        if (this.dataPath === 'netns') await ip(['link', 'del', m.ifname], d.netns).catch(() => undefined);
-        d.deviceChangedSoon();
-      } else {
-        const c = g.clients.get(d);
-        g.clients.delete(d);
-        d.memberships.delete(m.ifname);
-        d.closeGroupSocket(m.ifname);
-        d.emit(3, `P2P-GROUP-REMOVED ${m.ifname} client reason=${reason}`);
-        g.go.emit(3, `AP-STA-DISCONNECTED ${d.interfaceAddress} p2p_dev_addr=${d.deviceAddress}`);
-        if (this.dataPath === 'netns' && c)
-          await ip(['link', 'del', c.ifname], d.netns).catch(() => undefined);
+        d.emit(3, `P2P-GROUP-REMOVED ${ifname} GO reason=${reason}`);
+        if (this.dataPath === 'netns') await ip(['link', 'del', ifname], d.netns).catch(() => undefined);
+        this.deviceChanged(d);
+        return;
       }
+      const g = [...this.groups].find((x) => x.clients.get(d)?.ifname === ifname);
+      if (!g) return;
+      const c = g.clients.get(d);
+      g.clients.delete(d);
+      d.leftGroup(ifname);
+      d.emit(3, `P2P-GROUP-REMOVED ${ifname} client reason=${reason}`);
+      g.go.emit(3, `AP-STA-DISCONNECTED ${d.interfaceAddress} p2p_dev_addr=${d.deviceAddress}`);
+      if (this.dataPath === 'netns' && c) await ip(['link', 'del', c.ifname], d.netns).catch(() => undefined);
     });
   }
 
@@ -480,7 +543,7 @@ export class FakeP2pMedium {
   }
 }
 
-const joinPersistent = new WeakMap<FakeWpaSupplicant, boolean>();
+const joinPersistent = new WeakMap<FakeP2pStation, boolean>();
 
 /** Second octet of loopback group subnets, random per process (16..254) so parallel test processes rarely meet. */
 const LOOPBACK_NET = 16 + Math.floor(Math.random() * 239);

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WPA_CTRL_MAX_DATAGRAM, WPA_DEFAULT_MONITOR_LEVEL } from '../constants.js';
 import { type Datagram, UnixDgramSocket } from '../dgram-socket.js';
-import type { FakeGroup, FakeP2pMedium } from './fake-medium.js';
 
 /** Options of one fake daemon ({@link FakeP2pMedium.addDaemon}). */
 export interface FakeWpaSupplicantOptions {
@@ -51,13 +50,58 @@ export interface NetworkBlock {
   keyMgmt: string;
 }
 
+/** A group as a member daemon sees it (owned here; the medium's `FakeGroup` is one). */
+export interface FakeGroupInfo {
+  readonly passphrase: string;
+  /** Operating frequency, MHz. */
+  readonly freq: number;
+  readonly persistent: boolean;
+}
+
 /** A local role in a group, as the daemon sees it. */
 export interface FakeGroupMembership {
   readonly ifname: string;
   readonly role: 'GO' | 'client';
-  readonly group: FakeGroup;
+  readonly group: FakeGroupInfo;
 }
 
+/**
+ * What a daemon needs from the medium it is on (owned here; `FakeP2pMedium` gives each daemon one): the
+ * over-the-air side of discovery, GO Negotiation, joins and groups. Each call is on behalf of this daemon.
+ */
+export interface FakeDaemonAir {
+  /** What this daemon advertises changed (find or listen started, name, vendor elements): running finds see it. */
+  changed(): void;
+  /** A `P2P_FIND` started: it sees every discoverable device after one probe round. */
+  findStarted(): void;
+  /** The daemon left the air (stopped): every peer loses it. */
+  gone(): void;
+  /** The running daemon with P2P Device Address `addr`, found or not (`P2P_CONNECT … auth`). */
+  find(addr: string): FakeWpaSupplicant | undefined;
+  /** `P2P_CONNECT` to `peer`: GO Negotiation with the pending connect `pc` (which a cancel replaces or drops). */
+  negotiate(peer: FakeWpaSupplicant, pc: PendingConnect): void;
+  /** This daemon connects to (or authorizes) `peerAddr`: true when that peer was waiting, which completes it. */
+  answered(peerAddr: string): boolean;
+  /** `P2P_CANCEL`: a peer waiting on this daemon's answer stops waiting. */
+  cancelNegotiation(peerAddr: string): void;
+  /** `P2P_CONNECT <go> pbc join`: provision discovery, then WPS with the GO. */
+  join(go: FakeWpaSupplicant, persistent: boolean): void;
+  /** As GO, accept `client`'s push-button join. */
+  acceptJoin(client: FakeWpaSupplicant): void;
+  /** Starts a group with this daemon as owner (`P2P_GROUP_ADD`). */
+  startGroup(group: {
+    ifname: string;
+    ssid: string;
+    passphrase: string;
+    freq: number;
+    persistent: boolean;
+    networkId: number | undefined;
+  }): Promise<unknown>;
+  /** This daemon leaves its group on interface `ifname` (a GO ends it for every client). */
+  leaveGroup(ifname: string, reason: 'REQUESTED' | 'UNAVAILABLE'): Promise<void>;
+}
+
+/** A `P2P_CONNECT` waiting for GO Negotiation (started, or authorized with `auth`). */
 export interface PendingConnect {
   readonly peer: string;
   readonly goIntent: number;
@@ -163,8 +207,8 @@ const randomChars = (n: number): string => {
 
 /**
  * One fake wpa_supplicant 2.10: serves a real unix datagram control socket with the daemon's grammar and replies
- * (byte-identical for the generic commands, see the contract tests), and runs P2P through a shared
- * {@link FakeP2pMedium}. Created by {@link FakeP2pMedium.addDaemon}.
+ * (byte-identical for the generic commands, see the contract tests), and runs P2P through a shared medium
+ * ({@link FakeDaemonAir}). Created by `FakeP2pMedium.addDaemon`.
  */
 export class FakeWpaSupplicant {
   readonly ifname: string;
@@ -200,11 +244,12 @@ export class FakeWpaSupplicant {
   /** End of the WPS push-button walk time opened by `WPS_PBC` on the GO's group interface (ms since epoch). */
   private pbcWindowUntil = 0;
   /** Groups this daemon is in, by local interface name. */
-  readonly memberships = new Map<string, FakeGroupMembership>();
+  private readonly memberships = new Map<string, FakeGroupMembership>();
   private running = false;
 
+  /** @internal Use `FakeP2pMedium.addDaemon`. */
   constructor(
-    private readonly medium: FakeP2pMedium,
+    private readonly air: FakeDaemonAir,
     options: FakeWpaSupplicantOptions,
     deviceAddress: string,
   ) {
@@ -255,9 +300,16 @@ export class FakeWpaSupplicant {
     );
   }
 
-  /** Tells running finds that this device changed (group started or ended). */
-  deviceChangedSoon(): void {
-    this.medium.deviceChanged(this);
+  /** The medium made this daemon a member of `group` on interface `ifname`: its control socket is served. */
+  joinedGroup(ifname: string, role: 'GO' | 'client', group: FakeGroupInfo): void {
+    this.memberships.set(ifname, { ifname, role, group });
+    this.openGroupSocket(ifname);
+  }
+
+  /** The daemon left its group on `ifname`: the group interface's control socket goes. */
+  leftGroup(ifname: string): void {
+    this.memberships.delete(ifname);
+    this.closeGroupSocket(ifname);
   }
 
   /**
@@ -298,7 +350,7 @@ export class FakeWpaSupplicant {
     if (!this.running) return;
     this.emit(2, 'CTRL-EVENT-TERMINATING');
     this.emit(3, 'CTRL-EVENT-TERMINATING');
-    for (const m of [...this.memberships.values()]) await this.medium.leaveGroup(this, m, 'UNAVAILABLE');
+    for (const m of [...this.memberships.values()]) await this.air.leaveGroup(m.ifname, 'UNAVAILABLE');
     this.stopFind(false);
     this.listening = false;
     for (const p of this.pending.values()) clearTimeout(p.timer);
@@ -307,7 +359,7 @@ export class FakeWpaSupplicant {
     this.monitors.clear();
     this.sock?.close();
     this.sock = undefined;
-    this.medium.deviceGone(this);
+    this.air.gone();
   }
 
   // ---------------- events ----------------
@@ -569,7 +621,7 @@ export class FakeWpaSupplicant {
       if (Buffer.byteLength(value) > 32) return 'FAIL\n';
       this.deviceName = value;
       this.globals.set(key, value);
-      this.medium.deviceChanged(this);
+      this.air.changed();
       return 'OK\n';
     }
     if (key === 'p2p_go_intent') {
@@ -596,7 +648,7 @@ export class FakeWpaSupplicant {
     if (!m || m[2]!.length % 2 !== 0) return 'FAIL\n';
     const frame = Number(m[1]);
     this.vendorElems.set(frame, (this.vendorElems.get(frame) ?? '') + m[2]!.toLowerCase());
-    this.medium.deviceChanged(this);
+    this.air.changed();
     return 'OK\n';
   }
 
@@ -611,7 +663,7 @@ export class FakeWpaSupplicant {
       if (i < 0) return 'FAIL\n';
       this.vendorElems.set(frame, cur.slice(0, i) + cur.slice(i + m[2]!.length));
     }
-    this.medium.deviceChanged(this);
+    this.air.changed();
     return 'OK\n';
   }
 
@@ -623,7 +675,7 @@ export class FakeWpaSupplicant {
         return this.find(arg);
       case 'P2P_LISTEN':
         this.listening = true;
-        this.medium.deviceChanged(this);
+        this.air.changed();
         return 'OK\n';
       case 'P2P_PEER':
         return this.peerInfo(arg);
@@ -652,8 +704,8 @@ export class FakeWpaSupplicant {
       this.findTimer = setTimeout(() => this.stopFind(true), timeoutS * 1000);
       this.findTimer.unref();
     }
-    this.medium.deviceChanged(this);
-    this.medium.scheduleDiscovery(this);
+    this.air.changed();
+    this.air.findStarted();
     return 'OK\n';
   }
 
@@ -767,19 +819,19 @@ export class FakeWpaSupplicant {
       else if (w === 'join') join = true;
       else if (w === 'auth') auth = true;
     }
-    const peer = this.peers.get(addr) ?? (auth ? this.medium.findDaemon(addr) : undefined);
+    const peer = this.peers.get(addr) ?? (auth ? this.air.find(addr) : undefined);
     if (!peer) return 'FAIL\n'; // "Cannot connect to unknown P2P Device"
     if (join) {
       this.stopFind(true);
-      this.medium.join(this, peer, persistent);
+      this.air.join(peer, persistent);
       return reply;
     }
     const pc: PendingConnect = { peer: addr, goIntent, persistent, authOnly: auth, pin };
     this.pending.set(addr, pc);
-    if (this.medium.answered(this, addr)) return reply; // a peer was waiting for us: negotiation completes
+    if (this.air.answered(addr)) return reply; // a peer was waiting for us: negotiation completes
     if (!auth) {
       this.stopFind(true);
-      this.medium.negotiate(this, peer, pc);
+      this.air.negotiate(peer, pc);
     }
     return reply;
   }
@@ -807,7 +859,7 @@ export class FakeWpaSupplicant {
     if (this.pending.size === 0 && this.pendingJoins.size === 0) return 'FAIL\n';
     for (const addr of [...this.pending.keys()]) {
       this.clearPending(addr);
-      this.medium.cancelNegotiation(this, addr);
+      this.air.cancelNegotiation(addr);
     }
     for (const timer of this.pendingJoins.values()) clearTimeout(timer);
     this.pendingJoins.clear();
@@ -851,7 +903,7 @@ export class FakeWpaSupplicant {
       networkId = this.addNetwork({ ssid, psk: passphrase, mode: MODE_P2P_GO, disabled: 2 }, false);
     }
     this.stopFind(true);
-    void this.medium.startGroup(this, { ifname, ssid, passphrase, freq, persistent, networkId });
+    void this.air.startGroup({ ifname, ssid, passphrase, freq, persistent, networkId });
     return 'OK\n';
   }
 
@@ -859,7 +911,7 @@ export class FakeWpaSupplicant {
     const targets =
       arg === '*' ? [...this.memberships.values()] : [this.memberships.get(arg)].filter((m) => m);
     if (targets.length === 0) return arg === '*' ? 'OK\n' : 'FAIL\n';
-    for (const m of targets) void this.medium.leaveGroup(this, m!, 'REQUESTED');
+    for (const m of targets) void this.air.leaveGroup(m!.ifname, 'REQUESTED');
     return 'OK\n';
   }
 
@@ -885,7 +937,7 @@ export class FakeWpaSupplicant {
   }
 
   /** Serves the control socket of a group interface (`<ctrlDir>/<ifname>`), as wpa_supplicant does per interface. */
-  openGroupSocket(ifname: string): void {
+  private openGroupSocket(ifname: string): void {
     const p = path.join(this.ctrlDir, ifname);
     fs.rmSync(p, { force: true });
     const sock = UnixDgramSocket.bind((d) => {
@@ -897,7 +949,7 @@ export class FakeWpaSupplicant {
   }
 
   /** Stops serving a group interface's socket. */
-  closeGroupSocket(ifname: string): void {
+  private closeGroupSocket(ifname: string): void {
     this.groupSockets.get(ifname)?.close();
     this.groupSockets.delete(ifname);
   }
@@ -910,7 +962,7 @@ export class FakeWpaSupplicant {
       this.pbcWindowUntil = Date.now() + WPS_WALK_TIME_MS;
       for (const [client, timer] of this.pendingJoins) {
         clearTimeout(timer);
-        this.medium.acceptJoin(this, client);
+        this.air.acceptJoin(client);
       }
       this.pendingJoins.clear();
       return 'OK\n';

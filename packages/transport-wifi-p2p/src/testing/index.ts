@@ -9,10 +9,14 @@ export {
   type FakeGroup,
   FakeP2pMedium,
   type FakeP2pMediumOptions,
+  type FakeP2pStation,
+  type FakePendingNegotiation,
 } from './fake-medium.js';
 export {
   derivePsk,
+  type FakeDaemonAir,
   type FakeFaults,
+  type FakeGroupInfo,
   type FakeGroupMembership,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,

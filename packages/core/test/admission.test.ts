@@ -1,0 +1,148 @@
+import { firstValueFrom } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { sourceHost } from '../src/admission.js';
+import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
+import { PRE_AUTH_TIMEOUT_MS } from '../src/limits.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
+import type { Conduit } from '../src/transport.js';
+import { advert } from './helpers.js';
+
+// LocalDevice's admission control in virtual time, over the memory medium: the pre-authentication deadline and the
+// caps on pending inbound handshakes. The "attackers" are raw conduits dialled on the memory network that never speak
+// the protocol. (Over real sockets: transport-tcp/test/hostile-peers.test.ts.)
+
+async function world(admission?: LocalDeviceOptions['admission']) {
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ scheduler: clock });
+  const server = new LocalDevice({
+    advert: advert('server'),
+    transports: [net.createTransport({ address: 'server' })],
+    scheduler: clock,
+    ...(admission ? { admission } : {}),
+  });
+  await server.start();
+  const closed = new Map<Conduit, string>();
+  /** A raw connection from `from` that says nothing. */
+  const silent = async (from: ReturnType<typeof net.createTransport>): Promise<Conduit> => {
+    const dialling = from.dial('server');
+    await clock.advance(1);
+    const c = await dialling;
+    c.closed$.subscribe((r) => closed.set(c, r.code));
+    c.data$.subscribe(); // read (and drop) the server's preamble
+    await clock.advance(1);
+    return c;
+  };
+  return { clock, net, server, silent, closed };
+}
+
+describe('admission control of handshakes (virtual time)', () => {
+  it('closes a silent inbound connection at the pre-authentication deadline, not at the handshake timeout', async () => {
+    const { clock, net, server, silent, closed } = await world();
+    const attacker = net.createTransport({ address: 'attacker' });
+    await attacker.start();
+    const c = await silent(attacker);
+    expect(server.admissionStats().pending).toBe(1);
+    await clock.advance(PRE_AUTH_TIMEOUT_MS - 10);
+    expect(closed.has(c)).toBe(false);
+    await clock.advance(20);
+    expect(closed.get(c)).toBe('timeout');
+    expect(server.admissionStats()).toMatchObject({ pending: 0, timedOut: 1, evicted: 0 });
+    await server.stop();
+  });
+
+  it('leaves a peer that opens in time alone: it stops counting as pending once open', async () => {
+    const { clock, net, server } = await world();
+    const client = new LocalDevice({
+      advert: advert('client'),
+      transports: [net.createTransport({ address: 'client' })],
+      scheduler: clock,
+    });
+    await client.start();
+    const connecting = client.connectAddress('memory', 'server');
+    await clock.advance(10);
+    const link = await connecting;
+    expect(server.admissionStats()).toMatchObject({ pending: 0, pendingHighWater: 1 });
+    await clock.advance(60_000);
+    expect(link.state).toBe('open');
+    expect(server.admissionStats().timedOut).toBe(0);
+    await client.stop();
+    await server.stop();
+  });
+
+  it('caps pending handshakes per source and in all, closing the oldest pending one; a real peer still gets in', async () => {
+    const { clock, net, server, silent, closed } = await world({ maxPending: 3, maxPendingPerSource: 2 });
+    const a = net.createTransport({ address: 'attacker-a' });
+    const b = net.createTransport({ address: 'attacker-b' });
+    await Promise.all([a.start(), b.start()]);
+    const a1 = await silent(a);
+    const a2 = await silent(a);
+    const a3 = await silent(a); // a's third: a1 (its oldest) goes
+    expect(closed.has(a1)).toBe(true);
+    expect([closed.has(a2), closed.has(a3)]).toEqual([false, false]);
+    const b1 = await silent(b); // 3 pending in all
+    expect(server.admissionStats().pending).toBe(3);
+    const b2 = await silent(b); // a 4th: the oldest overall (a2) goes
+    expect(closed.has(a2)).toBe(true);
+    expect([closed.has(a3), closed.has(b1), closed.has(b2)]).toEqual([false, false, false]);
+    expect(server.admissionStats()).toMatchObject({ pending: 3, pendingHighWater: 3, evicted: 2 });
+
+    const client = new LocalDevice({
+      advert: advert('client'),
+      transports: [net.createTransport({ address: 'client' })],
+      scheduler: clock,
+    });
+    await client.start();
+    const connecting = client.connectAddress('memory', 'server');
+    await clock.advance(10);
+    const link = await connecting;
+    expect(link.state).toBe('open');
+    expect(closed.has(a3)).toBe(true); // made room for the real peer
+    await clock.advance(PRE_AUTH_TIMEOUT_MS);
+    expect([closed.has(b1), closed.has(b2)]).toEqual([true, true]);
+    expect(link.state).toBe('open');
+    expect(server.admissionStats()).toMatchObject({ pending: 0, evicted: 3, timedOut: 2 });
+    await client.stop();
+    await server.stop();
+  });
+
+  it('reports closing reasons: refused for an evicted handshake, timeout past the deadline', async () => {
+    const { clock, net, server } = await world({ maxPending: 1 });
+    const a = net.createTransport({ address: 'attacker' });
+    await a.start();
+    const reasons: string[] = [];
+    server.linkOpened$.subscribe(() => reasons.push('opened?!'));
+    const dial = async () => {
+      const p = a.dial('server');
+      await clock.advance(1);
+      return p;
+    };
+    const c1 = await dial();
+    c1.data$.subscribe();
+    const c1closed = firstValueFrom(c1.closed$);
+    const c2 = await dial();
+    c2.data$.subscribe();
+    await clock.advance(1);
+    // The memory medium carries the reason to the far end (a socket would carry only the close).
+    expect(await c1closed).toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(/pending handshakes/),
+    });
+    const c2closed = firstValueFrom(c2.closed$);
+    await clock.advance(PRE_AUTH_TIMEOUT_MS);
+    expect(await c2closed).toMatchObject({
+      code: 'timeout',
+      message: expect.stringMatching(/not authenticated/),
+    });
+    expect(reasons).toEqual([]);
+    expect(server.admissionStats()).toMatchObject({ evicted: 1, timedOut: 1 });
+    await server.stop();
+  });
+
+  it('takes the source host of an address: host of host:port, v6 of [v6]:port, else the whole address', () => {
+    expect(sourceHost('192.168.1.20:40123')).toBe('192.168.1.20');
+    expect(sourceHost('[fe80::1%eth0]:80')).toBe('fe80::1%eth0');
+    expect(sourceHost('AA:BB:CC:DD:EE:FF')).toBe('AA:BB:CC:DD:EE:FF');
+    expect(sourceHost('air-phone')).toBe('air-phone');
+  });
+});

@@ -1,0 +1,173 @@
+import { firstValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Channel } from '../src/channel.js';
+import { LocalDevice } from '../src/device.js';
+import { ColinkError, ErrorCode } from '../src/errors.js';
+import { MemoryNetwork, type MemoryTransport } from '../src/memory/memory-transport.js';
+import type { Transport } from '../src/transport.js';
+import { advert } from './helpers.js';
+
+// LocalDevice in depth through its public API: duplicate Links from simultaneous dials merged with `replaced`, and
+// a start that fails half-way.
+
+const running: LocalDevice[] = [];
+afterEach(async () => {
+  await Promise.allSettled(running.splice(0).map((d) => d.stop()));
+});
+
+/** Two devices on one memory network, `hi` with the larger networkId (its dials win a merge). */
+async function devices() {
+  const net = new MemoryNetwork();
+  const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1)) as [
+    ReturnType<typeof advert>,
+    ReturnType<typeof advert>,
+  ];
+  const tLo = net.createTransport();
+  const tHi = net.createTransport();
+  const low = new LocalDevice({ advert: lo, transports: [tLo] });
+  const high = new LocalDevice({ advert: hi, transports: [tHi] });
+  running.push(low, high);
+  await low.start();
+  await high.start();
+  return { net, low, high, tLo, tHi };
+}
+
+describe('duplicate Links from simultaneous dials', () => {
+  it('are merged: both devices keep the Link the larger networkId dialled, the other closes with replaced', async () => {
+    const { low, high, tLo, tHi } = await devices();
+    const replaced: string[] = [];
+    for (const d of [low, high])
+      d.linkOpened$.subscribe((l) => void l.closed.then((r) => replaced.push(`${r.code}`)));
+    const [fromLow, fromHigh] = await Promise.all([
+      low.connectAddress('memory', tHi.address),
+      high.connectAddress('memory', tLo.address),
+    ]);
+    expect(fromLow.role).toBe('initiator');
+    expect(fromHigh.role).toBe('initiator');
+    await expect.poll(() => low.links(high.advert.networkId).length).toBe(1);
+    await expect.poll(() => high.links(low.advert.networkId).length).toBe(1);
+    // the survivor is the Link high dialled: high's initiator end and low's responder end
+    expect(high.links()[0]).toBe(fromHigh);
+    expect(low.links()[0]!.role).toBe('responder');
+    expect(await fromLow.closed).toMatchObject({ code: 'replaced' });
+    expect(replaced).toEqual(['replaced', 'replaced']);
+    // and it carries traffic
+    high.handle('echo', (ch) => ch.messages$.subscribe((m) => void ch.send(m)));
+    const ch = await low.openChannel(high.advert.networkId, { proto: 'echo' });
+    const echo = firstValueFrom(ch.messages$);
+    await ch.send(Uint8Array.of(5));
+    expect([...(await echo)]).toEqual([5]);
+  });
+
+  it('drains the replaced Link: channels open on it finish their traffic, then it closes with replaced', async () => {
+    const { low, high, tLo, tHi } = await devices();
+    const got: number[] = [];
+    let rx: Channel | undefined;
+    high.handle('stream', (ch) => {
+      rx = ch;
+      ch.messages$.subscribe((m) => got.push(m[0]!));
+    });
+    const first = await low.connectAddress('memory', tHi.address); // dialled by low: loses the merge
+    const ch = first.openChannel({ proto: 'stream' });
+    await ch.send(Uint8Array.of(1));
+    const second = await high.connectAddress('memory', tLo.address); // dialled by high: the keeper
+    await expect.poll(() => low.bestLink(high.advert.networkId)?.role).toBe('responder');
+    expect(low.bestLink(high.advert.networkId)).not.toBe(first);
+    // the draining Link is still open and its channel still works
+    expect(first.state).toBe('open');
+    await ch.send(Uint8Array.of(2));
+    await ch.send(Uint8Array.of(3));
+    await expect.poll(() => got).toEqual([1, 2, 3]);
+    // new channels go on the keeper
+    high.handle('other', () => undefined);
+    const other = await low.openChannel(high.advert.networkId, { proto: 'other' });
+    expect(low.links().find((l) => l.openChannels.includes(other))).not.toBe(first);
+    // once the last channel on it is done, the drained Link closes with replaced
+    await ch.close();
+    expect(rx?.state).toBe('closed');
+    expect(await first.closed).toMatchObject({ code: 'replaced' });
+    expect(second.state).toBe('open');
+    await expect.poll(() => low.links().length).toBe(1);
+  });
+});
+
+/** A memory transport whose start() or advertise() fails while `fail` says so: a medium that cannot come up. */
+class FlakyTransport implements Transport {
+  fail: 'start' | 'advertise' | undefined;
+  constructor(
+    private readonly inner: MemoryTransport,
+    fail: 'start' | 'advertise',
+  ) {
+    this.fail = fail;
+  }
+  get medium() {
+    return this.inner.medium;
+  }
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  get localAddress() {
+    return this.inner.localAddress;
+  }
+  get incoming$() {
+    return this.inner.incoming$;
+  }
+  async start() {
+    if (this.fail === 'start') throw new ColinkError(ErrorCode.DIAL_FAILED, 'radio is off');
+    await this.inner.start();
+  }
+  stop() {
+    return this.inner.stop();
+  }
+  async advertise(a: Parameters<Transport['advertise']>[0]) {
+    if (this.fail === 'advertise') throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'cannot advertise');
+    await this.inner.advertise(a);
+  }
+  unadvertise() {
+    return this.inner.unadvertise();
+  }
+  discover() {
+    return this.inner.discover();
+  }
+  dial(address: string, o?: Parameters<Transport['dial']>[1]) {
+    return this.inner.dial(address, o);
+  }
+}
+
+describe('LocalDevice.start failing half-way', () => {
+  it.each(['start', 'advertise'] as const)(
+    'a transport whose %s fails: the ones before it are stopped and unadvertised, the device can start later',
+    async (what) => {
+      const net = new MemoryNetwork({ medium: 'memory' });
+      const other = new MemoryNetwork({ medium: 'ble' });
+      const first = net.createTransport();
+      const flaky = new FlakyTransport(other.createTransport(), what);
+      const device = new LocalDevice({ advert: advert('half'), transports: [first, flaky] });
+      running.push(device);
+      const observer = net.createTransport();
+      await observer.start();
+      const seen: string[] = [];
+      observer.discover().subscribe((e) => seen.push(`${e.type}:${e.peer.deviceName}`));
+
+      await expect(device.start()).rejects.toMatchObject({
+        code: what === 'start' ? 'ERR_DIAL_FAILED' : 'ERR_INVALID_ARGUMENT',
+      });
+      expect(device.started).toBe(false);
+      expect(first.localAddress).toBeUndefined(); // stopped again
+      expect(flaky.localAddress).toBeUndefined();
+      expect(seen.at(-1) ?? 'never seen').not.toMatch(/^found|^updated/);
+      await expect(observer.dial(first.address)).rejects.toMatchObject({ code: 'ERR_DIAL_FAILED' });
+      await expect(device.connect(advert('z').networkId)).rejects.toMatchObject({ code: 'ERR_NOT_STARTED' });
+
+      // the medium comes up: a second start works and announces the device
+      flaky.fail = undefined;
+      await device.start();
+      expect(device.started).toBe(true);
+      expect(first.localAddress).toBe(first.address);
+      await expect.poll(() => seen.at(-1)).toBe('found:half');
+      const conduit = await observer.dial(first.address); // it listens again
+      conduit.destroy({ code: 'normal' });
+      await observer.stop();
+    },
+  );
+});

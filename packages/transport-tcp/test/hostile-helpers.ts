@@ -1,0 +1,270 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Channel, LocalDevice, type LocalDeviceOptions } from '@colink/core';
+import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
+import { firstValueFrom, timeout } from 'rxjs';
+import { TcpTransport } from '../src/index.js';
+import { type PeerMessage, PeerProcess } from './helpers.js';
+
+const hostileScript = new URL('./fixtures/hostile.mts', import.meta.url).pathname;
+
+/** The short pre-authentication deadline the hostile tests give the device under attack, ms. */
+export const TEST_PRE_AUTH_MS = 1_000;
+/** The Link handshake timeout of the device under attack, ms: api-compat's binding time, far above the deadline. */
+export const TEST_HANDSHAKE_MS = 60_000;
+/** The account of every trusted device in the hostile tests. */
+const ACCOUNT = 'hostile-test-account';
+
+export function sh(...args: string[]): string {
+  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Kinds of misbehaviour of fixtures/hostile.mts. */
+export type AttackKind =
+  | 'random'
+  | 'slow-preamble'
+  | 'slow-tls'
+  | 'huge-frame'
+  | 'silent'
+  | 'untrusted-flood'
+  | 'untrusted-silent'
+  | 'bind-flood';
+
+export interface Attack {
+  readonly kind: AttackKind;
+  readonly conns: number;
+  readonly secure?: boolean;
+  /** Connect from these local addresses, round robin (many sources). */
+  readonly sources?: readonly string[];
+  /** Keep every slot busy for this long, ms: reopen a connection as soon as the device closes one. */
+  readonly sustainMs?: number;
+  /** Attempts the newcomer may make to dial in during the attack. Default 1. */
+  readonly newcomerAttempts?: number;
+  /** How long the hostile client holds a socket the device did not close, ms. Default 15 000. */
+  readonly holdMs?: number;
+}
+
+/** What one attack showed. */
+export interface AttackReport {
+  readonly result: PeerMessage & {
+    connected: number;
+    closedByServer: number;
+    held: number;
+    tls: number;
+    flooded: number;
+    closeMsMedian: number | null;
+    closeMsMax: number | null;
+    errors: Record<string, number>;
+    reconnects: number;
+    reconnectsClosedByServer: number;
+  };
+  readonly engaged: PeerMessage & { connected: number; failed: number };
+  /** Median RTT of the trusted session while the hostile sockets were open, ms. */
+  readonly rttUnderAttackMs: number;
+  /** A new trusted device dialled in during the attack (its echo came back). */
+  readonly newcomerMs: number;
+  /** Attempts the newcomer needed (1 unless the attack allowed retries). */
+  readonly newcomerAttempts: number;
+  /** Highest pending-handshake count sampled during the attack. */
+  readonly pendingMax: number;
+  /** The device's pending high-water mark since it started (exact, not sampled). */
+  readonly pendingHighWater: number;
+  /** Highest count of open inbound TCP conduits sampled during the attack. */
+  readonly inboundMax: number;
+  readonly rssBeforeMiB: number;
+  readonly rssAfterMiB: number;
+  readonly heapBeforeMiB: number;
+  readonly heapAfterMiB: number;
+  readonly evicted: number;
+  readonly timedOut: number;
+}
+
+const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+
+/**
+ * A device under attack (TLS security, a TCP listener on `listenHost`, a short pre-authentication deadline), one
+ * trusted device with an echo channel open to it, a newcomer trusted device that dials in during each attack, and a
+ * hostile process (in `netns` when given).
+ */
+export class HostileScene {
+  server!: LocalDevice;
+  serverSecurity!: TlsSecurity;
+  serverTcp!: TcpTransport;
+  trusted!: LocalDevice;
+  newcomer!: LocalDevice;
+  channel!: Channel;
+  hostile!: PeerProcess;
+  idleRttMs = 0;
+  private readonly dirs: string[] = [];
+  private counter = 0;
+
+  constructor(
+    readonly listenHost: string,
+    readonly netns?: string,
+  ) {}
+
+  get address(): string {
+    return this.serverTcp.localAddress!;
+  }
+
+  private async security(): Promise<TlsSecurity> {
+    const dir = await mkdtemp(join(tmpdir(), 'cltcp-hostile-'));
+    this.dirs.push(dir);
+    return createDeviceSecurity({ stateDir: dir, account: ACCOUNT });
+  }
+
+  private async device(
+    name: string,
+    tcp: TcpTransport,
+    extra: Partial<LocalDeviceOptions> = {},
+    security?: TlsSecurity,
+  ): Promise<LocalDevice> {
+    security ??= await this.security();
+    const d = new LocalDevice({
+      advert: { networkId: security.networkId, deviceName: name, deviceType: 'pc' },
+      transports: [tcp],
+      security,
+      link: { handshakeTimeoutMs: TEST_HANDSHAKE_MS },
+      ...extra,
+    });
+    await d.start();
+    return d;
+  }
+
+  async start(): Promise<void> {
+    this.serverTcp = new TcpTransport({ host: this.listenHost, discovery: false });
+    this.serverSecurity = await this.security();
+    this.server = await this.device(
+      'target',
+      this.serverTcp,
+      { admission: { preAuthTimeoutMs: TEST_PRE_AUTH_MS } },
+      this.serverSecurity,
+    );
+    this.server.handle('echo', (ch) => {
+      ch.messages$.subscribe((m) => void ch.send(m).catch(() => undefined));
+    });
+    this.trusted = await this.device('trusted', new TcpTransport({ host: '127.0.0.1', discovery: false }));
+    this.newcomer = await this.device('newcomer', new TcpTransport({ host: '127.0.0.1', discovery: false }));
+    const link = await this.trusted.connectAddress('tcp', this.address);
+    this.channel = link.openChannel({ proto: 'echo' });
+    await this.rtt(5); // warm-up
+    this.idleRttMs = await this.rtt(20);
+    this.hostile = new PeerProcess({}, this.netns, hostileScript);
+    await this.hostile.next((m) => m.ev === 'ready', 30_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.hostile?.close();
+    for (const d of [this.newcomer, this.trusted, this.server]) await d?.stop();
+    for (const dir of this.dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Median round trip of a 64-byte message on the trusted session, ms (`n` trips, each within 20 s). */
+  async rtt(n: number, channel = this.channel): Promise<number> {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const echo = firstValueFrom(channel.messages$.pipe(timeout(20_000)));
+      const t0 = performance.now();
+      await channel.send(new Uint8Array(64).fill(i));
+      const got = await echo;
+      // The echo of this very message (not a stale one held for a later subscriber).
+      if (got.length !== 64 || got[0] !== (i & 0xff))
+        throw new Error(`unexpected echo ${got.length}/${got[0]}`);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return Math.round(times[Math.floor(times.length / 2)]! * 100) / 100;
+  }
+
+  /**
+   * A new trusted device dials in and gets an echo back, trying up to `attempts` times (an app retries a failed
+   * connect); returns how long the successful attempt took, ms, and how many attempts it needed.
+   */
+  async newcomerDial(attempts = 1): Promise<{ ms: number; attempts: number }> {
+    for (let i = 1; ; i++) {
+      const t0 = performance.now();
+      try {
+        const link = await this.newcomer.connectAddress('tcp', this.address);
+        const ch = link.openChannel({ proto: 'echo' });
+        await this.rtt(1, ch);
+        const ms = performance.now() - t0;
+        await link.close();
+        return { ms: Math.round(ms), attempts: i };
+      } catch (e) {
+        if (i >= attempts) throw e;
+      }
+    }
+  }
+
+  /** Runs `attack` from the hostile process and measures the device throughout. */
+  async attack(attack: Attack): Promise<AttackReport> {
+    const id = `a${++this.counter}`;
+    const [host, port] = splitAddress(this.address);
+    const mem0 = process.memoryUsage();
+    const before = this.server.admissionStats();
+    // The attack opens many connections at once; the sampler reads the counters every 10 ms.
+    let pendingMax = 0;
+    let inboundMax = 0;
+    const sample = setInterval(() => {
+      pendingMax = Math.max(pendingMax, this.server.admissionStats().pending);
+      inboundMax = Math.max(inboundMax, this.serverTcp.inboundConnections);
+    }, 10);
+    try {
+      this.hostile.send({ cmd: 'attack', id, host, port, holdMs: 15_000, ...attack });
+      const engaged = (await this.hostile.next(
+        (m) => m.ev === 'engaged' && m.id === id,
+        60_000,
+      )) as AttackReport['engaged'];
+      const [rttUnderAttackMs, newcomer] = await Promise.all([
+        this.rtt(20),
+        this.newcomerDial(attack.newcomerAttempts),
+      ]);
+      const result = (await this.hostile.next(
+        (m) => m.ev === 'result' && m.id === id,
+        60_000,
+      )) as AttackReport['result'];
+      const mem1 = process.memoryUsage();
+      const after = this.server.admissionStats();
+      return {
+        engaged,
+        result,
+        rttUnderAttackMs,
+        newcomerMs: newcomer.ms,
+        newcomerAttempts: newcomer.attempts,
+        pendingMax,
+        pendingHighWater: after.pendingHighWater,
+        inboundMax,
+        rssBeforeMiB: mib(mem0.rss),
+        rssAfterMiB: mib(mem1.rss),
+        heapBeforeMiB: mib(mem0.heapUsed),
+        heapAfterMiB: mib(mem1.heapUsed),
+        evicted: after.evicted - before.evicted,
+        timedOut: after.timedOut - before.timedOut,
+      };
+    } finally {
+      clearInterval(sample);
+    }
+  }
+}
+
+/** `host` and `port` of `host:port` / `[v6]:port`. */
+function splitAddress(address: string): [string, number] {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!m) throw new Error(`bad address ${address}`);
+  return [m[1]!, Number(m[2])];
+}
+
+/** One line per attack for the test output (numbers for core's README "Robustness"). */
+export function describeReport(env: string, name: string, r: AttackReport, idleRttMs: number): string {
+  const x = r.result;
+  return (
+    `[hostile ${env}] ${name}: ${x.connected}/${x.conns} connected, ${x.closedByServer} closed by the device ` +
+    `(median ${x.closeMsMedian} ms, max ${x.closeMsMax} ms), ${x.held} held to the end, tls ${x.tls}, ` +
+    `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, ` +
+    `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${idleRttMs} ms); newcomer in ` +
+    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
+  );
+}

@@ -1,0 +1,246 @@
+import { MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_SOURCE } from '@colink/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Attack,
+  type AttackReport,
+  describeReport,
+  HostileScene,
+  sh,
+  TEST_PRE_AUTH_MS,
+} from './hostile-helpers.js';
+
+// A device with TLS security and a trusted session open, attacked by a hostile LAN neighbour (its own process) over
+// real sockets: random bytes, slowloris mid-preamble and mid-TLS, huge frame lengths, 1,000 connections at once, a
+// full TLS handshake with an untrusted identity and a flood. Throughout, the trusted session must answer, a new
+// trusted device must dial in, every hostile socket must be closed by the device well before the Link handshake
+// timeout (60 s, as api-compat sets it) — by the pre-authentication deadline (1 s here) or a pending cap — and memory
+// must stay bounded. Each environment runs the same attacks: loopback, and a network namespace whose veth carries
+// the hostile process (root only; the namespace, veth and addresses carry this process's pid and are removed after).
+
+const isRoot = process.getuid?.() === 0;
+const tag = process.pid % 100_000;
+/** Many source hosts, so the global cap (not only the per-source one) is reached. */
+const SOURCES = 100;
+
+/** A generous bound: far below the 60 s handshake timeout, far above the 1 s deadline on a loaded 2-core host. */
+const CLOSE_BOUND_MS = TEST_PRE_AUTH_MS + 9_000;
+/** Generous bound on RSS growth of the device's process across one attack, MiB. */
+const RSS_GROWTH_BOUND_MIB = 200;
+
+interface Env {
+  readonly name: string;
+  readonly skip: string | false;
+  readonly setup: () => { listenHost: string; netns?: string; sources: string[] };
+  readonly teardown: () => void;
+}
+
+const netns = {
+  ns: `clhos${tag}`,
+  host: `clhh${tag}`,
+  far: `clhn${tag}`,
+  net: `10.${150 + (tag % 50)}.${Math.floor(tag / 50) % 250}`,
+};
+
+const envs: Env[] = [
+  {
+    name: 'loopback',
+    skip: false,
+    // The whole of 127/8 reaches lo on Linux: 127.0.1.x are distinct sources for the per-source cap.
+    setup: () => ({
+      listenHost: '127.0.0.1',
+      sources: Array.from({ length: SOURCES }, (_, i) => `127.0.1.${i + 1}`),
+    }),
+    teardown: () => undefined,
+  },
+  {
+    name: 'netns',
+    skip: isRoot ? false : 'needs root to create a network namespace and a veth pair',
+    setup: () => {
+      const { ns, host, far, net } = netns;
+      sh('ip', 'netns', 'add', ns);
+      sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+      sh('ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', far, 'netns', ns);
+      sh('ip', 'addr', 'add', `${net}.1/24`, 'dev', host);
+      sh('ip', 'link', 'set', host, 'up');
+      const sources = Array.from({ length: SOURCES }, (_, i) => `${net}.${i + 2}`);
+      for (const a of sources) sh('ip', '-n', ns, 'addr', 'add', `${a}/24`, 'dev', far);
+      sh('ip', '-n', ns, 'link', 'set', far, 'up');
+      return { listenHost: `${net}.1`, netns: ns, sources };
+    },
+    teardown: () => {
+      for (const cmd of [
+        ['ip', 'netns', 'del', netns.ns],
+        ['ip', 'link', 'del', netns.host],
+      ]) {
+        try {
+          sh(...cmd);
+        } catch {
+          // already gone (deleting the namespace removes the veth pair)
+        }
+      }
+    },
+  },
+];
+
+for (const env of envs) {
+  if (env.skip !== false) console.info(`[hostile] ${env.name} skipped: ${env.skip}`);
+  describe.skipIf(env.skip !== false)(`hostile peers over TCP (${env.name})`, () => {
+    let scene: HostileScene;
+    let sources: string[];
+    const reports: string[] = [];
+
+    beforeAll(async () => {
+      const s = env.setup();
+      sources = s.sources;
+      scene = new HostileScene(s.listenHost, s.netns);
+      await scene.start();
+    }, 60_000);
+
+    afterAll(async () => {
+      try {
+        await scene?.stop();
+      } finally {
+        env.teardown();
+        // The measured numbers (core README "Robustness").
+        for (const r of reports) console.log(r);
+      }
+    }, 60_000);
+
+    /** Runs `attack` and checks what holds for every attack. */
+    async function survive(name: string, attack: Attack): Promise<AttackReport> {
+      const r = await scene.attack(attack);
+      reports.push(describeReport(env.name, name, r, scene.idleRttMs));
+      const x = r.result;
+      // Every socket that connected was closed by the device (none held to the hostile's 30 s end), in time.
+      expect(x.connected).toBeGreaterThan(0);
+      expect(x.held).toBe(0);
+      expect(x.closedByServer).toBe(x.connected);
+      expect(x.closeMsMax).toBeLessThan(CLOSE_BOUND_MS);
+      // Pending handshakes stayed within the caps; the listener never came near its 256 slots.
+      expect(r.pendingMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
+      expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
+      expect(r.inboundMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES + 8);
+      // The trusted session answered (rtt() throws otherwise) and a new trusted device dialled in.
+      expect(r.rttUnderAttackMs).toBeGreaterThan(0);
+      expect(r.newcomerMs).toBeGreaterThan(0);
+      expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+      // The session still works after the attack.
+      await scene.rtt(3);
+      return r;
+    }
+
+    it('(a) random bytes on 200 connections: refused at the preamble', { timeout: 90_000 }, async () => {
+      const r = await survive('random bytes', { kind: 'random', conns: 200, sources });
+      expect(r.timedOut).toBe(0); // a bad preamble closes at once, no deadline needed
+    });
+
+    it('(b) 500 slowloris sockets stopped mid-preamble: capped, then closed by the deadline', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await survive('slowloris mid-preamble', { kind: 'slow-preamble', conns: 500, sources });
+      expect(r.evicted).toBeGreaterThan(0); // 500 > the global cap of 64
+      expect(r.timedOut).toBeGreaterThan(0);
+    });
+
+    it('(b) 500 slowloris sockets from ONE source stopped mid-TLS: the per-source cap holds', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await survive('slowloris mid-TLS, one source', {
+        kind: 'slow-tls',
+        conns: 500,
+        sources: sources.slice(0, 1),
+      });
+      expect(r.pendingMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES_PER_SOURCE + 1); // + the newcomer
+      expect(r.evicted).toBeGreaterThanOrEqual(500 - MAX_PENDING_HANDSHAKES_PER_SOURCE);
+    });
+
+    it('(b) 500 slowloris sockets from many sources stopped mid-TLS', { timeout: 90_000 }, async () => {
+      const r = await survive('slowloris mid-TLS', { kind: 'slow-tls', conns: 500, sources });
+      expect(r.timedOut).toBeGreaterThan(0);
+    });
+
+    it('(c) frame headers announcing 2^31 bytes (plain preamble) and TLS records of 64 KiB (secure)', {
+      timeout: 90_000,
+    }, async () => {
+      await survive('2^31 frame length', { kind: 'huge-frame', conns: 100, sources });
+      await survive('oversized TLS record', { kind: 'huge-frame', secure: true, conns: 100, sources });
+    });
+
+    it('(d) 1,000 silent connections at once', { timeout: 90_000 }, async () => {
+      const r = await survive('1,000 at once', { kind: 'silent', conns: 1_000, sources });
+      expect(r.evicted).toBeGreaterThan(0);
+    });
+
+    it('(e) TLS completed with an untrusted identity, then a flood: refused at the trust exchange', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await survive('untrusted TLS + flood', { kind: 'untrusted-flood', conns: 20, sources });
+      expect(r.result.tls).toBeGreaterThan(0);
+    });
+
+    it('(e) TLS completed with an untrusted identity, then silence: closed by the deadline or the verdict', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await survive('untrusted TLS + silence', { kind: 'untrusted-silent', conns: 100, sources });
+      expect(r.result.tls).toBeGreaterThan(0);
+    });
+
+    it('(e) an untrusted device asks to bind and floods while the user looks at the code: held, memory bounded', {
+      timeout: 90_000,
+    }, async () => {
+      // The user never answers: the binding confirmation (the Link's 60 s handshake timeout), not the 1 s
+      // pre-authentication deadline, bounds these connections; the flood is not read past 64 KiB per connection.
+      scene.serverSecurity.onBindRequest = () => new Promise<boolean>(() => undefined);
+      try {
+        const conns = 5;
+        const r = await scene.attack({ kind: 'bind-flood', conns, sources, holdMs: 3_000 });
+        reports.push(
+          describeReport(env.name, 'bind request + flood (user never answers)', r, scene.idleRttMs),
+        );
+        expect(r.result.tls).toBe(conns);
+        expect(r.result.held).toBe(conns); // still open when the hostile gave up after 3 s (deadline: 1 s)
+        expect(r.timedOut).toBe(0);
+        expect(r.pendingMax).toBeLessThanOrEqual(conns + 1); // the binding ones stay counted as pending
+        // Without the 64 KiB bound the device read the flood into memory as fast as loopback carries it (480 MiB in
+        // 5 s measured).
+        expect(r.result.flooded).toBeLessThan(conns * 32 * 1024 * 1024);
+        expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+      } finally {
+        scene.serverSecurity.onBindRequest = undefined;
+      }
+    });
+
+    for (const [label, from] of [
+      ['one source', 1],
+      ['100 sources', SOURCES],
+    ] as const) {
+      it(`(b) sustained slowloris from ${label}: 500 slots reopened as soon as closed, for 4 s`, {
+        timeout: 90_000,
+      }, async () => {
+        // The issue's "a client that reconnects keeps the lock-out going", at full speed instead of every 60 s.
+        const r = await scene.attack({
+          kind: 'slow-preamble',
+          conns: 500,
+          sources: sources.slice(0, from),
+          sustainMs: 4_000,
+          holdMs: 4_000,
+          // Oldest-first eviction closes a handshake when more than 64 newer ones arrive while it is pending: under
+          // ~1,000 reconnections a second from 100 sources that can hit the newcomer on a loaded host; it retries.
+          newcomerAttempts: from === 1 ? 1 : 3,
+        });
+        reports.push(describeReport(env.name, `sustained slowloris, ${label}`, r, scene.idleRttMs));
+        console.log(
+          `[hostile ${env.name}] sustained slowloris, ${label}: ${r.result.reconnects} reconnections, ` +
+            `${r.result.reconnectsClosedByServer} of them closed by the device`,
+        );
+        expect(r.result.reconnects).toBeGreaterThan(500);
+        expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
+        // The trusted session answered and the newcomer dialled in while the slots were being reopened.
+        expect(r.rttUnderAttackMs).toBeGreaterThan(0);
+        expect(r.newcomerMs).toBeGreaterThan(0);
+        expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+        await scene.rtt(3);
+      });
+    }
+  });
+}
