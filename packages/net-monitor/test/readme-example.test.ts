@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,12 @@ describe('README example: printing networks', () => {
       lab = await Lab.create('rd');
       await lab.veth('eth7', 77);
       await lab.inNs('route', 'add', 'default', 'via', '10.77.0.1');
+      // The example prints a snapshot: wait until the kernel reports carrier on the veth (operstate UP).
+      const deadline = Date.now() + 10_000;
+      const operstate = () =>
+        JSON.parse(execFileSync('ip', ['-n', lab.ns, '-j', 'link', 'show', 'eth7'], { encoding: 'utf8' }))[0]
+          ?.operstate;
+      while (operstate() !== 'UP' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     });
     afterAll(() => lab?.destroy());
 
