@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const members = ['packages', 'apps']
+const members = ['packages', 'apps', 'examples']
   .flatMap((d) => fs.readdirSync(path.join(root, d)).map((m) => path.join(root, d, m)))
   .concat(path.join(root, 'bench'))
   .filter((dir) => {
@@ -27,8 +27,16 @@ const env = {
 };
 const filter = process.argv.slice(2);
 const turbo = spawnSync(
-  'pnpm',
-  ['exec', 'turbo', 'run', 'test', '--continue', '--concurrency=1', '--output-logs=full', ...filter],
+  process.execPath,
+  [
+    path.join(root, 'scripts/turbo.mjs'),
+    'run',
+    'test',
+    '--continue',
+    '--concurrency=1',
+    '--output-logs=full',
+    ...filter,
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 

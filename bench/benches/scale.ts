@@ -8,7 +8,8 @@
 //   - messages per second: every session sends MSGS 64-byte text messages at once, timed until the B devices have
 //     them all.
 // Needs --expose-gc. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
-import { LocalDevice, MAX_CHANNELS_PER_LINK, type Session } from '@colink/core';
+import { LocalDevice, type Session } from '@colink/core';
+import { MAX_CHANNELS_PER_LINK } from '@colink/core/wire';
 import { TcpTransport } from '@colink/transport-tcp';
 import { type BenchRow, benchEnv, emitRows, isQuick, spreadRow } from '../src/row.js';
 import { spread } from '../src/stats.js';

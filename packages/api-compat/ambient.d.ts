@@ -1,25 +1,35 @@
 // TypeScript declarations for HarmonyOS import specifiers served by @colink/api-compat.
 // Recipe: add "@colink/api-compat/ambient" to "types" in tsconfig.json (see the package README).
+// Names are listed (no `export *`); `node scripts/api-report.mjs --check` fails when a list differs from its kit.
 declare module '@kit.DistributedServiceKit' {
-  export * from '@colink/api-compat/kit.DistributedServiceKit';
+  export {
+    abilityConnectionManager,
+    distributedDeviceManager,
+    linkEnhance,
+  } from '@colink/api-compat/kit.DistributedServiceKit';
 }
 declare module '@kit.NetworkKit' {
-  export * from '@colink/api-compat/kit.NetworkKit';
+  export { connection, socket } from '@colink/api-compat/kit.NetworkKit';
 }
 declare module '@kit.ConnectivityKit' {
-  export * from '@colink/api-compat/kit.ConnectivityKit';
+  export { wifiManager } from '@colink/api-compat/kit.ConnectivityKit';
 }
 declare module '@kit.AbilityKit' {
-  export * from '@colink/api-compat/kit.AbilityKit';
+  export { AbilityConstant, common, UIAbility, Want } from '@colink/api-compat/kit.AbilityKit';
 }
 declare module '@kit.BasicServicesKit' {
-  export * from '@colink/api-compat/kit.BasicServicesKit';
+  export {
+    AsyncCallback,
+    BusinessError,
+    Callback,
+    ErrorCallback,
+  } from '@colink/api-compat/kit.BasicServicesKit';
 }
 declare module '@kit.PerformanceAnalysisKit' {
-  export * from '@colink/api-compat/kit.PerformanceAnalysisKit';
+  export { hilog } from '@colink/api-compat/kit.PerformanceAnalysisKit';
 }
 declare module '@kit.ArkTS' {
-  export * from '@colink/api-compat/kit.ArkTS';
+  export { util } from '@colink/api-compat/kit.ArkTS';
 }
 declare module '@ohos.util' {
   export { default } from '@colink/api-compat/ohos/util';
@@ -46,7 +56,7 @@ declare module '@ohos.hilog' {
   export { default } from '@colink/api-compat/ohos/hilog';
 }
 declare module '@ohos.base' {
-  export * from '@colink/api-compat/ohos/base';
+  export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from '@colink/api-compat/ohos/base';
 }
 declare module '@ohos.app.ability.UIAbility' {
   export { default } from '@colink/api-compat/ohos/app.ability.UIAbility';

@@ -273,7 +273,7 @@ const extAttributes = new Map<number, string>();
 /**
  * Stores an extension attribute for a live network (PC-only on HarmonyOS; kept in this process here). 401 wrong
  * types, 201 without SET_NET_EXT_ATTRIBUTE, 2100001 unknown netId or an attribute over
- * {@link MAX_NET_EXT_ATTRIBUTE_BYTES}.
+ * `MAX_NET_EXT_ATTRIBUTE_BYTES`.
  */
 export function setNetExtAttribute(netHandle: NetHandle, netExtAttribute: string): Promise<void> {
   return callOrPromise(undefined, async () =>

@@ -12,18 +12,31 @@
  * ```
  */
 
+import * as common from './ability/common.js';
+import * as AbilityConstant from './ability/constant.js';
+import * as abilityConnectionManager from './abilityConnectionManager.js';
+import * as connection from './connection.js';
+import * as distributedDeviceManager from './distributedDeviceManager.js';
+import * as hilog from './hilog.js';
+import * as linkEnhance from './linkEnhance.js';
+import * as socket from './socket.js';
+import * as util from './util.js';
+import * as wifiManager from './wifiManager.js';
+
 export { AppStorage } from './ability/app-storage.js';
-export * as common from './ability/common.js';
-export * as AbilityConstant from './ability/constant.js';
 export { UIAbility } from './ability/ui-ability.js';
 export { Want } from './ability/want.js';
-export * as abilityConnectionManager from './abilityConnectionManager.js';
 export type { AsyncCallback, BusinessError, Callback, ErrorCallback } from './base.js';
-export * as connection from './connection.js';
-export * as distributedDeviceManager from './distributedDeviceManager.js';
-export * as hilog from './hilog.js';
-export * as linkEnhance from './linkEnhance.js';
-export * as socket from './socket.js';
 export { SPECIFIERS } from './specifiers.js';
-export * as util from './util.js';
-export * as wifiManager from './wifiManager.js';
+export {
+  AbilityConstant,
+  abilityConnectionManager,
+  common,
+  connection,
+  distributedDeviceManager,
+  hilog,
+  linkEnhance,
+  socket,
+  util,
+  wifiManager,
+};

@@ -1,4 +1,4 @@
-import { VirtualClock } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeviceManager } from '../src/distributedDeviceManager.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';

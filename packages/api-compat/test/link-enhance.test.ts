@@ -1,4 +1,4 @@
-import { VirtualClock } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linkEnhanceService } from '../src/link-enhance/registry.js';

@@ -2,7 +2,8 @@
 // Core benchmark: framing + channels over an in-memory conduit pair (no medium cost), 64 KiB messages, compared in
 // the same run with the same bytes pushed through the bare conduit pair. Prints GB/s, ratio and the 1.5 GB/s target.
 import os from 'node:os';
-import { createConduitPair, Link } from '../dist/index.js';
+import { Link } from '../dist/index.js';
+import { createConduitPair } from '../dist/testing/index.js';
 import { pumpLink } from './link-pump.mjs';
 
 const quick = process.argv.includes('--quick');

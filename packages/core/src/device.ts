@@ -41,7 +41,7 @@ export interface LocalDeviceOptions {
   readonly link?: Omit<LinkOptions, 'role' | 'local' | 'security' | 'scheduler' | 'connectionOwner'>;
   /**
    * How long a peer connection (and the sessions on it) waits for a Link after the last one to the peer was lost,
-   * in ms, re-dialling with exponential backoff meanwhile. Default 10_000 ({@link DEFAULT_PEER_GRACE_MS}).
+   * in ms, re-dialling with exponential backoff meanwhile. Default 10_000 (`DEFAULT_PEER_GRACE_MS`, `@colink/core/wire`).
    */
   readonly peerGraceMs?: number;
   /** Dial timeout per attempt in ms. Default 10_000. */

@@ -1,6 +1,7 @@
 /**
- * Stable error codes of colink. The string is the code users match on; the number is what goes on the wire
- * (GOAWAY / channel RESET frames, PROTOCOL.md §5) and never changes once released.
+ * Stable error codes of colink: the string users match on (`e.code`), never changed once released. These codes stay
+ * local to a process; what crosses the wire when something ends is a {@link CloseCode} (GOAWAY / channel RESET
+ * frames, PROTOCOL.md §5).
  */
 export const ErrorCode = {
   /** An argument failed validation. */
@@ -144,9 +145,23 @@ export class ColinkError extends Error {
   }
 }
 
-/** True when `e` is a {@link ColinkError}, optionally with the given code. */
+/** Every {@link ErrorCode} value, for {@link isColinkError}'s shape check. */
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/**
+ * True when `e` is a {@link ColinkError}, optionally with the given code. Recognised by shape — `name` is
+ * `'ColinkError'` and `code` is one of {@link ErrorCode} — not by `instanceof`, so an error thrown by another copy of
+ * `@colink/core` in the same app (two versions installed side by side) is recognised too.
+ */
 export function isColinkError(e: unknown, code?: ErrorCode): e is ColinkError {
-  return e instanceof ColinkError && (code === undefined || e.code === code);
+  if (typeof e !== 'object' || e === null) return false;
+  const { name, code: own } = e as { name?: unknown; code?: unknown };
+  return (
+    name === 'ColinkError' &&
+    typeof own === 'string' &&
+    ERROR_CODES.has(own) &&
+    (code === undefined || own === code)
+  );
 }
 
 /** Throws `ERR_INVALID_ARGUMENT` with `message` unless `condition` holds. */

@@ -4,7 +4,9 @@ import { Observable, type Subscriber } from 'rxjs';
  * The receive side of a {@link Conduit} as transports should build it: chunks that arrive before anyone subscribes
  * are held and replayed to the first subscriber, so no byte is lost between `dial()` resolving and core attaching its
  * Link. After the first subscription it is a plain hot stream. At most `limit` bytes are held (default 4 MiB);
- * past that `push()` returns false and the transport must stop reading from its medium until `flowing$` says so.
+ * past that `push()` returns false (the chunk is still held) and the transport must stop reading from its medium
+ * until its `data$` is first subscribed: wrap `data$` to resume reading on subscription, as
+ * `examples/unix-transport` does. After the first subscription `push()` returns true.
  */
 export class ConduitInbound {
   private held: Uint8Array[] = [];

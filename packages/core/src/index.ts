@@ -2,7 +2,9 @@
  * @packageDocumentation
  * `@colink/core`: the contracts and machinery of colink — {@link Transport} plug-ins, {@link Conduit}s, Links running
  * the colink wire protocol, multiplexed flow-controlled channels, the device directory, collaboration sessions,
- * one error hierarchy, an in-memory transport and a transport compliance suite.
+ * one error hierarchy and an in-memory transport. Wire-level helpers (frame codec, protocol limits) are in
+ * `@colink/core/wire`; test helpers (conduit pairs, the virtual clock, the transport compliance suite) in
+ * `@colink/core/testing`; identity and TLS in `@colink/core/security`.
  */
 export {
   type AdmissionOptions,
@@ -11,18 +13,58 @@ export {
   type ReportingSecurityUpgrade,
   sourceHost,
 } from './admission.js';
-export * from './advert.js';
-export * from './channel.js';
-export * from './codec.js';
-export * from './device.js';
-export * from './directory.js';
-export * from './errors.js';
-export * from './inbound.js';
-export * from './limits.js';
-export * from './link.js';
-export * from './log.js';
-export * from './memory/conduit-pair.js';
-export * from './memory/memory-transport.js';
+export {
+  advertsEqual,
+  assertValidAdvert,
+  isMac,
+  MAX_ADVERT_SERVICES,
+  MAX_DEVICE_NAME_BYTES,
+  MAX_DEVICE_TYPE_BYTES,
+  MAX_SERVICE_NAME_BYTES,
+  NETWORK_ID_PATTERN,
+  normalizeMac,
+  parseAdvert,
+  peersEqual,
+} from './advert.js';
+export { Channel, type ChannelMetadata, type ChannelOptions, type ChannelState } from './channel.js';
+export { type ChannelHandler, LocalDevice, type LocalDeviceOptions } from './device.js';
+export { DeviceDirectory, type DeviceEntry, type DirectoryEvent, type TrustState } from './directory.js';
+export {
+  assertArgument,
+  CLOSE_CODES,
+  type CloseCode,
+  type CloseReason,
+  ColinkError,
+  closeReason,
+  ErrorCode,
+  isColinkError,
+} from './errors.js';
+export { ConduitInbound } from './inbound.js';
+export {
+  CONDUIT_CLOSE_TIMEOUT_MS,
+  MAX_FRAME_SIZE,
+  MAX_PENDING_HANDSHAKES,
+  MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  MIN_FRAME_SIZE,
+  PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS,
+  PRE_AUTH_TIMEOUT_MS,
+  SESSION_DATA_MAX_BYTES,
+  SESSION_MESSAGE_MAX_BYTES,
+} from './limits.js';
+export {
+  Link,
+  type LinkOptions,
+  type LinkOwner,
+  type LinkRole,
+  type LinkState,
+  type LinkStateName,
+  type LinkStats,
+  type SecurityUpgrade,
+  type VerifiedPeer,
+} from './link.js';
+export { type Logger, logger } from './log.js';
+export type { LinkModel } from './memory/conduit-pair.js';
+export { MemoryNetwork, type MemoryNetworkOptions, MemoryTransport } from './memory/memory-transport.js';
 export {
   type CarrierMove,
   PeerConnection,
@@ -30,6 +72,24 @@ export {
   type PeerConnectionState,
   type PeerQuality,
 } from './peer-connection.js';
-export * from './session.js';
-export * from './testing/virtual-clock.js';
-export * from './transport.js';
+export {
+  type AppInfo,
+  Session,
+  type SessionEndReason,
+  SessionManager,
+  type SessionRejectCode,
+  type SessionRequest,
+  type SessionRequestInit,
+} from './session.js';
+export type {
+  BandwidthClass,
+  Conduit,
+  DeviceAdvert,
+  DialOptions,
+  DiscoveredPeer,
+  DiscoveryEvent,
+  LatencyClass,
+  Medium,
+  Transport,
+  TransportCapabilities,
+} from './transport.js';

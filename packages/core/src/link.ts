@@ -108,7 +108,7 @@ export interface LinkOptions {
   /** Cap the frame size below the conduit's (bytes, header included; ≥ 20). */
   readonly maxFrameSize?: number;
   /**
-   * Highest protocol version to offer (1 or 2). Default {@link PROTOCOL_VERSION_MAX}; 1 behaves as a build that
+   * Highest protocol version to offer (1 or 2). Default `PROTOCOL_VERSION_MAX` (2, `@colink/core/wire`); 1 behaves as a build that
    * predates resumable channels (for interoperability tests).
    */
   readonly maxProtocolVersion?: number;
@@ -343,8 +343,9 @@ export class Link implements ChannelHost {
   }
 
   /**
-   * Sends a message on the default channel. See {@link Channel.send} for backpressure and errors; additionally
-   * rejects with `ERR_NOT_CONNECTED` before the Link is open.
+   * Sends a message on the default channel. See {@link Channel.send} for backpressure and errors. Called while the
+   * Link is still connecting, it waits for {@link Link.opened} and sends then, or rejects as `opened` does (a
+   * ColinkError, e.g. `ERR_CLOSED` or `ERR_HANDSHAKE_FAILED`) when the Link closes before opening.
    */
   send(message: Uint8Array): Promise<void> {
     if (this.state === 'connecting') return this.opened.then(() => this.defaultChannel.send(message));

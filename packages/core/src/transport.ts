@@ -89,7 +89,11 @@ export interface Conduit {
 export interface DeviceAdvert {
   /** Stable identifier of the device (64 lower-case hex chars, derived from its public key when security is on). */
   readonly networkId: string;
-  /** Human-readable device name, ≤ 63 bytes of UTF-8 (DNS label limit, RFC 6763 §4.1.1). */
+  /**
+   * Human-readable device name, ≤ 128 bytes of UTF-8 (`MAX_DEVICE_NAME_BYTES`, checked by `parseAdvert`). Media with
+   * shorter fields carry the exact name elsewhere: transport-tcp truncates the DNS-SD instance label to 63 bytes
+   * (RFC 6763 §4.1.1) and sends the full name in the TXT record.
+   */
   readonly deviceName: string;
   /** Device type, e.g. `'phone'`, `'tablet'`, `'2in1'`, `'pc'`, `'tv'`, `'car'`, `'wearable'`. */
   readonly deviceType: string;

@@ -11,7 +11,7 @@ import {
   FrameType,
 } from '../src/codec.js';
 import { CLOSE_CODES, type CloseCode, closeReason } from '../src/errors.js';
-import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, PROTOCOL_VERSION_MAX } from '../src/limits.js';
+import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD } from '../src/limits.js';
 import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';

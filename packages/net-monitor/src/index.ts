@@ -25,7 +25,27 @@
  * await monitor.close();
  * ```
  */
-export * from './constants.js';
+export {
+  AGENT_REQUEST_TIMEOUT_MS,
+  AGENT_START_TIMEOUT_MS,
+  DEFAULT_DEBOUNCE_MS,
+  DEFAULT_DNS_TIMEOUT_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_RESYNC_INTERVAL_MS,
+  DEFAULT_VALIDATION_INTERVAL_MS,
+  KBPS_PER_MBPS,
+  MAX_AGENT_LINE_BYTES,
+  MAX_CONSISTENT_READ_ATTEMPTS,
+  MAX_HOSTNAME_LENGTH,
+  MAX_IFNAME_LENGTH,
+  MAX_NAMESERVERS,
+  MAX_NET_ID,
+  MIN_NET_ID,
+  NO_NET_ID,
+  ROUTE_LOOKUP_IPV4,
+  ROUTE_LOOKUP_IPV6,
+} from './constants.js';
 export { type FamilyType, type ResolveRequest, resolveHost } from './dns.js';
 export type { Host, HostOptions, SourceChoice } from './host/host.js';
 export { LocalHost } from './host/host.js';
@@ -44,6 +64,7 @@ export { type Bearer, classifyBearer } from './model/bearer.js';
 export {
   type Candidate,
   type DeriveConfig,
+  type Derived,
   type DnsOverride,
   deriveNetworks,
   hasCarrier,
@@ -68,4 +89,19 @@ export type {
 export { classifyProbeStatus, type ProbeRequest, type ProbeResult, runProbe } from './probe.js';
 export { envHttpProxy, type HttpProxyLike } from './proxy.js';
 export { matchesNetSpecifier, type NetSpecifierLike } from './specifier.js';
-export * from './types.js';
+export {
+  type ConnectionProperties,
+  type LinkAddress,
+  type NetAddress,
+  NetBearType,
+  NetCap,
+  type NetCapabilities,
+  type NetEvent,
+  type NetEventType,
+  type NetFamily,
+  type Network,
+  type ReaderKind,
+  type RouteInfo,
+  type SourceKind,
+  type ValidationState,
+} from './types.js';

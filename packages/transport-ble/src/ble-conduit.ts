@@ -19,7 +19,7 @@ export interface ConduitHost {
   send(value: Buffer): void;
   /**
    * The conduit is done (flushed, or destroyed): the link either sends CLOSE (`'pdu'`, other conduits remain) or
-   * disconnects (`'link'`, it was the last one; {@link BleConduit.linkClosed} follows).
+   * disconnects (`'link'`, it was the last one; `BleConduit.linkClosed` follows).
    */
   release(conduit: BleConduit, reason: CloseReason): 'pdu' | 'link';
 }

@@ -9,10 +9,11 @@ import {
   type DiscoveredPeer,
   type DiscoveryEvent,
   ErrorCode,
+  isColinkError,
   type Transport,
   type TransportCapabilities,
-  truncateUtf8,
 } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import { Observable, type SchedulerAction, type SchedulerLike, Subject } from 'rxjs';
 import { isMac, normalizeMac } from './address.js';
 import type { BleConduit } from './ble-conduit.js';
@@ -150,7 +151,7 @@ export class BleTransport implements Transport {
     this.started ??= this.doStart().catch((e) => {
       this.started = undefined;
       this.teardown();
-      throw e instanceof ColinkError
+      throw isColinkError(e)
         ? e
         : new ColinkError(ErrorCode.INTERNAL, `BLE start failed: ${(e as Error).message}`, { cause: e });
     });

@@ -1,4 +1,5 @@
-import { type DiscoveryEvent, VirtualClock } from '@colink/core';
+import type { DiscoveryEvent } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualRadio } from '../src/virtual/index.js';

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  type Channel,
-  type Conduit,
-  createConduitPair,
-  Link,
-  type LinkRole,
-  PeerConnection,
-} from '@colink/core';
+import { type Channel, type Conduit, Link, type LinkRole, PeerConnection } from '@colink/core';
+import { createConduitPair } from '@colink/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualRadio } from '../src/virtual/index.js';

@@ -2,7 +2,8 @@
  * Named limits and defaults of the TCP transport and its DNS-SD discovery, each with the source of its number.
  * @module
  */
-import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE, PROTOCOL_VERSION_MAX } from '@colink/core';
+import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE } from '@colink/core';
+import { PROTOCOL_VERSION_MAX } from '@colink/core/wire';
 
 /**
  * Largest write the TCP conduit carries as one unit, in bytes: a 64 KiB payload plus core's 12-byte frame header

@@ -23,7 +23,45 @@
  */
 export { formatAddress, type HostPort, parseAddress } from './address.js';
 export { LOST_ERRNO, REMOTE_FIN, socketErrorReason } from './close-reason.js';
-export * from './constants.js';
+export {
+  ANNOUNCE_COUNT,
+  ANNOUNCE_INTERVAL_MS,
+  CLOSE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_INBOUND_CONNECTIONS,
+  FIRST_QUERY_DELAY_MS,
+  GOODBYE_GRACE_MS,
+  HOST_RECORD_TTL_S,
+  INTERFACE_SCAN_INTERVAL_MS,
+  MAX_LABEL_BYTES,
+  MAX_MDNS_MESSAGE_BYTES,
+  MAX_TXT_RECORD_BYTES,
+  MAX_TXT_STRING_BYTES,
+  MDNS_IPV4_GROUP,
+  MDNS_IPV6_GROUP,
+  MDNS_PORT,
+  MIN_MULTICAST_INTERVAL_MS,
+  OTHER_RECORD_TTL_S,
+  POOF_ANSWER_GRACE_MS,
+  POOF_QUERY_COUNT,
+  POOF_WINDOW_MS,
+  PROBE_COUNT,
+  PROBE_DEFENCE_INTERVAL_MS,
+  PROBE_DEFER_MS,
+  PROBE_INITIAL_WAIT_MAX_MS,
+  PROBE_INTERVAL_MS,
+  PROBE_RATE_LIMIT_MS,
+  PROTOCOL_VERSION,
+  QUERY_INTERVAL_MAX_MS,
+  QUERY_INTERVAL_MIN_MS,
+  REFRESH_FRACTIONS,
+  SERVICE_ENUMERATION,
+  SERVICE_TYPE,
+  SHARED_RESPONSE_DELAY_MS,
+  TCP_MAX_FRAME_SIZE,
+  TCP_PRIORITY,
+  TXT_VERSION,
+} from './constants.js';
 export { DISCOVERY_TICK_MS, DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
 export type { InterfaceSelection, SelectedInterface } from './mdns/interfaces.js';
 export { scanInterfaces } from './mdns/interfaces.js';

@@ -1,4 +1,5 @@
-import { type DiscoveryEvent, VirtualClock } from '@colink/core';
+import type { DiscoveryEvent } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { loopbackDiscovery, networkId, nextEvent, PeerProcess, randomPort } from './helpers.js';

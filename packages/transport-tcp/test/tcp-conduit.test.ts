@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { type CloseReason, type Conduit, VirtualClock } from '@colink/core';
+import type { CloseReason, Conduit } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECT_TIMEOUT_MS, socketConduit, TcpTransport } from '../src/index.js';

@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
-import { assertArgument, ColinkError, ErrorCode, truncateUtf8 } from '@colink/core';
+import { assertArgument, ColinkError, ErrorCode } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import {
   P2P_ADDRESS_WAIT_MS,

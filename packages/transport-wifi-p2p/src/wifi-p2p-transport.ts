@@ -10,11 +10,12 @@ import {
   type DiscoveredPeer,
   type DiscoveryEvent,
   ErrorCode,
+  isColinkError,
   peersEqual,
   type Transport,
   type TransportCapabilities,
-  truncateUtf8,
 } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
 import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';
@@ -342,7 +343,7 @@ export class WifiP2pTransport implements Transport {
           await new Promise<void>((r) => this.after(r, DIAL_RETRY_MS));
           continue;
         }
-        if (e instanceof ColinkError) throw e;
+        if (isColinkError(e)) throw e;
         throw new ColinkError(
           ErrorCode.DIAL_FAILED,
           `TCP connect to ${host}:${this.port} failed: ${code ?? e}`,

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { isColinkError, VirtualClock } from '@colink/core';
+import { isColinkError } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GroupAddressing, P2P_CONNECT_TIMEOUT_MS, P2pService, WpaCtrlClient } from '../src/index.js';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isColinkError, VirtualClock } from '@colink/core';
+import { isColinkError } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnixDgramSocket, WPA_REQUEST_TIMEOUT_MS, WpaCtrlClient } from '../src/index.js';

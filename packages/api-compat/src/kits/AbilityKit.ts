@@ -3,7 +3,9 @@
  * @module
  */
 
-export * as common from '../ability/common.js';
-export * as AbilityConstant from '../ability/constant.js';
+import * as common from '../ability/common.js';
+import * as AbilityConstant from '../ability/constant.js';
+
 export { UIAbility } from '../ability/ui-ability.js';
 export { Want } from '../ability/want.js';
+export { AbilityConstant, common };

@@ -1,2 +1,5 @@
 /** `@kit.ArkTS`: `util` (@ohos.util: TextEncoder, TextDecoder). @module */
-export * as util from '../util.js';
+
+import * as util from '../util.js';
+
+export { util };

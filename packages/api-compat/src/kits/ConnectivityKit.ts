@@ -1,2 +1,5 @@
 /** `@kit.ConnectivityKit`: `wifiManager` (P2P subset). @module */
-export * as wifiManager from '../wifiManager.js';
+
+import * as wifiManager from '../wifiManager.js';
+
+export { wifiManager };

@@ -2,6 +2,9 @@
  * `@kit.DistributedServiceKit`: abilityConnectionManager, distributedDeviceManager and linkEnhance.
  * @module
  */
-export * as abilityConnectionManager from '../abilityConnectionManager.js';
-export * as distributedDeviceManager from '../distributedDeviceManager.js';
-export * as linkEnhance from '../linkEnhance.js';
+
+import * as abilityConnectionManager from '../abilityConnectionManager.js';
+import * as distributedDeviceManager from '../distributedDeviceManager.js';
+import * as linkEnhance from '../linkEnhance.js';
+
+export { abilityConnectionManager, distributedDeviceManager, linkEnhance };

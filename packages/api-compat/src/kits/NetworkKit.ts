@@ -1,3 +1,6 @@
 /** `@kit.NetworkKit`: `connection` (@ohos.net.connection), `socket` (@ohos.net.socket). @module */
-export * as connection from '../connection.js';
-export * as socket from '../socket.js';
+
+import * as connection from '../connection.js';
+import * as socket from '../socket.js';
+
+export { connection, socket };

@@ -1,2 +1,5 @@
 /** `@kit.PerformanceAnalysisKit`: `hilog`. @module */
-export * as hilog from '../hilog.js';
+
+import * as hilog from '../hilog.js';
+
+export { hilog };

@@ -383,7 +383,7 @@ export class Connection {
  */
 /**
  * What linkEnhance needs of a device: a {@link DeviceRuntime}, or a lab's own device. `scheduler` is the clock of the
- * 10 s connect time limit ({@link CONNECT_TIMEOUT_MS}); default real time (`asyncScheduler`).
+ * 10 s connect time limit (`CONNECT_TIMEOUT_MS`); default real time (`asyncScheduler`).
  */
 export type LinkEnhanceHost = Pick<DeviceRuntime, 'device' | 'bleMac' | 'start' | 'hasPermission'> &
   Partial<Pick<DeviceRuntime, 'scheduler'>>;

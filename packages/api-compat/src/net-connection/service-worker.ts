@@ -5,7 +5,7 @@
  * @module
  */
 import { workerData } from 'node:worker_threads';
-import { ColinkError } from '@colink/core';
+import { isColinkError } from '@colink/core';
 import { type NetEvent, NetMonitor } from '@colink/net-monitor';
 
 import type { ServiceMessage, ServiceRequest, ServiceWorkerData } from './service-protocol.js';
@@ -60,7 +60,7 @@ port.on('message', (req: ServiceRequest) => {
       post({
         type: 'replyError',
         id: req.id,
-        colinkCode: e instanceof ColinkError ? e.code : undefined,
+        colinkCode: isColinkError(e) ? e.code : undefined,
         message,
       });
     },

@@ -11,7 +11,7 @@
  * open."); 201, 202, 401 and 801 are never offset.
  * @module
  */
-import { ColinkError, ErrorCode } from '@colink/core';
+import { ErrorCode, isColinkError } from '@colink/core';
 import type { BusinessError } from '../base.js';
 import { plainError, stringCodeError } from '../errors.js';
 
@@ -71,7 +71,7 @@ export class WifiFailure extends Error {
  */
 export function wifiCodeOf(e: unknown): WifiErrorCodeValue {
   if (e instanceof WifiFailure) return e.wifiCode;
-  if (e instanceof ColinkError) {
+  if (isColinkError(e)) {
     if (e.code === ErrorCode.INVALID_ARGUMENT) return WifiErrorCode.INVALID_PARAM;
     if (e.code === ErrorCode.NOT_STARTED) return WifiErrorCode.P2P_NOT_OPENED;
   }

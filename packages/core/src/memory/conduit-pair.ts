@@ -53,7 +53,7 @@ class Direction {
 
 /**
  * Creates two connected {@link Conduit}s that carry bytes in memory according to `model`. Used by
- * {@link MemoryTransport}, by tests and by the core benchmark (an ideal pipe hands the very same buffers across:
+ * `MemoryTransport`, by tests and by the core benchmark (an ideal pipe hands the very same buffers across:
  * no copy).
  */
 export function createConduitPair(options: ConduitPairOptions = {}): [MemoryConduit, MemoryConduit] {

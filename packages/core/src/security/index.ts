@@ -21,11 +21,55 @@
  * await device.start();
  * ```
  */
-export * from './account.js';
-export * from './binding-code.js';
-export * from './constants.js';
-export * from './device-security.js';
-export * from './identity.js';
-export * from './tls-security.js';
+export { ACCOUNT_SCRYPT, AccountKey, deriveAccountKey } from './account.js';
+export { bindingCode } from './binding-code.js';
+export {
+  ACCOUNT_EXPORTER_LABEL,
+  BINDING_CODE_DIGITS,
+  BINDING_EXPORTER_LABEL,
+  CERTIFICATE_RENEW_BEFORE_MS,
+  CERTIFICATE_VALIDITY_MS,
+  EXPORTER_BYTES,
+  IDENTITY_FILE,
+  IDENTITY_KEY_ALGORITHM,
+  MAX_TRUST_EXCHANGE_BUFFER_BYTES,
+  MAX_TRUST_STORE_BYTES,
+  MAX_VERDICT_REASON_BYTES,
+  SECRET_FILE_MODE,
+  STATE_DIR_MODE,
+  TLS_ALPN,
+  TLS_CIPHER_SUITES,
+  TLS_SECURITY_NAME,
+  TLS_SOCKET_HIGH_WATER_MARK,
+  TLS_VERSION,
+  TRUST_MESSAGE_BYTES,
+  TRUST_STORE_FILE,
+} from './constants.js';
+export {
+  bindDevice,
+  createDeviceSecurity,
+  type DeviceSecurityOptions,
+  trackTrust,
+} from './device-security.js';
+export {
+  createIdentity,
+  type DeviceIdentity,
+  decodeIdentity,
+  encodeIdentity,
+  fingerprintOf,
+  type IdentityOptions,
+  loadOrCreateIdentity,
+  networkIdOf,
+  renewCertificate,
+  rotateIdentity,
+} from './identity.js';
+export {
+  type BindingRequest,
+  type ConfirmBinding,
+  TlsSecurity,
+  type TlsSecurityOptions,
+  type TrustBasis,
+  type TrustEvent,
+} from './tls-security.js';
 export { TRUST_FLAG_ACCOUNT, TRUST_FLAG_BIND, TRUST_MAGIC, TRUST_VERSION } from './trust-messages.js';
-export * from './trust-store.js';
+export { type Binding, TrustStore, type TrustStoreChange } from './trust-store.js';

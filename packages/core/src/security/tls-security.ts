@@ -212,9 +212,9 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
   }
 
   /**
-   * {@link SecurityUpgrade.upgrade}: TLS 1.3 + trust exchange over `conduit`. Reports to `progress` (when given)
+   * `SecurityUpgrade.upgrade`: TLS 1.3 + trust exchange over `conduit`. Reports to `progress` (when given)
    * `trusted()` as soon as this side trusts the peer (same account or bound; before the verdicts are exchanged) or
-   * `confirmingBinding()` just before the user is asked to confirm a binding: {@link LocalDevice} ends the
+   * `confirmingBinding()` just before the user is asked to confirm a binding: `LocalDevice` ends the
    * pre-authentication deadline there.
    */
   async upgrade(

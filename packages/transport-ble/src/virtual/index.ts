@@ -23,6 +23,7 @@ export { BtsnoopWriter } from './btsnoop.js';
 export {
   DEFAULT_ACL_BUFFER_COUNT,
   DEFAULT_ACL_BUFFER_LENGTH,
+  type HostSink,
   VirtualController,
   type VirtualControllerOptions,
 } from './controller.js';
@@ -50,4 +51,4 @@ export {
   T_IFS_US,
 } from './link-model.js';
 export { type RadioLinkInfo, VirtualRadio, type VirtualRadioOptions } from './radio.js';
-export { virtualTransportOptions } from './transport-options.js';
+export { type VirtualTransportOptions, virtualTransportOptions } from './transport-options.js';

@@ -68,8 +68,8 @@ function every(scheduler: SchedulerLike | undefined, ms: number, fn: () => void)
 }
 
 /**
- * DNS-SD (RFC 6763) over mDNS (RFC 6762) for colink: a {@link Responder} announcing this device as one
- * `_colink._tcp.local` instance and a {@link Browser} finding the others, over one mDNS socket per selected
+ * DNS-SD (RFC 6763) over mDNS (RFC 6762) for colink: a `Responder` announcing this device as one
+ * `_colink._tcp.local` instance and a `Browser` finding the others, over one mDNS socket per selected
  * interface, following interfaces as they come and go.
  */
 export class DnsSdDiscovery {

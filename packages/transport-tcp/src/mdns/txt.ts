@@ -1,10 +1,5 @@
-import {
-  assertArgument,
-  type DeviceAdvert,
-  MAX_DEVICE_NAME_BYTES,
-  parseAdvert,
-  truncateUtf8,
-} from '@colink/core';
+import { assertArgument, type DeviceAdvert, MAX_DEVICE_NAME_BYTES, parseAdvert } from '@colink/core';
+import { truncateUtf8 } from '@colink/core/wire';
 import {
   MAX_LABEL_BYTES,
   MAX_TXT_RECORD_BYTES,

@@ -40,7 +40,7 @@ export interface FakeFaults {
   failGoNegotiation: number | false;
 }
 
-interface NetworkBlock {
+export interface NetworkBlock {
   ssid?: string;
   psk?: string;
   pskHex?: string;
@@ -102,7 +102,7 @@ export interface FakeDaemonAir {
 }
 
 /** A `P2P_CONNECT` waiting for GO Negotiation (started, or authorized with `auth`). */
-interface PendingConnect {
+export interface PendingConnect {
   readonly peer: string;
   readonly goIntent: number;
   readonly persistent: boolean;

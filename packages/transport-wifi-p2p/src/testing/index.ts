@@ -4,6 +4,24 @@
  * one shared in-process medium, each serving a real unix datagram control socket, with GO Negotiation, groups,
  * fault switches and a real (network namespace) or loopback data path.
  */
-export * from './fake-medium.js';
-export * from './fake-wpa-supplicant.js';
-export * from './netns.js';
+export {
+  type FakeDataPath,
+  type FakeGroup,
+  FakeP2pMedium,
+  type FakeP2pMediumOptions,
+  type FakeP2pStation,
+  type FakePendingNegotiation,
+} from './fake-medium.js';
+export {
+  derivePsk,
+  type FakeDaemonAir,
+  type FakeFaults,
+  type FakeGroupInfo,
+  type FakeGroupMembership,
+  FakeWpaSupplicant,
+  type FakeWpaSupplicantOptions,
+  type NetworkBlock,
+  type PendingConnect,
+  wpsPinChecksum,
+} from './fake-wpa-supplicant.js';
+export { addNetns, canUseNetns, deleteNetns, ip } from './netns.js';

@@ -1,0 +1,3 @@
+import { colinkProject } from '../../vitest.shared.js';
+
+export default colinkProject(import.meta.dirname);

@@ -1,0 +1,69 @@
+/**
+ * @packageDocumentation
+ * `@colink/core/wire`: the wire level of the colink protocol ([PROTOCOL.md](../PROTOCOL.md)) — the frame codec
+ * (preamble, 12-byte frame header, control payloads), the protocol limits with their sources, and the protocol ids of
+ * sessions. For tools that read or write colink frames directly (fuzzers, dissectors, other implementations) and for
+ * transports that need the protocol version; applications and transports otherwise need only `@colink/core`.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameDecoder, FrameType } from '@colink/core/wire';
+ *
+ * const bytes = encodeFrame(FrameType.DATA, 0, 1, 0, new Uint8Array(3)); // type, flags, channel, seq, payload
+ * new FrameDecoder().push(bytes, (frame) => console.log(frame.type, frame.payload.length));
+ * ```
+ */
+export {
+  decodeClosePayload,
+  decodeJsonObject,
+  decodePreamble,
+  EMPTY,
+  encodeClosePayload,
+  encodeFrame,
+  encodeHeader,
+  encodeJson,
+  encodePreamble,
+  type Frame,
+  FrameDecoder,
+  FrameFlags,
+  FrameType,
+  fromUtf8,
+  PREAMBLE_FLAG_SECURE,
+  type Preamble,
+  readU32,
+  truncateUtf8,
+  u32,
+  utf8,
+  writeHeader,
+} from './codec.js';
+export {
+  COALESCE_MAX_PAYLOAD,
+  CONDUIT_CLOSE_TIMEOUT_MS,
+  CONNECTION_CHANNEL_MIN,
+  DEFAULT_CHANNEL_WINDOW,
+  DEFAULT_CHANNEL_WINDOW_FAST,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PEER_GRACE_MS,
+  DEFAULT_SEND_BUFFER_BYTES,
+  DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
+  FRAME_HEADER_BYTES,
+  MAX_CHANNELS_PER_LINK,
+  MAX_CONTROL_PAYLOAD,
+  MAX_FRAME_PAYLOAD,
+  MAX_FRAME_SIZE,
+  MAX_PENDING_HANDSHAKES,
+  MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  MAX_QUEUED_MESSAGES,
+  MIN_FRAME_SIZE,
+  PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS,
+  PRE_AUTH_TIMEOUT_MS,
+  PREAMBLE_BYTES,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
+  SESSION_DATA_MAX_BYTES,
+  SESSION_MESSAGE_MAX_BYTES,
+} from './limits.js';
+export { SESSION_DATA_PROTO, SESSION_PROTO } from './session.js';
