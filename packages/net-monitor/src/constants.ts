@@ -30,7 +30,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 /**
  * Delay of the one settle read after an `ip -o monitor` source starts, in ms: `ip monitor` subscribes a moment after
- * its process starts, and this read closes that window (measured: well under 250 ms on iproute2 6.1).
+ * its process starts, and this read closes that window (our choice; the value the monitor has always used).
  */
 export const IP_MONITOR_SETTLE_MS = 250;
 
