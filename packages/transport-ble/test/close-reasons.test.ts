@@ -70,7 +70,8 @@ describe('disconnects, link loss and failed connects', () => {
     expect(stopped).toBe(false);
     await clock.advance(1);
     // Well before the 2 s a real-time wait would take.
-    expect(await Promise.race([stopping, new Promise((r) => setTimeout(() => r('waiting'), 1_000))])).toBe(true);
+    const waiting = new Promise((r) => setTimeout(() => r('waiting'), 1_000));
+    expect(await Promise.race([stopping, waiting])).toBe(true);
     expect(await closedWithin(ca, 5_000)).toMatchObject({ code: 'going-away' });
   });
 
