@@ -3,8 +3,9 @@
 // (`.vitest-report.json`, written by vitest.shared.ts) and prints, per member, its test count and the sum of its test
 // durations, then the N slowest tests (default 25) and the 15 slowest files. Usage:
 //   node scripts/test-durations.mjs [N] [--dir <directory of <member>.json reports>]
-// Durations are vitest's own per-test figures (hooks excluded; files run in parallel workers, so the sums are
-// CPU-ish time, not wall time). Nothing is run: it only reads reports.
+// Durations are vitest's own per-test figures. Hooks are left out of both the test and the file figures (a file whose
+// work is in beforeAll shows ~0 s; vitest's console line has the full file time), and files run in parallel workers,
+// so the sums are not wall time. Nothing is run: it only reads reports.
 import fs from 'node:fs';
 import path from 'node:path';
 
