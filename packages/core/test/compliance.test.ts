@@ -19,5 +19,13 @@ describeTransportCompliance(
     const b = net.createTransport();
     return { a, b, breakLink: async () => void net.sever(a.address, b.address) };
   },
-  { largeMessageBytes: 256 * 1024, concurrentLinks: 4, backpressureMessages: 28 },
+  // Backpressure against a 64 KiB channel window and a 128 KiB send buffer: the same upper bounds, outrun by 6 × 64 KiB
+  // (window + one message + send buffer = 256 KiB), so 384 KiB cross the 1 MB/s medium instead of 1.75 MiB. BLE's
+  // default 256 KiB / 1 MiB are checked by transport-ble's instant-pacing suite.
+  {
+    largeMessageBytes: 256 * 1024,
+    concurrentLinks: 4,
+    backpressureMessages: 6,
+    link: { channelWindow: 64 * 1024, sendBufferBytes: 128 * 1024 },
+  },
 );

@@ -28,6 +28,12 @@ export const MAX_CONSISTENT_READ_ATTEMPTS = 3;
 /** Interval of the `poll` source, in ms. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
+/**
+ * Delay of the one settle read after an `ip -o monitor` source starts, in ms: `ip monitor` subscribes a moment after
+ * its process starts, and this read closes that window (our choice; the value the monitor has always used).
+ */
+export const IP_MONITOR_SETTLE_MS = 250;
+
 /** Safety re-read interval for event sources (recovers from netlink overruns), in ms. 0 disables it. */
 export const DEFAULT_RESYNC_INTERVAL_MS = 30_000;
 

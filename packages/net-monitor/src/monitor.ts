@@ -4,7 +4,15 @@
  */
 import { isIP } from 'node:net';
 import { ColinkError, ErrorCode, logger } from '@colink/core';
-import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  interval,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import {
   DEFAULT_DEBOUNCE_MS,
   DEFAULT_DNS_TIMEOUT_MS,
@@ -12,6 +20,7 @@ import {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_RESYNC_INTERVAL_MS,
   DEFAULT_VALIDATION_INTERVAL_MS,
+  IP_MONITOR_SETTLE_MS,
   MAX_HOSTNAME_LENGTH,
   ROUTE_LOOKUP_IPV4,
   ROUTE_LOOKUP_IPV6,
@@ -86,12 +95,13 @@ export class NetMonitor {
   readonly #networks = new BehaviorSubject<readonly Network[]>([]);
   readonly #default = new BehaviorSubject<Network | undefined>(undefined);
   readonly #events = new Subject<NetEvent>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #scheduler: SchedulerLike;
+  readonly #timers: Subscription[] = [];
   #subscription: Subscription | undefined;
   #linkInfoSubscription: Subscription | undefined;
   #linkInfo: ReadonlyMap<string, LinkInfo> = new Map();
   #defaultKey: string | undefined;
-  #debounce: NodeJS.Timeout | undefined;
+  #debounce: Subscription | undefined;
   #chain: Promise<void> = Promise.resolve();
   #queued: Promise<void> | undefined;
   #sourceOverride: SourceKind | undefined;
@@ -110,6 +120,7 @@ export class NetMonitor {
   private constructor(host: Host, options: NetMonitorOptions) {
     this.#host = host;
     this.#options = options;
+    this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#config = deriveConfig(options, () => this.#linkInfo);
   }
 
@@ -131,7 +142,7 @@ export class NetMonitor {
     };
     const host: Host =
       options.netns === undefined
-        ? await LocalHost.open(hostOptions)
+        ? await LocalHost.open(hostOptions, options.scheduler)
         : await NetnsHost.open(options.netns, hostOptions);
     const monitor = new NetMonitor(host, options);
     try {
@@ -159,18 +170,19 @@ export class NetMonitor {
     const resync = this.#options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
     if (resync > 0 && this.#host.source !== 'poll') this.#every(resync, () => void this.refresh());
     // `ip monitor` subscribes a moment after the process starts: one settle read closes that window.
-    if (this.#host.source === 'ip-monitor') this.#timers.push(setTimeout(() => void this.refresh(), 250));
+    if (this.#host.source === 'ip-monitor')
+      this.#timers.push(this.#scheduler.schedule(() => void this.refresh(), IP_MONITOR_SETTLE_MS));
     const v = this.#options.validation;
     if (v) this.#every(v.intervalMs ?? DEFAULT_VALIDATION_INTERVAL_MS, () => this.#reprobeAll());
   }
 
   #every(ms: number, fn: () => void): void {
-    this.#timers.push(setInterval(fn, ms));
+    this.#timers.push(interval(ms, this.#scheduler).subscribe(fn));
   }
 
   #onChange(): void {
     if (this.#closed || this.#debounce !== undefined) return;
-    this.#debounce = setTimeout(() => {
+    this.#debounce = this.#scheduler.schedule(() => {
       this.#debounce = undefined;
       void this.refresh();
     }, this.#options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
@@ -454,8 +466,8 @@ export class NetMonitor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#debounce);
-    for (const t of this.#timers) clearInterval(t);
+    this.#debounce?.unsubscribe();
+    for (const t of this.#timers) t.unsubscribe();
     this.#subscription?.unsubscribe();
     this.#linkInfoSubscription?.unsubscribe();
     await this.#host.close();

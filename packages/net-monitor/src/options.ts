@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { ColinkError, ErrorCode } from '@colink/core';
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 // Referenced from TSDoc only.
 import type {
   DEFAULT_DEBOUNCE_MS,
@@ -13,6 +13,7 @@ import type {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_RESYNC_INTERVAL_MS,
   DEFAULT_VALIDATION_INTERVAL_MS,
+  IP_MONITOR_SETTLE_MS,
   ROUTE_LOOKUP_IPV4,
   ROUTE_LOOKUP_IPV6,
 } from './constants.js';
@@ -88,6 +89,16 @@ export interface NetMonitorOptions {
    * and triggers a re-read. Default: none.
    */
   readonly linkInfo$?: Observable<ReadonlyMap<string, LinkInfo>>;
+  /**
+   * Clock of the monitor's timers, as an rxjs scheduler: the change debounce ({@link NetMonitorOptions.debounceMs}),
+   * the `ip-monitor` settle read ({@link IP_MONITOR_SETTLE_MS}), the safety resync
+   * ({@link NetMonitorOptions.resyncIntervalMs}), the validation re-probe interval
+   * ({@link ValidationOptions.intervalMs}), the polling fallback after a source dies, and the in-process `poll`
+   * source ({@link NetMonitorOptions.pollIntervalMs}). Tests pass core's `VirtualClock` to run these long intervals in
+   * virtual time. Not covered: with `netns`, the agent process polls and times probes and DNS in real time; probe and
+   * DNS time limits are always real time. Default: real time (rxjs `asyncScheduler`).
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Options of {@link NetMonitor.getAddressesByName}. */

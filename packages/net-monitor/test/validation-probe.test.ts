@@ -1,10 +1,15 @@
 // HTTP validation per network against local servers inside the peer namespace: 204 → VALIDATED, 302 → PORTAL,
 // CHECKING_CONNECTIVITY while probing; each probe leaves through its network thanks to a source policy rule.
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetCap, NetMonitor, type SourceKind } from '../src/index.js';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { VirtualClock } from '@colink/core';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_VALIDATION_INTERVAL_MS, NetCap, NetMonitor, type SourceKind } from '../src/index.js';
 import { isRoot, Lab, Recorder, untilNetworks } from './helpers/lab.js';
 
+const exec = promisify(execFile);
 const sources: SourceKind[] = ['netlink', 'ip-monitor'];
 const {
   NET_CAPABILITY_CHECKING_CONNECTIVITY: CHECKING,
@@ -28,6 +33,8 @@ describe.skipIf(!isRoot).each(sources)('validation probe (source %s)', (source) 
   let server: ChildProcess;
   let a: { local: string; peer: string };
   let b: { local: string; peer: string };
+  /** The server's stdout lines (`probe from <address>` per request). */
+  const served: string[] = [];
 
   beforeAll(async () => {
     lab = await Lab.create(source === 'netlink' ? 'v' : 'w');
@@ -36,6 +43,7 @@ describe.skipIf(!isRoot).each(sources)('validation probe (source %s)', (source) 
     // The probe target lives on the peer's loopback, reachable through either network.
     await lab.inPeer('addr', 'add', '10.77.0.1/32', 'dev', 'lo');
     server = lab.spawnInPeer(process.execPath, ['-e', SERVER]);
+    createInterface({ input: server.stdout! }).on('line', (l) => served.push(l));
     await new Promise<void>((resolve) =>
       server.stdout!.on('data', (d: Buffer) => d.includes('listening') && resolve()),
     );
@@ -98,5 +106,51 @@ describe.skipIf(!isRoot).each(sources)('validation probe (source %s)', (source) 
       types.map((e) => e.type === 'capabilitiesChanged' && e.capabilities.networkCap.includes(CHECKING)),
     ).toEqual([true, false]);
     expect(monitor.getNetwork(n.netId)?.capabilities.networkCap).toContain(VALIDATED);
+  });
+
+  it('re-probes every 60 s (the default validation interval), not before: in virtual time', async () => {
+    // A change of the links (IPv6 DAD finishing on the veths) re-reads and re-probes, which would count here: wait
+    // until no address is tentative, and turn the safety resync off, so only the interval can start a probe.
+    await vi.waitFor(
+      async () =>
+        expect((await exec('ip', ['-n', lab.ns, '-6', 'addr', 'show', 'tentative'])).stdout).toBe(''),
+      { timeout: 10_000, interval: 100 },
+    );
+    const clock = new VirtualClock();
+    const m = await NetMonitor.start({
+      netns: lab.ns,
+      source,
+      scheduler: clock,
+      resyncIntervalMs: 0,
+      validation: { url: 'http://10.77.0.1:8080/generate_204', timeoutMs: 3_000 },
+    });
+    try {
+      // The first probe runs when the network appears (real time: the agent fetches over the veth).
+      await firstValueFrom(
+        m.networks$.pipe(
+          filter((l) => l.some((x) => x.interfaceName === 'nmval1' && x.validation === 'validated')),
+          timeout(10_000),
+        ),
+      );
+      const probes = (): number => served.filter((l) => l === `probe from ${a.local}`).length;
+      // Any change notified meanwhile is re-read (debounced on the virtual clock) before counting.
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const first = probes();
+      expect(first).toBeGreaterThan(0);
+      await clock.advance(DEFAULT_VALIDATION_INTERVAL_MS - 1_000 - 1);
+      // A probe started now would reach the server within this real-time grace.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(probes()).toBe(first);
+      await clock.advance(1);
+      await vi.waitFor(() => expect(probes()).toBe(first + 1), { timeout: 10_000 });
+      await clock.advance(DEFAULT_VALIDATION_INTERVAL_MS);
+      await vi.waitFor(() => expect(probes()).toBe(first + 2), { timeout: 10_000 });
+      expect(m.getNetwork(m.networks.find((x) => x.interfaceName === 'nmval1')!.netId)?.validation).toBe(
+        'validated',
+      );
+    } finally {
+      await m.close();
+    }
   });
 });

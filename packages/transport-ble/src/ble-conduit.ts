@@ -6,7 +6,7 @@ import {
   closeReason,
   ErrorCode,
 } from '@colink/core';
-import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { Observable, ReplaySubject, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { closeReasonFromHci } from './close-reason.js';
 import { END_FLUSH_TIMEOUT_MS, PDU_HEADER, WRITE_HARD_LIMIT, WRITE_HIGH_WATER_MARK } from './constants.js';
 import { encodeAck, encodeData } from './frames.js';
@@ -30,6 +30,11 @@ export interface BleConduitOptions {
   readonly remoteAddress: string;
   /** Receive window announced in HELLO, PDUs. */
   readonly window: number;
+  /**
+   * Clock of the end-flush time limit ({@link END_FLUSH_TIMEOUT_MS}, 5 000 ms) as an rxjs scheduler (the transport's
+   * `scheduler`). Default: real time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -75,9 +80,10 @@ export class BleConduit implements Conduit {
   private needDrain = false;
   private closed = false;
   private ending: CloseReason | undefined;
-  private endTimer: NodeJS.Timeout | undefined;
+  private endTimer: { unsubscribe(): void } | undefined;
   private released = false;
   private readonly window: number;
+  private readonly scheduler: SchedulerLike | undefined;
   private readyResolve!: () => void;
   private readyReject!: (e: unknown) => void;
   /** Resolves once the peer's HELLO arrived (both sides can send); rejects if the link goes first. */
@@ -92,6 +98,7 @@ export class BleConduit implements Conduit {
     this.localAddress = options.localAddress;
     this.remoteAddress = options.remoteAddress;
     this.window = options.window;
+    this.scheduler = options.scheduler;
     this.maxFrameSize = host.valueSize - PDU_HEADER;
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyResolve = resolve;
@@ -138,8 +145,14 @@ export class BleConduit implements Conduit {
   end(reason: CloseReason): void {
     if (this.closed || this.ending) return;
     this.ending = reason;
-    this.endTimer = setTimeout(() => this.release(reason), END_FLUSH_TIMEOUT_MS);
-    this.endTimer.unref();
+    if (this.scheduler) {
+      const sub: Subscription = this.scheduler.schedule(() => this.release(reason), END_FLUSH_TIMEOUT_MS);
+      this.endTimer = sub;
+    } else {
+      const t = setTimeout(() => this.release(reason), END_FLUSH_TIMEOUT_MS);
+      t.unref();
+      this.endTimer = { unsubscribe: () => clearTimeout(t) };
+    }
     this.maybeFinishEnd();
   }
 
@@ -278,7 +291,7 @@ export class BleConduit implements Conduit {
   private finish(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.endTimer) clearTimeout(this.endTimer);
+    this.endTimer?.unsubscribe();
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.closedSubject.next(reason);

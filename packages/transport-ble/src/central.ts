@@ -204,7 +204,12 @@ export class CentralRole {
           send: (v) => rx.write(v, true),
           disconnect: () => p.disconnect(),
         },
-        { localAddress: this.address!, remoteAddress: mac, window: this.options.window },
+        {
+          localAddress: this.address!,
+          remoteAddress: mac,
+          window: this.options.window,
+          ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+        },
       );
       link = l;
       const onData = (data: Buffer): void => l.handleValue(data);

@@ -28,6 +28,8 @@ export const WRITE_HARD_LIMIT = 16 * 1024 * 1024;
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 /** How long a graceful `end()` waits for outstanding acknowledgements before disconnecting anyway, ms. */
 export const END_FLUSH_TIMEOUT_MS = 5_000;
+/** How long `BleTransport.stop()` waits for its conduits' graceful ends before tearing them down, ms. */
+export const STOP_WAIT_MS = 2_000;
 /** Default: a discovered peer is lost after this many ms without an advertisement (10 s, libp2p mDNS query interval). */
 export const DEFAULT_LOST_AFTER_MS = 10_000;
 /** Longest GAP device name carried in the scan response: 31 octets minus 2 of AD header (Vol 3 Part C §11). */

@@ -1,4 +1,5 @@
 import { CLOSE_CODES, type CloseReason, closeReason, isColinkError } from '@colink/core';
+import type { SchedulerLike } from 'rxjs';
 import { BleConduit, type ConduitHost } from './ble-conduit.js';
 import { MAX_CONDUIT_ID, PROTOCOL_VERSION } from './constants.js';
 import { decodePdu, encodeClose, encodeHello, type Pdu } from './frames.js';
@@ -18,6 +19,8 @@ export interface GattLinkOptions {
   readonly localAddress: string;
   readonly remoteAddress: string;
   readonly window: number;
+  /** Clock of the conduits' end-flush time limit (see {@link BleConduitOptions.scheduler}). Default: real time. */
+  readonly scheduler?: SchedulerLike;
   /** Peripheral side: a central opened a conduit. Undefined on the central side (only centrals open). */
   readonly onIncoming?: (conduit: BleConduit) => void;
 }

@@ -1,3 +1,4 @@
+import type { SchedulerLike } from 'rxjs';
 import { normalizeMac } from './address.js';
 import { advertisingData, scanResponseData } from './advertising-data.js';
 import type { BleConduit } from './ble-conduit.js';
@@ -31,6 +32,8 @@ export interface PeripheralRoleOptions {
   readonly poweredOnTimeoutMs: number;
   /** A central completed the colink handshake. */
   readonly onConduit: (conduit: BleConduit) => void;
+  /** Clock of the conduits' end-flush time limit. Default: real time. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -161,6 +164,7 @@ export class PeripheralRole {
         remoteAddress: conn.address,
         window: this.options.window,
         onIncoming: this.options.onConduit,
+        ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       },
     );
   }

@@ -29,6 +29,7 @@ import {
   MAX_INFO_BYTES,
   MAX_WINDOW_PDUS,
   PDU_HEADER,
+  STOP_WAIT_MS,
 } from './constants.js';
 import { type HciBindingOptions, loadBleno, loadNoble } from './hosts.js';
 import { PeripheralRole } from './peripheral.js';
@@ -62,9 +63,10 @@ export interface BleTransportOptions {
   /** Time to wait for each adapter to power on, ms (default 10 000). */
   readonly poweredOnTimeoutMs?: number;
   /**
-   * Clock of the transport's own timers — the dial time limit and discovery's `lostAfterMs` expiry — as an rxjs
-   * scheduler; tests pass core's `VirtualClock`. The BLE host stacks (noble, bleno) and the radio keep real time.
-   * Default: real time.
+   * Clock of the transport's own timers — the dial time limit, discovery's `lostAfterMs` expiry, a conduit's
+   * end-flush limit (`END_FLUSH_TIMEOUT_MS`, 5 000 ms) and `stop()`'s wait for graceful ends
+   * ({@link STOP_WAIT_MS}, 2 000 ms) — as an rxjs scheduler; tests pass core's `VirtualClock`. The BLE host stacks
+   * (noble, bleno), their power-on wait and the radio keep real time. Default: real time.
    */
   readonly scheduler?: SchedulerLike;
 }
@@ -168,6 +170,7 @@ export class BleTransport implements Transport {
         maxMtu: this.opts.maxMtu,
         poweredOnTimeoutMs: this.opts.poweredOnTimeoutMs,
         onConduit: (c) => this.adopt(c, true),
+        ...(this.opts.scheduler ? { scheduler: this.opts.scheduler } : {}),
       });
       roles.push(this.peripheral.start());
     }
@@ -197,7 +200,20 @@ export class BleTransport implements Transport {
       (c) => new Promise<void>((resolve) => c.closed$.subscribe({ complete: () => resolve() })),
     );
     for (const c of this.conduits) c.end(closeReason('going-away', 'transport stopped'));
-    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    let cancelWait = (): void => {};
+    const waited = new Promise<void>((resolve) => {
+      const scheduler = this.opts.scheduler;
+      if (scheduler) {
+        const sub = scheduler.schedule(() => resolve(), STOP_WAIT_MS);
+        cancelWait = () => sub.unsubscribe();
+      } else {
+        const t = setTimeout(resolve, STOP_WAIT_MS);
+        t.unref();
+        cancelWait = () => clearTimeout(t);
+      }
+    });
+    await Promise.race([Promise.all(closing), waited]);
+    cancelWait();
     this.teardown();
   }
 

@@ -1,5 +1,6 @@
-import { closeReason, isColinkError } from '@colink/core';
+import { closeReason, isColinkError, VirtualClock } from '@colink/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { END_FLUSH_TIMEOUT_MS, STOP_WAIT_MS } from '../src/index.js';
 import { VirtualRadio } from '../src/virtual/index.js';
 import { advertise, closed, collect, connectPair, pattern, World, writeAll } from './helpers/world.js';
 
@@ -10,9 +11,12 @@ describe('disconnects, link loss and failed connects', () => {
   let world: World;
   afterEach(async () => world.close());
 
-  async function pair(radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 })) {
+  async function pair(
+    radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 }),
+    clock?: VirtualClock,
+  ) {
     world = new World(radio);
-    const a = await world.device(A);
+    const a = await world.device(A, clock ? { scheduler: clock } : {});
     const b = await world.device(B);
     await advertise(b, 'bee');
     const [ca, cb] = await connectPair(a, b, B);
@@ -33,6 +37,42 @@ describe('disconnects, link loss and failed connects', () => {
       remote: true,
       detail: { hciReason: 0x13 },
     });
+  });
+
+  /** Resolves with `c`'s close reason, or 'open' if it stays open for `ms` of real time. */
+  const closedWithin = (c: Parameters<typeof closed>[0], ms: number) =>
+    Promise.race([closed(c), new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
+
+  // The peer acknowledges DATA once it is handed to a reader; with no reader on b's end, a's end() cannot flush.
+  it('end() with unacknowledged data gives up after END_FLUSH_TIMEOUT_MS (5 s, virtual time) and disconnects', async () => {
+    const clock = new VirtualClock();
+    const { ca, cb } = await pair(undefined, clock);
+    ca.write([pattern(1000, 7)]);
+    await new Promise((r) => setTimeout(r, 200)); // the PDUs reach b (unacknowledged)
+    ca.end(closeReason('normal', 'done'));
+    await clock.advance(END_FLUSH_TIMEOUT_MS - 1);
+    expect(await closedWithin(ca, 300)).toBe('open');
+    await clock.advance(1);
+    // Well before the 5 s a real-time timer would take.
+    expect(await closedWithin(ca, 2_000)).toMatchObject({ code: 'normal', message: 'done' });
+    expect(await closed(cb)).toMatchObject({ code: 'normal', remote: true, detail: { hciReason: 0x13 } });
+  });
+
+  it('stop() waits STOP_WAIT_MS (2 s, virtual time) for ends that cannot flush, then tears its conduits down', async () => {
+    const clock = new VirtualClock();
+    const { a, ca } = await pair(undefined, clock);
+    ca.write([pattern(1000, 8)]);
+    await new Promise((r) => setTimeout(r, 200));
+    let stopped = false;
+    const stopping = a.stop().then(() => (stopped = true));
+    await clock.advance(STOP_WAIT_MS - 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    // Well before the 2 s a real-time wait would take.
+    const waiting = new Promise((r) => setTimeout(() => r('waiting'), 1_000));
+    expect(await Promise.race([stopping, waiting])).toBe(true);
+    expect(await closedWithin(ca, 5_000)).toMatchObject({ code: 'going-away' });
   });
 
   it('peripheral end(): the central sees 0x13 (normal, remote)', async () => {

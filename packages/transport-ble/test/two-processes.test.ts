@@ -37,7 +37,9 @@ function device(args: string[]): { child: ChildProcess; next: () => Promise<Reco
   };
 }
 
-describe('cross-process virtual radio', () => {
+// The two tests share nothing (each has its own radio, broker socket and child processes): they run concurrently,
+// so their process start-ups (tsx, noble, bleno) overlap.
+describe.concurrent('cross-process virtual radio', () => {
   const children: ChildProcess[] = [];
   let broker: RadioBroker | undefined;
   afterAll(async () => {

@@ -51,7 +51,9 @@ const foundSeed = (seed: string) => (e: DiscoveryEvent) =>
 const lostSeed = (seed: string) => (e: DiscoveryEvent) =>
   e.type === 'lost' && e.peer.networkId === networkId(seed);
 
-describe('lost', () => {
+// Every test has its own mDNS port and transports (nothing shared but the clean-up lists), so the tests run
+// concurrently: the TTL test's real-time waits (7 s kept + 3 s expiry) overlap the others.
+describe.concurrent('lost', () => {
   it('a peer killed with SIGKILL (no goodbye) is lost when its records expire', async () => {
     const port = randomPort();
     const watcher = await observer(port);
@@ -111,7 +113,7 @@ describe('lost', () => {
   });
 });
 
-describe('names', () => {
+describe.concurrent('names', () => {
   it('two devices with the same name both appear: probing detects the conflict and one instance is renamed', async () => {
     const port = randomPort();
     const a = await observer(port);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { ColinkError, ErrorCode } from '@colink/core';
+import type { SchedulerLike } from 'rxjs';
 
 /**
  * Finds the IPv4 address of this device on a P2P group interface, once it is really there. wpa_supplicant runs no
@@ -10,13 +11,15 @@ import { ColinkError, ErrorCode } from '@colink/core';
 export interface GroupAddressing {
   /**
    * Resolves with the IPv4 address on `ifname` (the `expected` one when given) as soon as the kernel has it.
-   * Rejects with `ERR_TIMEOUT` after `timeoutMs`, `ERR_ABORTED` when `signal` fires.
+   * Rejects with `ERR_TIMEOUT` after `timeoutMs` (ms), `ERR_ABORTED` when `signal` fires. `scheduler` is the
+   * caller's clock (the P2pService's `scheduler`) for the time limit and any polling; default real time.
    */
   waitForAddress(
     ifname: string,
     expected: string | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
+    scheduler?: SchedulerLike,
   ): Promise<string>;
   /**
    * Puts `address/prefixLength` on `ifname` (the host's part on a real device: the GO's 192.168.49.1/24, a client's
@@ -37,19 +40,27 @@ export function currentAddress(ifname: string, expected: string | undefined): st
   return v4[0];
 }
 
-/** The default {@link GroupAddressing}: watches the interfaces of this network namespace. */
+/**
+ * The default {@link GroupAddressing}: watches the interfaces of this network namespace, polling every
+ * {@link ADDRESS_POLL_MS} on `scheduler` (default real time).
+ */
 export const interfaceAddressing: GroupAddressing = {
-  waitForAddress(ifname, expected, timeoutMs, signal) {
+  waitForAddress(ifname, expected, timeoutMs, signal, scheduler) {
+    const now = (): number => (scheduler ? scheduler.now() : Date.now());
+    const later = (fn: () => void): void => {
+      if (scheduler) scheduler.schedule(fn, ADDRESS_POLL_MS);
+      else setTimeout(fn, ADDRESS_POLL_MS);
+    };
     return new Promise((resolve, reject) => {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = now() + timeoutMs;
       const check = (): void => {
         const a = currentAddress(ifname, expected);
         if (signal?.aborted) reject(new ColinkError(ErrorCode.ABORTED, 'aborted'));
         else if (a !== undefined) resolve(a);
-        else if (Date.now() >= deadline) {
+        else if (now() >= deadline) {
           const what = `no IPv4 address${expected ? ` ${expected}` : ''} on ${ifname} after ${timeoutMs} ms`;
           reject(new ColinkError(ErrorCode.TIMEOUT, what));
-        } else setTimeout(check, ADDRESS_POLL_MS);
+        } else later(check);
       };
       check();
     });

@@ -92,7 +92,9 @@ export interface P2pServiceOptions {
   readonly assignAddresses?: boolean;
   /**
    * Clock of the service's time limits — finding the peer and forming the group within the connect timeout, a group
-   * starting, a group going away — as an rxjs scheduler; tests pass core's `VirtualClock`. Default: real time.
+   * starting, a group going away, the group address appearing (`addressWaitMs`, polled every `ADDRESS_POLL_MS`) —
+   * as an rxjs scheduler; tests pass core's `VirtualClock`. The DHCP client's lease limit
+   * (`P2P_DHCP_CLIENT_TIMEOUT_MS`) stays real time (udhcpc retries in real time). Default: real time.
    */
   readonly scheduler?: SchedulerLike;
   /**
@@ -819,7 +821,13 @@ export class P2pService {
             );
           }
         }
-        const ip = await addressing.waitForAddress(e.groupIfname, expected, wait, st.abort.signal);
+        const ip = await addressing.waitForAddress(
+          e.groupIfname,
+          expected,
+          wait,
+          st.abort.signal,
+          this.opts.scheduler,
+        );
         if (this.opts.dhcp && e.role === 'GO' && this.groups.get(e.groupIfname) === st) {
           const a = this.opts.ipAllocation;
           const server = startDhcpServer({

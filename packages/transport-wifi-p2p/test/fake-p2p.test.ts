@@ -5,7 +5,14 @@ import { isColinkError } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupAddressing, P2P_CONNECT_TIMEOUT_MS, P2pService, WpaCtrlClient } from '../src/index.js';
+import {
+  ADDRESS_POLL_MS,
+  type GroupAddressing,
+  P2P_ADDRESS_WAIT_MS,
+  P2P_CONNECT_TIMEOUT_MS,
+  P2pService,
+  WpaCtrlClient,
+} from '../src/index.js';
 import type { FakeWpaSupplicant } from '../src/testing/index.js';
 import { FakeP2pMedium, type FakeP2pMediumOptions, wpsPinChecksum } from '../src/testing/index.js';
 import { nextEvent, tempDir } from './helpers.js';
@@ -327,6 +334,43 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     const g = await created;
     expect(g.goIpAddress).toBe('192.168.49.1');
     expect(asked).toBeGreaterThan(0);
+  });
+
+  it('a GO address that never appears: connectionFailed$ after P2P_ADDRESS_WAIT_MS (10 s), createGroup rejects with ERR_TIMEOUT 5 s later (virtual time)', async () => {
+    const clock = new VirtualClock();
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'none' }); // no group interface in this namespace
+    const d = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0' });
+    const wpa = await WpaCtrlClient.open({ ctrlPath: d.ctrlPath });
+    // the default addressing (this namespace's interfaces), polled on the service's clock
+    const p2p = new P2pService(wpa, { scheduler: clock });
+    cleanups.push(async () => {
+      p2p.close();
+      await wpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const failures: { address: string | undefined; status: number; event: string }[] = [];
+    p2p.connectionFailed$.subscribe((f) => failures.push(f));
+    const started = nextEvent(wpa, 'P2P-GROUP-STARTED');
+    const created = p2p.createGroup();
+    created.catch(() => undefined);
+    await started;
+    await clock.advance(P2P_ADDRESS_WAIT_MS - 1);
+    expect(failures).toEqual([]);
+    await clock.advance(ADDRESS_POLL_MS);
+    expect(failures).toEqual([
+      {
+        address: undefined,
+        status: -1,
+        event: 'address: no IPv4 address on p2p-wlan0-0 after 10000 ms',
+      },
+    ]);
+    await clock.advance(5_000);
+    await expect(created).rejects.toMatchObject({
+      code: 'ERR_TIMEOUT',
+      message: expect.stringMatching(/group did not start/),
+    });
   });
 
   it('loopback data path, GO told its 127/8 address (as in a process of its own): no interface needed, TCP across', async () => {

@@ -19,7 +19,9 @@ import {
   type NetEvent,
   type Network,
 } from '@colink/net-monitor';
+import type { Subscription } from 'rxjs';
 import type { AsyncCallback, Callback } from '../base.js';
+import { getRuntime } from '../runtime/runtime.js';
 import { requireArg, requirePermission, toNetError } from './calls.js';
 import { toConnectionProperties, toNetCapabilities } from './convert.js';
 import { netError } from './errors.js';
@@ -82,7 +84,7 @@ export class NetConnection {
   #registered: { service: NetService; stop: () => void; release: () => void } | undefined;
   /** The register callback ran and the state was replayed: batches may be reported from now on. */
   #live = false;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Subscription | undefined;
   #everAvailable = false;
 
   /** @internal Use `connection.createNetConnection(netSpecifier?, timeout?)`. */
@@ -129,7 +131,8 @@ export class NetConnection {
   /**
    * Starts watching. `callback(undefined)` on success, then the current state is reported (`netAvailable`,
    * `netCapabilitiesChange`, `netConnectionPropertiesChange` for the default / each matching network). With a
-   * specifier and `timeout` > 0, `netUnavailable` fires when no matching network appeared within `timeout` ms.
+   * specifier and `timeout` > 0, `netUnavailable` fires when no matching network appeared within `timeout` ms (on the
+   * device runtime's clock, `RuntimeConfig.scheduler`; real time by default).
    * While registered the process is kept alive. Errors through the callback: 201 without GET_NETWORK_INFO, 2101008
    * when already registered, 2100002 when the net service cannot start. A non-function callback throws 401.
    */
@@ -188,7 +191,7 @@ export class NetConnection {
     this.#registered = undefined;
     r?.stop();
     r?.release();
-    clearTimeout(this.#timer);
+    this.#timer?.unsubscribe();
     this.#timer = undefined;
     this.#reported.clear();
     this.#everAvailable = false;
@@ -197,11 +200,13 @@ export class NetConnection {
 
   #armTimeout(): void {
     if (this.#spec === undefined || this.#timeoutMs <= 0 || this.#everAvailable) return;
+    // The device runtime's clock (RuntimeConfig.scheduler; real time by default), so tests run it in virtual time.
+    const scheduler = getRuntime().scheduler;
     let left = this.#timeoutMs;
     const step = (): void => {
       const wait = Math.min(left, MAX_TIMER_MS);
       left -= wait;
-      this.#timer = setTimeout(() => {
+      this.#timer = scheduler.schedule(() => {
         this.#timer = undefined;
         if (left > 0) step();
         else if (!this.#everAvailable && this.#registered) this.#emit('netUnavailable', undefined);
@@ -251,7 +256,8 @@ export class NetConnection {
       if (this.#reported.has(n.netId) || !this.#wants(n, def)) continue;
       this.#reported.add(n.netId);
       this.#everAvailable = true;
-      clearTimeout(this.#timer);
+      this.#timer?.unsubscribe();
+      this.#timer = undefined;
       this.#emit('netAvailable', new NetHandle(n.netId));
       this.#emitCaps(n.netId, n.capabilities);
       this.#emitProps(n.netId, n.properties);

@@ -5,7 +5,7 @@
  * @module
  */
 import { ColinkError, ErrorCode, logger } from '@colink/core';
-import { interval, map, type Observable } from 'rxjs';
+import { asyncScheduler, interval, map, type Observable, type SchedulerLike } from 'rxjs';
 import { MAX_CONSISTENT_READ_ATTEMPTS } from '../constants.js';
 import { type ResolveRequest, resolveHost } from '../dns.js';
 import { type ProbeRequest, type ProbeResult, runProbe } from '../probe.js';
@@ -64,7 +64,11 @@ function netlinkUnavailable(why: unknown): ColinkError {
   return new ColinkError(ErrorCode.NOT_STARTED, `rtnetlink source unavailable: ${reason}`, { cause: why });
 }
 
-async function openSource(choice: SourceChoice, pollIntervalMs: number): Promise<Source> {
+async function openSource(
+  choice: SourceChoice,
+  pollIntervalMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Promise<Source> {
   if (choice === 'netlink' || choice === 'auto') {
     try {
       return new NetlinkSource();
@@ -87,7 +91,11 @@ async function openSource(choice: SourceChoice, pollIntervalMs: number): Promise
       log.debug('ip monitor unavailable, polling: %s', e);
     }
   }
-  return { kind: 'poll', changes: interval(pollIntervalMs).pipe(map(() => undefined)), close: () => {} };
+  return {
+    kind: 'poll',
+    changes: interval(pollIntervalMs, scheduler).pipe(map(() => undefined)),
+    close: () => {},
+  };
 }
 
 function openReader(source: SourceKind): Reader {
@@ -114,9 +122,12 @@ export class LocalHost implements Host {
     source.changes.subscribe({ next: () => this.#notifications++, error: () => {} });
   }
 
-  /** Opens the event source (see {@link SourceChoice}) and the matching reader. Throws `ERR_NOT_STARTED`. */
-  static async open(options: HostOptions): Promise<LocalHost> {
-    const source = await openSource(options.source, options.pollIntervalMs);
+  /**
+   * Opens the event source (see {@link SourceChoice}) and the matching reader. `scheduler` times the `poll` source
+   * (default real time). Throws `ERR_NOT_STARTED`.
+   */
+  static async open(options: HostOptions, scheduler?: SchedulerLike): Promise<LocalHost> {
+    const source = await openSource(options.source, options.pollIntervalMs, scheduler);
     return new LocalHost(source, openReader(source.kind), options);
   }
 
