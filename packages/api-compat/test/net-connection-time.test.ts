@@ -2,7 +2,7 @@
 // the device runtime's clock: a VirtualClock makes 10 s and the uint32 maximum (~49.7 days, waited in steps of
 // 2^31 − 1 ms, Node's longest timer) take milliseconds. The net service watches this namespace for real; no network
 // here is cellular, so the Cellular request below never matches.
-import { VirtualClock } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as connection from '../src/connection.js';
 import { MAX_NET_CONNECTION_TIMEOUT_MS } from '../src/net-connection/net-connection.js';

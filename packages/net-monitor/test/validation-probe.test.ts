@@ -3,7 +3,7 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { VirtualClock } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VALIDATION_INTERVAL_MS, NetCap, NetMonitor, type SourceKind } from '../src/index.js';

@@ -40,6 +40,7 @@ export {
   MAX_WINDOW_PDUS,
   PDU_HEADER,
   PROTOCOL_VERSION,
+  STOP_WAIT_MS,
   WRITE_HARD_LIMIT,
   WRITE_HIGH_WATER_MARK,
 } from './constants.js';

@@ -1,6 +1,7 @@
-import { closeReason, isColinkError, VirtualClock } from '@colink/core';
+import { closeReason, isColinkError } from '@colink/core';
+import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { END_FLUSH_TIMEOUT_MS, STOP_WAIT_MS } from '../src/index.js';
+import { END_FLUSH_TIMEOUT_MS, STOP_WAIT_MS } from '../src/constants.js';
 import { VirtualRadio } from '../src/virtual/index.js';
 import { advertise, closed, collect, connectPair, pattern, World, writeAll } from './helpers/world.js';
 
