@@ -69,6 +69,29 @@ describe('LocalSocket and LocalSocketServer', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  it('socketTimeout does not close an idle connection (netstack only sets SO_RCVTIMEO)', async () => {
+    const file = path.join(dir, 'idle.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    await server.setExtraOptions({ socketTimeout: 20 });
+    const accepted = next<socket.LocalSocketConnection>((cb) => server.on('connect', cb));
+    await server.listen({ address: file });
+    const client = socket.constructLocalSocketInstance();
+    await client.setExtraOptions({ socketTimeout: 20 });
+    await client.connect({ address: { address: file } });
+    const conn = await accepted;
+    let closes = 0;
+    client.on('close', () => closes++);
+    conn.on('close', () => closes++);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closes).toBe(0);
+    expect(await client.getState()).toMatchObject({ isConnected: true, isClose: false });
+    const atServer = next<socket.LocalSocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send({ data: 'still here' });
+    expect(Buffer.from((await atServer).message).toString()).toBe('still here');
+    await client.close();
+    await server.close();
+  });
+
   it('errors: no listener 2301002, path in use 2301098, bad arguments 401 thrown, getLocalAddress before bind 2301009', async () => {
     const nobody = socket.constructLocalSocketInstance();
     expect(await rejected(nobody.connect({ address: { address: path.join(dir, 'nobody.sock') } }))).toBe(

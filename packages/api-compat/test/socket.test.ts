@@ -147,6 +147,35 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(await server.getState()).toMatchObject({ isClose: true, isBound: false });
   });
 
+  it('socketTimeout does not close an idle connection (netstack only sets SO_RCVTIMEO)', async () => {
+    setRuntime(granted);
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    await server.setExtraOptions({ socketTimeout: 20 });
+    await server.listen({ address: '127.0.0.1', port: 0 });
+    const { port } = await server.getLocalAddress();
+    const accepted = next<socket.TCPSocketConnection>((cb) => server.on('connect', cb));
+    const client = socket.constructTCPSocketInstance();
+    cleanups.push(() => client.close());
+    await client.setExtraOptions({ socketTimeout: 20 });
+    await client.connect({ address: { address: '127.0.0.1', port } });
+    const conn = await accepted;
+    let closes = 0;
+    client.on('close', () => closes++);
+    conn.on('close', () => closes++);
+    // Idle for many times the timeout: both ends stay connected and still carry data.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closes).toBe(0);
+    expect(await client.getState()).toMatchObject({ isConnected: true, isClose: false });
+    const atServer = next<socket.SocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send({ data: 'still here' });
+    expect(text((await atServer).message)).toBe('still here');
+    const atClient = next<socket.SocketMessageInfo>((cb) => client.on('message', cb));
+    await conn.send({ data: 'me too' });
+    expect(text((await atClient).message)).toBe('me too');
+    await client.close();
+  });
+
   it('a send past 16 MiB waiting in user space is refused with 2301011 (EAGAIN), not queued without bound', async () => {
     setRuntime(granted);
     let received = 0;

@@ -47,7 +47,10 @@ export interface LocalSocket {
   close(): Promise<void>;
   getState(): Promise<SocketStateBase>;
   getSocketFd(): Promise<number>;
-  /** Stored and returned by getExtraOptions; socketTimeout (ms) closes an idle connection. */
+  /**
+   * Stored and returned by getExtraOptions. socketTimeout (ms) does not close an idle connection (netstack sets it as
+   * SO_RCVTIMEO and its receive loop continues on EAGAIN).
+   */
   setExtraOptions(options: ExtraOptionsBase): Promise<void>;
   getExtraOptions(): Promise<ExtraOptionsBase>;
   /** The bound path (2301009 before bind). */
@@ -181,8 +184,6 @@ class LocalSocketImpl {
         });
         this.#connected = true;
         this.#closed = false;
-        if (this.#extra.socketTimeout) s.setTimeout(this.#extra.socketTimeout);
-        s.on('timeout', () => s.destroy());
         s.on('data', (b: Buffer) => this.#events.emit('message', messageInfo(b, path)));
         s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
         s.on('close', () => {
@@ -244,8 +245,6 @@ class LocalSocketImpl {
       undefined,
       () => {
         this.#extra = { ...this.#extra, ...options };
-        if (options.socketTimeout !== undefined && this.#socket !== undefined)
-          this.#socket.setTimeout(options.socketTimeout);
       },
       LOCAL,
     ) as Promise<void>;
@@ -356,10 +355,6 @@ class LocalServerImpl {
           }
           this.#clients.add(c);
           c.on('close', () => this.#clients.delete(c));
-          if (this.#extra.socketTimeout) {
-            c.setTimeout(this.#extra.socketTimeout);
-            c.on('timeout', () => c.destroy());
-          }
           this.#events.emit('connect', new LocalConnectionImpl(c, path));
         });
         await new Promise<void>((resolve, reject) => {

@@ -77,7 +77,11 @@ export interface TCPSocket {
   /** The OS file descriptor, −1 when there is none. */
   getSocketFd(callback: AsyncCallback<number>): void;
   getSocketFd(): Promise<number>;
-  /** keepAlive, TCPNoDelay and socketTimeout (ms) are applied; buffer sizes, OOBInline, linger and TFO are accepted without effect (Node exposes no such socket options). */
+  /**
+   * keepAlive and TCPNoDelay are applied. socketTimeout (ms) is stored only: netstack sets it as SO_RCVTIMEO and its
+   * receive loop keeps going on EAGAIN, so an idle connection is never closed by it. Buffer sizes, OOBInline, linger
+   * and TFO are accepted without effect (Node exposes no such socket options).
+   */
   setExtraOptions(options: TCPExtraOptions, callback: AsyncCallback<void>): void;
   setExtraOptions(options: TCPExtraOptions): Promise<void>;
   getLocalAddress(): Promise<NetAddress>;
@@ -144,7 +148,6 @@ function requireExtraOptions(options: unknown): asserts options is TCPExtraOptio
 function applyExtraOptions(s: net.Socket, o: TCPExtraOptions): void {
   if (o.keepAlive !== undefined) s.setKeepAlive(o.keepAlive);
   if (o.TCPNoDelay !== undefined) s.setNoDelay(o.TCPNoDelay);
-  if (o.socketTimeout !== undefined && o.socketTimeout > 0) s.setTimeout(o.socketTimeout);
 }
 
 function messageInfo(bytes: Buffer, s: net.Socket): SocketMessageInfo {
@@ -263,7 +266,6 @@ class TcpSocketImpl {
     applyExtraOptions(s, this.#extra);
     s.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, s)));
     s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
-    s.on('timeout', () => s.destroy());
     s.on('close', () => {
       this.#connected = false;
       this.#closed = true;
@@ -367,7 +369,6 @@ class TcpConnectionImpl {
     this.#socket = socket;
     socket.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, socket)));
     socket.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
-    socket.on('timeout', () => socket.destroy());
     socket.on('close', () => this.#events.emit('close'));
   }
 
