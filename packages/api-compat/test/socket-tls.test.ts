@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -217,6 +217,43 @@ describe('TLSSocket', () => {
       expect.objectContaining({ code: 401 }),
     );
     expect(await rejected(socket.constructTLSSocketInstance().getCertificate())).toBe(2_303_600);
+  });
+});
+
+describe('TLSSocket system errors are TLS_ERR_SYS_BASE + errno (netstack ConvertErrno)', () => {
+  it('bind: port in use 2303198, not assignable 2303199; a peer resetting the handshake 2303204 (ECONNRESET), not 2303505', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen({ host: '127.0.0.1', port: 0, exclusive: true }, r));
+    const used = (busy.address() as AddressInfo).port;
+    try {
+      const a = socket.constructTLSSocketInstance();
+      expect(await rejected(a.bind({ address: '127.0.0.1', port: used }))).toBe(2_303_198);
+      expect(await rejected(a.bind({ address: '192.0.2.1', port: 0 }))).toBe(2_303_199);
+      expect(await rejected(a.bind({ address: 'not-an-ip' }))).toBe(2_303_199);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+    const resetter = net.createServer((c) => c.resetAndDestroy());
+    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
+    try {
+      const b = socket.constructTLSSocketInstance();
+      await b.bind({ address: '127.0.0.1' });
+      const err = await b
+        .connect({
+          address: { address: '127.0.0.1', port: (resetter.address() as AddressInfo).port },
+          secureOptions: {},
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({
+        code: 2_303_204,
+        message: expect.stringContaining('Connection reset by peer'),
+      });
+    } finally {
+      await new Promise((r) => resetter.close(r));
+    }
   });
 });
 

@@ -175,8 +175,11 @@ function writeAll(s: net.Socket, bytes: Buffer): Promise<void> {
   );
 }
 
-/** Finds a free local port on `host` (and checks the address is assignable): the SDK's `bind` before `connect`. */
-async function probeBind(host: string, port: number): Promise<number> {
+/**
+ * Finds a free local port on `host` (and checks the address is assignable): the SDK's `bind` before `connect`. A
+ * `port` in use falls back to any port when `fallback` (TCP, netstack ExecBind), else rejects with EADDRINUSE (TLS).
+ */
+export async function probeBind(host: string, port: number, fallback = true): Promise<number> {
   const attempt = (p: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const srv = net.createServer();
@@ -189,7 +192,7 @@ async function probeBind(host: string, port: number): Promise<number> {
   try {
     return await attempt(port);
   } catch (e) {
-    if ((e as { code?: string }).code === 'EADDRINUSE' && port !== 0) return attempt(0);
+    if (fallback && (e as { code?: string }).code === 'EADDRINUSE' && port !== 0) return attempt(0);
     throw e;
   }
 }

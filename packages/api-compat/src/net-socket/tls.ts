@@ -1,8 +1,9 @@
 /**
  * `socket.TLSSocket` over `node:tls` (interface_sdk-js `@ohos.net.socket.d.ts`, netstack `tls_socket.cpp`).
  * As in netstack, `bind` makes the socket (connect without bind → 2303600 "No bind socket") unless the TLSSocket
- * was made from a connected `TCPSocket`. Errors (netstack `socket_error.h`): system errors 2303100 + errno (ECONNREFUSED
- * → 2303211, a connect not finished within `timeout` → 2303210), a failed handshake or certificate check 2303501
+ * was made from a connected `TCPSocket`; `bind` checks the address like TCP's but a port in use is an error (2303198),
+ * not a fallback. Errors (netstack `socket_error.h`): every system error is 2303100 + errno (ECONNREFUSED → 2303211,
+ * ECONNRESET → 2303204, not an IP address → 2303199, a connect not finished within `timeout` → 2303210), a failed handshake or certificate check 2303501
  * (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected; 401 thrown, 201 delivered.
  * @module
  */
@@ -22,23 +23,17 @@ import {
   toNetAddress,
   writeBounded,
 } from './common.js';
-import { requireArg } from './errors.js';
-import { TAKE_SOCKET, type TCPSocket } from './tcp.js';
+import { errnoError, isErrnoName, isSocketError, requireArg } from './errors.js';
+import { probeBind, TAKE_SOCKET, type TCPSocket } from './tcp.js';
 import type { ProxyOptions, SocketMessageInfo, SocketStateBase, TCPExtraOptions } from './types.js';
 import { ProxyTypes } from './types.js';
 
 /** TLS error base for system errors (netstack `TLS_ERR_SYS_BASE`): 2303100 + errno. */
 export const TLS_ERR_SYS_BASE = 2_303_100;
 
-/** netstack `socket_error.cpp` texts of the TLS codes colink reports. */
+/** netstack `socket_error.cpp` texts of the TLS codes that are not `TLS_ERR_SYS_BASE + errno`. */
 const TLS_MESSAGES: Readonly<Record<number, string>> = {
-  2303111: 'Resource temporarily unavailable try again',
-  2303210: 'Connection timed out',
-  2303211: 'Connection refused',
-  2303199: 'Address not available',
-  2303207: 'Transport endpoint is not connected',
   2303501: 'SSL is null',
-  2303505: 'An error occurred in the TLS system call',
   2303600: 'No bind socket',
   2303602: 'Socket is not connected',
 };
@@ -48,15 +43,18 @@ function tlsError(code: number, detail?: string): unknown {
   return plainError(code, detail === undefined ? text : `${text} (${detail})`);
 }
 
-/** Maps a Node TLS / socket error to netstack's code. */
+/**
+ * Maps a Node TLS / socket error to netstack's code: a system error (a Node `code` that is a Linux errno name) is
+ * `TLS_ERR_SYS_BASE + errno` with its strerror text (netstack tls_socket.cpp `ConvertErrno`: ECONNREFUSED → 2303211,
+ * ECONNRESET → 2303204, EPIPE → 2303132), everything else (handshake and certificate failures) 2303501
+ * (`SSL_ERROR_SSL`).
+ */
 function fromTlsError(e: unknown): unknown {
-  if (typeof (e as { code?: unknown })?.code === 'number') return e;
-  const code = (e as { code?: unknown })?.code;
+  if (isSocketError(e)) return e;
+  const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : String(e);
-  if (code === 'ECONNREFUSED') return tlsError(2_303_211, message);
-  if (code === 'ETIMEDOUT') return tlsError(2_303_210, message);
-  if (code === 'ECONNRESET' || code === 'EPIPE') return tlsError(2_303_505, message);
-  return tlsError(2_303_501, message); // handshake and certificate failures: SSL_ERROR_SSL
+  if (typeof code === 'string' && isErrnoName(code)) return errnoError(code, TLS_ERR_SYS_BASE, message);
+  return tlsError(2_303_501, message);
 }
 
 /** TLS protocol versions (`socket.Protocol`). */
@@ -160,9 +158,12 @@ class TlsSocketImpl {
     requireNetAddress(address);
     return socketCall(
       callback,
-      () => {
-        if (net.isIP(address.address) === 0) throw tlsError(2_303_199, address.address);
-        this.#local = { host: address.address, port: address.port ?? 0 };
+      async () => {
+        if (net.isIP(address.address) === 0)
+          throw errnoError('EADDRNOTAVAIL', TLS_ERR_SYS_BASE, address.address);
+        // netstack binds the socket here and does not retry on EADDRINUSE: a port in use is 2303198.
+        const port = await probeBind(address.address, address.port ?? 0, false);
+        this.#local = { host: address.address, port };
       },
       TLS_OPTS,
     );
@@ -275,7 +276,7 @@ class TlsSocketImpl {
         return writeBounded(
           this.#live(),
           bytes,
-          () => tlsError(2_303_111, 'too much data waiting to be sent'),
+          () => errnoError('EAGAIN', TLS_ERR_SYS_BASE, 'too much data waiting to be sent'),
           (e) => fromTlsError(e),
         );
       },
