@@ -378,6 +378,39 @@ describe('UDPSocket over loopback', () => {
   });
 });
 
+describe('UDPSocket.bind on a port in use', () => {
+  it('falls back to any port (netstack ExecBind); with reuseAddress both sockets share the port and receive', async () => {
+    setRuntime(granted);
+    const a = socket.constructUDPSocketInstance();
+    cleanups.push(() => a.close());
+    await a.bind({ address: '127.0.0.1', port: 0 });
+    const { port } = await a.getLocalAddress();
+    const b = socket.constructUDPSocketInstance();
+    cleanups.push(() => b.close());
+    await b.bind({ address: '127.0.0.1', port });
+    const bPort = (await b.getLocalAddress()).port;
+    expect(bPort).not.toBe(port);
+    expect(bPort).toBeGreaterThan(0);
+
+    const r1 = socket.constructUDPSocketInstance();
+    const r2 = socket.constructUDPSocketInstance();
+    cleanups.push(
+      () => r1.close(),
+      () => r2.close(),
+    );
+    await r1.setExtraOptions({ reuseAddress: true });
+    await r2.setExtraOptions({ reuseAddress: true });
+    await r1.bind({ address: '127.0.0.1', port: 0 });
+    const shared = (await r1.getLocalAddress()).port;
+    await r2.bind({ address: '127.0.0.1', port: shared });
+    expect((await r2.getLocalAddress()).port).toBe(shared);
+    // Unicast to a port shared with SO_REUSEADDR goes to the last bound socket on Linux.
+    const got = next<socket.SocketMessageInfo>((cb) => r2.on('message', cb));
+    await b.send({ data: 'shared', address: { address: '127.0.0.1', port: shared } });
+    expect(text((await got).message)).toBe('shared');
+  });
+});
+
 describe('connection.NetHandle.bindSocket with these sockets', () => {
   it('accepts TCPSocket and UDPSocket (netId 200 / 999999 accepted, 0 → 2100001), rejects other objects with 401', async () => {
     setRuntime(granted);
