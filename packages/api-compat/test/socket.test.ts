@@ -142,7 +142,8 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(await rejected(client.connect({ address: { address: '127.0.0.1', port: local.port } }))).toBe(
       2_301_009,
     );
-    expect(await rejected(conn.send({ data: 'late' }))).toBe(2_301_009);
+    // TCPSocketConnection.send reports the server base (netstack): 2303109.
+    expect(await rejected(conn.send({ data: 'late' }))).toBe(2_303_109);
     await server.close();
     expect(await server.getState()).toMatchObject({ isClose: true, isBound: false });
   });
@@ -317,7 +318,7 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     setRuntime(granted);
   });
 
-  it('TCPSocketServer: listen on a port in use falls back to a random port (SDK note); bad address → 2303199', async () => {
+  it('TCPSocketServer: listen on a port in use falls back to a random port (SDK note); bad address → 2303199; getLocalAddress before listen → 2301009', async () => {
     setRuntime(granted);
     const a = socket.constructTCPSocketServerInstance();
     cleanups.push(() => a.close());
@@ -328,6 +329,8 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     await b.listen({ address: '127.0.0.1', port });
     expect((await b.getLocalAddress()).port).not.toBe(port);
     const c = socket.constructTCPSocketServerInstance();
+    // getLocalAddress before listen: 2301009 (SOCKET_ERROR_CODE_BASE + EBADF), as netstack.
+    expect(await rejected(c.getLocalAddress())).toBe(2_301_009);
     expect(await rejected(c.listen({ address: '192.0.2.1', port: 0 }))).toBe(2_303_199);
   });
 });

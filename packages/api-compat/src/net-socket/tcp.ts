@@ -19,7 +19,13 @@ import {
   toNetAddress,
   writeBounded,
 } from './common.js';
-import { errnoError, fromNodeError, requireArg, SOCKET_SERVER_ERROR_CODE_BASE } from './errors.js';
+import {
+  errnoError,
+  fromNodeError,
+  requireArg,
+  SOCKET_ERROR_CODE_BASE,
+  SOCKET_SERVER_ERROR_CODE_BASE,
+} from './errors.js';
 import type {
   SocketMessageInfo,
   SocketStateBase,
@@ -93,7 +99,10 @@ export interface TCPSocket {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-/** A connection accepted by a `TCPSocketServer` (`on('connect')`). Errors as {@link TCPSocket}. */
+/**
+ * A connection accepted by a `TCPSocketServer` (`on('connect')`). Errors as {@link TCPSocket}, except `send`, which
+ * reports the server base 2303100 + errno as netstack does (closed connection 2303109, queue full 2303111).
+ */
 export interface TCPSocketConnection {
   /** Identifier of the client connection, unique per process. */
   clientId: number;
@@ -116,7 +125,8 @@ export interface TCPSocketConnection {
 /**
  * A TCP server (`socket.constructTCPSocketServerInstance()`). `listen` binds, listens and accepts; errors
  * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents).
- * At most {@link MAX_SERVER_CLIENTS} clients at once.
+ * At most {@link MAX_SERVER_CLIENTS} clients at once. `getLocalAddress` before `listen` → 2301009 (EBADF, the
+ * client base, as netstack).
  */
 export interface TCPSocketServer {
   listen(address: NetAddress, callback: AsyncCallback<void>): void;
@@ -166,12 +176,12 @@ function requireSendOptions(options: unknown): asserts options is TCPSendOptions
   requireArg(typeof options === 'object' && options !== null, 'options must be a TCPSendOptions object');
 }
 
-function writeAll(s: net.Socket, bytes: Buffer): Promise<void> {
+function writeAll(s: net.Socket, bytes: Buffer, base = SOCKET_ERROR_CODE_BASE): Promise<void> {
   return writeBounded(
     s,
     bytes,
-    () => errnoError('EAGAIN', undefined, 'too much data waiting to be sent'),
-    (e) => fromNodeError(e),
+    () => errnoError('EAGAIN', base, 'too much data waiting to be sent'),
+    (e) => fromNodeError(e, base),
   );
 }
 
@@ -378,10 +388,16 @@ class TcpConnectionImpl {
   send(options: TCPSendOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireSendOptions(options);
     const bytes = encodeData(options.data, options.encoding);
-    return socketCall(callback, () => {
-      if (this.#socket.destroyed) throw errnoError('EBADF', undefined, 'the connection is closed');
-      return writeAll(this.#socket, bytes);
-    });
+    // netstack's TCPSocketConnection send reports the server base (TcpServerSendContext): 2303109, 2303111.
+    return socketCall(
+      callback,
+      () => {
+        if (this.#socket.destroyed)
+          throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'the connection is closed');
+        return writeAll(this.#socket, bytes, SOCKET_SERVER_ERROR_CODE_BASE);
+      },
+      { base: SOCKET_SERVER_ERROR_CODE_BASE },
+    );
   }
 
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -506,8 +522,9 @@ class TcpServerImpl {
       undefined,
       () => {
         const a = this.#server?.address();
+        // netstack answers before listen with SOCKET_ERROR_CODE_BASE + EBADF (2301009), not the server base.
         if (a === null || a === undefined || typeof a === 'string')
-          throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'call listen first');
+          throw errnoError('EBADF', SOCKET_ERROR_CODE_BASE, 'call listen first');
         return toNetAddress(a.address, a.port);
       },
       { base: SOCKET_SERVER_ERROR_CODE_BASE },
