@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EncodingFormat } from '../src/net-socket/tls.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
@@ -136,7 +137,7 @@ describe('TLSSocket', () => {
     expect(await t.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
     expect(await t.getRemoteAddress()).toEqual({ address: '127.0.0.1', family: 1, port });
     const remote = await t.getRemoteCertificate();
-    expect(remote.encodingFormat).toBe(socket.EncodingFormat.FORMAT_DER);
+    expect(remote.encodingFormat).toBe(EncodingFormat.FORMAT_DER);
     expect(new X509Certificate(Buffer.from(remote.data)).subject).toBe('CN=server');
     expect((await t.getCipherSuite()).length).toBe(1);
     expect((await t.getSignatureAlgorithms()).length).toBeGreaterThan(0);
@@ -167,7 +168,7 @@ describe('TLSSocket', () => {
     });
     expect(await t.getProtocol()).toBe('TLSv1.3');
     const local = await t.getCertificate();
-    expect(local.encodingFormat).toBe(socket.EncodingFormat.FORMAT_PEM);
+    expect(local.encodingFormat).toBe(EncodingFormat.FORMAT_PEM);
     expect(Buffer.from(local.data).toString()).toContain('BEGIN CERTIFICATE');
     const got = next<socket.SocketMessageInfo>((cb) => t.on('message', cb));
     await t.send(new Uint8Array([1, 2]).buffer);
@@ -276,7 +277,7 @@ describe('TLSSocketServer', () => {
     const local = await srv.getLocalAddress();
     expect(await srv.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
     expect(await srv.getProtocol()).toBe('TLSv1.2');
-    expect((await srv.getCertificate()).encodingFormat).toBe(socket.EncodingFormat.FORMAT_PEM);
+    expect((await srv.getCertificate()).encodingFormat).toBe(EncodingFormat.FORMAT_PEM);
 
     const client = socket.constructTLSSocketInstance();
     cleanup.push(() => client.close());
