@@ -454,9 +454,6 @@ class TcpServerImpl {
         if (net.isIP(address.address) === 0)
           throw errnoError('EADDRNOTAVAIL', SOCKET_SERVER_ERROR_CODE_BASE, address.address);
         const server = net.createServer((s) => this.#accept(s));
-        server.on('error', (e) =>
-          this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)),
-        );
         const listenOn = (port: number): Promise<void> =>
           new Promise((resolve, reject) => {
             const onError = (e: Error): void => reject(e);
@@ -472,6 +469,10 @@ class TcpServerImpl {
           if ((e as { code?: string }).code !== 'EADDRINUSE' || !address.port) throw e;
           await listenOn(0); // the SDK: "If the bind operation fails, the system randomly allocates a port number."
         }
+        // Attached once listening, so a port in use that falls back is not reported as an 'error' event.
+        server.on('error', (e) =>
+          this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)),
+        );
         this.#server = server;
         this.#closed = false;
       },
