@@ -283,6 +283,23 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
       } finally {
         setSocketScheduler(real);
       }
+      // close() while a connect is pending settles it (2301009 / TLS 2303109) instead of leaving it hanging for its
+      // 60 s timeout; a second connect meanwhile is EISCONN (2301106 / TLS 2303100 + 106 = 2303206), not a leaked second socket.
+      const hanging = socket.constructTCPSocketInstance();
+      const first = rejected(hanging.connect({ address: { address: '127.0.0.1', port }, timeout: 60_000 }));
+      expect(
+        await rejected(hanging.connect({ address: { address: '127.0.0.1', port }, timeout: 60_000 })),
+      ).toBe(2_301_106);
+      await hanging.close();
+      expect(await first).toBe(2_301_009);
+      expect(await hanging.getState()).toMatchObject({ isClose: true, isConnected: false });
+      const tlsHanging = socket.constructTLSSocketInstance();
+      await tlsHanging.bind({ address: '127.0.0.1' });
+      const tlsOpts = { address: { address: '127.0.0.1', port }, secureOptions: {}, timeout: 60_000 };
+      const tlsFirst = rejected(tlsHanging.connect(tlsOpts));
+      expect(await rejected(tlsHanging.connect(tlsOpts))).toBe(2_303_206);
+      await tlsHanging.close();
+      expect(await tlsFirst).toBe(2_303_109);
       for (const f of fillers) f.destroy();
     },
   );

@@ -57,8 +57,9 @@ const SERVER_EVENTS = ['connect', 'error'] as const;
  * thrown synchronously, everything else is delivered as `{ code, message }`: 201 without ohos.permission.INTERNET,
  * 2301000 + errno for socket errors (ECONNREFUSED → 2301111, a connect that does not finish within `timeout` →
  * 2301115 EINPROGRESS as netstack's connect monitor reports it, a send or getRemoteAddress on a socket that is not
- * connected → 2301009 EBADF, not an IP address → 2301099, connect on a closed socket → 2301009, on a connected one →
- * 2301106 EISCONN). `close` is idempotent.
+ * connected → 2301009 EBADF, not an IP address → 2301099, connect on a closed socket → 2301009, on a connected one or
+ * while another connect is in progress → 2301106 EISCONN). `close` is idempotent; a connect in progress then fails
+ * with 2301009.
  */
 export interface TCPSocket {
   /**
@@ -215,6 +216,8 @@ class TcpSocketImpl {
   #extra: TCPExtraOptions = {};
   #closed = false;
   #connected = false;
+  /** Settles the connect in progress with an error (close while connecting); undefined when none is pending. */
+  #abortConnect: ((err: unknown) => void) | undefined;
 
   bind(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
@@ -238,7 +241,7 @@ class TcpSocketImpl {
   async #connect(options: TCPConnectOptions): Promise<void> {
     if (options.proxy !== undefined && options.proxy.type !== ProxyTypes.NONE)
       throw plainError(801, `${UNIVERSAL_MESSAGES[801]} (colink has no SOCKS5 client)`);
-    if (this.#connected) throw errnoError('EISCONN');
+    if (this.#connected || this.#abortConnect !== undefined) throw errnoError('EISCONN');
     if (this.#closed && this.#socket !== undefined)
       throw errnoError('EBADF', undefined, 'the socket is closed');
     const { address } = options;
@@ -253,10 +256,18 @@ class TcpSocketImpl {
     this.#closed = false;
     await new Promise<void>((resolve, reject) => {
       const cancel = after(timeoutMs, () => {
+        this.#abortConnect = undefined;
         s.destroy();
         reject(errnoError('EINPROGRESS', undefined, `no connection within ${timeoutMs} ms`));
       });
+      this.#abortConnect = (err) => {
+        this.#abortConnect = undefined;
+        cancel();
+        s.destroy();
+        reject(err);
+      };
       s.once('error', (e) => {
+        this.#abortConnect = undefined;
         cancel();
         reject(fromNodeError(e));
       });
@@ -269,6 +280,7 @@ class TcpSocketImpl {
           ...(this.#local !== undefined && this.#local.port !== 0 ? { localPort: this.#local.port } : {}),
         },
         () => {
+          this.#abortConnect = undefined;
           cancel();
           s.removeAllListeners('error');
           resolve();
@@ -301,6 +313,8 @@ class TcpSocketImpl {
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
     return socketCall(callback, async () => {
       this.#closed = true;
+      // A connect in progress fails as netstack's does when its fd is closed: EBADF (2301009).
+      this.#abortConnect?.(errnoError('EBADF', undefined, 'the socket was closed while connecting'));
       const s = this.#socket;
       if (s === undefined || s.destroyed) return;
       await new Promise<void>((resolve) => {

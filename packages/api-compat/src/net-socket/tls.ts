@@ -3,7 +3,8 @@
  * As in netstack, `bind` makes the socket (connect without bind → 2303600 "No bind socket") unless the TLSSocket
  * was made from a connected `TCPSocket`; `bind` checks the address like TCP's but a port in use is an error (2303198),
  * not a fallback. Errors (netstack `socket_error.h`): every system error is 2303100 + errno (ECONNREFUSED → 2303211,
- * ECONNRESET → 2303204, not an IP address → 2303199, a connect not finished within `timeout` → 2303210), a failed handshake or certificate check 2303501
+ * ECONNRESET → 2303204, not an IP address → 2303199, a connect not finished within `timeout` → 2303210, a second
+ * connect while connected or connecting → 2303206 (EISCONN), a connect ended by `close` → 2303109), a failed handshake or certificate check 2303501
  * (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected; 401 thrown, 201 delivered.
  * @module
  */
@@ -149,6 +150,8 @@ class TlsSocketImpl {
   #socket: tls.TLSSocket | undefined;
   #connected = false;
   #closed = false;
+  /** Settles the connect in progress with an error (close while connecting); undefined when none is pending. */
+  #abortConnect: ((err: unknown) => void) | undefined;
 
   constructor(tcp?: net.Socket) {
     this.#tcp = tcp;
@@ -186,6 +189,8 @@ class TlsSocketImpl {
         if (options.proxy !== undefined && options.proxy.type !== ProxyTypes.NONE)
           throw plainError(801, `${UNIVERSAL_MESSAGES[801]} (colink has no SOCKS5 client)`);
         if (this.#local === undefined && this.#tcp === undefined) throw tlsError(2_303_600);
+        if (this.#connected || this.#abortConnect !== undefined)
+          throw errnoError('EISCONN', TLS_ERR_SYS_BASE);
         await this.#connect(options).catch((e: unknown) => Promise.reject(fromTlsError(e)));
       },
       TLS_OPTS,
@@ -225,15 +230,24 @@ class TlsSocketImpl {
       const cancel =
         timeoutMs > 0
           ? after(timeoutMs, () => {
+              this.#abortConnect = undefined;
               s2.destroy();
               reject(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
             })
           : () => undefined;
+      this.#abortConnect = (err) => {
+        this.#abortConnect = undefined;
+        cancel();
+        s2.destroy();
+        reject(err);
+      };
       s2.once('error', (e) => {
+        this.#abortConnect = undefined;
         cancel();
         reject(e);
       });
       s2.once('secureConnect', () => {
+        this.#abortConnect = undefined;
         cancel();
         s2.removeAllListeners('error');
         resolve();
@@ -289,6 +303,8 @@ class TlsSocketImpl {
       callback,
       async () => {
         this.#closed = true;
+        // A connect in progress fails with EBADF (2303109), as netstack's when its fd is closed.
+        this.#abortConnect?.(errnoError('EBADF', TLS_ERR_SYS_BASE, 'the socket was closed while connecting'));
         const s = this.#socket;
         if (s === undefined || s.destroyed) return;
         await new Promise<void>((resolve) => {
