@@ -179,10 +179,3 @@ export function writeBounded(
     s.write(bytes, (err) => (err ? reject(fail(err)) : resolve()));
   });
 }
-
-/** A fresh ArrayBuffer holding `bytes` (the `message` of a `SocketMessageInfo`). */
-export function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  const out = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(out).set(bytes);
-  return out;
-}

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import { after } from './clock.js';
@@ -15,7 +16,6 @@ import {
   type NetworkSource,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
   toNetAddress,
   writeBounded,
 } from './common.js';

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import {
@@ -17,7 +18,6 @@ import {
   Listeners,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
   toNetAddress,
   writeBounded,
 } from './common.js';

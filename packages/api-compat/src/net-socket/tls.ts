@@ -12,6 +12,7 @@ import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import { after } from './clock.js';
@@ -20,7 +21,6 @@ import {
   Listeners,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
   toNetAddress,
   writeBounded,
 } from './common.js';

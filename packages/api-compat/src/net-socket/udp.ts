@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import {
@@ -15,7 +16,6 @@ import {
   type NetworkSource,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
   toNetAddress,
 } from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
