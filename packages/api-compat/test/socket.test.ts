@@ -6,7 +6,6 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { socket as kitSocket } from '../src/kits/NetworkKit.js';
 import { NetHandle } from '../src/net-connection/net-handle.js';
-import { setSocketScheduler } from '../src/net-socket/clock.js';
 import socketDefault from '../src/ohos/net.socket.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
@@ -265,7 +264,8 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
       );
       // The SDK's default (5000 ms) and a TLS connect timeout (2303210), in virtual time.
       const clock = new VirtualTimeScheduler();
-      const real = setSocketScheduler(clock);
+      // Sockets time out on the current runtime's clock (RuntimeConfig.scheduler), as every api-compat timer.
+      setRuntime(memoryRuntime('socket-virtual-time', {}, false, { scheduler: clock }));
       try {
         const pending = rejected(
           socket.constructTCPSocketInstance().connect({ address: { address: '127.0.0.1', port } }),
@@ -281,7 +281,7 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
         expect(await pending).toBe(2_301_115);
         expect(await tlsPending).toBe(2_303_210);
       } finally {
-        setSocketScheduler(real);
+        setRuntime(granted);
       }
       // close() while a connect is pending settles it (2301009 / TLS 2303109) instead of leaving it hanging for its
       // 60 s timeout; a second connect meanwhile is EISCONN (2301106 / TLS 2303100 + 106 = 2303206), not a leaked second socket.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Callback, ErrorCallback } from '../base.js';
 import { toArrayBuffer } from '../bytes.js';
-import { after } from './clock.js';
+import { after } from '../runtime/timers.js';
 import { encodeData, Listeners, socketCall, writeBounded } from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
 import { MAX_SERVER_CLIENTS } from './tcp.js';

@@ -7,7 +7,7 @@ import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
-import { after } from './clock.js';
+import { after } from '../runtime/timers.js';
 import {
   BIND_TO_NETWORK,
   encodeData,

@@ -47,7 +47,8 @@ export interface RuntimeConfig {
   readonly bindConfirm: BindConfirmPolicy;
   /**
    * Clock of the device's timers — its Links' keep-alive and handshake timeouts, session request timeouts, the
-   * linkEnhance connect time limit (10 s), the DeviceManager discovery limit (2 min) — as an rxjs scheduler. No
+   * linkEnhance connect time limit (10 s), the DeviceManager discovery limit (2 min), the `@ohos.net.socket` connect
+   * timeouts (TCP default 5000 ms, TLS, Local; the current runtime's) — as an rxjs scheduler. No
    * environment variable: tests pass core's `VirtualClock` (through `new DeviceRuntime({ scheduler })`) so those
    * timeouts run in virtual time. Default: real time (`asyncScheduler`).
    */
