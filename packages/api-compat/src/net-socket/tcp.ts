@@ -4,18 +4,22 @@
  */
 import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
-import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import { after } from '../runtime/timers.js';
 import {
+  admitClient,
   BIND_TO_NETWORK,
   encodeData,
   ipVersion,
   Listeners,
+  MAX_SERVER_CLIENTS,
   type NetworkSource,
   requireNetAddress,
+  serverState,
   socketCall,
+  socketFd,
+  streamMessageInfo,
   toNetAddress,
   writeBounded,
 } from './common.js';
@@ -40,11 +44,8 @@ export const TAKE_SOCKET: unique symbol = Symbol('colink.socket.takeSocket');
 
 /** `TCPConnectOptions.timeout` when absent or 0, in ms (netstack tcp_connect_options.h DEFAULT_CONNECT_TIMEOUT). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/**
- * Connections a `TCPSocketServer` keeps open at once; further clients are closed on arrival (netstack
- * socket_exec.cpp `MAX_CLIENTS`, 1024). Bounds the per-server state.
- */
-export const MAX_SERVER_CLIENTS = 1024;
+/** Client connections of all servers of the process at once (netstack `MAX_CLIENTS`; see common.ts). */
+export { MAX_SERVER_CLIENTS };
 /** Listen backlog (netstack socket_exec.cpp `USER_LIMIT`, 511). */
 export const LISTEN_BACKLOG = 511;
 
@@ -126,7 +127,7 @@ export interface TCPSocketConnection {
 /**
  * A TCP server (`socket.constructTCPSocketServerInstance()`). `listen` binds, listens and accepts; errors
  * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents).
- * At most {@link MAX_SERVER_CLIENTS} clients at once. `getLocalAddress` before `listen` → 2301009 (EBADF, the
+ * At most {@link MAX_SERVER_CLIENTS} clients at once across all servers of the process. `getLocalAddress` before `listen` → 2301009 (EBADF, the
  * client base, as netstack).
  */
 export interface TCPSocketServer {
@@ -147,11 +148,6 @@ export interface TCPSocketServer {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-function fdOf(s: net.Socket | net.Server | undefined): number {
-  const fd = (s as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
-}
-
 function requireExtraOptions(options: unknown): asserts options is TCPExtraOptions {
   requireArg(typeof options === 'object' && options !== null, 'options must be a TCPExtraOptions object');
 }
@@ -159,18 +155,6 @@ function requireExtraOptions(options: unknown): asserts options is TCPExtraOptio
 function applyExtraOptions(s: net.Socket, o: TCPExtraOptions): void {
   if (o.keepAlive !== undefined) s.setKeepAlive(o.keepAlive);
   if (o.TCPNoDelay !== undefined) s.setNoDelay(o.TCPNoDelay);
-}
-
-function messageInfo(bytes: Buffer, s: net.Socket): SocketMessageInfo {
-  return {
-    message: toArrayBuffer(bytes),
-    remoteInfo: {
-      address: s.remoteAddress ?? '',
-      family: s.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
-      port: s.remotePort ?? 0,
-      size: bytes.byteLength,
-    },
-  };
 }
 
 function requireSendOptions(options: unknown): asserts options is TCPSendOptions {
@@ -289,7 +273,7 @@ class TcpSocketImpl {
     });
     this.#connected = true;
     applyExtraOptions(s, this.#extra);
-    s.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, s)));
+    s.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, s)));
     s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
     s.on('close', () => {
       this.#connected = false;
@@ -351,7 +335,7 @@ class TcpSocketImpl {
   }
 
   getSocketFd(callback?: AsyncCallback<number>): Promise<number> | undefined {
-    return socketCall(callback, () => fdOf(this.#socket), { permission: false });
+    return socketCall(callback, () => socketFd(this.#socket), { permission: false });
   }
 
   setExtraOptions(options: TCPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -385,16 +369,16 @@ class TcpSocketImpl {
   }
 }
 
-let nextClientId = 1;
-
 class TcpConnectionImpl {
-  readonly clientId = nextClientId++;
   readonly #events = new Listeners();
   readonly #socket: net.Socket;
 
-  constructor(socket: net.Socket) {
+  constructor(
+    socket: net.Socket,
+    readonly clientId: number,
+  ) {
     this.#socket = socket;
-    socket.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, socket)));
+    socket.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, socket)));
     socket.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
     socket.on('close', () => this.#events.emit('close'));
   }
@@ -439,7 +423,7 @@ class TcpConnectionImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.#socket), { permission: false }) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.#socket), { permission: false }) as Promise<number>;
   }
 
   on(type: string, callback: (data: never) => void): void {
@@ -495,14 +479,12 @@ class TcpServerImpl {
   }
 
   #accept(s: net.Socket): void {
-    if (this.#clients.size >= MAX_SERVER_CLIENTS) {
-      s.destroy();
-      return;
-    }
+    const clientId = admitClient(s);
+    if (clientId === undefined) return;
     this.#clients.add(s);
     s.on('close', () => this.#clients.delete(s));
     applyExtraOptions(s, this.#extra);
-    this.#events.emit('connect', new TcpConnectionImpl(s));
+    this.#events.emit('connect', new TcpConnectionImpl(s, clientId));
   }
 
   close(): Promise<void> {
@@ -519,10 +501,7 @@ class TcpServerImpl {
   }
 
   getState(callback?: AsyncCallback<SocketStateBase>): Promise<SocketStateBase> | undefined {
-    return socketCall(callback, () => {
-      const listening = this.#server?.listening === true;
-      return { isBound: listening, isClose: this.#closed, isConnected: listening };
-    });
+    return socketCall(callback, () => serverState(this.#server, this.#closed));
   }
 
   setExtraOptions(options: TCPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -547,7 +526,7 @@ class TcpServerImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.#server), { permission: false }) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.#server), { permission: false }) as Promise<number>;
   }
 
   on(type: string, callback: (data: never) => void): void {

@@ -12,7 +12,6 @@ import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
-import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import { after } from '../runtime/timers.js';
@@ -21,6 +20,8 @@ import {
   Listeners,
   requireNetAddress,
   socketCall,
+  socketFd,
+  streamMessageInfo,
   toNetAddress,
   writeBounded,
 } from './common.js';
@@ -255,17 +256,7 @@ class TlsSocketImpl {
     });
     this.#connected = true;
     this.#closed = false;
-    s2.on('data', (bytes: Buffer) =>
-      this.#events.emit('message', {
-        message: toArrayBuffer(bytes),
-        remoteInfo: {
-          address: s2.remoteAddress ?? '',
-          family: s2.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
-          port: s2.remotePort ?? 0,
-          size: bytes.byteLength,
-        },
-      } satisfies SocketMessageInfo),
-    );
+    s2.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, s2)));
     s2.on('error', (e) => this.#events.emit('error', fromTlsError(e)));
     s2.on('close', () => {
       this.#connected = false;
@@ -409,10 +400,7 @@ class TlsSocketImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (
-          this.#socket as unknown as { _parent?: { _handle?: { fd?: unknown } }; _handle?: { fd?: unknown } }
-        )?._handle?.fd;
-        return typeof fd === 'number' ? fd : -1;
+        return socketFd(this.#socket);
       },
       { permission: false },
     ) as Promise<number>;

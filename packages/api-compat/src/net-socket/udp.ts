@@ -16,6 +16,7 @@ import {
   type NetworkSource,
   requireNetAddress,
   socketCall,
+  socketFd,
   toNetAddress,
 } from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
@@ -200,8 +201,7 @@ export class UdpSocketImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (this.sock as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
-        return typeof fd === 'number' ? fd : -1;
+        return socketFd(this.sock);
       },
       { permission: false },
     ) as Promise<number>;
