@@ -155,9 +155,17 @@ describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18
     await a.run(file('a18-17'), { again: true });
     await a.log('sendMessage success', 3);
     expect(a.count('session connect, sessionId is')).toBe(1);
-    // #7 on A, then #3 destroys session 100.
+    // #7 on A, then #3 destroys session 100. After #7 the session is no longer connected: a send is rejected.
     await a.run(file('a18-7'));
     await a.log('disconnectRemoteAbility begin');
+    await a.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: 100, msg: 'after disconnect' },
+      again: true,
+    });
+    expect(await a.event((e) => e.msg === 'after disconnect')).toMatchObject({
+      ev: 'sendRejected',
+      code: UNCONNECTED_SEND_CODE,
+    });
     await a.run(file('a18-3'));
     await a.log('destroyAbilityConnectionSession called');
     await a.run(path.join(HARNESS, 'peer-info.ts'), { again: true });
@@ -265,6 +273,15 @@ describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16
     expect(b.count('session receiveMessage, sessionId is')).toBe(1);
     await b.run(file('a16-7'), { thisPage: true });
     await b.log('disconnectRemoteAbility begin');
+    // #7's effect: B's session is no longer connected, a send on it is rejected.
+    await b.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: 100, msg: 'after disconnect' },
+      again: true,
+    });
+    expect(await b.event((e) => e.msg === 'after disconnect')).toMatchObject({
+      ev: 'sendRejected',
+      code: UNCONNECTED_SEND_CODE,
+    });
     await b.run(file('a16-4'), { thisPage: true });
     await b.log('destroyAbilityConnectionSession called');
     await b.run(path.join(HARNESS, 'peer-info.ts'));
@@ -339,6 +356,10 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     await b.event((e) => e.ev === 'ready');
     await b.run(file('le-7'));
     await b.log('start sever name = demo');
+    await b.run(path.join(HARNESS, 'le-watch-server.ts'));
+    const peerDisconnects = (): number => b.events.filter((e) => e.ev === 'peerDisconnected').length;
+    const disconnectsReach = (k: number): Promise<unknown> =>
+      b.event((e) => e.ev === 'peerDisconnected' && peerDisconnects() >= k);
     const a = device(
       'LE-A',
       { register: true },
@@ -364,12 +385,16 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     };
     await step(3, false); // create only
     await step(11, true);
-    await step(12, true); // then disconnect()
-    await step(13, true); // then close()
+    // #12 disconnect() and #13 close() after connecting: the server side sees each connection go.
+    await step(12, true);
+    await disconnectsReach(1);
+    await step(13, true);
+    await disconnectsReach(2);
     await step(14, false);
     await a.log(new RegExp(`peerDeviceId=.*${SERVER_MAC}`));
     await step(15, true); // sendData(1 byte), then disconnect()
     await a.log(`sendData data connection peerDeviceId=`);
+    await disconnectsReach(3);
     await step(16, true);
     for (const n of [17, 18, 19, 21]) await step(n, false); // on/off only, no connect
     await step(20, true); // connect(), then on('dataReceived')
@@ -378,6 +403,8 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     expect(a.count('errCode')).toBe(0);
     expect(b.count('errCode')).toBe(0);
     expect([a.count(UNHANDLED), b.count(UNHANDLED)]).toEqual([0, 0]);
+    // Only the three examples that disconnect or close ended a connection (#11, #16, #20 stay connected).
+    expect(peerDisconnects()).toBe(3);
   }, 120_000);
 });
 
