@@ -4,8 +4,9 @@
  * was made from a connected `TCPSocket`; `bind` checks the address like TCP's but a port in use is an error (2303198),
  * not a fallback. Errors (netstack `socket_error.h`): every system error is 2303100 + errno (ECONNREFUSED → 2303211,
  * ECONNRESET → 2303204, not an IP address → 2303199, a connect not finished within `timeout` → 2303210, a second
- * connect while connected or connecting → 2303206 (EISCONN), a connect ended by `close` → 2303109), a failed handshake or certificate check 2303501
- * (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected; 401 thrown, 201 delivered.
+ * connect while connected or connecting → 2303206 (EISCONN), a connect ended by `close` → 2303109), a failed
+ * handshake or certificate check 2303501 (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected;
+ * 401 thrown, 201 delivered.
  * @module
  */
 import type { X509Certificate } from 'node:crypto';
