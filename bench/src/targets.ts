@@ -52,9 +52,15 @@ export function targetRatio(t: Target, row: Pick<BenchRow, 'baseline'>): number 
 }
 
 /**
- * Whether the row meets the target: undefined when the figure it needs (value, ratio or baseline) is missing or NaN.
+ * Whether the row meets the target: undefined when the figure it needs (value, ratio or baseline) is missing or NaN,
+ * or when the target names a unit other than the row's (`≤ 25 ms` cannot judge a row in µs; ratio targets have no
+ * unit).
  */
-export function meets(t: Target, row: Pick<BenchRow, 'value' | 'ratio' | 'baseline'>): boolean | undefined {
+export function meets(
+  t: Target,
+  row: Pick<BenchRow, 'value' | 'ratio' | 'baseline' | 'unit'>,
+): boolean | undefined {
+  if (t.unit !== undefined && t.unit !== row.unit) return undefined;
   let v: number | undefined;
   let bound = t.x;
   if (t.on === 'ratio') v = row.ratio;

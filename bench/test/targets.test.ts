@@ -48,6 +48,19 @@ describe('target parsing', () => {
     expect(meets(parseTarget('≤ 25 ms'), row({ value: Number.NaN }))).toBeUndefined();
   });
 
+  it('a target in another unit than the row cannot judge it (undefined), whatever the number', () => {
+    expect(meets(parseTarget('≤ 25 ms'), row({ value: 3, unit: 'ms' }))).toBe(true);
+    expect(meets(parseTarget('≤ 25 ms'), row({ value: 3, unit: 'µs' }))).toBeUndefined();
+    expect(meets(parseTarget('≤ 25 ms'), row({ value: 3_000_000, unit: 'µs' }))).toBeUndefined();
+    expect(meets(parseTarget('≥ 250k msg/s'), row({ value: 300_000, unit: 'MB/s' }))).toBeUndefined();
+    expect(meets(parseTarget('≤ raw + 10 µs'), row({ value: 3, baseline: 1, unit: 'ms' }))).toBeUndefined();
+    // unit-less targets judge any row
+    expect(meets(parseTarget('ratio ≤ 1.3'), row({ value: 1, ratio: 1.1, unit: 'ms' }))).toBe(true);
+    expect(meets(parseTarget(' ≤ 1500 '), row({ value: 1000, unit: 'KB' }))).toBe(true);
+    const { met, target } = withTarget(row({ value: 3, unit: 'µs' }), '≤ 25 ms');
+    expect({ met, target }).toEqual({ met: undefined, target: '≤ 25 ms' });
+  });
+
   it('places every form on the ratio axis', () => {
     expect(targetRatio(parseTarget('ratio ≥ 0.9'), {})).toBe(0.9);
     expect(targetRatio(parseTarget('≤ 25 ms'), { baseline: 5 })).toBe(5);

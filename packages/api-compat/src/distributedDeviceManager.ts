@@ -30,6 +30,7 @@ import {
 } from './ddm/types.js';
 import { numericCodeError, UNIVERSAL_MESSAGES } from './errors.js';
 import { type DeviceRuntime, getRuntime } from './runtime/runtime.js';
+import { after } from './runtime/timers.js';
 
 export {
   type BindTargetResult,
@@ -197,15 +198,10 @@ class DeviceManagerImpl {
       }
     });
     // Discovery ends by itself after 2 min, on the runtime's clock (virtual in tests).
-    const scheduler = this.rt.config.scheduler;
-    if (scheduler) {
-      const sub = scheduler.schedule(() => this.endDiscovery(), DISCOVERY_MS);
-      this.stopDiscoveryTimer = () => sub.unsubscribe();
-    } else {
-      const timer = setTimeout(() => this.endDiscovery(), DISCOVERY_MS);
-      timer.unref();
-      this.stopDiscoveryTimer = () => clearTimeout(timer);
-    }
+    this.stopDiscoveryTimer = after(DISCOVERY_MS, () => this.endDiscovery(), {
+      runtime: this.rt,
+      unref: true,
+    });
   }
 
   stopDiscovering(): void {

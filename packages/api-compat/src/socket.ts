@@ -32,7 +32,6 @@ export {
 } from './net-socket/tcp.js';
 export {
   constructTLSSocketInstance,
-  EncodingFormat,
   Protocol,
   type TLSConnectOptions,
   type TLSSecureOptions,

@@ -209,6 +209,15 @@ const SDK_VALUES: Record<string, string[]> = {
       ' ',
     ),
   '@ohos.app.ability.common': [],
+  // X509CertRawData is `cert.EncodingBlob`; its EncodingFormat belongs to @ohos.security.cert, not to socket.
+  '@ohos.net.socket':
+    'constructUDPSocketInstance constructMulticastSocketInstance constructTCPSocketInstance constructTLSSocketInstance constructTCPSocketServerInstance constructTLSSocketServerInstance constructLocalSocketInstance constructLocalSocketServerInstance Protocol ProxyTypes'.split(
+      ' ',
+    ),
+  '@ohos.util':
+    'printf format getErrorString errnoToString callbackWrapper promiseWrapper promisify generateRandomUUID generateRandomBinaryUUID parseUUID getHash TextDecoder TextEncoder RationalNumber LRUCache LruBuffer Scope ScopeHelper Base64 Base64Helper Type types Aspect StringDecoder'.split(
+      ' ',
+    ),
 };
 
 describe('HarmonyOS entry points export only names the SDK declares', () => {
@@ -221,6 +230,8 @@ describe('HarmonyOS entry points export only names the SDK declares', () => {
     '@ohos.app.ability.AbilityConstant': () => import('../src/ohos/app.ability.AbilityConstant.js'),
     '@ohos.wifiManager': () => import('../src/ohos/wifiManager.js'),
     '@ohos.app.ability.common': () => import('../src/ohos/app.ability.common.js'),
+    '@ohos.net.socket': () => import('../src/ohos/net.socket.js'),
+    '@ohos.util': () => import('../src/ohos/util.js'),
   };
   it.each(Object.entries(SDK_VALUES))('%s', async (specifier, allowed) => {
     const mod = await MODULES[specifier]!();

@@ -15,6 +15,12 @@ import { SeedDevice } from './seeds/device.js';
 import { type SeedBlock, seedBlocks } from './seeds/extract.js';
 import { A16, A18, id, LE, NET, UNITS, WIFI } from './seeds/units.js';
 
+/**
+ * The code `sendMessage` rejects with on a session that is not connected: 401 "Failed to execute the function."
+ * (what the device answers, harmony-api.md §1: the SDK documents no other code for it).
+ */
+const UNCONNECTED_SEND_CODE = 401;
+
 const blocks = seedBlocks();
 const byId = new Map<string, SeedBlock>(blocks.map((b) => [b.id, b]));
 
@@ -149,9 +155,17 @@ describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18
     await a.run(file('a18-17'), { again: true });
     await a.log('sendMessage success', 3);
     expect(a.count('session connect, sessionId is')).toBe(1);
-    // #7 on A, then #3 destroys session 100.
+    // #7 on A, then #3 destroys session 100. After #7 the session is no longer connected: a send is rejected.
     await a.run(file('a18-7'));
     await a.log('disconnectRemoteAbility begin');
+    await a.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: 100, msg: 'after disconnect' },
+      again: true,
+    });
+    expect(await a.event((e) => e.msg === 'after disconnect')).toMatchObject({
+      ev: 'sendRejected',
+      code: UNCONNECTED_SEND_CODE,
+    });
     await a.run(file('a18-3'));
     await a.log('destroyAbilityConnectionSession called');
     await a.run(path.join(HARNESS, 'peer-info.ts'), { again: true });
@@ -171,6 +185,8 @@ describe('abilityConnectionManager API 18 blocks (abilityConnectionManager-api18
     });
     await b.log('createSession sessionId is', created + 1);
     expect(b.count('Invalid session ID.')).toBe(0);
+    await Promise.all([a.sync(), b.sync()]);
+    expect([a.count(UNHANDLED), b.count(UNHANDLED)]).toEqual([0, 0]);
   }, 180_000);
 });
 
@@ -198,11 +214,22 @@ describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16
     });
     // #8 listeners, #5 connect: no device is "sinkDeviceId", so the seed's failure branch logs.
     await a.run(file('a16-8'), { thisPage: true });
+    // connect() resolves with isConnected false (the seed's info branch, not its catch): "I …/testTag: connect failed".
     await a.run(file('a16-5'), { thisPage: true });
-    await a.log('connect failed');
-    // #10 sendMessage on the unconnected session: the seed's catch logs "connect failed" (its text).
+    await a.log(/^I \S+\/testTag: connect failed$/m);
+    expect(a.count(/^E \S+\/testTag: connect failed$/m)).toBe(0);
+    // #10 sendMessage on the unconnected session is rejected: the seed's catch logs "connect failed" at error level;
+    // the same call by the harness shows the rejection's code.
     await a.run(file('a16-10'), { thisPage: true });
-    await a.log('connect failed', 2);
+    await a.log(/^E \S+\/testTag: connect failed$/m);
+    await a.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: 100, msg: 'unconnected' },
+      again: true,
+    });
+    expect(await a.event((e) => e.ev === 'sendRejected' || e.ev === 'sent')).toMatchObject({
+      ev: 'sendRejected',
+      code: UNCONNECTED_SEND_CODE,
+    });
     // #9 off, #7 disconnect, #4 destroy: session 100 is gone.
     await a.run(file('a16-9'), { thisPage: true });
     await a.run(file('a16-7'), { thisPage: true });
@@ -240,10 +267,21 @@ describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16
       arg: { sessionId: harnessSession, msg: 'second' },
       again: true,
     });
+    expect(await a.event((e) => e.ev === 'sent' && e.msg === 'second')).toBeDefined();
     await new Promise((r) => setTimeout(r, 1_000)); // let "second" arrive: it must not be logged
+    await b.sync();
     expect(b.count('session receiveMessage, sessionId is')).toBe(1);
     await b.run(file('a16-7'), { thisPage: true });
     await b.log('disconnectRemoteAbility begin');
+    // #7's effect: B's session is no longer connected, a send on it is rejected.
+    await b.run(path.join(HARNESS, 'acm-send.ts'), {
+      arg: { sessionId: 100, msg: 'after disconnect' },
+      again: true,
+    });
+    expect(await b.event((e) => e.msg === 'after disconnect')).toMatchObject({
+      ev: 'sendRejected',
+      code: UNCONNECTED_SEND_CODE,
+    });
     await b.run(file('a16-4'), { thisPage: true });
     await b.log('destroyAbilityConnectionSession called');
     await b.run(path.join(HARNESS, 'peer-info.ts'));
@@ -255,33 +293,58 @@ describe('abilityConnectionManager API 16 blocks (abilityConnectionManager-api16
     });
     await b.log('createSession sessionId is', created + 1);
     expect(b.count('Invalid session ID.')).toBe(0);
+    await Promise.all([a.sync(), b.sync()]);
+    expect([a.count(UNHANDLED), b.count(UNHANDLED)]).toEqual([0, 0]);
   }, 120_000);
 });
 
 const SERVER_MAC = '00:11:22:33:44:55';
+/** What test/seeds/prelude.ts logs for a promise rejection nobody handled (seed code without a catch). */
+const UNHANDLED = 'Unhandled promise rejection';
 
 describe('linkEnhance blocks (linkEnhance.md)', () => {
-  it('each server example alone on a device: it logs its server name and no error', async () => {
-    for (const n of [2, 4, 5, 6, 8, 9, 10]) {
+  // Which server examples leave server "demo" started (#4 start; #9 on('serverStopped') + start); the others create
+  // it only (#2), stop (#5) or close (#6) it after start, or only add and remove listeners (#8, #10).
+  const SERVER_STARTED: Record<number, boolean> = {
+    2: false,
+    4: true,
+    5: false,
+    6: false,
+    8: false,
+    9: true,
+    10: false,
+  };
+  it('each server example on a device, a client device trying it: reached only when the example left it started', async () => {
+    for (const [key, started] of Object.entries(SERVER_STARTED)) {
+      const n = Number(key);
+      const mdns = randomPort();
       const d = device(
         `le-${n}`,
         { register: true },
-        {
-          COLINK_DEVICE_NAME: `le${n}`,
-          COLINK_STATE_DIR: fs.mkdtempSync(path.join(work, `le${n}-`)),
-          COLINK_TRANSPORTS: 'memory',
-          COLINK_MEMORY_NETWORK: `seed-le-${process.pid}-${n}`,
-          COLINK_SECURITY: 'off',
-          COLINK_BLE_ADDRESS: SERVER_MAC,
-        },
+        { ...deviceEnv(`le${n}`, 'phone', mdns), COLINK_BLE_ADDRESS: SERVER_MAC },
       );
-      await d.event((e) => e.ev === 'ready');
+      const c = device(
+        `le-${n}-client`,
+        { register: true },
+        { ...deviceEnv(`le${n}c`, 'phone', mdns), COLINK_BLE_ADDRESS: '00:11:22:33:44:66' },
+      );
+      await Promise.all([d.event((e) => e.ev === 'ready'), c.event((e) => e.ev === 'ready')]);
       await d.run(file(`le-${n}`));
       await d.log('start sever name = demo');
-      expect(d.count('errCode')).toBe(0);
-      await d.close();
+      await c.run(path.join(HARNESS, 'wait-peer.ts'));
+      await c.run(path.join(HARNESS, 'le-connect.ts'), { arg: { mac: SERVER_MAC } });
+      const result = await c.event((e) => e.ev === 'leConnect');
+      expect({ n, success: result.success }).toEqual({ n, success: started });
+      // The started servers see the client (#9 has no connectionAccepted listener: its effect is the success).
+      await Promise.all([d.sync(), c.sync()]);
+      expect({ n, errors: d.count('errCode'), unhandled: d.count(UNHANDLED) + c.count(UNHANDLED) }).toEqual({
+        n,
+        errors: 0,
+        unhandled: 0,
+      });
+      await Promise.all([d.close(), c.close()]);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('the client examples against a second device running the connectionAccepted server example (#7) at 00:11:22:33:44:55', async () => {
     const mdns = randomPort();
@@ -293,6 +356,10 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     await b.event((e) => e.ev === 'ready');
     await b.run(file('le-7'));
     await b.log('start sever name = demo');
+    await b.run(path.join(HARNESS, 'le-watch-server.ts'));
+    const peerDisconnects = (): number => b.events.filter((e) => e.ev === 'peerDisconnected').length;
+    const disconnectsReach = (k: number): Promise<unknown> =>
+      b.event((e) => e.ev === 'peerDisconnected' && peerDisconnects() >= k);
     const a = device(
       'LE-A',
       { register: true },
@@ -318,18 +385,26 @@ describe('linkEnhance blocks (linkEnhance.md)', () => {
     };
     await step(3, false); // create only
     await step(11, true);
-    await step(12, true); // then disconnect()
-    await step(13, true); // then close()
+    // #12 disconnect() and #13 close() after connecting: the server side sees each connection go.
+    await step(12, true);
+    await disconnectsReach(1);
+    await step(13, true);
+    await disconnectsReach(2);
     await step(14, false);
     await a.log(new RegExp(`peerDeviceId=.*${SERVER_MAC}`));
     await step(15, true); // sendData(1 byte), then disconnect()
     await a.log(`sendData data connection peerDeviceId=`);
+    await disconnectsReach(3);
     await step(16, true);
     for (const n of [17, 18, 19, 21]) await step(n, false); // on/off only, no connect
     await step(20, true); // connect(), then on('dataReceived')
+    await Promise.all([a.sync(), b.sync()]);
     expect(a.count('clientConnectResultCallback result = false')).toBe(0);
     expect(a.count('errCode')).toBe(0);
     expect(b.count('errCode')).toBe(0);
+    expect([a.count(UNHANDLED), b.count(UNHANDLED)]).toEqual([0, 0]);
+    // Only the three examples that disconnect or close ended a connection (#11, #16, #20 stay connected).
+    expect(peerDisconnects()).toBe(3);
   }, 120_000);
 });
 
@@ -498,5 +573,7 @@ describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the f
       exact: true,
     });
     expect(await go.event((e) => e.ev === 'goMessage')).toMatchObject({ from: '192.168.49.2' });
+    await Promise.all([go.sync(), client.sync()]);
+    expect([go.count(UNHANDLED), client.count(UNHANDLED)]).toEqual([0, 0]);
   }, 120_000);
 });

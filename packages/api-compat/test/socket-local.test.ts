@@ -7,9 +7,12 @@ import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
 
-setRuntime(
-  memoryRuntime('local-socket', { COLINK_PERMISSIONS: 'ohos.permission.DISTRIBUTED_DATASYNC' }, false),
+const noInternet = memoryRuntime(
+  'local-socket',
+  { COLINK_PERMISSIONS: 'ohos.permission.DISTRIBUTED_DATASYNC' },
+  false,
 );
+setRuntime(noInternet);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-local-socket-'));
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -67,6 +70,52 @@ describe('LocalSocket and LocalSocketServer', () => {
     expect(await rejected(client.send({ data: 'late' }))).toBe(2_301_009);
     await server.close();
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('socketTimeout does not close an idle connection (netstack only sets SO_RCVTIMEO)', async () => {
+    const file = path.join(dir, 'idle.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    await server.setExtraOptions({ socketTimeout: 20 });
+    const accepted = next<socket.LocalSocketConnection>((cb) => server.on('connect', cb));
+    await server.listen({ address: file });
+    const client = socket.constructLocalSocketInstance();
+    await client.setExtraOptions({ socketTimeout: 20 });
+    await client.connect({ address: { address: file } });
+    const conn = await accepted;
+    let closes = 0;
+    client.on('close', () => closes++);
+    conn.on('close', () => closes++);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closes).toBe(0);
+    expect(await client.getState()).toMatchObject({ isConnected: true, isClose: false });
+    const atServer = next<socket.LocalSocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send({ data: 'still here' });
+    expect(Buffer.from((await atServer).message).toString()).toBe('still here');
+    await client.close();
+    await server.close();
+  });
+
+  it('clientId is one process-wide counter across TCP and Local servers (netstack has one)', async () => {
+    const file = path.join(dir, 'ids.sock');
+    const local = socket.constructLocalSocketServerInstance();
+    const localAccepted = next<socket.LocalSocketConnection>((cb) => local.on('connect', cb));
+    await local.listen({ address: file });
+    const lc = socket.constructLocalSocketInstance();
+    await lc.connect({ address: { address: file } });
+    const first = (await localAccepted).clientId;
+
+    setRuntime(memoryRuntime('local-socket-tcp', {}, false));
+    const tcp = socket.constructTCPSocketServerInstance();
+    const tcpAccepted = next<socket.TCPSocketConnection>((cb) => tcp.on('connect', cb));
+    await tcp.listen({ address: '127.0.0.1', port: 0 });
+    const tc = socket.constructTCPSocketInstance();
+    await tc.connect({ address: { address: '127.0.0.1', port: (await tcp.getLocalAddress()).port } });
+    expect((await tcpAccepted).clientId).toBe(first + 1);
+    await tc.close();
+    await tcp.close();
+    await lc.close();
+    await local.close();
+    setRuntime(noInternet);
   });
 
   it('errors: no listener 2301002, path in use 2301098, bad arguments 401 thrown, getLocalAddress before bind 2301009', async () => {

@@ -4,11 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EncodingFormat } from '../src/net-socket/tls.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
@@ -136,7 +137,7 @@ describe('TLSSocket', () => {
     expect(await t.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
     expect(await t.getRemoteAddress()).toEqual({ address: '127.0.0.1', family: 1, port });
     const remote = await t.getRemoteCertificate();
-    expect(remote.encodingFormat).toBe(socket.EncodingFormat.FORMAT_DER);
+    expect(remote.encodingFormat).toBe(EncodingFormat.FORMAT_DER);
     expect(new X509Certificate(Buffer.from(remote.data)).subject).toBe('CN=server');
     expect((await t.getCipherSuite()).length).toBe(1);
     expect((await t.getSignatureAlgorithms()).length).toBeGreaterThan(0);
@@ -167,7 +168,7 @@ describe('TLSSocket', () => {
     });
     expect(await t.getProtocol()).toBe('TLSv1.3');
     const local = await t.getCertificate();
-    expect(local.encodingFormat).toBe(socket.EncodingFormat.FORMAT_PEM);
+    expect(local.encodingFormat).toBe(EncodingFormat.FORMAT_PEM);
     expect(Buffer.from(local.data).toString()).toContain('BEGIN CERTIFICATE');
     const got = next<socket.SocketMessageInfo>((cb) => t.on('message', cb));
     await t.send(new Uint8Array([1, 2]).buffer);
@@ -220,6 +221,43 @@ describe('TLSSocket', () => {
   });
 });
 
+describe('TLSSocket system errors are TLS_ERR_SYS_BASE + errno (netstack ConvertErrno)', () => {
+  it('bind: port in use 2303198, not assignable 2303199; a peer resetting the handshake 2303204 (ECONNRESET), not 2303505', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen({ host: '127.0.0.1', port: 0, exclusive: true }, r));
+    const used = (busy.address() as AddressInfo).port;
+    try {
+      const a = socket.constructTLSSocketInstance();
+      expect(await rejected(a.bind({ address: '127.0.0.1', port: used }))).toBe(2_303_198);
+      expect(await rejected(a.bind({ address: '192.0.2.1', port: 0 }))).toBe(2_303_199);
+      expect(await rejected(a.bind({ address: 'not-an-ip' }))).toBe(2_303_199);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+    const resetter = net.createServer((c) => c.resetAndDestroy());
+    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
+    try {
+      const b = socket.constructTLSSocketInstance();
+      await b.bind({ address: '127.0.0.1' });
+      const err = await b
+        .connect({
+          address: { address: '127.0.0.1', port: (resetter.address() as AddressInfo).port },
+          secureOptions: {},
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({
+        code: 2_303_204,
+        message: expect.stringContaining('Connection reset by peer'),
+      });
+    } finally {
+      await new Promise((r) => resetter.close(r));
+    }
+  });
+});
+
 describe('TLSSocketServer', () => {
   it('serves TLSSocket clients with mutual authentication; connection queries, echo, close; a client without certificate is refused', async () => {
     const srv = socket.constructTLSSocketServerInstance();
@@ -239,7 +277,7 @@ describe('TLSSocketServer', () => {
     const local = await srv.getLocalAddress();
     expect(await srv.getState()).toEqual({ isBound: true, isClose: false, isConnected: true });
     expect(await srv.getProtocol()).toBe('TLSv1.2');
-    expect((await srv.getCertificate()).encodingFormat).toBe(socket.EncodingFormat.FORMAT_PEM);
+    expect((await srv.getCertificate()).encodingFormat).toBe(EncodingFormat.FORMAT_PEM);
 
     const client = socket.constructTLSSocketInstance();
     cleanup.push(() => client.close());

@@ -6,7 +6,6 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { socket as kitSocket } from '../src/kits/NetworkKit.js';
 import { NetHandle } from '../src/net-connection/net-handle.js';
-import { setSocketScheduler } from '../src/net-socket/clock.js';
 import socketDefault from '../src/ohos/net.socket.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
@@ -142,9 +141,39 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     expect(await rejected(client.connect({ address: { address: '127.0.0.1', port: local.port } }))).toBe(
       2_301_009,
     );
-    expect(await rejected(conn.send({ data: 'late' }))).toBe(2_301_009);
+    // TCPSocketConnection.send reports the server base (netstack): 2303109.
+    expect(await rejected(conn.send({ data: 'late' }))).toBe(2_303_109);
     await server.close();
     expect(await server.getState()).toMatchObject({ isClose: true, isBound: false });
+  });
+
+  it('socketTimeout does not close an idle connection (netstack only sets SO_RCVTIMEO)', async () => {
+    setRuntime(granted);
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    await server.setExtraOptions({ socketTimeout: 20 });
+    await server.listen({ address: '127.0.0.1', port: 0 });
+    const { port } = await server.getLocalAddress();
+    const accepted = next<socket.TCPSocketConnection>((cb) => server.on('connect', cb));
+    const client = socket.constructTCPSocketInstance();
+    cleanups.push(() => client.close());
+    await client.setExtraOptions({ socketTimeout: 20 });
+    await client.connect({ address: { address: '127.0.0.1', port } });
+    const conn = await accepted;
+    let closes = 0;
+    client.on('close', () => closes++);
+    conn.on('close', () => closes++);
+    // Idle for many times the timeout: both ends stay connected and still carry data.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closes).toBe(0);
+    expect(await client.getState()).toMatchObject({ isConnected: true, isClose: false });
+    const atServer = next<socket.SocketMessageInfo>((cb) => conn.on('message', cb));
+    await client.send({ data: 'still here' });
+    expect(text((await atServer).message)).toBe('still here');
+    const atClient = next<socket.SocketMessageInfo>((cb) => client.on('message', cb));
+    await conn.send({ data: 'me too' });
+    expect(text((await atClient).message)).toBe('me too');
+    await client.close();
   });
 
   it('a send past 16 MiB waiting in user space is refused with 2301011 (EAGAIN), not queued without bound', async () => {
@@ -235,7 +264,8 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
       );
       // The SDK's default (5000 ms) and a TLS connect timeout (2303210), in virtual time.
       const clock = new VirtualTimeScheduler();
-      const real = setSocketScheduler(clock);
+      // Sockets time out on the current runtime's clock (RuntimeConfig.scheduler), as every api-compat timer.
+      setRuntime(memoryRuntime('socket-virtual-time', {}, false, { scheduler: clock }));
       try {
         const pending = rejected(
           socket.constructTCPSocketInstance().connect({ address: { address: '127.0.0.1', port } }),
@@ -251,8 +281,25 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
         expect(await pending).toBe(2_301_115);
         expect(await tlsPending).toBe(2_303_210);
       } finally {
-        setSocketScheduler(real);
+        setRuntime(granted);
       }
+      // close() while a connect is pending settles it (2301009 / TLS 2303109) instead of leaving it hanging for its
+      // 60 s timeout; a second connect meanwhile is EISCONN (2301106 / TLS 2303100 + 106 = 2303206), not a leaked second socket.
+      const hanging = socket.constructTCPSocketInstance();
+      const first = rejected(hanging.connect({ address: { address: '127.0.0.1', port }, timeout: 60_000 }));
+      expect(
+        await rejected(hanging.connect({ address: { address: '127.0.0.1', port }, timeout: 60_000 })),
+      ).toBe(2_301_106);
+      await hanging.close();
+      expect(await first).toBe(2_301_009);
+      expect(await hanging.getState()).toMatchObject({ isClose: true, isConnected: false });
+      const tlsHanging = socket.constructTLSSocketInstance();
+      await tlsHanging.bind({ address: '127.0.0.1' });
+      const tlsOpts = { address: { address: '127.0.0.1', port }, secureOptions: {}, timeout: 60_000 };
+      const tlsFirst = rejected(tlsHanging.connect(tlsOpts));
+      expect(await rejected(tlsHanging.connect(tlsOpts))).toBe(2_303_206);
+      await tlsHanging.close();
+      expect(await tlsFirst).toBe(2_303_109);
       for (const f of fillers) f.destroy();
     },
   );
@@ -288,7 +335,7 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     setRuntime(granted);
   });
 
-  it('TCPSocketServer: listen on a port in use falls back to a random port (SDK note); bad address → 2303199', async () => {
+  it('TCPSocketServer: listen on a port in use falls back to a random port (SDK note); bad address → 2303199; getLocalAddress before listen → 2301009', async () => {
     setRuntime(granted);
     const a = socket.constructTCPSocketServerInstance();
     cleanups.push(() => a.close());
@@ -296,9 +343,16 @@ describe('TCPSocket and TCPSocketServer over loopback', () => {
     const port = (await a.getLocalAddress()).port;
     const b = socket.constructTCPSocketServerInstance();
     cleanups.push(() => b.close());
+    const errors: unknown[] = [];
+    b.on('error', (e) => errors.push(e));
     await b.listen({ address: '127.0.0.1', port });
     expect((await b.getLocalAddress()).port).not.toBe(port);
+    // The fallback is not an error: no 'error' event (the EADDRINUSE of the first attempt is swallowed).
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
     const c = socket.constructTCPSocketServerInstance();
+    // getLocalAddress before listen: 2301009 (SOCKET_ERROR_CODE_BASE + EBADF), as netstack.
+    expect(await rejected(c.getLocalAddress())).toBe(2_301_009);
     expect(await rejected(c.listen({ address: '192.0.2.1', port: 0 }))).toBe(2_303_199);
   });
 });
@@ -346,6 +400,39 @@ describe('UDPSocket over loopback', () => {
     await closed;
     expect(await a.getState()).toMatchObject({ isBound: false, isClose: true });
     expect(await rejected(a.send({ data: 'x', address: bAddr }))).toBe(2_301_009);
+  });
+});
+
+describe('UDPSocket.bind on a port in use', () => {
+  it('falls back to any port (netstack ExecBind); with reuseAddress both sockets share the port and receive', async () => {
+    setRuntime(granted);
+    const a = socket.constructUDPSocketInstance();
+    cleanups.push(() => a.close());
+    await a.bind({ address: '127.0.0.1', port: 0 });
+    const { port } = await a.getLocalAddress();
+    const b = socket.constructUDPSocketInstance();
+    cleanups.push(() => b.close());
+    await b.bind({ address: '127.0.0.1', port });
+    const bPort = (await b.getLocalAddress()).port;
+    expect(bPort).not.toBe(port);
+    expect(bPort).toBeGreaterThan(0);
+
+    const r1 = socket.constructUDPSocketInstance();
+    const r2 = socket.constructUDPSocketInstance();
+    cleanups.push(
+      () => r1.close(),
+      () => r2.close(),
+    );
+    await r1.setExtraOptions({ reuseAddress: true });
+    await r2.setExtraOptions({ reuseAddress: true });
+    await r1.bind({ address: '127.0.0.1', port: 0 });
+    const shared = (await r1.getLocalAddress()).port;
+    await r2.bind({ address: '127.0.0.1', port: shared });
+    expect((await r2.getLocalAddress()).port).toBe(shared);
+    // Unicast to a port shared with SO_REUSEADDR goes to the last bound socket on Linux.
+    const got = next<socket.SocketMessageInfo>((cb) => r2.on('message', cb));
+    await b.send({ data: 'shared', address: { address: '127.0.0.1', port: shared } });
+    expect(text((await got).message)).toBe('shared');
   });
 });
 

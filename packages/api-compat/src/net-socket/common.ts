@@ -5,9 +5,11 @@
  */
 import net from 'node:net';
 import type { AsyncCallback, BusinessError } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import type { NetAddress } from '../net-connection/types.js';
 import { getRuntime } from '../runtime/runtime.js';
 import { fromNodeError, permissionError, requireArg } from './errors.js';
+import type { SocketMessageInfo, SocketStateBase } from './types.js';
 
 /** `NetAddress.family` for IPv4 (js-apis-socket NetAddress: 1 IPv4, 2 IPv6; default 1). */
 export const FAMILY_IPV4 = 1;
@@ -180,9 +182,63 @@ export function writeBounded(
   });
 }
 
-/** A fresh ArrayBuffer holding `bytes` (the `message` of a `SocketMessageInfo`). */
-export function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  const out = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(out).set(bytes);
-  return out;
+/**
+ * Client connections all servers of the process (TCP, TLS, Local) keep open at once; further clients are closed on
+ * arrival (netstack socket_exec.cpp `MAX_CLIENTS`, 1024, one count for the process). Bounds the servers' state.
+ */
+export const MAX_SERVER_CLIENTS = 1024;
+
+let lastClientId = 0;
+let openClients = 0;
+
+/**
+ * Admits an accepted connection under the process-wide {@link MAX_SERVER_CLIENTS} cap: returns its `clientId`
+ * (process-wide, increasing from 1, as netstack's single counter) and releases the slot when `s` closes; `undefined`
+ * (and `s` destroyed) when the cap is reached.
+ */
+export function admitClient(s: {
+  destroy(): void;
+  once(ev: 'close', fn: () => void): unknown;
+}): number | undefined {
+  if (openClients >= MAX_SERVER_CLIENTS) {
+    s.destroy();
+    return undefined;
+  }
+  openClients++;
+  s.once('close', () => {
+    openClients--;
+  });
+  return ++lastClientId;
+}
+
+/** The OS file descriptor of a Node socket or server (its libuv handle's), −1 when there is none. */
+export function socketFd(s: unknown): number {
+  const fd = (s as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
+}
+
+/** The `SocketMessageInfo` of `bytes` received on a connected stream socket (TCP or TLS). */
+export function streamMessageInfo(
+  bytes: Buffer,
+  s: {
+    remoteAddress?: string | undefined;
+    remoteFamily?: string | undefined;
+    remotePort?: number | undefined;
+  },
+): SocketMessageInfo {
+  return {
+    message: toArrayBuffer(bytes),
+    remoteInfo: {
+      address: s.remoteAddress ?? '',
+      family: s.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
+      port: s.remotePort ?? 0,
+      size: bytes.byteLength,
+    },
+  };
+}
+
+/** A server's `getState()` (TCP, TLS, Local): bound and "connected" while listening (netstack reports both). */
+export function serverState(server: { listening: boolean } | undefined, closed: boolean): SocketStateBase {
+  const listening = server?.listening === true;
+  return { isBound: listening, isClose: closed, isConnected: listening };
 }

@@ -46,6 +46,11 @@ function errnoOf(name: string): number | undefined {
   return (os.constants.errno as Record<string, number | undefined>)[name];
 }
 
+/** Whether `name` is a Linux errno name (`os.constants.errno`), e.g. `'ECONNRESET'`. */
+export function isErrnoName(name: string): boolean {
+  return errnoOf(name) !== undefined;
+}
+
 /** A plain `{ code, message }` error for `errnoName` on a socket (`base` + errno, message `strerror`). */
 export function errnoError(errnoName: string, base = SOCKET_ERROR_CODE_BASE, detail?: string): BusinessError {
   const n = errnoOf(errnoName);

@@ -8,10 +8,18 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Callback, ErrorCallback } from '../base.js';
-import { after } from './clock.js';
-import { encodeData, Listeners, socketCall, toArrayBuffer, writeBounded } from './common.js';
+import { toArrayBuffer } from '../bytes.js';
+import { after } from '../runtime/timers.js';
+import {
+  admitClient,
+  encodeData,
+  Listeners,
+  serverState,
+  socketCall,
+  socketFd,
+  writeBounded,
+} from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
-import { MAX_SERVER_CLIENTS } from './tcp.js';
 import type { ExtraOptionsBase, SocketStateBase } from './types.js';
 
 /** The path of a local socket file. */
@@ -47,7 +55,10 @@ export interface LocalSocket {
   close(): Promise<void>;
   getState(): Promise<SocketStateBase>;
   getSocketFd(): Promise<number>;
-  /** Stored and returned by getExtraOptions; socketTimeout (ms) closes an idle connection. */
+  /**
+   * Stored and returned by getExtraOptions. socketTimeout (ms) does not close an idle connection (netstack sets it as
+   * SO_RCVTIMEO and its receive loop continues on EAGAIN).
+   */
   setExtraOptions(options: ExtraOptionsBase): Promise<void>;
   getExtraOptions(): Promise<ExtraOptionsBase>;
   /** The bound path (2301009 before bind). */
@@ -76,7 +87,7 @@ export interface LocalSocketConnection {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-/** A local server (`socket.constructLocalSocketServerInstance()`); at most 1024 clients at once. */
+/** A local server (`socket.constructLocalSocketServerInstance()`); at most 1024 clients at once across all servers of the process. */
 export interface LocalSocketServer {
   /** Creates the socket file at `address.address` and listens (a path in use 2301098). */
   listen(address: LocalAddress): Promise<void>;
@@ -106,11 +117,6 @@ function requireLocalAddress(a: unknown, what: string): asserts a is LocalAddres
 
 function requireSend(o: unknown): asserts o is LocalSendOptions {
   requireArg(typeof o === 'object' && o !== null, 'options must be a LocalSendOptions object');
-}
-
-function fdOf(s: unknown): number {
-  const fd = (s as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
 }
 
 function write(s: net.Socket, bytes: Buffer): Promise<void> {
@@ -181,8 +187,6 @@ class LocalSocketImpl {
         });
         this.#connected = true;
         this.#closed = false;
-        if (this.#extra.socketTimeout) s.setTimeout(this.#extra.socketTimeout);
-        s.on('timeout', () => s.destroy());
         s.on('data', (b: Buffer) => this.#events.emit('message', messageInfo(b, path)));
         s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
         s.on('close', () => {
@@ -235,7 +239,7 @@ class LocalSocketImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.#socket), LOCAL) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.#socket), LOCAL) as Promise<number>;
   }
 
   setExtraOptions(options: ExtraOptionsBase): Promise<void> {
@@ -244,8 +248,6 @@ class LocalSocketImpl {
       undefined,
       () => {
         this.#extra = { ...this.#extra, ...options };
-        if (options.socketTimeout !== undefined && this.#socket !== undefined)
-          this.#socket.setTimeout(options.socketTimeout);
       },
       LOCAL,
     ) as Promise<void>;
@@ -275,15 +277,13 @@ class LocalSocketImpl {
   }
 }
 
-let nextClientId = 1;
-
 class LocalConnectionImpl {
-  readonly clientId = nextClientId++;
   readonly #events = new Listeners();
 
   constructor(
     readonly socket: net.Socket,
     readonly path: string,
+    readonly clientId: number,
   ) {
     socket.on('data', (b: Buffer) => this.#events.emit('message', messageInfo(b, path)));
     socket.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
@@ -322,7 +322,7 @@ class LocalConnectionImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.socket), LOCAL) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.socket), LOCAL) as Promise<number>;
   }
 
   on(type: string, callback: (data: never) => void): void {
@@ -350,17 +350,11 @@ class LocalServerImpl {
         if (this.#server?.listening) throw errnoError('EINVAL', undefined, 'already listening');
         const path = address.address;
         const server = net.createServer((c) => {
-          if (this.#clients.size >= MAX_SERVER_CLIENTS) {
-            c.destroy();
-            return;
-          }
+          const clientId = admitClient(c);
+          if (clientId === undefined) return;
           this.#clients.add(c);
           c.on('close', () => this.#clients.delete(c));
-          if (this.#extra.socketTimeout) {
-            c.setTimeout(this.#extra.socketTimeout);
-            c.on('timeout', () => c.destroy());
-          }
-          this.#events.emit('connect', new LocalConnectionImpl(c, path));
+          this.#events.emit('connect', new LocalConnectionImpl(c, path, clientId));
         });
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -381,10 +375,7 @@ class LocalServerImpl {
   getState(): Promise<SocketStateBase> {
     return socketCall(
       undefined,
-      () => {
-        const listening = this.#server?.listening === true;
-        return { isBound: listening, isClose: this.#closed, isConnected: listening };
-      },
+      () => serverState(this.#server, this.#closed),
       LOCAL,
     ) as Promise<SocketStateBase>;
   }

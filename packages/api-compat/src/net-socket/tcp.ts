@@ -6,20 +6,30 @@ import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
-import { after } from './clock.js';
+import { after } from '../runtime/timers.js';
 import {
+  admitClient,
   BIND_TO_NETWORK,
   encodeData,
   ipVersion,
   Listeners,
+  MAX_SERVER_CLIENTS,
   type NetworkSource,
   requireNetAddress,
+  serverState,
   socketCall,
-  toArrayBuffer,
+  socketFd,
+  streamMessageInfo,
   toNetAddress,
   writeBounded,
 } from './common.js';
-import { errnoError, fromNodeError, requireArg, SOCKET_SERVER_ERROR_CODE_BASE } from './errors.js';
+import {
+  errnoError,
+  fromNodeError,
+  requireArg,
+  SOCKET_ERROR_CODE_BASE,
+  SOCKET_SERVER_ERROR_CODE_BASE,
+} from './errors.js';
 import type {
   SocketMessageInfo,
   SocketStateBase,
@@ -34,11 +44,8 @@ export const TAKE_SOCKET: unique symbol = Symbol('colink.socket.takeSocket');
 
 /** `TCPConnectOptions.timeout` when absent or 0, in ms (netstack tcp_connect_options.h DEFAULT_CONNECT_TIMEOUT). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/**
- * Connections a `TCPSocketServer` keeps open at once; further clients are closed on arrival (netstack
- * socket_exec.cpp `MAX_CLIENTS`, 1024). Bounds the per-server state.
- */
-export const MAX_SERVER_CLIENTS = 1024;
+/** Client connections of all servers of the process at once (netstack `MAX_CLIENTS`; see common.ts). */
+export { MAX_SERVER_CLIENTS };
 /** Listen backlog (netstack socket_exec.cpp `USER_LIMIT`, 511). */
 export const LISTEN_BACKLOG = 511;
 
@@ -51,8 +58,9 @@ const SERVER_EVENTS = ['connect', 'error'] as const;
  * thrown synchronously, everything else is delivered as `{ code, message }`: 201 without ohos.permission.INTERNET,
  * 2301000 + errno for socket errors (ECONNREFUSED → 2301111, a connect that does not finish within `timeout` →
  * 2301115 EINPROGRESS as netstack's connect monitor reports it, a send or getRemoteAddress on a socket that is not
- * connected → 2301009 EBADF, not an IP address → 2301099, connect on a closed socket → 2301009, on a connected one →
- * 2301106 EISCONN). `close` is idempotent.
+ * connected → 2301009 EBADF, not an IP address → 2301099, connect on a closed socket → 2301009, on a connected one or
+ * while another connect is in progress → 2301106 EISCONN). `close` is idempotent; a connect in progress then fails
+ * with 2301009.
  */
 export interface TCPSocket {
   /**
@@ -77,7 +85,11 @@ export interface TCPSocket {
   /** The OS file descriptor, −1 when there is none. */
   getSocketFd(callback: AsyncCallback<number>): void;
   getSocketFd(): Promise<number>;
-  /** keepAlive, TCPNoDelay and socketTimeout (ms) are applied; buffer sizes, OOBInline, linger and TFO are accepted without effect (Node exposes no such socket options). */
+  /**
+   * keepAlive and TCPNoDelay are applied. socketTimeout (ms) is stored only: netstack sets it as SO_RCVTIMEO and its
+   * receive loop keeps going on EAGAIN, so an idle connection is never closed by it. Buffer sizes, OOBInline, linger
+   * and TFO are accepted without effect (Node exposes no such socket options).
+   */
   setExtraOptions(options: TCPExtraOptions, callback: AsyncCallback<void>): void;
   setExtraOptions(options: TCPExtraOptions): Promise<void>;
   getLocalAddress(): Promise<NetAddress>;
@@ -89,7 +101,10 @@ export interface TCPSocket {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-/** A connection accepted by a `TCPSocketServer` (`on('connect')`). Errors as {@link TCPSocket}. */
+/**
+ * A connection accepted by a `TCPSocketServer` (`on('connect')`). Errors as {@link TCPSocket}, except `send`, which
+ * reports the server base 2303100 + errno as netstack does (closed connection 2303109, queue full 2303111).
+ */
 export interface TCPSocketConnection {
   /** Identifier of the client connection, unique per process. */
   clientId: number;
@@ -112,7 +127,8 @@ export interface TCPSocketConnection {
 /**
  * A TCP server (`socket.constructTCPSocketServerInstance()`). `listen` binds, listens and accepts; errors
  * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents).
- * At most {@link MAX_SERVER_CLIENTS} clients at once.
+ * At most 1 024 clients (`MAX_SERVER_CLIENTS`, netstack MAX_CLIENTS) at once across all servers of the process. `getLocalAddress` before `listen` → 2301009 (EBADF, the
+ * client base, as netstack).
  */
 export interface TCPSocketServer {
   listen(address: NetAddress, callback: AsyncCallback<void>): void;
@@ -132,11 +148,6 @@ export interface TCPSocketServer {
   off(type: 'error', callback?: ErrorCallback): void;
 }
 
-function fdOf(s: net.Socket | net.Server | undefined): number {
-  const fd = (s as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
-}
-
 function requireExtraOptions(options: unknown): asserts options is TCPExtraOptions {
   requireArg(typeof options === 'object' && options !== null, 'options must be a TCPExtraOptions object');
 }
@@ -144,36 +155,26 @@ function requireExtraOptions(options: unknown): asserts options is TCPExtraOptio
 function applyExtraOptions(s: net.Socket, o: TCPExtraOptions): void {
   if (o.keepAlive !== undefined) s.setKeepAlive(o.keepAlive);
   if (o.TCPNoDelay !== undefined) s.setNoDelay(o.TCPNoDelay);
-  if (o.socketTimeout !== undefined && o.socketTimeout > 0) s.setTimeout(o.socketTimeout);
-}
-
-function messageInfo(bytes: Buffer, s: net.Socket): SocketMessageInfo {
-  return {
-    message: toArrayBuffer(bytes),
-    remoteInfo: {
-      address: s.remoteAddress ?? '',
-      family: s.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
-      port: s.remotePort ?? 0,
-      size: bytes.byteLength,
-    },
-  };
 }
 
 function requireSendOptions(options: unknown): asserts options is TCPSendOptions {
   requireArg(typeof options === 'object' && options !== null, 'options must be a TCPSendOptions object');
 }
 
-function writeAll(s: net.Socket, bytes: Buffer): Promise<void> {
+function writeAll(s: net.Socket, bytes: Buffer, base = SOCKET_ERROR_CODE_BASE): Promise<void> {
   return writeBounded(
     s,
     bytes,
-    () => errnoError('EAGAIN', undefined, 'too much data waiting to be sent'),
-    (e) => fromNodeError(e),
+    () => errnoError('EAGAIN', base, 'too much data waiting to be sent'),
+    (e) => fromNodeError(e, base),
   );
 }
 
-/** Finds a free local port on `host` (and checks the address is assignable): the SDK's `bind` before `connect`. */
-async function probeBind(host: string, port: number): Promise<number> {
+/**
+ * Finds a free local port on `host` (and checks the address is assignable): the SDK's `bind` before `connect`. A
+ * `port` in use falls back to any port when `fallback` (TCP, netstack ExecBind), else rejects with EADDRINUSE (TLS).
+ */
+export async function probeBind(host: string, port: number, fallback = true): Promise<number> {
   const attempt = (p: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const srv = net.createServer();
@@ -186,7 +187,7 @@ async function probeBind(host: string, port: number): Promise<number> {
   try {
     return await attempt(port);
   } catch (e) {
-    if ((e as { code?: string }).code === 'EADDRINUSE' && port !== 0) return attempt(0);
+    if (fallback && (e as { code?: string }).code === 'EADDRINUSE' && port !== 0) return attempt(0);
     throw e;
   }
 }
@@ -199,6 +200,8 @@ class TcpSocketImpl {
   #extra: TCPExtraOptions = {};
   #closed = false;
   #connected = false;
+  /** Settles the connect in progress with an error (close while connecting); undefined when none is pending. */
+  #abortConnect: ((err: unknown) => void) | undefined;
 
   bind(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
@@ -222,7 +225,7 @@ class TcpSocketImpl {
   async #connect(options: TCPConnectOptions): Promise<void> {
     if (options.proxy !== undefined && options.proxy.type !== ProxyTypes.NONE)
       throw plainError(801, `${UNIVERSAL_MESSAGES[801]} (colink has no SOCKS5 client)`);
-    if (this.#connected) throw errnoError('EISCONN');
+    if (this.#connected || this.#abortConnect !== undefined) throw errnoError('EISCONN');
     if (this.#closed && this.#socket !== undefined)
       throw errnoError('EBADF', undefined, 'the socket is closed');
     const { address } = options;
@@ -237,10 +240,18 @@ class TcpSocketImpl {
     this.#closed = false;
     await new Promise<void>((resolve, reject) => {
       const cancel = after(timeoutMs, () => {
+        this.#abortConnect = undefined;
         s.destroy();
         reject(errnoError('EINPROGRESS', undefined, `no connection within ${timeoutMs} ms`));
       });
+      this.#abortConnect = (err) => {
+        this.#abortConnect = undefined;
+        cancel();
+        s.destroy();
+        reject(err);
+      };
       s.once('error', (e) => {
+        this.#abortConnect = undefined;
         cancel();
         reject(fromNodeError(e));
       });
@@ -253,6 +264,7 @@ class TcpSocketImpl {
           ...(this.#local !== undefined && this.#local.port !== 0 ? { localPort: this.#local.port } : {}),
         },
         () => {
+          this.#abortConnect = undefined;
           cancel();
           s.removeAllListeners('error');
           resolve();
@@ -261,9 +273,8 @@ class TcpSocketImpl {
     });
     this.#connected = true;
     applyExtraOptions(s, this.#extra);
-    s.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, s)));
+    s.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, s)));
     s.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
-    s.on('timeout', () => s.destroy());
     s.on('close', () => {
       this.#connected = false;
       this.#closed = true;
@@ -286,6 +297,8 @@ class TcpSocketImpl {
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
     return socketCall(callback, async () => {
       this.#closed = true;
+      // A connect in progress fails as netstack's does when its fd is closed: EBADF (2301009).
+      this.#abortConnect?.(errnoError('EBADF', undefined, 'the socket was closed while connecting'));
       const s = this.#socket;
       if (s === undefined || s.destroyed) return;
       await new Promise<void>((resolve) => {
@@ -322,7 +335,7 @@ class TcpSocketImpl {
   }
 
   getSocketFd(callback?: AsyncCallback<number>): Promise<number> | undefined {
-    return socketCall(callback, () => fdOf(this.#socket), { permission: false });
+    return socketCall(callback, () => socketFd(this.#socket), { permission: false });
   }
 
   setExtraOptions(options: TCPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -356,28 +369,33 @@ class TcpSocketImpl {
   }
 }
 
-let nextClientId = 1;
-
 class TcpConnectionImpl {
-  readonly clientId = nextClientId++;
   readonly #events = new Listeners();
   readonly #socket: net.Socket;
 
-  constructor(socket: net.Socket) {
+  constructor(
+    socket: net.Socket,
+    readonly clientId: number,
+  ) {
     this.#socket = socket;
-    socket.on('data', (bytes: Buffer) => this.#events.emit('message', messageInfo(bytes, socket)));
+    socket.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, socket)));
     socket.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
-    socket.on('timeout', () => socket.destroy());
     socket.on('close', () => this.#events.emit('close'));
   }
 
   send(options: TCPSendOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireSendOptions(options);
     const bytes = encodeData(options.data, options.encoding);
-    return socketCall(callback, () => {
-      if (this.#socket.destroyed) throw errnoError('EBADF', undefined, 'the connection is closed');
-      return writeAll(this.#socket, bytes);
-    });
+    // netstack's TCPSocketConnection send reports the server base (TcpServerSendContext): 2303109, 2303111.
+    return socketCall(
+      callback,
+      () => {
+        if (this.#socket.destroyed)
+          throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'the connection is closed');
+        return writeAll(this.#socket, bytes, SOCKET_SERVER_ERROR_CODE_BASE);
+      },
+      { base: SOCKET_SERVER_ERROR_CODE_BASE },
+    );
   }
 
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -405,7 +423,7 @@ class TcpConnectionImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.#socket), { permission: false }) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.#socket), { permission: false }) as Promise<number>;
   }
 
   on(type: string, callback: (data: never) => void): void {
@@ -434,9 +452,6 @@ class TcpServerImpl {
         if (net.isIP(address.address) === 0)
           throw errnoError('EADDRNOTAVAIL', SOCKET_SERVER_ERROR_CODE_BASE, address.address);
         const server = net.createServer((s) => this.#accept(s));
-        server.on('error', (e) =>
-          this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)),
-        );
         const listenOn = (port: number): Promise<void> =>
           new Promise((resolve, reject) => {
             const onError = (e: Error): void => reject(e);
@@ -452,6 +467,10 @@ class TcpServerImpl {
           if ((e as { code?: string }).code !== 'EADDRINUSE' || !address.port) throw e;
           await listenOn(0); // the SDK: "If the bind operation fails, the system randomly allocates a port number."
         }
+        // Attached once listening, so a port in use that falls back is not reported as an 'error' event.
+        server.on('error', (e) =>
+          this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)),
+        );
         this.#server = server;
         this.#closed = false;
       },
@@ -460,14 +479,12 @@ class TcpServerImpl {
   }
 
   #accept(s: net.Socket): void {
-    if (this.#clients.size >= MAX_SERVER_CLIENTS) {
-      s.destroy();
-      return;
-    }
+    const clientId = admitClient(s);
+    if (clientId === undefined) return;
     this.#clients.add(s);
     s.on('close', () => this.#clients.delete(s));
     applyExtraOptions(s, this.#extra);
-    this.#events.emit('connect', new TcpConnectionImpl(s));
+    this.#events.emit('connect', new TcpConnectionImpl(s, clientId));
   }
 
   close(): Promise<void> {
@@ -484,10 +501,7 @@ class TcpServerImpl {
   }
 
   getState(callback?: AsyncCallback<SocketStateBase>): Promise<SocketStateBase> | undefined {
-    return socketCall(callback, () => {
-      const listening = this.#server?.listening === true;
-      return { isBound: listening, isClose: this.#closed, isConnected: listening };
-    });
+    return socketCall(callback, () => serverState(this.#server, this.#closed));
   }
 
   setExtraOptions(options: TCPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -502,8 +516,9 @@ class TcpServerImpl {
       undefined,
       () => {
         const a = this.#server?.address();
+        // netstack answers before listen with SOCKET_ERROR_CODE_BASE + EBADF (2301009), not the server base.
         if (a === null || a === undefined || typeof a === 'string')
-          throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'call listen first');
+          throw errnoError('EBADF', SOCKET_ERROR_CODE_BASE, 'call listen first');
         return toNetAddress(a.address, a.port);
       },
       { base: SOCKET_SERVER_ERROR_CODE_BASE },
@@ -511,7 +526,7 @@ class TcpServerImpl {
   }
 
   getSocketFd(): Promise<number> {
-    return socketCall(undefined, () => fdOf(this.#server), { permission: false }) as Promise<number>;
+    return socketCall(undefined, () => socketFd(this.#server), { permission: false }) as Promise<number>;
   }
 
   on(type: string, callback: (data: never) => void): void {

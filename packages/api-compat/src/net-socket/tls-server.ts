@@ -13,16 +13,18 @@ import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { plainError } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import {
+  admitClient,
   encodeData,
   Listeners,
   requireNetAddress,
+  serverState,
   socketCall,
-  toArrayBuffer,
+  socketFd,
+  streamMessageInfo,
   toNetAddress,
   writeBounded,
 } from './common.js';
 import { requireArg } from './errors.js';
-import { MAX_SERVER_CLIENTS } from './tcp.js';
 import {
   EncodingFormat,
   Protocol,
@@ -86,7 +88,6 @@ export interface TLSSocketServer {
 const OPTS = { base: TLS_ERR_SYS_BASE };
 const tlsFailure = (e: unknown): unknown =>
   plainError(2_303_501, `SSL is null (${e instanceof Error ? e.message : String(e)})`);
-let nextClientId = 1;
 
 function pemBytes(pem: string | Buffer | Array<string | Buffer> | undefined): X509CertRawData | undefined {
   if (pem === undefined) return undefined;
@@ -96,23 +97,15 @@ function pemBytes(pem: string | Buffer | Array<string | Buffer> | undefined): X5
 }
 
 class TlsConnectionImpl {
-  readonly clientId = nextClientId++;
   readonly #events = new Listeners();
   readonly #socket: tls.TLSSocket;
 
-  constructor(socket: tls.TLSSocket) {
+  constructor(
+    socket: tls.TLSSocket,
+    readonly clientId: number,
+  ) {
     this.#socket = socket;
-    socket.on('data', (bytes: Buffer) =>
-      this.#events.emit('message', {
-        message: toArrayBuffer(bytes),
-        remoteInfo: {
-          address: socket.remoteAddress ?? '',
-          family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
-          port: socket.remotePort ?? 0,
-          size: bytes.byteLength,
-        },
-      } satisfies SocketMessageInfo),
-    );
+    socket.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, socket)));
     socket.on('error', (e) => this.#events.emit('error', tlsFailure(e)));
     socket.on('close', () => this.#events.emit('close'));
   }
@@ -277,15 +270,13 @@ class TlsServerImpl {
   }
 
   #accept(c: tls.TLSSocket): void {
-    if (this.#clients.size >= MAX_SERVER_CLIENTS) {
-      c.destroy();
-      return;
-    }
+    const clientId = admitClient(c);
+    if (clientId === undefined) return;
     this.#clients.add(c);
     c.on('close', () => this.#clients.delete(c));
     if (this.#extra.keepAlive !== undefined) c.setKeepAlive(this.#extra.keepAlive);
     if (this.#extra.TCPNoDelay !== undefined) c.setNoDelay(this.#extra.TCPNoDelay);
-    this.#events.emit('connect', new TlsConnectionImpl(c));
+    this.#events.emit('connect', new TlsConnectionImpl(c, clientId));
   }
 
   close(): Promise<void> {
@@ -302,14 +293,7 @@ class TlsServerImpl {
   }
 
   getState(callback?: AsyncCallback<SocketStateBase>): Promise<SocketStateBase> | undefined {
-    return socketCall(
-      callback,
-      () => {
-        const listening = this.#server?.listening === true;
-        return { isBound: listening, isClose: this.#closed, isConnected: listening };
-      },
-      OPTS,
-    );
+    return socketCall(callback, () => serverState(this.#server, this.#closed), OPTS);
   }
 
   setExtraOptions(options: TCPExtraOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
@@ -366,7 +350,7 @@ class TlsServerImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (this.#server as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+        const fd = socketFd(this.#server);
         return typeof fd === 'number' ? fd : -1;
       },
       { permission: false },

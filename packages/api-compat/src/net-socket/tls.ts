@@ -1,9 +1,12 @@
 /**
  * `socket.TLSSocket` over `node:tls` (interface_sdk-js `@ohos.net.socket.d.ts`, netstack `tls_socket.cpp`).
  * As in netstack, `bind` makes the socket (connect without bind → 2303600 "No bind socket") unless the TLSSocket
- * was made from a connected `TCPSocket`. Errors (netstack `socket_error.h`): system errors 2303100 + errno (ECONNREFUSED
- * → 2303211, a connect not finished within `timeout` → 2303210), a failed handshake or certificate check 2303501
- * (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected; 401 thrown, 201 delivered.
+ * was made from a connected `TCPSocket`; `bind` checks the address like TCP's but a port in use is an error (2303198),
+ * not a fallback. Errors (netstack `socket_error.h`): every system error is 2303100 + errno (ECONNREFUSED → 2303211,
+ * ECONNRESET → 2303204, not an IP address → 2303199, a connect not finished within `timeout` → 2303210, a second
+ * connect while connected or connecting → 2303206 (EISCONN), a connect ended by `close` → 2303109), a failed
+ * handshake or certificate check 2303501 (`SSL_ERROR_SSL`), 2303600 before bind, 2303602 on a socket not connected;
+ * 401 thrown, 201 delivered.
  * @module
  */
 import type { X509Certificate } from 'node:crypto';
@@ -12,33 +15,28 @@ import tls from 'node:tls';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
-import { after } from './clock.js';
+import { after } from '../runtime/timers.js';
 import {
   encodeData,
   Listeners,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
+  socketFd,
+  streamMessageInfo,
   toNetAddress,
   writeBounded,
 } from './common.js';
-import { requireArg } from './errors.js';
-import { TAKE_SOCKET, type TCPSocket } from './tcp.js';
+import { errnoError, isErrnoName, isSocketError, requireArg } from './errors.js';
+import { probeBind, TAKE_SOCKET, type TCPSocket } from './tcp.js';
 import type { ProxyOptions, SocketMessageInfo, SocketStateBase, TCPExtraOptions } from './types.js';
 import { ProxyTypes } from './types.js';
 
 /** TLS error base for system errors (netstack `TLS_ERR_SYS_BASE`): 2303100 + errno. */
 export const TLS_ERR_SYS_BASE = 2_303_100;
 
-/** netstack `socket_error.cpp` texts of the TLS codes colink reports. */
+/** netstack `socket_error.cpp` texts of the TLS codes that are not `TLS_ERR_SYS_BASE + errno`. */
 const TLS_MESSAGES: Readonly<Record<number, string>> = {
-  2303111: 'Resource temporarily unavailable try again',
-  2303210: 'Connection timed out',
-  2303211: 'Connection refused',
-  2303199: 'Address not available',
-  2303207: 'Transport endpoint is not connected',
   2303501: 'SSL is null',
-  2303505: 'An error occurred in the TLS system call',
   2303600: 'No bind socket',
   2303602: 'Socket is not connected',
 };
@@ -48,15 +46,18 @@ function tlsError(code: number, detail?: string): unknown {
   return plainError(code, detail === undefined ? text : `${text} (${detail})`);
 }
 
-/** Maps a Node TLS / socket error to netstack's code. */
+/**
+ * Maps a Node TLS / socket error to netstack's code: a system error (a Node `code` that is a Linux errno name) is
+ * `TLS_ERR_SYS_BASE + errno` with its strerror text (netstack tls_socket.cpp `ConvertErrno`: ECONNREFUSED → 2303211,
+ * ECONNRESET → 2303204, EPIPE → 2303132), everything else (handshake and certificate failures) 2303501
+ * (`SSL_ERROR_SSL`).
+ */
 function fromTlsError(e: unknown): unknown {
-  if (typeof (e as { code?: unknown })?.code === 'number') return e;
-  const code = (e as { code?: unknown })?.code;
+  if (isSocketError(e)) return e;
+  const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : String(e);
-  if (code === 'ECONNREFUSED') return tlsError(2_303_211, message);
-  if (code === 'ETIMEDOUT') return tlsError(2_303_210, message);
-  if (code === 'ECONNRESET' || code === 'EPIPE') return tlsError(2_303_505, message);
-  return tlsError(2_303_501, message); // handshake and certificate failures: SSL_ERROR_SSL
+  if (typeof code === 'string' && isErrnoName(code)) return errnoError(code, TLS_ERR_SYS_BASE, message);
+  return tlsError(2_303_501, message);
 }
 
 /** TLS protocol versions (`socket.Protocol`). */
@@ -151,6 +152,8 @@ class TlsSocketImpl {
   #socket: tls.TLSSocket | undefined;
   #connected = false;
   #closed = false;
+  /** Settles the connect in progress with an error (close while connecting); undefined when none is pending. */
+  #abortConnect: ((err: unknown) => void) | undefined;
 
   constructor(tcp?: net.Socket) {
     this.#tcp = tcp;
@@ -160,9 +163,12 @@ class TlsSocketImpl {
     requireNetAddress(address);
     return socketCall(
       callback,
-      () => {
-        if (net.isIP(address.address) === 0) throw tlsError(2_303_199, address.address);
-        this.#local = { host: address.address, port: address.port ?? 0 };
+      async () => {
+        if (net.isIP(address.address) === 0)
+          throw errnoError('EADDRNOTAVAIL', TLS_ERR_SYS_BASE, address.address);
+        // netstack binds the socket here and does not retry on EADDRINUSE: a port in use is 2303198.
+        const port = await probeBind(address.address, address.port ?? 0, false);
+        this.#local = { host: address.address, port };
       },
       TLS_OPTS,
     );
@@ -185,6 +191,8 @@ class TlsSocketImpl {
         if (options.proxy !== undefined && options.proxy.type !== ProxyTypes.NONE)
           throw plainError(801, `${UNIVERSAL_MESSAGES[801]} (colink has no SOCKS5 client)`);
         if (this.#local === undefined && this.#tcp === undefined) throw tlsError(2_303_600);
+        if (this.#connected || this.#abortConnect !== undefined)
+          throw errnoError('EISCONN', TLS_ERR_SYS_BASE);
         await this.#connect(options).catch((e: unknown) => Promise.reject(fromTlsError(e)));
       },
       TLS_OPTS,
@@ -224,15 +232,24 @@ class TlsSocketImpl {
       const cancel =
         timeoutMs > 0
           ? after(timeoutMs, () => {
+              this.#abortConnect = undefined;
               s2.destroy();
               reject(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
             })
           : () => undefined;
+      this.#abortConnect = (err) => {
+        this.#abortConnect = undefined;
+        cancel();
+        s2.destroy();
+        reject(err);
+      };
       s2.once('error', (e) => {
+        this.#abortConnect = undefined;
         cancel();
         reject(e);
       });
       s2.once('secureConnect', () => {
+        this.#abortConnect = undefined;
         cancel();
         s2.removeAllListeners('error');
         resolve();
@@ -240,17 +257,7 @@ class TlsSocketImpl {
     });
     this.#connected = true;
     this.#closed = false;
-    s2.on('data', (bytes: Buffer) =>
-      this.#events.emit('message', {
-        message: toArrayBuffer(bytes),
-        remoteInfo: {
-          address: s2.remoteAddress ?? '',
-          family: s2.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
-          port: s2.remotePort ?? 0,
-          size: bytes.byteLength,
-        },
-      } satisfies SocketMessageInfo),
-    );
+    s2.on('data', (bytes: Buffer) => this.#events.emit('message', streamMessageInfo(bytes, s2)));
     s2.on('error', (e) => this.#events.emit('error', fromTlsError(e)));
     s2.on('close', () => {
       this.#connected = false;
@@ -275,7 +282,7 @@ class TlsSocketImpl {
         return writeBounded(
           this.#live(),
           bytes,
-          () => tlsError(2_303_111, 'too much data waiting to be sent'),
+          () => errnoError('EAGAIN', TLS_ERR_SYS_BASE, 'too much data waiting to be sent'),
           (e) => fromTlsError(e),
         );
       },
@@ -288,6 +295,8 @@ class TlsSocketImpl {
       callback,
       async () => {
         this.#closed = true;
+        // A connect in progress fails with EBADF (2303109), as netstack's when its fd is closed.
+        this.#abortConnect?.(errnoError('EBADF', TLS_ERR_SYS_BASE, 'the socket was closed while connecting'));
         const s = this.#socket;
         if (s === undefined || s.destroyed) return;
         await new Promise<void>((resolve) => {
@@ -392,10 +401,7 @@ class TlsSocketImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (
-          this.#socket as unknown as { _parent?: { _handle?: { fd?: unknown } }; _handle?: { fd?: unknown } }
-        )?._handle?.fd;
-        return typeof fd === 'number' ? fd : -1;
+        return socketFd(this.#socket);
       },
       { permission: false },
     ) as Promise<number>;

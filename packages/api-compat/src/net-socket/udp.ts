@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { AsyncCallback, Callback, ErrorCallback } from '../base.js';
+import { toArrayBuffer } from '../bytes.js';
 import { plainError, UNIVERSAL_MESSAGES } from '../errors.js';
 import type { NetAddress } from '../net-connection/types.js';
 import {
@@ -15,7 +16,7 @@ import {
   type NetworkSource,
   requireNetAddress,
   socketCall,
-  toArrayBuffer,
+  socketFd,
   toNetAddress,
 } from './common.js';
 import { errnoError, fromNodeError, requireArg } from './errors.js';
@@ -30,8 +31,8 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /**
  * A UDP socket (`socket.constructUDPSocketInstance()`). `bind` must come first (the socket is made there, as in
- * netstack); `send` before `bind` → 2301009 (EBADF). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
- * delivered (EMSGSIZE → 2301090 above {@link MAX_UDP_PAYLOAD} bytes).
+ * netstack); `send` before `bind` → 2301009 (EBADF); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
+ * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4)).
  */
 export interface UDPSocket {
   bind(address: NetAddress, callback: AsyncCallback<void>): void;
@@ -43,7 +44,10 @@ export interface UDPSocket {
   close(): Promise<void>;
   getState(callback: AsyncCallback<SocketStateBase>): void;
   getState(): Promise<SocketStateBase>;
-  /** broadcast and the buffer sizes (bytes) are applied; reuseAddress and socketTimeout are accepted without effect. */
+  /**
+   * broadcast and the buffer sizes (bytes) are applied; reuseAddress (SO_REUSEADDR) applies to the next `bind` (Node
+   * sets it when the socket is made); socketTimeout is stored without effect (netstack: SO_RCVTIMEO only).
+   */
   setExtraOptions(options: UDPExtraOptions, callback: AsyncCallback<void>): void;
   setExtraOptions(options: UDPExtraOptions): Promise<void>;
   getSocketFd(): Promise<number>;
@@ -87,13 +91,29 @@ export class UdpSocketImpl {
     });
   }
 
-  /** Makes and binds the dgram socket (`reuseAddr` for multicast members). */
+  /**
+   * Makes and binds the dgram socket, with SO_REUSEADDR for multicast members and when `reuseAddress` was set by
+   * setExtraOptions before bind. A port in use falls back to any port (netstack ExecBind retries on EADDRINUSE).
+   */
   protected async open(version: 4 | 6, host: string, port: number, reuseAddr = false): Promise<void> {
-    const s = dgram.createSocket({ type: version === 6 ? 'udp6' : 'udp4', reuseAddr });
-    await bindDgram(s, host, port, !reuseAddr).catch((e: unknown) => {
-      s.close();
-      throw e;
-    });
+    const reuse = reuseAddr || this.#extra.reuseAddress === true;
+    const attempt = async (p: number): Promise<dgram.Socket> => {
+      const sock = dgram.createSocket({ type: version === 6 ? 'udp6' : 'udp4', reuseAddr: reuse });
+      try {
+        await bindDgram(sock, host, p, !reuse);
+        return sock;
+      } catch (e) {
+        sock.close();
+        throw e;
+      }
+    };
+    let s: dgram.Socket;
+    try {
+      s = await attempt(port);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw e;
+      s = await attempt(0);
+    }
     this.sock = s;
     this.bound = true;
     this.#closed = false;
@@ -181,8 +201,7 @@ export class UdpSocketImpl {
     return socketCall(
       undefined,
       () => {
-        const fd = (this.sock as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
-        return typeof fd === 'number' ? fd : -1;
+        return socketFd(this.sock);
       },
       { permission: false },
     ) as Promise<number>;

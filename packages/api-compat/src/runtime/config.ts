@@ -48,7 +48,8 @@ export interface RuntimeConfig {
   /**
    * Clock of the device's timers — its Links' keep-alive and handshake timeouts, session request timeouts, the
    * linkEnhance connect time limit (10 s), the DeviceManager discovery limit (2 min), a NetConnection's `timeout` (ms,
-   * until netUnavailable; the one of the runtime current at `register`) — as an rxjs scheduler. No
+   * until netUnavailable; the one of the runtime current at `register`), the `@ohos.net.socket` connect timeouts (TCP
+   * default 5000 ms, TLS, Local; the current runtime's) — as an rxjs scheduler. No
    * environment variable: tests pass core's `VirtualClock` (through `new DeviceRuntime({ scheduler })`) so those
    * timeouts run in virtual time. Default: real time (`asyncScheduler`).
    */

@@ -11,6 +11,8 @@ const READY = `process.stdout.write('{"ev":"ready"}\\n'); setInterval(() => {}, 
 const BASE = ['--conditions=@colink/source', '--import', 'tsx', '--import', DRIVER];
 
 export type Ev = Record<string, unknown>;
+/** The stderr line driver.mjs writes at the end of every run and sync (followed by the id). */
+const SYNC_MARK = '@@seed-sync ';
 
 export class SeedDevice {
   readonly child: ChildProcess;
@@ -90,12 +92,12 @@ export class SeedDevice {
     });
   }
 
-  /** How many times `pattern` occurs in the log text. */
+  /** How many times `pattern` occurs in the log text (a RegExp keeps its flags, e.g. `m`). */
   count(pattern: string | RegExp): number {
     const re =
       typeof pattern === 'string'
         ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
-        : new RegExp(pattern.source, 'g');
+        : new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
     return (this.text.match(re) ?? []).length;
   }
 
@@ -114,7 +116,7 @@ export class SeedDevice {
   }
 
   /** Runs a composed module (see driver.mjs); resolves when its evaluation (and call) finished. */
-  run(
+  async run(
     file: string,
     opts: {
       page?: string;
@@ -131,7 +133,30 @@ export class SeedDevice {
       `${JSON.stringify({ op: 'run', id, file, page: opts.page, call: opts.call, thisPage: opts.thisPage, arg: opts.arg, again: opts.again ? this.runs : undefined })}\n`,
     );
     if (opts.wait === false) return Promise.resolve({});
-    return this.event((e) => e.ev === 'done' && e.id === id, ms);
+    const done = await this.event((e) => e.ev === 'done' && e.id === id, ms);
+    await this.stderrMark(id, ms);
+    return done;
+  }
+
+  /** Resolves once the driver's stderr sentinel for `id` arrived: everything logged before it has been read. */
+  private stderrMark(id: string, ms: number): Promise<void> {
+    const mark = `${SYNC_MARK}${id}\n`;
+    return this.until(
+      `the stderr sentinel of ${id}`,
+      () => (this.text.includes(mark) ? true : undefined),
+      ms,
+    ).then(() => undefined);
+  }
+
+  /**
+   * Waits until both output streams have caught up with the device (a stdout event and a stderr sentinel written
+   * after everything logged so far): call before {@link count} when log lines may still be in flight.
+   */
+  async sync(ms = 30_000): Promise<void> {
+    const id = `sync:${++this.runs}`;
+    this.child.stdin!.write(`${JSON.stringify({ op: 'sync', id })}\n`);
+    await this.event((e) => e.ev === 'synced' && e.id === id, ms);
+    await this.stderrMark(id, ms);
   }
 
   /** Releases `await __seedStep(id)` once the module reached it. */
