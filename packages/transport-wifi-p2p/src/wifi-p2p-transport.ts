@@ -238,11 +238,6 @@ export class WifiP2pTransport implements Transport {
   }
 
   /**
-   * Opens a conduit to the device with P2P Device Address `address`, forming a group first when needed.
-   * Rejects with `ERR_INVALID_ARGUMENT`, `ERR_NOT_STARTED`, `ERR_DIAL_FAILED` (negotiation/formation failed,
-   * TCP refused), `ERR_TIMEOUT`, `ERR_ABORTED`.
-   */
-  /**
    * Runs `fn` once after `ms` on the transport's clock ({@link WifiP2pTransportOptions.scheduler});
    * returns the canceller.
    */
@@ -261,6 +256,11 @@ export class WifiP2pTransport implements Transport {
     return this.opts.scheduler ? this.opts.scheduler.now() : Date.now();
   }
 
+  /**
+   * Opens a conduit to the device with P2P Device Address `address`, forming a group first when needed.
+   * Rejects with `ERR_INVALID_ARGUMENT`, `ERR_NOT_STARTED`, `ERR_DIAL_FAILED` (negotiation/formation failed,
+   * TCP refused), `ERR_TIMEOUT`, `ERR_ABORTED`.
+   */
   async dial(address: string, options: DialOptions = {}): Promise<Conduit> {
     const addr = String(address).toLowerCase();
     assertArgument(MAC.test(addr), `not a P2P device address: ${address}`);
@@ -314,6 +314,7 @@ export class WifiP2pTransport implements Transport {
     signal?: AbortSignal,
   ): Promise<net.Socket> {
     for (;;) {
+      if (signal?.aborted) throw new ColinkError(ErrorCode.ABORTED, 'dial aborted');
       try {
         return await new Promise<net.Socket>((resolve, reject) => {
           const s = net.connect({ host, port: this.port, localAddress });
@@ -340,7 +341,16 @@ export class WifiP2pTransport implements Transport {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ECONNREFUSED' && this.now() + DIAL_RETRY_MS < deadline) {
-          await new Promise<void>((r) => this.after(r, DIAL_RETRY_MS));
+          // The pause ends early when the dial is aborted; the loop's check then rejects with ERR_ABORTED.
+          await new Promise<void>((r) => {
+            const cancel = this.after(done, DIAL_RETRY_MS);
+            function done(): void {
+              cancel?.();
+              signal?.removeEventListener('abort', done);
+              r();
+            }
+            signal?.addEventListener('abort', done, { once: true });
+          });
           continue;
         }
         if (isColinkError(e)) throw e;
