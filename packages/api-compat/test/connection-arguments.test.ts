@@ -226,7 +226,7 @@ describe('networks (harmony-api.md §3.1)', () => {
       expect(thrown(() => connection.isDefaultNetMeteredSync())).toBe(201);
       expect(thrown(() => connection.getNetCapabilitiesSync(h))).toBe(201);
       expect(thrown(() => connection.getConnectionPropertiesSync(h))).toBe(201);
-      expect(thrown(() => connection.setPacUrl('http://pac.test/proxy.pac'))).toBe(201);
+      expect(thrown(() => connection.setPacUrl('http://127.0.0.1:9/proxy.pac'))).toBe(201);
       expect(await rejected(connection.getDefaultNet())).toBe(201);
       expect((await called((cb) => connection.getAllNets(cb as never)))[0]).toBe(201);
       expect(await rejected(connection.hasDefaultNet())).toBe(201);
@@ -552,8 +552,9 @@ describe('app network, proxies and PAC (harmony-api.md §3.1 notes, §3.5)', () 
     setRuntime(granted);
     expect(thrown(() => connection.getPacUrl())).toBe(2100003);
     expect(thrown(() => connection.setPacUrl(42 as never))).toBe(401);
-    connection.setPacUrl('http://pac.test/proxy.pac');
-    expect(connection.getPacUrl()).toBe('http://pac.test/proxy.pac');
+    // A loopback URL nothing listens on (the discard port): setPacUrl fetches at once, and tests reach no other host.
+    connection.setPacUrl('http://127.0.0.1:9/proxy.pac');
+    expect(connection.getPacUrl()).toBe('http://127.0.0.1:9/proxy.pac');
     expect(connection.getPacFileUrl()).toBe('');
     expect(connection.findProxyForUrl('http://www.example.test/')).toBe('');
     expect(thrown(() => connection.setPacFileUrl('not a url'))).toBe(2100002);
