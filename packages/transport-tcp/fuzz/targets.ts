@@ -1,0 +1,3 @@
+import type { FuzzTarget } from '../../../scripts/fuzz/kit.js';
+
+export const targets: readonly FuzzTarget[] = [];

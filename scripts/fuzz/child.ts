@@ -1,0 +1,153 @@
+/**
+ * One fuzz worker process, started by scripts/fuzz.mjs (`node --conditions=@colink/source --import tsx`):
+ *
+ * - `--list`: prints the targets as JSON;
+ * - `--target <name> [--runs N] [--seconds S] [--seed N] [--timeout ms] --hang-file <path>`: fuzzes one target,
+ *   reports progress and the result over IPC, saves a failing (shrunk) input to the package's corpus. A watchdog
+ *   thread kills the process when one input runs longer than the timeout, after writing the input's index and the
+ *   seed to the hang file;
+ * - `--materialize --target <name> --seed N --path I`: regenerates the I-th input of that seed (a hang) and saves it
+ *   to the corpus without running it.
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { DEFAULT_INPUT_TIMEOUT_MS, type FuzzTarget, runTarget, saveCase } from './kit.js';
+import { registry } from './registry.js';
+
+const { values: args } = parseArgs({
+  options: {
+    list: { type: 'boolean' },
+    materialize: { type: 'boolean' },
+    target: { type: 'string' },
+    runs: { type: 'string' },
+    seconds: { type: 'string' },
+    seed: { type: 'string' },
+    path: { type: 'string' },
+    timeout: { type: 'string' },
+    'hang-file': { type: 'string' },
+  },
+});
+
+/** Sends a message to the parent (or prints it as a JSON line without one); resolves once it is written. */
+function send(message: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send) process.send(message, undefined, undefined, () => resolve());
+    else process.stdout.write(`${JSON.stringify(message)}\n`, () => resolve());
+  });
+}
+
+function find(name: string): { packageDir: string; target: FuzzTarget } {
+  for (const p of registry)
+    for (const t of p.targets) if (t.name === name) return { packageDir: p.packageDir, target: t };
+  throw new Error(`no fuzz target ${name}`);
+}
+
+/** The watchdog: a thread that reads the input counter from shared memory and kills the process on a hang. */
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const a = new Int32Array(workerData.sab);
+let last = -1, since = Date.now();
+setInterval(() => {
+  const tick = Atomics.load(a, 0);
+  if (Atomics.load(a, 1) === 1 || tick === 0) { last = tick; since = Date.now(); return; }
+  if (tick !== last) { last = tick; since = Date.now(); return; }
+  if (Date.now() - since < workerData.timeoutMs) return;
+  fs.writeFileSync(workerData.hangFile, JSON.stringify({ index: Atomics.load(a, 2), ms: Date.now() - since }));
+  process.kill(process.pid, 'SIGKILL');
+}, 50);
+`;
+
+async function main(): Promise<void> {
+  if (args.list) {
+    await send({
+      targets: registry.flatMap((p) =>
+        p.targets.map((t) => ({ name: t.name, description: t.description, packageDir: p.packageDir })),
+      ),
+    });
+    return;
+  }
+  const { packageDir, target } = find(args.target ?? '');
+  const seed = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(args.seed);
+  if (args.materialize) {
+    let input: unknown;
+    await runTarget(target, { seed, path: args.path!, runs: 1, collect: (v) => (input = v) });
+    const file = saveCase(packageDir, {
+      target: target.name,
+      kind: 'hang',
+      message: `no end within ${args.timeout ?? DEFAULT_INPUT_TIMEOUT_MS} ms (seed ${seed}, path ${args.path})`,
+      input,
+    });
+    await send({ saved: file });
+    return;
+  }
+  const sab = new SharedArrayBuffer(12);
+  const shared = new Int32Array(sab);
+  const watchdog = new Worker(WATCHDOG, {
+    eval: true,
+    workerData: {
+      sab,
+      timeoutMs: Number(args.timeout ?? DEFAULT_INPUT_TIMEOUT_MS),
+      hangFile: args['hang-file'],
+    },
+  });
+  watchdog.unref();
+  await target.setup?.();
+  let lastReport = performance.now();
+  let tried = 0;
+  const result = await runTarget(target, {
+    seed,
+    ...(args.runs === undefined ? {} : { runs: Number(args.runs) }),
+    ...(args.seconds === undefined ? {} : { seconds: Number(args.seconds) }),
+    onInput: (index) => {
+      Atomics.add(shared, 0, 1);
+      if (index >= 0) {
+        Atomics.store(shared, 2, index);
+        tried = index + 1;
+      }
+      const now = performance.now();
+      if (now - lastReport > 1000) {
+        lastReport = now;
+        void send({ progress: tried });
+      }
+    },
+  });
+  Atomics.store(shared, 1, 1);
+  await target.teardown?.();
+  let saved: string | undefined;
+  if (result.failure) {
+    saved = saveCase(packageDir, {
+      target: target.name,
+      kind: result.failure.kind,
+      message: result.failure.message,
+      input: result.failure.input,
+    });
+  }
+  await send({
+    result: {
+      runs: result.runs,
+      shrinks: result.shrinks,
+      seed: result.seed,
+      ms: Math.round(result.ms),
+      ...(result.failure
+        ? {
+            failure: {
+              kind: result.failure.kind,
+              message: result.failure.message,
+              path: result.failure.path,
+              saved,
+            },
+          }
+        : {}),
+    },
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(2);
+  },
+);
