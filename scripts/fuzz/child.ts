@@ -37,10 +37,12 @@ function send(message: unknown): Promise<void> {
   });
 }
 
-function find(name: string): { packageDir: string; target: FuzzTarget } {
-  for (const p of registry)
-    for (const t of p.targets) if (t.name === name) return { packageDir: p.packageDir, target: t };
-  throw new Error(`no fuzz target ${name}`);
+/** The target called `name` and its package folder; loads only that package. */
+async function find(name: string): Promise<{ packageDir: string; target: FuzzTarget }> {
+  const p = registry.find((p) => name.startsWith(`${p.prefix}.`));
+  const target = (await p?.load())?.find((t) => t.name === name);
+  if (!p || !target) throw new Error(`no fuzz target ${name}`);
+  return { packageDir: p.packageDir, target };
 }
 
 /** The watchdog: a thread that reads the input counter from shared memory and kills the process on a hang. */
@@ -61,14 +63,13 @@ setInterval(() => {
 
 async function main(): Promise<void> {
   if (args.list) {
-    await send({
-      targets: registry.flatMap((p) =>
-        p.targets.map((t) => ({ name: t.name, description: t.description, packageDir: p.packageDir })),
-      ),
-    });
+    const targets = [];
+    for (const p of registry)
+      for (const t of await p.load()) targets.push({ name: t.name, description: t.description });
+    await send({ targets });
     return;
   }
-  const { packageDir, target } = find(args.target ?? '');
+  const { packageDir, target } = await find(args.target ?? '');
   const seed = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(args.seed);
   if (args.materialize) {
     let input: unknown;
