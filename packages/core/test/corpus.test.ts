@@ -2,4 +2,4 @@
 import { corpusReplay } from '../../../scripts/fuzz/vitest.js';
 import { targets } from '../fuzz/targets.js';
 
-corpusReplay(targets, import.meta.dirname + '/..');
+corpusReplay(targets, `${import.meta.dirname}/..`);
