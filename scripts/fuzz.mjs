@@ -3,7 +3,7 @@
 // fast-check, one target at a time, each in its own process (scripts/fuzz/child.ts under tsx with the
 // `@colink/source` condition) with a per-input time limit.
 //
-//   pnpm fuzz -- [--runs N | --seconds S] [--target NAME[,NAME…] | --target PREFIX*] [--seed N] [--timeout MS] [--list]
+//   pnpm fuzz -- [--runs N | --seconds S] [--target NAME[,NAME…] | --target PREFIX*] [--seed=N] [--timeout MS] [--list]
 //
 // Prints per target: inputs tried, failures, and the failures' kinds (crash, hang, untyped error, broken property).
 // A failing input (shrunk) is saved as packages/<pkg>/test/corpus/<target>/<hash>.json, which the package's corpus
@@ -84,7 +84,15 @@ for (const t of selected) {
   const hangFile = path.join(os.tmpdir(), `colink-fuzz-${process.pid}-${t.name}.hang.json`);
   fs.rmSync(hangFile, { force: true });
   const seed = args.seed ?? String(Math.floor(Math.random() * 2 ** 31));
-  const childArgs = ['--target', t.name, '--seed', seed, '--timeout', args.timeout, '--hang-file', hangFile];
+  const childArgs = [
+    '--target',
+    t.name,
+    `--seed=${seed}`,
+    '--timeout',
+    args.timeout,
+    '--hang-file',
+    hangFile,
+  ];
   if (args.runs !== undefined) childArgs.push('--runs', args.runs);
   if (args.seconds !== undefined) childArgs.push('--seconds', args.seconds);
   let progress = 0;
@@ -123,8 +131,7 @@ for (const t of selected) {
         '--materialize',
         '--target',
         t.name,
-        '--seed',
-        seed,
+        `--seed=${seed}`,
         '--path',
         String(hang.index),
         '--timeout',
