@@ -121,24 +121,27 @@ for (const t of selected) {
       row.detail = `${result.failure.kind}: ${result.failure.message} (seed ${seed}, path ${result.failure.path}) → ${path.relative(root, result.failure.saved)}`;
     }
   } else if (fs.existsSync(hangFile)) {
-    const hang = JSON.parse(fs.readFileSync(hangFile, 'utf8'));
+    // The watchdog (a hang) or the crash handler (an error thrown outside the check) named the running input.
+    const abort = JSON.parse(fs.readFileSync(hangFile, 'utf8'));
     fs.rmSync(hangFile, { force: true });
-    row.runs = hang.index;
+    const kind = abort.kind === 'crash' ? 'crash' : 'hang';
+    row.runs = abort.index;
     row.failures = 1;
-    row.hang = 1;
-    const saved = (
-      await child([
-        '--materialize',
-        '--target',
-        t.name,
-        `--seed=${seed}`,
-        '--path',
-        String(hang.index),
-        '--timeout',
-        args.timeout,
-      ])
-    ).messages.find((m) => m.saved)?.saved;
-    row.detail = `hang: input ${hang.index} ran ${hang.ms} ms (seed ${seed})${saved ? ` → ${path.relative(root, saved)}` : ''}`;
+    row[kind] = 1;
+    const materialize = [
+      '--materialize',
+      '--target',
+      t.name,
+      `--seed=${seed}`,
+      '--path',
+      String(abort.index),
+    ];
+    materialize.push('--timeout', args.timeout);
+    if (kind === 'crash') materialize.push(`--message=${abort.message}`);
+    const saved = (await child(materialize)).messages.find((m) => m.saved)?.saved;
+    const what =
+      kind === 'crash' ? `crash: ${abort.message}` : `hang: input ${abort.index} ran ${abort.ms} ms`;
+    row.detail = `${what} (seed ${seed}, path ${abort.index})${saved ? ` → ${path.relative(root, saved)}` : ''}`;
   } else {
     row.failures = 1;
     row.crash = 1;

@@ -6,13 +6,16 @@
  *   reports progress and the result over IPC, saves a failing (shrunk) input to the package's corpus. A watchdog
  *   thread kills the process when one input runs longer than the timeout, after writing the input's index and the
  *   seed to the hang file;
- * - `--materialize --target <name> --seed N --path I`: regenerates the I-th input of that seed (a hang) and saves it
- *   to the corpus without running it.
+ *   An error escaping the check asynchronously (uncaught exception, unhandled rejection) is recorded the same way;
+ * - `--materialize --target <name> --seed N --path I [--message M]`: regenerates the I-th input of that seed (a hang,
+ *   or with `--message` a crash) and saves it to the corpus without running it.
  * @module
  */
+
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_INPUT_TIMEOUT_MS, type FuzzTarget, runTarget, saveCase } from './kit.js';
+import { DEFAULT_INPUT_TIMEOUT_MS, describeError, type FuzzTarget, runTarget, saveCase } from './kit.js';
 import { registry } from './registry.js';
 
 const { values: args } = parseArgs({
@@ -24,6 +27,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     seed: { type: 'string' },
     path: { type: 'string' },
+    message: { type: 'string' },
     timeout: { type: 'string' },
     'hang-file': { type: 'string' },
   },
@@ -74,10 +78,11 @@ async function main(): Promise<void> {
   if (args.materialize) {
     let input: unknown;
     await runTarget(target, { seed, path: args.path!, runs: 1, collect: (v) => (input = v) });
+    const crash = args.message !== undefined;
     const file = saveCase(packageDir, {
       target: target.name,
-      kind: 'hang',
-      message: `no end within ${args.timeout ?? DEFAULT_INPUT_TIMEOUT_MS} ms (seed ${seed}, path ${args.path})`,
+      kind: crash ? 'crash' : 'hang',
+      message: `${crash ? args.message : `no end within ${args.timeout ?? DEFAULT_INPUT_TIMEOUT_MS} ms`} (seed ${seed}, path ${args.path})`,
       input,
     });
     await send({ saved: file });
@@ -94,6 +99,17 @@ async function main(): Promise<void> {
     },
   });
   watchdog.unref();
+  // An error thrown outside the check (a callback run later, an unhandled rejection) would kill the process without
+  // naming the input: record the input that was running, like a hang, and end.
+  const abort = (e: unknown): void => {
+    fs.writeFileSync(
+      args['hang-file']!,
+      JSON.stringify({ index: Atomics.load(shared, 2), kind: 'crash', message: describeError(e) }),
+    );
+    process.exit(3);
+  };
+  process.on('uncaughtException', abort);
+  process.on('unhandledRejection', abort);
   await target.setup?.();
   let lastReport = performance.now();
   let tried = 0;
