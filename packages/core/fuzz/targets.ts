@@ -26,12 +26,15 @@ import {
   decodePreamble,
   encodeClosePayload,
   encodeFrame,
+  encodeJson,
   encodePreamble,
   type Frame,
   FrameDecoder,
 } from '../src/codec.js';
-import { ColinkError, ErrorCode } from '../src/errors.js';
+import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from '../src/limits.js';
+import { Link } from '../src/link.js';
+import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { MAX_VERDICT_REASON_BYTES, TRUST_MESSAGE_BYTES } from '../src/security/constants.js';
 import {
   decodeTrust,
@@ -356,6 +359,85 @@ const verdict = defineTarget({
   },
 });
 
+const LOCAL = { networkId: 'b2'.repeat(32), deviceName: 'fuzz-device', deviceType: 'pc' };
+const PEER_HELLO = { advert: { networkId: NID, deviceName: 'peer', deviceType: 'phone' }, window: 262_144 };
+
+const linkInbound = defineTarget({
+  name: 'core.link-inbound',
+  description:
+    "a Link (responder) fed a peer's bytes: preamble, HELLO (valid or fuzzed), then any frames in any chunking; no throw escapes, it ends cleanly",
+  arbitrary: fc.record({
+    preamble: fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.constant(Buffer.from(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }))),
+      },
+      { weight: 1, arbitrary: bytes(10) },
+    ),
+    hello: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constant(
+          encode({ type: 0, flags: 0, channel: 0, seq: 0, payload: encodeJson(PEER_HELLO) }),
+        ),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .record(
+            { advert: advertArb, window: fc.oneof(fc.integer(), fc.double(), fc.constant(0)) },
+            { requiredKeys: [] },
+          )
+          .map((h) =>
+            encode({
+              type: 0,
+              flags: 0,
+              channel: 0,
+              seq: 0,
+              payload: Buffer.from(
+                JSON.stringify(h, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) ?? '',
+              ),
+            }),
+          ),
+      },
+      { weight: 1, arbitrary: streamArb },
+    ),
+    rest: chunked(streamArb),
+    accept: fc.boolean(),
+  }),
+  async: true,
+  testRuns: 200,
+  async check({ preamble, hello, rest, accept }) {
+    const [mine, theirs] = createConduitPair();
+    const link = new Link(mine, {
+      role: 'responder',
+      local: LOCAL,
+      keepAliveIntervalMs: 0,
+      handshakeTimeoutMs: 1_000,
+    });
+    link.opened.catch(() => {});
+    const sub = accept
+      ? link.incomingChannels$.subscribe((ch) => ch.reset(closeReason('refused')))
+      : undefined;
+    const drained = theirs.data$.subscribe(() => {});
+    theirs.write([preamble]);
+    theirs.write([hello]);
+    for (const c of rest) theirs.write([c]);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    ensure(['connecting', 'open', 'closing', 'closed'].includes(link.state), `state ${link.state}`);
+    link.abort(closeReason('normal'));
+    const reason = await Promise.race([
+      link.closed,
+      new Promise((r) => setTimeout(() => r(undefined), 2_000)),
+    ]);
+    ensure(reason !== undefined, 'the Link did not close within 2 s of abort()');
+    ensure(link.state === 'closed', `state ${link.state} after abort()`);
+    sub?.unsubscribe();
+    drained.unsubscribe();
+    theirs.destroy(closeReason('normal'));
+  },
+});
+
 /** Targets of @colink/core. */
 export const targets: readonly FuzzTarget[] = [
   frameDecoder,
@@ -367,4 +449,5 @@ export const targets: readonly FuzzTarget[] = [
   hello,
   trust,
   verdict,
+  linkInbound,
 ];
