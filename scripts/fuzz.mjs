@@ -80,78 +80,99 @@ const limit =
   args.runs !== undefined ? `${Number(args.runs).toLocaleString('en')} inputs` : `${args.seconds} s`;
 console.log(`fuzzing ${selected.length} target(s), ${limit} each, per-input limit ${args.timeout} ms`);
 const rows = [];
-for (const t of selected) {
-  const hangFile = path.join(os.tmpdir(), `colink-fuzz-${process.pid}-${t.name}.hang.json`);
-  fs.rmSync(hangFile, { force: true });
-  const seed = args.seed ?? String(Math.floor(Math.random() * 2 ** 31));
-  const childArgs = [
-    '--target',
-    t.name,
-    `--seed=${seed}`,
-    '--timeout',
-    args.timeout,
-    '--hang-file',
-    hangFile,
-  ];
-  if (args.runs !== undefined) childArgs.push('--runs', args.runs);
-  if (args.seconds !== undefined) childArgs.push('--seconds', args.seconds);
-  let progress = 0;
-  const started = Date.now();
-  const run = await child(childArgs, (m) => {
-    if (typeof m.progress === 'number') progress = m.progress;
-  });
-  const result = run.messages.find((m) => m.result)?.result;
-  const row = {
-    target: t.name,
-    runs: progress,
-    failures: 0,
-    crash: 0,
-    hang: 0,
-    untyped: 0,
-    property: 0,
-    seed,
-  };
-  row.ms = Date.now() - started;
-  if (result) {
-    row.runs = result.runs;
-    row.ms = result.ms;
-    if (result.failure) {
-      row.failures = 1;
-      row[result.failure.kind] = 1;
-      row.detail = `${result.failure.kind}: ${result.failure.message} (seed ${seed}, path ${result.failure.path}) → ${path.relative(root, result.failure.saved)}`;
-    }
-  } else if (fs.existsSync(hangFile)) {
-    // The watchdog (a hang) or the crash handler (an error thrown outside the check) named the running input.
-    const abort = JSON.parse(fs.readFileSync(hangFile, 'utf8'));
-    fs.rmSync(hangFile, { force: true });
-    const kind = abort.kind === 'crash' ? 'crash' : 'hang';
-    row.runs = abort.index;
-    row.failures = 1;
-    row[kind] = 1;
-    const materialize = [
-      '--materialize',
-      '--target',
-      t.name,
-      `--seed=${seed}`,
-      '--path',
-      String(abort.index),
-    ];
-    materialize.push('--timeout', args.timeout);
-    if (kind === 'crash') materialize.push(`--message=${abort.message}`);
-    const saved = (await child(materialize)).messages.find((m) => m.saved)?.saved;
-    const what =
-      kind === 'crash' ? `crash: ${abort.message}` : `hang: input ${abort.index} ran ${abort.ms} ms`;
-    row.detail = `${what} (seed ${seed}, path ${abort.index})${saved ? ` → ${path.relative(root, saved)}` : ''}`;
-  } else {
-    row.failures = 1;
-    row.crash = 1;
-    row.detail = `the fuzz process died (exit ${run.code ?? run.signal}) after about ${progress} inputs (seed ${seed})`;
-  }
+/** Prints a target's row as soon as it is known. */
+function report(row) {
   rows.push(row);
   const status = row.failures ? `FAILED  ${row.detail}` : 'ok';
   console.log(
-    `${t.name.padEnd(36)} ${String(row.runs).padStart(9)} inputs  ${(row.ms / 1000).toFixed(1).padStart(7)} s  ${status}`,
+    `${row.target.padEnd(36)} ${String(row.runs).padStart(9)} inputs  ${(row.ms / 1000).toFixed(1).padStart(7)} s  ${status}`,
   );
+}
+const empty = (target, seed) => ({
+  target,
+  runs: 0,
+  failures: 0,
+  crash: 0,
+  hang: 0,
+  untyped: 0,
+  property: 0,
+  seed,
+  ms: 0,
+});
+
+// One process per package runs its targets one after the other; after a hang or a crash the rest get a new one.
+const byPackage = new Map();
+for (const t of selected) {
+  const prefix = t.name.slice(0, t.name.indexOf('.'));
+  byPackage.set(prefix, [...(byPackage.get(prefix) ?? []), t.name]);
+}
+for (let queue of byPackage.values()) {
+  while (queue.length > 0) {
+    const hangFile = path.join(os.tmpdir(), `colink-fuzz-${process.pid}.hang.json`);
+    fs.rmSync(hangFile, { force: true });
+    const seed = args.seed ?? String(Math.floor(Math.random() * 2 ** 31));
+    const childArgs = ['--target', queue.join(','), `--seed=${seed}`, '--timeout', args.timeout];
+    childArgs.push('--hang-file', hangFile);
+    if (args.runs !== undefined) childArgs.push('--runs', args.runs);
+    if (args.seconds !== undefined) childArgs.push('--seconds', args.seconds);
+    let running;
+    let progress = 0;
+    let started = Date.now();
+    const done = new Set();
+    const run = await child(childArgs, (m) => {
+      if (m.start) {
+        running = m.start;
+        progress = 0;
+        started = Date.now();
+      }
+      if (typeof m.progress === 'number') progress = m.progress;
+      if (m.result) {
+        const r = m.result;
+        const row = { ...empty(m.target, seed), runs: r.runs, ms: r.ms };
+        if (r.failure) {
+          row.failures = 1;
+          row[r.failure.kind] = 1;
+          row.detail = `${r.failure.kind}: ${r.failure.message} (seed ${seed}, path ${r.failure.path}) → ${path.relative(root, r.failure.saved)}`;
+        }
+        done.add(m.target);
+        report(row);
+      }
+    });
+    queue = queue.filter((n) => !done.has(n));
+    if (queue.length === 0) break;
+    // The child ended before its last result: a hang, a crash outside a check, or the process died.
+    const row = { ...empty(running ?? queue[0], seed), runs: progress, ms: Date.now() - started };
+    if (fs.existsSync(hangFile)) {
+      // The watchdog (a hang) or the crash handler (an error thrown outside the check) named the running input.
+      const abort = JSON.parse(fs.readFileSync(hangFile, 'utf8'));
+      fs.rmSync(hangFile, { force: true });
+      const kind = abort.kind === 'crash' ? 'crash' : 'hang';
+      row.target = abort.target ?? row.target;
+      row.runs = abort.index;
+      row.failures = 1;
+      row[kind] = 1;
+      const materialize = [
+        '--materialize',
+        '--target',
+        row.target,
+        `--seed=${seed}`,
+        '--path',
+        String(abort.index),
+      ];
+      materialize.push('--timeout', args.timeout);
+      if (kind === 'crash') materialize.push(`--message=${abort.message}`);
+      const saved = (await child(materialize)).messages.find((m) => m.saved)?.saved;
+      const what =
+        kind === 'crash' ? `crash: ${abort.message}` : `hang: input ${abort.index} ran ${abort.ms} ms`;
+      row.detail = `${what} (seed ${seed}, path ${abort.index})${saved ? ` → ${path.relative(root, saved)}` : ''}`;
+    } else {
+      row.failures = 1;
+      row.crash = 1;
+      row.detail = `the fuzz process died (exit ${run.code ?? run.signal}) after about ${progress} inputs (seed ${seed})`;
+    }
+    report(row);
+    queue = queue.filter((n) => n !== row.target);
+  }
 }
 
 console.log('\ntarget                               inputs     failures crashes hangs untyped property');

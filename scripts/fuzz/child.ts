@@ -2,10 +2,11 @@
  * One fuzz worker process, started by scripts/fuzz.mjs (`node --conditions=@colink/source --import tsx`):
  *
  * - `--list`: prints the targets as JSON;
- * - `--target <name> [--runs N] [--seconds S] [--seed N] [--timeout ms] --hang-file <path>`: fuzzes one target,
- *   reports progress and the result over IPC, saves a failing (shrunk) input to the package's corpus. A watchdog
+ * - `--target <name>[,<name>…] [--runs N] [--seconds S] [--seed N] [--timeout ms] --hang-file <path>`: fuzzes the
+ *   targets one after the other (one process start for a package's targets), reports progress and each result over
+ *   IPC, saves a failing (shrunk) input to the package's corpus. A watchdog
  *   thread kills the process when one input runs longer than the timeout, after writing the input's index and the
- *   seed to the hang file;
+ *   target to the hang file;
  *   An error escaping the check asynchronously (uncaught exception, unhandled rejection) is recorded the same way;
  * - `--materialize --target <name> --seed N --path I [--message M]`: regenerates the I-th input of that seed (a hang,
  *   or with `--message` a crash) and saves it to the corpus without running it.
@@ -60,7 +61,10 @@ setInterval(() => {
   if (Atomics.load(a, 1) === 1 || tick === 0) { last = tick; since = Date.now(); return; }
   if (tick !== last) { last = tick; since = Date.now(); return; }
   if (Date.now() - since < workerData.timeoutMs) return;
-  fs.writeFileSync(workerData.hangFile, JSON.stringify({ index: Atomics.load(a, 2), ms: Date.now() - since }));
+  fs.writeFileSync(
+    workerData.hangFile,
+    JSON.stringify({ target: workerData.names[Atomics.load(a, 3)], index: Atomics.load(a, 2), ms: Date.now() - since }),
+  );
   process.kill(process.pid, 'SIGKILL');
 }, 50);
 `;
@@ -73,9 +77,10 @@ async function main(): Promise<void> {
     await send({ targets });
     return;
   }
-  const { packageDir, target } = await find(args.target ?? '');
+  const names = (args.target ?? '').split(',').filter(Boolean);
   const seed = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(args.seed);
   if (args.materialize) {
+    const { packageDir, target } = await find(names[0] ?? '');
     let input: unknown;
     await runTarget(target, { seed, path: args.path!, runs: 1, collect: (v) => (input = v) });
     const crash = args.message !== undefined;
@@ -88,12 +93,16 @@ async function main(): Promise<void> {
     await send({ saved: file });
     return;
   }
-  const sab = new SharedArrayBuffer(12);
+  const found = [];
+  for (const name of names) found.push(await find(name));
+  // [0] inputs started, [1] 1 between targets, [2] index of the running input, [3] index of the running target.
+  const sab = new SharedArrayBuffer(16);
   const shared = new Int32Array(sab);
   const watchdog = new Worker(WATCHDOG, {
     eval: true,
     workerData: {
       sab,
+      names,
       timeoutMs: Number(args.timeout ?? DEFAULT_INPUT_TIMEOUT_MS),
       hangFile: args['hang-file'],
     },
@@ -104,61 +113,75 @@ async function main(): Promise<void> {
   const abort = (e: unknown): void => {
     fs.writeFileSync(
       args['hang-file']!,
-      JSON.stringify({ index: Atomics.load(shared, 2), kind: 'crash', message: describeError(e) }),
+      JSON.stringify({
+        target: names[Atomics.load(shared, 3)],
+        index: Atomics.load(shared, 2),
+        kind: 'crash',
+        message: describeError(e),
+      }),
     );
     process.exit(3);
   };
   process.on('uncaughtException', abort);
   process.on('unhandledRejection', abort);
-  await target.setup?.();
-  let lastReport = performance.now();
-  let tried = 0;
-  const result = await runTarget(target, {
-    seed,
-    ...(args.runs === undefined ? {} : { runs: Number(args.runs) }),
-    ...(args.seconds === undefined ? {} : { seconds: Number(args.seconds) }),
-    onInput: (index) => {
-      Atomics.add(shared, 0, 1);
-      if (index >= 0) {
-        Atomics.store(shared, 2, index);
-        tried = index + 1;
-      }
-      const now = performance.now();
-      if (now - lastReport > 1000) {
-        lastReport = now;
-        void send({ progress: tried });
-      }
-    },
-  });
-  Atomics.store(shared, 1, 1);
-  await target.teardown?.();
-  let saved: string | undefined;
-  if (result.failure) {
-    saved = saveCase(packageDir, {
+  for (const [i, { packageDir, target }] of found.entries()) {
+    Atomics.store(shared, 1, 1);
+    Atomics.store(shared, 0, 0);
+    Atomics.store(shared, 2, 0);
+    Atomics.store(shared, 3, i);
+    await send({ start: target.name });
+    await target.setup?.();
+    Atomics.store(shared, 1, 0);
+    let lastReport = performance.now();
+    let tried = 0;
+    const result = await runTarget(target, {
+      seed,
+      ...(args.runs === undefined ? {} : { runs: Number(args.runs) }),
+      ...(args.seconds === undefined ? {} : { seconds: Number(args.seconds) }),
+      onInput: (index) => {
+        Atomics.add(shared, 0, 1);
+        if (index >= 0) {
+          Atomics.store(shared, 2, index);
+          tried = index + 1;
+        }
+        const now = performance.now();
+        if (now - lastReport > 1000) {
+          lastReport = now;
+          void send({ progress: tried, target: target.name });
+        }
+      },
+    });
+    Atomics.store(shared, 1, 1);
+    await target.teardown?.();
+    let saved: string | undefined;
+    if (result.failure) {
+      saved = saveCase(packageDir, {
+        target: target.name,
+        kind: result.failure.kind,
+        message: result.failure.message,
+        input: result.failure.input,
+      });
+    }
+    await send({
       target: target.name,
-      kind: result.failure.kind,
-      message: result.failure.message,
-      input: result.failure.input,
+      result: {
+        runs: result.runs,
+        shrinks: result.shrinks,
+        seed: result.seed,
+        ms: Math.round(result.ms),
+        ...(result.failure
+          ? {
+              failure: {
+                kind: result.failure.kind,
+                message: result.failure.message,
+                path: result.failure.path,
+                saved,
+              },
+            }
+          : {}),
+      },
     });
   }
-  await send({
-    result: {
-      runs: result.runs,
-      shrinks: result.shrinks,
-      seed: result.seed,
-      ms: Math.round(result.ms),
-      ...(result.failure
-        ? {
-            failure: {
-              kind: result.failure.kind,
-              message: result.failure.message,
-              path: result.failure.path,
-              saved,
-            },
-          }
-        : {}),
-    },
-  });
 }
 
 main().then(
