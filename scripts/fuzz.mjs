@@ -79,6 +79,8 @@ if (selected.length === 0) {
 const limit =
   args.runs !== undefined ? `${Number(args.runs).toLocaleString('en')} inputs` : `${args.seconds} s`;
 console.log(`fuzzing ${selected.length} target(s), ${limit} each, per-input limit ${args.timeout} ms`);
+/** How often a long run prints its progress, ms. */
+const PROGRESS_EVERY_MS = 60_000;
 const rows = [];
 /** Prints a target's row as soon as it is known. */
 function report(row) {
@@ -118,6 +120,7 @@ for (let queue of byPackage.values()) {
     let running;
     let progress = 0;
     let started = Date.now();
+    let lastPrinted = Date.now();
     const done = new Set();
     const run = await child(childArgs, (m) => {
       if (m.start) {
@@ -125,7 +128,13 @@ for (let queue of byPackage.values()) {
         progress = 0;
         started = Date.now();
       }
-      if (typeof m.progress === 'number') progress = m.progress;
+      if (typeof m.progress === 'number') {
+        progress = m.progress;
+        if (Date.now() - lastPrinted > PROGRESS_EVERY_MS) {
+          lastPrinted = Date.now();
+          console.log(`  … ${running}: ${progress} inputs, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        }
+      }
       if (m.result) {
         const r = m.result;
         const row = { ...empty(m.target, seed), runs: r.runs, ms: r.ms };
