@@ -13,8 +13,10 @@ import {
   COLINK_COMPANY_ID,
   scanResponseData,
 } from '../src/advertising-data.js';
+import type { BleConduit } from '../src/ble-conduit.js';
 import { MAX_WINDOW_PDUS, PDU_HEADER, PROTOCOL_VERSION } from '../src/constants.js';
 import { decodePdu, encodeAck, encodeClose, encodeData, encodeHello, PDU } from '../src/frames.js';
+import { GattLink } from '../src/gatt-link.js';
 import { H4Framer } from '../src/virtual/h4-framer.js';
 import { EVT, H4, OP } from '../src/virtual/hci.js';
 import { VirtualRadio } from '../src/virtual/radio.js';
@@ -211,5 +213,109 @@ const hciController = defineTarget({
   },
 });
 
+/** A PDU from the peer (a central) to a conduit id in 1..3: mostly well-formed, some malformed. */
+const peerPdu = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.integer({ min: 1, max: 3 }),
+        fc.oneof(fc.constant(PROTOCOL_VERSION), fc.integer({ min: 0, max: 255 })),
+        fc.integer({ min: 0, max: 70_000 }),
+      )
+      .map(([id, v, w]) => Buffer.of(PDU.HELLO, id, 0, v, w & 0xff, (w >> 8) & 0xff)),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.uint8Array({ minLength: 1, maxLength: 20 }))
+      .map(([id, p]) => encodeData(id, p, 0, p.length)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 0xffff }))
+      .map(([id, n]) => encodeAck(id, n)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 255 }))
+      .map(([id, c]) => encodeClose(id, c)),
+  },
+  { weight: 1, arbitrary: bytes(8) },
+);
+
+const gattLink = defineTarget({
+  name: 'ble.gatt-link',
+  description:
+    "a peripheral's GattLink fed any PDU sequence from a central: no throw, only valid PDUs sent, no conduit holds more unacknowledged DATA than its window",
+  arbitrary: fc.record({
+    pdus: fc.array(peerPdu, { minLength: 1, maxLength: 40 }),
+    window: fc.integer({ min: 1, max: 4 }),
+    readers: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+  }),
+  async: true,
+  async check({ pdus, window, readers }) {
+    const sent: Buffer[] = [];
+    let disconnected = false;
+    const conduits = new Map<number, BleConduit>();
+    const link = new GattLink(
+      {
+        valueSize: 244,
+        send: (v) => sent.push(Buffer.from(v)),
+        disconnect: () => {
+          disconnected = true;
+        },
+      },
+      {
+        localAddress: 'AA:00:00:00:00:02',
+        remoteAddress: 'AA:00:00:00:00:01',
+        window,
+        onIncoming: (c) => {
+          conduits.set(c.id, c);
+          if (readers[c.id - 1]) c.data$.subscribe(() => {});
+        },
+      },
+    );
+    // DATA PDUs each conduit took since our last ACK for it.
+    const unacked = new Map<number, number>();
+    let seen = 0;
+    const acks = (): void => {
+      for (; seen < sent.length; seen++) {
+        const p = typed(
+          () => decodePdu(sent[seen]!),
+          () => false,
+        );
+        if (p.ok && p.value.type === 'ack')
+          unacked.set(p.value.id, Math.max(0, (unacked.get(p.value.id) ?? 0) - p.value.count));
+      }
+    };
+    for (const value of pdus) {
+      typed(
+        () => link.handleValue(value),
+        () => false,
+      );
+      acks();
+      const p = typed(
+        () => decodePdu(value),
+        () => true,
+      );
+      if (!p.ok || p.value.type !== 'data') continue;
+      const c = conduits.get(p.value.id);
+      if (!c || c.isClosed || disconnected) continue;
+      unacked.set(c.id, (unacked.get(c.id) ?? 0) + 1);
+      await new Promise((r) => setImmediate(r)); // ACKs go out on a later tick
+      acks();
+      ensure(
+        (unacked.get(c.id) ?? 0) <= window || c.isClosed || disconnected,
+        () => `conduit ${c.id} holds ${unacked.get(c.id)} unacknowledged DATA PDUs, window ${window}`,
+      );
+    }
+    link.linkClosed(0x13);
+    for (const c of conduits.values()) ensure(c.isClosed, `conduit ${c.id} still open after the link closed`);
+  },
+});
+
 /** Targets of @colink/transport-ble. */
-export const targets: readonly FuzzTarget[] = [pdu, advertising, h4Framer, hciController];
+export const targets: readonly FuzzTarget[] = [pdu, advertising, gattLink, h4Framer, hciController];
