@@ -278,8 +278,8 @@ const gattLink = defineTarget({
         },
       },
     );
-    // DATA PDUs each conduit took since our last ACK for it.
-    const unacked = new Map<number, number>();
+    // DATA PDUs each conduit took since our last ACK for it (a conduit id can be reused after CLOSE).
+    const unacked = new Map<BleConduit, number>();
     let seen = 0;
     const acks = (): void => {
       for (; seen < sent.length; seen++) {
@@ -287,8 +287,9 @@ const gattLink = defineTarget({
           () => decodePdu(sent[seen]!),
           () => false,
         );
-        if (p.ok && p.value.type === 'ack')
-          unacked.set(p.value.id, Math.max(0, (unacked.get(p.value.id) ?? 0) - p.value.count));
+        const c = p.ok && p.value.type === 'ack' ? conduits.get(p.value.id) : undefined;
+        if (c && p.ok && p.value.type === 'ack')
+          unacked.set(c, Math.max(0, (unacked.get(c) ?? 0) - p.value.count));
       }
     };
     for (const value of pdus) {
@@ -304,12 +305,12 @@ const gattLink = defineTarget({
       if (!p.ok || p.value.type !== 'data') continue;
       const c = conduits.get(p.value.id);
       if (!c || c.isClosed || disconnected) continue;
-      unacked.set(c.id, (unacked.get(c.id) ?? 0) + 1);
+      unacked.set(c, (unacked.get(c) ?? 0) + 1);
       await new Promise((r) => setImmediate(r)); // ACKs go out on a later tick
       acks();
       ensure(
-        (unacked.get(c.id) ?? 0) <= window || c.isClosed || disconnected,
-        () => `conduit ${c.id} holds ${unacked.get(c.id)} unacknowledged DATA PDUs, window ${window}`,
+        (unacked.get(c) ?? 0) <= window || c.isClosed || disconnected,
+        () => `conduit ${c.id} holds ${unacked.get(c)} unacknowledged DATA PDUs, window ${window}`,
       );
     }
     link.linkClosed(0x13);
