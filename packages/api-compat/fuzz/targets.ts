@@ -65,6 +65,8 @@ const SERVER_METHODS = [
 ];
 /** Methods of linkEnhance's Connection called with hostile arguments (`connect` would dial). */
 const CONNECTION_METHODS = ['on', 'off', 'sendData', 'getPeerDeviceId', 'disconnect', 'close'];
+/** Methods of @ohos.net.connection's NetConnection called with hostile arguments. */
+const NET_CONNECTION_METHODS = ['on', 'register', 'unregister'];
 /** Methods of DeviceManager called with hostile arguments. */
 const MANAGER_METHODS = [
   'getAvailableDeviceListSync',
@@ -216,6 +218,23 @@ const CONNECTION: Module = {
       name: 'createNetConnection',
       call: (a) => connection.createNetConnection(a[0] as never, a[1] as number),
       valid: [fc.constant({ netCapabilities: { bearerTypes: [3] } }), fc.integer({ min: 0, max: 1000 })],
+    },
+    {
+      name: 'NetConnection methods',
+      call: (a) => {
+        const c = connection.createNetConnection() as unknown as Record<string, (...x: unknown[]) => unknown>;
+        const method = typeof a[0] === 'string' ? a[0] : '';
+        try {
+          return NET_CONNECTION_METHODS.includes(method) ? c[method]!(a[1], a[2]) : undefined;
+        } finally {
+          quiet(() => c.unregister!(() => undefined));
+        }
+      },
+      valid: [
+        fc.constantFrom(...NET_CONNECTION_METHODS),
+        fc.constantFrom('netAvailable', 'netLost', 'netUnavailable'),
+        fn,
+      ],
     },
     { name: 'getDefaultNet', call: (a) => connection.getDefaultNet(a[0] as never) },
     { name: 'getDefaultNetSync', call: () => connection.getDefaultNetSync() },
