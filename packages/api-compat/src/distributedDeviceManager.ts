@@ -127,13 +127,18 @@ class DeviceManagerImpl {
       .map(basicInfo);
   }
 
-  /** Callback and promise forms of {@link DeviceManager.getAvailableDeviceListSync}. */
+  /**
+   * Callback and promise forms of {@link DeviceManager.getAvailableDeviceListSync}.
+   * @throws BusinessError 401 when `callback` is given but is not a function.
+   */
   getAvailableDeviceList(callback: AsyncCallback<Array<DeviceBasicInfo>>): void;
   getAvailableDeviceList(): Promise<Array<DeviceBasicInfo>>;
   getAvailableDeviceList(
     callback?: AsyncCallback<Array<DeviceBasicInfo>>,
   ): Promise<Array<DeviceBasicInfo>> | undefined {
     const run = (): Array<DeviceBasicInfo> => this.getAvailableDeviceListSync();
+    // A callback that is not a function would throw later, outside the caller's reach: 401 now, like the NAPI layer.
+    if (callback !== undefined && typeof callback !== 'function') fail(401, UNIVERSAL_MESSAGES[401]!);
     if (callback) {
       queueMicrotask(() => {
         let list: Array<DeviceBasicInfo>;

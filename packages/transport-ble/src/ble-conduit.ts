@@ -174,9 +174,18 @@ export class BleConduit implements Conduit {
     this.pump();
   }
 
-  /** @internal A DATA PDU's payload. */
+  /**
+   * @internal A DATA PDU's payload. A peer may have at most our window of DATA PDUs unacknowledged (its credits): one
+   * more is a protocol error that ends the conduit, so a peer cannot grow the queue of early data or the ACK count without bound.
+   */
   handleData(payload: Uint8Array): void {
     if (this.closed) return;
+    if (this.early.length + this.pendingAck >= this.window) {
+      this.destroy(
+        closeReason('protocol-error', `peer sent more DATA PDUs than the receive window of ${this.window}`),
+      );
+      return;
+    }
     if (!this.hasReader) this.early.push(payload);
     else this.deliver(payload);
   }

@@ -31,6 +31,11 @@ export const P2P_GROUP_CAPAB_GROUP_OWNER = 0x01;
 /** Group Capability bit: persistent group. */
 export const P2P_GROUP_CAPAB_PERSISTENT = 0x02;
 
+/** A bit field wpa_supplicant prints in hex (`0x1188`); 0 for anything else (a sign, no digits, garbage). */
+function hexField(v: string | undefined): number {
+  return v !== undefined && /^(0x)?[0-9a-f]{1,8}$/i.test(v) ? Number.parseInt(v.replace(/^0x/i, ''), 16) : 0;
+}
+
 /**
  * Parses a `P2P_PEER <addr>|FIRST|NEXT-<addr>` reply (first line the address, then `key=value` lines).
  * Returns `undefined` for `FAIL` (no such peer / end of list).
@@ -48,9 +53,9 @@ export function parsePeerReply(reply: string, status: P2pPeerStatus = 'available
     deviceAddress: addr.toLowerCase(),
     deviceName: kv.device_name ?? '',
     primaryDeviceType: kv.pri_dev_type ?? '',
-    configMethods: Number.parseInt(kv.config_methods ?? '0', 16) || 0,
-    deviceCapabilities: Number.parseInt(kv.dev_capab ?? '0', 16) || 0,
-    groupCapabilities: Number.parseInt(kv.group_capab ?? '0', 16) || 0,
+    configMethods: hexField(kv.config_methods),
+    deviceCapabilities: hexField(kv.dev_capab),
+    groupCapabilities: hexField(kv.group_capab),
     vendorElems: kv.vendor_elems ?? '',
     status,
   };

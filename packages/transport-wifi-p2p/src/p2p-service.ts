@@ -23,7 +23,7 @@ import { startDhcpClient, startDhcpServer } from './dhcp.js';
 import { type GroupAddressing, interfaceAddressing, netmaskToPrefixLength } from './group-addressing.js';
 import { P2P_GROUP_CAPAB_GROUP_OWNER, type P2pPeer, type P2pPeerStatus, parsePeerReply } from './p2p-peer.js';
 import { WpaCtrlClient } from './wpa-ctrl-client.js';
-import type { P2pGroupStartedEvent, P2pRole, WpaEvent } from './wpa-events.js';
+import { type P2pGroupStartedEvent, type P2pRole, printfDecode, type WpaEvent } from './wpa-events.js';
 
 /** A device in a group as the GO sees it (`AP-STA-CONNECTED`). */
 export interface P2pGroupClient {
@@ -635,7 +635,8 @@ export class P2pService {
       .filter((l) => l.includes('[P2P-PERSISTENT]'))
       .map((l) => {
         const [id, ssid, bssid] = l.split('\t');
-        return { networkId: Number(id), ssid: ssid ?? '', bssid: bssid ?? 'any' };
+        // LIST_NETWORKS writes the SSID with printf_encode, as events do: decode it the same way so they compare.
+        return { networkId: Number(id), ssid: printfDecode(ssid ?? ''), bssid: bssid ?? 'any' };
       });
   }
 

@@ -161,9 +161,48 @@ export type WpaEvent =
 /** The `type` of a {@link WpaEvent}. */
 export type WpaEventType = WpaEvent['type'];
 
+/** Index of the `"` that ends a quoted value starting at `from` (skipping `\"` escapes), or the text's length. */
+function closingQuote(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' && i + 1 < text.length ? 2 : 1;
+  return i;
+}
+
+const utf8Decoder = new TextDecoder('utf-8');
+
+/**
+ * hostap's `printf_decode` (src/utils/common.c), the inverse of the `printf_encode` wpa_supplicant writes SSIDs and
+ * names with: `\\`, `\"`, `\n`, `\r`, `\t`, `\e` and `\xNN` (one byte). The bytes are read as UTF-8 (invalid
+ * sequences become U+FFFD), so a UTF-8 SSID comes back as the string it was made from.
+ */
+export function printfDecode(text: string): string {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) {
+      const e = text[i + 1]!;
+      if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
+        out.push(Number.parseInt(text.slice(i + 2, i + 4), 16));
+        i += 4;
+        continue;
+      }
+      const simple = e === 'n' ? 0x0a : e === 'r' ? 0x0d : e === 't' ? 0x09 : e === 'e' ? 0x1b : undefined;
+      if (simple !== undefined) out.push(simple);
+      else out.push(...Buffer.from(e, 'utf8'));
+      i += 2;
+      continue;
+    }
+    const cp = text.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    out.push(...Buffer.from(ch, 'utf8'));
+    i += ch.length;
+  }
+  return utf8Decoder.decode(Uint8Array.from(out));
+}
+
 /**
  * Splits event arguments into positional words and `key=value` pairs. Values in `"…"` are decoded with
- * hostap's `printf_decode` escapes (`\\`, `\"`, `\n`, `\xNN`); values in `'…'` (device names) run to the quote that is
+ * hostap's `printf_decode` escapes (`\\`, `\"`, `\n`, `\xNN`) and read as UTF-8 (`printfDecode`); values in `'…'` (device names) run to the quote that is
  * followed by a space or the end.
  */
 export function tokenize(text: string): { words: string[]; args: Record<string, string> } {
@@ -182,25 +221,9 @@ export function tokenize(text: string): { words: string[]; args: Record<string, 
       i++;
       const q = text[i];
       if (q === '"') {
-        i++;
-        let v = '';
-        while (i < n && text[i] !== '"') {
-          if (text[i] === '\\' && i + 1 < n) {
-            const c = text[i + 1]!;
-            if (c === 'x' && i + 3 < n) {
-              v += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 4), 16));
-              i += 4;
-              continue;
-            }
-            v += c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : c === 'e' ? '\x1b' : c;
-            i += 2;
-            continue;
-          }
-          v += text[i];
-          i++;
-        }
-        i++;
-        args[key] = v;
+        const close = closingQuote(text, i + 1);
+        args[key] = printfDecode(text.slice(i + 1, close));
+        i = close + 1;
       } else if (q === "'") {
         let end = i + 1;
         for (;;) {

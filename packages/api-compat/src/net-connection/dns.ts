@@ -65,7 +65,7 @@ export async function resolve(
 ): Promise<NetAddress[]> {
   requireArg(typeof host === 'string', 'host must be a string');
   if (family !== 0 && family !== 1 && family !== 2)
-    throw netError(2100001, `invalid family ${String(family)}`);
+    throw netError(2100001, `invalid family ${typeof family === 'number' ? family : `(a ${typeof family})`}`);
   if (host === '' || host.length > MAX_HOST_LENGTH)
     throw netError(2100001, `invalid host ${JSON.stringify(host)}`);
   const rule = customRules.get(host.toLowerCase());

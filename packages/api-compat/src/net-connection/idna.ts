@@ -18,7 +18,10 @@ const STD3_LABEL = /^(?!-)[A-Za-z0-9-]*(?<!-)$/;
 function check(host: unknown, flag: unknown): asserts host is string {
   if (typeof host !== 'string' || host === '') throw netError(2100001, 'host must be a non-empty string');
   if (flag !== undefined && !Object.values(ConversionProcess).includes(flag as never))
-    throw netError(2100001, `invalid ConversionProcess ${String(flag)}`);
+    throw netError(
+      2100001,
+      `invalid ConversionProcess ${typeof flag === 'number' ? flag : `(a ${typeof flag})`}`,
+    );
 }
 
 function finish(labels: string[], flag: unknown): string {

@@ -104,7 +104,10 @@ export class NetConnection {
   on(type: 'netLost', callback: Callback<NetHandle>): void;
   on(type: 'netUnavailable', callback: Callback<void>): void;
   on(type: NetConnectionEvent, callback: Callback<never>): void {
-    requireArg(typeof type === 'string' && EVENTS.has(type), `unknown NetConnection event ${String(type)}`);
+    requireArg(
+      typeof type === 'string' && EVENTS.has(type),
+      `unknown NetConnection event ${typeof type === 'string' ? type : `(a ${typeof type})`}`,
+    );
     requireArg(typeof callback === 'function', 'callback must be a function');
     const list = this.#listeners.get(type) ?? [];
     if (list.includes(callback)) return;

@@ -120,11 +120,15 @@ export class NetlinkReader {
   }
 }
 
-type LinkMessage = Awaited<ReturnType<RtSocket['getLinks']>>[number];
-type AddressMessage = Awaited<ReturnType<RtSocket['getAddresses']>>[number];
-type RouteMessage = Awaited<ReturnType<RtSocket['getRoutes']>>[number];
+/** An rtnetlink link message as the `netlink` package parses it. */
+export type LinkMessage = Awaited<ReturnType<RtSocket['getLinks']>>[number];
+/** An rtnetlink address message as the `netlink` package parses it. */
+export type AddressMessage = Awaited<ReturnType<RtSocket['getAddresses']>>[number];
+/** An rtnetlink route message as the `netlink` package parses it. */
+export type RouteMessage = Awaited<ReturnType<RtSocket['getRoutes']>>[number];
 
-function toLink(m: LinkMessage): RawLink | undefined {
+/** A link message as a {@link RawLink}; undefined without an index or a name. @internal (exported for the fuzz targets) */
+export function toLink(m: LinkMessage): RawLink | undefined {
   const { data, attrs } = m;
   if (data.index === undefined || attrs.ifname === undefined) return undefined;
   const flags = data.flags ?? {};
@@ -140,7 +144,8 @@ function toLink(m: LinkMessage): RawLink | undefined {
   };
 }
 
-function toAddress(m: AddressMessage): RawAddress | undefined {
+/** An address message as a {@link RawAddress}; undefined for other families or without an address. @internal */
+export function toAddress(m: AddressMessage): RawAddress | undefined {
   const { data, attrs } = m;
   const family = familyOf(data.family);
   if (family === undefined || data.index === undefined) return undefined;
@@ -160,7 +165,8 @@ function toAddress(m: AddressMessage): RawAddress | undefined {
   };
 }
 
-function toRoute(m: RouteMessage): RawRoute | undefined {
+/** A route message as a {@link RawRoute}; undefined for other families. @internal */
+export function toRoute(m: RouteMessage): RawRoute | undefined {
   const { data, attrs } = m;
   const family = familyOf(data.family);
   if (family === undefined) return undefined;

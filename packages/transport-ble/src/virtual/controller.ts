@@ -5,6 +5,7 @@ import {
   aclPacket,
   addressToBytes,
   bytesToAddress,
+  COMMAND_PARAMETER_BYTES,
   commandComplete,
   commandStatus,
   disconnectionComplete,
@@ -18,6 +19,7 @@ import {
   leDataLengthChange,
   numberOfCompletedPackets,
   OP,
+  STATUS_COMMANDS,
 } from './hci.js';
 import { type LinkModel, LL_DEFAULT_DATA_LENGTH, LL_MAX_DATA_LENGTH } from './link-model.js';
 
@@ -201,11 +203,27 @@ export class VirtualController {
     };
   }
 
-  /** Receives one whole H4 packet from the host (command or ACL data). Unknown packet types are ignored. */
+  /**
+   * Receives one whole H4 packet from the host (command or ACL data, as `H4Framer` cuts them). Unknown packet
+   * types are ignored; a command with too few parameters is refused with status 0x12 (Invalid HCI Command
+   * Parameters), as a real controller does.
+   * @throws ColinkError `ERR_PROTOCOL` for a packet shorter than its H4 header says.
+   */
   receive(packet: Buffer): void {
+    const header = packet[0] === H4.COMMAND ? 4 : packet[0] === H4.ACL ? 5 : 0;
+    const size =
+      header === 0 || packet.length < header
+        ? undefined
+        : header + (header === 4 ? packet[3]! : packet.readUInt16LE(3));
+    if (header > 0 && (size === undefined || packet.length < size)) {
+      throw new ColinkError(
+        ErrorCode.PROTOCOL,
+        `H4 packet of ${packet.length} bytes is shorter than its header says`,
+      );
+    }
     this.air.trace('host>', packet);
     this.btsnoop?.record(packet, false);
-    if (packet[0] === H4.COMMAND) this.command(packet.readUInt16LE(1), packet.subarray(4));
+    if (packet[0] === H4.COMMAND) this.command(packet.readUInt16LE(1), packet.subarray(4, size));
     else if (packet[0] === H4.ACL) this.aclFromHost(packet);
   }
 
@@ -327,6 +345,12 @@ export class VirtualController {
   }
 
   private command(opcode: number, p: Buffer): void {
+    if (p.length < (COMMAND_PARAMETER_BYTES.get(opcode) ?? 0)) {
+      const status = HCI_STATUS.INVALID_HCI_COMMAND_PARAMETERS;
+      if (STATUS_COMMANDS.has(opcode)) this.toHost(commandStatus(opcode, status));
+      else this.complete(opcode, undefined, status);
+      return;
+    }
     switch (opcode) {
       case OP.RESET:
         this.hardReset(undefined);

@@ -66,9 +66,36 @@ export const HCI_STATUS = {
   COMMAND_DISALLOWED: 0x0c,
   REMOTE_USER_TERMINATED: 0x13,
   LOCAL_HOST_TERMINATED: 0x16,
+  INVALID_HCI_COMMAND_PARAMETERS: 0x12,
   UNSPECIFIED_ERROR: 0x1f,
   CONNECTION_FAILED_TO_BE_ESTABLISHED: 0x3e,
 } as const;
+
+/**
+ * Parameter lengths (octets) of the commands whose parameters the virtual controller reads (Vol 4 Part E §7.1-7.8).
+ * A command with fewer parameter octets is refused with {@link HCI_STATUS.INVALID_HCI_COMMAND_PARAMETERS}, as a
+ * real controller does.
+ */
+export const COMMAND_PARAMETER_BYTES: ReadonlyMap<number, number> = new Map([
+  [OP.DISCONNECT, 3],
+  [OP.READ_RSSI, 2],
+  [OP.LE_SET_ADV_PARAMS, 15],
+  [OP.LE_SET_ADV_DATA, 32],
+  [OP.LE_SET_SCAN_RSP_DATA, 32],
+  [OP.LE_SET_ADV_ENABLE, 1],
+  [OP.LE_SET_SCAN_PARAMS, 7],
+  [OP.LE_SET_SCAN_ENABLE, 2],
+  [OP.LE_CREATE_CONN, 25],
+  [OP.LE_CONN_UPDATE, 14],
+  [OP.LE_SET_DATA_LENGTH, 6],
+]);
+
+/** Commands the controller answers with Command Status rather than Command Complete (Vol 4 Part E §7). */
+export const STATUS_COMMANDS: ReadonlySet<number> = new Set([
+  OP.DISCONNECT,
+  OP.LE_CREATE_CONN,
+  OP.LE_CONN_UPDATE,
+]);
 
 /** ACL packet-boundary flags (Vol 4 Part E §5.4.2). */
 export const ACL_PB = { START_NON_FLUSHABLE: 0x00, CONTINUATION: 0x01, START: 0x02 } as const;

@@ -1,0 +1,5 @@
+// Replays every failing input `pnpm fuzz` saved under test/corpus/ (regression cases of this package's decoders).
+import { corpusReplay } from '../../../scripts/fuzz/vitest.js';
+import { targets } from '../fuzz/targets.js';
+
+corpusReplay(targets, `${import.meta.dirname}/..`);

@@ -1,0 +1,271 @@
+/**
+ * Fuzz targets of @colink/transport-wifi-p2p: wpa_supplicant event and reply parsing, and the colink advert in
+ * P2P vendor elements. Run by `test/decoders.property.test.ts`, replayed from `test/corpus/` by
+ * `test/corpus.test.ts`, fuzzed by `pnpm fuzz`.
+ * @module
+ */
+import { type DeviceAdvert, parseAdvert } from '@colink/core';
+import fc from 'fast-check';
+import { defineTarget, ensure, type FuzzTarget, hostileString, typed } from '../../../scripts/fuzz/kit.js';
+import { parsePeerReply } from '../src/p2p-peer.js';
+import {
+  COLINK_VENDOR_OUI,
+  COLINK_VENDOR_TYPE,
+  decodeVendorAdvert,
+  encodeVendorAdvert,
+} from '../src/vendor-advert.js';
+import { parseWpaEvent, tokenize } from '../src/wpa-events.js';
+
+const never = () => false;
+
+/** hostap's `printf_encode` (src/utils/common.c): how wpa_supplicant writes SSIDs and other byte strings in text. */
+export function printfEncode(data: Uint8Array): string {
+  let out = '';
+  for (const c of data) {
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x1b) out += '\\e';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c >= 32 && c <= 126) out += String.fromCharCode(c);
+    else out += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+const EVENT_NAMES = [
+  'P2P-DEVICE-FOUND',
+  'P2P-DEVICE-LOST',
+  'P2P-FIND-STOPPED',
+  'P2P-GO-NEG-REQUEST',
+  'P2P-GO-NEG-SUCCESS',
+  'P2P-GO-NEG-FAILURE',
+  'P2P-GROUP-FORMATION-SUCCESS',
+  'P2P-GROUP-FORMATION-FAILURE',
+  'P2P-GROUP-STARTED',
+  'P2P-GROUP-REMOVED',
+  'AP-STA-CONNECTED',
+  'AP-STA-DISCONNECTED',
+  'P2P-INVITATION-RECEIVED',
+  'P2P-INVITATION-RESULT',
+  'P2P-PROV-DISC-PBC-REQ',
+  'P2P-PROV-DISC-PBC-RESP',
+  'CTRL-EVENT-NETWORK-ADDED',
+  'CTRL-EVENT-NETWORK-REMOVED',
+  'CTRL-EVENT-TERMINATING',
+  'CTRL-EVENT-SCAN-STARTED',
+];
+const KEYS = [
+  'p2p_dev_addr',
+  'pri_dev_type',
+  'name',
+  'config_methods',
+  'dev_capab',
+  'group_capab',
+  'new',
+  'dev_passwd_id',
+  'go_intent',
+  'role',
+  'freq',
+  'ht40',
+  'peer_dev',
+  'peer_iface',
+  'wps_method',
+  'status',
+  'ssid',
+  'go_dev_addr',
+  'psk',
+  'passphrase',
+  'ip_addr',
+  'ip_mask',
+  'go_ip_addr',
+  'reason',
+  'sa',
+  'bssid',
+  'persistent',
+  '__proto__',
+  'constructor',
+];
+
+const argArb = fc.oneof(
+  fc.constantFrom('02:00:00:00:01:00', 'p2p-wlan0-0', 'GO', 'client', '[PERSISTENT]', '0x1188', '2437', ''),
+  fc
+    .tuple(fc.constantFrom(...KEYS), fc.oneof(hostileString(20), fc.constantFrom('0x25', '1', 'GO', '2412')))
+    .map(([k, v]) => `${k}=${v}`),
+  fc.tuple(fc.constantFrom(...KEYS), hostileString(30)).map(([k, v]) => `${k}="${v}"`),
+  fc.tuple(fc.constantFrom(...KEYS), hostileString(30)).map(([k, v]) => `${k}='${v}'`),
+  hostileString(10),
+);
+
+const datagramArb = fc.oneof(
+  fc
+    .record({
+      level: fc.oneof(
+        fc.integer({ min: 0, max: 5 }).map(String),
+        fc.constantFrom('99999999999999999999', ''),
+      ),
+      ifname: fc.option(fc.constantFrom('p2p-dev-wlan0', 'wlan0', ''), { nil: undefined }),
+      name: fc.oneof(fc.constantFrom(...EVENT_NAMES), hostileString(12)),
+      args: fc.array(argArb, { maxLength: 8 }),
+      newline: fc.boolean(),
+    })
+    .map(
+      (d) =>
+        `<${d.level}>${d.ifname === undefined ? '' : `IFNAME=${d.ifname} `}${d.name}${d.args.map((a) => ` ${a}`).join('')}${d.newline ? '\n' : ''}`,
+    ),
+  hostileString(120),
+  fc.constantFrom('OK\n', 'FAIL\n', 'PONG\n', 'UNKNOWN COMMAND\n', '<3>', '<3> ', '<3>IFNAME= X'),
+);
+
+const wpaEvent = defineTarget({
+  name: 'wifi-p2p.wpa-event',
+  description:
+    'parseWpaEvent of any datagram text: undefined for replies, else an event with its level and typed fields; never a throw',
+  arbitrary: datagramArb,
+  check(datagram) {
+    const r = typed(() => parseWpaEvent(datagram), never);
+    const e = r.ok ? r.value : undefined;
+    const isEvent = /^<\d+>/.test(datagram);
+    ensure(isEvent === (e !== undefined), 'event / reply mix-up');
+    if (!e) return;
+    ensure(typeof e.level === 'number' && e.level >= 0, 'level');
+    ensure(typeof e.type === 'string' && typeof e.raw === 'string', 'type/raw');
+    for (const [k, v] of Object.entries(e)) {
+      ensure(
+        typeof v === 'string' ||
+          typeof v === 'number' ||
+          typeof v === 'boolean' ||
+          (k === 'args' && typeof v === 'object'),
+        `field ${k} is a ${typeof v}`,
+      );
+    }
+  },
+});
+
+const plainWord = fc.stringMatching(/^[A-Za-z0-9:._[\]-]{1,12}$/);
+
+const tokenizeRoundTrip = defineTarget({
+  name: 'wifi-p2p.tokenize-roundtrip',
+  description:
+    'tokenize gives back words, key=value, and "…" values written with hostap printf_encode (any bytes of UTF-8 text)',
+  arbitrary: fc.record({
+    words: fc.array(plainWord, { maxLength: 3 }),
+    plain: fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), plainWord, { maxKeys: 3 }),
+    quoted: fc.dictionary(
+      fc.stringMatching(/^[a-z_]{1,8}$/),
+      fc.string({ maxLength: 32, unit: 'grapheme' }),
+      {
+        maxKeys: 3,
+      },
+    ),
+  }),
+  check({ words, plain, quoted }) {
+    const keysOverlap = Object.keys(plain).some((k) => k in quoted);
+    if (keysOverlap) return;
+    const text = [
+      ...words,
+      ...Object.entries(plain).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(quoted).map(([k, v]) => `${k}="${printfEncode(Buffer.from(v, 'utf8'))}"`),
+    ].join(' ');
+    const t = tokenize(text);
+    ensure(JSON.stringify(t.words) === JSON.stringify(words), () => `words ${JSON.stringify(t.words)}`);
+    for (const [k, v] of Object.entries(plain)) ensure(t.args[k] === v, `plain ${k}`);
+    for (const [k, v] of Object.entries(quoted))
+      ensure(t.args[k] === v, () => `quoted ${k}: ${JSON.stringify(t.args[k])} != ${JSON.stringify(v)}`);
+  },
+});
+
+const peerReply = defineTarget({
+  name: 'wifi-p2p.peer-reply',
+  description:
+    'parsePeerReply of any P2P_PEER reply: undefined or a peer with a MAC and numeric capabilities',
+  arbitrary: fc.oneof(
+    hostileString(200),
+    fc
+      .tuple(
+        fc.constantFrom('02:00:00:00:01:00', 'AA:BB:CC:DD:EE:FF', 'FAIL', ''),
+        fc.array(
+          fc
+            .tuple(
+              fc.oneof(fc.constantFrom(...KEYS, 'device_name', 'vendor_elems'), fc.string({ maxLength: 6 })),
+              hostileString(30),
+            )
+            .map(([k, v]) => `${k}=${v}`),
+          { maxLength: 10 },
+        ),
+      )
+      .map(([addr, lines]) => [addr, ...lines].join('\n')),
+  ),
+  check(reply) {
+    const r = typed(() => parsePeerReply(reply), never);
+    const p = r.ok ? r.value : undefined;
+    if (!p) return;
+    ensure(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(p.deviceAddress), 'address');
+    for (const n of [p.configMethods, p.deviceCapabilities, p.groupCapabilities])
+      ensure(Number.isInteger(n) && n >= 0, `capability ${n}`);
+  },
+});
+
+const element = (body: Uint8Array): Buffer => Buffer.concat([Buffer.of(0xdd, body.length), body]);
+const colinkPrefix = Buffer.from(COLINK_VENDOR_OUI + COLINK_VENDOR_TYPE, 'hex');
+
+const vendorAdvert = defineTarget({
+  name: 'wifi-p2p.vendor-advert',
+  description:
+    'decodeVendorAdvert of any vendor elements (hex): undefined or an advert within every limit; encode → decode round trip',
+  arbitrary: fc.record({
+    hex: fc.oneof(
+      hostileString(40),
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('hex')),
+      fc
+        .array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 40 }).map(element),
+            fc
+              .oneof(
+                fc.json({ maxDepth: 2 }),
+                fc.constant(`{"n":"${'ab'.repeat(32)}","d":"x","t":"pc"}`),
+                fc.constant('null'),
+              )
+              .map((j) => element(Buffer.concat([colinkPrefix, Buffer.from(j).subarray(0, 251)]))),
+          ),
+          { maxLength: 4 },
+        )
+        .map((es) => Buffer.concat(es).toString('hex')),
+    ),
+    advert: fc.record(
+      {
+        networkId: fc.stringMatching(/^[0-9a-f]{64}$/),
+        deviceName: fc.string({ maxLength: 40, unit: 'grapheme' }),
+        deviceType: fc.constantFrom('phone', 'pc'),
+        bleMac: fc.constant('AA:BB:CC:DD:EE:FF'),
+        services: fc.array(fc.string({ minLength: 1, maxLength: 30 }), { maxLength: 12 }),
+      },
+      { requiredKeys: ['networkId', 'deviceName', 'deviceType'] },
+    ),
+  }),
+  check({ hex, advert }) {
+    const r = typed(() => decodeVendorAdvert(hex), never);
+    const a = r.ok ? r.value : undefined;
+    if (a)
+      ensure(JSON.stringify(parseAdvert(a, 'again')) === JSON.stringify(a), 'decoded advert is not valid');
+    const enc = typed(
+      () => encodeVendorAdvert(advert as DeviceAdvert),
+      (e) => e instanceof RangeError,
+    );
+    if (!enc.ok) return;
+    const back = decodeVendorAdvert(enc.value);
+    const want = parseAdvert(
+      { ...advert, ...(advert.services?.length ? {} : { services: undefined }) },
+      'want',
+    );
+    ensure(
+      JSON.stringify(back) === JSON.stringify(want),
+      () => `${JSON.stringify(back)} != ${JSON.stringify(want)}`,
+    );
+  },
+});
+
+/** Targets of @colink/transport-wifi-p2p. */
+export const targets: readonly FuzzTarget[] = [wpaEvent, tokenizeRoundTrip, peerReply, vendorAdvert];
