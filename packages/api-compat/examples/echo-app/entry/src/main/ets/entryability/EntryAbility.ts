@@ -9,8 +9,8 @@ export default class EntryAbility extends UIAbility {
     const sessionId = abilityConnectionManager.createAbilityConnectionSession(
       'echo',
       this.context,
-      param.PeerInfo as abilityConnectionManager.PeerInfo,
-      param.ConnectOption as abilityConnectionManager.ConnectOptions,
+      param['PeerInfo'] as abilityConnectionManager.PeerInfo,
+      param['ConnectOption'] as abilityConnectionManager.ConnectOptions,
     );
     abilityConnectionManager.on('receiveMessage', sessionId, (info) => {
       hilog.info(0x0000, 'echo', 'got %{public}s', info.msg);
