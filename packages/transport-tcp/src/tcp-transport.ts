@@ -8,6 +8,7 @@ import {
   type DialOptions,
   type DiscoveryEvent,
   ErrorCode,
+  socketConduit,
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
@@ -21,7 +22,6 @@ import {
 } from './constants.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
-import { socketConduit } from './socket-conduit.js';
 
 /** Options of {@link TcpTransport}. Every field is optional. */
 export interface TcpTransportOptions {
