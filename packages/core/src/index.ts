@@ -94,9 +94,11 @@ export type {
   DeviceAdvert,
   DialOptions,
   DiscoveredPeer,
+  Discovery,
   DiscoveryEvent,
   LatencyClass,
   Medium,
   Transport,
   TransportCapabilities,
 } from './transport.js';
+export { hasDiscovery } from './transport.js';

@@ -6,6 +6,7 @@ import {
   closeReason,
   type DeviceAdvert,
   type DialOptions,
+  type Discovery,
   type DiscoveryEvent,
   ErrorCode,
   socketConduit,
@@ -70,7 +71,7 @@ export interface TcpTransportOptions {
  * tcp.discover().subscribe((e) => e.type === 'found' && tcp.dial(e.peer.address));
  * ```
  */
-export class TcpTransport implements Transport {
+export class TcpTransport implements Transport, Discovery {
   readonly medium = 'tcp' as const;
   readonly capabilities: TransportCapabilities = {
     maxFrameSize: TCP_MAX_FRAME_SIZE,

@@ -8,6 +8,7 @@ import {
   type DeviceAdvert,
   type DialOptions,
   type DiscoveredPeer,
+  type Discovery,
   type DiscoveryEvent,
   ErrorCode,
   isColinkError,
@@ -93,7 +94,7 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
  * - When a group ends, its conduits end: `normal` when this device removed it, otherwise `lost` (remote; the
  *   wpa_supplicant reason in `detail.reason`).
  */
-export class WifiP2pTransport implements Transport {
+export class WifiP2pTransport implements Transport, Discovery {
   readonly medium = 'wifi-p2p' as const;
   readonly capabilities = WIFI_P2P_CAPABILITIES;
   private readonly opts: WifiP2pTransportOptions;
