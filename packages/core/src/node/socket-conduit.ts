@@ -49,11 +49,11 @@ export const REMOTE_FIN: CloseReason = closeReason('normal', 'peer closed the TC
 export interface SocketConduitOptions {
   /** Medium name reported by the conduit. Default `'tcp'` (transport-wifi-p2p passes `'wifi-p2p'`). */
   readonly medium?: Medium;
-  /** Largest write carried as one unit, bytes. Default {@link MAX_FRAME_SIZE} (65 548). */
+  /** Largest write carried as one unit, bytes. Default `MAX_FRAME_SIZE` (65 548: 64 KiB + the 12-byte frame header). */
   readonly maxFrameSize?: number;
   /** Destroys the conduit with reason `timeout` after this many ms without reads or writes; `0` (default) never. */
   readonly idleTimeoutMs?: number;
-  /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default {@link CONDUIT_CLOSE_TIMEOUT_MS}. */
+  /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default `CONDUIT_CLOSE_TIMEOUT_MS` (2 000). */
   readonly closeTimeoutMs?: number;
 }
 
