@@ -1,6 +1,6 @@
 /**
- * The Node socket adapter: a connected `net.Socket` (or any socket-like duplex of node:net) as a core {@link Conduit}.
- * Shared by every socket-based medium (transport-tcp, transport-wifi-p2p, custom transports over Unix sockets).
+ * The Node socket adapter: a connected TCP `net.Socket` as a core {@link Conduit}, shared by the TCP-based media
+ * (transport-tcp, transport-wifi-p2p). Addresses are reported as `host:port` / `[v6]:port`.
  * @module
  */
 import { isIP, type Socket } from 'node:net';
@@ -68,8 +68,9 @@ export interface SocketConduitOptions {
  *   `readableHighWaterMark` (64 KiB): the kernel's receive buffer is the only queue.
  * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
+ * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
  *
- * Throws `ERR_CLOSED` from `write()` once the conduit has closed.
+ * Throws `ERR_CLOSED` from `write()` once the conduit has closed, `ERR_CONFLICT` once the socket was detached.
  */
 export function socketConduit(socket: Socket, options: SocketConduitOptions = {}): Conduit {
   return new SocketConduit(socket, options);
