@@ -9,12 +9,11 @@ import {
   ConduitInbound,
   closeReason,
   type DialOptions,
-  type DiscoveryEvent,
   ErrorCode,
   MAX_FRAME_SIZE,
   type Transport,
 } from '@colink/core';
-import { asyncScheduler, NEVER, Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, Subject } from 'rxjs';
 
 /** Longest Unix socket path: `sun_path` holds 108 bytes including the terminating NUL (Linux unix(7)). */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -91,10 +90,11 @@ export interface UnixTransportOptions {
 }
 
 /**
- * colink over Unix domain sockets: devices on one machine, addressed by socket path. No discovery on this medium
- * (peers learn paths out of band). `start()` rejects with `ERR_CONFLICT` when the path is taken (also by a stale
- * socket file: remove it only if you know no process listens there) and `ERR_INVALID_ARGUMENT` for other listen
- * errors; `stop()` ends every conduit with `going-away`, closes the listener and resolves.
+ * colink over Unix domain sockets: devices on one machine, addressed by socket path. A dial-only transport: it
+ * implements `Transport` and not `Discovery` (peers learn paths out of band). `start()` rejects with `ERR_CONFLICT`
+ * when the path is taken (also by a stale socket file: remove it only if you know no process listens there) and
+ * `ERR_INVALID_ARGUMENT` for other listen errors; `stop()` ends every conduit with `going-away`, closes the listener
+ * and resolves.
  */
 export class UnixTransport implements Transport {
   readonly medium = 'unix';
@@ -148,12 +148,6 @@ export class UnixTransport implements Transport {
     this.localAddress = undefined;
     for (const c of this.conduits) c.destroy(closeReason('going-away', 'transport stopped'));
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async advertise(): Promise<void> {} // no discovery on this medium
-  async unadvertise(): Promise<void> {}
-  discover(): Observable<DiscoveryEvent> {
-    return NEVER;
   }
 
   dial(address: string, options: DialOptions = {}): Promise<Conduit> {

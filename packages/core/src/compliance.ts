@@ -22,7 +22,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FrameType } from './codec.js';
 import { type CloseCode, closeReason } from './errors.js';
 import { Link, type LinkOptions } from './link.js';
-import type { Conduit, DeviceAdvert, DiscoveryEvent, Transport } from './transport.js';
+import {
+  type Conduit,
+  type DeviceAdvert,
+  type Discovery,
+  type DiscoveryEvent,
+  hasDiscovery,
+  type Transport,
+} from './transport.js';
 
 /** Two fresh transports of the medium under test, not yet started, that can reach each other. */
 export interface CompliancePair {
@@ -37,6 +44,16 @@ export interface CompliancePair {
    * its end stopped (the in-memory pair reports `going-away`) must pass a real break.
    */
   breakLink?(conduitOfA: Conduit): Promise<void>;
+  /**
+   * An address of this medium at which nobody listens, for the `ERR_DIAL_FAILED` check. Default: `b`'s address
+   * after `b` has started and stopped again.
+   */
+  unreachableAddress?(): Promise<string>;
+  /**
+   * An address of this medium at which a dial neither connects nor fails by itself (a device that never answers),
+   * for the `timeoutMs` check; without it that check is reported as skipped (an instant medium cannot time out).
+   */
+  silentAddress?(): Promise<string>;
 }
 
 /** Options of {@link describeTransportCompliance}. */
@@ -47,7 +64,10 @@ export interface ComplianceOptions {
   readonly concurrentLinks?: number;
   /** Number of 64 KiB messages in the backpressure test. Default: enough to outrun the receiver's channel window plus the sender's send buffer by 1 MiB. */
   readonly backpressureMessages?: number;
-  /** Run the discovery tests. Default true. */
+  /**
+   * Run the discovery tests. Default true: they run when both transports implement {@link Discovery}
+   * ({@link hasDiscovery}) and report as skipped otherwise; `false` leaves them out.
+   */
   readonly discovery?: boolean;
   /** Per-test timeout in ms. Default 60_000. */
   readonly timeoutMs?: number;
@@ -57,6 +77,11 @@ export interface ComplianceOptions {
    * supervision timeout (HCI reason 0x08) is `'timeout'` (errors.ts).
    */
   readonly linkLossCode?: CloseCode;
+  /**
+   * The code a dial to an address nobody listens on must reject with. Default `'ERR_DIAL_FAILED'` (the `Transport`
+   * contract). A medium that cannot tell absence from silence and documents it may say `'ERR_TIMEOUT'`.
+   */
+  readonly unreachableCode?: 'ERR_DIAL_FAILED' | 'ERR_TIMEOUT';
   /** Extra Link options (e.g. a security upgrade). */
   readonly link?: Partial<Omit<LinkOptions, 'role' | 'local'>>;
 }
@@ -84,7 +109,10 @@ function within<T>(o: Observable<T>, ms: number, what: string): Promise<T> {
  * Registers the compliance tests for a transport. `factory` is called once per test.
  * Tests: listen and dial, HELLO over the medium; byte-exact large transfers both ways; backpressure with a paused
  * reader (upper bounds: the receiver holds at most its window plus one message, the sender queues at most its send
- * buffer); close from either side; link loss; many concurrent links; discovery found and lost (goodbye).
+ * buffer); close from either side; link loss; many concurrent links; idempotent `start()`/`stop()`; dial errors
+ * (`ERR_NOT_STARTED`, `ERR_DIAL_FAILED` for an address nobody listens on, `ERR_ABORTED` from the signal, `ERR_TIMEOUT`
+ * or `ERR_DIAL_FAILED` after `timeoutMs`); when both transports implement {@link Discovery}: found, replayed to a late
+ * subscriber, and lost (goodbye).
  */
 export function describeTransportCompliance(
   name: string,
@@ -340,37 +368,156 @@ export function describeTransportCompliance(
       t,
     );
 
+    it(
+      'start() and stop() are idempotent: stop before start, start twice (also concurrently), stop twice',
+      async () => {
+        const p = await factory();
+        current = p;
+        await p.a.stop(); // never started: nothing to do
+        await Promise.all([p.a.start(), p.a.start()]);
+        const address = p.a.localAddress;
+        expect(typeof address).toBe('string');
+        await p.a.start();
+        expect(p.a.localAddress).toBe(address);
+        await p.b.start();
+        const conduit = await p.b.dial(address!); // still one working listener
+        conduit.destroy(closeReason('normal', 'compliance'));
+        await p.a.stop();
+        await p.a.stop();
+      },
+      t,
+    );
+
+    it(
+      'rejects a dial before start() with ERR_NOT_STARTED',
+      async () => {
+        const p = await factory();
+        current = p;
+        await p.b.start();
+        await expect(p.a.dial(p.b.localAddress!)).rejects.toMatchObject({ code: 'ERR_NOT_STARTED' });
+      },
+      t,
+    );
+
+    it(
+      `rejects a dial to an address nobody listens on with ${options.unreachableCode ?? 'ERR_DIAL_FAILED'}`,
+      async () => {
+        const p = await factory();
+        current = p;
+        let address: string;
+        if (p.unreachableAddress) address = await p.unreachableAddress();
+        else {
+          await p.b.start();
+          address = p.b.localAddress!;
+          await p.b.stop();
+        }
+        await p.a.start();
+        await expect(
+          p.a.dial(address, { timeoutMs: Math.min(Math.floor(t / 2), 5_000) }),
+        ).rejects.toMatchObject({
+          code: options.unreachableCode ?? 'ERR_DIAL_FAILED',
+        });
+      },
+      t,
+    );
+
+    it(
+      'rejects a dial with ERR_ABORTED when its AbortSignal is aborted, before or during the dial',
+      async () => {
+        const p = await factory();
+        current = p;
+        await p.a.start();
+        await p.b.start();
+        const accepted: Conduit[] = [];
+        const sub = p.b.incoming$.subscribe((c) => accepted.push(c));
+        await expect(p.a.dial(p.b.localAddress!, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+          code: 'ERR_ABORTED',
+        });
+        // Aborted right after the call: a dial still pending rejects with ERR_ABORTED; one whose outcome the medium
+        // had already fixed (an instant in-memory dial) may resolve, and its conduit is closed here.
+        const controller = new AbortController();
+        const pending = p.a.dial(p.b.localAddress!, { signal: controller.signal });
+        controller.abort();
+        const settled = await pending.then(
+          (c) => {
+            c.destroy(closeReason('normal', 'compliance'));
+            return 'resolved';
+          },
+          (e: { code?: string }) => e.code,
+        );
+        expect(['ERR_ABORTED', 'resolved']).toContain(settled);
+        // an abandoned dial leaves the transport working
+        const ok = await p.a.dial(p.b.localAddress!);
+        expect(ok.medium).toBe(p.a.medium);
+        ok.destroy(closeReason('normal', 'compliance'));
+        sub.unsubscribe();
+        for (const c of accepted) c.destroy(closeReason('normal', 'compliance'));
+      },
+      t,
+    );
+
+    it(
+      'rejects a dial that cannot complete within timeoutMs with ERR_TIMEOUT or ERR_DIAL_FAILED',
+      async (ctx) => {
+        const p = await factory();
+        current = p;
+        if (!p.silentAddress) return ctx.skip('no silentAddress() for this medium');
+        const address = await p.silentAddress();
+        await p.a.start();
+        await expect(p.a.dial(address, { timeoutMs: 500 })).rejects.toSatisfy(
+          (e: { code?: string }) => e.code === 'ERR_TIMEOUT' || e.code === 'ERR_DIAL_FAILED',
+        );
+      },
+      t,
+    );
+
     if (options.discovery !== false) {
       it(
         'discovery: finds an advertising peer and loses it after unadvertise (goodbye)',
-        async () => {
+        async (ctx) => {
           const p = await factory();
           current = p;
-          await p.a.start();
-          await p.b.start();
+          const [a, b] = [p.a, p.b];
+          // A dial-only transport (no Discovery) has nothing to check here; the skip says so in the report.
+          if (!hasDiscovery(a) || !hasDiscovery(b))
+            return ctx.skip('the transport does not implement Discovery');
+          await a.start();
+          await b.start();
           const events: DiscoveryEvent[] = [];
-          const sub = p.a.discover().subscribe((e) => events.push(e));
+          const sub = a.discover().subscribe((e) => events.push(e));
           const adv = advert('b');
           const found = within(
-            p.a.discover().pipe(filter((e) => e.type !== 'lost' && e.peer.networkId === adv.networkId)),
+            a.discover().pipe(filter((e) => e.type !== 'lost' && e.peer.networkId === adv.networkId)),
             t - 5000,
             'found',
           );
-          await p.b.advertise(adv);
+          await b.advertise(adv);
           const f = await found;
           expect(f.peer).toMatchObject({
             networkId: adv.networkId,
             deviceName: 'b',
             deviceType: 'pc',
-            medium: p.a.medium,
+            medium: a.medium,
           });
           expect(typeof f.peer.address).toBe('string');
+          // discover() is hot with replay: a late subscriber first gets `found` for every peer already known, at
+          // once (before anything more happens on the medium).
+          const replayed: DiscoveryEvent[] = [];
+          a.discover()
+            .subscribe((e) => replayed.push(e))
+            .unsubscribe();
+          expect(replayed).toContainEqual(
+            expect.objectContaining({
+              type: 'found',
+              peer: expect.objectContaining({ networkId: adv.networkId, medium: a.medium }),
+            }),
+          );
           const lost = within(
-            p.a.discover().pipe(filter((e) => e.type === 'lost' && e.peer.networkId === adv.networkId)),
+            a.discover().pipe(filter((e) => e.type === 'lost' && e.peer.networkId === adv.networkId)),
             t - 5000,
             'lost',
           );
-          await p.b.unadvertise();
+          await b.unadvertise();
           await lost;
           sub.unsubscribe();
           expect(events.some((e) => e.type === 'found')).toBe(true);

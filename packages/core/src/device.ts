@@ -23,7 +23,14 @@ import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpg
 import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
 import { SessionManager } from './session.js';
-import type { Conduit, DeviceAdvert, Medium, Transport } from './transport.js';
+import {
+  type Conduit,
+  type DeviceAdvert,
+  type Discovery,
+  hasDiscovery,
+  type Medium,
+  type Transport,
+} from './transport.js';
 
 const log = logger('device');
 
@@ -31,8 +38,17 @@ const log = logger('device');
 export interface LocalDeviceOptions {
   /** Who this device is; announced on every transport and sent in HELLO. */
   readonly advert: DeviceAdvert;
-  /** The mediums this device uses. */
+  /**
+   * The mediums this device uses. Those that also implement {@link Discovery} ({@link hasDiscovery}) announce this
+   * device and feed the directory; a dial-only transport just dials and accepts.
+   */
   readonly transports: readonly Transport[];
+  /**
+   * More discoveries to announce on and follow, beside those of the transports (e.g. one medium's discovery used for
+   * another's addresses). `LocalDevice` calls their `advertise`/`unadvertise`/`discover` only: whatever must run
+   * behind them is started and stopped by the caller. A discovery that is also in `transports` counts once.
+   */
+  readonly discovery?: readonly Discovery[];
   /** Security stage for every Link (see {@link SecurityUpgrade}). */
   readonly security?: SecurityUpgrade;
   /** Scheduler for timers (virtual time in tests). */
@@ -74,6 +90,8 @@ export class LocalDevice {
   readonly advert: DeviceAdvert;
   readonly directory: DeviceDirectory;
   readonly transports: readonly Transport[];
+  /** Every discovery this device announces on and follows: its transports' that implement {@link Discovery}, then `options.discovery`. */
+  readonly discoveries: readonly Discovery[];
   /** Collaboration sessions between the same service on two devices. */
   readonly sessions: SessionManager;
 
@@ -94,6 +112,8 @@ export class LocalDevice {
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
+    const own: Discovery[] = options.transports.filter(hasDiscovery);
+    this.discoveries = [...own, ...(options.discovery ?? []).filter((d) => !own.includes(d))];
     this.directory = new DeviceDirectory(options.advert.networkId);
     this.sessions = new SessionManager(this, options.scheduler);
     this.admission = new Admission(
@@ -142,30 +162,39 @@ export class LocalDevice {
   }
 
   /**
-   * Starts every transport in order, announces this device and follows discovery. When a transport cannot start or
-   * advertise, the ones started before it are unadvertised and stopped again (and the failing one stopped), so a
-   * failed start leaves nothing running; the device stays stopped and `start()` may be called again.
-   * @throws ColinkError whatever the failing transport's `start()` / `advertise()` rejected with.
+   * Starts every transport in order, announces this device on every {@link LocalDevice.discoveries discovery} and
+   * follows their events. When a transport cannot start or a discovery cannot advertise, everything done before is
+   * undone (unadvertised, stopped; the failing transport stopped too), so a failed start leaves nothing running; the
+   * device stays stopped and `start()` may be called again.
+   * @throws ColinkError whatever the failing transport's `start()` / discovery's `advertise()` rejected with.
    */
   async start(): Promise<void> {
     if (this.startedValue) return;
-    const touched: Transport[] = [];
+    const started: Transport[] = [];
+    const announced: Discovery[] = [];
     try {
+      const announce = async (d: Discovery): Promise<void> => {
+        announced.push(d);
+        this.subs.push(this.directory.attach(d));
+        await d.advertise(this.advert);
+      };
+      // Each transport starts, then announces (when it discovers) before the next one starts; explicit discoveries last.
       for (const t of this.transports) {
-        touched.push(t);
+        started.push(t);
         await t.start();
-        this.subs.push(
-          t.incoming$.subscribe((c) => this.adopt(c, 'responder')),
-          this.directory.attach(t),
-        );
-        await t.advertise(this.advert);
+        this.subs.push(t.incoming$.subscribe((c) => this.adopt(c, 'responder')));
+        if (hasDiscovery(t)) await announce(t);
       }
+      for (const d of this.discoveries) if (!announced.includes(d)) await announce(d);
     } catch (e) {
       for (const s of this.subs.splice(0)) s.unsubscribe();
-      for (const t of touched.reverse()) {
-        await t.unadvertise().catch(() => undefined);
+      // Reverse order of what was done: a transport's unadvertise comes before its stop, as before the split.
+      for (const t of started.reverse()) {
+        if (hasDiscovery(t)) await t.unadvertise().catch(() => undefined);
         await t.stop().catch(() => undefined);
       }
+      for (const d of announced)
+        if (!(started as object[]).includes(d)) await d.unadvertise().catch(() => undefined);
       throw e;
     }
     this.startedValue = true;
@@ -173,7 +202,7 @@ export class LocalDevice {
 
   /**
    * Stops: sessions end with "app exit" for their peers, Links close with `reason` (default `going-away`),
-   * advertising ends with goodbyes, transports stop.
+   * advertising ends with goodbyes on every discovery, transports stop.
    */
   async stop(reason: CloseReason = closeReason('going-away', 'device stopped')): Promise<void> {
     if (!this.startedValue) return;
@@ -184,8 +213,11 @@ export class LocalDevice {
     this.peerConnections.clear();
     for (const s of this.subs.splice(0)) s.unsubscribe();
     for (const t of this.transports) {
-      await t.unadvertise().catch(() => undefined);
+      if (hasDiscovery(t)) await t.unadvertise().catch(() => undefined);
       await t.stop();
+    }
+    for (const d of this.discoveries) {
+      if (!(this.transports as readonly object[]).includes(d)) await d.unadvertise().catch(() => undefined);
     }
   }
 

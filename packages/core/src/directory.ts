@@ -1,6 +1,6 @@
 import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
 import type { Link } from './link.js';
-import type { DeviceAdvert, DiscoveredPeer, DiscoveryEvent, Medium, Transport } from './transport.js';
+import type { DeviceAdvert, DiscoveredPeer, Discovery, DiscoveryEvent, Medium } from './transport.js';
 
 /** Whether this device trusts a peer (set by the security layer; `unknown` without one). */
 export type TrustState = 'trusted' | 'untrusted' | 'unknown';
@@ -80,9 +80,9 @@ export class DeviceDirectory {
     return this.list().find((d) => d.bleMac?.toUpperCase() === m);
   }
 
-  /** Feeds a transport's discovery into the directory until the returned subscription ends. */
-  attach(transport: Transport): Subscription {
-    return transport.discover().subscribe((e) => this.ingest(e));
+  /** Feeds a {@link Discovery}'s events (a transport's own, or a standalone one) into the directory until the returned subscription ends. */
+  attach(discovery: Discovery): Subscription {
+    return discovery.discover().subscribe((e) => this.ingest(e));
   }
 
   /** Applies one discovery event. */

@@ -66,6 +66,13 @@ export { type Logger, logger } from './log.js';
 export type { LinkModel } from './memory/conduit-pair.js';
 export { MemoryNetwork, type MemoryNetworkOptions, MemoryTransport } from './memory/memory-transport.js';
 export {
+  LOST_ERRNO,
+  REMOTE_FIN,
+  type SocketConduitOptions,
+  socketConduit,
+  socketErrorReason,
+} from './node/socket-conduit.js';
+export {
   type CarrierMove,
   PeerConnection,
   type PeerConnectionOptions,
@@ -87,9 +94,11 @@ export type {
   DeviceAdvert,
   DialOptions,
   DiscoveredPeer,
+  Discovery,
   DiscoveryEvent,
   LatencyClass,
   Medium,
   Transport,
   TransportCapabilities,
 } from './transport.js';
+export { hasDiscovery } from './transport.js';

@@ -130,11 +130,14 @@ export interface DialOptions {
 }
 
 /**
- * A medium plug-in. A transport finds devices (`discover`), announces this one (`advertise`), and produces
- * {@link Conduit}s by dialling (`dial`) and accepting (`listen`). core builds Links, channels and sessions on top.
+ * A medium plug-in: produces {@link Conduit}s by dialling (`dial`) and accepting (`listen`, i.e. `incoming$` after
+ * `start()`). core builds Links, channels and sessions on top. Finding devices and announcing this one is the
+ * separate, optional {@link Discovery} contract (as libp2p separates transports from peer discovery): a transport
+ * that only dials addresses learnt out of band implements `Transport` alone, with no discovery stubs.
  *
- * Lifecycle: `start()` before anything else; `stop()` ends discovery and advertising (sending goodbyes where the
- * medium has them), stops accepting, and destroys every conduit it produced with reason `going-away`.
+ * Lifecycle: `start()` before anything else; `stop()` stops accepting and destroys every conduit it produced with
+ * reason `going-away` (and, when the transport also implements {@link Discovery}, ends discovery and advertising,
+ * sending goodbyes where the medium has them). Both are idempotent.
  *
  * See the core README, "Writing a transport", for a complete example, and run `@colink/core/compliance` against it.
  */
@@ -149,14 +152,41 @@ export interface Transport {
   start(): Promise<void>;
   /** Stops the medium. Idempotent. */
   stop(): Promise<void>;
+  /** Incoming conduits. Hot; a conduit that nobody takes is handled by whoever subscribed first (core's LocalDevice). */
+  readonly incoming$: Observable<Conduit>;
+  /**
+   * Opens a conduit to `address` (as found by discovery or learnt out of band). Rejects with `ERR_DIAL_FAILED` when
+   * nobody accepts at `address`, `ERR_TIMEOUT` (or `ERR_DIAL_FAILED`) after `options.timeoutMs`, `ERR_ABORTED` when
+   * `options.signal` aborts, `ERR_NOT_STARTED` before `start()`.
+   */
+  dial(address: string, options?: DialOptions): Promise<Conduit>;
+}
+
+/**
+ * Optional companion of a {@link Transport}: finds devices on the medium and announces this one. A transport
+ * implements both when its medium has discovery (DNS-SD on TCP, BLE advertising, Wi-Fi P2P device discovery);
+ * {@link hasDiscovery} tells. `LocalDevice` announces itself on, and follows the events of, every transport that
+ * implements it plus any `discovery` given explicitly. Discovery events carry the `medium` and `address` a
+ * transport of that medium dials.
+ */
+export interface Discovery {
   /** Sets (or replaces) what this device announces. Takes effect at once when started. */
   advertise(advert: DeviceAdvert): Promise<void>;
   /** Stops announcing this device (goodbye where the medium has it). */
   unadvertise(): Promise<void>;
   /** Discovery events of this medium. Hot: each subscriber first gets `found` for every peer currently known. */
   discover(): Observable<DiscoveryEvent>;
-  /** Incoming conduits. Hot; a conduit that nobody takes is handled by whoever subscribed first (core's LocalDevice). */
-  readonly incoming$: Observable<Conduit>;
-  /** Opens a conduit to `address` (as found by discovery). Rejects with `ERR_DIAL_FAILED`, `ERR_TIMEOUT` or `ERR_ABORTED`. */
-  dial(address: string, options?: DialOptions): Promise<Conduit>;
+}
+
+/**
+ * Whether `value` implements {@link Discovery} (has `advertise`, `unadvertise` and `discover` functions). Used by
+ * `LocalDevice` and the compliance suite to tell dial-only transports from those that also discover.
+ */
+export function hasDiscovery<T extends object>(value: T): value is T & Discovery {
+  const d = value as Partial<Discovery>;
+  return (
+    typeof d.advertise === 'function' &&
+    typeof d.unadvertise === 'function' &&
+    typeof d.discover === 'function'
+  );
 }

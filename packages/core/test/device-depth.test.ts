@@ -4,7 +4,7 @@ import type { Channel } from '../src/channel.js';
 import { LocalDevice } from '../src/device.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
 import { MemoryNetwork, type MemoryTransport } from '../src/memory/memory-transport.js';
-import type { Transport } from '../src/transport.js';
+import { type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
 import { advert } from './helpers.js';
 
 // LocalDevice in depth through its public API: duplicate Links from simultaneous dials merged with `replaced`, and
@@ -92,7 +92,7 @@ describe('duplicate Links from simultaneous dials', () => {
 });
 
 /** A memory transport whose start() or advertise() fails while `fail` says so: a medium that cannot come up. */
-class FlakyTransport implements Transport {
+class FlakyTransport implements Transport, Discovery {
   fail: 'start' | 'advertise' | undefined;
   constructor(
     private readonly inner: MemoryTransport,
@@ -119,7 +119,7 @@ class FlakyTransport implements Transport {
   stop() {
     return this.inner.stop();
   }
-  async advertise(a: Parameters<Transport['advertise']>[0]) {
+  async advertise(a: Parameters<Discovery['advertise']>[0]) {
     if (this.fail === 'advertise') throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'cannot advertise');
     await this.inner.advertise(a);
   }
@@ -170,4 +170,51 @@ describe('LocalDevice.start failing half-way', () => {
       await observer.stop();
     },
   );
+});
+
+/** Only the Transport half of a memory transport: a dial-only medium with no discovery stubs. */
+function dialOnly(inner: MemoryTransport): Transport {
+  return {
+    medium: inner.medium,
+    capabilities: inner.capabilities,
+    get localAddress() {
+      return inner.localAddress;
+    },
+    incoming$: inner.incoming$,
+    start: () => inner.start(),
+    stop: () => inner.stop(),
+    dial: (address, options) => inner.dial(address, options),
+  };
+}
+
+describe('LocalDevice with a dial-only transport (Transport without Discovery)', () => {
+  it('announces nothing by itself, and uses an explicit `discovery` to find and reach a peer', async () => {
+    const net = new MemoryNetwork();
+    const inner = net.createTransport();
+    const plain = dialOnly(inner);
+    expect(hasDiscovery(plain)).toBe(false);
+    expect(hasDiscovery(inner)).toBe(true);
+
+    const alone = new LocalDevice({ advert: advert('alone'), transports: [dialOnly(net.createTransport())] });
+    running.push(alone);
+    expect(alone.discoveries).toEqual([]);
+    await alone.start(); // no advertise/discover is called on a transport that has none
+    expect(alone.started).toBe(true);
+    await alone.stop();
+
+    const a = new LocalDevice({ advert: advert('a'), transports: [plain], discovery: [inner] });
+    const peerTransport = net.createTransport();
+    const b = new LocalDevice({ advert: advert('b'), transports: [peerTransport] });
+    running.push(a, b);
+    expect(a.discoveries).toEqual([inner]);
+    expect(b.discoveries).toEqual([peerTransport]);
+    await Promise.all([a.start(), b.start()]);
+    await expect.poll(() => a.directory.list().map((d) => d.deviceName)).toEqual(['b']);
+    await expect.poll(() => b.directory.list().map((d) => d.deviceName)).toEqual(['a']);
+    const link = await a.connect(advert('b').networkId);
+    expect(link.remote?.deviceName).toBe('b');
+    await a.stop();
+    // stop() unadvertised the explicit discovery: b sees a go
+    await expect.poll(() => b.directory.list().length).toBe(0);
+  });
 });

@@ -7,6 +7,7 @@ import {
   type DeviceAdvert,
   type DialOptions,
   type DiscoveredPeer,
+  type Discovery,
   type DiscoveryEvent,
   ErrorCode,
   isColinkError,
@@ -79,7 +80,7 @@ export interface BleTransportOptions {
  * Discovery reads each new peer's device advert from its INFO characteristic over a short connection (the 31-byte
  * advertisement cannot carry a 64-hex-digit networkId), like DSoftBus's basic-info exchange.
  */
-export class BleTransport implements Transport {
+export class BleTransport implements Transport, Discovery {
   readonly medium = 'ble';
   readonly capabilities: TransportCapabilities;
 

@@ -2,7 +2,7 @@
  * @packageDocumentation
  * `@colink/transport-tcp`: colink's LAN TCP medium. {@link TcpTransport} implements core's `Transport`: it listens
  * on an ephemeral port (IPv4 and IPv6), dials `host:port` / `[v6]:port`, and turns every socket into a core
- * `Conduit` with {@link socketConduit} (TCP_NODELAY, corked batched writes, `write()`/`drain` backpressure, every
+ * `Conduit` with core's {@link socketConduit} (TCP_NODELAY, corked batched writes, `write()`/`drain` backpressure, every
  * socket error mapped to a close reason). Devices find each other with DNS-SD (RFC 6763) over mDNS (RFC 6762),
  * service type `_colink._tcp.local`, one `multicast-dns` socket per interface.
  *
@@ -21,8 +21,17 @@
  * });
  * ```
  */
+
+// socketConduit and its close reasons live in @colink/core (shared by every socket-based medium); re-exported here
+// for compatibility.
+export {
+  LOST_ERRNO,
+  REMOTE_FIN,
+  type SocketConduitOptions,
+  socketConduit,
+  socketErrorReason,
+} from '@colink/core';
 export { formatAddress, type HostPort, parseAddress } from './address.js';
-export { LOST_ERRNO, REMOTE_FIN, socketErrorReason } from './close-reason.js';
 export {
   ANNOUNCE_COUNT,
   ANNOUNCE_INTERVAL_MS,
@@ -66,5 +75,4 @@ export { DISCOVERY_TICK_MS, DnsSdDiscovery, type DnsSdOptions } from './mdns/dis
 export type { InterfaceSelection, SelectedInterface } from './mdns/interfaces.js';
 export { scanInterfaces } from './mdns/interfaces.js';
 export { advertToTxt, TXT_KEYS, txtToAdvert } from './mdns/txt.js';
-export { type SocketConduitOptions, socketConduit } from './socket-conduit.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';

@@ -6,8 +6,10 @@ import {
   closeReason,
   type DeviceAdvert,
   type DialOptions,
+  type Discovery,
   type DiscoveryEvent,
   ErrorCode,
+  socketConduit,
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
@@ -21,7 +23,6 @@ import {
 } from './constants.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
-import { socketConduit } from './socket-conduit.js';
 
 /** Options of {@link TcpTransport}. Every field is optional. */
 export interface TcpTransportOptions {
@@ -70,7 +71,7 @@ export interface TcpTransportOptions {
  * tcp.discover().subscribe((e) => e.type === 'found' && tcp.dial(e.peer.address));
  * ```
  */
-export class TcpTransport implements Transport {
+export class TcpTransport implements Transport, Discovery {
   readonly medium = 'tcp' as const;
   readonly capabilities: TransportCapabilities = {
     maxFrameSize: TCP_MAX_FRAME_SIZE,

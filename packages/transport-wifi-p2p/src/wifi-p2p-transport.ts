@@ -8,15 +8,17 @@ import {
   type DeviceAdvert,
   type DialOptions,
   type DiscoveredPeer,
+  type Discovery,
   type DiscoveryEvent,
   ErrorCode,
   isColinkError,
+  MAX_FRAME_SIZE,
   peersEqual,
+  socketConduit,
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
-import { socketConduit, TCP_MAX_FRAME_SIZE } from '@colink/transport-tcp';
 import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { P2P_CONNECT_TIMEOUT_MS, P2P_DEFAULT_TCP_PORT, P2P_DEVICE_NAME_MAX_BYTES } from './constants.js';
 import type { GroupAddressing } from './group-addressing.js';
@@ -27,7 +29,7 @@ import { WpaCtrlClient, type WpaCtrlClientOptions } from './wpa-ctrl-client.js';
 
 /** Capabilities of Wi-Fi P2P conduits: TCP over the group (64 KiB frames + 12-byte header, as transport-tcp). */
 export const WIFI_P2P_CAPABILITIES: TransportCapabilities = Object.freeze({
-  maxFrameSize: TCP_MAX_FRAME_SIZE,
+  maxFrameSize: MAX_FRAME_SIZE,
   reliable: true,
   bandwidth: 'high',
   latency: 'low',
@@ -87,12 +89,12 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
  *   then listens (`P2P_LISTEN`); `discover()` runs `P2P_FIND` while subscribed and reports peers that carry an advert.
  * - `dial(address)` forms a group with the peer (GO Negotiation, or a push-button join when the peer is already a
  *   GO), waits until the group address is on the interface, then opens TCP to the peer's group address and wraps
- *   the socket with transport-tcp's `socketConduit` (no second framing).
+ *   the socket with core's `socketConduit` (no second framing).
  * - Each ready group gets a TCP listener on this device's group address; accepted sockets are `incoming$`.
  * - When a group ends, its conduits end: `normal` when this device removed it, otherwise `lost` (remote; the
  *   wpa_supplicant reason in `detail.reason`).
  */
-export class WifiP2pTransport implements Transport {
+export class WifiP2pTransport implements Transport, Discovery {
   readonly medium = 'wifi-p2p' as const;
   readonly capabilities = WIFI_P2P_CAPABILITIES;
   private readonly opts: WifiP2pTransportOptions;

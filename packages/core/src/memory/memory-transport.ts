@@ -7,6 +7,7 @@ import type {
   DeviceAdvert,
   DialOptions,
   DiscoveredPeer,
+  Discovery,
   DiscoveryEvent,
   Medium,
   Transport,
@@ -113,11 +114,11 @@ export class MemoryNetwork {
 }
 
 /**
- * A {@link Transport} over a {@link MemoryNetwork}: the reference implementation of the contract, used by tests, the
+ * A {@link Transport} and {@link Discovery} over a {@link MemoryNetwork}: the reference implementation of the contract, used by tests, the
  * playground and anyone who wants virtual devices in one process. Conduits follow the network's {@link LinkModel}
  * (latency, bandwidth, MTU, loss) on the network's scheduler, so timeouts and keep-alive can run in virtual time.
  */
-export class MemoryTransport implements Transport {
+export class MemoryTransport implements Transport, Discovery {
   readonly medium: Medium;
   readonly capabilities: TransportCapabilities;
   readonly address: string;

@@ -1,26 +1,59 @@
-import type { Socket } from 'node:net';
-import {
-  type CloseReason,
-  ColinkError,
-  type Conduit,
-  closeReason,
-  ErrorCode,
-  type Medium,
-} from '@colink/core';
+/**
+ * The Node socket adapter: a connected TCP `net.Socket` as a core {@link Conduit}, shared by the TCP-based media
+ * (transport-tcp, transport-wifi-p2p). Addresses are reported as `host:port` / `[v6]:port`.
+ * @module
+ */
+import { isIP, type Socket } from 'node:net';
 import { AsyncSubject, Observable, Subject } from 'rxjs';
-import { formatAddress } from './address.js';
-import { REMOTE_FIN, socketErrorReason } from './close-reason.js';
-import { CLOSE_TIMEOUT_MS, TCP_MAX_FRAME_SIZE } from './constants.js';
+import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
+import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE } from '../limits.js';
+import type { Conduit, Medium } from '../transport.js';
+
+/**
+ * errno codes meaning the path to the peer failed (Linux `errno(3)`; Node reports them as `err.code`). They all map
+ * to core's `lost`.
+ */
+export const LOST_ERRNO: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENETRESET',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'EADDRNOTAVAIL',
+  'ENOTCONN',
+]);
+
+/**
+ * Maps a socket error to a core {@link CloseReason}: every errno of {@link LOST_ERRNO} (and any other socket
+ * failure) is `lost`, with the errno in `detail.errno`. A `ECONNRESET` is the peer's doing and is marked `remote`.
+ */
+export function socketErrorReason(err: NodeJS.ErrnoException): CloseReason {
+  const errno = err.code ?? 'UNKNOWN';
+  return closeReason('lost', `TCP ${errno}: ${err.message}`, {
+    ...(errno === 'ECONNRESET' ? { remote: true } : {}),
+    detail: { errno, known: LOST_ERRNO.has(errno) },
+  });
+}
+
+/** The reason of a conduit the peer closed cleanly (FIN): `normal`, reported by the remote side. */
+export const REMOTE_FIN: CloseReason = closeReason('normal', 'peer closed the TCP connection', {
+  remote: true,
+});
 
 /** Options of {@link socketConduit}. */
 export interface SocketConduitOptions {
   /** Medium name reported by the conduit. Default `'tcp'` (transport-wifi-p2p passes `'wifi-p2p'`). */
   readonly medium?: Medium;
-  /** Largest write carried as one unit, bytes. Default {@link TCP_MAX_FRAME_SIZE} (65 548). */
+  /** Largest write carried as one unit, bytes. Default `MAX_FRAME_SIZE` (65 548: 64 KiB + the 12-byte frame header). */
   readonly maxFrameSize?: number;
   /** Destroys the conduit with reason `timeout` after this many ms without reads or writes; `0` (default) never. */
   readonly idleTimeoutMs?: number;
-  /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default {@link CLOSE_TIMEOUT_MS}. */
+  /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default `CONDUIT_CLOSE_TIMEOUT_MS` (2 000). */
   readonly closeTimeoutMs?: number;
 }
 
@@ -35,8 +68,9 @@ export interface SocketConduitOptions {
  *   `readableHighWaterMark` (64 KiB): the kernel's receive buffer is the only queue.
  * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
+ * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
  *
- * Throws `ERR_CLOSED` from `write()` once the conduit has closed.
+ * Throws `ERR_CLOSED` from `write()` once the conduit has closed, `ERR_CONFLICT` once the socket was detached.
  */
 export function socketConduit(socket: Socket, options: SocketConduitOptions = {}): Conduit {
   return new SocketConduit(socket, options);
@@ -68,10 +102,10 @@ class SocketConduit implements Conduit {
   constructor(socket: Socket, options: SocketConduitOptions) {
     this.#socket = socket;
     this.medium = options.medium ?? 'tcp';
-    this.maxFrameSize = options.maxFrameSize ?? TCP_MAX_FRAME_SIZE;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
-    this.localAddress = formatAddress(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
-    this.remoteAddress = formatAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
+    this.maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? CONDUIT_CLOSE_TIMEOUT_MS;
+    this.localAddress = formatSocketAddress(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
+    this.remoteAddress = formatSocketAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.data$ = new Observable<Uint8Array>((subscriber) => {
       const subscription = this.#data.subscribe(subscriber);
       this.#startReading();
@@ -155,4 +189,13 @@ class SocketConduit implements Conduit {
     this.#closed.next(this.#reason ?? closeReason('lost', 'TCP connection closed without a reason'));
     this.#closed.complete();
   }
+}
+
+/**
+ * `host:port`, or `[v6]:port` for IPv6; an IPv4-mapped IPv6 host (`::ffff:192.0.2.1`, RFC 4291 §2.5.5.2) is unmapped.
+ * Same format as transport-tcp's `formatAddress`.
+ */
+function formatSocketAddress(host: string, port: number): string {
+  const h = host.startsWith('::ffff:') && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
+  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }
