@@ -87,7 +87,7 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
     await expect.poll(() => page.locator('svg.topo g.node').count(), { timeout: 15_000 }).toBe(3);
   });
 
-  it('opens a session, delivers a message, and reports the disconnect after the link is dropped', async () => {
+  it('opens a session, delivers a message, keeps it when its link is dropped, and reports the disconnect', async () => {
     // links over four mediums for the picture: laptop–phone over BLE and the in-memory air, tablet–laptop over
     // Wi-Fi P2P, and the session phone–tablet over TCP
     await page.getByLabel('link from').selectOption({ label: 'laptop' });
@@ -159,7 +159,21 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
       .locator('.faults .row', { hasText: tcpLink.id })
       .getByRole('button', { name: 'drop link' })
       .click();
+    // The session lives on the phone–tablet peer connection, not on that Link: the peer connection re-dials within
+    // its grace period and the session carries on — a message sent after the drop arrives, the session stays open.
+    await session.getByLabel('message from phone').fill('after the drop');
+    await session.getByRole('button', { name: 'send message' }).first().click();
+    await expect
+      .poll(() => page.getByTestId('events').getByText('tablet: tablet ← "after the drop"').count(), {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    expect(await session.locator('.badge.closed').count()).toBe(0);
+    expect(await session.locator('.badge.open').count()).toBe(1);
+
+    // the phone's app disconnects: both sides report it
+    await session.getByRole('button', { name: 'disconnect' }).first().click();
     await expect.poll(() => session.locator('.badge.closed').count(), { timeout: 15_000 }).toBe(1);
-    expect(await session.locator('.badge.closed').textContent()).toContain('network-disconnected');
+    expect(await session.locator('.badge.closed').textContent()).toMatch(/ended: \S+/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advertToTxt, formatAddress, parseAddress, txtToAdvert } from '../src/index.js';
+import { advertToTxt, formatAddress, PROTOCOL_VERSION, parseAddress, txtToAdvert } from '../src/index.js';
 
 describe('TXT record (RFC 6763 §6)', () => {
   const advert = {
@@ -13,7 +13,8 @@ describe('TXT record (RFC 6763 §6)', () => {
   it('round-trips every advert field', () => {
     const txt = advertToTxt(advert);
     expect(txt.map(String)).toContain('txtvers=1');
-    expect(txt.map(String)).toContain('pv=1');
+    expect(PROTOCOL_VERSION).toBe(2); // the highest wire protocol version (core's PROTOCOL_VERSION_MAX)
+    expect(txt.map(String)).toContain('pv=2');
     expect(txtToAdvert(txt)).toEqual(advert);
   });
 
