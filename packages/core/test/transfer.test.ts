@@ -172,6 +172,31 @@ describe('Transfer on a peer connection (in-memory media)', () => {
     await pb.close();
   });
 
+  it('is cancelled while a make-before-break upgrade moves it: both ends see the cancel, the next one runs', async () => {
+    const { pa, pb, link } = peers();
+    await link('ble', { mtu: 244, bandwidthBytesPerSec: 2 * MiB });
+    const t = await start(pa, pb, bytes(4 * MiB));
+    await next(t.out.progress$, (p) => p.bytes > 0);
+    const moves: string[] = [];
+    for (const p of [pa, pb]) p.moves$.subscribe((m) => moves.push(`${m.from}→${m.to}:${m.why}`));
+    const upgraded = next(pa.quality$, (q) => q.medium === 'tcp');
+    await link('tcp');
+    t.in.cancel('moving is no excuse'); // during the drain of the BLE Link or right after the move
+    const e = await rejection(t.out.done);
+    expect(e).toMatchObject({
+      code: 'ERR_CANCELLED',
+      reason: { message: 'moving is no excuse', remote: true },
+    });
+    await upgraded;
+    expect(pa.carrier?.medium).toBe('tcp');
+    // the leader reports where the channels came from (not the new carrier twice)
+    expect(moves, moves.join()).toContain('ble→tcp:upgrade');
+    const again = await start(pa, pb, bytes(MiB));
+    expect((await again.in.done).length).toBe(MiB);
+    await pa.close();
+    await pb.close();
+  });
+
   it('rejects a sender that sends more than announced, and a bad size', async () => {
     const { pa, pb, link } = peers();
     await link('tcp');
