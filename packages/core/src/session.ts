@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, type Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
 import type { Channel } from './channel.js';
 import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
@@ -109,8 +109,10 @@ export class Session {
   /** Emits once when the session ends. */
   readonly ended$: Observable<SessionEndReason>;
   /**
-   * Transfers the peer starts with {@link Session.transfer} (hot): watch their progress (bytes received) or cancel
-   * them. Each one's bytes are also emitted on {@link Session.data$} when it is done.
+   * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
+   * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
+   * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
+   * the first subscriber.
    */
   readonly transfers$: Observable<Transfer>;
 
@@ -123,6 +125,8 @@ export class Session {
   private readonly dataSubject = new Subject<Uint8Array>();
   private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
   private readonly transfersSubject = new Subject<Transfer>();
+  /** Incoming transfers still running that arrived while {@link Session.transfers$} had no subscriber. */
+  private unseen: Transfer[] = [];
   /** Transfers still running, both directions. */
   private readonly running = new Set<Transfer>();
   private dataOut: Channel | undefined;
@@ -161,7 +165,13 @@ export class Session {
     this.messages$ = this.messagesSubject.asObservable();
     this.data$ = this.dataSubject.asObservable();
     this.ended$ = this.endedSubject.asObservable();
-    this.transfers$ = this.transfersSubject.asObservable();
+    this.transfers$ = new Observable<Transfer>((subscriber) => {
+      const sub = this.transfersSubject.subscribe(subscriber);
+      const unseen = this.unseen;
+      this.unseen = [];
+      for (const t of unseen) subscriber.next(t);
+      return sub;
+    });
     this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
     this.control.closed$.subscribe((r) =>
       this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
@@ -280,7 +290,14 @@ export class Session {
       },
       () => undefined,
     );
-    this.transfersSubject.next(t);
+    if (this.transfersSubject.observed) this.transfersSubject.next(t);
+    else {
+      this.unseen.push(t);
+      const drop = (): void => {
+        this.unseen = this.unseen.filter((x) => x !== t);
+      };
+      t.done.then(drop, drop);
+    }
   }
 
   private track(t: Transfer): void {

@@ -326,6 +326,21 @@ describe('Session.transfer', () => {
     expect(sa.state).toBe('open');
   });
 
+  it('hands a transfer that arrived before anyone subscribed to the first transfers$ subscriber', async () => {
+    const { a, b } = await pair();
+    const data = bytes(8 * MiB); // at 16 MiB/s it is still running when the requester looks
+    b.sessions.requests$.subscribe((r) => void r.accept().then((s) => s.transfer(data)));
+    const sa = await a.sessions.request({
+      peer: b.advert.networkId,
+      service: 'files',
+      local: app,
+      remote: app,
+    });
+    await new Promise((r) => setTimeout(r, 50)); // the transfer reaches the requester before it looks
+    const t = await next(sa.transfers$);
+    expect(sha(await t.done)).toBe(sha(data));
+  });
+
   it('works with a protocol v1 peer: no ACK there, so it completes with the close handshake', async () => {
     const { a, b } = await pair({ maxProtocolVersion: 1 });
     const [sa, sb] = await open(a, b);
