@@ -13,7 +13,8 @@ import {
 } from './chromium.js';
 
 // End to end in Debian's Chromium (installed by .ci/run; no browser download): the lab's UI creates a session
-// between two devices, sends a message, sees it arrive, drops the link and sees the disconnect. The browser can
+// between two devices, sends a message, sees it arrive, drops the link, watches an 8 MiB transfer move tcp → ble →
+// tcp under faults with its progress bar reaching 100 %, and sees the disconnect. The browser can
 // resolve and reach nothing but loopback (chromium.ts); no-egress.test.ts proves it with a packet capture.
 const UI_DIR = path.resolve(import.meta.dirname, '../dist/ui');
 const SCREENSHOT = path.resolve(import.meta.dirname, '../docs/screenshot.png');
@@ -169,6 +170,46 @@ describe.skipIf(!available)('playground web UI in Chromium', () => {
       })
       .toBe(1);
     expect(await session.locator('.badge.closed').count()).toBe(0);
+    expect(await session.locator('.badge.open').count()).toBe(1);
+
+    // An 8 MiB transfer moves between mediums while it runs: with a BLE Link standing by, the lab cuts the TCP Link
+    // carrying the session a quarter of the way through; the session (and the transfer) moves to BLE. Then the
+    // tablet leaves BLE range: the session moves back to a re-dialled TCP Link. The progress bar (bytes the tablet
+    // acknowledged) reaches 100 %.
+    const carrier = session.getByTestId('session-carrier');
+    await expect.poll(() => carrier.getAttribute('data-medium'), { timeout: 15_000 }).toBe('tcp');
+    await page.getByLabel('link from').selectOption({ label: 'phone' });
+    await page.getByLabel('link to').selectOption({ label: 'tablet' });
+    await page.getByLabel('link medium').selectOption('ble');
+    await page.getByRole('button', { name: 'open link' }).click();
+    await expect
+      .poll(() => page.locator('svg.topo g.edge[data-medium="ble"]').count(), { timeout: 15_000 })
+      .toBe(2);
+    await expect
+      .poll(() => page.locator('svg.topo g.edge.carrier').getAttribute('data-medium'), { timeout: 15_000 })
+      .toBe('tcp');
+    await session.getByLabel('cut the carrier at 25 % of each transfer').check();
+    await session.getByRole('button', { name: 'send 8 MiB' }).first().click();
+    const events = page.getByTestId('events');
+    await expect
+      .poll(() => events.getByText('session moved tcp → ble').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect.poll(() => carrier.getAttribute('data-medium'), { timeout: 15_000 }).toBe('ble');
+    await expect
+      .poll(() => page.locator('svg.topo g.edge.carrier').getAttribute('data-medium'), { timeout: 15_000 })
+      .toBe('ble');
+    const tablet = page.locator('.faults .row', { hasText: 'tablet' });
+    await tablet.getByRole('button', { name: 'move out of BLE range' }).click();
+    await expect
+      .poll(() => events.getByText('session moved ble → tcp').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect.poll(() => carrier.getAttribute('data-medium'), { timeout: 15_000 }).toBe('tcp');
+    const transfer = session.getByTestId('transfer').first();
+    await expect.poll(() => transfer.getAttribute('data-percent'), { timeout: 60_000 }).toBe('100');
+    expect(await transfer.getAttribute('data-state')).toBe('done');
+    const bar = transfer.locator('progress');
+    expect(await bar.getAttribute('value')).toBe(await bar.getAttribute('max'));
+    await tablet.getByRole('button', { name: 'bring back into BLE range' }).click();
     expect(await session.locator('.badge.open').count()).toBe(1);
 
     // the phone's app disconnects: both sides report it

@@ -6,6 +6,9 @@ describe('playground CLI arguments', () => {
   it('starts the lab by default on port 4173', () => {
     expect(parseCli([])).toEqual({ kind: 'lab', port: 4173, netns: false });
     expect(parseCli(['--netns', '--port', '0'])).toEqual({ kind: 'lab', port: 0, netns: true });
+    // `pnpm start -- --port 0` hands the script `-- --port 0` (pnpm 10)
+    expect(parseCli(['--', '--port', '0'])).toEqual({ kind: 'lab', port: 0, netns: false });
+    expect(() => parseCli(['--', '--', '--port', '0'])).toThrow(CliError);
   });
 
   it('parses --real with its state directory and name', () => {

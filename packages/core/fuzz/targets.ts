@@ -8,6 +8,7 @@ import {
   bytes,
   chunked,
   defineTarget,
+  describeError,
   ensure,
   type FuzzTarget,
   hostileString,
@@ -45,6 +46,7 @@ import {
   type VerdictCode,
   verdictOf,
 } from '../src/security/trust-messages.js';
+import { Transfer, type TransferProgress } from '../src/transfer.js';
 
 /** Accepts only `ColinkError`s with one of `codes`. */
 function colink(...codes: string[]): (e: unknown) => boolean {
@@ -438,6 +440,87 @@ const linkInbound = defineTarget({
   },
 });
 
+const transferInbound = defineTarget({
+  name: 'core.transfer-inbound',
+  description:
+    'Transfer.receive of any announced size fed any chunk sizes, then CLOSE or not: done with exactly the bytes when they add up, ERR_PROTOCOL past the size or on an early CLOSE, else still running; progress only grows, never past the size',
+  // Chunks that add up to the size give or take a little (the boundaries matter), or to anything, then maybe more.
+  arbitrary: fc
+    .record({
+      total: fc.oneof(fc.integer({ min: 0, max: 6000 }), fc.constantFrom(0, 1, 1024)),
+      delta: fc.oneof(fc.constantFrom(-2, -1, 0, 0, 1, 2), fc.integer({ min: -3000, max: 3000 })),
+      cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+      tail: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 3 }),
+      close: fc.boolean(),
+    })
+    .map(({ total, delta, cuts, tail, close }) => {
+      const target = Math.max(0, total + delta);
+      const at = [0, ...cuts.map((c) => Math.floor(c * target)).sort((x, y) => x - y), target];
+      const chunks = at.slice(1).map((end, i) => end - at[i]!);
+      return { total, chunks: [...chunks, ...tail], close };
+    }),
+  async: true,
+  testRuns: 100,
+  async check({ total, chunks, close }) {
+    const [ca, cb] = createConduitPair();
+    const opts = { keepAliveIntervalMs: 0 };
+    const a = new Link(ca, { role: 'initiator', local: LOCAL, ...opts });
+    const b = new Link(cb, { role: 'responder', local: { ...LOCAL, networkId: NID }, ...opts });
+    const incoming = new Promise<Transfer>((resolve) =>
+      b.incomingChannels$.subscribe((ch) => resolve(Transfer.receive(ch, total))),
+    );
+    await Promise.all([a.opened, b.opened]);
+    const ch = a.openChannel({ proto: 'fuzz-transfer' });
+    const sent: Buffer[] = [];
+    for (const [i, n] of chunks.entries()) {
+      const c = Buffer.alloc(n, i + 1);
+      sent.push(c);
+      void ch.send(c).catch(() => undefined);
+    }
+    if (close) void ch.close();
+    const t = await incoming;
+    const seen: TransferProgress[] = [];
+    t.progress$.subscribe((p) => seen.push(p));
+    // what must happen, message by message
+    let sum = 0;
+    let want: { done: Buffer } | { error: string } | undefined;
+    for (const [k, n] of chunks.entries()) {
+      sum += n;
+      if (sum > total) want = { error: ErrorCode.PROTOCOL };
+      else if (sum === total) want = { done: Buffer.concat(sent.slice(0, k + 1)) };
+      if (want) break;
+    }
+    if (!want && close) want = { error: ErrorCode.PROTOCOL };
+    const settled = await Promise.race([
+      t.done.then(
+        (d) => ({ d }),
+        (e: unknown) => ({ e }),
+      ),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), want ? 2_000 : 50)),
+    ]);
+    if (want === undefined) {
+      ensure(settled === undefined && t.state === 'running', `settled (${t.state}) short of the size`);
+      ensure(t.bytes === sum, `progress ${t.bytes}, received ${sum}`);
+    } else if ('done' in want) {
+      ensure(
+        settled && 'd' in settled,
+        () => `not done: ${settled && 'e' in settled ? describeError(settled.e) : 'hung'}`,
+      );
+      ensure(Buffer.from((settled as { d: Uint8Array }).d).equals(want.done), 'bytes differ from those sent');
+    } else {
+      ensure(settled && 'e' in settled, `no error (${t.state})`);
+      const e = (settled as { e: unknown }).e;
+      ensure(e instanceof ColinkError && e.code === want.error, () => `wrong error ${describeError(e)}`);
+    }
+    for (let i = 0; i < seen.length; i++) {
+      ensure(seen[i]!.bytes <= total, `progress ${seen[i]!.bytes} past the size ${total}`);
+      if (i > 0) ensure(seen[i]!.bytes >= seen[i - 1]!.bytes, 'progress went back');
+    }
+    a.abort(closeReason('normal'));
+    await b.closed;
+  },
+});
+
 /** Targets of @colink/core. */
 export const targets: readonly FuzzTarget[] = [
   frameDecoder,
@@ -450,4 +533,5 @@ export const targets: readonly FuzzTarget[] = [
   trust,
   verdict,
   linkInbound,
+  transferInbound,
 ];

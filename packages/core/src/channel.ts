@@ -130,6 +130,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Complete messages and their bytes received since this side's last ACK. */
   private ackMessages = 0;
   private ackBytes = 0;
+  /** Watchers of the peer's ACKs (transfers, {@link Channel.watchAcks}). */
+  private ackListeners: Set<(received: number) => void> | undefined;
 
   // receive side
   private fragments: Uint8Array[] = [];
@@ -214,6 +216,28 @@ export class Channel implements AsyncIterable<Uint8Array> {
    *   4096 messages are already waiting ({@link MAX_QUEUED_MESSAGES}); `ERR_INVALID_ARGUMENT` if not bytes.
    */
   send(message: Uint8Array): Promise<void> {
+    return this.write(message, undefined);
+  }
+
+  /**
+   * @internal {@link Channel.send} that reports the sequence number the message gets (PROTOCOL.md §4.2), once it
+   * has one: at once when written or queued, later when `send` first waits for room in the send buffer.
+   */
+  sendCounted(message: Uint8Array, onSeq: (seq: number) => void): Promise<void> {
+    return this.write(message, onSeq);
+  }
+
+  /**
+   * @internal Calls `listener` with the peer's `received` count (messages received, mod 2³²) after every ACK or
+   * RESUME from the peer (protocol v2 connection channels only; never on other channels). Returns the unsubscribe.
+   */
+  watchAcks(listener: (received: number) => void): () => void {
+    this.ackListeners ??= new Set();
+    this.ackListeners.add(listener);
+    return () => this.ackListeners?.delete(listener);
+  }
+
+  private write(message: Uint8Array, onSeq: ((seq: number) => void) | undefined): Promise<void> {
     if (!(message instanceof Uint8Array)) {
       return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array'));
     }
@@ -236,6 +260,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.host.writeNow(this, message)
     ) {
       this.credit -= message.length;
+      onSeq?.((this.nextSeq - 1) >>> 0);
       if (this.resumable)
         this.retain({
           data: message,
@@ -246,7 +271,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
         });
       return RESOLVED;
     }
-    return this.enqueue(message);
+    return this.enqueue(message, onSeq);
   }
 
   /** @internal the sequence number for a message written by the Link's fast path. */
@@ -256,7 +281,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return seq;
   }
 
-  private async enqueue(message: Uint8Array): Promise<void> {
+  private async enqueue(message: Uint8Array, onSeq?: (seq: number) => void): Promise<void> {
     while (this.queuedBytes > 0 && this.queuedBytes + message.length > this.sendBufferBytes) {
       this.assertSendable();
       if (this.queue.length >= MAX_QUEUED_MESSAGES) {
@@ -269,6 +294,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     }
     this.assertSendable();
     return new Promise<void>((resolve, reject) => {
+      onSeq?.(this.nextSeq);
       this.queue.push({ data: message, offset: 0, seq: this.nextSeq, resolve, reject });
       this.nextSeq = (this.nextSeq + 1) >>> 0;
       this.queuedBytes += message.length;
@@ -459,6 +485,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     while (this.unacked.length > 0 && seqBefore(this.unacked[0]!.seq, received)) {
       this.unackedBytes -= this.unacked.shift()!.data.length;
     }
+    if (this.ackListeners !== undefined) for (const l of this.ackListeners) l(received);
   }
 
   /**

@@ -42,6 +42,11 @@ export const ErrorCode = {
   NOT_STARTED: 'ERR_NOT_STARTED',
   /** The operation conflicts with existing state (duplicate name, already connected). */
   CONFLICT: 'ERR_CONFLICT',
+  /**
+   * A transfer was cancelled, by this side or the peer (`reason.code` is `cancelled`, `reason.message` the reason
+   * given, `reason.remote` true when the peer cancelled).
+   */
+  CANCELLED: 'ERR_CANCELLED',
   /** An unexpected internal failure; a bug report is welcome. */
   INTERNAL: 'ERR_INTERNAL',
 } as const;
@@ -73,6 +78,9 @@ export interface CloseReason {
  * | `integrity` | 7 | authenticated decryption failed (tampered bytes) |
  * | `refused` | 8 | the peer refused (limits, no such service) |
  * | `replaced` | 9 | a duplicate Link to the same device was merged into another |
+ * | `cancelled` | 10 | an app cancelled the transfer on the channel (PROTOCOL.md §7.4); the message is its reason |
+ *
+ * A build that predates a code reads it as `normal` (PROTOCOL.md §5).
  */
 export type CloseCode =
   | 'normal'
@@ -84,7 +92,8 @@ export type CloseCode =
   | 'handshake-failed'
   | 'integrity'
   | 'refused'
-  | 'replaced';
+  | 'replaced'
+  | 'cancelled';
 
 /** Wire values of {@link CloseCode}, index = value. */
 export const CLOSE_CODES: readonly CloseCode[] = [
@@ -98,6 +107,7 @@ export const CLOSE_CODES: readonly CloseCode[] = [
   'integrity',
   'refused',
   'replaced',
+  'cancelled',
 ];
 
 /** Builds a {@link CloseReason}. */

@@ -50,6 +50,7 @@ export {
   PRE_AUTH_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
   SESSION_MESSAGE_MAX_BYTES,
+  TRANSFER_CHUNK_BYTES,
 } from './limits.js';
 export {
   Link,
@@ -88,6 +89,13 @@ export {
   type SessionRequest,
   type SessionRequestInit,
 } from './session.js';
+export {
+  Transfer,
+  type TransferDirection,
+  type TransferProgress,
+  type TransferSendOptions,
+  type TransferState,
+} from './transfer.js';
 export type {
   BandwidthClass,
   Conduit,

@@ -90,6 +90,12 @@ export const DEFAULT_REDIAL_MAX_MS = 2_000;
 export const SESSION_MESSAGE_MAX_BYTES = 1024;
 /** HarmonyOS abilityConnectionManager `sendData` per-message limit: 100 MiB (harmony-api.md §1.5 [impl]). */
 export const SESSION_DATA_MAX_BYTES = 100 * 1024 * 1024;
+/**
+ * Size of the messages a transfer is cut into, in bytes (PROTOCOL.md §7.4): the largest DATA payload (§3), so on TCP
+ * a chunk is one frame. Progress advances and a carrier move resends per chunk: the peer acknowledges complete
+ * messages only (ACK, §4.11), and RESUME resends an incomplete message from its first byte (§4.10).
+ */
+export const TRANSFER_CHUNK_BYTES = 64 * 1024;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 

@@ -433,8 +433,7 @@ export class PeerConnection implements LinkOwner {
     this.resumeEpoch.set(ch, epoch);
   }
 
-  private moveAll(link: Link, why: CarrierMove['why']): void {
-    const from = this.carrierLink;
+  private moveAll(link: Link, why: CarrierMove['why'], from: Link | undefined = this.carrierLink): void {
     this.carrierLink = link;
     const epoch = ++this.epoch;
     for (const ch of this.channelMap.values()) this.place(ch, link, epoch);
@@ -500,7 +499,7 @@ export class PeerConnection implements LinkOwner {
       else this.startGrace();
       return;
     }
-    this.moveAll(to, 'upgrade');
+    this.moveAll(to, 'upgrade', from); // the carrier already points at `to` since the drain began
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, type Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
 import type { Channel } from './channel.js';
 import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
@@ -11,12 +11,15 @@ import {
 } from './limits.js';
 import type { Link } from './link.js';
 import type { PeerConnection } from './peer-connection.js';
+import { Transfer } from './transfer.js';
 import type { DeviceAdvert } from './transport.js';
 
 /** Protocol name of a session's control channel (PROTOCOL.md §7). */
 export const SESSION_PROTO = 'colink.session/1';
 /** Protocol name of a session's data channel (one per sending side). */
 export const SESSION_DATA_PROTO = 'colink.session-data/1';
+/** Protocol name of a channel carrying one session transfer ({@link Session.transfer}, PROTOCOL.md §7.4). */
+export const SESSION_TRANSFER_PROTO = 'colink.session-transfer/1';
 
 /** The app on one end of a session (HarmonyOS PeerInfo without the device id). */
 export interface AppInfo {
@@ -75,6 +78,11 @@ export interface SessionRequest {
   readonly settled: boolean;
 }
 
+/** Data and transfer channels held while their session's accept is on its way (all sessions together). */
+const MAX_ORPHAN_CHANNELS = 64;
+/** How long such a channel waits for its session before it is refused, ms. */
+const ORPHAN_CHANNEL_WAIT_MS = 5_000;
+
 const KIND_CONTROL = 0;
 const KIND_TEXT = 1;
 
@@ -100,6 +108,13 @@ export class Session {
   readonly data$: Observable<Uint8Array>;
   /** Emits once when the session ends. */
   readonly ended$: Observable<SessionEndReason>;
+  /**
+   * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
+   * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
+   * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
+   * the first subscriber.
+   */
+  readonly transfers$: Observable<Transfer>;
 
   private readonly manager: SessionManager;
   private readonly control: Channel;
@@ -109,6 +124,11 @@ export class Session {
   private readonly messagesSubject = new Subject<string>();
   private readonly dataSubject = new Subject<Uint8Array>();
   private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
+  private readonly transfersSubject = new Subject<Transfer>();
+  /** Incoming transfers still running that arrived while {@link Session.transfers$} had no subscriber. */
+  private unseen: Transfer[] = [];
+  /** Transfers still running, both directions. */
+  private readonly running = new Set<Transfer>();
   private dataOut: Channel | undefined;
   private endReason: SessionEndReason | undefined;
   private peerEnd: SessionEndReason | undefined;
@@ -145,6 +165,13 @@ export class Session {
     this.messages$ = this.messagesSubject.asObservable();
     this.data$ = this.dataSubject.asObservable();
     this.ended$ = this.endedSubject.asObservable();
+    this.transfers$ = new Observable<Transfer>((subscriber) => {
+      const sub = this.transfersSubject.subscribe(subscriber);
+      const unseen = this.unseen;
+      this.unseen = [];
+      for (const t of unseen) subscriber.next(t);
+      return sub;
+    });
     this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
     this.control.closed$.subscribe((r) =>
       this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
@@ -204,6 +231,38 @@ export class Session {
     await this.dataOut.send(data);
   }
 
+  /**
+   * Sends `data` (≤ 100 MiB) as a transfer both ends can watch and stop, on a channel of its own (PROTOCOL.md §7.4):
+   * {@link Transfer.progress$} counts the bytes the peer acknowledged, {@link Transfer.cancel} stops it on both ends
+   * with a reason, {@link Transfer.done} resolves once the peer has every byte. The peer sees it on
+   * {@link Session.transfers$} and, once complete, on {@link Session.data$}. Between protocol-v2 devices it is a
+   * connection channel: it survives a carrier move (it resumes from the last acknowledged 64 KiB chunk) and waits,
+   * like every channel of the session, during the peer connection's grace period. Unlike {@link Session.sendData}
+   * calls, transfers are not ordered with each other or with `sendData` (each has its own channel); await
+   * {@link Transfer.done} to order them. With a protocol v1 peer progress jumps from 0 to the size when the peer
+   * confirms the end (v1 has no ACK).
+   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE` over 100 MiB, `ERR_NOT_CONNECTED` after the session ended,
+   *   `ERR_INVALID_ARGUMENT` when `data` is not a Uint8Array, and as {@link PeerConnection.openChannel}.
+   */
+  transfer(data: Uint8Array): Transfer {
+    if (!(data instanceof Uint8Array))
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
+    if (data.length > SESSION_DATA_MAX_BYTES)
+      throw new ColinkError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+      );
+    this.assertOpen();
+    const meta = { proto: SESSION_TRANSFER_PROTO, key: this.key, size: data.length };
+    const channel =
+      this.control.resumable && this.connection
+        ? this.connection.openChannel(meta)
+        : this.link.openChannel(meta);
+    const t = Transfer.send(channel, data);
+    this.track(t);
+    return t;
+  }
+
   /** Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). */
   async close(why: 'closed' | 'exit' = 'closed'): Promise<void> {
     if (this.endReason !== undefined) return;
@@ -219,6 +278,32 @@ export class Session {
   /** @internal incoming data channel of this session */
   attachData(channel: Channel): void {
     channel.messages$.subscribe((m) => this.dataSubject.next(m));
+  }
+
+  /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
+  attachTransfer(channel: Channel, size: number): void {
+    const t = Transfer.receive(channel, size);
+    this.track(t);
+    t.done.then(
+      (d) => {
+        if (this.endReason === undefined) this.dataSubject.next(d);
+      },
+      () => undefined,
+    );
+    if (this.transfersSubject.observed) this.transfersSubject.next(t);
+    else {
+      this.unseen.push(t);
+      const drop = (): void => {
+        this.unseen = this.unseen.filter((x) => x !== t);
+      };
+      t.done.then(drop, drop);
+    }
+  }
+
+  private track(t: Transfer): void {
+    this.running.add(t);
+    const forget = (): boolean => this.running.delete(t);
+    t.done.then(forget, forget);
   }
 
   private assertOpen(): void {
@@ -250,10 +335,13 @@ export class Session {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.manager.forget(this);
+    // Transfers end with the session: the peer's end sees them cancelled with this reason.
+    for (const t of [...this.running]) t.cancel(`session ended (${reason})`);
     this.endedSubject.next(reason);
     this.endedSubject.complete();
     this.messagesSubject.complete();
     this.dataSubject.complete();
+    this.transfersSubject.complete();
   }
 }
 
@@ -271,7 +359,8 @@ export class SessionManager {
   private readonly requestsSubject = new Subject<SessionRequest>();
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
-  private readonly orphanData = new Map<string, Channel>();
+  /** Data and transfer channels that arrived before their session's accept (requester side), by session key. */
+  private readonly orphans = new Map<string, Array<{ channel: Channel; size?: number }>>();
   private installed = false;
 
   /** @internal */
@@ -387,33 +476,65 @@ export class SessionManager {
 
   private track(s: Session): void {
     this.live.set(s.key, s);
-    const orphan = this.orphanData.get(s.key);
-    if (orphan) {
-      this.orphanData.delete(s.key);
-      s.attachData(orphan);
-    }
+    const orphans = this.orphans.get(s.key);
+    this.orphans.delete(s.key);
     this.sessionsSubject.next(s);
+    for (const o of orphans ?? []) {
+      if (o.size === undefined) s.attachData(o.channel);
+      else s.attachTransfer(o.channel, o.size);
+    }
   }
 
   private install(): void {
     if (this.installed) return;
     this.installed = true;
     this.device.handle(SESSION_PROTO, (channel, link) => this.onRequest(channel, link));
-    this.device.handle(SESSION_DATA_PROTO, (channel) => {
-      const key = String(channel.metadata.key);
-      const s = this.live.get(key);
-      if (s) s.attachData(channel);
-      else if (this.orphanData.size < 64) {
-        // the data channel can overtake the accept on the requester side: hold it briefly
-        this.orphanData.set(key, channel);
-        this.scheduler.schedule(() => {
-          if (this.orphanData.get(key) === channel) {
-            this.orphanData.delete(key);
-            channel.reset(closeReason('refused', 'no such session'));
-          }
-        }, 5_000);
-      } else channel.reset(closeReason('refused', 'no such session'));
+    this.device.handle(SESSION_DATA_PROTO, (channel) => this.onDataChannel(channel, undefined));
+    this.device.handle(SESSION_TRANSFER_PROTO, (channel) => {
+      const size = channel.metadata.size;
+      if (
+        typeof size !== 'number' ||
+        !Number.isSafeInteger(size) ||
+        size < 0 ||
+        size > SESSION_DATA_MAX_BYTES
+      ) {
+        channel.reset(
+          closeReason('protocol-error', `transfer size must be 0–${SESSION_DATA_MAX_BYTES} bytes`),
+        );
+        return;
+      }
+      this.onDataChannel(channel, size);
     });
+  }
+
+  /** A data (`size` undefined) or transfer channel for a session. */
+  private onDataChannel(channel: Channel, size: number | undefined): void {
+    const key = String(channel.metadata.key);
+    const s = this.live.get(key);
+    if (s) {
+      if (size === undefined) s.attachData(channel);
+      else s.attachTransfer(channel, size);
+      return;
+    }
+    let waiting = 0;
+    for (const l of this.orphans.values()) waiting += l.length;
+    if (waiting >= MAX_ORPHAN_CHANNELS) {
+      channel.reset(closeReason('refused', 'no such session'));
+      return;
+    }
+    // A data or transfer channel can overtake the accept on the requester side: hold it briefly.
+    const entry = size === undefined ? { channel } : { channel, size };
+    const list = this.orphans.get(key) ?? [];
+    list.push(entry);
+    this.orphans.set(key, list);
+    this.scheduler.schedule(() => {
+      const l = this.orphans.get(key);
+      const at = l?.indexOf(entry) ?? -1;
+      if (!l || at < 0) return;
+      l.splice(at, 1);
+      if (l.length === 0) this.orphans.delete(key);
+      channel.reset(closeReason('refused', 'no such session'));
+    }, ORPHAN_CHANNEL_WAIT_MS);
   }
 
   private onRequest(channel: Channel, link: Link): void {

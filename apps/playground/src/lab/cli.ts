@@ -31,7 +31,8 @@ export class CliError extends Error {
 }
 
 /**
- * Parses the playground's arguments (after `pnpm start --`).
+ * Parses the playground's arguments (after `pnpm start --`). A leading `--` is skipped: pnpm 10 passes the one of
+ * `pnpm start -- --port 8080` on to the script.
  * @throws CliError for unknown options, a bad port, or options that do not combine (`--real` with `--netns`,
  *   `--scenario` with either).
  */
@@ -48,7 +49,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   };
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: argv[0] === '--' ? argv.slice(1) : [...argv],
       options: {
         scenario: { type: 'string' },
         port: { type: 'string' },

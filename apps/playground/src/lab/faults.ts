@@ -1,4 +1,4 @@
-import { closeReason } from '@colink/core';
+import { closeReason, type Link } from '@colink/core';
 import type { LabDevices } from './devices.js';
 import type { LabJournal } from './journal.js';
 
@@ -23,7 +23,12 @@ export class LabFaults {
   dropLink(id: string): void {
     const found = this.devices.links().find((l) => l.link.id === id);
     if (!found) throw new Error('no such link');
-    const { owner, link } = found;
+    this.cut(found.link);
+  }
+
+  /** Drops `link` (of any lab device) as if its medium lost it: both ends see `lost`. */
+  cut(link: Link): void {
+    const owner = this.devices.links().find((l) => l.link === link)?.owner ?? '';
     this.journal.log(
       'fault',
       `dropped link ${link.id} (${link.medium}) between ${this.devices.name(owner)} and ${this.devices.name(link.remote?.networkId ?? '')}`,

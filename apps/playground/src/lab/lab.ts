@@ -71,7 +71,7 @@ export class Lab {
     });
     this.mdnsPort = this.devices.mdnsPort;
     this.links = new LabLinks(this.devices, this.journal);
-    this.sessions = new LabSessions(this.devices, this.journal);
+    this.sessions = new LabSessions(this.devices, this.journal, (link) => this.faults.cut(link));
     this.bindings = new LabBindings(this.devices, this.journal);
     this.faults = new LabFaults(this.devices, this.journal);
     this.linkEnhance = new LabLinkEnhance({
@@ -145,7 +145,11 @@ export class Lab {
       case 'send-message':
         return this.sessions.sendMessage(c.key, c.device, c.text);
       case 'send-data':
-        return this.sessions.sendData(c.key, c.device, c.bytes);
+        return this.sessions.sendData(c.key, c.device, c.bytes, c.cutCarrierAt);
+      case 'cancel-transfer':
+        return this.sessions.cancelTransfer(c.id, c.device);
+      case 'cut-carrier':
+        return this.sessions.cutCarrier(c.key);
       case 'close-session':
         return this.sessions.close(c.key, c.device);
       case 'open-link':
@@ -193,10 +197,14 @@ export class Lab {
 
   /** The current state snapshot. */
   state(): LabState {
+    const sessions = this.sessions.state();
+    const carried = new Map<string, number>();
+    for (const s of sessions.sessions)
+      if (s.state === 'open' && s.carrier) carried.set(s.carrier, (carried.get(s.carrier) ?? 0) + 1);
     return {
       devices: this.devices.state(),
-      links: this.links.state(),
-      ...this.sessions.state(),
+      links: this.links.state().map((l) => ({ ...l, sessions: carried.get(l.id) ?? 0 })),
+      ...sessions,
       bindPrompts: this.bindings.state(),
       linkEnhance: this.linkEnhance.state(),
       ...this.networks.state(),

@@ -52,7 +52,7 @@ export class LabLinks {
   }
 
   /** The Links as the UI shows them: each once, from the initiator's side. */
-  state(): LabLink[] {
+  state(): Array<Omit<LabLink, 'sessions'>> {
     return this.devices
       .links()
       .filter(({ link }) => link.role === 'initiator')

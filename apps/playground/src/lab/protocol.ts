@@ -47,6 +47,8 @@ export interface LabLink {
   /** Bytes per second over the last second, both directions. */
   readonly throughput: number;
   readonly channels: number;
+  /** Open sessions this Link carries now (their peer connection's carrier). */
+  readonly sessions: number;
 }
 
 export interface LabSession {
@@ -56,6 +58,10 @@ export interface LabSession {
   readonly service: string;
   readonly state: 'open' | 'closed';
   readonly endReason?: string;
+  /** While open: the medium of the Link carrying the session now (it changes when the session moves). */
+  readonly via?: string;
+  /** While open: the id of that Link as {@link LabState.links} lists it. */
+  readonly carrier?: string;
 }
 
 export interface LabPrompt {
@@ -107,12 +113,21 @@ export interface LabLeConnection {
   readonly lastReceived?: string;
 }
 
+/** A session transfer (core `Session.transfer`), as its sender sees it. */
 export interface LabTransfer {
   readonly id: string;
   readonly session: string;
+  /** The sending device. */
   readonly from: string;
+  /** The receiving device. */
+  readonly to: string;
+  /** Size in bytes. */
   readonly bytes: number;
-  readonly done: boolean;
+  /** Bytes the receiving device acknowledged (the sender's `Transfer.progress$`, protocol v2 ACKs). */
+  readonly acked: number;
+  readonly state: 'running' | 'done' | 'cancelled' | 'failed';
+  /** Why it was cancelled or failed (the `ColinkError`'s code and message). */
+  readonly reason?: string;
 }
 
 /** A network of this machine, as net-monitor sees it (the lab's network panel). */
@@ -178,7 +193,21 @@ export type Command =
   | { readonly t: 'request-session'; readonly from: string; readonly to: string; readonly service: string }
   | { readonly t: 'answer'; readonly key: string; readonly accept: boolean; readonly reason?: string }
   | { readonly t: 'send-message'; readonly key: string; readonly device: string; readonly text: string }
-  | { readonly t: 'send-data'; readonly key: string; readonly device: string; readonly bytes: number }
+  /**
+   * `device` sends `bytes` on session `key` as a transfer. With `cutCarrierAt` (0–1) the lab cuts the Link carrying
+   * the session once that fraction is acknowledged (the "cut" fault), so the transfer is seen moving to another Link.
+   */
+  | {
+      readonly t: 'send-data';
+      readonly key: string;
+      readonly device: string;
+      readonly bytes: number;
+      readonly cutCarrierAt?: number;
+    }
+  /** `device` (either end) cancels transfer `id`; the other end sees it cancelled with the reason. */
+  | { readonly t: 'cancel-transfer'; readonly id: string; readonly device: string }
+  /** Cuts the Link that carries session `key` now, as if its medium failed (both ends see `lost`). */
+  | { readonly t: 'cut-carrier'; readonly key: string }
   | { readonly t: 'close-session'; readonly key: string; readonly device: string }
   | { readonly t: 'open-link'; readonly from: string; readonly to: string; readonly medium: string }
   | { readonly t: 'drop-link'; readonly link: string }

@@ -1,6 +1,11 @@
 import { useState } from 'react';
-import type { LabSession, LabState } from '../../../src/lab/protocol';
-import { DevicePair, type NameOf, type Send, usePair } from './shared';
+import type { LabSession, LabState, LabTransfer } from '../../../src/lab/protocol';
+import { DevicePair, MEDIUM_COLORS, type NameOf, type Send, usePair } from './shared';
+
+/** The size of the UI's "send 8 MiB" transfers, bytes. */
+const TRANSFER_BYTES = 8 * 1024 * 1024;
+/** Where "cut the carrier during the next transfer" cuts: this fraction acknowledged. */
+const CUT_AT = 0.25;
 
 /** Sessions: request one, answer prompts, and each session's messages, data and disconnects. */
 export function Sessions({ state, name, send }: { state: LabState; name: NameOf; send: Send }) {
@@ -52,6 +57,7 @@ export function Sessions({ state, name, send }: { state: LabState; name: NameOf;
 
 function SessionCard({ s, state, name, send }: { s: LabSession; state: LabState; name: NameOf; send: Send }) {
   const [text, setText] = useState('hello');
+  const [cutDuring, setCutDuring] = useState(false);
   const transfers = state.transfers.filter((t) => t.session === s.key);
   return (
     <div className={`session ${s.state}`} data-testid="session">
@@ -62,8 +68,35 @@ function SessionCard({ s, state, name, send }: { s: LabSession; state: LabState;
         <span className="muted">“{s.service}”</span>{' '}
         <span className={`badge ${s.state}`}>
           {s.state === 'open' ? 'open' : `ended: ${s.endReason ?? ''}`}
-        </span>
+        </span>{' '}
+        {s.state === 'open' && (
+          <span
+            className="carrier"
+            data-testid="session-carrier"
+            data-medium={s.via ?? ''}
+            style={{ color: MEDIUM_COLORS[s.via ?? ''] }}
+            title="the Link carrying the session now"
+          >
+            {s.via ? `via ${s.via}${s.carrier ? ` (${s.carrier})` : ''}` : 'waiting for a link'}
+          </span>
+        )}
       </div>
+      {s.state === 'open' && (
+        <div className="row">
+          <button
+            type="button"
+            className="danger"
+            disabled={!s.via}
+            onClick={() => send({ t: 'cut-carrier', key: s.key })}
+          >
+            cut {s.via ?? 'link'}
+          </button>
+          <label className="small">
+            <input type="checkbox" checked={cutDuring} onChange={(e) => setCutDuring(e.target.checked)} /> cut
+            the carrier at {CUT_AT * 100} % of each transfer
+          </label>
+        </div>
+      )}
       {s.state === 'open' && (
         <div className="session-actions">
           {[s.from, s.to].map((dev) => (
@@ -82,7 +115,15 @@ function SessionCard({ s, state, name, send }: { s: LabSession; state: LabState;
               </button>
               <button
                 type="button"
-                onClick={() => send({ t: 'send-data', key: s.key, device: dev, bytes: 8 * 1024 * 1024 })}
+                onClick={() =>
+                  send({
+                    t: 'send-data',
+                    key: s.key,
+                    device: dev,
+                    bytes: TRANSFER_BYTES,
+                    ...(cutDuring ? { cutCarrierAt: CUT_AT } : {}),
+                  })
+                }
               >
                 send 8 MiB
               </button>
@@ -94,12 +135,36 @@ function SessionCard({ s, state, name, send }: { s: LabSession; state: LabState;
         </div>
       )}
       {transfers.map((t) => (
-        <div className="transfer" key={t.id}>
-          {name(t.from)} → {(t.bytes / 1024 / 1024).toFixed(1)} MiB
-          <progress value={t.done ? 1 : 0.5} max={1} />
-          {t.done ? 'delivered' : 'in flight'}
-        </div>
+        <TransferRow key={t.id} t={t} name={name} send={send} />
       ))}
+    </div>
+  );
+}
+
+/** One transfer: a progress bar of the bytes the receiver acknowledged, its state, cancel on either end. */
+function TransferRow({ t, name, send }: { t: LabTransfer; name: NameOf; send: Send }) {
+  const pct = t.bytes > 0 ? Math.floor((t.acked * 100) / t.bytes) : 100;
+  return (
+    <div className={`transfer ${t.state}`} data-testid="transfer" data-state={t.state} data-percent={pct}>
+      <span>
+        {name(t.from)} → {name(t.to)} {(t.bytes / 1024 / 1024).toFixed(1)} MiB
+      </span>
+      <progress value={t.acked} max={t.bytes} aria-label={`transfer ${t.id} acknowledged`} />
+      <span className="pct">{pct} %</span>
+      <span title={t.reason}>
+        {t.state === 'running' ? 'acknowledged' : t.state === 'done' ? 'delivered' : t.state}
+      </span>
+      {t.state === 'running' &&
+        [t.from, t.to].map((dev) => (
+          <button
+            type="button"
+            key={dev}
+            onClick={() => send({ t: 'cancel-transfer', id: t.id, device: dev })}
+          >
+            cancel on {name(dev)}
+          </button>
+        ))}
+      {t.reason && <span className="muted small">{t.reason}</span>}
     </div>
   );
 }

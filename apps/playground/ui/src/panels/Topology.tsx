@@ -1,7 +1,10 @@
 import type { LabState } from '../../../src/lab/protocol';
 import { fmtRate, fmtRtt, ICONS, MEDIUM_COLORS } from './shared';
 
-/** Devices on a circle, Links as curves coloured by medium, labelled with RTT and throughput. */
+/**
+ * Devices on a circle, Links as curves coloured by medium, labelled with RTT and throughput; a Link that carries
+ * sessions (their peer connection's carrier) is drawn solid and thick and says how many, standby Links are dashed.
+ */
 export function Topology({ state }: { state: LabState }) {
   const W = 560;
   const H = 340;
@@ -37,16 +40,24 @@ export function Topology({ state }: { state: LabState }) {
         const cy = my + (dx / len) * off;
         const color = MEDIUM_COLORS[l.medium] ?? '#aaa';
         return (
-          <g key={l.id} className="edge" data-medium={l.medium}>
+          <g
+            key={l.id}
+            className={`edge${l.sessions > 0 ? ' carrier' : ''}`}
+            data-medium={l.medium}
+            data-link={l.id}
+            data-sessions={l.sessions}
+          >
             <path
               d={`M${a.x},${a.y} Q${cx},${cy} ${b.x},${b.y}`}
               stroke={color}
-              strokeWidth={l.throughput > 0 ? 4 : 2.5}
+              strokeWidth={l.sessions > 0 ? 6 : l.throughput > 0 ? 4 : 2.5}
+              strokeDasharray={l.sessions > 0 ? undefined : '6 4'}
               fill="none"
               opacity={0.9}
             />
             <text x={(mx + cx) / 2} y={(my + cy) / 2 + rank * 16} className="edge-label" fill={color}>
               {l.medium} · {fmtRtt(l.rttMs)} · {fmtRate(l.throughput)}
+              {l.sessions > 0 ? ` · carries ${l.sessions} session${l.sessions === 1 ? '' : 's'}` : ''}
             </text>
           </g>
         );
