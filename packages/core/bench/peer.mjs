@@ -3,7 +3,8 @@
 // resumable connection channel (ACKs, retention for retransmission) over an in-memory conduit pair, alternating runs
 // in one process. Prints MB/s and the ratio (issue #15 target: the peer connection costs at most 5 %).
 import os from 'node:os';
-import { createConduitPair, Link, PeerConnection } from '../dist/index.js';
+import { Link, PeerConnection } from '../dist/index.js';
+import { createConduitPair } from '../dist/testing/index.js';
 import { pumpLink } from './link-pump.mjs';
 
 const quick = process.argv.includes('--quick');
