@@ -4,11 +4,15 @@
 //   - session: a core Session (A requests, B accepts); its data channel is a connection channel of the PeerConnection
 //     (sequence numbers, ACKs, every message kept until acknowledged), sent with Session.sendData;
 //   - link: a plain channel opened on the Link itself (Link.openChannel), sent with Channel.send.
-// Measurements alternate round by round (ABBA order, GC before each, one warm-up of each first):
-//   - throughput: BYTES of 64 KiB messages, up to 8 sends in flight, timed until the far end received them (MB/s);
+// Measurements alternate (ABBA order, one unmeasured warm-up of each first; no GC is forced: the first run after a
+// forced GC is slower, an order effect):
+//   - throughput: per round BYTES a side of 64 KiB messages (up to 8 sends in flight), in slices of SLICE_BYTES with
+//     the sides alternating slice by slice (ABBA), each slice timed until the far end received it: MB/s of wall-clock
+//     time, and MB per CPU-second (user + system of this process, which runs both ends): the cost itself, which
+//     other load on the machine does not inflate;
 //   - 1 KiB round trip: RTT_N echoes per round after a warm-up, p50/p99 per round (µs).
 // Prints a table and the per-round ratios; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick
-// (or COLINK_BENCH_QUICK=1) shrinks the sizes. Run with --expose-gc for the GC between rounds.
+// (or COLINK_BENCH_QUICK=1) shrinks the sizes.
 import { type Channel, LocalDevice, type Session } from '@colink/core';
 import { TcpTransport } from '@colink/transport-tcp';
 import { type BenchRow, benchEnv, emitRows, isQuick, spreadRow } from '../src/row.js';
@@ -17,13 +21,15 @@ import { applyTargets } from '../src/targets.js';
 
 const quick = isQuick();
 const MiB = 1024 * 1024;
-const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 256) * MiB);
+const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 128) * MiB);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 6 : 10));
 const RTT_N = Number(process.env.BENCH_RTT_ROUNDS ?? (quick ? 500 : 2_000));
 const RTT_WARMUP = 200;
 const CHUNK = 64 * 1024;
+const PAYLOAD = new Uint8Array(CHUNK).fill(7);
+/** Bytes per slice: the sides alternate every slice (see throughputRound). */
+const SLICE_BYTES = Number(process.env.BENCH_SLICE_BYTES ?? 16 * MiB);
 const IN_FLIGHT = 8;
-const gc = (globalThis as { gc?: () => void }).gc;
 const app = { bundleName: 'com.colink.bench', moduleName: 'entry', abilityName: 'PeerCostAbility' };
 
 function device(name: string): LocalDevice {
@@ -72,10 +78,16 @@ const sink = await request('sink');
 sessionSink.send = (m) => sink.sendData(m);
 const echo = await request('echo');
 
-async function throughput(path: Path): Promise<number> {
-  gc?.();
-  const payload = new Uint8Array(CHUNK).fill(7);
-  const n = Math.floor(BYTES / CHUNK);
+/** Wall-clock and CPU time (user + system of this process, which runs both ends) of moving some bytes. */
+interface Cost {
+  bytes: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Pushes `bytes` of 64 KiB messages through `path` (up to 8 in flight) until the far end received them all. */
+async function slice(path: Path, bytes: number): Promise<Cost> {
+  const n = Math.max(1, Math.floor(bytes / CHUNK));
   let got = 0;
   const done = new Promise<void>((resolve) => {
     path.onReceive = (m) => {
@@ -83,20 +95,40 @@ async function throughput(path: Path): Promise<number> {
       if (got === n * CHUNK) resolve();
     };
   });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let last: Promise<void> | undefined;
   for (let i = 0; i < n; i++) {
-    last = path.send(payload);
+    last = path.send(PAYLOAD);
     if (i % IN_FLIGHT === IN_FLIGHT - 1) await last;
   }
   await last;
   await done;
-  return (n * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { bytes: n * CHUNK, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/**
+ * One throughput round: BYTES per side in slices of SLICE_BYTES, the sides interleaved slice by slice in ABBA order,
+ * so load that comes and goes during the round falls on both alike. MB/s and MB per CPU-second per side.
+ */
+async function throughputRound(): Promise<Record<'link' | 'session', { mbps: number; cpu: number }>> {
+  const sum = { link: { bytes: 0, wallMs: 0, cpuMs: 0 }, session: { bytes: 0, wallMs: 0, cpuMs: 0 } };
+  const slices = Math.max(1, Math.round(BYTES / SLICE_BYTES));
+  for (let k = 0; k < 2 * slices; k++) {
+    const side = k % 4 === 0 || k % 4 === 3 ? 'link' : 'session';
+    const c = await slice(side === 'link' ? bareSink : sessionSink, Math.min(SLICE_BYTES, BYTES));
+    sum[side].bytes += c.bytes;
+    sum[side].wallMs += c.wallMs;
+    sum[side].cpuMs += c.cpuMs;
+  }
+  const rate = (x: Cost) => ({ mbps: x.bytes / x.wallMs / 1e3, cpu: x.bytes / x.cpuMs / 1e3 });
+  return { link: rate(sum.link), session: rate(sum.session) };
 }
 
 /** Round trips of 1 KiB: `send` puts one out, `replies` hands each echo to the callback. */
 async function rtt(send: (m: Uint8Array) => Promise<void>, setReply: (f: () => void) => void, count: number) {
-  gc?.();
   const m = new Uint8Array(1024).fill(3);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -126,19 +158,24 @@ const sessionRtt = (n: number) =>
   );
 
 // Warm-up of both paths (JIT, buffers), unmeasured.
-await throughput(bareSink);
-await throughput(sessionSink);
+await throughputRound();
 await bareRtt(RTT_WARMUP);
 await sessionRtt(RTT_WARMUP);
 
 const tp = { link: [] as number[], session: [] as number[], pairs: [] as number[] };
+const cpu = { link: [] as number[], session: [] as number[], pairs: [] as number[] };
 const p50 = { link: [] as number[], session: [] as number[], pairs: [] as number[] };
 const p99 = { link: [] as number[], session: [] as number[] };
 for (let r = 0; r < ROUNDS; r++) {
   // ABBA: who goes first alternates, so a drift in background load hits both sides alike.
   const order = r % 2 === 0 ? (['link', 'session'] as const) : (['session', 'link'] as const);
-  for (const side of order) tp[side].push(await throughput(side === 'link' ? bareSink : sessionSink));
-  tp.pairs.push(tp.session.at(-1)! / tp.link.at(-1)!);
+  const t = await throughputRound();
+  for (const side of order) {
+    tp[side].push(t[side].mbps);
+    cpu[side].push(t[side].cpu);
+  }
+  tp.pairs.push(t.session.mbps / t.link.mbps);
+  cpu.pairs.push(t.session.cpu / t.link.cpu);
   for (const side of order) {
     const s = side === 'link' ? await bareRtt(RTT_N) : await sessionRtt(RTT_N);
     p50[side].push(percentile(s, 50));
@@ -165,6 +202,15 @@ const rows: BenchRow[] = [
     S(tp.link),
     env,
   ),
+  spreadRow(
+    'peer.cpu.session',
+    'session on a peer connection: MB moved per CPU-second (user + system, both ends in this process)',
+    'MB/cpu-s',
+    S(cpu.session),
+    env,
+    { value: S(cpu.link).median, label: 'bare Link channel, same Link' },
+  ),
+  spreadRow('peer.cpu.link', 'bare Link channel: MB moved per CPU-second', 'MB/cpu-s', S(cpu.link), env),
   spreadRow('peer.rtt1k.p50.session', 'session 1 KiB sendData echo, p50', 'µs', S(p50.session), env, {
     value: S(p50.link).median,
     label: 'bare Link channel echo',
@@ -196,6 +242,7 @@ const pr = (xs: number[]): string => {
   return `median ${s.median.toFixed(3)}, min ${s.min.toFixed(3)}, max ${s.max.toFixed(3)}`;
 };
 console.log(`per-round throughput ratios session/link: ${pr(tp.pairs)}`);
+console.log(`per-round CPU-cost ratios session/link (MB per CPU-second): ${pr(cpu.pairs)}`);
 console.log(`per-round RTT p50 ratios session/link: ${pr(p50.pairs)}`);
 await Promise.all([sink, echo].map((s) => s.close()));
 await Promise.all([a.stop(), b.stop()]);

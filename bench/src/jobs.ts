@@ -96,6 +96,15 @@ export const coreFraming: Job = {
     }),
 };
 
+/** Issue 15: a PeerConnection channel against a bare Link channel without a medium (packages/core/bench/peer.mjs). */
+export const corePeer: Job = {
+  id: 'core.peer',
+  cwd: 'packages/core',
+  args: (quick) => ['bench/peer.mjs', ...(quick ? ['--quick'] : [])],
+  timeoutMs: 180_000,
+  ids: ['core.peer.throughput', 'core.peer.throughput.wall'],
+};
+
 export const coreSecure: Job = {
   id: 'core.secure',
   cwd: 'packages/core',
@@ -207,10 +216,12 @@ export const peerCost = own(
   'peer-cost',
   'peer-cost.ts',
   180_000,
-  ['--expose-gc'],
+  [],
   [
     'peer.throughput.session',
     'peer.throughput.link',
+    'peer.cpu.session',
+    'peer.cpu.link',
     ...['p50', 'p99'].flatMap((p) => [`peer.rtt1k.${p}.session`, `peer.rtt1k.${p}.link`]),
   ],
 );
@@ -218,6 +229,7 @@ export const peerCost = own(
 /** Every bench, in the order `pnpm bench` runs them. */
 export const JOBS: readonly Job[] = [
   coreFraming,
+  corePeer,
   coreSecure,
   tcpCompare,
   transportTcp,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   collect,
   coreFraming,
+  corePeer,
   coreSecure,
   handover,
   type Job,
@@ -192,6 +193,7 @@ describe('package benches write the rows the report expects (tiny sizes)', () =>
     });
     expect(r.rows[0]!.ratio).toBeCloseTo(r.rows[0]!.value / r.rows[0]!.baseline!, 9);
     expect(r.rows[0]!.baseline).toBe(r.rows[1]!.value); // the bare row is the baseline
+    expect(r.rows[2]!.baseline).toBe(r.rows[3]!.value);
   });
 
   it('handover (issue 15: stall during a cut with BLE standing by, BLE → TCP upgrade)', {
@@ -220,6 +222,19 @@ describe('package benches write the rows the report expects (tiny sizes)', () =>
   });
 
   const coreDist = existsSync(path.join(root, 'packages/core/dist/security/index.js'));
+  it.skipIf(!coreDist)('core peer (needs packages/core built)', { timeout: 120_000 }, async () => {
+    const r = await runJob(corePeer, {
+      ...quietly,
+      extraEnv: { BENCH_BYTES: String(1024 * 1024), BENCH_RUNS: '2', BENCH_WARMUP: '1' },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.id)).toEqual(corePeer.ids);
+    expectSpreads(r.rows);
+    expect(r.rows[0]).toMatchObject({ n: 2, unit: 'GB/cpu-s', target: 'ratio ≥ 0.95' });
+    expect(r.rows[1]).toMatchObject({ n: 2, unit: 'GB/s' });
+    expect(r.rows[1]!.target).toBeUndefined();
+  });
+
   it.skipIf(!coreDist)('core secure (needs packages/core built)', { timeout: 120_000 }, async () => {
     const r = await runJob(coreSecure, {
       ...quietly,
