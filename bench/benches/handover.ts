@@ -222,7 +222,7 @@ class Receiver {
 }
 
 /** Sends numbered messages: paced (every PACE_MS) or flat out, until stopped. */
-/** Messages sent so far on the bench's one channel (the numbering goes on across runs). */
+/** Messages sent so far on this repeat's channel (the numbering goes on across its runs). */
 let sentTotal = 0;
 
 class Sender {
@@ -324,6 +324,7 @@ for (let r = 0; r < REPEATS; r++) {
   const w = await world();
   const incoming = firstValueFrom(w.pb.incomingChannels$);
   const ch = w.pa.openChannel({ proto: 'bench.handover' });
+  sentTotal = 0; // a new channel: numbering starts again
   const rx = new Receiver(await incoming, w.pb);
   // Warm-up: one unmeasured move each way.
   await stallRun(w, rx, ch, 'conduit-end');

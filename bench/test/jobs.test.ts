@@ -199,9 +199,10 @@ describe('package benches write the rows the report expects (tiny sizes)', () =>
   it('handover (issue 15: stall during a cut with BLE standing by, BLE → TCP upgrade)', {
     timeout: 120_000,
   }, async () => {
+    // Two repeats: each builds a new world and channel, whose numbering starts again.
     const r = await runJob(handover, {
       ...quietly,
-      extraEnv: { BENCH_REPEATS: '1', BENCH_BLE_MS: '300', BENCH_TCP_BYTES: String(1024 * 1024) },
+      extraEnv: { BENCH_REPEATS: '2', BENCH_BLE_MS: '300', BENCH_TCP_BYTES: String(1024 * 1024) },
     });
     expect(r.error).toBeUndefined();
     expect(r.rows.map((x) => x.id)).toEqual(handover.ids);
