@@ -111,11 +111,14 @@ export const ISSUE_19_TARGETS: Readonly<Record<string, string | undefined>> = {
 /**
  * Issue 15's targets by row id: "a session on a peer connection costs at most 5 % throughput against a bare Link in
  * the same run" (`peer-cost` bench: Session.sendData on a connection channel vs a plain channel on the same Link, and
- * core's in-memory variant). The handover rows (stall, upgrade) have no numeric target in the issue: they are shown
- * against their baselines (keep-alive detection time, BLE drain time) without one.
+ * `core.peer`: the same without a medium). Both benches run both ends in one process, so their throughput is bound by
+ * the CPU the process gets; the target judges throughput per CPU-second (the wall-clock ratio swung 0.79–1.23 over
+ * three runs on the shared 2-core machine, the per-CPU-second one 0.88–0.97), and the wall-clock rows stay beside it
+ * as comparison columns. The handover rows (stall, upgrade) have no number in the issue: they are shown against their
+ * baselines (keep-alive detection time, BLE drain time) without a target.
  */
 export const ISSUE_15_TARGETS: Readonly<Record<string, string | undefined>> = {
-  'peer.throughput.session': 'ratio ≥ 0.95',
+  'peer.cpu.session': 'ratio ≥ 0.95',
   'core.peer.throughput': 'ratio ≥ 0.95',
 };
 
