@@ -9,9 +9,10 @@
 //       goaway       B's Link closes with GOAWAY `lost` (a medium withdrawn on purpose);
 //     the row is the longest gap between two delivered messages (ms), next to the keep-alive detection time of the
 //     same run (cut → A's TCP Link reported closed). Every message must arrive exactly once, in order.
-//   - upgrade: the channel runs flat out on BLE, then a TCP Link appears: upgrade time = TCP Link open on both sides →
-//     first message B receives with TCP carrying; baseline: what the make-before-break drain has to wait for, the bytes
-//     in flight on BLE at that moment at the BLE throughput just measured. Throughput before (BLE) and after (TCP).
+//   - upgrade: the channel runs flat out on BLE, then a TCP Link appears (dial → open is a row of its own): upgrade
+//     time = TCP Link open on both sides → first message B receives with TCP carrying; baseline: what the
+//     make-before-break drain has to wait for, the bytes in flight on BLE at that moment at the BLE throughput just
+//     measured. Throughput before (BLE) and after (TCP).
 // Prints a table; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick (or COLINK_BENCH_QUICK=1):
 // fewer repeats.
 import { createHash } from 'node:crypto';
@@ -155,6 +156,8 @@ interface TcpPair {
   relay: Relay;
   /** When both Links were open (performance.now()). */
   openedAt: number;
+  /** When the dial started (performance.now()). */
+  dialAt: number;
 }
 
 /**
@@ -166,12 +169,13 @@ async function tcpLinks(w: World, direct = false): Promise<TcpPair> {
   const relay = new Relay({ host, port: Number(port) });
   const address = direct ? w.tb.localAddress! : await relay.listen();
   const accepted = firstValueFrom(w.tb.incoming$);
+  const dialAt = performance.now();
   const ca = await w.ta.dial(address);
   const cb = await accepted;
   const la = link(ca, 'initiator', A, w.pa);
   const lb = link(cb, 'responder', B, w.pb);
   await Promise.all([la.opened, lb.opened]);
-  return { la, lb, cb, relay, openedAt: performance.now() };
+  return { la, lb, cb, relay, openedAt: performance.now(), dialAt };
 }
 
 async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -284,6 +288,7 @@ async function stallRun(w: World, rx: Receiver, ch: Channel, cut: Cut): Promise<
 
 interface UpgradeSample {
   time: number;
+  dial: number;
   drain: number;
   ble: number;
   tcp: number;
@@ -305,6 +310,7 @@ async function upgradeRun(w: World, rx: Receiver, ch: Channel): Promise<UpgradeS
   const drain = ((ch.unacknowledgedBytes || inFlight) / ble) * 1000;
   await until('the first message over TCP', () => rx.firstOnTcp !== undefined, 30_000);
   const time = rx.firstOnTcp! - tcp.openedAt;
+  const dial = tcp.openedAt - tcp.dialAt;
   const b1 = rx.bytes;
   const t1 = performance.now();
   await until('the TCP transfer', () => rx.bytes - b1 >= TCP_BYTES, 60_000);
@@ -315,7 +321,7 @@ async function upgradeRun(w: World, rx: Receiver, ch: Channel): Promise<UpgradeS
   // Back to BLE for the next run: a graceful close of the TCP Links moves the channel there.
   await Promise.all([tcp.la.close(closeReason('lost', 'bench: next run')), tcp.lb.closed]);
   await tcp.relay.close();
-  return { time, drain, ble: ble / 1e6, tcp: tcpRate / 1e6, bleRtt };
+  return { time, dial, drain, ble: ble / 1e6, tcp: tcpRate / 1e6, bleRtt };
 }
 
 const stalls = new Map<Cut, StallSample[]>(CUTS.map((c) => [c, []]));
@@ -371,6 +377,7 @@ rows.push(
 );
 const up = {
   time: s(upgrades.map((u) => u.time)),
+  dial: s(upgrades.map((u) => u.dial)),
   drain: s(upgrades.map((u) => u.drain)),
   ble: s(upgrades.map((u) => u.ble)),
   tcp: s(upgrades.map((u) => u.tcp)),
@@ -384,6 +391,13 @@ rows.push(
     up.time,
     env,
     { value: up.drain.median, label: 'bytes in flight on BLE at that moment ÷ BLE throughput' },
+  ),
+  spreadRow(
+    'handover.upgrade.dial',
+    'the TCP Link coming up while BLE carries: dial → both Links open (TCP connect + HELLO, plain)',
+    'ms',
+    up.dial,
+    env,
   ),
   spreadRow(
     'handover.upgrade.throughput.ble',

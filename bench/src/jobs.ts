@@ -206,6 +206,7 @@ export const handover = own(
     'handover.detect.keepalive',
     'handover.gap.steady',
     'handover.upgrade.time',
+    'handover.upgrade.dial',
     'handover.upgrade.throughput.ble',
     'handover.upgrade.throughput.tcp',
   ],
