@@ -96,6 +96,15 @@ export const coreFraming: Job = {
     }),
 };
 
+/** Issue 15: a PeerConnection channel against a bare Link channel without a medium (packages/core/bench/peer.mjs). */
+export const corePeer: Job = {
+  id: 'core.peer',
+  cwd: 'packages/core',
+  args: (quick) => ['bench/peer.mjs', ...(quick ? ['--quick'] : [])],
+  timeoutMs: 180_000,
+  ids: ['core.peer.throughput', 'core.peer.throughput.wall'],
+};
+
 export const coreSecure: Job = {
   id: 'core.secure',
   cwd: 'packages/core',
@@ -163,13 +172,20 @@ export const netMonitor: Job = {
   ],
 };
 
-/** A bench of this package (its rows carry their targets already). */
-function own(id: string, file: string, timeoutMs: number, extra: string[] = []): Job {
+/** A bench of this package (its rows carry their targets already); `ids`: the rows it must write, if listed. */
+function own(
+  id: string,
+  file: string,
+  timeoutMs: number,
+  extra: string[] = [],
+  ids?: readonly string[],
+): Job {
   return {
     id,
     cwd: 'bench',
     args: (quick) => [...extra, ...TSX, `benches/${file}`, ...(quick ? ['--quick'] : [])],
     timeoutMs,
+    ...(ids ? { ids } : {}),
   };
 }
 
@@ -177,14 +193,51 @@ export const tcpCompare = own('tcp-compare', 'tcp-compare.ts', 240_000);
 export const apiCompat = own('api-compat', 'api-compat.ts', 240_000);
 export const scale = own('scale', 'scale.ts', 240_000, ['--expose-gc']);
 
+/** Issue 15: delivery stall during a cut with BLE standing by, BLE → TCP upgrade (benches/handover.ts). */
+export const handover = own(
+  'handover',
+  'handover.ts',
+  240_000,
+  [],
+  [
+    'handover.stall.keepalive',
+    'handover.stall.conduit-end',
+    'handover.stall.goaway',
+    'handover.detect.keepalive',
+    'handover.gap.steady',
+    'handover.upgrade.time',
+    'handover.upgrade.dial',
+    'handover.upgrade.throughput.ble',
+    'handover.upgrade.throughput.tcp',
+  ],
+);
+
+/** Issue 15: a session on a peer connection against a bare Link on the same Link (benches/peer-cost.ts). */
+export const peerCost = own(
+  'peer-cost',
+  'peer-cost.ts',
+  180_000,
+  [],
+  [
+    'peer.throughput.session',
+    'peer.throughput.link',
+    'peer.cpu.session',
+    'peer.cpu.link',
+    ...['p50', 'p99'].flatMap((p) => [`peer.rtt1k.${p}.session`, `peer.rtt1k.${p}.link`]),
+  ],
+);
+
 /** Every bench, in the order `pnpm bench` runs them. */
 export const JOBS: readonly Job[] = [
   coreFraming,
+  corePeer,
   coreSecure,
   tcpCompare,
   transportTcp,
   apiCompat,
   scale,
+  peerCost,
+  handover,
   transportBle,
   netMonitor,
 ];

@@ -67,7 +67,7 @@ for (const job of JOBS) {
   durations.push(`${job.id} ${((performance.now() - started) / 1e3).toFixed(1)} s`);
 }
 
-// Issue 19's targets, in one place for every bench (src/targets.ts).
+// Issue 19's and issue 15's targets, in one place for every bench (src/targets.ts).
 const rows = applyTargets(collected);
 const title = `colink benchmarks${quick ? ' (--quick smoke run)' : ''} — ${new Date().toISOString()}`;
 const resultsDir = path.join(root, 'bench', 'results');

@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 import {
   collect,
   coreFraming,
+  corePeer,
   coreSecure,
+  handover,
   type Job,
   netMonitor,
+  peerCost,
   readRows,
   transportBle,
   transportTcp,
@@ -174,7 +177,61 @@ describe('package benches write the rows the report expects (tiny sizes)', () =>
     expect(r.rows[0]).toMatchObject({ n: 2, unit: 'Mbit/s', target: 'ratio ≥ 0.9' });
   });
 
+  it('peer-cost (issue 15: session on a peer connection vs bare Link)', { timeout: 120_000 }, async () => {
+    const r = await runJob(peerCost, {
+      ...quietly,
+      extraEnv: { BENCH_BYTES: String(1024 * 1024), BENCH_ROUNDS: '2', BENCH_RTT_ROUNDS: '20' },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.id)).toEqual(peerCost.ids);
+    expectSpreads(r.rows);
+    expect(r.rows[0]).toMatchObject({ n: 2, unit: 'MB/s', baselineLabel: 'bare Link channel, same Link' });
+    expect(r.rows[2]).toMatchObject({ n: 2, unit: 'MB/cpu-s', target: 'ratio ≥ 0.95' });
+    expect(r.rows[0]!.ratio).toBeCloseTo(r.rows[0]!.value / r.rows[0]!.baseline!, 9);
+    expect(r.rows[0]!.baseline).toBe(r.rows[1]!.value); // the bare row is the baseline
+    expect(r.rows[2]!.baseline).toBe(r.rows[3]!.value);
+  });
+
+  it('handover (issue 15: stall during a cut with BLE standing by, BLE → TCP upgrade)', {
+    timeout: 120_000,
+  }, async () => {
+    // Two repeats: each builds a new world and channel, whose numbering starts again.
+    const r = await runJob(handover, {
+      ...quietly,
+      extraEnv: { BENCH_REPEATS: '2', BENCH_BLE_MS: '300', BENCH_TCP_BYTES: String(1024 * 1024) },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.id)).toEqual(handover.ids);
+    expectSpreads(r.rows);
+    const byId = new Map(r.rows.map((x) => [x.id, x]));
+    const detect = byId.get('handover.detect.keepalive')!;
+    // The keep-alive finds a silent cut once nothing arrived for its idle timeout (500 ms, the baseline), counted
+    // from the last frame before the cut — at most one PING interval (100 ms) and its PONG earlier.
+    expect(detect).toMatchObject({ unit: 'ms', baseline: 500 });
+    expect(detect.value).toBeGreaterThanOrEqual(400);
+    for (const cut of ['keepalive', 'conduit-end', 'goaway'])
+      expect(byId.get(`handover.stall.${cut}`)).toMatchObject({ unit: 'ms', baseline: detect.value });
+    // A silent cut stalls delivery for at least as long as it takes to notice it.
+    expect(byId.get('handover.stall.keepalive')!.value).toBeGreaterThanOrEqual(400);
+    expect(byId.get('handover.upgrade.throughput.tcp')!.baseline).toBe(
+      byId.get('handover.upgrade.throughput.ble')!.value,
+    );
+  });
+
   const coreDist = existsSync(path.join(root, 'packages/core/dist/security/index.js'));
+  it.skipIf(!coreDist)('core peer (needs packages/core built)', { timeout: 120_000 }, async () => {
+    const r = await runJob(corePeer, {
+      ...quietly,
+      extraEnv: { BENCH_BYTES: String(1024 * 1024), BENCH_RUNS: '2', BENCH_WARMUP: '1' },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.id)).toEqual(corePeer.ids);
+    expectSpreads(r.rows);
+    expect(r.rows[0]).toMatchObject({ n: 2, unit: 'GB/cpu-s', target: 'ratio ≥ 0.95' });
+    expect(r.rows[1]).toMatchObject({ n: 2, unit: 'GB/s' });
+    expect(r.rows[1]!.target).toBeUndefined();
+  });
+
   it.skipIf(!coreDist)('core secure (needs packages/core built)', { timeout: 120_000 }, async () => {
     const r = await runJob(coreSecure, {
       ...quietly,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type BenchRow, benchEnv } from '../src/row.js';
 import {
   applyTargets,
+  ISSUE_15_TARGETS,
   ISSUE_19_TARGETS,
   meets,
   parseTarget,
@@ -113,5 +114,25 @@ describe('issue 19 targets', () => {
   it('withTarget(undefined) drops target and met only', () => {
     const r = row({ target: 'ratio ≥ 5', met: true, ratio: 2 });
     expect(withTarget(r, undefined)).toEqual({ id: 'x', label: 'x', value: 1, unit: 'µs', env, ratio: 2 });
+  });
+});
+
+describe('issue 15 targets', () => {
+  it('parse, apply by default beside issue 19 and share no id with it', () => {
+    for (const t of Object.values(ISSUE_15_TARGETS))
+      if (t !== undefined) expect(() => parseTarget(t)).not.toThrow();
+    expect(Object.keys(ISSUE_15_TARGETS).filter((k) => Object.hasOwn(ISSUE_19_TARGETS, k))).toEqual([]);
+    const out = applyTargets([
+      row({ id: 'peer.cpu.session', value: 930, unit: 'MB/cpu-s', baseline: 1000, ratio: 0.93 }),
+      row({ id: 'core.peer.throughput', value: 24, unit: 'GB/cpu-s', baseline: 25, ratio: 0.96 }),
+      row({ id: 'handover.stall.keepalive', value: 630, unit: 'ms', baseline: 590, ratio: 1.07 }),
+      row({ id: 'peer.throughput.session', value: 900, unit: 'MB/s', baseline: 1000, ratio: 0.9 }),
+      row({ id: 'acm.connect.cold', value: 20, unit: 'ms' }),
+    ]);
+    expect(out[0]).toMatchObject({ target: 'ratio ≥ 0.95', met: false });
+    expect(out[1]).toMatchObject({ target: 'ratio ≥ 0.95', met: true });
+    expect(out[2]!.target).toBeUndefined(); // no numeric target in the issue
+    expect(out[3]!.target).toBeUndefined(); // wall clock: a comparison column
+    expect(out[4]).toMatchObject({ target: '≤ 25 ms', met: true }); // issue 19's still apply
   });
 });
