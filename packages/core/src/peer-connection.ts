@@ -84,8 +84,8 @@ export interface PeerConnectionOptions {
   /** Largest re-dial backoff. Default 2_000. */
   readonly redialMaxMs?: number;
   /**
-   * Rank of a Link's medium: higher carries traffic first. Default: BLE 1, every other medium 2 (Wi-Fi P2P and TCP
-   * over BLE); among equal ranks the lowest smoothed RTT wins when a carrier is chosen.
+   * Rank of a Link's medium: higher carries traffic first. Default: Wi-Fi P2P 3, BLE 1, every other medium 2 (Wi-Fi
+   * P2P over TCP over BLE); among equal ranks the lowest smoothed RTT wins when a carrier is chosen.
    */
   readonly rank?: (link: Link) => number;
   /** Defaults for channels opened or accepted on this connection. */
@@ -103,7 +103,9 @@ const NO_LINK: ChannelHost = {
   ackDue: () => undefined,
 };
 
+/** Default medium ranks: Wi-Fi P2P 3 (a direct link), BLE 1, every other medium (TCP, memory, custom) 2. */
 function defaultRank(link: Link): number {
+  if (link.medium === 'wifi-p2p') return 3;
   return link.medium === 'ble' ? 1 : 2;
 }
 
@@ -380,7 +382,16 @@ export class PeerConnection implements LinkOwner {
     }
     if (this.leader) {
       const carrier = this.carrierLink ?? link;
-      if (this.resumedOn.get(ch) !== carrier) {
+      // The epoch from which the follower knows `ch` is on the carrier: that of our RESUME there, or any for a
+      // channel opened there (its OPEN went on the carrier).
+      const since = this.resumedOn.get(ch) === carrier ? (this.resumeEpoch.get(ch) ?? 0) : -1;
+      if (link !== carrier && this.location.get(ch) === carrier && info.epoch >= since && !this.draining) {
+        // The follower knew `ch` was on the carrier and yet announces it on another Link: it has lost the carrier
+        // (its keep-alive, or a network change it saw first — PROTOCOL.md §8.2). Waiting for our own keep-alive
+        // would stall every channel: the carrier leaves this connection and the channels move at once.
+        log.debug('%s: the peer left carrier %s', this.peer.slice(0, 8), carrier.id);
+        this.onLinkGone(carrier, undefined);
+      } else if (this.resumedOn.get(ch) !== carrier) {
         // Only the leader chooses the carrier: a follower's RESUME elsewhere gets a new move on the carrier.
         this.place(ch, carrier, ++this.epoch);
       } else if (link === carrier && info.epoch === this.resumeEpoch.get(ch)) {

@@ -78,6 +78,37 @@ describe('PeerConnection', () => {
     }
   });
 
+  it('leader moves at once when the follower alone lost the carrier (a network change only it saw): no wait for keep-alive', async () => {
+    for (const sender of ['leader', 'follower'] as const) {
+      const { pa, pb, link } = peers();
+      const ble = await link('ble', { mtu: 244 });
+      const tcp = await link('tcp', { bandwidthBytesPerSec: 20 * 1024 * 1024 });
+      const [leader, follower] = pa.leader ? [pa, pb] : [pb, pa];
+      const followerTcp = follower === pa ? tcp.a : tcp.b;
+      const leaderBle = leader === pa ? ble.a : ble.b;
+      const [from, to] = sender === 'leader' ? [leader, follower] : [follower, leader];
+      const incoming = next(to.incomingChannels$);
+      const ch = from.openChannel({ proto: 'numbers' });
+      const got = collector(await incoming);
+      const leaderMoves: string[] = [];
+      leader.moves$.subscribe((m) => leaderMoves.push(`${m.from}→${m.to}:${m.why}`));
+      const n = 2000;
+      // The follower takes its TCP Link out as a dropped one would be; the Link itself stays open on both ends, so
+      // neither a conduit end nor a keep-alive timeout tells the leader anything.
+      await sendAll(ch, n, 1500, (i) => {
+        if (i === 600) follower.release(followerTcp);
+      });
+      await got.done(n);
+      expect(got.count()).toBe(n);
+      expect(leader.carrier).toBe(leaderBle);
+      expect(leaderMoves, leaderMoves.join()).toContain('tcp→ble:loss');
+      expect(tcp.a.state).toBe('open');
+      await pa.close();
+      await pb.close();
+      await tcp.a.close();
+    }
+  }, 60_000);
+
   it('upgrades make-before-break from BLE to TCP while a transfer runs, with no loss and no duplicate', async () => {
     const { pa, pb, link } = peers();
     await link('ble', { mtu: 244 });
