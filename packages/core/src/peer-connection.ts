@@ -444,8 +444,8 @@ export class PeerConnection implements LinkOwner {
     this.resumeEpoch.set(ch, epoch);
   }
 
-  private moveAll(link: Link, why: CarrierMove['why']): void {
-    const from = this.carrierLink;
+  /** Puts every channel on `link` (a new move); `from` is the carrier they leave (default: the current one). */
+  private moveAll(link: Link, why: CarrierMove['why'], from: Link | undefined = this.carrierLink): void {
     this.carrierLink = link;
     const epoch = ++this.epoch;
     for (const ch of this.channelMap.values()) this.place(ch, link, epoch);
@@ -511,7 +511,7 @@ export class PeerConnection implements LinkOwner {
       else this.startGrace();
       return;
     }
-    this.moveAll(to, 'upgrade');
+    this.moveAll(to, 'upgrade', from);
   }
 
   /**

@@ -117,6 +117,9 @@ describe('PeerConnection', () => {
     const back = pb.openChannel({ proto: 'back' });
     const backIn = collector(await next(pa.incomingChannels$));
     const got = collector(await incoming);
+    const leader = pa.leader ? pa : pb;
+    const leaderMoves: string[] = [];
+    leader.moves$.subscribe((m) => leaderMoves.push(`${m.from}→${m.to}:${m.why}`));
     const n = 2000;
     let tcpLinks: Awaited<ReturnType<typeof link>> | undefined;
     const sending = sendAll(ch, n, 700, (i) => {
@@ -127,6 +130,7 @@ describe('PeerConnection', () => {
     expect(pa.carrier?.medium).toBe('tcp');
     expect(pb.carrier?.medium).toBe('tcp');
     expect(pa.links.length).toBe(2); // the BLE Link stays as a standby
+    expect(leaderMoves).toEqual(['ble→tcp:upgrade']); // the move names the Link it left
     await pa.close();
     await pb.close();
   });
