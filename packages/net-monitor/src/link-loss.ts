@@ -19,7 +19,10 @@ export interface NetworkSource {
 export type NetworkLossCause =
   /** The addresses left a network that is still there (`ip addr del`, DHCP lease gone). */
   | 'address-removed'
-  /** The network is gone: its interface went down, lost carrier, or was deleted. */
+  /**
+   * The network is gone: its interface went down, lost carrier, or was deleted — or its last usable address was
+   * removed (an interface without one is no network).
+   */
   | 'network-lost'
   /** The network stopped being the default one (only with `dropOnDefaultSwitch`). */
   | 'default-switched';
