@@ -1,9 +1,9 @@
 // Issue 15, "network change": a Link over an interface that net-monitor reports gone is lost at once, not after the
 // keep-alive timeout. Two device processes in two namespaces, on LAN TCP (a veth) and a Wi-Fi P2P group (fake
 // wpa_supplicant, real veth data path), each running net-monitor with dropLinksOnNetworkLoss. While a session streams
-// over the P2P group: (1) the group address is removed on B only — A sees nothing, yet both move to TCP at once;
-// (2) the group is formed again (back on P2P); (3) B's group interface is set down. Every message arrives once, in
-// order; the data's SHA-256 matches; the apps see no disconnect.
+// over the P2P group: (1) the group address of the peer connection's follower is removed — the leader sees nothing,
+// yet both move to TCP at once; (2) the group is formed again (back on P2P); (3) the leader's group interface is set
+// down. Every message arrives once, in order; the data's SHA-256 matches; the apps see no disconnect.
 import { DEFAULT_IDLE_TIMEOUT_MS } from '@colink/core/wire';
 import { canUseNetns, ip } from '@colink/transport-wifi-p2p/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,41 +39,71 @@ describe.skipIf(!canUseNetns())(
       expect(ra.netMonitor).toBe('netlink');
       expect(rb.netMonitor).toBe('netlink');
       await a.ask({ cmd: 'dialTcp', address: `10.88.0.2:${lab.tcpPort}` }, 'dialled');
-      const p2pLinkB = b.next('link', 60_000, b.lines.length, (l) => l.medium === 'wifi-p2p');
+      // The leader of the peer connection (smaller networkId) chooses the carrier (PROTOCOL.md §8.1). The first cut
+      // is seen by the follower alone, the second by the leader's side.
+      const aLeads = String(ra.networkId) < String(rb.networkId);
+      const side = (p: DeviceProc): { ns: string; name: string } =>
+        p === a ? { ns: lab.nsA, name: 'A' } : { ns: lab.nsB, name: 'B' };
+      const [leader, follower] = aLeads ? [a, b] : [b, a];
+      /** The local address and interface of `p`'s next Wi-Fi P2P Link. */
+      const p2pLink = (p: DeviceProc): Promise<{ host: string; ifname: string }> =>
+        p
+          .next('link', 60_000, p.lines.length, (l) => l.medium === 'wifi-p2p')
+          .then(async (l) => {
+            const host = String(l.local).split(':')[0]!;
+            return { host, ifname: await interfaceOf(side(p).ns, host) };
+          });
+      const [p2pA, p2pB] = [p2pLink(a), p2pLink(b)];
       await a.ask({ cmd: 'dialP2p', address: rb.p2p }, 'dialled', 60_000);
       const sessionB = b.next('session', 30_000);
       await a.ask({ cmd: 'session', peer: rb.networkId }, 'session');
       await sessionB;
       expect((await a.ask({ cmd: 'report' }, 'report')).carrier).toBe('wifi-p2p');
 
-      const moveToTcp = async (what: string, cut: () => Promise<void>): Promise<void> => {
+      /** Cuts `cutSide`'s P2P path with `cut`; both sessions must move to TCP, `cutSide` having dropped its Link. */
+      const moveToTcp = async (
+        what: string,
+        cutSide: DeviceProc,
+        cut: () => Promise<void>,
+      ): Promise<void> => {
         const fromA = a.lines.length;
         const fromB = b.lines.length;
+        const fromCut = cutSide.lines.length;
         const movedA = a.next('move', MOVE_WAIT_MS, fromA, (l) => l.to === 'tcp');
         const movedB = b.next('move', MOVE_WAIT_MS, fromB, (l) => l.to === 'tcp');
-        const droppedB = b.next('dropped', MOVE_WAIT_MS, fromB, (l) =>
+        const dropped = cutSide.next('dropped', MOVE_WAIT_MS, fromCut, (l) =>
           (l.links as string[]).includes('wifi-p2p'),
         );
         const t0 = Date.now();
         await cut();
-        const [ma, mb, db] = await Promise.all([movedA, movedB, droppedB]);
-        const closedB = await b.next('linkClosed', MOVE_WAIT_MS, fromB, (l) => l.medium === 'wifi-p2p');
-        expect(closedB.reason).toMatchObject({ code: 'lost', detail: { cause: 'network-change' } });
+        const [ma, mb, d] = await Promise.all([movedA, movedB, dropped]);
+        const closed = await cutSide.next(
+          'linkClosed',
+          MOVE_WAIT_MS,
+          fromCut,
+          (l) => l.medium === 'wifi-p2p',
+        );
+        expect(closed.reason).toMatchObject({ code: 'lost', detail: { cause: 'network-change' } });
         console.info(
-          `${what}: B dropped its P2P Link (${db.cause}) after ${db.at - t0} ms; session on TCP after ${mb.at - t0} ms (B), ${ma.at - t0} ms (A); keep-alive timeout ${DEFAULT_IDLE_TIMEOUT_MS} ms`,
+          `${what}: ${side(cutSide).name} dropped its P2P Link (${d.cause}) after ${d.at - t0} ms; session on TCP after ${ma.at - t0} ms (A), ${mb.at - t0} ms (B); keep-alive timeout ${DEFAULT_IDLE_TIMEOUT_MS} ms`,
         );
       };
 
-      // (1) B's group address goes away while both send; only B's kernel (and net-monitor) knows.
-      const linkB = await p2pLinkB;
-      const hostB = String(linkB.local).split(':')[0]!;
-      const ifB = await interfaceOf(lab.nsB, hostB);
+      // (1) The follower's group address goes away while both send; only its kernel (and net-monitor) knows: its
+      // RESUME on TCP tells the leader, which moves at once (no waiting for its keep-alive).
+      const first = follower === a ? await p2pA : await p2pB;
       const sentA1 = a.ask({ cmd: 'send', count: BATCH, paceMs: 20, dataBytes: CHUNK }, 'sent', 120_000);
       const sentB1 = b.ask({ cmd: 'send', count: BATCH, paceMs: 20 }, 'sent', 120_000);
       await b.next('progress', 60_000, 0, (l) => Number(l.messages) >= 10);
-      await moveToTcp(`address ${hostB} removed from ${ifB} (B only)`, () =>
-        ip(['addr', 'del', `${hostB}/24`, 'dev', ifB], lab.nsB).then(() => undefined),
+      await moveToTcp(
+        `address ${first.host} removed from ${first.ifname} (${side(follower).name}, the follower, only)`,
+        follower,
+        () =>
+          ip(['addr', 'del', `${first.host}/24`, 'dev', first.ifname], side(follower).ns).then(
+            () => undefined,
+          ),
       );
+      expect(leader.all('move').at(-1)).toMatchObject({ to: 'tcp', why: 'loss' });
       await Promise.all([sentA1, sentB1]);
 
       // (2) The group is formed again (A removes the old one and dials): back on P2P.
@@ -82,17 +112,16 @@ describe.skipIf(!canUseNetns())(
         a.next('move', 60_000, a.lines.length, (l) => l.to === 'wifi-p2p'),
         b.next('move', 60_000, b.lines.length, (l) => l.to === 'wifi-p2p'),
       ]);
-      const p2pLinkB2 = b.next('link', 60_000, b.lines.length, (l) => l.medium === 'wifi-p2p');
+      const [p2pA2, p2pB2] = [p2pLink(a), p2pLink(b)];
       await a.ask({ cmd: 'dialP2p', address: rb.p2p }, 'dialled', 60_000);
       await back;
-      const hostB2 = String((await p2pLinkB2).local).split(':')[0]!;
-      const ifB2 = await interfaceOf(lab.nsB, hostB2);
+      const second = leader === a ? await p2pA2 : await p2pB2;
 
-      // (3) B's group interface goes down mid-transfer.
+      // (3) The leader's group interface goes down mid-transfer.
       const sentA2 = a.ask({ cmd: 'send', count: BATCH, paceMs: 20, dataBytes: CHUNK }, 'sent', 120_000);
       await b.next('progress', 60_000, 0, (l) => Number(l.messages) >= BATCH + 10);
-      await moveToTcp(`${ifB2} set down (B)`, () =>
-        ip(['link', 'set', ifB2, 'down'], lab.nsB).then(() => undefined),
+      await moveToTcp(`${second.ifname} set down (${side(leader).name}, the leader)`, leader, () =>
+        ip(['link', 'set', second.ifname, 'down'], side(leader).ns).then(() => undefined),
       );
       await sentA2;
 

@@ -55,6 +55,10 @@ export interface PeerQuality {
 
 /** A carrier change (emitted by {@link PeerConnection.moves$}). */
 export interface CarrierMove {
+  /**
+   * Medium of the Link the channels left — also after a gap with no Link at all (lost, then re-dialled); undefined
+   * only for the first carrier.
+   */
   readonly from: Medium | undefined;
   readonly to: Medium;
   /** `upgrade` = make-before-break to a better Link; `loss` = the carrier was lost; `initial`. */
@@ -168,6 +172,8 @@ export class PeerConnection implements LinkOwner {
   private draining = false;
   private sample: { link: Link; at: number; bytes: number } | undefined;
   private qualityDone = false;
+  /** Medium of the last carrier, kept across a gap with no Link (for {@link CarrierMove.from}). */
+  private lastMedium: Medium | undefined;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `local` equals `peer` or `graceMs` is negative. */
   constructor(options: PeerConnectionOptions) {
@@ -450,7 +456,7 @@ export class PeerConnection implements LinkOwner {
     const epoch = ++this.epoch;
     for (const ch of this.channelMap.values()) this.place(ch, link, epoch);
     log.debug('%s: channels on %s (%s)', this.peer.slice(0, 8), link.id, why);
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why });
+    this.emitMove(from, link, why);
     this.emitQuality();
   }
 
@@ -463,7 +469,7 @@ export class PeerConnection implements LinkOwner {
     this.carrierLink = link;
     for (const ch of this.channelMap.values())
       if (this.location.get(ch) === undefined) this.place(ch, link, this.epoch);
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why });
+    this.emitMove(from, link, why);
   }
 
   /** Follower: the leader moved channels to `link`; everything follows. */
@@ -473,8 +479,13 @@ export class PeerConnection implements LinkOwner {
     for (const ch of this.channelMap.values())
       if (this.resumedOn.get(ch) !== link) this.place(ch, link, this.epoch);
     this.setState('connected');
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why: 'peer' });
+    this.emitMove(from, link, 'peer');
     this.emitQuality();
+  }
+
+  private emitMove(from: Link | undefined, to: Link, why: CarrierMove['why']): void {
+    this.movesSubject.next({ from: from?.medium ?? this.lastMedium, to: to.medium, why });
+    this.lastMedium = to.medium;
   }
 
   /**

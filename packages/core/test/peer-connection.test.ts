@@ -141,6 +141,8 @@ describe('PeerConnection', () => {
     const incoming = next(pb.incomingChannels$);
     const ch = pa.openChannel({ proto: 'numbers' }, { sendBufferBytes: 64 * 1024 });
     const got = collector(await incoming);
+    const moves: string[] = [];
+    pa.moves$.subscribe((m) => moves.push(`${m.from}→${m.to}:${m.why}`));
     await sendAll(ch, 100, 1000);
     first.ca.sever();
     await first.a.closed;
@@ -157,6 +159,8 @@ describe('PeerConnection', () => {
     await sending;
     await got.done(400);
     expect(pa.state).toBe('connected');
+    // the move after the gap names the medium that carried before it
+    expect(moves).toEqual([expect.stringMatching(/^tcp→ble:(loss|peer)$/)]);
     await pa.close();
     await pb.close();
   });
