@@ -2,7 +2,8 @@
 // sends) by moving a device out of radio range and back.
 import { isColinkError } from '@colink/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RadioBroker, radioControl, VirtualRadio } from '../src/virtual/index.js';
+import { BleTransport } from '../src/index.js';
+import { RadioBroker, radioControl, VirtualRadio, virtualTransportOptions } from '../src/virtual/index.js';
 import { advertise, closed, connectPair, World } from './helpers/world.js';
 
 const A = 'C0:00:00:00:0A:01';
@@ -61,4 +62,18 @@ describe('radio broker control: the range fault from outside', () => {
     }).catch((x: unknown) => x);
     expect(isColinkError(e, 'ERR_UNREACHABLE')).toBe(true);
   });
+
+  it('a device whose radio went away still unadvertises and stops (bounded wait, no hang)', async () => {
+    const radio = new VirtualRadio({ model: { pacing: 'instant' } });
+    world = new World(radio);
+    const b1 = await RadioBroker.listen(radio);
+    const t = new BleTransport(virtualTransportOptions(b1.socketPath, A));
+    await t.start();
+    await advertise(t, 'a');
+    await b1.close(); // the broker (another process, in real use) is gone: the controller answers nothing more
+    const t0 = Date.now();
+    await t.unadvertise();
+    await t.stop();
+    console.info(`unadvertise + stop without a radio: ${Date.now() - t0} ms`);
+  }, 30_000);
 });
