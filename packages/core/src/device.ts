@@ -102,6 +102,8 @@ export class LocalDevice {
   private readonly pending = new Map<string, Promise<Link>>();
   private readonly draining = new Set<Link>();
   private readonly peerConnections = new Map<string, PeerConnection>();
+  /** Links whose handshake runs (not yet in `links$`). */
+  private readonly opening = new Set<Link>();
   private readonly subs: Subscription[] = [];
   private readonly admission: Admission;
   private startedValue = false;
@@ -219,6 +221,40 @@ export class LocalDevice {
     for (const d of this.discoveries) {
       if (!(this.transports as readonly object[]).includes(d)) await d.unadvertise().catch(() => undefined);
     }
+  }
+
+  /**
+   * Drops at once every open (or opening) Link whose local address is one of `hosts`: what a network change calls
+   * when an address of this device is gone (removed, or its interface down or out of carrier). Such a Link cannot
+   * carry another byte, and waiting for its keep-alive (`idleTimeoutMs`, default 30 s) would stall the sessions on
+   * it. Each Link is aborted with `reason`, by default `lost` with `detail: { cause: 'network-change', address }`;
+   * its peer connection then moves its channels to another live Link of the peer at once, or re-dials for the grace
+   * period ({@link LocalDeviceOptions.peerGraceMs}). Links of media without IP addresses (BLE) never match.
+   *
+   * `hosts` are IP addresses as they appear in a Link's `localAddress` (`host:port`, `[v6]:port`); IPv6 is compared
+   * in lower case without a zone (`%eth0`), an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4 address.
+   * `@colink/net-monitor`'s `dropLinksOnNetworkLoss` feeds this from rtnetlink events.
+   * @returns the Links dropped (empty when none ran over those addresses).
+   */
+  dropLinksFrom(hosts: Iterable<string>, reason?: CloseReason): Link[] {
+    const gone = new Set<string>();
+    for (const h of hosts) if (typeof h === 'string') gone.add(normalizeHost(h));
+    const dropped: Link[] = [];
+    if (gone.size === 0) return dropped;
+    for (const link of [...this.linksSubject.value, ...this.opening]) {
+      if (link.state === 'closed' || dropped.includes(link)) continue;
+      const host = hostOf(link.localAddress);
+      if (host === undefined || !gone.has(host)) continue;
+      dropped.push(link);
+      log.debug('link %s: local address %s is gone', link.id, host);
+      link.abort(
+        reason ??
+          closeReason('lost', `local address ${host} is gone`, {
+            detail: { cause: 'network-change', address: host },
+          }),
+      );
+    }
+    return dropped;
   }
 
   /**
@@ -348,6 +384,12 @@ export class LocalDevice {
     });
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
     progress = this.admission.admit(link, bandwidth);
+    this.opening.add(link);
+    void link.closed.then(() => this.opening.delete(link));
+    link.opened.then(
+      () => this.opening.delete(link),
+      () => this.opening.delete(link),
+    );
     link.incomingChannels$.subscribe((ch) => this.route(ch, link));
     link.opened.then(
       () => this.onLinkOpen(link),
@@ -448,4 +490,20 @@ function reporting(security: SecurityUpgrade, target: () => HandshakeProgress | 
     name: security.name,
     upgrade: (conduit, role) => (security as ReportingSecurityUpgrade).upgrade(conduit, role, relay),
   };
+}
+
+/** The host of a `host:port` / `[v6]:port` address, normalized as {@link normalizeHost}; undefined for other notations. */
+function hostOf(address: string): string | undefined {
+  const m = /^\[([^\]]+)\]:\d+$/.exec(address) ?? /^([^:[\]]+):\d+$/.exec(address);
+  return m ? normalizeHost(m[1]!) : undefined;
+}
+
+/** Lower case, no IPv6 zone, IPv4-mapped IPv6 (RFC 4291 §2.5.5.2) as IPv4. */
+function normalizeHost(host: string): string {
+  let h = host.toLowerCase();
+  const zone = h.indexOf('%');
+  if (zone >= 0) h = h.slice(0, zone);
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  return mapped ? mapped[1]! : h;
 }

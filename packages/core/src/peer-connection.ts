@@ -55,6 +55,10 @@ export interface PeerQuality {
 
 /** A carrier change (emitted by {@link PeerConnection.moves$}). */
 export interface CarrierMove {
+  /**
+   * Medium of the Link the channels left — also after a gap with no Link at all (lost, then re-dialled); undefined
+   * only for the first carrier.
+   */
   readonly from: Medium | undefined;
   readonly to: Medium;
   /** `upgrade` = make-before-break to a better Link; `loss` = the carrier was lost; `initial`. */
@@ -84,8 +88,8 @@ export interface PeerConnectionOptions {
   /** Largest re-dial backoff. Default 2_000. */
   readonly redialMaxMs?: number;
   /**
-   * Rank of a Link's medium: higher carries traffic first. Default: BLE 1, every other medium 2 (Wi-Fi P2P and TCP
-   * over BLE); among equal ranks the lowest smoothed RTT wins when a carrier is chosen.
+   * Rank of a Link's medium: higher carries traffic first. Default: Wi-Fi P2P 3, BLE 1, every other medium 2 (Wi-Fi
+   * P2P over TCP over BLE); among equal ranks the lowest smoothed RTT wins when a carrier is chosen.
    */
   readonly rank?: (link: Link) => number;
   /** Defaults for channels opened or accepted on this connection. */
@@ -103,7 +107,9 @@ const NO_LINK: ChannelHost = {
   ackDue: () => undefined,
 };
 
+/** Default medium ranks: Wi-Fi P2P 3 (a direct link), BLE 1, every other medium (TCP, memory, custom) 2. */
 function defaultRank(link: Link): number {
+  if (link.medium === 'wifi-p2p') return 3;
   return link.medium === 'ble' ? 1 : 2;
 }
 
@@ -166,6 +172,8 @@ export class PeerConnection implements LinkOwner {
   private draining = false;
   private sample: { link: Link; at: number; bytes: number } | undefined;
   private qualityDone = false;
+  /** Medium of the last carrier, kept across a gap with no Link (for {@link CarrierMove.from}). */
+  private lastMedium: Medium | undefined;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `local` equals `peer` or `graceMs` is negative. */
   constructor(options: PeerConnectionOptions) {
@@ -380,7 +388,16 @@ export class PeerConnection implements LinkOwner {
     }
     if (this.leader) {
       const carrier = this.carrierLink ?? link;
-      if (this.resumedOn.get(ch) !== carrier) {
+      // The epoch from which the follower knows `ch` is on the carrier: that of our RESUME there, or any for a
+      // channel opened there (its OPEN went on the carrier).
+      const since = this.resumedOn.get(ch) === carrier ? (this.resumeEpoch.get(ch) ?? 0) : -1;
+      if (link !== carrier && this.location.get(ch) === carrier && info.epoch >= since && !this.draining) {
+        // The follower knew `ch` was on the carrier and yet announces it on another Link: it has lost the carrier
+        // (its keep-alive, or a network change it saw first — PROTOCOL.md §8.2). Waiting for our own keep-alive
+        // would stall every channel: the carrier leaves this connection and the channels move at once.
+        log.debug('%s: the peer left carrier %s', this.peer.slice(0, 8), carrier.id);
+        this.onLinkGone(carrier, undefined);
+      } else if (this.resumedOn.get(ch) !== carrier) {
         // Only the leader chooses the carrier: a follower's RESUME elsewhere gets a new move on the carrier.
         this.place(ch, carrier, ++this.epoch);
       } else if (link === carrier && info.epoch === this.resumeEpoch.get(ch)) {
@@ -433,12 +450,13 @@ export class PeerConnection implements LinkOwner {
     this.resumeEpoch.set(ch, epoch);
   }
 
+  /** Puts every channel on `link` (a new move); `from` is the carrier they leave (default: the current one). */
   private moveAll(link: Link, why: CarrierMove['why'], from: Link | undefined = this.carrierLink): void {
     this.carrierLink = link;
     const epoch = ++this.epoch;
     for (const ch of this.channelMap.values()) this.place(ch, link, epoch);
     log.debug('%s: channels on %s (%s)', this.peer.slice(0, 8), link.id, why);
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why });
+    this.emitMove(from, link, why);
     this.emitQuality();
   }
 
@@ -451,7 +469,7 @@ export class PeerConnection implements LinkOwner {
     this.carrierLink = link;
     for (const ch of this.channelMap.values())
       if (this.location.get(ch) === undefined) this.place(ch, link, this.epoch);
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why });
+    this.emitMove(from, link, why);
   }
 
   /** Follower: the leader moved channels to `link`; everything follows. */
@@ -461,8 +479,13 @@ export class PeerConnection implements LinkOwner {
     for (const ch of this.channelMap.values())
       if (this.resumedOn.get(ch) !== link) this.place(ch, link, this.epoch);
     this.setState('connected');
-    this.movesSubject.next({ from: from?.medium, to: link.medium, why: 'peer' });
+    this.emitMove(from, link, 'peer');
     this.emitQuality();
+  }
+
+  private emitMove(from: Link | undefined, to: Link, why: CarrierMove['why']): void {
+    this.movesSubject.next({ from: from?.medium ?? this.lastMedium, to: to.medium, why });
+    this.lastMedium = to.medium;
   }
 
   /**

@@ -78,6 +78,37 @@ describe('PeerConnection', () => {
     }
   });
 
+  it('leader moves at once when the follower alone lost the carrier (a network change only it saw): no wait for keep-alive', async () => {
+    for (const sender of ['leader', 'follower'] as const) {
+      const { pa, pb, link } = peers();
+      const ble = await link('ble', { mtu: 244 });
+      const tcp = await link('tcp', { bandwidthBytesPerSec: 20 * 1024 * 1024 });
+      const [leader, follower] = pa.leader ? [pa, pb] : [pb, pa];
+      const followerTcp = follower === pa ? tcp.a : tcp.b;
+      const leaderBle = leader === pa ? ble.a : ble.b;
+      const [from, to] = sender === 'leader' ? [leader, follower] : [follower, leader];
+      const incoming = next(to.incomingChannels$);
+      const ch = from.openChannel({ proto: 'numbers' });
+      const got = collector(await incoming);
+      const leaderMoves: string[] = [];
+      leader.moves$.subscribe((m) => leaderMoves.push(`${m.from}→${m.to}:${m.why}`));
+      const n = 2000;
+      // The follower takes its TCP Link out as a dropped one would be; the Link itself stays open on both ends, so
+      // neither a conduit end nor a keep-alive timeout tells the leader anything.
+      await sendAll(ch, n, 1500, (i) => {
+        if (i === 600) follower.release(followerTcp);
+      });
+      await got.done(n);
+      expect(got.count()).toBe(n);
+      expect(leader.carrier).toBe(leaderBle);
+      expect(leaderMoves, leaderMoves.join()).toContain('tcp→ble:loss');
+      expect(tcp.a.state).toBe('open');
+      await pa.close();
+      await pb.close();
+      await tcp.a.close();
+    }
+  }, 60_000);
+
   it('upgrades make-before-break from BLE to TCP while a transfer runs, with no loss and no duplicate', async () => {
     const { pa, pb, link } = peers();
     await link('ble', { mtu: 244 });
@@ -86,6 +117,9 @@ describe('PeerConnection', () => {
     const back = pb.openChannel({ proto: 'back' });
     const backIn = collector(await next(pa.incomingChannels$));
     const got = collector(await incoming);
+    const leader = pa.leader ? pa : pb;
+    const leaderMoves: string[] = [];
+    leader.moves$.subscribe((m) => leaderMoves.push(`${m.from}→${m.to}:${m.why}`));
     const n = 2000;
     let tcpLinks: Awaited<ReturnType<typeof link>> | undefined;
     const sending = sendAll(ch, n, 700, (i) => {
@@ -96,6 +130,7 @@ describe('PeerConnection', () => {
     expect(pa.carrier?.medium).toBe('tcp');
     expect(pb.carrier?.medium).toBe('tcp');
     expect(pa.links.length).toBe(2); // the BLE Link stays as a standby
+    expect(leaderMoves).toEqual(['ble→tcp:upgrade']); // the move names the Link it left
     await pa.close();
     await pb.close();
   });
@@ -106,6 +141,8 @@ describe('PeerConnection', () => {
     const incoming = next(pb.incomingChannels$);
     const ch = pa.openChannel({ proto: 'numbers' }, { sendBufferBytes: 64 * 1024 });
     const got = collector(await incoming);
+    const moves: string[] = [];
+    pa.moves$.subscribe((m) => moves.push(`${m.from}→${m.to}:${m.why}`));
     await sendAll(ch, 100, 1000);
     first.ca.sever();
     await first.a.closed;
@@ -122,6 +159,8 @@ describe('PeerConnection', () => {
     await sending;
     await got.done(400);
     expect(pa.state).toBe('connected');
+    // the move after the gap names the medium that carried before it
+    expect(moves).toEqual([expect.stringMatching(/^tcp→ble:(loss|peer)$/)]);
     await pa.close();
     await pb.close();
   });

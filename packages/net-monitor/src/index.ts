@@ -61,6 +61,14 @@ export type {
   ResolvConf,
   RouteLookup,
 } from './host/snapshot.js';
+export {
+  dropLinksOnNetworkLoss,
+  type LinkDropTarget,
+  type NetworkLossCause,
+  type NetworkLossDrop,
+  type NetworkLossOptions,
+  type NetworkSource,
+} from './link-loss.js';
 export { type Bearer, classifyBearer } from './model/bearer.js';
 export {
   type Candidate,

@@ -243,9 +243,30 @@ export class BleTransport implements Transport, Discovery {
     await this.peripheral.advertise(truncateUtf8(advert.deviceName, MAX_ADVERTISED_NAME_BYTES), info);
   }
 
+  /**
+   * Stops announcing this device (advertising goes back to the nameless, connectable listen mode). Resolves after at
+   * most {@link STOP_WAIT_MS} (2 000 ms) even when the controller does not answer (adapter or virtual radio gone).
+   */
   async unadvertise(): Promise<void> {
     this.advert = undefined;
-    await this.peripheral?.unadvertise();
+    const done = this.peripheral?.unadvertise();
+    if (!done) return;
+    // A controller that is gone (the virtual radio's broker ended, the adapter unplugged) never answers the HCI
+    // commands: waiting would hang the device's stop(). Bounded like stop(): STOP_WAIT_MS.
+    let cancel = (): void => {};
+    const waited = new Promise<void>((resolve) => {
+      const scheduler = this.opts.scheduler;
+      if (scheduler) {
+        const sub = scheduler.schedule(() => resolve(), STOP_WAIT_MS);
+        cancel = () => sub.unsubscribe();
+      } else {
+        const t = setTimeout(resolve, STOP_WAIT_MS);
+        t.unref();
+        cancel = () => clearTimeout(t);
+      }
+    });
+    await Promise.race([done, waited]);
+    cancel();
   }
 
   discover(): Observable<DiscoveryEvent> {

@@ -5,6 +5,10 @@
  * `srcEntry` modules are imported at start, before the `ready` line (`COLINK_PRELOAD_ABILITIES=off`: when the first
  * request arrives); each ability is created (`onCreate`) when a request for it arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
  * Run with `--import @colink/api-compat/register` for TypeScript sources (the `colink-device` bin does that itself).
+ *
+ * `colink-device radio <socket>` and `colink-device radio-range <socket> <BLE address> out|in` run a virtual BLE radio
+ * for device processes and inject its range fault (`radio-cli.ts`); an app directory named `radio` or
+ * `radio-range` is given as `./radio`.
  */
 import { register } from 'node:module';
 import path from 'node:path';
@@ -12,6 +16,12 @@ import { register as registerTsx } from 'tsx/esm/api';
 import { acmService } from '../acm/registry.js';
 import { installGlobals } from '../globals.js';
 import { configure, getRuntime, prepareRuntime } from '../runtime/runtime.js';
+
+const sub = process.argv[2];
+if (sub === 'radio' || sub === 'radio-range') {
+  const { radioCommand } = await import('./radio-cli.js');
+  process.exit(await radioCommand(process.argv.slice(2)));
+}
 
 register('../hooks.js', import.meta.url);
 registerTsx();

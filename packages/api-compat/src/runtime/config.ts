@@ -24,6 +24,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
  * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
  * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
+ * | netLinkLoss | `COLINK_NET_LINK_LOSS` | `off` (`on`: net-monitor watches this process's network namespace and a Link whose local address is gone is dropped at once) |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -60,6 +61,13 @@ export interface RuntimeConfig {
    * collaboration request. Abilities are still created (`onCreate`) only when a request arrives.
    */
   readonly preloadAbilities: boolean;
+  /**
+   * Network change as immediate Link loss (`COLINK_NET_LINK_LOSS=on`): `start()` runs a `NetMonitor` on this
+   * process's network namespace and `dropLinksOnNetworkLoss` (`@colink/net-monitor`), so a Link whose local address
+   * was removed, or whose interface went down, is dropped at once and its sessions move to another medium (or re-dial)
+   * instead of waiting for the keep-alive timeout (30 s). Off by default (it loads the rtnetlink addon).
+   */
+  readonly netLinkLoss: boolean;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -88,6 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
     bindConfirm: bindPolicyFromEnv(env),
     preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
+    netLinkLoss: ['on', '1', 'true'].includes((env.COLINK_NET_LINK_LOSS ?? 'off').toLowerCase()),
   };
 }
 

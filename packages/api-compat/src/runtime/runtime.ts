@@ -15,10 +15,11 @@ import {
   type TlsSecurity,
   trackTrust,
 } from '@colink/core/security';
+import { dropLinksOnNetworkLoss, NetMonitor } from '@colink/net-monitor';
 import { BleTransport } from '@colink/transport-ble';
 import { virtualTransportOptions } from '@colink/transport-ble/virtual';
 import { TcpTransport } from '@colink/transport-tcp';
-import { asyncScheduler, filter, firstValueFrom, type SchedulerLike, timeout } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, type SchedulerLike, type Subscription, timeout } from 'rxjs';
 import { CollaborateResult, LastExitReason, LaunchReason } from '../ability/constant.js';
 import { UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
@@ -71,6 +72,8 @@ export class DeviceRuntime {
   private readonly abilities = new Map<string, Registered>();
   private readonly collaborationHandlers = new Set<CollaborationHandler>();
   private startPromise: Promise<void> | undefined;
+  /** net-monitor and its wiring when `config.netLinkLoss` is on. */
+  private netLinkLoss: { monitor: NetMonitor; sub: Subscription } | undefined;
 
   /** The security layer (TLS 1.3 + trust), when `config.security` is on. */
   readonly security: TlsSecurity | undefined;
@@ -153,6 +156,10 @@ export class DeviceRuntime {
       }
       this.device.sessions.requests$.subscribe((req) => void this.onRequest(req));
       await this.device.start();
+      if (this.config.netLinkLoss) {
+        const monitor = await NetMonitor.start();
+        this.netLinkLoss = { monitor, sub: dropLinksOnNetworkLoss(monitor, this.device) };
+      }
       log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));
     })();
     return this.startPromise;
@@ -163,6 +170,9 @@ export class DeviceRuntime {
     if (!this.startPromise) return;
     await this.startPromise.catch(() => undefined);
     this.startPromise = undefined;
+    this.netLinkLoss?.sub.unsubscribe();
+    await this.netLinkLoss?.monitor.close();
+    this.netLinkLoss = undefined;
     await this.device.stop();
   }
 

@@ -18,7 +18,13 @@
  * await central.waitForPoweredOnAsync();
  * ```
  */
-export { RadioBroker } from './broker.js';
+export {
+  RADIO_CONTROL_TIMEOUT_MS,
+  RadioBroker,
+  type RadioControl,
+  type RadioControlReply,
+  radioControl,
+} from './broker.js';
 export { BtsnoopWriter } from './btsnoop.js';
 export {
   DEFAULT_ACL_BUFFER_COUNT,

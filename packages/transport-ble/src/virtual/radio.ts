@@ -254,6 +254,22 @@ export class VirtualRadio {
   }
 
   /**
+   * Fault: the device `address` leaves radio range (`inRange` false) or comes back (true). Out of range, its
+   * advertising events are lost, connection attempts to it fail (0x3E) and its links are lost (peers see 0x08, as
+   * {@link VirtualRadio.dropLink}); back in range all three end. Returns the number of links dropped.
+   */
+  setInRange(address: string, inRange: boolean): number {
+    if (inRange) {
+      this.loseAdvertisements(address, 0);
+      this.refuseConnections(address, false);
+      return 0;
+    }
+    this.loseAdvertisements(address, 1);
+    this.refuseConnections(address, true);
+    return this.dropLink(address);
+  }
+
+  /**
    * Fault: every controller with `address` resets as after a crash: its host gets a Hardware Error event and
    * Disconnection Complete (0x08) for each link, peers see 0x08, advertising and scanning stop.
    */

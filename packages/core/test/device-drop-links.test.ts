@@ -1,0 +1,95 @@
+import { connect, createServer, type Server } from 'node:net';
+import { firstValueFrom, Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalDevice } from '../src/device.js';
+import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
+import { socketConduit } from '../src/node/socket-conduit.js';
+import type { Conduit, Transport } from '../src/transport.js';
+import { advert } from './helpers.js';
+
+// LocalDevice.dropLinksFrom over real TCP sockets on loopback (IPv4 and IPv6): what a network change calls when a local
+// address is gone. A minimal socket transport stands in for transport-tcp (core does not depend on it).
+
+class LoopbackTcp implements Transport {
+  readonly medium = 'tcp';
+  readonly capabilities = {
+    maxFrameSize: 65_548,
+    reliable: true,
+    bandwidth: 'high',
+    latency: 'low',
+    priority: 80,
+  } as const;
+  readonly incoming$ = new Subject<Conduit>();
+  private server: Server | undefined;
+  constructor(private readonly host: string) {}
+  get localAddress(): string | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object'
+      ? `${this.host.includes(':') ? `[${this.host}]` : this.host}:${a.port}`
+      : undefined;
+  }
+  async start(): Promise<void> {
+    this.server = createServer((s) => this.incoming$.next(socketConduit(s)));
+    await new Promise<void>((r) => this.server!.listen(0, this.host, r));
+  }
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+  dial(address: string): Promise<Conduit> {
+    const m = /^\[?([^\]]+)\]?:(\d+)$/.exec(address);
+    if (!m) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, address);
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: m[1]!, port: Number(m[2]) }, () => resolve(socketConduit(s)));
+      s.once('error', (e) => reject(new ColinkError(ErrorCode.DIAL_FAILED, e.message)));
+    });
+  }
+}
+
+const running: LocalDevice[] = [];
+afterEach(async () => {
+  await Promise.allSettled(running.splice(0).map((d) => d.stop()));
+});
+
+async function pair(host: string) {
+  const ta = new LoopbackTcp(host);
+  const tb = new LoopbackTcp(host);
+  const a = new LocalDevice({ advert: advert('drop-a'), transports: [ta] });
+  const b = new LocalDevice({ advert: advert('drop-b'), transports: [tb] });
+  running.push(a, b);
+  await a.start();
+  await b.start();
+  const opened = firstValueFrom(b.linkOpened$);
+  const link = await a.connectAddress('tcp', tb.localAddress!);
+  return { a, b, link, remote: await opened };
+}
+
+describe('LocalDevice.dropLinksFrom', () => {
+  it.each(['127.0.0.1', '::1'])(
+    'drops the Links running from a gone address at once (%s), and only those',
+    async (host) => {
+      const { a, link, remote } = await pair(host);
+      expect(a.dropLinksFrom(['192.0.2.7', '2001:db8::7'])).toEqual([]);
+      expect(link.state).toBe('open');
+      // the address as net-monitor reports it: IPv6 in any case, with a zone
+      const gone = host === '::1' ? '::1%lo' : host;
+      const dropped = a.dropLinksFrom([gone]);
+      expect(dropped).toEqual([link]);
+      expect(link.state).toBe('closed');
+      expect(await link.closed).toMatchObject({
+        code: 'lost',
+        detail: { cause: 'network-change', address: host },
+      });
+      expect(a.links()).toEqual([]);
+      // the peer hears of it (GOAWAY or the socket's end) well before any keep-alive timeout
+      expect((await remote.closed).code).not.toBe('timeout');
+    },
+  );
+
+  it('takes the reason it is given, and ignores non-IP notations', async () => {
+    const { a, link } = await pair('127.0.0.1');
+    expect(a.dropLinksFrom(['AA:BB:CC:DD:EE:FF', '', 'not an address'])).toEqual([]);
+    const reason = closeReason('lost', 'wlan0 went down', { detail: { cause: 'network-change' } });
+    expect(a.dropLinksFrom(new Set(['::FFFF:127.0.0.1']), reason)).toEqual([link]); // IPv4-mapped, upper case
+    expect(await link.closed).toEqual(reason);
+  });
+});
