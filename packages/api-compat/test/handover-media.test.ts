@@ -1,0 +1,187 @@
+import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  canNetns,
+  type HoDevice,
+  type Line,
+  portOf,
+  run,
+  startDevice,
+  vethPair,
+} from './handover-helpers.js';
+
+// Issue 15's acceptance test over real media: two device processes linked by real TCP (a veth pair between two
+// network namespaces when root, else loopback) and the virtual BLE radio (the real noble/bleno stacks in each
+// process, the radio in this one behind a RadioBroker). One session carries 10,000 numbered messages and 64 MiB while
+// the media change under it.
+
+const MESSAGES = 10_000;
+const DATA = 64 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+/** Keep-alive of the devices' Links (ms): PING interval and the silence after which a Link is lost. */
+const KEEPALIVE_MS = 500;
+const IDLE_MS = 2_000;
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      await c();
+    } catch {
+      // best effort
+    }
+  }
+});
+
+const root = canNetns();
+
+async function world(opts: { graceMs?: number } = {}) {
+  const radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 });
+  const broker = await RadioBroker.listen(radio);
+  cleanups.push(
+    () => radio.close(),
+    () => broker.close(),
+  );
+  const ns = root ? vethPair() : undefined;
+  if (ns) cleanups.push(() => ns.remove());
+  const env = (mac: string, host: string): Record<string, string> => ({
+    HO_TCP_HOST: host,
+    HO_BLE_RADIO: broker.socketPath,
+    HO_BLE_MAC: mac,
+    HO_KEEPALIVE_MS: String(KEEPALIVE_MS),
+    HO_IDLE_MS: String(IDLE_MS),
+    HO_GRACE_MS: String(opts.graceMs ?? 10_000),
+  });
+  const a = startDevice('alpha', env('AA:00:00:00:15:01', ns?.addrA ?? '127.0.0.1'), ns?.a);
+  const b = startDevice('beta', env('BB:00:00:00:15:02', ns?.addrB ?? '127.0.0.1'), ns?.b);
+  for (const d of [a, b]) cleanups.push(() => d.child.kill('SIGKILL'));
+  const [ra, rb] = await Promise.all([
+    a.waitFor((l) => l.event === 'ready'),
+    b.waitFor((l) => l.event === 'ready'),
+  ]);
+  return { radio, ns, a, b, ra, rb };
+}
+
+/** Resolves once `d` has a Link over `medium` carrying the peer connection (a `move` to it, after line `from`). */
+function movedTo(d: HoDevice, medium: string, from: number, timeoutMs = 30_000): Promise<Line> {
+  return d.waitFor((l) => l.event === 'move' && l.to === medium, timeoutMs, from);
+}
+
+/** Waits until the receiver reports at least `n` messages delivered. */
+function received(d: HoDevice, n: number, timeoutMs = 60_000): Promise<Line> {
+  return d.waitFor((l) => l.event === 'rx-progress' && (l.messages as number) >= n, timeoutMs);
+}
+
+/** Dials `medium` from `d` until it succeeds (a veth that just came up needs a moment). */
+async function dial(d: HoDevice, medium: 'tcp' | 'ble', address: string): Promise<Line> {
+  for (let attempt = 0; ; attempt++) {
+    const from = d.lines.length;
+    d.send({ cmd: 'dial', medium, address });
+    const r = await d.waitFor(
+      (l) => (l.event === 'dialed' || l.event === 'dial-failed') && l.medium === medium,
+      30_000,
+      from,
+    );
+    if (r.event === 'dialed') return r;
+    if (attempt >= 20) throw new Error(`dial ${medium} ${address} kept failing: ${String(r.error)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+describe('a session over TCP and the virtual BLE radio between two device processes', () => {
+  it('carries 10,000 messages and 64 MiB exactly once through BLE→TCP upgrade, TCP cuts and BLE range loss', async () => {
+    const t0 = Date.now();
+    const { radio, ns, a, b, ra } = await world();
+    const macA = String(ra.ble);
+    const tcpA = String(ra.tcp);
+    const timeline: string[] = [];
+    const mark = (what: string): void => {
+      const rx = a.events('rx-progress').at(-1);
+      const at = rx
+        ? ` [${rx.messages} messages, ${((rx.dataBytes as number) / 2 ** 20).toFixed(1)} MiB received]`
+        : '';
+      timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)} s ${what}${at}`);
+    };
+
+    // (1) The session starts on BLE …
+    await dial(b, 'ble', macA);
+    b.send({ cmd: 'session', peer: ra.networkId, messages: MESSAGES, dataBytes: DATA, chunk: CHUNK });
+    expect((await b.waitFor((l) => l.event === 'session')).medium).toBe('ble');
+    await received(a, 100);
+    mark('100 messages over BLE');
+    // … and upgrades to TCP, make-before-break.
+    let fromA = a.lines.length;
+    let fromB = b.lines.length;
+    const up = await dial(b, 'tcp', tcpA);
+    await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+    mark(`upgraded to TCP (dial + TLS ${up.ms} ms)`);
+
+    // (2a) A conduit fault: the TCP connection is killed under the running transfer (ss -K as root: the kernel
+    // aborts the socket, the peer gets RST; else the device aborts its TCP Link as lost).
+    await received(a, 2_500);
+    fromA = a.lines.length;
+    fromB = b.lines.length;
+    if (root) run(ns?.a, 'ss', '-K', 'src', ns ? ns.addrA : '127.0.0.1', 'sport', '=', `:${portOf(tcpA)}`);
+    else a.send({ cmd: 'abort', medium: 'tcp' });
+    const cutAt = Date.now();
+    await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
+    mark(`TCP conduit cut: traffic on BLE after ${Date.now() - cutAt} ms`);
+    await dial(b, 'tcp', tcpA);
+    await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+    mark('back on TCP');
+
+    // (2b) The veth taken down in a namespace (root only): the Links notice by keep-alive, BLE carries meanwhile.
+    await received(a, 5_000);
+    if (ns) {
+      fromA = a.lines.length;
+      fromB = b.lines.length;
+      run(undefined, 'ip', '-n', ns.a, 'link', 'set', ns.vethA, 'down');
+      const downAt = Date.now();
+      await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
+      const detected = Date.now() - downAt;
+      mark(`veth down: traffic on BLE after ${detected} ms (idle timeout ${IDLE_MS} ms)`);
+      expect(detected).toBeLessThan(IDLE_MS + 10_000);
+      run(undefined, 'ip', '-n', ns.a, 'link', 'set', ns.vethA, 'up');
+      await dial(b, 'tcp', tcpA);
+      await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+      mark('veth up: back on TCP');
+    } else {
+      console.warn('handover-media: not root (or no `ip netns`): the veth-down cut is skipped');
+    }
+
+    // (3) The BLE device leaves range (adverts lost, connections refused, its links dropped) and comes back.
+    await received(a, 7_500);
+    fromA = a.lines.length;
+    radio.loseAdvertisements(macA, 1);
+    radio.refuseConnections(macA, true);
+    expect(radio.dropLink(macA)).toBeGreaterThan(0);
+    await a.waitFor((l) => l.event === 'link-closed' && l.medium === 'ble', 30_000, fromA);
+    mark('BLE out of range');
+    await received(a, 8_000);
+    radio.loseAdvertisements(macA, 0);
+    radio.refuseConnections(macA, false);
+    await dial(b, 'ble', macA);
+    mark('BLE back in range');
+
+    const [got, sent] = await Promise.all([
+      a.waitFor((l) => l.event === 'received', 120_000),
+      b.waitFor((l) => l.event === 'sent', 120_000),
+    ]);
+    mark('all delivered');
+    console.log(`handover-media timeline:\n  ${timeline.join('\n  ')}`);
+    expect(got.errors).toEqual([]);
+    expect(got.messages).toBe(MESSAGES);
+    expect(got.dataBytes).toBe(DATA);
+    expect(got.sha256).toBe(sent.sha256);
+    // The apps saw no disconnect, and the peer connections never stopped being connected.
+    expect(a.events('disconnect')).toEqual([]);
+    expect(b.events('disconnect')).toEqual([]);
+    for (const d of [a, b])
+      expect(
+        d
+          .events('pc-state')
+          .map((l) => l.state)
+          .filter((s) => s !== 'connected'),
+      ).toEqual([]);
+  }, 180_000);
+});
