@@ -184,4 +184,42 @@ describe('a session over TCP and the virtual BLE radio between two device proces
           .filter((s) => s !== 'connected'),
       ).toEqual([]);
   }, 180_000);
+
+  // `kill -9`: the kernel closes the dead process's sockets and the broker takes its controllers off the radio, so the
+  // loss shows at once. `frozen`: SIGSTOP first (a hung or powered-off device: sockets and BLE links stay up, nothing
+  // answers), so only the Links' keep-alive can tell; kill -9 follows after the loss is reported.
+  it.each(['kill -9', 'frozen, then kill -9'])(
+    '%s of the receiving process mid-transfer: the sender reports the loss within the keep-alive timeout',
+    async (how) => {
+      const graceMs = 1_500;
+      const { a, b, ra } = await world({ graceMs });
+      await dial(b, 'ble', String(ra.ble));
+      await dial(b, 'tcp', String(ra.tcp));
+      b.send({ cmd: 'session', peer: ra.networkId, messages: MESSAGES, dataBytes: DATA, chunk: CHUNK });
+      await received(a, 2_000);
+      const from = b.lines.length;
+      const frozen = how.startsWith('frozen');
+      a.child.kill(frozen ? 'SIGSTOP' : 'SIGKILL');
+      const killedAt = Date.now();
+      const lost = await b.waitFor((l) => l.event === 'pc-state' && l.state === 'reconnecting', 30_000, from);
+      const detectMs = lost.t - killedAt;
+      if (frozen) a.child.kill('SIGKILL');
+      const ended = await b.waitFor((l) => l.event === 'disconnect', 30_000, from);
+      const endMs = ended.t - killedAt;
+      // The sender's blocked send ends with the session instead of waiting for ever.
+      const failed = await b.waitFor((l) => l.event === 'send-failed', 30_000, from);
+      console.log(
+        `${how}: loss reported after ${detectMs} ms (keep-alive ${KEEPALIVE_MS} ms, idle timeout ${IDLE_MS} ms); ` +
+          `session ended (${ended.reason}) after ${endMs} ms (grace ${graceMs} ms); send failed: ${String(failed.error)}`,
+      );
+      expect(await a.exited).toBe(null); // killed by the signal
+      expect(detectMs).toBeLessThan(IDLE_MS + 5_000);
+      expect(ended.reason).toBe('network-disconnected');
+      expect(endMs).toBeGreaterThanOrEqual(graceMs - 50);
+      expect(b.events('disconnect')).toHaveLength(1);
+      const closed = b.events('link-closed').filter((l) => l.t >= killedAt - 5);
+      expect(closed.map((l) => l.medium).sort()).toEqual(['ble', 'tcp']);
+    },
+    120_000,
+  );
 });
