@@ -23,9 +23,18 @@ export interface HoDevice {
   events(event: string): Line[];
 }
 
-/** Starts a handover device process (inside network namespace `netns` when given). */
-export function startDevice(name: string, env: Record<string, string>, netns?: string): HoDevice {
-  const node = [process.execPath, '--expose-gc', '--import', 'tsx', 'test/fixtures/handover/device.ts'];
+/**
+ * Starts a handover device process (inside network namespace `netns` when given): `script` (default the core-level
+ * device, test/fixtures/handover/device.ts) under node with `--expose-gc` and `imports` (default tsx).
+ */
+export function startDevice(
+  name: string,
+  env: Record<string, string>,
+  netns?: string,
+  script = 'test/fixtures/handover/device.ts',
+  imports = 'tsx',
+): HoDevice {
+  const node = [process.execPath, '--expose-gc', '--import', imports, script];
   const [cmd, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
   const child = spawn(cmd!, args, {
     cwd: PKG,

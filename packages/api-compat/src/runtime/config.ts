@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ColinkError, ErrorCode } from '@colink/core';
 import type { SchedulerLike } from 'rxjs';
 import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
 
@@ -24,6 +25,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
  * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
  * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
+ * | peerGraceMs | `COLINK_PEER_GRACE_MS` | 10_000 (core's `DEFAULT_PEER_GRACE_MS`): how long sessions and linkEnhance connections wait for a Link to their peer after the last one was lost, ms |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -60,6 +62,13 @@ export interface RuntimeConfig {
    * collaboration request. Abilities are still created (`onCreate`) only when a request arrives.
    */
   readonly preloadAbilities: boolean;
+  /**
+   * How long a peer connection — and the abilityConnectionManager sessions and linkEnhance connections on it — waits
+   * for a Link to the peer after the last one was lost, in ms (re-dialling meanwhile); after it they end with
+   * `NETWORK_DISCONNECTED` / `disconnected` (32390300). `COLINK_PEER_GRACE_MS`; default: core's
+   * `DEFAULT_PEER_GRACE_MS` (10 s).
+   */
+  readonly peerGraceMs?: number;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -88,7 +97,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
     bindConfirm: bindPolicyFromEnv(env),
     preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
+    ...(env.COLINK_PEER_GRACE_MS ? { peerGraceMs: graceFromEnv(env.COLINK_PEER_GRACE_MS) } : {}),
   };
+}
+
+/**
+ * `COLINK_PEER_GRACE_MS` as a number of ms.
+ * @throws ColinkError `ERR_INVALID_ARGUMENT` for anything but a non-negative integer.
+ */
+function graceFromEnv(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
+    throw new ColinkError(
+      ErrorCode.INVALID_ARGUMENT,
+      `COLINK_PEER_GRACE_MS must be a whole number of ms, got "${v}"`,
+    );
+  return n;
 }
 
 /** `DISTRIBUTED_DATASYNC` → `ohos.permission.DISTRIBUTED_DATASYNC`. */
