@@ -143,6 +143,13 @@ describe('two HarmonyOS device processes when every medium stays down past the g
       expect(after.heapUsed + after.arrayBuffers).toBeLessThan(
         idle.heapUsed + idle.arrayBuffers + 4 * 2 ** 20,
       );
+      // Nothing hangs: both devices stop and exit cleanly.
+      for (const d of [a, b]) d.send({ cmd: 'exit' });
+      const exits = await Promise.race([
+        Promise.all([a.exited, b.exited]),
+        new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000)),
+      ]);
+      expect(exits).toEqual([0, 0]);
     },
     90_000,
   );

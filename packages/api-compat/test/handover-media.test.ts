@@ -88,23 +88,33 @@ async function dial(d: HoDevice, medium: 'tcp' | 'ble', address: string): Promis
   }
 }
 
-/** `mac` leaves BLE range: its adverts are lost, connections to it refused, its links dropped (returns how many). */
-function outOfRange(radio: VirtualRadio, mac: string): number {
-  radio.loseAdvertisements(mac, 1);
-  radio.refuseConnections(mac, true);
-  return radio.dropLink(mac);
+/**
+ * The two BLE devices leave each other's range: their adverts are lost, connections to either refused, their links
+ * dropped (returns how many). Both ways, so neither side's re-dial gets through until {@link backInRange}.
+ */
+function outOfRange(radio: VirtualRadio, ...macs: string[]): number {
+  let dropped = 0;
+  for (const mac of macs) {
+    radio.loseAdvertisements(mac, 1);
+    radio.refuseConnections(mac, true);
+    dropped += radio.dropLink(mac);
+  }
+  return dropped;
 }
 
-function backInRange(radio: VirtualRadio, mac: string): void {
-  radio.loseAdvertisements(mac, 0);
-  radio.refuseConnections(mac, false);
+function backInRange(radio: VirtualRadio, ...macs: string[]): void {
+  for (const mac of macs) {
+    radio.loseAdvertisements(mac, 0);
+    radio.refuseConnections(mac, false);
+  }
 }
 
 describe('a session over TCP and the virtual BLE radio between two device processes', () => {
   it('carries 10,000 messages and 64 MiB exactly once through BLE→TCP upgrade, TCP cuts and BLE range loss', async () => {
     const t0 = Date.now();
-    const { radio, ns, a, b, ra } = await world();
+    const { radio, ns, a, b, ra, rb } = await world();
     const macA = String(ra.ble);
+    const macB = String(rb.ble);
     const tcpA = String(ra.tcp);
     const timeline: string[] = [];
     const mark = (what: string): void => {
@@ -160,7 +170,7 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       mark('BLE carried 100 messages alone');
       fromA = a.lines.length;
       fromB = b.lines.length;
-      outOfRange(radio, macA);
+      outOfRange(radio, macA, macB);
       await Promise.all(
         [
           [a, fromA],
@@ -175,7 +185,7 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       );
       mark('BLE out of range: no medium left, reconnecting');
       await new Promise((r) => setTimeout(r, 1_000));
-      backInRange(radio, macA);
+      backInRange(radio, macA, macB);
       await dial(b, 'ble', macA);
       await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
       mark('BLE back in range: traffic on BLE');
@@ -191,11 +201,11 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     // (3) The BLE device leaves range (adverts lost, connections refused, its links dropped) and comes back.
     await received(a, 7_500);
     fromA = a.lines.length;
-    expect(outOfRange(radio, macA)).toBeGreaterThan(0);
+    expect(outOfRange(radio, macA, macB)).toBeGreaterThan(0);
     await a.waitFor((l) => l.event === 'link-closed' && l.medium === 'ble', 30_000, fromA);
     mark('BLE out of range');
     await received(a, 8_000);
-    backInRange(radio, macA);
+    backInRange(radio, macA, macB);
     await dial(b, 'ble', macA);
     mark('BLE back in range');
 
@@ -207,7 +217,9 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     console.log(`handover-media timeline:\n  ${timeline.join('\n  ')}`);
     const log = (d: HoDevice): string =>
       d.lines
-        .filter((l) => ['link-open', 'link-closed', 'move', 'pc-state', 'dialed', 'disconnect'].includes(l.event))
+        .filter((l) =>
+          ['link-open', 'link-closed', 'move', 'pc-state', 'dialed', 'disconnect'].includes(l.event),
+        )
         .map((l) => {
           const { t, ...rest } = l;
           return `${((t - t0) / 1000).toFixed(2)} ${JSON.stringify(rest)}`;
