@@ -12,12 +12,19 @@ import {
 
 // Issue 15's acceptance test over real media: two device processes linked by real TCP (a veth pair between two
 // network namespaces when root, else loopback) and the virtual BLE radio (the real noble/bleno stacks in each
-// process, the radio in this one behind a RadioBroker). One session carries 10,000 numbered messages and 64 MiB while
-// the media change under it.
+// process, the radio in this one behind a RadioBroker). One session carries 10,000 numbered messages and 64 MiB one
+// way, 10,000 messages and 16 MiB the other, while the media change under it.
 
 const MESSAGES = 10_000;
 const DATA = 64 * 1024 * 1024;
+/** What the accepting side sends back on the same session, beside 10,000 messages of its own. */
+const BACK_DATA = 16 * 1024 * 1024;
 const CHUNK = 64 * 1024;
+/**
+ * Largest data rate of the forward stream, bytes/s (a quarter of it back): the 64 MiB take at least 4 s, so the test
+ * can inject each fault while the transfer runs (unpaced, TCP on a veth moves them in well under a second).
+ */
+const RATE = 16 * 1024 * 1024;
 /** Keep-alive of the devices' Links (ms): PING interval and the silence after which a Link is lost. */
 const KEEPALIVE_MS = 500;
 const IDLE_MS = 2_000;
@@ -67,9 +74,12 @@ function movedTo(d: HoDevice, medium: string, from: number, timeoutMs = 30_000):
   return d.waitFor((l) => l.event === 'move' && l.to === medium, timeoutMs, from);
 }
 
-/** Waits until the receiver reports at least `n` messages delivered. */
+/** Waits until the receiver of the forward stream reports at least `n` messages delivered. */
 function received(d: HoDevice, n: number, timeoutMs = 60_000): Promise<Line> {
-  return d.waitFor((l) => l.event === 'rx-progress' && (l.messages as number) >= n, timeoutMs);
+  return d.waitFor(
+    (l) => l.event === 'rx-progress' && l.dir === 'forward' && (l.messages as number) >= n,
+    timeoutMs,
+  );
 }
 
 /** Dials `medium` from `d` until it succeeds (a veth that just came up needs a moment). */
@@ -116,9 +126,23 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     const macA = String(ra.ble);
     const macB = String(rb.ble);
     const tcpA = String(ra.tcp);
+    const log = (d: HoDevice): string =>
+      d.lines
+        .filter((l) =>
+          ['link-open', 'link-closed', 'move', 'pc-state', 'dialed', 'disconnect'].includes(l.event),
+        )
+        .map((l) => {
+          const { t, ...rest } = l;
+          return `${((t - t0) / 1000).toFixed(2)} ${JSON.stringify(rest)}`;
+        })
+        .join('\n  ');
+    onTestFailed(() => console.log(`alpha:\n  ${log(a)}\nbeta:\n  ${log(b)}`));
     const timeline: string[] = [];
     const mark = (what: string): void => {
-      const rx = a.events('rx-progress').at(-1);
+      const rx = a
+        .events('rx-progress')
+        .filter((l) => l.dir === 'forward')
+        .at(-1);
       const at = rx
         ? ` [${rx.messages} messages, ${((rx.dataBytes as number) / 2 ** 20).toFixed(1)} MiB received]`
         : '';
@@ -127,7 +151,17 @@ describe('a session over TCP and the virtual BLE radio between two device proces
 
     // (1) The session starts on BLE …
     await dial(b, 'ble', macA);
-    b.send({ cmd: 'session', peer: ra.networkId, messages: MESSAGES, dataBytes: DATA, chunk: CHUNK });
+    b.send({
+      cmd: 'session',
+      peer: ra.networkId,
+      messages: MESSAGES,
+      dataBytes: DATA,
+      chunk: CHUNK,
+      rate: RATE,
+      backMessages: MESSAGES,
+      backBytes: BACK_DATA,
+      backRate: RATE / 4,
+    });
     expect((await b.waitFor((l) => l.event === 'session')).medium).toBe('ble');
     await received(a, 100);
     mark('100 messages over BLE');
@@ -165,7 +199,11 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       expect(detected).toBeLessThan(IDLE_MS + 10_000);
       // (3a) While BLE carries alone, the BLE device leaves range too: no medium is left, the peer connections wait
       // (reconnecting) within the grace period; back in range, BLE is dialled again and the transfer goes on.
-      const rx = (a.events('rx-progress').at(-1)?.messages as number) ?? 0;
+      const rx =
+        (a
+          .events('rx-progress')
+          .filter((l) => l.dir === 'forward')
+          .at(-1)?.messages as number) ?? 0;
       await received(a, rx + 100);
       mark('BLE carried 100 messages alone');
       fromA = a.lines.length;
@@ -209,27 +247,22 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     await dial(b, 'ble', macA);
     mark('BLE back in range');
 
-    const [got, sent] = await Promise.all([
-      a.waitFor((l) => l.event === 'received', 120_000),
-      b.waitFor((l) => l.event === 'sent', 120_000),
+    const [got, sent, gotBack, sentBack] = await Promise.all([
+      a.waitFor((l) => l.event === 'received' && l.dir === 'forward', 120_000),
+      b.waitFor((l) => l.event === 'sent' && l.dir === 'forward', 120_000),
+      b.waitFor((l) => l.event === 'received' && l.dir === 'back', 120_000),
+      a.waitFor((l) => l.event === 'sent' && l.dir === 'back', 120_000),
     ]);
     mark('all delivered');
     console.log(`handover-media timeline:\n  ${timeline.join('\n  ')}`);
-    const log = (d: HoDevice): string =>
-      d.lines
-        .filter((l) =>
-          ['link-open', 'link-closed', 'move', 'pc-state', 'dialed', 'disconnect'].includes(l.event),
-        )
-        .map((l) => {
-          const { t, ...rest } = l;
-          return `${((t - t0) / 1000).toFixed(2)} ${JSON.stringify(rest)}`;
-        })
-        .join('\n  ');
-    onTestFailed(() => console.log(`alpha:\n  ${log(a)}\nbeta:\n  ${log(b)}`));
     expect(got.errors).toEqual([]);
     expect(got.messages).toBe(MESSAGES);
     expect(got.dataBytes).toBe(DATA);
     expect(got.sha256).toBe(sent.sha256);
+    expect(gotBack.errors).toEqual([]);
+    expect(gotBack.messages).toBe(MESSAGES);
+    expect(gotBack.dataBytes).toBe(BACK_DATA);
+    expect(gotBack.sha256).toBe(sentBack.sha256);
     // The apps saw no disconnect; the peer connections only waited (reconnecting, while no medium was left), never
     // gave up.
     expect(a.events('disconnect')).toEqual([]);
@@ -254,7 +287,14 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       const { a, b, ra } = await world({ graceMs });
       await dial(b, 'ble', String(ra.ble));
       await dial(b, 'tcp', String(ra.tcp));
-      b.send({ cmd: 'session', peer: ra.networkId, messages: MESSAGES, dataBytes: DATA, chunk: CHUNK });
+      b.send({
+        cmd: 'session',
+        peer: ra.networkId,
+        messages: MESSAGES,
+        dataBytes: DATA,
+        chunk: CHUNK,
+        rate: RATE,
+      });
       await received(a, 2_000);
       const from = b.lines.length;
       const frozen = how.startsWith('frozen');
