@@ -35,6 +35,22 @@ const root = canNetns();
 if (!root)
   console.warn('handover-harmony: needs root and `ip netns` (TCP is taken down in a namespace): skipped');
 
+/** The two devices leave each other's BLE range: adverts lost, connections refused, links dropped. */
+function outOfRange(radio: VirtualRadio): void {
+  for (const mac of [MAC_A, MAC_B]) {
+    radio.loseAdvertisements(mac, 1);
+    radio.refuseConnections(mac, true);
+    radio.dropLink(mac);
+  }
+}
+
+function backInRange(radio: VirtualRadio): void {
+  for (const mac of [MAC_A, MAC_B]) {
+    radio.loseAdvertisements(mac, 0);
+    radio.refuseConnections(mac, false);
+  }
+}
+
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 async function memory(d: HoDevice): Promise<{ heapUsed: number; arrayBuffers: number; rss: number }> {
@@ -47,7 +63,7 @@ async function memory(d: HoDevice): Promise<{ heapUsed: number; arrayBuffers: nu
 describe('two HarmonyOS device processes when every medium stays down past the grace period', () => {
   // Written reason for skipIf: the TCP cut needs a network namespace (root); printed above when skipped.
   it.skipIf(!root)(
-    'acm disconnect fires once with NETWORK_DISCONNECTED, linkEnhance disconnected once with 32390300; nothing hangs; memory returns to idle',
+    'BLE down past the grace period while TCP carries: nothing ends; then every medium down: acm disconnect fires once with NETWORK_DISCONNECTED, linkEnhance disconnected once with 32390300; nothing hangs; memory returns to idle',
     async () => {
       const ns = `hoc${process.pid}`;
       try {
@@ -105,13 +121,23 @@ describe('two HarmonyOS device processes when every medium stays down past the g
       await a.waitFor((l) => l.event === 'streamed' && (l.bytes as number) >= 8 << 20, 30_000);
       const busy = await memory(a);
 
-      // Every medium down: TCP (interface down, its sockets killed) and BLE (a out of range).
+      // One medium (BLE: out of each other's range) down for longer than the grace period while TCP carries on:
+      // nothing ends, the data keeps flowing.
+      const beforeBle = a.lines.length;
+      outOfRange(radio);
+      await new Promise((r) => setTimeout(r, GRACE_MS + 1_500));
+      backInRange(radio);
+      await a.waitFor((l) => l.event === 'streamed', 30_000, beforeBle);
+      for (const d of [a, b])
+        expect(d.lines.filter((l) => l.event === 'acm-disconnect' || l.event === 'le-disconnected')).toEqual(
+          [],
+        );
+
+      // Every medium down: TCP (interface down, its sockets killed) and BLE (out of range).
+      const downAt = Date.now();
       run(undefined, 'ip', '-n', ns, 'link', 'set', 'lo', 'down');
       run(ns, 'ss', '-K', '-t', 'state', 'established');
-      radio.loseAdvertisements(MAC_A, 1);
-      radio.refuseConnections(MAC_A, true);
-      radio.dropLink(MAC_A);
-      const downAt = Date.now();
+      outOfRange(radio);
 
       const events = ['acm-disconnect', 'le-disconnected'];
       const [aAcm, aLe, bAcm, bLe] = await Promise.all(
@@ -123,8 +149,7 @@ describe('two HarmonyOS device processes when every medium stays down past the g
 
       // Media back; nothing fires a second time.
       run(undefined, 'ip', '-n', ns, 'link', 'set', 'lo', 'up');
-      radio.loseAdvertisements(MAC_A, 0);
-      radio.refuseConnections(MAC_A, false);
+      backInRange(radio);
       await new Promise((r) => setTimeout(r, 1_500));
       for (const d of [a, b]) for (const e of events) expect(d.events(e)).toHaveLength(1);
 
