@@ -88,7 +88,7 @@ describe('two HarmonyOS device processes when every medium stays down past the g
         HO_PEER_MAC: MAC_B,
         COLINK_DEVICE_NAME: `ho-${role}`,
         COLINK_DEVICE_TYPE: 'phone',
-        COLINK_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-ho-${role}-`)),
+        COLINK_STATE_DIR: path.join(appDir, `state-${role}`),
         COLINK_APP_DIR: appDir,
         COLINK_BUNDLE_NAME: 'com.example.handover',
         COLINK_TRANSPORTS: 'tcp,ble',
@@ -103,10 +103,16 @@ describe('two HarmonyOS device processes when every medium stays down past the g
       const script = 'test/fixtures/handover/harmony-device.ts';
       const register = '@colink/api-compat/register';
       const b = startDevice('b', env('b', MAC_B), ns, script, register);
-      cleanups.push(() => b.child.kill('SIGKILL'));
+      cleanups.push(
+        () => fs.rmSync(b.stateDir, { recursive: true, force: true }),
+        () => b.child.kill('SIGKILL'),
+      );
       await b.waitFor((l) => l.event === 'ready', 30_000);
       const a = startDevice('a', env('a', MAC_A), ns, script, register);
-      cleanups.push(() => a.child.kill('SIGKILL'));
+      cleanups.push(
+        () => fs.rmSync(a.stateDir, { recursive: true, force: true }),
+        () => a.child.kill('SIGKILL'),
+      );
       await a.waitFor((l) => l.event === 'ready', 30_000);
 
       // Idle: started, b discovered, no Link yet.

@@ -12,6 +12,8 @@ export type Line = Record<string, unknown> & { event: string; t: number };
 export interface HoDevice {
   readonly name: string;
   readonly child: ChildProcess;
+  /** The temporary state directory it got (HO_STATE_DIR); the caller removes it. */
+  readonly stateDir: string;
   readonly lines: Line[];
   readonly stderr: string[];
   readonly exited: Promise<number | null>;
@@ -35,13 +37,14 @@ export function startDevice(
   imports = 'tsx',
 ): HoDevice {
   const node = [process.execPath, '--expose-gc', '--import', imports, script];
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `colink-ho-${name}-`));
   const [cmd, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
   const child = spawn(cmd!, args, {
     cwd: PKG,
     env: {
       ...process.env,
       HO_NAME: name,
-      HO_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `colink-ho-${name}-`)),
+      HO_STATE_DIR: stateDir,
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -63,6 +66,7 @@ export function startDevice(
   return {
     name,
     child,
+    stateDir,
     lines,
     stderr,
     exited,

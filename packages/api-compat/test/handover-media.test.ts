@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import {
@@ -61,7 +62,11 @@ async function world(opts: { graceMs?: number } = {}) {
   });
   const a = startDevice('alpha', env('AA:00:00:00:15:01', ns?.addrA ?? '127.0.0.1'), ns?.a);
   const b = startDevice('beta', env('BB:00:00:00:15:02', ns?.addrB ?? '127.0.0.1'), ns?.b);
-  for (const d of [a, b]) cleanups.push(() => d.child.kill('SIGKILL'));
+  for (const d of [a, b])
+    cleanups.push(
+      () => fs.rmSync(d.stateDir, { recursive: true, force: true }),
+      () => d.child.kill('SIGKILL'),
+    );
   const [ra, rb] = await Promise.all([
     a.waitFor((l) => l.event === 'ready'),
     b.waitFor((l) => l.event === 'ready'),
