@@ -415,8 +415,10 @@ export class LocalDevice {
 
   /**
    * Simultaneous dials leave two Links between the same two devices on one medium. Both sides keep the one dialled
-   * by the device with the larger networkId (ties: the older Link) and drain the other: no new channels go on it,
-   * and it closes with `replaced` once its channels are done, so nothing already sent is lost.
+   * by the device with the larger networkId and drain the other: no new channels go on it, and it closes with
+   * `replaced` once its channels are done, so nothing already sent is lost. Two Links dialled by the same device
+   * (ties) are merged by that device alone (it keeps the older one): their ends can open in different orders on the
+   * two sides, and a responder that judged by its own order could close the Link the dialler keeps.
    */
   private mergeDuplicates(link: Link): void {
     const peer = link.remote!.networkId;
@@ -428,6 +430,9 @@ export class LocalDevice {
     const keeper = same.reduce((best, l) => (initiatorId(l) > initiatorId(best) ? l : best));
     for (const l of same) {
       if (l === keeper) continue;
+      // A tie (both dialled by the peer): "the older" is only the peer's to judge — the two ends can open in different
+      // orders — so this side leaves it to the peer, whose `replaced` closes the right one.
+      if (initiatorId(l) === initiatorId(keeper) && l.role === 'responder') continue;
       this.draining.add(l);
       this.peerConnections.get(peer)?.release(l); // its connection channels move to the keeper
       // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued.

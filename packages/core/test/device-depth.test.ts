@@ -1,10 +1,10 @@
-import { firstValueFrom } from 'rxjs';
+import { concatMap, delay, firstValueFrom, of, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import { LocalDevice } from '../src/device.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
 import { MemoryNetwork, type MemoryTransport } from '../src/memory/memory-transport.js';
-import { type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
+import { type Conduit, type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
 import { advert } from './helpers.js';
 
 // LocalDevice in depth through its public API: duplicate Links from simultaneous dials merged with `replaced`, and
@@ -30,6 +30,39 @@ async function devices() {
   await low.start();
   await high.start();
   return { net, low, high, tLo, tHi };
+}
+
+/** `inner` whose n-th conduit (dialled or accepted) delivers received bytes after the first `k` chunks `ms` late. */
+function slowed(inner: MemoryTransport, which: number, ms: number, k = 1): Transport {
+  let n = 0;
+  const wrap = (c: Conduit): Conduit => {
+    if (n++ !== which) return c;
+    return {
+      medium: c.medium,
+      localAddress: c.localAddress,
+      remoteAddress: c.remoteAddress,
+      maxFrameSize: c.maxFrameSize,
+      data$: c.data$.pipe(concatMap((x, i) => (i < k ? of(x) : of(x).pipe(delay(ms))))),
+      drain$: c.drain$,
+      closed$: c.closed$,
+      write: (x) => c.write(x),
+      end: (r) => c.end(r),
+      destroy: (r) => c.destroy(r),
+    };
+  };
+  const incoming = new Subject<Conduit>();
+  inner.incoming$.subscribe((c) => incoming.next(wrap(c)));
+  return {
+    medium: inner.medium,
+    capabilities: inner.capabilities,
+    get localAddress() {
+      return inner.localAddress;
+    },
+    incoming$: incoming.asObservable(),
+    start: () => inner.start(),
+    stop: () => inner.stop(),
+    dial: async (a: string, o?: object) => wrap(await inner.dial(a, o)),
+  } as unknown as Transport;
 }
 
 describe('duplicate Links from simultaneous dials', () => {
@@ -88,6 +121,43 @@ describe('duplicate Links from simultaneous dials', () => {
     expect(await first.closed).toMatchObject({ code: 'replaced' });
     expect(second.state).toBe('open');
     await expect.poll(() => low.links().length).toBe(1);
+  });
+
+  it('two Links dialled by the same device whose ends open in different orders: the dialler alone merges them, no peer connection loses its carrier', async () => {
+    // low's second dial opens late at low (its bytes 80 ms late), high's end of the first dial opens late at high
+    // (40 ms): low opens [1, 2], high opens [2, 1]. Judged by each side's own order, high closed the Link low kept
+    // and low's peer connection went reconnecting.
+    const net = new MemoryNetwork();
+    const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    const tLoInner = net.createTransport();
+    const tHiInner = net.createTransport();
+    const low = new LocalDevice({ advert: lo!, transports: [slowed(tLoInner, 1, 80)] });
+    const high = new LocalDevice({ advert: hi!, transports: [slowed(tHiInner, 0, 40)] });
+    await low.start();
+    await high.start();
+    const ev: string[] = [];
+    for (const [name, d] of [
+      ['low', low],
+      ['high', high],
+    ] as const)
+      d.linkOpened$.subscribe((l) => {
+        ev.push(`${name} open ${l.id}`);
+        const pc = d.peer(l.remote!.networkId)!;
+        pc.quality$.subscribe((q) => ev.push(`${name} pc ${q.state}`));
+        void l.closed.then((r) => ev.push(`${name} closed ${l.id} ${r.code} ${r.remote ? 'remote' : ''}`));
+      });
+    const p1 = low.connectAddress('memory', tHiInner.address);
+    const p2 = low.connectAddress('memory', tHiInner.address);
+    await Promise.allSettled([p1, p2]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ev.filter((e) => e.includes('reconnecting'))).toEqual([]);
+    // one Link left on each side, the two ends of the same one (the other closed with replaced on both)
+    await expect.poll(() => [low.links().length, high.links().length]).toEqual([1, 1]);
+    expect(ev.filter((e) => e.includes('closed')).map((e) => e.split(' ').slice(3).join(' ').trim())).toEqual(
+      ['replaced', 'replaced remote'],
+    );
+    await low.stop();
+    await high.stop();
   });
 });
 
