@@ -3,6 +3,7 @@ import {
   BehaviorSubject,
   first,
   type Observable,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -68,6 +69,15 @@ export interface LocalDeviceOptions {
    * authenticated (default 64 in all, 8 per source host; past a cap the oldest pending one closes with `refused`).
    */
   readonly admission?: AdmissionOptions;
+  /**
+   * Make-before-break upgrade by itself (issue 15): when set, whenever the directory changes and every
+   * `upgradeDialMs` ms, a peer connection carried by a medium of lower transport priority than another medium the
+   * directory knows an address of the peer for (TCP or Wi-Fi P2P while on BLE) gets that medium dialled — at most
+   * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. In
+   * ms; off (undefined or 0) by default: the app dials the better medium itself.
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a negative value.
+   */
+  readonly upgradeDialMs?: number;
 }
 
 /** Handles channels of one protocol opened by peers. */
@@ -103,12 +113,16 @@ export class LocalDevice {
   private readonly draining = new Set<Link>();
   private readonly peerConnections = new Map<string, PeerConnection>();
   private readonly subs: Subscription[] = [];
+  /** When an upgrade dial was last started, per `peer|medium` (scheduler time, ms). */
+  private readonly upgradeTried = new Map<string, number>();
   private readonly admission: Admission;
   private startedValue = false;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
+    if (options.upgradeDialMs !== undefined && !(options.upgradeDialMs >= 0))
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `upgradeDialMs ${options.upgradeDialMs} is negative`);
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
@@ -198,6 +212,19 @@ export class LocalDevice {
       throw e;
     }
     this.startedValue = true;
+    const every = this.options.upgradeDialMs;
+    if (every) {
+      const scheduler = this.options.scheduler ?? asyncScheduler;
+      this.subs.push(this.directory.devices$.subscribe(() => this.upgradePeers(every)));
+      const upgrade = (): void => this.upgradePeers(every);
+      // One action, rescheduled after each run (rxjs recursive scheduling).
+      this.subs.push(
+        scheduler.schedule(function (this: SchedulerAction<unknown>) {
+          upgrade();
+          this.schedule(undefined, every);
+        }, every),
+      );
+    }
   }
 
   /**
@@ -354,6 +381,39 @@ export class LocalDevice {
       () => undefined,
     );
     return link;
+  }
+
+  /**
+   * {@link LocalDeviceOptions.upgradeDialMs}: dials, for each connected peer connection, the best medium of higher
+   * transport priority than its carrier's that the directory has an address for and no Link runs on yet.
+   */
+  private upgradePeers(every: number): void {
+    if (!this.startedValue) return;
+    const now = (this.options.scheduler ?? asyncScheduler).now();
+    const priority = (m: Medium): number =>
+      this.transports.find((t) => t.medium === m)?.capabilities.priority ?? 0;
+    for (const [peer, pc] of this.peerConnections) {
+      const carrier = pc.carrier;
+      const entry = this.directory.get(peer);
+      if (pc.state !== 'connected' || !carrier || !entry) continue;
+      const better = this.transports
+        .filter(
+          (t) =>
+            t.capabilities.priority > priority(carrier.medium) &&
+            (entry.addresses[t.medium]?.length ?? 0) > 0 &&
+            !this.bestLink(peer, t.medium),
+        )
+        .sort((a, b) => b.capabilities.priority - a.capabilities.priority)[0];
+      if (!better) continue;
+      const key = `${peer}|${better.medium}`;
+      if (this.pending.has(key) || now - (this.upgradeTried.get(key) ?? Number.NEGATIVE_INFINITY) < every)
+        continue;
+      this.upgradeTried.set(key, now);
+      log.debug('%s: dialling %s (carried by %s)', peer.slice(0, 8), better.medium, carrier.medium);
+      this.connect(peer, { medium: better.medium }).catch((e: unknown) =>
+        log.debug('upgrade dial %s failed: %s', better.medium, e instanceof Error ? e.message : e),
+      );
+    }
   }
 
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */

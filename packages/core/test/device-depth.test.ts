@@ -1,4 +1,4 @@
-import { concatMap, delay, firstValueFrom, of, Subject } from 'rxjs';
+import { concatMap, delay, first, firstValueFrom, of, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import { LocalDevice } from '../src/device.js';
@@ -286,5 +286,56 @@ describe('LocalDevice with a dial-only transport (Transport without Discovery)',
     await a.stop();
     // stop() unadvertised the explicit discovery: b sees a go
     await expect.poll(() => b.directory.list().length).toBe(0);
+  });
+});
+
+describe('upgradeDialMs: a better medium dialled by itself', () => {
+  it('moves a peer connection from BLE to TCP when TCP reaches the peer, and back to TCP after TCP was cut', async () => {
+    const bleNet = new MemoryNetwork({ medium: 'ble' });
+    const tcpNet = new MemoryNetwork({ medium: 'tcp' });
+    const [lo, hi] = ['u', 'v'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    const media = () => [bleNet.createTransport({ priority: 10 }), tcpNet.createTransport({ priority: 100 })];
+    const [mLo, mHi] = [media(), media()];
+    const low = new LocalDevice({ advert: lo!, transports: mLo, upgradeDialMs: 100 });
+    const high = new LocalDevice({ advert: hi!, transports: mHi, upgradeDialMs: 100 });
+    running.push(low, high);
+    await low.start();
+    await high.start();
+    await expect
+      .poll(() => Object.keys(low.directory.get(hi!.networkId)?.addresses ?? {}).sort())
+      .toEqual(['ble', 'tcp']);
+    const got: number[] = [];
+    high.handle('stream', (ch) => ch.messages$.subscribe((m) => got.push(m[0]! * 256 + m[1]!)));
+    const moves: string[] = [];
+    low.linkOpened$
+      .pipe(first())
+      .subscribe((l) => low.peer(l.remote!.networkId)!.moves$.subscribe((m) => moves.push(m.to)));
+    expect((await low.connect(hi!.networkId, { medium: 'ble' })).medium).toBe('ble');
+    const pc = low.peer(hi!.networkId)!;
+    const ch = pc.openChannel({ proto: 'stream' });
+    let sent = 0;
+    const pump = async (until: () => boolean): Promise<void> => {
+      while (!until()) {
+        await ch.send(Uint8Array.of(sent >> 8, sent & 0xff));
+        sent++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    // TCP is in the directory: the device dials it by itself and the channel moves over.
+    // (`carrier` changes when a planned move starts, `moves$` once its drain is done)
+    await pump(() => moves.length >= 1 && sent > 20);
+    expect(moves).toEqual(['tcp']); // the first move after the BLE Link opened
+    // TCP cut (the conduits fail, discovery still lists it): BLE carries, then TCP is dialled again.
+    tcpNet.sever(mLo[1]!.address);
+    await pump(() => moves.length >= 3);
+    expect(moves.slice(1)).toEqual(['ble', 'tcp']);
+    await expect.poll(() => got.length).toBe(sent);
+    expect(got).toEqual([...Array(sent).keys()]);
+  });
+
+  it('rejects a negative upgradeDialMs', () => {
+    expect(() => new LocalDevice({ advert: advert('w'), transports: [], upgradeDialMs: -1 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
   });
 });
