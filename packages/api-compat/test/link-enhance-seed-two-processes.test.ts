@@ -43,9 +43,12 @@ async function runSeed(env: (name: string, mac: string) => Record<string, string
 describe('linkEnhance when the peer process dies', () => {
   it('a client sees disconnected (32390300) when the server process is killed with SIGKILL', async () => {
     const port = randomPort();
+    // The connection is a channel of the peer connection: `disconnected` fires once no Link has returned within the
+    // grace period (1 s here instead of the default 10 s).
     const env = (name: string, mac: string) => ({
       ...deviceEnv(name, 'phone', port),
       COLINK_BLE_ADDRESS: mac,
+      COLINK_PEER_GRACE_MS: '1000',
     });
     const server = start(
       ['--import', '@colink/api-compat/register', 'test/fixtures/link-enhance/server-device.ts'],

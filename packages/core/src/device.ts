@@ -3,6 +3,7 @@ import {
   BehaviorSubject,
   first,
   type Observable,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -68,6 +69,15 @@ export interface LocalDeviceOptions {
    * authenticated (default 64 in all, 8 per source host; past a cap the oldest pending one closes with `refused`).
    */
   readonly admission?: AdmissionOptions;
+  /**
+   * Make-before-break upgrade by itself (issue 15): when set, whenever the directory changes and every
+   * `upgradeDialMs` ms, a peer connection carried by a medium of lower transport priority than another medium the
+   * directory knows an address of the peer for (TCP or Wi-Fi P2P while on BLE) gets that medium dialled — at most
+   * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. In
+   * ms; off (undefined or 0) by default: the app dials the better medium itself.
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a negative value.
+   */
+  readonly upgradeDialMs?: number;
 }
 
 /** Handles channels of one protocol opened by peers. */
@@ -105,12 +115,16 @@ export class LocalDevice {
   /** Links whose handshake runs (not yet in `links$`). */
   private readonly opening = new Set<Link>();
   private readonly subs: Subscription[] = [];
+  /** When an upgrade dial was last started, per `peer|medium` (scheduler time, ms). */
+  private readonly upgradeTried = new Map<string, number>();
   private readonly admission: Admission;
   private startedValue = false;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
+    if (options.upgradeDialMs !== undefined && !(options.upgradeDialMs >= 0))
+      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `upgradeDialMs ${options.upgradeDialMs} is negative`);
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
@@ -200,6 +214,19 @@ export class LocalDevice {
       throw e;
     }
     this.startedValue = true;
+    const every = this.options.upgradeDialMs;
+    if (every) {
+      const scheduler = this.options.scheduler ?? asyncScheduler;
+      this.subs.push(this.directory.devices$.subscribe(() => this.upgradePeers(every)));
+      const upgrade = (): void => this.upgradePeers(every);
+      // One action, rescheduled after each run (rxjs recursive scheduling).
+      this.subs.push(
+        scheduler.schedule(function (this: SchedulerAction<unknown>) {
+          upgrade();
+          this.schedule(undefined, every);
+        }, every),
+      );
+    }
   }
 
   /**
@@ -398,6 +425,39 @@ export class LocalDevice {
     return link;
   }
 
+  /**
+   * {@link LocalDeviceOptions.upgradeDialMs}: dials, for each connected peer connection, the best medium of higher
+   * transport priority than its carrier's that the directory has an address for and no Link runs on yet.
+   */
+  private upgradePeers(every: number): void {
+    if (!this.startedValue) return;
+    const now = (this.options.scheduler ?? asyncScheduler).now();
+    const priority = (m: Medium): number =>
+      this.transports.find((t) => t.medium === m)?.capabilities.priority ?? 0;
+    for (const [peer, pc] of this.peerConnections) {
+      const carrier = pc.carrier;
+      const entry = this.directory.get(peer);
+      if (pc.state !== 'connected' || !carrier || !entry) continue;
+      const better = this.transports
+        .filter(
+          (t) =>
+            t.capabilities.priority > priority(carrier.medium) &&
+            (entry.addresses[t.medium]?.length ?? 0) > 0 &&
+            !this.bestLink(peer, t.medium),
+        )
+        .sort((a, b) => b.capabilities.priority - a.capabilities.priority)[0];
+      if (!better) continue;
+      const key = `${peer}|${better.medium}`;
+      if (this.pending.has(key) || now - (this.upgradeTried.get(key) ?? Number.NEGATIVE_INFINITY) < every)
+        continue;
+      this.upgradeTried.set(key, now);
+      log.debug('%s: dialling %s (carried by %s)', peer.slice(0, 8), better.medium, carrier.medium);
+      this.connect(peer, { medium: better.medium }).catch((e: unknown) =>
+        log.debug('upgrade dial %s failed: %s', better.medium, e instanceof Error ? e.message : e),
+      );
+    }
+  }
+
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */
   private ownerFor(link: Link): LinkOwner | undefined {
     const peer = link.remote?.networkId;
@@ -457,8 +517,10 @@ export class LocalDevice {
 
   /**
    * Simultaneous dials leave two Links between the same two devices on one medium. Both sides keep the one dialled
-   * by the device with the larger networkId (ties: the older Link) and drain the other: no new channels go on it,
-   * and it closes with `replaced` once its channels are done, so nothing already sent is lost.
+   * by the device with the larger networkId and drain the other: no new channels go on it, and it closes with
+   * `replaced` once its channels are done, so nothing already sent is lost. Two Links dialled by the same device
+   * (ties) are merged by that device alone (it keeps the older one): their ends can open in different orders on the
+   * two sides, and a responder that judged by its own order could close the Link the dialler keeps.
    */
   private mergeDuplicates(link: Link): void {
     const peer = link.remote!.networkId;
@@ -470,6 +532,9 @@ export class LocalDevice {
     const keeper = same.reduce((best, l) => (initiatorId(l) > initiatorId(best) ? l : best));
     for (const l of same) {
       if (l === keeper) continue;
+      // A tie (both dialled by the peer): "the older" is only the peer's to judge — the two ends can open in different
+      // orders — so this side leaves it to the peer, whose `replaced` closes the right one.
+      if (initiatorId(l) === initiatorId(keeper) && l.role === 'responder') continue;
       this.draining.add(l);
       this.peerConnections.get(peer)?.release(l); // its connection channels move to the keeper
       // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued.

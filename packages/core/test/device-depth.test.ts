@@ -1,10 +1,10 @@
-import { firstValueFrom } from 'rxjs';
+import { concatMap, delay, first, firstValueFrom, of, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import { LocalDevice } from '../src/device.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
 import { MemoryNetwork, type MemoryTransport } from '../src/memory/memory-transport.js';
-import { type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
+import { type Conduit, type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
 import { advert } from './helpers.js';
 
 // LocalDevice in depth through its public API: duplicate Links from simultaneous dials merged with `replaced`, and
@@ -30,6 +30,39 @@ async function devices() {
   await low.start();
   await high.start();
   return { net, low, high, tLo, tHi };
+}
+
+/** `inner` whose n-th conduit (dialled or accepted) delivers received bytes after the first `k` chunks `ms` late. */
+function slowed(inner: MemoryTransport, which: number, ms: number, k = 1): Transport {
+  let n = 0;
+  const wrap = (c: Conduit): Conduit => {
+    if (n++ !== which) return c;
+    return {
+      medium: c.medium,
+      localAddress: c.localAddress,
+      remoteAddress: c.remoteAddress,
+      maxFrameSize: c.maxFrameSize,
+      data$: c.data$.pipe(concatMap((x, i) => (i < k ? of(x) : of(x).pipe(delay(ms))))),
+      drain$: c.drain$,
+      closed$: c.closed$,
+      write: (x) => c.write(x),
+      end: (r) => c.end(r),
+      destroy: (r) => c.destroy(r),
+    };
+  };
+  const incoming = new Subject<Conduit>();
+  inner.incoming$.subscribe((c) => incoming.next(wrap(c)));
+  return {
+    medium: inner.medium,
+    capabilities: inner.capabilities,
+    get localAddress() {
+      return inner.localAddress;
+    },
+    incoming$: incoming.asObservable(),
+    start: () => inner.start(),
+    stop: () => inner.stop(),
+    dial: async (a: string, o?: object) => wrap(await inner.dial(a, o)),
+  } as unknown as Transport;
 }
 
 describe('duplicate Links from simultaneous dials', () => {
@@ -88,6 +121,43 @@ describe('duplicate Links from simultaneous dials', () => {
     expect(await first.closed).toMatchObject({ code: 'replaced' });
     expect(second.state).toBe('open');
     await expect.poll(() => low.links().length).toBe(1);
+  });
+
+  it('two Links dialled by the same device whose ends open in different orders: the dialler alone merges them, no peer connection loses its carrier', async () => {
+    // low's second dial opens late at low (its bytes 80 ms late), high's end of the first dial opens late at high
+    // (40 ms): low opens [1, 2], high opens [2, 1]. Judged by each side's own order, high closed the Link low kept
+    // and low's peer connection went reconnecting.
+    const net = new MemoryNetwork();
+    const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    const tLoInner = net.createTransport();
+    const tHiInner = net.createTransport();
+    const low = new LocalDevice({ advert: lo!, transports: [slowed(tLoInner, 1, 80)] });
+    const high = new LocalDevice({ advert: hi!, transports: [slowed(tHiInner, 0, 40)] });
+    await low.start();
+    await high.start();
+    const ev: string[] = [];
+    for (const [name, d] of [
+      ['low', low],
+      ['high', high],
+    ] as const)
+      d.linkOpened$.subscribe((l) => {
+        ev.push(`${name} open ${l.id}`);
+        const pc = d.peer(l.remote!.networkId)!;
+        pc.quality$.subscribe((q) => ev.push(`${name} pc ${q.state}`));
+        void l.closed.then((r) => ev.push(`${name} closed ${l.id} ${r.code} ${r.remote ? 'remote' : ''}`));
+      });
+    const p1 = low.connectAddress('memory', tHiInner.address);
+    const p2 = low.connectAddress('memory', tHiInner.address);
+    await Promise.allSettled([p1, p2]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ev.filter((e) => e.includes('reconnecting'))).toEqual([]);
+    // one Link left on each side, the two ends of the same one (the other closed with replaced on both)
+    await expect.poll(() => [low.links().length, high.links().length]).toEqual([1, 1]);
+    expect(ev.filter((e) => e.includes('closed')).map((e) => e.split(' ').slice(3).join(' ').trim())).toEqual(
+      ['replaced', 'replaced remote'],
+    );
+    await low.stop();
+    await high.stop();
   });
 });
 
@@ -216,5 +286,56 @@ describe('LocalDevice with a dial-only transport (Transport without Discovery)',
     await a.stop();
     // stop() unadvertised the explicit discovery: b sees a go
     await expect.poll(() => b.directory.list().length).toBe(0);
+  });
+});
+
+describe('upgradeDialMs: a better medium dialled by itself', () => {
+  it('moves a peer connection from BLE to TCP when TCP reaches the peer, and back to TCP after TCP was cut', async () => {
+    const bleNet = new MemoryNetwork({ medium: 'ble' });
+    const tcpNet = new MemoryNetwork({ medium: 'tcp' });
+    const [lo, hi] = ['u', 'v'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    const media = () => [bleNet.createTransport({ priority: 10 }), tcpNet.createTransport({ priority: 100 })];
+    const [mLo, mHi] = [media(), media()];
+    const low = new LocalDevice({ advert: lo!, transports: mLo, upgradeDialMs: 100 });
+    const high = new LocalDevice({ advert: hi!, transports: mHi, upgradeDialMs: 100 });
+    running.push(low, high);
+    await low.start();
+    await high.start();
+    await expect
+      .poll(() => Object.keys(low.directory.get(hi!.networkId)?.addresses ?? {}).sort())
+      .toEqual(['ble', 'tcp']);
+    const got: number[] = [];
+    high.handle('stream', (ch) => ch.messages$.subscribe((m) => got.push(m[0]! * 256 + m[1]!)));
+    const moves: string[] = [];
+    low.linkOpened$
+      .pipe(first())
+      .subscribe((l) => low.peer(l.remote!.networkId)!.moves$.subscribe((m) => moves.push(m.to)));
+    expect((await low.connect(hi!.networkId, { medium: 'ble' })).medium).toBe('ble');
+    const pc = low.peer(hi!.networkId)!;
+    const ch = pc.openChannel({ proto: 'stream' });
+    let sent = 0;
+    const pump = async (until: () => boolean): Promise<void> => {
+      while (!until()) {
+        await ch.send(Uint8Array.of(sent >> 8, sent & 0xff));
+        sent++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    // TCP is in the directory: the device dials it by itself and the channel moves over.
+    // (`carrier` changes when a planned move starts, `moves$` once its drain is done)
+    await pump(() => moves.length >= 1 && sent > 20);
+    expect(moves).toEqual(['tcp']); // the first move after the BLE Link opened
+    // TCP cut (the conduits fail, discovery still lists it): BLE carries, then TCP is dialled again.
+    tcpNet.sever(mLo[1]!.address);
+    await pump(() => moves.length >= 3);
+    expect(moves.slice(1)).toEqual(['ble', 'tcp']);
+    await expect.poll(() => got.length).toBe(sent);
+    expect(got).toEqual([...Array(sent).keys()]);
+  });
+
+  it('rejects a negative upgradeDialMs', () => {
+    expect(() => new LocalDevice({ advert: advert('w'), transports: [], upgradeDialMs: -1 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
   });
 });

@@ -203,7 +203,10 @@ export class Server {
 
 /**
  * `Connection` (harmony-api.md §2.1): a connection to a named server on the device with BLE MAC `deviceId`. Over
- * colink it is a channel multiplexed on the one Link per device pair — HarmonyOS's "multi-channel merging".
+ * colink it is a channel multiplexed on the one Link per device pair — HarmonyOS's "multi-channel merging". Between
+ * protocol-v2 devices it is a channel of their peer connection: it survives the loss of its Link while another Link
+ * (or a re-dialled one) reaches the peer within the grace period (`COLINK_PEER_GRACE_MS`, default 10 s); after it
+ * `'disconnected'` fires once with 32390300.
  */
 export class Connection {
   /** @internal */ readonly listeners = new Listeners<ConnectionEvent>([
@@ -375,7 +378,7 @@ export class Connection {
 
 /**
  * linkEnhance bound to one device runtime: servers by name, connections by peer BLE MAC, each connection a channel
- * on the shared Link to that device.
+ * on the shared Link (between protocol-v2 devices, the peer connection) to that device.
  */
 /**
  * What linkEnhance needs of a device: the colink device, its BLE MAC (the id peers address it by), a start, and the
@@ -463,7 +466,11 @@ export class LinkEnhanceService {
       const entry = dir.findByBleMac(mac);
       if (!entry) throw LinkEnhanceCode.CONNECT_TIMEOUT;
       const link = await this.runtime.device.connect(entry.networkId);
-      const channel = link.openChannel({ proto: LINK_ENHANCE_PROTO, name, from: this.runtime.bleMac });
+      const meta = { proto: LINK_ENHANCE_PROTO, name, from: this.runtime.bleMac };
+      // Between protocol-v2 devices the connection is a channel of the peer connection: it moves to another Link
+      // of the peer when its own is lost, and ends (32390300) only when none returns within the grace period.
+      const pc = link.resumable ? this.runtime.device.peer(entry.networkId) : undefined;
+      const channel = pc ? pc.openChannel(meta) : link.openChannel(meta);
       const closedAnswer = (): Promise<string> =>
         firstValueFrom(channel.closed$).then((r) => (r.code === 'refused' ? 'not-started' : 'closed'));
       const answer = await Promise.race([

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ColinkError, ErrorCode } from '@colink/core';
 import type { SchedulerLike } from 'rxjs';
 import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
 
@@ -25,6 +26,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
  * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
  * | netLinkLoss | `COLINK_NET_LINK_LOSS` | `off` (`on`: net-monitor watches this process's network namespace and a Link whose local address is gone is dropped at once) |
+ * | peerGraceMs | `COLINK_PEER_GRACE_MS` | 10_000 (core's `DEFAULT_PEER_GRACE_MS`): how long sessions and linkEnhance connections wait for a Link to their peer after the last one was lost, ms |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -68,6 +70,12 @@ export interface RuntimeConfig {
    * instead of waiting for the keep-alive timeout (30 s). Off by default (it loads the rtnetlink addon).
    */
   readonly netLinkLoss: boolean;
+   * How long a peer connection — and the abilityConnectionManager sessions and linkEnhance connections on it — waits
+   * for a Link to the peer after the last one was lost, in ms (re-dialling meanwhile); after it they end with
+   * `NETWORK_DISCONNECTED` / `disconnected` (32390300). `COLINK_PEER_GRACE_MS`; default: core's
+   * `DEFAULT_PEER_GRACE_MS` (10 s).
+   */
+  readonly peerGraceMs?: number;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -97,7 +105,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     bindConfirm: bindPolicyFromEnv(env),
     preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
     netLinkLoss: ['on', '1', 'true'].includes((env.COLINK_NET_LINK_LOSS ?? 'off').toLowerCase()),
+    ...(env.COLINK_PEER_GRACE_MS ? { peerGraceMs: graceFromEnv(env.COLINK_PEER_GRACE_MS) } : {}),
   };
+}
+
+/**
+ * `COLINK_PEER_GRACE_MS` as a number of ms.
+ * @throws ColinkError `ERR_INVALID_ARGUMENT` for anything but a non-negative integer.
+ */
+function graceFromEnv(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
+    throw new ColinkError(
+      ErrorCode.INVALID_ARGUMENT,
+      `COLINK_PEER_GRACE_MS must be a whole number of ms, got "${v}"`,
+    );
+  return n;
 }
 
 /** `DISTRIBUTED_DATASYNC` → `ohos.permission.DISTRIBUTED_DATASYNC`. */

@@ -128,6 +128,7 @@ export class DeviceRuntime {
       advert,
       transports: this.config.transports.map((t) => this.makeTransport(t)),
       ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
+      ...(this.config.peerGraceMs !== undefined ? { peerGraceMs: this.config.peerGraceMs } : {}),
     });
   }
 
