@@ -70,6 +70,7 @@ export interface RuntimeConfig {
    * instead of waiting for the keep-alive timeout (30 s). Off by default (it loads the rtnetlink addon).
    */
   readonly netLinkLoss: boolean;
+  /**
    * How long a peer connection — and the abilityConnectionManager sessions and linkEnhance connections on it — waits
    * for a Link to the peer after the last one was lost, in ms (re-dialling meanwhile); after it they end with
    * `NETWORK_DISCONNECTED` / `disconnected` (32390300). `COLINK_PEER_GRACE_MS`; default: core's
