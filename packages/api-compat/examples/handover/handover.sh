@@ -44,8 +44,9 @@ COLINK_DEVICE_NAME=phone COLINK_STATE_DIR=$(mktemp -d) COLINK_BLE_ADDRESS=$PHONE
 PHONE=$!
 until grep -q '^connected' "$LOG"; do sleep 0.2; done
 
-# 4. While they talk: the LAN goes (the session moves to BLE) and comes back; then the phone leaves BLE range (the
-#    session moves back to TCP) and returns.
+# 4. While they talk: the LAN goes (the session moves to BLE) and comes back (within COLINK_UPGRADE_DIAL_MS, 2 s by
+#    default, a device dials TCP again and the session moves back, make-before-break); then the phone leaves BLE range
+#    (its standby BLE Link is dropped, the session stays on TCP) and returns.
 sleep 3
 ip -n "$NS_PHONE" link set cl-lan-p down
 sleep 4

@@ -37,7 +37,7 @@ abilityConnectionManager.on('disconnect', sessionId, () => disconnects++);
 const result = await abilityConnectionManager.connect(sessionId);
 const peer = rt.device.peer(tabletId)!;
 console.log(`connected: ${result.isConnected} over ${peer.carrier?.medium}`);
-peer.moves$.subscribe((m) => console.log(`session moved ${m.from} → ${m.to}`));
+peer.moves$.subscribe((m) => console.log(`session moved ${m.from} → ${m.to} (${m.why})`));
 
 let sent = 0;
 for (const end = Date.now() + durationMs; Date.now() < end; sent++) {

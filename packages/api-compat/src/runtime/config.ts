@@ -27,6 +27,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
  * | netLinkLoss | `COLINK_NET_LINK_LOSS` | `off` (`on`: net-monitor watches this process's network namespace and a Link whose local address is gone is dropped at once) |
  * | peerGraceMs | `COLINK_PEER_GRACE_MS` | 10_000 (core's `DEFAULT_PEER_GRACE_MS`): how long sessions and linkEnhance connections wait for a Link to their peer after the last one was lost, ms |
+ * | upgradeDialMs | `COLINK_UPGRADE_DIAL_MS` | 2_000 (`DEFAULT_UPGRADE_DIAL_MS`; 0 = off): while a worse medium carries a peer connection, a better one the directory knows is dialled at most this often, ms |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -77,7 +78,21 @@ export interface RuntimeConfig {
    * `DEFAULT_PEER_GRACE_MS` (10 s).
    */
   readonly peerGraceMs?: number;
+  /**
+   * Make-before-break upgrade by itself: while a peer connection is carried by a medium of lower priority (BLE) than
+   * one the directory knows an address of the peer for (TCP, Wi-Fi P2P), that medium is dialled — at most once per
+   * `upgradeDialMs` per peer and medium — and the new Link takes the sessions over (core's
+   * `LocalDeviceOptions.upgradeDialMs`). In ms; `COLINK_UPGRADE_DIAL_MS`; undefined means
+   * {@link DEFAULT_UPGRADE_DIAL_MS}, 0 turns it off (the app dials better media itself).
+   */
+  readonly upgradeDialMs?: number;
 }
+
+/**
+ * How often a HarmonyOS device process tries a better medium while a worse one carries, ms: one dial attempt per
+ * peer and medium per period (a dial costs a TCP + TLS handshake, a few ms on a LAN).
+ */
+export const DEFAULT_UPGRADE_DIAL_MS = 2_000;
 
 /** Reads the configuration from `env` (default `process.env`). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -106,21 +121,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     bindConfirm: bindPolicyFromEnv(env),
     preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
     netLinkLoss: ['on', '1', 'true'].includes((env.COLINK_NET_LINK_LOSS ?? 'off').toLowerCase()),
-    ...(env.COLINK_PEER_GRACE_MS ? { peerGraceMs: graceFromEnv(env.COLINK_PEER_GRACE_MS) } : {}),
+    ...(env.COLINK_PEER_GRACE_MS
+      ? { peerGraceMs: msFromEnv('COLINK_PEER_GRACE_MS', env.COLINK_PEER_GRACE_MS) }
+      : {}),
+    ...(env.COLINK_UPGRADE_DIAL_MS
+      ? { upgradeDialMs: msFromEnv('COLINK_UPGRADE_DIAL_MS', env.COLINK_UPGRADE_DIAL_MS) }
+      : {}),
   };
 }
 
 /**
- * `COLINK_PEER_GRACE_MS` as a number of ms.
+ * An environment variable (`name`) holding a duration as a number of ms.
  * @throws ColinkError `ERR_INVALID_ARGUMENT` for anything but a non-negative integer.
  */
-function graceFromEnv(v: string): number {
+function msFromEnv(name: string, v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
-    throw new ColinkError(
-      ErrorCode.INVALID_ARGUMENT,
-      `COLINK_PEER_GRACE_MS must be a whole number of ms, got "${v}"`,
-    );
+    throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `${name} must be a whole number of ms, got "${v}"`);
   return n;
 }
 

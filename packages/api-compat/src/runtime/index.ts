@@ -9,7 +9,7 @@ export { canIUse, SYSTEM_CAPABILITIES } from '../syscaps.js';
 export type { AbilityDecl, AppDecl } from './app-dir.js';
 export { readAppDir } from './app-dir.js';
 export { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
-export { configFromEnv, type RuntimeConfig } from './config.js';
+export { configFromEnv, DEFAULT_UPGRADE_DIAL_MS, type RuntimeConfig } from './config.js';
 export type { DeviceIdentity } from './identity.js';
 export {
   type AbilityClass,

@@ -25,7 +25,7 @@ import { UIAbilityContext } from '../ability/context.js';
 import type { UIAbility } from '../ability/ui-ability.js';
 import { type AbilityDecl, readAppDir } from './app-dir.js';
 import { bindingConfirmation } from './binding.js';
-import { configFromEnv, normalizePermission, type RuntimeConfig } from './config.js';
+import { configFromEnv, DEFAULT_UPGRADE_DIAL_MS, normalizePermission, type RuntimeConfig } from './config.js';
 import { type DeviceIdentity, loadIdentity } from './identity.js';
 
 const log = logger('runtime');
@@ -129,6 +129,9 @@ export class DeviceRuntime {
       transports: this.config.transports.map((t) => this.makeTransport(t)),
       ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
       ...(this.config.peerGraceMs !== undefined ? { peerGraceMs: this.config.peerGraceMs } : {}),
+      ...((this.config.upgradeDialMs ?? DEFAULT_UPGRADE_DIAL_MS) > 0
+        ? { upgradeDialMs: this.config.upgradeDialMs ?? DEFAULT_UPGRADE_DIAL_MS }
+        : {}),
     });
   }
 
