@@ -368,7 +368,7 @@ const mdnsPackets = defineTarget({
   arbitrary: fc.array(wireArb, { minLength: 1, maxLength: 6 }),
   async: true,
   testRuns: 300,
-  setup: startLive,
+  setup: () => startLive(),
   teardown: stopLive,
   async check(wires) {
     if (live && ++liveInputs % LIVE_RESPONDER_INPUTS === 0) {
