@@ -74,6 +74,14 @@ export interface AdmissionOptions {
    * {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} (8).
    */
   readonly maxPendingPerSource?: number;
+  /**
+   * Longest stretch of pre-authentication work (taking in inbound connections, handling strangers' bytes) before
+   * the device takes a break of `PRE_AUTH_WORK_GAP_MS` for everything else, while such work is backlogged, in ms.
+   * Default {@link PRE_AUTH_WORK_SLICE_MS} (1); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
+   * all such work runs at once, as it did before the slicing existed (for comparison: transport-tcp's hostile-peer
+   * tests take `HOSTILE_WORK_SLICE_MS`).
+   */
+  readonly workSliceMs?: number;
 }
 
 /** Counters of the admission control (see {@link LocalDevice.admissionStats}). */
@@ -144,7 +152,10 @@ export class Admission {
   ) {
     this.maxPending = Math.max(1, options.maxPending ?? MAX_PENDING_HANDSHAKES);
     this.maxPerSource = Math.max(1, options.maxPendingPerSource ?? MAX_PENDING_HANDSHAKES_PER_SOURCE);
-    this.work = new PreAuthWork(workClock ?? realWorkClock);
+    this.work = new PreAuthWork(
+      workClock ?? realWorkClock,
+      Math.max(0.1, options.workSliceMs ?? PRE_AUTH_WORK_SLICE_MS),
+    );
   }
 
   /** The pre-authentication work queue: inbound connections and unauthenticated peers' bytes run through it. */
