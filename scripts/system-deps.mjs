@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const wanted = new Set(['iproute2', 'tcpdump']);
+// nftables: scripts/egress-watch.mjs (CI runs `pnpm start` and `pnpm test` under it).
+const wanted = new Set(['iproute2', 'tcpdump', 'nftables']);
 for (const dir of ['packages', 'apps']) {
   for (const m of fs.readdirSync(path.join(root, dir))) {
     const f = path.join(root, dir, m, 'apt-packages.txt');

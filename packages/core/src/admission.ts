@@ -1,10 +1,14 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { closeReason } from './errors.js';
 import {
   MAX_PENDING_HANDSHAKES,
   MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  MAX_QUEUED_INBOUND,
   PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS,
   PRE_AUTH_TIMEOUT_MS,
+  PRE_AUTH_WORK_GAP_MS,
+  PRE_AUTH_WORK_SLICE_MS,
 } from './limits.js';
 import type { Link, LinkRole, SecurityUpgrade, VerifiedPeer } from './link.js';
 import { logger } from './log.js';
@@ -70,6 +74,14 @@ export interface AdmissionOptions {
    * {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} (8).
    */
   readonly maxPendingPerSource?: number;
+  /**
+   * Longest stretch of pre-authentication work (taking in inbound connections, handling strangers' bytes) before
+   * the device takes a break of `PRE_AUTH_WORK_GAP_MS` for everything else, while such work is backlogged, in ms.
+   * Default {@link PRE_AUTH_WORK_SLICE_MS} (1); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
+   * all such work runs at once, as it did before the slicing existed (for comparison: transport-tcp's hostile-peer
+   * tests take `HOSTILE_WORK_SLICE_MS`).
+   */
+  readonly workSliceMs?: number;
 }
 
 /** Counters of the admission control (see {@link LocalDevice.admissionStats}). */
@@ -82,6 +94,18 @@ export interface AdmissionStats {
   readonly evicted: number;
   /** Handshakes (either role) closed because the pre-authentication deadline passed. */
   readonly timedOut: number;
+  /**
+   * Inbound connections accepted by a transport and waiting for their turn in the pre-authentication work queue now
+   * (a connection storm is taken in in slices, so that authenticated Links keep being served; see
+   * `PRE_AUTH_WORK_SLICE_MS`).
+   */
+  readonly queued: number;
+  /** Highest `queued` seen since the device started. */
+  readonly queuedHighWater: number;
+  /** Waiting inbound connections closed (`refused`, oldest first) because `MAX_QUEUED_INBOUND` newer ones came. */
+  readonly queueRefused: number;
+  /** Slices of backlogged pre-authentication work run, each followed by a break of `PRE_AUTH_WORK_GAP_MS`. */
+  readonly slices: number;
 }
 
 /**
@@ -101,6 +125,8 @@ interface Pending {
   /** Counted in the pending set (inbound and not yet trusted). */
   counted: boolean;
   timer: Subscription | undefined;
+  /** Called once tracking ends (trusted, opened or failed): the Link's bytes stop going through `PreAuthWork`. */
+  readonly onRelease: (() => void) | undefined;
 }
 
 /**
@@ -122,13 +148,21 @@ export class Admission {
     private readonly options: AdmissionOptions,
     private readonly scheduler: SchedulerLike,
     private readonly handshakeTimeoutMs: number,
+    workClock?: WorkClock,
   ) {
     this.maxPending = Math.max(1, options.maxPending ?? MAX_PENDING_HANDSHAKES);
     this.maxPerSource = Math.max(1, options.maxPendingPerSource ?? MAX_PENDING_HANDSHAKES_PER_SOURCE);
+    this.work = new PreAuthWork(
+      workClock ?? realWorkClock,
+      Math.max(0.1, options.workSliceMs ?? PRE_AUTH_WORK_SLICE_MS),
+    );
   }
 
+  /** The pre-authentication work queue: inbound connections and unauthenticated peers' bytes run through it. */
+  readonly work: PreAuthWork;
+
   stats(): AdmissionStats {
-    return { pending: this.queue.size, ...this.counters };
+    return { pending: this.queue.size, ...this.counters, ...this.work.stats() };
   }
 
   /** The deadline for a handshake on a medium of `bandwidth`. */
@@ -144,12 +178,13 @@ export class Admission {
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
    */
-  admit(link: Link, bandwidth: BandwidthClass | undefined): HandshakeProgress {
+  admit(link: Link, bandwidth: BandwidthClass | undefined, onRelease?: () => void): HandshakeProgress {
     const p: Pending = {
       link,
       source: sourceHost(link.remoteAddress),
       counted: link.role === 'responder',
       timer: undefined,
+      onRelease,
     };
     this.pending.set(link, p);
     const ms = this.deadlineMs(bandwidth);
@@ -188,6 +223,7 @@ export class Admission {
     p.timer?.unsubscribe();
     p.timer = undefined;
     this.uncount(p);
+    p.onRelease?.();
   }
 
   private uncount(p: Pending): void {
@@ -224,4 +260,309 @@ export class Admission {
     this.uncount(p);
     p.link.abort(closeReason('refused', why));
   }
+}
+
+/**
+ * @internal The time source of {@link PreAuthWork}: real time by default ({@link realWorkClock}); a device on an
+ * injected scheduler (virtual time) uses {@link schedulerWorkClock}, where work takes no time, so nothing is ever
+ * deferred and tests stay deterministic.
+ */
+export interface WorkClock {
+  now(): number;
+  /** Runs `fn` after `ms`; returns a cancel function. */
+  later(fn: () => void, ms: number): () => void;
+  /** Runs `fn` in this turn's check phase (after I/O is polled), each such callback followed by its microtasks. */
+  soon(fn: () => void): () => void;
+}
+
+/** @internal Real time: `performance.now`, `setTimeout`, `setImmediate`. */
+export const realWorkClock: WorkClock = {
+  now: () => performance.now(),
+  later: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+  soon: (fn) => {
+    const i = setImmediate(fn);
+    return () => clearImmediate(i);
+  },
+};
+
+/** @internal The clock of an rxjs scheduler (a device's injected scheduler, e.g. core's `VirtualClock`). */
+export function schedulerWorkClock(scheduler: SchedulerLike): WorkClock {
+  return {
+    now: () => scheduler.now(),
+    later: (fn, ms) => {
+      const sub = scheduler.schedule(fn, ms);
+      return () => sub.unsubscribe();
+    },
+    soon: (fn) => {
+      const sub = scheduler.schedule(fn, 0);
+      return () => sub.unsubscribe();
+    },
+  };
+}
+
+/** Where pre-authentication work waits when it has to: continuations of handshakes in progress, then newcomers. */
+interface WorkItem {
+  readonly run: () => void;
+  /** Called instead of `run` when the device stops while the item waits. */
+  readonly drop?: () => void;
+}
+
+interface AdmitItem extends WorkItem {
+  readonly drop: () => void;
+  readonly source: string;
+}
+
+/**
+ * @internal Runs pre-authentication work — taking in inbound connections and handling a stranger's bytes before it
+ * is authenticated — so that it cannot crowd out authenticated Links on the shared event loop. Work runs at once
+ * while there is no backlog. Once a stretch of it has taken {@link PRE_AUTH_WORK_SLICE_MS} of real time, further
+ * work waits: after a break of {@link PRE_AUTH_WORK_GAP_MS}, in which the event loop serves everything else, the
+ * next slice runs. Steps of handshakes already in progress go before new connections (so a storm of newcomers does
+ * not starve a handshake that is nearly done, and the oldest-pending eviction does not catch honest peers stuck in
+ * the queue); each queue is first in, first out, so a connection's bytes keep their order. Time is real time
+ * (`performance.now`, timers, immediates) unless the device runs on an injected scheduler ({@link WorkClock}).
+ */
+export class PreAuthWork {
+  private readonly steps: WorkItem[] = [];
+  private readonly admits: AdmitItem[] = [];
+  /** Waiting connections per source host. */
+  private readonly perSource = new Map<string, number>();
+  /** Work time used in the current stretch, ms. */
+  private used = 0;
+  /** When the last work item ended (clock time), ms. */
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  /** Cancels the pending break timer, if any. */
+  private timer: (() => void) | undefined;
+  /** Callbacks of the current burst not yet run. */
+  private burstLeft = 0;
+  private readonly burst = new Set<() => void>();
+  /** When the current slice of backlogged work began (clock time), ms. */
+  private sliceStart = 0;
+  private stopped = false;
+  private counters = { queuedHighWater: 0, queueRefused: 0, slices: 0 };
+
+  constructor(
+    private readonly clock: WorkClock = realWorkClock,
+    private readonly sliceMs = PRE_AUTH_WORK_SLICE_MS,
+    private readonly gapMs = PRE_AUTH_WORK_GAP_MS,
+    private readonly maxQueued = MAX_QUEUED_INBOUND,
+    private readonly maxQueuedPerSource = MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  ) {}
+
+  stats(): { queued: number; queuedHighWater: number; queueRefused: number; slices: number } {
+    return { queued: this.admits.length, ...this.counters };
+  }
+
+  /**
+   * Takes in a new inbound connection from `source` (a host, see {@link sourceHost}): runs `run` now, or queues it
+   * when pre-authentication work is backlogged. A full queue — {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting
+   * from this source, or {@link MAX_QUEUED_INBOUND} in all — first closes the oldest waiting one of this source (or
+   * overall) through its `refuse`: as with pending handshakes, whoever came first must not hold the queue by
+   * reconnecting, and one source cannot push out the connections of others.
+   */
+  admit(source: string, run: () => void, refuse: () => void): void {
+    if (this.ready()) {
+      this.exec(run);
+      return;
+    }
+    if (this.stopped) {
+      refuse();
+      return;
+    }
+    while ((this.perSource.get(source) ?? 0) >= this.maxQueuedPerSource) {
+      const i = this.admits.findIndex((a) => a.source === source);
+      if (i < 0) break;
+      this.dropAdmit(i);
+    }
+    while (this.admits.length >= this.maxQueued) this.dropAdmit(0);
+    this.admits.push({ run, drop: refuse, source });
+    this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
+    this.counters.queuedHighWater = Math.max(this.counters.queuedHighWater, this.admits.length);
+    this.wake();
+  }
+
+  /** A step of a handshake in progress (a stranger's bytes): runs now, or before any queued new connection. */
+  step(run: () => void, drop?: () => void): void {
+    if (this.ready()) {
+      this.exec(run);
+      return;
+    }
+    if (this.stopped) {
+      drop?.();
+      return;
+    }
+    this.steps.push(drop ? { run, drop } : { run });
+    this.wake();
+  }
+
+  /** Drops every queued item (their `drop`/`refuse` is called); until {@link restart}, work runs at once. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.();
+    this.timer = undefined;
+    for (const cancel of this.burst) cancel();
+    this.burst.clear();
+    this.burstLeft = 0;
+    const items = [...this.steps.splice(0), ...this.admits.splice(0)];
+    this.perSource.clear();
+    for (const item of items) item.drop?.();
+  }
+
+  /** Start over after {@link stop}. */
+  restart(): void {
+    this.stopped = false;
+    this.used = 0;
+  }
+
+  private dropAdmit(i: number): void {
+    const [a] = this.admits.splice(i, 1);
+    if (!a) return;
+    this.unqueue(a);
+    this.counters.queueRefused++;
+    a.drop();
+  }
+
+  private unqueue(a: AdmitItem): void {
+    const n = (this.perSource.get(a.source) ?? 1) - 1;
+    if (n > 0) this.perSource.set(a.source, n);
+    else this.perSource.delete(a.source);
+  }
+
+  /** Nothing waits, no break is due: work may run now. */
+  private ready(): boolean {
+    if (this.stopped) return true;
+    if (this.timer !== undefined || this.burstLeft > 0 || this.steps.length > 0 || this.admits.length > 0)
+      return false;
+    // A stretch of work ends when the event loop had a break as long as the gap.
+    if (this.clock.now() - this.lastEnd >= this.gapMs) this.used = 0;
+    return this.used < this.sliceMs;
+  }
+
+  private exec(run: () => void): void {
+    const t0 = this.clock.now();
+    try {
+      run();
+    } catch (e) {
+      log.warn('pre-authentication work failed: %s', e instanceof Error ? e.message : e);
+    } finally {
+      this.lastEnd = this.clock.now();
+      this.used += this.lastEnd - t0;
+    }
+  }
+
+  /** Work is backlogged: the current stretch counts as a full slice, so a break comes first. */
+  private wake(): void {
+    if (this.timer !== undefined || this.burstLeft > 0) return;
+    this.timer = this.clock.later(() => this.slice(), this.gapMs);
+  }
+
+  /**
+   * A slice: one immediate per queued item (at most {@link MAX_QUEUED_INBOUND}), all queued now, so they run back to
+   * back in this turn's check phase — node runs each one's microtasks (a TLS stage started after an `await`) before
+   * the next — and each runs its item only while the slice's time lasts. Then a break.
+   */
+  private slice(): void {
+    this.timer = undefined;
+    this.counters.slices++;
+    this.sliceStart = this.clock.now();
+    const n = Math.min(this.steps.length + this.admits.length, this.maxQueued);
+    this.burstLeft = n;
+    for (let k = 0; k < n; k++) {
+      const cancel = this.clock.soon(() => {
+        this.burst.delete(cancel);
+        this.burstItem();
+      });
+      this.burst.add(cancel);
+    }
+  }
+
+  private burstItem(): void {
+    this.burstLeft--;
+    if (!this.stopped && this.clock.now() - this.sliceStart < this.sliceMs) {
+      const step = this.steps.shift();
+      if (step) this.exec(step.run);
+      else {
+        const a = this.admits.shift();
+        if (a) {
+          this.unqueue(a);
+          this.exec(a.run);
+        }
+      }
+    }
+    if (this.burstLeft > 0 || this.stopped) return;
+    this.lastEnd = this.clock.now();
+    this.used = this.sliceMs;
+    if (this.steps.length > 0 || this.admits.length > 0) this.wake();
+  }
+}
+
+/**
+ * @internal `conduit` as a Link sees it while its peer is not yet authenticated: its bytes are delivered through
+ * `work` (in order), so a stranger's preamble checks and the start of TLS run in the pre-authentication work
+ * slices. `ungate()` (the peer is trusted, or the Link opened or closed) delivers later bytes directly again, once
+ * those already queued are through. `detachSocket()` first delivers the queued bytes (they go back into the socket
+ * with what the handshake holds), then hands the socket over.
+ */
+export function gateConduit(conduit: Conduit, work: PreAuthWork): { conduit: Conduit; ungate(): void } {
+  let gated = true;
+  let subscriber: Subscriber<Uint8Array> | undefined;
+  /** Chunks (or the end) queued in `work` and not yet delivered, oldest first. */
+  const held: Array<(s: Subscriber<Uint8Array>) => void> = [];
+  const deliverOne = (): void => {
+    const next = held.shift();
+    if (next && subscriber) next(subscriber);
+  };
+  const flush = (): void => {
+    while (held.length > 0) deliverOne();
+  };
+  const pass = (event: (s: Subscriber<Uint8Array>) => void): void => {
+    if (!gated && held.length === 0) {
+      if (subscriber) event(subscriber);
+      return;
+    }
+    held.push(event);
+    work.step(deliverOne, () => held.splice(0));
+  };
+  const data$ = new Observable<Uint8Array>((s) => {
+    subscriber = s;
+    const sub = conduit.data$.subscribe({
+      next: (chunk) => pass((x) => x.next(chunk)),
+      error: (e) => pass((x) => x.error(e)),
+      complete: () => pass((x) => x.complete()),
+    });
+    return () => {
+      sub.unsubscribe();
+      held.splice(0);
+      subscriber = undefined;
+    };
+  });
+  const view: Conduit = {
+    medium: conduit.medium,
+    localAddress: conduit.localAddress,
+    remoteAddress: conduit.remoteAddress,
+    maxFrameSize: conduit.maxFrameSize,
+    data$,
+    drain$: conduit.drain$,
+    closed$: conduit.closed$,
+    write: (chunks) => conduit.write(chunks),
+    end: (reason) => conduit.end(reason),
+    destroy: (reason) => conduit.destroy(reason),
+    ...(conduit.detachSocket
+      ? {
+          detachSocket: () => {
+            flush();
+            return conduit.detachSocket?.();
+          },
+        }
+      : {}),
+  };
+  return {
+    conduit: view,
+    ungate: () => {
+      gated = false;
+    },
+  };
 }

@@ -12,8 +12,11 @@ import {
   Admission,
   type AdmissionOptions,
   type AdmissionStats,
+  gateConduit,
   type HandshakeProgress,
   type ReportingSecurityUpgrade,
+  schedulerWorkClock,
+  sourceHost,
 } from './admission.js';
 import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
@@ -136,6 +139,7 @@ export class LocalDevice {
       options.admission ?? {},
       options.scheduler ?? asyncScheduler,
       options.link?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      options.scheduler ? schedulerWorkClock(options.scheduler) : undefined,
     );
   }
 
@@ -186,6 +190,7 @@ export class LocalDevice {
    */
   async start(): Promise<void> {
     if (this.startedValue) return;
+    this.admission.work.restart();
     const started: Transport[] = [];
     const announced: Discovery[] = [];
     try {
@@ -198,7 +203,7 @@ export class LocalDevice {
       for (const t of this.transports) {
         started.push(t);
         await t.start();
-        this.subs.push(t.incoming$.subscribe((c) => this.adopt(c, 'responder')));
+        this.subs.push(t.incoming$.subscribe((c) => this.admitInbound(c)));
         if (hasDiscovery(t)) await announce(t);
       }
       for (const d of this.discoveries) if (!announced.includes(d)) await announce(d);
@@ -241,6 +246,7 @@ export class LocalDevice {
     await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 1_000)));
     this.peerConnections.clear();
     for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.admission.work.stop();
     for (const t of this.transports) {
       if (hasDiscovery(t)) await t.unadvertise().catch(() => undefined);
       await t.stop();
@@ -395,8 +401,23 @@ export class LocalDevice {
       : new ColinkError(ErrorCode.DIAL_FAILED, 'every dial failed', { cause: lastError });
   }
 
-  private adopt(conduit: Conduit, role: LinkRole): Link {
+  /**
+   * An inbound conduit from a transport: adopted now, or queued while pre-authentication work is backlogged (a
+   * connection storm), so that authenticated Links keep being served (`PreAuthWork`).
+   */
+  private admitInbound(conduit: Conduit): void {
+    this.admission.work.admit(
+      sourceHost(conduit.remoteAddress),
+      () => this.adopt(conduit, 'responder'),
+      () => conduit.destroy(closeReason('refused', 'too many inbound connections waiting')),
+    );
+  }
+
+  private adopt(raw: Conduit, role: LinkRole): Link {
     const o = this.options;
+    // Until an inbound peer is authenticated, its bytes are handled in the pre-authentication work slices.
+    const gated = role === 'responder' ? gateConduit(raw, this.admission.work) : undefined;
+    const conduit = gated?.conduit ?? raw;
     // The security stage reports when the peer is trusted (or a binding is being confirmed) through `progress`,
     // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
     let progress: HandshakeProgress | undefined;
@@ -410,7 +431,7 @@ export class LocalDevice {
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
-    progress = this.admission.admit(link, bandwidth);
+    progress = this.admission.admit(link, bandwidth, gated?.ungate);
     this.opening.add(link);
     void link.closed.then(() => this.opening.delete(link));
     link.opened.then(

@@ -141,3 +141,27 @@ export const MAX_PENDING_HANDSHAKES = 64;
  * (simultaneous dials); 8 leaves room for a few devices behind one NAT or on one host.
  */
 export const MAX_PENDING_HANDSHAKES_PER_SOURCE = 8;
+/**
+ * Longest stretch of pre-authentication work — taking in a new inbound connection (its Link, preamble, evictions)
+ * and reading a not-yet-authenticated peer's bytes (preamble checks, starting TLS) — that a device runs before it
+ * leaves the event loop to everything else for {@link PRE_AUTH_WORK_GAP_MS}, ms. Only applies while such work is
+ * backlogged (a connection storm); one honest handshake never waits. One accepted connection costs ~0.1–0.3 ms on a
+ * loaded host (measured in transport-tcp's hostile tests), so a slice takes a few; an authenticated frame arriving
+ * meanwhile waits at most about one slice. The figure trades the latency of trusted Links (lower is better) against
+ * how fast a device works through a storm (each slice has a fixed cost): 1 ms is ~10 round trips of an idle
+ * loopback Link.
+ */
+export const PRE_AUTH_WORK_SLICE_MS = 1;
+/**
+ * The break after each {@link PRE_AUTH_WORK_SLICE_MS} slice of backlogged pre-authentication work, ms, during which
+ * only authenticated traffic, timers and the kernel's own work run: strangers get at most about half of the event
+ * loop, trusted peers at least the other half (like a CPU share, cgroup `cpu.max` "quota period").
+ */
+export const PRE_AUTH_WORK_GAP_MS = 1;
+/**
+ * Most inbound connections waiting for their turn in the pre-authentication work queue (see
+ * {@link PRE_AUTH_WORK_SLICE_MS}) on one device; a newer one past it closes the oldest waiting one (`refused`), which
+ * costs no more than the close. Waiting connections hold listener slots, so like {@link MAX_PENDING_HANDSHAKES} a
+ * quarter of transport-tcp's 256: waiting and pending ones together leave half the listener to authenticated Links.
+ */
+export const MAX_QUEUED_INBOUND = 64;

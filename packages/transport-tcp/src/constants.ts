@@ -20,6 +20,27 @@ export const CLOSE_TIMEOUT_MS = CONDUIT_CLOSE_TIMEOUT_MS;
 /** Default cap on simultaneously open inbound conduits (DSoftBus caps LNN/TCP connections at 30; we allow more). */
 export const DEFAULT_MAX_INBOUND_CONNECTIONS = 256;
 
+/**
+ * Inbound connections one source host (the remote address without its port) may open at once before the listener
+ * closes its further ones at accept, and {@link ACCEPT_RATE_PER_SOURCE} refills that allowance. Core's device keeps
+ * at most 8 pending handshakes and 8 waiting connections per source (`MAX_PENDING_HANDSHAKES_PER_SOURCE`,
+ * `MAX_QUEUED_INBOUND`'s per-source share) and closes the oldest past that, so a burst of more than 16 unauthenticated
+ * connections from one host only ever evicts its own; closing the extras here instead costs a reset — no conduit, no
+ * Link, no preamble, no TLS — which keeps a one-host storm off the event loop the trusted Links share. 32 leaves
+ * room for a host whose earlier connections authenticated (they no longer count as pending) and for several
+ * devices behind one NAT address reconnecting at once.
+ */
+export const ACCEPT_BURST_PER_SOURCE = 32;
+/**
+ * Sustained inbound connections per second per source host (token-bucket refill of {@link ACCEPT_BURST_PER_SOURCE}).
+ * A device opens one Link per medium and re-dials with exponential back-off (core's peer connection), so an honest
+ * host needs a handful per second at most; 16 is far above that and far below a storm (the hostile tests' sustained
+ * slowloris reconnected ~1,000 times a second).
+ */
+export const ACCEPT_RATE_PER_SOURCE = 16;
+/** Source hosts whose accept allowance is tracked at once; the least recently seen is forgotten past it. */
+export const MAX_TRACKED_ACCEPT_SOURCES = 1_024;
+
 /** Transport priority when several media reach a device (core `TransportCapabilities.priority`: tcp 80). */
 export const TCP_PRIORITY = 80;
 

@@ -33,6 +33,8 @@ export {
 } from '@colink/core';
 export { formatAddress, type HostPort, parseAddress } from './address.js';
 export {
+  ACCEPT_BURST_PER_SOURCE,
+  ACCEPT_RATE_PER_SOURCE,
   ANNOUNCE_COUNT,
   ANNOUNCE_INTERVAL_MS,
   CLOSE_TIMEOUT_MS,
@@ -44,6 +46,7 @@ export {
   INTERFACE_SCAN_INTERVAL_MS,
   MAX_LABEL_BYTES,
   MAX_MDNS_MESSAGE_BYTES,
+  MAX_TRACKED_ACCEPT_SOURCES,
   MAX_TXT_RECORD_BYTES,
   MAX_TXT_STRING_BYTES,
   MDNS_IPV4_GROUP,

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import {
   type CloseReason,
   ColinkError,
@@ -16,8 +17,11 @@ import {
 import { EMPTY, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { formatAddress, parseAddress } from './address.js';
 import {
+  ACCEPT_BURST_PER_SOURCE,
+  ACCEPT_RATE_PER_SOURCE,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_INBOUND_CONNECTIONS,
+  MAX_TRACKED_ACCEPT_SOURCES,
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
 } from './constants.js';
@@ -46,6 +50,13 @@ export interface TcpTransportOptions {
    * its pending cap (64 by default), so the rest stays for authenticated Links.
    */
   readonly maxInboundConnections?: number;
+  /**
+   * Per-source accept limit: a token bucket per source host (remote address without port) of `burst` connections,
+   * refilled at `perSecond`; a connection past it is reset at accept, before any conduit, Link or TLS work (counted in
+   * {@link TcpTransport.rateLimitedConnections}). Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
+   * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off.
+   */
+  readonly acceptLimit?: { readonly burst: number; readonly perSecond: number } | false;
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
    * every non-loopback IPv4 interface on port 5353. Loopback mode (tests):
@@ -86,6 +97,9 @@ export class TcpTransport implements Transport, Discovery {
   readonly #incoming = new Subject<Conduit>();
   readonly #conduits = new Set<Conduit>();
   #inbound = 0;
+  #rateLimited = 0;
+  /** Accept allowance per source host: tokens left and when they were counted (ms); least recently seen first. */
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
   #server: Server | undefined;
   readonly #discovery: DnsSdDiscovery | undefined;
   #advert: DeviceAdvert | undefined;
@@ -115,6 +129,14 @@ export class TcpTransport implements Transport, Discovery {
    */
   get inboundConnections(): number {
     return this.#inbound;
+  }
+
+  /**
+   * Inbound connections reset at accept because their source host exceeded its allowance (`acceptLimit`), since the
+   * transport was created.
+   */
+  get rateLimitedConnections(): number {
+    return this.#rateLimited;
   }
 
   /** The TCP port listened on, once started. */
@@ -279,7 +301,35 @@ export class TcpTransport implements Transport, Discovery {
       socket.destroy();
       return;
     }
+    if (!this.#allow(socket.remoteAddress ?? '')) {
+      this.#rateLimited++;
+      socket.resetAndDestroy();
+      return;
+    }
     this.#incoming.next(this.#track(socket, true));
+  }
+
+  /** Takes one token of `host`'s accept allowance; false when it has none left. */
+  #allow(host: string): boolean {
+    const limit = this.#options.acceptLimit ?? {
+      burst: ACCEPT_BURST_PER_SOURCE,
+      perSecond: ACCEPT_RATE_PER_SOURCE,
+    };
+    if (limit === false) return true;
+    const now = this.#options.scheduler?.now() ?? performance.now();
+    const b = this.#buckets.get(host);
+    const tokens = b
+      ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.perSecond)
+      : limit.burst;
+    // Re-inserted so the map stays ordered by last sight; the least recently seen goes when it is full.
+    this.#buckets.delete(host);
+    if (this.#buckets.size >= MAX_TRACKED_ACCEPT_SOURCES) {
+      const oldest = this.#buckets.keys().next().value;
+      if (oldest !== undefined) this.#buckets.delete(oldest);
+    }
+    const ok = tokens >= 1;
+    this.#buckets.set(host, { tokens: ok ? tokens - 1 : tokens, at: now });
+    return ok;
   }
 
   #track(socket: Socket, inbound = false): Conduit {

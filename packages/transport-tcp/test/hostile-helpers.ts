@@ -62,8 +62,17 @@ export interface AttackReport {
     reconnectsClosedByServer: number;
   };
   readonly engaged: PeerMessage & { connected: number; failed: number };
-  /** Median RTT of the trusted session while the hostile sockets were open, ms. */
+  /** Median RTT of the trusted session just before the attack (same 20 round trips), ms. */
+  readonly rttIdleMs: number;
+  /**
+   * Median RTT of the trusted session while the hostile sockets were open, ms: 20 round trips from the moment every
+   * hostile connect completed (the device is still accepting and handling them), before the newcomer dials in (its
+   * own TLS handshake, both ends of which run in this process, is not hostile work).
+   */
   readonly rttUnderAttackMs: number;
+  /** 90th percentile and longest of those 20 round trips, ms. */
+  readonly rttUnderAttackP90Ms: number;
+  readonly rttUnderAttackMaxMs: number;
   /** A new trusted device dialled in during the attack (its echo came back). */
   readonly newcomerMs: number;
   /** Attempts the newcomer needed (1 unless the attack allowed retries). */
@@ -72,6 +81,12 @@ export interface AttackReport {
   readonly pendingMax: number;
   /** The device's pending high-water mark since it started (exact, not sampled). */
   readonly pendingHighWater: number;
+  /** Most inbound connections waiting for their turn in the pre-authentication work queue, since it started. */
+  readonly queuedHighWater: number;
+  /** Waiting connections closed because the queue was full, during this attack. */
+  readonly queueRefused: number;
+  /** Connections the listener reset at accept (per-source allowance used up), during this attack. */
+  readonly rateLimited: number;
   /** Highest count of open inbound TCP conduits sampled during the attack. */
   readonly inboundMax: number;
   readonly rssBeforeMiB: number;
@@ -140,7 +155,15 @@ export class HostileScene {
     this.server = await this.device(
       'target',
       this.serverTcp,
-      { admission: { preAuthTimeoutMs: TEST_PRE_AUTH_MS } },
+      {
+        admission: {
+          preAuthTimeoutMs: TEST_PRE_AUTH_MS,
+          // For an A/B comparison of the pre-authentication work slices: `HOSTILE_WORK_SLICE_MS=Infinity` turns them off.
+          ...(process.env.HOSTILE_WORK_SLICE_MS
+            ? { workSliceMs: Number(process.env.HOSTILE_WORK_SLICE_MS) }
+            : {}),
+        },
+      },
       this.serverSecurity,
     );
     this.server.handle('echo', (ch) => {
@@ -164,6 +187,11 @@ export class HostileScene {
 
   /** Median round trip of a 64-byte message on the trusted session, ms (`n` trips, each within 20 s). */
   async rtt(n: number, channel = this.channel): Promise<number> {
+    return (await this.rttStats(n, channel)).median;
+  }
+
+  /** Median, 90th percentile and longest of `n` round trips of 64 bytes on the trusted session, ms. */
+  async rttStats(n: number, channel = this.channel): Promise<{ median: number; p90: number; max: number }> {
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
       const echo = firstValueFrom(channel.messages$.pipe(timeout(20_000)));
@@ -175,8 +203,11 @@ export class HostileScene {
         throw new Error(`unexpected echo ${got.length}/${got[0]}`);
       times.push(performance.now() - t0);
     }
+    if (process.env.HOSTILE_DEBUG) console.log('RTTS', times.map((t) => t.toFixed(2)).join(' '));
     times.sort((a, b) => a - b);
-    return Math.round(times[Math.floor(times.length / 2)]! * 100) / 100;
+    const at = (q: number) =>
+      Math.round(times[Math.min(times.length - 1, Math.floor(times.length * q))]! * 100) / 100;
+    return { median: at(0.5), p90: at(0.9), max: at(1) };
   }
 
   /**
@@ -203,8 +234,10 @@ export class HostileScene {
   async attack(attack: Attack): Promise<AttackReport> {
     const id = `a${++this.counter}`;
     const [host, port] = splitAddress(this.address);
+    const rttIdleMs = await this.rtt(20);
     const mem0 = process.memoryUsage();
     const before = this.server.admissionStats();
+    const rateLimited0 = this.serverTcp.rateLimitedConnections;
     // The attack opens many connections at once; the sampler reads the counters every 10 ms.
     let pendingMax = 0;
     let inboundMax = 0;
@@ -218,10 +251,9 @@ export class HostileScene {
         (m) => m.ev === 'engaged' && m.id === id,
         60_000,
       )) as AttackReport['engaged'];
-      const [rttUnderAttackMs, newcomer] = await Promise.all([
-        this.rtt(20),
-        this.newcomerDial(attack.newcomerAttempts),
-      ]);
+      const underAttack = await this.rttStats(20);
+      const rttUnderAttackMs = underAttack.median;
+      const newcomer = await this.newcomerDial(attack.newcomerAttempts);
       const result = (await this.hostile.next(
         (m) => m.ev === 'result' && m.id === id,
         60_000,
@@ -231,11 +263,17 @@ export class HostileScene {
       return {
         engaged,
         result,
+        rttIdleMs,
         rttUnderAttackMs,
+        rttUnderAttackP90Ms: underAttack.p90,
+        rttUnderAttackMaxMs: underAttack.max,
         newcomerMs: newcomer.ms,
         newcomerAttempts: newcomer.attempts,
         pendingMax,
         pendingHighWater: after.pendingHighWater,
+        queuedHighWater: after.queuedHighWater,
+        queueRefused: after.queueRefused - before.queueRefused,
+        rateLimited: this.serverTcp.rateLimitedConnections - rateLimited0,
         inboundMax,
         rssBeforeMiB: mib(mem0.rss),
         rssAfterMiB: mib(mem1.rss),
@@ -258,13 +296,14 @@ function splitAddress(address: string): [string, number] {
 }
 
 /** One line per attack for the test output (numbers for core's README "Robustness"). */
-export function describeReport(env: string, name: string, r: AttackReport, idleRttMs: number): string {
+export function describeReport(env: string, name: string, r: AttackReport): string {
   const x = r.result;
   return (
     `[hostile ${env}] ${name}: ${x.connected}/${x.conns} connected, ${x.closedByServer} closed by the device ` +
     `(median ${x.closeMsMedian} ms, max ${x.closeMsMax} ms), ${x.held} held to the end, tls ${x.tls}, ` +
-    `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, ` +
-    `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${idleRttMs} ms); newcomer in ` +
+    `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, queued max ${r.queuedHighWater}, ` +
+    `queue-refused ${r.queueRefused}, rate-limited ${r.rateLimited}, ` +
+    `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${r.rttIdleMs} ms, ${Math.round((r.rttUnderAttackMs / r.rttIdleMs) * 10) / 10}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms); newcomer in ` +
     `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
   );
 }

@@ -1,5 +1,6 @@
-import { MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_SOURCE } from '@colink/core';
+import { MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_SOURCE, MAX_QUEUED_INBOUND } from '@colink/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPT_BURST_PER_SOURCE } from '../src/index.js';
 import {
   type Attack,
   type AttackReport,
@@ -24,6 +25,15 @@ const SOURCES = 100;
 
 /** A generous bound: far below the 60 s handshake timeout, far above the 1 s deadline on a loaded 2-core host. */
 const CLOSE_BOUND_MS = TEST_PRE_AUTH_MS + 9_000;
+/**
+ * Bound on the trusted session's median RTT under attack, ms: `max(RTT_FACTOR_BOUND × idle, RTT_FLOOR_MS)`. The goal
+ * is 2× idle; on the shared 2-core host (load average ~10 from other test runs) single round trips of an idle Link
+ * already take 10–40 ms when the process is preempted, so the assertion is generous: it fails when the median trip
+ * waits behind the attack's work as a whole (a storm handled in one go, pre-authentication work that blocks the
+ * event loop), not on host noise. The figures measured are printed and kept in core's README.
+ */
+const RTT_FACTOR_BOUND = 20;
+const RTT_FLOOR_MS = 10;
 /** Generous bound on RSS growth of the device's process across one attack, MiB. */
 const RSS_GROWTH_BOUND_MIB = 200;
 
@@ -109,19 +119,22 @@ for (const env of envs) {
     /** Runs `attack` and checks what holds for every attack. */
     async function survive(name: string, attack: Attack): Promise<AttackReport> {
       const r = await scene.attack(attack);
-      reports.push(describeReport(env.name, name, r, scene.idleRttMs));
+      reports.push(describeReport(env.name, name, r));
       const x = r.result;
       // Every socket that connected was closed by the device (none held to the hostile's 30 s end), in time.
       expect(x.connected).toBeGreaterThan(0);
       expect(x.held).toBe(0);
       expect(x.closedByServer).toBe(x.connected);
       expect(x.closeMsMax).toBeLessThan(CLOSE_BOUND_MS);
-      // Pending handshakes stayed within the caps; the listener never came near its 256 slots.
+      // Pending handshakes and connections waiting for their turn stayed within their caps; the listener never
+      // came near its 256 slots.
       expect(r.pendingMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
       expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
-      expect(r.inboundMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES + 8);
-      // The trusted session answered (rtt() throws otherwise) and a new trusted device dialled in.
+      expect(r.queuedHighWater).toBeLessThanOrEqual(MAX_QUEUED_INBOUND);
+      expect(r.inboundMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES + MAX_QUEUED_INBOUND + 8);
+      // The trusted session answered (rtt() throws otherwise), within the bound, and a new trusted device dialled in.
       expect(r.rttUnderAttackMs).toBeGreaterThan(0);
+      expect(r.rttUnderAttackMs).toBeLessThanOrEqual(Math.max(RTT_FACTOR_BOUND * r.rttIdleMs, RTT_FLOOR_MS));
       expect(r.newcomerMs).toBeGreaterThan(0);
       expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
       // The session still works after the attack.
@@ -151,7 +164,12 @@ for (const env of envs) {
         sources: sources.slice(0, 1),
       });
       expect(r.pendingMax).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES_PER_SOURCE + 1); // + the newcomer
-      expect(r.evicted).toBeGreaterThanOrEqual(500 - MAX_PENDING_HANDSHAKES_PER_SOURCE);
+      // Past its accept allowance the listener resets the source's connections at once; of the rest, all but the
+      // per-source cap are evicted from the queue or the pending set.
+      expect(r.rateLimited).toBeGreaterThanOrEqual(500 - ACCEPT_BURST_PER_SOURCE - 50); // 50: refill meanwhile
+      expect(r.rateLimited + r.queueRefused + r.evicted).toBeGreaterThanOrEqual(
+        500 - MAX_PENDING_HANDSHAKES_PER_SOURCE,
+      );
     });
 
     it('(b) 500 slowloris sockets from many sources stopped mid-TLS', { timeout: 90_000 }, async () => {
@@ -200,9 +218,7 @@ for (const env of envs) {
       try {
         const conns = 5;
         const r = await scene.attack({ kind: 'bind-flood', conns, sources, holdMs: 3_000 });
-        reports.push(
-          describeReport(env.name, 'bind request + flood (user never answers)', r, scene.idleRttMs),
-        );
+        reports.push(describeReport(env.name, 'bind request + flood (user never answers)', r));
         expect(r.result.tls).toBe(conns);
         expect(prompts).toBe(1);
         expect(r.result.held).toBe(1); // the prompted one is still open when the hostile gave up after 3 s (deadline: 1 s)
@@ -235,7 +251,7 @@ for (const env of envs) {
           // ~1,000 reconnections a second from 100 sources that can hit the newcomer on a loaded host; it retries.
           newcomerAttempts: from === 1 ? 1 : 3,
         });
-        reports.push(describeReport(env.name, `sustained slowloris, ${label}`, r, scene.idleRttMs));
+        reports.push(describeReport(env.name, `sustained slowloris, ${label}`, r));
         console.log(
           `[hostile ${env.name}] sustained slowloris, ${label}: ${r.result.reconnects} reconnections, ` +
             `${r.result.reconnectsClosedByServer} of them closed by the device`,
@@ -244,6 +260,9 @@ for (const env of envs) {
         expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
         // The trusted session answered and the newcomer dialled in while the slots were being reopened.
         expect(r.rttUnderAttackMs).toBeGreaterThan(0);
+        expect(r.rttUnderAttackMs).toBeLessThanOrEqual(
+          Math.max(RTT_FACTOR_BOUND * r.rttIdleMs, RTT_FLOOR_MS),
+        );
         expect(r.newcomerMs).toBeGreaterThan(0);
         expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
         await scene.rtt(3);

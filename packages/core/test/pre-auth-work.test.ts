@@ -1,0 +1,191 @@
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { gateConduit, PreAuthWork, type WorkClock } from '../src/admission.js';
+import { closeReason } from '../src/errors.js';
+import { PRE_AUTH_WORK_GAP_MS, PRE_AUTH_WORK_SLICE_MS } from '../src/limits.js';
+import type { Conduit } from '../src/transport.js';
+
+// The pre-authentication work queue that keeps a connection storm from crowding out trusted Links: a manual clock
+// whose "work" costs the time each item says, breaks and check-phase callbacks run when the test says.
+// (Over real sockets, with real time: transport-tcp/test/hostile-peers.test.ts.)
+
+class ManualClock implements WorkClock {
+  t = 0;
+  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  private immediates: Array<{ fn: () => void; live: boolean }> = [];
+  now(): number {
+    return this.t;
+  }
+  later(fn: () => void, ms: number): () => void {
+    const e = { at: this.t + ms, fn, live: true };
+    this.timers.push(e);
+    return () => {
+      e.live = false;
+    };
+  }
+  soon(fn: () => void): () => void {
+    const e = { fn, live: true };
+    this.immediates.push(e);
+    return () => {
+      e.live = false;
+    };
+  }
+  /** Runs the immediates queued now (one check phase). */
+  checkPhase(): void {
+    for (const e of this.immediates.splice(0)) if (e.live) e.fn();
+  }
+  /** Moves time on by `ms`, firing due timers, each followed by the check phase it leads to. */
+  advance(ms: number): void {
+    this.t += ms;
+    for (;;) {
+      const due = this.timers.filter((e) => e.live && e.at <= this.t);
+      if (due.length === 0) return;
+      this.timers = this.timers.filter((e) => !due.includes(e));
+      for (const e of due) e.fn();
+      this.checkPhase();
+    }
+  }
+}
+
+/** A work item that takes `ms` of (manual) time and logs its name. */
+const item = (clock: ManualClock, log: string[], name: string, ms: number) => () => {
+  clock.t += ms;
+  log.push(name);
+};
+
+describe('PreAuthWork: pre-authentication work in slices', () => {
+  it('runs work at once while there is no backlog', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const log: string[] = [];
+    work.admit('a', item(clock, log, 'a1', 0.2), () => log.push('refused'));
+    work.step(item(clock, log, 's1', 0.2));
+    expect(log).toEqual(['a1', 's1']);
+    expect(work.stats()).toMatchObject({ queued: 0, slices: 0 });
+  });
+
+  it('past a slice of work, waits a break, then runs one slice; handshake steps go before new connections', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const log: string[] = [];
+    const refused: string[] = [];
+    for (let i = 1; i <= 8; i++)
+      work.admit('src', item(clock, log, `a${i}`, 0.25), () => refused.push(`a${i}`));
+    // 0.25 ms each: a1..a4 use up the 1 ms slice, the rest wait.
+    expect(log).toEqual(['a1', 'a2', 'a3', 'a4']);
+    work.step(item(clock, log, 's1', 0.25));
+    expect(work.stats().queued).toBe(4);
+    clock.advance(PRE_AUTH_WORK_GAP_MS / 2);
+    expect(log).toHaveLength(4); // still in the break
+    clock.advance(PRE_AUTH_WORK_GAP_MS / 2);
+    // After the break one slice: the step first, then new connections until 1 ms is used.
+    expect(log).toEqual(['a1', 'a2', 'a3', 'a4', 's1', 'a5', 'a6', 'a7']);
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log.slice(8)).toEqual(['a8']);
+    expect(work.stats()).toMatchObject({ queued: 0, queuedHighWater: 4, queueRefused: 0, slices: 2 });
+    expect(refused).toEqual([]);
+    // The break over and nothing waiting, work runs at once again.
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    work.admit('src', item(clock, log, 'a9', 0.1), () => refused.push('a9'));
+    expect(log.at(-1)).toBe('a9');
+  });
+
+  it('caps the queue per source and in all, closing the oldest waiting connection of that source (or overall)', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 2);
+    const log: string[] = [];
+    const refused: string[] = [];
+    work.admit('x', item(clock, log, 'x0', 2), () => refused.push('x0')); // uses up the slice
+    for (const name of ['a1', 'a2', 'a3'])
+      work.admit('a', item(clock, log, name, 0.1), () => refused.push(name));
+    expect(refused).toEqual(['a1']); // a's third: its oldest goes
+    for (const name of ['b1', 'b2', 'c1'])
+      work.admit(name[0]!, item(clock, log, name, 0.1), () => refused.push(name));
+    expect(refused).toEqual(['a1', 'a2']); // 5th in all: the oldest overall
+    expect(work.stats()).toMatchObject({ queued: 4, queueRefused: 2 });
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log).toEqual(['x0', 'a3', 'b1', 'b2', 'c1']);
+  });
+
+  it('stop() refuses what waits and drops queued steps', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const log: string[] = [];
+    work.admit('a', item(clock, log, 'a1', 2), () => log.push('refused a1'));
+    work.admit('a', item(clock, log, 'a2', 0.1), () => log.push('refused a2'));
+    work.step(item(clock, log, 's1', 0.1), () => log.push('dropped s1'));
+    work.stop();
+    expect(log).toEqual(['a1', 'dropped s1', 'refused a2']);
+    clock.advance(10);
+    expect(log).toHaveLength(3);
+  });
+});
+
+describe('gateConduit: a stranger’s bytes through the work queue', () => {
+  function fakeConduit() {
+    const data = new Subject<Uint8Array>();
+    let detached = false;
+    const conduit: Conduit = {
+      medium: 'tcp',
+      localAddress: '127.0.0.1:1',
+      remoteAddress: '127.0.0.1:2',
+      maxFrameSize: 1024,
+      data$: data.asObservable(),
+      drain$: new Subject<void>(),
+      closed$: new Subject(),
+      write: () => true,
+      end: () => undefined,
+      destroy: () => undefined,
+      detachSocket: () => {
+        detached = true;
+        return undefined;
+      },
+    };
+    return { conduit, data, isDetached: () => detached };
+  }
+
+  it('keeps the order of bytes while some wait, delivers directly once ungated and drained', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const { conduit, data } = fakeConduit();
+    const gated = gateConduit(conduit, work);
+    const got: number[] = [];
+    gated.conduit.data$.subscribe((c) => {
+      got.push(c[0]!);
+      clock.t += 0.5; // each chunk costs 0.5 ms of handling
+    });
+    for (const b of [1, 2, 3, 4]) data.next(new Uint8Array([b]));
+    expect(got).toEqual([1, 2]); // the slice is used up
+    gated.ungate();
+    data.next(new Uint8Array([5])); // behind 3 and 4, though ungated
+    expect(got).toEqual([1, 2]);
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(got).toEqual([1, 2, 3, 4]);
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    data.next(new Uint8Array([6])); // nothing waits: directly
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(gated.conduit.write([])).toBe(true);
+    gated.conduit.destroy(closeReason('normal'));
+  });
+
+  it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const { conduit, data, isDetached } = fakeConduit();
+    const gated = gateConduit(conduit, work);
+    const got: number[] = [];
+    gated.conduit.data$.subscribe((c) => {
+      got.push(c[0]!);
+      clock.t += 1;
+    });
+    for (const b of [1, 2, 3]) data.next(new Uint8Array([b]));
+    expect(got).toEqual([1]);
+    gated.conduit.detachSocket?.();
+    expect(got).toEqual([1, 2, 3]);
+    expect(isDetached()).toBe(true);
+    clock.advance(10); // the queued steps find nothing left
+    expect(got).toEqual([1, 2, 3]);
+  });
+});
