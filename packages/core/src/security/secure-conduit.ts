@@ -5,7 +5,12 @@ import { ConduitInbound } from '../inbound.js';
 import { CONDUIT_CLOSE_TIMEOUT_MS } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { ConduitDuplex } from './conduit-duplex.js';
-import { MAX_TRUST_EXCHANGE_BUFFER_BYTES } from './constants.js';
+import {
+  MAX_TRUST_EXCHANGE_BUFFER_BYTES,
+  TLS_MAX_RECORD_PLAINTEXT,
+  TLS_RECEIVE_SLAB_BYTES,
+} from './constants.js';
+import { readIntoSlabs } from './slab-reader.js';
 
 /**
  * OpenSSL error codes (as node reports them) that mean a record failed authentication or could not be decrypted
@@ -81,6 +86,8 @@ export class SecureConduit implements Conduit {
   /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
   private heldBack = false;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
+  /** Reading into receive slabs ({@link TLS_RECEIVE_SLAB_BYTES}) rather than node's per-record buffers. */
+  private slabs = false;
 
   /**
    * @param socket TLS over `duplex`, or directly over the raw conduit's detached `net.Socket` ({@link Conduit.detachSocket}).
@@ -97,6 +104,7 @@ export class SecureConduit implements Conduit {
     this.maxFrameSize = raw.maxFrameSize;
     this.data$ = new Observable<Uint8Array>((s) => {
       const sub = this.inbound.data$.subscribe(s);
+      if (this.streaming && !this.slabs && !this.done) this.readSlabs();
       if (this.socket.isPaused() && !this.done) this.socket.resume();
       return sub;
     });
@@ -238,6 +246,19 @@ export class SecureConduit implements Conduit {
       this.reader = undefined;
       r.resolve(this.take(r.n));
     }
+  }
+
+  /**
+   * Once the Link reads `data$`: lets TLS decrypt into receive slabs ({@link readIntoSlabs}), so a record costs no
+   * allocation and a frame spread over records arrives as consecutive bytes. What the socket already buffered is
+   * delivered first.
+   */
+  private readSlabs(): void {
+    this.slabs = true;
+    const socket = this.socket;
+    socket.pause();
+    for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.onData(c);
+    readIntoSlabs(socket, TLS_RECEIVE_SLAB_BYTES, TLS_MAX_RECORD_PLAINTEXT, (chunk) => this.deliver(chunk));
   }
 
   private resumeHeldBack(): void {
