@@ -84,12 +84,16 @@ describe('TlsSecurity: same account', () => {
     const all = firstValueFrom(b.messages$.pipe(take(messages.length), toArray()));
     await Promise.all(messages.map((m) => a.send(m)));
     got.push(...(await all));
-    got.forEach((m, i) => expect(Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!))).toBe(0));
+    expect(got.map((m, i) => Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!)))).toEqual(
+      messages.map(() => 0),
+    );
     // Kept messages stay intact after more traffic reused nothing.
     const again = firstValueFrom(b.messages$);
     await a.send(new Uint8Array(300_000).fill(0xee));
     expect((await again).every((x) => x === 0xee)).toBe(true);
-    got.forEach((m, i) => expect(Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!))).toBe(0));
+    expect(got.map((m, i) => Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!)))).toEqual(
+      messages.map(() => 0),
+    );
   });
 
   it('carries 1 MiB byte-exact over a slow small-MTU medium, through its backpressure', async () => {
