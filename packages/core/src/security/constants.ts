@@ -28,16 +28,6 @@ export const TLS_SOCKET_HIGH_WATER_MARK = 1024 * 1024;
  */
 export const TLS_MAX_RECORD_PLAINTEXT = 16 * 1024;
 
-/**
- * Size of the receive slabs of a secure conduit once the Link reads it, bytes: 256 KiB. node:tls decrypts each record
- * straight into the free end of the current slab (no allocation per record); received chunks are consecutive views of
- * one slab, so a 64 KiB frame spread over five records is handed to the Link as one view instead of being copied
- * together. A new slab starts when less than one record ({@link TLS_MAX_RECORD_PLAINTEXT}) is left. A slab is freed
- * when no view into it is left; the frame decoder copies payloads under an eighth of a slab, so a kept small message
- * never holds a slab (PROTOCOL.md framing is unchanged).
- */
-export const TLS_RECEIVE_SLAB_BYTES = 256 * 1024;
-
 /** Name of the security upgrade, as `Link.security` reports it. */
 export const TLS_SECURITY_NAME = 'tls1.3';
 

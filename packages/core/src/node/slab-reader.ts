@@ -13,6 +13,9 @@ interface OnreadSlots {
 
 let slots: OnreadSlots | null | undefined;
 
+/** Per socket reading into slabs: replaces where its chunks go. */
+const redirect = new WeakMap<Socket, (to: (chunk: Buffer) => boolean | undefined) => void>();
+
 function onreadSlots(): OnreadSlots | null {
   if (slots !== undefined) return slots;
   const onread = { buffer: () => Buffer.alloc(1), callback: () => true };
@@ -33,7 +36,7 @@ interface UserBufferHandle {
 }
 
 /**
- * Makes a connected socket (here a `TLSSocket`, whose native TLS layer decrypts into the buffer) read into slabs of
+ * Makes a connected socket (a `net.Socket`, or a `TLSSocket`, whose native TLS layer decrypts into the buffer) read into slabs of
  * `slabBytes`: every read lands at the free end of the current slab and is handed to `onChunk` as a view of it; a new
  * slab starts when less than `minFree` bytes are left. Consecutive chunks are consecutive bytes of one slab (until
  * it is full), and a slab lives as long as a view into it. This is node's `net.Socket` `onread` option — which
@@ -63,12 +66,29 @@ export function readIntoSlabs(
   };
   const slots = socket as unknown as Record<symbol, unknown>;
   slots[s.generator] = next;
-  slots[s.callback] = (n: number, buffer: Buffer): void => {
-    used += n;
-    onChunk(buffer.subarray(0, n));
+  let sink: (chunk: Buffer) => boolean | undefined = (chunk) => {
+    onChunk(chunk);
+    return undefined;
   };
+  // Returning false stops the native reads until the readable stream asks for more (only after slabsToStream).
+  slots[s.callback] = (n: number, buffer: Buffer): boolean | undefined => {
+    used += n;
+    return sink(buffer.subarray(0, n));
+  };
+  redirect.set(socket, (to) => {
+    sink = to;
+  });
   const first = next();
   slots[s.buffer] = first;
   handle.useUserBuffer(first);
   return true;
+}
+
+/**
+ * Hands a socket that {@link readIntoSlabs} set up back to its readable stream: from now on every read is pushed
+ * into it (a view of the slab, which is never written twice), so a new owner gets `data` events, `pause()` and
+ * `read()` as usual — and node:tls, which wraps the socket's handle, finds what arrived in between there.
+ */
+export function slabsToStream(socket: Socket): void {
+  redirect.get(socket)?.((chunk) => socket.push(chunk));
 }
