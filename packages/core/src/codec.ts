@@ -90,7 +90,11 @@ export function writeHeader(
   into[offset + 11] = seq & 0xff;
 }
 
-/** Encodes a 12-byte frame header for a payload of `payloadLength` bytes. */
+/**
+ * Encodes a 12-byte frame header for a payload of `payloadLength` bytes. The header is a slice of node's Buffer pool:
+ * a socket writes it as it is, where a bare `Uint8Array` of 12 bytes (kept inside the JS heap by V8) would first be
+ * moved out of the heap into a buffer of its own.
+ */
 export function encodeHeader(
   type: number,
   flags: number,
@@ -98,7 +102,7 @@ export function encodeHeader(
   seq: number,
   payloadLength: number,
 ): Uint8Array {
-  const h = new Uint8Array(FRAME_HEADER_BYTES);
+  const h: Uint8Array = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   writeHeader(h, 0, type, flags, channel, seq, payloadLength);
   return h;
 }

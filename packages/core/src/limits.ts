@@ -102,17 +102,23 @@ export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 export const COALESCE_MAX_PAYLOAD = 1024;
 
 /**
- * Size of the receive slabs of core's socket readers, bytes: 256 KiB. Once a Link reads a TCP conduit (core's
- * `socketConduit`) or a secure conduit, the kernel read — or node:tls's decryption of a record — lands at the free
- * end of the current slab instead of in a new buffer per read, so consecutive chunks are consecutive bytes and a
- * 64 KiB frame spread over several reads reaches the Link as one view, without being copied together. A new slab
- * starts when less than one read ({@link SOCKET_MIN_READ_BYTES}, or one TLS record) is left; a slab is freed once no
- * view into it is left, and the frame decoder copies payloads under an eighth of their buffer, so a small message an
- * app keeps never holds a slab.
+ * Size of the receive slabs of core's socket readers while data streams in, bytes: 256 KiB. Once a Link reads a TCP
+ * conduit (core's `socketConduit`) or a secure conduit, the kernel read — or node:tls's decryption of a record —
+ * lands at the free end of the current slab instead of in a new buffer per read, so consecutive chunks are
+ * consecutive bytes and a 64 KiB frame spread over several reads reaches the Link as one view, without being copied
+ * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of a
+ * buffer larger than a frame, so a small message an app keeps never holds a large slab.
  */
 export const RECEIVE_SLAB_BYTES = 256 * 1024;
-/** Least free space of a receive slab for the next socket read, bytes: node's own read size for sockets (64 KiB). */
-export const SOCKET_MIN_READ_BYTES = 64 * 1024;
+/**
+ * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
+ * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its
+ * space or brings a whole record, and back after {@link RECEIVE_SMALL_READS_TO_SHRINK} small reads in a row, so an
+ * idle Link holds at most one small slab per direction.
+ */
+export const RECEIVE_SLAB_SMALL_BYTES = 16 * 1024;
+/** Reads under {@link RECEIVE_SLAB_SMALL_BYTES} in a row after which a reader goes back to small slabs. */
+export const RECEIVE_SMALL_READS_TO_SHRINK = 8;
 
 /**
  * How long a gracefully ended conduit waits for the peer's close before it destroys the connection, ms: transport-tcp's

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { RECEIVE_SLAB_BYTES, RECEIVE_SLAB_SMALL_BYTES, RECEIVE_SMALL_READS_TO_SHRINK } from '../limits.js';
 
 /**
  * Where `net.Socket` keeps its `onread` option (a caller-supplied read buffer, node ≥ 12.10): the buffer, the
@@ -36,30 +37,30 @@ interface UserBufferHandle {
 }
 
 /**
- * Makes a connected socket (a `net.Socket`, or a `TLSSocket`, whose native TLS layer decrypts into the buffer) read into slabs of
- * `slabBytes`: every read lands at the free end of the current slab and is handed to `onChunk` as a view of it; a new
- * slab starts when less than `minFree` bytes are left. Consecutive chunks are consecutive bytes of one slab (until
- * it is full), and a slab lives as long as a view into it. This is node's `net.Socket` `onread` option — which
- * `TLSSocket` does not take over an existing socket — applied after construction. Reading then bypasses the socket's
- * readable stream (no `data` events; EOF and errors still end it as before) and never pauses.
+ * Makes a connected socket (a `net.Socket`, or a `TLSSocket`, whose native TLS layer decrypts into the buffer) read
+ * into slabs: every read lands at the free end of the current slab and is handed to `onChunk` as a view of it, so
+ * consecutive chunks are consecutive bytes of one slab (until it is full); a slab lives as long as a view into it.
+ * Slabs are {@link RECEIVE_SLAB_SMALL_BYTES} while reads are small and {@link RECEIVE_SLAB_BYTES} while data streams
+ * in (a read fills its space or brings a whole TLS record); a new one starts when less than a small slab is free.
+ * This is node's `net.Socket` `onread` option — which `TLSSocket` does not take over an existing socket — applied
+ * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
+ * it as before) and never pauses.
  *
  * Call it with no data waiting in the socket's readable buffer (read that first). Returns false, changing nothing,
  * when this node does not offer the mechanism.
  */
-export function readIntoSlabs(
-  socket: Socket,
-  slabBytes: number,
-  minFree: number,
-  onChunk: (chunk: Buffer) => void,
-): boolean {
+export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void): boolean {
   const s = onreadSlots();
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (!s || !handle || typeof handle.useUserBuffer !== 'function') return false;
-  let slab = Buffer.allocUnsafeSlow(slabBytes);
+  let streaming = false;
+  let smallReads = 0;
+  let slab = Buffer.allocUnsafeSlow(RECEIVE_SLAB_SMALL_BYTES);
   let used = 0;
   const next = (): Buffer => {
-    if (slabBytes - used < minFree) {
-      slab = Buffer.allocUnsafeSlow(slabBytes);
+    const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
+    if (slab.length !== size || slab.length - used < RECEIVE_SLAB_SMALL_BYTES) {
+      slab = Buffer.allocUnsafeSlow(size);
       used = 0;
     }
     return slab.subarray(used);
@@ -73,12 +74,16 @@ export function readIntoSlabs(
   // Returning false stops the native reads until the readable stream asks for more (only after slabsToStream).
   slots[s.callback] = (n: number, buffer: Buffer): boolean | undefined => {
     used += n;
+    if (n === buffer.length || n >= RECEIVE_SLAB_SMALL_BYTES) {
+      streaming = true;
+      smallReads = 0;
+    } else if (streaming && ++smallReads >= RECEIVE_SMALL_READS_TO_SHRINK) streaming = false;
     return sink(buffer.subarray(0, n));
   };
   redirect.set(socket, (to) => {
     sink = to;
   });
-  const first = next();
+  const first = slab.subarray(0);
   slots[s.buffer] = first;
   handle.useUserBuffer(first);
   return true;

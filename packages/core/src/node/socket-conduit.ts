@@ -6,12 +6,7 @@
 import { isIP, type Socket } from 'node:net';
 import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
-import {
-  CONDUIT_CLOSE_TIMEOUT_MS,
-  MAX_FRAME_SIZE,
-  RECEIVE_SLAB_BYTES,
-  SOCKET_MIN_READ_BYTES,
-} from '../limits.js';
+import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 import { readIntoSlabs, slabsToStream } from './slab-reader.js';
 
@@ -70,9 +65,9 @@ export interface SocketConduitOptions {
  * - Sets TCP_NODELAY (small frames leave at once; batching happens in `write()`).
  * - `write(chunks)` corks the socket, writes every chunk without copying and uncorks, so a frame header and its
  *   payload leave in one `writev`. It returns the socket's `write()` verdict; `drain$` follows the socket's `drain`.
- * - Reading starts when `data$` is first subscribed (nothing is lost before). The kernel reads straight into 256 KiB
- *   receive slabs (`RECEIVE_SLAB_BYTES`): chunks are views of consecutive slab bytes, with no buffer allocated per
- *   read; the kernel's receive buffer is the only queue.
+ * - Reading starts when `data$` is first subscribed (nothing is lost before). The kernel reads straight into receive
+ *   slabs (16 KiB while reads are small, 256 KiB while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
+ *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue.
  * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
  * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
@@ -184,7 +179,7 @@ class SocketConduit implements Conduit {
     const socket = this.#socket;
     // What the socket already read goes first; then the kernel reads straight into receive slabs.
     for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.#onData(c);
-    this.#slabs = readIntoSlabs(socket, RECEIVE_SLAB_BYTES, SOCKET_MIN_READ_BYTES, this.#onData);
+    this.#slabs = readIntoSlabs(socket, this.#onData);
     if (!this.#slabs) socket.on('data', this.#onData);
     socket.resume();
   }

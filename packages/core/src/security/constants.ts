@@ -22,12 +22,6 @@ export const TLS_CIPHER_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:
  */
 export const TLS_SOCKET_HIGH_WATER_MARK = 1024 * 1024;
 
-/**
- * Largest TLS plaintext record, bytes: 2^14 (RFC 8446 §5.1). node:tls decrypts one record per read and hands the
- * plaintext on in pieces of at most this size.
- */
-export const TLS_MAX_RECORD_PLAINTEXT = 16 * 1024;
-
 /** Name of the security upgrade, as `Link.security` reports it. */
 export const TLS_SECURITY_NAME = 'tls1.3';
 

@@ -2,11 +2,11 @@ import type { TLSSocket } from 'node:tls';
 import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
 import { ConduitInbound } from '../inbound.js';
-import { CONDUIT_CLOSE_TIMEOUT_MS, RECEIVE_SLAB_BYTES } from '../limits.js';
+import { CONDUIT_CLOSE_TIMEOUT_MS } from '../limits.js';
 import { readIntoSlabs } from '../node/slab-reader.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { ConduitDuplex } from './conduit-duplex.js';
-import { MAX_TRUST_EXCHANGE_BUFFER_BYTES, TLS_MAX_RECORD_PLAINTEXT } from './constants.js';
+import { MAX_TRUST_EXCHANGE_BUFFER_BYTES } from './constants.js';
 
 /**
  * OpenSSL error codes (as node reports them) that mean a record failed authentication or could not be decrypted
@@ -82,7 +82,7 @@ export class SecureConduit implements Conduit {
   /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
   private heldBack = false;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
-  /** Reading into receive slabs ({@link RECEIVE_SLAB_BYTES}) rather than node's per-record buffers. */
+  /** Reading into receive slabs (`RECEIVE_SLAB_BYTES`, {@link readIntoSlabs}) rather than node's per-record buffers. */
   private slabs = false;
 
   /**
@@ -254,7 +254,7 @@ export class SecureConduit implements Conduit {
     const socket = this.socket;
     socket.pause();
     for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.onData(c);
-    readIntoSlabs(socket, RECEIVE_SLAB_BYTES, TLS_MAX_RECORD_PLAINTEXT, (chunk) => this.deliver(chunk));
+    readIntoSlabs(socket, (chunk) => this.deliver(chunk));
   }
 
   private resumeHeldBack(): void {
