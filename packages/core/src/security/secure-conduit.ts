@@ -45,7 +45,9 @@ export function tlsCloseReason(
 /**
  * A core {@link Conduit} over an established `TLSSocket`: what the Link runs its frames through once the security
  * stage is done. Before {@link SecureConduit.open} it hands received plaintext to {@link SecureConduit.read} (the
- * trust exchange); afterwards to `data$`, held until the first subscriber ({@link ConduitInbound}).
+ * trust exchange); afterwards to `data$`, held until the first subscriber ({@link ConduitInbound}). From that first
+ * subscription on, TLS decrypts straight into receive slabs (core's `readIntoSlabs`): each chunk of `data$` is a view
+ * of consecutive slab bytes, never overwritten.
  *
  * `closed$` emits once with, in order of precedence: the reason given to `end()`/`destroy()`, `integrity` for a
  * record that failed authentication, the raw conduit's reason, else `lost`.
