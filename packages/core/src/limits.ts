@@ -117,6 +117,12 @@ export const RECEIVE_SLAB_BYTES = 256 * 1024;
  * idle Link holds at most one small slab per direction.
  */
 export const RECEIVE_SLAB_SMALL_BYTES = 16 * 1024;
+/**
+ * Least free space of a small receive slab for the next read, bytes: 4 KiB, so one small slab takes a dozen 1 KiB
+ * messages before the next is allocated (a larger read fills the space and switches to large slabs, whose least free
+ * space is a small slab — one TLS record).
+ */
+export const RECEIVE_SLAB_SMALL_MIN_FREE_BYTES = 4 * 1024;
 /** Reads under {@link RECEIVE_SLAB_SMALL_BYTES} in a row after which a reader goes back to small slabs. */
 export const RECEIVE_SMALL_READS_TO_SHRINK = 8;
 

@@ -1,5 +1,10 @@
 import { Socket } from 'node:net';
-import { RECEIVE_SLAB_BYTES, RECEIVE_SLAB_SMALL_BYTES, RECEIVE_SMALL_READS_TO_SHRINK } from '../limits.js';
+import {
+  RECEIVE_SLAB_BYTES,
+  RECEIVE_SLAB_SMALL_BYTES,
+  RECEIVE_SLAB_SMALL_MIN_FREE_BYTES,
+  RECEIVE_SMALL_READS_TO_SHRINK,
+} from '../limits.js';
 
 /**
  * Where `net.Socket` keeps its `onread` option (a caller-supplied read buffer, node ≥ 12.10): the buffer, the
@@ -41,7 +46,8 @@ interface UserBufferHandle {
  * into slabs: every read lands at the free end of the current slab and is handed to `onChunk` as a view of it, so
  * consecutive chunks are consecutive bytes of one slab (until it is full); a slab lives as long as a view into it.
  * Slabs are {@link RECEIVE_SLAB_SMALL_BYTES} while reads are small and {@link RECEIVE_SLAB_BYTES} while data streams
- * in (a read fills its space or brings a whole TLS record); a new one starts when less than a small slab is free.
+ * in (a read fills its space or brings a whole TLS record); a new one starts when less than 4 KiB of a small slab,
+ * or less than a small slab of a large one, is free.
  * This is node's `net.Socket` `onread` option — which `TLSSocket` does not take over an existing socket — applied
  * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
  * it as before) and never pauses.
@@ -59,7 +65,8 @@ export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void):
   let used = 0;
   const next = (): Buffer => {
     const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
-    if (slab.length !== size || slab.length - used < RECEIVE_SLAB_SMALL_BYTES) {
+    const minFree = streaming ? RECEIVE_SLAB_SMALL_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
+    if (slab.length !== size || slab.length - used < minFree) {
       slab = Buffer.allocUnsafeSlow(size);
       used = 0;
     }
