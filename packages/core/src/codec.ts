@@ -1,5 +1,5 @@
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from './limits.js';
+import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, MAX_FRAME_SIZE, PREAMBLE_BYTES } from './limits.js';
 
 /** Frame types of the colink wire protocol (PROTOCOL.md §4). */
 export const FrameType = {
@@ -90,7 +90,11 @@ export function writeHeader(
   into[offset + 11] = seq & 0xff;
 }
 
-/** Encodes a 12-byte frame header for a payload of `payloadLength` bytes. */
+/**
+ * Encodes a 12-byte frame header for a payload of `payloadLength` bytes. The header is a slice of node's Buffer pool:
+ * a socket writes it as it is, where a bare `Uint8Array` of 12 bytes (kept inside the JS heap by V8) would first be
+ * moved out of the heap into a buffer of its own.
+ */
 export function encodeHeader(
   type: number,
   flags: number,
@@ -98,7 +102,7 @@ export function encodeHeader(
   seq: number,
   payloadLength: number,
 ): Uint8Array {
-  const h = new Uint8Array(FRAME_HEADER_BYTES);
+  const h: Uint8Array = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   writeHeader(h, 0, type, flags, channel, seq, payloadLength);
   return h;
 }
@@ -197,6 +201,19 @@ export class FrameDecoder {
     return into;
   }
 
+  /** Whether the `n` bytes from the current offset continue in the following chunks as consecutive bytes of one buffer. */
+  private adjacent(first: Uint8Array, avail: number, n: number): boolean {
+    let end = first.byteOffset + first.length;
+    let have = avail;
+    for (let i = 1; i < this.chunks.length && have < n; i++) {
+      const c = this.chunks[i]!;
+      if (c.buffer !== first.buffer || c.byteOffset !== end) return false;
+      end += c.length;
+      have += c.length;
+    }
+    return have >= n;
+  }
+
   private skip(n: number): void {
     this.buffered -= n;
     while (n > 0) {
@@ -212,14 +229,26 @@ export class FrameDecoder {
     }
   }
 
-  /** Consumes `n` bytes: a view when they lie in one chunk, else one copy. */
+  /**
+   * Consumes `n` bytes: a view when they lie in one chunk or in consecutive bytes of one buffer (chunks a reader
+   * filled one after the other, as the secure conduit's receive slabs), else one copy. A view of under an eighth of a
+   * buffer larger than any frame is copied too, so a kept small payload does not hold a large receive buffer.
+   */
   private take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     const first = this.chunks[0]!;
     const avail = first.length - this.offset;
-    if (avail >= n) {
-      const view = first.subarray(this.offset, this.offset + n);
+    const start = first.byteOffset + this.offset;
+    if (avail >= n || this.adjacent(first, avail, n)) {
+      const buffer = first.buffer;
+      const view =
+        avail >= n ? first.subarray(this.offset, this.offset + n) : new Uint8Array(buffer, start, n);
       this.skip(n);
+      if (buffer.byteLength > MAX_FRAME_SIZE && n * 8 < buffer.byteLength) {
+        const copy: Uint8Array = Buffer.allocUnsafe(n);
+        copy.set(view);
+        return copy;
+      }
       return view;
     }
     // Every byte is written below: skip the zero-fill of `new Uint8Array(n)` (a memset as large as the frame).

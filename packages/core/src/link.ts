@@ -53,6 +53,8 @@ import {
   MAX_FRAME_SIZE,
   MIN_FRAME_SIZE,
   PROTOCOL_VERSION_RESUME,
+  WRITE_BATCH_BYTES,
+  WRITE_BATCH_CHUNKS,
 } from './limits.js';
 import { LinkCounters, type LinkStats } from './link-stats.js';
 import { logger } from './log.js';
@@ -637,7 +639,10 @@ export class Link implements ChannelHost {
     this.pump();
   }
 
-  /** Writes control frames first, then one DATA frame per ready channel in turn, until the medium pushes back. */
+  /**
+   * Writes control frames first, then one DATA frame per ready channel in turn, until the medium pushes back; frames go
+   * to the conduit in batches of up to {@link WRITE_BATCH_BYTES}.
+   */
   private pump(): void {
     const io = this.io;
     if (!io || this.done) return;
@@ -668,7 +673,7 @@ export class Link implements ChannelHost {
         }
         if (ch.hasFrame()) this.ready.add(ch); // to the back: round robin
       } else break;
-      if (batchBytes >= 65_536 || batch.length >= 64) {
+      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_CHUNKS) {
         this.counters.bytesSent += batchBytes;
         this.blocked = !write(io, batch.splice(0), this.id);
         batchBytes = 0;

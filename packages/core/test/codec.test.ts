@@ -28,4 +28,39 @@ describe('FrameDecoder', () => {
       /outside 0\.\.16/,
     );
   });
+
+  it('hands out a frame spread over consecutive chunks of one buffer as a view, and copies it otherwise', () => {
+    const payload = new Uint8Array(70_000).map((_, i) => (i * 13) & 0xff);
+    const frame = encodeFrame(1, 1, 3, 0, payload);
+    // One slab, read in 16 KiB pieces: consecutive views of the same ArrayBuffer.
+    const slab = new Uint8Array(frame.length + 100);
+    slab.set(frame, 0);
+    const d = new FrameDecoder(100_000);
+    const got: Uint8Array[] = [];
+    for (let at = 0; at < frame.length; at += 16_384)
+      d.push(slab.subarray(at, Math.min(at + 16_384, frame.length)), (f) => got.push(f.payload));
+    expect(got).toHaveLength(1);
+    expect(got[0]!.buffer).toBe(slab.buffer); // no copy
+    expect(Buffer.compare(Buffer.from(got[0]!), Buffer.from(payload))).toBe(0);
+    // The same bytes in separate buffers: one copy, byte-exact.
+    const copied: Uint8Array[] = [];
+    for (let at = 0; at < frame.length; at += 16_384)
+      d.push(Uint8Array.prototype.slice.call(frame, at, at + 16_384), (f) => copied.push(f.payload));
+    expect(copied[0]!.buffer).not.toBe(frame.buffer);
+    expect(Buffer.compare(Buffer.from(copied[0]!), Buffer.from(payload))).toBe(0);
+  });
+
+  it('copies a small payload out of a buffer much larger than a frame, so keeping it does not keep the buffer', () => {
+    const slab = new Uint8Array(256 * 1024);
+    const small = encodeFrame(1, 1, 3, 0, Uint8Array.of(1, 2, 3));
+    const large = encodeFrame(1, 1, 3, 1, new Uint8Array(40_000).fill(9));
+    slab.set(small, 0);
+    slab.set(large, small.length);
+    const got: Uint8Array[] = [];
+    new FrameDecoder(100_000).push(slab.subarray(0, small.length + large.length), (f) => got.push(f.payload));
+    expect([...got[0]!]).toEqual([1, 2, 3]);
+    expect(got[0]!.buffer).not.toBe(slab.buffer);
+    expect(got[1]!.length).toBe(40_000);
+    expect(got[1]!.buffer).toBe(slab.buffer); // an eighth of the buffer or more: a view
+  });
 });

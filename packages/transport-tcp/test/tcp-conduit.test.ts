@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { CloseReason, Conduit } from '@colink/core';
+import { type CloseReason, type Conduit, Link } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECT_TIMEOUT_MS, socketConduit, TcpTransport } from '../src/index.js';
 import { loopbackDiscovery, nextEvent, randomPort } from './helpers.js';
@@ -27,6 +27,29 @@ afterEach(async () => {
 });
 
 describe('TcpTransport conduits', () => {
+  it('reads into receive slabs: a Link gets every message byte-exact, and kept ones stay intact', async () => {
+    const { dialled, accepted } = await pair();
+    const advert = (n: string) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });
+    const a = new Link(dialled, { role: 'initiator', local: advert('a'), keepAliveIntervalMs: 0 });
+    const b = new Link(accepted, { role: 'responder', local: advert('b'), keepAliveIntervalMs: 0 });
+    await Promise.all([a.opened, b.opened]);
+    // Small ones are copied out of a slab; 64 KiB frames are views; messages span frames and slabs.
+    const sizes = [1, 1000, 32_767, 32_768, 65_536, 65_537, 100_000, 300_000, 3, 4096];
+    const messages = Array.from({ length: 50 }, (_, i) =>
+      new Uint8Array(sizes[i % sizes.length]!).map((_, j) => (i * 11 + j * 7) & 0xff),
+    );
+    const all = firstValueFrom(b.messages$.pipe(take(messages.length), toArray()));
+    await Promise.all(messages.map((m) => a.send(m)));
+    const got = await all;
+    const same = () => got.map((m, i) => Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!)));
+    expect(same()).toEqual(messages.map(() => 0));
+    const more = firstValueFrom(b.messages$.pipe(take(20), toArray()));
+    for (let i = 0; i < 20; i++) void a.send(new Uint8Array(200_000).fill(0xee));
+    expect((await more).every((m) => m.every((x) => x === 0xee))).toBe(true);
+    expect(same()).toEqual(messages.map(() => 0)); // later reads wrote into new slab space only
+    await a.close();
+  });
+
   it('listens on an ephemeral port and carries bytes both ways, in order, over IPv4', async () => {
     const { b, dialled, accepted } = await pair();
     expect(b.localAddress).toMatch(/^127\.0\.0\.1:\d+$/);

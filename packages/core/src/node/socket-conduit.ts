@@ -8,6 +8,7 @@ import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
 import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
+import { readIntoSlabs, slabsToStream } from './slab-reader.js';
 
 /**
  * errno codes meaning the path to the peer failed (Linux `errno(3)`; Node reports them as `err.code`). They all map
@@ -64,8 +65,9 @@ export interface SocketConduitOptions {
  * - Sets TCP_NODELAY (small frames leave at once; batching happens in `write()`).
  * - `write(chunks)` corks the socket, writes every chunk without copying and uncorks, so a frame header and its
  *   payload leave in one `writev`. It returns the socket's `write()` verdict; `drain$` follows the socket's `drain`.
- * - Reading starts when `data$` is first subscribed (nothing is lost before), in chunks of at most the socket's
- *   `readableHighWaterMark` (64 KiB): the kernel's receive buffer is the only queue.
+ * - Reading starts when `data$` is first subscribed (nothing is lost before). The kernel reads straight into receive
+ *   slabs (16 KiB while reads are small, 256 KiB while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
+ *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue.
  * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
  * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
@@ -93,6 +95,8 @@ class SocketConduit implements Conduit {
   #reading = false;
   /** The socket was handed to a security stage ({@link SocketConduit.detachSocket}). */
   #detached = false;
+  /** Reading into receive slabs ({@link readIntoSlabs}) rather than through the socket's readable stream. */
+  #slabs = false;
   readonly #onData = (chunk: Buffer): void => this.#data.next(chunk);
   /** Reason fixed by the first of: local end/destroy, socket error, idle timeout, peer FIN. */
   #reason: CloseReason | undefined;
@@ -164,6 +168,7 @@ class SocketConduit implements Conduit {
     this.#detached = true;
     this.#socket.pause();
     this.#socket.off('data', this.#onData);
+    if (this.#slabs) slabsToStream(this.#socket);
     return this.#socket;
   }
 
@@ -171,8 +176,12 @@ class SocketConduit implements Conduit {
     if (this.#reading) return;
     this.#reading = true;
     if (this.#detached) return;
-    this.#socket.on('data', this.#onData);
-    this.#socket.resume();
+    const socket = this.#socket;
+    // What the socket already read goes first; then the kernel reads straight into receive slabs.
+    for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.#onData(c);
+    this.#slabs = readIntoSlabs(socket, this.#onData);
+    if (!this.#slabs) socket.on('data', this.#onData);
+    socket.resume();
   }
 
   #fail(reason: CloseReason): void {

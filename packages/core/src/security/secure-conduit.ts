@@ -3,6 +3,7 @@ import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from '../errors.js';
 import { ConduitInbound } from '../inbound.js';
 import { CONDUIT_CLOSE_TIMEOUT_MS } from '../limits.js';
+import { readIntoSlabs } from '../node/slab-reader.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { ConduitDuplex } from './conduit-duplex.js';
 import { MAX_TRUST_EXCHANGE_BUFFER_BYTES } from './constants.js';
@@ -44,7 +45,9 @@ export function tlsCloseReason(
 /**
  * A core {@link Conduit} over an established `TLSSocket`: what the Link runs its frames through once the security
  * stage is done. Before {@link SecureConduit.open} it hands received plaintext to {@link SecureConduit.read} (the
- * trust exchange); afterwards to `data$`, held until the first subscriber ({@link ConduitInbound}).
+ * trust exchange); afterwards to `data$`, held until the first subscriber ({@link ConduitInbound}). From that first
+ * subscription on, TLS decrypts straight into receive slabs (core's `readIntoSlabs`): each chunk of `data$` is a view
+ * of consecutive slab bytes, never overwritten.
  *
  * `closed$` emits once with, in order of precedence: the reason given to `end()`/`destroy()`, `integrity` for a
  * record that failed authentication, the raw conduit's reason, else `lost`.
@@ -81,6 +84,8 @@ export class SecureConduit implements Conduit {
   /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
   private heldBack = false;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
+  /** Reading into receive slabs (`RECEIVE_SLAB_BYTES`, {@link readIntoSlabs}) rather than node's per-record buffers. */
+  private slabs = false;
 
   /**
    * @param socket TLS over `duplex`, or directly over the raw conduit's detached `net.Socket` ({@link Conduit.detachSocket}).
@@ -97,6 +102,7 @@ export class SecureConduit implements Conduit {
     this.maxFrameSize = raw.maxFrameSize;
     this.data$ = new Observable<Uint8Array>((s) => {
       const sub = this.inbound.data$.subscribe(s);
+      if (this.streaming && !this.slabs && !this.done) this.readSlabs();
       if (this.socket.isPaused() && !this.done) this.socket.resume();
       return sub;
     });
@@ -238,6 +244,19 @@ export class SecureConduit implements Conduit {
       this.reader = undefined;
       r.resolve(this.take(r.n));
     }
+  }
+
+  /**
+   * Once the Link reads `data$`: lets TLS decrypt into receive slabs ({@link readIntoSlabs}), so a record costs no
+   * allocation and a frame spread over records arrives as consecutive bytes. What the socket already buffered is
+   * delivered first.
+   */
+  private readSlabs(): void {
+    this.slabs = true;
+    const socket = this.socket;
+    socket.pause();
+    for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.onData(c);
+    readIntoSlabs(socket, (chunk) => this.deliver(chunk));
   }
 
   private resumeHeldBack(): void {
