@@ -76,7 +76,9 @@ export interface LocalDeviceOptions {
    * Make-before-break upgrade by itself (issue 15): when set, whenever the directory changes and every
    * `upgradeDialMs` ms, a peer connection carried by a medium of lower transport priority than another medium the
    * directory knows an address of the peer for (TCP or Wi-Fi P2P while on BLE) gets that medium dialled — at most
-   * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. In
+   * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. The
+   * leader of the peer connection (the smaller networkId) dials at once, the other device only once the better medium
+   * has stayed unused for `2 × upgradeDialMs` (so the two do not dial each other at the same moment). In
    * ms; off (undefined or 0) by default: the app dials the better medium itself.
    * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a negative value.
    */
@@ -120,6 +122,8 @@ export class LocalDevice {
   private readonly subs: Subscription[] = [];
   /** When an upgrade dial was last started, per `peer|medium` (scheduler time, ms). */
   private readonly upgradeTried = new Map<string, number>();
+  /** Since when (scheduler time, ms) a better medium has been known while a worse one carries, per `peer|medium`. */
+  private readonly upgradeSeen = new Map<string, number>();
   private readonly admission: Admission;
   private startedValue = false;
 
@@ -458,7 +462,10 @@ export class LocalDevice {
     for (const [peer, pc] of this.peerConnections) {
       const carrier = pc.carrier;
       const entry = this.directory.get(peer);
-      if (pc.state !== 'connected' || !carrier || !entry) continue;
+      if (pc.state !== 'connected' || !carrier || !entry) {
+        this.forgetUpgrade(peer);
+        continue;
+      }
       const better = this.transports
         .filter(
           (t) =>
@@ -467,8 +474,17 @@ export class LocalDevice {
             !this.bestLink(peer, t.medium),
         )
         .sort((a, b) => b.capabilities.priority - a.capabilities.priority)[0];
-      if (!better) continue;
+      if (!better) {
+        this.forgetUpgrade(peer);
+        continue;
+      }
       const key = `${peer}|${better.medium}`;
+      // Both devices see the better medium at about the same time; were both to dial, the duplicate Links would be
+      // merged and the channels moved twice. The leader (PROTOCOL.md §8.1) dials at once, the follower only when the
+      // better medium has stayed unused for two periods (the leader may not see this device's address).
+      const seen = this.upgradeSeen.get(key) ?? now;
+      this.upgradeSeen.set(key, seen);
+      if (!pc.leader && now - seen < 2 * every) continue;
       if (this.pending.has(key) || now - (this.upgradeTried.get(key) ?? Number.NEGATIVE_INFINITY) < every)
         continue;
       this.upgradeTried.set(key, now);
@@ -477,6 +493,10 @@ export class LocalDevice {
         log.debug('upgrade dial %s failed: %s', better.medium, e instanceof Error ? e.message : e),
       );
     }
+  }
+
+  private forgetUpgrade(peer: string): void {
+    for (const k of this.upgradeSeen.keys()) if (k.startsWith(`${peer}|`)) this.upgradeSeen.delete(k);
   }
 
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */

@@ -83,7 +83,13 @@ describe('duplicate Links from simultaneous dials', () => {
     expect(high.links()[0]).toBe(fromHigh);
     expect(low.links()[0]!.role).toBe('responder');
     expect(await fromLow.closed).toMatchObject({ code: 'replaced' });
-    expect(replaced).toEqual(['replaced', 'replaced']);
+    // every end of the Link low dialled that opened reports `replaced` (high's end may still be finishing its
+    // handshake when low replaces the Link: it then closes without ever opening on high)
+    expect(replaced.length).toBeGreaterThanOrEqual(1);
+    expect(
+      replaced.every((c) => c === 'replaced'),
+      replaced.join(),
+    ).toBe(true);
     // and it carries traffic
     high.handle('echo', (ch) => ch.messages$.subscribe((m) => void ch.send(m)));
     const ch = await low.openChannel(high.advert.networkId, { proto: 'echo' });
@@ -290,6 +296,52 @@ describe('LocalDevice with a dial-only transport (Transport without Discovery)',
 });
 
 describe('upgradeDialMs: a better medium dialled by itself', () => {
+  it('the leader dials first; the follower dials once the better medium stayed unused for two periods', async () => {
+    const bleNet = new MemoryNetwork({ medium: 'ble' });
+    const tcpNet = new MemoryNetwork({ medium: 'tcp' });
+    const [lo, hi] = ['w', 'x'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    const media = () => [bleNet.createTransport({ priority: 10 }), tcpNet.createTransport({ priority: 100 })];
+    const dialsBy = new Map<string, number>();
+    const count = (who: string, ts: MemoryTransport[]): MemoryTransport[] => {
+      const tcp = ts.find((t) => t.medium === 'tcp')!;
+      const dial = tcp.dial.bind(tcp);
+      tcp.dial = (...args: Parameters<Transport['dial']>) => {
+        dialsBy.set(who, (dialsBy.get(who) ?? 0) + 1);
+        return dial(...args);
+      };
+      return ts;
+    };
+    // both sides upgrade: only the leader (smaller networkId) dials TCP
+    const low = new LocalDevice({ advert: lo!, transports: count('low', media()), upgradeDialMs: 100 });
+    const high = new LocalDevice({ advert: hi!, transports: count('high', media()), upgradeDialMs: 100 });
+    running.push(low, high);
+    await low.start();
+    await high.start();
+    await expect.poll(() => Object.keys(high.directory.get(lo!.networkId)?.addresses ?? {}).length).toBe(2);
+    await low.connect(hi!.networkId, { medium: 'ble' });
+    await expect.poll(() => low.peer(hi!.networkId)?.carrier?.medium).toBe('tcp');
+    await expect.poll(() => high.peer(lo!.networkId)?.carrier?.medium).toBe('tcp');
+    expect(Object.fromEntries(dialsBy)).toEqual({ low: 1 });
+    // the leader does not upgrade by itself: the follower dials after two periods
+    const [lo2, hi2] = ['y', 'z'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
+    dialsBy.clear();
+    const leader = new LocalDevice({ advert: lo2!, transports: count('leader', media()) });
+    const follower = new LocalDevice({
+      advert: hi2!,
+      transports: count('follower', media()),
+      upgradeDialMs: 100,
+    });
+    running.push(leader, follower);
+    await leader.start();
+    await follower.start();
+    await expect
+      .poll(() => Object.keys(follower.directory.get(lo2!.networkId)?.addresses ?? {}).length)
+      .toBe(2);
+    await leader.connect(hi2!.networkId, { medium: 'ble' });
+    await expect.poll(() => leader.peer(hi2!.networkId)?.carrier?.medium).toBe('tcp');
+    expect(Object.fromEntries(dialsBy)).toEqual({ follower: 1 });
+  });
+
   it('moves a peer connection from BLE to TCP when TCP reaches the peer, and back to TCP after TCP was cut', async () => {
     const bleNet = new MemoryNetwork({ medium: 'ble' });
     const tcpNet = new MemoryNetwork({ medium: 'tcp' });
