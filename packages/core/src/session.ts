@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asyncScheduler, type Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
 import type { Channel } from './channel.js';
-import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
+import { decodeJsonObject, encodeJson, fromUtf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
 import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
@@ -162,46 +162,59 @@ export class Session {
   }
 
   /**
-   * Sends a text message (≤ 1024 bytes of UTF-8 by default).
-   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE` over the limit; `ERR_NOT_CONNECTED` after the session ended;
-   *   `ERR_INVALID_ARGUMENT` for a non-string.
+   * Sends a text message (≤ 1024 bytes of UTF-8 by default; a lone surrogate is sent as U+FFFD, 3 bytes). Resolves
+   * when the message is handed to the medium (at once when the Link is idle).
+   * @throws ColinkError (as a rejection) `ERR_MESSAGE_TOO_LARGE` over the limit; `ERR_NOT_CONNECTED` after the
+   *   session ended; `ERR_INVALID_ARGUMENT` for a non-string.
    */
-  async sendMessage(text: string): Promise<void> {
+  sendMessage(text: string): Promise<void> {
     if (typeof text !== 'string')
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string');
-    const body = utf8(text);
-    if (body.length > this.maxMessageBytes) {
-      throw new ColinkError(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `message of ${body.length} bytes exceeds ${this.maxMessageBytes}`,
+      return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string'));
+    // The kind byte and the text's UTF-8 in one buffer, encoded in place: no intermediate copy, no extra promise.
+    const length = Buffer.byteLength(text, 'utf8');
+    if (length > this.maxMessageBytes) {
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `message of ${length} bytes exceeds ${this.maxMessageBytes}`,
+        ),
       );
     }
-    this.assertOpen();
-    const m = new Uint8Array(1 + body.length);
+    if (this.endReason !== undefined) return Promise.reject(this.notConnected());
+    const m = Buffer.allocUnsafe(1 + length);
     m[0] = KIND_TEXT;
-    m.set(body, 1);
-    await this.control.send(m);
+    m.write(text, 1, length, 'utf8');
+    return this.control.send(m);
   }
 
   /**
    * Sends bytes (≤ 100 MiB, HarmonyOS sendData's limit), fragmented over the Link; resolves when handed to the medium.
-   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
+   * The bytes are not copied: do not modify them until the promise resolves.
+   * @throws ColinkError (as a rejection) `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
    */
-  async sendData(data: Uint8Array): Promise<void> {
+  sendData(data: Uint8Array): Promise<void> {
     if (!(data instanceof Uint8Array))
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
+      return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array'));
     if (data.length > SESSION_DATA_MAX_BYTES)
-      throw new ColinkError(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+        ),
       );
-    this.assertOpen();
-    const meta = { proto: SESSION_DATA_PROTO, key: this.key };
-    this.dataOut ??=
-      this.control.resumable && this.connection
-        ? this.connection.openChannel(meta)
-        : this.link.openChannel(meta);
-    await this.dataOut.send(data);
+    if (this.endReason !== undefined) return Promise.reject(this.notConnected());
+    if (this.dataOut === undefined) {
+      const meta = { proto: SESSION_DATA_PROTO, key: this.key };
+      try {
+        this.dataOut =
+          this.control.resumable && this.connection
+            ? this.connection.openChannel(meta)
+            : this.link.openChannel(meta);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.dataOut.send(data);
   }
 
   /** Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). */
@@ -221,9 +234,8 @@ export class Session {
     channel.messages$.subscribe((m) => this.dataSubject.next(m));
   }
 
-  private assertOpen(): void {
-    if (this.endReason !== undefined)
-      throw new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
+  private notConnected(): ColinkError {
+    return new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
   }
 
   private onControl(m: Uint8Array): void {
