@@ -24,6 +24,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | systemApp | `COLINK_SYSTEM_APP` | `0` (1 = system app: system APIs do not throw 202) |
  * | memoryNetwork | `COLINK_MEMORY_NETWORK` | `default` (name of the in-process network for the `memory` transport) |
  * | preloadAbilities | `COLINK_PRELOAD_ABILITIES` | `on`: `start()` imports the abilities' modules in the background (`off`: on the first request) |
+ * | warmUp | `COLINK_WARM_UP` | `on`: `start()` runs the connect path once in the background, on loopback only (`off` to skip) |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -60,6 +61,13 @@ export interface RuntimeConfig {
    * collaboration request. Abilities are still created (`onCreate`) only when a request arrives.
    */
   readonly preloadAbilities: boolean;
+  /**
+   * Whether `DeviceRuntime.start()` runs the code of a connect once in the background (on unless
+   * `COLINK_WARM_UP=off`): two throwaway devices on 127.0.0.1 open a Link and a session, and the device's TLS upgrade
+   * runs against itself over a loopback TCP pair. The first `connect()` after start then does not pay for the first
+   * use of that code (tens of ms; see `warmUpConnectPath`).
+   */
+  readonly warmUp: boolean;
 }
 
 /** Reads the configuration from `env` (default `process.env`). */
@@ -88,6 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     memoryNetwork: env.COLINK_MEMORY_NETWORK || 'default',
     bindConfirm: bindPolicyFromEnv(env),
     preloadAbilities: !['off', '0', 'false'].includes((env.COLINK_PRELOAD_ABILITIES ?? 'on').toLowerCase()),
+    warmUp: !['off', '0', 'false'].includes((env.COLINK_WARM_UP ?? 'on').toLowerCase()),
   };
 }
 
