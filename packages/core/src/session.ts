@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, type Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
+import {
+  asyncScheduler,
+  type Observable,
+  ReplaySubject,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import type { Channel } from './channel.js';
 import { decodeJsonObject, encodeJson, fromUtf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
@@ -94,10 +101,6 @@ export class Session {
   readonly local: AppInfo;
   readonly remote: AppInfo;
   readonly options: Readonly<Record<string, unknown>>;
-  /** Text messages from the peer. */
-  readonly messages$: Observable<string>;
-  /** Byte messages from the peer. */
-  readonly data$: Observable<Uint8Array>;
   /** Emits once when the session ends. */
   readonly ended$: Observable<SessionEndReason>;
 
@@ -106,8 +109,9 @@ export class Session {
   private readonly link: Link;
   private readonly connection: PeerConnection | undefined;
   private readonly maxMessageBytes: number;
-  private readonly messagesSubject = new Subject<string>();
-  private readonly dataSubject = new Subject<Uint8Array>();
+  /** Made on the first subscription (most sessions never read one of the two): memory per idle session. */
+  private messagesSubject: Subject<string> | undefined;
+  private dataSubject: Subject<Uint8Array> | undefined;
   private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
   private dataOut: Channel | undefined;
   private endReason: SessionEndReason | undefined;
@@ -142,13 +146,23 @@ export class Session {
     this.link = init.link;
     this.connection = init.connection;
     this.maxMessageBytes = init.maxMessageBytes;
-    this.messages$ = this.messagesSubject.asObservable();
-    this.data$ = this.dataSubject.asObservable();
     this.ended$ = this.endedSubject.asObservable();
     this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
     this.control.closed$.subscribe((r) =>
       this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
     );
+  }
+
+  /** Text messages from the peer (hot: what arrives while nobody subscribes is not kept). Completes when the session ends. */
+  get messages$(): Observable<string> {
+    this.messagesSubject ??= this.lazySubject<string>();
+    return this.messagesSubject.asObservable();
+  }
+
+  /** Byte messages from the peer (hot, as {@link Session.messages$}). Completes when the session ends. */
+  get data$(): Observable<Uint8Array> {
+    this.dataSubject ??= this.lazySubject<Uint8Array>();
+    return this.dataSubject.asObservable();
   }
 
   /** `open` until the session ends. */
@@ -231,7 +245,14 @@ export class Session {
 
   /** @internal incoming data channel of this session */
   attachData(channel: Channel): void {
-    channel.messages$.subscribe((m) => this.dataSubject.next(m));
+    channel.messages$.subscribe((m) => this.dataSubject?.next(m));
+  }
+
+  /** A subject for messages$/data$, already complete when the session has ended. */
+  private lazySubject<T>(): Subject<T> {
+    const subject = new Subject<T>();
+    if (this.endReason !== undefined) subject.complete();
+    return subject;
   }
 
   private notConnected(): ColinkError {
@@ -241,7 +262,8 @@ export class Session {
   private onControl(m: Uint8Array): void {
     if (m[0] === KIND_TEXT) {
       try {
-        this.messagesSubject.next(fromUtf8(m.subarray(1)));
+        const text = fromUtf8(m.subarray(1)); // decoded even without a reader: invalid UTF-8 still resets
+        this.messagesSubject?.next(text);
       } catch {
         this.control.reset(closeReason('protocol-error', 'invalid UTF-8 in a session message'));
       }
@@ -264,8 +286,8 @@ export class Session {
     this.manager.forget(this);
     this.endedSubject.next(reason);
     this.endedSubject.complete();
-    this.messagesSubject.complete();
-    this.dataSubject.complete();
+    this.messagesSubject?.complete();
+    this.dataSubject?.complete();
   }
 }
 
@@ -331,6 +353,8 @@ export class SessionManager {
     const timeoutMs = init.timeoutMs ?? DEFAULT_SESSION_REQUEST_TIMEOUT_MS;
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
+      // Dropped once answered: the session keeps its own watch on the channel (memory per open session).
+      let closedSub: Subscription | undefined;
       const timer = this.scheduler.schedule(() => {
         if (settled) return;
         settled = true;
@@ -349,6 +373,7 @@ export class SessionManager {
           settled = true;
           timer.unsubscribe();
           sub.unsubscribe();
+          closedSub?.unsubscribe();
           const s = new Session(this, {
             key,
             service: init.service,
@@ -367,12 +392,13 @@ export class SessionManager {
         } else if (c?.t === 'reject') {
           settled = true;
           timer.unsubscribe();
+          closedSub?.unsubscribe();
           const reason = typeof c.reason === 'string' ? c.reason : '';
           const code = c.code === 'no-handler' ? ErrorCode.NO_HANDLER : ErrorCode.REJECTED;
           reject(new ColinkError(code, reason || 'session rejected', { detail: { reason, code: c.code } }));
         }
       });
-      channel.closed$.subscribe((r) => {
+      closedSub = channel.closed$.subscribe((r) => {
         if (settled) return;
         settled = true;
         timer.unsubscribe();
