@@ -101,8 +101,6 @@ export class Session {
   readonly local: AppInfo;
   readonly remote: AppInfo;
   readonly options: Readonly<Record<string, unknown>>;
-  /** Emits once when the session ends. */
-  readonly ended$: Observable<SessionEndReason>;
 
   private readonly manager: SessionManager;
   private readonly control: Channel;
@@ -112,7 +110,8 @@ export class Session {
   /** Made on the first subscription (most sessions never read one of the two): memory per idle session. */
   private messagesSubject: Subject<string> | undefined;
   private dataSubject: Subject<Uint8Array> | undefined;
-  private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
+  /** Made on the first subscription to {@link Session.ended$} (replays the reason once ended). */
+  private endedSubject: ReplaySubject<SessionEndReason> | undefined;
   private dataOut: Channel | undefined;
   private endReason: SessionEndReason | undefined;
   private peerEnd: SessionEndReason | undefined;
@@ -146,7 +145,6 @@ export class Session {
     this.link = init.link;
     this.connection = init.connection;
     this.maxMessageBytes = init.maxMessageBytes;
-    this.ended$ = this.endedSubject.asObservable();
     this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
     this.control.closed$.subscribe((r) =>
       this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
@@ -163,6 +161,18 @@ export class Session {
   get data$(): Observable<Uint8Array> {
     this.dataSubject ??= this.lazySubject<Uint8Array>();
     return this.dataSubject.asObservable();
+  }
+
+  /** Emits once when the session ends, with the reason (replayed to later subscribers), then completes. */
+  get ended$(): Observable<SessionEndReason> {
+    if (this.endedSubject === undefined) {
+      this.endedSubject = new ReplaySubject<SessionEndReason>(1);
+      if (this.endReason !== undefined) {
+        this.endedSubject.next(this.endReason);
+        this.endedSubject.complete();
+      }
+    }
+    return this.endedSubject.asObservable();
   }
 
   /** `open` until the session ends. */
@@ -284,8 +294,8 @@ export class Session {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.manager.forget(this);
-    this.endedSubject.next(reason);
-    this.endedSubject.complete();
+    this.endedSubject?.next(reason);
+    this.endedSubject?.complete();
     this.messagesSubject?.complete();
     this.dataSubject?.complete();
   }

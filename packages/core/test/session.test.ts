@@ -241,8 +241,9 @@ describe('Session with a protocol v1 peer', () => {
     await sa.sendData(new Uint8Array([1, 2, 3]));
     expect([...(await data)]).toEqual([1, 2, 3]);
     await sa.close();
-    await firstValueFrom(sb.ended$);
-    // Subscribed for the first time after the end: complete at once, on both kinds.
+    expect(await firstValueFrom(sb.ended$)).toBe('peer-closed');
+    // Subscribed for the first time after the end: ended$ replays the reason, the others complete at once.
+    expect(await firstValueFrom(sa.ended$.pipe(toArray()))).toEqual(['local']);
     await expect(firstValueFrom(sa.data$.pipe(toArray()))).resolves.toEqual([]);
     await expect(firstValueFrom(sb.messages$.pipe(toArray()))).resolves.toEqual([]);
     await expect(sa.sendMessage('late')).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
