@@ -1,15 +1,7 @@
 import fs from 'node:fs';
 import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  canNetns,
-  type HoDevice,
-  type Line,
-  portOf,
-  run,
-  startDevice,
-  vethPair,
-} from './media-helpers.js';
+import { canNetns, type HoDevice, type Line, portOf, run, startDevice, vethPair } from './media-helpers.js';
 
 // Issue 15's acceptance test over real media: two device processes linked by real TCP (a veth pair between two
 // network namespaces when root, else loopback) and the virtual BLE radio (the real noble/bleno stacks in each

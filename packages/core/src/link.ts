@@ -23,6 +23,7 @@ import {
   FrameType,
   type ResumeInfo,
   readU32,
+  writeHeader,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
@@ -123,6 +124,11 @@ export interface LinkOptions {
 
 let linkCounter = 0;
 
+/** Size of the first buffer small frames of a turn's batch are encoded into (later ones: TURN_BUFFER_BYTES). */
+const TURN_FIRST_BUFFER_BYTES = 4_096;
+/** Size of the next buffers small frames of one turn are encoded into, once the first is full. */
+const TURN_BUFFER_BYTES = 65_536;
+
 /**
  * One physical connection to one device over one medium, running the colink wire protocol (PROTOCOL.md) over a
  * transport's {@link Conduit}: preamble and version negotiation, the optional security stage, HELLO, then frames
@@ -192,6 +198,25 @@ export class Link implements ChannelHost {
   private localOdd: boolean;
   private pumpScheduled = false;
   private blocked = false;
+  /**
+   * Whether a fast-path write ({@link Link.writeNow}) already went out in this turn of the event loop. Later ones in
+   * the same turn are collected in {@link Link.turnFrames} and written together when the turn's microtasks run: many
+   * channels sending at once cost one write per batch instead of one per message.
+   */
+  private inTurn = false;
+  /** Buffers of the turn's batch not written yet, in order. */
+  private turnFrames: Uint8Array[] = [];
+  private turnBytes = 0;
+  /** Small frames of the turn are encoded one after another into this buffer (no allocation per frame). */
+  private turnBuf: Buffer | undefined;
+  /** Where the part of {@link Link.turnBuf} not yet in {@link Link.turnFrames} starts, and where it ends. */
+  private turnStart = 0;
+  private turnUsed = 0;
+  private readonly endTurn = (): void => {
+    this.inTurn = false;
+    this.flushTurn();
+    this.turnBuf = undefined;
+  };
   private nextChannelId: number;
   private remoteHello: Hello | undefined;
   private verified: VerifiedPeer | undefined;
@@ -478,6 +503,7 @@ export class Link implements ChannelHost {
       ]);
       timer?.unsubscribe();
       if (this.stateSubject.value.state !== 'closed') {
+        this.flushTurn();
         if (this.io) write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)], this.id);
         this.io?.end(reason);
         this.finish(reason);
@@ -493,6 +519,7 @@ export class Link implements ChannelHost {
       this.handshake.abort(reason); // reports back through onHandshakeFailed
       return;
     }
+    this.flushTurn();
     write(this.io, [encodeCloseFrame(FrameType.GOAWAY, 0, reason)], this.id);
     this.io.destroy(reason);
     this.finish(reason);
@@ -509,12 +536,60 @@ export class Link implements ChannelHost {
     this.counters.framesSent++;
     this.counters.bytesSent += FRAME_HEADER_BYTES + message.length;
     // Small messages go out as one copied buffer (one plain socket write); large ones as header + the caller's bytes.
-    const chunks =
-      message.length <= COALESCE_MAX_PAYLOAD
+    const small = message.length <= COALESCE_MAX_PAYLOAD;
+    if (!this.inTurn) {
+      // The first message of a turn is written at once (latency); the turn's end flushes what follows it.
+      this.inTurn = true;
+      queueMicrotask(this.endTurn);
+      const chunks = small
         ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
         : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
-    this.blocked = !write(io, chunks, this.id);
+      this.blocked = !write(io, chunks, this.id);
+      return true;
+    }
+    const n = FRAME_HEADER_BYTES + message.length;
+    if (small) {
+      let buf = this.turnBuf;
+      if (buf === undefined || this.turnUsed + n > buf.length) {
+        // Full (or none yet): write what the turn has so far, continue in a fresh buffer (the written one is the
+        // socket's now). The first of a turn is small; a turn that fills it gets the full batch size.
+        this.flushTurn();
+        buf = Buffer.allocUnsafe(buf === undefined ? TURN_FIRST_BUFFER_BYTES : TURN_BUFFER_BYTES);
+        this.turnBuf = buf;
+        this.turnStart = 0;
+        this.turnUsed = 0;
+      }
+      writeHeader(buf, this.turnUsed, FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length);
+      buf.set(message, this.turnUsed + FRAME_HEADER_BYTES);
+      this.turnUsed += n;
+    } else {
+      this.sealTurnBuffer();
+      this.turnFrames.push(
+        encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length),
+        message,
+      );
+    }
+    this.turnBytes += n;
+    if (this.turnFrames.length >= WRITE_BATCH_CHUNKS || this.turnBytes >= WRITE_BATCH_BYTES) this.flushTurn();
     return true;
+  }
+
+  /** Moves the filled part of {@link Link.turnBuf} into {@link Link.turnFrames}. */
+  private sealTurnBuffer(): void {
+    if (this.turnBuf !== undefined && this.turnUsed > this.turnStart) {
+      this.turnFrames.push(this.turnBuf.subarray(this.turnStart, this.turnUsed));
+      this.turnStart = this.turnUsed;
+    }
+  }
+
+  /** Writes the frames {@link Link.writeNow} collected in this turn, in order, before anything else is written. */
+  private flushTurn(): void {
+    this.sealTurnBuffer();
+    if (this.turnFrames.length === 0) return;
+    const batch = this.turnFrames;
+    this.turnFrames = [];
+    this.turnBytes = 0;
+    if (this.io && !this.done) this.blocked = !write(this.io, batch, this.id);
   }
 
   /** @internal */
@@ -646,6 +721,7 @@ export class Link implements ChannelHost {
   private pump(): void {
     const io = this.io;
     if (!io || this.done) return;
+    this.flushTurn();
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
     if (this.acks.size > 0) {
@@ -816,6 +892,9 @@ export class Link implements ChannelHost {
   private finish(reason: CloseReason): void {
     if (this.done) return;
     this.done = true;
+    this.turnFrames = [];
+    this.turnBytes = 0;
+    this.turnBuf = undefined;
     this.keepAlive.stop();
     this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
+import {
+  asyncScheduler,
+  Observable,
+  ReplaySubject,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import type { Channel } from './channel.js';
-import { decodeJsonObject, encodeJson, fromUtf8, utf8 } from './codec.js';
+import { decodeJsonObject, encodeJson, fromUtf8 } from './codec.js';
 import type { LocalDevice } from './device.js';
 import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
@@ -102,33 +109,23 @@ export class Session {
   readonly local: AppInfo;
   readonly remote: AppInfo;
   readonly options: Readonly<Record<string, unknown>>;
-  /** Text messages from the peer. */
-  readonly messages$: Observable<string>;
-  /** Byte messages from the peer. */
-  readonly data$: Observable<Uint8Array>;
-  /** Emits once when the session ends. */
-  readonly ended$: Observable<SessionEndReason>;
-  /**
-   * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
-   * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
-   * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
-   * the first subscriber.
-   */
-  readonly transfers$: Observable<Transfer>;
 
   private readonly manager: SessionManager;
   private readonly control: Channel;
   private readonly link: Link;
   private readonly connection: PeerConnection | undefined;
   private readonly maxMessageBytes: number;
-  private readonly messagesSubject = new Subject<string>();
-  private readonly dataSubject = new Subject<Uint8Array>();
-  private readonly endedSubject = new ReplaySubject<SessionEndReason>(1);
-  private readonly transfersSubject = new Subject<Transfer>();
+  /** Made on the first subscription (most sessions never read one of the two): memory per idle session. */
+  private messagesSubject: Subject<string> | undefined;
+  private dataSubject: Subject<Uint8Array> | undefined;
+  /** Made on the first subscription to {@link Session.ended$} (replays the reason once ended). */
+  private endedSubject: ReplaySubject<SessionEndReason> | undefined;
+  /** Made on the first subscription to {@link Session.transfers$}. */
+  private transfersSubject: Subject<Transfer> | undefined;
   /** Incoming transfers still running that arrived while {@link Session.transfers$} had no subscriber. */
   private unseen: Transfer[] = [];
-  /** Transfers still running, both directions. */
-  private readonly running = new Set<Transfer>();
+  /** Transfers still running, both directions (made with the first). */
+  private running: Set<Transfer> | undefined;
   private dataOut: Channel | undefined;
   private endReason: SessionEndReason | undefined;
   private peerEnd: SessionEndReason | undefined;
@@ -162,20 +159,51 @@ export class Session {
     this.link = init.link;
     this.connection = init.connection;
     this.maxMessageBytes = init.maxMessageBytes;
-    this.messages$ = this.messagesSubject.asObservable();
-    this.data$ = this.dataSubject.asObservable();
-    this.ended$ = this.endedSubject.asObservable();
-    this.transfers$ = new Observable<Transfer>((subscriber) => {
+    this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
+    this.control.closed$.subscribe((r) =>
+      this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
+    );
+  }
+
+  /** Text messages from the peer (hot: what arrives while nobody subscribes is not kept). Completes when the session ends. */
+  get messages$(): Observable<string> {
+    this.messagesSubject ??= this.lazySubject<string>();
+    return this.messagesSubject.asObservable();
+  }
+
+  /** Byte messages from the peer (hot, as {@link Session.messages$}). Completes when the session ends. */
+  get data$(): Observable<Uint8Array> {
+    this.dataSubject ??= this.lazySubject<Uint8Array>();
+    return this.dataSubject.asObservable();
+  }
+
+  /** Emits once when the session ends, with the reason (replayed to later subscribers), then completes. */
+  get ended$(): Observable<SessionEndReason> {
+    if (this.endedSubject === undefined) {
+      this.endedSubject = new ReplaySubject<SessionEndReason>(1);
+      if (this.endReason !== undefined) {
+        this.endedSubject.next(this.endReason);
+        this.endedSubject.complete();
+      }
+    }
+    return this.endedSubject.asObservable();
+  }
+
+  /**
+   * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
+   * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
+   * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
+   * the first subscriber. Completes when the session ends.
+   */
+  get transfers$(): Observable<Transfer> {
+    return new Observable<Transfer>((subscriber) => {
+      this.transfersSubject ??= this.lazySubject<Transfer>();
       const sub = this.transfersSubject.subscribe(subscriber);
       const unseen = this.unseen;
       this.unseen = [];
       for (const t of unseen) subscriber.next(t);
       return sub;
     });
-    this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
-    this.control.closed$.subscribe((r) =>
-      this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
-    );
   }
 
   /** `open` until the session ends. */
@@ -189,46 +217,59 @@ export class Session {
   }
 
   /**
-   * Sends a text message (≤ 1024 bytes of UTF-8 by default).
-   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE` over the limit; `ERR_NOT_CONNECTED` after the session ended;
-   *   `ERR_INVALID_ARGUMENT` for a non-string.
+   * Sends a text message (≤ 1024 bytes of UTF-8 by default; a lone surrogate is sent as U+FFFD, 3 bytes). Resolves
+   * when the message is handed to the medium (at once when the Link is idle).
+   * @throws ColinkError (as a rejection) `ERR_MESSAGE_TOO_LARGE` over the limit; `ERR_NOT_CONNECTED` after the
+   *   session ended; `ERR_INVALID_ARGUMENT` for a non-string.
    */
-  async sendMessage(text: string): Promise<void> {
+  sendMessage(text: string): Promise<void> {
     if (typeof text !== 'string')
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string');
-    const body = utf8(text);
-    if (body.length > this.maxMessageBytes) {
-      throw new ColinkError(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `message of ${body.length} bytes exceeds ${this.maxMessageBytes}`,
+      return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string'));
+    // The kind byte and the text's UTF-8 in one buffer, encoded in place: no intermediate copy, no extra promise.
+    const length = Buffer.byteLength(text, 'utf8');
+    if (length > this.maxMessageBytes) {
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `message of ${length} bytes exceeds ${this.maxMessageBytes}`,
+        ),
       );
     }
-    this.assertOpen();
-    const m = new Uint8Array(1 + body.length);
+    if (this.endReason !== undefined) return Promise.reject(this.notConnected());
+    const m = Buffer.allocUnsafe(1 + length);
     m[0] = KIND_TEXT;
-    m.set(body, 1);
-    await this.control.send(m);
+    m.write(text, 1, length, 'utf8');
+    return this.control.send(m);
   }
 
   /**
    * Sends bytes (≤ 100 MiB, HarmonyOS sendData's limit), fragmented over the Link; resolves when handed to the medium.
-   * @throws ColinkError `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
+   * The bytes are not copied: do not modify them until the promise resolves.
+   * @throws ColinkError (as a rejection) `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
    */
-  async sendData(data: Uint8Array): Promise<void> {
+  sendData(data: Uint8Array): Promise<void> {
     if (!(data instanceof Uint8Array))
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array');
+      return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'data must be a Uint8Array'));
     if (data.length > SESSION_DATA_MAX_BYTES)
-      throw new ColinkError(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `data of ${data.length} bytes exceeds ${SESSION_DATA_MAX_BYTES}`,
+        ),
       );
-    this.assertOpen();
-    const meta = { proto: SESSION_DATA_PROTO, key: this.key };
-    this.dataOut ??=
-      this.control.resumable && this.connection
-        ? this.connection.openChannel(meta)
-        : this.link.openChannel(meta);
-    await this.dataOut.send(data);
+    if (this.endReason !== undefined) return Promise.reject(this.notConnected());
+    if (this.dataOut === undefined) {
+      const meta = { proto: SESSION_DATA_PROTO, key: this.key };
+      try {
+        this.dataOut =
+          this.control.resumable && this.connection
+            ? this.connection.openChannel(meta)
+            : this.link.openChannel(meta);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.dataOut.send(data);
   }
 
   /**
@@ -277,7 +318,7 @@ export class Session {
 
   /** @internal incoming data channel of this session */
   attachData(channel: Channel): void {
-    channel.messages$.subscribe((m) => this.dataSubject.next(m));
+    channel.messages$.subscribe((m) => this.dataSubject?.next(m));
   }
 
   /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
@@ -286,11 +327,11 @@ export class Session {
     this.track(t);
     t.done.then(
       (d) => {
-        if (this.endReason === undefined) this.dataSubject.next(d);
+        if (this.endReason === undefined) this.dataSubject?.next(d);
       },
       () => undefined,
     );
-    if (this.transfersSubject.observed) this.transfersSubject.next(t);
+    if (this.transfersSubject?.observed) this.transfersSubject.next(t);
     else {
       this.unseen.push(t);
       const drop = (): void => {
@@ -301,20 +342,33 @@ export class Session {
   }
 
   private track(t: Transfer): void {
-    this.running.add(t);
-    const forget = (): boolean => this.running.delete(t);
+    this.running ??= new Set();
+    const running = this.running;
+    running.add(t);
+    const forget = (): boolean => running.delete(t);
     t.done.then(forget, forget);
   }
 
   private assertOpen(): void {
-    if (this.endReason !== undefined)
-      throw new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
+    if (this.endReason !== undefined) throw this.notConnected();
+  }
+
+  /** A subject for messages$/data$/transfers$, already complete when the session has ended. */
+  private lazySubject<T>(): Subject<T> {
+    const subject = new Subject<T>();
+    if (this.endReason !== undefined) subject.complete();
+    return subject;
+  }
+
+  private notConnected(): ColinkError {
+    return new ColinkError(ErrorCode.NOT_CONNECTED, `session ended (${this.endReason})`);
   }
 
   private onControl(m: Uint8Array): void {
     if (m[0] === KIND_TEXT) {
       try {
-        this.messagesSubject.next(fromUtf8(m.subarray(1)));
+        const text = fromUtf8(m.subarray(1)); // decoded even without a reader: invalid UTF-8 still resets
+        this.messagesSubject?.next(text);
       } catch {
         this.control.reset(closeReason('protocol-error', 'invalid UTF-8 in a session message'));
       }
@@ -336,12 +390,12 @@ export class Session {
     this.endReason = reason;
     this.manager.forget(this);
     // Transfers end with the session: the peer's end sees them cancelled with this reason.
-    for (const t of [...this.running]) t.cancel(`session ended (${reason})`);
-    this.endedSubject.next(reason);
-    this.endedSubject.complete();
-    this.messagesSubject.complete();
-    this.dataSubject.complete();
-    this.transfersSubject.complete();
+    for (const t of [...(this.running ?? [])]) t.cancel(`session ended (${reason})`);
+    this.endedSubject?.next(reason);
+    this.endedSubject?.complete();
+    this.messagesSubject?.complete();
+    this.dataSubject?.complete();
+    this.transfersSubject?.complete();
   }
 }
 
@@ -408,6 +462,8 @@ export class SessionManager {
     const timeoutMs = init.timeoutMs ?? DEFAULT_SESSION_REQUEST_TIMEOUT_MS;
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
+      // Dropped once answered: the session keeps its own watch on the channel (memory per open session).
+      let closedSub: Subscription | undefined;
       const timer = this.scheduler.schedule(() => {
         if (settled) return;
         settled = true;
@@ -426,6 +482,7 @@ export class SessionManager {
           settled = true;
           timer.unsubscribe();
           sub.unsubscribe();
+          closedSub?.unsubscribe();
           const s = new Session(this, {
             key,
             service: init.service,
@@ -444,12 +501,13 @@ export class SessionManager {
         } else if (c?.t === 'reject') {
           settled = true;
           timer.unsubscribe();
+          closedSub?.unsubscribe();
           const reason = typeof c.reason === 'string' ? c.reason : '';
           const code = c.code === 'no-handler' ? ErrorCode.NO_HANDLER : ErrorCode.REJECTED;
           reject(new ColinkError(code, reason || 'session rejected', { detail: { reason, code: c.code } }));
         }
       });
-      channel.closed$.subscribe((r) => {
+      closedSub = channel.closed$.subscribe((r) => {
         if (settled) return;
         settled = true;
         timer.unsubscribe();

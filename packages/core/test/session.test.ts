@@ -223,4 +223,33 @@ describe('Session with a protocol v1 peer', () => {
     expect(await firstValueFrom(sa.ended$)).toBe('network-disconnected');
     expect(await firstValueFrom(sb.ended$)).toBe('network-disconnected');
   });
+
+  it('messages$ and data$ are hot and made on first use: later readers get later messages, and they complete once ended', async () => {
+    const { a, b } = await pair();
+    const [sa, sb] = await open(a, b);
+    // Nobody reads sb yet: this message is not kept for a later reader (hot, as documented).
+    await sa.sendMessage('unread');
+    await new Promise((r) => setTimeout(r, 50));
+    const later = firstValueFrom(sb.messages$);
+    await sa.sendMessage('read');
+    expect(await later).toBe('read');
+    // A lone surrogate is sent as U+FFFD (3 bytes of UTF-8), as TextEncoder encodes it.
+    const odd = firstValueFrom(sb.messages$);
+    await sa.sendMessage('a\ud800b');
+    expect(await odd).toBe('a\ufffdb');
+    const data = firstValueFrom(sb.data$);
+    await sa.sendData(new Uint8Array([1, 2, 3]));
+    expect([...(await data)]).toEqual([1, 2, 3]);
+    await sa.close();
+    expect(await firstValueFrom(sb.ended$)).toBe('peer-closed');
+    // Subscribed for the first time after the end: ended$ replays the reason, the others complete at once.
+    expect(await firstValueFrom(sa.ended$.pipe(toArray()))).toEqual(['local']);
+    await expect(firstValueFrom(sa.data$.pipe(toArray()))).resolves.toEqual([]);
+    await expect(firstValueFrom(sb.messages$.pipe(toArray()))).resolves.toEqual([]);
+    await expect(sa.sendMessage('late')).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+    await expect(sa.sendData(new Uint8Array(1))).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+    await expect(sa.sendMessage(42 as unknown as string)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
 });

@@ -3,7 +3,8 @@
  * `colink-device [appDir]`: runs a HarmonyOS app directory as a device on this machine. Starts the device runtime
  * (configured by COLINK_* environment variables), announces it, and waits for collaboration requests. The abilities'
  * `srcEntry` modules are imported at start, before the `ready` line (`COLINK_PRELOAD_ABILITIES=off`: when the first
- * request arrives); each ability is created (`onCreate`) when a request for it arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
+ * request arrives), and the connect path is warmed up (`COLINK_WARM_UP=off`: not); each ability is created (`onCreate`)
+ * when a request for it arrives. Stops cleanly on SIGINT/SIGTERM (peers see PEER_APP_EXIT).
  * Run with `--import @colink/api-compat/register` for TypeScript sources (the `colink-device` bin does that itself).
  *
  * `colink-device radio <socket>` and `colink-device radio-range <socket> <BLE address> out|in` run a virtual BLE radio
@@ -35,6 +36,7 @@ const rt = getRuntime();
 acmService(rt);
 await rt.start();
 if (rt.config.preloadAbilities) await rt.abilitiesLoaded();
+await rt.connectPathWarmed();
 process.stdout.write(
   `${JSON.stringify({ event: 'ready', deviceName: rt.config.deviceName, networkId: rt.identity.networkId, abilities: rt.listAbilities() })}\n`,
 );

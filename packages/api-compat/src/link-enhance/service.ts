@@ -309,8 +309,9 @@ export class Connection {
     if (this.state === 'closed') fail(LinkEnhanceCode.INTERNAL_ERROR);
     if (!this.everConnected && this.state !== 'connecting') fail(LinkEnhanceCode.INVALID_PARAMETER);
     if (this.state !== 'connected' || !this.channel) fail(LinkEnhanceCode.CONNECTION_NOT_READY);
-    // One copy: the app may reuse its ArrayBuffer once sendData returns, and the channel queues without copying.
-    this.channel!.send(new Uint8Array(data.slice(0))).catch(ignore);
+    // One copy, into Node's buffer pool (no new ArrayBuffer per call): the app may reuse its ArrayBuffer once sendData
+    // returns, and the channel queues without copying.
+    this.channel!.send(Buffer.from(new Uint8Array(data))).catch(ignore);
   }
 
   on(type: 'connectResult', callback: Callback<ConnectResult>): void;

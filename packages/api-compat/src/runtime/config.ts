@@ -28,6 +28,7 @@ import { type BindConfirmPolicy, bindPolicyFromEnv } from './binding.js';
  * | netLinkLoss | `COLINK_NET_LINK_LOSS` | `off` (`on`: net-monitor watches this process's network namespace and a Link whose local address is gone is dropped at once) |
  * | peerGraceMs | `COLINK_PEER_GRACE_MS` | 10_000 (core's `DEFAULT_PEER_GRACE_MS`): how long sessions and linkEnhance connections wait for a Link to their peer after the last one was lost, ms |
  * | upgradeDialMs | `COLINK_UPGRADE_DIAL_MS` | 2_000 (`DEFAULT_UPGRADE_DIAL_MS`; 0 = off): while a worse medium carries a peer connection, a better one the directory knows is dialled at most this often, ms |
+ * | warmUp | `COLINK_WARM_UP` | `on`: `start()` runs the connect path once in the background, on loopback only (`off` to skip) |
  */
 export interface RuntimeConfig {
   readonly deviceName: string;
@@ -86,6 +87,13 @@ export interface RuntimeConfig {
    * {@link DEFAULT_UPGRADE_DIAL_MS}, 0 turns it off (the app dials better media itself).
    */
   readonly upgradeDialMs?: number;
+  /**
+   * Whether `DeviceRuntime.start()` runs the code of a connect once in the background (on unless
+   * `COLINK_WARM_UP=off`): two throwaway devices on 127.0.0.1 open a Link and a session, and the device's TLS upgrade
+   * runs against itself over a loopback TCP pair. The first `connect()` after start then does not pay for the first
+   * use of that code (tens of ms; see `warmUpConnectPath`).
+   */
+  readonly warmUp: boolean;
 }
 
 /**
@@ -127,6 +135,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     ...(env.COLINK_UPGRADE_DIAL_MS
       ? { upgradeDialMs: msFromEnv('COLINK_UPGRADE_DIAL_MS', env.COLINK_UPGRADE_DIAL_MS) }
       : {}),
+    warmUp: !['off', '0', 'false'].includes((env.COLINK_WARM_UP ?? 'on').toLowerCase()),
   };
 }
 

@@ -19,3 +19,4 @@ export {
   prepareRuntime,
   setRuntime,
 } from './runtime.js';
+export { WARM_UP_TIMEOUT_MS, type WarmUpResult, type WarmUpStep, warmUpConnectPath } from './warm-up.js';

@@ -28,6 +28,8 @@ import { bindingConfirmation } from './binding.js';
 import { configFromEnv, DEFAULT_UPGRADE_DIAL_MS, normalizePermission, type RuntimeConfig } from './config.js';
 import { type DeviceIdentity, loadIdentity } from './identity.js';
 
+import { type WarmUpResult, warmUpConnectPath } from './warm-up.js';
+
 const log = logger('runtime');
 
 /**
@@ -74,6 +76,7 @@ export class DeviceRuntime {
   private startPromise: Promise<void> | undefined;
   /** net-monitor and its wiring when `config.netLinkLoss` is on. */
   private netLinkLoss: { monitor: NetMonitor; sub: Subscription } | undefined;
+  private warmUpPromise: Promise<WarmUpResult> | undefined;
 
   /** The security layer (TLS 1.3 + trust), when `config.security` is on. */
   readonly security: TlsSecurity | undefined;
@@ -149,7 +152,9 @@ export class DeviceRuntime {
    * Starts the device (transports, discovery, the collaboration service). Idempotent; concurrent calls share one
    * start. Rejects when a transport cannot start. With `config.preloadAbilities` (the default) it also begins
    * importing the app's ability modules in the background ({@link DeviceRuntime.abilitiesLoaded}), so the first
-   * collaboration request does not wait for module loading (only `onCreate` runs then, as on HarmonyOS).
+   * collaboration request does not wait for module loading (only `onCreate` runs then, as on HarmonyOS). With
+   * `config.warmUp` (the default) it then runs the connect path once in the background, on loopback only
+   * ({@link DeviceRuntime.connectPathWarmed}).
    */
   start(): Promise<void> {
     this.startPromise ??= (async () => {
@@ -164,15 +169,25 @@ export class DeviceRuntime {
         const monitor = await NetMonitor.start();
         this.netLinkLoss = { monitor, sub: dropLinksOnNetworkLoss(monitor, this.device) };
       }
+      if (this.config.warmUp) this.warmUpPromise ??= warmUpConnectPath(this.security);
       log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));
     })();
     return this.startPromise;
+  }
+
+  /**
+   * Resolves once the connect path warm-up that {@link DeviceRuntime.start} began (`config.warmUp`) is over, with what
+   * ran; with undefined when none was started. Never rejects.
+   */
+  connectPathWarmed(): Promise<WarmUpResult | undefined> {
+    return this.warmUpPromise ?? Promise.resolve(undefined);
   }
 
   /** Stops the device; peers' sessions end with PEER_APP_EXIT. */
   async stop(): Promise<void> {
     if (!this.startPromise) return;
     await this.startPromise.catch(() => undefined);
+    await this.warmUpPromise;
     this.startPromise = undefined;
     this.netLinkLoss?.sub.unsubscribe();
     await this.netLinkLoss?.monitor.close();

@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
+import { LocalDevice, logger, socketConduit } from '@colink/core';
+import type { TlsSecurity } from '@colink/core/security';
+import { TcpTransport } from '@colink/transport-tcp';
+
+const log = logger('runtime');
+
+/** The app both throwaway devices of the warm-up run a session between (never a real app of this device). */
+const WARM_UP_APP = { bundleName: 'colink.warm-up', moduleName: 'entry', abilityName: 'WarmUp' } as const;
+/** Longest the warm-up may take before it gives up, ms (it only ever talks to itself on loopback). */
+export const WARM_UP_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the code of a connect once, off the first real one: the first use of that code in a process (V8 compiling and
+ * specialising it, node:tls and OpenSSL setting up, lazily made state) cost the first `connect()` after start most
+ * of its time (bench/README.md, issue 19), not the protocol.
+ *
+ * Two steps, both on loopback only and with nothing of the device itself at stake:
+ * 1. two throwaway devices (not this one, no discovery, TCP on 127.0.0.1) open a Link, a session, send one message
+ *    each way and stop: TCP dial and accept, the Link handshake (preamble, HELLO), channels, the peer connection and
+ *    sessions;
+ * 2. with `security`, its TLS 1.3 upgrade runs over a loopback TCP pair against itself: the handshake completes (both
+ *    ends hold this device's key) and is then refused as this device's own identity, as any such Link is.
+ *
+ * Never rejects: a failed warm-up costs nothing but the time it took (it is logged at debug and in the result).
+ */
+export async function warmUpConnectPath(security: TlsSecurity | undefined): Promise<WarmUpResult> {
+  const started = performance.now();
+  const steps: WarmUpStep[] = [];
+  try {
+    await withTimeout(sessionRoundTrip());
+    steps.push('session');
+    if (security && (await withTimeout(tlsAgainstSelf(security)))) steps.push('tls');
+    const ms = performance.now() - started;
+    log.debug('connect path warmed up in %d ms (%s)', Math.round(ms), steps.join(', '));
+    return { steps, ms };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    log.debug('connect path warm-up failed: %s', error);
+    return { steps, ms: performance.now() - started, error };
+  }
+}
+
+/** What ran of the warm-up: `session` (step 1 of {@link warmUpConnectPath}), `tls` (step 2). */
+export type WarmUpStep = 'session' | 'tls';
+
+/** Outcome of {@link warmUpConnectPath}. */
+export interface WarmUpResult {
+  /** The steps that ran to the end, in order. */
+  readonly steps: readonly WarmUpStep[];
+  /** How long the warm-up took, ms. */
+  readonly ms: number;
+  /** Why it stopped early, if it did. */
+  readonly error?: string;
+}
+
+async function sessionRoundTrip(): Promise<void> {
+  const device = (name: string): LocalDevice =>
+    new LocalDevice({
+      advert: { networkId: name.repeat(64), deviceName: `warm-up-${name}`, deviceType: 'pc' },
+      transports: [new TcpTransport({ host: '127.0.0.1', discovery: false })],
+    });
+  const a = device('a');
+  const b = device('b');
+  try {
+    await Promise.all([a.start(), b.start()]);
+    const echoed = new Promise<void>((resolve) => {
+      b.sessions.requests$.subscribe((req) => {
+        void req.accept().then((s) => s.messages$.subscribe((m) => void s.sendMessage(m)));
+      });
+      a.sessions.opened$.subscribe((s) => s.messages$.subscribe(() => resolve()));
+    });
+    await a.connectAddress('tcp', b.transports[0]!.localAddress!);
+    const s = await a.sessions.request({
+      peer: b.advert.networkId,
+      service: 'warm-up',
+      local: WARM_UP_APP,
+      remote: WARM_UP_APP,
+    });
+    await s.sendMessage('warm-up');
+    await echoed;
+    await s.close();
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+}
+
+async function tlsAgainstSelf(security: TlsSecurity): Promise<boolean> {
+  const server = createServer({ noDelay: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const sockets: Socket[] = [];
+  try {
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const { port } = server.address() as { port: number };
+    const client = netConnect({ port, host: '127.0.0.1', noDelay: true });
+    sockets.push(client);
+    await once(client, 'connect');
+    const [peer] = await accepted;
+    sockets.push(peer);
+    // The handshake completes and is refused as this device's own identity: what is expected. Anything else means
+    // TLS stopped earlier, and the step does not count as run.
+    const outcomes = await Promise.allSettled([
+      security.upgrade(socketConduit(client), 'initiator'),
+      security.upgrade(socketConduit(peer), 'responder'),
+    ]);
+    return outcomes.some((o) => o.status === 'rejected' && /own identity/.test(String(o.reason)));
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`warm-up took over ${WARM_UP_TIMEOUT_MS} ms`)),
+        WARM_UP_TIMEOUT_MS,
+      );
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
