@@ -1,3 +1,7 @@
 import { colinkProject } from '../../vitest.shared.js';
 
-export default colinkProject(import.meta.dirname);
+export default colinkProject(
+  import.meta.dirname,
+  {},
+  { slowFirst: ['test/compliance.test.ts', 'test/two-processes.test.ts', 'test/readme-example.test.ts'] },
+);
