@@ -7,7 +7,6 @@ export default colinkProject(
     // Longest first (bench/results/test-durations.md), so the short files fill the other workers meanwhile.
     slowFirst: [
       'test/seed-blocks.test.ts',
-      'test/seed-blocks-types.test.ts',
       'test/sdk-types.test.ts',
       'test/link-enhance-seed-two-processes.test.ts',
       'test/security-binding-two-processes.test.ts',
