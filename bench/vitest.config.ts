@@ -1,3 +1,3 @@
 import { colinkProject } from '../vitest.shared.js';
 
-export default colinkProject(import.meta.dirname);
+export default colinkProject(import.meta.dirname, {}, { slowFirst: ['test/jobs.test.ts'] });

@@ -144,7 +144,9 @@ function expectSpreads(rows: readonly BenchRow[]): void {
 }
 
 // The package benches themselves, at tiny sizes: they must write every row id the report expects, with a spread.
-describe('package benches write the rows the report expects (tiny sizes)', () => {
+// Each is its own process tree (namespaces named by pid), so they run side by side (`concurrent`): the figures are
+// not checked here, only that every row is written.
+describe('package benches write the rows the report expects (tiny sizes)', { concurrent: true }, () => {
   it('transport-tcp', { timeout: 120_000 }, async () => {
     const r = await runJob(transportTcp, {
       ...quietly,

@@ -1,3 +1,19 @@
 import { colinkProject } from '../../vitest.shared.js';
 
-export default colinkProject(import.meta.dirname);
+export default colinkProject(
+  import.meta.dirname,
+  {},
+  {
+    // Longest first (bench/results/test-durations.md), so the short files fill the other workers meanwhile.
+    slowFirst: [
+      'test/seed-blocks.test.ts',
+      'test/sdk-types.test.ts',
+      'test/link-enhance-seed-two-processes.test.ts',
+      'test/security-binding-two-processes.test.ts',
+      'test/ets-loader.test.ts',
+      'test/acm-seed-two-processes.test.ts',
+      'test/acm16-seed-two-processes.test.ts',
+      'test/readme-example.test.ts',
+    ],
+  },
+);

@@ -3,23 +3,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDevice } from '@colink/core';
 import { createDeviceSecurity } from '@colink/core/security';
+import { DEFAULT_CHANNEL_WINDOW_FAST } from '@colink/core/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { type PeerMessage, PeerProcess } from './helpers.js';
 
 // A trusted peer (another process, TLS, same account) writes 64 KiB messages as fast as `send()` lets it while the
-// app here reads one message every 10 ms (~6 MiB/s): the reader's memory must stay bounded (credit windows, TLS and
-// socket buffers — never an unbounded queue) and the writer must see backpressure (`send()` waits). 20 s by default;
-// COLINK_LONG_FLOOD=1 runs the 60 s variant of issue 16.
+// app here first reads nothing for 1.5 s, then one message every 10 ms (~6 MiB/s): the writer must see backpressure
+// (`send()` waits; it can never get more than the Link's window and send buffer ahead of the app) and the reader's
+// memory must stay bounded (credit windows, TLS and socket buffers — never an unbounded queue). By default the
+// writer sends 32 MiB (~5 s: the bytes-in-flight bound below is what catches a queue); COLINK_LONG_FLOOD=1 runs the
+// 60 s variant of issue 16 (no byte limit), where the RSS bound bites as well.
 
 const flooderScript = new URL('./fixtures/flooder.mts', import.meta.url).pathname;
-const SECONDS = process.env.COLINK_LONG_FLOOD === '1' ? 60 : 20;
+const LONG = process.env.COLINK_LONG_FLOOD === '1';
+const MIB = 1024 * 1024;
+/** The writer stops after this many bytes (null: none), or after {@link SECONDS}. */
+const FLOOD_BYTES = LONG ? null : 32 * MIB;
+/** Time limit of the flood, s (the long variant's length; a safety stop for the byte-count run). */
+const SECONDS = 60;
+/** The app reads nothing for this long after the first message, ms: the writer must block once window and buffer are full. */
+const STALL_MS = 1_500;
 /** Read pace of the slow app: one 64 KiB message per this many ms. */
 const READ_EVERY_MS = 10;
 /**
+ * Bound on bytes in flight — sent by the writer's app, not yet read by this app — at every progress report: the
+ * Link's channel window and the writer's send buffer (both `DEFAULT_CHANNEL_WINDOW_FAST`, 4 MiB, on TCP) plus a
+ * message each, doubled for slack. A queue anywhere (writer, reader, TLS) would grow past it at the writer's rate.
+ */
+const IN_FLIGHT_BOUND = 2 * (2 * DEFAULT_CHANNEL_WINDOW_FAST + 2 * 64 * 1024);
+/**
  * Generous bound on the reader's RSS growth, MiB: one channel window (4 MiB) + the TLS socket's high-water marks
  * (1 MiB each way) + node's and the kernel's buffers stay far below it; an unbounded queue at the writer's rate
- * (hundreds of MiB/s on loopback) would cross it within a second.
+ * (hundreds of MiB/s on loopback) would cross it within a second of the 60 s variant.
  */
 const RSS_BOUND_MIB = 150;
 
@@ -31,7 +47,8 @@ afterEach(async () => {
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
 describe('a trusted peer writing faster than the app reads', () => {
-  it(`keeps the reader's memory bounded over ${SECONDS} s of flooding, and the writer sees backpressure`, async () => {
+  const what = LONG ? `${SECONDS} s of flooding` : `a ${FLOOD_BYTES! / MIB} MiB flood`;
+  it(`keeps the reader's memory bounded over ${what}, and the writer sees backpressure`, async () => {
     const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'cltcp-flood-'))));
     cleanups.push(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
     const account = 'flood-account';
@@ -50,8 +67,11 @@ describe('a trusted peer writing faster than the app reads', () => {
     const drained = new Promise<void>((resolve) => {
       reader.handle('flood', (channel) => {
         void (async () => {
+          let first = true;
           for await (const m of channel) {
             received += m.length;
+            if (first) await new Promise((r) => setTimeout(r, STALL_MS));
+            first = false;
             if (reading) await new Promise((r) => setTimeout(r, READ_EVERY_MS));
           }
           resolve();
@@ -65,14 +85,23 @@ describe('a trusted peer writing faster than the app reads', () => {
     cleanups.push(() => clearInterval(sampler));
 
     const flooder = new PeerProcess(
-      { address: tcp.localAddress, account, stateDir: dirs[1], seconds: SECONDS },
+      { address: tcp.localAddress, account, stateDir: dirs[1], bytes: FLOOD_BYTES, seconds: SECONDS },
       undefined,
       flooderScript,
     );
     cleanups.push(() => flooder.close());
+    // Bytes in flight when each report arrives: `received` only grows, so this never overstates what was in flight
+    // when the writer reported.
+    let inFlightMax = 0;
+    const sampled = flooder.messages$.subscribe((m) => {
+      if (m.ev === 'progress' || m.ev === 'done')
+        inFlightMax = Math.max(inFlightMax, Number(m.sent) - received);
+    });
+    cleanups.push(() => sampled.unsubscribe());
     await flooder.next((m) => m.ev === 'flooding', 30_000);
     const done = (await flooder.next((m) => m.ev === 'done', (SECONDS + 30) * 1000)) as PeerMessage & {
       sent: number;
+      elapsedMs: number;
       waitedMs: number;
       maxWaitMs: number;
       rssMiB: number;
@@ -84,18 +113,25 @@ describe('a trusted peer writing faster than the app reads', () => {
     const peak = Math.max(...samples);
     const at = (f: number) => mib(samples[Math.min(samples.length - 1, Math.floor(samples.length * f))]!);
     const summary =
-      `[flood ${SECONDS} s] writer sent ${mib(done.sent)} MiB (${mib(done.sent / SECONDS)} MiB/s), waited in send() ` +
-      `${done.waitedMs} ms in all (longest ${done.maxWaitMs} ms), ` +
+      `[flood ${LONG ? `${SECONDS} s` : `${mib(FLOOD_BYTES!)} MiB`}] writer sent ${mib(done.sent)} MiB in ` +
+      `${(done.elapsedMs / 1000).toFixed(1)} s (${mib((done.sent / done.elapsedMs) * 1000)} MiB/s), waited in send() ` +
+      `${done.waitedMs} ms in all (longest ${done.maxWaitMs} ms), at most ${mib(inFlightMax)} MiB in flight, ` +
       `writer RSS ${done.rssMiB} MiB; reader read ${mib(received)} MiB; reader ` +
       `RSS ${mib(rss0)} → peak ${mib(peak)} MiB over ${samples.length} samples (at ¼ ½ ¾ end of the flood: ` +
       `${at(0.25)} ${at(0.5)} ${at(0.75)} ${at(1)} MiB)`;
     console.log(summary);
 
     expect(received).toBe(done.sent); // nothing lost
-    // Backpressure: the writer was held to the reader's pace, waiting in send() most of the time.
-    expect(done.waitedMs).toBeGreaterThan(SECONDS * 1000 * 0.5);
+    if (FLOOD_BYTES !== null) expect(done.sent).toBe(FLOOD_BYTES);
+    // Backpressure: the writer was held to the reader's pace, waiting in send() most of the time…
+    expect(done.waitedMs).toBeGreaterThan(done.elapsedMs * 0.5);
+    // …and never got more than the window and buffers ahead of the app, though it did fill them (the stall).
+    expect(inFlightMax).toBeLessThanOrEqual(IN_FLIGHT_BOUND);
+    expect(inFlightMax).toBeGreaterThan(DEFAULT_CHANNEL_WINDOW_FAST / 2);
     // At ~6 MiB/s of reading, the writer could not have sent much more than the reader took plus the buffers.
-    expect(mib(done.sent)).toBeLessThan(((SECONDS * 1000) / READ_EVERY_MS / 16) * 1.5 + 64);
+    expect(mib(done.sent)).toBeLessThan(
+      ((done.elapsedMs - STALL_MS) / READ_EVERY_MS / 16) * 1.5 + mib(IN_FLIGHT_BOUND),
+    );
     expect(mib(peak - rss0)).toBeLessThan(RSS_BOUND_MIB);
   }, 180_000);
 });

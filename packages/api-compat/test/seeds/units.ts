@@ -1,5 +1,5 @@
 // The units of the seed-block suite: which blocks are composed together and how (rules in compose.ts). Shared by
-// the run (seed-blocks.test.ts) and the type check (seed-blocks-types.test.ts).
+// the run (seed-blocks.test.ts) and the type check (sdk-types.test.ts).
 import type { Unit } from './compose.js';
 
 export const A16 = 'abilityConnectionManager-api16.md';
