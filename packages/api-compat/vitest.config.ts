@@ -8,6 +8,11 @@ export default colinkProject(
     slowFirst: [
       'test/seed-blocks.test.ts',
       'test/sdk-types.test.ts',
+      'test/handover-media.test.ts',
+      'test/handover-howto.test.ts',
+      'test/handover-harmony.test.ts',
+      'test/handover-wifi-p2p-netns.test.ts',
+      'test/network-change-netns.test.ts',
       'test/link-enhance-seed-two-processes.test.ts',
       'test/security-binding-two-processes.test.ts',
       'test/ets-loader.test.ts',
