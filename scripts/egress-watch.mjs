@@ -117,12 +117,28 @@ function cleanup() {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGINT');
   spawnSync('nft', ['delete', 'table', 'inet', table], { stdio: 'ignore' });
   if (fs.existsSync(cgroupDir)) {
-    // Stragglers of the command (it exited, they did not): move them out so the cgroup can go.
-    try {
-      const left = fs.readFileSync(path.join(cgroupDir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-      for (const pid of left) fs.writeFileSync(path.join(mount, 'cgroup.procs'), pid);
-    } catch {
-      // gone meanwhile
+    // Stragglers of the command (it exited, they did not) are killed: once the table is gone nothing would watch
+    // what they send. cgroup.kill (Linux 5.14) kills the whole cgroup; older kernels get SIGKILL per pid.
+    const procs = () => {
+      try {
+        return fs.readFileSync(path.join(cgroupDir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    if (procs().length > 0) {
+      try {
+        fs.writeFileSync(path.join(cgroupDir, 'cgroup.kill'), '1');
+      } catch {
+        for (const pid of procs()) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+      }
+      for (let i = 0; i < 100 && procs().length > 0; i++) spawnSync('sleep', ['0.02']);
     }
     try {
       fs.rmdirSync(cgroupDir);
@@ -164,7 +180,17 @@ function counters() {
 
 const ours = [];
 let exitCode = 2;
+// Setting the watch up (a cgroup, an nftables table, the NFLOG capture) can still fail on a machine that passed the
+// checks above (a read-only cgroup2 mount, a kernel without `socket cgroupv2`, libpcap without nflog): with
+// --if-supported the command then runs unwatched, as on a machine that cannot watch at all.
 try {
+  await setUp();
+} catch (e) {
+  cleanup();
+  fail(`cannot set the watch up: ${e.message}`);
+}
+
+async function setUp() {
   fs.mkdirSync(cgroupDir);
   if (ifaces.length > 0) {
     const set = ifaces.map((d) => JSON.stringify(d)).join(', ');
@@ -185,6 +211,9 @@ table inet ${table} {
     });
     if (opts.pcap) await tcpdump(['-n', '-p', '-i', ifaces[0], '-w', opts.pcap]);
   }
+}
+
+try {
   // The command joins the cgroup before it execs, so it and everything it starts are counted from the first packet.
   child = spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroupDir, ...command], {
     stdio: 'inherit',

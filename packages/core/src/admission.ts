@@ -235,23 +235,34 @@ export class Admission {
     else this.perSource.delete(p.source);
   }
 
-  /** Closes the oldest pending handshakes until one more from `source` fits both caps. */
+  /**
+   * Closes pending handshakes until one more from `source` fits both caps: the oldest of those still waiting for the
+   * peer's preamble first (an honest peer sends its 8 bytes at once: one stuck there is stalling), then the oldest
+   * of the rest. So a flood of connections that never finish their preamble cannot push out a handshake that is
+   * under way (a real device dialling in during a slowloris).
+   */
   private makeRoom(source: string): void {
     while ((this.perSource.get(source) ?? 0) >= this.maxPerSource) {
-      const victim = this.oldest((p) => p.source === source);
+      const victim = this.victim((p) => p.source === source);
       if (!victim) break;
       this.evict(victim, `more than ${this.maxPerSource} pending handshakes from ${source}`);
     }
     while (this.queue.size >= this.maxPending) {
-      const victim = this.oldest(() => true);
+      const victim = this.victim(() => true);
       if (!victim) break;
       this.evict(victim, `more than ${this.maxPending} pending handshakes`);
     }
   }
 
-  private oldest(match: (p: Pending) => boolean): Pending | undefined {
-    for (const p of this.queue) if (match(p)) return p;
-    return undefined;
+  /** The pending handshake to evict among those that `match`: see {@link Admission.makeRoom}. */
+  private victim(match: (p: Pending) => boolean): Pending | undefined {
+    let oldest: Pending | undefined;
+    for (const p of this.queue) {
+      if (!match(p)) continue;
+      if (p.link.handshakeStage === 'preamble') return p;
+      oldest ??= p;
+    }
+    return oldest;
   }
 
   private evict(p: Pending, why: string): void {

@@ -88,8 +88,10 @@ interface Outgoing {
  * that arrive while nobody reads, or while {@link Channel.pause} is in effect, wait in the channel and hold back the
  * peer's credit — the peer's `send()` then waits: nothing is dropped and nothing grows without bound.
  *
- * Writing: {@link Channel.send} queues the bytes (no copy: do not modify them until the promise resolves) and
- * resolves when the last fragment has been handed to the medium.
+ * Writing: {@link Channel.send} queues the bytes and resolves when the last fragment has been handed to the medium.
+ * Messages over 1 KiB are not copied: the medium (a socket's corked write, a Link's batch of the current event-loop
+ * turn) may still read them after the promise resolved, so do not modify a buffer once it was sent — send a copy
+ * when you must reuse it.
  */
 export class Channel implements AsyncIterable<Uint8Array> {
   /** Channel id on its Link (u16; odd = opened by the Link's initiator, even = by the responder). */

@@ -1,5 +1,5 @@
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, MAX_FRAME_SIZE, PREAMBLE_BYTES } from './limits.js';
+import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES, RECEIVE_SLAB_SMALL_BYTES } from './limits.js';
 
 /** Frame types of the colink wire protocol (PROTOCOL.md §4). */
 export const FrameType = {
@@ -232,7 +232,8 @@ export class FrameDecoder {
   /**
    * Consumes `n` bytes: a view when they lie in one chunk or in consecutive bytes of one buffer (chunks a reader
    * filled one after the other, as the secure conduit's receive slabs), else one copy. A view of under an eighth of a
-   * buffer larger than any frame is copied too, so a kept small payload does not hold a large receive buffer.
+   * buffer of 16 KiB or more (a receive slab, a socket read) is copied too, so a payload an app keeps holds at most
+   * 8× its size of receive buffer.
    */
   private take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
@@ -244,7 +245,7 @@ export class FrameDecoder {
       const view =
         avail >= n ? first.subarray(this.offset, this.offset + n) : new Uint8Array(buffer, start, n);
       this.skip(n);
-      if (buffer.byteLength > MAX_FRAME_SIZE && n * 8 < buffer.byteLength) {
+      if (buffer.byteLength >= RECEIVE_SLAB_SMALL_BYTES && n * 8 < buffer.byteLength) {
         const copy: Uint8Array = Buffer.allocUnsafe(n);
         copy.set(view);
         return copy;

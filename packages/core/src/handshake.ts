@@ -112,6 +112,9 @@ export interface HandshakeEvents {
   fail(reason: CloseReason, error: ColinkError | undefined): void;
 }
 
+/** @internal Where a {@link Handshake} is: reading the peer's preamble, in the security stage, exchanging HELLOs, done. */
+export type HandshakeStage = 'preamble' | 'secure' | 'hello' | 'done';
+
 /**
  * The handshake stage of a Link (PROTOCOL.md §2, §4.1), like js-libp2p's upgrader before the muxer: writes this
  * side's preamble, reads the peer's, negotiates the version, runs the security upgrade when both ask for it, then
@@ -123,7 +126,7 @@ export class Handshake {
   private readonly raw: Conduit;
   private readonly options: HandshakeOptions;
   private readonly events: HandshakeEvents;
-  private stage: 'preamble' | 'secure' | 'hello' | 'done' = 'preamble';
+  private stage: HandshakeStage = 'preamble';
   private preambleBuf = new Uint8Array(0);
   private secureInbound: ConduitInbound | undefined;
   private io: Conduit | undefined;
@@ -138,6 +141,11 @@ export class Handshake {
   private rawClosedInSecure: CloseReason | undefined;
   /** Bytes after the HELLO: handed on to the multiplexer through this inbound. */
   private forward: ConduitInbound | undefined;
+
+  /** @internal Where the handshake is (admission control evicts handshakes still reading the preamble first). */
+  get currentStage(): HandshakeStage {
+    return this.stage;
+  }
 
   constructor(raw: Conduit, options: HandshakeOptions, events: HandshakeEvents) {
     this.raw = raw;

@@ -112,15 +112,16 @@ export const COALESCE_MAX_PAYLOAD = 1024;
  * conduit (core's `socketConduit`) or a secure conduit, the kernel read — or node:tls's decryption of a record —
  * lands at the free end of the current slab instead of in a new buffer per read, so consecutive chunks are
  * consecutive bytes and a 64 KiB frame spread over several reads reaches the Link as one view, without being copied
- * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of a
- * buffer larger than a frame, so a small message an app keeps never holds a large slab.
+ * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of their
+ * buffer (16 KiB or more), so a message an app keeps holds at most 8× its size of slab.
  */
 export const RECEIVE_SLAB_BYTES = 256 * 1024;
 /**
  * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
  * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its
  * space or brings a whole record, and back after {@link RECEIVE_SMALL_READS_TO_SHRINK} small reads in a row, so an
- * idle Link holds at most one small slab per direction.
+ * idle Link reads into one small slab per direction (slabs still viewed by payloads an app keeps stay alive with
+ * them: at most 8× each payload's size).
  */
 export const RECEIVE_SLAB_SMALL_BYTES = 16 * 1024;
 /**

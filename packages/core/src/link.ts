@@ -29,6 +29,7 @@ import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.
 import {
   type Established,
   Handshake,
+  type HandshakeStage,
   type Hello,
   type LinkRole,
   type SecurityUpgrade,
@@ -297,6 +298,11 @@ export class Link implements ChannelHost {
         fail: (reason, error) => this.onHandshakeFailed(reason, error),
       },
     );
+  }
+
+  /** @internal Where the handshake is, until the Link opens (`done` after). */
+  get handshakeStage(): HandshakeStage {
+    return this.handshake.currentStage;
   }
 
   /** Current state name. */

@@ -244,7 +244,7 @@ export class Session {
 
   /**
    * Sends bytes (≤ 100 MiB, HarmonyOS sendData's limit), fragmented over the Link; resolves when handed to the medium.
-   * The bytes are not copied: do not modify them until the promise resolves.
+   * The bytes are not copied: do not modify them once sent (the medium may read them after the promise resolved).
    * @throws ColinkError (as a rejection) `ERR_MESSAGE_TOO_LARGE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_ARGUMENT`.
    */
   sendData(data: Uint8Array): Promise<void> {

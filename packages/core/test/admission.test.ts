@@ -2,7 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type HandshakeProgress, sourceHost } from '../src/admission.js';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
-import { PRE_AUTH_TIMEOUT_MS } from '../src/limits.js';
+import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
 import type { SecurityUpgrade } from '../src/link.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
@@ -104,6 +104,39 @@ describe('admission control of handshakes (virtual time)', () => {
     expect(link.state).toBe('open');
     expect(server.admissionStats()).toMatchObject({ pending: 0, evicted: 3, timedOut: 2 });
     await client.stop();
+    await server.stop();
+  });
+
+  it('evicts handshakes still waiting for the preamble before an older one that is under way', async () => {
+    const { clock, net, server, silent, closed } = await world({ maxPending: 3, maxPendingPerSource: 3 });
+    const a = net.createTransport({ address: 'attacker-a' });
+    await a.start();
+    // The oldest connection sends a valid preamble (the server's own, echoed back) and then stalls in the HELLO
+    // exchange: it is under way. Silent ones after it are stuck at the preamble.
+    const dialling = a.dial('server');
+    await clock.advance(1);
+    const under = await dialling;
+    under.closed$.subscribe((r) => closed.set(under, r.code));
+    let echoed = false;
+    under.data$.subscribe((b) => {
+      if (echoed) return;
+      echoed = true;
+      under.write([b.subarray(0, PREAMBLE_BYTES)]);
+    });
+    await clock.advance(1);
+    expect(echoed).toBe(true);
+    const s1 = await silent(a);
+    const s2 = await silent(a); // 3 pending: under, s1, s2
+    const s3 = await silent(a); // a 4th: s1 goes (oldest at the preamble), not the older `under`
+    expect([closed.has(under), closed.has(s1), closed.has(s2), closed.has(s3)]).toEqual([
+      false,
+      true,
+      false,
+      false,
+    ]);
+    const s4 = await silent(a); // then s2
+    expect([closed.has(under), closed.has(s2), closed.has(s4)]).toEqual([false, true, false]);
+    expect(server.admissionStats()).toMatchObject({ pending: 3, evicted: 2 });
     await server.stop();
   });
 
