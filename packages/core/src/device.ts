@@ -38,6 +38,9 @@ import {
 
 const log = logger('device');
 
+/** Largest delay Node's timers take, ms (2^31 − 1; a larger one fires after 1 ms with a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Options of {@link LocalDevice}. */
 export interface LocalDeviceOptions {
   /** Who this device is; announced on every transport and sent in HELLO. */
@@ -80,7 +83,8 @@ export interface LocalDeviceOptions {
    * leader of the peer connection (the smaller networkId) dials at once, the other device only once the better medium
    * has stayed unused for `2 × upgradeDialMs` (so the two do not dial each other at the same moment). In
    * ms; off (undefined or 0) by default: the app dials the better medium itself.
-   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a negative value.
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a number of ms from 0 to
+   *   2^31 − 1 (Node's largest timer).
    */
   readonly upgradeDialMs?: number;
 }
@@ -130,8 +134,12 @@ export class LocalDevice {
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
-    if (options.upgradeDialMs !== undefined && !(options.upgradeDialMs >= 0))
-      throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `upgradeDialMs ${options.upgradeDialMs} is negative`);
+    const every = options.upgradeDialMs;
+    if (every !== undefined && !(Number.isFinite(every) && every >= 0 && every <= MAX_TIMER_MS))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `upgradeDialMs ${every} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+      );
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
@@ -497,6 +505,7 @@ export class LocalDevice {
 
   private forgetUpgrade(peer: string): void {
     for (const k of this.upgradeSeen.keys()) if (k.startsWith(`${peer}|`)) this.upgradeSeen.delete(k);
+    for (const k of this.upgradeTried.keys()) if (k.startsWith(`${peer}|`)) this.upgradeTried.delete(k);
   }
 
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */

@@ -389,8 +389,15 @@ export class Session {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.manager.forget(this);
-    // Transfers end with the session: the peer's end sees them cancelled with this reason.
-    for (const t of [...(this.running ?? [])]) t.cancel(`session ended (${reason})`);
+    // Transfers end with the session: closed here by the app, they are cancelled (both ends see ERR_CANCELLED);
+    // ended by the peer or the network, they fail with ERR_CLOSED (the app did not cancel anything).
+    for (const t of [...(this.running ?? [])]) {
+      if (reason === 'local') t.cancel(`session ended (${reason})`);
+      else
+        t.abort(
+          closeReason(reason === 'network-disconnected' ? 'lost' : 'normal', `session ended (${reason})`),
+        );
+    }
     this.endedSubject?.next(reason);
     this.endedSubject?.complete();
     this.messagesSubject?.complete();

@@ -109,6 +109,8 @@ export class Transfer {
   private allSent = false;
   // receiving
   private parts: Uint8Array[] = [];
+  /** Receiving: the channel's close reason, kept until every chunk it received was delivered. */
+  private pendingClose: CloseReason | undefined;
 
   private constructor(direction: TransferDirection, channel: Channel, total: number) {
     this.direction = direction;
@@ -158,7 +160,12 @@ export class Transfer {
     if (!Number.isSafeInteger(total) || total < 0)
       throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `transfer size ${total} is not a byte count`);
     const t = new Transfer('receive', channel, total);
-    const sub = channel.messages$.subscribe((m) => t.onChunk(m));
+    // The channel's close is judged once every chunk it received was delivered (messages$ completes after the
+    // inbox): a channel already closed when the transfer starts reading still hands over what it holds.
+    const sub = channel.messages$.subscribe({
+      next: (m) => t.onChunk(m),
+      complete: () => t.onInboxDrained(),
+    });
     t.cleanup.push(() => sub.unsubscribe());
     t.watchClose();
     return t;
@@ -193,6 +200,17 @@ export class Transfer {
       new ColinkError(ErrorCode.CANCELLED, `transfer cancelled: ${r.message}`, { reason: r }),
     );
     this.channel.reset(r);
+    return true;
+  }
+
+  /**
+   * @internal Ends a running transfer as `failed` with `ERR_CLOSED` carrying `reason` (its session ended without the
+   * app cancelling it) and resets its channel with that reason. Returns false when it had already ended.
+   */
+  abort(reason: CloseReason): boolean {
+    if (this.stateValue !== 'running') return false;
+    this.end('failed', ColinkError.closed('transfer', reason));
+    this.channel.reset(reason);
     return true;
   }
 
@@ -266,6 +284,21 @@ export class Transfer {
 
   private onClosed(reason: CloseReason): void {
     if (this.stateValue !== 'running') return;
+    if (this.direction === 'receive' && reason.code !== 'cancelled') {
+      // Decided by onInboxDrained: chunks received before the close may still be on their way to this reader.
+      this.pendingClose = reason;
+      return;
+    }
+    this.judgeClose(reason);
+  }
+
+  /** Receiving: the channel closed and every chunk it received was delivered. */
+  private onInboxDrained(): void {
+    if (this.stateValue !== 'running') return;
+    this.judgeClose(this.pendingClose ?? this.channel.closeReason ?? closeReason('normal'));
+  }
+
+  private judgeClose(reason: CloseReason): void {
     if (reason.code === 'cancelled') {
       const who = reason.remote ? 'by the peer' : 'on this side';
       this.end(

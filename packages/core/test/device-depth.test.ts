@@ -296,6 +296,12 @@ describe('LocalDevice with a dial-only transport (Transport without Discovery)',
 });
 
 describe('upgradeDialMs: a better medium dialled by itself', () => {
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('rejects upgradeDialMs %s', (ms) => {
+    expect(() => new LocalDevice({ advert: advert('bad'), transports: [], upgradeDialMs: ms })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
+  });
+
   it('the leader dials first; the follower dials once the better medium stayed unused for two periods', async () => {
     const bleNet = new MemoryNetwork({ medium: 'ble' });
     const tcpNet = new MemoryNetwork({ medium: 'tcp' });

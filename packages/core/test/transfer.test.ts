@@ -326,6 +326,23 @@ describe('Session.transfer', () => {
     expect(sa.state).toBe('open');
   });
 
+  it('ends with its session: an app closing the session cancels the transfers of both ends', async () => {
+    for (const closer of ['receiver', 'sender'] as const) {
+      const { a, b } = await pair();
+      const [sa, sb] = await open(a, b);
+      const incoming = next(sb.transfers$);
+      const t = sa.transfer(bytes(16 * MiB));
+      const theirs = await incoming;
+      await next(theirs.progress$, (p) => p.bytes > 0);
+      await (closer === 'receiver' ? sb : sa).close();
+      const [mine, peer] = closer === 'receiver' ? [theirs, t] : [t, theirs];
+      const own = (await rejection(mine.done)) as { code: string; reason: { remote?: boolean } };
+      expect(own.code).toBe('ERR_CANCELLED');
+      expect(own.reason.remote ?? false).toBe(false);
+      expect(await rejection(peer.done)).toMatchObject({ code: 'ERR_CANCELLED', reason: { remote: true } });
+    }
+  });
+
   it('hands a transfer that arrived before anyone subscribed to the first transfers$ subscriber', async () => {
     const { a, b } = await pair();
     const data = bytes(8 * MiB); // at 16 MiB/s it is still running when the requester looks
