@@ -71,6 +71,9 @@ export function colinkProject(
       passWithNoTests: true,
       testTimeout: 30_000,
       hookTimeout: 30_000,
+      // expect.poll waits for something real (a Link to close, a message to arrive) on a machine shared by up to
+      // cores + 1 test files at once: 1 s (vitest's default) is not generous enough there.
+      expect: { poll: { timeout: 5_000 } },
       reporters: ['default', ['json', { outputFile: `${dir}/.vitest-report.json` }]],
       maxWorkers: TEST_WORKERS,
       sequence,

@@ -4,6 +4,7 @@ import { closeReason } from './errors.js';
 import {
   MAX_PENDING_HANDSHAKES,
   MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  MAX_PRE_AUTH_HELD_BYTES,
   MAX_QUEUED_INBOUND,
   PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS,
   PRE_AUTH_TIMEOUT_MS,
@@ -520,33 +521,53 @@ export class PreAuthWork {
 export function gateConduit(conduit: Conduit, work: PreAuthWork): { conduit: Conduit; ungate(): void } {
   let gated = true;
   let subscriber: Subscriber<Uint8Array> | undefined;
-  /** Chunks (or the end) queued in `work` and not yet delivered, oldest first. */
+  /** Chunks (or the end) queued in `work` and not yet delivered, oldest first, with their sizes. */
   const held: Array<(s: Subscriber<Uint8Array>) => void> = [];
+  const sizes: number[] = [];
+  let heldBytes = 0;
+  let refused = false;
   const deliverOne = (): void => {
     const next = held.shift();
+    heldBytes -= sizes.shift() ?? 0;
     if (next && subscriber) next(subscriber);
   };
   const flush = (): void => {
     while (held.length > 0) deliverOne();
   };
-  const pass = (event: (s: Subscriber<Uint8Array>) => void): void => {
+  const drop = (): void => {
+    held.splice(0);
+    sizes.splice(0);
+    heldBytes = 0;
+  };
+  const pass = (event: (s: Subscriber<Uint8Array>) => void, bytes = 0): void => {
+    if (refused) return;
     if (!gated && held.length === 0) {
       if (subscriber) event(subscriber);
       return;
     }
+    if (heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
+      refused = true;
+      drop();
+      conduit.destroy(
+        closeReason('refused', `more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`),
+      );
+      return;
+    }
     held.push(event);
-    work.step(deliverOne, () => held.splice(0));
+    sizes.push(bytes);
+    heldBytes += bytes;
+    work.step(deliverOne, drop);
   };
   const data$ = new Observable<Uint8Array>((s) => {
     subscriber = s;
     const sub = conduit.data$.subscribe({
-      next: (chunk) => pass((x) => x.next(chunk)),
+      next: (chunk) => pass((x) => x.next(chunk), chunk.length),
       error: (e) => pass((x) => x.error(e)),
       complete: () => pass((x) => x.complete()),
     });
     return () => {
       sub.unsubscribe();
-      held.splice(0);
+      drop();
       subscriber = undefined;
     };
   });

@@ -202,3 +202,10 @@ export const PRE_AUTH_WORK_GAP_MS = 1;
  * quarter of transport-tcp's 256: waiting and pending ones together leave half the listener to authenticated Links.
  */
 export const MAX_QUEUED_INBOUND = 64;
+/**
+ * Most bytes of one not-yet-authenticated connection held back while pre-authentication work is backlogged (see
+ * {@link PRE_AUTH_WORK_SLICE_MS}), bytes: 256 KiB, far above what an honest peer sends before its Link opens (the
+ * 8-byte preamble, a TLS 1.3 handshake flight of a few KiB, a HELLO of at most 16 KiB). Past it the connection is
+ * closed (`refused`): a stranger's flood must not pile up in memory while its bytes wait for their turn.
+ */
+export const MAX_PRE_AUTH_HELD_BYTES = 256 * 1024;

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { gateConduit, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { closeReason } from '../src/errors.js';
-import { PRE_AUTH_WORK_GAP_MS, PRE_AUTH_WORK_SLICE_MS } from '../src/limits.js';
+import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS, PRE_AUTH_WORK_SLICE_MS } from '../src/limits.js';
 import type { Conduit } from '../src/transport.js';
 
 // The pre-authentication work queue that keeps a connection storm from crowding out trusted Links: a manual clock
@@ -125,6 +125,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
   function fakeConduit() {
     const data = new Subject<Uint8Array>();
     let detached = false;
+    const destroyed: string[] = [];
     const conduit: Conduit = {
       medium: 'tcp',
       localAddress: '127.0.0.1:1',
@@ -135,13 +136,15 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
       closed$: new Subject(),
       write: () => true,
       end: () => undefined,
-      destroy: () => undefined,
+      destroy: (r) => {
+        destroyed.push(r.message ?? r.code);
+      },
       detachSocket: () => {
         detached = true;
         return undefined;
       },
     };
-    return { conduit, data, isDetached: () => detached };
+    return { conduit, data, isDetached: () => detached, destroyed };
   }
 
   it('keeps the order of bytes while some wait, delivers directly once ungated and drained', () => {
@@ -168,6 +171,26 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
     expect(gated.conduit.write([])).toBe(true);
     gated.conduit.destroy(closeReason('normal'));
+  });
+
+  it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock);
+    const { conduit, data, destroyed } = fakeConduit();
+    const gated = gateConduit(conduit, work);
+    let got = 0;
+    gated.conduit.data$.subscribe((c) => {
+      got += c.length;
+      clock.t += PRE_AUTH_WORK_SLICE_MS; // the first chunk uses the slice up: the rest wait
+    });
+    const chunk = new Uint8Array(16 * 1024);
+    // one delivered, then a held-back 256 KiB, then one more
+    for (let i = 0; i < MAX_PRE_AUTH_HELD_BYTES / chunk.length + 2; i++) data.next(chunk);
+    expect(got).toBe(chunk.length);
+    expect(destroyed).toEqual([`more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`]);
+    data.next(chunk); // nothing more is taken
+    clock.advance(100);
+    expect(got).toBe(chunk.length);
   });
 
   it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
