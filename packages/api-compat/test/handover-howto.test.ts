@@ -1,10 +1,10 @@
 // The README's handover how-to, run as written: the script block quoted from examples/handover/handover.sh (radio,
 // namespaces, the echo-app tablet through colink-device, the handover phone), with names of this test's own.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { canUseNetns, ip } from '@colink/transport-wifi-p2p/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { extractExample, repoRoot } from '../../../scripts/readme-examples.mjs';
 import { configFromEnv } from '../src/runtime/config.js';
 import { randomPort } from './procs.js';
@@ -54,7 +54,25 @@ describe('README how-to: a session moves between TCP and the virtual BLE radio a
       child.stderr.on('data', (d: Buffer) => {
         err += d.toString();
       });
-      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 150_000);
+      // A hang: SIGTERM first (the script's trap removes its namespaces and processes), SIGKILL 5 s later; the
+      // finally below removes whatever is left either way.
+      const stop = (sig: NodeJS.Signals): void => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          // already gone
+        }
+      };
+      const killer = setTimeout(() => {
+        stop('SIGTERM');
+        setTimeout(() => stop('SIGKILL'), 5_000).unref();
+      }, 150_000);
+      onTestFinished(async () => {
+        clearTimeout(killer);
+        stop('SIGKILL');
+        for (const ns of [env.NS_TABLET, env.NS_PHONE]) await ip(['netns', 'del', ns]).catch(() => undefined);
+        rmSync(env.RADIO, { force: true });
+      });
       const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       clearTimeout(killer);
       const lines = out.split('\n').filter((l) => l && !l.startsWith('I 0x'));

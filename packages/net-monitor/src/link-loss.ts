@@ -10,8 +10,11 @@ export interface LinkDropTarget {
 
 /** The part of a {@link NetMonitor} that {@link dropLinksOnNetworkLoss} follows. */
 export interface NetworkSource {
+  /** The networks now (each with its interface and addresses). */
   readonly networks: readonly Network[];
+  /** The list of networks, replayed to each subscriber and emitted on every change. */
   readonly networks$: Observable<readonly Network[]>;
+  /** Changes as they happen: addresses added/removed, interfaces up/down, the default network switched. */
   readonly events$: Observable<NetEvent>;
 }
 

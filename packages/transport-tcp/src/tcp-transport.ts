@@ -54,7 +54,10 @@ export interface TcpTransportOptions {
    * Per-source accept limit: a token bucket per source host (remote address without port) of `burst` connections,
    * refilled at `perSecond`; a connection past it is reset at accept, before any conduit, Link or TLS work (counted in
    * {@link TcpTransport.rateLimitedConnections}). Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
-   * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off.
+   * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off. Every connection from one host shares its
+   * bucket — several devices on 127.0.0.1 (a lab, a benchmark) dialling one listener more than 32 times within ~2 s
+   * get resets: raise it or turn it off there. At most 1,024 source hosts are tracked (least recently seen dropped
+   * first), so an attacker rotating through many IPv6 addresses is bounded by the pending-handshake caps instead.
    */
   readonly acceptLimit?: { readonly burst: number; readonly perSecond: number } | false;
   /**
@@ -106,7 +109,25 @@ export class TcpTransport implements Transport, Discovery {
   #starting: Promise<void> | undefined;
   #localAddress: string | undefined;
 
+  /**
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` when `acceptLimit` has a `burst` below 1 or a `perSecond` that is not
+   *   a positive finite number (such a limit would refuse every connection).
+   */
   constructor(options: TcpTransportOptions = {}) {
+    const limit = options.acceptLimit;
+    if (
+      limit &&
+      !(
+        limit.burst >= 1 &&
+        Number.isFinite(limit.burst) &&
+        limit.perSecond > 0 &&
+        Number.isFinite(limit.perSecond)
+      )
+    )
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `acceptLimit needs burst ≥ 1 and perSecond > 0, got ${JSON.stringify(limit)}`,
+      );
     this.#options = options;
     this.incoming$ = this.#incoming.asObservable();
     if (options.discovery !== false) {

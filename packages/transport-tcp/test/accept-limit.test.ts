@@ -77,4 +77,15 @@ describe('TcpTransport accept allowance per source host', () => {
     });
     expect(off.t.rateLimitedConnections).toBe(0);
   });
+
+  it.each([
+    { burst: 0, perSecond: 1 },
+    { burst: 4, perSecond: 0 },
+    { burst: Number.NaN, perSecond: 1 },
+    { burst: 4, perSecond: Number.POSITIVE_INFINITY },
+  ])('rejects acceptLimit %j with ERR_INVALID_ARGUMENT', (acceptLimit) => {
+    expect(() => new TcpTransport({ acceptLimit, discovery: false })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
 });

@@ -8,13 +8,14 @@ RADIO=${RADIO:-/tmp/colink-radio.sock}
 NS_TABLET=${NS_TABLET:-cl-tablet} NS_PHONE=${NS_PHONE:-cl-phone}
 TABLET_BLE=02:00:00:00:00:01 PHONE_BLE=02:00:00:00:00:02
 LOG=$(mktemp)
+STATE_TABLET=$(mktemp -d) STATE_PHONE=$(mktemp -d)
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true
   sleep 1
   kill -9 $(jobs -p) 2>/dev/null || true
   ip netns del "$NS_TABLET" 2>/dev/null || true
   ip netns del "$NS_PHONE" 2>/dev/null || true
-  rm -f "$LOG"
+  rm -rf "$LOG" "$STATE_TABLET" "$STATE_PHONE"
 }
 trap cleanup EXIT INT TERM
 
@@ -36,9 +37,9 @@ ip -n "$NS_PHONE" link set cl-lan-p up
 #    address or interface goes (net-monitor), instead of after the 30 s keep-alive timeout.
 export COLINK_ACCOUNT=demo-account COLINK_TRANSPORTS=tcp,ble COLINK_BLE_RADIO="$RADIO" COLINK_NET_LINK_LOSS=on
 export COLINK_MDNS_PORT=${COLINK_MDNS_PORT:-5353}
-COLINK_DEVICE_NAME=tablet COLINK_STATE_DIR=$(mktemp -d) COLINK_BLE_ADDRESS=$TABLET_BLE COLINK_MDNS_INTERFACE=10.99.0.1 \
+COLINK_DEVICE_NAME=tablet COLINK_STATE_DIR=$STATE_TABLET COLINK_BLE_ADDRESS=$TABLET_BLE COLINK_MDNS_INTERFACE=10.99.0.1 \
   ip netns exec "$NS_TABLET" $COLINK_DEVICE ./examples/echo-app >/dev/null 2>&1 &
-COLINK_DEVICE_NAME=phone COLINK_STATE_DIR=$(mktemp -d) COLINK_BLE_ADDRESS=$PHONE_BLE COLINK_MDNS_INTERFACE=10.99.0.2 \
+COLINK_DEVICE_NAME=phone COLINK_STATE_DIR=$STATE_PHONE COLINK_BLE_ADDRESS=$PHONE_BLE COLINK_MDNS_INTERFACE=10.99.0.2 \
   COLINK_APP_DIR=./examples/echo-app \
   ip netns exec "$NS_PHONE" node --import @colink/api-compat/register examples/handover/phone.ts | tee "$LOG" &
 PHONE=$!

@@ -102,7 +102,11 @@ export interface RuntimeConfig {
  */
 export const DEFAULT_UPGRADE_DIAL_MS = 2_000;
 
-/** Reads the configuration from `env` (default `process.env`). */
+/**
+ * Reads the configuration from `env` (default `process.env`); the variables and defaults are in the table above.
+ * @throws ColinkError `ERR_INVALID_ARGUMENT` when `COLINK_PEER_GRACE_MS` or `COLINK_UPGRADE_DIAL_MS` is not a whole
+ *   number of ms.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const deviceName = env.COLINK_DEVICE_NAME || os.hostname();
   const perms = (env.COLINK_PERMISSIONS ?? 'all').trim();

@@ -150,7 +150,8 @@ export class DeviceRuntime {
 
   /**
    * Starts the device (transports, discovery, the collaboration service). Idempotent; concurrent calls share one
-   * start. Rejects when a transport cannot start. With `config.preloadAbilities` (the default) it also begins
+   * start. Rejects when a transport cannot start, or (with `config.netLinkLoss`) when net-monitor cannot (the device is
+   * stopped again then, and a later call tries anew). With `config.preloadAbilities` (the default) it also begins
    * importing the app's ability modules in the background ({@link DeviceRuntime.abilitiesLoaded}), so the first
    * collaboration request does not wait for module loading (only `onCreate` runs then, as on HarmonyOS). With
    * `config.warmUp` (the default) it then runs the connect path once in the background, on loopback only
@@ -166,8 +167,15 @@ export class DeviceRuntime {
       this.device.sessions.requests$.subscribe((req) => void this.onRequest(req));
       await this.device.start();
       if (this.config.netLinkLoss) {
-        const monitor = await NetMonitor.start();
-        this.netLinkLoss = { monitor, sub: dropLinksOnNetworkLoss(monitor, this.device) };
+        try {
+          const monitor = await NetMonitor.start();
+          this.netLinkLoss = { monitor, sub: dropLinksOnNetworkLoss(monitor, this.device) };
+        } catch (e) {
+          // Half a start is no start: stop the device, and let a later start() try again.
+          await this.device.stop().catch(() => undefined);
+          this.startPromise = undefined;
+          throw e;
+        }
       }
       if (this.config.warmUp) this.warmUpPromise ??= warmUpConnectPath(this.security);
       log.debug('device %s (%s) started', this.config.deviceName, this.identity.networkId.slice(0, 12));

@@ -28,10 +28,17 @@ export const WARM_UP_TIMEOUT_MS = 10_000;
 export async function warmUpConnectPath(security: TlsSecurity | undefined): Promise<WarmUpResult> {
   const started = performance.now();
   const steps: WarmUpStep[] = [];
+  // Whatever a step opened is closed in its finally, and right away when the step times out (a hung step must not
+  // keep listeners or sockets open).
+  const cleanups: Array<() => unknown> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of cleanups.splice(0)) await Promise.resolve(c()).catch(() => undefined);
+  };
   try {
-    await withTimeout(sessionRoundTrip());
+    await withTimeout(sessionRoundTrip(cleanups), closeAll);
+    cleanups.length = 0; // closed by the step itself
     steps.push('session');
-    if (security && (await withTimeout(tlsAgainstSelf(security)))) steps.push('tls');
+    if (security && (await withTimeout(tlsAgainstSelf(security, cleanups), closeAll))) steps.push('tls');
     const ms = performance.now() - started;
     log.debug('connect path warmed up in %d ms (%s)', Math.round(ms), steps.join(', '));
     return { steps, ms };
@@ -55,7 +62,7 @@ export interface WarmUpResult {
   readonly error?: string;
 }
 
-async function sessionRoundTrip(): Promise<void> {
+async function sessionRoundTrip(cleanups: Array<() => unknown>): Promise<void> {
   const device = (name: string): LocalDevice =>
     new LocalDevice({
       advert: { networkId: name.repeat(64), deviceName: `warm-up-${name}`, deviceType: 'pc' },
@@ -63,6 +70,7 @@ async function sessionRoundTrip(): Promise<void> {
     });
   const a = device('a');
   const b = device('b');
+  cleanups.push(() => Promise.all([a.stop(), b.stop()]));
   try {
     await Promise.all([a.start(), b.start()]);
     const echoed = new Promise<void>((resolve) => {
@@ -86,11 +94,15 @@ async function sessionRoundTrip(): Promise<void> {
   }
 }
 
-async function tlsAgainstSelf(security: TlsSecurity): Promise<boolean> {
+async function tlsAgainstSelf(security: TlsSecurity, cleanups: Array<() => unknown>): Promise<boolean> {
   const server = createServer({ noDelay: true });
+  const sockets: Socket[] = [];
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const sockets: Socket[] = [];
   try {
     const accepted = once(server, 'connection') as Promise<[Socket]>;
     const { port } = server.address() as { port: number };
@@ -112,15 +124,16 @@ async function tlsAgainstSelf(security: TlsSecurity): Promise<boolean> {
   }
 }
 
-function withTimeout<T>(p: Promise<T>): Promise<T> {
+/** `p`, or a rejection after {@link WARM_UP_TIMEOUT_MS} — then `onTimeout` closes what the step opened. */
+function withTimeout<T>(p: Promise<T>, onTimeout: () => Promise<void>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`warm-up took over ${WARM_UP_TIMEOUT_MS} ms`)),
-        WARM_UP_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => {
+        void onTimeout();
+        reject(new Error(`warm-up took over ${WARM_UP_TIMEOUT_MS} ms`));
+      }, WARM_UP_TIMEOUT_MS);
       timer.unref();
     }),
   ]).finally(() => clearTimeout(timer));

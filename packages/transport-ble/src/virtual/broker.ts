@@ -122,9 +122,11 @@ export class RadioBroker {
  * its adverts are lost, connections to it refused, its links dropped) or back ({@link VirtualRadio.setInRange}).
  */
 export interface RadioControl {
+  /** The command: `range` (the only one so far). */
   readonly control: 'range';
   /** BLE address of the device, `AA:BB:CC:DD:EE:FF`. */
   readonly address: string;
+  /** false: out of range (adverts lost, connections refused, its links dropped); true: back in range. */
   readonly inRange: boolean;
 }
 
