@@ -491,12 +491,21 @@ const transferInbound = defineTarget({
       if (want) break;
     }
     if (!want && close) want = { error: ErrorCode.PROTOCOL };
+    const outcome = t.done.then(
+      (d) => ({ d }),
+      (e: unknown) => ({ e }),
+    );
+    // Short of the size: wait until every chunk sent was delivered (a few event-loop turns over the in-memory pair),
+    // then one turn more in which a wrong ending would show — not a fixed real-time wait per input.
+    const turn = (): Promise<undefined> => new Promise((r) => setImmediate(() => r(undefined)));
     const settled = await Promise.race([
-      t.done.then(
-        (d) => ({ d }),
-        (e: unknown) => ({ e }),
-      ),
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), want ? 2_000 : 50)),
+      outcome,
+      want
+        ? new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000))
+        : (async () => {
+            for (let i = 0; i < 1_000 && t.bytes < sum; i++) await turn();
+            return turn();
+          })(),
     ]);
     if (want === undefined) {
       ensure(settled === undefined && t.state === 'running', `settled (${t.state}) short of the size`);
