@@ -10,6 +10,7 @@ import {
   PRE_AUTH_TIMEOUT_MS,
   PRE_AUTH_WORK_GAP_MS,
   PRE_AUTH_WORK_SLICE_MS,
+  PREAMBLE_BYTES,
 } from './limits.js';
 import type { Link, LinkRole, SecurityUpgrade, VerifiedPeer } from './link.js';
 import { logger } from './log.js';
@@ -128,6 +129,17 @@ interface Pending {
   timer: Subscription | undefined;
   /** Called once tracking ends (trusted, opened or failed): the Link's bytes stop going through `PreAuthWork`. */
   readonly onRelease: (() => void) | undefined;
+  /** Bytes the peer sent so far, including those still held back by `PreAuthWork` (from {@link gateConduit}). */
+  readonly received: (() => number) | undefined;
+}
+
+/**
+ * Whether a pending handshake has not got past the peer's preamble: its handshake still reads the preamble and the
+ * peer has sent fewer than its 8 bytes (bytes held back by `PreAuthWork` during a storm count as sent: a real peer's
+ * preamble waiting for its turn is progress, not a stall).
+ */
+function stuckAtPreamble(p: Pending): boolean {
+  return p.link.handshakeStage === 'preamble' && (p.received?.() ?? 0) < PREAMBLE_BYTES;
 }
 
 /**
@@ -179,13 +191,19 @@ export class Admission {
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
    */
-  admit(link: Link, bandwidth: BandwidthClass | undefined, onRelease?: () => void): HandshakeProgress {
+  admit(
+    link: Link,
+    bandwidth: BandwidthClass | undefined,
+    onRelease?: () => void,
+    received?: () => number,
+  ): HandshakeProgress {
     const p: Pending = {
       link,
       source: sourceHost(link.remoteAddress),
       counted: link.role === 'responder',
       timer: undefined,
       onRelease,
+      received,
     };
     this.pending.set(link, p);
     const ms = this.deadlineMs(bandwidth);
@@ -260,7 +278,7 @@ export class Admission {
     let oldest: Pending | undefined;
     for (const p of this.queue) {
       if (!match(p)) continue;
-      if (p.link.handshakeStage === 'preamble') return p;
+      if (stuckAtPreamble(p)) return p;
       oldest ??= p;
     }
     return oldest;
@@ -518,8 +536,13 @@ export class PreAuthWork {
  * those already queued are through. `detachSocket()` first delivers the queued bytes (they go back into the socket
  * with what the handshake holds), then hands the socket over.
  */
-export function gateConduit(conduit: Conduit, work: PreAuthWork): { conduit: Conduit; ungate(): void } {
+export function gateConduit(
+  conduit: Conduit,
+  work: PreAuthWork,
+): { conduit: Conduit; ungate(): void; received(): number } {
   let gated = true;
+  /** Bytes the peer sent so far, delivered or still held back. */
+  let received = 0;
   let subscriber: Subscriber<Uint8Array> | undefined;
   /** Chunks (or the end) queued in `work` and not yet delivered, oldest first, with their sizes. */
   const held: Array<(s: Subscriber<Uint8Array>) => void> = [];
@@ -561,7 +584,10 @@ export function gateConduit(conduit: Conduit, work: PreAuthWork): { conduit: Con
   const data$ = new Observable<Uint8Array>((s) => {
     subscriber = s;
     const sub = conduit.data$.subscribe({
-      next: (chunk) => pass((x) => x.next(chunk), chunk.length),
+      next: (chunk) => {
+        received += chunk.length;
+        pass((x) => x.next(chunk), chunk.length);
+      },
       error: (e) => pass((x) => x.error(e)),
       complete: () => pass((x) => x.complete()),
     });
@@ -596,5 +622,6 @@ export function gateConduit(conduit: Conduit, work: PreAuthWork): { conduit: Con
     ungate: () => {
       gated = false;
     },
+    received: () => received,
   };
 }

@@ -443,7 +443,7 @@ export class LocalDevice {
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
-    progress = this.admission.admit(link, bandwidth, gated?.ungate);
+    progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received);
     this.opening.add(link);
     void link.closed.then(() => this.opening.delete(link));
     link.opened.then(

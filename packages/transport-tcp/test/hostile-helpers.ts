@@ -226,6 +226,7 @@ export class HostileScene {
         return { ms: Math.round(ms), attempts: i };
       } catch (e) {
         if (i >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, 50 * i)); // as an app retries: a little later each time
       }
     }
   }
