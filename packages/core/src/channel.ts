@@ -1,5 +1,6 @@
 import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
 import {
+  concatBytes,
   encodeCloseFrame,
   encodeFrame,
   encodeHeader,
@@ -453,7 +454,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.fragments.length === 0) message = payload;
     else {
       this.fragments.push(payload);
-      message = concat(this.fragments, this.fragmentBytes);
+      message = concatBytes(this.fragments, this.fragmentBytes);
     }
     this.fragments = [];
     this.fragmentBytes = 0;
@@ -653,14 +654,4 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.host.sendControl(f);
     }
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -453,3 +453,14 @@ export function writeU32(into: Uint8Array, at: number, n: number): void {
   into[at + 2] = (n >>> 8) & 0xff;
   into[at + 3] = n & 0xff;
 }
+
+/** @internal `parts` (of `total` bytes in all) in one new buffer, in order. */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

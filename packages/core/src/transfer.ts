@@ -1,5 +1,6 @@
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { Channel } from './channel.js';
+import { concatBytes } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode, isColinkError } from './errors.js';
 import { TRANSFER_CHUNK_BYTES } from './limits.js';
 
@@ -271,7 +272,7 @@ export class Transfer {
     if (this.bytesValue === this.total) {
       const parts = this.parts;
       this.parts = [];
-      this.finish(parts.length === 1 ? parts[0]! : concat(parts, this.total));
+      this.finish(parts.length === 1 ? parts[0]! : concatBytes(parts, this.total));
     } else this.emit();
   }
 
@@ -350,14 +351,4 @@ export class Transfer {
     for (const c of this.cleanup.splice(0)) c();
     this.unacked.length = 0;
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
