@@ -132,13 +132,36 @@ function messageInfo(bytes: Buffer, path: string): LocalSocketMessageInfo {
   return { message: toArrayBuffer(bytes), address: path, size: bytes.byteLength };
 }
 
+/**
+ * `setExtraOptions`/`getExtraOptions` of a local socket or server: the options are kept and returned merged (netstack
+ * applies buffer sizes and the socket timeout to the fd; Node's unix sockets expose neither). Not an object → 401.
+ */
+class LocalExtraOptions {
+  #options: ExtraOptionsBase = {};
+
+  set(options: ExtraOptionsBase): Promise<void> {
+    requireArg(typeof options === 'object' && options !== null, 'options must be an ExtraOptionsBase object');
+    return socketCall(
+      undefined,
+      () => {
+        this.#options = { ...this.#options, ...options };
+      },
+      LOCAL,
+    ) as Promise<void>;
+  }
+
+  get(): Promise<ExtraOptionsBase> {
+    return socketCall(undefined, () => ({ ...this.#options }), LOCAL) as Promise<ExtraOptionsBase>;
+  }
+}
+
 class LocalSocketImpl {
   readonly #events = new Listeners();
   #path: string | undefined;
   #socket: net.Socket | undefined;
   #connected = false;
   #closed = false;
-  #extra: ExtraOptionsBase = {};
+  readonly #extra = new LocalExtraOptions();
 
   bind(address: LocalAddress): Promise<void> {
     requireLocalAddress(address, 'address');
@@ -243,18 +266,11 @@ class LocalSocketImpl {
   }
 
   setExtraOptions(options: ExtraOptionsBase): Promise<void> {
-    requireArg(typeof options === 'object' && options !== null, 'options must be an ExtraOptionsBase object');
-    return socketCall(
-      undefined,
-      () => {
-        this.#extra = { ...this.#extra, ...options };
-      },
-      LOCAL,
-    ) as Promise<void>;
+    return this.#extra.set(options);
   }
 
   getExtraOptions(): Promise<ExtraOptionsBase> {
-    return socketCall(undefined, () => ({ ...this.#extra }), LOCAL) as Promise<ExtraOptionsBase>;
+    return this.#extra.get();
   }
 
   getLocalAddress(): Promise<string> {
@@ -339,7 +355,7 @@ class LocalServerImpl {
   readonly #clients = new Set<net.Socket>();
   #server: net.Server | undefined;
   #path: string | undefined;
-  #extra: ExtraOptionsBase = {};
+  readonly #extra = new LocalExtraOptions();
   #closed = false;
 
   listen(address: LocalAddress): Promise<void> {
@@ -381,18 +397,11 @@ class LocalServerImpl {
   }
 
   setExtraOptions(options: ExtraOptionsBase): Promise<void> {
-    requireArg(typeof options === 'object' && options !== null, 'options must be an ExtraOptionsBase object');
-    return socketCall(
-      undefined,
-      () => {
-        this.#extra = { ...this.#extra, ...options };
-      },
-      LOCAL,
-    ) as Promise<void>;
+    return this.#extra.set(options);
   }
 
   getExtraOptions(): Promise<ExtraOptionsBase> {
-    return socketCall(undefined, () => ({ ...this.#extra }), LOCAL) as Promise<ExtraOptionsBase>;
+    return this.#extra.get();
   }
 
   getLocalAddress(): Promise<string> {
