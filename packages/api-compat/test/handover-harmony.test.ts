@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canNetns, type HoDevice, run, startDevice } from './media-helpers.js';
+import { backInRange, canNetns, type DeviceProc, HandoverLab, outOfRange, run } from './handover/index.js';
 import { randomPort } from './procs.js';
 
 // Issue 15: every medium stays down longer than the grace period, between two HarmonyOS device processes (the
@@ -20,43 +18,17 @@ const LINK_ENHANCE_INTERNAL_ERROR = 32390300;
 const MAC_A = 'AA:00:00:00:15:A1';
 const MAC_B = 'BB:00:00:00:15:B2';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // best effort
-    }
-  }
-});
+const lab = new HandoverLab();
+afterEach(() => lab.tearDown());
 
 const root = canNetns();
 if (!root)
   console.warn('handover-harmony: needs root and `ip netns` (TCP is taken down in a namespace): skipped');
 
-/** The two devices leave each other's BLE range: adverts lost, connections refused, links dropped. */
-function outOfRange(radio: VirtualRadio): void {
-  for (const mac of [MAC_A, MAC_B]) {
-    radio.loseAdvertisements(mac, 1);
-    radio.refuseConnections(mac, true);
-    radio.dropLink(mac);
-  }
-}
-
-function backInRange(radio: VirtualRadio): void {
-  for (const mac of [MAC_A, MAC_B]) {
-    radio.loseAdvertisements(mac, 0);
-    radio.refuseConnections(mac, false);
-  }
-}
-
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
-async function memory(d: HoDevice): Promise<{ heapUsed: number; arrayBuffers: number; rss: number }> {
-  const from = d.lines.length;
-  d.send({ cmd: 'memory' });
-  const m = await d.waitFor((l) => l.event === 'memory', 10_000, from);
+async function memory(d: DeviceProc): Promise<{ heapUsed: number; arrayBuffers: number; rss: number }> {
+  const m = await d.ask({ cmd: 'memory' }, 'memory', { timeoutMs: 10_000 });
   return m as unknown as { heapUsed: number; arrayBuffers: number; rss: number };
 }
 
@@ -65,24 +37,11 @@ describe('two HarmonyOS device processes when every medium stays down past the g
   it.skipIf(!root)(
     'BLE down past the grace period while TCP carries: nothing ends; then every medium down: acm disconnect fires once with NETWORK_DISCONNECTED, linkEnhance disconnected once with 32390300; nothing hangs; memory returns to idle',
     async () => {
-      const ns = `hoc${process.pid}`;
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // not there
-      }
-      execFileSync('ip', ['netns', 'add', ns]);
-      cleanups.push(() => execFileSync('ip', ['netns', 'del', ns]));
-      execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      const radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 });
-      const broker = await RadioBroker.listen(radio);
-      cleanups.push(
-        () => radio.close(),
-        () => broker.close(),
-      );
+      const ns = await lab.namespace('h');
+      const { radio, socketPath } = await lab.radio();
       const port = randomPort();
       const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-ho-app-'));
-      cleanups.push(() => fs.rmSync(appDir, { recursive: true, force: true }));
+      lab.defer(() => fs.rmSync(appDir, { recursive: true, force: true }));
       const env = (role: string, mac: string): Record<string, string> => ({
         HO_ROLE: role,
         HO_PEER_MAC: MAC_B,
@@ -94,46 +53,36 @@ describe('two HarmonyOS device processes when every medium stays down past the g
         COLINK_TRANSPORTS: 'tcp,ble',
         COLINK_MDNS_INTERFACE: '127.0.0.1',
         COLINK_MDNS_PORT: String(port),
-        COLINK_BLE_RADIO: broker.socketPath,
+        COLINK_BLE_RADIO: socketPath,
         COLINK_BLE_ADDRESS: mac,
         COLINK_ACCOUNT: 'colink-handover-test',
         COLINK_PEER_GRACE_MS: String(GRACE_MS),
         COLINK_HILOG_LEVEL: 'WARN',
       });
-      const script = 'test/fixtures/handover/harmony-device.ts';
-      const register = '@colink/api-compat/register';
-      const b = startDevice('b', env('b', MAC_B), ns, script, register);
-      cleanups.push(
-        () => fs.rmSync(b.stateDir, { recursive: true, force: true }),
-        () => b.child.kill('SIGKILL'),
-      );
-      await b.waitFor((l) => l.event === 'ready', 30_000);
-      const a = startDevice('a', env('a', MAC_A), ns, script, register);
-      cleanups.push(
-        () => fs.rmSync(a.stateDir, { recursive: true, force: true }),
-        () => a.child.kill('SIGKILL'),
-      );
-      await a.waitFor((l) => l.event === 'ready', 30_000);
+      const { proc: b } = await lab.harmonyDevice('b', env('b', MAC_B), ns);
+      const { proc: a } = await lab.harmonyDevice('a', env('a', MAC_A), ns);
 
       // Idle: started, b discovered, no Link yet.
       const idle = await memory(a);
       a.send({ cmd: 'connect' });
-      expect(await a.waitFor((l) => l.event === 'acm-connected', 30_000)).toMatchObject({
+      expect(await a.waitFor((l) => l.event === 'acm-connected', { timeoutMs: 30_000 })).toMatchObject({
         isConnected: true,
       });
-      expect((await a.waitFor((l) => l.event === 'le-connected', 30_000)).success).toBe(true);
+      expect((await a.waitFor((l) => l.event === 'le-connected', { timeoutMs: 30_000 })).success).toBe(true);
       await b.waitFor((l) => l.event === 'le-accepted');
       a.send({ cmd: 'stream' });
-      await a.waitFor((l) => l.event === 'streamed' && (l.bytes as number) >= 8 << 20, 30_000);
+      await a.waitFor((l) => l.event === 'streamed' && (l.bytes as number) >= 8 << 20, {
+        timeoutMs: 30_000,
+      });
       const busy = await memory(a);
 
       // One medium (BLE: out of each other's range) down for longer than the grace period while TCP carries on:
       // nothing ends, the data keeps flowing.
       const beforeBle = a.lines.length;
-      outOfRange(radio);
+      outOfRange(radio, MAC_A, MAC_B);
       await new Promise((r) => setTimeout(r, GRACE_MS + 1_500));
-      backInRange(radio);
-      await a.waitFor((l) => l.event === 'streamed', 30_000, beforeBle);
+      backInRange(radio, MAC_A, MAC_B);
+      await a.waitFor((l) => l.event === 'streamed', { timeoutMs: 30_000, from: beforeBle });
       for (const d of [a, b])
         expect(d.lines.filter((l) => l.event === 'acm-disconnect' || l.event === 'le-disconnected')).toEqual(
           [],
@@ -143,19 +92,21 @@ describe('two HarmonyOS device processes when every medium stays down past the g
       const downAt = Date.now();
       run(undefined, 'ip', '-n', ns, 'link', 'set', 'lo', 'down');
       run(ns, 'ss', '-K', '-t', 'state', 'established');
-      outOfRange(radio);
+      outOfRange(radio, MAC_A, MAC_B);
 
       const events = ['acm-disconnect', 'le-disconnected'];
       const [aAcm, aLe, bAcm, bLe] = await Promise.all(
-        [a, b].flatMap((d) => events.map((e) => d.waitFor((l) => l.event === e, GRACE_MS + 20_000))),
+        [a, b].flatMap((d) =>
+          events.map((e) => d.waitFor((l) => l.event === e, { what: e, timeoutMs: GRACE_MS + 20_000 })),
+        ),
       );
       // The blocked sender is released with an error instead of waiting for ever.
-      const sendFailed = await a.waitFor((l) => l.event === 'acm-send-failed', 20_000);
+      const sendFailed = await a.waitFor((l) => l.event === 'acm-send-failed', { timeoutMs: 20_000 });
       const after = await memory(a);
 
       // Media back; nothing fires a second time.
       run(undefined, 'ip', '-n', ns, 'link', 'set', 'lo', 'up');
-      backInRange(radio);
+      backInRange(radio, MAC_A, MAC_B);
       await new Promise((r) => setTimeout(r, 1_500));
       for (const d of [a, b]) for (const e of events) expect(d.events(e)).toHaveLength(1);
 

@@ -1,7 +1,14 @@
-import fs from 'node:fs';
-import { RadioBroker, VirtualRadio } from '@colink/transport-ble/virtual';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { canNetns, type HoDevice, type Line, portOf, run, startDevice, vethPair } from './media-helpers.js';
+import {
+  backInRange,
+  canNetns,
+  type DeviceProc,
+  HandoverLab,
+  type Line,
+  outOfRange,
+  portOf,
+  run,
+} from './handover/index.js';
 
 // Issue 15's acceptance test over real media: two device processes linked by real TCP (a veth pair between two
 // network namespaces when root, else loopback) and the virtual BLE radio (the real noble/bleno stacks in each
@@ -22,99 +29,44 @@ const RATE = 16 * 1024 * 1024;
 const KEEPALIVE_MS = 500;
 const IDLE_MS = 2_000;
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // best effort
-    }
-  }
-});
+const lab = new HandoverLab();
+afterEach(() => lab.tearDown());
 
 const root = canNetns();
 
 async function world(opts: { graceMs?: number } = {}) {
-  const radio = new VirtualRadio({ model: { pacing: 'instant' }, advertisingIntervalMs: 20 });
-  const broker = await RadioBroker.listen(radio);
-  cleanups.push(
-    () => radio.close(),
-    () => broker.close(),
-  );
-  const ns = root ? vethPair() : undefined;
-  if (ns) cleanups.push(() => ns.remove());
-  const env = (mac: string, host: string): Record<string, string> => ({
-    HO_TCP_HOST: host,
-    HO_BLE_RADIO: broker.socketPath,
-    HO_BLE_MAC: mac,
-    HO_KEEPALIVE_MS: String(KEEPALIVE_MS),
-    HO_IDLE_MS: String(IDLE_MS),
-    HO_GRACE_MS: String(opts.graceMs ?? 10_000),
-  });
-  const a = startDevice('alpha', env('AA:00:00:00:15:01', ns?.addrA ?? '127.0.0.1'), ns?.a);
-  const b = startDevice('beta', env('BB:00:00:00:15:02', ns?.addrB ?? '127.0.0.1'), ns?.b);
-  for (const d of [a, b])
-    cleanups.push(
-      () => fs.rmSync(d.stateDir, { recursive: true, force: true }),
-      () => d.child.kill('SIGKILL'),
+  const { radio, socketPath } = await lab.radio();
+  const ns = root ? await lab.veth('m', '10.151.0') : undefined;
+  const start = (name: string, mac: string, host: string, netns: string | undefined) =>
+    lab.coreDevice(
+      {
+        name,
+        tcp: { host },
+        ble: { radio: socketPath, mac },
+        keepAliveIntervalMs: KEEPALIVE_MS,
+        idleTimeoutMs: IDLE_MS,
+        peerGraceMs: opts.graceMs ?? 10_000,
+      },
+      netns,
     );
-  const [ra, rb] = await Promise.all([
-    a.waitFor((l) => l.event === 'ready'),
-    b.waitFor((l) => l.event === 'ready'),
+  const [{ proc: a, ready: ra }, { proc: b, ready: rb }] = await Promise.all([
+    start('alpha', 'AA:00:00:00:15:01', ns?.addrA ?? '127.0.0.1', ns?.a),
+    start('beta', 'BB:00:00:00:15:02', ns?.addrB ?? '127.0.0.1', ns?.b),
   ]);
   return { radio, ns, a, b, ra, rb };
 }
 
-/** Resolves once `d` has a Link over `medium` carrying the peer connection (a `move` to it, after line `from`). */
-function movedTo(d: HoDevice, medium: string, from: number, timeoutMs = 30_000): Promise<Line> {
-  return d.waitFor((l) => l.event === 'move' && l.to === medium, timeoutMs, from);
-}
-
 /** Waits until the receiver of the forward stream reports at least `n` messages delivered. */
-function received(d: HoDevice, n: number, timeoutMs = 60_000): Promise<Line> {
-  return d.waitFor(
-    (l) => l.event === 'rx-progress' && l.dir === 'forward' && (l.messages as number) >= n,
+function received(d: DeviceProc, n: number, timeoutMs = 60_000): Promise<Line> {
+  return d.waitFor((l) => l.event === 'rx-progress' && l.dir === 'forward' && (l.messages as number) >= n, {
+    what: `${n} messages received`,
     timeoutMs,
-  );
+  });
 }
 
 /** Dials `medium` from `d` until it succeeds (a veth that just came up needs a moment). */
-async function dial(d: HoDevice, medium: 'tcp' | 'ble', address: string): Promise<Line> {
-  for (let attempt = 0; ; attempt++) {
-    const from = d.lines.length;
-    d.send({ cmd: 'dial', medium, address });
-    const r = await d.waitFor(
-      (l) => (l.event === 'dialed' || l.event === 'dial-failed') && l.medium === medium,
-      30_000,
-      from,
-    );
-    if (r.event === 'dialed') return r;
-    if (attempt >= 20) throw new Error(`dial ${medium} ${address} kept failing: ${String(r.error)}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
-
-/**
- * The two BLE devices leave each other's range: their adverts are lost, connections to either refused, their links
- * dropped (returns how many). Both ways, so neither side's re-dial gets through until {@link backInRange}.
- */
-function outOfRange(radio: VirtualRadio, ...macs: string[]): number {
-  let dropped = 0;
-  for (const mac of macs) {
-    radio.loseAdvertisements(mac, 1);
-    radio.refuseConnections(mac, true);
-    dropped += radio.dropLink(mac);
-  }
-  return dropped;
-}
-
-function backInRange(radio: VirtualRadio, ...macs: string[]): void {
-  for (const mac of macs) {
-    radio.loseAdvertisements(mac, 0);
-    radio.refuseConnections(mac, false);
-  }
-}
+const dial = (d: DeviceProc, medium: 'tcp' | 'ble', address: string): Promise<Line> =>
+  d.dial(medium, address, 20, 30_000);
 
 describe('a session over TCP and the virtual BLE radio between two device processes', () => {
   it('carries 10,000 messages and 64 MiB exactly once through BLE→TCP upgrade, TCP cuts and BLE range loss', async () => {
@@ -123,7 +75,7 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     const macA = String(ra.ble);
     const macB = String(rb.ble);
     const tcpA = String(ra.tcp);
-    const log = (d: HoDevice): string =>
+    const log = (d: DeviceProc): string =>
       d.lines
         .filter((l) =>
           ['link-open', 'link-closed', 'move', 'pc-state', 'dialed', 'disconnect'].includes(l.event),
@@ -151,22 +103,22 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     b.send({
       cmd: 'session',
       peer: ra.networkId,
-      messages: MESSAGES,
-      dataBytes: DATA,
-      chunk: CHUNK,
-      rate: RATE,
-      backMessages: MESSAGES,
-      backBytes: BACK_DATA,
-      backRate: RATE / 4,
+      plan: {
+        messages: MESSAGES,
+        dataBytes: DATA,
+        chunk: CHUNK,
+        rate: RATE,
+        back: { messages: MESSAGES, dataBytes: BACK_DATA, chunk: CHUNK, rate: RATE / 4 },
+      },
     });
-    expect((await b.waitFor((l) => l.event === 'session')).medium).toBe('ble');
+    expect((await b.next('session', { from: 0 })).medium).toBe('ble');
     await received(a, 100);
     mark('100 messages over BLE');
     // … and upgrades to TCP, make-before-break.
     let fromA = a.lines.length;
     let fromB = b.lines.length;
     const up = await dial(b, 'tcp', tcpA);
-    await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+    await Promise.all([a.movedTo('tcp', fromA), b.movedTo('tcp', fromB)]);
     mark(`upgraded to TCP (dial + TLS ${up.ms} ms)`);
 
     // (2a) A conduit fault: the TCP connection is killed under the running transfer (ss -K as root: the kernel
@@ -177,10 +129,10 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     if (root) run(ns?.a, 'ss', '-K', 'src', ns ? ns.addrA : '127.0.0.1', 'sport', '=', `:${portOf(tcpA)}`);
     else a.send({ cmd: 'abort', medium: 'tcp' });
     const cutAt = Date.now();
-    await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
+    await Promise.all([a.movedTo('ble', fromA), b.movedTo('ble', fromB)]);
     mark(`TCP conduit cut: traffic on BLE after ${Date.now() - cutAt} ms`);
     await dial(b, 'tcp', tcpA);
-    await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+    await Promise.all([a.movedTo('tcp', fromA), b.movedTo('tcp', fromB)]);
     mark('back on TCP');
 
     // (2b) The veth taken down in a namespace (root only): the Links notice by keep-alive, BLE carries meanwhile.
@@ -190,7 +142,7 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       fromB = b.lines.length;
       run(undefined, 'ip', '-n', ns.a, 'link', 'set', ns.vethA, 'down');
       const downAt = Date.now();
-      await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
+      await Promise.all([a.movedTo('ble', fromA), b.movedTo('ble', fromB)]);
       const detected = Date.now() - downAt;
       mark(`veth down: traffic on BLE after ${detected} ms (idle timeout ${IDLE_MS} ms)`);
       expect(detected).toBeLessThan(IDLE_MS + 10_000);
@@ -211,23 +163,23 @@ describe('a session over TCP and the virtual BLE radio between two device proces
           [a, fromA],
           [b, fromB],
         ].map(([d, from]) =>
-          (d as HoDevice).waitFor(
-            (l) => l.event === 'pc-state' && l.state === 'reconnecting',
-            30_000,
-            from as number,
-          ),
+          (d as DeviceProc).waitFor((l) => l.event === 'pc-state' && l.state === 'reconnecting', {
+            what: 'reconnecting',
+            timeoutMs: 30_000,
+            from: from as number,
+          }),
         ),
       );
       mark('BLE out of range: no medium left, reconnecting');
       await new Promise((r) => setTimeout(r, 1_000));
       backInRange(radio, macA, macB);
       await dial(b, 'ble', macA);
-      await Promise.all([movedTo(a, 'ble', fromA), movedTo(b, 'ble', fromB)]);
+      await Promise.all([a.movedTo('ble', fromA), b.movedTo('ble', fromB)]);
       mark('BLE back in range: traffic on BLE');
       await received(a, rx + 200);
       run(undefined, 'ip', '-n', ns.a, 'link', 'set', ns.vethA, 'up');
       await dial(b, 'tcp', tcpA);
-      await Promise.all([movedTo(a, 'tcp', fromA), movedTo(b, 'tcp', fromB)]);
+      await Promise.all([a.movedTo('tcp', fromA), b.movedTo('tcp', fromB)]);
       mark('veth up: back on TCP');
     } else {
       console.warn('handover-media: not root (or no `ip netns`): the veth-down cut is skipped');
@@ -237,7 +189,10 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     await received(a, 7_500);
     fromA = a.lines.length;
     expect(outOfRange(radio, macA, macB)).toBeGreaterThan(0);
-    await a.waitFor((l) => l.event === 'link-closed' && l.medium === 'ble', 30_000, fromA);
+    await a.waitFor((l) => l.event === 'link-closed' && l.medium === 'ble', {
+      timeoutMs: 30_000,
+      from: fromA,
+    });
     mark('BLE out of range');
     await received(a, 8_000);
     backInRange(radio, macA, macB);
@@ -245,10 +200,16 @@ describe('a session over TCP and the virtual BLE radio between two device proces
     mark('BLE back in range');
 
     const [got, sent, gotBack, sentBack] = await Promise.all([
-      a.waitFor((l) => l.event === 'received' && l.dir === 'forward', 120_000),
-      b.waitFor((l) => l.event === 'sent' && l.dir === 'forward', 120_000),
-      b.waitFor((l) => l.event === 'received' && l.dir === 'back', 120_000),
-      a.waitFor((l) => l.event === 'sent' && l.dir === 'back', 120_000),
+      a.waitFor((l) => l.event === 'received' && l.dir === 'forward', { timeoutMs: 120_000 }),
+      b.waitFor((l) => l.event === 'sent' && l.dir === 'forward', {
+        timeoutMs: 120_000,
+        failOn: ['send-failed'],
+      }),
+      b.waitFor((l) => l.event === 'received' && l.dir === 'back', { timeoutMs: 120_000 }),
+      a.waitFor((l) => l.event === 'sent' && l.dir === 'back', {
+        timeoutMs: 120_000,
+        failOn: ['send-failed'],
+      }),
     ]);
     mark('all delivered');
     console.log(`handover-media timeline:\n  ${timeline.join('\n  ')}`);
@@ -287,23 +248,23 @@ describe('a session over TCP and the virtual BLE radio between two device proces
       b.send({
         cmd: 'session',
         peer: ra.networkId,
-        messages: MESSAGES,
-        dataBytes: DATA,
-        chunk: CHUNK,
-        rate: RATE,
+        plan: { messages: MESSAGES, dataBytes: DATA, chunk: CHUNK, rate: RATE },
       });
       await received(a, 2_000);
       const from = b.lines.length;
       const frozen = how.startsWith('frozen');
       a.child.kill(frozen ? 'SIGSTOP' : 'SIGKILL');
       const killedAt = Date.now();
-      const lost = await b.waitFor((l) => l.event === 'pc-state' && l.state === 'reconnecting', 30_000, from);
+      const lost = await b.waitFor((l) => l.event === 'pc-state' && l.state === 'reconnecting', {
+        timeoutMs: 30_000,
+        from,
+      });
       const detectMs = lost.t - killedAt;
       if (frozen) a.child.kill('SIGKILL');
-      const ended = await b.waitFor((l) => l.event === 'disconnect', 30_000, from);
+      const ended = await b.waitFor((l) => l.event === 'disconnect', { timeoutMs: 30_000, from });
       const endMs = ended.t - killedAt;
       // The sender's blocked send ends with the session instead of waiting for ever.
-      const failed = await b.waitFor((l) => l.event === 'send-failed', 30_000, from);
+      const failed = await b.waitFor((l) => l.event === 'send-failed', { timeoutMs: 30_000, from });
       console.log(
         `${how}: loss reported after ${detectMs} ms (keep-alive ${KEEPALIVE_MS} ms, idle timeout ${IDLE_MS} ms); ` +
           `session ended (${ended.reason}) after ${endMs} ms (grace ${graceMs} ms); send failed: ${String(failed.error)}`,
