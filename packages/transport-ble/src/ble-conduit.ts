@@ -5,8 +5,9 @@ import {
   type Conduit,
   closeReason,
   ErrorCode,
+  runAfter,
 } from '@colink/core';
-import { Observable, ReplaySubject, type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
 import { closeReasonFromHci } from './close-reason.js';
 import { END_FLUSH_TIMEOUT_MS, PDU_HEADER, WRITE_HARD_LIMIT, WRITE_HIGH_WATER_MARK } from './constants.js';
 import { encodeAck, encodeData } from './frames.js';
@@ -80,7 +81,7 @@ export class BleConduit implements Conduit {
   private needDrain = false;
   private closed = false;
   private ending: CloseReason | undefined;
-  private endTimer: { unsubscribe(): void } | undefined;
+  private cancelEndTimer: (() => void) | undefined;
   private released = false;
   private readonly window: number;
   private readonly scheduler: SchedulerLike | undefined;
@@ -145,14 +146,10 @@ export class BleConduit implements Conduit {
   end(reason: CloseReason): void {
     if (this.closed || this.ending) return;
     this.ending = reason;
-    if (this.scheduler) {
-      const sub: Subscription = this.scheduler.schedule(() => this.release(reason), END_FLUSH_TIMEOUT_MS);
-      this.endTimer = sub;
-    } else {
-      const t = setTimeout(() => this.release(reason), END_FLUSH_TIMEOUT_MS);
-      t.unref();
-      this.endTimer = { unsubscribe: () => clearTimeout(t) };
-    }
+    this.cancelEndTimer = runAfter(END_FLUSH_TIMEOUT_MS, () => this.release(reason), {
+      scheduler: this.scheduler,
+      unref: true,
+    });
     this.maybeFinishEnd();
   }
 
@@ -300,7 +297,7 @@ export class BleConduit implements Conduit {
   private finish(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    this.endTimer?.unsubscribe();
+    this.cancelEndTimer?.();
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.closedSubject.next(reason);

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   isColinkError,
   parseAdvert,
+  runAfter,
 } from '@colink/core';
 import type * as NobleModule from '@stoprocent/noble';
 import type { SchedulerLike } from 'rxjs';
@@ -323,13 +324,7 @@ class DialGuard {
     this.stopped = new Promise<never>((_, reject) => {
       const expire = (): void =>
         reject(new ColinkError(ErrorCode.TIMEOUT, `BLE dial to ${mac} timed out after ${timeoutMs} ms`));
-      if (scheduler) {
-        const sub = scheduler.schedule(expire, timeoutMs);
-        this.cancelTimer = () => sub.unsubscribe();
-      } else {
-        const timer = setTimeout(expire, timeoutMs);
-        this.cancelTimer = () => clearTimeout(timer);
-      }
+      this.cancelTimer = runAfter(timeoutMs, expire, { scheduler });
       if (signal) {
         this.onAbort = () => reject(new ColinkError(ErrorCode.ABORTED, `BLE dial to ${mac} aborted`));
         if (signal.aborted) this.onAbort();

@@ -11,11 +11,13 @@ import {
   type DiscoveryEvent,
   ErrorCode,
   isColinkError,
+  runAfter,
+  runEvery,
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
-import { Observable, type SchedulerAction, type SchedulerLike, Subject } from 'rxjs';
+import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import { isMac, normalizeMac } from './address.js';
 import type { BleConduit } from './ble-conduit.js';
 import { CentralRole } from './central.js';
@@ -203,15 +205,7 @@ export class BleTransport implements Transport, Discovery {
     for (const c of this.conduits) c.end(closeReason('going-away', 'transport stopped'));
     let cancelWait = (): void => {};
     const waited = new Promise<void>((resolve) => {
-      const scheduler = this.opts.scheduler;
-      if (scheduler) {
-        const sub = scheduler.schedule(() => resolve(), STOP_WAIT_MS);
-        cancelWait = () => sub.unsubscribe();
-      } else {
-        const t = setTimeout(resolve, STOP_WAIT_MS);
-        t.unref();
-        cancelWait = () => clearTimeout(t);
-      }
+      cancelWait = runAfter(STOP_WAIT_MS, resolve, { scheduler: this.opts.scheduler, unref: true });
     });
     await Promise.race([Promise.all(closing), waited]);
     cancelWait();
@@ -255,15 +249,7 @@ export class BleTransport implements Transport, Discovery {
     // commands: waiting would hang the device's stop(). Bounded like stop(): STOP_WAIT_MS.
     let cancel = (): void => {};
     const waited = new Promise<void>((resolve) => {
-      const scheduler = this.opts.scheduler;
-      if (scheduler) {
-        const sub = scheduler.schedule(() => resolve(), STOP_WAIT_MS);
-        cancel = () => sub.unsubscribe();
-      } else {
-        const t = setTimeout(resolve, STOP_WAIT_MS);
-        t.unref();
-        cancel = () => clearTimeout(t);
-      }
+      cancel = runAfter(STOP_WAIT_MS, resolve, { scheduler: this.opts.scheduler, unref: true });
     });
     await Promise.race([done, waited]);
     cancel();
@@ -376,18 +362,7 @@ class DiscoveryState {
         }
       }
     };
-    const scheduler = t.options.scheduler;
-    if (scheduler) {
-      const sub = scheduler.schedule(function (this: SchedulerAction<undefined>) {
-        sweep();
-        this.schedule(undefined, period);
-      }, period);
-      this.sweep = () => sub.unsubscribe();
-    } else {
-      const timer = setInterval(sweep, period);
-      timer.unref();
-      this.sweep = () => clearInterval(timer);
-    }
+    this.sweep = runEvery(period, sweep, { scheduler: t.options.scheduler, unref: true });
   }
 
   private end(t: BleTransport, emitLost: boolean): void {

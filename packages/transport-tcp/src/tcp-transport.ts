@@ -10,6 +10,7 @@ import {
   type Discovery,
   type DiscoveryEvent,
   ErrorCode,
+  runAfter,
   socketConduit,
   type Transport,
   type TransportCapabilities,
@@ -282,15 +283,7 @@ export class TcpTransport implements Transport, Discovery {
       const onAbort = () => fail(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
       const onTimeout = () =>
         fail(new ColinkError(ErrorCode.TIMEOUT, `dial ${address} timed out after ${timeoutMs} ms`));
-      const scheduler = this.#options.scheduler;
-      let cancelTimer: () => void;
-      if (scheduler) {
-        const sub = scheduler.schedule(onTimeout, timeoutMs);
-        cancelTimer = () => sub.unsubscribe();
-      } else {
-        const timer = setTimeout(onTimeout, timeoutMs);
-        cancelTimer = () => clearTimeout(timer);
-      }
+      const cancelTimer = runAfter(timeoutMs, onTimeout, { scheduler: this.#options.scheduler });
       const cleanup = () => {
         cancelTimer();
         socket.off('error', onError);

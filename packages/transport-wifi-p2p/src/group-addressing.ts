@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { ColinkError, ErrorCode } from '@colink/core';
+import { ColinkError, ErrorCode, runAfter } from '@colink/core';
 import type { SchedulerLike } from 'rxjs';
 
 /**
@@ -47,10 +47,7 @@ export function currentAddress(ifname: string, expected: string | undefined): st
 export const interfaceAddressing: GroupAddressing = {
   waitForAddress(ifname, expected, timeoutMs, signal, scheduler) {
     const now = (): number => (scheduler ? scheduler.now() : Date.now());
-    const later = (fn: () => void): void => {
-      if (scheduler) scheduler.schedule(fn, ADDRESS_POLL_MS);
-      else setTimeout(fn, ADDRESS_POLL_MS);
-    };
+    const later = (fn: () => void): void => void runAfter(ADDRESS_POLL_MS, fn, { scheduler });
     return new Promise((resolve, reject) => {
       const deadline = now() + timeoutMs;
       const check = (): void => {

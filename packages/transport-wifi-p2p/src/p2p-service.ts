@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
-import { assertArgument, ColinkError, ErrorCode } from '@colink/core';
+import { assertArgument, ColinkError, ErrorCode, runAfter } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
 import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import {
@@ -203,15 +203,9 @@ export class P2pService {
   readonly connectionFailed$: Observable<{ address: string | undefined; status: number; event: string }> =
     this.failureSubject.asObservable();
 
-  /** Runs `fn` once after `ms` on the service's clock; returns the canceller. */
+  /** Runs `fn` once after `ms` on this clock (`scheduler` option; real time by default); returns the canceller. */
   private after(fn: () => void, ms: number): () => void {
-    const scheduler = this.opts.scheduler;
-    if (scheduler) {
-      const sub = scheduler.schedule(fn, ms);
-      return () => sub.unsubscribe();
-    }
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
+    return runAfter(ms, fn, { scheduler: this.opts.scheduler });
   }
 
   /** Now in ms on the service's clock. */

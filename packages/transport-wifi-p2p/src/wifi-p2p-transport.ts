@@ -14,6 +14,7 @@ import {
   isColinkError,
   MAX_FRAME_SIZE,
   peersEqual,
+  runAfter,
   socketConduit,
   type Transport,
   type TransportCapabilities,
@@ -239,18 +240,9 @@ export class WifiP2pTransport implements Transport, Discovery {
     });
   }
 
-  /**
-   * Runs `fn` once after `ms` on the transport's clock ({@link WifiP2pTransportOptions.scheduler});
-   * returns the canceller.
-   */
+  /** Runs `fn` once after `ms` on this clock (`scheduler` option; real time by default); returns the canceller. */
   private after(fn: () => void, ms: number): () => void {
-    const scheduler = this.opts.scheduler;
-    if (scheduler) {
-      const sub = scheduler.schedule(fn, ms);
-      return () => sub.unsubscribe();
-    }
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
+    return runAfter(ms, fn, { scheduler: this.opts.scheduler });
   }
 
   /** Now in ms on the transport's clock. */

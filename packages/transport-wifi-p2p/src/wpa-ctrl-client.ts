@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ColinkError, ErrorCode } from '@colink/core';
+import { ColinkError, ErrorCode, runAfter } from '@colink/core';
 import { BehaviorSubject, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import {
   WPA_CTRL_MAX_DATAGRAM,
@@ -113,13 +113,7 @@ export class WpaCtrlClient {
 
   /** Runs `fn` once after `ms` on the client's clock; returns the canceller. `unref`: real timers do not hold Node. */
   private after(ms: number, fn: () => void, unref = false): () => void {
-    if (this.scheduler) {
-      const sub = this.scheduler.schedule(fn, ms);
-      return () => sub.unsubscribe();
-    }
-    const t = setTimeout(fn, ms);
-    if (unref) t.unref();
-    return () => clearTimeout(t);
+    return runAfter(ms, fn, { scheduler: this.scheduler, unref });
   }
 
   /**

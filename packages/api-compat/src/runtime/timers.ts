@@ -4,7 +4,7 @@
  * socket connect default of 5000 ms, DeviceManager's 2 min discovery) are tested in virtual time.
  * @module
  */
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { runAfter } from '@colink/core';
 import { type DeviceRuntime, getRuntime } from './runtime.js';
 
 /** Options of {@link after}. */
@@ -17,12 +17,8 @@ export interface AfterOptions {
 
 /** Runs `fn` after `ms` milliseconds on the runtime's clock; the returned function cancels it (idempotent). */
 export function after(ms: number, fn: () => void, opts: AfterOptions = {}): () => void {
-  const scheduler: SchedulerLike = (opts.runtime ?? getRuntime()).scheduler;
-  if (scheduler === asyncScheduler) {
-    const timer = setTimeout(fn, ms);
-    if (opts.unref === true) timer.unref();
-    return () => clearTimeout(timer);
-  }
-  const sub = scheduler.schedule(fn, ms);
-  return () => sub.unsubscribe();
+  return runAfter(ms, fn, {
+    scheduler: (opts.runtime ?? getRuntime()).scheduler,
+    unref: opts.unref === true,
+  });
 }

@@ -1,7 +1,8 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { DeviceAdvert, DiscoveryEvent } from '@colink/core';
-import { Observable, type SchedulerAction, type SchedulerLike, Subject } from 'rxjs';
+import { runEvery } from '@colink/core';
+import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import {
   HOST_RECORD_TTL_S,
   INTERFACE_SCAN_INTERVAL_MS,
@@ -51,20 +52,6 @@ export interface DnsSdOptions {
    * real time. Default: real time (unref'd Node timers, `performance.now()`).
    */
   readonly scheduler?: SchedulerLike;
-}
-
-/** Runs `fn` every `ms` on `scheduler`, or on an unref'd Node interval without one; returns the canceller. */
-function every(scheduler: SchedulerLike | undefined, ms: number, fn: () => void): () => void {
-  if (!scheduler) {
-    const t = setInterval(fn, ms);
-    t.unref();
-    return () => clearInterval(t);
-  }
-  const sub = scheduler.schedule(function (this: SchedulerAction<undefined>) {
-    fn();
-    this.schedule(undefined, ms);
-  }, ms);
-  return () => sub.unsubscribe();
 }
 
 /**
@@ -117,8 +104,8 @@ export class DnsSdDiscovery {
     const scanMs = this.#options.scanIntervalMs ?? INTERFACE_SCAN_INTERVAL_MS;
     const scheduler = this.#options.scheduler;
     this.#timers = [
-      every(scheduler, scanMs, () => this.#scan()),
-      every(scheduler, DISCOVERY_TICK_MS, () => this.#browser.tick(this.#now())),
+      runEvery(scanMs, () => this.#scan(), { scheduler, unref: true }),
+      runEvery(DISCOVERY_TICK_MS, () => this.#browser.tick(this.#now()), { scheduler, unref: true }),
     ];
     this.#scan();
   }
