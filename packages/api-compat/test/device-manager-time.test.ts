@@ -2,22 +2,13 @@ import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeviceManager } from '../src/distributedDeviceManager.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, thrownCode as code, memoryRuntime } from './helpers.js';
 
 const runtimes: DeviceRuntime[] = [];
 afterEach(async () => {
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
   cleanupDirs();
 });
-
-function code(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: unknown }).code;
-  }
-  return 'no throw';
-}
 
 describe('distributedDeviceManager discovery time limit (harmony-api.md §5), in virtual time', () => {
   it('startDiscovering ends by itself after 2 minutes: busy (11600104) until then, free after', async () => {

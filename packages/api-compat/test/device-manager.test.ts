@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as ddm from '../src/distributedDeviceManager.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
 import { setRuntime } from '../src/runtime/runtime.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, thrownCode as codeOf, memoryRuntime } from './helpers.js';
 
 const runtimes: DeviceRuntime[] = [];
 afterAll(async () => {
@@ -10,16 +10,6 @@ afterAll(async () => {
   setRuntime(undefined);
   cleanupDirs();
 });
-
-function codeOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    return (e as { code: unknown }).code;
-  }
-  return 'no throw';
-}
 
 /** Every system-only member of DeviceManager (harmony-api.md §5), called with plausible arguments. */
 const SYSTEM_CALLS: Array<[string, (dm: ddm.DeviceManager) => unknown]> = [

@@ -33,3 +33,29 @@ export function memoryRuntime(
 export function cleanupDirs(): void {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
+
+/** The `code` of what `fn` throws (an `Error`: a BusinessError); `'no throw'` when it returns. */
+export function thrownCode(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof Error)) throw new Error(`threw a non-Error: ${String(e)}`);
+    return (e as { code?: unknown }).code;
+  }
+  return 'no throw';
+}
+
+/** The `code` a promise rejects with; throws when it resolves. */
+export async function rejectionCode(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: unknown }).code;
+  }
+  throw new Error('resolved, expected a rejection');
+}
+
+/** The first value `register` passes to its callback (an `on(type, cb)` listener). */
+export function once<T>(register: (cb: (v: T) => void) => void): Promise<T> {
+  return new Promise((resolve) => register(resolve));
+}

@@ -9,7 +9,7 @@ import {
   type Server,
 } from '../src/link-enhance/service.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, thrownCode as code, memoryRuntime } from './helpers.js';
 
 const runtimes: DeviceRuntime[] = [];
 afterEach(async () => {
@@ -26,16 +26,6 @@ async function pair(extra: Record<string, string> = {}) {
   await b.waitForDevices(1);
   await a.waitForDevices(1);
   return { a, b, la: linkEnhanceService(a), lb: linkEnhanceService(b) };
-}
-
-function code(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    return (e as { code: unknown }).code;
-  }
-  return 'no throw';
 }
 
 const result = (c: Connection) => new Promise<ConnectResult>((resolve) => c.on('connectResult', resolve));

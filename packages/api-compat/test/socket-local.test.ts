@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
 
 const noInternet = memoryRuntime(
   'local-socket',
@@ -18,15 +18,6 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
   cleanupDirs();
 });
-const next = <T>(reg: (cb: (v: T) => void) => void): Promise<T> => new Promise((r) => reg(r));
-async function rejected(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: unknown }).code;
-  }
-  throw new Error('resolved, expected a rejection');
-}
 
 describe('LocalSocket and LocalSocketServer', () => {
   it('listen, connect, messages both ways with LocalSocketMessageInfo, state, close (no INTERNET permission needed)', async () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncodingFormat } from '../src/net-socket/tls.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-tls-socket-'));
 const pem = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -110,16 +110,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
   cleanupDirs();
 });
-
-async function rejected(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: unknown }).code;
-  }
-  throw new Error('resolved, expected a rejection');
-}
-const next = <T>(reg: (cb: (v: T) => void) => void): Promise<T> => new Promise((r) => reg(r));
 
 describe('TLSSocket', () => {
   it('bind + connect with the SDK defaults (TLSv1.2), echo, certificates, cipher, signature algorithms, close', async () => {

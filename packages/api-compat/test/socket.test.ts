@@ -9,7 +9,7 @@ import { NetHandle } from '../src/net-connection/net-handle.js';
 import socketDefault from '../src/ohos/net.socket.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime } from './helpers.js';
+import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
 
 const hasPython3 = spawnSync('python3', ['-c', 'pass']).status === 0;
 const granted = memoryRuntime('socket-granted', {}, false);
@@ -26,16 +26,6 @@ afterAll(async () => {
   cleanupDirs();
 });
 
-/** The `code` a promise rejects with. */
-async function rejected(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: unknown }).code;
-  }
-  throw new Error('resolved, expected a rejection');
-}
-
 /** Calls `f` with an AsyncCallback and resolves with `[err, data]`. */
 function called<T>(f: (cb: (err: unknown, data: T) => void) => void): Promise<[unknown, T]> {
   return new Promise((resolve) => f((err, data) => resolve([err, data])));
@@ -49,10 +39,6 @@ function thrown(f: () => unknown): unknown {
     return (e as { code?: unknown }).code;
   }
   throw new Error('did not throw');
-}
-
-function next<T>(register: (cb: (v: T) => void) => void): Promise<T> {
-  return new Promise((resolve) => register(resolve));
 }
 
 const text = (b: ArrayBuffer): string => Buffer.from(b).toString('utf8');
