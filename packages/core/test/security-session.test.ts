@@ -4,17 +4,11 @@ import { LocalDevice } from '../src/device.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { bindDevice, trackTrust } from '../src/security/device-security.js';
 import type { TlsSecurity } from '../src/security/tls-security.js';
-import type { Session, SessionRequest } from '../src/session.js';
-import { next, sha } from './helpers.js';
+import type { SessionRequest } from '../src/session.js';
+import { app, next, openSession, sha } from './helpers.js';
 import { advertOf, cleanup, HANDSHAKE_REFUSAL, onCleanup, security } from './security-helpers.js';
 
 afterEach(cleanup);
-
-const app = (ability: string) => ({
-  bundleName: 'com.example.collab',
-  moduleName: 'entry',
-  abilityName: ability,
-});
 
 async function device(net: MemoryNetwork, sec: TlsSecurity, name: string): Promise<LocalDevice> {
   const d = new LocalDevice({
@@ -27,19 +21,6 @@ async function device(net: MemoryNetwork, sec: TlsSecurity, name: string): Promi
   trackTrust(d.directory, sec);
   await d.start();
   return d;
-}
-
-async function openSession(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> {
-  const accepted = new Promise<Session>((resolve) => {
-    b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
-  });
-  const s = await a.sessions.request({
-    peer: b.advert.networkId,
-    service: 'collab',
-    local: app('EntryAbility'),
-    remote: app('EntryAbility'),
-  });
-  return [s, await accepted];
 }
 
 describe('sessions over secured Links', () => {

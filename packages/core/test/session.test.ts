@@ -2,14 +2,8 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
-import type { Session } from '../src/session.js';
-import { advert, bytes, next, sha } from './helpers.js';
+import { advert, app, bytes, next, openSession as open, sha } from './helpers.js';
 
-const app = (ability: string) => ({
-  bundleName: 'com.example.collab',
-  moduleName: 'entry',
-  abilityName: ability,
-});
 const devices: LocalDevice[] = [];
 
 async function pair(model = {}, peerGraceMs?: number) {
@@ -22,19 +16,6 @@ async function pair(model = {}, peerGraceMs?: number) {
   await b.start();
   await next(a.directory.devices$, (l) => l.length === 1);
   return { net, a, b };
-}
-
-async function open(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> {
-  const accepted = new Promise<Session>((resolve) => {
-    b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
-  });
-  const s = await a.sessions.request({
-    peer: b.advert.networkId,
-    service: 'collab',
-    local: app('EntryAbility'),
-    remote: app('EntryAbility'),
-  });
-  return [s, await accepted];
 }
 
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { socketConduit } from '../src/node/socket-conduit.js';
 import { PeerConnection } from '../src/peer-connection.js';
 import type { Session } from '../src/session.js';
 import { Transfer, type TransferProgress } from '../src/transfer.js';
-import { advert, bytes, next, sha } from './helpers.js';
+import { advert, app, bytes, next, openSession, sha } from './helpers.js';
 import { peers } from './peer-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -267,20 +267,7 @@ describe('Session.transfer', () => {
     await Promise.all(devices.splice(0).map((d) => d.stop()));
   });
 
-  const app = { bundleName: 'com.example.collab', moduleName: 'entry', abilityName: 'EntryAbility' };
-
-  async function open(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> {
-    const accepted = new Promise<Session>((resolve) => {
-      b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
-    });
-    const s = await a.sessions.request({
-      peer: b.advert.networkId,
-      service: 'files',
-      local: app,
-      remote: app,
-    });
-    return [s, await accepted];
-  }
+  const open = (a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> => openSession(a, b, 'files');
 
   async function pair(bLink = {}): Promise<{ net: MemoryNetwork; a: LocalDevice; b: LocalDevice }> {
     const network = new MemoryNetwork({ model: { bandwidthBytesPerSec: 16 * MiB } });
@@ -350,8 +337,8 @@ describe('Session.transfer', () => {
     const sa = await a.sessions.request({
       peer: b.advert.networkId,
       service: 'files',
-      local: app,
-      remote: app,
+      local: app('EntryAbility'),
+      remote: app('EntryAbility'),
     });
     await new Promise((r) => setTimeout(r, 50)); // the transfer reaches the requester before it looks
     const t = await next(sa.transfers$);
