@@ -35,6 +35,8 @@ export class DeviceProc {
   readonly lines: Line[] = [];
   readonly exited: Promise<number | null>;
   private stderrText = '';
+  /** Set once the process exited and its stdout and stderr are closed (every line it wrote has been read). */
+  private ended = false;
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -60,12 +62,12 @@ export class DeviceProc {
       this.stderrText += d.toString();
     });
     this.child.stdin!.on('error', () => undefined);
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code) => {
-        resolve(code);
-        this.wake();
-      }),
-    );
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the last lines may still be on their way when the process has exited.
+    this.child.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
   }
 
   get stderr(): string {
@@ -108,7 +110,7 @@ export class DeviceProc {
             return;
           }
         }
-        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        if (this.ended) {
           done();
           reject(
             new Error(
