@@ -1,86 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { addNetns, canUseNetns, deleteNetns, FakeP2pMedium, ip } from '@colink/transport-wifi-p2p/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PKG } from './procs.js';
+import { DeviceProc, type Line } from './handover/index.js';
 
 // MUST-SHOW of issue 5 for api-compat: the seed's P2P flow (wifi-p2p-guide.md) written against wifiManager with
 // @kit.ConnectivityKit imports, as two processes in two network namespaces, each driving its own fake
 // wpa_supplicant (served by this test process over unix control sockets). The fake builds a real veth between the
 // namespaces for the group, so the socket to goIpAddress is real TCP.
 
-interface Line {
-  ev: string;
-  [k: string]: unknown;
-}
-
-class Device {
-  readonly child: ChildProcess;
-  readonly lines: Line[] = [];
-  stderr = '';
-  private waiters: Array<() => void> = [];
-  constructor(netns: string, script: string, env: Record<string, string>) {
-    this.child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        netns,
-        process.execPath,
-        '--conditions=@colink/source',
-        '--import',
-        'tsx',
-        '--import',
-        '@colink/api-compat/register',
-        script,
-      ],
-      { cwd: PKG, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    createInterface({ input: this.child.stdout! }).on('line', (l) => {
-      try {
-        this.lines.push(JSON.parse(l) as Line);
-      } catch {
-        this.stderr += `stdout: ${l}\n`;
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.child.stderr!.on('data', (d) => {
-      this.stderr += String(d);
-    });
-  }
-  /** The first line matching `pred` (also one seen before), failing fast on an `error` line. */
-  next(pred: (l: Line) => boolean, ms = 30_000): Promise<Line> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out; lines ${JSON.stringify(this.lines)}; stderr ${this.stderr}`)),
-        ms,
-      );
-      const check = (): void => {
-        const err = this.lines.find((l) => l.ev === 'error');
-        const hit = this.lines.find(pred);
-        if (err || hit) {
-          clearTimeout(timer);
-          if (hit) resolve(hit);
-          else reject(new Error(`device error: ${String(err!.message)}; stderr ${this.stderr}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-  send(cmd: string): void {
-    this.child.stdin!.write(`${JSON.stringify({ cmd })}\n`);
-  }
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.send('exit');
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(killer);
-  }
+/** A seed device process (the register hook, sources of the workspace packages) in `netns`. */
+function seedDevice(name: string, netns: string, script: string, env: Record<string, string>): DeviceProc {
+  return new DeviceProc(name, {
+    script,
+    node: ['--conditions=@colink/source', '--import', 'tsx', '--import', '@colink/api-compat/register'],
+    env,
+    netns,
+  });
 }
 
 const BYTES = 4 * 1024 * 1024;
@@ -94,7 +31,7 @@ describe.skipIf(!canUseNetns())(
     const nsB = `clwm${process.pid % 100000}b`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-wifi-seed-'));
     const medium = new FakeP2pMedium({ dataPath: 'netns' });
-    const devices: Device[] = [];
+    const devices: DeviceProc[] = [];
 
     beforeAll(async () => {
       await addNetns(nsA);
@@ -132,9 +69,9 @@ describe.skipIf(!canUseNetns())(
         COLINK_TRANSPORTS: 'memory',
         SEED_BYTES: String(BYTES),
       });
-      const go = new Device(nsA, 'test/fixtures/wifi/seed-go.ts', env('go', goDaemon.ctrlPath));
+      const go = seedDevice('go', nsA, 'test/fixtures/wifi/seed-go.ts', env('go', goDaemon.ctrlPath));
       devices.push(go);
-      const created = await go.next((l) => l.ev === 'group');
+      const created = await go.waitFor((l) => l.event === 'group');
       expect(created.group).toMatchObject({
         isP2pGo: true,
         interface: 'p2p-wlan0-0',
@@ -144,7 +81,7 @@ describe.skipIf(!canUseNetns())(
         networkId: expect.any(Number),
         ownerInfo: { deviceAddress: goDaemon.deviceAddress, deviceStatus: 0, groupCapabilities: 3 },
       });
-      expect((await go.next((l) => l.ev === 'connection')).info).toEqual({
+      expect((await go.waitFor((l) => l.event === 'connection')).info).toEqual({
         connectState: 1,
         isGroupOwner: true,
         groupOwnerAddr: '192.168.49.1',
@@ -153,30 +90,31 @@ describe.skipIf(!canUseNetns())(
         'inet 192.168.49.1/24',
       );
 
-      const client = new Device(
+      const client = seedDevice(
+        'client',
         nsB,
         'test/fixtures/wifi/seed-client.ts',
         env('client', clientDaemon.ctrlPath),
       );
       devices.push(client);
-      const asked = await client.next((l) => l.ev === 'p2pConnect');
+      const asked = await client.waitFor((l) => l.event === 'p2pConnect');
       expect(asked.device).toMatchObject({
         deviceName: 'my_test_device',
         deviceAddress: goDaemon.deviceAddress,
         deviceStatus: 3,
         groupCapabilities: 3,
       });
-      expect((await client.next((l) => l.ev === 'connection')).info).toEqual({
+      expect((await client.waitFor((l) => l.event === 'connection')).info).toEqual({
         connectState: 1,
         isGroupOwner: false,
         groupOwnerAddr: '192.168.49.1',
       });
-      expect((await client.next((l) => l.ev === 'linked')).data).toEqual({
+      expect((await client.waitFor((l) => l.event === 'linked')).data).toEqual({
         connectState: 1,
         isGroupOwner: false,
         groupOwnerAddr: '192.168.49.1',
       });
-      const group = (await client.next((l) => l.ev === 'group')).group as Record<string, unknown>;
+      const group = (await client.waitFor((l) => l.event === 'group')).group as Record<string, unknown>;
       expect(group).toMatchObject({
         isP2pGo: false,
         interface: 'p2p-wlan1-0',
@@ -184,41 +122,41 @@ describe.skipIf(!canUseNetns())(
         groupName: (created.group as { groupName: string }).groupName,
         ownerInfo: { deviceName: 'my_test_device', deviceAddress: goDaemon.deviceAddress, deviceStatus: 0 },
       });
-      const sock = await client.next((l) => l.ev === 'socketConnected');
+      const sock = await client.waitFor((l) => l.event === 'socketConnected');
       expect(sock.remote).toBe('192.168.49.1:8888');
       expect(sock.local).toBe('192.168.49.2'); // the first EAPOL-allocated client address
       expect(await ip(['-4', '-o', 'addr', 'show', 'dev', 'p2p-wlan1-0'], nsB)).toContain(
         'inet 192.168.49.2/24',
       );
-      const echo = await client.next((l) => l.ev === 'echo', 60_000);
+      const echo = await client.waitFor((l) => l.event === 'echo', { timeoutMs: 60_000 });
       expect(echo).toMatchObject({ bytes: BYTES, exact: true });
       console.info(`wifiManager seed: ${BYTES} bytes echoed client→GO→client over the veth in ${echo.ms} ms`);
 
       // The GO removes the group.
-      go.send('removeGroup');
-      expect(await go.next((l) => l.ev === 'groupRemoved')).toMatchObject({
+      go.send({ cmd: 'removeGroup' });
+      expect(await go.waitFor((l) => l.event === 'groupRemoved')).toMatchObject({
         reason: 'REQUESTED',
         local: true,
       });
-      expect(await client.next((l) => l.ev === 'groupRemoved')).toMatchObject({
+      expect(await client.waitFor((l) => l.event === 'groupRemoved')).toMatchObject({
         reason: 'GO_ENDING_SESSION',
         local: false,
       });
       const disconnected = { connectState: 0, isGroupOwner: false, groupOwnerAddr: '' };
       expect(
-        (await go.next((l) => l.ev === 'connection' && (l.info as Line).connectState === 0)).info,
+        (await go.waitFor((l) => l.event === 'connection' && (l.info as Line).connectState === 0)).info,
       ).toEqual(disconnected);
       expect(
-        (await client.next((l) => l.ev === 'connection' && (l.info as Line).connectState === 0)).info,
+        (await client.waitFor((l) => l.event === 'connection' && (l.info as Line).connectState === 0)).info,
       ).toEqual(disconnected);
       expect(
-        (await client.next((l) => l.ev === 'linked' && (l.data as Line).connectState === 0)).data,
+        (await client.waitFor((l) => l.event === 'linked' && (l.data as Line).connectState === 0)).data,
       ).toEqual(disconnected);
       // the client's group link is gone from its namespace, and so is the GO's
       await expect(ip(['link', 'show', 'p2p-wlan1-0'], nsB)).rejects.toThrow();
       await expect(ip(['link', 'show', 'p2p-wlan0-0'], nsA)).rejects.toThrow();
       // the seed's peer-change handler calls getP2pPeerDevices: that must not feed further peer-change events
-      expect(client.lines.filter((l) => l.ev === 'peers').length).toBeLessThan(10);
+      expect(client.lines.filter((l) => l.event === 'peers').length).toBeLessThan(10);
       console.info(JSON.stringify(client.lines.slice(-6)));
     }, 90_000);
   },

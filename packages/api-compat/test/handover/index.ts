@@ -2,7 +2,7 @@
 // (device-proc.ts), radio control (radio.ts), what a test sets up and takes down (lab.ts). The message and data
 // checking runs inside the device processes (traffic.ts, used by test/fixtures/handover/device.ts).
 export {
-  type DeviceProc,
+  DeviceProc,
   type DeviceProcOptions,
   type Line,
   startCoreDevice,
