@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchRow, benchEnv } from '../src/row.js';
+import type { BenchRow } from '../src/row.js';
 import { comparisons, svgReport } from '../src/svg.js';
+import { env, row } from './helpers.js';
 
-const env = benchEnv();
-const row = (over: Partial<BenchRow>): BenchRow => ({
-  id: 'x',
-  label: 'x',
-  value: 1,
-  unit: 'µs',
-  env,
-  ...over,
-});
 const rows: BenchRow[] = [
   row({ id: 'a.met', value: 90, baseline: 100, ratio: 0.9, target: 'ratio ≥ 0.8', met: true }),
   row({ id: 'b.missed', value: 60, unit: 'ms', baseline: 2, ratio: 30, target: '≤ 25 ms', met: false }),

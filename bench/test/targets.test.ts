@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchRow, benchEnv } from '../src/row.js';
 import {
   applyTargets,
   ISSUE_15_TARGETS,
@@ -9,16 +8,7 @@ import {
   targetRatio,
   withTarget,
 } from '../src/targets.js';
-
-const env = benchEnv();
-const row = (over: Partial<BenchRow>): BenchRow => ({
-  id: 'x',
-  label: 'x',
-  value: 1,
-  unit: 'µs',
-  env,
-  ...over,
-});
+import { env, row } from './helpers.js';
 
 describe('target parsing', () => {
   it('reads ratio, value and baseline-offset targets', () => {
