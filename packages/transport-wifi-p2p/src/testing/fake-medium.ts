@@ -7,6 +7,7 @@ import {
   type FakeFaults,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
+  type GroupParams,
 } from './fake-wpa-supplicant.js';
 import { ip } from './netns.js';
 
@@ -368,18 +369,7 @@ export class FakeP2pMedium {
   // ---------------- groups ----------------
 
   /** Starts a group with `go` as owner (autonomous `P2P_GROUP_ADD`, or after negotiation). */
-  private startGroup(
-    go: FakeP2pStation,
-    p: {
-      ifname: string;
-      ssid: string;
-      passphrase: string;
-      freq: number;
-      persistent: boolean;
-      networkId: number | undefined;
-    },
-    formation = false,
-  ): Promise<FakeGroup | undefined> {
+  private startGroup(go: FakeP2pStation, p: GroupParams, formation = false): Promise<FakeGroup | undefined> {
     return this.serial(async () => {
       if (!go.isRunning) return undefined;
       const seq = ++this.groupSeq;

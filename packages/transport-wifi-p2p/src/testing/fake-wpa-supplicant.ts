@@ -65,6 +65,16 @@ export interface FakeGroupMembership {
   readonly group: FakeGroupInfo;
 }
 
+/** A group to start: its interface, SSID, passphrase, frequency (MHz), and whether (and as which network) it persists. */
+export interface GroupParams {
+  ifname: string;
+  ssid: string;
+  passphrase: string;
+  freq: number;
+  persistent: boolean;
+  networkId: number | undefined;
+}
+
 /**
  * What a daemon needs from the medium it is on (owned here; `FakeP2pMedium` gives each daemon one): the
  * over-the-air side of discovery, GO Negotiation, joins and groups. Each call is on behalf of this daemon.
@@ -89,14 +99,7 @@ export interface FakeDaemonAir {
   /** As GO, accept `client`'s push-button join. */
   acceptJoin(client: FakeWpaSupplicant): void;
   /** Starts a group with this daemon as owner (`P2P_GROUP_ADD`). */
-  startGroup(group: {
-    ifname: string;
-    ssid: string;
-    passphrase: string;
-    freq: number;
-    persistent: boolean;
-    networkId: number | undefined;
-  }): Promise<unknown>;
+  startGroup(group: GroupParams): Promise<unknown>;
   /** This daemon leaves its group on interface `ifname` (a GO ends it for every client). */
   leaveGroup(ifname: string, reason: 'REQUESTED' | 'UNAVAILABLE'): Promise<void>;
 }
