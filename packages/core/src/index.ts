@@ -92,7 +92,7 @@ export {
   type SessionRequest,
   type SessionRequestInit,
 } from './session.js';
-export { runAfter, runEvery, type TimerOptions } from './timers.js';
+export { clockNow, runAfter, runEvery, type TimerOptions } from './timers.js';
 export {
   Transfer,
   type TransferDirection,

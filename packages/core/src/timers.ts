@@ -49,3 +49,11 @@ export function runEvery(ms: number, fn: () => void, options: TimerOptions = {})
   }, ms);
   return () => sub.unsubscribe();
 }
+
+/**
+ * Now, in ms, on `scheduler`'s clock; without one (or on `asyncScheduler`) the monotonic `performance.now()`. For
+ * deadlines that go with {@link runAfter} timers on the same injected clock.
+ */
+export function clockNow(scheduler?: SchedulerLike): number {
+  return isRealTime(scheduler) ? performance.now() : scheduler.now();
+}

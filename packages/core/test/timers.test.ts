@@ -1,7 +1,7 @@
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { runAfter, runEvery } from '../src/timers.js';
+import { clockNow, runAfter, runEvery } from '../src/timers.js';
 
 describe('runAfter / runEvery on an injected clock', () => {
   it('runAfter fires once at its time on a VirtualClock, and not once cancelled', async () => {
@@ -66,5 +66,18 @@ describe('runAfter / runEvery on an injected clock', () => {
     expect(held).toBe(before + 1);
     cancelHeld();
     cancelUnref();
+  });
+
+  it('clockNow: the scheduler time on a VirtualClock, performance.now() in real time', async () => {
+    const clock = new VirtualClock();
+    expect(clockNow(clock)).toBe(0);
+    await clock.advance(90_000);
+    expect(clockNow(clock)).toBe(90_000);
+    for (const s of [undefined, asyncScheduler]) {
+      const before = performance.now();
+      const now = clockNow(s);
+      expect(now).toBeGreaterThanOrEqual(before);
+      expect(now).toBeLessThanOrEqual(performance.now());
+    }
   });
 });

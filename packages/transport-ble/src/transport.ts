@@ -3,6 +3,7 @@ import {
   assertArgument,
   ColinkError,
   type Conduit,
+  clockNow,
   closeReason,
   type DeviceAdvert,
   type DialOptions,
@@ -313,7 +314,7 @@ export class BleTransport implements Transport, Discovery {
 
   /** @internal now in ms on the transport's clock. */
   now(): number {
-    return this.opts.scheduler ? this.opts.scheduler.now() : performance.now();
+    return clockNow(this.opts.scheduler);
   }
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { ColinkError, ErrorCode, runAfter } from '@colink/core';
+import { ColinkError, clockNow, ErrorCode, runAfter } from '@colink/core';
 import type { SchedulerLike } from 'rxjs';
 
 /**
@@ -46,7 +46,7 @@ export function currentAddress(ifname: string, expected: string | undefined): st
  */
 export const interfaceAddressing: GroupAddressing = {
   waitForAddress(ifname, expected, timeoutMs, signal, scheduler) {
-    const now = (): number => (scheduler ? scheduler.now() : Date.now());
+    const now = (): number => clockNow(scheduler);
     const later = (fn: () => void): void => void runAfter(ADDRESS_POLL_MS, fn, { scheduler });
     return new Promise((resolve, reject) => {
       const deadline = now() + timeoutMs;

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
-import { assertArgument, ColinkError, ErrorCode, runAfter } from '@colink/core';
+import { assertArgument, ColinkError, clockNow, ErrorCode, runAfter } from '@colink/core';
 import { truncateUtf8 } from '@colink/core/wire';
 import { BehaviorSubject, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import {
@@ -210,7 +210,7 @@ export class P2pService {
 
   /** Now in ms on the service's clock. */
   private now(): number {
-    return this.opts.scheduler ? this.opts.scheduler.now() : Date.now();
+    return clockNow(this.opts.scheduler);
   }
 
   constructor(

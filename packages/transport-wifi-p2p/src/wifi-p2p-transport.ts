@@ -4,6 +4,7 @@ import {
   type CloseReason,
   ColinkError,
   type Conduit,
+  clockNow,
   closeReason,
   type DeviceAdvert,
   type DialOptions,
@@ -247,7 +248,7 @@ export class WifiP2pTransport implements Transport, Discovery {
 
   /** Now in ms on the transport's clock. */
   private now(): number {
-    return this.opts.scheduler ? this.opts.scheduler.now() : Date.now();
+    return clockNow(this.opts.scheduler);
   }
 
   /**

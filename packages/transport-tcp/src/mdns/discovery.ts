@@ -1,7 +1,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { DeviceAdvert, DiscoveryEvent } from '@colink/core';
-import { runEvery } from '@colink/core';
+import { clockNow, runEvery } from '@colink/core';
 import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import {
   HOST_RECORD_TTL_S,
@@ -179,7 +179,7 @@ export class DnsSdDiscovery {
 
   /** Now in ms on discovery's clock. */
   #now(): number {
-    return this.#options.scheduler ? this.#options.scheduler.now() : performance.now();
+    return clockNow(this.#options.scheduler);
   }
 
   #onPacket(packet: MdnsPacket, from: RemoteInfo, socket: InterfaceSocket): void {
