@@ -6,7 +6,7 @@
 // (test/seeds/harness) play the parts the seeds leave to the reader and are never counted as blocks.
 import fs from 'node:fs';
 import path from 'node:path';
-import { addNetns, canUseNetns, deleteNetns, FakeP2pMedium } from '@colink/transport-wifi-p2p/testing';
+import { canUseNetns } from '@colink/transport-wifi-p2p/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ip, isRoot, Lab } from './fixtures/net/lab.js';
 import { deviceEnv, randomPort } from './procs.js';
@@ -14,6 +14,7 @@ import { composeUnit } from './seeds/compose.js';
 import { SeedDevice } from './seeds/device.js';
 import { type SeedBlock, seedBlocks } from './seeds/extract.js';
 import { A16, A18, id, LE, NET, UNITS, WIFI } from './seeds/units.js';
+import { SeedP2pWorld } from './wifi-helpers.js';
 
 /**
  * The code `sendMessage` rejects with on a session that is not connected: 401 "Failed to execute the function."
@@ -502,35 +503,12 @@ describe.skipIf(!isRoot)(
 if (!canUseNetns())
   console.warn('seed-block suite: the wifi-p2p-guide blocks are skipped (namespaces unavailable)');
 describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the fake wpa_supplicant', () => {
-  const nsA = `clsb${process.pid % 100000}a`;
-  const nsB = `clsb${process.pid % 100000}b`;
-  const medium = new FakeP2pMedium({ dataPath: 'netns' });
-  beforeAll(async () => {
-    await addNetns(nsA);
-    await addNetns(nsB);
-  });
-  afterAll(async () => {
-    try {
-      await medium.close();
-    } finally {
-      await deleteNetns(nsA);
-      await deleteNetns(nsB);
-    }
-  });
+  const world = new SeedP2pWorld('s', work);
+  beforeAll(() => world.setUp());
+  afterAll(() => world.tearDown());
 
   it('the group owner example (#1), the client example (#2) joining "my_test_device", then a socket over the group', async () => {
-    const goDaemon = medium.addDaemon({
-      ctrlDir: path.join(work, 'wpa-a'),
-      ifname: 'wlan0',
-      netns: nsA,
-      deviceName: 'my_test_device',
-    });
-    const clientDaemon = medium.addDaemon({
-      ctrlDir: path.join(work, 'wpa-b'),
-      ifname: 'wlan1',
-      netns: nsB,
-      deviceName: 'seed-client',
-    });
+    const { go: goDaemon, client: clientDaemon } = world.daemons();
     const env = (name: string, ctrl: string): Record<string, string> => ({
       COLINK_WPA_CTRL: ctrl,
       COLINK_DEVICE_NAME: name,
@@ -539,7 +517,7 @@ describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the f
       COLINK_MEMORY_NETWORK: `seed-wifi-${process.pid}-${name}`,
       COLINK_SECURITY: 'off',
     });
-    const go = device('WIFI-GO', { register: true }, env('go', goDaemon.ctrlPath), nsA);
+    const go = device('WIFI-GO', { register: true }, env('go', goDaemon.ctrlPath), world.nsA);
     await go.event((e) => e.ev === 'ready');
     // #1: a persistent group is created (the listener logs) and removed again.
     await go.run(file('wifi-1'));
@@ -552,7 +530,7 @@ describe.skipIf(!canUseNetns())('wifi-p2p-guide blocks, two namespaces and the f
       port: 8888,
     });
 
-    const client = device('WIFI-CLIENT', { register: true }, env('client', clientDaemon.ctrlPath), nsB);
+    const client = device('WIFI-CLIENT', { register: true }, env('client', clientDaemon.ctrlPath), world.nsB);
     await client.event((e) => e.ev === 'ready');
     // #2: discovery finds "my_test_device", p2pConnect joins, the connection change reads getP2pLinkedInfo.
     await client.run(file('wifi-2'));

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeP2pMedium, type FakeWpaSupplicant } from '@colink/transport-wifi-p2p/testing';
+import {
+  addNetns,
+  deleteNetns,
+  FakeP2pMedium,
+  type FakeWpaSupplicant,
+} from '@colink/transport-wifi-p2p/testing';
 import { configureWifiP2p } from '../src/wifi/registry.js';
 import { memoryRuntime } from './helpers.js';
 
@@ -89,4 +94,57 @@ export function thrown(fn: () => unknown): { code: unknown; message: string; isE
     };
   }
   throw new Error('expected a throw');
+}
+
+/**
+ * The wifi-p2p guide's two devices in two network namespaces (`clwm<pid><tag>a` / `…b`), each with its own fake
+ * wpa_supplicant on one medium whose group data path is a veth between them: the group owner `my_test_device` the
+ * seed's client looks for (wlan0, `nsA`) and `seed-client` (wlan1, `nsB`), their control sockets below `dir`.
+ * Needs root.
+ */
+export class SeedP2pWorld {
+  readonly nsA: string;
+  readonly nsB: string;
+  readonly medium = new FakeP2pMedium({ dataPath: 'netns' });
+
+  constructor(
+    tag: string,
+    private readonly dir: string,
+  ) {
+    this.nsA = `clwm${process.pid % 100000}${tag}a`;
+    this.nsB = `clwm${process.pid % 100000}${tag}b`;
+  }
+
+  async setUp(): Promise<void> {
+    await addNetns(this.nsA);
+    await addNetns(this.nsB);
+  }
+
+  /** Starts both daemons: `go` (my_test_device) in `nsA`, `client` (seed-client) in `nsB`. */
+  daemons(): { go: FakeWpaSupplicant; client: FakeWpaSupplicant } {
+    return {
+      go: this.medium.addDaemon({
+        ctrlDir: path.join(this.dir, 'wpa-a'),
+        ifname: 'wlan0',
+        netns: this.nsA,
+        deviceName: 'my_test_device',
+      }),
+      client: this.medium.addDaemon({
+        ctrlDir: path.join(this.dir, 'wpa-b'),
+        ifname: 'wlan1',
+        netns: this.nsB,
+        deviceName: 'seed-client',
+      }),
+    };
+  }
+
+  /** Closes the medium (its daemons and groups), then removes both namespaces. */
+  async tearDown(): Promise<void> {
+    try {
+      await this.medium.close();
+    } finally {
+      await deleteNetns(this.nsA);
+      await deleteNetns(this.nsB);
+    }
+  }
 }

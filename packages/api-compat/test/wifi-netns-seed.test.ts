@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { addNetns, canUseNetns, deleteNetns, FakeP2pMedium, ip } from '@colink/transport-wifi-p2p/testing';
+import { canUseNetns, ip } from '@colink/transport-wifi-p2p/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProc, type Line } from './handover/index.js';
+import { SeedP2pWorld } from './wifi-helpers.js';
 
 // MUST-SHOW of issue 5 for api-compat: the seed's P2P flow (wifi-p2p-guide.md) written against wifiManager with
 // @kit.ConnectivityKit imports, as two processes in two network namespaces, each driving its own fake
@@ -27,41 +28,24 @@ if (!canUseNetns())
 describe.skipIf(!canUseNetns())(
   'wifiManager seed flow between two network namespaces (fake wpa_supplicant)',
   () => {
-    const nsA = `clwm${process.pid % 100000}a`;
-    const nsB = `clwm${process.pid % 100000}b`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-wifi-seed-'));
-    const medium = new FakeP2pMedium({ dataPath: 'netns' });
+    const world = new SeedP2pWorld('w', dir);
+    const { nsA, nsB } = world;
     const devices: DeviceProc[] = [];
 
-    beforeAll(async () => {
-      await addNetns(nsA);
-      await addNetns(nsB);
-    });
+    beforeAll(() => world.setUp());
 
     afterAll(async () => {
       try {
         for (const d of devices) await d.close().catch(() => undefined);
-        await medium.close();
+        await world.tearDown();
       } finally {
-        await deleteNetns(nsA);
-        await deleteNetns(nsB);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 
     it('persistent group, discovery, p2pConnect, getP2pLinkedInfo, TCP to goIpAddress byte-exact; the GO removing the group ends the client link (GO_ENDING_SESSION) and p2pConnectionChange fires on both sides', async () => {
-      const goDaemon = medium.addDaemon({
-        ctrlDir: path.join(dir, 'a'),
-        ifname: 'wlan0',
-        netns: nsA,
-        deviceName: 'my_test_device',
-      });
-      const clientDaemon = medium.addDaemon({
-        ctrlDir: path.join(dir, 'b'),
-        ifname: 'wlan1',
-        netns: nsB,
-        deviceName: 'seed-client',
-      });
+      const { go: goDaemon, client: clientDaemon } = world.daemons();
       const env = (name: string, ctrl: string): Record<string, string> => ({
         COLINK_WPA_CTRL: ctrl,
         COLINK_DEVICE_NAME: name,
