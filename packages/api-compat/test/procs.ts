@@ -5,42 +5,45 @@ import path from 'node:path';
 
 export const PKG = path.resolve(import.meta.dirname, '..');
 
-/** A child process whose stdout JSON lines are collected. */
+/** A child process whose stdout JSON lines are collected (a line that is not JSON goes to `stderr`). */
 export interface Proc {
   readonly child: ChildProcess;
   readonly lines: Array<Record<string, unknown>>;
   readonly stderr: string[];
+  /** The first line (at index ≥ `from`, default 0) matching `pred`; rejects after `timeoutMs` (default 20 s). */
   waitFor(
     pred: (l: Record<string, unknown>) => boolean,
     timeoutMs?: number,
+    from?: number,
   ): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, then waits for the exit (nothing when it already exited). */
+  kill(): Promise<void>;
 }
 
-export function start(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, args, {
+/** Starts `cmd args…` in the package directory with `env` added, collecting its stdout JSON lines. */
+export function spawnLines(cmd: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(cmd, args, {
     cwd: PKG,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
-  const waiters: Array<() => void> = [];
+  const waiters = new Set<() => void>();
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i = buf.indexOf('\n');
-    while (i >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       try {
         lines.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
-        stderr.push(`stdout: ${line}`);
+        stderr.push(`stdout: ${line}\n`);
       }
-      i = buf.indexOf('\n');
     }
-    for (const w of waiters.splice(0)) w();
+    for (const w of [...waiters]) w();
   });
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -49,23 +52,35 @@ export function start(args: string[], env: Record<string, string>): Proc {
     lines,
     stderr,
     exited,
-    waitFor(pred, timeoutMs = 20_000) {
+    waitFor(pred, timeoutMs = 20_000, from = 0) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out; stdout ${JSON.stringify(lines)}; stderr ${stderr.join('')}`)),
-          timeoutMs,
-        );
         const check = (): void => {
-          const hit = lines.find(pred);
-          if (hit) {
-            clearTimeout(timer);
-            resolve(hit);
-          } else waiters.push(check);
+          const hit = lines.slice(from).find(pred);
+          if (!hit) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(hit);
         };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out; stdout ${JSON.stringify(lines)}; stderr ${stderr.join('')}`));
+        }, timeoutMs);
+        waiters.add(check);
         check();
       });
     },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
   };
+}
+
+/** Starts node with `args` (flags, script, arguments) and `env` added; see {@link spawnLines}. */
+export function start(args: string[], env: Record<string, string>): Proc {
+  return spawnLines(process.execPath, args, env);
 }
 
 /** Environment of a device on loopback: TCP and mDNS on 127.0.0.1, a private mDNS port, its own state dir. */
