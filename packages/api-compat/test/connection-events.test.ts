@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ip, isRoot, Lab, type Line, type Proc, spawnLines } from './fixtures/net/lab.js';
+import { harmonyApp, ip, isRoot, Lab, type Line, type Proc, spawnLines } from './fixtures/net/lab.js';
 
 const SERVER = '10.61.9.1';
 
@@ -56,26 +56,14 @@ run.each([
         String(PORT),
       ]);
       await server.waitFor((l) => l.listening === PORT);
-      app = spawnLines(
-        'ip',
-        [
-          'netns',
-          'exec',
-          lab.m,
-          process.execPath,
-          '--import',
-          '@colink/api-compat/register',
-          'test/fixtures/net/seed-app.ts',
-        ],
-        {
-          SERVER_HOST: SERVER,
-          SERVER_PORT: String(PORT),
-          COLINK_PERMISSIONS: 'all',
-          COLINK_STATE_DIR: stateDir,
-          COLINK_NET_SOURCE: source,
-          COLINK_NET_PROBE_URL: `http://${SERVER}:${PORT + 1}/generate_204`,
-        },
-      );
+      app = harmonyApp(lab.m, 'test/fixtures/net/seed-app.ts', {
+        SERVER_HOST: SERVER,
+        SERVER_PORT: String(PORT),
+        COLINK_PERMISSIONS: 'all',
+        COLINK_STATE_DIR: stateDir,
+        COLINK_NET_SOURCE: source,
+        COLINK_NET_PROBE_URL: `http://${SERVER}:${PORT + 1}/generate_204`,
+      });
     }, 60_000);
 
     afterAll(async () => {

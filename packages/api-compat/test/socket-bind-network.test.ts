@@ -2,7 +2,7 @@
 // TCPSocket and a UDPSocket bound to the network that is not the default reach a server from that network's
 // address (the source policy rule routes it out through that network's interface, see the net-monitor README).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ip, isRoot, Lab, type Proc, spawnLines } from './fixtures/net/lab.js';
+import { harmonyApp, ip, isRoot, Lab, type Proc, spawnLines } from './fixtures/net/lab.js';
 
 const SERVER = '10.64.9.9';
 const PORT = 7300 + (process.pid % 50);
@@ -44,19 +44,12 @@ describe.skipIf(!isRoot)('NetHandle.bindSocket with socket.TCPSocket / socket.UD
     ]);
     procs.push(server);
     await server.waitFor((l) => l.listening === PORT);
-    const app = spawnLines(
-      'ip',
-      [
-        'netns',
-        'exec',
-        lab.m,
-        process.execPath,
-        '--import',
-        '@colink/api-compat/register',
-        'test/fixtures/net/bind-socket-app.ts',
-      ],
-      { SERVER_HOST: SERVER, SERVER_PORT: String(PORT), COLINK_PERMISSIONS: 'all', COLINK_SECURITY: 'off' },
-    );
+    const app = harmonyApp(lab.m, 'test/fixtures/net/bind-socket-app.ts', {
+      SERVER_HOST: SERVER,
+      SERVER_PORT: String(PORT),
+      COLINK_PERMISSIONS: 'all',
+      COLINK_SECURITY: 'off',
+    });
     procs.push(app);
     const nets = await app.waitFor((l) => l.ev === 'nets', 30_000);
     expect(nets.otherAddress).toBe('10.64.2.2');

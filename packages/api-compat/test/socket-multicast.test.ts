@@ -1,7 +1,7 @@
 // socket.MulticastSocket for real, in a network namespace whose multicast route leaves through a veth to a second
 // namespace of this test (nothing reaches any other network).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ip, isRoot, type Proc, spawnLines } from './fixtures/net/lab.js';
+import { harmonyApp, ip, isRoot, type Proc } from './fixtures/net/lab.js';
 
 const NS = `clmc${process.pid % 100000}`;
 const PEER = `${NS}p`;
@@ -27,19 +27,10 @@ describe.skipIf(!isRoot)('MulticastSocket (namespace loopback)', () => {
   });
 
   it('two members of a group: loopback mode, TTL, drop, EINVAL for a unicast group (2301022)', async () => {
-    app = spawnLines(
-      'ip',
-      [
-        'netns',
-        'exec',
-        NS,
-        process.execPath,
-        '--import',
-        '@colink/api-compat/register',
-        'test/fixtures/net/multicast-app.ts',
-      ],
-      { COLINK_PERMISSIONS: 'all', COLINK_SECURITY: 'off' },
-    );
+    app = harmonyApp(NS, 'test/fixtures/net/multicast-app.ts', {
+      COLINK_PERMISSIONS: 'all',
+      COLINK_SECURITY: 'off',
+    });
     expect(await app.waitFor((l) => l.ev === 'ttl', 30_000)).toEqual({ ev: 'ttl', ttl: 1, loopback: true });
     const done = await app.waitFor((l) => l.ev === 'done', 30_000);
     expect(done).toEqual({
