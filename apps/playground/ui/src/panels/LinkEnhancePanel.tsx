@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { LabLeConnection, LabState } from '../../../src/lab/protocol';
-import type { NameOf, Send } from './shared';
+import { DeviceSelect, type NameOf, type Send } from './shared';
 
 /** linkEnhance: named servers, connections addressed by the server device's BLE MAC, data both ways. */
 export function LinkEnhancePanel({ state, name, send }: { state: LabState; name: NameOf; send: Send }) {
@@ -19,17 +19,12 @@ export function LinkEnhancePanel({ state, name, send }: { state: LabState; name:
     <div>
       <h3>Servers</h3>
       <div className="row">
-        <select
+        <DeviceSelect
+          devices={running}
           value={sd}
-          onChange={(e) => setServerDev(e.target.value)}
-          aria-label="linkEnhance server device"
-        >
-          {running.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
+          onChange={setServerDev}
+          label="linkEnhance server device"
+        />
         <input
           value={serverName}
           onChange={(e) => setServerName(e.target.value)}
@@ -61,13 +56,7 @@ export function LinkEnhancePanel({ state, name, send }: { state: LabState; name:
       ))}
       <h3>Connect (by the server device's BLE MAC)</h3>
       <div className="row">
-        <select value={f} onChange={(e) => setFrom(e.target.value)} aria-label="linkEnhance from">
-          {running.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
+        <DeviceSelect devices={running} value={f} onChange={setFrom} label="linkEnhance from" />
         <span className="muted">→</span>
         <select value={m} onChange={(e) => setMac(e.target.value)} aria-label="linkEnhance peer MAC">
           {targets.map((d) => (

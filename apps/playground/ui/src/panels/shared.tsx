@@ -46,27 +46,41 @@ export function usePair(devices: readonly LabDevice[]) {
   return { running, from: f, to: t, setFrom, setTo };
 }
 
+/** A select of `devices` by name, its value a device id. */
+export function DeviceSelect({
+  devices,
+  value,
+  onChange,
+  label,
+}: {
+  devices: readonly LabDevice[];
+  value: string;
+  onChange: (id: string) => void;
+  label: string;
+}) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
+      {devices.map((d) => (
+        <option key={d.id} value={d.id}>
+          {d.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** The two selects of {@link usePair}. */
 export function DevicePair({ pair, labels }: { pair: ReturnType<typeof usePair>; labels: [string, string] }) {
   return (
     <>
-      <select value={pair.from} onChange={(e) => pair.setFrom(e.target.value)} aria-label={labels[0]}>
-        {pair.running.map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.name}
-          </option>
-        ))}
-      </select>
+      <DeviceSelect devices={pair.running} value={pair.from} onChange={pair.setFrom} label={labels[0]} />
       <span className="muted">→</span>
-      <select value={pair.to} onChange={(e) => pair.setTo(e.target.value)} aria-label={labels[1]}>
-        {pair.running
-          .filter((d) => d.id !== pair.from)
-          .map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-      </select>
+      <DeviceSelect
+        devices={pair.running.filter((d) => d.id !== pair.from)}
+        value={pair.to}
+        onChange={pair.setTo}
+        label={labels[1]}
+      />
     </>
   );
 }
