@@ -6,23 +6,16 @@ import { type Channel, type Conduit, Link, type LinkRole, PeerConnection } from 
 import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TcpTransport } from '../src/index.js';
+import type { TcpTransport } from '../src/index.js';
+import { loopbackTransports } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function transports(): Promise<[TcpTransport, TcpTransport]> {
-  const a = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  const b = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  await Promise.all([a.start(), b.start()]);
-  cleanups.push(
-    () => a.stop(),
-    () => b.stop(),
-  );
-  return [a, b];
-}
+const transports = (): Promise<[TcpTransport, TcpTransport]> =>
+  loopbackTransports((stop) => cleanups.push(stop));
 
 async function security(account: string): Promise<TlsSecurity> {
   const dir = await mkdtemp(join(tmpdir(), 'cltcp-hand-'));

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { DiscoveryEvent } from '@colink/core';
+import type { Conduit, DiscoveryEvent } from '@colink/core';
 import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
+import { TcpTransport } from '../src/index.js';
 
 export const packageDir = new URL('..', import.meta.url).pathname;
 const fixture = new URL('./fixtures/peer.mts', import.meta.url).pathname;
@@ -123,3 +124,25 @@ export const canCapture = (() => {
     return false;
   }
 })();
+
+/** Two started TCP transports on 127.0.0.1 (no discovery); `onCleanup` gets their stops. */
+export async function loopbackTransports(
+  onCleanup: (stop: () => Promise<void>) => void,
+): Promise<[TcpTransport, TcpTransport]> {
+  const a = new TcpTransport({ host: '127.0.0.1', discovery: false });
+  const b = new TcpTransport({ host: '127.0.0.1', discovery: false });
+  onCleanup(() => a.stop());
+  onCleanup(() => b.stop());
+  await Promise.all([a.start(), b.start()]);
+  return [a, b];
+}
+
+/** `a` dials `b`: the dialled end and the end `b` accepted. */
+export async function connect(
+  a: TcpTransport,
+  b: TcpTransport,
+): Promise<{ dialled: Conduit; accepted: Conduit }> {
+  const acceptedP = firstValueFrom(b.incoming$);
+  const dialled = await a.dial(b.localAddress!);
+  return { dialled, accepted: await acceptedP };
+}

@@ -3,7 +3,7 @@ import { type Channel, closeReason, type DeviceAdvert, Link, LocalDevice, Memory
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
-import { networkId } from './helpers.js';
+import { connect, loopbackTransports, networkId } from './helpers.js';
 
 // core's Link behaviours where a real socket matters (kernel buffers, real backpressure, real listeners): channel
 // reset with sends queued behind a full socket, for-await reading of a large stream, the `replaced` merge of two
@@ -21,17 +21,10 @@ afterEach(async () => {
 });
 
 async function tcpLinks(options: { channelWindow?: number; sendBufferBytes?: number } = {}) {
-  const a = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  const b = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  cleanup.push(
-    () => a.stop(),
-    () => b.stop(),
-  );
-  await Promise.all([a.start(), b.start()]);
-  const accepted = firstValueFrom(b.incoming$);
-  const ca = await a.dial(b.localAddress!);
-  const la = new Link(ca, { ...options, role: 'initiator', local: advert('a') });
-  const lb = new Link(await accepted, { ...options, role: 'responder', local: advert('b') });
+  const [a, b] = await loopbackTransports((stop) => cleanup.push(stop));
+  const { dialled, accepted } = await connect(a, b);
+  const la = new Link(dialled, { ...options, role: 'initiator', local: advert('a') });
+  const lb = new Link(accepted, { ...options, role: 'responder', local: advert('b') });
   await Promise.all([la.opened, lb.opened]);
   return { la, lb };
 }

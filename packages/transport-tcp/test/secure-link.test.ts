@@ -5,7 +5,7 @@ import { type Conduit, isColinkError, Link, type LinkRole } from '@colink/core';
 import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TcpTransport } from '../src/index.js';
+import { connect, loopbackTransports } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -13,16 +13,8 @@ afterEach(async () => {
 });
 
 async function pair(): Promise<{ dialled: Conduit; accepted: Conduit }> {
-  const a = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  const b = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  await Promise.all([a.start(), b.start()]);
-  cleanups.push(
-    () => a.stop(),
-    () => b.stop(),
-  );
-  const acceptedP = firstValueFrom(b.incoming$);
-  const dialled = await a.dial(b.localAddress!);
-  return { dialled, accepted: await acceptedP };
+  const [a, b] = await loopbackTransports((stop) => cleanups.push(stop));
+  return connect(a, b);
 }
 
 async function security(account: string): Promise<TlsSecurity> {
