@@ -19,7 +19,7 @@ const MAC_A = 'AA:00:00:00:15:A1';
 const MAC_B = 'BB:00:00:00:15:B2';
 
 const lab = new HandoverLab();
-afterEach(() => lab.tearDown());
+afterEach(() => lab.tearDown(), 60_000);
 
 const root = canNetns();
 if (!root)

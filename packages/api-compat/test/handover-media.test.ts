@@ -30,7 +30,7 @@ const KEEPALIVE_MS = 500;
 const IDLE_MS = 2_000;
 
 const lab = new HandoverLab();
-afterEach(() => lab.tearDown());
+afterEach(() => lab.tearDown(), 60_000);
 
 const root = canNetns();
 
