@@ -1,7 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { DeviceAdvert, DiscoveryEvent } from '@colink/core';
-import { clockNow, runEvery } from '@colink/core';
+import { clockNow, type DeviceAdvert, type DiscoveryEvent, runEvery } from '@colink/core';
 import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import {
   HOST_RECORD_TTL_S,
