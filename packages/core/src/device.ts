@@ -22,7 +22,7 @@ import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_PEER_GRACE_MS } from './limits.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_PEER_GRACE_MS, DEFAULT_UPGRADE_DIAL_MS } from './limits.js';
 import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
@@ -76,13 +76,14 @@ export interface LocalDeviceOptions {
    */
   readonly admission?: AdmissionOptions;
   /**
-   * Make-before-break upgrade by itself (issue 15): when set, whenever the directory changes and every
+   * Make-before-break upgrade by itself (issue 15): unless 0, whenever the directory changes and every
    * `upgradeDialMs` ms, a peer connection carried by a medium of lower transport priority than another medium the
    * directory knows an address of the peer for (TCP or Wi-Fi P2P while on BLE) gets that medium dialled — at most
    * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. The
    * leader of the peer connection (the smaller networkId) dials at once, the other device only once the better medium
    * has stayed unused for `2 × upgradeDialMs` (so the two do not dial each other at the same moment). In
-   * ms; off (undefined or 0) by default: the app dials the better medium itself.
+   * ms; default 2_000 (`DEFAULT_UPGRADE_DIAL_MS`, `@colink/core/wire`); 0 turns it off (the app then dials the better
+   * medium itself).
    * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a number of ms from 0 to
    *   2^31 − 1 (Node's largest timer).
    */
@@ -231,7 +232,7 @@ export class LocalDevice {
       throw e;
     }
     this.startedValue = true;
-    const every = this.options.upgradeDialMs;
+    const every = this.options.upgradeDialMs ?? DEFAULT_UPGRADE_DIAL_MS;
     if (every) {
       const scheduler = this.options.scheduler ?? asyncScheduler;
       this.subs.push(this.directory.devices$.subscribe(() => this.upgradePeers(every)));

@@ -163,6 +163,7 @@ describe('Session on a peer connection with two media', () => {
       new LocalDevice({
         advert: advert(name),
         transports: [tcp.createTransport({ priority: 80 }), ble.createTransport({ priority: 20 })],
+        upgradeDialMs: 0, // BLE is to carry after the cut: no make-before-break back to TCP (device-depth tests that)
       });
     const a = mk('phone2');
     const b = mk('tablet2');
