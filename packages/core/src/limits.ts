@@ -105,6 +105,13 @@ export const SESSION_DATA_MAX_BYTES = 100 * 1024 * 1024;
  * messages only (ACK, §4.11), and RESUME resends an incomplete message from its first byte (§4.10).
  */
 export const TRANSFER_CHUNK_BYTES = 64 * 1024;
+/**
+ * Bytes of text messages a session holds for its app while nobody subscribes to `Session.messages$`: 256 KiB, the
+ * smallest medium's channel window ({@link DEFAULT_CHANNEL_WINDOW}, BLE). Past it the session stops reading its control
+ * channel, whose own window then fills and the peer's `sendMessage` waits (backpressure): at most 256 KiB plus one
+ * window is held, nothing is dropped.
+ */
+export const SESSION_HELD_MESSAGE_BYTES = DEFAULT_CHANNEL_WINDOW;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 
