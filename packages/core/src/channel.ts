@@ -207,6 +207,14 @@ export class Channel implements AsyncIterable<Uint8Array> {
   }
 
   /**
+   * @internal Sends not yet handed to the medium: messages queued plus `send()` calls waiting for room in the send
+   * buffer. Each of them resolves once handed over, or rejects with `ERR_CLOSED` when the channel ends first.
+   */
+  get pendingSends(): number {
+    return this.queue.length + this.waiters.length;
+  }
+
+  /**
    * Resumable channels: bytes handed to the medium whose messages the peer has not acknowledged yet (kept for
    * retransmission on another Link; bounded by the peer's window plus one message). 0 on other channels.
    */

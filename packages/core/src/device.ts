@@ -2,11 +2,13 @@ import {
   asyncScheduler,
   BehaviorSubject,
   first,
+  firstValueFrom,
   type Observable,
   type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
+  VirtualTimeScheduler,
 } from 'rxjs';
 import {
   Admission,
@@ -22,7 +24,13 @@ import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_PEER_GRACE_MS, DEFAULT_UPGRADE_DIAL_MS } from './limits.js';
+import {
+  CONDUIT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_PEER_GRACE_MS,
+  DEFAULT_UPGRADE_DIAL_MS,
+  DEVICE_STOP_FLUSH_MS,
+} from './limits.js';
 import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
@@ -88,6 +96,23 @@ export interface LocalDeviceOptions {
    *   2^31 − 1 (Node's largest timer).
    */
   readonly upgradeDialMs?: number;
+  /**
+   * How long {@link LocalDevice.stop} lets accepted sends flush before it rejects the rest with `ERR_CLOSED`, ms.
+   * Default 5_000 (`DEVICE_STOP_FLUSH_MS`, `@colink/core/wire`).
+   */
+  readonly stopFlushMs?: number;
+}
+
+/** What {@link LocalDevice.stop} could not flush (all zero when everything accepted was handed to the media). */
+export interface DeviceStopReport {
+  /** Whether every send accepted before `stop()` was handed to its medium within the flush time. */
+  readonly flushed: boolean;
+  /** Sends (queued messages and `send()` calls waiting for room) rejected with `ERR_CLOSED` by the stop. */
+  readonly unflushedSends: number;
+  /** Bytes of those queued messages not handed to a medium (a partly sent message counts its rest). */
+  readonly unflushedBytes: number;
+  /** Channels they were on. */
+  readonly unflushedChannels: number;
 }
 
 /** Handles channels of one protocol opened by peers. */
@@ -131,6 +156,9 @@ export class LocalDevice {
   private readonly upgradeSeen = new Map<string, number>();
   private readonly admission: Admission;
   private startedValue = false;
+  private lastStopValue: DeviceStopReport | undefined;
+  /** Settles when a Link's conduit has closed (after a graceful end: once what it was handed has been delivered). */
+  private readonly conduitClosed = new WeakMap<Link, Promise<unknown>>();
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
   constructor(options: LocalDeviceOptions) {
@@ -248,16 +276,64 @@ export class LocalDevice {
   }
 
   /**
-   * Stops: sessions end with "app exit" for their peers, Links close with `reason` (default `going-away`),
-   * advertising ends with goodbyes on every discovery, transports stop.
+   * Stops: sessions end with "app exit" for their peers, then what apps already passed to `send()` (sessions' data and
+   * messages, connection and Link channels) is flushed for up to {@link LocalDeviceOptions.stopFlushMs} (default 5 s,
+   * `DEVICE_STOP_FLUSH_MS`) while channels close gracefully with `reason`; every send not handed to its medium by then
+   * rejects with `ERR_CLOSED` — none is left pending or silently dropped. Then peer connections and Links close with
+   * `reason` (default `going-away`), advertising ends with goodbyes on every discovery, transports stop.
+   * A send that resolved was handed to its medium: before the transports stop, `stop()` waits up to
+   * `CONDUIT_CLOSE_TIMEOUT_MS` (2 s) for the conduits' graceful ends to deliver it (not with a
+   * `VirtualTimeScheduler`, whose clock the caller drives). What could not be flushed is in
+   * {@link LocalDevice.lastStop} (and logged as a warning on `colink:device`).
    */
   async stop(reason: CloseReason = closeReason('going-away', 'device stopped')): Promise<void> {
     if (!this.startedValue) return;
     this.startedValue = false;
-    await this.sessions.closeAll('exit');
-    await Promise.all(this.linksSubject.value.map((l) => l.close(reason, 1_000)));
-    await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 1_000)));
+    const scheduler = this.options.scheduler ?? asyncScheduler;
+    const deadline = scheduler.now() + (this.options.stopFlushMs ?? DEVICE_STOP_FLUSH_MS);
+    const left = (): number => Math.max(0, deadline - scheduler.now());
+    const sessionsClosed = this.sessions.closeAll('exit');
+    // A peer connection without a Link cannot send any more (a stopped device adopts no new Link): it ends at once.
+    const parked = [...this.peerConnections.values()].filter((pc) => !pc.carrier);
+    const stranded = this.unflushed(parked.flatMap((pc) => pc.channels));
+    await Promise.all(parked.map((pc) => pc.close(reason, 0)));
+    // Connection channels end gracefully (their queued data first); Link channels flush before their Link closes.
+    for (const pc of this.peerConnections.values())
+      for (const ch of pc.channels) if (ch.state === 'open') void ch.close(reason);
+    await within(
+      scheduler,
+      left(),
+      Promise.all([sessionsClosed, until(scheduler, deadline, () => this.unflushed().unflushedSends === 0)]),
+    );
+    const rest = this.unflushed();
+    const report: DeviceStopReport = {
+      flushed: stranded.flushed && rest.flushed,
+      unflushedSends: stranded.unflushedSends + rest.unflushedSends,
+      unflushedBytes: stranded.unflushedBytes + rest.unflushedBytes,
+      unflushedChannels: stranded.unflushedChannels + rest.unflushedChannels,
+    };
+    this.lastStopValue = report;
+    if (!report.flushed)
+      log.warn(
+        'stop: %d sends (%d bytes) on %d channels not flushed in time: rejected with ERR_CLOSED',
+        report.unflushedSends,
+        report.unflushedBytes,
+        report.unflushedChannels,
+      );
+    await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 0)));
     this.peerConnections.clear();
+    const links = this.linksSubject.value;
+    await Promise.all(links.map((l) => l.close(reason, 0)));
+    await sessionsClosed; // settled by now: their channels have ended
+    // A resolved send was handed to its medium: the conduits' graceful ends deliver it before the transports stop
+    // (which may destroy conduits), within the conduits' own close timeout. Not in virtual time: media driven by the
+    // same clock cannot deliver while the caller awaits stop() instead of advancing it.
+    if (!(scheduler instanceof VirtualTimeScheduler))
+      await within(
+        scheduler,
+        CONDUIT_CLOSE_TIMEOUT_MS,
+        Promise.all(links.map((l) => this.conduitClosed.get(l))),
+      );
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.admission.work.stop();
     for (const t of this.transports) {
@@ -267,6 +343,30 @@ export class LocalDevice {
     for (const d of this.discoveries) {
       if (!(this.transports as readonly object[]).includes(d)) await d.unadvertise().catch(() => undefined);
     }
+  }
+
+  /** What the last {@link LocalDevice.stop} could not flush; undefined before the first stop of a started device. */
+  get lastStop(): DeviceStopReport | undefined {
+    return this.lastStopValue;
+  }
+
+  /** Sends not yet handed to a medium on `of` (default: every channel of this device's peer connections and Links). */
+  private unflushed(of?: readonly Channel[]): DeviceStopReport {
+    const channels = new Set<Channel>(of);
+    if (!of) {
+      for (const pc of this.peerConnections.values()) for (const ch of pc.channels) channels.add(ch);
+      for (const l of this.linksSubject.value) for (const ch of l.openChannels) channels.add(ch);
+    }
+    let sends = 0;
+    let bytes = 0;
+    let on = 0;
+    for (const ch of channels) {
+      if (ch.state === 'closed' || ch.pendingSends === 0) continue;
+      sends += ch.pendingSends;
+      bytes += ch.bufferedAmount;
+      on++;
+    }
+    return { flushed: sends === 0, unflushedSends: sends, unflushedBytes: bytes, unflushedChannels: on };
   }
 
   /**
@@ -435,6 +535,7 @@ export class LocalDevice {
     // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
     let progress: HandshakeProgress | undefined;
     const security = o.security ? reporting(o.security, () => progress) : undefined;
+    const conduitClosed = firstValueFrom(raw.closed$, { defaultValue: undefined }).catch(() => undefined);
     const link = new Link(conduit, {
       ...o.link,
       role,
@@ -443,6 +544,7 @@ export class LocalDevice {
       ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
+    this.conduitClosed.set(link, conduitClosed);
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
     progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received);
     this.opening.add(link);
@@ -594,6 +696,33 @@ export class LocalDevice {
       });
     }
   }
+}
+
+/** Resolves when `p` settles or after `ms` (scheduler time), whichever comes first. */
+async function within(scheduler: SchedulerLike, ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: Subscription | undefined;
+  await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = scheduler.schedule(() => r(), ms))),
+  ]);
+  timer?.unsubscribe();
+}
+
+/**
+ * Resolves once `done()` holds or the scheduler's clock reaches `deadline`, checked now and every 5 ms of scheduler
+ * time (as `Link.close` checks its flush).
+ */
+function until(scheduler: SchedulerLike, deadline: number, done: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (done() || scheduler.now() >= deadline) resolve();
+      else scheduler.schedule(check, 5);
+    };
+    check();
+  });
 }
 
 /** `security` with its progress reports routed to whatever `target()` returns when they happen. */

@@ -80,6 +80,14 @@ export const DEFAULT_PEER_GRACE_MS = 10_000;
  * medium that appears is taken within one period (the follower waits two, so the leader dials first).
  */
 export const DEFAULT_UPGRADE_DIAL_MS = 2_000;
+/**
+ * How long `LocalDevice.stop()` lets what apps already passed to `send()` / `sendData()` / `sendMessage()` flush —
+ * sessions' close messages and queued data, connection and Link channels' queues — before the rest is rejected with
+ * `ERR_CLOSED`, ms: 5 s, the default flush time of `Link.close` and `PeerConnection.close`; a full TCP send buffer
+ * (4 MiB, {@link DEFAULT_CHANNEL_WINDOW_FAST}) needs only 0.8 MiB/s to drain in it. Bounded, so that a peer whose app
+ * stops reading cannot hold this device's shutdown.
+ */
+export const DEVICE_STOP_FLUSH_MS = 5_000;
 /** Longest wait of a planned carrier move for the old Link's data to be acknowledged, ms (then RESUME resends). */
 export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
 /**
