@@ -99,6 +99,8 @@ export interface LocalDeviceOptions {
   /**
    * How long {@link LocalDevice.stop} lets accepted sends flush before it rejects the rest with `ERR_CLOSED`, ms.
    * Default 5_000 (`DEVICE_STOP_FLUSH_MS`, `@colink/core/wire`).
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a number of ms from 0 to
+   *   2^31 − 1.
    */
   readonly stopFlushMs?: number;
 }
@@ -160,7 +162,10 @@ export class LocalDevice {
   /** Settles when a Link's conduit has closed (after a graceful end: once what it was handed has been delivered). */
   private readonly conduitClosed = new WeakMap<Link, Promise<unknown>>();
 
-  /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
+  /**
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}), or
+   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1.
+   */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
     const every = options.upgradeDialMs;
@@ -168,6 +173,12 @@ export class LocalDevice {
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
         `upgradeDialMs ${every} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+      );
+    const flush = options.stopFlushMs;
+    if (flush !== undefined && !(Number.isFinite(flush) && flush >= 0 && flush <= MAX_TIMER_MS))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `stopFlushMs ${flush} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
       );
     this.options = options;
     this.advert = options.advert;

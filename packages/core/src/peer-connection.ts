@@ -279,7 +279,8 @@ export class PeerConnection implements LinkOwner {
 
   /**
    * Opens a connection channel to the peer (OPEN on the carrier; while no Link carries, it is announced by RESUME
-   * when one comes — until then `send()` queues and then waits).
+   * when one comes — until then `send()` queues and then waits, and the limits `options` leave out are the smallest
+   * medium's defaults: a 1 MiB send buffer, 100 MiB + 4 KiB messages; each Link that carries it then sets its own).
    * @throws ColinkError `ERR_NOT_CONNECTED` when `disconnected` (no Link and no grace period running);
    *   `ERR_CLOSED` after close; `ERR_LIMIT_EXCEEDED` past 4096 open channels; `ERR_INVALID_ARGUMENT` for metadata
    *   without a string `proto` or over 16 KiB.

@@ -57,6 +57,17 @@ function race<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
 }
 
+describe('stopFlushMs', () => {
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])(
+    'rejects %s with ERR_INVALID_ARGUMENT',
+    (ms) => {
+      expect(() => new LocalDevice({ advert: advert('st-bad'), transports: [], stopFlushMs: ms })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    },
+  );
+});
+
 describe('LocalDevice.stop(): accepted sends are delivered or rejected with a typed error, in bounded time', () => {
   it('a peer app that reads nothing cannot hold the stop; what was handed over reaches the peer, the rest rejects', async () => {
     const { a, b } = await pair({}, { stopFlushMs: 300 });
