@@ -294,7 +294,8 @@ export class LocalDevice {
    * `reason` (default `going-away`), advertising ends with goodbyes on every discovery, transports stop.
    * A send that resolved was handed to its medium: before the transports stop, `stop()` waits up to
    * `CONDUIT_CLOSE_TIMEOUT_MS` (2 s) for the conduits' graceful ends to deliver it (not with a
-   * `VirtualTimeScheduler`, whose clock the caller drives). What could not be flushed is in
+   * `VirtualTimeScheduler`, whose clock the caller drives; the flush time, too, passes only as it advances). What
+   * could not be flushed is in
    * {@link LocalDevice.lastStop} (and logged as a warning on `colink:device`).
    */
   async stop(reason: CloseReason = closeReason('going-away', 'device stopped')): Promise<void> {
@@ -335,7 +336,8 @@ export class LocalDevice {
     this.peerConnections.clear();
     const links = this.linksSubject.value;
     await Promise.all(links.map((l) => l.close(reason, 0)));
-    await sessionsClosed; // settled by now: their channels have ended
+    // (sessionsClosed settles by itself now that every channel under the sessions has ended; not awaited, so that
+    // nothing can hold the stop past its bounds)
     // A resolved send was handed to its medium: the conduits' graceful ends deliver it before the transports stop
     // (which may destroy conduits), within the conduits' own close timeout. Not in virtual time: media driven by the
     // same clock cannot deliver while the caller awaits stop() instead of advancing it.
