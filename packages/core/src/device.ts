@@ -304,6 +304,7 @@ export class LocalDevice {
     const scheduler = this.options.scheduler ?? asyncScheduler;
     const deadline = scheduler.now() + (this.options.stopFlushMs ?? DEVICE_STOP_FLUSH_MS);
     const left = (): number => Math.max(0, deadline - scheduler.now());
+    this.sessions.refuseWaiting();
     const sessionsClosed = this.sessions.closeAll('exit');
     // A peer connection without a Link cannot send any more (a stopped device adopts no new Link): it ends at once.
     const parked = [...this.peerConnections.values()].filter((pc) => !pc.carrier);
@@ -335,7 +336,8 @@ export class LocalDevice {
     await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 0)));
     this.peerConnections.clear();
     const links = this.linksSubject.value;
-    await Promise.all(links.map((l) => l.close(reason, 0)));
+    // What is left to flush now is control frames (CLOSE, RESET answers): they get the rest of the flush time.
+    await Promise.all(links.map((l) => l.close(reason, left())));
     // (sessionsClosed settles by itself now that every channel under the sessions has ended; not awaited, so that
     // nothing can hold the stop past its bounds)
     // A resolved send was handed to its medium: the conduits' graceful ends deliver it before the transports stop

@@ -414,7 +414,10 @@ export class Session {
     t.done.then(
       (d) => {
         if (this.dataReaders > 0) this.dataSubject?.next(d);
-        else (this.heldData ??= []).push(d);
+        else {
+          this.heldData ??= [];
+          this.heldData.push(d);
+        }
       },
       () => undefined,
     );
@@ -475,7 +478,8 @@ export class Session {
 
   /** Keeps a text message for the next messages$ subscriber; past the bound, the control channel stops delivering. */
   private holdMessage(text: string, bytes: number): void {
-    (this.heldMessages ??= []).push(text);
+    this.heldMessages ??= [];
+    this.heldMessages.push(text);
     this.heldMessageBytes += bytes;
     if (this.heldMessageBytes >= SESSION_HELD_MESSAGE_BYTES && !this.controlPaused) {
       this.controlPaused = true;
@@ -519,7 +523,10 @@ export class SessionManager {
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
   /** Data and transfer channels that arrived before their session's accept (requester side), by session key. */
-  private readonly orphans = new Map<string, Array<{ channel: Channel; size?: number }>>();
+  private readonly orphans = new Map<
+    string,
+    Array<{ channel: Channel; size?: number; timer?: Subscription }>
+  >();
   private installed = false;
 
   /** @internal */
@@ -632,6 +639,19 @@ export class SessionManager {
     await Promise.all(this.list().map((s) => s.close(why)));
   }
 
+  /**
+   * @internal The device stops: data and transfer channels still waiting for their session's accept are refused
+   * (reset with `refused`) and their wait timers end.
+   */
+  refuseWaiting(): void {
+    for (const list of this.orphans.values())
+      for (const o of list) {
+        o.timer?.unsubscribe();
+        o.channel.reset(closeReason('refused', 'no such session'));
+      }
+    this.orphans.clear();
+  }
+
   /** @internal */
   forget(s: Session): void {
     this.live.delete(s.key);
@@ -643,6 +663,7 @@ export class SessionManager {
     this.orphans.delete(s.key);
     this.sessionsSubject.next(s);
     for (const o of orphans ?? []) {
+      o.timer?.unsubscribe();
       if (o.size === undefined) s.attachData(o.channel);
       else s.attachTransfer(o.channel, o.size);
     }
@@ -686,11 +707,12 @@ export class SessionManager {
       return;
     }
     // A data or transfer channel can overtake the accept on the requester side: hold it briefly.
-    const entry = size === undefined ? { channel } : { channel, size };
+    const entry: { channel: Channel; size?: number; timer?: Subscription } =
+      size === undefined ? { channel } : { channel, size };
     const list = this.orphans.get(key) ?? [];
     list.push(entry);
     this.orphans.set(key, list);
-    this.scheduler.schedule(() => {
+    entry.timer = this.scheduler.schedule(() => {
       const l = this.orphans.get(key);
       const at = l?.indexOf(entry) ?? -1;
       if (!l || at < 0) return;

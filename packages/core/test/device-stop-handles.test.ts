@@ -2,7 +2,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
-import type { Session } from '../src/session.js';
+import { SESSION_DATA_PROTO, type Session } from '../src/session.js';
 import { advert, bytes, next, sha } from './helpers.js';
 
 // LocalDevice.stop() leaves nothing running: the timers and handles of Links, peer connections, sessions, transfers
@@ -64,4 +64,27 @@ describe('LocalDevice.stop() leaves no timers behind', () => {
     );
     expect(a.lastStop?.flushed).toBe(false); // the transfer and the data were stranded with no Link
   }, 30_000);
+
+  it('a session data channel waiting for its accept (5 s) is refused at stop, and its timer goes with it', async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    const before = handles();
+    const net = new MemoryNetwork();
+    const a = new LocalDevice({ advert: advert('h3'), transports: [net.createTransport()] });
+    const b = new LocalDevice({ advert: advert('h4'), transports: [net.createTransport()] });
+    await a.start();
+    await b.start();
+    await next(b.directory.devices$, (l) => l.length === 1);
+    a.sessions.requests$.subscribe(); // a takes sessions: its session handlers are installed
+    await b.connect(a.advert.networkId);
+    // A data channel for a session whose accept has not arrived (here: never will) waits on a for its session.
+    const waiting = b.peer(a.advert.networkId)!.openChannel({ proto: SESSION_DATA_PROTO, key: 'not-yet' });
+    await waiting.send(Uint8Array.of(1));
+    const closed = firstValueFrom(waiting.closed$);
+    await a.stop();
+    expect(await closed).toMatchObject({ code: 'refused', remote: true });
+    await b.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    const after = handles();
+    expect(after.Timeout ?? 0, JSON.stringify({ before, after })).toBeLessThanOrEqual(before.Timeout ?? 0);
+  });
 });
