@@ -9,7 +9,13 @@ import {
   FrameType,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { ACK_EVERY_MESSAGES, COALESCE_MAX_PAYLOAD, MAX_QUEUED_MESSAGES } from './limits.js';
+import {
+  ACK_EVERY_MESSAGES,
+  COALESCE_MAX_PAYLOAD,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SEND_BUFFER_BYTES,
+  MAX_QUEUED_MESSAGES,
+} from './limits.js';
 
 /** Metadata sent with a channel's OPEN frame: who it is for. `proto` routes it on the receiving device. */
 export interface ChannelMetadata {
@@ -33,6 +39,11 @@ export interface ChannelInternals {
    * can move to another Link of the same peer and resume there.
    */
   readonly resumable?: boolean;
+  /**
+   * A connection channel made while no Link carries it: the limits its options leave out are the smallest medium's
+   * defaults until a Link carries it, then that Link's ({@link Channel.inheritLimits}).
+   */
+  readonly inheritLimits?: boolean;
 }
 
 /** State of a channel. */
@@ -107,8 +118,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** @internal whether this is a resumable connection channel (protocol v2). */
   readonly resumable: boolean;
   private host: ChannelHost;
-  private readonly maxMessageBytes: number;
-  private readonly sendBufferBytes: number;
+  private maxMessageBytes: number;
+  private sendBufferBytes: number;
+  /** Which of the two limits above follow the carrying Link's defaults (see {@link ChannelInternals.inheritLimits}). */
+  private readonly inherits: { readonly send: boolean; readonly max: boolean } | undefined;
   private readonly closedSubject = new ReplaySubject<CloseReason>(1);
   private readonly writableSubject = new BehaviorSubject<boolean>(true);
   private stateValue: ChannelState = 'open';
@@ -164,8 +177,16 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.metadata = metadata;
     this.credit = peerWindow;
     this.recvWindow = host.window;
-    this.maxMessageBytes = options.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
-    this.sendBufferBytes = options.sendBufferBytes ?? 1024 * 1024;
+    if (options.inheritLimits) {
+      this.inherits = {
+        send: options.sendBufferBytes === undefined,
+        max: options.maxMessageBytes === undefined,
+      };
+      this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    } else {
+      this.maxMessageBytes = options.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
+    }
+    this.sendBufferBytes = options.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES;
     this.closed$ = this.closedSubject.asObservable();
     this.writable$ = this.writableSubject.asObservable();
   }
@@ -183,6 +204,14 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Bytes queued for sending and not yet handed to the medium. */
   get bufferedAmount(): number {
     return this.queuedBytes;
+  }
+
+  /**
+   * @internal Sends not yet handed to the medium: messages queued plus `send()` calls waiting for room in the send
+   * buffer. Each of them resolves once handed over, or rejects with `ERR_CLOSED` when the channel ends first.
+   */
+  get pendingSends(): number {
+    return this.queue.length + this.waiters.length;
   }
 
   /**
@@ -554,6 +583,24 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.hasFrame()) this.host.markReady(this);
   }
 
+  /**
+   * @internal A Link takes this channel on (before {@link Channel.attach}): a channel made while no Link carried it
+   * ({@link ChannelInternals.inheritLimits}) takes the Link's default send buffer and largest message for the limits
+   * its options left out. Writers waiting for room are released when the new bound gives it.
+   */
+  inheritLimits(defaults: ChannelOptions): void {
+    const inherits = this.inherits;
+    if (inherits === undefined) return;
+    if (inherits.max && defaults.maxMessageBytes !== undefined)
+      this.maxMessageBytes = defaults.maxMessageBytes;
+    if (!inherits.send || defaults.sendBufferBytes === undefined) return;
+    this.sendBufferBytes = defaults.sendBufferBytes;
+    if (this.stateValue === 'closed') return;
+    const room = this.queuedBytes < this.sendBufferBytes;
+    if (room && this.waiters.length > 0) for (const w of this.waiters.splice(0)) w();
+    if (room !== this.writableSubject.value) this.writableSubject.next(room);
+  }
+
   /** @internal diagnostics for tests. */
   debug(): Record<string, unknown> {
     return {
@@ -566,6 +613,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
       expectSeq: this.expectSeq,
       recvWindow: this.recvWindow,
       host: this.host === PARKED ? 'parked' : (this.host as { id?: string }).id,
+      sendBufferBytes: this.sendBufferBytes,
+      maxMessageBytes: this.maxMessageBytes,
     };
   }
 

@@ -2,11 +2,13 @@ import {
   asyncScheduler,
   BehaviorSubject,
   first,
+  firstValueFrom,
   type Observable,
   type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
+  VirtualTimeScheduler,
 } from 'rxjs';
 import {
   Admission,
@@ -22,7 +24,13 @@ import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_PEER_GRACE_MS } from './limits.js';
+import {
+  CONDUIT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_PEER_GRACE_MS,
+  DEFAULT_UPGRADE_DIAL_MS,
+  DEVICE_STOP_FLUSH_MS,
+} from './limits.js';
 import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
@@ -76,17 +84,37 @@ export interface LocalDeviceOptions {
    */
   readonly admission?: AdmissionOptions;
   /**
-   * Make-before-break upgrade by itself (issue 15): when set, whenever the directory changes and every
+   * Make-before-break upgrade by itself (issue 15): unless 0, whenever the directory changes and every
    * `upgradeDialMs` ms, a peer connection carried by a medium of lower transport priority than another medium the
    * directory knows an address of the peer for (TCP or Wi-Fi P2P while on BLE) gets that medium dialled — at most
    * once per `upgradeDialMs` per peer and medium; the new Link then takes the channels over make-before-break. The
    * leader of the peer connection (the smaller networkId) dials at once, the other device only once the better medium
    * has stayed unused for `2 × upgradeDialMs` (so the two do not dial each other at the same moment). In
-   * ms; off (undefined or 0) by default: the app dials the better medium itself.
+   * ms; default 2_000 (`DEFAULT_UPGRADE_DIAL_MS`, `@colink/core/wire`); 0 turns it off (the app then dials the better
+   * medium itself).
    * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a number of ms from 0 to
    *   2^31 − 1 (Node's largest timer).
    */
   readonly upgradeDialMs?: number;
+  /**
+   * How long {@link LocalDevice.stop} lets accepted sends flush before it rejects the rest with `ERR_CLOSED`, ms.
+   * Default 5_000 (`DEVICE_STOP_FLUSH_MS`, `@colink/core/wire`).
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a number of ms from 0 to
+   *   2^31 − 1.
+   */
+  readonly stopFlushMs?: number;
+}
+
+/** What {@link LocalDevice.stop} could not flush (all zero when everything accepted was handed to the media). */
+export interface DeviceStopReport {
+  /** Whether every send accepted before `stop()` was handed to its medium within the flush time. */
+  readonly flushed: boolean;
+  /** Sends (queued messages and `send()` calls waiting for room) rejected with `ERR_CLOSED` by the stop. */
+  readonly unflushedSends: number;
+  /** Bytes of those queued messages not handed to a medium (a partly sent message counts its rest). */
+  readonly unflushedBytes: number;
+  /** Channels they were on. */
+  readonly unflushedChannels: number;
 }
 
 /** Handles channels of one protocol opened by peers. */
@@ -130,8 +158,14 @@ export class LocalDevice {
   private readonly upgradeSeen = new Map<string, number>();
   private readonly admission: Admission;
   private startedValue = false;
+  private lastStopValue: DeviceStopReport | undefined;
+  /** Settles when a Link's conduit has closed (after a graceful end: once what it was handed has been delivered). */
+  private readonly conduitClosed = new WeakMap<Link, Promise<unknown>>();
 
-  /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}). */
+  /**
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}), or
+   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1.
+   */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
     const every = options.upgradeDialMs;
@@ -139,6 +173,12 @@ export class LocalDevice {
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
         `upgradeDialMs ${every} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+      );
+    const flush = options.stopFlushMs;
+    if (flush !== undefined && !(Number.isFinite(flush) && flush >= 0 && flush <= MAX_TIMER_MS))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `stopFlushMs ${flush} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
       );
     this.options = options;
     this.advert = options.advert;
@@ -231,7 +271,7 @@ export class LocalDevice {
       throw e;
     }
     this.startedValue = true;
-    const every = this.options.upgradeDialMs;
+    const every = this.options.upgradeDialMs ?? DEFAULT_UPGRADE_DIAL_MS;
     if (every) {
       const scheduler = this.options.scheduler ?? asyncScheduler;
       this.subs.push(this.directory.devices$.subscribe(() => this.upgradePeers(every)));
@@ -247,16 +287,68 @@ export class LocalDevice {
   }
 
   /**
-   * Stops: sessions end with "app exit" for their peers, Links close with `reason` (default `going-away`),
-   * advertising ends with goodbyes on every discovery, transports stop.
+   * Stops: sessions end with "app exit" for their peers, then what apps already passed to `send()` (sessions' data and
+   * messages, connection and Link channels) is flushed for up to {@link LocalDeviceOptions.stopFlushMs} (default 5 s,
+   * `DEVICE_STOP_FLUSH_MS`) while channels close gracefully with `reason`; every send not handed to its medium by then
+   * rejects with `ERR_CLOSED` — none is left pending or silently dropped. Then peer connections and Links close with
+   * `reason` (default `going-away`), advertising ends with goodbyes on every discovery, transports stop.
+   * A send that resolved was handed to its medium: before the transports stop, `stop()` waits up to
+   * `CONDUIT_CLOSE_TIMEOUT_MS` (2 s) for the conduits' graceful ends to deliver it (not with a
+   * `VirtualTimeScheduler`, whose clock the caller drives; the flush time, too, passes only as it advances). What
+   * could not be flushed is in
+   * {@link LocalDevice.lastStop} (and logged as a warning on `colink:device`).
    */
   async stop(reason: CloseReason = closeReason('going-away', 'device stopped')): Promise<void> {
     if (!this.startedValue) return;
     this.startedValue = false;
-    await this.sessions.closeAll('exit');
-    await Promise.all(this.linksSubject.value.map((l) => l.close(reason, 1_000)));
-    await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 1_000)));
+    const scheduler = this.options.scheduler ?? asyncScheduler;
+    const deadline = scheduler.now() + (this.options.stopFlushMs ?? DEVICE_STOP_FLUSH_MS);
+    const left = (): number => Math.max(0, deadline - scheduler.now());
+    this.sessions.refuseWaiting();
+    const sessionsClosed = this.sessions.closeAll('exit');
+    // A peer connection without a Link cannot send any more (a stopped device adopts no new Link): it ends at once.
+    const parked = [...this.peerConnections.values()].filter((pc) => !pc.carrier);
+    const stranded = this.unflushed(parked.flatMap((pc) => pc.channels));
+    await Promise.all(parked.map((pc) => pc.close(reason, 0)));
+    // Connection channels end gracefully (their queued data first); Link channels flush before their Link closes.
+    for (const pc of this.peerConnections.values())
+      for (const ch of pc.channels) if (ch.state === 'open') void ch.close(reason);
+    await within(
+      scheduler,
+      left(),
+      Promise.all([sessionsClosed, until(scheduler, deadline, () => this.unflushed().unflushedSends === 0)]),
+    );
+    const rest = this.unflushed();
+    const report: DeviceStopReport = {
+      flushed: stranded.flushed && rest.flushed,
+      unflushedSends: stranded.unflushedSends + rest.unflushedSends,
+      unflushedBytes: stranded.unflushedBytes + rest.unflushedBytes,
+      unflushedChannels: stranded.unflushedChannels + rest.unflushedChannels,
+    };
+    this.lastStopValue = report;
+    if (!report.flushed)
+      log.warn(
+        'stop: %d sends (%d bytes) on %d channels not flushed in time: rejected with ERR_CLOSED',
+        report.unflushedSends,
+        report.unflushedBytes,
+        report.unflushedChannels,
+      );
+    await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 0)));
     this.peerConnections.clear();
+    const links = this.linksSubject.value;
+    // What is left to flush now is control frames (CLOSE, RESET answers): they get the rest of the flush time.
+    await Promise.all(links.map((l) => l.close(reason, left())));
+    // (sessionsClosed settles by itself now that every channel under the sessions has ended; not awaited, so that
+    // nothing can hold the stop past its bounds)
+    // A resolved send was handed to its medium: the conduits' graceful ends deliver it before the transports stop
+    // (which may destroy conduits), within the conduits' own close timeout. Not in virtual time: media driven by the
+    // same clock cannot deliver while the caller awaits stop() instead of advancing it.
+    if (!(scheduler instanceof VirtualTimeScheduler))
+      await within(
+        scheduler,
+        CONDUIT_CLOSE_TIMEOUT_MS,
+        Promise.all(links.map((l) => this.conduitClosed.get(l))),
+      );
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.admission.work.stop();
     for (const t of this.transports) {
@@ -266,6 +358,30 @@ export class LocalDevice {
     for (const d of this.discoveries) {
       if (!(this.transports as readonly object[]).includes(d)) await d.unadvertise().catch(() => undefined);
     }
+  }
+
+  /** What the last {@link LocalDevice.stop} could not flush; undefined before the first stop of a started device. */
+  get lastStop(): DeviceStopReport | undefined {
+    return this.lastStopValue;
+  }
+
+  /** Sends not yet handed to a medium on `of` (default: every channel of this device's peer connections and Links). */
+  private unflushed(of?: readonly Channel[]): DeviceStopReport {
+    const channels = new Set<Channel>(of);
+    if (!of) {
+      for (const pc of this.peerConnections.values()) for (const ch of pc.channels) channels.add(ch);
+      for (const l of this.linksSubject.value) for (const ch of l.openChannels) channels.add(ch);
+    }
+    let sends = 0;
+    let bytes = 0;
+    let on = 0;
+    for (const ch of channels) {
+      if (ch.state === 'closed' || ch.pendingSends === 0) continue;
+      sends += ch.pendingSends;
+      bytes += ch.bufferedAmount;
+      on++;
+    }
+    return { flushed: sends === 0, unflushedSends: sends, unflushedBytes: bytes, unflushedChannels: on };
   }
 
   /**
@@ -434,6 +550,7 @@ export class LocalDevice {
     // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
     let progress: HandshakeProgress | undefined;
     const security = o.security ? reporting(o.security, () => progress) : undefined;
+    const conduitClosed = firstValueFrom(raw.closed$, { defaultValue: undefined }).catch(() => undefined);
     const link = new Link(conduit, {
       ...o.link,
       role,
@@ -442,6 +559,7 @@ export class LocalDevice {
       ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
+    this.conduitClosed.set(link, conduitClosed);
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
     progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received);
     this.opening.add(link);
@@ -593,6 +711,33 @@ export class LocalDevice {
       });
     }
   }
+}
+
+/** Resolves when `p` settles or after `ms` (scheduler time), whichever comes first. */
+async function within(scheduler: SchedulerLike, ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: Subscription | undefined;
+  await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = scheduler.schedule(() => r(), ms))),
+  ]);
+  timer?.unsubscribe();
+}
+
+/**
+ * Resolves once `done()` holds or the scheduler's clock reaches `deadline`, checked now and every 5 ms of scheduler
+ * time (as `Link.close` checks its flush).
+ */
+function until(scheduler: SchedulerLike, deadline: number, done: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (done() || scheduler.now() >= deadline) resolve();
+      else scheduler.schedule(check, 5);
+    };
+    check();
+  });
 }
 
 /** `security` with its progress reports routed to whatever `target()` returns when they happen. */

@@ -27,7 +27,12 @@ export {
   peersEqual,
 } from './advert.js';
 export { Channel, type ChannelMetadata, type ChannelOptions, type ChannelState } from './channel.js';
-export { type ChannelHandler, LocalDevice, type LocalDeviceOptions } from './device.js';
+export {
+  type ChannelHandler,
+  type DeviceStopReport,
+  LocalDevice,
+  type LocalDeviceOptions,
+} from './device.js';
 export { DeviceDirectory, type DeviceEntry, type DirectoryEvent, type TrustState } from './directory.js';
 export {
   assertArgument,

@@ -71,6 +71,23 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
  * timeout of a Link, so a session outlives a short outage but not a long one.
  */
 export const DEFAULT_PEER_GRACE_MS = 10_000;
+/**
+ * Default period of a device's make-before-break upgrade dials, ms (`LocalDeviceOptions.upgradeDialMs`): while a
+ * worse medium carries a peer connection (BLE) and the directory knows an address of the peer on a better one (TCP,
+ * Wi-Fi P2P), the better one is dialled at most this often per peer and medium — issue #15 asks for make-before-break
+ * as the behaviour. 2 s is what the HarmonyOS device runtime has used since it turned the upgrade on: one dial + TLS +
+ * HELLO over TCP took 18–73 ms in the handover tests, so a failed attempt costs about 1–4 % of the period, and a
+ * medium that appears is taken within one period (the follower waits two, so the leader dials first).
+ */
+export const DEFAULT_UPGRADE_DIAL_MS = 2_000;
+/**
+ * How long `LocalDevice.stop()` lets what apps already passed to `send()` / `sendData()` / `sendMessage()` flush —
+ * sessions' close messages and queued data, connection and Link channels' queues — before the rest is rejected with
+ * `ERR_CLOSED`, ms: 5 s, the default flush time of `Link.close` and `PeerConnection.close`; a full TCP send buffer
+ * (4 MiB, {@link DEFAULT_CHANNEL_WINDOW_FAST}) needs only 0.8 MiB/s to drain in it. Bounded, so that a peer whose app
+ * stops reading cannot hold this device's shutdown.
+ */
+export const DEVICE_STOP_FLUSH_MS = 5_000;
 /** Longest wait of a planned carrier move for the old Link's data to be acknowledged, ms (then RESUME resends). */
 export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
 /**
@@ -96,6 +113,13 @@ export const SESSION_DATA_MAX_BYTES = 100 * 1024 * 1024;
  * messages only (ACK, §4.11), and RESUME resends an incomplete message from its first byte (§4.10).
  */
 export const TRANSFER_CHUNK_BYTES = 64 * 1024;
+/**
+ * Bytes of text messages a session holds for its app while nobody subscribes to `Session.messages$`: 256 KiB, the
+ * smallest medium's channel window ({@link DEFAULT_CHANNEL_WINDOW}, BLE). Past it the session stops reading its control
+ * channel, whose own window then fills and the peer's `sendMessage` waits (backpressure): at most 256 KiB plus one
+ * window is held, nothing is dropped.
+ */
+export const SESSION_HELD_MESSAGE_BYTES = DEFAULT_CHANNEL_WINDOW;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 

@@ -447,6 +447,7 @@ export class Link implements ChannelHost {
    * peer's RESUME arrives ({@link Channel.onResume}).
    */
   attachChannel(ch: Channel, opener: boolean, epoch: number): void {
+    ch.inheritLimits(this.channelOptions());
     const { received, credit } = ch.attach(this);
     log.debug('%s RESUME out ch %d received %d epoch %d', this.id, ch.id, received, epoch);
     this.channels.set(ch.id, ch);

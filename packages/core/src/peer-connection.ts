@@ -53,7 +53,13 @@ export interface PeerQuality {
   readonly links: number;
 }
 
-/** A carrier change (emitted by {@link PeerConnection.moves$}). */
+/**
+ * A carrier change (emitted by {@link PeerConnection.moves$}): the channels left one Link for another because a better
+ * one came (`upgrade`), the carrier was lost (`loss`, also when a Link of the same medium returns after a gap), or the
+ * leader moved them (`peer`). A Link replaced by another of the same medium while it is still open — a duplicate from
+ * simultaneous dials being merged away — is not a move: nothing the app can see changed ({@link PeerQuality.linkId}
+ * shows the new Link).
+ */
 export interface CarrierMove {
   /**
    * Medium of the Link the channels left — also after a gap with no Link at all (lost, then re-dialled); undefined
@@ -174,6 +180,8 @@ export class PeerConnection implements LinkOwner {
   private qualityDone = false;
   /** Medium of the last carrier, kept across a gap with no Link (for {@link CarrierMove.from}). */
   private lastMedium: Medium | undefined;
+  /** Links taken out of service by {@link PeerConnection.release} (duplicates being merged away). */
+  private readonly released = new WeakSet<Link>();
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `local` equals `peer` or `graceMs` is negative. */
   constructor(options: PeerConnectionOptions) {
@@ -216,7 +224,7 @@ export class PeerConnection implements LinkOwner {
     return this.incomingSubject.asObservable();
   }
 
-  /** Carrier changes (hot). */
+  /** Carrier changes (hot); see {@link CarrierMove} for what counts as one. */
   get moves$(): Observable<CarrierMove> {
     return this.movesSubject.asObservable();
   }
@@ -271,7 +279,8 @@ export class PeerConnection implements LinkOwner {
 
   /**
    * Opens a connection channel to the peer (OPEN on the carrier; while no Link carries, it is announced by RESUME
-   * when one comes — until then `send()` queues and then waits).
+   * when one comes — until then `send()` queues and then waits, and the limits `options` leave out are the smallest
+   * medium's defaults: a 1 MiB send buffer, 100 MiB + 4 KiB messages; each Link that carries it then sets its own).
    * @throws ColinkError `ERR_NOT_CONNECTED` when `disconnected` (no Link and no grace period running);
    *   `ERR_CLOSED` after close; `ERR_LIMIT_EXCEEDED` past 4096 open channels; `ERR_INVALID_ARGUMENT` for metadata
    *   without a string `proto` or over 16 KiB.
@@ -295,7 +304,7 @@ export class PeerConnection implements LinkOwner {
     } else {
       if (typeof metadata?.proto !== 'string')
         throw new ColinkError(ErrorCode.INVALID_ARGUMENT, 'channel metadata needs a string `proto`');
-      ch = new Channel(NO_LINK, id, metadata, 0, { ...opts, resumable: true });
+      ch = new Channel(NO_LINK, id, metadata, 0, { ...opts, resumable: true, inheritLimits: true });
       ch.park();
     }
     this.opened.add(ch);
@@ -375,6 +384,7 @@ export class PeerConnection implements LinkOwner {
         ch = new Channel(NO_LINK, info.channel, info.metadata as ChannelMetadata, 0, {
           ...this.options.channelOptions,
           resumable: true,
+          inheritLimits: true,
         });
         ch.park();
         this.track(ch, undefined);
@@ -484,6 +494,17 @@ export class PeerConnection implements LinkOwner {
   }
 
   private emitMove(from: Link | undefined, to: Link, why: CarrierMove['why']): void {
+    // A duplicate Link merged away (still open, same medium) is bookkeeping, not a move (quality$ has the new linkId).
+    if (
+      from &&
+      from.medium === to.medium &&
+      from.state === 'open' &&
+      (this.released.has(from) || why === 'peer')
+    ) {
+      log.debug('%s: %s replaces %s (same medium): not a move', this.peer.slice(0, 8), to.id, from.id);
+      this.lastMedium = to.medium;
+      return;
+    }
     this.movesSubject.next({ from: from?.medium ?? this.lastMedium, to: to.medium, why });
     this.lastMedium = to.medium;
   }
@@ -530,6 +551,7 @@ export class PeerConnection implements LinkOwner {
    * Link as if it had been lost.
    */
   release(link: Link): void {
+    this.released.add(link);
     this.onLinkGone(link, undefined);
   }
 

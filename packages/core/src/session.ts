@@ -14,6 +14,7 @@ import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
+  SESSION_HELD_MESSAGE_BYTES,
   SESSION_MESSAGE_MAX_BYTES,
 } from './limits.js';
 import type { Link } from './link.js';
@@ -118,6 +119,17 @@ export class Session {
   /** Made on the first subscription (most sessions never read one of the two): memory per idle session. */
   private messagesSubject: Subject<string> | undefined;
   private dataSubject: Subject<Uint8Array> | undefined;
+  /** Text messages received while nobody subscribed to {@link Session.messages$}, for the next subscriber. */
+  private heldMessages: string[] | undefined;
+  private heldMessageBytes = 0;
+  /** The control channel is paused: {@link SESSION_HELD_MESSAGE_BYTES} are held. */
+  private controlPaused = false;
+  /** Subscribers of {@link Session.data$}: incoming data channels are read only while there is one. */
+  private dataReaders = 0;
+  /** Incoming data channels not yet read to their end, and the reading subscription of each while data$ is read. */
+  private dataIn: Map<Channel, Subscription | undefined> | undefined;
+  /** Data of completed incoming transfers that nobody read yet (each already received whole). */
+  private heldData: Uint8Array[] | undefined;
   /** Made on the first subscription to {@link Session.ended$} (replays the reason once ended). */
   private endedSubject: ReplaySubject<SessionEndReason> | undefined;
   /** Made on the first subscription to {@link Session.transfers$}. */
@@ -161,20 +173,75 @@ export class Session {
     this.maxMessageBytes = init.maxMessageBytes;
     this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
     this.control.closed$.subscribe((r) =>
-      this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
+      this.end(
+        this.peerEnd ??
+          (r.remote && r.code === 'going-away'
+            ? 'peer-exit'
+            : // the peer closed the control channel gracefully (its close message may wait behind held messages)
+              r.remote && r.code === 'normal'
+              ? 'peer-closed'
+              : 'network-disconnected'),
+      ),
     );
   }
 
-  /** Text messages from the peer (hot: what arrives while nobody subscribes is not kept). Completes when the session ends. */
+  /**
+   * Text messages from the peer. Nothing is dropped: messages that arrive while nobody subscribes (e.g. between
+   * `request()` resolving and the app's `subscribe`) are held and delivered, in order, to the next subscriber — up to
+   * {@link SESSION_HELD_MESSAGE_BYTES} (256 KiB); past that the session stops reading its control channel, so the
+   * peer's `sendMessage` waits (backpressure) until someone subscribes. Completes when the session has ended (after
+   * the held messages).
+   */
   get messages$(): Observable<string> {
-    this.messagesSubject ??= this.lazySubject<string>();
-    return this.messagesSubject.asObservable();
+    return new Observable<string>((subscriber) => {
+      this.messagesSubject ??= this.lazySubject<string>();
+      const flush = (): void => {
+        const held = this.heldMessages;
+        this.heldMessages = undefined;
+        this.heldMessageBytes = 0;
+        for (const m of held ?? []) subscriber.next(m);
+      };
+      flush();
+      // Ended: the subject completes the subscriber at once, so what still waits in the paused channel comes first.
+      while (this.endReason !== undefined && this.controlPaused) {
+        this.controlPaused = false;
+        this.control.resume(); // delivers synchronously into the hold (pausing again past the bound)
+        flush();
+      }
+      const sub = this.messagesSubject.subscribe(subscriber);
+      if (this.controlPaused) {
+        this.controlPaused = false;
+        this.control.resume();
+      }
+      return sub;
+    });
   }
 
-  /** Byte messages from the peer (hot, as {@link Session.messages$}). Completes when the session ends. */
+  /**
+   * Byte messages from the peer ({@link Session.sendData}, and completed {@link Session.transfers$ transfers}).
+   * Nothing is dropped: the session reads its incoming data channels only while data$ has a subscriber, so what
+   * arrives before (or between) subscribers waits in the channels — bounded by their receive windows, the peer's
+   * `sendData` then waits — and goes to the next subscriber in order; completed transfers nobody read are held whole
+   * until then. Completes once the session has ended and the data channels have delivered everything they received.
+   */
   get data$(): Observable<Uint8Array> {
-    this.dataSubject ??= this.lazySubject<Uint8Array>();
-    return this.dataSubject.asObservable();
+    return new Observable<Uint8Array>((subscriber) => {
+      this.dataSubject ??= new Subject<Uint8Array>();
+      const held = this.heldData;
+      this.heldData = undefined;
+      for (const d of held ?? []) subscriber.next(d);
+      const sub = this.dataSubject.subscribe(subscriber);
+      if (++this.dataReaders === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
+      this.completeData();
+      return () => {
+        sub.unsubscribe();
+        if (--this.dataReaders > 0 || !this.dataIn) return;
+        for (const [ch, reading] of this.dataIn) {
+          reading?.unsubscribe();
+          this.dataIn.set(ch, undefined);
+        }
+      };
+    });
   }
 
   /** Emits once when the session ends, with the reason (replayed to later subscribers), then completes. */
@@ -318,7 +385,26 @@ export class Session {
 
   /** @internal incoming data channel of this session */
   attachData(channel: Channel): void {
-    channel.messages$.subscribe((m) => this.dataSubject?.next(m));
+    this.dataIn ??= new Map();
+    this.dataIn.set(channel, undefined);
+    if (this.dataReaders > 0) this.readData(channel);
+  }
+
+  /** Reads an incoming data channel into {@link Session.data$} (while it has a subscriber) until the channel ends. */
+  private readData(channel: Channel): void {
+    const reading = channel.messages$.subscribe({
+      next: (m) => this.dataSubject?.next(m),
+      complete: () => {
+        this.dataIn?.delete(channel);
+        this.completeData();
+      },
+    });
+    if (this.dataIn?.has(channel)) this.dataIn.set(channel, reading);
+  }
+
+  /** data$ completes once the session ended and every incoming data channel was read to its end. */
+  private completeData(): void {
+    if (this.endReason !== undefined && (this.dataIn?.size ?? 0) === 0) this.dataSubject?.complete();
   }
 
   /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
@@ -327,7 +413,11 @@ export class Session {
     this.track(t);
     t.done.then(
       (d) => {
-        if (this.endReason === undefined) this.dataSubject?.next(d);
+        if (this.dataReaders > 0) this.dataSubject?.next(d);
+        else {
+          this.heldData ??= [];
+          this.heldData.push(d);
+        }
       },
       () => undefined,
     );
@@ -368,7 +458,8 @@ export class Session {
     if (m[0] === KIND_TEXT) {
       try {
         const text = fromUtf8(m.subarray(1)); // decoded even without a reader: invalid UTF-8 still resets
-        this.messagesSubject?.next(text);
+        if (this.messagesSubject?.observed) this.messagesSubject.next(text);
+        else this.holdMessage(text, m.length - 1);
       } catch {
         this.control.reset(closeReason('protocol-error', 'invalid UTF-8 in a session message'));
       }
@@ -382,6 +473,17 @@ export class Session {
         void this.control.close();
         void this.dataOut?.close();
       }
+    }
+  }
+
+  /** Keeps a text message for the next messages$ subscriber; past the bound, the control channel stops delivering. */
+  private holdMessage(text: string, bytes: number): void {
+    this.heldMessages ??= [];
+    this.heldMessages.push(text);
+    this.heldMessageBytes += bytes;
+    if (this.heldMessageBytes >= SESSION_HELD_MESSAGE_BYTES && !this.controlPaused) {
+      this.controlPaused = true;
+      this.control.pause();
     }
   }
 
@@ -401,7 +503,7 @@ export class Session {
     this.endedSubject?.next(reason);
     this.endedSubject?.complete();
     this.messagesSubject?.complete();
-    this.dataSubject?.complete();
+    this.completeData();
     this.transfersSubject?.complete();
   }
 }
@@ -421,7 +523,10 @@ export class SessionManager {
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
   /** Data and transfer channels that arrived before their session's accept (requester side), by session key. */
-  private readonly orphans = new Map<string, Array<{ channel: Channel; size?: number }>>();
+  private readonly orphans = new Map<
+    string,
+    Array<{ channel: Channel; size?: number; timer?: Subscription }>
+  >();
   private installed = false;
 
   /** @internal */
@@ -534,6 +639,19 @@ export class SessionManager {
     await Promise.all(this.list().map((s) => s.close(why)));
   }
 
+  /**
+   * @internal The device stops: data and transfer channels still waiting for their session's accept are refused
+   * (reset with `refused`) and their wait timers end.
+   */
+  refuseWaiting(): void {
+    for (const list of this.orphans.values())
+      for (const o of list) {
+        o.timer?.unsubscribe();
+        o.channel.reset(closeReason('refused', 'no such session'));
+      }
+    this.orphans.clear();
+  }
+
   /** @internal */
   forget(s: Session): void {
     this.live.delete(s.key);
@@ -545,6 +663,7 @@ export class SessionManager {
     this.orphans.delete(s.key);
     this.sessionsSubject.next(s);
     for (const o of orphans ?? []) {
+      o.timer?.unsubscribe();
       if (o.size === undefined) s.attachData(o.channel);
       else s.attachTransfer(o.channel, o.size);
     }
@@ -588,11 +707,12 @@ export class SessionManager {
       return;
     }
     // A data or transfer channel can overtake the accept on the requester side: hold it briefly.
-    const entry = size === undefined ? { channel } : { channel, size };
+    const entry: { channel: Channel; size?: number; timer?: Subscription } =
+      size === undefined ? { channel } : { channel, size };
     const list = this.orphans.get(key) ?? [];
     list.push(entry);
     this.orphans.set(key, list);
-    this.scheduler.schedule(() => {
+    entry.timer = this.scheduler.schedule(() => {
       const l = this.orphans.get(key);
       const at = l?.indexOf(entry) ?? -1;
       if (!l || at < 0) return;

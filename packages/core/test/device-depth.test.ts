@@ -328,10 +328,10 @@ describe('upgradeDialMs: a better medium dialled by itself', () => {
     await expect.poll(() => low.peer(hi!.networkId)?.carrier?.medium).toBe('tcp');
     await expect.poll(() => high.peer(lo!.networkId)?.carrier?.medium).toBe('tcp');
     expect(Object.fromEntries(dialsBy)).toEqual({ low: 1 });
-    // the leader does not upgrade by itself: the follower dials after two periods
+    // a leader with the upgrade turned off (0) does not dial: the follower dials after two periods
     const [lo2, hi2] = ['y', 'z'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1));
     dialsBy.clear();
-    const leader = new LocalDevice({ advert: lo2!, transports: count('leader', media()) });
+    const leader = new LocalDevice({ advert: lo2!, transports: count('leader', media()), upgradeDialMs: 0 });
     const follower = new LocalDevice({
       advert: hi2!,
       transports: count('follower', media()),
