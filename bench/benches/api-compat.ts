@@ -37,6 +37,8 @@ const ECHO_PROTO = 'colink-bench/echo';
 const APP = path.join(import.meta.dirname, '..', 'fixtures', 'echo-app');
 /** Any single step taking longer than this means a broken stack: fail the bench instead of hanging. */
 const WATCHDOG_MS = 60_000;
+/** The unit of utime/stime in /proc/<pid>/stat (USER_HZ, 100 on Linux: proc(5)). */
+const CLOCK_TICKS_PER_SECOND = 100;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'colink-bench-'));
 const mdnsPort = 20_000 + Math.floor(Math.random() * 30_000);
 /** Both devices log in to the same account, so their (default, TLS 1.3) Links trust each other. */
@@ -316,13 +318,33 @@ const kinds = [
   ['le', sendData],
 ] as const;
 type Kind = (typeof kinds)[number][0];
+/** CPU time of device B's process so far, µs (user + system from /proc; 0 where there is no /proc). */
+function cpuOfB(): number {
+  try {
+    const f = readFileSync(`/proc/${deviceB.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+/** CPU µs each process spent over the measured round trips of each kind (A: this process, B: the far device). */
+const cpuPerTrip = new Map<Kind, { a: number; b: number; n: number }>(
+  kinds.map(([k]) => [k, { a: 0, b: 0, n: 0 }]),
+);
 // Warm-up: the message paths of both processes are compiled before the first measured round.
 for (const [, measure] of kinds) await measure(WARMUP_RTT);
 const p50s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 const p99s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const [kind, measure] of kinds) {
+    const a0 = process.cpuUsage();
+    const b0 = cpuOfB();
     const t = await measure(RTT_N);
+    const a1 = process.cpuUsage(a0);
+    const cpu = cpuPerTrip.get(kind)!;
+    cpu.a += a1.user + a1.system;
+    cpu.b += cpuOfB() - b0;
+    cpu.n += RTT_N;
     p50s.get(kind)!.push(percentile(t, 50));
     p99s.get(kind)!.push(percentile(t, 99));
   }
@@ -529,11 +551,15 @@ row(
   'raw node:net 1 KiB RTT p99',
 );
 
-/** The RTT ladder from raw up, p50 medians (µs) and ratios to raw: where the time above raw goes. */
+/**
+ * The RTT ladder from raw up, p50 medians (µs) and ratios to raw, with the CPU each process spent per round trip
+ * (A/B, µs; /proc ticks, so ±10 ms per round): where the time above raw goes.
+ */
 const ladder = kinds
   .map(([k]) => {
     const v = spread(p50s.get(k)!).median;
-    return `${k} ${v.toFixed(1)} µs (${(v / raw50).toFixed(2)}×)`;
+    const c = cpuPerTrip.get(k)!;
+    return `${k} ${v.toFixed(1)} µs (${(v / raw50).toFixed(2)}×, CPU ${(c.a / c.n).toFixed(1)}/${(c.b / c.n).toFixed(1)})`;
   })
   .join(', ');
 for (const id of ['acm.sendMessage.rtt.p50', 'linkEnhance.sendData.rtt.p50']) {
