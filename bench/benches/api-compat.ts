@@ -12,13 +12,16 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { abilityConnectionManager as acm, linkEnhance } from '@colink/api-compat';
 import { configure, getRuntime, prepareRuntime } from '@colink/api-compat/runtime';
+import type { Channel } from '@colink/core';
 import { type BenchRow, benchEnv, emitRows, isQuick, spreadRow } from '../src/row.js';
+import { benchSecurity } from '../src/secure.js';
 import { percentile, type Spread, sorted, spread } from '../src/stats.js';
 
 const quick = isQuick();
@@ -29,9 +32,13 @@ const WARMUP = 100;
 /** Round trips of each kind before the first measured round (JIT warm-up of both processes' message paths). */
 const WARMUP_RTT = quick ? 500 : 2_000;
 const SERVER = 'colink-bench';
+/** The channel protocol B's echo app echoes on its device (fixtures/echo-app, `ECHO_PROTO`). */
+const ECHO_PROTO = 'colink-bench/echo';
 const APP = path.join(import.meta.dirname, '..', 'fixtures', 'echo-app');
 /** Any single step taking longer than this means a broken stack: fail the bench instead of hanging. */
 const WATCHDOG_MS = 60_000;
+/** The unit of utime/stime in /proc/<pid>/stat (USER_HZ, 100 on Linux: proc(5)). */
+const CLOCK_TICKS_PER_SECOND = 100;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'colink-bench-'));
 const mdnsPort = 20_000 + Math.floor(Math.random() * 30_000);
 /** Both devices log in to the same account, so their (default, TLS 1.3) Links trust each other. */
@@ -71,19 +78,19 @@ process.on('exit', () => {
 const ready = JSON.parse(
   await new Promise<string>((resolve) => createInterface({ input: deviceB.stdout! }).once('line', resolve)),
 ) as { networkId: string };
-/** The port of the node:net echo in B's process (its module is loaded at B's start, or by the first request). */
-async function rawEchoPort(): Promise<number> {
+/** The ports of the node:net and bare node:tls echoes in B's process (its module is loaded at B's start). */
+async function echoPorts(): Promise<{ raw: number; tls: number }> {
   const until = performance.now() + WATCHDOG_MS;
   while (performance.now() < until) {
     try {
-      const port = Number(readFileSync(echoFile, 'utf8'));
-      if (port > 0) return port;
+      const ports = JSON.parse(readFileSync(echoFile, 'utf8')) as { raw: number; tls: number };
+      if (ports.raw > 0 && ports.tls > 0) return ports;
     } catch {
       // not written yet
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`device B wrote no raw echo port to ${echoFile} within ${WATCHDOG_MS} ms`);
+  throw new Error(`device B wrote no echo ports to ${echoFile} within ${WATCHDOG_MS} ms`);
 }
 
 // Device A: this process.
@@ -219,9 +226,13 @@ for (let r = 0; r < ROUNDS; r++) {
   le = c;
 }
 
-// The three round trips measured against each other — sendMessage on one acm session, sendData on one linkEnhance
-// connection, and a node:net echo between the same two processes — each set up once and then measured round by
-// round interleaved (raw, sendMessage, sendData in every round), so background load and JIT warm-up hit all alike.
+// The round trips measured against each other, from the bare sockets up the stack to the HarmonyOS APIs — a node:net
+// echo and a bare node:tls echo between the same two processes (B's module runs both), a channel of B's echo protocol
+// on the secure Link the sessions use and one on the peer connection (the resumable channel a session's control
+// channel is), core's Session.sendMessage on a session B's app accepted, acm.sendMessage on another and sendData on
+// one linkEnhance connection — each set up once and then measured round by round interleaved (every kind in every
+// round), so background load and JIT warm-up hit all alike. The rows between raw and the APIs show where the time
+// above raw goes: TLS itself, the Link's framing, the peer connection's numbering, the session, the API.
 const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
 if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
 const text = 'm'.repeat(1000);
@@ -239,44 +250,117 @@ const sendData = roundTripper((back) => {
   });
   return () => le!.sendData(chunk);
 });
-const echoPort = await rawEchoPort();
+// core's Session on the same path acm takes (B's app accepts it in onCollaborate and echoes with acm.sendMessage).
+const coreSession = await rt.device.sessions.request({
+  peer: ready.networkId,
+  service: 'bench',
+  local: { bundleName: 'com.colink.bench', moduleName: 'entry', abilityName: 'EchoAbility' },
+  remote: { bundleName: peer.bundleName, moduleName: peer.moduleName, abilityName: peer.abilityName },
+  options: { needSendData: true, serviceName: 'bench' },
+  maxMessageBytes: 1023,
+});
+const sessionMessage = roundTripper((back) => {
+  coreSession.messages$.subscribe(back);
+  return () => void coreSession.sendMessage(text);
+});
+const ping = new Uint8Array(1024).fill(7);
+/** A round trip of `ping` over a channel of B's echo protocol (B sends every message back). */
+const channelTripper = (ch: Channel) =>
+  roundTripper((back) => {
+    ch.messages$.subscribe(back);
+    return () => void ch.send(ping);
+  });
+const echoLink = rt.device.links(ready.networkId)[0];
+if (!echoLink) throw new Error('no Link to device B');
+const linkChannel = channelTripper(echoLink.openChannel({ proto: ECHO_PROTO }));
+const pc = rt.device.peer(ready.networkId);
+if (!pc) throw new Error('no peer connection to device B');
+const pcChannel = channelTripper(pc.openChannel({ proto: ECHO_PROTO }));
+/** A round trip of `ping` through a byte-stream echo (the socket may hand the echo over in pieces). */
+const socketTripper = (sock: Socket) =>
+  roundTripper((back) => {
+    let pending = 0;
+    sock.on('data', (d: Buffer) => {
+      pending -= d.length;
+      if (pending <= 0) back();
+    });
+    return () => {
+      pending = ping.length;
+      sock.write(ping);
+    };
+  });
+const ports = await echoPorts();
+const echoPort = ports.raw;
 const sock = netConnect({ port: echoPort, host: '127.0.0.1', noDelay: true });
 await new Promise((r) => sock.once('connect', r));
-const ping = new Uint8Array(1024).fill(7);
-const raw = roundTripper((back) => {
-  let pending = 0;
-  sock.on('data', (d: Buffer) => {
-    pending -= d.length;
-    if (pending <= 0) back();
+const raw = socketTripper(sock);
+// Bare node:tls as colink's security stage runs it (TLS 1.3, same suites, ALPN, high-water mark, a client certificate).
+const sec = await benchSecurity();
+if (!('tls' in sec)) throw new Error(sec.unavailable);
+const tlsSock = await new Promise<TLSSocket>((resolve, reject) => {
+  const socket = netConnect({ port: ports.tls, host: '127.0.0.1', noDelay: true });
+  socket.once('connect', () => {
+    const s = tlsConnect({ ...sec.tls, socket, checkServerIdentity: () => undefined });
+    s.once('secureConnect', () => resolve(s));
+    s.once('error', reject);
   });
-  return () => {
-    pending = ping.length;
-    sock.write(ping);
-  };
+  socket.once('error', reject);
 });
-// Warm-up: the message paths of both processes are compiled before the first measured round.
-for (const measure of [raw, sendMessage, sendData]) await measure(WARMUP_RTT);
-const rawP50: number[] = [];
-const rawP99: number[] = [];
-const msgP50: number[] = [];
-const msgP99: number[] = [];
-const leP50: number[] = [];
-const leP99: number[] = [];
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [measure, p50, p99] of [
-    [raw, rawP50, rawP99],
-    [sendMessage, msgP50, msgP99],
-    [sendData, leP50, leP99],
-  ] as const) {
-    const t = await measure(RTT_N);
-    p50.push(percentile(t, 50));
-    p99.push(percentile(t, 99));
+const tlsCipher = tlsSock.getCipher().name;
+const bareTls = socketTripper(tlsSock);
+const kinds = [
+  ['raw', raw],
+  ['tls', bareTls],
+  ['link', linkChannel],
+  ['pc', pcChannel],
+  ['session', sessionMessage],
+  ['acm', sendMessage],
+  ['le', sendData],
+] as const;
+type Kind = (typeof kinds)[number][0];
+/** CPU time of device B's process so far, µs (user + system from /proc; 0 where there is no /proc). */
+function cpuOfB(): number {
+  try {
+    const f = readFileSync(`/proc/${deviceB.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
   }
 }
+/** CPU µs each process spent over the measured round trips of each kind (A: this process, B: the far device). */
+const cpuPerTrip = new Map<Kind, { a: number; b: number; n: number }>(
+  kinds.map(([k]) => [k, { a: 0, b: 0, n: 0 }]),
+);
+// Warm-up: the message paths of both processes are compiled before the first measured round.
+for (const [, measure] of kinds) await measure(WARMUP_RTT);
+const p50s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
+const p99s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [kind, measure] of kinds) {
+    const a0 = process.cpuUsage();
+    const b0 = cpuOfB();
+    const t = await measure(RTT_N);
+    const a1 = process.cpuUsage(a0);
+    const cpu = cpuPerTrip.get(kind)!;
+    cpu.a += a1.user + a1.system;
+    cpu.b += cpuOfB() - b0;
+    cpu.n += RTT_N;
+    p50s.get(kind)!.push(percentile(t, 50));
+    p99s.get(kind)!.push(percentile(t, 99));
+  }
+}
+const rawP50 = p50s.get('raw')!;
+const rawP99 = p99s.get('raw')!;
+const msgP50 = p50s.get('acm')!;
+const msgP99 = p99s.get('acm')!;
+const leP50 = p50s.get('le')!;
+const leP99 = p99s.get('le')!;
 sock.destroy();
+tlsSock.destroy();
 le!.close();
 acm.disconnect(msgSession);
 acm.destroyAbilityConnectionSession(msgSession);
+await coreSession.close();
 
 // node:net connect + first 1 KiB echo between the same processes: the baseline of the cold session connect.
 const rawConnect: number[] = [];
@@ -336,6 +420,18 @@ function row(
 const API_RTT_MAX_RATIO = 1.3;
 row('rtt1k.raw.p50', '1 KiB RTT p50, raw node:net between the two device processes', 'µs', spread(rawP50));
 row('rtt1k.raw.p99', '1 KiB RTT p99, raw node:net between the two device processes', 'µs', spread(rawP99));
+// The steps between raw and the APIs (no targets: they show where the time above raw goes).
+for (const [kind, id, label] of [
+  ['tls', 'rtt1k.tls.p50', `1 KiB RTT p50, bare node:tls (${tlsCipher}) between the two device processes`],
+  ['link', 'rtt1k.link.p50', '1 KiB RTT p50, a channel on the secure Link the sessions use (B echoes)'],
+  ['pc', 'rtt1k.peer.p50', '1 KiB RTT p50, a resumable channel of the peer connection (B echoes)'],
+  [
+    'session',
+    'session.sendMessage.rtt.p50',
+    "core Session.sendMessage → echo RTT p50 (1000 chars; B's app echoes with acm)",
+  ],
+] as const)
+  row(id, label, 'µs', spread(p50s.get(kind)!), raw50, 'raw node:net 1 KiB RTT p50');
 rows.push({
   id: 'acm.connect.cold',
   label: `abilityConnectionManager connect → isConnected, first (TCP dial + ${linkKind} handshake + HELLO + session), one per run`,
@@ -350,7 +446,7 @@ rows.push({
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 rows[rows.length - 1] = {
   ...rows[rows.length - 1]!,
-  note: `breakdown: TCP dial ${ms(coldPhases.dial)}, TLS + HELLO ${ms(coldPhases.handshake)}, session ${ms(coldPhases.session)}; before it (not counted): identity ${ms(startup.identity)}, start ${ms(startup.start)}, discovery ${ms(startup.discovery)}, connect path warm-up ${ms(startup.warmUp)} (${warmUp?.steps.join(' + ') || 'off'}${warmUp?.error ? `, failed: ${warmUp.error}` : ''})`,
+  note: `breakdown: TCP dial ${ms(coldPhases.dial)}, TLS + HELLO ${ms(coldPhases.handshake)}, session ${ms(coldPhases.session)} (the same connect on a new Link, warmed up: ${ms(spread(relink).median)}); before it (not counted): identity ${ms(startup.identity)}, start ${ms(startup.start)}, discovery ${ms(startup.discovery)}, connect path warm-up ${ms(startup.warmUp)} (${warmUp?.steps.join(' + ') || 'off'}${warmUp?.error ? `, failed: ${warmUp.error}` : ''})`,
   target: '≤ 25 ms',
   met: cold <= 25,
 };
@@ -454,6 +550,22 @@ row(
   raw99,
   'raw node:net 1 KiB RTT p99',
 );
+
+/**
+ * The RTT ladder from raw up, p50 medians (µs) and ratios to raw, with the CPU each process spent per round trip
+ * (A/B, µs; /proc ticks, so ±10 ms per round): where the time above raw goes.
+ */
+const ladder = kinds
+  .map(([k]) => {
+    const v = spread(p50s.get(k)!).median;
+    const c = cpuPerTrip.get(k)!;
+    return `${k} ${v.toFixed(1)} µs (${(v / raw50).toFixed(2)}×, CPU ${(c.a / c.n).toFixed(1)}/${(c.b / c.n).toFixed(1)})`;
+  })
+  .join(', ');
+for (const id of ['acm.sendMessage.rtt.p50', 'linkEnhance.sendData.rtt.p50']) {
+  const i = rows.findIndex((r) => r.id === id);
+  if (i >= 0) rows[i] = { ...rows[i]!, note: `RTT p50 ladder: ${ladder}` };
+}
 
 if (dataSizes.size > 0)
   console.error(

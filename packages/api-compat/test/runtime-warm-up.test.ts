@@ -29,7 +29,7 @@ describe('connect path warm-up', () => {
     const result = await warmUpConnectPath(security);
     sub.unsubscribe();
     expect(result.error).toBeUndefined();
-    expect(result.steps).toEqual(['session', 'tls']);
+    expect(result.steps).toEqual(['session', 'trust', 'tls']);
     // The self-handshake is refused before any trust decision: nothing is recorded as trusted or bound.
     expect(trust).toEqual([]);
     expect(security.isBound(security.networkId)).toBe(false);

@@ -1,6 +1,8 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import 'reflect-metadata'; // @peculiar/x509 (certificates of other key types below) needs it, as identity.ts does
+import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveAccountKey } from '../src/security/account.js';
 import { bindingCode } from '../src/security/binding-code.js';
@@ -92,6 +94,30 @@ describe('device identity', () => {
   it('derives the networkId from the certificate key alone', async () => {
     const id = await createIdentity();
     expect(networkIdOf(new X509Certificate(id.certificatePem))).toBe(id.networkId);
+  });
+
+  it('networkId = SHA-256 of the SPKI DER for P-256 (JWK fast path) and for other keys (DER export)', async () => {
+    for (const algorithm of [
+      { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
+      { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' },
+      { name: 'Ed25519' },
+    ]) {
+      const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+        'sign',
+        'verify',
+      ])) as webcrypto.CryptoKeyPair;
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: '01',
+        name: 'CN=networkid-test',
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3_600_000),
+        signingAlgorithm: algorithm,
+        keys,
+      });
+      const node = new X509Certificate(cert.toString('pem'));
+      const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+      expect(networkIdOf(node), algorithm.name).toBe(createHash('sha256').update(spki).digest('hex'));
+    }
   });
 });
 

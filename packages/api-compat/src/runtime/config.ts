@@ -89,7 +89,8 @@ export interface RuntimeConfig {
   readonly upgradeDialMs?: number;
   /**
    * Whether `DeviceRuntime.start()` runs the code of a connect once in the background (on unless
-   * `COLINK_WARM_UP=off`): two throwaway devices on 127.0.0.1 open a Link and a session, and the device's TLS upgrade
+   * `COLINK_WARM_UP=off`): two throwaway devices on 127.0.0.1 open a Link and a session (with security: over TLS 1.3
+   * with throwaway identities and a throwaway account key, trust exchange included), and the device's TLS upgrade
    * runs against itself over a loopback TCP pair. The first `connect()` after start then does not pay for the first
    * use of that code (tens of ms; see `warmUpConnectPath`).
    */

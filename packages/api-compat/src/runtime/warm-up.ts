@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { LocalDevice, logger, socketConduit } from '@colink/core';
-import type { TlsSecurity } from '@colink/core/security';
+import { AccountKey, createIdentity, TlsSecurity } from '@colink/core/security';
 import { TcpTransport } from '@colink/transport-tcp';
 
 const log = logger('runtime');
 
 /** The app both throwaway devices of the warm-up run a session between (never a real app of this device). */
 const WARM_UP_APP = { bundleName: 'colink.warm-up', moduleName: 'entry', abilityName: 'WarmUp' } as const;
+/** Size of the throwaway account key, bytes: what `deriveAccountKey` derives (scrypt, 32 bytes). */
+const ACCOUNT_KEY_BYTES = 32;
 /** Longest the warm-up may take before it gives up, ms (it only ever talks to itself on loopback). */
 export const WARM_UP_TIMEOUT_MS = 10_000;
 
@@ -19,7 +22,10 @@ export const WARM_UP_TIMEOUT_MS = 10_000;
  * Two steps, both on loopback only and with nothing of the device itself at stake:
  * 1. two throwaway devices (not this one, no discovery, TCP on 127.0.0.1) open a Link, a session, send one message
  *    each way and stop: TCP dial and accept, the Link handshake (preamble, HELLO), channels, the peer connection and
- *    sessions;
+ *    sessions. With `security` their Links run TLS 1.3 as the device's do, each with a throwaway identity (made here,
+ *    ~10–30 ms each) and both with one throwaway account key (random, never stored): the TLS handshake with a
+ *    different peer, the trust exchange (account proofs, verdicts) and the Link over the secured conduit run to the
+ *    end (step `trust`). Nothing of it reaches the device's own `security` (its trust events, bindings, store);
  * 2. with `security`, its TLS 1.3 upgrade runs over a loopback TCP pair against itself: the handshake completes (both
  *    ends hold this device's key) and is then refused as this device's own identity, as any such Link is.
  *
@@ -35,9 +41,10 @@ export async function warmUpConnectPath(security: TlsSecurity | undefined): Prom
     for (const c of cleanups.splice(0)) await Promise.resolve(c()).catch(() => undefined);
   };
   try {
-    await withTimeout(sessionRoundTrip(cleanups), closeAll);
+    await withTimeout(sessionRoundTrip(cleanups, security !== undefined), closeAll);
     cleanups.length = 0; // closed by the step itself
     steps.push('session');
+    if (security) steps.push('trust');
     if (security && (await withTimeout(tlsAgainstSelf(security, cleanups), closeAll))) steps.push('tls');
     const ms = performance.now() - started;
     log.debug('connect path warmed up in %d ms (%s)', Math.round(ms), steps.join(', '));
@@ -49,8 +56,11 @@ export async function warmUpConnectPath(security: TlsSecurity | undefined): Prom
   }
 }
 
-/** What ran of the warm-up: `session` (step 1 of {@link warmUpConnectPath}), `tls` (step 2). */
-export type WarmUpStep = 'session' | 'tls';
+/**
+ * What ran of the warm-up: `session` (step 1 of {@link warmUpConnectPath}), `trust` (step 1 ran over TLS 1.3 Links
+ * with the trust exchange), `tls` (step 2).
+ */
+export type WarmUpStep = 'session' | 'trust' | 'tls';
 
 /** Outcome of {@link warmUpConnectPath}. */
 export interface WarmUpResult {
@@ -62,14 +72,23 @@ export interface WarmUpResult {
   readonly error?: string;
 }
 
-async function sessionRoundTrip(cleanups: Array<() => unknown>): Promise<void> {
-  const device = (name: string): LocalDevice =>
-    new LocalDevice({
-      advert: { networkId: name.repeat(64), deviceName: `warm-up-${name}`, deviceType: 'pc' },
+async function sessionRoundTrip(cleanups: Array<() => unknown>, secure: boolean): Promise<void> {
+  // With TLS: two throwaway identities on one throwaway account, so the two devices trust each other by account.
+  const security = secure ? await throwawaySecurity() : undefined;
+  const device = (name: 'a' | 'b', i: number): LocalDevice => {
+    const sec = security?.[i];
+    return new LocalDevice({
+      advert: {
+        networkId: sec?.networkId ?? name.repeat(64),
+        deviceName: `warm-up-${name}`,
+        deviceType: 'pc',
+      },
       transports: [new TcpTransport({ host: '127.0.0.1', discovery: false })],
+      ...(sec ? { security: sec } : {}),
     });
-  const a = device('a');
-  const b = device('b');
+  };
+  const a = device('a', 0);
+  const b = device('b', 1);
   cleanups.push(() => Promise.all([a.stop(), b.stop()]));
   try {
     await Promise.all([a.start(), b.start()]);
@@ -79,7 +98,10 @@ async function sessionRoundTrip(cleanups: Array<() => unknown>): Promise<void> {
       });
       a.sessions.opened$.subscribe((s) => s.messages$.subscribe(() => resolve()));
     });
-    await a.connectAddress('tcp', b.transports[0]!.localAddress!);
+    const link = await a.connectAddress('tcp', b.transports[0]!.localAddress!);
+    // The step counts as `trust` only when the Link really ran TLS and trusted the peer by the account.
+    if (security && link.verifiedPeer?.detail?.trust !== 'account')
+      throw new Error(`warm-up Link not trusted by account (${link.security})`);
     const s = await a.sessions.request({
       peer: b.advert.networkId,
       service: 'warm-up',
@@ -92,6 +114,13 @@ async function sessionRoundTrip(cleanups: Array<() => unknown>): Promise<void> {
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
+}
+
+/** Two TLS stages with throwaway identities and one random account key (never stored, never leaves the process). */
+async function throwawaySecurity(): Promise<[TlsSecurity, TlsSecurity]> {
+  const account = new AccountKey(randomBytes(ACCOUNT_KEY_BYTES));
+  const [x, y] = await Promise.all([createIdentity(), createIdentity()]);
+  return [new TlsSecurity({ identity: x, account }), new TlsSecurity({ identity: y, account })];
 }
 
 async function tlsAgainstSelf(security: TlsSecurity, cleanups: Array<() => unknown>): Promise<boolean> {

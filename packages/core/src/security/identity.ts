@@ -59,9 +59,30 @@ export interface IdentityOptions {
  * same derivation as a libp2p PeerId or an HPKP SPKI pin (RFC 7469 §2.4). 64 lower-case hex chars.
  */
 export function networkIdOf(certificate: X509Certificate): string {
-  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  const key = certificate.publicKey;
+  if (key.asymmetricKeyType === 'ec') {
+    // Every identity key is P-256, whose SPKI DER is a fixed prefix and the uncompressed point (RFC 5480 §2.2): built
+    // from the JWK export (~10 µs) instead of OpenSSL 3's DER encoder (~300 µs), twice per TLS handshake on each side.
+    // The curve comes from the JWK too (`asymmetricKeyDetails` costs ~40 µs on a fresh key).
+    const { crv, x, y } = key.export({ format: 'jwk' });
+    if (crv === 'P-256' && typeof x === 'string' && typeof y === 'string') {
+      return createHash('sha256')
+        .update(P256_SPKI_PREFIX)
+        .update(Buffer.from(x, 'base64url'))
+        .update(Buffer.from(y, 'base64url'))
+        .digest('hex');
+    }
+  }
+  const spki = key.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('hex');
 }
+
+/**
+ * The DER of a P-256 SubjectPublicKeyInfo up to its key bits (RFC 5480 §2.1.1, §2.2): SEQUENCE { SEQUENCE {
+ * id-ecPublicKey, prime256v1 }, BIT STRING (no unused bits) } and the uncompressed point's 0x04; the 64 bytes of
+ * x ‖ y follow.
+ */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
 
 /** Hex SHA-256 of a certificate's DER encoding (64 lower-case hex chars). */
 export function fingerprintOf(certificate: X509Certificate): string {
