@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { LocalDevice, logger, socketConduit } from '@colink/core';
@@ -9,8 +8,6 @@ const log = logger('runtime');
 
 /** The app both throwaway devices of the warm-up run a session between (never a real app of this device). */
 const WARM_UP_APP = { bundleName: 'colink.warm-up', moduleName: 'entry', abilityName: 'WarmUp' } as const;
-/** Size of the throwaway account key, bytes: what `deriveAccountKey` derives (scrypt, 32 bytes). */
-const ACCOUNT_KEY_BYTES = 32;
 /** Longest the warm-up may take before it gives up, ms (it only ever talks to itself on loopback). */
 export const WARM_UP_TIMEOUT_MS = 10_000;
 
@@ -118,7 +115,7 @@ async function sessionRoundTrip(cleanups: Array<() => unknown>, secure: boolean)
 
 /** Two TLS stages with throwaway identities and one random account key (never stored, never leaves the process). */
 async function throwawaySecurity(): Promise<[TlsSecurity, TlsSecurity]> {
-  const account = new AccountKey(randomBytes(ACCOUNT_KEY_BYTES));
+  const account = AccountKey.random();
   const [x, y] = await Promise.all([createIdentity(), createIdentity()]);
   return [new TlsSecurity({ identity: x, account }), new TlsSecurity({ identity: y, account })];
 }

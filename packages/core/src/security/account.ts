@@ -1,4 +1,4 @@
-import { createHmac, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { assertArgument } from '../errors.js';
 import type { LinkRole } from '../link.js';
 
@@ -10,6 +10,8 @@ import type { LinkRole } from '../link.js';
 export const ACCOUNT_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
 const SALT = 'colink-account-key/1';
+/** Length of an account key, bytes: the scrypt output length (RFC 7914 dkLen), one HMAC-SHA256 key block's worth. */
+const ACCOUNT_KEY_BYTES = 32;
 const PROOF_LABEL = 'colink-account';
 
 /**
@@ -19,9 +21,17 @@ const PROOF_LABEL = 'colink-account';
 export class AccountKey {
   readonly #key: Buffer;
 
-  /** @internal Use {@link deriveAccountKey}. */
+  /** @internal Use {@link deriveAccountKey} or {@link AccountKey.random}. */
   constructor(key: Buffer) {
     this.#key = key;
+  }
+
+  /**
+   * A throwaway account key of 32 random bytes that no credential derives (no scrypt cost): for warm-ups and tests
+   * where two devices in one process must trust only each other. It is never stored and cannot be recreated.
+   */
+  static random(): AccountKey {
+    return new AccountKey(randomBytes(ACCOUNT_KEY_BYTES));
   }
 
   /**
@@ -68,7 +78,7 @@ export class AccountKey {
 export async function deriveAccountKey(credential: string | Uint8Array): Promise<AccountKey> {
   assertArgument(credential.length > 0, 'account credential must not be empty');
   const key = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(credential, SALT, 32, ACCOUNT_SCRYPT, (err, k) => (err ? reject(err) : resolve(k)));
+    scrypt(credential, SALT, ACCOUNT_KEY_BYTES, ACCOUNT_SCRYPT, (err, k) => (err ? reject(err) : resolve(k)));
   });
   return new AccountKey(key);
 }
