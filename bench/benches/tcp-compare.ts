@@ -2,7 +2,8 @@
 //   raw node:net · colink Link over @colink/transport-tcp · the same Link encrypted (TLS 1.3 stage of
 //   @colink/core/security) · bare node:tls 1.3 with the same certificates and settings (the ceiling of the route
 //   the encrypted Link takes) · js-libp2p 3 (TCP + Noise XX + yamux).
-//   - bulk throughput: 64 KiB writes, BYTES per round, ROUNDS rounds interleaved across stacks (MB/s);
+//   - bulk throughput: 64 KiB writes, BYTES per round, ROUNDS rounds interleaved across stacks, the order reversed
+//     every other round (MB/s);
 //   - 1 KiB round trip: ROUNDS rounds of RTT_N echoes each after a warm-up, p50 and p99 per round (µs);
 //   - connect + first 1 KiB round trip on a new connection, CONNECTS times (ms).
 // Prints a table; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick (or
@@ -151,18 +152,21 @@ const tput = samples();
 const p50 = samples();
 const p99 = samples();
 const conn = samples();
+// Every other round runs the stacks in reverse order, so no stack always runs right after the same one (and inherits
+// its garbage, or its warm caches, in both processes).
+const order = (r: number): readonly Stack[] => (r % 2 === 0 ? STACKS : [...STACKS].reverse());
 for (let r = 0; r < ROUNDS; r++) {
-  for (const s of STACKS) tput[s].push(await throughput(s));
+  for (const s of order(r)) tput[s].push(await throughput(s));
 }
 for (let r = 0; r < ROUNDS; r++) {
-  for (const s of STACKS) {
+  for (const s of order(r)) {
     const t = await roundTrips(s);
     p50[s].push(percentile(t, 50));
     p99[s].push(percentile(t, 99));
   }
 }
 for (let i = 0; i < CONNECTS; i++) {
-  for (const s of STACKS) conn[s].push(await connectOnce(s));
+  for (const s of order(i)) conn[s].push(await connectOnce(s));
 }
 
 await node.stop();

@@ -141,6 +141,13 @@ export const COALESCE_MAX_PAYLOAD = 1024;
  */
 export const RECEIVE_SLAB_BYTES = 256 * 1024;
 /**
+ * Size of the large receive slabs of a frame-aware reader (the secure conduit, which knows its plaintext is the Link's
+ * frames), bytes: four whole largest frames (4 × {@link MAX_FRAME_SIZE} = 262,192). Such a reader ends a read where a
+ * large frame ends and starts the next slab before a large frame that would not fit, so 64 KiB frames lie whole in
+ * one slab, four to a slab, and reach the Link as views instead of being copied together across two slabs.
+ */
+export const RECEIVE_SLAB_FRAMED_BYTES = 4 * MAX_FRAME_SIZE;
+/**
  * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
  * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its
  * space or brings a whole record, and back after {@link RECEIVE_SMALL_READS_TO_SHRINK} small reads in a row, so an

@@ -1,5 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RECEIVE_SLAB_FRAMED_BYTES } from '../src/limits.js';
 import type { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import type { TrustEvent } from '../src/security/tls-security.js';
@@ -94,6 +95,22 @@ describe('TlsSecurity: same account', () => {
     expect(got.map((m, i) => Buffer.compare(Buffer.from(m), Buffer.from(messages[i]!)))).toEqual(
       messages.map(() => 0),
     );
+  });
+
+  it('places 64 KiB frames whole in receive slabs over TCP, so the Link gets them as views, not copies', async () => {
+    const [sa, sb] = await Promise.all([security({ account: 'acct-1' }), security({ account: 'acct-1' })]);
+    const [a, b] = securedLinks(sa, sb, { conduits: await tcpConduitPair() });
+    await Promise.all([a.opened, b.opened]);
+    const n = 64; // 4 MiB: 16 large slabs of four whole frames each
+    const got = firstValueFrom(b.messages$.pipe(take(n), toArray()));
+    for (let i = 0; i < n; i++) void a.send(new Uint8Array(65_536).fill(i));
+    const messages = await got;
+    expect(messages.every((m, i) => m.length === 65_536 && m[0] === i && m[65_535] === i)).toBe(true);
+    // A view lies in a framed slab; a payload the decoder copied together has a buffer of its own (65,536 bytes).
+    const views = messages.filter((m) => m.buffer.byteLength === RECEIVE_SLAB_FRAMED_BYTES).length;
+    // The first frames may arrive before the reader switched to large slabs; after that none is copied (one in four
+    // was, spanning two 256 KiB slabs, before frames were placed).
+    expect(views).toBeGreaterThanOrEqual(n - 4);
   });
 
   it('carries 1 MiB byte-exact over a slow small-MTU medium, through its backpressure', async () => {
