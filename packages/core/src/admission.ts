@@ -104,7 +104,11 @@ export interface AdmissionStats {
   readonly queued: number;
   /** Highest `queued` seen since the device started. */
   readonly queuedHighWater: number;
-  /** Waiting inbound connections closed (`refused`, oldest first) because `MAX_QUEUED_INBOUND` newer ones came. */
+  /**
+   * Inbound connections closed (`refused`) because the queue of waiting ones was full: the oldest waiting one of the
+   * source with the most waiting, or the new one when every waiting connection is its source's only one (see
+   * `MAX_QUEUED_INBOUND`).
+   */
   readonly queueRefused: number;
   /** Slices of backlogged pre-authentication work run, each followed by a break of `PRE_AUTH_WORK_GAP_MS`. */
   readonly slices: number;
@@ -388,10 +392,15 @@ export class PreAuthWork {
 
   /**
    * Takes in a new inbound connection from `source` (a host, see {@link sourceHost}): runs `run` now, or queues it
-   * when pre-authentication work is backlogged. A full queue — {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting
-   * from this source, or {@link MAX_QUEUED_INBOUND} in all — first closes the oldest waiting one of this source (or
-   * overall) through its `refuse`: as with pending handshakes, whoever came first must not hold the queue by
-   * reconnecting, and one source cannot push out the connections of others.
+   * when pre-authentication work is backlogged. With {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting from this
+   * source, the oldest of them is closed through its `refuse` (a source only ever replaces its own). With
+   * {@link MAX_QUEUED_INBOUND} waiting in all, the connection to close comes from the source with the most waiting,
+   * the new one counted: its oldest — or, when this source is among those with the most, this source's oldest, which
+   * is the new connection itself if nothing else of this source waits. So a connection that is the only one of its
+   * source (a device dialling in once) is never pushed out of the queue by a storm: from sources with more waiting
+   * their own go first, and when every waiting connection is its source's only one, the newcomer is refused (tail
+   * drop). Nobody can hold the queue by being first: waiting connections leave it at the pace of the work slices,
+   * whatever their peers do (the pending set behind it evicts the oldest, see {@link Admission}).
    */
   admit(source: string, run: () => void, refuse: () => void): void {
     if (this.ready()) {
@@ -407,7 +416,15 @@ export class PreAuthWork {
       if (i < 0) break;
       this.dropAdmit(i);
     }
-    while (this.admits.length >= this.maxQueued) this.dropAdmit(0);
+    while (this.admits.length >= this.maxQueued) {
+      const victim = this.fullQueueVictim(source);
+      if (victim === undefined) {
+        this.counters.queueRefused++;
+        refuse();
+        return;
+      }
+      this.dropAdmit(victim);
+    }
     this.admits.push({ run, drop: refuse, source });
     this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     this.counters.queuedHighWater = Math.max(this.counters.queuedHighWater, this.admits.length);
@@ -445,6 +462,25 @@ export class PreAuthWork {
   restart(): void {
     this.stopped = false;
     this.used = 0;
+  }
+
+  /**
+   * The index of the waiting connection to close so that one from `source` fits a full queue, or undefined to refuse
+   * the new one itself (see {@link PreAuthWork.admit}): the source with the most waiting (the new one counted) loses
+   * its oldest; this source wins ties.
+   */
+  private fullQueueVictim(source: string): number | undefined {
+    const mine = (this.perSource.get(source) ?? 0) + 1;
+    let most = mine;
+    let from = source;
+    for (const [s, n] of this.perSource)
+      if (n > most) {
+        most = n;
+        from = s;
+      }
+    if (from === source) return mine === 1 ? undefined : this.admits.findIndex((a) => a.source === source);
+    // Another source has more waiting: the oldest of those with the most (several may tie).
+    return this.admits.findIndex((a) => this.perSource.get(a.source) === most);
   }
 
   private dropAdmit(i: number): void {

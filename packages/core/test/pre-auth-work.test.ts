@@ -107,6 +107,33 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
     expect(log).toEqual(['x0', 'a3', 'b1', 'b2', 'c1']);
   });
 
+  it('a full queue takes from the source with the most waiting: a lone connection is never pushed out', () => {
+    // Issue 16 ("admits queue drops oldest"): with oldest-first, a device that dialled in once during a storm lost
+    // its waiting connection to the storm's newer ones. Now the storm's sources replace their own, and a newcomer
+    // that would be one more lone connection in a queue of lone connections is the one refused.
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 8);
+    const log: string[] = [];
+    const refused: string[] = [];
+    const admit = (source: string, name: string) =>
+      work.admit(source, item(clock, log, name, 0.1), () => refused.push(name));
+    work.admit('x', item(clock, log, 'x0', 2), () => refused.push('x0')); // uses up the slice
+    admit('dev', 'dev'); // the oldest waiting
+    for (let i = 1; i <= 20; i++) admit('a', `a${i}`); // one storm source
+    expect(refused).toEqual(Array.from({ length: 17 }, (_, i) => `a${i + 1}`));
+    // b1: a has the most (3) and loses its oldest; b2: b ties with a at 2 and replaces its own; c1: a again.
+    for (const name of ['b1', 'b2', 'c1']) admit(name[0]!, name);
+    expect(refused.slice(17)).toEqual(['a18', 'b1', 'a19']); // waiting: dev, a20, b2, c1
+    admit('e', 'e1'); // every waiting connection is its source's only one: the newcomer is refused
+    expect(refused.at(-1)).toBe('e1');
+    admit('a', 'a21'); // a source with one waiting replaces its own
+    expect(refused.at(-1)).toBe('a20');
+    expect(work.stats()).toMatchObject({ queued: 4, queueRefused: 22 });
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log).toEqual(['x0', 'dev', 'b2', 'c1', 'a21']);
+    expect(refused).not.toContain('dev');
+  });
+
   it('stop() refuses what waits and drops queued steps', () => {
     const clock = new ManualClock();
     const work = new PreAuthWork(clock);
