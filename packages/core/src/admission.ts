@@ -105,9 +105,8 @@ export interface AdmissionStats {
   /** Highest `queued` seen since the device started. */
   readonly queuedHighWater: number;
   /**
-   * Inbound connections closed (`refused`) because the queue of waiting ones was full: the oldest waiting one of the
-   * source with the most waiting, or the new one when every waiting connection is its source's only one (see
-   * `MAX_QUEUED_INBOUND`).
+   * Waiting inbound connections closed (`refused`) because the queue was full: the oldest of the source with the most
+   * waiting (see `MAX_QUEUED_INBOUND`).
    */
   readonly queueRefused: number;
   /** Slices of backlogged pre-authentication work run, each followed by a break of `PRE_AUTH_WORK_GAP_MS`. */
@@ -394,13 +393,13 @@ export class PreAuthWork {
    * Takes in a new inbound connection from `source` (a host, see {@link sourceHost}): runs `run` now, or queues it
    * when pre-authentication work is backlogged. With {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting from this
    * source, the oldest of them is closed through its `refuse` (a source only ever replaces its own). With
-   * {@link MAX_QUEUED_INBOUND} waiting in all, the connection to close comes from the source with the most waiting,
-   * the new one counted: its oldest — or, when this source is among those with the most, this source's oldest, which
-   * is the new connection itself if nothing else of this source waits. So a connection that is the only one of its
-   * source (a device dialling in once) is never pushed out of the queue by a storm: from sources with more waiting
-   * their own go first, and when every waiting connection is its source's only one, the newcomer is refused (tail
-   * drop). Nobody can hold the queue by being first: waiting connections leave it at the pace of the work slices,
-   * whatever their peers do (the pending set behind it evicts the oldest, see {@link Admission}).
+   * {@link MAX_QUEUED_INBOUND} waiting in all, the connection closed is the oldest of the source with the most
+   * waiting, the new one counted (on a tie this source's own oldest if it has any waiting, else the oldest of those
+   * tied). So a connection that is its source's only one — a device dialling in once — is never pushed out while a
+   * storm's source has two or more waiting: they replace their own. When every waiting connection is its source's
+   * only one (a storm from as many hosts as the queue holds), the oldest goes, as before: the newcomer is the one
+   * likeliest to be a device that just dialled after the storm's burst, and the queue drains at the pace of the work
+   * slices whatever the peers do, so nobody holds it by being first.
    */
   admit(source: string, run: () => void, refuse: () => void): void {
     if (this.ready()) {
@@ -416,15 +415,7 @@ export class PreAuthWork {
       if (i < 0) break;
       this.dropAdmit(i);
     }
-    while (this.admits.length >= this.maxQueued) {
-      const victim = this.fullQueueVictim(source);
-      if (victim === undefined) {
-        this.counters.queueRefused++;
-        refuse();
-        return;
-      }
-      this.dropAdmit(victim);
-    }
+    while (this.admits.length >= this.maxQueued) this.dropAdmit(this.fullQueueVictim(source));
     this.admits.push({ run, drop: refuse, source });
     this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     this.counters.queuedHighWater = Math.max(this.counters.queuedHighWater, this.admits.length);
@@ -465,21 +456,17 @@ export class PreAuthWork {
   }
 
   /**
-   * The index of the waiting connection to close so that one from `source` fits a full queue, or undefined to refuse
-   * the new one itself (see {@link PreAuthWork.admit}): the source with the most waiting (the new one counted) loses
-   * its oldest; this source wins ties.
+   * The index of the waiting connection to close so that one from `source` fits a full queue (see
+   * {@link PreAuthWork.admit}): the oldest of the source with the most waiting, the new one counted — `source` itself
+   * on a tie if it has any waiting, else the oldest of those tied.
    */
-  private fullQueueVictim(source: string): number | undefined {
+  private fullQueueVictim(source: string): number {
     const mine = (this.perSource.get(source) ?? 0) + 1;
     let most = mine;
-    let from = source;
-    for (const [s, n] of this.perSource)
-      if (n > most) {
-        most = n;
-        from = s;
-      }
-    if (from === source) return mine === 1 ? undefined : this.admits.findIndex((a) => a.source === source);
-    // Another source has more waiting: the oldest of those with the most (several may tie).
+    for (const n of this.perSource.values()) most = Math.max(most, n);
+    if (most === mine && mine > 1) return this.admits.findIndex((a) => a.source === source);
+    // Another source has more waiting, or every waiting connection is its source's only one: the oldest of those
+    // with the most.
     return this.admits.findIndex((a) => this.perSource.get(a.source) === most);
   }
 

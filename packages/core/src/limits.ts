@@ -197,9 +197,8 @@ export const PRE_AUTH_WORK_SLICE_MS = 1;
 export const PRE_AUTH_WORK_GAP_MS = 1;
 /**
  * Most inbound connections waiting for their turn in the pre-authentication work queue (see
- * {@link PRE_AUTH_WORK_SLICE_MS}) on one device; past it a waiting one of the source with the most waiting is
- * closed (`refused`) — or the new one, when every waiting connection is its source's only one (`PreAuthWork.admit`) —
- * which costs no more than the close. Waiting connections hold listener slots, so like {@link MAX_PENDING_HANDSHAKES} a
+ * {@link PRE_AUTH_WORK_SLICE_MS}) on one device; past it the oldest waiting one of the source with the most waiting
+ * is closed (`refused`, see `PreAuthWork.admit`), which costs no more than the close. Waiting connections hold listener slots, so like {@link MAX_PENDING_HANDSHAKES} a
  * quarter of transport-tcp's 256: waiting and pending ones together leave half the listener to authenticated Links.
  */
 export const MAX_QUEUED_INBOUND = 64;

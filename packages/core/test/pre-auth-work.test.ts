@@ -109,8 +109,8 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('a full queue takes from the source with the most waiting: a lone connection is never pushed out', () => {
     // Issue 16 ("admits queue drops oldest"): with oldest-first, a device that dialled in once during a storm lost
-    // its waiting connection to the storm's newer ones. Now the storm's sources replace their own, and a newcomer
-    // that would be one more lone connection in a queue of lone connections is the one refused.
+    // its waiting connection to the storm's newer ones. Now sources with more waiting lose theirs first; only when
+    // every waiting connection is its source's only one does the oldest go, as before.
     const clock = new ManualClock();
     const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 8);
     const log: string[] = [];
@@ -124,14 +124,20 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
     // b1: a has the most (3) and loses its oldest; b2: b ties with a at 2 and replaces its own; c1: a again.
     for (const name of ['b1', 'b2', 'c1']) admit(name[0]!, name);
     expect(refused.slice(17)).toEqual(['a18', 'b1', 'a19']); // waiting: dev, a20, b2, c1
-    admit('e', 'e1'); // every waiting connection is its source's only one: the newcomer is refused
-    expect(refused.at(-1)).toBe('e1');
-    admit('a', 'a21'); // a source with one waiting replaces its own
-    expect(refused.at(-1)).toBe('a20');
-    expect(work.stats()).toMatchObject({ queued: 4, queueRefused: 22 });
+    admit('a', 'a21'); // a source with one waiting, tied with every other: replaces its own
+    expect(refused.at(-1)).toBe('a20'); // waiting: dev, b2, c1, a21
+    expect(work.stats()).toMatchObject({ queued: 4, queueRefused: 21 });
     clock.advance(PRE_AUTH_WORK_GAP_MS);
     expect(log).toEqual(['x0', 'dev', 'b2', 'c1', 'a21']);
     expect(refused).not.toContain('dev');
+    // Every waiting connection its source's only one (a storm from as many hosts as the queue holds): the oldest
+    // goes, so a device dialling in right after the storm's burst still gets its turn.
+    clock.advance(PRE_AUTH_WORK_GAP_MS); // the break over: y0 runs at once and uses up the slice
+    work.admit('y', item(clock, log, 'y0', 2), () => refused.push('y0'));
+    for (const name of ['p', 'q', 'r', 's', 'dev2']) admit(name, name);
+    expect(refused.at(-1)).toBe('p');
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log.slice(-5)).toEqual(['y0', 'q', 'r', 's', 'dev2']);
   });
 
   it('stop() refuses what waits and drops queued steps', () => {
