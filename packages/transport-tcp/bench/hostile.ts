@@ -92,7 +92,9 @@ try {
       console.log(
         `  ${label.padEnd(62)} idle ${r.rttIdleMs.toFixed(2)} ms → ${r.rttUnderAttackMs.toFixed(2)} ms ` +
           `(${(r.rttUnderAttackMs / r.rttIdleMs).toFixed(1)}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms)` +
-          ` newcomer ${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms = ${cpu.at(-1)!.toFixed(0)} µs/conn`,
+          ` newcomer ${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms = ${cpu.at(-1)!.toFixed(0)} µs/conn;` +
+          ` ${r.result.connected}/${attack.conns} connected, ${r.result.closedByServer} closed by the device,` +
+          ` ${r.result.held} held, ${r.result.reconnects} reconnections`,
       );
     }
     const value = median(under);

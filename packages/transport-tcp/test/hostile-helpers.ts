@@ -327,6 +327,8 @@ export class HostileScene {
         60_000,
       )) as AttackReport['result'];
       const cpu = process.cpuUsage(cpu0);
+      if (process.env.HOSTILE_DEBUG)
+        console.log(`CPU user ${cpu.user / 1000} ms system ${cpu.system / 1000} ms`);
       const mem1 = process.memoryUsage();
       const after = this.server.admissionStats();
       return {
