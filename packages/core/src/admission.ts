@@ -79,7 +79,7 @@ export interface AdmissionOptions {
   /**
    * Longest stretch of pre-authentication work (taking in inbound connections, handling strangers' bytes) before
    * the device takes a break of `PRE_AUTH_WORK_GAP_MS` for everything else, while such work is backlogged, in ms.
-   * Default {@link PRE_AUTH_WORK_SLICE_MS} (1); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
+   * Default {@link PRE_AUTH_WORK_SLICE_MS} (0.25); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
    * all such work runs at once, as it did before the slicing existed (for comparison: transport-tcp's hostile-peer
    * tests take `HOSTILE_WORK_SLICE_MS`).
    */

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { gateConduit, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { closeReason } from '../src/errors.js';
-import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS, PRE_AUTH_WORK_SLICE_MS } from '../src/limits.js';
+import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS } from '../src/limits.js';
 import type { Conduit } from '../src/transport.js';
 
 // The pre-authentication work queue that keeps a connection storm from crowding out trusted Links: a manual clock
@@ -47,6 +47,12 @@ class ManualClock implements WorkClock {
   }
 }
 
+/**
+ * The slice these tests give the queue, ms: their item costs are chosen for 1 ms (the default, `PRE_AUTH_WORK_SLICE_MS`,
+ * is 0.25 ms; the mechanism is the same).
+ */
+const SLICE_MS = 1;
+
 /** A work item that takes `ms` of (manual) time and logs its name. */
 const item = (clock: ManualClock, log: string[], name: string, ms: number) => () => {
   clock.t += ms;
@@ -56,7 +62,7 @@ const item = (clock: ManualClock, log: string[], name: string, ms: number) => ()
 describe('PreAuthWork: pre-authentication work in slices', () => {
   it('runs work at once while there is no backlog', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     work.admit('a', item(clock, log, 'a1', 0.2), () => log.push('refused'));
     work.step(item(clock, log, 's1', 0.2));
@@ -66,7 +72,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('past a slice of work, waits a break, then runs one slice; handshake steps go before new connections', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     const refused: string[] = [];
     for (let i = 1; i <= 8; i++)
@@ -92,7 +98,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('caps the queue per source and in all, closing the oldest waiting connection of that source (or overall)', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 2);
+    const work = new PreAuthWork(clock, SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 2);
     const log: string[] = [];
     const refused: string[] = [];
     work.admit('x', item(clock, log, 'x0', 2), () => refused.push('x0')); // uses up the slice
@@ -112,7 +118,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
     // its waiting connection to the storm's newer ones. Now sources with more waiting lose theirs first; only when
     // every waiting connection is its source's only one does the oldest go, as before.
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 8);
+    const work = new PreAuthWork(clock, SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 8);
     const log: string[] = [];
     const refused: string[] = [];
     const admit = (source: string, name: string) =>
@@ -142,7 +148,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('stop() refuses what waits and drops queued steps', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     work.admit('a', item(clock, log, 'a1', 2), () => log.push('refused a1'));
     work.admit('a', item(clock, log, 'a2', 0.1), () => log.push('refused a2'));
@@ -182,7 +188,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('keeps the order of bytes while some wait, delivers directly once ungated and drained', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data } = fakeConduit();
     const gated = gateConduit(conduit, work);
     const got: number[] = [];
@@ -208,13 +214,13 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data, destroyed } = fakeConduit();
     const gated = gateConduit(conduit, work);
     let got = 0;
     gated.conduit.data$.subscribe((c) => {
       got += c.length;
-      clock.t += PRE_AUTH_WORK_SLICE_MS; // the first chunk uses the slice up: the rest wait
+      clock.t += SLICE_MS; // the first chunk uses the slice up: the rest wait
     });
     const chunk = new Uint8Array(16 * 1024);
     // one delivered, then a held-back 256 KiB, then one more
@@ -228,7 +234,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data, isDetached } = fakeConduit();
     const gated = gateConduit(conduit, work);
     const got: number[] = [];
