@@ -144,12 +144,8 @@ export const transportTcp: Job = {
   ],
 };
 
-/**
- * Issue 16: a trusted session's 1 KiB round trip under each hostile-peer storm against its idle value in the same run
- * (packages/transport-tcp/bench/hostile.ts; loopback, no root), and the device's CPU per hostile connection. Loads
- * dist (no source condition), like the device an app runs.
- */
-const HOSTILE_ATTACKS = [
+/** The attacks of the `hostile` bench, as its row ids name them. */
+export const HOSTILE_ATTACKS: readonly string[] = [
   'random',
   'slow-preamble',
   'slow-tls-one-source',
@@ -157,6 +153,11 @@ const HOSTILE_ATTACKS = [
   'silent-1000',
   'sustained',
 ];
+/**
+ * Issue 16: a trusted session's 1 KiB round trip under each hostile-peer storm against its idle value in the same run
+ * (packages/transport-tcp/bench/hostile.ts; loopback, no root), and the device's CPU per hostile connection. Loads
+ * dist (no source condition), like the device an app runs.
+ */
 export const hostile: Job = {
   id: 'hostile',
   cwd: 'packages/transport-tcp',

@@ -1,3 +1,4 @@
+import { HOSTILE_ATTACKS } from './jobs.js';
 import type { BenchRow } from './row.js';
 
 /**
@@ -129,10 +130,7 @@ export const ISSUE_15_TARGETS: Readonly<Record<string, string | undefined>> = {
  * have no number in the issue and stay comparison columns.
  */
 export const ISSUE_16_TARGETS: Readonly<Record<string, string | undefined>> = Object.fromEntries(
-  ['random', 'slow-preamble', 'slow-tls-one-source', 'slow-tls', 'silent-1000', 'sustained'].map((a) => [
-    `hostile.rtt1k.p50.${a}`,
-    'ratio ≤ 2',
-  ]),
+  HOSTILE_ATTACKS.map((a) => [`hostile.rtt1k.p50.${a}`, 'ratio ≤ 2']),
 );
 
 /**
