@@ -144,6 +144,28 @@ export const transportTcp: Job = {
   ],
 };
 
+/** The attacks of the `hostile` bench, as its row ids name them. */
+export const HOSTILE_ATTACKS: readonly string[] = [
+  'random',
+  'slow-preamble',
+  'slow-tls-one-source',
+  'slow-tls',
+  'silent-1000',
+  'sustained',
+];
+/**
+ * Issue 16: a trusted session's 1 KiB round trip under each hostile-peer storm against its idle value in the same run
+ * (packages/transport-tcp/bench/hostile.ts; loopback, no root), and the device's CPU per hostile connection. Loads
+ * dist (no source condition), like the device an app runs.
+ */
+export const hostile: Job = {
+  id: 'hostile',
+  cwd: 'packages/transport-tcp',
+  args: (quick) => ['--import', 'tsx', 'bench/hostile.ts', ...(quick ? ['--quick'] : [])],
+  timeoutMs: 300_000,
+  ids: HOSTILE_ATTACKS.flatMap((a) => [`hostile.rtt1k.p50.${a}`, `hostile.cpu.${a}`]),
+};
+
 export const transportBle: Job = {
   id: 'transport-ble',
   cwd: 'packages/transport-ble',
@@ -234,6 +256,7 @@ export const JOBS: readonly Job[] = [
   coreSecure,
   tcpCompare,
   transportTcp,
+  hostile,
   apiCompat,
   scale,
   peerCost,

@@ -7,6 +7,7 @@ import {
   corePeer,
   coreSecure,
   handover,
+  hostile,
   type Job,
   netMonitor,
   peerCost,
@@ -166,6 +167,20 @@ describe('package benches write the rows the report expects (tiny sizes)', { con
       target: 'ratio ≥ 0.8',
       n: 2,
     });
+  });
+
+  it('hostile (issue 16: trusted RTT under hostile-peer storms)', { timeout: 180_000 }, async () => {
+    const r = await runJob(hostile, {
+      ...quietly,
+      extraEnv: { BENCH_HOSTILE_REPEATS: '1', BENCH_HOSTILE_SCALE: '0.1', BENCH_HOSTILE_SUSTAIN_MS: '500' },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.id)).toEqual(hostile.ids);
+    const rtt = r.rows[0]!;
+    expect(rtt).toMatchObject({ unit: 'ms', n: 1, target: 'ratio ≤ 2' });
+    expect(rtt.ratio).toBeCloseTo(rtt.value / rtt.baseline!, 1);
+    expect(r.rows[1]).toMatchObject({ unit: 'µs', n: 1 });
+    expect(r.rows[1]!.value).toBeGreaterThan(0);
   });
 
   it('transport-ble', { timeout: 120_000 }, async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyTargets,
   ISSUE_15_TARGETS,
+  ISSUE_16_TARGETS,
   ISSUE_19_TARGETS,
   meets,
   parseTarget,
@@ -124,5 +125,20 @@ describe('issue 15 targets', () => {
     expect(out[2]!.target).toBeUndefined(); // no numeric target in the issue
     expect(out[3]!.target).toBeUndefined(); // wall clock: a comparison column
     expect(out[4]).toMatchObject({ target: '≤ 25 ms', met: true }); // issue 19's still apply
+  });
+});
+
+describe('issue 16 targets', () => {
+  it('judge every hostile RTT row on its ratio to idle, leave the CPU rows without a target', () => {
+    expect(Object.keys(ISSUE_16_TARGETS)).toHaveLength(6);
+    for (const t of Object.values(ISSUE_16_TARGETS)) expect(t).toBe('ratio ≤ 2');
+    const out = applyTargets([
+      row({ id: 'hostile.rtt1k.p50.slow-tls', value: 0.3, unit: 'ms', baseline: 0.1, ratio: 3 }),
+      row({ id: 'hostile.rtt1k.p50.random', value: 0.15, unit: 'ms', baseline: 0.1, ratio: 1.5 }),
+      row({ id: 'hostile.cpu.random', value: 400, unit: 'µs' }),
+    ]);
+    expect(out[0]).toMatchObject({ target: 'ratio ≤ 2', met: false });
+    expect(out[1]).toMatchObject({ target: 'ratio ≤ 2', met: true });
+    expect(out[2]!.target).toBeUndefined();
   });
 });

@@ -79,7 +79,7 @@ export interface AdmissionOptions {
   /**
    * Longest stretch of pre-authentication work (taking in inbound connections, handling strangers' bytes) before
    * the device takes a break of `PRE_AUTH_WORK_GAP_MS` for everything else, while such work is backlogged, in ms.
-   * Default {@link PRE_AUTH_WORK_SLICE_MS} (1); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
+   * Default {@link PRE_AUTH_WORK_SLICE_MS} (0.25); values below 0.1 count as 0.1. `Infinity` turns the slicing off:
    * all such work runs at once, as it did before the slicing existed (for comparison: transport-tcp's hostile-peer
    * tests take `HOSTILE_WORK_SLICE_MS`).
    */
@@ -104,7 +104,10 @@ export interface AdmissionStats {
   readonly queued: number;
   /** Highest `queued` seen since the device started. */
   readonly queuedHighWater: number;
-  /** Waiting inbound connections closed (`refused`, oldest first) because `MAX_QUEUED_INBOUND` newer ones came. */
+  /**
+   * Waiting inbound connections closed (`refused`) because the queue was full: the oldest of the source with the most
+   * waiting (see `MAX_QUEUED_INBOUND`).
+   */
   readonly queueRefused: number;
   /** Slices of backlogged pre-authentication work run, each followed by a break of `PRE_AUTH_WORK_GAP_MS`. */
   readonly slices: number;
@@ -388,10 +391,15 @@ export class PreAuthWork {
 
   /**
    * Takes in a new inbound connection from `source` (a host, see {@link sourceHost}): runs `run` now, or queues it
-   * when pre-authentication work is backlogged. A full queue — {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting
-   * from this source, or {@link MAX_QUEUED_INBOUND} in all — first closes the oldest waiting one of this source (or
-   * overall) through its `refuse`: as with pending handshakes, whoever came first must not hold the queue by
-   * reconnecting, and one source cannot push out the connections of others.
+   * when pre-authentication work is backlogged. With {@link MAX_PENDING_HANDSHAKES_PER_SOURCE} waiting from this
+   * source, the oldest of them is closed through its `refuse` (a source only ever replaces its own). With
+   * {@link MAX_QUEUED_INBOUND} waiting in all, the connection closed is the oldest of the source with the most
+   * waiting, the new one counted (on a tie this source's own oldest if it has any waiting, else the oldest of those
+   * tied). So a connection that is its source's only one — a device dialling in once — is never pushed out while a
+   * storm's source has two or more waiting: they replace their own. When every waiting connection is its source's
+   * only one (a storm from as many hosts as the queue holds), the oldest goes, as before: the newcomer is the one
+   * likeliest to be a device that just dialled after the storm's burst, and the queue drains at the pace of the work
+   * slices whatever the peers do, so nobody holds it by being first.
    */
   admit(source: string, run: () => void, refuse: () => void): void {
     if (this.ready()) {
@@ -407,7 +415,7 @@ export class PreAuthWork {
       if (i < 0) break;
       this.dropAdmit(i);
     }
-    while (this.admits.length >= this.maxQueued) this.dropAdmit(0);
+    while (this.admits.length >= this.maxQueued) this.dropAdmit(this.fullQueueVictim(source));
     this.admits.push({ run, drop: refuse, source });
     this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     this.counters.queuedHighWater = Math.max(this.counters.queuedHighWater, this.admits.length);
@@ -445,6 +453,21 @@ export class PreAuthWork {
   restart(): void {
     this.stopped = false;
     this.used = 0;
+  }
+
+  /**
+   * The index of the waiting connection to close so that one from `source` fits a full queue (see
+   * {@link PreAuthWork.admit}): the oldest of the source with the most waiting, the new one counted — `source` itself
+   * on a tie if it has any waiting, else the oldest of those tied.
+   */
+  private fullQueueVictim(source: string): number {
+    const mine = (this.perSource.get(source) ?? 0) + 1;
+    let most = mine;
+    for (const n of this.perSource.values()) most = Math.max(most, n);
+    if (most === mine && mine > 1) return this.admits.findIndex((a) => a.source === source);
+    // Another source has more waiting, or every waiting connection is its source's only one: the oldest of those
+    // with the most.
+    return this.admits.findIndex((a) => this.perSource.get(a.source) === most);
   }
 
   private dropAdmit(i: number): void {

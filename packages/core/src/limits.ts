@@ -214,22 +214,27 @@ export const MAX_PENDING_HANDSHAKES_PER_SOURCE = 8;
  * and reading a not-yet-authenticated peer's bytes (preamble checks, starting TLS) — that a device runs before it
  * leaves the event loop to everything else for {@link PRE_AUTH_WORK_GAP_MS}, ms. Only applies while such work is
  * backlogged (a connection storm); one honest handshake never waits. One accepted connection costs ~0.1–0.3 ms on a
- * loaded host (measured in transport-tcp's hostile tests), so a slice takes a few; an authenticated frame arriving
- * meanwhile waits at most about one slice. The figure trades the latency of trusted Links (lower is better) against
- * how fast a device works through a storm (each slice has a fixed cost): 1 ms is ~10 round trips of an idle
- * loopback Link.
+ * loaded host (measured in transport-tcp's hostile tests), so a slice takes one or two (one item always runs, even
+ * past the slice); an authenticated frame arriving meanwhile waits at most about one slice. The figure trades the
+ * latency of trusted Links (lower is better) against how fast a device works through a storm (each slice has a fixed
+ * cost): 0.25 ms is ~2–3 round trips of an idle loopback Link, and with the {@link PRE_AUTH_WORK_GAP_MS} break
+ * strangers get at most about a fifth of the event loop. It was 1 ms (half the loop): in transport-tcp's `hostile`
+ * bench (issue 16, trusted 1 KiB RTT p50 under a storm against idle), three alternating pairs of runs gave, for 500
+ * slowloris mid-preamble, 1.55 / 4.88 / 5.87× with 1 ms against 0.95 / 1.31 / 1.13× with 0.25 ms, for 1,000 silent
+ * connections 1.94 / 3.81 / 4.38× against 1.87 / 1.47 / 0.94×, and 7 against 11 of 12 rows within 2×.
  */
-export const PRE_AUTH_WORK_SLICE_MS = 1;
+export const PRE_AUTH_WORK_SLICE_MS = 0.25;
 /**
  * The break after each {@link PRE_AUTH_WORK_SLICE_MS} slice of backlogged pre-authentication work, ms, during which
- * only authenticated traffic, timers and the kernel's own work run: strangers get at most about half of the event
- * loop, trusted peers at least the other half (like a CPU share, cgroup `cpu.max` "quota period").
+ * only authenticated traffic, timers and the kernel's own work run: with the 0.25 ms slice strangers get at most about
+ * a fifth of the event loop, trusted peers the rest (like a CPU share, cgroup `cpu.max` "quota period"). 1 ms is
+ * the shortest timer node has.
  */
 export const PRE_AUTH_WORK_GAP_MS = 1;
 /**
  * Most inbound connections waiting for their turn in the pre-authentication work queue (see
- * {@link PRE_AUTH_WORK_SLICE_MS}) on one device; a newer one past it closes the oldest waiting one (`refused`), which
- * costs no more than the close. Waiting connections hold listener slots, so like {@link MAX_PENDING_HANDSHAKES} a
+ * {@link PRE_AUTH_WORK_SLICE_MS}) on one device; past it the oldest waiting one of the source with the most waiting
+ * is closed (`refused`, see `PreAuthWork.admit`), which costs no more than the close. Waiting connections hold listener slots, so like {@link MAX_PENDING_HANDSHAKES} a
  * quarter of transport-tcp's 256: waiting and pending ones together leave half the listener to authenticated Links.
  */
 export const MAX_QUEUED_INBOUND = 64;

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { gateConduit, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { closeReason } from '../src/errors.js';
-import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS, PRE_AUTH_WORK_SLICE_MS } from '../src/limits.js';
+import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS } from '../src/limits.js';
 import type { Conduit } from '../src/transport.js';
 
 // The pre-authentication work queue that keeps a connection storm from crowding out trusted Links: a manual clock
@@ -47,6 +47,12 @@ class ManualClock implements WorkClock {
   }
 }
 
+/**
+ * The slice these tests give the queue, ms: their item costs are chosen for 1 ms (the default, `PRE_AUTH_WORK_SLICE_MS`,
+ * is 0.25 ms; the mechanism is the same).
+ */
+const SLICE_MS = 1;
+
 /** A work item that takes `ms` of (manual) time and logs its name. */
 const item = (clock: ManualClock, log: string[], name: string, ms: number) => () => {
   clock.t += ms;
@@ -56,7 +62,7 @@ const item = (clock: ManualClock, log: string[], name: string, ms: number) => ()
 describe('PreAuthWork: pre-authentication work in slices', () => {
   it('runs work at once while there is no backlog', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     work.admit('a', item(clock, log, 'a1', 0.2), () => log.push('refused'));
     work.step(item(clock, log, 's1', 0.2));
@@ -66,7 +72,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('past a slice of work, waits a break, then runs one slice; handshake steps go before new connections', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     const refused: string[] = [];
     for (let i = 1; i <= 8; i++)
@@ -92,7 +98,7 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
 
   it('caps the queue per source and in all, closing the oldest waiting connection of that source (or overall)', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock, PRE_AUTH_WORK_SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 2);
+    const work = new PreAuthWork(clock, SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 2);
     const log: string[] = [];
     const refused: string[] = [];
     work.admit('x', item(clock, log, 'x0', 2), () => refused.push('x0')); // uses up the slice
@@ -107,9 +113,42 @@ describe('PreAuthWork: pre-authentication work in slices', () => {
     expect(log).toEqual(['x0', 'a3', 'b1', 'b2', 'c1']);
   });
 
+  it('a full queue takes from the source with the most waiting: a lone connection is never pushed out', () => {
+    // Issue 16 ("admits queue drops oldest"): with oldest-first, a device that dialled in once during a storm lost
+    // its waiting connection to the storm's newer ones. Now sources with more waiting lose theirs first; only when
+    // every waiting connection is its source's only one does the oldest go, as before.
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, SLICE_MS, PRE_AUTH_WORK_GAP_MS, 4, 8);
+    const log: string[] = [];
+    const refused: string[] = [];
+    const admit = (source: string, name: string) =>
+      work.admit(source, item(clock, log, name, 0.1), () => refused.push(name));
+    work.admit('x', item(clock, log, 'x0', 2), () => refused.push('x0')); // uses up the slice
+    admit('dev', 'dev'); // the oldest waiting
+    for (let i = 1; i <= 20; i++) admit('a', `a${i}`); // one storm source
+    expect(refused).toEqual(Array.from({ length: 17 }, (_, i) => `a${i + 1}`));
+    // b1: a has the most (3) and loses its oldest; b2: b ties with a at 2 and replaces its own; c1: a again.
+    for (const name of ['b1', 'b2', 'c1']) admit(name[0]!, name);
+    expect(refused.slice(17)).toEqual(['a18', 'b1', 'a19']); // waiting: dev, a20, b2, c1
+    admit('a', 'a21'); // a source with one waiting, tied with every other: replaces its own
+    expect(refused.at(-1)).toBe('a20'); // waiting: dev, b2, c1, a21
+    expect(work.stats()).toMatchObject({ queued: 4, queueRefused: 21 });
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log).toEqual(['x0', 'dev', 'b2', 'c1', 'a21']);
+    expect(refused).not.toContain('dev');
+    // Every waiting connection its source's only one (a storm from as many hosts as the queue holds): the oldest
+    // goes, so a device dialling in right after the storm's burst still gets its turn.
+    clock.advance(PRE_AUTH_WORK_GAP_MS); // the break over: y0 runs at once and uses up the slice
+    work.admit('y', item(clock, log, 'y0', 2), () => refused.push('y0'));
+    for (const name of ['p', 'q', 'r', 's', 'dev2']) admit(name, name);
+    expect(refused.at(-1)).toBe('p');
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(log.slice(-5)).toEqual(['y0', 'q', 'r', 's', 'dev2']);
+  });
+
   it('stop() refuses what waits and drops queued steps', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const log: string[] = [];
     work.admit('a', item(clock, log, 'a1', 2), () => log.push('refused a1'));
     work.admit('a', item(clock, log, 'a2', 0.1), () => log.push('refused a2'));
@@ -149,7 +188,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('keeps the order of bytes while some wait, delivers directly once ungated and drained', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data } = fakeConduit();
     const gated = gateConduit(conduit, work);
     const got: number[] = [];
@@ -175,13 +214,13 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data, destroyed } = fakeConduit();
     const gated = gateConduit(conduit, work);
     let got = 0;
     gated.conduit.data$.subscribe((c) => {
       got += c.length;
-      clock.t += PRE_AUTH_WORK_SLICE_MS; // the first chunk uses the slice up: the rest wait
+      clock.t += SLICE_MS; // the first chunk uses the slice up: the rest wait
     });
     const chunk = new Uint8Array(16 * 1024);
     // one delivered, then a held-back 256 KiB, then one more
@@ -195,7 +234,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
 
   it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
     const clock = new ManualClock();
-    const work = new PreAuthWork(clock);
+    const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data, isDetached } = fakeConduit();
     const gated = gateConduit(conduit, work);
     const got: number[] = [];

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Channel, LocalDevice, type LocalDeviceOptions } from '@colink/core';
 import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
+import { TcpTransport } from '@colink/transport-tcp';
 import { firstValueFrom, timeout } from 'rxjs';
-import { TcpTransport } from '../src/index.js';
 import { type PeerMessage, PeerProcess } from './helpers.js';
 
 const hostileScript = new URL('./fixtures/hostile.mts', import.meta.url).pathname;
+const trustedScript = new URL('./fixtures/trusted-rtt.mts', import.meta.url).pathname;
 
 /** The short pre-authentication deadline the hostile tests give the device under attack, ms. */
 export const TEST_PRE_AUTH_MS = 1_000;
@@ -62,15 +63,16 @@ export interface AttackReport {
     reconnectsClosedByServer: number;
   };
   readonly engaged: PeerMessage & { connected: number; failed: number };
-  /** Median RTT of the trusted session just before the attack (same 20 round trips), ms. */
+  /** Median RTT of the trusted session just before the attack (same count and size of round trips), ms. */
   readonly rttIdleMs: number;
   /**
-   * Median RTT of the trusted session while the hostile sockets were open, ms: 20 round trips from the moment every
+   * Median RTT of the trusted session while the hostile sockets were open, ms: 20 round trips (unless `attack()` was
+   * told otherwise) from the moment every
    * hostile connect completed (the device is still accepting and handling them), before the newcomer dials in (its
    * own TLS handshake, both ends of which run in this process, is not hostile work).
    */
   readonly rttUnderAttackMs: number;
-  /** 90th percentile and longest of those 20 round trips, ms. */
+  /** 90th percentile and longest of those round trips, ms. */
   readonly rttUnderAttackP90Ms: number;
   readonly rttUnderAttackMaxMs: number;
   /** A new trusted device dialled in during the attack (its echo came back). */
@@ -95,9 +97,30 @@ export interface AttackReport {
   readonly heapAfterMiB: number;
   readonly evicted: number;
   readonly timedOut: number;
+  /**
+   * CPU time of this process (user + system, every thread) from sending the attack until the hostile process
+   * reported its result (every hostile socket closed), ms: the device's work for the attack, plus the fixed cost of
+   * the trusted round trips and the newcomer's dial (both ends of its TLS handshake run here).
+   */
+  readonly cpuMs: number;
 }
 
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+
+/** Options of {@link HostileScene}. */
+export interface SceneOptions {
+  /**
+   * Scheduling priority of the hostile process (0–19; default 0). On a real LAN the attacker's CPU is not the
+   * device's; the `hostile` bench runs it at 19 so that the device's own work is what is measured.
+   */
+  readonly hostileNice?: number;
+  /**
+   * Measure the trusted session's round trips from a trusted device in its own process (test/fixtures/trusted-rtt.mts)
+   * instead of the one in this process (default false). On a real LAN the trusted peer is another machine; in this
+   * process its half of every trip would also wait behind the device's pre-authentication work.
+   */
+  readonly trustedProcess?: boolean;
+}
 
 /**
  * A device under attack (TLS security, a TCP listener on `listenHost`, a short pre-authentication deadline), one
@@ -116,9 +139,17 @@ export class HostileScene {
   private readonly dirs: string[] = [];
   private counter = 0;
 
+  /** The trusted device in its own process ({@link SceneOptions.trustedProcess}), whose round trips are measured. */
+  remoteTrusted: PeerProcess | undefined;
+
+  /**
+   * @param listenHost Address the device under attack listens on.
+   * @param netns Network namespace the hostile process runs in (none: this host's loopback).
+   */
   constructor(
     readonly listenHost: string,
     readonly netns?: string,
+    readonly options: SceneOptions = {},
   ) {}
 
   get address(): string {
@@ -175,12 +206,21 @@ export class HostileScene {
     this.channel = link.openChannel({ proto: 'echo' });
     await this.rtt(5); // warm-up
     this.idleRttMs = await this.rtt(20);
-    this.hostile = new PeerProcess({}, this.netns, hostileScript);
+    if (this.options.trustedProcess) {
+      this.remoteTrusted = new PeerProcess(
+        { address: this.address, account: ACCOUNT },
+        undefined,
+        trustedScript,
+      );
+      await this.remoteTrusted.next((m) => m.ev === 'ready', 30_000);
+    }
+    this.hostile = new PeerProcess({ nice: this.options.hostileNice ?? 0 }, this.netns, hostileScript);
     await this.hostile.next((m) => m.ev === 'ready', 30_000);
   }
 
   async stop(): Promise<void> {
     await this.hostile?.close();
+    await this.remoteTrusted?.close();
     for (const d of [this.newcomer, this.trusted, this.server]) await d?.stop();
     for (const dir of this.dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   }
@@ -190,24 +230,38 @@ export class HostileScene {
     return (await this.rttStats(n, channel)).median;
   }
 
-  /** Median, 90th percentile and longest of `n` round trips of 64 bytes on the trusted session, ms. */
-  async rttStats(n: number, channel = this.channel): Promise<{ median: number; p90: number; max: number }> {
+  /** Median, 90th percentile and longest of `n` round trips of `bytes` (default 64) on the trusted session, ms. */
+  async rttStats(
+    n: number,
+    channel = this.channel,
+    bytes = 64,
+  ): Promise<{ median: number; p90: number; max: number }> {
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
       const echo = firstValueFrom(channel.messages$.pipe(timeout(20_000)));
       const t0 = performance.now();
-      await channel.send(new Uint8Array(64).fill(i));
+      await channel.send(new Uint8Array(bytes).fill(i));
       const got = await echo;
       // The echo of this very message (not a stale one held for a later subscriber).
-      if (got.length !== 64 || got[0] !== (i & 0xff))
+      if (got.length !== bytes || got[0] !== (i & 0xff))
         throw new Error(`unexpected echo ${got.length}/${got[0]}`);
       times.push(performance.now() - t0);
     }
-    if (process.env.HOSTILE_DEBUG) console.log('RTTS', times.map((t) => t.toFixed(2)).join(' '));
-    times.sort((a, b) => a - b);
-    const at = (q: number) =>
-      Math.round(times[Math.min(times.length - 1, Math.floor(times.length * q))]! * 100) / 100;
-    return { median: at(0.5), p90: at(0.9), max: at(1) };
+    return summarize(times);
+  }
+
+  /**
+   * Median, 90th percentile and longest of `n` round trips of `bytes` on the measured trusted session, ms: the
+   * trusted device's own process when {@link SceneOptions.trustedProcess} is set, else this process's.
+   */
+  async trustedRtt(n: number, bytes = 64): Promise<{ median: number; p90: number; max: number }> {
+    const remote = this.remoteTrusted;
+    if (!remote) return this.rttStats(n, this.channel, bytes);
+    const id = `r${++this.counter}`;
+    remote.send({ cmd: 'rtt', id, n, bytes });
+    const m = await remote.next((x) => (x.ev === 'rtt' || x.ev === 'error') && x.id === id, 60_000);
+    if (m.ev === 'error') throw new Error(`trusted process: ${String(m.message)}`);
+    return summarize(m.times as number[]);
   }
 
   /**
@@ -231,11 +285,15 @@ export class HostileScene {
     }
   }
 
-  /** Runs `attack` from the hostile process and measures the device throughout. */
-  async attack(attack: Attack): Promise<AttackReport> {
+  /**
+   * Runs `attack` from the hostile process and measures the device throughout. `rtt`: the trusted round trips
+   * measured idle and under attack (default 20 of 64 bytes each; the `hostile` bench uses 1 KiB).
+   */
+  async attack(attack: Attack, rtt: { trips?: number; bytes?: number } = {}): Promise<AttackReport> {
     const id = `a${++this.counter}`;
     const [host, port] = splitAddress(this.address);
-    const rttIdleMs = await this.rtt(20);
+    const trips = rtt.trips ?? 20;
+    const rttIdleMs = (await this.trustedRtt(trips, rtt.bytes)).median;
     const mem0 = process.memoryUsage();
     const before = this.server.admissionStats();
     const rateLimited0 = this.serverTcp.rateLimitedConnections;
@@ -246,19 +304,31 @@ export class HostileScene {
       pendingMax = Math.max(pendingMax, this.server.admissionStats().pending);
       inboundMax = Math.max(inboundMax, this.serverTcp.inboundConnections);
     }, 10);
+    const cpu0 = process.cpuUsage();
     try {
       this.hostile.send({ cmd: 'attack', id, host, port, holdMs: 15_000, ...attack });
       const engaged = (await this.hostile.next(
         (m) => m.ev === 'engaged' && m.id === id,
         60_000,
       )) as AttackReport['engaged'];
-      const underAttack = await this.rttStats(20);
+      const s0 = this.server.admissionStats();
+      const underAttack = await this.trustedRtt(trips, rtt.bytes);
+      if (process.env.HOSTILE_DEBUG) {
+        const s1 = this.server.admissionStats();
+        console.log(
+          `TRIPS from queued ${s0.queued} pending ${s0.pending} slices ${s0.slices - before.slices} inbound ` +
+            `${this.serverTcp.inboundConnections} to queued ${s1.queued} pending ${s1.pending} slices ${s1.slices - before.slices}`,
+        );
+      }
       const rttUnderAttackMs = underAttack.median;
       const newcomer = await this.newcomerDial(attack.newcomerAttempts);
       const result = (await this.hostile.next(
         (m) => m.ev === 'result' && m.id === id,
         60_000,
       )) as AttackReport['result'];
+      const cpu = process.cpuUsage(cpu0);
+      if (process.env.HOSTILE_DEBUG)
+        console.log(`CPU user ${cpu.user / 1000} ms system ${cpu.system / 1000} ms`);
       const mem1 = process.memoryUsage();
       const after = this.server.admissionStats();
       return {
@@ -282,11 +352,21 @@ export class HostileScene {
         heapAfterMiB: mib(mem1.heapUsed),
         evicted: after.evicted - before.evicted,
         timedOut: after.timedOut - before.timedOut,
+        cpuMs: Math.round((cpu.user + cpu.system) / 100) / 10,
       };
     } finally {
       clearInterval(sample);
     }
   }
+}
+
+/** Median, 90th percentile and longest of round-trip times, ms (rounded to 0.01). */
+function summarize(times: readonly number[]): { median: number; p90: number; max: number } {
+  if (process.env.HOSTILE_DEBUG) console.log('RTTS', times.map((t) => t.toFixed(2)).join(' '));
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]! * 100) / 100;
+  return { median: at(0.5), p90: at(0.9), max: at(1) };
 }
 
 /** `host` and `port` of `host:port` / `[v6]:port`. */
@@ -305,6 +385,6 @@ export function describeReport(env: string, name: string, r: AttackReport): stri
     `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, queued max ${r.queuedHighWater}, ` +
     `queue-refused ${r.queueRefused}, rate-limited ${r.rateLimited}, ` +
     `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${r.rttIdleMs} ms, ${Math.round((r.rttUnderAttackMs / r.rttIdleMs) * 10) / 10}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms); newcomer in ` +
-    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
+    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms; RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
   );
 }
