@@ -99,18 +99,21 @@ export class Channel implements AsyncIterable<Uint8Array> {
   readonly id: number;
   /** The OPEN metadata. */
   readonly metadata: ChannelMetadata;
-  /** Emits once when the channel ends, with the reason. */
-  readonly closed$: Observable<CloseReason>;
-  /** `true` while `send()` would not wait (queued bytes below the send buffer bound). */
-  readonly writable$: Observable<boolean>;
 
   /** @internal whether this is a resumable connection channel (protocol v2). */
   readonly resumable: boolean;
   private host: ChannelHost;
   private readonly maxMessageBytes: number;
   private readonly sendBufferBytes: number;
-  private readonly closedSubject = new ReplaySubject<CloseReason>(1);
-  private readonly writableSubject = new BehaviorSubject<boolean>(true);
+  // closed$ / writable$ / messages$ are made on first use: most channels of a busy device (a session's control
+  // channel) are read through the internal listeners below, and idle memory per session counts every object.
+  private closedSubject: ReplaySubject<CloseReason> | undefined;
+  private writableSubject: BehaviorSubject<boolean> | undefined;
+  private writableValue = true;
+  /** In-process reader set with {@link Channel.listen}: called with every message before the subscribers. */
+  private listener: ((message: Uint8Array) => void) | undefined;
+  /** Called once with the close reason ({@link Channel.onClosed}), before `closed$` emits. */
+  private closeListeners: ReadonlyArray<(reason: CloseReason) => void> | undefined;
   private stateValue: ChannelState = 'open';
   private closeReasonValue: CloseReason | undefined;
 
@@ -145,7 +148,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private recvWindow: number;
   private consumed = 0;
   private deferredCredit = 0;
-  private readonly subscribers = new Set<Subscriber<Uint8Array>>();
+  private subscribers: Set<Subscriber<Uint8Array>> | undefined;
   private readers: Array<(r: IteratorResult<Uint8Array>) => void> = [];
   private paused = false;
   private delivering = false;
@@ -166,8 +169,56 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.recvWindow = host.window;
     this.maxMessageBytes = options.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
     this.sendBufferBytes = options.sendBufferBytes ?? 1024 * 1024;
-    this.closed$ = this.closedSubject.asObservable();
-    this.writable$ = this.writableSubject.asObservable();
+  }
+
+  /** Emits once when the channel ends, with the reason (replayed to later subscribers), then completes. */
+  get closed$(): Observable<CloseReason> {
+    if (this.closedSubject === undefined) {
+      this.closedSubject = new ReplaySubject<CloseReason>(1);
+      if (this.stateValue === 'closed') {
+        this.closedSubject.next(this.closeReasonValue!);
+        this.closedSubject.complete();
+      }
+    }
+    return this.closedSubject.asObservable();
+  }
+
+  /**
+   * `true` while `send()` would not wait (queued bytes below the send buffer bound); emits the current value on
+   * subscription, `false` when the channel closes, then completes.
+   */
+  get writable$(): Observable<boolean> {
+    if (this.writableSubject === undefined) {
+      this.writableSubject = new BehaviorSubject<boolean>(this.writableValue);
+      if (this.stateValue === 'closed') this.writableSubject.complete();
+    }
+    return this.writableSubject.asObservable();
+  }
+
+  /**
+   * @internal The one in-process reader of this channel (a Session's control or data channel): `listener` gets every
+   * message, in order, before the {@link Channel.messages$} subscribers — the same delivery, credit and ordering as a
+   * subscription, without an rxjs subscriber per channel. Messages that arrived before are delivered in a microtask.
+   * @throws ColinkError `ERR_CONFLICT` if a listener is set already.
+   */
+  listen(listener: (message: Uint8Array) => void): void {
+    if (this.listener !== undefined)
+      throw new ColinkError(ErrorCode.CONFLICT, `channel ${this.id} has a listener already`);
+    this.listener = listener;
+    if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
+  }
+
+  /**
+   * @internal Calls `listener` once with the close reason when the channel closes (at once if it has), before
+   * {@link Channel.closed$} emits: an rxjs-free {@link Channel.closed$} for the device's own bookkeeping.
+   */
+  onClosed(listener: (reason: CloseReason) => void): void {
+    if (this.stateValue === 'closed') {
+      listener(this.closeReasonValue!);
+      return;
+    }
+    this.closeListeners =
+      this.closeListeners === undefined ? [listener] : this.closeListeners.concat(listener);
   }
 
   /** Current state. */
@@ -202,14 +253,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * Incoming messages (hot). Messages that arrived before the first subscription are delivered to it. Completes
    * when the channel closes (after every received message has been delivered).
    */
-  readonly messages$: Observable<Uint8Array> = new Observable<Uint8Array>((subscriber) => {
-    this.subscribers.add(subscriber);
-    if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
-    else if (this.stateValue === 'closed') subscriber.complete();
-    return () => {
-      this.subscribers.delete(subscriber);
-    };
-  });
+  get messages$(): Observable<Uint8Array> {
+    return new Observable<Uint8Array>((subscriber) => {
+      this.subscribers ??= new Set();
+      this.subscribers.add(subscriber);
+      if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
+      else if (this.stateValue === 'closed') subscriber.complete();
+      return () => {
+        this.subscribers?.delete(subscriber);
+      };
+    });
+  }
 
   /**
    * Sends one message. Resolves when its last fragment is handed to the medium; waits while the send buffer is
@@ -301,7 +355,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queue.push({ data: message, offset: 0, seq: this.nextSeq, resolve, reject });
       this.nextSeq = (this.nextSeq + 1) >>> 0;
       this.queuedBytes += message.length;
-      if (this.queuedBytes >= this.sendBufferBytes) this.writableSubject.next(false);
+      if (this.queuedBytes >= this.sendBufferBytes) {
+        this.writableValue = false;
+        this.writableSubject?.next(false);
+      }
       this.host.markReady(this);
     });
   }
@@ -410,8 +467,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
         this.waiters = [];
         for (const w of ws) w();
       }
-      if (this.queuedBytes < this.sendBufferBytes && !this.writableSubject.value)
-        this.writableSubject.next(true);
+      if (this.queuedBytes < this.sendBufferBytes && !this.writableValue) {
+        this.writableValue = true;
+        this.writableSubject?.next(true);
+      }
     }
     return n + 12;
   }
@@ -463,6 +522,18 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.ackMessages++;
       this.ackBytes += message.length;
       this.host.ackDue(this);
+    }
+    if (this.inbox.length === 0 && !this.delivering && this.readers.length === 0 && this.hasReader()) {
+      // Nothing waits and someone reads: hand it over at once (no inbox entry per message).
+      this.delivering = true;
+      try {
+        this.credited(payload.length);
+        this.emit(message);
+      } finally {
+        this.delivering = false;
+      }
+      if (this.inbox.length > 0 || this.deferredCredit > 0 || this.state === 'closed') this.deliver();
+      return;
     }
     this.inbox.push(message);
     this.inboxCredit.push(payload.length);
@@ -606,10 +677,29 @@ export class Channel implements AsyncIterable<Uint8Array> {
     for (const w of this.waiters.splice(0)) w();
     this.host.channelClosed(this);
     this.deliver();
-    this.closedSubject.next(reason);
-    this.closedSubject.complete();
-    this.writableSubject.next(false);
-    this.writableSubject.complete();
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (listeners !== undefined) for (const l of listeners) l(reason);
+    this.closedSubject?.next(reason);
+    this.closedSubject?.complete();
+    this.writableValue = false;
+    this.writableSubject?.next(false);
+    this.writableSubject?.complete();
+  }
+
+  /** Hands one message to the listener and the subscribers. */
+  private emit(m: Uint8Array): void {
+    this.listener?.(m);
+    const subs = this.subscribers;
+    if (subs !== undefined) for (const s of subs) s.next(m);
+  }
+
+  /** Whether a message arriving now has a reader: the listener or a `messages$` subscriber, not paused. */
+  private hasReader(): boolean {
+    return (
+      !this.paused &&
+      (this.listener !== undefined || (this.subscribers !== undefined && this.subscribers.size > 0))
+    );
   }
 
   private deliver(): void {
@@ -623,10 +713,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
           reader({ value: this.inbox.shift()!, done: false });
           continue;
         }
-        if (this.paused || this.subscribers.size === 0) break;
+        if (!this.hasReader()) break;
         const m = this.inbox.shift()!;
         this.credited(this.inboxCredit.shift()!);
-        for (const s of this.subscribers) s.next(m);
+        this.emit(m);
       }
       if (this.inbox.length === 0 && this.deferredCredit > 0) {
         const c = this.deferredCredit;
@@ -635,7 +725,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
       }
       if (this.inbox.length === 0 && (this.stateValue === 'closed' || this.remoteCloseReceived)) {
         for (const r of this.readers.splice(0)) r({ value: undefined, done: true });
-        if (this.stateValue === 'closed') for (const s of [...this.subscribers]) s.complete();
+        if (this.stateValue === 'closed' && this.subscribers !== undefined)
+          for (const s of [...this.subscribers]) s.complete();
       }
     } finally {
       this.delivering = false;

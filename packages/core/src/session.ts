@@ -159,8 +159,9 @@ export class Session {
     this.link = init.link;
     this.connection = init.connection;
     this.maxMessageBytes = init.maxMessageBytes;
-    this.control.messages$.subscribe({ next: (m) => this.onControl(m), error: () => undefined });
-    this.control.closed$.subscribe((r) =>
+    // Internal listeners rather than rxjs subscriptions: ~1 KB less per session on each device (issue 19).
+    this.control.listen((m) => this.onControl(m));
+    this.control.onClosed((r) =>
       this.end(this.peerEnd ?? (r.code === 'going-away' && r.remote ? 'peer-exit' : 'network-disconnected')),
     );
   }
@@ -318,7 +319,7 @@ export class Session {
 
   /** @internal incoming data channel of this session */
   attachData(channel: Channel): void {
-    channel.messages$.subscribe((m) => this.dataSubject?.next(m));
+    channel.listen((m) => this.dataSubject?.next(m));
   }
 
   /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
