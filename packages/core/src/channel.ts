@@ -126,8 +126,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private localCloseSent = false;
   private remoteCloseReceived = false;
   private waiters: Array<() => void> = [];
-  /** Resumable channels: messages written whole and not yet acknowledged, oldest first. */
-  private readonly unacked: Outgoing[] = [];
+  /**
+   * Resumable channels: messages written whole and not yet acknowledged, oldest first. Their sequence numbers are
+   * consecutive (a channel writes its messages whole and in order), from {@link Channel.unackedSeq}: one array entry
+   * per kept message, no object.
+   */
+  private readonly unacked: Uint8Array[] = [];
+  private unackedSeq = 0;
   private unackedBytes = 0;
   /** False while parked (no Link), held for a move, or waiting for the peer's RESUME on a new Link. */
   private sendable = true;
@@ -318,14 +323,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     ) {
       this.credit -= message.length;
       onSeq?.((this.nextSeq - 1) >>> 0);
-      if (this.resumable)
-        this.retain({
-          data: message,
-          offset: message.length,
-          seq: (this.nextSeq - 1) >>> 0,
-          resolve: NOOP,
-          reject: NOOP,
-        });
+      if (this.resumable) this.retain(message, (this.nextSeq - 1) >>> 0);
       return RESOLVED;
     }
     return this.enqueue(message, onSeq);
@@ -460,7 +458,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.queuedBytes -= n;
     if (fin) {
       this.queue.shift();
-      if (this.resumable) this.retain(head);
+      if (this.resumable) this.retain(head.data, head.seq);
       head.resolve();
       if (this.waiters.length > 0 && this.queuedBytes < this.sendBufferBytes) {
         const ws = this.waiters;
@@ -556,8 +554,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal ACK from the peer: it has received every message before `received` (protocol v2). */
   onAck(received: number): void {
-    while (this.unacked.length > 0 && seqBefore(this.unacked[0]!.seq, received)) {
-      this.unackedBytes -= this.unacked.shift()!.data.length;
+    while (this.unacked.length > 0 && seqBefore(this.unackedSeq, received)) {
+      this.unackedBytes -= this.unacked.shift()!.length;
+      this.unackedSeq = (this.unackedSeq + 1) >>> 0;
     }
     if (this.ackListeners !== undefined) for (const l of this.ackListeners) l(received);
   }
@@ -601,7 +600,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    */
   onResume(received: number, credit: number): void {
     this.onAck(received);
-    const firstKept = this.unacked[0]?.seq ?? this.queue[0]?.seq ?? this.nextSeq;
+    const firstKept = this.unacked.length > 0 ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
     if (firstKept !== received >>> 0) {
       throw new ColinkError(
         ErrorCode.PROTOCOL,
@@ -613,7 +612,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queuedBytes += head.offset;
       head.offset = 0;
     }
-    const resend = this.unacked.splice(0).map((o) => ({ ...o, offset: 0, resolve: NOOP, reject: NOOP }));
+    const resend: Outgoing[] = this.unacked.splice(0).map((data, i) => ({
+      data,
+      offset: 0,
+      seq: (this.unackedSeq + i) >>> 0,
+      resolve: NOOP,
+      reject: NOOP,
+    }));
     for (const o of resend) this.queuedBytes += o.data.length;
     this.unackedBytes = 0;
     this.queue.unshift(...resend);
@@ -640,9 +645,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     };
   }
 
-  private retain(o: Outgoing): void {
-    this.unacked.push(o);
-    this.unackedBytes += o.data.length;
+  /** Keeps a message written whole until the peer acknowledges it; `seq` follows the last one kept. */
+  private retain(data: Uint8Array, seq: number): void {
+    if (this.unacked.length === 0) this.unackedSeq = seq;
+    this.unacked.push(data);
+    this.unackedBytes += data.length;
   }
 
   /** @internal WINDOW frame from the peer. */
@@ -669,8 +676,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.closeReasonValue = reason;
-    const err = ColinkError.closed(`channel ${this.id}`, reason);
-    for (const o of this.queue.splice(0)) o.reject(err);
+    if (this.queue.length > 0) {
+      const err = ColinkError.closed(`channel ${this.id}`, reason);
+      for (const o of this.queue.splice(0)) o.reject(err);
+    }
     this.queuedBytes = 0;
     this.unacked.length = 0;
     this.unackedBytes = 0;
