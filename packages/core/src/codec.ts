@@ -180,6 +180,18 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * Bytes still missing of the frame whose start is buffered: 0 when nothing is buffered (a frame boundary), -1 when
+   * its header is not complete yet.
+   */
+  bytesToFrameEnd(): number {
+    if (this.buffered === 0) return 0;
+    if (this.buffered < FRAME_HEADER_BYTES) return -1;
+    const head = this.peek(4, this.header);
+    const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
+    return 4 + len - this.buffered;
+  }
+
   /** Removes and returns the bytes held (the start of the next frames), e.g. to hand the stream to another reader. */
   takeBuffered(): Uint8Array[] {
     const out = this.chunks.splice(0);

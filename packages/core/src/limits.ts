@@ -108,14 +108,17 @@ export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 export const COALESCE_MAX_PAYLOAD = 1024;
 
 /**
- * Size of the receive slabs of core's socket readers while data streams in, bytes: 256 KiB. Once a Link reads a TCP
+ * Size of the receive slabs of core's socket readers while data streams in, bytes: four largest frames (4 ×
+ * {@link MAX_FRAME_SIZE}, 256 KiB + 48 bytes), so on a TCP conduit, whose reads end at frame boundaries
+ * (`Conduit.frameBoundaries`), four 64 KiB frames fill a slab exactly and none is split over two slabs (before, with
+ * 256 KiB, every fourth one was, and was copied: 4,096 of 16,384 frames per GiB; now ~100). Once a Link reads a TCP
  * conduit (core's `socketConduit`) or a secure conduit, the kernel read — or node:tls's decryption of a record —
  * lands at the free end of the current slab instead of in a new buffer per read, so consecutive chunks are
  * consecutive bytes and a 64 KiB frame spread over several reads reaches the Link as one view, without being copied
  * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of their
  * buffer (16 KiB or more), so a message an app keeps holds at most 8× its size of slab.
  */
-export const RECEIVE_SLAB_BYTES = 256 * 1024;
+export const RECEIVE_SLAB_BYTES = 4 * MAX_FRAME_SIZE;
 /**
  * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
  * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its

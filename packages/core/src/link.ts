@@ -691,6 +691,7 @@ export class Link implements ChannelHost {
     // The owner of connection channels is known before the first frame after HELLO is read (RESUME may be next).
     if (this.resumable) this.owner = this.options.connectionOwner?.(this);
     if (this.done) return;
+    io.frameBoundaries?.(() => this.decoder.bytesToFrameEnd());
     this.subs.push(
       io.data$.subscribe((c) => {
         try {

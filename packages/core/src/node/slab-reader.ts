@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import {
+  MAX_FRAME_SIZE,
   RECEIVE_SLAB_BYTES,
   RECEIVE_SLAB_SMALL_BYTES,
   RECEIVE_SLAB_SMALL_MIN_FREE_BYTES,
@@ -52,10 +53,19 @@ interface UserBufferHandle {
  * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
  * it as before) and never pauses.
  *
+ * `frames.bytesToFrameEnd`, when set (by the Link through `Conduit.frameBoundaries`), tells where the frame being
+ * received ends (bytes missing, 0 at a boundary, -1 unknown): while data streams, a read then ends after that frame
+ * plus the whole largest frames that fit, and a new slab starts at a boundary when a largest frame might not fit, so
+ * frames are not split over two slabs.
+ *
  * Call it with no data waiting in the socket's readable buffer (read that first). Returns false, changing nothing,
  * when this node does not offer the mechanism.
  */
-export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void): boolean {
+export function readIntoSlabs(
+  socket: Socket,
+  onChunk: (chunk: Buffer) => void,
+  frames?: { bytesToFrameEnd?: () => number },
+): boolean {
   const s = onreadSlots();
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (!s || !handle || typeof handle.useUserBuffer !== 'function') return false;
@@ -66,6 +76,20 @@ export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void):
   const next = (): Buffer => {
     const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
     const minFree = streaming ? RECEIVE_SLAB_SMALL_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
+    const hint = streaming ? frames?.bytesToFrameEnd : undefined;
+    if (hint !== undefined && slab.length === size) {
+      // Frames should not straddle two slabs: a new slab starts at a frame boundary when a largest frame might not
+      // fit, and a read ends where the current frame plus whole largest frames end (the most that surely fits).
+      const free = slab.length - used;
+      const need = hint();
+      if (need === 0 && free < MAX_FRAME_SIZE) {
+        slab = Buffer.allocUnsafeSlow(size);
+        used = 0;
+      } else if (need >= 0 && need < free) {
+        const end = used + need + Math.floor((free - need) / MAX_FRAME_SIZE) * MAX_FRAME_SIZE;
+        if (end > used) return slab.subarray(used, end);
+      }
+    }
     if (slab.length !== size || slab.length - used < minFree) {
       slab = Buffer.allocUnsafeSlow(size);
       used = 0;
