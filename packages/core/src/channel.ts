@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
+import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import {
   concatBytes,
   encodeCloseFrame,
@@ -105,9 +105,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private host: ChannelHost;
   private readonly maxMessageBytes: number;
   private readonly sendBufferBytes: number;
-  // closed$ / writable$ / messages$ are made on first use: most channels of a busy device (a session's control
-  // channel) are read through the internal listeners below, and idle memory per session counts every object.
-  private closedSubject: ReplaySubject<CloseReason> | undefined;
+  // closed$ / writable$ / messages$ keep their subscribers in sets made on first use (and dropped when empty): most
+  // channels of a busy device (a session's control channel) are read through the internal listeners below, and idle
+  // memory per session counts every object.
+  private closedSubscribers: Set<Subscriber<CloseReason>> | undefined;
   private writableSubject: BehaviorSubject<boolean> | undefined;
   private writableValue = true;
   /** In-process reader set with {@link Channel.listen}: called with every message before the subscribers. */
@@ -178,14 +179,19 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** Emits once when the channel ends, with the reason (replayed to later subscribers), then completes. */
   get closed$(): Observable<CloseReason> {
-    if (this.closedSubject === undefined) {
-      this.closedSubject = new ReplaySubject<CloseReason>(1);
+    return new Observable<CloseReason>((subscriber) => {
       if (this.stateValue === 'closed') {
-        this.closedSubject.next(this.closeReasonValue!);
-        this.closedSubject.complete();
+        subscriber.next(this.closeReasonValue!);
+        subscriber.complete();
+        return;
       }
-    }
-    return this.closedSubject.asObservable();
+      this.closedSubscribers ??= new Set();
+      this.closedSubscribers.add(subscriber);
+      return () => {
+        this.closedSubscribers?.delete(subscriber);
+        if (this.closedSubscribers?.size === 0) this.closedSubscribers = undefined;
+      };
+    });
   }
 
   /**
@@ -266,6 +272,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       else if (this.stateValue === 'closed') subscriber.complete();
       return () => {
         this.subscribers?.delete(subscriber);
+        if (this.subscribers?.size === 0) this.subscribers = undefined;
       };
     });
   }
@@ -689,8 +696,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
     if (listeners !== undefined) for (const l of listeners) l(reason);
-    this.closedSubject?.next(reason);
-    this.closedSubject?.complete();
+    const closedSubscribers = this.closedSubscribers;
+    this.closedSubscribers = undefined;
+    if (closedSubscribers !== undefined)
+      for (const s of closedSubscribers) {
+        s.next(reason);
+        s.complete();
+      }
     this.writableValue = false;
     this.writableSubject?.next(false);
     this.writableSubject?.complete();

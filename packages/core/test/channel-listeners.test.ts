@@ -32,6 +32,26 @@ describe('channel observables made on first use', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('closed$ subscribed before the close: each subscriber gets the reason once, one that unsubscribed gets nothing', async () => {
+    const [a, b] = await linkPair();
+    const ch = a.openChannel({ proto: 'u' });
+    const far = await incoming(b);
+    const seen: string[] = [];
+    const completed: string[] = [];
+    for (const name of ['one', 'two', 'gone'])
+      ch.closed$.subscribe({
+        next: (r) => seen.push(`${name}:${r.code}`),
+        complete: () => completed.push(name),
+      });
+    const gone = ch.closed$.subscribe(() => seen.push('unsubscribed'));
+    gone.unsubscribe();
+    far.reset(closeReason('refused', 'x'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['one:refused', 'two:refused', 'gone:refused']);
+    expect(completed).toEqual(['one', 'two', 'gone']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('writable$ subscribed late starts from the current state, then follows backpressure and the close', async () => {
     const [a, b] = await linkPair({}, { sendBufferBytes: 64 * 1024, channelWindow: 64 * 1024 });
     const ch = a.openChannel({ proto: 'w' });
