@@ -41,7 +41,10 @@ export const DEFAULT_CHANNEL_WINDOW = 256 * 1024;
 /**
  * Default per-channel receive window on media whose frames are ≥ 16 KiB (TCP, Wi-Fi P2P, memory): 4 MiB. Measured on
  * loopback TCP, 256 KiB windows held a Link to 0.44–0.63× raw throughput and 4 MiB to 0.78–1.35× (transport-tcp
- * bench). It is credit, not a buffer: memory is used only while a reader is slower than its sender.
+ * bench). It is credit, not a buffer: memory is used only while a reader is slower than its sender. Re-checked for
+ * issue 19 (bench/README.md, "the plain Link's sender and receiver"): 1, 4 and 16 MiB windows gave no consistent
+ * difference in throughput or receiver CPU; 4 MiB stays, since a larger one only raises what a slow reader can hold
+ * (up to {@link MAX_CHANNELS_PER_LINK} windows per Link).
  */
 export const DEFAULT_CHANNEL_WINDOW_FAST = 4 * 1024 * 1024;
 /**
