@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
+import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import {
   concatBytes,
   encodeCloseFrame,
@@ -110,10 +110,6 @@ export class Channel implements AsyncIterable<Uint8Array> {
   readonly id: number;
   /** The OPEN metadata. */
   readonly metadata: ChannelMetadata;
-  /** Emits once when the channel ends, with the reason. */
-  readonly closed$: Observable<CloseReason>;
-  /** `true` while `send()` would not wait (queued bytes below the send buffer bound). */
-  readonly writable$: Observable<boolean>;
 
   /** @internal whether this is a resumable connection channel (protocol v2). */
   readonly resumable: boolean;
@@ -122,8 +118,16 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private sendBufferBytes: number;
   /** Which of the two limits above follow the carrying Link's defaults (see {@link ChannelInternals.inheritLimits}). */
   private readonly inherits: { readonly send: boolean; readonly max: boolean } | undefined;
-  private readonly closedSubject = new ReplaySubject<CloseReason>(1);
-  private readonly writableSubject = new BehaviorSubject<boolean>(true);
+  // closed$ / writable$ / messages$ keep their subscribers in sets made on first use (and dropped when empty): most
+  // channels of a busy device (a session's control channel) are read through the internal listeners below, and idle
+  // memory per session counts every object.
+  private closedSubscribers: Set<Subscriber<CloseReason>> | undefined;
+  private writableSubject: BehaviorSubject<boolean> | undefined;
+  private writableValue = true;
+  /** In-process reader set with {@link Channel.listen}: called with every message before the subscribers. */
+  private listener: ((message: Uint8Array) => void) | undefined;
+  /** Called once with the close reason ({@link Channel.onClosed}), before `closed$` emits. */
+  private closeListeners: ReadonlyArray<(reason: CloseReason) => void> | undefined;
   private stateValue: ChannelState = 'open';
   private closeReasonValue: CloseReason | undefined;
 
@@ -136,8 +140,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private localCloseSent = false;
   private remoteCloseReceived = false;
   private waiters: Array<() => void> = [];
-  /** Resumable channels: messages written whole and not yet acknowledged, oldest first. */
-  private readonly unacked: Outgoing[] = [];
+  /**
+   * Resumable channels: messages written whole and not yet acknowledged, oldest first. Their sequence numbers are
+   * consecutive (a channel writes its messages whole and in order), from {@link Channel.unackedSeq}: one array entry
+   * per kept message, no object.
+   */
+  private readonly unacked: Uint8Array[] = [];
+  private unackedSeq = 0;
   private unackedBytes = 0;
   /** False while parked (no Link), held for a move, or waiting for the peer's RESUME on a new Link. */
   private sendable = true;
@@ -158,7 +167,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private recvWindow: number;
   private consumed = 0;
   private deferredCredit = 0;
-  private readonly subscribers = new Set<Subscriber<Uint8Array>>();
+  private subscribers: Set<Subscriber<Uint8Array>> | undefined;
   private readers: Array<(r: IteratorResult<Uint8Array>) => void> = [];
   private paused = false;
   private delivering = false;
@@ -187,8 +196,61 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.maxMessageBytes = options.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
     }
     this.sendBufferBytes = options.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES;
-    this.closed$ = this.closedSubject.asObservable();
-    this.writable$ = this.writableSubject.asObservable();
+  }
+
+  /** Emits once when the channel ends, with the reason (replayed to later subscribers), then completes. */
+  get closed$(): Observable<CloseReason> {
+    return new Observable<CloseReason>((subscriber) => {
+      if (this.stateValue === 'closed') {
+        subscriber.next(this.closeReasonValue!);
+        subscriber.complete();
+        return;
+      }
+      this.closedSubscribers ??= new Set();
+      this.closedSubscribers.add(subscriber);
+      return () => {
+        this.closedSubscribers?.delete(subscriber);
+        if (this.closedSubscribers?.size === 0) this.closedSubscribers = undefined;
+      };
+    });
+  }
+
+  /**
+   * `true` while `send()` would not wait (queued bytes below the send buffer bound); emits the current value on
+   * subscription, `false` when the channel closes, then completes.
+   */
+  get writable$(): Observable<boolean> {
+    if (this.writableSubject === undefined) {
+      this.writableSubject = new BehaviorSubject<boolean>(this.writableValue);
+      if (this.stateValue === 'closed') this.writableSubject.complete();
+    }
+    return this.writableSubject.asObservable();
+  }
+
+  /**
+   * @internal The one in-process reader of this channel (a Session's control or data channel): `listener` gets every
+   * message, in order, before the {@link Channel.messages$} subscribers — the same delivery, credit and ordering as a
+   * subscription, without an rxjs subscriber per channel. Messages that arrived before are delivered in a microtask.
+   * @throws ColinkError `ERR_CONFLICT` if a listener is set already.
+   */
+  listen(listener: (message: Uint8Array) => void): void {
+    if (this.listener !== undefined)
+      throw new ColinkError(ErrorCode.CONFLICT, `channel ${this.id} has a listener already`);
+    this.listener = listener;
+    if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
+  }
+
+  /**
+   * @internal Calls `listener` once with the close reason when the channel closes (at once if it has), before
+   * {@link Channel.closed$} emits: an rxjs-free {@link Channel.closed$} for the device's own bookkeeping.
+   */
+  onClosed(listener: (reason: CloseReason) => void): void {
+    if (this.stateValue === 'closed') {
+      listener(this.closeReasonValue!);
+      return;
+    }
+    this.closeListeners =
+      this.closeListeners === undefined ? [listener] : this.closeListeners.concat(listener);
   }
 
   /** Current state. */
@@ -231,14 +293,18 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * Incoming messages (hot). Messages that arrived before the first subscription are delivered to it. Completes
    * when the channel closes (after every received message has been delivered).
    */
-  readonly messages$: Observable<Uint8Array> = new Observable<Uint8Array>((subscriber) => {
-    this.subscribers.add(subscriber);
-    if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
-    else if (this.stateValue === 'closed') subscriber.complete();
-    return () => {
-      this.subscribers.delete(subscriber);
-    };
-  });
+  get messages$(): Observable<Uint8Array> {
+    return new Observable<Uint8Array>((subscriber) => {
+      this.subscribers ??= new Set();
+      this.subscribers.add(subscriber);
+      if (this.inbox.length > 0) queueMicrotask(() => this.deliver());
+      else if (this.stateValue === 'closed') subscriber.complete();
+      return () => {
+        this.subscribers?.delete(subscriber);
+        if (this.subscribers?.size === 0) this.subscribers = undefined;
+      };
+    });
+  }
 
   /**
    * Sends one message. Resolves when its last fragment is handed to the medium; waits while the send buffer is
@@ -293,14 +359,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     ) {
       this.credit -= message.length;
       onSeq?.((this.nextSeq - 1) >>> 0);
-      if (this.resumable)
-        this.retain({
-          data: message,
-          offset: message.length,
-          seq: (this.nextSeq - 1) >>> 0,
-          resolve: NOOP,
-          reject: NOOP,
-        });
+      if (this.resumable) this.retain(message, (this.nextSeq - 1) >>> 0);
       return RESOLVED;
     }
     return this.enqueue(message, onSeq);
@@ -330,7 +389,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queue.push({ data: message, offset: 0, seq: this.nextSeq, resolve, reject });
       this.nextSeq = (this.nextSeq + 1) >>> 0;
       this.queuedBytes += message.length;
-      if (this.queuedBytes >= this.sendBufferBytes) this.writableSubject.next(false);
+      if (this.queuedBytes >= this.sendBufferBytes) {
+        this.writableValue = false;
+        this.writableSubject?.next(false);
+      }
       this.host.markReady(this);
     });
   }
@@ -432,15 +494,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.queuedBytes -= n;
     if (fin) {
       this.queue.shift();
-      if (this.resumable) this.retain(head);
+      if (this.resumable) this.retain(head.data, head.seq);
       head.resolve();
       if (this.waiters.length > 0 && this.queuedBytes < this.sendBufferBytes) {
         const ws = this.waiters;
         this.waiters = [];
         for (const w of ws) w();
       }
-      if (this.queuedBytes < this.sendBufferBytes && !this.writableSubject.value)
-        this.writableSubject.next(true);
+      if (this.queuedBytes < this.sendBufferBytes && !this.writableValue) {
+        this.writableValue = true;
+        this.writableSubject?.next(true);
+      }
     }
     return n + 12;
   }
@@ -493,6 +557,18 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.ackBytes += message.length;
       this.host.ackDue(this);
     }
+    if (this.inbox.length === 0 && !this.delivering && this.readers.length === 0 && this.hasReader()) {
+      // Nothing waits and someone reads: hand it over at once (no inbox entry per message).
+      this.delivering = true;
+      try {
+        this.credited(payload.length);
+        this.emit(message);
+      } finally {
+        this.delivering = false;
+      }
+      if (this.inbox.length > 0 || this.deferredCredit > 0 || this.state === 'closed') this.deliver();
+      return;
+    }
     this.inbox.push(message);
     this.inboxCredit.push(payload.length);
     this.deliver();
@@ -514,8 +590,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal ACK from the peer: it has received every message before `received` (protocol v2). */
   onAck(received: number): void {
-    while (this.unacked.length > 0 && seqBefore(this.unacked[0]!.seq, received)) {
-      this.unackedBytes -= this.unacked.shift()!.data.length;
+    while (this.unacked.length > 0 && seqBefore(this.unackedSeq, received)) {
+      this.unackedBytes -= this.unacked.shift()!.length;
+      this.unackedSeq = (this.unackedSeq + 1) >>> 0;
     }
     if (this.ackListeners !== undefined) for (const l of this.ackListeners) l(received);
   }
@@ -559,7 +636,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    */
   onResume(received: number, credit: number): void {
     this.onAck(received);
-    const firstKept = this.unacked[0]?.seq ?? this.queue[0]?.seq ?? this.nextSeq;
+    const firstKept = this.unacked.length > 0 ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
     if (firstKept !== received >>> 0) {
       throw new ColinkError(
         ErrorCode.PROTOCOL,
@@ -571,7 +648,13 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queuedBytes += head.offset;
       head.offset = 0;
     }
-    const resend = this.unacked.splice(0).map((o) => ({ ...o, offset: 0, resolve: NOOP, reject: NOOP }));
+    const resend: Outgoing[] = this.unacked.splice(0).map((data, i) => ({
+      data,
+      offset: 0,
+      seq: (this.unackedSeq + i) >>> 0,
+      resolve: NOOP,
+      reject: NOOP,
+    }));
     for (const o of resend) this.queuedBytes += o.data.length;
     this.unackedBytes = 0;
     this.queue.unshift(...resend);
@@ -598,7 +681,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.stateValue === 'closed') return;
     const room = this.queuedBytes < this.sendBufferBytes;
     if (room && this.waiters.length > 0) for (const w of this.waiters.splice(0)) w();
-    if (room !== this.writableSubject.value) this.writableSubject.next(room);
+    if (room !== this.writableValue) {
+      this.writableValue = room;
+      this.writableSubject?.next(room);
+    }
   }
 
   /** @internal diagnostics for tests. */
@@ -618,9 +704,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     };
   }
 
-  private retain(o: Outgoing): void {
-    this.unacked.push(o);
-    this.unackedBytes += o.data.length;
+  /** Keeps a message written whole until the peer acknowledges it; `seq` follows the last one kept. */
+  private retain(data: Uint8Array, seq: number): void {
+    if (this.unacked.length === 0) this.unackedSeq = seq;
+    this.unacked.push(data);
+    this.unackedBytes += data.length;
   }
 
   /** @internal WINDOW frame from the peer. */
@@ -647,18 +735,44 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.closeReasonValue = reason;
-    const err = ColinkError.closed(`channel ${this.id}`, reason);
-    for (const o of this.queue.splice(0)) o.reject(err);
+    if (this.queue.length > 0) {
+      const err = ColinkError.closed(`channel ${this.id}`, reason);
+      for (const o of this.queue.splice(0)) o.reject(err);
+    }
     this.queuedBytes = 0;
     this.unacked.length = 0;
     this.unackedBytes = 0;
     for (const w of this.waiters.splice(0)) w();
     this.host.channelClosed(this);
     this.deliver();
-    this.closedSubject.next(reason);
-    this.closedSubject.complete();
-    this.writableSubject.next(false);
-    this.writableSubject.complete();
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (listeners !== undefined) for (const l of listeners) l(reason);
+    const closedSubscribers = this.closedSubscribers;
+    this.closedSubscribers = undefined;
+    if (closedSubscribers !== undefined)
+      for (const s of closedSubscribers) {
+        s.next(reason);
+        s.complete();
+      }
+    this.writableValue = false;
+    this.writableSubject?.next(false);
+    this.writableSubject?.complete();
+  }
+
+  /** Hands one message to the listener and the subscribers. */
+  private emit(m: Uint8Array): void {
+    this.listener?.(m);
+    const subs = this.subscribers;
+    if (subs !== undefined) for (const s of subs) s.next(m);
+  }
+
+  /** Whether a message arriving now has a reader: the listener or a `messages$` subscriber, not paused. */
+  private hasReader(): boolean {
+    return (
+      !this.paused &&
+      (this.listener !== undefined || (this.subscribers !== undefined && this.subscribers.size > 0))
+    );
   }
 
   private deliver(): void {
@@ -672,10 +786,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
           reader({ value: this.inbox.shift()!, done: false });
           continue;
         }
-        if (this.paused || this.subscribers.size === 0) break;
+        if (!this.hasReader()) break;
         const m = this.inbox.shift()!;
         this.credited(this.inboxCredit.shift()!);
-        for (const s of this.subscribers) s.next(m);
+        this.emit(m);
       }
       if (this.inbox.length === 0 && this.deferredCredit > 0) {
         const c = this.deferredCredit;
@@ -684,7 +798,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
       }
       if (this.inbox.length === 0 && (this.stateValue === 'closed' || this.remoteCloseReceived)) {
         for (const r of this.readers.splice(0)) r({ value: undefined, done: true });
-        if (this.stateValue === 'closed') for (const s of [...this.subscribers]) s.complete();
+        if (this.stateValue === 'closed' && this.subscribers !== undefined)
+          for (const s of [...this.subscribers]) s.complete();
       }
     } finally {
       this.delivering = false;

@@ -156,8 +156,12 @@ export class FrameDecoder {
       this.buffered += chunk.length;
     }
     while (this.buffered >= FRAME_HEADER_BYTES) {
-      const head = this.peek(FRAME_HEADER_BYTES, this.header);
-      const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
+      // The header is read in place when the first chunk holds all of it (no view per frame), else copied together.
+      const first = this.chunks[0]!;
+      const inPlace = first.length - this.offset >= FRAME_HEADER_BYTES;
+      const head = inPlace ? first : this.peek(FRAME_HEADER_BYTES, this.header);
+      const o = inPlace ? this.offset : 0;
+      const len = ((head[o]! << 24) >>> 0) + (head[o + 1]! << 16) + (head[o + 2]! << 8) + head[o + 3]!;
       const payloadLength = len - (FRAME_HEADER_BYTES - 4);
       if (payloadLength < 0 || payloadLength > this.maxPayload) {
         throw new ColinkError(
@@ -166,14 +170,26 @@ export class FrameDecoder {
         );
       }
       if (this.buffered < FRAME_HEADER_BYTES + payloadLength) return;
-      const type = head[4]!;
-      const flags = head[5]!;
-      const channel = (head[6]! << 8) | head[7]!;
-      const seq = ((head[8]! << 24) >>> 0) + (head[9]! << 16) + (head[10]! << 8) + head[11]!;
+      const type = head[o + 4]!;
+      const flags = head[o + 5]!;
+      const channel = (head[o + 6]! << 8) | head[o + 7]!;
+      const seq = ((head[o + 8]! << 24) >>> 0) + (head[o + 9]! << 16) + (head[o + 10]! << 8) + head[o + 11]!;
       this.skip(FRAME_HEADER_BYTES);
       const payload = this.take(payloadLength);
       if (onFrame({ type, flags, channel, seq, payload }) === false) return;
     }
+  }
+
+  /**
+   * Bytes still missing of the frame whose start is buffered: 0 when nothing is buffered (a frame boundary), -1 when
+   * its header is not complete yet.
+   */
+  bytesToFrameEnd(): number {
+    if (this.buffered === 0) return 0;
+    if (this.buffered < FRAME_HEADER_BYTES) return -1;
+    const head = this.peek(4, this.header);
+    const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
+    return 4 + len - this.buffered;
   }
 
   /** Removes and returns the bytes held (the start of the next frames), e.g. to hand the stream to another reader. */

@@ -402,6 +402,7 @@ export class Handshake {
         drain$: io.drain$,
         closed$: io.closed$,
         write: (chunks) => io.write(chunks),
+        ...(io.frameBoundaries ? { frameBoundaries: (f: () => number) => io.frameBoundaries!(f) } : {}),
         end: (r) => {
           io.end(r);
         },

@@ -41,7 +41,10 @@ export const DEFAULT_CHANNEL_WINDOW = 256 * 1024;
 /**
  * Default per-channel receive window on media whose frames are ≥ 16 KiB (TCP, Wi-Fi P2P, memory): 4 MiB. Measured on
  * loopback TCP, 256 KiB windows held a Link to 0.44–0.63× raw throughput and 4 MiB to 0.78–1.35× (transport-tcp
- * bench). It is credit, not a buffer: memory is used only while a reader is slower than its sender.
+ * bench). It is credit, not a buffer: memory is used only while a reader is slower than its sender. Re-checked for
+ * issue 19 (bench/README.md, "the plain Link's sender and receiver"): 1, 4 and 16 MiB windows gave no consistent
+ * difference in throughput or receiver CPU; 4 MiB stays, since a larger one only raises what a slow reader can hold
+ * (up to {@link MAX_CHANNELS_PER_LINK} windows per Link).
  */
 export const DEFAULT_CHANNEL_WINDOW_FAST = 4 * 1024 * 1024;
 /**
@@ -132,21 +135,17 @@ export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
 export const COALESCE_MAX_PAYLOAD = 1024;
 
 /**
- * Size of the receive slabs of core's socket readers while data streams in, bytes: 256 KiB. Once a Link reads a TCP
+ * Size of the receive slabs of core's socket readers while data streams in, bytes: four largest frames (4 ×
+ * {@link MAX_FRAME_SIZE}, 256 KiB + 48 bytes), so on a TCP or secure conduit, whose reads end at frame
+ * boundaries (`Conduit.frameBoundaries`), four 64 KiB frames fill a slab exactly and none is split over two slabs (before, with
+ * 256 KiB, every fourth one was, and was copied: 4,096 of 16,384 frames per GiB; now ~100). Once a Link reads a TCP
  * conduit (core's `socketConduit`) or a secure conduit, the kernel read — or node:tls's decryption of a record —
  * lands at the free end of the current slab instead of in a new buffer per read, so consecutive chunks are
  * consecutive bytes and a 64 KiB frame spread over several reads reaches the Link as one view, without being copied
  * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of their
  * buffer (16 KiB or more), so a message an app keeps holds at most 8× its size of slab.
  */
-export const RECEIVE_SLAB_BYTES = 256 * 1024;
-/**
- * Size of the large receive slabs of a frame-aware reader (the secure conduit, which knows its plaintext is the Link's
- * frames), bytes: four whole largest frames (4 × {@link MAX_FRAME_SIZE} = 262,192). Such a reader ends a read where a
- * large frame ends and starts the next slab before a large frame that would not fit, so 64 KiB frames lie whole in
- * one slab, four to a slab, and reach the Link as views instead of being copied together across two slabs.
- */
-export const RECEIVE_SLAB_FRAMED_BYTES = 4 * MAX_FRAME_SIZE;
+export const RECEIVE_SLAB_BYTES = 4 * MAX_FRAME_SIZE;
 /**
  * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
  * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its

@@ -229,6 +229,9 @@ export class Link implements ChannelHost {
   private rejectOpened!: (e: unknown) => void;
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
+  /** A frame arrived in the chunk being decoded (the keep-alive notes the time after the chunk). */
+  private frameSeen = false;
+  private readonly onFrameBound = (f: Frame): boolean => this.onFrame(f);
 
   constructor(conduit: Conduit, options: LinkOptions) {
     this.options = options;
@@ -689,12 +692,18 @@ export class Link implements ChannelHost {
     // The owner of connection channels is known before the first frame after HELLO is read (RESUME may be next).
     if (this.resumable) this.owner = this.options.connectionOwner?.(this);
     if (this.done) return;
+    io.frameBoundaries?.(() => this.decoder.bytesToFrameEnd());
     this.subs.push(
       io.data$.subscribe((c) => {
         try {
-          this.decoder.push(c, (f) => this.onFrame(f));
+          this.decoder.push(c, this.onFrameBound);
         } catch (err) {
           this.protocolError(err);
+        }
+        // The keep-alive's clock is read once per chunk that completed a frame, not once per frame.
+        if (this.frameSeen) {
+          this.frameSeen = false;
+          this.keepAlive.received();
         }
       }),
     );
@@ -772,7 +781,7 @@ export class Link implements ChannelHost {
     if (this.done) return false;
     this.counters.framesReceived++;
     this.counters.bytesReceived += f.payload.length + FRAME_HEADER_BYTES;
-    this.keepAlive.received();
+    this.frameSeen = true;
     if (this.framesSubject.observed) {
       this.framesSubject.next({
         type: f.type,

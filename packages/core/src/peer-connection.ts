@@ -427,7 +427,7 @@ export class PeerConnection implements LinkOwner {
   private track(ch: Channel, link: Link | undefined): void {
     this.channelMap.set(ch.id, ch);
     this.location.set(ch, link);
-    ch.closed$.subscribe((reason) => {
+    ch.onClosed((reason) => {
       if (this.channelMap.get(ch.id) !== ch) return;
       this.channelMap.delete(ch.id);
       this.location.delete(ch);

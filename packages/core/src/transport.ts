@@ -80,6 +80,14 @@ export interface Conduit {
    * detached): the caller keeps using `data$` and `write()`.
    */
   detachSocket?(): Socket | undefined;
+  /**
+   * Optional, for conduits that read into receive slabs (core's `socketConduit`): the Link tells the conduit where
+   * the frame being received ends — `bytesToFrameEnd()` returns the bytes still missing of it, 0 at a frame boundary,
+   * -1 when unknown — so the conduit can end a read there and start a new slab at a frame boundary instead of
+   * splitting the next frame over two slabs (which costs the Link a copy of that frame). Called once, when the Link
+   * starts reading frames.
+   */
+  frameBoundaries?(bytesToFrameEnd: () => number): void;
 }
 
 /**

@@ -22,6 +22,24 @@ describe('FrameDecoder', () => {
     expect(d.pending).toBe(0);
   });
 
+  it('tells how many bytes of the frame being received are missing: 0 at a boundary, -1 inside the header', () => {
+    const a = encodeFrame(1, 1, 3, 7, new Uint8Array(100));
+    const b = encodeFrame(1, 1, 3, 8, new Uint8Array(5));
+    const d = new FrameDecoder();
+    const seen: number[] = [];
+    expect(d.bytesToFrameEnd()).toBe(0);
+    // Byte by byte over two frames: inside a header the length is unknown, then it counts down to the boundary.
+    const stream = Buffer.concat([a, b]);
+    for (let i = 0; i < stream.length; i++) {
+      d.push(stream.subarray(i, i + 1), (f) => seen.push(f.payload.length));
+      const inFrame = i < a.length ? i + 1 : i + 1 - a.length;
+      const total = i < a.length ? a.length : b.length;
+      const want = inFrame === total ? 0 : inFrame < 12 ? -1 : total - inFrame;
+      expect(d.bytesToFrameEnd()).toBe(want);
+    }
+    expect(seen).toEqual([100, 5]);
+  });
+
   it('rejects a frame larger than its maximum with ERR_PROTOCOL', () => {
     const d = new FrameDecoder(16);
     expect(() => d.push(encodeFrame(1, 1, 3, 0, new Uint8Array(17)), () => undefined)).toThrow(

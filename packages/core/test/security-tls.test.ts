@@ -1,6 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECEIVE_SLAB_FRAMED_BYTES } from '../src/limits.js';
+import { RECEIVE_SLAB_BYTES } from '../src/limits.js';
 import type { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import type { TrustEvent } from '../src/security/tls-security.js';
@@ -107,7 +107,7 @@ describe('TlsSecurity: same account', () => {
     const messages = await got;
     expect(messages.every((m, i) => m.length === 65_536 && m[0] === i && m[65_535] === i)).toBe(true);
     // A view lies in a framed slab; a payload the decoder copied together has a buffer of its own (65,536 bytes).
-    const views = messages.filter((m) => m.buffer.byteLength === RECEIVE_SLAB_FRAMED_BYTES).length;
+    const views = messages.filter((m) => m.buffer.byteLength === RECEIVE_SLAB_BYTES).length;
     // The first frames may arrive before the reader switched to large slabs; after that none is copied (one in four
     // was, spanning two 256 KiB slabs, before frames were placed).
     expect(views).toBeGreaterThanOrEqual(n - 4);

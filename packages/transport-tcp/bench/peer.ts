@@ -13,7 +13,10 @@ function rawServer(onSocket: (s: Socket) => void): Promise<number> {
   );
 }
 
-/** Link options of the "wide window" variant: 4 MiB channel window and send buffer instead of core's defaults. */
+/**
+ * Link options of the "wide window" variant: 4 MiB channel window and send buffer set explicitly — the same as core's
+ * defaults on TCP (`DEFAULT_CHANNEL_WINDOW_FAST`) since those became 4 MiB; the variant's sender keeps 32 sends in flight.
+ */
 const WIDE = { channelWindow: 4 * 1024 * 1024, sendBufferBytes: 4 * 1024 * 1024 };
 
 async function linkServer(onLink: (l: Link) => void, wide = false): Promise<string> {

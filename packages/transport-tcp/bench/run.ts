@@ -1,6 +1,7 @@
 // Benchmarks of @colink/transport-tcp, all on loopback, colink against raw node:net in the same run:
 //   - bulk throughput, 64 KiB messages, BENCH_BYTES (default 1 GiB) per run, BENCH_ROUNDS rounds (default 2), for
-//     raw node:net, a bare TCP conduit, a colink Link with core's defaults and one with a 4 MiB channel window;
+//     raw node:net, a bare TCP conduit, a colink Link with core's defaults (8 sends in flight) and one with a 4 MiB
+//     channel window and send buffer set explicitly (32 sends in flight) — core's defaults on TCP are 4 MiB as well;
 //   - 1 KiB round-trip latency p50 / p99: BENCH_RTT_REPEATS repeats (default 3) of BENCH_RTT_ROUNDS round trips
 //     (default 5000) after 500 warm-ups; the text shows the median over repeats;
 //   - mDNS (loopback mode, private port) time from advertise to `found` and from unadvertise to `lost`

@@ -50,6 +50,33 @@ describe('TcpTransport conduits', () => {
     await a.close();
   });
 
+  it('ends reads at frame boundaries while data streams: 64 KiB messages reach the Link as slab views, not copies', async () => {
+    const { dialled, accepted } = await pair();
+    const advert = (n: string) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });
+    const a = new Link(dialled, { role: 'initiator', local: advert('a'), keepAliveIntervalMs: 0 });
+    const b = new Link(accepted, { role: 'responder', local: advert('b'), keepAliveIntervalMs: 0 });
+    await Promise.all([a.opened, b.opened]);
+    // 64 MiB of whole-frame messages: a slab holds four 64 KiB frames, and without the Link's frame boundaries every
+    // fourth frame would be split over two slabs and copied together (a view into a slab has a larger buffer).
+    const n = 1024;
+    let copies = 0;
+    let views = 0;
+    let bad = 0;
+    const done = firstValueFrom(b.messages$.pipe(take(n), toArray()));
+    b.messages$.pipe(take(n)).subscribe((m) => {
+      if (m.byteLength !== 65_536 || m[0] !== m[65_535]) bad++;
+      if (m.buffer.byteLength > m.byteLength) views++;
+      else copies++;
+    });
+    for (let i = 0; i < n; i++) await a.send(new Uint8Array(65_536).fill(i & 0xff));
+    await done;
+    expect(bad).toBe(0);
+    expect(views + copies).toBe(n);
+    // A few copies stay possible (a read that ends inside a frame header), far from one in four.
+    expect(copies).toBeLessThan(n / 16);
+    await a.close();
+  });
+
   it('listens on an ephemeral port and carries bytes both ways, in order, over IPv4', async () => {
     const { b, dialled, accepted } = await pair();
     expect(b.localAddress).toMatch(/^127\.0\.0\.1:\d+$/);

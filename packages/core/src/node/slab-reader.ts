@@ -1,8 +1,7 @@
 import { Socket } from 'node:net';
 import {
-  FRAME_HEADER_BYTES,
+  MAX_FRAME_SIZE,
   RECEIVE_SLAB_BYTES,
-  RECEIVE_SLAB_FRAMED_BYTES,
   RECEIVE_SLAB_SMALL_BYTES,
   RECEIVE_SLAB_SMALL_MIN_FREE_BYTES,
   RECEIVE_SMALL_READS_TO_SHRINK,
@@ -54,12 +53,10 @@ interface UserBufferHandle {
  * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
  * it as before) and never pauses.
  *
- * With `frames` (a {@link FrameTracker} the caller feeds every chunk it delivers, in order) the reader places the
- * Link's large frames (payloads the frame decoder keeps as views: an eighth of a slab or more) whole into slabs of
- * {@link RECEIVE_SLAB_FRAMED_BYTES}: it ends a read where such a frame ends when another of its size would not fit
- * behind it, and starts the next slab there. node:tls copies each decrypted record into the buffer it is offered and
- * continues in the next one, so a shorter read costs one more callback, not a TLS record. Without it a 64 KiB frame
- * spanning two slabs was copied together by the decoder (one frame in four).
+ * `frames.bytesToFrameEnd`, when set (by the Link through `Conduit.frameBoundaries`), tells where the frame being
+ * received ends (bytes missing, 0 at a boundary, -1 unknown): while data streams, a read then ends after that frame
+ * plus the whole largest frames that fit, and a new slab starts at a boundary when a largest frame might not fit, so
+ * frames are not split over two slabs.
  *
  * Call it with no data waiting in the socket's readable buffer (read that first). Returns false, changing nothing,
  * when this node does not offer the mechanism.
@@ -67,7 +64,7 @@ interface UserBufferHandle {
 export function readIntoSlabs(
   socket: Socket,
   onChunk: (chunk: Buffer) => void,
-  frames?: FrameTracker,
+  frames?: { bytesToFrameEnd?: () => number },
 ): boolean {
   const s = onreadSlots();
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
@@ -76,28 +73,27 @@ export function readIntoSlabs(
   let smallReads = 0;
   let slab = Buffer.allocUnsafeSlow(RECEIVE_SLAB_SMALL_BYTES);
   let used = 0;
-  const large = frames ? RECEIVE_SLAB_FRAMED_BYTES : RECEIVE_SLAB_BYTES;
-  /** Whether a frame of `bytes` is one the decoder keeps as a view of the slab (so it should lie whole in one). */
-  const kept = (bytes: number): boolean => (bytes - FRAME_HEADER_BYTES) * 8 >= large;
   const next = (): Buffer => {
-    const size = streaming ? large : RECEIVE_SLAB_SMALL_BYTES;
+    const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
     const minFree = streaming ? RECEIVE_SLAB_SMALL_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
-    let free = slab.length - used;
-    let renew = slab.length !== size || free < minFree;
-    // Following large frames: finish one in this slab when the rest of it fits (even in less than `minFree`), and
-    // at a boundary start a fresh slab when a next one of the same size would not fit.
-    const placing = frames !== undefined && streaming && slab.length === size && kept(frames.lastFrame);
-    const left = placing ? frames.toBoundary : -1;
-    if (placing && left > 0 && left <= free) renew = false;
-    else if (placing && left === 0 && free < frames.lastFrame) renew = true;
-    if (renew) {
+    const hint = streaming ? frames?.bytesToFrameEnd : undefined;
+    if (hint !== undefined && slab.length === size) {
+      // Frames should not straddle two slabs: a new slab starts at a frame boundary when a largest frame might not
+      // fit, and a read ends where the current frame plus whole largest frames end (the most that surely fits).
+      const free = slab.length - used;
+      const need = hint();
+      if (need === 0 && free < MAX_FRAME_SIZE) {
+        slab = Buffer.allocUnsafeSlow(size);
+        used = 0;
+      } else if (need >= 0 && need < free) {
+        const end = used + need + Math.floor((free - need) / MAX_FRAME_SIZE) * MAX_FRAME_SIZE;
+        if (end > used) return slab.subarray(used, end);
+      }
+    }
+    if (slab.length !== size || slab.length - used < minFree) {
       slab = Buffer.allocUnsafeSlow(size);
       used = 0;
-      free = size;
     }
-    // Inside a large frame: stop this read where it ends when another of its size would not fit behind it.
-    if (placing && left > 0 && left < free && free - left < frames.lastFrame)
-      return slab.subarray(used, used + left);
     return slab.subarray(used);
   };
   const slots = socket as unknown as Record<symbol, unknown>;
@@ -131,45 +127,4 @@ export function readIntoSlabs(
  */
 export function slabsToStream(socket: Socket): void {
   redirect.get(socket)?.((chunk) => socket.push(chunk));
-}
-
-/**
- * Follows the Link's frame boundaries (PROTOCOL.md §3: a u32 length, then that many bytes) through a byte stream,
- * reading nothing but the length fields, so a slab reader can place frames ({@link readIntoSlabs}). Bytes that are not
- * frames only mislead the placement (a frame may then be copied by the decoder), never what is delivered.
- */
-export class FrameTracker {
-  /** Bytes of the current frame still to come after its length field; 0 at a boundary or inside a length field. */
-  private left = 0;
-  /** Bytes of the current length field seen so far (0–3), and its value so far. */
-  private lengthBytes = 0;
-  private length = 0;
-  /** Whole size in bytes (length field included) of the last frame whose length field was read; 0 before one. */
-  lastFrame = 0;
-
-  /** Bytes to the next frame boundary: 0 at a boundary, -1 inside a length field. */
-  get toBoundary(): number {
-    return this.lengthBytes > 0 ? -1 : this.left;
-  }
-
-  /** Follows `chunk`, the next bytes of the stream. */
-  track(chunk: Uint8Array): void {
-    const n = chunk.length;
-    let i = 0;
-    while (i < n) {
-      if (this.left > 0) {
-        const k = Math.min(this.left, n - i);
-        this.left -= k;
-        i += k;
-        continue;
-      }
-      this.length = this.length * 256 + chunk[i++]!;
-      if (++this.lengthBytes === 4) {
-        this.left = this.length;
-        this.lastFrame = 4 + this.length;
-        this.lengthBytes = 0;
-        this.length = 0;
-      }
-    }
-  }
 }

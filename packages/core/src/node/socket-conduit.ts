@@ -66,8 +66,10 @@ export interface SocketConduitOptions {
  * - `write(chunks)` corks the socket, writes every chunk without copying and uncorks, so a frame header and its
  *   payload leave in one `writev`. It returns the socket's `write()` verdict; `drain$` follows the socket's `drain`.
  * - Reading starts when `data$` is first subscribed (nothing is lost before). The kernel reads straight into receive
- *   slabs (16 KiB while reads are small, 256 KiB while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
- *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue.
+ *   slabs (16 KiB while reads are small, four 64 KiB frames while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
+ *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue. With
+ *   the Link's frame boundaries ({@link Conduit.frameBoundaries}) a read ends where a whole number of frames ends,
+ *   when the next frame might not fit the slab: large frames are not split over two slabs (which costs a copy).
  * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
  * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
@@ -98,6 +100,8 @@ class SocketConduit implements Conduit {
   /** Reading into receive slabs ({@link readIntoSlabs}) rather than through the socket's readable stream. */
   #slabs = false;
   readonly #onData = (chunk: Buffer): void => this.#data.next(chunk);
+  /** Where the reader may end a read: set by the Link ({@link Conduit.frameBoundaries}). */
+  readonly #frames: { bytesToFrameEnd?: () => number } = {};
   /** Reason fixed by the first of: local end/destroy, socket error, idle timeout, peer FIN. */
   #reason: CloseReason | undefined;
   #done = false;
@@ -163,6 +167,10 @@ class SocketConduit implements Conduit {
     this.#socket.destroy();
   }
 
+  frameBoundaries(bytesToFrameEnd: () => number): void {
+    this.#frames.bytesToFrameEnd = bytesToFrameEnd;
+  }
+
   detachSocket(): Socket | undefined {
     if (this.#detached || this.#reason !== undefined || this.#socket.destroyed) return undefined;
     this.#detached = true;
@@ -179,7 +187,7 @@ class SocketConduit implements Conduit {
     const socket = this.#socket;
     // What the socket already read goes first; then the kernel reads straight into receive slabs.
     for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.#onData(c);
-    this.#slabs = readIntoSlabs(socket, this.#onData);
+    this.#slabs = readIntoSlabs(socket, this.#onData, this.#frames);
     if (!this.#slabs) socket.on('data', this.#onData);
     socket.resume();
   }
