@@ -53,10 +53,11 @@ interface UserBufferHandle {
  * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
  * it as before) and never pauses.
  *
- * `frames.bytesToFrameEnd`, when set (by the Link through `Conduit.frameBoundaries`), tells where the frame being
- * received ends (bytes missing, 0 at a boundary, -1 unknown): while data streams, a read then ends after that frame
- * plus the whole largest frames that fit, and a new slab starts at a boundary when a largest frame might not fit, so
- * frames are not split over two slabs.
+ * `frames.bytesToFrameEnd`, when set, tells where the frame being received ends (bytes missing, 0 at a boundary, -1
+ * unknown) — on a TCP conduit the Link's decoder (`Conduit.frameBoundaries`), on the secure conduit a
+ * {@link FrameTracker} over the plaintext. While data streams, a frame whose rest fits is finished in the current slab,
+ * a read ends where a frame ends when a largest frame would not fit behind it, and a new slab starts at a boundary
+ * when a largest frame might not fit, so frames are not split over two slabs.
  *
  * Call it with no data waiting in the socket's readable buffer (read that first). Returns false, changing nothing,
  * when this node does not offer the mechanism.
@@ -76,24 +77,21 @@ export function readIntoSlabs(
   const next = (): Buffer => {
     const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
     const minFree = streaming ? RECEIVE_SLAB_SMALL_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
-    const hint = streaming ? frames?.bytesToFrameEnd : undefined;
-    if (hint !== undefined && slab.length === size) {
-      // Frames should not straddle two slabs: a new slab starts at a frame boundary when a largest frame might not
-      // fit, and a read ends where the current frame plus whole largest frames end (the most that surely fits).
-      const free = slab.length - used;
-      const need = hint();
-      if (need === 0 && free < MAX_FRAME_SIZE) {
-        slab = Buffer.allocUnsafeSlow(size);
-        used = 0;
-      } else if (need >= 0 && need < free) {
-        const end = used + need + Math.floor((free - need) / MAX_FRAME_SIZE) * MAX_FRAME_SIZE;
-        if (end > used) return slab.subarray(used, end);
-      }
-    }
-    if (slab.length !== size || slab.length - used < minFree) {
+    let free = slab.length - used;
+    let renew = slab.length !== size || free < minFree;
+    // Frames should not straddle two slabs (planning for the largest frame): inside a frame whose rest fits, finish
+    // it in this slab even in less than `minFree`; at a boundary start a fresh slab when a largest frame might not fit.
+    const hint = streaming && slab.length === size ? frames?.bytesToFrameEnd : undefined;
+    const left = hint === undefined ? -1 : hint();
+    if (left > 0 && left <= free) renew = false;
+    else if (left === 0 && free < MAX_FRAME_SIZE) renew = true;
+    if (renew) {
       slab = Buffer.allocUnsafeSlow(size);
       used = 0;
+      free = size;
     }
+    // Inside a frame: stop this read where it ends when a largest frame would not fit behind it.
+    if (left > 0 && left < free && free - left < MAX_FRAME_SIZE) return slab.subarray(used, used + left);
     return slab.subarray(used);
   };
   const slots = socket as unknown as Record<symbol, unknown>;
@@ -127,4 +125,44 @@ export function readIntoSlabs(
  */
 export function slabsToStream(socket: Socket): void {
   redirect.get(socket)?.((chunk) => socket.push(chunk));
+}
+/**
+ * Follows the Link's frame boundaries (PROTOCOL.md §3: a u32 length, then that many bytes) through a byte stream,
+ * reading nothing but the length fields, so a slab reader can place frames ({@link readIntoSlabs}: `{ bytesToFrameEnd: () => tracker.toBoundary }`). Bytes that are not
+ * frames only mislead the placement (a frame may then be copied by the decoder), never what is delivered.
+ */
+export class FrameTracker {
+  /** Bytes of the current frame still to come after its length field; 0 at a boundary or inside a length field. */
+  private left = 0;
+  /** Bytes of the current length field seen so far (0–3), and its value so far. */
+  private lengthBytes = 0;
+  private length = 0;
+  /** Whole size in bytes (length field included) of the last frame whose length field was read; 0 before one. */
+  lastFrame = 0;
+
+  /** Bytes to the next frame boundary: 0 at a boundary, -1 inside a length field. */
+  get toBoundary(): number {
+    return this.lengthBytes > 0 ? -1 : this.left;
+  }
+
+  /** Follows `chunk`, the next bytes of the stream. */
+  track(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.left > 0) {
+        const k = Math.min(this.left, n - i);
+        this.left -= k;
+        i += k;
+        continue;
+      }
+      this.length = this.length * 256 + chunk[i++]!;
+      if (++this.lengthBytes === 4) {
+        this.left = this.length;
+        this.lastFrame = 4 + this.length;
+        this.lengthBytes = 0;
+        this.length = 0;
+      }
+    }
+  }
 }
