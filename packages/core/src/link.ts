@@ -194,6 +194,8 @@ export class Link implements ChannelHost {
   /** The delayed-ACK timer; when it fires every due ACK goes out. */
   private ackTimer: Subscription | undefined;
   private ackFlush = false;
+  /** When ACKs were last written ({@link LinkOptions.scheduler}'s clock, ms). */
+  private ackFlushedAt = Number.NEGATIVE_INFINITY;
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -624,13 +626,26 @@ export class Link implements ChannelHost {
   ackDue(channel: Channel): void {
     this.acks.add(channel);
     if (channel.ackUrgent()) this.schedulePump();
-    else
-      this.ackTimer ??= this.scheduler.schedule(() => {
-        this.ackTimer = undefined;
-        this.ackFlush = true;
-        this.schedulePump();
-      }, DELAYED_ACK_MS);
+    else this.ackTimer ??= this.scheduler.schedule(this.onAckTimer, DELAYED_ACK_MS);
   }
+
+  /**
+   * The delayed-ACK timer. Every ACK still due arrived after the last flush of ACKs (a flush sends them all), so
+   * they are owed {@link DELAYED_ACK_MS} after that flush at the latest: when it was more recent, the timer waits
+   * for that instead of writing ACKs of their own now. A steady flow (whose ACKs ride with its WINDOWs) thus never
+   * makes the timer write, and the timer is not re-armed for every ACK.
+   */
+  private readonly onAckTimer = (): void => {
+    this.ackTimer = undefined;
+    if (this.acks.size === 0 || this.done) return;
+    const wait = this.ackFlushedAt + DELAYED_ACK_MS - this.scheduler.now();
+    if (wait > 0) {
+      this.ackTimer = this.scheduler.schedule(this.onAckTimer, wait);
+      return;
+    }
+    this.ackFlush = true;
+    this.schedulePump();
+  };
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
@@ -731,11 +746,23 @@ export class Link implements ChannelHost {
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
     if (this.acks.size > 0) {
-      for (const ch of this.acks) {
-        if (!this.ackFlush && !ch.ackUrgent()) continue;
-        this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
-        ch.ackSent();
-        this.acks.delete(ch);
+      // Every due ACK rides along with whatever this pump writes anyway (a WINDOW, DATA, another channel's urgent
+      // ACK): it costs no write of its own. With nothing else to write, only urgent ones (or the delayed-ACK
+      // timer) make this pump write.
+      let all = this.ackFlush || this.control.length > 0 || this.ready.size > 0;
+      if (!all)
+        for (const ch of this.acks)
+          if (ch.ackUrgent()) {
+            all = true;
+            break;
+          }
+      if (all) {
+        for (const ch of this.acks) {
+          this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
+          ch.ackSent();
+        }
+        this.acks.clear();
+        this.ackFlushedAt = this.scheduler.now();
       }
       this.ackFlush = false;
     }
