@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable, ReplaySubject, type Subscriber } from 'rxjs';
 import {
   concatBytes,
+  encodeAckWindowFrames,
   encodeCloseFrame,
   encodeFrame,
   encodeHeader,
@@ -488,6 +489,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 4;
   }
 
+  /** @internal Whether messages arrived since this side's last ACK (protocol v2): an ACK is owed. */
+  get ackOwed(): boolean {
+    return this.ackMessages > 0;
+  }
+
   /** @internal The Link wrote an ACK with the current count. */
   ackSent(): void {
     this.ackMessages = 0;
@@ -691,7 +697,12 @@ export class Channel implements AsyncIterable<Uint8Array> {
       const inc = this.consumed;
       this.consumed = 0;
       this.recvWindow += inc;
-      const f = encodeWindowFrame(this.id, inc);
+      // An ACK that is due goes in the same buffer (one chunk of the same write); the Link then has none to send.
+      let f: Uint8Array;
+      if (this.ackMessages > 0) {
+        f = encodeAckWindowFrames(this.id, this.expectSeq, inc);
+        this.ackSent();
+      } else f = encodeWindowFrame(this.id, inc);
       this.host.sendControl(f);
     }
   }

@@ -758,6 +758,8 @@ export class Link implements ChannelHost {
           }
       if (all) {
         for (const ch of this.acks) {
+          // A channel whose WINDOW went out since carried its ACK with it: nothing is owed.
+          if (!ch.ackOwed) continue;
           this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
           ch.ackSent();
         }
