@@ -75,9 +75,9 @@ export const DEFAULT_PEER_GRACE_MS = 10_000;
 export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
 /**
  * Delayed ACK (protocol v2, PROTOCOL.md §4.11), ms: a receiver acknowledges at once after
- * {@link ACK_EVERY_MESSAGES} messages or a quarter of the window, with any other frame its Link writes, else within
- * this time — like TCP's delayed ACK (RFC 1122 §4.2.3.2, at most 500 ms; far shorter here, since a planned carrier
- * move waits for the ACKs).
+ * {@link ACK_EVERY_MESSAGES} messages or a quarter of the window, with any other frame its Link writes, else at a
+ * tick of a timer of this period — within two periods — like TCP's delayed ACK (RFC 1122 §4.2.3.2, at most 500 ms;
+ * far shorter here, since a planned carrier move waits for the ACKs).
  */
 export const DELAYED_ACK_MS = 5;
 /** Complete messages after which an ACK goes out at once (see {@link DELAYED_ACK_MS}). */

@@ -2,6 +2,7 @@ import {
   asyncScheduler,
   BehaviorSubject,
   type Observable,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -194,8 +195,8 @@ export class Link implements ChannelHost {
   /** The delayed-ACK timer; when it fires every due ACK goes out. */
   private ackTimer: Subscription | undefined;
   private ackFlush = false;
-  /** When ACKs were last written ({@link LinkOptions.scheduler}'s clock, ms). */
-  private ackFlushedAt = Number.NEGATIVE_INFINITY;
+  /** Whether ACKs were written since the delayed-ACK timer was armed or last ticked. */
+  private ackWritten = false;
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -626,26 +627,26 @@ export class Link implements ChannelHost {
   ackDue(channel: Channel): void {
     this.acks.add(channel);
     if (channel.ackUrgent()) this.schedulePump();
-    else this.ackTimer ??= this.scheduler.schedule(this.onAckTimer, DELAYED_ACK_MS);
-  }
-
-  /**
-   * The delayed-ACK timer. Every ACK still due arrived after the last flush of ACKs (a flush sends them all), so
-   * they are owed {@link DELAYED_ACK_MS} after that flush at the latest: when it was more recent, the timer waits
-   * for that instead of writing ACKs of their own now. A steady flow (whose ACKs ride with its WINDOWs) thus never
-   * makes the timer write, and the timer is not re-armed for every ACK.
-   */
-  private readonly onAckTimer = (): void => {
-    this.ackTimer = undefined;
-    if (this.acks.size === 0 || this.done) return;
-    const wait = this.ackFlushedAt + DELAYED_ACK_MS - this.scheduler.now();
-    if (wait > 0) {
-      this.ackTimer = this.scheduler.schedule(this.onAckTimer, wait);
-      return;
+    else if (this.ackTimer === undefined) {
+      // The delayed-ACK timer ticks every DELAYED_ACK_MS while ACKs are due. A tick that finds ACKs written since
+      // the previous one waits one more tick (the ACKs due now arrived after that write, less than a tick ago), so
+      // a steady flow, whose ACKs ride with its WINDOWs, never makes it write and does not re-arm it for every ACK
+      // (nor read the clock). Else every due ACK goes out: each at most two ticks after its first message.
+      this.ackWritten = false;
+      const link = this;
+      this.ackTimer = this.scheduler.schedule(function ackTick(this: SchedulerAction<unknown>) {
+        if (link.acks.size === 0 || link.done) link.ackTimer = undefined;
+        else if (link.ackWritten) {
+          link.ackWritten = false;
+          this.schedule(undefined, DELAYED_ACK_MS);
+        } else {
+          link.ackTimer = undefined;
+          link.ackFlush = true;
+          link.schedulePump();
+        }
+      }, DELAYED_ACK_MS);
     }
-    this.ackFlush = true;
-    this.schedulePump();
-  };
+  }
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
@@ -764,7 +765,7 @@ export class Link implements ChannelHost {
           ch.ackSent();
         }
         this.acks.clear();
-        this.ackFlushedAt = this.scheduler.now();
+        this.ackWritten = true;
       }
       this.ackFlush = false;
     }
