@@ -197,6 +197,8 @@ export class Link implements ChannelHost {
   private ackFlush = false;
   /** Whether ACKs were written since the delayed-ACK timer was armed or last ticked. */
   private ackWritten = false;
+  /** Whether an urgent ACK is what the scheduled pump is for ({@link Link.writeNow} may then take it along). */
+  private ackUrgentPending = false;
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -539,7 +541,8 @@ export class Link implements ChannelHost {
   /** @internal */
   writeNow(channel: Channel, message: Uint8Array): boolean {
     const io = this.io;
-    if (!io || this.done || this.blocked || this.pumpScheduled) return false;
+    // A pump scheduled only for an urgent ACK does not hold DATA back: the ACK goes in this write (below).
+    if (!io || this.done || this.blocked || (this.pumpScheduled && !this.ackUrgentPending)) return false;
     if (this.ready.size > 0 || this.control.length > 0) return false;
     const seq = channel.takeSeq();
     this.counters.framesSent++;
@@ -553,6 +556,14 @@ export class Link implements ChannelHost {
       const chunks = small
         ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
         : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
+      // Urgent ACKs ride with it (an app answering what it just received: its reply carries the ACK, and is not
+      // queued behind an ACK-only pump).
+      if (this.ackUrgentPending) {
+        const n = chunks.length;
+        this.takeAcks(chunks);
+        this.counters.framesSent += chunks.length - n;
+        this.counters.bytesSent += (chunks.length - n) * FRAME_HEADER_BYTES;
+      }
       this.blocked = !write(io, chunks, this.id);
       return true;
     }
@@ -623,11 +634,26 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
   }
 
+  /** Encodes every owed ACK onto `out` and forgets them. */
+  private takeAcks(out: Uint8Array[]): void {
+    for (const ch of this.acks) {
+      // A channel whose WINDOW went out since carried its ACK with it: nothing is owed.
+      if (!ch.ackOwed) continue;
+      out.push(encodeAckFrame(ch.id, ch.receivedMessages));
+      ch.ackSent();
+    }
+    this.acks.clear();
+    this.ackWritten = true;
+    this.ackUrgentPending = false;
+  }
+
   /** @internal */
   ackDue(channel: Channel): void {
     this.acks.add(channel);
-    if (channel.ackUrgent()) this.schedulePump();
-    else if (this.ackTimer === undefined) {
+    if (channel.ackUrgent()) {
+      this.ackUrgentPending = true;
+      this.schedulePump();
+    } else if (this.ackTimer === undefined) {
       // The delayed-ACK timer ticks every DELAYED_ACK_MS while ACKs are due. A tick that finds ACKs written since
       // the previous one waits one more tick (the ACKs due now arrived after that write, less than a tick ago), so
       // a steady flow, whose ACKs ride with its WINDOWs, never makes it write and does not re-arm it for every ACK
@@ -757,16 +783,7 @@ export class Link implements ChannelHost {
             all = true;
             break;
           }
-      if (all) {
-        for (const ch of this.acks) {
-          // A channel whose WINDOW went out since carried its ACK with it: nothing is owed.
-          if (!ch.ackOwed) continue;
-          this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
-          ch.ackSent();
-        }
-        this.acks.clear();
-        this.ackWritten = true;
-      }
+      if (all) this.takeAcks(this.control);
       this.ackFlush = false;
     }
     while (!this.blocked) {
