@@ -772,6 +772,7 @@ export class Link implements ChannelHost {
     this.flushTurn();
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
+    this.ackUrgentPending = false; // (a channel that made one urgent may have closed since)
     if (this.acks.size > 0) {
       // Every due ACK rides along with whatever this pump writes anyway (a WINDOW, DATA, another channel's urgent
       // ACK): it costs no write of its own. With nothing else to write, only urgent ones (or the delayed-ACK
