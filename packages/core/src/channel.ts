@@ -489,6 +489,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 4;
   }
 
+  /** @internal Whether a quarter of the window arrived since the last ACK (then a WINDOW is near: §6). */
+  ackUrgentByBytes(): boolean {
+    return this.ackBytes >= this.host.window / 4;
+  }
+
   /** @internal Whether messages arrived since this side's last ACK (protocol v2): an ACK is owed. */
   get ackOwed(): boolean {
     return this.ackMessages > 0;

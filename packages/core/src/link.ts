@@ -199,6 +199,12 @@ export class Link implements ChannelHost {
   private ackWritten = false;
   /** Whether an urgent ACK is what the scheduled pump is for ({@link Link.writeNow} may then take it along). */
   private ackUrgentPending = false;
+  /** Writes urgent ACKs nothing took along in the turn they became urgent (see {@link Link.ackDue}). */
+  private ackImmediate: ReturnType<typeof setImmediate> | undefined;
+  private readonly urgentAcks = (): void => {
+    this.ackImmediate = undefined;
+    if (this.ackUrgentPending && !this.done) this.schedulePump();
+  };
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -652,7 +658,11 @@ export class Link implements ChannelHost {
     this.acks.add(channel);
     if (channel.ackUrgent()) {
       this.ackUrgentPending = true;
-      this.schedulePump();
+      // A quarter window: the reader's WINDOW (which takes the ACK along) is written in this turn's pump anyway.
+      // 32 small messages: the ACK waits for the end of this turn of the event loop, so that an app answering them
+      // (a reply, its next request) carries it in that write instead of a write of its own before it.
+      if (channel.ackUrgentByBytes()) this.schedulePump();
+      else this.ackImmediate ??= setImmediate(this.urgentAcks);
     } else if (this.ackTimer === undefined) {
       // The delayed-ACK timer ticks every DELAYED_ACK_MS while ACKs are due. A tick that finds ACKs written since
       // the previous one waits one more tick (the ACKs due now arrived after that write, less than a tick ago), so
@@ -952,6 +962,8 @@ export class Link implements ChannelHost {
     this.keepAlive.stop();
     this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;
+    if (this.ackImmediate !== undefined) clearImmediate(this.ackImmediate);
+    this.ackImmediate = undefined;
     for (const t of this.timers) t.unsubscribe();
     this.timers = [];
     const wasConnecting = this.state === 'connecting';
