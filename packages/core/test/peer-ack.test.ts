@@ -64,6 +64,48 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     await pb.close();
   });
 
+  it('in a request/response exchange rides with the replies and requests: no write of its own but the last', async () => {
+    const clock = new VirtualClock(); // never advanced: the delayed-ACK timer stays out of it
+    const { pa, pb, link } = peers({ scheduler: clock }, clock);
+    const l = await link('tcp');
+    const incoming = next(pb.incomingChannels$);
+    const ch = pa.openChannel({ proto: 'echo' });
+    const rx = await incoming;
+    rx.messages$.subscribe((m) => void rx.send(m));
+    const count = { a: 0, b: 0 };
+    for (const [side, c] of [
+      ['a', l.ca],
+      ['b', l.cb],
+    ] as const) {
+      const write = c.write.bind(c);
+      c.write = (chunks) => {
+        count[side]++;
+        return write(chunks);
+      };
+    }
+    const acksAtB: number[] = [];
+    l.b.frames$.subscribe((f) => {
+      if (f.type === FrameType.ACK) acksAtB.push(f.seq);
+    });
+    let reply: (m: Uint8Array) => void = () => undefined;
+    ch.messages$.subscribe((m) => reply(m));
+    const n = 64;
+    for (let i = 0; i < n; i++) {
+      const back = new Promise<Uint8Array>((r) => (reply = r));
+      await ch.send(numbered(i, KiB));
+      expect(indexOf(await back)).toBe(i);
+    }
+    await new Promise((r) => setImmediate(r));
+    // Each side's ACK after 32 messages went in the same write as its next DATA; only A's last one, with nothing
+    // after it, went alone at the end of its turn.
+    expect(count.b).toBe(n);
+    expect(count.a).toBe(n + 1);
+    expect(acksAtB).toEqual([32, 64]);
+    expect(ch.unacknowledgedBytes).toBe(0);
+    await pa.close();
+    await pb.close();
+  });
+
   it('acknowledges a lone message by the delayed-ACK timer within two ticks (virtual time)', async () => {
     const clock = new VirtualClock();
     const { pa, pb, link } = peers({ scheduler: clock }, clock);
