@@ -10,7 +10,13 @@
 //     the sides alternating slice by slice (ABBA), each slice timed until the far end received it: MB/s of wall-clock
 //     time, and MB per CPU-second (user + system of this process, which runs both ends): the cost itself, which
 //     other load on the machine does not inflate;
-//   - 1 KiB round trip: RTT_N echoes per round after a warm-up, p50/p99 per round (µs).
+//   - 1 KiB round trip: RTT_N echoes per round after a warm-up, p50/p99 per round (µs); the p99 of all rounds'
+//     samples pooled is printed too (one round's p99 is its 20th slowest echo of 2,000: a single preemption moves it).
+// Steadiness: a 16 MiB slice is 15–30 ms of CPU, and on the shared machine one slice's MB per CPU-second moves by
+// ±30 % (preemption, GC, and the kernel charging loopback TCP work to whichever process runs): 20 rounds (10 in
+// --quick; were 10 and 6), ABBA inside each round. Printed beside the rows: the per-round ratios, and all measured
+// slices summed per side, in CPU time and in user time alone (colink's own work: the kernel's TCP work is the same on
+// both paths, so the user-time ratio is the stricter one).
 // Prints a table and the per-round ratios; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick
 // (or COLINK_BENCH_QUICK=1) shrinks the sizes.
 import { type Channel, LocalDevice, type Session } from '@colink/core';
@@ -22,7 +28,7 @@ import { applyTargets } from '../src/targets.js';
 const quick = isQuick();
 const MiB = 1024 * 1024;
 const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 128) * MiB);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 6 : 10));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 10 : 20));
 const RTT_N = Number(process.env.BENCH_RTT_ROUNDS ?? (quick ? 500 : 2_000));
 const RTT_WARMUP = 200;
 const CHUNK = 64 * 1024;
@@ -83,6 +89,8 @@ interface Cost {
   bytes: number;
   wallMs: number;
   cpuMs: number;
+  /** The user-mode part of cpuMs: colink's own work (the kernel's TCP work is the same on both paths). */
+  userMs: number;
 }
 
 /** Pushes `bytes` of 64 KiB messages through `path` (up to 8 in flight) until the far end received them all. */
@@ -106,15 +114,23 @@ async function slice(path: Path, bytes: number): Promise<Cost> {
   await done;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { bytes: n * CHUNK, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { bytes: n * CHUNK, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000 };
 }
 
 /**
  * One throughput round: BYTES per side in slices of SLICE_BYTES, the sides interleaved slice by slice in ABBA order,
  * so load that comes and goes during the round falls on both alike. MB/s and MB per CPU-second per side.
  */
+/** Bytes, wall and CPU time of every measured slice, per side, summed over all rounds. */
+const totals = {
+  link: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
+  session: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
+};
 async function throughputRound(): Promise<Record<'link' | 'session', { mbps: number; cpu: number }>> {
-  const sum = { link: { bytes: 0, wallMs: 0, cpuMs: 0 }, session: { bytes: 0, wallMs: 0, cpuMs: 0 } };
+  const sum = {
+    link: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
+    session: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
+  };
   const slices = Math.max(1, Math.round(BYTES / SLICE_BYTES));
   for (let k = 0; k < 2 * slices; k++) {
     const side = k % 4 === 0 || k % 4 === 3 ? 'link' : 'session';
@@ -122,8 +138,15 @@ async function throughputRound(): Promise<Record<'link' | 'session', { mbps: num
     sum[side].bytes += c.bytes;
     sum[side].wallMs += c.wallMs;
     sum[side].cpuMs += c.cpuMs;
+    sum[side].userMs += c.userMs;
   }
   const rate = (x: Cost) => ({ mbps: x.bytes / x.wallMs / 1e3, cpu: x.bytes / x.cpuMs / 1e3 });
+  for (const side of ['link', 'session'] as const) {
+    totals[side].bytes += sum[side].bytes;
+    totals[side].wallMs += sum[side].wallMs;
+    totals[side].cpuMs += sum[side].cpuMs;
+    totals[side].userMs += sum[side].userMs;
+  }
   return { link: rate(sum.link), session: rate(sum.session) };
 }
 
@@ -159,6 +182,7 @@ const sessionRtt = (n: number) =>
 
 // Warm-up of both paths (JIT, buffers), unmeasured.
 await throughputRound();
+for (const t of Object.values(totals)) Object.assign(t, { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 });
 await bareRtt(RTT_WARMUP);
 await sessionRtt(RTT_WARMUP);
 
@@ -166,6 +190,8 @@ const tp = { link: [] as number[], session: [] as number[], pairs: [] as number[
 const cpu = { link: [] as number[], session: [] as number[], pairs: [] as number[] };
 const p50 = { link: [] as number[], session: [] as number[], pairs: [] as number[] };
 const p99 = { link: [] as number[], session: [] as number[] };
+/** Every RTT sample of every round, per side (for the pooled p99). */
+const pooled = { link: [] as number[], session: [] as number[] };
 for (let r = 0; r < ROUNDS; r++) {
   // ABBA: who goes first alternates, so a drift in background load hits both sides alike.
   const order = r % 2 === 0 ? (['link', 'session'] as const) : (['session', 'link'] as const);
@@ -180,6 +206,7 @@ for (let r = 0; r < ROUNDS; r++) {
     const s = side === 'link' ? await bareRtt(RTT_N) : await sessionRtt(RTT_N);
     p50[side].push(percentile(s, 50));
     p99[side].push(percentile(s, 99));
+    pooled[side].push(...s);
   }
   p50.pairs.push(p50.session.at(-1)! / p50.link.at(-1)!);
 }
@@ -243,7 +270,16 @@ const pr = (xs: number[]): string => {
 };
 console.log(`per-round throughput ratios session/link: ${pr(tp.pairs)}`);
 console.log(`per-round CPU-cost ratios session/link (MB per CPU-second): ${pr(cpu.pairs)}`);
+const perCpu = (t: Cost): number => t.bytes / t.cpuMs / 1e3;
+const perUser = (t: Cost): number => t.bytes / t.userMs / 1e3;
+console.log(
+  `all rounds summed: session ${f(perCpu(totals.session))}, link ${f(perCpu(totals.link))} MB per CPU-second, ratio ${(perCpu(totals.session) / perCpu(totals.link)).toFixed(3)}; user time only: session ${f(perUser(totals.session))}, link ${f(perUser(totals.link))} MB per user-CPU-second, ratio ${(perUser(totals.session) / perUser(totals.link)).toFixed(3)}`,
+);
 console.log(`per-round RTT p50 ratios session/link: ${pr(p50.pairs)}`);
+const p99All = (xs: number[]): number => percentile(sorted(xs), 99);
+console.log(
+  `RTT p99 of all rounds pooled (${pooled.link.length} echoes a side): session ${f(p99All(pooled.session))} µs, link ${f(p99All(pooled.link))} µs`,
+);
 await Promise.all([sink, echo].map((s) => s.close()));
 await Promise.all([a.stop(), b.stop()]);
 process.exit(0);

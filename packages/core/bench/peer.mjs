@@ -15,6 +15,10 @@
 // process does not get the CPU is not counted), median of SAMPLES samples a side; wall-clock GB/s is printed
 // beside it. No GC is forced between samples: the first sample after a forced GC runs ~30 % slower, an order effect
 // that ABBA cancels only on average.
+// A sample of one side is 5–20 ms of CPU, so one sample that a GC or a preemption lands in moves its pair's ratio by
+// ±10–50 %: 40 samples a side (16 in --quick, of 512 MiB; was 20 and 10 of 256 MiB) keep the median ratio within
+// ±2–3 % from run to run on the shared 2-core machine. The paired ratios (each sample against the other side's
+// sample next to it) are printed too.
 //
 // --quick: fewer, smaller samples. With COLINK_BENCH_JSON=<file> it writes the rows `core.peer.throughput` (CPU
 // time, with issue 15's target) and `core.peer.throughput.wall` for `pnpm bench`.
@@ -25,9 +29,9 @@ import { pumpLink } from './link-pump.mjs';
 
 const quick = process.argv.includes('--quick') || process.env.COLINK_BENCH_QUICK === '1';
 const MSG = 64 * 1024;
-const SAMPLE_BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 256 : 1024) * 1024 * 1024);
+const SAMPLE_BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 512 : 1024) * 1024 * 1024);
 const N = Math.max(1, Math.floor(SAMPLE_BYTES / MSG));
-const SAMPLES = Number(process.env.BENCH_RUNS ?? (quick ? 10 : 20));
+const SAMPLES = Number(process.env.BENCH_RUNS ?? (quick ? 16 : 40));
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 4);
 const payload = new Uint8Array(MSG).fill(7);
 const local = (n) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });

@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import {
   concatBytes,
+  encodeAckWindowFrames,
   encodeCloseFrame,
   encodeFrame,
   encodeHeader,
@@ -83,6 +84,14 @@ function seqBefore(a: number, b: number): boolean {
 
 const NOOP = (): void => undefined;
 
+/**
+ * Acknowledged entries at the front of a channel's retention list after which an ACK compacts it (when they are at
+ * least half of it): bounds the dead slots while sparing a copy per ACK. Not a protocol limit.
+ */
+const UNACKED_COMPACT_AT = 64;
+/** What an acknowledged slot of the retention list holds until compaction. */
+const EMPTY = new Uint8Array(0);
+
 interface Outgoing {
   readonly data: Uint8Array;
   offset: number;
@@ -141,11 +150,14 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private remoteCloseReceived = false;
   private waiters: Array<() => void> = [];
   /**
-   * Resumable channels: messages written whole and not yet acknowledged, oldest first. Their sequence numbers are
-   * consecutive (a channel writes its messages whole and in order), from {@link Channel.unackedSeq}: one array entry
-   * per kept message, no object.
+   * Resumable channels: messages written whole and not yet acknowledged, oldest first, from index
+   * {@link Channel.unackedHead} on (an ACK moves the index instead of shifting the array element by element). Their
+   * sequence numbers are consecutive (messages are written whole in seq order), from {@link Channel.unackedSeq}: only
+   * the bytes are kept, no object per message.
    */
-  private readonly unacked: Uint8Array[] = [];
+  private unacked: Uint8Array[] = [];
+  private unackedHead = 0;
+  /** Sequence number of `unacked[unackedHead]`, the oldest message kept. */
   private unackedSeq = 0;
   private unackedBytes = 0;
   /** False while parked (no Link), held for a move, or waiting for the peer's RESUME on a new Link. */
@@ -553,9 +565,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.fragmentBytes = 0;
     this.expectSeq = (this.expectSeq + 1) >>> 0;
     if (this.resumable) {
-      this.ackMessages++;
+      // The Link hears of it when an ACK first becomes due and when it becomes urgent, not for every message.
       this.ackBytes += message.length;
-      this.host.ackDue(this);
+      if (++this.ackMessages === 1 || this.ackUrgent()) this.host.ackDue(this);
     }
     if (this.inbox.length === 0 && !this.delivering && this.readers.length === 0 && this.hasReader()) {
       // Nothing waits and someone reads: hand it over at once (no inbox entry per message).
@@ -576,10 +588,22 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /**
    * @internal Whether an ACK should go out now rather than after the Link's delayed-ACK time: once
-   * {@link ACK_EVERY_MESSAGES} messages or an eighth of the window arrived since the last one.
+   * {@link ACK_EVERY_MESSAGES} messages or a quarter of the window arrived since the last one. A quarter is where a
+   * reader that keeps up returns credit (WINDOW, {@link Channel.credited}), and the Link writes every due ACK with
+   * whatever it writes: in a steady flow the ACK rides with that WINDOW instead of costing writes of its own.
    */
   ackUrgent(): boolean {
-    return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 8;
+    return this.ackMessages >= ACK_EVERY_MESSAGES || this.ackBytes >= this.host.window / 4;
+  }
+
+  /** @internal Whether a quarter of the window arrived since the last ACK (then a WINDOW is near: §6). */
+  ackUrgentByBytes(): boolean {
+    return this.ackBytes >= this.host.window / 4;
+  }
+
+  /** @internal Whether messages arrived since this side's last ACK (protocol v2): an ACK is owed. */
+  get ackOwed(): boolean {
+    return this.ackMessages > 0;
   }
 
   /** @internal The Link wrote an ACK with the current count. */
@@ -590,10 +614,24 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal ACK from the peer: it has received every message before `received` (protocol v2). */
   onAck(received: number): void {
-    while (this.unacked.length > 0 && seqBefore(this.unackedSeq, received)) {
-      this.unackedBytes -= this.unacked.shift()!.length;
-      this.unackedSeq = (this.unackedSeq + 1) >>> 0;
+    const unacked = this.unacked;
+    let head = this.unackedHead;
+    if (head < unacked.length && seqBefore(this.unackedSeq, received)) {
+      const end = Math.min(unacked.length, head + ((received - this.unackedSeq) >>> 0));
+      this.unackedSeq = (this.unackedSeq + (end - head)) >>> 0;
+      while (head < end) {
+        this.unackedBytes -= unacked[head]!.length;
+        unacked[head++] = EMPTY; // let the message go now, not at the next compaction
+      }
     }
+    if (head === unacked.length) {
+      unacked.length = 0;
+      head = 0;
+    } else if (head >= UNACKED_COMPACT_AT && head * 2 >= unacked.length) {
+      unacked.splice(0, head);
+      head = 0;
+    }
+    this.unackedHead = head;
     if (this.ackListeners !== undefined) for (const l of this.ackListeners) l(received);
   }
 
@@ -623,6 +661,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.fragments = [];
     this.fragmentBytes = 0;
     this.consumed = 0;
+    // This side's RESUME tells the peer what arrived: no ACK is owed on the new Link until more arrives there.
+    this.ackMessages = 0;
+    this.ackBytes = 0;
     let held = this.deferredCredit;
     for (const c of this.inboxCredit) held += c;
     this.recvWindow = Math.max(0, host.window - held);
@@ -636,7 +677,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
    */
   onResume(received: number, credit: number): void {
     this.onAck(received);
-    const firstKept = this.unacked.length > 0 ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
+    const firstKept =
+      this.unackedHead < this.unacked.length ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
     if (firstKept !== received >>> 0) {
       throw new ColinkError(
         ErrorCode.PROTOCOL,
@@ -648,13 +690,15 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queuedBytes += head.offset;
       head.offset = 0;
     }
-    const resend: Outgoing[] = this.unacked.splice(0).map((data, i) => ({
+    const resend: Outgoing[] = this.unacked.slice(this.unackedHead).map((data, i) => ({
       data,
       offset: 0,
       seq: (this.unackedSeq + i) >>> 0,
       resolve: NOOP,
       reject: NOOP,
     }));
+    this.unacked = [];
+    this.unackedHead = 0;
     for (const o of resend) this.queuedBytes += o.data.length;
     this.unackedBytes = 0;
     this.queue.unshift(...resend);
@@ -694,7 +738,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       recvBlocked: this.recvBlocked,
       credit: this.credit,
       queue: this.queue.length,
-      unacked: this.unacked.length,
+      unacked: this.unacked.length - this.unackedHead,
       nextSeq: this.nextSeq,
       expectSeq: this.expectSeq,
       recvWindow: this.recvWindow,
@@ -706,7 +750,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** Keeps a message written whole until the peer acknowledges it; `seq` follows the last one kept. */
   private retain(data: Uint8Array, seq: number): void {
-    if (this.unacked.length === 0) this.unackedSeq = seq;
+    if (this.unackedHead === this.unacked.length) this.unackedSeq = seq;
     this.unacked.push(data);
     this.unackedBytes += data.length;
   }
@@ -740,7 +784,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
       for (const o of this.queue.splice(0)) o.reject(err);
     }
     this.queuedBytes = 0;
-    this.unacked.length = 0;
+    this.unacked = [];
+    this.unackedHead = 0;
     this.unackedBytes = 0;
     for (const w of this.waiters.splice(0)) w();
     this.host.channelClosed(this);
@@ -814,7 +859,12 @@ export class Channel implements AsyncIterable<Uint8Array> {
       const inc = this.consumed;
       this.consumed = 0;
       this.recvWindow += inc;
-      const f = encodeWindowFrame(this.id, inc);
+      // An ACK that is due goes in the same buffer (one chunk of the same write); the Link then has none to send.
+      let f: Uint8Array;
+      if (this.ackMessages > 0) {
+        f = encodeAckWindowFrames(this.id, this.expectSeq, inc);
+        this.ackSent();
+      } else f = encodeWindowFrame(this.id, inc);
       this.host.sendControl(f);
     }
   }

@@ -411,6 +411,18 @@ export function encodeAckFrame(channel: number, received: number): Uint8Array {
   return encodeFrame(FrameType.ACK, 0, channel, received >>> 0);
 }
 
+/**
+ * Encodes an ACK (§4.11) and then a WINDOW (§6) for the same channel into one 28-byte buffer: the two frames a
+ * receiver that keeps up sends together, as one chunk of a write.
+ */
+export function encodeAckWindowFrames(channel: number, received: number, increment: number): Uint8Array {
+  const f = new Uint8Array(2 * FRAME_HEADER_BYTES + 4);
+  writeHeader(f, 0, FrameType.ACK, 0, channel, received >>> 0, 0);
+  writeHeader(f, FRAME_HEADER_BYTES, FrameType.WINDOW, 0, channel, 0, 4);
+  writeU32(f, 2 * FRAME_HEADER_BYTES, increment);
+  return f;
+}
+
 /** A RESUME frame's content (protocol v2, PROTOCOL.md §4.10). */
 export interface ResumeInfo {
   /** The channel. */

@@ -94,12 +94,16 @@ export const DEVICE_STOP_FLUSH_MS = 5_000;
 /** Longest wait of a planned carrier move for the old Link's data to be acknowledged, ms (then RESUME resends). */
 export const DEFAULT_HANDOVER_DRAIN_MS = 2_000;
 /**
- * Delayed ACK (protocol v2, PROTOCOL.md §4.11), ms: a receiver acknowledges at once after
- * {@link ACK_EVERY_MESSAGES} messages or an eighth of the window, else within this time — like TCP's delayed ACK
- * (RFC 1122 §4.2.3.2, at most 500 ms; far shorter here, since a planned carrier move waits for the ACKs).
+ * Delayed ACK (protocol v2, PROTOCOL.md §4.11), ms: a receiver acknowledges at once after a quarter of the window
+ * (with the WINDOW that returns it), by the end of the event-loop turn after {@link ACK_EVERY_MESSAGES} messages,
+ * with any other frame its Link writes, else at a tick of a timer of this period — within two periods — like TCP's
+ * delayed ACK (RFC 1122 §4.2.3.2, at most 500 ms; far shorter here, since a planned carrier move waits for the ACKs).
  */
 export const DELAYED_ACK_MS = 5;
-/** Complete messages after which an ACK goes out at once (see {@link DELAYED_ACK_MS}). */
+/**
+ * Complete messages after which an ACK goes out by the end of the event-loop turn, or with the app's next write in
+ * it (see {@link DELAYED_ACK_MS}).
+ */
 export const ACK_EVERY_MESSAGES = 32;
 /** First re-dial backoff of a peer connection, ms; doubled per attempt (exponential backoff). */
 export const DEFAULT_REDIAL_INITIAL_MS = 100;

@@ -2,6 +2,7 @@ import {
   asyncScheduler,
   BehaviorSubject,
   type Observable,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -194,6 +195,16 @@ export class Link implements ChannelHost {
   /** The delayed-ACK timer; when it fires every due ACK goes out. */
   private ackTimer: Subscription | undefined;
   private ackFlush = false;
+  /** Whether ACKs were written since the delayed-ACK timer was armed or last ticked. */
+  private ackWritten = false;
+  /** Whether an urgent ACK is what the scheduled pump is for ({@link Link.writeNow} may then take it along). */
+  private ackUrgentPending = false;
+  /** Writes urgent ACKs nothing took along in the turn they became urgent (see {@link Link.ackDue}). */
+  private ackImmediate: ReturnType<typeof setImmediate> | undefined;
+  private readonly urgentAcks = (): void => {
+    this.ackImmediate = undefined;
+    if (this.ackUrgentPending && !this.done) this.schedulePump();
+  };
   private owner: LinkOwner | undefined;
   /** Whether this side opens odd channel ids (PROTOCOL.md §4.3): by role in v1, by networkId in v2. */
   private localOdd: boolean;
@@ -540,7 +551,8 @@ export class Link implements ChannelHost {
   /** @internal */
   writeNow(channel: Channel, message: Uint8Array): boolean {
     const io = this.io;
-    if (!io || this.done || this.blocked || this.pumpScheduled) return false;
+    // A pump scheduled only for an urgent ACK does not hold DATA back: the ACK goes in this write (below).
+    if (!io || this.done || this.blocked || (this.pumpScheduled && !this.ackUrgentPending)) return false;
     if (this.ready.size > 0 || this.control.length > 0) return false;
     const seq = channel.takeSeq();
     this.counters.framesSent++;
@@ -554,6 +566,14 @@ export class Link implements ChannelHost {
       const chunks = small
         ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
         : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
+      // Urgent ACKs ride with it (an app answering what it just received: its reply carries the ACK, and is not
+      // queued behind an ACK-only pump).
+      if (this.ackUrgentPending) {
+        const n = chunks.length;
+        this.takeAcks(chunks);
+        this.counters.framesSent += chunks.length - n;
+        this.counters.bytesSent += (chunks.length - n) * FRAME_HEADER_BYTES;
+      }
       this.blocked = !write(io, chunks, this.id);
       return true;
     }
@@ -624,16 +644,48 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
   }
 
+  /** Encodes every owed ACK onto `out` and forgets them. */
+  private takeAcks(out: Uint8Array[]): void {
+    for (const ch of this.acks) {
+      // A channel whose WINDOW went out since carried its ACK with it: nothing is owed.
+      if (!ch.ackOwed) continue;
+      out.push(encodeAckFrame(ch.id, ch.receivedMessages));
+      ch.ackSent();
+    }
+    this.acks.clear();
+    this.ackWritten = true;
+    this.ackUrgentPending = false;
+  }
+
   /** @internal */
   ackDue(channel: Channel): void {
     this.acks.add(channel);
-    if (channel.ackUrgent()) this.schedulePump();
-    else
-      this.ackTimer ??= this.scheduler.schedule(() => {
-        this.ackTimer = undefined;
-        this.ackFlush = true;
-        this.schedulePump();
+    if (channel.ackUrgent()) {
+      this.ackUrgentPending = true;
+      // A quarter window: the reader's WINDOW (which takes the ACK along) is written in this turn's pump anyway.
+      // 32 small messages: the ACK waits for the end of this turn of the event loop, so that an app answering them
+      // (a reply, its next request) carries it in that write instead of a write of its own before it.
+      if (channel.ackUrgentByBytes()) this.schedulePump();
+      else this.ackImmediate ??= setImmediate(this.urgentAcks);
+    } else if (this.ackTimer === undefined) {
+      // The delayed-ACK timer ticks every DELAYED_ACK_MS while ACKs are due. A tick that finds ACKs written since
+      // the previous one waits one more tick (the ACKs due now arrived after that write, less than a tick ago), so
+      // a steady flow, whose ACKs ride with its WINDOWs, never makes it write and does not re-arm it for every ACK
+      // (nor read the clock). Else every due ACK goes out: each at most two ticks after its first message.
+      this.ackWritten = false;
+      const link = this;
+      this.ackTimer = this.scheduler.schedule(function ackTick(this: SchedulerAction<unknown>) {
+        if (link.acks.size === 0 || link.done) link.ackTimer = undefined;
+        else if (link.ackWritten) {
+          link.ackWritten = false;
+          this.schedule(undefined, DELAYED_ACK_MS);
+        } else {
+          link.ackTimer = undefined;
+          link.ackFlush = true;
+          link.schedulePump();
+        }
       }, DELAYED_ACK_MS);
+    }
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -740,13 +792,19 @@ export class Link implements ChannelHost {
     this.flushTurn();
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
+    this.ackUrgentPending = false; // (a channel that made one urgent may have closed since)
     if (this.acks.size > 0) {
-      for (const ch of this.acks) {
-        if (!this.ackFlush && !ch.ackUrgent()) continue;
-        this.control.push(encodeAckFrame(ch.id, ch.receivedMessages));
-        ch.ackSent();
-        this.acks.delete(ch);
-      }
+      // Every due ACK rides along with whatever this pump writes anyway (a WINDOW, DATA, another channel's urgent
+      // ACK): it costs no write of its own. With nothing else to write, only urgent ones (or the delayed-ACK
+      // timer) make this pump write.
+      let all = this.ackFlush || this.control.length > 0 || this.ready.size > 0;
+      if (!all)
+        for (const ch of this.acks)
+          if (ch.ackUrgent()) {
+            all = true;
+            break;
+          }
+      if (all) this.takeAcks(this.control);
       this.ackFlush = false;
     }
     while (!this.blocked) {
@@ -914,6 +972,8 @@ export class Link implements ChannelHost {
     this.keepAlive.stop();
     this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;
+    if (this.ackImmediate !== undefined) clearImmediate(this.ackImmediate);
+    this.ackImmediate = undefined;
     for (const t of this.timers) t.unsubscribe();
     this.timers = [];
     const wasConnecting = this.state === 'connecting';

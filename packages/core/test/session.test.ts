@@ -177,8 +177,10 @@ describe('Session on a peer connection with two media', () => {
     expect(texts).toEqual(Array.from({ length: 60 }, (_, i) => `m${i}`));
     expect(blobs).toEqual(sent);
     expect(ended).toEqual([]);
-    expect(moves).toContain('tcp→ble');
-    expect(sa.via.medium).toBe('ble');
+    expect(moves[0]).toBe('tcp→ble');
+    // The TCP medium is back once the severed Link is gone: the peer may re-dial it and move up again (make-before-
+    // break) before the last message arrives. Either way the session is on the medium of the last move.
+    expect(sa.via.medium).toBe(moves.at(-1)!.split('→')[1]);
   });
 });
 
