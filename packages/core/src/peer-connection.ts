@@ -494,12 +494,12 @@ export class PeerConnection implements LinkOwner {
   }
 
   private emitMove(from: Link | undefined, to: Link, why: CarrierMove['why']): void {
-    // A duplicate Link merged away (still open, same medium) is bookkeeping, not a move (quality$ has the new linkId).
+    // A duplicate Link merged away (released here, or closed by the peer as `replaced`; same medium) is bookkeeping,
+    // not a move (quality$ has the new linkId).
     if (
       from &&
       from.medium === to.medium &&
-      from.state === 'open' &&
-      (this.released.has(from) || why === 'peer')
+      (this.released.has(from) || (from.state === 'open' && why === 'peer'))
     ) {
       log.debug('%s: %s replaces %s (same medium): not a move', this.peer.slice(0, 8), to.id, from.id);
       this.lastMedium = to.medium;
@@ -557,6 +557,8 @@ export class PeerConnection implements LinkOwner {
 
   private onLinkGone(link: Link, reason: CloseReason | undefined): void {
     if (!this.linkSet.delete(link)) return;
+    // The peer merged this duplicate away (its `replaced` close can arrive before our own merge released it).
+    if (reason?.code === 'replaced') this.released.add(link);
     for (const s of this.linkSubs.get(link) ?? []) s.unsubscribe();
     this.linkSubs.delete(link);
     for (const [ch, at] of this.location) {
