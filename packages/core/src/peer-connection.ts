@@ -58,7 +58,8 @@ export interface PeerQuality {
  * one came (`upgrade`), the carrier was lost (`loss`, also when a Link of the same medium returns after a gap), or the
  * leader moved them (`peer`). A Link replaced by another of the same medium while it is still open — a duplicate from
  * simultaneous dials being merged away — is not a move: nothing the app can see changed ({@link PeerQuality.linkId}
- * shows the new Link).
+ * shows the new Link). That holds also when the peer's `replaced` close of the carrier arrives before the Link the peer
+ * keeps has opened on this side (the state is `reconnecting` in between).
  */
 export interface CarrierMove {
   /**
@@ -86,7 +87,9 @@ export interface PeerConnectionOptions {
   /**
    * Asks for a new Link to the peer (the LocalDevice dials); the Link reaches this connection through
    * {@link PeerConnection.adopt}. Called with the attempt number (0, 1, …) during the grace period, with
-   * exponential backoff between attempts. Default: none (wait for the peer to dial).
+   * exponential backoff between attempts; the first attempt comes at once, or after
+   * {@link PeerConnectionOptions.redialInitialMs} when the carrier was merged away (the Link the peer keeps is still
+   * opening here). Default: none (wait for the peer to dial).
    */
   readonly redial?: (attempt: number) => Promise<unknown>;
   /** First re-dial backoff, doubled per attempt up to {@link PeerConnectionOptions.redialMaxMs}. Default 100. */
@@ -182,6 +185,12 @@ export class PeerConnection implements LinkOwner {
   private lastMedium: Medium | undefined;
   /** Links taken out of service by {@link PeerConnection.release} (duplicates being merged away). */
   private readonly released = new WeakSet<Link>();
+  /**
+   * The carrier, when it was merged away (released here, or closed by the peer as `replaced`) with no other Link up:
+   * the Link the peer keeps is still opening on this side, and its arrival is not a move. Cleared by the next carrier
+   * or the end of the grace period.
+   */
+  private mergedAway: Link | undefined;
 
   /** @throws ColinkError `ERR_INVALID_ARGUMENT` when `local` equals `peer` or `graceMs` is negative. */
   constructor(options: PeerConnectionOptions) {
@@ -264,8 +273,11 @@ export class PeerConnection implements LinkOwner {
     const carrier = this.carrierLink;
     if (!carrier) {
       const why = this.stateValue === 'reconnecting' ? 'loss' : 'initial';
-      if (this.leader) this.moveAll(link, why);
-      else this.followerCarry(link, why);
+      // After a merge the channels leave the merged-away Link (no move when `link` is of its medium).
+      const from = this.mergedAway;
+      this.mergedAway = undefined;
+      if (this.leader) this.moveAll(link, why, from);
+      else this.followerCarry(link, why, from);
       this.setState('connected');
     } else if (this.leader && !this.draining && this.rank(link) > this.rank(carrier)) {
       void this.upgrade(carrier, link);
@@ -474,8 +486,11 @@ export class PeerConnection implements LinkOwner {
    * Follower without a carrier (first Link, or the carrier was lost): `link` carries for now, and its parked
    * channels announce themselves there — the leader answers, or moves them to its own carrier.
    */
-  private followerCarry(link: Link, why: CarrierMove['why']): void {
-    const from = this.carrierLink;
+  private followerCarry(
+    link: Link,
+    why: CarrierMove['why'],
+    from: Link | undefined = this.carrierLink,
+  ): void {
     this.carrierLink = link;
     for (const ch of this.channelMap.values())
       if (this.location.get(ch) === undefined) this.place(ch, link, this.epoch);
@@ -586,6 +601,9 @@ export class PeerConnection implements LinkOwner {
         else this.followerCarry(best, 'loss');
       } else {
         this.carrierLink = undefined;
+        // Merged away with nothing else up: the peer keeps another Link to this device, whose opening here is under
+        // way (its two ends open at different moments) — it, not a new dial, should take the channels.
+        this.mergedAway = this.released.has(link) ? link : undefined;
         if (!this.draining) this.startGrace();
       }
     } else if (this.leader && this.carrierLink && !this.draining) {
@@ -615,7 +633,9 @@ export class PeerConnection implements LinkOwner {
     this.setState('reconnecting');
     this.redialAttempt = 0;
     this.graceTimer = this.scheduler.schedule(() => this.graceExpired(), this.graceMs);
-    this.scheduleRedial(0);
+    // After a merge the Link the peer keeps gets the first backoff step to arrive: a dial at once would only make
+    // another duplicate for the peer to replace.
+    this.scheduleRedial(this.mergedAway ? (this.options.redialInitialMs ?? DEFAULT_REDIAL_INITIAL_MS) : 0);
   }
 
   private scheduleRedial(delay: number): void {
@@ -647,6 +667,7 @@ export class PeerConnection implements LinkOwner {
 
   private graceExpired(): void {
     this.graceTimer = undefined;
+    this.mergedAway = undefined;
     this.redialTimer?.unsubscribe();
     this.redialTimer = undefined;
     if (this.stateValue !== 'reconnecting') return;
