@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
-import { colinkPipe, type Pipe, tlsPipe } from '../src/pipes.js';
+import { colinkPipe, echoRoundTrips, type Pipe, tlsPipe } from '../src/pipes.js';
 import { benchSecurity } from '../src/secure.js';
 import { percentile, sorted } from '../src/stats.js';
 
@@ -77,26 +77,7 @@ async function throughput(s: Stack): Promise<{ mbs: number; sender: number; rece
 
 const ping = new Uint8Array(1024).fill(7);
 async function rttP50(s: Stack): Promise<number> {
-  const pipe = await open(s, 'echo');
-  let pending = 0;
-  let back = (): void => undefined;
-  pipe.onBytes((n) => {
-    pending -= n;
-    if (pending <= 0) back();
-  });
-  const times: number[] = [];
-  for (let i = 0; i < RTT_WARMUP + RTT_N; i++) {
-    pending = ping.length;
-    const arrived = new Promise<void>((resolve) => {
-      back = resolve;
-    });
-    const t0 = performance.now();
-    void pipe.write(ping);
-    await arrived;
-    if (i >= RTT_WARMUP) times.push((performance.now() - t0) * 1e3);
-  }
-  await pipe.close();
-  return percentile(sorted(times), 50);
+  return percentile(await echoRoundTrips(await open(s, 'echo'), ping, RTT_N, RTT_WARMUP), 50);
 }
 
 const median = (xs: number[]): number => percentile(sorted(xs), 50);

@@ -12,10 +12,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
 import { createLibp2pNode } from '../src/libp2p-node.js';
-import { colinkPipe, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
+import { colinkPipe, echoRoundTrips, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
 import { type BenchRow, benchEnv, emitRows, isQuick, type RowBaseline, spreadRow } from '../src/row.js';
 import { benchSecurity } from '../src/secure.js';
-import { percentile, type Spread, sorted, spread } from '../src/stats.js';
+import { percentile, type Spread, spread } from '../src/stats.js';
 import { applyTargets } from '../src/targets.js';
 
 const quick = isQuick();
@@ -106,26 +106,7 @@ async function throughput(stack: Stack): Promise<number> {
 
 /** One round of RTT_N 1 KiB echoes (after a warm-up): ascending round-trip times in µs. */
 async function roundTrips(stack: Stack): Promise<number[]> {
-  const pipe = await open[stack]('echo');
-  let pending = 0;
-  let back: () => void = () => undefined;
-  pipe.onBytes((n) => {
-    pending -= n;
-    if (pending <= 0) back();
-  });
-  const times: number[] = [];
-  for (let i = 0; i < RTT_WARMUP + RTT_N; i++) {
-    pending = ping.length;
-    const arrived = new Promise<void>((r) => {
-      back = r;
-    });
-    const t0 = performance.now();
-    void pipe.write(ping);
-    await arrived;
-    if (i >= RTT_WARMUP) times.push((performance.now() - t0) * 1e3);
-  }
-  await pipe.close();
-  return sorted(times);
+  return echoRoundTrips(await open[stack]('echo'), ping, RTT_N, RTT_WARMUP);
 }
 
 /** ms from nothing to the first 1 KiB echo on a new connection (libp2p: after hanging up the previous one). */

@@ -7,6 +7,7 @@ import type { TcpTransport } from '@colink/transport-tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from 'libp2p';
 import type { BareTlsOptions } from './secure.js';
+import { sorted } from './stats.js';
 
 /**
  * One open byte pipe of a stack under test, reduced to what the throughput and round-trip loops need, so every
@@ -95,4 +96,35 @@ export async function libp2pPipe(node: Libp2p, address: string, protocol: string
       await stream.close();
     },
   };
+}
+
+/**
+ * `warmup + n` echoes of `ping` on `pipe` (an echo pipe), one at a time, each timed until its last byte is back;
+ * closes the pipe. Returns the `n` measured round trips in ascending order, µs.
+ */
+export async function echoRoundTrips(
+  pipe: Pipe,
+  ping: Uint8Array,
+  n: number,
+  warmup: number,
+): Promise<number[]> {
+  let pending = 0;
+  let back: () => void = () => undefined;
+  pipe.onBytes((bytes) => {
+    pending -= bytes;
+    if (pending <= 0) back();
+  });
+  const times: number[] = [];
+  for (let i = 0; i < warmup + n; i++) {
+    pending = ping.length;
+    const arrived = new Promise<void>((resolve) => {
+      back = resolve;
+    });
+    const t0 = performance.now();
+    void pipe.write(ping);
+    await arrived;
+    if (i >= warmup) times.push((performance.now() - t0) * 1e3);
+  }
+  await pipe.close();
+  return sorted(times);
 }
