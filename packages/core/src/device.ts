@@ -705,9 +705,21 @@ export class LocalDevice {
       if (initiatorId(l) === initiatorId(keeper) && l.role === 'responder') continue;
       this.draining.add(l);
       this.peerConnections.get(peer)?.release(l); // its connection channels move to the keeper
-      // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued.
-      l.channelCount$.pipe(first((n) => n <= 1, 0)).subscribe(() => {
+      // Once only the default channel is left, nothing in flight can be lost: close() flushes what it queued. A
+      // duplicate the peer dialled is the peer's to close: its end of the keeper — which it accepted — opens half a
+      // round trip after ours (the responder speaks after the initiator, PROTOCOL.md §1), and a `replaced` arriving
+      // before that would look like a lost carrier there. The peer closes it as soon as it merges by the same rule;
+      // past the handshake timeout its end of the keeper has opened or failed, and this side closes it.
+      const close = (): void => {
         if (l.state === 'open') void l.close(closeReason('replaced', 'merged into another link'));
+      };
+      l.channelCount$.pipe(first((n) => n <= 1, 0)).subscribe(() => {
+        if (l.role === 'initiator') return close();
+        const timer = (this.options.scheduler ?? asyncScheduler).schedule(
+          close,
+          this.options.link?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        );
+        void l.closed.then(() => timer.unsubscribe());
       });
     }
   }
