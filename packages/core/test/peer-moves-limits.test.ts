@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import {
   DEFAULT_CHANNEL_WINDOW_FAST,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
 } from '../src/limits.js';
@@ -9,6 +10,7 @@ import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { PeerConnection } from '../src/peer-connection.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
 import { advert, next } from './helpers.js';
 import { peers } from './peer-helpers.js';
 
@@ -80,6 +82,38 @@ describe('moves$ and duplicate Links of one medium', () => {
     await a.peer(b.advert.networkId)!.openChannel({ proto: 'p' }).send(Uint8Array.of(7));
     expect([...(await got)]).toEqual([7]);
     expect(moves).toEqual(expect.not.arrayContaining([expect.stringContaining('ble→ble')]));
+  });
+
+  it('LocalDevice: leaves a duplicate the peer dialled to the peer, and closes it itself only after the handshake timeout', async () => {
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork({ medium: 'ble', scheduler: clock });
+    // The device has the larger networkId, so the Link it dials is the one both sides keep.
+    const [hi, lo] = [advert('m1'), advert('m2')].sort((x, y) => (x.networkId > y.networkId ? -1 : 1));
+    const device = new LocalDevice({
+      advert: hi!,
+      transports: [net.createTransport({ address: 'device' })],
+      scheduler: clock,
+    });
+    running.push(device);
+    await device.start();
+    // A raw peer that never merges (no LocalDevice): it accepts the device's dial and dials the device once itself.
+    const raw = net.createTransport({ address: 'raw' });
+    raw.incoming$.subscribe((c) => new Link(c, { role: 'responder', local: lo!, scheduler: clock }));
+    await raw.start();
+    const connecting = device.connectAddress('ble', 'raw');
+    await clock.advance(10);
+    const keeper = await connecting;
+    const dialling = raw.dial('device');
+    await clock.advance(1);
+    const duplicate = new Link(await dialling, { role: 'initiator', local: lo!, scheduler: clock });
+    await clock.advance(10);
+    expect(duplicate.state).toBe('open');
+    await clock.advance(DEFAULT_HANDSHAKE_TIMEOUT_MS - 100);
+    expect(duplicate.state).toBe('open'); // the peer's to close
+    await clock.advance(200);
+    expect(duplicate.state).toBe('closed');
+    expect((await duplicate.closed).code).toBe('replaced');
+    expect(keeper.state).toBe('open');
   });
 });
 
