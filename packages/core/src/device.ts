@@ -685,8 +685,9 @@ export class LocalDevice {
 
   /**
    * Simultaneous dials leave two Links between the same two devices on one medium. Both sides keep the one dialled
-   * by the device with the larger networkId and drain the other: no new channels go on it, and it closes with
-   * `replaced` once its channels are done, so nothing already sent is lost. Two Links dialled by the same device
+   * by the device with the larger networkId and drain the other: no new channels go on it, and once its channels are
+   * done the side that dialled it closes it with `replaced` (the other side too, but only after the handshake
+   * timeout), so nothing already sent is lost. Two Links dialled by the same device
    * (ties) are merged by that device alone (it keeps the older one): their ends can open in different orders on the
    * two sides, and a responder that judged by its own order could close the Link the dialler keeps.
    */
