@@ -117,8 +117,8 @@ export type HandshakeStage = 'preamble' | 'secure' | 'hello' | 'done';
 
 /**
  * The handshake stage of a Link (PROTOCOL.md §2, §4.1), like js-libp2p's upgrader before the muxer: writes this
- * side's preamble, reads the peer's, negotiates the version, runs the security upgrade when both ask for it, then
- * exchanges HELLO. On success it hands an {@link Established} connection to the multiplexer ({@link Link}); on
+ * side's preamble (the initiator at once, the responder once the initiator's preamble arrived with the right magic),
+ * reads the peer's, negotiates the version, runs the security upgrade when both ask for it, then exchanges HELLO. On success it hands an {@link Established} connection to the multiplexer ({@link Link}); on
  * failure it ends the conduit with a reason (`version-mismatch`, `handshake-failed`, `protocol-error`, `timeout`,
  * `lost`, or the peer's GOAWAY reason) and reports it.
  */
@@ -152,11 +152,12 @@ export class Handshake {
     this.options = options;
     this.events = events;
     this.decoder = new FrameDecoder(Math.max(options.maxPayload, MAX_CONTROL_PAYLOAD));
-    // Our preamble goes out before we read: a conduit replays bytes it already holds synchronously on subscribe,
-    // and the peer's preamble must not start the security stage before ours is written.
-    const flags = options.security ? PREAMBLE_FLAG_SECURE : 0;
-    const maxVersion = options.maxVersion ?? PROTOCOL_VERSION_MAX;
-    write(raw, [encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion, flags })], options.id);
+    // The initiator's preamble goes out before we read: a conduit replays bytes it already holds synchronously on
+    // subscribe, and the peer's preamble must not start the security stage before ours is written. The responder
+    // writes its preamble only once the initiator's 8 bytes arrived with the right magic (PROTOCOL.md §1), still
+    // before anything the peer's preamble starts (see `onPreambleData`): a stranger that sends nothing, garbage or
+    // a slow preamble gets nothing written (on loopback a write also runs the receiving end's TCP stack).
+    if (options.role === 'initiator') this.writePreamble();
     this.subs.push(
       raw.data$.subscribe((chunk) => this.onRawData(chunk)),
       raw.closed$.subscribe((reason) => {
@@ -239,6 +240,13 @@ export class Handshake {
     const p = decodePreamble(buf);
     const rest = buf.subarray(PREAMBLE_BYTES);
     this.preambleBuf = new Uint8Array(0);
+    // The responder answers a well-formed preamble with its own before negotiating, so that a peer with no common
+    // version or the other security setting learns why (it reads our preamble too), and before the security stage
+    // or HELLO starts.
+    if (this.options.role === 'responder') {
+      this.writePreamble();
+      if (this.stage !== 'preamble') return; // the conduit closed while we wrote
+    }
     const ourMax = this.options.maxVersion ?? PROTOCOL_VERSION_MAX;
     const version = Math.min(p.maxVersion, ourMax);
     if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
@@ -272,6 +280,17 @@ export class Handshake {
       return;
     }
     this.startSecurity(security, rest);
+  }
+
+  /** Writes this side's 8-byte preamble (PROTOCOL.md §2): the versions we speak and whether we run security. */
+  private writePreamble(): void {
+    const flags = this.options.security ? PREAMBLE_FLAG_SECURE : 0;
+    const maxVersion = this.options.maxVersion ?? PROTOCOL_VERSION_MAX;
+    write(
+      this.raw,
+      [encodePreamble({ minVersion: PROTOCOL_VERSION_MIN, maxVersion, flags })],
+      this.options.id,
+    );
   }
 
   private startSecurity(security: SecurityUpgrade, rest: Uint8Array): void {

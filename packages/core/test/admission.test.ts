@@ -1,6 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type HandshakeProgress, sourceHost } from '../src/admission.js';
+import { encodePreamble } from '../src/codec.js';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
 import type { SecurityUpgrade } from '../src/link.js';
@@ -30,7 +31,7 @@ async function world(admission?: LocalDeviceOptions['admission']) {
     await clock.advance(1);
     const c = await dialling;
     c.closed$.subscribe((r) => closed.set(c, r.code));
-    c.data$.subscribe(); // read (and drop) the server's preamble
+    c.data$.subscribe(); // read (and drop) whatever the server sends (nothing: it speaks after the peer)
     await clock.advance(1);
     return c;
   };
@@ -111,20 +112,21 @@ describe('admission control of handshakes (virtual time)', () => {
     const { clock, net, server, silent, closed } = await world({ maxPending: 3, maxPendingPerSource: 3 });
     const a = net.createTransport({ address: 'attacker-a' });
     await a.start();
-    // The oldest connection sends a valid preamble (the server's own, echoed back) and then stalls in the HELLO
-    // exchange: it is under way. Silent ones after it are stuck at the preamble.
+    // The oldest connection sends a valid preamble and then stalls in the HELLO exchange: it is under way (the
+    // server answered with its preamble and HELLO). Silent ones after it are stuck at the preamble.
     const dialling = a.dial('server');
     await clock.advance(1);
     const under = await dialling;
     under.closed$.subscribe((r) => closed.set(under, r.code));
-    let echoed = false;
+    let answered = 0;
     under.data$.subscribe((b) => {
-      if (echoed) return;
-      echoed = true;
-      under.write([b.subarray(0, PREAMBLE_BYTES)]);
+      answered += b.length;
     });
     await clock.advance(1);
-    expect(echoed).toBe(true);
+    expect(answered).toBe(0); // the responder speaks only after the initiator's preamble (PROTOCOL.md §1)
+    under.write([encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 })]);
+    await clock.advance(1);
+    expect(answered).toBeGreaterThan(PREAMBLE_BYTES);
     const s1 = await silent(a);
     const s2 = await silent(a); // 3 pending: under, s1, s2
     const s3 = await silent(a); // a 4th: s1 goes (oldest at the preamble), not the older `under`
