@@ -7,7 +7,7 @@ import {
   type FakeFaults,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
-  type GroupParams,
+  type FakeGroupParams,
 } from './fake-wpa-supplicant.js';
 import { ip } from './netns.js';
 
@@ -369,7 +369,7 @@ export class FakeP2pMedium {
   // ---------------- groups ----------------
 
   /** Starts a group with `go` as owner (autonomous `P2P_GROUP_ADD`, or after negotiation). */
-  private startGroup(go: FakeP2pStation, p: GroupParams, formation = false): Promise<FakeGroup | undefined> {
+  private startGroup(go: FakeP2pStation, p: FakeGroupParams, formation = false): Promise<FakeGroup | undefined> {
     return this.serial(async () => {
       if (!go.isRunning) return undefined;
       const seq = ++this.groupSeq;

@@ -66,7 +66,7 @@ export interface FakeGroupMembership {
 }
 
 /** A group to start: its interface, SSID, passphrase, frequency (MHz), and whether (and as which network) it persists. */
-export interface GroupParams {
+export interface FakeGroupParams {
   ifname: string;
   ssid: string;
   passphrase: string;
@@ -99,7 +99,7 @@ export interface FakeDaemonAir {
   /** As GO, accept `client`'s push-button join. */
   acceptJoin(client: FakeWpaSupplicant): void;
   /** Starts a group with this daemon as owner (`P2P_GROUP_ADD`). */
-  startGroup(group: GroupParams): Promise<unknown>;
+  startGroup(group: FakeGroupParams): Promise<unknown>;
   /** This daemon leaves its group on interface `ifname` (a GO ends it for every client). */
   leaveGroup(ifname: string, reason: 'REQUESTED' | 'UNAVAILABLE'): Promise<void>;
 }

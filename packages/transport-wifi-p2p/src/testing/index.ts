@@ -18,6 +18,7 @@ export {
   type FakeFaults,
   type FakeGroupInfo,
   type FakeGroupMembership,
+  type FakeGroupParams,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
   type NetworkBlock,
