@@ -5,9 +5,9 @@ import {
   derivePsk,
   type FakeDaemonAir,
   type FakeFaults,
+  type FakeGroupParams,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
-  type FakeGroupParams,
 } from './fake-wpa-supplicant.js';
 import { ip } from './netns.js';
 
@@ -369,7 +369,11 @@ export class FakeP2pMedium {
   // ---------------- groups ----------------
 
   /** Starts a group with `go` as owner (autonomous `P2P_GROUP_ADD`, or after negotiation). */
-  private startGroup(go: FakeP2pStation, p: FakeGroupParams, formation = false): Promise<FakeGroup | undefined> {
+  private startGroup(
+    go: FakeP2pStation,
+    p: FakeGroupParams,
+    formation = false,
+  ): Promise<FakeGroup | undefined> {
     return this.serial(async () => {
       if (!go.isRunning) return undefined;
       const seq = ++this.groupSeq;
