@@ -79,6 +79,10 @@ describe('LocalDevice.stop() leaves no timers behind', () => {
     // A data channel for a session whose accept has not arrived (here: never will) waits on a for its session.
     const waiting = b.peer(a.advert.networkId)!.openChannel({ proto: SESSION_DATA_PROTO, key: 'not-yet' });
     await waiting.send(Uint8Array.of(1));
+    // send() resolves once the bytes are written on b's side; wait until a holds the channel for its session (before,
+    // a stop() racing the OPEN closed it as going-away instead, and no timer had been set to check).
+    const orphans = (a.sessions as unknown as { orphans: Map<string, unknown> }).orphans;
+    await expect.poll(() => orphans.size, { timeout: 5_000 }).toBe(1);
     const closed = firstValueFrom(waiting.closed$);
     await a.stop();
     expect(await closed).toMatchObject({ code: 'refused', remote: true });
