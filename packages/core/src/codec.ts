@@ -57,6 +57,17 @@ export function encodePreamble(p: Preamble): Uint8Array {
   return b;
 }
 
+/**
+ * @internal Whether the first `Math.min(b.length, 4)` bytes of `b` agree with the preamble's magic ("CLNK"): a
+ * responder rejects a stranger's garbage on its first byte, without an exception (no `Error` with a stack trace per
+ * hostile connection).
+ */
+export function preambleMagicPrefixOk(b: Uint8Array): boolean {
+  const n = Math.min(b.length, MAGIC.length);
+  for (let i = 0; i < n; i++) if (b[i] !== MAGIC[i]) return false;
+  return true;
+}
+
 /** Decodes a preamble; throws `ERR_PROTOCOL` when the magic is wrong. */
 export function decodePreamble(b: Uint8Array): Preamble {
   if (b.length < PREAMBLE_BYTES || MAGIC.some((m, i) => b[i] !== m)) {

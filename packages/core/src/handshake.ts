@@ -13,6 +13,7 @@ import {
   FrameDecoder,
   FrameType,
   PREAMBLE_FLAG_SECURE,
+  preambleMagicPrefixOk,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { ConduitInbound } from './inbound.js';
@@ -28,6 +29,11 @@ import { logger } from './log.js';
 import type { Conduit, DeviceAdvert } from './transport.js';
 
 const log = logger('handshake');
+
+/** The close reason of a connection whose first bytes are not the preamble's magic (PROTOCOL.md §2). */
+const BAD_MAGIC: CloseReason = Object.freeze(
+  closeReason('protocol-error', 'peer did not send the colink preamble (bad magic)'),
+);
 
 /** Which side opened the conduit. The initiator is the TLS client; v1 channel ids follow the role (PROTOCOL.md §4.3). */
 export type LinkRole = 'initiator' | 'responder';
@@ -127,7 +133,7 @@ export class Handshake {
   private readonly options: HandshakeOptions;
   private readonly events: HandshakeEvents;
   private stage: HandshakeStage = 'preamble';
-  private preambleBuf = new Uint8Array(0);
+  private preambleBuf: Uint8Array = new Uint8Array(0);
   private secureInbound: ConduitInbound | undefined;
   private io: Conduit | undefined;
   private readonly decoder: FrameDecoder;
@@ -230,10 +236,20 @@ export class Handshake {
   }
 
   private onPreambleData(chunk: Uint8Array): void {
-    const buf = new Uint8Array(this.preambleBuf.length + chunk.length);
-    buf.set(this.preambleBuf, 0);
-    buf.set(chunk, this.preambleBuf.length);
+    let buf = chunk;
+    if (this.preambleBuf.length > 0) {
+      buf = new Uint8Array(this.preambleBuf.length + chunk.length);
+      buf.set(this.preambleBuf, 0);
+      buf.set(chunk, this.preambleBuf.length);
+    }
+    // A stranger sending anything but the magic ends here, at its first wrong byte and before any write or
+    // allocation: a plain close reason, no exception (a random-bytes storm costs no stack trace per connection).
+    if (!preambleMagicPrefixOk(buf)) {
+      this.abort(BAD_MAGIC);
+      return;
+    }
     if (buf.length < PREAMBLE_BYTES) {
+      if (buf === chunk) buf = chunk.slice(); // the conduit may reuse its chunk
       this.preambleBuf = buf;
       return;
     }

@@ -987,7 +987,14 @@ export class Link implements ChannelHost {
     this.acks.clear();
     for (const s of this.subs) s.unsubscribe();
     this.handshake.dispose();
-    if (wasConnecting) this.rejectOpened(ColinkError.closed(`link ${this.id}`, reason));
+    if (wasConnecting) {
+      // A stranger's inbound connection that never got as far as a HELLO (a connection storm: evicted, timed out,
+      // garbage) rejects `opened` with the same typed error, built without a stack trace: it would only show the
+      // event loop's I/O path, and capturing one per hostile connection was a measurable part of its teardown.
+      const stranger = this.role === 'responder' && this.remoteHello === undefined;
+      const make = () => ColinkError.closed(`link ${this.id}`, reason);
+      this.rejectOpened(stranger ? withoutStackTrace(make) : make());
+    }
     this.incomingSubject.complete();
     this.channelCountSubject.complete();
     this.framesSubject.complete();
@@ -995,6 +1002,17 @@ export class Link implements ChannelHost {
     this.statsSubject.complete();
     this.stateSubject.complete();
     this.resolveClosed(reason);
+  }
+}
+
+/** Runs `make` with V8's stack trace capture off (`Error.stackTraceLimit` = 0), e.g. to build an error cheaply. */
+function withoutStackTrace<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

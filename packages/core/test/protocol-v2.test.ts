@@ -9,6 +9,7 @@ import {
   FrameType,
   PREAMBLE_FLAG_SECURE,
 } from '../src/codec.js';
+import { ColinkError, ErrorCode } from '../src/errors.js';
 import { PREAMBLE_BYTES, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
@@ -118,6 +119,27 @@ describe('preamble timing (PROTOCOL.md §1): the responder speaks only after the
     const { link, raw, received } = responderFacingRaw();
     raw.write([new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n')]);
     expect((await link.closed).code).toBe('protocol-error');
+    await settle();
+    expect(received().length).toBe(0);
+  });
+
+  it('ends a stranger at its first byte that is not the magic, with a typed error on `opened`', async () => {
+    const { link, raw, received } = responderFacingRaw();
+    const theirs = encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 });
+    raw.write([theirs.subarray(0, 2)]); // "CL": so far so good
+    await settle();
+    expect(link.state).toBe('connecting');
+    raw.write([new Uint8Array([0x00])]); // the 3rd byte is wrong: no need to wait for all 8
+    expect(await link.closed).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringContaining('bad magic'),
+    });
+    const err = await link.opened.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ColinkError);
+    expect(err).toMatchObject({ code: ErrorCode.CLOSED, reason: { code: 'protocol-error' } });
     await settle();
     expect(received().length).toBe(0);
   });
