@@ -148,7 +148,8 @@ export class FrameDecoder {
   private buffered = 0;
   /** Offset into chunks[0]. */
   private offset = 0;
-  private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
+  /** Scratch for a header split over chunks; allocated the first time one is (a Link that never gets a frame has none). */
+  private headerScratch: Uint8Array | undefined;
 
   constructor(private readonly maxPayload: number = MAX_FRAME_PAYLOAD) {}
 
@@ -170,7 +171,7 @@ export class FrameDecoder {
       // The header is read in place when the first chunk holds all of it (no view per frame), else copied together.
       const first = this.chunks[0]!;
       const inPlace = first.length - this.offset >= FRAME_HEADER_BYTES;
-      const head = inPlace ? first : this.peek(FRAME_HEADER_BYTES, this.header);
+      const head = inPlace ? first : this.peek(FRAME_HEADER_BYTES, this.scratch());
       const o = inPlace ? this.offset : 0;
       const len = ((head[o]! << 24) >>> 0) + (head[o + 1]! << 16) + (head[o + 2]! << 8) + head[o + 3]!;
       const payloadLength = len - (FRAME_HEADER_BYTES - 4);
@@ -198,7 +199,7 @@ export class FrameDecoder {
   bytesToFrameEnd(): number {
     if (this.buffered === 0) return 0;
     if (this.buffered < FRAME_HEADER_BYTES) return -1;
-    const head = this.peek(4, this.header);
+    const head = this.peek(4, this.scratch());
     const len = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!;
     return 4 + len - this.buffered;
   }
@@ -210,6 +211,11 @@ export class FrameDecoder {
     this.offset = 0;
     this.buffered = 0;
     return out;
+  }
+
+  private scratch(): Uint8Array {
+    this.headerScratch ??= new Uint8Array(FRAME_HEADER_BYTES);
+    return this.headerScratch;
   }
 
   /** Copies the next `n` buffered bytes into `into` without consuming them (n ≤ buffered). */

@@ -30,6 +30,9 @@ import type { Conduit, DeviceAdvert } from './transport.js';
 
 const log = logger('handshake');
 
+/** No bytes (shared: never written to). */
+const NOTHING = new Uint8Array(0);
+
 /** The close reason of a connection whose first bytes are not the preamble's magic (PROTOCOL.md §2). */
 const BAD_MAGIC: CloseReason = Object.freeze(
   closeReason('protocol-error', 'peer did not send the colink preamble (bad magic)'),
@@ -133,7 +136,7 @@ export class Handshake {
   private readonly options: HandshakeOptions;
   private readonly events: HandshakeEvents;
   private stage: HandshakeStage = 'preamble';
-  private preambleBuf: Uint8Array = new Uint8Array(0);
+  private preambleBuf: Uint8Array = NOTHING;
   private secureInbound: ConduitInbound | undefined;
   private io: Conduit | undefined;
   private readonly decoder: FrameDecoder;
@@ -255,7 +258,7 @@ export class Handshake {
     }
     const p = decodePreamble(buf);
     const rest = buf.subarray(PREAMBLE_BYTES);
-    this.preambleBuf = new Uint8Array(0);
+    this.preambleBuf = NOTHING;
     // The responder answers a well-formed preamble with its own before negotiating, so that a peer with no common
     // version or the other security setting learns why (it reads our preamble too), and before the security stage
     // or HELLO starts.
