@@ -631,6 +631,10 @@ export function gateConduit(
     write: (chunks) => conduit.write(chunks),
     end: (reason) => conduit.end(reason),
     destroy: (reason) => conduit.destroy(reason),
+    // The Link's frame boundaries reach the socket's reader through the gate (a hint for where reads end).
+    ...(conduit.frameBoundaries
+      ? { frameBoundaries: (bytesToFrameEnd: () => number) => conduit.frameBoundaries!(bytesToFrameEnd) }
+      : {}),
     ...(conduit.detachSocket
       ? {
           detachSocket: () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { type CloseReason, type Conduit, Link } from '@colink/core';
+import { type CloseReason, type Conduit, Link, LocalDevice } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,43 @@ describe('TcpTransport conduits', () => {
     // A few copies stay possible (a read that ends inside a frame header), far from one in four.
     expect(copies).toBeLessThan(n / 16);
     await a.close();
+  });
+
+  it('places 64 KiB frames whole on the path devices use too (handshake and pre-authentication gate between Link and socket)', async () => {
+    // Every layer between the Link and the socket reader must pass the Link's frame boundaries on: the admission gate
+    // once did not, and one frame in four was copied on every Link a LocalDevice made.
+    const device = (n: string) =>
+      new LocalDevice({
+        advert: { networkId: n.repeat(64), deviceName: n, deviceType: 'pc' },
+        transports: [new TcpTransport({ host: '127.0.0.1', discovery: false })],
+      });
+    const a = device('c');
+    const b = device('d');
+    try {
+      await Promise.all([a.start(), b.start()]);
+      const n = 1024;
+      let copies = 0;
+      let views = 0;
+      const got = new Promise<void>((resolve) =>
+        b.handle('bench.sink', (ch) =>
+          ch.messages$.pipe(take(n)).subscribe({
+            next: (m) => {
+              if (m.buffer.byteLength > m.byteLength) views++;
+              else copies++;
+            },
+            complete: resolve,
+          }),
+        ),
+      );
+      const link = await a.connectAddress('tcp', b.transports[0]!.localAddress!);
+      const ch = link.openChannel({ proto: 'bench.sink' });
+      for (let i = 0; i < n; i++) await ch.send(new Uint8Array(65_536).fill(i & 0xff));
+      await got;
+      expect(views + copies).toBe(n);
+      expect(copies).toBeLessThan(n / 16);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 
   it('listens on an ephemeral port and carries bytes both ways, in order, over IPv4', async () => {
