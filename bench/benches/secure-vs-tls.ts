@@ -6,13 +6,12 @@
 // per-pair ratios (secure / node:tls); then RTT p50 pairs the same way.
 //   node --conditions=@colink/source --import tsx benches/secure-vs-tls.ts
 //   BENCH_BYTES=<MiB per round, 128> BENCH_PAIRS=<6> BENCH_RTT_ROUNDS=<2000 echoes per round>
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
 import { colinkPipe, echoRoundTrips, type Pipe, tlsPipe } from '../src/pipes.js';
 import { benchSecurity } from '../src/secure.js';
 import { percentile, sorted } from '../src/stats.js';
+import { startTcpPeer } from '../src/tcp-peer-process.js';
 
 const MiB = 1024 * 1024;
 const BYTES = Number(process.env.BENCH_BYTES ?? 128) * MiB;
@@ -23,21 +22,10 @@ const CHUNK = 64 * 1024;
 /** Linux reports process CPU time in clock ticks of USER_HZ, 100 per second on every architecture (times(2)). */
 const USER_HZ = 100;
 
-const peer = spawn(
-  process.execPath,
-  ['--conditions=@colink/source', '--import', 'tsx', new URL('./tcp-peer.ts', import.meta.url).pathname],
-  {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, BENCH_SINK_BYTES: String(BYTES) },
-  },
-);
-const addr = JSON.parse(
-  await new Promise<string>((resolve) => createInterface({ input: peer.stdout! }).once('line', resolve)),
-) as {
+const { peer, addr } = await startTcpPeer<{
   secure: { sink: string; echo: string } | { unavailable: string };
   tls: { sink: number; echo: number };
-};
+}>(BYTES);
 const sec = await benchSecurity();
 if (!('security' in sec) || !('sink' in addr.secure))
   throw new Error('@colink/core/security is not available');

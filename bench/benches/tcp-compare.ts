@@ -8,8 +8,6 @@
 //   - connect + first 1 KiB round trip on a new connection, CONNECTS times (ms).
 // Prints a table; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick (or
 // COLINK_BENCH_QUICK=1) shrinks every size for a smoke run.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { TcpTransport } from '@colink/transport-tcp';
 import { createLibp2pNode } from '../src/libp2p-node.js';
 import { colinkPipe, echoRoundTrips, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
@@ -17,6 +15,7 @@ import { type BenchRow, benchEnv, emitRows, isQuick, type RowBaseline, spreadRow
 import { benchSecurity } from '../src/secure.js';
 import { percentile, type Spread, spread } from '../src/stats.js';
 import { applyTargets } from '../src/targets.js';
+import { startTcpPeer } from '../src/tcp-peer-process.js';
 
 const quick = isQuick();
 const MiB = 1024 * 1024;
@@ -29,18 +28,7 @@ const CHUNK = 64 * 1024;
 const SINK = '/colink-bench/sink/1';
 const ECHO = '/colink-bench/echo/1';
 
-const peer = spawn(
-  process.execPath,
-  ['--conditions=@colink/source', '--import', 'tsx', new URL('./tcp-peer.ts', import.meta.url).pathname],
-  {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, BENCH_SINK_BYTES: String(BYTES) },
-  },
-);
-const addr = JSON.parse(
-  await new Promise<string>((resolve) => createInterface({ input: peer.stdout! }).once('line', resolve)),
-) as {
+const { peer, addr } = await startTcpPeer<{
   rawSink: number;
   rawEcho: number;
   colinkSink: string;
@@ -48,7 +36,7 @@ const addr = JSON.parse(
   secure: { sink: string; echo: string } | { unavailable: string };
   tls: { sink: number; echo: number } | { unavailable: string };
   libp2p: string;
-};
+}>(BYTES);
 
 const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
 await tcp.start();
