@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { type Channel, LocalDevice, type LocalDeviceOptions } from '@colink/core';
 import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
 import { TcpTransport } from '@colink/transport-tcp';
-import { firstValueFrom, timeout } from 'rxjs';
+import { echoTrips } from './fixtures/echo-trips.js';
 import { type PeerMessage, PeerProcess } from './helpers.js';
 
 const hostileScript = new URL('./fixtures/hostile.mts', import.meta.url).pathname;
@@ -236,18 +236,7 @@ export class HostileScene {
     channel = this.channel,
     bytes = 64,
   ): Promise<{ median: number; p90: number; max: number }> {
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const echo = firstValueFrom(channel.messages$.pipe(timeout(20_000)));
-      const t0 = performance.now();
-      await channel.send(new Uint8Array(bytes).fill(i));
-      const got = await echo;
-      // The echo of this very message (not a stale one held for a later subscriber).
-      if (got.length !== bytes || got[0] !== (i & 0xff))
-        throw new Error(`unexpected echo ${got.length}/${got[0]}`);
-      times.push(performance.now() - t0);
-    }
-    return summarize(times);
+    return summarize(await echoTrips(channel, n, bytes));
   }
 
   /**
