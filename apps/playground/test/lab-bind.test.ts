@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../src/lab/lab.js';
 import type { LabBindPrompt, LabState } from '../src/lab/protocol.js';
+import { labUntil } from './lab-helpers.js';
 
 // Binding in the lab, across its real sockets: a guest device (not on the lab's account) is listed but refused;
 // binding shows the same 6-digit code on both devices; after both confirm, sessions work; unbinding refuses the next
@@ -10,11 +11,7 @@ describe('lab: binding a guest device', () => {
   let phone: string;
   let guest: string;
 
-  const until = async <T>(what: string, f: (s: LabState) => T | undefined, timeout = 20_000): Promise<T> => {
-    let found: T | undefined;
-    await expect.poll(() => (found = f(lab.state())), { timeout, message: what }).toBeTruthy();
-    return found!;
-  };
+  const until = labUntil(() => lab, 20_000);
   const prompts = (s: LabState): readonly LabBindPrompt[] => s.bindPrompts;
   const sees = (s: LabState, from: string, to: string) =>
     s.devices.find((d) => d.id === from)?.sees.find((p) => p.id === to);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, type LabState } from '../src/index.js';
+import { labUntil, phoneAndTabletLab } from './lab-helpers.js';
 
 // A transfer that moves between mediums in the lab, across its real sockets: TCP on loopback and the virtual BLE
 // radio under the real noble/bleno stacks. The session starts on TCP with a BLE Link standing by; the TCP Link is
@@ -7,22 +7,10 @@ import { Lab, type LabState } from '../src/index.js';
 // (core's make-before-break, `upgradeDialMs`, 2 s) and the session moves back while BLE still stands by; the receiving
 // device leaving BLE range then leaves it on TCP. The transfer completes, its progress only grows.
 describe('a transfer that moves between mediums in the lab', () => {
-  const lab = new Lab({
-    devices: [
-      { name: 'phone', type: 'phone' },
-      { name: 'tablet', type: 'tablet' },
-    ],
-    memory: false,
-    p2p: false,
-    networks: false,
-  });
+  const lab = phoneAndTabletLab();
   afterAll(() => lab.stop());
 
-  const until = async <T>(what: string, f: (s: LabState) => T | undefined, timeout = 30_000): Promise<T> => {
-    let found: T | undefined;
-    await expect.poll(() => (found = f(lab.state())), { timeout, message: what }).toBeTruthy();
-    return found!;
-  };
+  const until = labUntil(() => lab, 30_000);
   const logged = (text: string) => () => lab.recentEvents().find((e) => e.text.includes(text));
 
   it('moves tcp → ble on a cut and back to tcp by make-before-break, and the transfer completes', async () => {

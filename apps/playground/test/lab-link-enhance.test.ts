@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../src/lab/lab.js';
+import type { Lab } from '../src/lab/lab.js';
 import type { LabLeConnection, LabState } from '../src/lab/protocol.js';
+import { labUntil, phoneAndTabletLab } from './lab-helpers.js';
 
 // The lab's linkEnhance panel, across its real sockets: api-compat's linkEnhance on lab devices, connections
 // addressed by the server device's BLE MAC on the virtual radio, data both ways, failures with linkEnhance's codes,
@@ -12,24 +13,12 @@ describe('lab: linkEnhance', () => {
   let guest: string;
   let tabletMac: string;
 
-  const until = async <T>(what: string, f: (s: LabState) => T | undefined, timeout = 20_000): Promise<T> => {
-    let found: T | undefined;
-    await expect.poll(() => (found = f(lab.state())), { timeout, message: what }).toBeTruthy();
-    return found!;
-  };
+  const until = labUntil(() => lab, 20_000);
   const conn = (s: LabState, device: string, pred: (c: LabLeConnection) => boolean = () => true) =>
     s.linkEnhance.connections.find((c) => c.device === device && pred(c));
 
   beforeAll(async () => {
-    lab = new Lab({
-      devices: [
-        { name: 'phone', type: 'phone' },
-        { name: 'tablet', type: 'tablet' },
-      ],
-      memory: false,
-      p2p: false,
-      networks: false,
-    });
+    lab = phoneAndTabletLab();
     await lab.start();
     [phone, tablet] = lab.state().devices.map((d) => d.id) as [string, string];
     guest = await lab.addDevice('guest', 'phone', { account: false });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, type LabState } from '../src/index.js';
+import { Lab } from '../src/index.js';
+import { labUntil } from './lab-helpers.js';
 
 // The scripting API of the package entry: a lab driven from code, across its real sockets (TCP + DNS-SD on
 // loopback only, to keep it lean): add a device, open a session that the peer accepts, send a message, remove it.
@@ -13,11 +14,7 @@ describe('scripting the lab through @colink/playground', () => {
   });
   afterAll(() => lab.stop());
 
-  const until = async <T>(what: string, f: (s: LabState) => T | undefined): Promise<T> => {
-    let found: T | undefined;
-    await expect.poll(() => (found = f(lab.state())), { timeout: 20_000, message: what }).toBeTruthy();
-    return found!;
-  };
+  const until = labUntil(() => lab, 20_000);
 
   it('adds a device, opens a session it accepts, delivers a message, and removes the device', async () => {
     await lab.start();
