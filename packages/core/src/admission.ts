@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import { closeReason } from './errors.js';
+import { type CloseReason, closeReason } from './errors.js';
 import {
   MAX_PENDING_HANDSHAKES,
   MAX_PENDING_HANDSHAKES_PER_SOURCE,
@@ -124,38 +124,92 @@ export function sourceHost(remoteAddress: string): string {
   return v4 ? v4[1]! : remoteAddress;
 }
 
-interface Pending {
-  readonly link: Link;
-  readonly source: string;
+/**
+ * @internal An inbound connection the admission control tracks before its Link exists (the device's pre-Link stage,
+ * `InboundPreamble`, reading the peer's preamble).
+ */
+export interface Stranger {
+  readonly remoteAddress: string;
+  /** Closes the connection with `reason` (nothing once its Link has taken over). */
+  abort(reason: CloseReason): void;
+}
+
+/** @internal A handshake the admission control tracks: from {@link Admission.admitStranger} or {@link Admission.admit}. */
+export interface AdmissionEntry {
+  /** The Link, once built. */
+  readonly link: Link | undefined;
+}
+
+class Pending implements AdmissionEntry {
+  link: Link | undefined;
   /** Counted in the pending set (inbound and not yet trusted). */
   counted: boolean;
-  timer: Subscription | undefined;
-  /** Called once tracking ends (trusted, opened or failed): the Link's bytes stop going through `PreAuthWork`. */
-  readonly onRelease: (() => void) | undefined;
-  /** Bytes the peer sent so far, including those still held back by `PreAuthWork` (from {@link gateConduit}). */
-  readonly received: (() => number) | undefined;
+  /** When the pre-authentication deadline passes (scheduler time, ms); in `deadline`'s list while armed. */
+  due = 0;
+  deadline: Deadlines | undefined;
+  released = false;
+
+  constructor(
+    /** The inbound connection before its Link exists (none for an outbound dial: that Link exists from the start). */
+    readonly stranger: Stranger | undefined,
+    link: Link | undefined,
+    readonly source: string,
+    inbound: boolean,
+    /** Called once tracking ends (trusted, opened or failed): the peer's bytes stop going through `PreAuthWork`. */
+    readonly onRelease: (() => void) | undefined,
+    /** Bytes the peer sent so far, including those still held back by `PreAuthWork` (from {@link gateConduit}). */
+    readonly received: (() => number) | undefined,
+  ) {
+    this.link = link;
+    this.counted = inbound;
+  }
+
+  get remoteAddress(): string {
+    return this.link?.remoteAddress ?? this.stranger?.remoteAddress ?? '';
+  }
+
+  abort(reason: CloseReason): void {
+    if (this.link) this.link.abort(reason);
+    else this.stranger?.abort(reason);
+  }
 }
 
 /**
- * Whether a pending handshake has not got past the peer's preamble: its handshake still reads the preamble and the
- * peer has sent fewer than its 8 bytes (bytes held back by `PreAuthWork` during a storm count as sent: a real peer's
- * preamble waiting for its turn is progress, not a stall).
+ * Pending handshakes with the same deadline length, oldest first: their deadlines pass in that order, so one timer
+ * (for the oldest) serves them all instead of one per connection.
+ */
+interface Deadlines {
+  readonly ms: number;
+  readonly entries: Set<Pending>;
+  timer: Subscription | undefined;
+}
+
+/**
+ * Whether a pending handshake has not got past the peer's preamble: no Link yet (the pre-Link stage still reads the
+ * preamble) or its handshake still reads it, and the peer has sent fewer than its 8 bytes (bytes held back by
+ * `PreAuthWork` during a storm count as sent: a real peer's preamble waiting for its turn is progress, not a stall).
  */
 function stuckAtPreamble(p: Pending): boolean {
-  return p.link.handshakeStage === 'preamble' && (p.received?.() ?? 0) < PREAMBLE_BYTES;
+  return (
+    (p.link === undefined || p.link.handshakeStage === 'preamble') && (p.received?.() ?? 0) < PREAMBLE_BYTES
+  );
 }
 
 /**
  * @internal The admission control of {@link LocalDevice}: the pre-authentication deadline of every handshake and
- * the caps on pending inbound handshakes (global and per source). Oldest-pending eviction: an honest handshake
- * completes in milliseconds, so the oldest pending one is the likeliest to be stalled, and refusing the newest
- * instead would let whoever came first (a slowloris) hold every slot for as long as it keeps reconnecting.
+ * the caps on pending inbound handshakes (global and per source). An inbound connection is tracked from the moment
+ * the device takes it in, before its Link exists ({@link Admission.admitStranger}: the device reads the peer's
+ * preamble first), and keeps its place, deadline and counts once its Link is built ({@link Admission.attach}).
+ * Oldest-pending eviction: an honest handshake completes in milliseconds, so the oldest pending one is the
+ * likeliest to be stalled, and refusing the newest instead would let whoever came first (a slowloris) hold every
+ * slot for as long as it keeps reconnecting.
  */
 export class Admission {
-  private readonly pending = new Map<Link, Pending>();
   /** Insertion-ordered (oldest first) pending inbound handshakes. */
   private readonly queue = new Set<Pending>();
   private readonly perSource = new Map<string, number>();
+  /** Armed deadlines per deadline length, ms. */
+  private readonly deadlines = new Map<number, Deadlines>();
   private readonly maxPending: number;
   private readonly maxPerSource: number;
   private counters = { pendingHighWater: 0, evicted: 0, timedOut: 0 };
@@ -190,6 +244,43 @@ export class Admission {
   }
 
   /**
+   * Tracks an inbound connection from now, before its Link exists: arms its deadline (past it, `stranger.abort` with
+   * `timeout`) and counts it pending (evicting the oldest pending handshake of its source, or overall, when a cap is
+   * reached — a connection stuck at its preamble first). {@link Admission.attach} hands it its Link once built;
+   * {@link Admission.release} ends the tracking if it ends before.
+   */
+  admitStranger(
+    stranger: Stranger,
+    bandwidth: BandwidthClass | undefined,
+    onRelease?: () => void,
+    received?: () => number,
+  ): AdmissionEntry {
+    const p = new Pending(stranger, undefined, sourceHost(stranger.remoteAddress), true, onRelease, received);
+    this.track(p, bandwidth);
+    return p;
+  }
+
+  /**
+   * The Link of a connection tracked by {@link Admission.admitStranger} was built: it keeps the connection's place,
+   * deadline and counts; tracking ends when it opens or fails (or through the returned progress callbacks, which
+   * are for its security stage).
+   */
+  attach(entry: AdmissionEntry, link: Link): HandshakeProgress {
+    const p = entry as Pending;
+    p.link = link;
+    if (p.released) return noProgress;
+    const release = () => this.release(p);
+    void link.opened.then(release, release);
+    return {
+      trusted: release,
+      confirmingBinding: () => {
+        this.disarm(p);
+        this.uncount(p);
+      },
+    };
+  }
+
+  /**
    * Tracks `link` from now: arms its deadline and, for inbound links, counts it pending (evicting the oldest pending
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
@@ -200,52 +291,81 @@ export class Admission {
     onRelease?: () => void,
     received?: () => number,
   ): HandshakeProgress {
-    const p: Pending = {
+    const p = new Pending(
+      undefined,
       link,
-      source: sourceHost(link.remoteAddress),
-      counted: link.role === 'responder',
-      timer: undefined,
+      sourceHost(link.remoteAddress),
+      link.role === 'responder',
       onRelease,
       received,
-    };
-    this.pending.set(link, p);
-    const ms = this.deadlineMs(bandwidth);
-    p.timer = this.scheduler.schedule(() => {
-      p.timer = undefined;
-      if (link.state !== 'connecting') return;
-      this.counters.timedOut++;
-      log.debug('%s from %s not authenticated after %d ms', link.id, link.remoteAddress, ms);
-      link.abort(closeReason('timeout', `peer not authenticated within ${ms} ms`));
-    }, ms);
+    );
+    this.track(p, bandwidth);
+    return this.attach(p, link);
+  }
+
+  /** Stops tracking `entry`: trusted, opened, failed, or its connection ended before it had a Link. */
+  release(entry: AdmissionEntry): void {
+    const p = entry as Pending;
+    if (p.released) return;
+    p.released = true;
+    this.disarm(p);
+    this.uncount(p);
+    p.onRelease?.();
+  }
+
+  private track(p: Pending, bandwidth: BandwidthClass | undefined): void {
+    this.arm(p, this.deadlineMs(bandwidth));
     if (p.counted) {
       this.makeRoom(p.source);
       this.queue.add(p);
       this.perSource.set(p.source, (this.perSource.get(p.source) ?? 0) + 1);
       this.counters.pendingHighWater = Math.max(this.counters.pendingHighWater, this.queue.size);
     }
-    void link.opened.then(
-      () => this.release(link),
-      () => this.release(link),
-    );
-    return {
-      trusted: () => this.release(link),
-      confirmingBinding: () => {
-        p.timer?.unsubscribe();
-        p.timer = undefined;
-        this.uncount(p);
-      },
-    };
   }
 
-  /** Stops tracking `link`: trusted, opened or failed. */
-  release(link: Link): void {
-    const p = this.pending.get(link);
-    if (!p) return;
-    this.pending.delete(link);
-    p.timer?.unsubscribe();
-    p.timer = undefined;
-    this.uncount(p);
-    p.onRelease?.();
+  private arm(p: Pending, ms: number): void {
+    let d = this.deadlines.get(ms);
+    if (!d) {
+      d = { ms, entries: new Set(), timer: undefined };
+      this.deadlines.set(ms, d);
+    }
+    p.due = this.scheduler.now() + ms;
+    p.deadline = d;
+    d.entries.add(p);
+    if (!d.timer) this.wait(d, ms);
+  }
+
+  private disarm(p: Pending): void {
+    const d = p.deadline;
+    if (!d) return;
+    p.deadline = undefined;
+    d.entries.delete(p);
+    if (d.entries.size === 0) {
+      d.timer?.unsubscribe();
+      d.timer = undefined;
+    }
+  }
+
+  private wait(d: Deadlines, ms: number): void {
+    d.timer = this.scheduler.schedule(() => this.expire(d), Math.max(0, ms));
+  }
+
+  /** The oldest deadlines of `d` passed: closes those handshakes, then waits for the next. */
+  private expire(d: Deadlines): void {
+    d.timer = undefined;
+    const now = this.scheduler.now();
+    for (const p of d.entries) {
+      if (p.due > now) {
+        if (!d.timer) this.wait(d, p.due - now);
+        return;
+      }
+      d.entries.delete(p);
+      p.deadline = undefined;
+      if (p.link && p.link.state !== 'connecting') continue;
+      this.counters.timedOut++;
+      log.debug('%s not authenticated after %d ms', p.remoteAddress, d.ms);
+      p.abort(closeReason('timeout', `peer not authenticated within ${d.ms} ms`));
+    }
   }
 
   private uncount(p: Pending): void {
@@ -289,11 +409,14 @@ export class Admission {
 
   private evict(p: Pending, why: string): void {
     this.counters.evicted++;
-    log.debug('evicting %s from %s: %s', p.link.id, p.link.remoteAddress, why);
+    log.debug('evicting %s: %s', p.remoteAddress, why);
     this.uncount(p);
-    p.link.abort(closeReason('refused', why));
+    p.abort(closeReason('refused', why));
   }
 }
+
+/** Progress callbacks of a handshake no longer tracked. */
+const noProgress: HandshakeProgress = { trusted: () => undefined, confirmingBinding: () => undefined };
 
 /**
  * @internal The time source of {@link PreAuthWork}: real time by default ({@link realWorkClock}); a device on an

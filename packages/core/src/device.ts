@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import {
   Admission,
+  type AdmissionEntry,
   type AdmissionOptions,
   type AdmissionStats,
   gateConduit,
@@ -24,6 +25,7 @@ import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { InboundPreamble } from './inbound-preamble.js';
 import {
   CONDUIT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -36,6 +38,7 @@ import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
 import { SessionManager } from './session.js';
 import {
+  type BandwidthClass,
   type Conduit,
   type DeviceAdvert,
   type Discovery,
@@ -530,22 +533,48 @@ export class LocalDevice {
   }
 
   /**
-   * An inbound conduit from a transport: adopted now, or queued while pre-authentication work is backlogged (a
+   * An inbound conduit from a transport: taken in now, or queued while pre-authentication work is backlogged (a
    * connection storm), so that authenticated Links keep being served (`PreAuthWork`).
    */
   private admitInbound(conduit: Conduit): void {
     this.admission.work.admit(
       sourceHost(conduit.remoteAddress),
-      () => this.adopt(conduit, 'responder'),
+      () => this.meetStranger(conduit),
       () => conduit.destroy(closeReason('refused', 'too many inbound connections waiting')),
     );
   }
 
-  private adopt(raw: Conduit, role: LinkRole): Link {
+  /**
+   * Takes in an inbound conduit: until the peer is authenticated its bytes are handled in the pre-authentication
+   * work slices (`gateConduit`); the admission control counts it pending from now; and no Link is built until the
+   * peer's 8-byte preamble arrived with the right magic (`InboundPreamble`), so silent, slow and garbage-sending
+   * strangers cost no Link or handshake.
+   */
+  private meetStranger(raw: Conduit): void {
+    const gated = gateConduit(raw, this.admission.work);
+    let entry: AdmissionEntry | undefined;
+    const stranger = new InboundPreamble(gated.conduit, {
+      spoke: (conduit) => {
+        this.adopt(conduit, 'responder', raw, entry);
+      },
+      gone: () => {
+        if (entry) this.admission.release(entry);
+      },
+    });
+    entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gated.ungate, gated.received);
+    stranger.start();
+  }
+
+  private bandwidthOf(conduit: Conduit): BandwidthClass | undefined {
+    return this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
+  }
+
+  /**
+   * Builds a Link over `conduit`. An inbound one (`role` responder) comes from {@link LocalDevice.meetStranger},
+   * its preamble already read (`conduit` replays it), with its underlying conduit `raw` and its admission `entry`.
+   */
+  private adopt(conduit: Conduit, role: LinkRole, raw = conduit, entry?: AdmissionEntry): Link {
     const o = this.options;
-    // Until an inbound peer is authenticated, its bytes are handled in the pre-authentication work slices.
-    const gated = role === 'responder' ? gateConduit(raw, this.admission.work) : undefined;
-    const conduit = gated?.conduit ?? raw;
     // The security stage reports when the peer is trusted (or a binding is being confirmed) through `progress`,
     // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
     let progress: HandshakeProgress | undefined;
@@ -560,8 +589,9 @@ export class LocalDevice {
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });
     this.conduitClosed.set(link, conduitClosed);
-    const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
-    progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received);
+    progress = entry
+      ? this.admission.attach(entry, link)
+      : this.admission.admit(link, this.bandwidthOf(conduit));
     this.opening.add(link);
     void link.closed.then(() => this.opening.delete(link));
     link.opened.then(

@@ -33,8 +33,11 @@ const log = logger('handshake');
 /** No bytes (shared: never written to). */
 const NOTHING = new Uint8Array(0);
 
-/** The close reason of a connection whose first bytes are not the preamble's magic (PROTOCOL.md §2). */
-const BAD_MAGIC: CloseReason = Object.freeze(
+/**
+ * @internal The close reason of a connection whose first bytes are not the preamble's magic (PROTOCOL.md §2); the
+ * device's pre-Link stage (`InboundPreamble`) gives the same.
+ */
+export const BAD_MAGIC: CloseReason = Object.freeze(
   closeReason('protocol-error', 'peer did not send the colink preamble (bad magic)'),
 );
 

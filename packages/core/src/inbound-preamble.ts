@@ -1,0 +1,196 @@
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { preambleMagicPrefixOk } from './codec.js';
+import { type CloseReason, closeReason } from './errors.js';
+import { BAD_MAGIC } from './handshake.js';
+import { PREAMBLE_BYTES } from './limits.js';
+import type { Conduit } from './transport.js';
+
+/** What an {@link InboundPreamble} reports to its owner (the device). */
+export interface InboundPreambleEvents {
+  /**
+   * The peer's 8-byte preamble arrived with the right magic (PROTOCOL.md §1). Build the Link over `conduit` now: it
+   * must subscribe to `conduit.data$` before returning; the preamble and every byte after it reach that subscriber
+   * once this returns, in order, none lost. Throwing closes the connection (`refused`) and reports `gone`.
+   */
+  spoke(conduit: Conduit): void;
+  /**
+   * The connection ended before its preamble was complete: closed by the peer, or by {@link InboundPreamble.abort}
+   * (a wrong magic byte, the admission control). Called at most once, and never after `spoke`.
+   */
+  gone(): void;
+}
+
+enum Stage {
+  Reading = 0,
+  Handed = 1,
+  Gone = 2,
+}
+
+/**
+ * @internal The pre-Link stage of an inbound connection: reads a stranger's first bytes until its 8-byte preamble is
+ * complete, checking the magic ("CLNK", PROTOCOL.md §1) byte by byte, and only then lets the device build a Link and
+ * its handshake over it — a connection that never sends a valid preamble (silent, slowloris, random bytes) costs no
+ * Link, Handshake, Subjects, Promises or handshake timer. A wrong byte closes the connection at once with the same
+ * close reason the handshake gives (`protocol-error`, "bad magic"); the pre-authentication deadline and the pending
+ * caps ({@link Admission}) close silent or slow ones through {@link InboundPreamble.abort}.
+ *
+ * Hand-off without loss or copy: when the preamble arrives in one chunk (the usual case) that chunk goes to the Link
+ * as it is, with whatever followed it; a preamble split over chunks is gathered in one 8-byte buffer (the only copy)
+ * and the rest of the chunk that completed it follows as a view. The instance is its own `data$` observer (no
+ * closures per connection for the bytes).
+ */
+export class InboundPreamble {
+  private stage = Stage.Reading;
+  /** Preamble bytes gathered so far when it comes in pieces. */
+  private partial: Uint8Array | undefined;
+  private have = 0;
+  private dataSub: Subscription | undefined;
+  private closedSub: Subscription | undefined;
+  /** The Link's handshake, reading the conduit handed to it. */
+  private sink: Subscriber<Uint8Array> | undefined;
+
+  /**
+   * @param conduit the inbound conduit (as the pre-authentication gate delivers it); read once {@link start} runs.
+   */
+  constructor(
+    readonly conduit: Conduit,
+    private readonly events: InboundPreambleEvents,
+  ) {}
+
+  /** The peer's address (for logs and per-source caps). */
+  get remoteAddress(): string {
+    return this.conduit.remoteAddress;
+  }
+
+  /** Whether the Link has taken over (the preamble was complete and valid). */
+  get handed(): boolean {
+    return this.stage === Stage.Handed;
+  }
+
+  /** Starts reading. Bytes the conduit already holds may arrive (and be handed on) before this returns. */
+  start(): void {
+    const closed = this.conduit.closed$.subscribe(() => this.vanished());
+    if (this.stage === Stage.Reading) this.closedSub = closed;
+    else closed.unsubscribe();
+    const data = this.conduit.data$.subscribe(this);
+    // Ended, or handed on and already let go by the Link, while the conduit replayed what it held.
+    if (this.stage === Stage.Gone || (this.stage === Stage.Handed && !this.sink)) data.unsubscribe();
+    else this.dataSub = data;
+  }
+
+  /**
+   * Closes the connection with `reason` (destroying the conduit) if its Link has not been built yet; then reports
+   * `gone`. Does nothing once the preamble was handed on (close the Link instead) or after the end.
+   */
+  abort(reason: CloseReason): void {
+    if (this.stage !== Stage.Reading) return;
+    this.stop();
+    this.conduit.destroy(reason);
+    this.events.gone();
+  }
+
+  /** @internal `data$` observer: a chunk from the peer. */
+  next(chunk: Uint8Array): void {
+    if (this.stage === Stage.Handed) {
+      this.sink?.next(chunk);
+      return;
+    }
+    if (this.stage !== Stage.Reading || chunk.length === 0) return;
+    if (this.have === 0) {
+      // A stranger sending anything but the magic ends at its first wrong byte, before any allocation.
+      if (!preambleMagicPrefixOk(chunk)) {
+        this.abort(BAD_MAGIC);
+        return;
+      }
+      if (chunk.length >= PREAMBLE_BYTES) {
+        this.hand(chunk, undefined);
+        return;
+      }
+      this.partial = new Uint8Array(PREAMBLE_BYTES);
+      this.partial.set(chunk, 0); // the conduit may reuse its chunk
+      this.have = chunk.length;
+      return;
+    }
+    const partial = this.partial!;
+    const n = Math.min(PREAMBLE_BYTES - this.have, chunk.length);
+    partial.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.have);
+    this.have += n;
+    if (!preambleMagicPrefixOk(partial.subarray(0, this.have))) {
+      this.abort(BAD_MAGIC);
+      return;
+    }
+    if (this.have === PREAMBLE_BYTES) this.hand(partial, n < chunk.length ? chunk.subarray(n) : undefined);
+  }
+
+  /** @internal `data$` observer: the conduit failed. Before the hand-off its `closed$` reports the end. */
+  error(e: unknown): void {
+    if (this.stage === Stage.Handed) this.sink?.error(e);
+  }
+
+  /** @internal `data$` observer: the peer ended. Before the hand-off its `closed$` reports the end. */
+  complete(): void {
+    if (this.stage === Stage.Handed) this.sink?.complete();
+  }
+
+  private hand(first: Uint8Array, rest: Uint8Array | undefined): void {
+    this.stage = Stage.Handed;
+    this.partial = undefined;
+    this.closedSub?.unsubscribe(); // the Link watches the conduit's end from now on
+    this.closedSub = undefined;
+    try {
+      this.events.spoke(this.view());
+    } catch {
+      this.stage = Stage.Reading;
+      this.abort(closeReason('refused', 'could not build a Link for this connection'));
+      return;
+    }
+    this.sink?.next(first);
+    if (rest) this.sink?.next(rest);
+  }
+
+  /** The conduit as the Link sees it: its `data$` continues this stage's one subscription. */
+  private view(): Conduit {
+    const c = this.conduit;
+    const data$ = new Observable<Uint8Array>((s) => {
+      this.sink = s;
+      return () => {
+        if (this.sink !== s) return;
+        this.sink = undefined;
+        this.dataSub?.unsubscribe();
+        this.dataSub = undefined;
+      };
+    });
+    return {
+      medium: c.medium,
+      localAddress: c.localAddress,
+      remoteAddress: c.remoteAddress,
+      maxFrameSize: c.maxFrameSize,
+      data$,
+      drain$: c.drain$,
+      closed$: c.closed$,
+      write: (chunks) => c.write(chunks),
+      end: (reason) => c.end(reason),
+      destroy: (reason) => c.destroy(reason),
+      ...(c.frameBoundaries
+        ? { frameBoundaries: (bytesToFrameEnd: () => number) => c.frameBoundaries!(bytesToFrameEnd) }
+        : {}),
+      ...(c.detachSocket ? { detachSocket: () => c.detachSocket?.() } : {}),
+    };
+  }
+
+  /** The conduit closed (the peer hung up, or something destroyed it) before the preamble was complete. */
+  private vanished(): void {
+    if (this.stage !== Stage.Reading) return;
+    this.stop();
+    this.events.gone();
+  }
+
+  private stop(): void {
+    this.stage = Stage.Gone;
+    this.partial = undefined;
+    this.dataSub?.unsubscribe();
+    this.dataSub = undefined;
+    this.closedSub?.unsubscribe();
+    this.closedSub = undefined;
+  }
+}
