@@ -1,0 +1,203 @@
+import { firstValueFrom, Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { encodePreamble } from '../src/codec.js';
+import { LocalDevice } from '../src/device.js';
+import { type CloseReason, closeReason } from '../src/errors.js';
+import { InboundPreamble } from '../src/inbound-preamble.js';
+import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
+import type { Conduit } from '../src/transport.js';
+import { advert } from './helpers.js';
+
+// The device's pre-Link stage of an inbound connection: the stranger's 8-byte preamble is read (and its magic
+// checked byte by byte) before any Link or handshake is built for it; then every byte reaches the Link in order.
+
+/** A conduit whose bytes the test pushes (chunk identity is kept, so the no-copy hand-off can be checked). */
+function pushedConduit() {
+  const data = new Subject<Uint8Array>();
+  const closed = new Subject<CloseReason>();
+  const destroyed: CloseReason[] = [];
+  const conduit: Conduit = {
+    medium: 'tcp',
+    localAddress: '127.0.0.1:1',
+    remoteAddress: '127.0.0.9:2',
+    maxFrameSize: 65_548,
+    data$: data.asObservable(),
+    drain$: new Subject<void>(),
+    closed$: closed.asObservable(),
+    write: () => true,
+    end: () => undefined,
+    destroy: (r) => {
+      destroyed.push(r);
+      closed.next(r);
+    },
+  };
+  return { conduit, data, closed, destroyed };
+}
+
+function stage(conduit: Conduit) {
+  const got: Uint8Array[] = [];
+  let spoke = 0;
+  let gone = 0;
+  let handedTo: Conduit | undefined;
+  const s = new InboundPreamble(conduit, {
+    spoke: (c) => {
+      spoke++;
+      handedTo = c;
+      c.data$.subscribe((chunk) => got.push(chunk));
+    },
+    gone: () => {
+      gone++;
+    },
+  });
+  s.start();
+  return { s, got, counts: () => ({ spoke, gone }), handedTo: () => handedTo };
+}
+
+const concat = (chunks: readonly Uint8Array[]) => Uint8Array.from(chunks.flatMap((c) => [...c]));
+
+describe('InboundPreamble: no Link before the stranger’s preamble', () => {
+  const preamble = encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 });
+
+  it('hands a preamble that came in one chunk on as that very chunk, with the bytes after it', () => {
+    const { conduit, data } = pushedConduit();
+    const { got, counts } = stage(conduit);
+    const chunk = Uint8Array.from([...preamble, 9, 8, 7]);
+    data.next(chunk);
+    expect(counts()).toEqual({ spoke: 1, gone: 0 });
+    expect(got).toHaveLength(1);
+    expect(got[0]).toBe(chunk); // no copy
+    data.next(Uint8Array.of(6));
+    expect([...concat(got)]).toEqual([...chunk, 6]);
+  });
+
+  it('gathers a preamble sent byte by byte, hands it on only after the 8th byte, and loses nothing after it', () => {
+    const { conduit, data } = pushedConduit();
+    const { got, counts } = stage(conduit);
+    for (let i = 0; i < PREAMBLE_BYTES - 1; i++) {
+      data.next(preamble.subarray(i, i + 1));
+      expect(counts().spoke).toBe(0);
+    }
+    // the last preamble byte and the first bytes after it in one chunk
+    data.next(Uint8Array.from([preamble[PREAMBLE_BYTES - 1]!, 1, 2]));
+    expect(counts()).toEqual({ spoke: 1, gone: 0 });
+    expect(got[0]).toEqual(preamble);
+    data.next(Uint8Array.of(3));
+    expect([...concat(got)]).toEqual([...preamble, 1, 2, 3]);
+  });
+
+  it('closes at the first wrong byte with the handshake’s close reason, building nothing', () => {
+    const { conduit, data, destroyed } = pushedConduit();
+    const { counts } = stage(conduit);
+    data.next(preamble.subarray(0, 2)); // "CL"
+    expect(destroyed).toEqual([]);
+    data.next(Uint8Array.of(0x00, 0x4b)); // 3rd byte wrong
+    expect(counts()).toEqual({ spoke: 0, gone: 1 });
+    expect(destroyed).toEqual([
+      expect.objectContaining({ code: 'protocol-error', message: expect.stringContaining('bad magic') }),
+    ]);
+    data.next(preamble); // nothing more is read
+    expect(counts()).toEqual({ spoke: 0, gone: 1 });
+  });
+
+  it('closes garbage at its first byte', () => {
+    const { conduit, data, destroyed } = pushedConduit();
+    const { counts } = stage(conduit);
+    data.next(new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
+    expect(counts()).toEqual({ spoke: 0, gone: 1 });
+    expect(destroyed[0]?.code).toBe('protocol-error');
+  });
+
+  it('abort() closes a stranger still at its preamble; once handed on it is the Link’s to close', () => {
+    const a = pushedConduit();
+    const sa = stage(a.conduit);
+    a.data.next(preamble.subarray(0, 3));
+    sa.s.abort(closeReason('refused', 'evicted'));
+    expect(a.destroyed.map((r) => r.code)).toEqual(['refused']);
+    expect(sa.counts()).toEqual({ spoke: 0, gone: 1 });
+    sa.s.abort(closeReason('timeout')); // once only
+    expect(a.destroyed).toHaveLength(1);
+
+    const b = pushedConduit();
+    const sb = stage(b.conduit);
+    b.data.next(preamble);
+    sb.s.abort(closeReason('timeout'));
+    expect(b.destroyed).toEqual([]);
+    expect(sb.counts()).toEqual({ spoke: 1, gone: 0 });
+  });
+
+  it('reports a stranger that hangs up before its preamble as gone, once', () => {
+    const { conduit, data, closed } = pushedConduit();
+    const { counts } = stage(conduit);
+    data.next(preamble.subarray(0, 5));
+    closed.next(closeReason('lost', 'peer closed'));
+    closed.next(closeReason('lost', 'again'));
+    expect(counts()).toEqual({ spoke: 0, gone: 1 });
+  });
+});
+
+describe('LocalDevice: inbound strangers before their Link (virtual time, memory medium)', () => {
+  async function world() {
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork({ scheduler: clock });
+    const server = new LocalDevice({
+      advert: advert('server'),
+      transports: [net.createTransport({ address: 'server' })],
+      scheduler: clock,
+    });
+    await server.start();
+    const attacker = net.createTransport({ address: 'attacker' });
+    await attacker.start();
+    const dial = async () => {
+      const p = attacker.dial('server');
+      await clock.advance(1);
+      const c = await p;
+      const received: Uint8Array[] = [];
+      c.data$.subscribe((b) => received.push(b));
+      const closed = firstValueFrom(c.closed$);
+      return { c, received, closed };
+    };
+    return { clock, server, dial };
+  }
+
+  it('counts a stranger at its preamble as pending and lets it go when it hangs up', async () => {
+    const { clock, server, dial } = await world();
+    const { c } = await dial();
+    c.write([encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 }).subarray(0, 3)]);
+    await clock.advance(1);
+    expect(server.admissionStats()).toMatchObject({ pending: 1, pendingHighWater: 1 });
+    c.destroy(closeReason('normal'));
+    await clock.advance(1);
+    expect(server.admissionStats()).toMatchObject({ pending: 0, timedOut: 0, evicted: 0 });
+    await clock.advance(PRE_AUTH_TIMEOUT_MS);
+    expect(server.admissionStats().timedOut).toBe(0);
+    await server.stop();
+  });
+
+  it('answers a preamble sent in pieces with its own once the 8th byte arrived, and ends garbage at once', async () => {
+    const { clock, server, dial } = await world();
+    const opened: unknown[] = [];
+    server.linkOpened$.subscribe((l) => opened.push(l));
+    const ok = await dial();
+    const preamble = encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 });
+    for (let i = 0; i < PREAMBLE_BYTES; i++) {
+      expect(concat(ok.received)).toHaveLength(0); // nothing written to a stranger before its preamble
+      ok.c.write([preamble.subarray(i, i + 1)]);
+      await clock.advance(1);
+    }
+    // the server's preamble, then its HELLO (a plain Link)
+    expect(concat(ok.received).length).toBeGreaterThan(PREAMBLE_BYTES);
+    const bad = await dial();
+    bad.c.write([Uint8Array.of(0x43, 0x4c, 0x00)]);
+    await clock.advance(1);
+    expect(await bad.closed).toMatchObject({ code: 'protocol-error' });
+    expect(concat(bad.received)).toHaveLength(0);
+    expect(server.admissionStats().pending).toBe(1); // the one under way
+    await clock.advance(PRE_AUTH_TIMEOUT_MS);
+    expect(await ok.closed).toMatchObject({ code: 'timeout' }); // never sent its HELLO
+    expect(server.admissionStats()).toMatchObject({ pending: 0, timedOut: 1 });
+    expect(opened).toEqual([]);
+    await server.stop();
+  });
+});
