@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { type CloseReason, closeReason } from './errors.js';
@@ -155,10 +156,11 @@ class Pending implements AdmissionEntry {
     link: Link | undefined,
     readonly source: string,
     inbound: boolean,
-    /** Called once tracking ends (trusted, opened or failed): the peer's bytes stop going through `PreAuthWork`. */
-    readonly onRelease: (() => void) | undefined,
-    /** Bytes the peer sent so far, including those still held back by `PreAuthWork` (from {@link gateConduit}). */
-    readonly received: (() => number) | undefined,
+    /**
+     * The inbound connection's gate ({@link ConduitGate}): ungated once tracking ends (trusted, opened or failed), so
+     * the peer's bytes stop going through `PreAuthWork`; its byte count tells whether the peer is stuck at its preamble.
+     */
+    readonly gate: PreAuthGate | undefined,
   ) {
     this.link = link;
     this.counted = inbound;
@@ -191,7 +193,8 @@ interface Deadlines {
  */
 function stuckAtPreamble(p: Pending): boolean {
   return (
-    (p.link === undefined || p.link.handshakeStage === 'preamble') && (p.received?.() ?? 0) < PREAMBLE_BYTES
+    (p.link === undefined || p.link.handshakeStage === 'preamble') &&
+    (p.gate?.received() ?? 0) < PREAMBLE_BYTES
   );
 }
 
@@ -252,10 +255,9 @@ export class Admission {
   admitStranger(
     stranger: Stranger,
     bandwidth: BandwidthClass | undefined,
-    onRelease?: () => void,
-    received?: () => number,
+    gate?: PreAuthGate,
   ): AdmissionEntry {
-    const p = new Pending(stranger, undefined, sourceHost(stranger.remoteAddress), true, onRelease, received);
+    const p = new Pending(stranger, undefined, sourceHost(stranger.remoteAddress), true, gate);
     this.track(p, bandwidth);
     return p;
   }
@@ -285,20 +287,8 @@ export class Admission {
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
    */
-  admit(
-    link: Link,
-    bandwidth: BandwidthClass | undefined,
-    onRelease?: () => void,
-    received?: () => number,
-  ): HandshakeProgress {
-    const p = new Pending(
-      undefined,
-      link,
-      sourceHost(link.remoteAddress),
-      link.role === 'responder',
-      onRelease,
-      received,
-    );
+  admit(link: Link, bandwidth: BandwidthClass | undefined, gate?: PreAuthGate): HandshakeProgress {
+    const p = new Pending(undefined, link, sourceHost(link.remoteAddress), link.role === 'responder', gate);
     this.track(p, bandwidth);
     return this.attach(p, link);
   }
@@ -310,7 +300,7 @@ export class Admission {
     p.released = true;
     this.disarm(p);
     this.uncount(p);
-    p.onRelease?.();
+    p.gate?.ungate();
   }
 
   private track(p: Pending, bandwidth: BandwidthClass | undefined): void {
@@ -459,15 +449,15 @@ export function schedulerWorkClock(scheduler: SchedulerLike): WorkClock {
   };
 }
 
-/** Where pre-authentication work waits when it has to: continuations of handshakes in progress, then newcomers. */
-interface WorkItem {
-  readonly run: () => void;
+/** @internal Where pre-authentication work waits when it has to: continuations of handshakes in progress, then newcomers. */
+export interface WorkItem {
+  run(): void;
   /** Called instead of `run` when the device stops while the item waits. */
-  readonly drop?: () => void;
+  drop?(): void;
 }
 
 interface AdmitItem extends WorkItem {
-  readonly drop: () => void;
+  drop(): void;
   readonly source: string;
 }
 
@@ -526,7 +516,7 @@ export class PreAuthWork {
    */
   admit(source: string, run: () => void, refuse: () => void): void {
     if (this.ready()) {
-      this.exec(run);
+      this.exec({ run });
       return;
     }
     if (this.stopped) {
@@ -545,17 +535,22 @@ export class PreAuthWork {
     this.wake();
   }
 
-  /** A step of a handshake in progress (a stranger's bytes): runs now, or before any queued new connection. */
-  step(run: () => void, drop?: () => void): void {
+  /**
+   * A step of a handshake in progress (a stranger's bytes): runs now, or before any queued new connection. `run`
+   * may be a {@link WorkItem} (its `run`/`drop` are called as its methods; the same item may be queued more than
+   * once, once per step).
+   */
+  step(run: (() => void) | WorkItem, drop?: () => void): void {
+    const item: WorkItem = typeof run === 'function' ? (drop ? { run, drop } : { run }) : run;
     if (this.ready()) {
-      this.exec(run);
+      this.exec(item);
       return;
     }
     if (this.stopped) {
-      drop?.();
+      item.drop?.();
       return;
     }
-    this.steps.push(drop ? { run, drop } : { run });
+    this.steps.push(item);
     this.wake();
   }
 
@@ -617,10 +612,11 @@ export class PreAuthWork {
     return this.used < this.sliceMs;
   }
 
-  private exec(run: () => void): void {
+  /** Runs `item.run()` (as a method), timing it. */
+  private exec(item: WorkItem): void {
     const t0 = this.clock.now();
     try {
-      run();
+      item.run();
     } catch (e) {
       log.warn('pre-authentication work failed: %s', e instanceof Error ? e.message : e);
     } finally {
@@ -659,12 +655,12 @@ export class PreAuthWork {
     this.burstLeft--;
     if (!this.stopped && this.clock.now() - this.sliceStart < this.sliceMs) {
       const step = this.steps.shift();
-      if (step) this.exec(step.run);
+      if (step) this.exec(step);
       else {
         const a = this.admits.shift();
         if (a) {
           this.unqueue(a);
-          this.exec(a.run);
+          this.exec(a);
         }
       }
     }
@@ -675,103 +671,174 @@ export class PreAuthWork {
   }
 }
 
+/** @internal What the admission control needs of a {@link ConduitGate}. */
+export interface PreAuthGate {
+  /** Later bytes go directly to the reader, once those already held are through. */
+  ungate(): void;
+  /** Bytes the peer sent so far, delivered or still held back. */
+  received(): number;
+}
+
+/** A held-back end of the conduit's `data$` (an error, or `END` for completion). */
+interface HeldEnd {
+  readonly error: unknown;
+}
+const END: HeldEnd = { error: undefined };
+
 /**
- * @internal `conduit` as a Link sees it while its peer is not yet authenticated: its bytes are delivered through
- * `work` (in order), so a stranger's preamble checks and the start of TLS run in the pre-authentication work
- * slices. `ungate()` (the peer is trusted, or the Link opened or closed) delivers later bytes directly again, once
- * those already queued are through. `detachSocket()` first delivers the queued bytes (they go back into the socket
- * with what the handshake holds), then hands the socket over.
+ * @internal A conduit as its reader (the pre-Link stage, then the Link) sees it while its peer is not yet
+ * authenticated: its bytes are delivered through `work` (in order), so a stranger's preamble checks and the start of
+ * TLS run in the pre-authentication work slices. {@link ConduitGate.ungate} (the peer is trusted, or the Link opened
+ * or closed) delivers later bytes directly again, once those already queued are through. `detachSocket()` first
+ * delivers the queued bytes (they go back into the socket with what the handshake holds), then hands the socket over.
+ * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is destroyed (`refused`) and what it held dropped.
+ *
+ * One object per connection: it is the conduit (every other member passes through to the underlying one), the
+ * observer of the underlying `data$` and the work item queued in `work` for each held chunk — no closures or event
+ * objects per connection or chunk (a connection storm builds one of these per stranger).
+ */
+export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
+  private gated = true;
+  private receivedBytes = 0;
+  private subscriber: Subscriber<Uint8Array> | undefined;
+  private upstream: Subscription | undefined;
+  /** Chunks (or the end) queued in `work` and not yet delivered, oldest first. */
+  private held: Array<Uint8Array | HeldEnd> | undefined;
+  private heldBytes = 0;
+  private refused = false;
+  private data: Observable<Uint8Array> | undefined;
+
+  constructor(
+    private readonly raw: Conduit,
+    private readonly work: PreAuthWork,
+  ) {}
+
+  get medium(): Conduit['medium'] {
+    return this.raw.medium;
+  }
+  get localAddress(): string {
+    return this.raw.localAddress;
+  }
+  get remoteAddress(): string {
+    return this.raw.remoteAddress;
+  }
+  get maxFrameSize(): number {
+    return this.raw.maxFrameSize;
+  }
+  get drain$(): Observable<void> {
+    return this.raw.drain$;
+  }
+  get closed$(): Observable<CloseReason> {
+    return this.raw.closed$;
+  }
+
+  /** The peer's bytes, through the gate. One subscriber at a time. */
+  get data$(): Observable<Uint8Array> {
+    this.data ??= new Observable<Uint8Array>((s) => this.attach(s));
+    return this.data;
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    return this.raw.write(chunks);
+  }
+  end(reason: CloseReason): void {
+    this.raw.end(reason);
+  }
+  destroy(reason: CloseReason): void {
+    this.raw.destroy(reason);
+  }
+  /** The Link's frame boundaries reach the socket's reader through the gate (a hint for where reads end). */
+  frameBoundaries(bytesToFrameEnd: () => number): void {
+    this.raw.frameBoundaries?.(bytesToFrameEnd);
+  }
+  /** Delivers what the gate holds, then hands the socket over (undefined when the conduit has no socket). */
+  detachSocket(): Socket | undefined {
+    if (!this.raw.detachSocket) return undefined;
+    while (this.held && this.held.length > 0) this.run();
+    return this.raw.detachSocket();
+  }
+
+  ungate(): void {
+    this.gated = false;
+  }
+  received(): number {
+    return this.receivedBytes;
+  }
+
+  /** @internal Observer of the underlying `data$`. */
+  next(chunk: Uint8Array): void {
+    this.receivedBytes += chunk.length;
+    this.pass(chunk, chunk.length);
+  }
+  /** @internal Observer of the underlying `data$`. */
+  error(e: unknown): void {
+    this.pass({ error: e }, 0);
+  }
+  /** @internal Observer of the underlying `data$`. */
+  complete(): void {
+    this.pass(END, 0);
+  }
+
+  /** @internal Work item: delivers the oldest held chunk (or end). */
+  run(): void {
+    const next = this.held?.shift();
+    if (next === undefined) return;
+    if (next instanceof Uint8Array) {
+      this.heldBytes -= next.length;
+      this.subscriber?.next(next);
+    } else if (next === END) this.subscriber?.complete();
+    else this.subscriber?.error(next.error);
+  }
+
+  /** @internal Work item: the device stopped, or the reader left: what is held is dropped. */
+  drop(): void {
+    if (this.held) this.held.length = 0;
+    this.heldBytes = 0;
+  }
+
+  private attach(s: Subscriber<Uint8Array>): () => void {
+    this.subscriber = s;
+    this.upstream = this.raw.data$.subscribe(this);
+    return () => {
+      this.upstream?.unsubscribe();
+      this.upstream = undefined;
+      this.drop();
+      this.subscriber = undefined;
+    };
+  }
+
+  private pass(event: Uint8Array | HeldEnd, bytes: number): void {
+    if (this.refused) return;
+    if (!this.gated && (this.held === undefined || this.held.length === 0)) {
+      const s = this.subscriber;
+      if (!s) return;
+      if (event instanceof Uint8Array) s.next(event);
+      else if (event === END) s.complete();
+      else s.error(event.error);
+      return;
+    }
+    if (this.heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
+      this.refused = true;
+      this.drop();
+      this.raw.destroy(
+        closeReason('refused', `more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`),
+      );
+      return;
+    }
+    (this.held ??= []).push(event);
+    this.heldBytes += bytes;
+    this.work.step(this);
+  }
+}
+
+/**
+ * @internal `conduit` as a Link sees it while its peer is not yet authenticated: a {@link ConduitGate} over it
+ * (`conduit` is the gate itself; `ungate()` and `received()` as there).
  */
 export function gateConduit(
   conduit: Conduit,
   work: PreAuthWork,
 ): { conduit: Conduit; ungate(): void; received(): number } {
-  let gated = true;
-  /** Bytes the peer sent so far, delivered or still held back. */
-  let received = 0;
-  let subscriber: Subscriber<Uint8Array> | undefined;
-  /** Chunks (or the end) queued in `work` and not yet delivered, oldest first, with their sizes. */
-  const held: Array<(s: Subscriber<Uint8Array>) => void> = [];
-  const sizes: number[] = [];
-  let heldBytes = 0;
-  let refused = false;
-  const deliverOne = (): void => {
-    const next = held.shift();
-    heldBytes -= sizes.shift() ?? 0;
-    if (next && subscriber) next(subscriber);
-  };
-  const flush = (): void => {
-    while (held.length > 0) deliverOne();
-  };
-  const drop = (): void => {
-    held.splice(0);
-    sizes.splice(0);
-    heldBytes = 0;
-  };
-  const pass = (event: (s: Subscriber<Uint8Array>) => void, bytes = 0): void => {
-    if (refused) return;
-    if (!gated && held.length === 0) {
-      if (subscriber) event(subscriber);
-      return;
-    }
-    if (heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
-      refused = true;
-      drop();
-      conduit.destroy(
-        closeReason('refused', `more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`),
-      );
-      return;
-    }
-    held.push(event);
-    sizes.push(bytes);
-    heldBytes += bytes;
-    work.step(deliverOne, drop);
-  };
-  const data$ = new Observable<Uint8Array>((s) => {
-    subscriber = s;
-    const sub = conduit.data$.subscribe({
-      next: (chunk) => {
-        received += chunk.length;
-        pass((x) => x.next(chunk), chunk.length);
-      },
-      error: (e) => pass((x) => x.error(e)),
-      complete: () => pass((x) => x.complete()),
-    });
-    return () => {
-      sub.unsubscribe();
-      drop();
-      subscriber = undefined;
-    };
-  });
-  const view: Conduit = {
-    medium: conduit.medium,
-    localAddress: conduit.localAddress,
-    remoteAddress: conduit.remoteAddress,
-    maxFrameSize: conduit.maxFrameSize,
-    data$,
-    drain$: conduit.drain$,
-    closed$: conduit.closed$,
-    write: (chunks) => conduit.write(chunks),
-    end: (reason) => conduit.end(reason),
-    destroy: (reason) => conduit.destroy(reason),
-    // The Link's frame boundaries reach the socket's reader through the gate (a hint for where reads end).
-    ...(conduit.frameBoundaries
-      ? { frameBoundaries: (bytesToFrameEnd: () => number) => conduit.frameBoundaries!(bytesToFrameEnd) }
-      : {}),
-    ...(conduit.detachSocket
-      ? {
-          detachSocket: () => {
-            flush();
-            return conduit.detachSocket?.();
-          },
-        }
-      : {}),
-  };
-  return {
-    conduit: view,
-    ungate: () => {
-      gated = false;
-    },
-    received: () => received,
-  };
+  const gate = new ConduitGate(conduit, work);
+  return { conduit: gate, ungate: () => gate.ungate(), received: () => gate.received() };
 }

@@ -15,7 +15,7 @@ import {
   type AdmissionEntry,
   type AdmissionOptions,
   type AdmissionStats,
-  gateConduit,
+  ConduitGate,
   type HandshakeProgress,
   type ReportingSecurityUpgrade,
   schedulerWorkClock,
@@ -546,14 +546,14 @@ export class LocalDevice {
 
   /**
    * Takes in an inbound conduit: until the peer is authenticated its bytes are handled in the pre-authentication
-   * work slices (`gateConduit`); the admission control counts it pending from now; and no Link is built until the
+   * work slices (`ConduitGate`); the admission control counts it pending from now; and no Link is built until the
    * peer's 8-byte preamble arrived with the right magic (`InboundPreamble`), so silent, slow and garbage-sending
    * strangers cost no Link or handshake.
    */
   private meetStranger(raw: Conduit): void {
-    const gated = gateConduit(raw, this.admission.work);
+    const gate = new ConduitGate(raw, this.admission.work);
     let entry: AdmissionEntry | undefined;
-    const stranger = new InboundPreamble(gated.conduit, {
+    const stranger = new InboundPreamble(gate, {
       spoke: (conduit) => {
         this.adopt(conduit, 'responder', raw, entry);
       },
@@ -561,7 +561,7 @@ export class LocalDevice {
         if (entry) this.admission.release(entry);
       },
     });
-    entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gated.ungate, gated.received);
+    entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gate);
     stranger.start();
   }
 
