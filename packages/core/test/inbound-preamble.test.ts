@@ -1,5 +1,6 @@
 import { firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { ConduitGate, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { encodePreamble } from '../src/codec.js';
 import { LocalDevice } from '../src/device.js';
 import { type CloseReason, closeReason } from '../src/errors.js';
@@ -199,5 +200,68 @@ describe('LocalDevice: inbound strangers before their Link (virtual time, memory
     expect(server.admissionStats()).toMatchObject({ pending: 0, timedOut: 1 });
     expect(opened).toEqual([]);
     await server.stop();
+  });
+});
+
+describe('ConduitGate: a stranger’s bytes and end through the work queue', () => {
+  /** Work costs what the test says; breaks and check phases run when the test calls `tick()`. */
+  function clock() {
+    const due: Array<() => void> = [];
+    const c: WorkClock & { t: number; tick(): void } = {
+      t: 0,
+      now: () => c.t,
+      later: (fn) => {
+        due.push(fn);
+        return () => undefined;
+      },
+      soon: (fn) => {
+        due.push(fn);
+        return () => undefined;
+      },
+      tick: () => {
+        c.t += 10;
+        for (let i = 0; i < 100 && due.length > 0; i++) due.shift()!();
+      },
+    };
+    return c;
+  }
+
+  it('delivers a held end after the chunks held before it, in order, then directly once ungated', () => {
+    const c = clock();
+    const work = new PreAuthWork(c, 0.25);
+    const { conduit, data } = pushedConduit();
+    const gate = new ConduitGate(conduit, work);
+    const events: string[] = [];
+    gate.data$.subscribe({
+      next: (b) => {
+        events.push(`data ${b[0]}`);
+        c.t += 1; // each chunk uses the slice up: the rest wait
+      },
+      complete: () => events.push('end'),
+    });
+    data.next(Uint8Array.of(1));
+    data.next(Uint8Array.of(2));
+    data.complete();
+    expect(events).toEqual(['data 1']);
+    expect(gate.received()).toBe(2);
+    c.tick();
+    c.tick();
+    expect(events).toEqual(['data 1', 'data 2', 'end']);
+  });
+
+  it('passes a failure on, and leaves the conduit’s other members to the conduit', () => {
+    const c = clock();
+    const work = new PreAuthWork(c, Number.POSITIVE_INFINITY);
+    const { conduit, data, destroyed } = pushedConduit();
+    const gate = new ConduitGate(conduit, work);
+    const errors: unknown[] = [];
+    gate.data$.subscribe({ error: (e) => errors.push(e) });
+    gate.ungate();
+    data.error(new Error('boom'));
+    expect(errors).toHaveLength(1);
+    expect([gate.remoteAddress, gate.medium, gate.maxFrameSize]).toEqual(['127.0.0.9:2', 'tcp', 65_548]);
+    expect(gate.detachSocket()).toBeUndefined(); // no socket under a memory-like conduit
+    gate.destroy(closeReason('normal'));
+    expect(destroyed.map((r) => r.code)).toEqual(['normal']);
   });
 });
