@@ -825,7 +825,8 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
       );
       return;
     }
-    (this.held ??= []).push(event);
+    this.held ??= [];
+    this.held.push(event);
     this.heldBytes += bytes;
     this.work.step(this);
   }
