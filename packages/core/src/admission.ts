@@ -761,6 +761,15 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   ungate(): void {
     this.gated = false;
   }
+
+  /**
+   * The reader hands the conduit on (the pre-Link stage to its Link, `InboundPreamble`): from now on the peer's bytes
+   * (and the end) go to `subscriber` directly. The current reader's subscription still owns the gate's: ending it
+   * ends the delivery.
+   */
+  handOver(subscriber: Subscriber<Uint8Array>): void {
+    if (this.subscriber) this.subscriber = subscriber;
+  }
   received(): number {
     return this.receivedBytes;
   }

@@ -20,6 +20,11 @@ export interface InboundPreambleEvents {
   gone(): void;
 }
 
+/** A conduit that can deliver to the Link directly once the preamble was handed on (`ConduitGate`). */
+interface HandsOver {
+  handOver(subscriber: Subscriber<Uint8Array>): void;
+}
+
 enum Stage {
   Reading = 0,
   Handed = 1,
@@ -37,7 +42,8 @@ enum Stage {
  * Hand-off without loss or copy: when the preamble arrives in one chunk (the usual case) that chunk goes to the Link
  * as it is, with whatever followed it; a preamble split over chunks is gathered in one 8-byte buffer (the only copy)
  * and the rest of the chunk that completed it follows as a view. The instance is its own `data$` observer (no
- * closures per connection for the bytes).
+ * closures per connection for the bytes); a conduit that can (`ConduitGate.handOver`) then delivers to the Link
+ * directly, so the stage adds nothing to the Link's path for the rest of its life.
  */
 export class InboundPreamble {
   private stage = Stage.Reading;
@@ -146,6 +152,10 @@ export class InboundPreamble {
     }
     this.sink?.next(first);
     if (rest) this.sink?.next(rest);
+    // Later bytes need not pass through this stage: the gate delivers them to the Link itself.
+    const sink = this.sink;
+    const gate = this.conduit as Partial<HandsOver>;
+    if (sink && !sink.closed && typeof gate.handOver === 'function') gate.handOver(sink);
   }
 
   /** The conduit as the Link sees it: its `data$` continues this stage's one subscription. */

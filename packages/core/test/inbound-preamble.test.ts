@@ -1,5 +1,5 @@
 import { firstValueFrom, Subject } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConduitGate, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { encodePreamble } from '../src/codec.js';
 import { LocalDevice } from '../src/device.js';
@@ -247,6 +247,46 @@ describe('ConduitGate: a stranger’s bytes and end through the work queue', () 
     c.tick();
     c.tick();
     expect(events).toEqual(['data 1', 'data 2', 'end']);
+  });
+
+  it('behind an InboundPreamble: bytes held before and after the preamble completes reach the Link in order', () => {
+    const c = clock();
+    const work = new PreAuthWork(c, 0.25);
+    const { conduit, data } = pushedConduit();
+    const gate = new ConduitGate(conduit, work);
+    let spoke = 0;
+    const got: number[] = [];
+    let ended = false;
+    const stranger = new InboundPreamble(gate, {
+      spoke: (link) => {
+        spoke++;
+        link.data$.subscribe({
+          next: (b) => {
+            got.push(...b);
+            c.t += 1; // the Link's handling uses the slice up
+          },
+          complete: () => {
+            ended = true;
+          },
+        });
+      },
+      gone: () => undefined,
+    });
+    const read = vi.spyOn(stranger, 'next');
+    stranger.start();
+    const preamble = encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 });
+    data.next(preamble.subarray(0, 5));
+    data.next(Uint8Array.from([...preamble.subarray(5), 1])); // completes it: the Link gets the preamble and 1
+    expect(spoke).toBe(1);
+    data.next(Uint8Array.of(2)); // the Link's handling used the slice up: 2 waits in the work queue
+    gate.ungate();
+    data.next(Uint8Array.of(3)); // handed over to the Link directly, but behind 2
+    data.complete();
+    expect(got).toEqual([...preamble, 1]);
+    for (let i = 0; i < 4; i++) c.tick();
+    expect(got).toEqual([...preamble, 1, 2, 3]);
+    expect(ended).toBe(true);
+    expect(read).toHaveBeenCalledTimes(2); // the two preamble chunks: later ones went from the gate to the Link
   });
 
   it('passes a failure on, and leaves the conduit’s other members to the conduit', () => {
