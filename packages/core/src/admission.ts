@@ -689,7 +689,7 @@ const END: HeldEnd = { error: undefined };
  * @internal A conduit as its reader (the pre-Link stage, then the Link) sees it while its peer is not yet
  * authenticated: its bytes are delivered through `work` (in order), so a stranger's preamble checks and the start of
  * TLS run in the pre-authentication work slices. {@link ConduitGate.ungate} (the peer is trusted, or the Link opened
- * or closed) delivers later bytes directly again, once those already queued are through. `detachSocket()` first
+ * or closed) delivers what is held at once (in a microtask, in order) and later bytes directly. `detachSocket()` first
  * delivers the queued bytes (they go back into the socket with what the handshake holds), then hands the socket over.
  * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is destroyed (`refused`) and what it held dropped.
  *
@@ -759,7 +759,17 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   }
 
   ungate(): void {
+    if (!this.gated) return;
     this.gated = false;
+    // The peer is trusted (or its Link opened): what it sent meanwhile goes now, in order, not at the
+    // pre-authentication pace. Left in the work queue, a peer that kept sending (a burst of session requests the moment
+    // its Link opened) kept the chunks behind the gate, past MAX_PRE_AUTH_HELD_BYTES, and its open Link was refused
+    // as if it were a stranger. A microtask: ungate() is called from inside the handshake; no I/O comes in between.
+    if (this.held !== undefined && this.held.length > 0) queueMicrotask(() => this.release());
+  }
+  /** Delivers everything held (the gate is open). */
+  private release(): void {
+    while (this.held !== undefined && this.held.length > 0 && !this.refused) this.run();
   }
 
   /**
@@ -826,7 +836,8 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
       else s.error(event.error);
       return;
     }
-    if (this.heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
+    // The bound is for strangers; once ungated, what waits is on its way out (ungate's microtask).
+    if (this.gated && this.heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
       this.refused = true;
       this.drop();
       this.raw.destroy(

@@ -555,6 +555,11 @@ export class LocalDevice {
     let entry: AdmissionEntry | undefined;
     const stranger = new InboundPreamble(gate, {
       spoke: (conduit) => {
+        // Without a security stage nobody is authenticated: past a right preamble, the HELLO is all that is left
+        // before the Link opens, so the peer's bytes stop waiting for pre-authentication work here. Else a peer that
+        // starts sending the moment its own end opened (the initiator opens first: it has our HELLO) could fill the
+        // pre-authentication bound while that work was backlogged, and its new Link would be refused as a stranger.
+        if (!this.options.security) gate.ungate();
         this.adopt(conduit, 'responder', raw, entry);
       },
       gone: () => {

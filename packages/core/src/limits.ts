@@ -243,8 +243,10 @@ export const PRE_AUTH_WORK_GAP_MS = 1;
 export const MAX_QUEUED_INBOUND = 64;
 /**
  * Most bytes of one not-yet-authenticated connection held back while pre-authentication work is backlogged (see
- * {@link PRE_AUTH_WORK_SLICE_MS}), bytes: 256 KiB, far above what an honest peer sends before its Link opens (the
- * 8-byte preamble, a TLS 1.3 handshake flight of a few KiB, a HELLO of at most 16 KiB). Past it the connection is
- * closed (`refused`): a stranger's flood must not pile up in memory while its bytes wait for their turn.
+ * {@link PRE_AUTH_WORK_SLICE_MS}), bytes: 256 KiB, far above what an honest peer sends before it is authenticated (the
+ * 8-byte preamble, a TLS 1.3 handshake flight of a few KiB). Past it the connection is closed (`refused`): a
+ * stranger's flood must not pile up in memory while its bytes wait for their turn. The bound ends with the gating:
+ * once the peer is trusted — or, on a device without a security stage, once its preamble was right — what it held
+ * goes on at once, so a peer that starts sending the moment its own end opened is not cut off.
  */
 export const MAX_PRE_AUTH_HELD_BYTES = 256 * 1024;

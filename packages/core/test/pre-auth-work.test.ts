@@ -186,7 +186,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     return { conduit, data, isDetached: () => detached, destroyed };
   }
 
-  it('keeps the order of bytes while some wait, delivers directly once ungated and drained', () => {
+  it('keeps the order of bytes while some wait; ungated, delivers what waits at once and later bytes directly', async () => {
     const clock = new ManualClock();
     const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data } = fakeConduit();
@@ -201,12 +201,11 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     gated.ungate();
     data.next(new Uint8Array([5])); // behind 3 and 4, though ungated
     expect(got).toEqual([1, 2]);
-    clock.advance(PRE_AUTH_WORK_GAP_MS);
-    expect(got).toEqual([1, 2, 3, 4]);
-    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    await Promise.resolve(); // ungate's microtask: no work slice needed any more
     expect(got).toEqual([1, 2, 3, 4, 5]);
-    clock.advance(PRE_AUTH_WORK_GAP_MS);
     data.next(new Uint8Array([6])); // nothing waits: directly
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    clock.advance(10 * PRE_AUTH_WORK_GAP_MS); // the queued work items find nothing left
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
     expect(gated.conduit.write([])).toBe(true);
     gated.conduit.destroy(closeReason('normal'));
@@ -230,6 +229,32 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     data.next(chunk); // nothing more is taken
     clock.advance(100);
     expect(got).toBe(chunk.length);
+  });
+
+  it('an authenticated peer that keeps sending past MAX_PRE_AUTH_HELD_BYTES right after ungate() is not refused', async () => {
+    // Regression (seen as `scale`'s "no link to the peer for 10000 ms"): a peer whose Link had opened with a chunk
+    // still held sent a burst (2,500 session requests); the gate kept queueing it at the pre-authentication pace and
+    // closed the open Link as `refused` once 256 KiB waited.
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, SLICE_MS);
+    const { conduit, data, destroyed } = fakeConduit();
+    const gated = gateConduit(conduit, work);
+    let got = 0;
+    gated.conduit.data$.subscribe((c) => {
+      got += c.length;
+      clock.t += SLICE_MS; // the first chunk uses the slice up: the next one waits
+    });
+    const chunk = new Uint8Array(16 * 1024);
+    data.next(chunk);
+    data.next(chunk); // held
+    gated.ungate(); // trusted: the Link opened
+    const burst = MAX_PRE_AUTH_HELD_BYTES / chunk.length + 4;
+    for (let i = 0; i < burst; i++) data.next(chunk); // in the same turn, before ungate's microtask
+    await Promise.resolve();
+    expect(destroyed).toEqual([]);
+    expect(got).toBe((burst + 2) * chunk.length);
+    data.next(chunk);
+    expect(got).toBe((burst + 3) * chunk.length);
   });
 
   it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
