@@ -11,11 +11,16 @@
 //   secure  two core Links (defaults, as bench/benches/tcp-compare.ts sets them up) over `socketConduit`s with the
 //           TLS 1.3 security stage of @colink/core/security (same account, fresh identities); the responder
 //           echoes every message of its default channel (`messages$` → `send`).
+// Rungs of the ladder between them, to split the gap (`--only=…` picks them):
+//   slab    bare node:tls as `tls`, but both ends read through core's receive slabs (`readIntoSlabs`, as the secure
+//           conduit does) and echo the views: `secure − slab` is the Link's own cost over its TLS reading;
+//   raw     node:net with slab reads, echoing; `plain` two Links without security over `socketConduit`s:
+//           `plain − raw` is the Link's cost without TLS.
 // The client sends the next 1 KiB message as soon as the previous one is back (no promise per trip in the driver).
-// Prints µs CPU and µs wall per trip for every run, then medians and the ratio secure / tls. Needs `pnpm build`
-// (imports dist/).
+// Prints µs CPU and µs wall per trip for every run, then medians, and the median over the alternations of each
+// variant's CPU per trip / tls's in the same alternation. Needs `pnpm build` (imports dist/).
 //
-//   node bench/tls-rtt.mjs [--quick] [--only=tls|secure]     (TRIPS=20000 PAIRS=3 WARMUP=2000 DIST=dist override)
+//   node bench/tls-rtt.mjs [--quick] [--only=tls,secure,slab,raw,plain]  (TRIPS=20000 PAIRS=3 WARMUP=2000 DIST=dist)
 import { connect, createServer } from 'node:net';
 import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
 
@@ -32,6 +37,7 @@ const {
   TLS_VERSION,
   TlsSecurity,
 } = await import(new URL('security/index.js', dist).href);
+const { readIntoSlabs } = await import(new URL('node/slab-reader.js', dist).href);
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -118,6 +124,87 @@ async function tlsRun(sec) {
   return r;
 }
 
+async function slabRun(sec) {
+  const [c, s] = await socketPair();
+  const server = new TLSSocket(s, {
+    isServer: true,
+    requestCert: true,
+    rejectUnauthorized: false,
+    secureContext: createSecureContext(sec.serverTls),
+    ALPNProtocols: [TLS_ALPN],
+    highWaterMark: TLS_SOCKET_HIGH_WATER_MARK,
+  });
+  server.on('error', () => undefined);
+  const client = tlsConnect({
+    ...sec.clientTls,
+    socket: c,
+    ALPNProtocols: [TLS_ALPN],
+    highWaterMark: TLS_SOCKET_HIGH_WATER_MARK,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+  });
+  client.on('error', () => undefined);
+  await new Promise((r) => client.once('secureConnect', r));
+  // The server side finishes its handshake once the client's Finished arrives: let that be read first.
+  await new Promise((r) => setTimeout(r, 20));
+  server.pause();
+  client.pause();
+  readIntoSlabs(server, (chunk) => server.write(chunk));
+  let back;
+  readIntoSlabs(client, (chunk) => back(chunk.length));
+  const r = await trips(
+    () => client.write(ping),
+    (cb) => {
+      back = cb;
+    },
+    TRIPS,
+    WARMUP,
+  );
+  client.destroy();
+  server.destroy();
+  return r;
+}
+
+async function rawRun() {
+  const [c, s] = await socketPair();
+  s.pause();
+  c.pause();
+  readIntoSlabs(s, (chunk) => s.write(chunk));
+  let back;
+  readIntoSlabs(c, (chunk) => back(chunk.length));
+  s.resume();
+  c.resume();
+  const r = await trips(
+    () => c.write(ping),
+    (cb) => {
+      back = cb;
+    },
+    TRIPS,
+    WARMUP,
+  );
+  c.destroy();
+  s.destroy();
+  return r;
+}
+
+async function plainRun() {
+  const [c, s] = await socketPair();
+  const advert = (n) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });
+  const a = new Link(socketConduit(c), { role: 'initiator', local: advert('a') });
+  const b = new Link(socketConduit(s), { role: 'responder', local: advert('b') });
+  await Promise.all([a.opened, b.opened]);
+  b.messages$.subscribe((m) => void b.send(m));
+  const r = await trips(
+    () => void a.send(ping),
+    (cb) => a.messages$.subscribe((m) => cb(m.length)),
+    TRIPS,
+    WARMUP,
+  );
+  await a.close();
+  await b.closed;
+  return r;
+}
+
 async function secureRun(sec) {
   const [c, s] = await socketPair();
   const advert = (security, name) => ({ networkId: security.networkId, deviceName: name, deviceType: 'pc' });
@@ -166,8 +253,8 @@ const sec = {
   serverTls: tlsOptions(idB),
 };
 
-const variants = { tls: tlsRun, secure: secureRun };
-const names = only ? [only] : ['tls', 'secure'];
+const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun };
+const names = only ? only.split(',') : ['tls', 'secure'];
 const results = Object.fromEntries(names.map((n) => [n, []]));
 const f = (x) => x.toFixed(1).padStart(6);
 console.log(`1 KiB echo, one process, ${TRIPS} trips per run (+${WARMUP} warm-up), ${PAIRS} alternations`);
@@ -187,9 +274,13 @@ for (const n of names) {
   med[n] = { cpu: median(results[n].map((r) => r.cpu)), wall: median(results[n].map((r) => r.wall)) };
   console.log(`median ${n.padEnd(7)} cpu ${f(med[n].cpu)} µs/trip   wall ${f(med[n].wall)} µs/trip`);
 }
-if (med.tls && med.secure) {
-  console.log(
-    `secure / tls: cpu ${(med.secure.cpu / med.tls.cpu).toFixed(3)}  (+${(med.secure.cpu - med.tls.cpu).toFixed(1)} µs)` +
-      `   wall ${(med.secure.wall / med.tls.wall).toFixed(3)}`,
-  );
+if (med.tls) {
+  for (const n of names) {
+    if (n === 'tls') continue;
+    const ratio = median(results[n].map((r, i) => r.cpu / results.tls[i].cpu));
+    const diff = median(results[n].map((r, i) => r.cpu - results.tls[i].cpu));
+    console.log(
+      `${n} / tls per alternation (median): cpu ${ratio.toFixed(3)} (${diff >= 0 ? '+' : ''}${diff.toFixed(1)} µs)`,
+    );
+  }
 }
