@@ -2,9 +2,10 @@
 // CPU per 1 KiB round trip: the secure Link against bare node:tls, both ends in ONE process over real loopback TCP.
 //
 // On loopback a ping-pong round trip between two processes costs almost exactly the CPU both ends spend per trip
-// (kernel + libuv + JS), so this measures that CPU directly: `process.cpuUsage()` (user + system) over TRIPS echoes,
-// divided by TRIPS, in µs per trip (both ends together). Variants, alternated PAIRS times (A/B/A/B…) so that noise
-// from other processes hits both alike:
+// (kernel + libuv + JS), so this measures that CPU directly: `process.cpuUsage()` (user + system) over blocks of echoes,
+// divided by the trips, in µs per trip (both ends together). All variants' connections are open at once and take
+// turns: ROUNDS rounds of BLOCK trips per variant (order rotated every round), so load from other processes that
+// changes over seconds hits every variant alike. Variants:
 //   tls     bare node:tls 1.3: a `tls.connect` client and a server-side `TLSSocket` (requestCert) with the settings
 //           of colink's security stage (TLS_VERSION, TLS_CIPHER_SUITES, TLS_ALPN, TLS_SOCKET_HIGH_WATER_MARK),
 //           the server writing back every chunk it reads (`s.on('data', c => s.write(c))`);
@@ -17,10 +18,11 @@
 //   raw     node:net with slab reads, echoing; `plain` two Links without security over `socketConduit`s:
 //           `plain − raw` is the Link's cost without TLS.
 // The client sends the next 1 KiB message as soon as the previous one is back (no promise per trip in the driver).
-// Prints µs CPU and µs wall per trip for every run, then medians, and the median over the alternations of each
-// variant's CPU per trip / tls's in the same alternation. Needs `pnpm build` (imports dist/).
+// Prints CPU and wall µs per trip of every variant over all its blocks, and per variant the median over the rounds
+// of its CPU per trip / tls's in the same round. Needs `pnpm build` (imports dist/).
 //
-//   node bench/tls-rtt.mjs [--quick] [--only=tls,secure,slab,raw,plain]  (TRIPS=20000 PAIRS=3 WARMUP=2000 DIST=dist)
+//   node bench/tls-rtt.mjs [--quick] [--only=tls,secure,slab,raw,plain]
+//   (ROUNDS=20 BLOCK=1000 WARMUP=2000 DIST=dist override; --quick: ROUNDS=5)
 import { connect, createServer } from 'node:net';
 import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
 
@@ -41,9 +43,9 @@ const { readIntoSlabs } = await import(new URL('node/slab-reader.js', dist).href
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-const TRIPS = Number(process.env.TRIPS ?? (quick ? 5_000 : 20_000));
-const WARMUP = Number(process.env.WARMUP ?? (quick ? 500 : 2_000));
-const PAIRS = Number(process.env.PAIRS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? (quick ? 5 : 20));
+const BLOCK = Number(process.env.BLOCK ?? 1_000);
+const WARMUP = Number(process.env.WARMUP ?? 2_000);
 const ping = new Uint8Array(1024).fill(0x5a);
 
 /** A loopback TCP connection (noDelay): [dialer socket, accepted socket]; the server is closed at once. */
@@ -59,36 +61,28 @@ async function socketPair() {
 }
 
 /**
- * Runs `warmup + trips` echoes: `send()` writes one ping, the pipe calls `back(bytes)` for what comes back.
- * Resolves with { cpu, wall } in µs per measured trip.
+ * An echo pipe: `send()` writes one ping; `onBack(cb)` is called once with the function the pipe calls with the
+ * number of bytes that came back. Returns `run(n)`: n round trips, one after the other, resolving when done.
  */
-function trips(send, onBack, trips, warmup) {
-  return new Promise((resolve) => {
-    let left = warmup + trips;
-    let pending = 0;
-    let cpu0;
-    let t0;
-    const start = () => {
+function pipe(send, onBack) {
+  let pending = 0;
+  let left = 0;
+  let done = () => undefined;
+  onBack((n) => {
+    pending -= n;
+    if (pending > 0) return;
+    if (--left > 0) {
       pending = ping.length;
       send();
-    };
-    onBack((n) => {
-      pending -= n;
-      if (pending > 0) return;
-      if (--left === trips) {
-        cpu0 = process.cpuUsage();
-        t0 = performance.now();
-      }
-      if (left > 0) {
-        start();
-        return;
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const wall = (performance.now() - t0) * 1e3;
-      resolve({ cpu: (cpu.user + cpu.system) / trips, wall: wall / trips });
-    });
-    start();
+    } else done();
   });
+  return (n) =>
+    new Promise((resolve) => {
+      left = n;
+      done = resolve;
+      pending = ping.length;
+      send();
+    });
 }
 
 async function tlsRun(sec) {
@@ -113,15 +107,15 @@ async function tlsRun(sec) {
   });
   client.on('error', () => undefined);
   await new Promise((r) => client.once('secureConnect', r));
-  const r = await trips(
+  const run = pipe(
     () => client.write(ping),
     (cb) => client.on('data', (chunk) => cb(chunk.length)),
-    TRIPS,
-    WARMUP,
   );
-  client.destroy();
-  server.destroy();
-  return r;
+  const close = async () => {
+    client.destroy();
+    server.destroy();
+  };
+  return { run, close };
 }
 
 async function slabRun(sec) {
@@ -152,17 +146,17 @@ async function slabRun(sec) {
   readIntoSlabs(server, (chunk) => server.write(chunk));
   let back;
   readIntoSlabs(client, (chunk) => back(chunk.length));
-  const r = await trips(
+  const run = pipe(
     () => client.write(ping),
     (cb) => {
       back = cb;
     },
-    TRIPS,
-    WARMUP,
   );
-  client.destroy();
-  server.destroy();
-  return r;
+  const close = async () => {
+    client.destroy();
+    server.destroy();
+  };
+  return { run, close };
 }
 
 async function rawRun() {
@@ -174,17 +168,17 @@ async function rawRun() {
   readIntoSlabs(c, (chunk) => back(chunk.length));
   s.resume();
   c.resume();
-  const r = await trips(
+  const run = pipe(
     () => c.write(ping),
     (cb) => {
       back = cb;
     },
-    TRIPS,
-    WARMUP,
   );
-  c.destroy();
-  s.destroy();
-  return r;
+  const close = async () => {
+    c.destroy();
+    s.destroy();
+  };
+  return { run, close };
 }
 
 async function plainRun() {
@@ -194,15 +188,15 @@ async function plainRun() {
   const b = new Link(socketConduit(s), { role: 'responder', local: advert('b') });
   await Promise.all([a.opened, b.opened]);
   b.messages$.subscribe((m) => void b.send(m));
-  const r = await trips(
+  const run = pipe(
     () => void a.send(ping),
     (cb) => a.messages$.subscribe((m) => cb(m.length)),
-    TRIPS,
-    WARMUP,
   );
-  await a.close();
-  await b.closed;
-  return r;
+  const close = async () => {
+    await a.close();
+    await b.closed;
+  };
+  return { run, close };
 }
 
 async function secureRun(sec) {
@@ -220,15 +214,15 @@ async function secureRun(sec) {
   });
   await Promise.all([a.opened, b.opened]);
   b.messages$.subscribe((m) => void b.send(m));
-  const r = await trips(
+  const run = pipe(
     () => void a.send(ping),
     (cb) => a.messages$.subscribe((m) => cb(m.length)),
-    TRIPS,
-    WARMUP,
   );
-  await a.close();
-  await b.closed;
-  return r;
+  const close = async () => {
+    await a.close();
+    await b.closed;
+  };
+  return { run, close };
 }
 
 function tlsOptions(identity) {
@@ -255,32 +249,46 @@ const sec = {
 
 const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun };
 const names = only ? only.split(',') : ['tls', 'secure'];
-const results = Object.fromEntries(names.map((n) => [n, []]));
-const f = (x) => x.toFixed(1).padStart(6);
-console.log(`1 KiB echo, one process, ${TRIPS} trips per run (+${WARMUP} warm-up), ${PAIRS} alternations`);
-for (let p = 0; p < PAIRS; p++) {
-  for (const n of names) {
-    const r = await variants[n](sec);
-    results[n].push(r);
-    console.log(`${n.padEnd(7)} run ${p + 1}: cpu ${f(r.cpu)} µs/trip   wall ${f(r.wall)} µs/trip`);
+const pipes = {};
+for (const n of names) {
+  pipes[n] = await variants[n](sec);
+  await pipes[n].run(WARMUP);
+}
+const cpu = Object.fromEntries(names.map((n) => [n, []]));
+const wall = Object.fromEntries(names.map((n) => [n, 0]));
+for (let r = 0; r < ROUNDS; r++) {
+  for (let k = 0; k < names.length; k++) {
+    const n = names[(r + k) % names.length];
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pipes[n].run(BLOCK);
+    wall[n] += performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpu[n].push((c.user + c.system) / BLOCK);
   }
 }
+for (const n of names) await pipes[n].close();
+
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const med = {};
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const f = (x) => x.toFixed(1).padStart(6);
+console.log(`1 KiB echo, one process, ${ROUNDS} rounds × ${BLOCK} trips per variant (+${WARMUP} warm-up)`);
 for (const n of names) {
-  med[n] = { cpu: median(results[n].map((r) => r.cpu)), wall: median(results[n].map((r) => r.wall)) };
-  console.log(`median ${n.padEnd(7)} cpu ${f(med[n].cpu)} µs/trip   wall ${f(med[n].wall)} µs/trip`);
+  const w = (wall[n] * 1e3) / (ROUNDS * BLOCK);
+  console.log(
+    `${n.padEnd(7)} cpu ${f(mean(cpu[n]))} µs/trip (median of rounds ${f(median(cpu[n]))})   wall ${f(w)} µs/trip`,
+  );
 }
-if (med.tls) {
+if (cpu.tls) {
   for (const n of names) {
     if (n === 'tls') continue;
-    const ratio = median(results[n].map((r, i) => r.cpu / results.tls[i].cpu));
-    const diff = median(results[n].map((r, i) => r.cpu - results.tls[i].cpu));
+    const ratio = median(cpu[n].map((x, i) => x / cpu.tls[i]));
+    const diff = median(cpu[n].map((x, i) => x - cpu.tls[i]));
     console.log(
-      `${n} / tls per alternation (median): cpu ${ratio.toFixed(3)} (${diff >= 0 ? '+' : ''}${diff.toFixed(1)} µs)`,
+      `${n} / tls, median of rounds: cpu ${ratio.toFixed(3)} (${diff >= 0 ? '+' : ''}${diff.toFixed(1)} µs)`,
     );
   }
 }
