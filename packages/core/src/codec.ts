@@ -1,3 +1,5 @@
+// The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
+import { Buffer } from 'node:buffer';
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES, RECEIVE_SLAB_SMALL_BYTES } from './limits.js';
 

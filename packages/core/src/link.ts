@@ -1,3 +1,5 @@
+// The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
+import { Buffer } from 'node:buffer';
 import {
   asyncScheduler,
   BehaviorSubject,
