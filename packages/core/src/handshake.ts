@@ -430,7 +430,7 @@ export class Handshake {
 
   private establish(hello: Hello, helloReceivedBytes: number): void {
     const io = this.io!;
-    // Bytes behind the HELLO (and every later chunk) go to the multiplexer through a replaying inbound.
+    // Bytes behind the HELLO (and every later chunk) go to the multiplexer through a replaying hand-over.
     const forward = new Forward();
     for (const c of this.decoder.takeBuffered()) forward.push(c);
     this.forward = forward;

@@ -129,9 +129,9 @@ export interface LinkOptions {
 let linkCounter = 0;
 
 /**
- * Microtasks of the send path (end of a turn's batch, the pump) are reactions to this resolved promise: a third of the
- * CPU of node's `queueMicrotask`, which creates an async resource and a bound function per call (same queue, same
- * order). A callback that threw would surface as an unhandled rejection; these do not throw (writes are guarded).
+ * Microtasks of the send path (end of a turn's batch, the pump) are reactions to this resolved promise: under half the
+ * CPU of node's `queueMicrotask` (35 against 75–90 ns on node 20), which creates an async resource and a bound function
+ * per call (same queue, same order). A callback that threw would surface as an unhandled rejection; these do not throw (writes are guarded).
  */
 const RESOLVED: Promise<void> = Promise.resolve();
 
