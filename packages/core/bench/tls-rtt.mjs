@@ -249,6 +249,10 @@ const sec = {
 
 const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun };
 const names = only ? only.split(',') : ['tls', 'secure'];
+for (const n of names) {
+  if (!Object.hasOwn(variants, n))
+    throw new Error(`unknown variant ${n} (known: ${Object.keys(variants).join(', ')})`);
+}
 const pipes = {};
 for (const n of names) {
   pipes[n] = await variants[n](sec);
