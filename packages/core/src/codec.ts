@@ -1,3 +1,5 @@
+// The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
+import { Buffer } from 'node:buffer';
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES, RECEIVE_SLAB_SMALL_BYTES } from './limits.js';
 
@@ -265,8 +267,8 @@ export class FrameDecoder {
   /**
    * Consumes `n` bytes: a view when they lie in one chunk or in consecutive bytes of one buffer (chunks a reader
    * filled one after the other, as the secure conduit's receive slabs), else one copy. A view of under an eighth of a
-   * buffer of 16 KiB or more (a receive slab, a socket read) is copied too, so a payload an app keeps holds at most
-   * 8× its size of receive buffer.
+   * buffer of 8 KiB or more (`RECEIVE_SLAB_SMALL_BYTES`: a receive slab, a socket read, node's Buffer pool) is copied
+   * too, so a payload an app keeps holds at most 8× its size of receive buffer.
    */
   private take(n: number): Uint8Array {
     if (n === 0) return EMPTY;

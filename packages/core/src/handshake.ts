@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseAdvert } from './advert.js';
 import {
   decodeCloseReason,
@@ -81,6 +81,12 @@ export interface Established {
    * first subscriber; `closed$` and `drain$` are the underlying conduit's (subscribe synchronously in `open`).
    */
   readonly io: Conduit;
+  /**
+   * The same bytes as `io.data$` without an rxjs hop per chunk: calls `reader` with what followed the HELLO, then
+   * with every chunk as it arrives, until the conduit closes or the returned function is called. One reader at a
+   * time (a later one replaces it); either this or `io.data$`, not both.
+   */
+  read(reader: (chunk: Uint8Array) => void): () => void;
   /** Negotiated protocol version (1 or 2). */
   readonly version: number;
   readonly hello: Hello;
@@ -151,8 +157,8 @@ export class Handshake {
   private verified: VerifiedPeer | undefined;
   /** The raw conduit closed while the security stage ran. */
   private rawClosedInSecure: CloseReason | undefined;
-  /** Bytes after the HELLO: handed on to the multiplexer through this inbound. */
-  private forward: ConduitInbound | undefined;
+  /** Bytes after the HELLO: handed on to the multiplexer through this. */
+  private forward: Forward | undefined;
 
   /** @internal Where the handshake is (admission control evicts handshakes still reading the preamble first). */
   get currentStage(): HandshakeStage {
@@ -427,8 +433,8 @@ export class Handshake {
 
   private establish(hello: Hello, helloReceivedBytes: number): void {
     const io = this.io!;
-    // Bytes behind the HELLO (and every later chunk) go to the multiplexer through a replaying inbound.
-    const forward = new ConduitInbound(Number.POSITIVE_INFINITY);
+    // Bytes behind the HELLO (and every later chunk) go to the multiplexer through a replaying hand-over.
+    const forward = new Forward();
     for (const c of this.decoder.takeBuffered()) forward.push(c);
     this.forward = forward;
     this.stage = 'done';
@@ -439,7 +445,12 @@ export class Handshake {
         localAddress: io.localAddress,
         remoteAddress: io.remoteAddress,
         maxFrameSize: io.maxFrameSize,
-        data$: forward.data$,
+        data$: new Observable<Uint8Array>((s) =>
+          forward.read(
+            (c) => s.next(c),
+            () => s.complete(),
+          ),
+        ),
         drain$: io.drain$,
         closed$: io.closed$,
         write: (chunks) => io.write(chunks),
@@ -451,6 +462,7 @@ export class Handshake {
           io.destroy(r);
         },
       },
+      read: (reader) => forward.read(reader),
       version: this.version,
       hello,
       verified: this.verified,
@@ -469,6 +481,56 @@ export class Handshake {
     const msg = e instanceof Error ? e.message : String(e);
     log.debug('%s protocol error in the handshake: %s', this.options.id, msg);
     this.abort(closeReason('protocol-error', msg));
+  }
+}
+
+/**
+ * The bytes behind the peer's HELLO on their way to the multiplexer: held until it reads them, then handed straight
+ * to its reader, one call per chunk (the receive path of every message; no rxjs subscriber chain, no subscriber set).
+ * Unbounded while nobody reads, like the replaying inbound it replaces: the Link reads in the same turn it opens.
+ */
+class Forward {
+  private held: Uint8Array[] = [];
+  private reader: ((chunk: Uint8Array) => void) | undefined;
+  private onEnd: (() => void) | undefined;
+  private done = false;
+
+  push(chunk: Uint8Array): void {
+    if (this.done) return;
+    const reader = this.reader;
+    if (reader !== undefined) reader(chunk);
+    else this.held.push(chunk);
+  }
+
+  /**
+   * Replays what is held to `reader`, then makes it the reader (`onEnd` is called when the stream ends, at once when
+   * it has). Returns the function that stops it.
+   */
+  read(reader: (chunk: Uint8Array) => void, onEnd?: () => void): () => void {
+    const held = this.held;
+    this.held = [];
+    for (const c of held) reader(c);
+    if (this.done) {
+      onEnd?.();
+      return () => undefined;
+    }
+    this.reader = reader;
+    this.onEnd = onEnd;
+    return () => {
+      if (this.reader !== reader) return;
+      this.reader = undefined;
+      this.onEnd = undefined;
+    };
+  }
+
+  /** Ends the stream: nothing more is delivered (what is held is still replayed to a first reader). */
+  complete(): void {
+    if (this.done) return;
+    this.done = true;
+    const onEnd = this.onEnd;
+    this.reader = undefined;
+    this.onEnd = undefined;
+    onEnd?.();
   }
 }
 

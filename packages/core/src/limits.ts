@@ -147,24 +147,30 @@ export const COALESCE_MAX_PAYLOAD = 1024;
  * lands at the free end of the current slab instead of in a new buffer per read, so consecutive chunks are
  * consecutive bytes and a 64 KiB frame spread over several reads reaches the Link as one view, without being copied
  * together. A slab is freed once no view into it is left; the frame decoder copies payloads under an eighth of their
- * buffer (16 KiB or more), so a message an app keeps holds at most 8× its size of slab.
+ * buffer (of {@link RECEIVE_SLAB_SMALL_BYTES} or more), so a message an app keeps holds at most 8× its size of slab.
  */
 export const RECEIVE_SLAB_BYTES = 4 * MAX_FRAME_SIZE;
+/** Largest plaintext of one TLS record, bytes: 2^14 = 16 KiB (RFC 8446 §5.1). */
+export const TLS_RECORD_BYTES = 16 * 1024;
 /**
- * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 16 KiB, one TLS record
- * (RFC 8446 §5.1). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its
- * space or brings a whole record, and back after {@link RECEIVE_SMALL_READS_TO_SHRINK} small reads in a row, so an
- * idle Link reads into one small slab per direction (slabs still viewed by payloads an app keeps stay alive with
- * them: at most 8× each payload's size).
+ * Size of the receive slabs while reads are small (an idle or chatty Link), bytes: 8 KiB, eight times a 1 KiB
+ * message (HarmonyOS `sendMessage`'s limit), so such a message is handed to the app as a view of the slab it was
+ * read into — the frame decoder copies payloads under an eighth of their buffer — rather than copied out of a larger
+ * slab (was 16 KiB: one copy and one pool allocation more per 1 KiB message, ~0.7 µs CPU per secure round trip in
+ * `bench/tls-rtt.mjs`). A reader starts with these and switches to {@link RECEIVE_SLAB_BYTES} when a read fills its
+ * space or brings a whole TLS record ({@link TLS_RECORD_BYTES}), and back after {@link RECEIVE_SMALL_READS_TO_SHRINK}
+ * small reads in a row, so an idle Link reads into one small slab per direction (slabs still viewed by payloads an
+ * app keeps stay alive with them: at most 8× each payload's size). A TLS record larger than the free space is
+ * decrypted over two reads.
  */
-export const RECEIVE_SLAB_SMALL_BYTES = 16 * 1024;
+export const RECEIVE_SLAB_SMALL_BYTES = 8 * 1024;
 /**
- * Least free space of a small receive slab for the next read, bytes: 4 KiB, so one small slab takes a dozen 1 KiB
+ * Least free space of a small receive slab for the next read, bytes: 2 KiB, so one small slab takes six 1 KiB
  * messages before the next is allocated (a larger read fills the space and switches to large slabs, whose least free
- * space is a small slab — one TLS record).
+ * space is one TLS record, {@link TLS_RECORD_BYTES}).
  */
-export const RECEIVE_SLAB_SMALL_MIN_FREE_BYTES = 4 * 1024;
-/** Reads under {@link RECEIVE_SLAB_SMALL_BYTES} in a row after which a reader goes back to small slabs. */
+export const RECEIVE_SLAB_SMALL_MIN_FREE_BYTES = 2 * 1024;
+/** Reads under {@link TLS_RECORD_BYTES} in a row after which a reader goes back to small slabs. */
 export const RECEIVE_SMALL_READS_TO_SHRINK = 8;
 
 /**

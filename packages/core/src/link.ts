@@ -1,3 +1,5 @@
+// The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
+import { Buffer } from 'node:buffer';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -5,7 +7,7 @@ import {
   type SchedulerAction,
   type SchedulerLike,
   Subject,
-  type Subscription,
+  Subscription,
 } from 'rxjs';
 import { Channel, type ChannelHost, type ChannelMetadata, type ChannelOptions } from './channel.js';
 import {
@@ -126,6 +128,13 @@ export interface LinkOptions {
 
 let linkCounter = 0;
 
+/**
+ * Microtasks of the send path (end of a turn's batch, the pump) are reactions to this resolved promise: under half the
+ * CPU of node's `queueMicrotask` (35 against 75–90 ns on node 20), which creates an async resource and a bound function
+ * per call (same queue, same order). A callback that threw would surface as an unhandled rejection; these do not throw (writes are guarded).
+ */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Size of the first buffer small frames of a turn's batch are encoded into (later ones: TURN_BUFFER_BYTES). */
 const TURN_FIRST_BUFFER_BYTES = 4_096;
 /** Size of the next buffers small frames of one turn are encoded into, once the first is full. */
@@ -224,6 +233,10 @@ export class Link implements ChannelHost {
   /** Where the part of {@link Link.turnBuf} not yet in {@link Link.turnFrames} starts, and where it ends. */
   private turnStart = 0;
   private turnUsed = 0;
+  private readonly scheduledPump = (): void => {
+    this.pumpScheduled = false;
+    this.pump();
+  };
   private readonly endTurn = (): void => {
     this.inTurn = false;
     this.flushTurn();
@@ -562,7 +575,7 @@ export class Link implements ChannelHost {
     if (!this.inTurn) {
       // The first message of a turn is written at once (latency); the turn's end flushes what follows it.
       this.inTurn = true;
-      queueMicrotask(this.endTurn);
+      void RESOLVED.then(this.endTurn);
       const chunks = small
         ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
         : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
@@ -745,19 +758,22 @@ export class Link implements ChannelHost {
     if (this.resumable) this.owner = this.options.connectionOwner?.(this);
     if (this.done) return;
     io.frameBoundaries?.(() => this.decoder.bytesToFrameEnd());
+    // Read straight from the handshake's hand-over (no rxjs hop per chunk); `finish` stops it.
     this.subs.push(
-      io.data$.subscribe((c) => {
-        try {
-          this.decoder.push(c, this.onFrameBound);
-        } catch (err) {
-          this.protocolError(err);
-        }
-        // The keep-alive's clock is read once per chunk that completed a frame, not once per frame.
-        if (this.frameSeen) {
-          this.frameSeen = false;
-          this.keepAlive.received();
-        }
-      }),
+      new Subscription(
+        e.read((c) => {
+          try {
+            this.decoder.push(c, this.onFrameBound);
+          } catch (err) {
+            this.protocolError(err);
+          }
+          // The keep-alive's clock is read once per chunk that completed a frame, not once per frame.
+          if (this.frameSeen) {
+            this.frameSeen = false;
+            this.keepAlive.received();
+          }
+        }),
+      ),
     );
     this.schedulePump();
   }
@@ -771,10 +787,7 @@ export class Link implements ChannelHost {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    void RESOLVED.then(this.scheduledPump);
   }
 
   private onDrain(): void {

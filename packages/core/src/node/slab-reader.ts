@@ -1,3 +1,5 @@
+// The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
+import { Buffer } from 'node:buffer';
 import { Socket } from 'node:net';
 import {
   MAX_FRAME_SIZE,
@@ -5,6 +7,7 @@ import {
   RECEIVE_SLAB_SMALL_BYTES,
   RECEIVE_SLAB_SMALL_MIN_FREE_BYTES,
   RECEIVE_SMALL_READS_TO_SHRINK,
+  TLS_RECORD_BYTES,
 } from '../limits.js';
 
 /**
@@ -47,8 +50,9 @@ interface UserBufferHandle {
  * into slabs: every read lands at the free end of the current slab and is handed to `onChunk` as a view of it, so
  * consecutive chunks are consecutive bytes of one slab (until it is full); a slab lives as long as a view into it.
  * Slabs are {@link RECEIVE_SLAB_SMALL_BYTES} while reads are small and {@link RECEIVE_SLAB_BYTES} while data streams
- * in (a read fills its space or brings a whole TLS record); a new one starts when less than 4 KiB of a small slab,
- * or less than a small slab of a large one, is free.
+ * in (a read fills its space or brings a whole TLS record); a new one starts when less than
+ * {@link RECEIVE_SLAB_SMALL_MIN_FREE_BYTES} of a small slab, or less than a TLS record ({@link TLS_RECORD_BYTES}) of a
+ * large one, is free.
  * This is node's `net.Socket` `onread` option — which `TLSSocket` does not take over an existing socket — applied
  * after construction. Reading then bypasses the socket's readable stream (no `data` events; EOF and errors still end
  * it as before) and never pauses.
@@ -76,7 +80,7 @@ export function readIntoSlabs(
   let used = 0;
   const next = (): Buffer => {
     const size = streaming ? RECEIVE_SLAB_BYTES : RECEIVE_SLAB_SMALL_BYTES;
-    const minFree = streaming ? RECEIVE_SLAB_SMALL_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
+    const minFree = streaming ? TLS_RECORD_BYTES : RECEIVE_SLAB_SMALL_MIN_FREE_BYTES;
     let free = slab.length - used;
     let renew = slab.length !== size || free < minFree;
     // Frames should not straddle two slabs (planning for the largest frame): inside a frame whose rest fits, finish
@@ -103,7 +107,7 @@ export function readIntoSlabs(
   // Returning false stops the native reads until the readable stream asks for more (only after slabsToStream).
   slots[s.callback] = (n: number, buffer: Buffer): boolean | undefined => {
     used += n;
-    if (n === buffer.length || n >= RECEIVE_SLAB_SMALL_BYTES) {
+    if (n === buffer.length || n >= TLS_RECORD_BYTES) {
       streaming = true;
       smallReads = 0;
     } else if (streaming && ++smallReads >= RECEIVE_SMALL_READS_TO_SHRINK) streaming = false;

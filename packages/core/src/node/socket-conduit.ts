@@ -66,7 +66,7 @@ export interface SocketConduitOptions {
  * - `write(chunks)` corks the socket, writes every chunk without copying and uncorks, so a frame header and its
  *   payload leave in one `writev`. It returns the socket's `write()` verdict; `drain$` follows the socket's `drain`.
  * - Reading starts when `data$` is first subscribed (nothing is lost before). The kernel reads straight into receive
- *   slabs (16 KiB while reads are small, four 64 KiB frames while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
+ *   slabs (8 KiB while reads are small, four 64 KiB frames while data streams: `RECEIVE_SLAB_BYTES`): chunks are views of
  *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue. With
  *   the Link's frame boundaries ({@link Conduit.frameBoundaries}) a read ends where a whole number of frames ends,
  *   when the next frame might not fit the slab: large frames are not split over two slabs (which costs a copy).
