@@ -15,6 +15,7 @@ import {
   COALESCE_MAX_PAYLOAD,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
+  FRAME_HEADER_BYTES,
   MAX_QUEUED_MESSAGES,
 } from './limits.js';
 
@@ -56,8 +57,12 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export interface ChannelHost {
   readonly maxPayload: number;
   readonly window: number;
-  /** Writes one whole-message DATA frame now if the Link is idle; false when it must be queued instead. */
-  writeNow(channel: Channel, message: Uint8Array): boolean;
+  /**
+   * Writes one whole-message DATA frame now if the Link is idle; false when it must be queued instead. `framed`, when
+   * given, is `message` with {@link FRAME_HEADER_BYTES} of headroom in front ({@link Channel.sendFramed}): the host may
+   * write the header there and send it as it is, instead of copying the message into a frame of its own.
+   */
+  writeNow(channel: Channel, message: Uint8Array, framed?: Uint8Array): boolean;
   markReady(channel: Channel): void;
   sendControl(frame: Uint8Array): void;
   channelClosed(channel: Channel): void;
@@ -326,7 +331,16 @@ export class Channel implements AsyncIterable<Uint8Array> {
    *   4096 messages are already waiting ({@link MAX_QUEUED_MESSAGES}); `ERR_INVALID_ARGUMENT` if not bytes.
    */
   send(message: Uint8Array): Promise<void> {
-    return this.write(message, undefined);
+    return this.write(message, undefined, undefined);
+  }
+
+  /**
+   * @internal {@link Channel.send} of `framed.subarray(FRAME_HEADER_BYTES)`, whose first {@link FRAME_HEADER_BYTES}
+   * bytes are headroom the Link may fill with the frame header: a sender that builds its message itself (a session's
+   * text) allocates and copies it once instead of twice. The whole buffer is the channel's from then on.
+   */
+  sendFramed(framed: Uint8Array): Promise<void> {
+    return this.write(framed.subarray(FRAME_HEADER_BYTES), undefined, framed);
   }
 
   /**
@@ -334,7 +348,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * has one: at once when written or queued, later when `send` first waits for room in the send buffer.
    */
   sendCounted(message: Uint8Array, onSeq: (seq: number) => void): Promise<void> {
-    return this.write(message, onSeq);
+    return this.write(message, onSeq, undefined);
   }
 
   /**
@@ -347,7 +361,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return () => this.ackListeners?.delete(listener);
   }
 
-  private write(message: Uint8Array, onSeq: ((seq: number) => void) | undefined): Promise<void> {
+  private write(
+    message: Uint8Array,
+    onSeq: ((seq: number) => void) | undefined,
+    framed: Uint8Array | undefined,
+  ): Promise<void> {
     if (!(message instanceof Uint8Array)) {
       return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array'));
     }
@@ -367,7 +385,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queue.length === 0 &&
       message.length <= this.host.maxPayload &&
       message.length <= this.credit &&
-      this.host.writeNow(this, message)
+      this.host.writeNow(this, message, framed)
     ) {
       this.credit -= message.length;
       onSeq?.((this.nextSeq - 1) >>> 0);
