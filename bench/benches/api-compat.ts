@@ -231,7 +231,7 @@ for (let r = 0; r < ROUNDS; r++) {
 // on the secure Link the sessions use and one on the peer connection (the resumable channel a session's control
 // channel is), core's Session.sendMessage on a session B's app accepted, acm.sendMessage on another and sendData on
 // one linkEnhance connection — each set up once and then measured round by round interleaved (every kind in every
-// round), so background load and JIT warm-up hit all alike. The rows between raw and the APIs show where the time
+// round, forward and backward in turn), so background load, JIT warm-up and periodic GC hit all alike. The rows between raw and the APIs show where the time
 // above raw goes: TLS itself, the Link's framing, the peer connection's numbering, the session, the API.
 const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
 if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
@@ -336,7 +336,10 @@ for (const [, measure] of kinds) await measure(WARMUP_RTT);
 const p50s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 const p99s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [kind, measure] of kinds) {
+  // The order of the kinds alternates from round to round (forward, backward), so work that comes round
+  // periodically in either process (a major GC every few thousand round trips) does not fall on the same kinds in
+  // every round.
+  for (const [kind, measure] of r % 2 === 0 ? kinds : [...kinds].reverse()) {
     const a0 = process.cpuUsage();
     const b0 = cpuOfB();
     const t = await measure(RTT_N);
