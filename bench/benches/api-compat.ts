@@ -157,15 +157,29 @@ function roundTripper(setup: (back: () => void) => (i: number) => void): (n: num
   const send = setup(() => back());
   return async (n) => {
     const times: number[] = [];
-    for (let i = 0; i < WARMUP + n; i++) {
-      const arrived = new Promise<void>((r, reject) => {
-        back = r;
-        setTimeout(() => reject(new Error(`no echo within ${WATCHDOG_MS} ms`)), WATCHDOG_MS).unref();
-      });
-      const t0 = performance.now();
-      send(i);
-      await arrived;
-      if (i >= WARMUP) times.push((performance.now() - t0) * 1e3);
+    // One watchdog per batch (not a timer per round trip, the same work for every kind but still work in the loop):
+    // a round trip that has not come back when it fires fails the bench instead of hanging it.
+    let stalled: (e: Error) => void = () => undefined;
+    let done = 0;
+    let seen = -1;
+    const watchdog = setInterval(() => {
+      if (done === seen) stalled(new Error(`no echo within ${WATCHDOG_MS} ms`));
+      seen = done;
+    }, WATCHDOG_MS);
+    try {
+      for (let i = 0; i < WARMUP + n; i++) {
+        const arrived = new Promise<void>((r, reject) => {
+          back = r;
+          stalled = reject;
+        });
+        const t0 = performance.now();
+        send(i);
+        await arrived;
+        if (i >= WARMUP) times.push((performance.now() - t0) * 1e3);
+        done++;
+      }
+    } finally {
+      clearInterval(watchdog);
     }
     return sorted(times);
   };
