@@ -335,11 +335,23 @@ export class Channel implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * @internal {@link Channel.send} of `framed.subarray(FRAME_HEADER_BYTES)`, whose first {@link FRAME_HEADER_BYTES}
-   * bytes are headroom the Link may fill with the frame header: a sender that builds its message itself (a session's
-   * text) allocates and copies it once instead of twice. The whole buffer is the channel's from then on.
+   * Sends one message with room for its frame header in front: the message is `framed.subarray(FRAME_HEADER_BYTES)`
+   * (`FRAME_HEADER_BYTES` = 12, from `@colink/core/wire`), and the Link may write the 12-byte header into the first
+   * bytes and send the buffer as it is. {@link Channel.send} copies a small message (≤ 1 KiB) into a frame of its own;
+   * a sender that builds its message into a buffer anyway (encodes text, copies the app's bytes) saves that second
+   * allocation and copy. The whole buffer is the channel's from the call on: do not reuse or modify any of it.
+   * Resolves, waits and throws as {@link Channel.send} (PROTOCOL.md §4.2).
+   * @throws ColinkError (as a rejection) as {@link Channel.send}; `ERR_INVALID_ARGUMENT` if `framed` is not bytes
+   *   or shorter than `FRAME_HEADER_BYTES`.
    */
   sendFramed(framed: Uint8Array): Promise<void> {
+    if (!(framed instanceof Uint8Array) || framed.length < FRAME_HEADER_BYTES)
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.INVALID_ARGUMENT,
+          `framed must be a Uint8Array of at least ${FRAME_HEADER_BYTES} bytes (the header room)`,
+        ),
+      );
     return this.write(framed.subarray(FRAME_HEADER_BYTES), undefined, framed);
   }
 
