@@ -157,15 +157,29 @@ function roundTripper(setup: (back: () => void) => (i: number) => void): (n: num
   const send = setup(() => back());
   return async (n) => {
     const times: number[] = [];
-    for (let i = 0; i < WARMUP + n; i++) {
-      const arrived = new Promise<void>((r, reject) => {
-        back = r;
-        setTimeout(() => reject(new Error(`no echo within ${WATCHDOG_MS} ms`)), WATCHDOG_MS).unref();
-      });
-      const t0 = performance.now();
-      send(i);
-      await arrived;
-      if (i >= WARMUP) times.push((performance.now() - t0) * 1e3);
+    // One watchdog per batch (not a timer per round trip, the same work for every kind but still work in the loop):
+    // a round trip that has not come back when it fires fails the bench instead of hanging it.
+    let stalled: (e: Error) => void = () => undefined;
+    let done = 0;
+    let seen = -1;
+    const watchdog = setInterval(() => {
+      if (done === seen) stalled(new Error(`no echo within ${WATCHDOG_MS} ms`));
+      seen = done;
+    }, WATCHDOG_MS);
+    try {
+      for (let i = 0; i < WARMUP + n; i++) {
+        const arrived = new Promise<void>((r, reject) => {
+          back = r;
+          stalled = reject;
+        });
+        const t0 = performance.now();
+        send(i);
+        await arrived;
+        if (i >= WARMUP) times.push((performance.now() - t0) * 1e3);
+        done++;
+      }
+    } finally {
+      clearInterval(watchdog);
     }
     return sorted(times);
   };
@@ -231,7 +245,7 @@ for (let r = 0; r < ROUNDS; r++) {
 // on the secure Link the sessions use and one on the peer connection (the resumable channel a session's control
 // channel is), core's Session.sendMessage on a session B's app accepted, acm.sendMessage on another and sendData on
 // one linkEnhance connection — each set up once and then measured round by round interleaved (every kind in every
-// round), so background load and JIT warm-up hit all alike. The rows between raw and the APIs show where the time
+// round, forward and backward in turn), so background load, JIT warm-up and periodic GC hit all alike. The rows between raw and the APIs show where the time
 // above raw goes: TLS itself, the Link's framing, the peer connection's numbering, the session, the API.
 const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
 if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
@@ -336,7 +350,10 @@ for (const [, measure] of kinds) await measure(WARMUP_RTT);
 const p50s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 const p99s = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [kind, measure] of kinds) {
+  // The order of the kinds alternates from round to round (forward, backward), so work that comes round
+  // periodically in either process (a major GC every few thousand round trips) does not fall on the same kinds in
+  // every round.
+  for (const [kind, measure] of r % 2 === 0 ? kinds : [...kinds].reverse()) {
     const a0 = process.cpuUsage();
     const b0 = cpuOfB();
     const t = await measure(RTT_N);

@@ -15,6 +15,7 @@ import {
   COALESCE_MAX_PAYLOAD,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
+  FRAME_HEADER_BYTES,
   MAX_QUEUED_MESSAGES,
 } from './limits.js';
 
@@ -56,8 +57,12 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export interface ChannelHost {
   readonly maxPayload: number;
   readonly window: number;
-  /** Writes one whole-message DATA frame now if the Link is idle; false when it must be queued instead. */
-  writeNow(channel: Channel, message: Uint8Array): boolean;
+  /**
+   * Writes one whole-message DATA frame now if the Link is idle; false when it must be queued instead. `framed`, when
+   * given, is `message` with {@link FRAME_HEADER_BYTES} of headroom in front ({@link Channel.sendFramed}): the host may
+   * write the header there and send it as it is, instead of copying the message into a frame of its own.
+   */
+  writeNow(channel: Channel, message: Uint8Array, framed?: Uint8Array): boolean;
   markReady(channel: Channel): void;
   sendControl(frame: Uint8Array): void;
   channelClosed(channel: Channel): void;
@@ -326,7 +331,28 @@ export class Channel implements AsyncIterable<Uint8Array> {
    *   4096 messages are already waiting ({@link MAX_QUEUED_MESSAGES}); `ERR_INVALID_ARGUMENT` if not bytes.
    */
   send(message: Uint8Array): Promise<void> {
-    return this.write(message, undefined);
+    return this.write(message, undefined, undefined);
+  }
+
+  /**
+   * Sends one message with room for its frame header in front: the message is `framed.subarray(FRAME_HEADER_BYTES)`
+   * (`FRAME_HEADER_BYTES` = 12, from `@colink/core/wire`), and the Link may write the 12-byte header into the first
+   * bytes and send the buffer as it is. {@link Channel.send} copies a small message (≤ 1 KiB) into a frame of its own;
+   * a sender that builds its message into a buffer anyway (encodes text, copies the app's bytes) saves that second
+   * allocation and copy. The whole buffer is the channel's from the call on: do not reuse or modify any of it.
+   * Resolves, waits and throws as {@link Channel.send} (PROTOCOL.md §4.2).
+   * @throws ColinkError (as a rejection) as {@link Channel.send}; `ERR_INVALID_ARGUMENT` if `framed` is not bytes
+   *   or shorter than `FRAME_HEADER_BYTES`.
+   */
+  sendFramed(framed: Uint8Array): Promise<void> {
+    if (!(framed instanceof Uint8Array) || framed.length < FRAME_HEADER_BYTES)
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.INVALID_ARGUMENT,
+          `framed must be a Uint8Array of at least ${FRAME_HEADER_BYTES} bytes (the header room)`,
+        ),
+      );
+    return this.write(framed.subarray(FRAME_HEADER_BYTES), undefined, framed);
   }
 
   /**
@@ -334,7 +360,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * has one: at once when written or queued, later when `send` first waits for room in the send buffer.
    */
   sendCounted(message: Uint8Array, onSeq: (seq: number) => void): Promise<void> {
-    return this.write(message, onSeq);
+    return this.write(message, onSeq, undefined);
   }
 
   /**
@@ -347,7 +373,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return () => this.ackListeners?.delete(listener);
   }
 
-  private write(message: Uint8Array, onSeq: ((seq: number) => void) | undefined): Promise<void> {
+  private write(
+    message: Uint8Array,
+    onSeq: ((seq: number) => void) | undefined,
+    framed: Uint8Array | undefined,
+  ): Promise<void> {
     if (!(message instanceof Uint8Array)) {
       return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array'));
     }
@@ -367,7 +397,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queue.length === 0 &&
       message.length <= this.host.maxPayload &&
       message.length <= this.credit &&
-      this.host.writeNow(this, message)
+      this.host.writeNow(this, message, framed)
     ) {
       this.credit -= message.length;
       onSeq?.((this.nextSeq - 1) >>> 0);

@@ -562,7 +562,7 @@ export class Link implements ChannelHost {
   // ---- ChannelHost --------------------------------------------------------------------------------------------
 
   /** @internal */
-  writeNow(channel: Channel, message: Uint8Array): boolean {
+  writeNow(channel: Channel, message: Uint8Array, framed?: Uint8Array): boolean {
     const io = this.io;
     // A pump scheduled only for an urgent ACK does not hold DATA back: the ACK goes in this write (below).
     if (!io || this.done || this.blocked || (this.pumpScheduled && !this.ackUrgentPending)) return false;
@@ -576,9 +576,15 @@ export class Link implements ChannelHost {
       // The first message of a turn is written at once (latency); the turn's end flushes what follows it.
       this.inTurn = true;
       void RESOLVED.then(this.endTurn);
-      const chunks = small
-        ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
-        : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
+      let chunks: Uint8Array[];
+      if (framed !== undefined) {
+        // The sender left room for the header (Channel.sendFramed): fill it in, no copy.
+        writeHeader(framed, 0, FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length);
+        chunks = [framed];
+      } else
+        chunks = small
+          ? [encodeFrame(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message)]
+          : [encodeHeader(FrameType.DATA, FrameFlags.FIN, channel.id, seq, message.length), message];
       // Urgent ACKs ride with it (an app answering what it just received: its reply carries the ACK, and is not
       // queued behind an ACK-only pump).
       if (this.ackUrgentPending) {

@@ -5,6 +5,7 @@ import {
   ReplaySubject,
   type SchedulerLike,
   Subject,
+  type Subscriber,
   type Subscription,
 } from 'rxjs';
 import type { Channel } from './channel.js';
@@ -13,6 +14,7 @@ import type { LocalDevice } from './device.js';
 import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
+  FRAME_HEADER_BYTES,
   SESSION_DATA_MAX_BYTES,
   SESSION_HELD_MESSAGE_BYTES,
   SESSION_MESSAGE_MAX_BYTES,
@@ -116,8 +118,12 @@ export class Session {
   private readonly link: Link;
   private readonly connection: PeerConnection | undefined;
   private readonly maxMessageBytes: number;
-  /** Made on the first subscription (most sessions never read one of the two): memory per idle session. */
-  private messagesSubject: Subject<string> | undefined;
+  /**
+   * The subscribers of {@link Session.messages$}, called directly (no Subject between the channel and the app: the
+   * text path is the latency path). Made on the first subscription: memory per idle session.
+   */
+  private messageReaders: Set<Subscriber<string>> | undefined;
+  /** Made on the first subscription (most sessions never read data): memory per idle session. */
   private dataSubject: Subject<Uint8Array> | undefined;
   /** Text messages received while nobody subscribed to {@link Session.messages$}, for the next subscriber. */
   private heldMessages: string[] | undefined;
@@ -195,7 +201,6 @@ export class Session {
    */
   get messages$(): Observable<string> {
     return new Observable<string>((subscriber) => {
-      this.messagesSubject ??= this.lazySubject<string>();
       const flush = (): void => {
         const held = this.heldMessages;
         this.heldMessages = undefined;
@@ -209,12 +214,20 @@ export class Session {
         this.control.resume(); // delivers synchronously into the hold (pausing again past the bound)
         flush();
       }
-      const sub = this.messagesSubject.subscribe(subscriber);
+      if (this.endReason !== undefined) {
+        subscriber.complete();
+        return;
+      }
+      this.messageReaders ??= new Set();
+      const readers = this.messageReaders;
+      readers.add(subscriber);
       if (this.controlPaused) {
         this.controlPaused = false;
         this.control.resume();
       }
-      return sub;
+      return () => {
+        readers.delete(subscriber);
+      };
     });
   }
 
@@ -293,7 +306,7 @@ export class Session {
   sendMessage(text: string): Promise<void> {
     if (typeof text !== 'string')
       return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a string'));
-    // The kind byte and the text's UTF-8 in one buffer, encoded in place: no intermediate copy, no extra promise.
+    // The kind byte and the text's UTF-8 in the frame's own buffer, encoded in place: no copy, no extra promise.
     const length = Buffer.byteLength(text, 'utf8');
     if (length > this.maxMessageBytes) {
       return Promise.reject(
@@ -304,10 +317,11 @@ export class Session {
       );
     }
     if (this.endReason !== undefined) return Promise.reject(this.notConnected());
-    const m = Buffer.allocUnsafe(1 + length);
-    m[0] = KIND_TEXT;
-    m.write(text, 1, length, 'utf8');
-    return this.control.send(m);
+    // Room for the frame header in front: the Link fills it in and writes this one buffer (Channel.sendFramed).
+    const m = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1 + length);
+    m[FRAME_HEADER_BYTES] = KIND_TEXT;
+    m.write(text, FRAME_HEADER_BYTES + 1, length, 'utf8');
+    return this.control.sendFramed(m);
   }
 
   /**
@@ -459,7 +473,8 @@ export class Session {
     if (m[0] === KIND_TEXT) {
       try {
         const text = fromUtf8(m.subarray(1)); // decoded even without a reader: invalid UTF-8 still resets
-        if (this.messagesSubject?.observed) this.messagesSubject.next(text);
+        const readers = this.messageReaders;
+        if (readers !== undefined && readers.size > 0) for (const r of readers) r.next(text);
         else this.holdMessage(text, m.length - 1);
       } catch {
         this.control.reset(closeReason('protocol-error', 'invalid UTF-8 in a session message'));
@@ -503,7 +518,9 @@ export class Session {
     }
     this.endedSubject?.next(reason);
     this.endedSubject?.complete();
-    this.messagesSubject?.complete();
+    const readers = this.messageReaders;
+    this.messageReaders = undefined;
+    for (const r of [...(readers ?? [])]) r.complete();
     this.completeData();
     this.transfersSubject?.complete();
   }

@@ -1,6 +1,7 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { closeReason } from '../src/errors.js';
+import { FRAME_HEADER_BYTES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { advert, bytes, linkPair, sha } from './helpers.js';
@@ -20,6 +21,30 @@ describe('Link', () => {
     const gotA = firstValueFrom(a.messages$);
     await b.send(new Uint8Array([1, 2, 3]));
     expect([...(await gotA)]).toEqual([1, 2, 3]);
+  });
+
+  it('sendFramed: sends the bytes behind the 12-byte header room, queued or at once, and refuses a buffer without the room', async () => {
+    const [a, b] = await linkPair();
+    const incoming = firstValueFrom(b.incomingChannels$);
+    const ch = a.openChannel({ proto: 'framed' });
+    const rx = await incoming;
+    const got = firstValueFrom(rx.messages$.pipe(take(3), toArray()));
+    const framed = (payload: Uint8Array): Uint8Array => {
+      const f = new Uint8Array(FRAME_HEADER_BYTES + payload.length).fill(0xee); // the room: not sent as data
+      f.set(payload, FRAME_HEADER_BYTES);
+      return f;
+    };
+    const big = bytes(200_000); // past one frame: queued and fragmented, not the fast path
+    await Promise.all([ch.sendFramed(framed(Uint8Array.of(1, 2, 3))), ch.sendFramed(framed(big))]);
+    await ch.sendFramed(framed(new Uint8Array(0)));
+    const [m1, m2, m3] = await got;
+    expect([...m1!]).toEqual([1, 2, 3]);
+    expect(sha(m2!)).toBe(sha(big));
+    expect(m3!.length).toBe(0);
+    await expect(ch.sendFramed(new Uint8Array(FRAME_HEADER_BYTES - 1))).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await a.close();
   });
 
   it('moves a 16 MiB message byte-exact over an MTU-244 medium', async () => {

@@ -1,4 +1,5 @@
 import { type Channel, closeReason, isColinkError, type Link } from '@colink/core';
+import { FRAME_HEADER_BYTES } from '@colink/core/wire';
 import { asyncScheduler, filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import type { Callback } from '../base.js';
 import { toArrayBuffer } from '../bytes.js';
@@ -309,9 +310,12 @@ export class Connection {
     if (this.state === 'closed') fail(LinkEnhanceCode.INTERNAL_ERROR);
     if (!this.everConnected && this.state !== 'connecting') fail(LinkEnhanceCode.INVALID_PARAMETER);
     if (this.state !== 'connected' || !this.channel) fail(LinkEnhanceCode.CONNECTION_NOT_READY);
-    // One copy, into Node's buffer pool (no new ArrayBuffer per call): the app may reuse its ArrayBuffer once sendData
-    // returns, and the channel queues without copying.
-    this.channel!.send(Buffer.from(new Uint8Array(data))).catch(ignore);
+    // One copy, into Node's buffer pool behind room for the frame header (no new ArrayBuffer per call): the app may
+    // reuse its ArrayBuffer once sendData returns, and the Link writes this buffer as the frame (Channel.sendFramed)
+    // instead of copying the bytes once more.
+    const framed = Buffer.allocUnsafe(FRAME_HEADER_BYTES + data.byteLength);
+    framed.set(new Uint8Array(data), FRAME_HEADER_BYTES);
+    this.channel!.sendFramed(framed).catch(ignore);
   }
 
   on(type: 'connectResult', callback: Callback<ConnectResult>): void;
