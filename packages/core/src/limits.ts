@@ -129,6 +129,14 @@ export const TRANSFER_CHUNK_BYTES = 64 * 1024;
 export const SESSION_HELD_MESSAGE_BYTES = DEFAULT_CHANNEL_WINDOW;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How long `Session.close()` waits for its graceful end — the close message and what `sendMessage`/`sendData` already
+ * queued handed to the medium, and the peer's answering CLOSEs — before it resets the session's channels, ms: 5 s,
+ * the default flush time of `Link.close` and `LocalDevice.stop` ({@link DEVICE_STOP_FLUSH_MS}). Bounded, because a
+ * peer app that reads nothing grants no credit: the close message would otherwise wait behind its full window
+ * forever.
+ */
+export const SESSION_CLOSE_TIMEOUT_MS = 5_000;
 
 /**
  * Largest DATA payload (bytes) written as one copied buffer together with its 12-byte header instead of header +

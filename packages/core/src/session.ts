@@ -13,6 +13,7 @@ import type { LocalDevice } from './device.js';
 import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
+  SESSION_CLOSE_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
   SESSION_HELD_MESSAGE_BYTES,
   SESSION_MESSAGE_MAX_BYTES,
@@ -90,6 +91,9 @@ export interface SessionRequest {
 const MAX_ORPHAN_CHANNELS = 64;
 /** How long such a channel waits for its session before it is refused, ms. */
 const ORPHAN_CHANNEL_WAIT_MS = 5_000;
+
+/** Largest time limit a Node timer takes, ms (2^31 − 1; longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const KIND_CONTROL = 0;
 const KIND_TEXT = 1;
@@ -372,16 +376,51 @@ export class Session {
     return t;
   }
 
-  /** Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). */
-  async close(why: 'closed' | 'exit' = 'closed'): Promise<void> {
+  /**
+   * Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). The session ends at once
+   * on this side ({@link Session.ended$} emits `local`, running transfers are cancelled); the close message and what
+   * `sendMessage`/`sendData` already accepted are then flushed, and the promise resolves once the peer has closed
+   * the session's channels too — or after `timeoutMs` (default 5_000, `SESSION_CLOSE_TIMEOUT_MS`,
+   * `@colink/core/wire`), whichever comes first. A peer app that reads nothing grants no credit, so what waits for
+   * it would wait forever: at the time limit the session's control and data channels are reset (code `normal`, or
+   * `going-away` for `'exit'`, with a message naming the time limit; the peer still sees `peer-closed` /
+   * `peer-exit`), and every accepted send not yet handed to the medium rejects with `ERR_CLOSED`. Time runs on the
+   * device's scheduler (virtual time with a `VirtualClock`). Resolves at once when the session has already ended.
+   * @throws ColinkError (as a rejection) `ERR_INVALID_ARGUMENT` when `timeoutMs` is not a number of ms from 0 to
+   *   2^31 − 1 (Node's largest timer); the session is then left open.
+   */
+  async close(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
+    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `timeoutMs ${String(timeoutMs)} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+      );
     if (this.endReason !== undefined) return;
     this.end('local');
-    try {
-      await this.control.send(control({ t: 'close', why }));
-    } catch {
-      // the Link is already gone: the peer will see network-disconnected
-    }
-    await Promise.all([this.dataOut?.close(), this.control.close()]);
+    const control = this.control;
+    const dataOut = this.dataOut;
+    const graceful = (async () => {
+      try {
+        await control.send(controlMessage({ t: 'close', why }));
+      } catch {
+        // the Link is already gone (the peer will see network-disconnected), or the time limit reset the channel
+      }
+      await Promise.all([dataOut?.close(), control.close()]);
+    })();
+    let timer: Subscription | undefined;
+    const inTime = await Promise.race([
+      graceful.then(() => true),
+      new Promise<boolean>((r) => (timer = this.manager.scheduler.schedule(() => r(false), timeoutMs))),
+    ]);
+    timer?.unsubscribe();
+    if (inTime) return;
+    // The peer did not take what waits (its window is full, or it is unreachable): nothing more can be done in time.
+    const reason = closeReason(
+      why === 'exit' ? 'going-away' : 'normal',
+      `session closed; its graceful close did not complete within ${timeoutMs} ms (the peer did not read)`,
+    );
+    dataOut?.reset(reason);
+    control.reset(reason);
   }
 
   /** @internal incoming data channel of this session */
@@ -519,7 +558,8 @@ export class Session {
  */
 export class SessionManager {
   private readonly device: LocalDevice;
-  private readonly scheduler: SchedulerLike;
+  /** @internal The device's clock: session request and close time limits run on it. */
+  readonly scheduler: SchedulerLike;
   private readonly requestsSubject = new Subject<SessionRequest>();
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
@@ -733,7 +773,7 @@ export class SessionManager {
     }
     let settled = false;
     const answer = (body: Record<string, unknown>): void => {
-      void channel.send(control(body)).catch(() => undefined);
+      void channel.send(controlMessage(body)).catch(() => undefined);
     };
     const req: SessionRequest = {
       key: md.key,
@@ -764,7 +804,7 @@ export class SessionManager {
           maxMessageBytes: SESSION_MESSAGE_MAX_BYTES,
         });
         this.track(s);
-        await channel.send(control({ t: 'accept' }));
+        await channel.send(controlMessage({ t: 'accept' }));
         return s;
       },
       reject: (reason: string, code: SessionRejectCode = 'rejected') => {
@@ -782,7 +822,7 @@ export class SessionManager {
   }
 }
 
-function control(body: Record<string, unknown>): Uint8Array {
+function controlMessage(body: Record<string, unknown>): Uint8Array {
   const j = encodeJson(body);
   const m = new Uint8Array(1 + j.length);
   m[0] = KIND_CONTROL;
