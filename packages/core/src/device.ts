@@ -103,6 +103,14 @@ export interface LocalDeviceOptions {
    *   2^31 − 1.
    */
   readonly stopFlushMs?: number;
+  /**
+   * Bytes of incoming transfers each session holds for its app — being received (at their announced size) or
+   * received and not yet taken by a `Session.data$` subscriber — before further transfers wait unread (the sender's
+   * transfer waits: backpressure) and, past `SESSION_WAITING_TRANSFERS` (16) waiting, are refused. One transfer is
+   * always let in when none is held. Default 104_857_600 (100 MiB, `SESSION_HELD_TRANSFER_BYTES`, `@colink/core/wire`).
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a safe integer ≥ 0.
+   */
+  readonly sessionHeldTransferBytes?: number;
 }
 
 /** What {@link LocalDevice.stop} could not flush (all zero when everything accepted was handed to the media). */
@@ -164,7 +172,8 @@ export class LocalDevice {
 
   /**
    * @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}), or
-   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1.
+   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1, or `sessionHeldTransferBytes` is not a
+   *   safe integer ≥ 0.
    */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
@@ -180,13 +189,19 @@ export class LocalDevice {
         ErrorCode.INVALID_ARGUMENT,
         `stopFlushMs ${flush} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
       );
+    const held = options.sessionHeldTransferBytes;
+    if (held !== undefined && !(Number.isSafeInteger(held) && held >= 0))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `sessionHeldTransferBytes ${held} is not a byte count (a safe integer ≥ 0)`,
+      );
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
     const own: Discovery[] = options.transports.filter(hasDiscovery);
     this.discoveries = [...own, ...(options.discovery ?? []).filter((d) => !own.includes(d))];
     this.directory = new DeviceDirectory(options.advert.networkId);
-    this.sessions = new SessionManager(this, options.scheduler);
+    this.sessions = new SessionManager(this, options.scheduler, held);
     this.admission = new Admission(
       options.admission ?? {},
       options.scheduler ?? asyncScheduler,

@@ -16,7 +16,10 @@ import {
   SESSION_CLOSE_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
   SESSION_HELD_MESSAGE_BYTES,
+  SESSION_HELD_TRANSFER_BYTES,
+  SESSION_HELD_TRANSFERS,
   SESSION_MESSAGE_MAX_BYTES,
+  SESSION_WAITING_TRANSFERS,
 } from './limits.js';
 import type { Link } from './link.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -134,6 +137,15 @@ export class Session {
   private dataIn: Map<Channel, Subscription | undefined> | undefined;
   /** Data of completed incoming transfers that nobody read yet (each already received whole). */
   private heldData: Uint8Array[] | undefined;
+  /**
+   * Incoming transfers held ({@link SESSION_HELD_TRANSFER_BYTES}): being received (counted at their announced size)
+   * or completed and in {@link Session.heldData}; their bytes and their number.
+   */
+  private heldTransferBytes = 0;
+  private heldTransfers = 0;
+  /** Incoming transfers waiting, unread (channel paused), for room among the held ones; oldest first. */
+  private waitingTransfers: Array<{ readonly channel: Channel; readonly size: number; admitted: boolean }> =
+    [];
   /** Made on the first subscription to {@link Session.ended$} (replays the reason once ended). */
   private endedSubject: ReplaySubject<SessionEndReason> | undefined;
   /** Made on the first subscription to {@link Session.transfers$}. */
@@ -227,14 +239,24 @@ export class Session {
    * Nothing is dropped: the session reads its incoming data channels only while data$ has a subscriber, so what
    * arrives before (or between) subscribers waits in the channels — bounded by their receive windows, the peer's
    * `sendData` then waits — and goes to the next subscriber in order; completed transfers nobody read are held whole
-   * until then. Completes once the session has ended and the data channels have delivered everything they received.
+   * until then, within a bound: the session holds at most `sessionHeldTransferBytes` (default 100 MiB,
+   * {@link SESSION_HELD_TRANSFER_BYTES}) and {@link SESSION_HELD_TRANSFERS} (1,024) incoming transfers, counting those
+   * being received at their announced size (one is always let in when none is held). A transfer that does not fit
+   * waits unread — the sender's transfer waits (backpressure) — until a subscriber here takes what is held; past
+   * {@link SESSION_WAITING_TRANSFERS} (16) waiting, further ones are refused (the sender's `done` rejects with
+   * `ERR_CLOSED`, reason `refused`). Completes once the session has ended and the data channels have delivered
+   * everything they received.
    */
   get data$(): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
       this.dataSubject ??= new Subject<Uint8Array>();
       const held = this.heldData;
       this.heldData = undefined;
-      for (const d of held ?? []) subscriber.next(d);
+      for (const d of held ?? []) {
+        this.releaseTransfer(d.length);
+        subscriber.next(d);
+      }
+      if (held !== undefined) this.admitTransfers();
       const sub = this.dataSubject.subscribe(subscriber);
       if (++this.dataReaders === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
       this.completeData();
@@ -265,7 +287,8 @@ export class Session {
    * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
    * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
    * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
-   * the first subscriber. Completes when the session ends.
+   * the first subscriber. A transfer waiting for room among the held ones ({@link Session.data$}) is emitted too; its
+   * progress stays at 0 until it is read. Completes when the session ends.
    */
   get transfers$(): Observable<Transfer> {
     return new Observable<Transfer>((subscriber) => {
@@ -447,19 +470,46 @@ export class Session {
     if (this.endReason !== undefined && (this.dataIn?.size ?? 0) === 0) this.dataSubject?.complete();
   }
 
-  /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
+  /**
+   * @internal Incoming transfer channel of this session (its metadata `size` checked by the manager). Read at once
+   * when it fits among the held transfers ({@link SESSION_HELD_TRANSFER_BYTES}, {@link SESSION_HELD_TRANSFERS}); else
+   * it waits unread — its window fills and the sender waits — or, past {@link SESSION_WAITING_TRANSFERS} waiting, is
+   * refused (RESET `refused`: the sender's transfer fails with `ERR_CLOSED` and that reason).
+   */
   attachTransfer(channel: Channel, size: number): void {
+    const entry = { channel, size, admitted: false };
+    if (this.waitingTransfers.length === 0 && this.fitsTransfer(size)) this.admit(entry);
+    else if (this.waitingTransfers.length >= SESSION_WAITING_TRANSFERS) {
+      channel.reset(
+        closeReason(
+          'refused',
+          `the receiving app has not read ${this.heldTransfers} transfers (${this.heldTransferBytes} bytes) and ` +
+            `${this.waitingTransfers.length} more wait: no room for another`,
+        ),
+      );
+      return;
+    } else {
+      channel.pause(); // unread until admitted: the window fills, the sender's transfer waits
+      this.waitingTransfers.push(entry);
+    }
     const t = Transfer.receive(channel, size);
     this.track(t);
     t.done.then(
       (d) => {
-        if (this.dataReaders > 0) this.dataSubject?.next(d);
-        else {
+        if (this.dataReaders > 0) {
+          this.releaseTransfer(size);
+          this.dataSubject?.next(d);
+          this.admitTransfers();
+        } else {
           this.heldData ??= [];
           this.heldData.push(d);
         }
       },
-      () => undefined,
+      () => {
+        if (entry.admitted) this.releaseTransfer(size);
+        else this.waitingTransfers = this.waitingTransfers.filter((w) => w !== entry);
+        this.admitTransfers();
+      },
     );
     if (this.transfersSubject?.observed) this.transfersSubject.next(t);
     else {
@@ -468,6 +518,36 @@ export class Session {
         this.unseen = this.unseen.filter((x) => x !== t);
       };
       t.done.then(drop, drop);
+    }
+  }
+
+  /** Whether an incoming transfer of `size` bytes fits among the held ones (any one does when none is held). */
+  private fitsTransfer(size: number): boolean {
+    if (this.heldTransfers === 0) return true;
+    return (
+      this.heldTransfers < SESSION_HELD_TRANSFERS &&
+      this.heldTransferBytes + size <= this.manager.heldTransferLimit
+    );
+  }
+
+  private admit(entry: { readonly channel: Channel; readonly size: number; admitted: boolean }): void {
+    entry.admitted = true;
+    this.heldTransfers++;
+    this.heldTransferBytes += entry.size;
+  }
+
+  /** A held transfer of `size` bytes was read by data$ (or ended without data). */
+  private releaseTransfer(size: number): void {
+    this.heldTransfers--;
+    this.heldTransferBytes -= size;
+  }
+
+  /** Starts reading waiting transfers, oldest first, while they fit. */
+  private admitTransfers(): void {
+    while (this.waitingTransfers.length > 0 && this.fitsTransfer(this.waitingTransfers[0]!.size)) {
+      const entry = this.waitingTransfers.shift()!;
+      this.admit(entry);
+      entry.channel.resume();
     }
   }
 
@@ -560,6 +640,8 @@ export class SessionManager {
   private readonly device: LocalDevice;
   /** @internal The device's clock: session request and close time limits run on it. */
   readonly scheduler: SchedulerLike;
+  /** @internal Bytes of incoming transfers each session holds ({@link SESSION_HELD_TRANSFER_BYTES} by default). */
+  readonly heldTransferLimit: number;
   private readonly requestsSubject = new Subject<SessionRequest>();
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
@@ -571,9 +653,14 @@ export class SessionManager {
   private installed = false;
 
   /** @internal */
-  constructor(device: LocalDevice, scheduler: SchedulerLike = asyncScheduler) {
+  constructor(
+    device: LocalDevice,
+    scheduler: SchedulerLike = asyncScheduler,
+    heldTransferLimit = SESSION_HELD_TRANSFER_BYTES,
+  ) {
     this.device = device;
     this.scheduler = scheduler;
+    this.heldTransferLimit = heldTransferLimit;
   }
 
   /** Incoming requests (hot). With no subscriber, requests are rejected with `no-handler`. */
