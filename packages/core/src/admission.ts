@@ -555,8 +555,9 @@ export class PreAuthWork {
 /**
  * @internal `conduit` as a Link sees it while its peer is not yet authenticated: its bytes are delivered through
  * `work` (in order), so a stranger's preamble checks and the start of TLS run in the pre-authentication work
- * slices. `ungate()` (the peer is trusted, or the Link opened or closed) delivers later bytes directly again, once
- * those already queued are through. `detachSocket()` first delivers the queued bytes (they go back into the socket
+ * slices. `ungate()` (the peer is trusted, or the Link opened or closed) delivers the bytes still held at once, in
+ * order, without waiting for a work slice (in a microtask when called while one of them is being delivered), and
+ * later bytes directly. `detachSocket()` first delivers the queued bytes (they go back into the socket
  * with what the handshake holds), then hands the socket over.
  */
 export function gateConduit(
@@ -572,10 +573,18 @@ export function gateConduit(
   const sizes: number[] = [];
   let heldBytes = 0;
   let refused = false;
+  /** A held chunk is being handed to the Link now (ungate() may be called from within). */
+  let delivering = false;
   const deliverOne = (): void => {
     const next = held.shift();
     heldBytes -= sizes.shift() ?? 0;
-    if (next && subscriber) next(subscriber);
+    if (!next || !subscriber) return;
+    delivering = true;
+    try {
+      next(subscriber);
+    } finally {
+      delivering = false;
+    }
   };
   const flush = (): void => {
     while (held.length > 0) deliverOne();
@@ -647,7 +656,16 @@ export function gateConduit(
   return {
     conduit: view,
     ungate: () => {
+      if (!gated) return;
       gated = false;
+      // The peer is authenticated (or its Link ended): what it sent meanwhile no longer waits for a work slice. Left
+      // there, it would reach its Link after events that happened later — another Link to the same peer opening and
+      // the merge that drains this one, which then saw none of the channels the peer had opened on it. Delivered now,
+      // before the callbacks of the Link's `opened` that come after this one; from within the delivery of a held
+      // chunk (a security stage reporting trust) in a microtask instead, so that chunks are never handed over nested.
+      if (held.length === 0) return;
+      if (delivering) queueMicrotask(flush);
+      else flush();
     },
     received: () => received,
   };
