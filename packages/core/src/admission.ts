@@ -134,6 +134,8 @@ interface Pending {
   readonly onRelease: (() => void) | undefined;
   /** Bytes the peer sent so far, including those still held back by `PreAuthWork` (from {@link gateConduit}). */
   readonly received: (() => number) | undefined;
+  /** Called once if tracking ends because the peer authenticated (trusted, or its Link opened). */
+  readonly onAuthenticated: (() => void) | undefined;
 }
 
 /**
@@ -199,6 +201,7 @@ export class Admission {
     bandwidth: BandwidthClass | undefined,
     onRelease?: () => void,
     received?: () => number,
+    onAuthenticated?: () => void,
   ): HandshakeProgress {
     const p: Pending = {
       link,
@@ -207,6 +210,7 @@ export class Admission {
       timer: undefined,
       onRelease,
       received,
+      onAuthenticated,
     };
     this.pending.set(link, p);
     const ms = this.deadlineMs(bandwidth);
@@ -224,11 +228,11 @@ export class Admission {
       this.counters.pendingHighWater = Math.max(this.counters.pendingHighWater, this.queue.size);
     }
     void link.opened.then(
-      () => this.release(link),
+      () => this.release(link, true),
       () => this.release(link),
     );
     return {
-      trusted: () => this.release(link),
+      trusted: () => this.release(link, true),
       confirmingBinding: () => {
         p.timer?.unsubscribe();
         p.timer = undefined;
@@ -237,8 +241,8 @@ export class Admission {
     };
   }
 
-  /** Stops tracking `link`: trusted, opened or failed. */
-  release(link: Link): void {
+  /** Stops tracking `link`: trusted or opened (`authenticated`), or failed. */
+  release(link: Link, authenticated = false): void {
     const p = this.pending.get(link);
     if (!p) return;
     this.pending.delete(link);
@@ -246,6 +250,7 @@ export class Admission {
     p.timer = undefined;
     this.uncount(p);
     p.onRelease?.();
+    if (authenticated) p.onAuthenticated?.();
   }
 
   private uncount(p: Pending): void {

@@ -576,7 +576,9 @@ export class LocalDevice {
     });
     this.conduitClosed.set(link, conduitClosed);
     const bandwidth = this.transports.find((t) => t.medium === conduit.medium)?.capabilities.bandwidth;
-    progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received);
+    // An inbound peer that authenticates gives its transport's per-source allowance back (Conduit.authenticated).
+    const authenticated = role === 'responder' && raw.authenticated ? () => raw.authenticated!() : undefined;
+    progress = this.admission.admit(link, bandwidth, gated?.ungate, gated?.received, authenticated);
     this.opening.add(link);
     void link.closed.then(() => this.opening.delete(link));
     link.opened.then(
