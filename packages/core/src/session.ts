@@ -206,7 +206,8 @@ export class Session {
    * Text messages from the peer. Nothing is dropped: messages that arrive while nobody subscribes (e.g. between
    * `request()` resolving and the app's `subscribe`) are held and delivered, in order, to the next subscriber — up to
    * {@link SESSION_HELD_MESSAGE_BYTES} (256 KiB); past that the session stops reading its control channel, so the
-   * peer's `sendMessage` waits (backpressure) until someone subscribes. Completes when the session has ended (after
+   * peer's `sendMessage` waits (backpressure) until someone subscribes. A subscriber that stops part way
+   * (`firstValueFrom`, `take(n)`) leaves the rest held for the next one. Completes when the session has ended (after
    * the held messages).
    */
   get messages$(): Observable<string> {
@@ -216,11 +217,19 @@ export class Session {
         const held = this.heldMessages;
         this.heldMessages = undefined;
         this.heldMessageBytes = 0;
-        for (const m of held ?? []) subscriber.next(m);
+        if (held === undefined) return;
+        let i = 0;
+        while (i < held.length && !subscriber.closed) subscriber.next(held[i++]!);
+        // A subscriber that stopped part way (`take(1)`, `firstValueFrom`) leaves the rest to the next one.
+        if (i < held.length) {
+          const rest = held.slice(i);
+          this.heldMessages = this.heldMessages === undefined ? rest : rest.concat(this.heldMessages);
+          for (const m of rest) this.heldMessageBytes += Buffer.byteLength(m, 'utf8');
+        }
       };
       flush();
       // Ended: the subject completes the subscriber at once, so what still waits in the paused channel comes first.
-      while (this.endReason !== undefined && this.controlPaused) {
+      while (this.endReason !== undefined && this.controlPaused && !subscriber.closed) {
         this.controlPaused = false;
         this.control.resume(); // delivers synchronously into the hold (pausing again past the bound)
         flush();
@@ -244,19 +253,29 @@ export class Session {
    * being received at their announced size (one is always let in when none is held). A transfer that does not fit
    * waits unread — the sender's transfer waits (backpressure) — until a subscriber here takes what is held; past
    * {@link SESSION_WAITING_TRANSFERS} (16) waiting, further ones are refused (the sender's `done` rejects with
-   * `ERR_CLOSED`, reason `refused`). Completes once the session has ended and the data channels have delivered
-   * everything they received.
+   * `ERR_CLOSED`, reason `refused`). A subscriber that stops part way (`firstValueFrom`, `take(n)`) leaves the rest
+   * held for the next one. Completes once the session has ended and the data channels have delivered everything they
+   * received.
    */
   get data$(): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
       this.dataSubject ??= new Subject<Uint8Array>();
       const held = this.heldData;
       this.heldData = undefined;
-      for (const d of held ?? []) {
-        this.releaseTransfer(d.length);
-        subscriber.next(d);
+      if (held !== undefined) {
+        let i = 0;
+        while (i < held.length && !subscriber.closed) {
+          const d = held[i++]!;
+          this.releaseTransfer(d.length);
+          subscriber.next(d);
+        }
+        // A subscriber that stopped part way (`take(1)`, `firstValueFrom`) leaves the rest to the next one.
+        if (i < held.length) {
+          const rest = held.slice(i);
+          this.heldData = this.heldData === undefined ? rest : rest.concat(this.heldData);
+        }
+        this.admitTransfers();
       }
-      if (held !== undefined) this.admitTransfers();
       const sub = this.dataSubject.subscribe(subscriber);
       if (++this.dataReaders === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
       this.completeData();

@@ -159,6 +159,25 @@ describe('Session: completed transfers nobody reads are held within a bound', ()
   });
 });
 
+describe('Session: a subscriber that stops part way through what is held leaves the rest to the next one', () => {
+  it('data$: held transfers', async () => {
+    const [sa, sb] = await pair(1024 * KiB);
+    await Promise.all([1, 2, 3].map((i) => sa.transfer(block(KiB, i)).done));
+    await pause(50);
+    expect((await firstValueFrom(sb.data$))[0]).toBe(1); // takes one and unsubscribes
+    const rest = await firstValueFrom(sb.data$.pipe(take(2), toArray()));
+    expect(rest.map((d) => d[0])).toEqual([2, 3]);
+  });
+
+  it('messages$: held text messages', async () => {
+    const [sa, sb] = await pair(1024 * KiB);
+    for (const m of ['one', 'two', 'three']) await sa.sendMessage(m);
+    await pause(50);
+    expect(await firstValueFrom(sb.messages$)).toBe('one');
+    expect(await firstValueFrom(sb.messages$.pipe(take(2), toArray()))).toEqual(['two', 'three']);
+  });
+});
+
 describe('sessionHeldTransferBytes', () => {
   it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects %s with ERR_INVALID_ARGUMENT', (n) => {
     expect(
