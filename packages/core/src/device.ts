@@ -320,7 +320,9 @@ export class LocalDevice {
     const deadline = scheduler.now() + (this.options.stopFlushMs ?? DEVICE_STOP_FLUSH_MS);
     const left = (): number => Math.max(0, deadline - scheduler.now());
     this.sessions.refuseWaiting();
-    const sessionsClosed = this.sessions.closeAll('exit');
+    // The sessions' own close time limit does not apply: the flush below is bounded by stopFlushMs, and what it could
+    // not flush is reported before the peer connections and Links close (which ends the sessions' closes too).
+    const sessionsClosed = this.sessions.closeAllForStop();
     // A peer connection without a Link cannot send any more (a stopped device adopts no new Link): it ends at once.
     const parked = [...this.peerConnections.values()].filter((pc) => !pc.carrier);
     const stranded = this.unflushed(parked.flatMap((pc) => pc.channels));

@@ -437,6 +437,14 @@ export class Session {
         ErrorCode.INVALID_ARGUMENT,
         `timeoutMs ${String(timeoutMs)} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
       );
+    return this.closeWithin(why, timeoutMs);
+  }
+
+  /**
+   * @internal {@link Session.close} with `timeoutMs` unchecked; undefined: no time limit of its own — for
+   * `LocalDevice.stop`, which bounds the flush itself (and reports what it could not flush before anything resets).
+   */
+  async closeWithin(why: 'closed' | 'exit', timeoutMs: number | undefined): Promise<void> {
     if (this.endReason !== undefined) return;
     this.end('local');
     const control = this.control;
@@ -449,6 +457,7 @@ export class Session {
       }
       await Promise.all([dataOut?.close(), control.close()]);
     })();
+    if (timeoutMs === undefined) return graceful;
     let timer: Subscription | undefined;
     const inTime = await Promise.race([
       graceful.then(() => true),
@@ -781,9 +790,20 @@ export class SessionManager {
     });
   }
 
-  /** Ends every open session (`exit` when the device stops). */
-  async closeAll(why: 'closed' | 'exit' = 'closed'): Promise<void> {
-    await Promise.all(this.list().map((s) => s.close(why)));
+  /**
+   * Ends every open session, each as {@link Session.close} with `timeoutMs` (default 5_000, `SESSION_CLOSE_TIMEOUT_MS`).
+   * @throws ColinkError (as a rejection) `ERR_INVALID_ARGUMENT` for a `timeoutMs` that is not 0 … 2^31 − 1 ms.
+   */
+  async closeAll(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
+    await Promise.all(this.list().map((s) => s.close(why, timeoutMs)));
+  }
+
+  /**
+   * @internal The device stops: every session ends with `exit`, with no time limit of the sessions' own — `stop()`
+   * bounds the flush (`stopFlushMs`), reports what it could not flush, then closes what carries them.
+   */
+  closeAllForStop(): Promise<void> {
+    return Promise.all(this.list().map((s) => s.closeWithin('exit', undefined))).then(() => undefined);
   }
 
   /**
