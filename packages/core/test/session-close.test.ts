@@ -45,10 +45,10 @@ function watch(p: Promise<unknown>): { state: 'pending' | 'resolved' | 'rejected
 }
 
 /** Two devices on a memory network in virtual time, with small windows (64 KiB) so a non-reading peer fills them fast. */
-async function pair(): Promise<{ a: LocalDevice; b: LocalDevice }> {
+async function pair(extra: { stopFlushMs?: number } = {}): Promise<{ a: LocalDevice; b: LocalDevice }> {
   clock = new VirtualClock();
   const net = new MemoryNetwork({ scheduler: clock });
-  const options = { scheduler: clock, link: { channelWindow: WINDOW, sendBufferBytes: WINDOW } };
+  const options = { scheduler: clock, link: { channelWindow: WINDOW, sendBufferBytes: WINDOW }, ...extra };
   const a = new LocalDevice({ advert: advert('close-a'), transports: [net.createTransport()], ...options });
   const b = new LocalDevice({ advert: advert('close-b'), transports: [net.createTransport()], ...options });
   devices.push(a, b);
@@ -153,5 +153,21 @@ describe('Session.close() against a peer app that reads nothing (virtual time)',
     expect((await drive(got)).map((d) => d[0])).toEqual([0, 1]);
     expect(await firstValueFrom(sb.ended$)).toBe('peer-closed');
     expect(sa.via.state).toBe('open');
+  });
+
+  it("LocalDevice.stop() keeps its own flush time (longer than the sessions' limit) and reports what it could not flush", async () => {
+    const { a, b } = await pair({ stopFlushMs: 8_000 });
+    const [sa] = await open(a, b);
+    const sends = [0, 1, 2, 3].map((i) => watch(sa.sendData(new Uint8Array(WINDOW).fill(i))));
+    await clock.advance(100);
+    const stopped = a.stop();
+    const stopping = watch(stopped);
+    await clock.advance(SESSION_CLOSE_TIMEOUT_MS + 500);
+    // Past the sessions' own limit: nothing was reset, the sends still wait for the peer within stop's flush time.
+    expect(stopping.state).toBe('pending');
+    expect(sends.map((s) => s.state)).toEqual(['resolved', 'pending', 'pending', 'pending']);
+    await drive(stopped);
+    expect(sends.map((s) => s.state)).toEqual(['resolved', 'rejected', 'rejected', 'rejected']);
+    expect(a.lastStop).toMatchObject({ flushed: false, unflushedSends: 3 });
   });
 });
