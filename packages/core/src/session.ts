@@ -432,11 +432,7 @@ export class Session {
    *   2^31 − 1 (Node's largest timer); the session is then left open.
    */
   async close(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
-    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS))
-      throw new ColinkError(
-        ErrorCode.INVALID_ARGUMENT,
-        `timeoutMs ${String(timeoutMs)} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
-      );
+    assertCloseTimeout(timeoutMs);
     return this.closeWithin(why, timeoutMs);
   }
 
@@ -447,15 +443,15 @@ export class Session {
   async closeWithin(why: 'closed' | 'exit', timeoutMs: number | undefined): Promise<void> {
     if (this.endReason !== undefined) return;
     this.end('local');
-    const control = this.control;
+    const controlChannel = this.control;
     const dataOut = this.dataOut;
     const graceful = (async () => {
       try {
-        await control.send(controlMessage({ t: 'close', why }));
+        await controlChannel.send(control({ t: 'close', why }));
       } catch {
         // the Link is already gone (the peer will see network-disconnected), or the time limit reset the channel
       }
-      await Promise.all([dataOut?.close(), control.close()]);
+      await Promise.all([dataOut?.close(), controlChannel.close()]);
     })();
     if (timeoutMs === undefined) return graceful;
     let timer: Subscription | undefined;
@@ -471,7 +467,7 @@ export class Session {
       `session closed; its graceful close did not complete within ${timeoutMs} ms (the peer did not read)`,
     );
     dataOut?.reset(reason);
-    control.reset(reason);
+    controlChannel.reset(reason);
   }
 
   /** @internal incoming data channel of this session */
@@ -795,6 +791,7 @@ export class SessionManager {
    * @throws ColinkError (as a rejection) `ERR_INVALID_ARGUMENT` for a `timeoutMs` that is not 0 … 2^31 − 1 ms.
    */
   async closeAll(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
+    assertCloseTimeout(timeoutMs);
     await Promise.all(this.list().map((s) => s.close(why, timeoutMs)));
   }
 
@@ -899,7 +896,7 @@ export class SessionManager {
     }
     let settled = false;
     const answer = (body: Record<string, unknown>): void => {
-      void channel.send(controlMessage(body)).catch(() => undefined);
+      void channel.send(control(body)).catch(() => undefined);
     };
     const req: SessionRequest = {
       key: md.key,
@@ -930,7 +927,7 @@ export class SessionManager {
           maxMessageBytes: SESSION_MESSAGE_MAX_BYTES,
         });
         this.track(s);
-        await channel.send(controlMessage({ t: 'accept' }));
+        await channel.send(control({ t: 'accept' }));
         return s;
       },
       reject: (reason: string, code: SessionRejectCode = 'rejected') => {
@@ -948,12 +945,21 @@ export class SessionManager {
   }
 }
 
-function controlMessage(body: Record<string, unknown>): Uint8Array {
+function control(body: Record<string, unknown>): Uint8Array {
   const j = encodeJson(body);
   const m = new Uint8Array(1 + j.length);
   m[0] = KIND_CONTROL;
   m.set(j, 1);
   return m;
+}
+
+/** @throws ColinkError `ERR_INVALID_ARGUMENT` unless `ms` is a number of ms from 0 to 2^31 − 1. */
+function assertCloseTimeout(ms: unknown): void {
+  if (!(typeof ms === 'number' && ms >= 0 && ms <= MAX_TIMER_MS))
+    throw new ColinkError(
+      ErrorCode.INVALID_ARGUMENT,
+      `timeoutMs ${String(ms)} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+    );
 }
 
 function safeJson(b: Uint8Array): Record<string, unknown> | undefined {
