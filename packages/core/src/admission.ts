@@ -161,6 +161,8 @@ class Pending implements AdmissionEntry {
      * the peer's bytes stop going through `PreAuthWork`; its byte count tells whether the peer is stuck at its preamble.
      */
     readonly gate: PreAuthGate | undefined,
+    /** Called once if tracking ends because the peer authenticated (trusted, or its Link opened). */
+    readonly onAuthenticated: (() => void) | undefined,
   ) {
     this.link = link;
     this.counted = inbound;
@@ -256,8 +258,16 @@ export class Admission {
     stranger: Stranger,
     bandwidth: BandwidthClass | undefined,
     gate?: PreAuthGate,
+    onAuthenticated?: () => void,
   ): AdmissionEntry {
-    const p = new Pending(stranger, undefined, sourceHost(stranger.remoteAddress), true, gate);
+    const p = new Pending(
+      stranger,
+      undefined,
+      sourceHost(stranger.remoteAddress),
+      true,
+      gate,
+      onAuthenticated,
+    );
     this.track(p, bandwidth);
     return p;
   }
@@ -271,10 +281,10 @@ export class Admission {
     const p = entry as Pending;
     p.link = link;
     if (p.released) return noProgress;
-    const release = () => this.release(p);
-    void link.opened.then(release, release);
+    const authenticated = () => this.release(p, true);
+    void link.opened.then(authenticated, () => this.release(p));
     return {
-      trusted: release,
+      trusted: authenticated,
       confirmingBinding: () => {
         this.disarm(p);
         this.uncount(p);
@@ -287,20 +297,36 @@ export class Admission {
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
    */
-  admit(link: Link, bandwidth: BandwidthClass | undefined, gate?: PreAuthGate): HandshakeProgress {
-    const p = new Pending(undefined, link, sourceHost(link.remoteAddress), link.role === 'responder', gate);
+  admit(
+    link: Link,
+    bandwidth: BandwidthClass | undefined,
+    gate?: PreAuthGate,
+    onAuthenticated?: () => void,
+  ): HandshakeProgress {
+    const p = new Pending(
+      undefined,
+      link,
+      sourceHost(link.remoteAddress),
+      link.role === 'responder',
+      gate,
+      onAuthenticated,
+    );
     this.track(p, bandwidth);
     return this.attach(p, link);
   }
 
-  /** Stops tracking `entry`: trusted, opened, failed, or its connection ended before it had a Link. */
-  release(entry: AdmissionEntry): void {
+  /**
+   * Stops tracking `entry`: trusted or opened (`authenticated`: its transport hears of it through `onAuthenticated`),
+   * failed, or its connection ended before it had a Link.
+   */
+  release(entry: AdmissionEntry, authenticated = false): void {
     const p = entry as Pending;
     if (p.released) return;
     p.released = true;
     this.disarm(p);
     this.uncount(p);
     p.gate?.ungate();
+    if (authenticated) p.onAuthenticated?.();
   }
 
   private track(p: Pending, bandwidth: BandwidthClass | undefined): void {
@@ -689,7 +715,8 @@ const END: HeldEnd = { error: undefined };
  * @internal A conduit as its reader (the pre-Link stage, then the Link) sees it while its peer is not yet
  * authenticated: its bytes are delivered through `work` (in order), so a stranger's preamble checks and the start of
  * TLS run in the pre-authentication work slices. {@link ConduitGate.ungate} (the peer is trusted, or the Link opened
- * or closed) delivers what is held at once (in a microtask, in order) and later bytes directly. `detachSocket()` first
+ * or closed) delivers what is held at once, in order (in a microtask when called while a held chunk is being handed
+ * over), and later bytes directly. `detachSocket()` first
  * delivers the queued bytes (they go back into the socket with what the handshake holds), then hands the socket over.
  * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is destroyed (`refused`) and what it held dropped.
  *
@@ -706,6 +733,8 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   private held: Array<Uint8Array | HeldEnd> | undefined;
   private heldBytes = 0;
   private refused = false;
+  /** A held chunk is being handed over now ({@link ConduitGate.ungate} may be called from within). */
+  private delivering = false;
   private data: Observable<Uint8Array> | undefined;
 
   constructor(
@@ -761,11 +790,16 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   ungate(): void {
     if (!this.gated) return;
     this.gated = false;
-    // The peer is trusted (or its Link opened): what it sent meanwhile goes now, in order, not at the
-    // pre-authentication pace. Left in the work queue, a peer that kept sending (a burst of session requests the moment
-    // its Link opened) kept the chunks behind the gate, past MAX_PRE_AUTH_HELD_BYTES, and its open Link was refused
-    // as if it were a stranger. A microtask: ungate() is called from inside the handshake; no I/O comes in between.
-    if (this.held !== undefined && this.held.length > 0) queueMicrotask(() => this.release());
+    // The peer is authenticated (or its Link opened or ended): what it sent meanwhile no longer waits for a work
+    // slice. Left there, (a) a peer that kept sending (a burst of session requests the moment its own end opened)
+    // filled MAX_PRE_AUTH_HELD_BYTES and its open Link was refused as a stranger; (b) its bytes reached the Link after
+    // later events — another Link to the same peer opening and the merge that drains this one, which then saw none of
+    // the channels the peer had opened on it. Delivered now, before the callbacks of the Link's `opened` that come
+    // after this one; from within the delivery of a held chunk (a security stage reporting trust, the pre-Link stage
+    // handing over) in a microtask instead, so that chunks are never handed over nested.
+    if (this.held === undefined || this.held.length === 0) return;
+    if (this.delivering) queueMicrotask(() => this.release());
+    else this.release();
   }
   /** Delivers everything held (the gate is open). */
   private release(): void {
@@ -802,11 +836,16 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   run(): void {
     const next = this.held?.shift();
     if (next === undefined) return;
-    if (next instanceof Uint8Array) {
-      this.heldBytes -= next.length;
-      this.subscriber?.next(next);
-    } else if (next === END) this.subscriber?.complete();
-    else this.subscriber?.error(next.error);
+    this.delivering = true;
+    try {
+      if (next instanceof Uint8Array) {
+        this.heldBytes -= next.length;
+        this.subscriber?.next(next);
+      } else if (next === END) this.subscriber?.complete();
+      else this.subscriber?.error(next.error);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   /** @internal Work item: the device stopped, or the reader left: what is held is dropped. */

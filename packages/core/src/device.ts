@@ -106,6 +106,14 @@ export interface LocalDeviceOptions {
    *   2^31 − 1.
    */
   readonly stopFlushMs?: number;
+  /**
+   * Bytes of incoming transfers each session holds for its app — being received (at their announced size) or
+   * received and not yet taken by a `Session.data$` subscriber — before further transfers wait unread (the sender's
+   * transfer waits: backpressure) and, past `SESSION_WAITING_TRANSFERS` (16) waiting, are refused. One transfer is
+   * always let in when none is held. Default 104_857_600 (100 MiB, `SESSION_HELD_TRANSFER_BYTES`, `@colink/core/wire`).
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` from the constructor for a value that is not a safe integer ≥ 0.
+   */
+  readonly sessionHeldTransferBytes?: number;
 }
 
 /** What {@link LocalDevice.stop} could not flush (all zero when everything accepted was handed to the media). */
@@ -167,7 +175,8 @@ export class LocalDevice {
 
   /**
    * @throws ColinkError `ERR_INVALID_ARGUMENT` when `options.advert` is not valid ({@link assertValidAdvert}), or
-   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1.
+   *   `upgradeDialMs` / `stopFlushMs` is not a number of ms from 0 to 2^31 − 1, or `sessionHeldTransferBytes` is not a
+   *   safe integer ≥ 0.
    */
   constructor(options: LocalDeviceOptions) {
     assertValidAdvert(options.advert);
@@ -183,13 +192,19 @@ export class LocalDevice {
         ErrorCode.INVALID_ARGUMENT,
         `stopFlushMs ${flush} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
       );
+    const held = options.sessionHeldTransferBytes;
+    if (held !== undefined && !(Number.isSafeInteger(held) && held >= 0))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `sessionHeldTransferBytes ${held} is not a byte count (a safe integer ≥ 0)`,
+      );
     this.options = options;
     this.advert = options.advert;
     this.transports = options.transports;
     const own: Discovery[] = options.transports.filter(hasDiscovery);
     this.discoveries = [...own, ...(options.discovery ?? []).filter((d) => !own.includes(d))];
     this.directory = new DeviceDirectory(options.advert.networkId);
-    this.sessions = new SessionManager(this, options.scheduler);
+    this.sessions = new SessionManager(this, options.scheduler, held);
     this.admission = new Admission(
       options.admission ?? {},
       options.scheduler ?? asyncScheduler,
@@ -308,7 +323,9 @@ export class LocalDevice {
     const deadline = scheduler.now() + (this.options.stopFlushMs ?? DEVICE_STOP_FLUSH_MS);
     const left = (): number => Math.max(0, deadline - scheduler.now());
     this.sessions.refuseWaiting();
-    const sessionsClosed = this.sessions.closeAll('exit');
+    // The sessions' own close time limit does not apply: the flush below is bounded by stopFlushMs, and what it could
+    // not flush is reported before the peer connections and Links close (which ends the sessions' closes too).
+    const sessionsClosed = this.sessions.closeAllForStop();
     // A peer connection without a Link cannot send any more (a stopped device adopts no new Link): it ends at once.
     const parked = [...this.peerConnections.values()].filter((pc) => !pc.carrier);
     const stranded = this.unflushed(parked.flatMap((pc) => pc.channels));
@@ -566,7 +583,9 @@ export class LocalDevice {
         if (entry) this.admission.release(entry);
       },
     });
-    entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gate);
+    // A peer that authenticates gives its transport's per-source allowance back (Conduit.authenticated).
+    const authenticated = raw.authenticated ? () => raw.authenticated!() : undefined;
+    entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gate, authenticated);
     stranger.start();
   }
 

@@ -127,8 +127,38 @@ export const TRANSFER_CHUNK_BYTES = 64 * 1024;
  * window is held, nothing is dropped.
  */
 export const SESSION_HELD_MESSAGE_BYTES = DEFAULT_CHANNEL_WINDOW;
+/**
+ * Bytes of incoming transfers a session holds for its app (`Session.transfer` on the peer): the announced sizes of
+ * the transfers it is receiving plus the bytes of completed ones no `Session.data$` subscriber has taken yet — 100 MiB,
+ * one largest transfer ({@link SESSION_DATA_MAX_BYTES}, HarmonyOS sendData's limit). A transfer that does not fit
+ * waits unread (its channel's window fills, the sender's transfer waits: backpressure) until `data$` takes what is
+ * held; one transfer is always let in when nothing is held, so any transfer up to the size limit completes.
+ */
+export const SESSION_HELD_TRANSFER_BYTES = SESSION_DATA_MAX_BYTES;
+/**
+ * Incoming transfers a session holds at once, received or being received (see {@link SESSION_HELD_TRANSFER_BYTES}):
+ * 1,024, so that the bookkeeping of many tiny or empty transfers is bounded too (their bytes alone would not be).
+ */
+export const SESSION_HELD_TRANSFERS = 1_024;
+/**
+ * Incoming transfers a session lets wait, unread, for room among those it holds: 16. Each holds at most one channel
+ * receive window while it waits (4 MiB on TCP, 256 KiB on BLE: {@link DEFAULT_CHANNEL_WINDOW_FAST},
+ * {@link DEFAULT_CHANNEL_WINDOW}), so waiting ones hold at most 64 MiB on TCP. Past it a new transfer is refused: its
+ * channel is reset with `refused`, and the sender's `Transfer.done` rejects with `ERR_CLOSED` carrying that reason.
+ * (Transfers also wait when the app reads `data$` but more than the held bound is being received at once: a sender
+ * with more than that in flight plus 16 should await `done` before starting more.)
+ */
+export const SESSION_WAITING_TRANSFERS = 16;
 /** Default time a session request waits for the peer app to accept or reject (ms). */
 export const DEFAULT_SESSION_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How long `Session.close()` waits for its graceful end — the close message and what `sendMessage`/`sendData` already
+ * queued handed to the medium, and the peer's answering CLOSEs — before it resets the session's channels, ms: 5 s,
+ * the default flush time of `Link.close` and `LocalDevice.stop` ({@link DEVICE_STOP_FLUSH_MS}). Bounded, because a
+ * peer app that reads nothing grants no credit: the close message would otherwise wait behind its full window
+ * forever.
+ */
+export const SESSION_CLOSE_TIMEOUT_MS = 5_000;
 
 /**
  * Largest DATA payload (bytes) written as one copied buffer together with its 12-byte header instead of header +

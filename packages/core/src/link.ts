@@ -512,7 +512,9 @@ export class Link implements ChannelHost {
 
   /**
    * Closes gracefully: stops new channels, flushes what `send()` already queued (up to `flushTimeoutMs`), sends
-   * GOAWAY with `reason`, and ends the conduit. Resolves with the final reason.
+   * GOAWAY with `reason`, and ends the conduit. Resolves with the final reason — at once when the Link ends another
+   * way while it flushes (the peer's GOAWAY, the medium's end: there is nothing left to flush to), and as soon as no
+   * channel has a frame ready and no control frame waits, not after `flushTimeoutMs`.
    */
   async close(reason: CloseReason = closeReason('normal'), flushTimeoutMs = 5_000): Promise<CloseReason> {
     if (this.state === 'closed') return this.closed;
@@ -533,6 +535,8 @@ export class Link implements ChannelHost {
       let timer: Subscription | undefined;
       await Promise.race([
         flushed,
+        // Ending (the peer's GOAWAY crossing ours) cancels the flush checks (they are in `timers`): stop waiting too.
+        this.closed,
         new Promise<void>((r) => (timer = this.scheduler.schedule(() => r(), flushTimeoutMs))),
       ]);
       timer?.unsubscribe();

@@ -15,9 +15,13 @@ import { ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   DEFAULT_SESSION_REQUEST_TIMEOUT_MS,
   FRAME_HEADER_BYTES,
+  SESSION_CLOSE_TIMEOUT_MS,
   SESSION_DATA_MAX_BYTES,
   SESSION_HELD_MESSAGE_BYTES,
+  SESSION_HELD_TRANSFER_BYTES,
+  SESSION_HELD_TRANSFERS,
   SESSION_MESSAGE_MAX_BYTES,
+  SESSION_WAITING_TRANSFERS,
 } from './limits.js';
 import type { Link } from './link.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -93,6 +97,9 @@ const MAX_ORPHAN_CHANNELS = 64;
 /** How long such a channel waits for its session before it is refused, ms. */
 const ORPHAN_CHANNEL_WAIT_MS = 5_000;
 
+/** Largest time limit a Node timer takes, ms (2^31 − 1; longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const KIND_CONTROL = 0;
 const KIND_TEXT = 1;
 
@@ -136,6 +143,15 @@ export class Session {
   private dataIn: Map<Channel, Subscription | undefined> | undefined;
   /** Data of completed incoming transfers that nobody read yet (each already received whole). */
   private heldData: Uint8Array[] | undefined;
+  /**
+   * Incoming transfers held ({@link SESSION_HELD_TRANSFER_BYTES}): being received (counted at their announced size)
+   * or completed and in {@link Session.heldData}; their bytes and their number.
+   */
+  private heldTransferBytes = 0;
+  private heldTransfers = 0;
+  /** Incoming transfers waiting, unread (channel paused), for room among the held ones; oldest first. */
+  private waitingTransfers: Array<{ readonly channel: Channel; readonly size: number; admitted: boolean }> =
+    [];
   /** Made on the first subscription to {@link Session.ended$} (replays the reason once ended). */
   private endedSubject: ReplaySubject<SessionEndReason> | undefined;
   /** Made on the first subscription to {@link Session.transfers$}. */
@@ -196,7 +212,8 @@ export class Session {
    * Text messages from the peer. Nothing is dropped: messages that arrive while nobody subscribes (e.g. between
    * `request()` resolving and the app's `subscribe`) are held and delivered, in order, to the next subscriber — up to
    * {@link SESSION_HELD_MESSAGE_BYTES} (256 KiB); past that the session stops reading its control channel, so the
-   * peer's `sendMessage` waits (backpressure) until someone subscribes. Completes when the session has ended (after
+   * peer's `sendMessage` waits (backpressure) until someone subscribes. A subscriber that stops part way
+   * (`firstValueFrom`, `take(n)`) leaves the rest held for the next one. Completes when the session has ended (after
    * the held messages).
    */
   get messages$(): Observable<string> {
@@ -205,11 +222,19 @@ export class Session {
         const held = this.heldMessages;
         this.heldMessages = undefined;
         this.heldMessageBytes = 0;
-        for (const m of held ?? []) subscriber.next(m);
+        if (held === undefined) return;
+        let i = 0;
+        while (i < held.length && !subscriber.closed) subscriber.next(held[i++]!);
+        // A subscriber that stopped part way (`take(1)`, `firstValueFrom`) leaves the rest to the next one.
+        if (i < held.length) {
+          const rest = held.slice(i);
+          this.heldMessages = this.heldMessages === undefined ? rest : rest.concat(this.heldMessages);
+          for (const m of rest) this.heldMessageBytes += Buffer.byteLength(m, 'utf8');
+        }
       };
       flush();
       // Ended: the subject completes the subscriber at once, so what still waits in the paused channel comes first.
-      while (this.endReason !== undefined && this.controlPaused) {
+      while (this.endReason !== undefined && this.controlPaused && !subscriber.closed) {
         this.controlPaused = false;
         this.control.resume(); // delivers synchronously into the hold (pausing again past the bound)
         flush();
@@ -236,14 +261,34 @@ export class Session {
    * Nothing is dropped: the session reads its incoming data channels only while data$ has a subscriber, so what
    * arrives before (or between) subscribers waits in the channels — bounded by their receive windows, the peer's
    * `sendData` then waits — and goes to the next subscriber in order; completed transfers nobody read are held whole
-   * until then. Completes once the session has ended and the data channels have delivered everything they received.
+   * until then, within a bound: the session holds at most `sessionHeldTransferBytes` (default 100 MiB,
+   * {@link SESSION_HELD_TRANSFER_BYTES}) and {@link SESSION_HELD_TRANSFERS} (1,024) incoming transfers, counting those
+   * being received at their announced size (one is always let in when none is held). A transfer that does not fit
+   * waits unread — the sender's transfer waits (backpressure) — until a subscriber here takes what is held; past
+   * {@link SESSION_WAITING_TRANSFERS} (16) waiting, further ones are refused (the sender's `done` rejects with
+   * `ERR_CLOSED`, reason `refused`). A subscriber that stops part way (`firstValueFrom`, `take(n)`) leaves the rest
+   * held for the next one. Completes once the session has ended and the data channels have delivered everything they
+   * received.
    */
   get data$(): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
       this.dataSubject ??= new Subject<Uint8Array>();
       const held = this.heldData;
       this.heldData = undefined;
-      for (const d of held ?? []) subscriber.next(d);
+      if (held !== undefined) {
+        let i = 0;
+        while (i < held.length && !subscriber.closed) {
+          const d = held[i++]!;
+          this.releaseTransfer(d.length);
+          subscriber.next(d);
+        }
+        // A subscriber that stopped part way (`take(1)`, `firstValueFrom`) leaves the rest to the next one.
+        if (i < held.length) {
+          const rest = held.slice(i);
+          this.heldData = this.heldData === undefined ? rest : rest.concat(this.heldData);
+        }
+        this.admitTransfers();
+      }
       const sub = this.dataSubject.subscribe(subscriber);
       if (++this.dataReaders === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
       this.completeData();
@@ -274,7 +319,8 @@ export class Session {
    * Transfers the peer starts with {@link Session.transfer}: watch their progress (bytes received) or cancel them.
    * Each one's bytes are also emitted on {@link Session.data$} when it is done. Hot, except that transfers which
    * arrive while nobody subscribes (e.g. before `request()` resolved on the requester) and are still running go to
-   * the first subscriber. Completes when the session ends.
+   * the first subscriber. A transfer waiting for room among the held ones ({@link Session.data$}) is emitted too; its
+   * progress stays at 0 until it is read. Completes when the session ends.
    */
   get transfers$(): Observable<Transfer> {
     return new Observable<Transfer>((subscriber) => {
@@ -386,16 +432,56 @@ export class Session {
     return t;
   }
 
-  /** Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). */
-  async close(why: 'closed' | 'exit' = 'closed'): Promise<void> {
+  /**
+   * Ends the session; the peer sees `peer-closed` (or `peer-exit` when `why` is `'exit'`). The session ends at once
+   * on this side ({@link Session.ended$} emits `local`, running transfers are cancelled); the close message and what
+   * `sendMessage`/`sendData` already accepted are then flushed, and the promise resolves once the peer has closed
+   * the session's channels too — or after `timeoutMs` (default 5_000, `SESSION_CLOSE_TIMEOUT_MS`,
+   * `@colink/core/wire`), whichever comes first. A peer app that reads nothing grants no credit, so what waits for
+   * it would wait forever: at the time limit the session's control and data channels are reset (code `normal`, or
+   * `going-away` for `'exit'`, with a message naming the time limit; the peer still sees `peer-closed` /
+   * `peer-exit`), and every accepted send not yet handed to the medium rejects with `ERR_CLOSED`. Time runs on the
+   * device's scheduler (virtual time with a `VirtualClock`). Resolves at once when the session has already ended.
+   * @throws ColinkError (as a rejection) `ERR_INVALID_ARGUMENT` when `timeoutMs` is not a number of ms from 0 to
+   *   2^31 − 1 (Node's largest timer); the session is then left open.
+   */
+  async close(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
+    assertCloseTimeout(timeoutMs);
+    return this.closeWithin(why, timeoutMs);
+  }
+
+  /**
+   * @internal {@link Session.close} with `timeoutMs` unchecked; undefined: no time limit of its own — for
+   * `LocalDevice.stop`, which bounds the flush itself (and reports what it could not flush before anything resets).
+   */
+  async closeWithin(why: 'closed' | 'exit', timeoutMs: number | undefined): Promise<void> {
     if (this.endReason !== undefined) return;
     this.end('local');
-    try {
-      await this.control.send(control({ t: 'close', why }));
-    } catch {
-      // the Link is already gone: the peer will see network-disconnected
-    }
-    await Promise.all([this.dataOut?.close(), this.control.close()]);
+    const controlChannel = this.control;
+    const dataOut = this.dataOut;
+    const graceful = (async () => {
+      try {
+        await controlChannel.send(control({ t: 'close', why }));
+      } catch {
+        // the Link is already gone (the peer will see network-disconnected), or the time limit reset the channel
+      }
+      await Promise.all([dataOut?.close(), controlChannel.close()]);
+    })();
+    if (timeoutMs === undefined) return graceful;
+    let timer: Subscription | undefined;
+    const inTime = await Promise.race([
+      graceful.then(() => true),
+      new Promise<boolean>((r) => (timer = this.manager.scheduler.schedule(() => r(false), timeoutMs))),
+    ]);
+    timer?.unsubscribe();
+    if (inTime) return;
+    // The peer did not take what waits (its window is full, or it is unreachable): nothing more can be done in time.
+    const reason = closeReason(
+      why === 'exit' ? 'going-away' : 'normal',
+      `session closed; its graceful close did not complete within ${timeoutMs} ms (the peer did not read)`,
+    );
+    dataOut?.reset(reason);
+    controlChannel.reset(reason);
   }
 
   /** @internal incoming data channel of this session */
@@ -422,19 +508,46 @@ export class Session {
     if (this.endReason !== undefined && (this.dataIn?.size ?? 0) === 0) this.dataSubject?.complete();
   }
 
-  /** @internal incoming transfer channel of this session (its metadata `size` checked by the manager) */
+  /**
+   * @internal Incoming transfer channel of this session (its metadata `size` checked by the manager). Read at once
+   * when it fits among the held transfers ({@link SESSION_HELD_TRANSFER_BYTES}, {@link SESSION_HELD_TRANSFERS}); else
+   * it waits unread — its window fills and the sender waits — or, past {@link SESSION_WAITING_TRANSFERS} waiting, is
+   * refused (RESET `refused`: the sender's transfer fails with `ERR_CLOSED` and that reason).
+   */
   attachTransfer(channel: Channel, size: number): void {
+    const entry = { channel, size, admitted: false };
+    if (this.waitingTransfers.length === 0 && this.fitsTransfer(size)) this.admit(entry);
+    else if (this.waitingTransfers.length >= SESSION_WAITING_TRANSFERS) {
+      channel.reset(
+        closeReason(
+          'refused',
+          `the receiving app has not read ${this.heldTransfers} transfers (${this.heldTransferBytes} bytes) and ` +
+            `${this.waitingTransfers.length} more wait: no room for another`,
+        ),
+      );
+      return;
+    } else {
+      channel.pause(); // unread until admitted: the window fills, the sender's transfer waits
+      this.waitingTransfers.push(entry);
+    }
     const t = Transfer.receive(channel, size);
     this.track(t);
     t.done.then(
       (d) => {
-        if (this.dataReaders > 0) this.dataSubject?.next(d);
-        else {
+        if (this.dataReaders > 0) {
+          this.releaseTransfer(size);
+          this.dataSubject?.next(d);
+          this.admitTransfers();
+        } else {
           this.heldData ??= [];
           this.heldData.push(d);
         }
       },
-      () => undefined,
+      () => {
+        if (entry.admitted) this.releaseTransfer(size);
+        else this.waitingTransfers = this.waitingTransfers.filter((w) => w !== entry);
+        this.admitTransfers();
+      },
     );
     if (this.transfersSubject?.observed) this.transfersSubject.next(t);
     else {
@@ -443,6 +556,36 @@ export class Session {
         this.unseen = this.unseen.filter((x) => x !== t);
       };
       t.done.then(drop, drop);
+    }
+  }
+
+  /** Whether an incoming transfer of `size` bytes fits among the held ones (any one does when none is held). */
+  private fitsTransfer(size: number): boolean {
+    if (this.heldTransfers === 0) return true;
+    return (
+      this.heldTransfers < SESSION_HELD_TRANSFERS &&
+      this.heldTransferBytes + size <= this.manager.heldTransferLimit
+    );
+  }
+
+  private admit(entry: { readonly channel: Channel; readonly size: number; admitted: boolean }): void {
+    entry.admitted = true;
+    this.heldTransfers++;
+    this.heldTransferBytes += entry.size;
+  }
+
+  /** A held transfer of `size` bytes was read by data$ (or ended without data). */
+  private releaseTransfer(size: number): void {
+    this.heldTransfers--;
+    this.heldTransferBytes -= size;
+  }
+
+  /** Starts reading waiting transfers, oldest first, while they fit. */
+  private admitTransfers(): void {
+    while (this.waitingTransfers.length > 0 && this.fitsTransfer(this.waitingTransfers[0]!.size)) {
+      const entry = this.waitingTransfers.shift()!;
+      this.admit(entry);
+      entry.channel.resume();
     }
   }
 
@@ -536,7 +679,10 @@ export class Session {
  */
 export class SessionManager {
   private readonly device: LocalDevice;
-  private readonly scheduler: SchedulerLike;
+  /** @internal The device's clock: session request and close time limits run on it. */
+  readonly scheduler: SchedulerLike;
+  /** @internal Bytes of incoming transfers each session holds ({@link SESSION_HELD_TRANSFER_BYTES} by default). */
+  readonly heldTransferLimit: number;
   private readonly requestsSubject = new Subject<SessionRequest>();
   private readonly sessionsSubject = new Subject<Session>();
   private readonly live = new Map<string, Session>();
@@ -548,9 +694,14 @@ export class SessionManager {
   private installed = false;
 
   /** @internal */
-  constructor(device: LocalDevice, scheduler: SchedulerLike = asyncScheduler) {
+  constructor(
+    device: LocalDevice,
+    scheduler: SchedulerLike = asyncScheduler,
+    heldTransferLimit = SESSION_HELD_TRANSFER_BYTES,
+  ) {
     this.device = device;
     this.scheduler = scheduler;
+    this.heldTransferLimit = heldTransferLimit;
   }
 
   /** Incoming requests (hot). With no subscriber, requests are rejected with `no-handler`. */
@@ -652,9 +803,21 @@ export class SessionManager {
     });
   }
 
-  /** Ends every open session (`exit` when the device stops). */
-  async closeAll(why: 'closed' | 'exit' = 'closed'): Promise<void> {
-    await Promise.all(this.list().map((s) => s.close(why)));
+  /**
+   * Ends every open session, each as {@link Session.close} with `timeoutMs` (default 5_000, `SESSION_CLOSE_TIMEOUT_MS`).
+   * @throws ColinkError (as a rejection) `ERR_INVALID_ARGUMENT` for a `timeoutMs` that is not 0 … 2^31 − 1 ms.
+   */
+  async closeAll(why: 'closed' | 'exit' = 'closed', timeoutMs = SESSION_CLOSE_TIMEOUT_MS): Promise<void> {
+    assertCloseTimeout(timeoutMs);
+    await Promise.all(this.list().map((s) => s.close(why, timeoutMs)));
+  }
+
+  /**
+   * @internal The device stops: every session ends with `exit`, with no time limit of the sessions' own — `stop()`
+   * bounds the flush (`stopFlushMs`), reports what it could not flush, then closes what carries them.
+   */
+  closeAllForStop(): Promise<void> {
+    return Promise.all(this.list().map((s) => s.closeWithin('exit', undefined))).then(() => undefined);
   }
 
   /**
@@ -805,6 +968,15 @@ function control(body: Record<string, unknown>): Uint8Array {
   m[0] = KIND_CONTROL;
   m.set(j, 1);
   return m;
+}
+
+/** @throws ColinkError `ERR_INVALID_ARGUMENT` unless `ms` is a number of ms from 0 to 2^31 − 1. */
+function assertCloseTimeout(ms: unknown): void {
+  if (!(typeof ms === 'number' && ms >= 0 && ms <= MAX_TIMER_MS))
+    throw new ColinkError(
+      ErrorCode.INVALID_ARGUMENT,
+      `timeoutMs ${String(ms)} is not a number of ms from 0 to ${MAX_TIMER_MS}`,
+    );
 }
 
 function safeJson(b: Uint8Array): Record<string, unknown> | undefined {

@@ -88,6 +88,14 @@ export interface Conduit {
    * starts reading frames.
    */
   frameBoundaries?(bytesToFrameEnd: () => number): void;
+  /**
+   * Optional, for inbound conduits: called at most once by the device that took the conduit in, when the peer at its
+   * other end has authenticated — its security stage trusted it or, with no security stage, its Link opened (what
+   * the admission control counts as authenticated). A transport that limits unauthenticated connections per source
+   * (transport-tcp's accept allowance) gives this connection's share back, so that authenticated devices relinking
+   * often never run it out while a storm of strangers from the same host still does.
+   */
+  authenticated?(): void;
 }
 
 /**

@@ -279,13 +279,15 @@ describe('ConduitGate: a stranger’s bytes and end through the work queue', () 
     data.next(Uint8Array.from([...preamble.subarray(5), 1])); // completes it: the Link gets the preamble and 1
     expect(spoke).toBe(1);
     data.next(Uint8Array.of(2)); // the Link's handling used the slice up: 2 waits in the work queue
-    gate.ungate();
-    data.next(Uint8Array.of(3)); // handed over to the Link directly, but behind 2
-    data.complete();
     expect(got).toEqual([...preamble, 1]);
-    for (let i = 0; i < 4; i++) c.tick();
+    gate.ungate(); // authenticated: what waits reaches the Link now, not a slice later
+    expect(got).toEqual([...preamble, 1, 2]);
+    data.next(Uint8Array.of(3)); // handed over to the Link directly
+    data.complete();
     expect(got).toEqual([...preamble, 1, 2, 3]);
     expect(ended).toBe(true);
+    for (let i = 0; i < 4; i++) c.tick(); // the queued work items find nothing left
+    expect(got).toEqual([...preamble, 1, 2, 3]);
     expect(read).toHaveBeenCalledTimes(2); // the two preamble chunks: later ones went from the gate to the Link
   });
 

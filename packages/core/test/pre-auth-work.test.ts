@@ -186,7 +186,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     return { conduit, data, isDetached: () => detached, destroyed };
   }
 
-  it('keeps the order of bytes while some wait; ungated, delivers what waits at once and later bytes directly', async () => {
+  it('keeps the order of bytes while some wait; once ungated, what waits is delivered at once, then directly', () => {
     const clock = new ManualClock();
     const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data } = fakeConduit();
@@ -198,17 +198,41 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     });
     for (const b of [1, 2, 3, 4]) data.next(new Uint8Array([b]));
     expect(got).toEqual([1, 2]); // the slice is used up
+    clock.advance(PRE_AUTH_WORK_GAP_MS);
+    expect(got).toEqual([1, 2, 3, 4]); // the next slice
+    data.next(new Uint8Array([5]));
+    data.next(new Uint8Array([6]));
+    expect(got).toEqual([1, 2, 3, 4]); // that slice is used up too: 5 and 6 wait for the next
+    // The peer is authenticated (its Link opened): what waits reaches the Link now, in order, not a slice later —
+    // else the Link would see it after later events (a second Link to the same peer opening and merging).
     gated.ungate();
-    data.next(new Uint8Array([5])); // behind 3 and 4, though ungated
-    expect(got).toEqual([1, 2]);
-    await Promise.resolve(); // ungate's microtask: no work slice needed any more
-    expect(got).toEqual([1, 2, 3, 4, 5]);
-    data.next(new Uint8Array([6])); // nothing waits: directly
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
-    clock.advance(10 * PRE_AUTH_WORK_GAP_MS); // the queued work items find nothing left
-    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    data.next(new Uint8Array([7])); // nothing waits: directly
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    clock.advance(PRE_AUTH_WORK_GAP_MS); // the queued steps find nothing left to deliver
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(gated.conduit.write([])).toBe(true);
     gated.conduit.destroy(closeReason('normal'));
+  });
+
+  it('ungate() called while a held chunk is being handled delivers the rest after it, never nested', async () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, SLICE_MS);
+    const { conduit, data } = fakeConduit();
+    const gated = gateConduit(conduit, work);
+    const log: string[] = [];
+    gated.conduit.data$.subscribe((c) => {
+      log.push(`start ${c[0]}`);
+      clock.t += 1.2; // each chunk uses up a slice
+      if (c[0] === 2) gated.ungate(); // e.g. a security stage reporting the peer trusted while it reads chunk 2
+      log.push(`end ${c[0]}`);
+    });
+    for (const b of [1, 2, 3, 4]) data.next(new Uint8Array([b]));
+    expect(log).toEqual(['start 1', 'end 1']);
+    clock.advance(PRE_AUTH_WORK_GAP_MS); // chunk 2's slice: it ungates while being handled
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+    await Promise.resolve();
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
   });
 
   it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {

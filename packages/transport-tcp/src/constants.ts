@@ -26,9 +26,11 @@ export const DEFAULT_MAX_INBOUND_CONNECTIONS = 256;
  * at most 8 pending handshakes and 8 waiting connections per source (`MAX_PENDING_HANDSHAKES_PER_SOURCE`,
  * `MAX_QUEUED_INBOUND`'s per-source share) and closes the oldest past that, so a burst of more than 16 unauthenticated
  * connections from one host only ever evicts its own; closing the extras here instead costs a reset — no conduit, no
- * Link, no preamble, no TLS — which keeps a one-host storm off the event loop the trusted Links share. 32 leaves
- * room for a host whose earlier connections authenticated (they no longer count as pending) and for several
- * devices behind one NAT address reconnecting at once.
+ * Link, no preamble, no TLS — which keeps a one-host storm off the event loop the trusted Links share. A connection
+ * whose peer authenticates gives its share back (core's device calls `Conduit.authenticated`), so only connections
+ * that never authenticate use the allowance up: devices on one host relinking often (several on 127.0.0.1) never
+ * exhaust it, a storm of strangers from that host does. 32 leaves room for several devices behind one NAT address
+ * reconnecting at once before any of them has authenticated.
  */
 export const ACCEPT_BURST_PER_SOURCE = 32;
 /**

@@ -56,9 +56,12 @@ export interface TcpTransportOptions {
    * refilled at `perSecond`; a connection past it is reset at accept, before any conduit, Link or TLS work (counted in
    * {@link TcpTransport.rateLimitedConnections}). Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
    * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off. Every connection from one host shares its
-   * bucket — several devices on 127.0.0.1 (a lab, a benchmark) dialling one listener more than 32 times within ~2 s
-   * get resets: raise it or turn it off there. At most 1,024 source hosts are tracked (least recently seen dropped
-   * first), so an attacker rotating through many IPv6 addresses is bounded by the pending-handshake caps instead.
+   * bucket, but only connections that never authenticate use it up: when core's device reports the peer
+   * authenticated (`Conduit.authenticated`: trusted by the security stage or, without one, its Link open) the
+   * connection's token goes back. So devices on one host (several on 127.0.0.1, a lab, a benchmark) relink as often
+   * as they like, while a storm of strangers from that host is still reset past the burst. At most 1,024 source hosts
+   * are tracked (least recently seen dropped first), so an attacker rotating through many IPv6 addresses is bounded
+   * by the pending-handshake caps instead.
    */
   readonly acceptLimit?: { readonly burst: number; readonly perSecond: number } | false;
   /**
@@ -323,6 +326,21 @@ export class TcpTransport implements Transport, Discovery {
     this.#incoming.next(this.#track(socket, true));
   }
 
+  /**
+   * `host`'s connection authenticated (core's device calls `Conduit.authenticated`): its token goes back, so the
+   * allowance counts only connections that never authenticate — a storm of strangers — and authenticated devices
+   * relinking often (several local devices on 127.0.0.1) never run it out.
+   */
+  #refund(host: string): void {
+    const limit = this.#options.acceptLimit ?? {
+      burst: ACCEPT_BURST_PER_SOURCE,
+      perSecond: ACCEPT_RATE_PER_SOURCE,
+    };
+    const b = this.#buckets.get(host);
+    if (limit === false || b === undefined) return; // (a source no longer tracked starts with a full allowance)
+    b.tokens = Math.min(limit.burst, b.tokens + 1);
+  }
+
   /** Takes one token of `host`'s accept allowance; false when it has none left. */
   #allow(host: string): boolean {
     const limit = this.#options.acceptLimit ?? {
@@ -347,7 +365,11 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   #track(socket: Socket, inbound = false): Conduit {
-    const conduit = socketConduit(socket, { idleTimeoutMs: this.#options.idleTimeoutMs ?? 0 });
+    const host = socket.remoteAddress ?? '';
+    const conduit = socketConduit(socket, {
+      idleTimeoutMs: this.#options.idleTimeoutMs ?? 0,
+      ...(inbound ? { onAuthenticated: () => this.#refund(host) } : {}),
+    });
     this.#conduits.add(conduit);
     if (inbound) this.#inbound++;
     conduit.closed$.subscribe((reason: CloseReason) => {

@@ -1,15 +1,14 @@
-import { connect, type Socket } from 'node:net';
 import type { Conduit } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCEPT_BURST_PER_SOURCE, TcpTransport } from '../src/index.js';
+import { burst, sockets } from './fixtures/burst.js';
 
 // The listener's per-source accept allowance (`acceptLimit`): a token bucket per source host; a connection past it
 // is reset at accept, before any conduit exists. Real sockets on loopback; the refill runs on a VirtualClock (the
 // transport's `scheduler`), so "one second later" costs no real second. 127.0.0.1 and 127.0.0.2 are two sources.
 
 const started: TcpTransport[] = [];
-const sockets: Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
   await Promise.all(started.splice(0).map((t) => t.stop()));
@@ -22,28 +21,6 @@ async function listener(options: ConstructorParameters<typeof TcpTransport>[0] =
   const accepted: Conduit[] = [];
   t.incoming$.subscribe((c) => accepted.push(c));
   return { t, accepted };
-}
-
-/** Opens `n` connections from `from` at once; resolves with how many the listener reset (or closed) unread. */
-async function burst(port: number, n: number, from = '127.0.0.1'): Promise<{ reset: number; open: number }> {
-  const outcomes = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<'reset' | 'open'>((resolve) => {
-          const s = connect({ host: '127.0.0.1', port, localAddress: from });
-          sockets.push(s);
-          s.on('error', () => undefined);
-          s.once('close', () => resolve('reset'));
-          // Still open after 1 s (a generous margin on a loaded host): the listener kept it.
-          s.once('connect', () => setTimeout(() => resolve('open'), 1_000));
-        }),
-    ),
-  );
-  return {
-    reset: outcomes.filter((o) => o === 'reset').length,
-    open: outcomes.filter((o) => o === 'open').length,
-  };
 }
 
 describe('TcpTransport accept allowance per source host', () => {

@@ -56,6 +56,8 @@ export interface SocketConduitOptions {
   readonly idleTimeoutMs?: number;
   /** After `end()`, how long to wait for the peer's FIN before destroying, in ms. Default `CONDUIT_CLOSE_TIMEOUT_MS` (2 000). */
   readonly closeTimeoutMs?: number;
+  /** Called once when the device reports the peer authenticated ({@link Conduit.authenticated}). Default: none. */
+  readonly onAuthenticated?: () => void;
 }
 
 /**
@@ -94,6 +96,7 @@ class SocketConduit implements Conduit {
   readonly #drain = new Subject<void>();
   readonly #closed = new AsyncSubject<CloseReason>();
   readonly #closeTimeoutMs: number;
+  #onAuthenticated: (() => void) | undefined;
   #reading = false;
   /** The socket was handed to a security stage ({@link SocketConduit.detachSocket}). */
   #detached = false;
@@ -112,6 +115,7 @@ class SocketConduit implements Conduit {
     this.medium = options.medium ?? 'tcp';
     this.maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? CONDUIT_CLOSE_TIMEOUT_MS;
+    this.#onAuthenticated = options.onAuthenticated;
     this.localAddress = formatSocketAddress(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
     this.remoteAddress = formatSocketAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.data$ = new Observable<Uint8Array>((subscriber) => {
@@ -169,6 +173,13 @@ class SocketConduit implements Conduit {
 
   frameBoundaries(bytesToFrameEnd: () => number): void {
     this.#frames.bytesToFrameEnd = bytesToFrameEnd;
+  }
+
+  /** The peer authenticated: calls `onAuthenticated` (once). */
+  authenticated(): void {
+    const f = this.#onAuthenticated;
+    this.#onAuthenticated = undefined;
+    f?.();
   }
 
   detachSocket(): Socket | undefined {
