@@ -85,7 +85,8 @@ function pipe(send, onBack) {
     });
 }
 
-async function tlsRun(sec) {
+/** A bare node:tls 1.3 pair on a fresh socket pair, as colink's security stage sets it up; resolves once the client is up. */
+async function tlsPair(sec) {
   const [c, s] = await socketPair();
   const server = new TLSSocket(s, {
     isServer: true,
@@ -96,7 +97,6 @@ async function tlsRun(sec) {
     highWaterMark: TLS_SOCKET_HIGH_WATER_MARK,
   });
   server.on('error', () => undefined);
-  server.on('data', (chunk) => server.write(chunk));
   const client = tlsConnect({
     ...sec.clientTls,
     socket: c,
@@ -106,11 +106,11 @@ async function tlsRun(sec) {
     checkServerIdentity: () => undefined,
   });
   client.on('error', () => undefined);
-  await new Promise((r) => client.once('secureConnect', r));
-  const run = pipe(
-    () => client.write(ping),
-    (cb) => client.on('data', (chunk) => cb(chunk.length)),
-  );
+  return { client, server };
+}
+
+/** `run` over `client` ↔ `server`, and `close` destroying both. */
+function streams(client, server, run) {
   const close = async () => {
     client.destroy();
     server.destroy();
@@ -118,29 +118,8 @@ async function tlsRun(sec) {
   return { run, close };
 }
 
-async function slabRun(sec) {
-  const [c, s] = await socketPair();
-  const server = new TLSSocket(s, {
-    isServer: true,
-    requestCert: true,
-    rejectUnauthorized: false,
-    secureContext: createSecureContext(sec.serverTls),
-    ALPNProtocols: [TLS_ALPN],
-    highWaterMark: TLS_SOCKET_HIGH_WATER_MARK,
-  });
-  server.on('error', () => undefined);
-  const client = tlsConnect({
-    ...sec.clientTls,
-    socket: c,
-    ALPNProtocols: [TLS_ALPN],
-    highWaterMark: TLS_SOCKET_HIGH_WATER_MARK,
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-  });
-  client.on('error', () => undefined);
-  await new Promise((r) => client.once('secureConnect', r));
-  // The server side finishes its handshake once the client's Finished arrives: let that be read first.
-  await new Promise((r) => setTimeout(r, 20));
+/** An echo read through core's receive slabs on both ends: `server` writes back what it reads. */
+function slabEcho(client, server) {
   server.pause();
   client.pause();
   readIntoSlabs(server, (chunk) => server.write(chunk));
@@ -152,40 +131,38 @@ async function slabRun(sec) {
       back = cb;
     },
   );
-  const close = async () => {
-    client.destroy();
-    server.destroy();
-  };
-  return { run, close };
+  return streams(client, server, run);
+}
+
+async function tlsRun(sec) {
+  const { client, server } = await tlsPair(sec);
+  server.on('data', (chunk) => server.write(chunk));
+  await new Promise((r) => client.once('secureConnect', r));
+  const run = pipe(
+    () => client.write(ping),
+    (cb) => client.on('data', (chunk) => cb(chunk.length)),
+  );
+  return streams(client, server, run);
+}
+
+async function slabRun(sec) {
+  const { client, server } = await tlsPair(sec);
+  await new Promise((r) => client.once('secureConnect', r));
+  // The server side finishes its handshake once the client's Finished arrives: let that be read first.
+  await new Promise((r) => setTimeout(r, 20));
+  return slabEcho(client, server);
 }
 
 async function rawRun() {
   const [c, s] = await socketPair();
-  s.pause();
-  c.pause();
-  readIntoSlabs(s, (chunk) => s.write(chunk));
-  let back;
-  readIntoSlabs(c, (chunk) => back(chunk.length));
+  const echo = slabEcho(c, s);
   s.resume();
   c.resume();
-  const run = pipe(
-    () => c.write(ping),
-    (cb) => {
-      back = cb;
-    },
-  );
-  const close = async () => {
-    c.destroy();
-    s.destroy();
-  };
-  return { run, close };
+  return echo;
 }
 
-async function plainRun() {
-  const [c, s] = await socketPair();
-  const advert = (n) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });
-  const a = new Link(socketConduit(c), { role: 'initiator', local: advert('a') });
-  const b = new Link(socketConduit(s), { role: 'responder', local: advert('b') });
+/** An echo between two Links `a` → `b` (b sends every message back). */
+async function linkEcho(a, b) {
   await Promise.all([a.opened, b.opened]);
   b.messages$.subscribe((m) => void b.send(m));
   const run = pipe(
@@ -197,6 +174,14 @@ async function plainRun() {
     await b.closed;
   };
   return { run, close };
+}
+
+async function plainRun() {
+  const [c, s] = await socketPair();
+  const advert = (n) => ({ networkId: n.repeat(64), deviceName: n, deviceType: 'pc' });
+  const a = new Link(socketConduit(c), { role: 'initiator', local: advert('a') });
+  const b = new Link(socketConduit(s), { role: 'responder', local: advert('b') });
+  return linkEcho(a, b);
 }
 
 async function secureRun(sec) {
@@ -212,17 +197,7 @@ async function secureRun(sec) {
     local: advert(sec.b, 'b'),
     security: sec.b,
   });
-  await Promise.all([a.opened, b.opened]);
-  b.messages$.subscribe((m) => void b.send(m));
-  const run = pipe(
-    () => void a.send(ping),
-    (cb) => a.messages$.subscribe((m) => cb(m.length)),
-  );
-  const close = async () => {
-    await a.close();
-    await b.closed;
-  };
-  return { run, close };
+  return linkEcho(a, b);
 }
 
 function tlsOptions(identity) {
