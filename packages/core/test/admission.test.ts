@@ -8,22 +8,14 @@ import type { SecurityUpgrade } from '../src/link.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
-import { advert } from './helpers.js';
+import { advert, virtualServer } from './helpers.js';
 
 // LocalDevice's admission control in virtual time, over the memory medium: the pre-authentication deadline and the
 // caps on pending inbound handshakes. The "attackers" are raw conduits dialled on the memory network that never speak
 // the protocol. (Over real sockets: transport-tcp/test/hostile-peers.test.ts.)
 
 async function world(admission?: LocalDeviceOptions['admission']) {
-  const clock = new VirtualClock();
-  const net = new MemoryNetwork({ scheduler: clock });
-  const server = new LocalDevice({
-    advert: advert('server'),
-    transports: [net.createTransport({ address: 'server' })],
-    scheduler: clock,
-    ...(admission ? { admission } : {}),
-  });
-  await server.start();
+  const { clock, net, server } = await virtualServer(admission);
   const closed = new Map<Conduit, string>();
   /** A raw connection from `from` that says nothing. */
   const silent = async (from: ReturnType<typeof net.createTransport>): Promise<Conduit> => {

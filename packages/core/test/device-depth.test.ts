@@ -5,7 +5,7 @@ import { LocalDevice } from '../src/device.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
 import { MemoryNetwork, type MemoryTransport } from '../src/memory/memory-transport.js';
 import { type Conduit, type Discovery, hasDiscovery, type Transport } from '../src/transport.js';
-import { advert } from './helpers.js';
+import { advert, lowHighDevices } from './helpers.js';
 
 // LocalDevice in depth through its public API: duplicate Links from simultaneous dials merged with `replaced`, and
 // a start that fails half-way.
@@ -14,23 +14,6 @@ const running: LocalDevice[] = [];
 afterEach(async () => {
   await Promise.allSettled(running.splice(0).map((d) => d.stop()));
 });
-
-/** Two devices on one memory network, `hi` with the larger networkId (its dials win a merge). */
-async function devices() {
-  const net = new MemoryNetwork();
-  const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1)) as [
-    ReturnType<typeof advert>,
-    ReturnType<typeof advert>,
-  ];
-  const tLo = net.createTransport();
-  const tHi = net.createTransport();
-  const low = new LocalDevice({ advert: lo, transports: [tLo] });
-  const high = new LocalDevice({ advert: hi, transports: [tHi] });
-  running.push(low, high);
-  await low.start();
-  await high.start();
-  return { net, low, high, tLo, tHi };
-}
 
 /** `inner` whose n-th conduit (dialled or accepted) delivers received bytes after the first `k` chunks `ms` late. */
 function slowed(inner: MemoryTransport, which: number, ms: number, k = 1): Transport {
@@ -67,7 +50,7 @@ function slowed(inner: MemoryTransport, which: number, ms: number, k = 1): Trans
 
 describe('duplicate Links from simultaneous dials', () => {
   it('are merged: both devices keep the Link the larger networkId dialled, the other closes with replaced', async () => {
-    const { low, high, tLo, tHi } = await devices();
+    const { low, high, tLo, tHi } = await lowHighDevices(running);
     const replaced: string[] = [];
     for (const d of [low, high])
       d.linkOpened$.subscribe((l) => void l.closed.then((r) => replaced.push(`${r.code}`)));
@@ -99,7 +82,7 @@ describe('duplicate Links from simultaneous dials', () => {
   });
 
   it('drains the replaced Link: channels open on it finish their traffic, then it closes with replaced', async () => {
-    const { low, high, tLo, tHi } = await devices();
+    const { low, high, tLo, tHi } = await lowHighDevices(running);
     const got: number[] = [];
     let rx: Channel | undefined;
     high.handle('stream', (ch) => {

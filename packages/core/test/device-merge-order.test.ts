@@ -2,9 +2,8 @@ import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkClock } from '../src/admission.js';
 import type { Channel } from '../src/channel.js';
-import { LocalDevice } from '../src/device.js';
-import { MemoryNetwork } from '../src/memory/memory-transport.js';
-import { advert } from './helpers.js';
+import type { LocalDevice } from '../src/device.js';
+import { lowHighDevices } from './helpers.js';
 
 // A device whose pre-authentication work is backlogged (a loaded machine, a connection storm) handles an inbound
 // peer's handshake in slices. A Link the peer opens a channel on as soon as its own end is open must still see that
@@ -39,20 +38,11 @@ function slowWorkClock(): WorkClock {
 
 describe('duplicate Links on a device whose pre-authentication work is backlogged', () => {
   it('a channel opened on the replaced Link before the merge is drained, not reset', async () => {
-    const net = new MemoryNetwork();
-    const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1)) as [
-      ReturnType<typeof advert>,
-      ReturnType<typeof advert>,
-    ];
-    const tLo = net.createTransport();
-    const tHi = net.createTransport();
-    const low = new LocalDevice({ advert: lo, transports: [tLo] });
-    const high = new LocalDevice({ advert: hi, transports: [tHi] });
-    running.push(low, high);
-    // (internal: the device's work queue runs on this clock; everything else in real time)
-    (high as unknown as { admission: { work: { clock: WorkClock } } }).admission.work.clock = slowWorkClock();
-    await low.start();
-    await high.start();
+    const { low, high, tLo, tHi } = await lowHighDevices(running, ({ high }) => {
+      // (internal: the device's work queue runs on this clock; everything else in real time)
+      (high as unknown as { admission: { work: { clock: WorkClock } } }).admission.work.clock =
+        slowWorkClock();
+    });
     // high's end of the first Link (dialled by low): it opens only after a slice
     const highFirst = firstValueFrom(high.linkOpened$.pipe(filter((l) => l.role === 'responder')));
     const got: number[] = [];

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
-import type { LocalDevice } from '../src/device.js';
+import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { Link, type LinkOptions } from '../src/link.js';
 import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { AppInfo, Session } from '../src/session.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { DeviceAdvert } from '../src/transport.js';
 
 export function advert(name: string): DeviceAdvert {
@@ -61,4 +63,45 @@ export async function openSession(
     remote: app('EntryAbility'),
   });
   return [s, await accepted];
+}
+
+/**
+ * Two devices on one memory network, `high` with the larger networkId (its dials win a merge), started and pushed
+ * onto `running` (for the caller's afterEach to stop); `beforeStart` may adjust them first.
+ */
+export async function lowHighDevices(
+  running: LocalDevice[],
+  beforeStart?: (devices: { low: LocalDevice; high: LocalDevice }) => void,
+) {
+  const net = new MemoryNetwork();
+  const [lo, hi] = ['x', 'y'].map(advert).sort((p, q) => (p.networkId < q.networkId ? -1 : 1)) as [
+    DeviceAdvert,
+    DeviceAdvert,
+  ];
+  const tLo = net.createTransport();
+  const tHi = net.createTransport();
+  const low = new LocalDevice({ advert: lo, transports: [tLo] });
+  const high = new LocalDevice({ advert: hi, transports: [tHi] });
+  running.push(low, high);
+  beforeStart?.({ low, high });
+  await low.start();
+  await high.start();
+  return { net, low, high, tLo, tHi };
+}
+
+/**
+ * A started device `server` (address 'server') on a memory network in virtual time, with `admission` options: the
+ * target of the admission and pre-Link tests' raw strangers (`net.createTransport()` dials it).
+ */
+export async function virtualServer(admission?: LocalDeviceOptions['admission']) {
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ scheduler: clock });
+  const server = new LocalDevice({
+    advert: advert('server'),
+    transports: [net.createTransport({ address: 'server' })],
+    scheduler: clock,
+    ...(admission ? { admission } : {}),
+  });
+  await server.start();
+  return { clock, net, server };
 }

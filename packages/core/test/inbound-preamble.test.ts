@@ -2,14 +2,11 @@ import { firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { ConduitGate, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { encodePreamble } from '../src/codec.js';
-import { LocalDevice } from '../src/device.js';
 import { type CloseReason, closeReason } from '../src/errors.js';
 import { InboundPreamble } from '../src/inbound-preamble.js';
 import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
-import { MemoryNetwork } from '../src/memory/memory-transport.js';
-import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
-import { advert } from './helpers.js';
+import { virtualServer } from './helpers.js';
 
 // The device's pre-Link stage of an inbound connection: the stranger's 8-byte preamble is read (and its magic
 // checked byte by byte) before any Link or handshake is built for it; then every byte reaches the Link in order.
@@ -140,14 +137,7 @@ describe('InboundPreamble: no Link before the stranger’s preamble', () => {
 
 describe('LocalDevice: inbound strangers before their Link (virtual time, memory medium)', () => {
   async function world() {
-    const clock = new VirtualClock();
-    const net = new MemoryNetwork({ scheduler: clock });
-    const server = new LocalDevice({
-      advert: advert('server'),
-      transports: [net.createTransport({ address: 'server' })],
-      scheduler: clock,
-    });
-    await server.start();
+    const { clock, net, server } = await virtualServer();
     const attacker = net.createTransport({ address: 'attacker' });
     await attacker.start();
     const dial = async () => {

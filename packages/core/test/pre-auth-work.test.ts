@@ -235,7 +235,8 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
   });
 
-  it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {
+  /** A gate whose reader counts the bytes it gets, each chunk using a whole work slice up (the next one waits). */
+  function sliceCountingGate() {
     const clock = new ManualClock();
     const work = new PreAuthWork(clock, SLICE_MS);
     const { conduit, data, destroyed } = fakeConduit();
@@ -243,31 +244,28 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     let got = 0;
     gated.conduit.data$.subscribe((c) => {
       got += c.length;
-      clock.t += SLICE_MS; // the first chunk uses the slice up: the rest wait
+      clock.t += SLICE_MS;
     });
+    return { clock, data, destroyed, gated, got: () => got };
+  }
+
+  it('closes a stranger whose held-back bytes pass MAX_PRE_AUTH_HELD_BYTES, and drops what it held', () => {
+    const { clock, data, destroyed, got } = sliceCountingGate();
     const chunk = new Uint8Array(16 * 1024);
     // one delivered, then a held-back 256 KiB, then one more
     for (let i = 0; i < MAX_PRE_AUTH_HELD_BYTES / chunk.length + 2; i++) data.next(chunk);
-    expect(got).toBe(chunk.length);
+    expect(got()).toBe(chunk.length);
     expect(destroyed).toEqual([`more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`]);
     data.next(chunk); // nothing more is taken
     clock.advance(100);
-    expect(got).toBe(chunk.length);
+    expect(got()).toBe(chunk.length);
   });
 
   it('an authenticated peer that keeps sending past MAX_PRE_AUTH_HELD_BYTES right after ungate() is not refused', async () => {
     // Regression (seen as `scale`'s "no link to the peer for 10000 ms"): a peer whose Link had opened with a chunk
     // still held sent a burst (2,500 session requests); the gate kept queueing it at the pre-authentication pace and
     // closed the open Link as `refused` once 256 KiB waited.
-    const clock = new ManualClock();
-    const work = new PreAuthWork(clock, SLICE_MS);
-    const { conduit, data, destroyed } = fakeConduit();
-    const gated = gateConduit(conduit, work);
-    let got = 0;
-    gated.conduit.data$.subscribe((c) => {
-      got += c.length;
-      clock.t += SLICE_MS; // the first chunk uses the slice up: the next one waits
-    });
+    const { data, destroyed, gated, got } = sliceCountingGate();
     const chunk = new Uint8Array(16 * 1024);
     data.next(chunk);
     data.next(chunk); // held
@@ -276,9 +274,9 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     for (let i = 0; i < burst; i++) data.next(chunk); // in the same turn, before ungate's microtask
     await Promise.resolve();
     expect(destroyed).toEqual([]);
-    expect(got).toBe((burst + 2) * chunk.length);
+    expect(got()).toBe((burst + 2) * chunk.length);
     data.next(chunk);
-    expect(got).toBe((burst + 3) * chunk.length);
+    expect(got()).toBe((burst + 3) * chunk.length);
   });
 
   it('detachSocket() delivers the waiting bytes first, so the security stage finds them', () => {
