@@ -99,6 +99,10 @@ export const ISSUE_19_TARGETS: Readonly<Record<string, string | undefined>> = {
   'tcp.rtt1k.p50.colink-encrypted-vs-tls': 'ratio ≤ 1.05',
   'tcp.rtt1k.p50.colink': '≤ raw + 10 µs',
   'tcp.throughput.colink-vs-libp2p': undefined,
+  // The older "encrypted Link ≥ 0.6× raw TCP" goal: issue 19 measures the secure Link against its own ceiling, bare
+  // node:tls (the row above), which is itself ~0.5× raw here — the vs-raw rows stay as comparison columns.
+  'tcp.throughput.colink-encrypted': undefined,
+  'core.secure.throughput': undefined,
   'tcp.rtt1k.p50.colink-vs-libp2p': undefined,
   'transport-tcp.throughput.link': 'ratio ≥ 0.9',
   'transport-tcp.rtt1k.p50.link': '≤ raw + 10 µs',
