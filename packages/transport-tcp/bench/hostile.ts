@@ -90,7 +90,7 @@ try {
       p90.push(r.rttUnderAttackP90Ms);
       cpu.push((r.cpuMs * 1000) / (attack.conns + r.result.reconnects));
       console.log(
-        `  ${label.padEnd(62)} idle ${r.rttIdleMs.toFixed(2)} ms → ${r.rttUnderAttackMs.toFixed(2)} ms ` +
+        `  ${label.padEnd(62)} idle ${r.rttIdleMs.toFixed(3)} ms → ${r.rttUnderAttackMs.toFixed(3)} ms ` +
           `(${(r.rttUnderAttackMs / r.rttIdleMs).toFixed(1)}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms)` +
           ` newcomer ${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms = ${cpu.at(-1)!.toFixed(0)} µs/conn;` +
           ` ${r.result.connected}/${attack.conns} connected, ${r.result.closedByServer} closed by the device,` +
