@@ -170,6 +170,16 @@ export class Handshake {
     this.options = options;
     this.events = events;
     this.decoder = new FrameDecoder(Math.max(options.maxPayload, MAX_CONTROL_PAYLOAD));
+  }
+
+  /**
+   * Starts: writes the initiator's preamble, reads the conduit, arms the time limit. Separate from the constructor
+   * because a conduit may answer on subscribe — replay bytes it holds, or report that it has closed — and the events
+   * that follow (`fail`, even `open`) must find their owner (the Link) fully built.
+   */
+  start(): void {
+    const raw = this.raw;
+    const options = this.options;
     // The initiator's preamble goes out before we read: a conduit replays bytes it already holds synchronously on
     // subscribe, and the peer's preamble must not start the security stage before ours is written. The responder
     // writes its preamble only once the initiator's 8 bytes arrived with the right magic (PROTOCOL.md §1), still

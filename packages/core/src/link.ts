@@ -325,6 +325,7 @@ export class Link implements ChannelHost {
         fail: (reason, error) => this.onHandshakeFailed(reason, error),
       },
     );
+    this.handshake.start();
   }
 
   /** @internal Where the handshake is, until the Link opens (`done` after). */

@@ -1,4 +1,4 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, ReplaySubject, Subject, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import {
@@ -11,6 +11,7 @@ import {
   FrameType,
 } from '../src/codec.js';
 import { CLOSE_CODES, type CloseCode, closeReason } from '../src/errors.js';
+import { ConduitInbound } from '../src/inbound.js';
 import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD } from '../src/limits.js';
 import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
@@ -492,5 +493,50 @@ describe('keep-alive in virtual time', () => {
     expect(a.state).toBe('open');
     await clock.advance(40_000); // with b silent apart from keep-alives that are dropped, a times out
     expect((await a.closed).code).toBe('timeout');
+  });
+});
+
+describe('a conduit that answers on subscribe', () => {
+  /** A conduit that replays `held` (and then its end, if `ended`) synchronously to its first subscriber. */
+  function replaying(held: Uint8Array[], ended?: CloseCode): Conduit {
+    const inbound = new ConduitInbound();
+    for (const c of held) inbound.push(c);
+    const closed = new ReplaySubject<ReturnType<typeof closeReason>>(1);
+    if (ended) {
+      inbound.complete();
+      closed.next(closeReason(ended, 'gone before the Link'));
+    }
+    return {
+      medium: 'tcp',
+      localAddress: 'here',
+      remoteAddress: 'there',
+      maxFrameSize: 65_548,
+      data$: inbound.data$,
+      drain$: new Subject<void>(),
+      closed$: closed.asObservable(),
+      write: () => true,
+      end: () => undefined,
+      destroy: () => undefined,
+    };
+  }
+
+  it('a responder whose conduit replays a wrong preamble at once closes with protocol-error (no throw from the constructor)', async () => {
+    const link = new Link(replaying([new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n')]), {
+      role: 'responder',
+      local: advert('b'),
+      keepAliveIntervalMs: 0,
+    });
+    expect((await link.closed).code).toBe('protocol-error');
+    await expect(link.opened).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
+  it('a Link over a conduit that closed before it was built closes with that reason', async () => {
+    const link = new Link(replaying([], 'lost'), {
+      role: 'initiator',
+      local: advert('a'),
+      keepAliveIntervalMs: 0,
+    });
+    expect((await link.closed).code).toBe('lost');
+    await expect(link.opened).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 });
