@@ -451,8 +451,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Closes gracefully: messages already passed to `send()` are delivered first, then a CLOSE frame. Resolves when
-   * the channel is closed (the peer answers CLOSE with CLOSE).
+   * Closes gracefully: messages `send()` already accepted (written or queued) are delivered first, then a CLOSE frame.
+   * A `send()` still waiting for room in the send buffer when the close starts rejects with `ERR_CLOSED` (its message
+   * was never accepted). Resolves when the channel is closed (the peer answers CLOSE with CLOSE).
    */
   close(reason: CloseReason = closeReason('normal')): Promise<CloseReason> {
     if (this.stateValue === 'open') {
