@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { filter, firstValueFrom, type Observable, Subject } from 'rxjs';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { Link, type LinkOptions } from '../src/link.js';
 import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { AppInfo, Session } from '../src/session.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import type { DeviceAdvert } from '../src/transport.js';
+import type { Conduit, DeviceAdvert } from '../src/transport.js';
 
 export function advert(name: string): DeviceAdvert {
   return {
@@ -104,4 +104,24 @@ export async function virtualServer(admission?: LocalDeviceOptions['admission'])
   });
   await server.start();
   return { clock, net, server };
+}
+
+/**
+ * A hand-made {@link Conduit} for tests that drive one end themselves: `data$` (required) and any other members as
+ * given; the rest a TCP conduit between two loopback addresses that accepts every write and does nothing on end or
+ * destroy.
+ */
+export function testConduit(parts: Partial<Conduit> & Pick<Conduit, 'data$'>): Conduit {
+  return {
+    medium: 'tcp',
+    localAddress: '127.0.0.1:1',
+    remoteAddress: '127.0.0.1:2',
+    maxFrameSize: 65_548,
+    drain$: new Subject<void>(),
+    closed$: new Subject(),
+    write: () => true,
+    end: () => undefined,
+    destroy: () => undefined,
+    ...parts,
+  };
 }

@@ -6,7 +6,7 @@ import { type CloseReason, closeReason } from '../src/errors.js';
 import { InboundPreamble } from '../src/inbound-preamble.js';
 import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
 import type { Conduit } from '../src/transport.js';
-import { virtualServer } from './helpers.js';
+import { testConduit, virtualServer } from './helpers.js';
 
 // The device's pre-Link stage of an inbound connection: the stranger's 8-byte preamble is read (and its magic
 // checked byte by byte) before any Link or handshake is built for it; then every byte reaches the Link in order.
@@ -16,21 +16,15 @@ function pushedConduit() {
   const data = new Subject<Uint8Array>();
   const closed = new Subject<CloseReason>();
   const destroyed: CloseReason[] = [];
-  const conduit: Conduit = {
-    medium: 'tcp',
-    localAddress: '127.0.0.1:1',
+  const conduit = testConduit({
     remoteAddress: '127.0.0.9:2',
-    maxFrameSize: 65_548,
     data$: data.asObservable(),
-    drain$: new Subject<void>(),
     closed$: closed.asObservable(),
-    write: () => true,
-    end: () => undefined,
     destroy: (r) => {
       destroyed.push(r);
       closed.next(r);
     },
-  };
+  });
   return { conduit, data, closed, destroyed };
 }
 

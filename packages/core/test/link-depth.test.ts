@@ -1,4 +1,4 @@
-import { firstValueFrom, ReplaySubject, Subject, take, toArray } from 'rxjs';
+import { firstValueFrom, ReplaySubject, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import {
@@ -17,7 +17,7 @@ import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
-import { advert, bytes, linkPair, next, sha } from './helpers.js';
+import { advert, bytes, linkPair, next, sha, testConduit } from './helpers.js';
 
 // The Link's behaviour in depth, through its public API only (Link, Channel, LocalDevice), so these tests hold
 // across a restructuring of link.ts/channel.ts. Raw peers speak the wire protocol (PROTOCOL.md) byte by byte where
@@ -506,18 +506,7 @@ describe('a conduit that answers on subscribe', () => {
       inbound.complete();
       closed.next(closeReason(ended, 'gone before the Link'));
     }
-    return {
-      medium: 'tcp',
-      localAddress: 'here',
-      remoteAddress: 'there',
-      maxFrameSize: 65_548,
-      data$: inbound.data$,
-      drain$: new Subject<void>(),
-      closed$: closed.asObservable(),
-      write: () => true,
-      end: () => undefined,
-      destroy: () => undefined,
-    };
+    return testConduit({ data$: inbound.data$, closed$: closed.asObservable() });
   }
 
   it('a responder whose conduit replays a wrong preamble at once closes with protocol-error (no throw from the constructor)', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { gateConduit, PreAuthWork, type WorkClock } from '../src/admission.js';
 import { closeReason } from '../src/errors.js';
 import { MAX_PRE_AUTH_HELD_BYTES, PRE_AUTH_WORK_GAP_MS } from '../src/limits.js';
-import type { Conduit } from '../src/transport.js';
+import { testConduit } from './helpers.js';
 
 // The pre-authentication work queue that keeps a connection storm from crowding out trusted Links: a manual clock
 // whose "work" costs the time each item says, breaks and check-phase callbacks run when the test says.
@@ -165,16 +165,9 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     const data = new Subject<Uint8Array>();
     let detached = false;
     const destroyed: string[] = [];
-    const conduit: Conduit = {
-      medium: 'tcp',
-      localAddress: '127.0.0.1:1',
-      remoteAddress: '127.0.0.1:2',
+    const conduit = testConduit({
       maxFrameSize: 1024,
       data$: data.asObservable(),
-      drain$: new Subject<void>(),
-      closed$: new Subject(),
-      write: () => true,
-      end: () => undefined,
       destroy: (r) => {
         destroyed.push(r.message ?? r.code);
       },
@@ -182,7 +175,7 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
         detached = true;
         return undefined;
       },
-    };
+    });
     return { conduit, data, isDetached: () => detached, destroyed };
   }
 
