@@ -3,9 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { ColinkError } from '../src/errors.js';
 import type { LinkModel } from '../src/memory/conduit-pair.js';
-import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { Session } from '../src/session.js';
-import { advert, next } from './helpers.js';
+import { advert, memoryDevicePair } from './helpers.js';
 
 const app = { bundleName: 'com.example.stop', moduleName: 'entry', abilityName: 'EntryAbility' };
 const devices: LocalDevice[] = [];
@@ -13,15 +12,8 @@ afterEach(async () => {
   await Promise.allSettled(devices.splice(0).map((d) => d.stop()));
 });
 
-async function pair(model: LinkModel = {}, options: Partial<LocalDeviceOptions> = {}) {
-  const net = new MemoryNetwork({ model });
-  const a = new LocalDevice({ advert: advert('st-phone'), transports: [net.createTransport()], ...options });
-  const b = new LocalDevice({ advert: advert('st-tablet'), transports: [net.createTransport()], ...options });
-  devices.push(a, b);
-  await a.start();
-  await b.start();
-  await next(a.directory.devices$, (l) => l.length === 1);
-  return { a, b };
+function pair(model: LinkModel = {}, options: Partial<LocalDeviceOptions> = {}) {
+  return memoryDevicePair(devices, ['st-phone', 'st-tablet'], options, model);
 }
 
 async function open(a: LocalDevice, b: LocalDevice): Promise<[Session, Session]> {
@@ -126,14 +118,10 @@ describe('LocalDevice.stop(): accepted sends are delivered or rejected with a ty
   }, 30_000);
 
   it('a peer connection waiting for a Link (grace period) does not hold the stop: its queued sends reject', async () => {
-    const net = new MemoryNetwork();
-    const opts = { peerGraceMs: 60_000, stopFlushMs: 200 };
-    const a = new LocalDevice({ advert: advert('st-g1'), transports: [net.createTransport()], ...opts });
-    const b = new LocalDevice({ advert: advert('st-g2'), transports: [net.createTransport()], ...opts });
-    devices.push(a, b);
-    await a.start();
-    await b.start();
-    await next(a.directory.devices$, (l) => l.length === 1);
+    const { net, a, b } = await memoryDevicePair(devices, ['st-g1', 'st-g2'], {
+      peerGraceMs: 60_000,
+      stopFlushMs: 200,
+    });
     const [sa] = await open(a, b);
     net.setReachable(a.transports[0]!.localAddress!, b.transports[0]!.localAddress!, false);
     await expect.poll(() => a.peer(b.advert.networkId)?.state, { timeout: 10_000 }).toBe('reconnecting');

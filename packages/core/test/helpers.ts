@@ -125,3 +125,23 @@ export function testConduit(parts: Partial<Conduit> & Pick<Conduit, 'data$'>): C
     ...parts,
   };
 }
+
+/**
+ * Two devices `a` and `b` (advertised as `names`) on one memory network whose Links follow `model`, with `options`,
+ * started, `a` having found `b` in its directory; both pushed onto `running` for the caller's afterEach to stop.
+ */
+export async function memoryDevicePair(
+  running: LocalDevice[],
+  names: readonly [string, string] = ['phone', 'tablet'],
+  options: Partial<LocalDeviceOptions> = {},
+  model: LinkModel = {},
+) {
+  const net = new MemoryNetwork({ model });
+  const a = new LocalDevice({ advert: advert(names[0]), transports: [net.createTransport()], ...options });
+  const b = new LocalDevice({ advert: advert(names[1]), transports: [net.createTransport()], ...options });
+  running.push(a, b);
+  await a.start();
+  await b.start();
+  await next(a.directory.devices$, (l) => l.length === 1);
+  return { net, a, b };
+}

@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import { ColinkError } from '../src/errors.js';
 import { SESSION_HELD_TRANSFERS, SESSION_WAITING_TRANSFERS } from '../src/limits.js';
-import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { Session } from '../src/session.js';
 import type { Transfer } from '../src/transfer.js';
-import { advert, next } from './helpers.js';
+import { advert, memoryDevicePair } from './helpers.js';
 
 // Completed transfers nobody has read are held for the next Session.data$ subscriber — within a bound
 // (sessionHeldTransferBytes, SESSION_HELD_TRANSFERS): a transfer that does not fit waits unread, so its sender waits
@@ -22,18 +21,11 @@ afterEach(async () => {
 });
 
 async function pair(heldBytes: number): Promise<[Session, Session]> {
-  const net = new MemoryNetwork();
-  const options = {
+  const { a, b } = await memoryDevicePair(devices, ['held-a', 'held-b'], {
     link: { channelWindow: WINDOW, sendBufferBytes: WINDOW },
     sessionHeldTransferBytes: heldBytes,
     stopFlushMs: 200,
-  };
-  const a = new LocalDevice({ advert: advert('held-a'), transports: [net.createTransport()], ...options });
-  const b = new LocalDevice({ advert: advert('held-b'), transports: [net.createTransport()], ...options });
-  devices.push(a, b);
-  await a.start();
-  await b.start();
-  await next(a.directory.devices$, (l) => l.length === 1);
+  });
   const accepted = new Promise<Session>((resolve) => {
     b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
   });

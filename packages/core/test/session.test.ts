@@ -2,20 +2,13 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
-import { advert, app, bytes, next, openSession as open, sha } from './helpers.js';
+import { advert, app, bytes, memoryDevicePair, next, openSession as open, sha } from './helpers.js';
 
 const devices: LocalDevice[] = [];
 
-async function pair(model = {}, peerGraceMs?: number) {
-  const net = new MemoryNetwork({ model });
+function pair(model = {}, peerGraceMs?: number) {
   const grace = peerGraceMs !== undefined ? { peerGraceMs } : {};
-  const a = new LocalDevice({ advert: advert('phone'), transports: [net.createTransport()], ...grace });
-  const b = new LocalDevice({ advert: advert('tablet'), transports: [net.createTransport()], ...grace });
-  devices.push(a, b);
-  await a.start();
-  await b.start();
-  await next(a.directory.devices$, (l) => l.length === 1);
-  return { net, a, b };
+  return memoryDevicePair(devices, ['phone', 'tablet'], grace, model);
 }
 
 afterEach(async () => {
