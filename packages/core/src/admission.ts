@@ -131,6 +131,8 @@ export function sourceHost(remoteAddress: string): string {
  */
 export interface Stranger {
   readonly remoteAddress: string;
+  /** The local end's address (`host:port`): a vanished local address ends it (`LocalDevice.dropLinksFrom`). */
+  readonly localAddress: string;
   /** Closes the connection with `reason` (nothing once its Link has taken over). */
   abort(reason: CloseReason): void;
 }
@@ -235,6 +237,13 @@ export class Admission {
 
   /** The pre-authentication work queue: inbound connections and unauthenticated peers' bytes run through it. */
   readonly work: PreAuthWork;
+
+  /** Inbound connections tracked before their Link exists (still reading the peer's preamble). */
+  strangers(): Stranger[] {
+    const out: Stranger[] = [];
+    for (const p of this.queue) if (p.link === undefined && p.stranger) out.push(p.stranger);
+    return out;
+  }
 
   stats(): AdmissionStats {
     return { pending: this.queue.size, ...this.counters, ...this.work.stats() };

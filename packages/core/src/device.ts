@@ -410,7 +410,9 @@ export class LocalDevice {
    * carry another byte, and waiting for its keep-alive (`idleTimeoutMs`, default 30 s) would stall the sessions on
    * it. Each Link is aborted with `reason`, by default `lost` with `detail: { cause: 'network-change', address }`;
    * its peer connection then moves its channels to another live Link of the peer at once, or re-dials for the grace
-   * period ({@link LocalDeviceOptions.peerGraceMs}). Links of media without IP addresses (BLE) never match.
+   * period ({@link LocalDeviceOptions.peerGraceMs}). Links of media without IP addresses (BLE) never match. Inbound
+   * connections on those addresses that have no Link yet (still before the peer's preamble) are closed with the same
+   * reason instead of waiting for the pre-authentication deadline.
    *
    * `hosts` are IP addresses as they appear in a Link's `localAddress` (`host:port`, `[v6]:port`); IPv6 is compared
    * in lower case without a zone (`%eth0`), an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4 address.
@@ -422,18 +424,22 @@ export class LocalDevice {
     for (const h of hosts) if (typeof h === 'string') gone.add(normalizeHost(h));
     const dropped: Link[] = [];
     if (gone.size === 0) return dropped;
+    const why = (host: string): CloseReason =>
+      reason ??
+      closeReason('lost', `local address ${host} is gone`, {
+        detail: { cause: 'network-change', address: host },
+      });
     for (const link of [...this.linksSubject.value, ...this.opening]) {
       if (link.state === 'closed' || dropped.includes(link)) continue;
       const host = hostOf(link.localAddress);
       if (host === undefined || !gone.has(host)) continue;
       dropped.push(link);
       log.debug('link %s: local address %s is gone', link.id, host);
-      link.abort(
-        reason ??
-          closeReason('lost', `local address ${host} is gone`, {
-            detail: { cause: 'network-change', address: host },
-          }),
-      );
+      link.abort(why(host));
+    }
+    for (const stranger of this.admission.strangers()) {
+      const host = hostOf(stranger.localAddress);
+      if (host !== undefined && gone.has(host)) stranger.abort(why(host));
     }
     return dropped;
   }

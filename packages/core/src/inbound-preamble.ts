@@ -68,6 +68,11 @@ export class InboundPreamble {
     return this.conduit.remoteAddress;
   }
 
+  /** The local end's address. */
+  get localAddress(): string {
+    return this.conduit.localAddress;
+  }
+
   /** Whether the Link has taken over (the preamble was complete and valid). */
   get handed(): boolean {
     return this.stage === Stage.Handed;

@@ -3,6 +3,7 @@ import { firstValueFrom, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
 import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
+import { PRE_AUTH_TIMEOUT_MS } from '../src/limits.js';
 import { socketConduit } from '../src/node/socket-conduit.js';
 import type { Conduit, Transport } from '../src/transport.js';
 import { advert } from './helpers.js';
@@ -84,6 +85,21 @@ describe('LocalDevice.dropLinksFrom', () => {
       expect((await remote.closed).code).not.toBe('timeout');
     },
   );
+
+  it('closes an inbound connection on a gone address that has no Link yet, at once', async () => {
+    const { b } = await pair('127.0.0.1');
+    const listen = (b.transports[0] as LoopbackTcp).localAddress!;
+    const stranger = connect({ host: '127.0.0.1', port: Number(listen.split(':')[1]) });
+    const ended = new Promise<void>((r) => stranger.once('close', () => r()));
+    stranger.on('error', () => undefined);
+    await expect.poll(() => b.admissionStats().pending).toBe(1); // silent: before its preamble, no Link
+    const t0 = performance.now();
+    expect(b.dropLinksFrom(['127.0.0.1'])).toHaveLength(1); // b's end of the Link from a; the stranger has none
+    await ended;
+    // not left to the pre-authentication deadline (it would close it ~5 s after it connected)
+    expect(performance.now() - t0).toBeLessThan(PRE_AUTH_TIMEOUT_MS / 2);
+    await expect.poll(() => b.admissionStats().pending).toBe(0);
+  });
 
   it('takes the reason it is given, and ignores non-IP notations', async () => {
     const { a, link } = await pair('127.0.0.1');
