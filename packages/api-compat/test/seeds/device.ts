@@ -101,6 +101,14 @@ export class SeedDevice {
     return (this.text.match(re) ?? []).length;
   }
 
+  /** The log lines that contain `pattern` (the first 20): what a failed count should show. */
+  linesWith(pattern: string): string[] {
+    return this.text
+      .split('\n')
+      .filter((l) => l.includes(pattern))
+      .slice(0, 20);
+  }
+
   /** Resolves once `pattern` occurs at least `times` times in the log text. */
   log(pattern: string | RegExp, times = 1, ms = 30_000): Promise<void> {
     return this.until(
