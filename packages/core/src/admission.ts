@@ -162,9 +162,9 @@ class Pending implements AdmissionEntry {
      * The inbound connection's gate ({@link ConduitGate}): ungated once tracking ends (trusted, opened or failed), so
      * the peer's bytes stop going through `PreAuthWork`; its byte count tells whether the peer is stuck at its preamble.
      */
-    readonly gate: PreAuthGate | undefined,
+    readonly gate?: PreAuthGate,
     /** Called once if tracking ends because the peer authenticated (trusted, or its Link opened). */
-    readonly onAuthenticated: (() => void) | undefined,
+    readonly onAuthenticated?: () => void,
   ) {
     this.link = link;
     this.counted = inbound;
@@ -302,24 +302,13 @@ export class Admission {
   }
 
   /**
-   * Tracks `link` from now: arms its deadline and, for inbound links, counts it pending (evicting the oldest pending
+   * Tracks `link` (one this device dialled; inbound connections come through {@link Admission.admitStranger}) from
+   * now: arms its deadline and, for inbound links, counts it pending (evicting the oldest pending
    * handshake of its source, or overall, when a cap is reached). Returns the progress callbacks to hand its security
    * stage.
    */
-  admit(
-    link: Link,
-    bandwidth: BandwidthClass | undefined,
-    gate?: PreAuthGate,
-    onAuthenticated?: () => void,
-  ): HandshakeProgress {
-    const p = new Pending(
-      undefined,
-      link,
-      sourceHost(link.remoteAddress),
-      link.role === 'responder',
-      gate,
-      onAuthenticated,
-    );
+  admit(link: Link, bandwidth: BandwidthClass | undefined): HandshakeProgress {
+    const p = new Pending(undefined, link, sourceHost(link.remoteAddress), link.role === 'responder');
     this.track(p, bandwidth);
     return this.attach(p, link);
   }
