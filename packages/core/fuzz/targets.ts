@@ -36,6 +36,12 @@ import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
+import {
+  CLIENT_HELLO_HEAD_BYTES,
+  clientHelloRecordLength,
+  TLS_MAX_PLAINTEXT_BYTES,
+  TLS_RECORD_HEADER_BYTES,
+} from '../src/security/client-hello.js';
 import { MAX_VERDICT_REASON_BYTES, TRUST_MESSAGE_BYTES } from '../src/security/constants.js';
 import {
   decodeTrust,
@@ -179,6 +185,59 @@ const preamble = defineTarget({
       Buffer.from(encodePreamble(r.value)).equals(b.subarray(0, PREAMBLE_BYTES)),
       'preamble does not re-encode to its bytes',
     );
+  },
+});
+
+/** The head of a TLS record: mostly well-formed ClientHello record headers, with each field sometimes off. */
+const clientHelloHeadArb = fc.oneof(
+  bytes(12),
+  fc
+    .tuple(
+      fc.constantFrom(22, 22, 22, 21, 23, 0),
+      fc.constantFrom(3, 3, 3, 2, 0xfe),
+      fc.integer({ min: 0, max: 5 }),
+      fc.oneof(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.constantFrom(0, 1, TLS_MAX_PLAINTEXT_BYTES, TLS_MAX_PLAINTEXT_BYTES + 1),
+      ),
+      fc.constantFrom(1, 1, 1, 2, 0),
+      fc.uint8Array({ maxLength: 8 }),
+      fc.integer({ min: 0, max: 14 }),
+    )
+    .map(([type, major, minor, length, message, rest, cut]) =>
+      Buffer.concat([Buffer.of(type, major, minor, length >> 8, length & 0xff, message), rest]).subarray(
+        0,
+        cut,
+      ),
+    ),
+);
+
+const clientHello = defineTarget({
+  name: 'core.client-hello',
+  description:
+    "clientHelloRecordLength of any head: 0 before 6 bytes, else the record's size (6..16,389) for a handshake record opening a ClientHello, or ERR_HANDSHAKE_FAILED",
+  arbitrary: clientHelloHeadArb,
+  check(b) {
+    const r = typed(() => clientHelloRecordLength(b), colink(ErrorCode.HANDSHAKE_FAILED));
+    if (b.length < CLIENT_HELLO_HEAD_BYTES) {
+      ensure(r.ok && r.value === 0, 'judged a head shorter than 6 bytes');
+      return;
+    }
+    const length = (b[3]! << 8) | b[4]!;
+    const good =
+      b[0] === 22 &&
+      b[1] === 3 &&
+      b[2]! >= 1 &&
+      b[2]! <= 3 &&
+      length >= 1 &&
+      length <= TLS_MAX_PLAINTEXT_BYTES &&
+      b[5] === 1;
+    if (!r.ok) {
+      ensure(!good, 'refused a well-formed ClientHello record header');
+      return;
+    }
+    ensure(good, 'accepted a head that cannot open a TLS ClientHello');
+    ensure(r.value === TLS_RECORD_HEADER_BYTES + length, `size ${r.value} is not 5 + ${length}`);
   },
 });
 
@@ -535,6 +594,7 @@ export const targets: readonly FuzzTarget[] = [
   frameDecoder,
   frameRoundTrip,
   preamble,
+  clientHello,
   closePayload,
   jsonObject,
   advert,

@@ -809,6 +809,9 @@ function reporting(security: SecurityUpgrade, target: () => HandshakeProgress | 
   return {
     name: security.name,
     upgrade: (conduit, role) => (security as ReportingSecurityUpgrade).upgrade(conduit, role, relay),
+    ...(security.firstFlightLength
+      ? { firstFlightLength: (head: Uint8Array) => security.firstFlightLength!(head) }
+      : {}),
   };
 }
 

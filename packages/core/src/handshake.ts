@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseAdvert } from './advert.js';
 import {
+  concatBytes,
   decodeCloseReason,
   decodeJsonObject,
   decodePreamble,
@@ -21,6 +22,7 @@ import {
   DEFAULT_CHANNEL_WINDOW,
   FRAME_HEADER_BYTES,
   MAX_CONTROL_PAYLOAD,
+  MAX_FIRST_FLIGHT_BYTES,
   PREAMBLE_BYTES,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
@@ -65,6 +67,16 @@ export interface SecurityUpgrade {
    * `ERR_UNTRUSTED`; the Link then closes with `handshake-failed`.
    */
   upgrade(conduit: Conduit, role: LinkRole): Promise<{ conduit: Conduit; peer: VerifiedPeer }>;
+  /**
+   * Optional: how many bytes of the initiator's first flight (after the preamble) the responder waits for before it
+   * calls {@link SecurityUpgrade.upgrade}, read from the bytes received so far (`head`): the total size in bytes
+   * (at most {@link MAX_FIRST_FLIGHT_BYTES}), or 0 while `head` is too short to tell. So a stranger that stops part
+   * way through its first message costs the bytes it sent, not the stage's state (TlsSecurity: the ClientHello
+   * record, before any `TLSSocket` exists). The held bytes are the first ones `upgrade` reads.
+   * @throws ColinkError `ERR_HANDSHAKE_FAILED` when the bytes cannot start this stage: the Link closes with
+   *   `handshake-failed` and the error's message, without starting the stage.
+   */
+  firstFlightLength?(head: Uint8Array): number;
 }
 
 /** The peer's HELLO (PROTOCOL.md §4.1). */
@@ -130,8 +142,12 @@ export interface HandshakeEvents {
   fail(reason: CloseReason, error: ColinkError | undefined): void;
 }
 
-/** @internal Where a {@link Handshake} is: reading the peer's preamble, in the security stage, exchanging HELLOs, done. */
-export type HandshakeStage = 'preamble' | 'secure' | 'hello' | 'done';
+/**
+ * @internal Where a {@link Handshake} is: reading the peer's preamble, waiting for the peer's whole first message of
+ * the security stage (responder, {@link SecurityUpgrade.firstFlightLength}), in the security stage, exchanging HELLOs,
+ * done.
+ */
+export type HandshakeStage = 'preamble' | 'first-flight' | 'secure' | 'hello' | 'done';
 
 /**
  * The handshake stage of a Link (PROTOCOL.md §2, §4.1), like js-libp2p's upgrader before the muxer: writes this
@@ -159,6 +175,11 @@ export class Handshake {
   private rawClosedInSecure: CloseReason | undefined;
   /** Bytes after the HELLO: handed on to the multiplexer through this. */
   private forward: Forward | undefined;
+  /** The initiator's first security bytes held until its first flight is whole (stage `first-flight`). */
+  private firstFlight: Uint8Array[] = [];
+  private firstFlightBytes = 0;
+  /** The first flight's size once known from its head, bytes; 0 before. */
+  private firstFlightNeed = 0;
 
   /** @internal Where the handshake is (admission control evicts handshakes still reading the preamble first). */
   get currentStage(): HandshakeStage {
@@ -241,6 +262,9 @@ export class Handshake {
       switch (this.stage) {
         case 'preamble':
           this.onPreambleData(chunk);
+          return;
+        case 'first-flight':
+          this.onFirstFlightData(chunk);
           return;
         case 'secure':
           this.secureInbound?.push(chunk);
@@ -331,7 +355,56 @@ export class Handshake {
     );
   }
 
+  /**
+   * The security stage starts — for a responder whose stage reads a first flight
+   * ({@link SecurityUpgrade.firstFlightLength}), once that flight is whole.
+   */
   private startSecurity(security: SecurityUpgrade, rest: Uint8Array): void {
+    if (this.options.role === 'responder' && security.firstFlightLength) {
+      this.stage = 'first-flight';
+      if (rest.length > 0) this.onFirstFlightData(rest.slice());
+      return;
+    }
+    this.beginSecurity(security, rest);
+  }
+
+  /** Holds the initiator's first security bytes until its first flight is whole, then starts the stage with them. */
+  private onFirstFlightData(chunk: Uint8Array): void {
+    const security = this.options.security!;
+    const held = this.firstFlight;
+    held.push(chunk);
+    this.firstFlightBytes += chunk.length;
+    if (this.firstFlightNeed === 0) {
+      let need: number;
+      try {
+        need = security.firstFlightLength!(
+          held.length === 1 ? held[0]! : concatBytes(held, this.firstFlightBytes),
+        );
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.abort(closeReason('handshake-failed', msg), e instanceof ColinkError ? e : undefined);
+        return;
+      }
+      if (need > MAX_FIRST_FLIGHT_BYTES || (need === 0 && this.firstFlightBytes >= MAX_FIRST_FLIGHT_BYTES)) {
+        this.abort(
+          closeReason(
+            'protocol-error',
+            `security stage's first flight exceeds ${MAX_FIRST_FLIGHT_BYTES} bytes`,
+          ),
+        );
+        return;
+      }
+      if (need === 0) return;
+      this.firstFlightNeed = need;
+    }
+    if (this.firstFlightBytes < this.firstFlightNeed) return;
+    const all = held.length === 1 ? held[0]! : concatBytes(held, this.firstFlightBytes);
+    this.firstFlight = [];
+    this.firstFlightBytes = 0;
+    this.beginSecurity(security, all);
+  }
+
+  private beginSecurity(security: SecurityUpgrade, rest: Uint8Array): void {
     this.stage = 'secure';
     // The security layer reads the raw bytes through a view that holds what arrives before it subscribes.
     const inbound = new ConduitInbound(Number.POSITIVE_INFINITY);

@@ -47,6 +47,7 @@ export {
 export { ConduitInbound } from './inbound.js';
 export {
   CONDUIT_CLOSE_TIMEOUT_MS,
+  MAX_FIRST_FLIGHT_BYTES,
   MAX_FRAME_SIZE,
   MAX_PENDING_HANDSHAKES,
   MAX_PENDING_HANDSHAKES_PER_SOURCE,

@@ -286,3 +286,10 @@ export const MAX_QUEUED_INBOUND = 64;
  * goes on at once, so a peer that starts sending the moment its own end opened is not cut off.
  */
 export const MAX_PRE_AUTH_HELD_BYTES = 256 * 1024;
+/**
+ * Most bytes a responder holds of the initiator's first security message before its security stage starts, bytes:
+ * 64 KiB (see `SecurityUpgrade.firstFlightLength`). Far above the one record TLS needs (a ClientHello record is at most
+ * 5 + 2^14 bytes, RFC 8446 §5.1); a stage that asks for more, or cannot tell the size within it, fails the handshake
+ * (`protocol-error`).
+ */
+export const MAX_FIRST_FLIGHT_BYTES = 64 * 1024;

@@ -24,6 +24,12 @@
 export { ACCOUNT_SCRYPT, AccountKey, deriveAccountKey } from './account.js';
 export { bindingCode } from './binding-code.js';
 export {
+  CLIENT_HELLO_HEAD_BYTES,
+  clientHelloRecordLength,
+  TLS_MAX_PLAINTEXT_BYTES,
+  TLS_RECORD_HEADER_BYTES,
+} from './client-hello.js';
+export {
   ACCOUNT_EXPORTER_LABEL,
   BINDING_CODE_DIGITS,
   BINDING_EXPORTER_LABEL,

@@ -8,6 +8,7 @@ import { logger } from '../log.js';
 import type { Conduit, Medium } from '../transport.js';
 import type { AccountKey } from './account.js';
 import { bindingCode } from './binding-code.js';
+import { clientHelloRecordLength } from './client-hello.js';
 import { ConduitDuplex, NORMAL_END } from './conduit-duplex.js';
 import {
   ACCOUNT_EXPORTER_LABEL,
@@ -204,6 +205,18 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
         },
       });
     });
+  }
+
+  /**
+   * `SecurityUpgrade.firstFlightLength`: the responder starts TLS only once the initiator's first TLS record (the one
+   * that opens its ClientHello, at most 5 + 2^14 bytes) is whole, so a stranger that stops part way through it holds
+   * no `TLSSocket` and no OpenSSL state, only its bytes ({@link clientHelloRecordLength}).
+   * @returns The record's size in bytes, or 0 while fewer than 6 bytes arrived.
+   * @throws ColinkError `ERR_HANDSHAKE_FAILED` when the bytes are not a TLS handshake record opening a ClientHello
+   *   (the Link closes with `handshake-failed` before TLS starts).
+   */
+  firstFlightLength(head: Uint8Array): number {
+    return clientHelloRecordLength(head);
   }
 
   /** Whether this device trusts `networkId` without a handshake: it is bound. (Account trust needs a handshake.) */
