@@ -275,14 +275,37 @@ export class HostileScene {
   }
 
   /**
-   * Runs `attack` from the hostile process and measures the device throughout. `rtt`: the trusted round trips
-   * measured idle and under attack (default 20 of 64 bytes each; the `hostile` bench uses 1 KiB).
+   * Waits until the device is idle: no stranger pending or queued in its admission control and no inbound connection
+   * open but the trusted devices' (the previous attack's connections closed and taken down), then `settleMs` more
+   * (default 0). At most 30 s.
    */
-  async attack(attack: Attack, rtt: { trips?: number; bytes?: number } = {}): Promise<AttackReport> {
+  async quiesce(settleMs = 0): Promise<void> {
+    const until = performance.now() + 30_000;
+    const trustedInbound = this.remoteTrusted ? 2 : 1;
+    for (;;) {
+      const s = this.server.admissionStats();
+      if (s.pending === 0 && s.queued === 0 && this.serverTcp.inboundConnections <= trustedInbound) break;
+      if (performance.now() > until) throw new Error(`device not idle after 30 s: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+  }
+
+  /**
+   * Runs `attack` from the hostile process and measures the device throughout. `rtt`: the trusted round trips
+   * measured under attack (`trips`, default 20, of `bytes`, default 64; the `hostile` bench uses 1 KiB) and idle
+   * just before (`idleTrips`, default `trips`), once the device is idle ({@link HostileScene.quiesce} with
+   * `settleMs`, default 0): its idle value is not measured while it is still taking down the previous attack.
+   */
+  async attack(
+    attack: Attack,
+    rtt: { trips?: number; idleTrips?: number; bytes?: number; settleMs?: number } = {},
+  ): Promise<AttackReport> {
     const id = `a${++this.counter}`;
     const [host, port] = splitAddress(this.address);
     const trips = rtt.trips ?? 20;
-    const rttIdleMs = (await this.trustedRtt(trips, rtt.bytes)).median;
+    await this.quiesce(rtt.settleMs);
+    const rttIdleMs = (await this.trustedRtt(rtt.idleTrips ?? trips, rtt.bytes)).median;
     const mem0 = process.memoryUsage();
     const before = this.server.admissionStats();
     const rateLimited0 = this.serverTcp.rateLimitedConnections;
