@@ -238,7 +238,10 @@ export class Admission {
   /** The pre-authentication work queue: inbound connections and unauthenticated peers' bytes run through it. */
   readonly work: PreAuthWork;
 
-  /** Inbound connections tracked before their Link exists (still reading the peer's preamble). */
+  /**
+   * Inbound connections tracked before their Link exists (the pre-Link stage still reads the peer's preamble or, on a
+   * device whose security stage reads one, its first flight).
+   */
   strangers(): Stranger[] {
     const out: Stranger[] = [];
     for (const p of this.queue) if (p.link === undefined && p.stranger) out.push(p.stranger);

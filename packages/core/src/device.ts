@@ -23,15 +23,19 @@ import {
 } from './admission.js';
 import { assertValidAdvert } from './advert.js';
 import type { Channel, ChannelMetadata, ChannelOptions } from './channel.js';
+import { encodePreamble, PREAMBLE_FLAG_SECURE } from './codec.js';
 import { DeviceDirectory } from './directory.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { InboundPreamble } from './inbound-preamble.js';
+import { negotiatePreamble } from './handshake.js';
+import { InboundPreamble, type PreambleAnswer } from './inbound-preamble.js';
 import {
   CONDUIT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_PEER_GRACE_MS,
   DEFAULT_UPGRADE_DIAL_MS,
   DEVICE_STOP_FLUSH_MS,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
 } from './limits.js';
 import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
@@ -168,6 +172,11 @@ export class LocalDevice {
   /** Since when (scheduler time, ms) a better medium has been known while a worse one carries, per `peer|medium`. */
   private readonly upgradeSeen = new Map<string, number>();
   private readonly admission: Admission;
+  /**
+   * With a security stage that reads a first flight (TLS): the pre-Link stage answers a stranger's right preamble and
+   * builds its Link only once that flight is whole (`InboundPreamble`).
+   */
+  private readonly preambleAnswer: PreambleAnswer | undefined;
   private startedValue = false;
   private lastStopValue: DeviceStopReport | undefined;
   /** Settles when a Link's conduit has closed (after a graceful end: once what it was handed has been delivered). */
@@ -211,6 +220,19 @@ export class LocalDevice {
       options.link?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       options.scheduler ? schedulerWorkClock(options.scheduler) : undefined,
     );
+    const security = options.security;
+    if (security?.firstFlightLength) {
+      const ourMax = options.link?.maxProtocolVersion ?? PROTOCOL_VERSION_MAX;
+      this.preambleAnswer = {
+        preamble: encodePreamble({
+          minVersion: PROTOCOL_VERSION_MIN,
+          maxVersion: ourMax,
+          flags: PREAMBLE_FLAG_SECURE,
+        }),
+        secure: (p) => 'version' in negotiatePreamble(p, ourMax, true),
+        firstFlightLength: (head) => security.firstFlightLength!(head),
+      };
+    }
   }
 
   /**
@@ -576,19 +598,23 @@ export class LocalDevice {
   private meetStranger(raw: Conduit): void {
     const gate = new ConduitGate(raw, this.admission.work);
     let entry: AdmissionEntry | undefined;
-    const stranger = new InboundPreamble(gate, {
-      spoke: (conduit) => {
-        // Without a security stage nobody is authenticated: past a right preamble, the HELLO is all that is left
-        // before the Link opens, so the peer's bytes stop waiting for pre-authentication work here. Else a peer that
-        // starts sending the moment its own end opened (the initiator opens first: it has our HELLO) could fill the
-        // pre-authentication bound while that work was backlogged, and its new Link would be refused as a stranger.
-        if (!this.options.security) gate.ungate();
-        this.adopt(conduit, 'responder', raw, entry);
+    const stranger = new InboundPreamble(
+      gate,
+      {
+        spoke: (conduit, answered) => {
+          // Without a security stage nobody is authenticated: past a right preamble, the HELLO is all that is left
+          // before the Link opens, so the peer's bytes stop waiting for pre-authentication work here. Else a peer that
+          // starts sending the moment its own end opened (the initiator opens first: it has our HELLO) could fill the
+          // pre-authentication bound while that work was backlogged, and its new Link would be refused as a stranger.
+          if (!this.options.security) gate.ungate();
+          this.adopt(conduit, 'responder', raw, entry, answered);
+        },
+        gone: () => {
+          if (entry) this.admission.release(entry);
+        },
       },
-      gone: () => {
-        if (entry) this.admission.release(entry);
-      },
-    });
+      this.preambleAnswer,
+    );
     // A peer that authenticates gives its transport's per-source allowance back (Conduit.authenticated).
     const authenticated = raw.authenticated ? () => raw.authenticated!() : undefined;
     entry = this.admission.admitStranger(stranger, this.bandwidthOf(raw), gate, authenticated);
@@ -603,7 +629,13 @@ export class LocalDevice {
    * Builds a Link over `conduit`. An inbound one (`role` responder) comes from {@link LocalDevice.meetStranger},
    * its preamble already read (`conduit` replays it), with its underlying conduit `raw` and its admission `entry`.
    */
-  private adopt(conduit: Conduit, role: LinkRole, raw = conduit, entry?: AdmissionEntry): Link {
+  private adopt(
+    conduit: Conduit,
+    role: LinkRole,
+    raw = conduit,
+    entry?: AdmissionEntry,
+    preambleAnswered = false,
+  ): Link {
     const o = this.options;
     // The security stage reports when the peer is trusted (or a binding is being confirmed) through `progress`,
     // which the admission control fills in once the Link exists (no report can come before: TLS takes a round trip).
@@ -615,6 +647,7 @@ export class LocalDevice {
       role,
       local: this.advert,
       connectionOwner: (l) => this.ownerFor(l),
+      ...(preambleAnswered ? { preambleAnswered } : {}),
       ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     });

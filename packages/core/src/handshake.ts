@@ -14,6 +14,7 @@ import {
   FrameDecoder,
   FrameType,
   PREAMBLE_FLAG_SECURE,
+  type Preamble,
   preambleMagicPrefixOk,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
@@ -127,6 +128,11 @@ export interface HandshakeOptions {
   readonly maxPayload: number;
   /** Highest protocol version offered in the preamble. Default {@link PROTOCOL_VERSION_MAX}. */
   readonly maxVersion?: number;
+  /**
+   * Responder: the device's pre-Link stage already wrote this side's preamble in answer to the initiator's (which
+   * the conduit still replays first): the handshake does not write it again.
+   */
+  readonly preambleAnswered?: boolean;
   /** Name for logs. */
   readonly id: string;
 }
@@ -140,6 +146,39 @@ export interface HandshakeEvents {
    * that is what failed.
    */
   fail(reason: CloseReason, error: ColinkError | undefined): void;
+}
+
+/**
+ * @internal What a responder makes of the initiator's well-formed preamble `p` (PROTOCOL.md §2): the protocol version
+ * both speak — and then the security stage runs exactly when `secure` (the peer set `SECURE` as we would) — or the
+ * close reason (`version-mismatch`, or `handshake-failed` when one side runs the security stage and the other not).
+ * `ourMax`: the highest version this side offers.
+ */
+export function negotiatePreamble(
+  p: Preamble,
+  ourMax: number,
+  secure: boolean,
+): { readonly version: number } | { readonly reason: CloseReason } {
+  const version = Math.min(p.maxVersion, ourMax);
+  if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
+    return {
+      reason: closeReason(
+        'version-mismatch',
+        `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${ourMax}`,
+      ),
+    };
+  }
+  if (((p.flags & PREAMBLE_FLAG_SECURE) !== 0) !== secure) {
+    return {
+      reason: closeReason(
+        'handshake-failed',
+        secure
+          ? 'peer does not run the security stage'
+          : 'peer requires the security stage, which is not configured here',
+      ),
+    };
+  }
+  return { version };
 }
 
 /**
@@ -304,36 +343,18 @@ export class Handshake {
     this.preambleBuf = NOTHING;
     // The responder answers a well-formed preamble with its own before negotiating, so that a peer with no common
     // version or the other security setting learns why (it reads our preamble too), and before the security stage
-    // or HELLO starts.
-    if (this.options.role === 'responder') {
+    // or HELLO starts — unless the device's pre-Link stage has answered it already (`preambleAnswered`).
+    if (this.options.role === 'responder' && !this.options.preambleAnswered) {
       this.writePreamble();
       if (this.stage !== 'preamble') return; // the conduit closed while we wrote
     }
-    const ourMax = this.options.maxVersion ?? PROTOCOL_VERSION_MAX;
-    const version = Math.min(p.maxVersion, ourMax);
-    if (version < Math.max(p.minVersion, PROTOCOL_VERSION_MIN)) {
-      this.abort(
-        closeReason(
-          'version-mismatch',
-          `peer speaks ${p.minVersion}..${p.maxVersion}, we speak ${PROTOCOL_VERSION_MIN}..${ourMax}`,
-        ),
-      );
-      return;
-    }
-    this.version = version;
-    const peerSecure = (p.flags & PREAMBLE_FLAG_SECURE) !== 0;
     const security = this.options.security;
-    if (peerSecure !== Boolean(security)) {
-      this.abort(
-        closeReason(
-          'handshake-failed',
-          security
-            ? 'peer does not run the security stage'
-            : 'peer requires the security stage, which is not configured here',
-        ),
-      );
+    const agreed = negotiatePreamble(p, this.options.maxVersion ?? PROTOCOL_VERSION_MAX, Boolean(security));
+    if ('reason' in agreed) {
+      this.abort(agreed.reason);
       return;
     }
+    this.version = agreed.version;
     if (!security) {
       this.stage = 'hello';
       this.io = this.raw;

@@ -1,23 +1,40 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
-import { preambleMagicPrefixOk } from './codec.js';
+import { concatBytes, decodePreamble, type Preamble, preambleMagicPrefixOk } from './codec.js';
 import { type CloseReason, closeReason } from './errors.js';
 import { BAD_MAGIC } from './handshake.js';
-import { PREAMBLE_BYTES } from './limits.js';
+import { MAX_FIRST_FLIGHT_BYTES, PREAMBLE_BYTES } from './limits.js';
 import type { Conduit } from './transport.js';
 
 /** What an {@link InboundPreamble} reports to its owner (the device). */
 export interface InboundPreambleEvents {
   /**
-   * The peer's 8-byte preamble arrived with the right magic (PROTOCOL.md §1). Build the Link over `conduit` now: it
-   * must subscribe to `conduit.data$` before returning; the preamble and every byte after it reach that subscriber
-   * once this returns, in order, none lost. Throwing closes the connection (`refused`) and reports `gone`.
+   * The peer's 8-byte preamble arrived with the right magic (PROTOCOL.md §1) — and, with a {@link PreambleAnswer},
+   * was answered, and the security stage's first flight is whole. Build the Link over `conduit` now (`answered`: this
+   * side's preamble was written already, the Link's handshake must not write it again): it must subscribe to
+   * `conduit.data$` before returning; the preamble and every byte after it reach that subscriber once this returns,
+   * in order, none lost. Throwing closes the connection (`refused`) and reports `gone`.
    */
-  spoke(conduit: Conduit): void;
+  spoke(conduit: Conduit, answered: boolean): void;
   /**
    * The connection ended before its preamble was complete: closed by the peer, or by {@link InboundPreamble.abort}
    * (a wrong magic byte, the admission control). Called at most once, and never after `spoke`.
    */
   gone(): void;
+}
+
+/**
+ * How the pre-Link stage of a device with a security stage that reads a first flight
+ * (`SecurityUpgrade.firstFlightLength`: TLS's ClientHello record) goes on past a right preamble without a Link: it
+ * writes this side's preamble as the handshake would (at once, before negotiating), and when the peer's preamble
+ * leads to the security stage it waits for that first flight before the Link is built.
+ */
+export interface PreambleAnswer {
+  /** This side's 8-byte preamble (the responder's, PROTOCOL.md §1). */
+  readonly preamble: Uint8Array;
+  /** Whether the peer's preamble leads to the security stage (a common version, `SECURE` as ours). */
+  secure(p: Preamble): boolean;
+  /** `SecurityUpgrade.firstFlightLength`: the first flight's size from its head, 0 while unknown; throws when bad. */
+  firstFlightLength(head: Uint8Array): number;
 }
 
 /** A conduit that can deliver to the Link directly once the preamble was handed on (`ConduitGate`). */
@@ -27,8 +44,10 @@ interface HandsOver {
 
 enum Stage {
   Reading = 0,
-  Handed = 1,
-  Gone = 2,
+  /** The preamble was right and answered; the security stage's first flight is being read. */
+  FirstFlight = 1,
+  Handed = 2,
+  Gone = 3,
 }
 
 /**
@@ -44,6 +63,12 @@ enum Stage {
  * and the rest of the chunk that completed it follows as a view. The instance is its own `data$` observer (no
  * closures per connection for the bytes); a conduit that can (`ConduitGate.handOver`) then delivers to the Link
  * directly, so the stage adds nothing to the Link's path for the rest of its life.
+ *
+ * With a {@link PreambleAnswer} (a device whose security stage reads a first flight) a right preamble is answered here
+ * and, when the security stage follows, the Link is built only once the peer's first flight (TLS: its ClientHello
+ * record) is whole: a stranger that stops inside it (slowloris mid-TLS) costs no Link either, only the bytes it sent
+ * (at most {@link MAX_FIRST_FLIGHT_BYTES}). A first flight that cannot start the stage closes the connection with
+ * `handshake-failed`, as the Link's handshake would.
  */
 export class InboundPreamble {
   private stage = Stage.Reading;
@@ -54,13 +79,21 @@ export class InboundPreamble {
   private closedSub: Subscription | undefined;
   /** The Link's handshake, reading the conduit handed to it. */
   private sink: Subscriber<Uint8Array> | undefined;
+  /** Stage FirstFlight: the peer's preamble, and the bytes of its first flight so far. */
+  private preamble: Uint8Array | undefined;
+  private flight: Uint8Array[] = [];
+  private flightBytes = 0;
+  /** The first flight's size once known from its head, bytes; 0 before. */
+  private flightNeed = 0;
 
   /**
    * @param conduit the inbound conduit (as the pre-authentication gate delivers it); read once {@link start} runs.
+   * @param answer answer a right preamble here and wait for the security stage's first flight before the Link.
    */
   constructor(
     readonly conduit: Conduit,
     private readonly events: InboundPreambleEvents,
+    private readonly answer?: PreambleAnswer,
   ) {}
 
   /** The peer's address (for logs and per-source caps). */
@@ -94,7 +127,7 @@ export class InboundPreamble {
    * `gone`. Does nothing once the preamble was handed on (close the Link instead) or after the end.
    */
   abort(reason: CloseReason): void {
-    if (this.stage !== Stage.Reading) return;
+    if (this.stage !== Stage.Reading && this.stage !== Stage.FirstFlight) return;
     this.stop();
     this.conduit.destroy(reason);
     this.events.gone();
@@ -106,6 +139,10 @@ export class InboundPreamble {
       this.sink?.next(chunk);
       return;
     }
+    if (this.stage === Stage.FirstFlight) {
+      if (chunk.length > 0) this.onFlight(chunk);
+      return;
+    }
     if (this.stage !== Stage.Reading || chunk.length === 0) return;
     if (this.have === 0) {
       // A stranger sending anything but the magic ends at its first wrong byte, before any allocation.
@@ -114,7 +151,7 @@ export class InboundPreamble {
         return;
       }
       if (chunk.length >= PREAMBLE_BYTES) {
-        this.hand(chunk, undefined);
+        this.spoken(chunk, undefined);
         return;
       }
       this.partial = new Uint8Array(PREAMBLE_BYTES);
@@ -130,7 +167,77 @@ export class InboundPreamble {
       this.abort(BAD_MAGIC);
       return;
     }
-    if (this.have === PREAMBLE_BYTES) this.hand(partial, n < chunk.length ? chunk.subarray(n) : undefined);
+    if (this.have === PREAMBLE_BYTES) this.spoken(partial, n < chunk.length ? chunk.subarray(n) : undefined);
+  }
+
+  /**
+   * The peer's preamble is complete with the right magic: `first` starts with it, `rest` (if any) follows. Without
+   * a {@link PreambleAnswer} the Link takes over now; with one, this side's preamble is written, and the security
+   * stage's first flight is read first when the peer's preamble leads there.
+   */
+  private spoken(first: Uint8Array, rest: Uint8Array | undefined): void {
+    const answer = this.answer;
+    if (!answer) {
+      this.hand(first, rest, false);
+      return;
+    }
+    try {
+      this.conduit.write([answer.preamble]);
+    } catch {
+      return; // the conduit has closed: its closed$ ends this stage
+    }
+    if (this.stage !== Stage.Reading) return; // ended while we wrote
+    if (!answer.secure(decodePreamble(first))) {
+      this.hand(first, rest, true); // the Link's handshake reports the mismatch
+      return;
+    }
+    this.stage = Stage.FirstFlight;
+    this.partial = undefined;
+    this.preamble = first.length === PREAMBLE_BYTES ? first : first.subarray(0, PREAMBLE_BYTES);
+    if (first.length > PREAMBLE_BYTES) this.onFlight(first.subarray(PREAMBLE_BYTES));
+    if (rest && this.stage === Stage.FirstFlight) this.onFlight(rest);
+  }
+
+  /** Stage FirstFlight: gathers the peer's first security bytes; once the flight is whole the Link takes over. */
+  private onFlight(chunk: Uint8Array): void {
+    const answer = this.answer!;
+    this.flight.push(chunk);
+    this.flightBytes += chunk.length;
+    if (this.flightNeed === 0) {
+      let need: number;
+      try {
+        need = answer.firstFlightLength(this.flightHead());
+      } catch (e) {
+        this.abort(closeReason('handshake-failed', e instanceof Error ? e.message : String(e)));
+        return;
+      }
+      if (need > MAX_FIRST_FLIGHT_BYTES || (need === 0 && this.flightBytes >= MAX_FIRST_FLIGHT_BYTES)) {
+        this.abort(
+          closeReason(
+            'protocol-error',
+            `security stage's first flight exceeds ${MAX_FIRST_FLIGHT_BYTES} bytes`,
+          ),
+        );
+        return;
+      }
+      if (need === 0) return;
+      this.flightNeed = need;
+    }
+    if (this.flightBytes < this.flightNeed) return;
+    const flight = this.flightHead();
+    const preamble = this.preamble!;
+    this.preamble = undefined;
+    this.flight = [];
+    this.hand(preamble, flight, true);
+  }
+
+  /** The first-flight bytes gathered so far, in one array (a chunk as it is when there is only one). */
+  private flightHead(): Uint8Array {
+    const f = this.flight;
+    if (f.length === 1) return f[0]!;
+    const all = concatBytes(f, this.flightBytes);
+    this.flight = [all];
+    return all;
   }
 
   /** @internal `data$` observer: the conduit failed. Before the hand-off its `closed$` reports the end. */
@@ -143,13 +250,13 @@ export class InboundPreamble {
     if (this.stage === Stage.Handed) this.sink?.complete();
   }
 
-  private hand(first: Uint8Array, rest: Uint8Array | undefined): void {
+  private hand(first: Uint8Array, rest: Uint8Array | undefined, answered: boolean): void {
     this.stage = Stage.Handed;
     this.partial = undefined;
     this.closedSub?.unsubscribe(); // the Link watches the conduit's end from now on
     this.closedSub = undefined;
     try {
-      this.events.spoke(this.view());
+      this.events.spoke(this.view(), answered);
     } catch {
       this.stage = Stage.Reading;
       this.abort(closeReason('refused', 'could not build a Link for this connection'));
@@ -195,7 +302,7 @@ export class InboundPreamble {
 
   /** The conduit closed (the peer hung up, or something destroyed it) before the preamble was complete. */
   private vanished(): void {
-    if (this.stage !== Stage.Reading) return;
+    if (this.stage !== Stage.Reading && this.stage !== Stage.FirstFlight) return;
     this.stop();
     this.events.gone();
   }
@@ -203,6 +310,8 @@ export class InboundPreamble {
   private stop(): void {
     this.stage = Stage.Gone;
     this.partial = undefined;
+    this.preamble = undefined;
+    this.flight = [];
     this.dataSub?.unsubscribe();
     this.dataSub = undefined;
     this.closedSub?.unsubscribe();

@@ -120,6 +120,11 @@ export interface LinkOptions {
    */
   readonly maxProtocolVersion?: number;
   /**
+   * @internal Responder: the device's pre-Link stage (`InboundPreamble`) already answered the initiator's preamble
+   * with this side's, so the handshake does not write it again.
+   */
+  readonly preambleAnswered?: boolean;
+  /**
    * Protocol v2: called once when the Link opens, before any frame after HELLO is read; returns the owner of its
    * connection channels (a {@link PeerConnection}'s `adopt`), or undefined to refuse them. Default: none.
    */
@@ -318,6 +323,7 @@ export class Link implements ChannelHost {
         maxFrame: frameSize,
         maxPayload: this.maxPayload,
         ...(options.maxProtocolVersion !== undefined ? { maxVersion: options.maxProtocolVersion } : {}),
+        ...(options.preambleAnswered ? { preambleAnswered: true } : {}),
         id: this.id,
       },
       {

@@ -1,50 +1,13 @@
-import { connect, createServer, type Server } from 'node:net';
-import { firstValueFrom, Subject } from 'rxjs';
+import { connect } from 'node:net';
+import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDevice } from '../src/device.js';
-import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
+import { closeReason } from '../src/errors.js';
 import { PRE_AUTH_TIMEOUT_MS } from '../src/limits.js';
-import { socketConduit } from '../src/node/socket-conduit.js';
-import type { Conduit, Transport } from '../src/transport.js';
-import { advert } from './helpers.js';
+import { advert, LoopbackTcp } from './helpers.js';
 
 // LocalDevice.dropLinksFrom over real TCP sockets on loopback (IPv4 and IPv6): what a network change calls when a local
-// address is gone. A minimal socket transport stands in for transport-tcp (core does not depend on it).
-
-class LoopbackTcp implements Transport {
-  readonly medium = 'tcp';
-  readonly capabilities = {
-    maxFrameSize: 65_548,
-    reliable: true,
-    bandwidth: 'high',
-    latency: 'low',
-    priority: 80,
-  } as const;
-  readonly incoming$ = new Subject<Conduit>();
-  private server: Server | undefined;
-  constructor(private readonly host: string) {}
-  get localAddress(): string | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object'
-      ? `${this.host.includes(':') ? `[${this.host}]` : this.host}:${a.port}`
-      : undefined;
-  }
-  async start(): Promise<void> {
-    this.server = createServer((s) => this.incoming$.next(socketConduit(s)));
-    await new Promise<void>((r) => this.server!.listen(0, this.host, r));
-  }
-  async stop(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-  dial(address: string): Promise<Conduit> {
-    const m = /^\[?([^\]]+)\]?:(\d+)$/.exec(address);
-    if (!m) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, address);
-    return new Promise((resolve, reject) => {
-      const s = connect({ host: m[1]!, port: Number(m[2]) }, () => resolve(socketConduit(s)));
-      s.once('error', (e) => reject(new ColinkError(ErrorCode.DIAL_FAILED, e.message)));
-    });
-  }
-}
+// address is gone. A minimal socket transport (`LoopbackTcp`) stands in for transport-tcp (core does not depend on it).
 
 const running: LocalDevice[] = [];
 afterEach(async () => {

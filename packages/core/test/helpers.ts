@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
 import { filter, firstValueFrom, type Observable, Subject } from 'rxjs';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
+import { ColinkError, ErrorCode } from '../src/errors.js';
 import { Link, type LinkOptions } from '../src/link.js';
 import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
+import { socketConduit } from '../src/node/socket-conduit.js';
 import type { AppInfo, Session } from '../src/session.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import type { Conduit, DeviceAdvert } from '../src/transport.js';
+import type { Conduit, DeviceAdvert, Transport } from '../src/transport.js';
 
 export function advert(name: string): DeviceAdvert {
   return {
@@ -144,4 +147,43 @@ export async function memoryDevicePair(
   await b.start();
   await next(a.directory.devices$, (l) => l.length === 1);
   return { net, a, b };
+}
+
+/**
+ * A minimal TCP transport over real loopback sockets (core's `socketConduit`), standing in for transport-tcp, which core
+ * does not depend on: listens on `host`, dials `host:port` / `[v6]:port`. No discovery.
+ */
+export class LoopbackTcp implements Transport {
+  readonly medium = 'tcp';
+  readonly capabilities = {
+    maxFrameSize: 65_548,
+    reliable: true,
+    bandwidth: 'high',
+    latency: 'low',
+    priority: 80,
+  } as const;
+  readonly incoming$ = new Subject<Conduit>();
+  private server: Server | undefined;
+  constructor(private readonly host: string) {}
+  get localAddress(): string | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object'
+      ? `${this.host.includes(':') ? `[${this.host}]` : this.host}:${a.port}`
+      : undefined;
+  }
+  async start(): Promise<void> {
+    this.server = createServer((s) => this.incoming$.next(socketConduit(s)));
+    await new Promise<void>((r) => this.server!.listen(0, this.host, r));
+  }
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+  dial(address: string): Promise<Conduit> {
+    const m = /^\[?([^\]]+)\]?:(\d+)$/.exec(address);
+    if (!m) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, address);
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: m[1]!, port: Number(m[2]) }, () => resolve(socketConduit(s)));
+      s.once('error', (e) => reject(new ColinkError(ErrorCode.DIAL_FAILED, e.message)));
+    });
+  }
 }

@@ -1,10 +1,12 @@
 import { firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { ConduitGate, PreAuthWork, type WorkClock } from '../src/admission.js';
-import { encodePreamble } from '../src/codec.js';
+import { encodePreamble, PREAMBLE_FLAG_SECURE, type Preamble } from '../src/codec.js';
 import { type CloseReason, closeReason } from '../src/errors.js';
+import { negotiatePreamble } from '../src/handshake.js';
 import { InboundPreamble } from '../src/inbound-preamble.js';
 import { PRE_AUTH_TIMEOUT_MS, PREAMBLE_BYTES } from '../src/limits.js';
+import { clientHelloRecordLength } from '../src/security/client-hello.js';
 import type { Conduit } from '../src/transport.js';
 import { testConduit, virtualServer } from './helpers.js';
 
@@ -289,5 +291,104 @@ describe('ConduitGate: a stranger’s bytes and end through the work queue', () 
     expect(gate.detachSocket()).toBeUndefined(); // no socket under a memory-like conduit
     gate.destroy(closeReason('normal'));
     expect(destroyed.map((r) => r.code)).toEqual(['normal']);
+  });
+});
+
+describe('InboundPreamble with a PreambleAnswer: no Link before the security stage’s first flight', () => {
+  const secure = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+  const ours = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+  /** A TLS record header opening a ClientHello of 12 bytes, and those 12 bytes (17 in all). */
+  const flight = Uint8Array.from([
+    0x16,
+    0x03,
+    0x01,
+    0x00,
+    0x0c,
+    0x01,
+    ...Array.from({ length: 11 }, (_, i) => i),
+  ]);
+  const answer = {
+    preamble: ours,
+    secure: (p: Preamble) => 'version' in negotiatePreamble(p, 2, true),
+    firstFlightLength: clientHelloRecordLength,
+  };
+
+  function answering() {
+    const { conduit, data, destroyed } = pushedConduit();
+    const written: Uint8Array[] = [];
+    const c = {
+      ...conduit,
+      write: (chunks: readonly Uint8Array[]) => {
+        written.push(...chunks);
+        return true;
+      },
+    };
+    const got: Uint8Array[] = [];
+    const calls: { spoke: number; gone: number; answered?: boolean } = { spoke: 0, gone: 0 };
+    const s = new InboundPreamble(
+      c,
+      {
+        spoke: (h, answered) => {
+          calls.spoke++;
+          calls.answered = answered;
+          h.data$.subscribe((chunk) => got.push(chunk));
+        },
+        gone: () => {
+          calls.gone++;
+        },
+      },
+      answer,
+    );
+    s.start();
+    return { s, data, destroyed, written, got, calls };
+  }
+
+  it('answers a right preamble at once and builds the Link only when the first record is whole, bytes in order', () => {
+    const { s, data, written, got, calls } = answering();
+    data.next(secure);
+    expect(written).toEqual([ours]); // answered as the handshake would, before any Link
+    expect(calls.spoke).toBe(0);
+    for (let i = 0; i < flight.length - 1; i++) {
+      data.next(flight.subarray(i, i + 1));
+      expect(calls.spoke).toBe(0);
+    }
+    expect(s.handed).toBe(false);
+    data.next(Uint8Array.from([flight.at(-1)!, 0xaa])); // the record's last byte and what follows it
+    expect(calls).toMatchObject({ spoke: 1, gone: 0, answered: true });
+    expect(s.handed).toBe(true);
+    data.next(Uint8Array.of(0xbb));
+    expect([...concat(got)]).toEqual([...secure, ...flight, 0xaa, 0xbb]);
+    expect(written).toHaveLength(1); // written once
+  });
+
+  it('closes with handshake-failed when the first bytes after the preamble cannot open a ClientHello', () => {
+    const { data, destroyed, calls } = answering();
+    data.next(Uint8Array.from([...secure, ...new TextEncoder().encode('GET / HTTP/1.1')]));
+    expect(calls).toMatchObject({ spoke: 0, gone: 1 });
+    expect(destroyed).toEqual([
+      closeReason(
+        'handshake-failed',
+        'not a TLS ClientHello: record content type 71, expected 22 (handshake)',
+      ),
+    ]);
+  });
+
+  it('hands a preamble that does not lead to the security stage on at once (answered: the Link reports why)', () => {
+    const { data, written, got, calls } = answering();
+    const plain = encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 });
+    data.next(plain);
+    expect(written).toEqual([ours]);
+    expect(calls).toMatchObject({ spoke: 1, answered: true });
+    expect([...concat(got)]).toEqual([...plain]);
+  });
+
+  it('can be aborted while it reads the first flight (the pre-authentication deadline), and reports gone once', () => {
+    const { s, data, destroyed, calls } = answering();
+    data.next(Uint8Array.from([...secure, ...flight.subarray(0, 7)]));
+    s.abort(closeReason('timeout', 'pre-authentication deadline'));
+    expect(calls).toMatchObject({ spoke: 0, gone: 1 });
+    expect(destroyed.map((r) => r.code)).toEqual(['timeout']);
+    data.next(flight.subarray(7));
+    expect(calls).toMatchObject({ spoke: 0, gone: 1 });
   });
 });

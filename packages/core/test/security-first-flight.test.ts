@@ -1,13 +1,17 @@
 // The responder starts TLS only once the initiator's first TLS record (the one opening its ClientHello) is whole
 // (`SecurityUpgrade.firstFlightLength`): a stranger that stops part way through it holds no TLSSocket, one that sends
 // something else is refused before TLS starts, and a real initiator whose ClientHello arrives in pieces still connects.
+// On a LocalDevice the pre-Link stage answers the preamble itself, so such a stranger does not get a Link either.
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Admission } from '../src/admission.js';
 import { encodePreamble, PREAMBLE_FLAG_SECURE } from '../src/codec.js';
+import { LocalDevice } from '../src/device.js';
 import { PREAMBLE_BYTES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import type { TlsSecurity } from '../src/security/tls-security.js';
+import { LoopbackTcp } from './helpers.js';
 import {
   advertOf,
   cleanup,
@@ -183,3 +187,68 @@ async function tricklingPair(path: TlsPath, slowBytes: number) {
   });
   return [socketConduit(a, path), socketConduit(b, path)] as const;
 }
+
+describe('a LocalDevice with the TLS stage, over real loopback TCP', () => {
+  const devices: LocalDevice[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(devices.splice(0).map((d) => d.stop()));
+  });
+
+  async function device(name: string, account: string) {
+    const sec = await security({ account });
+    const tcp = new LoopbackTcp('127.0.0.1');
+    const d = new LocalDevice({ advert: advertOf(sec, name), transports: [tcp], security: sec });
+    devices.push(d);
+    await d.start();
+    return { d, tcp, sec };
+  }
+
+  it('builds no Link for a stranger that stops inside its ClientHello record, and serves a trusted device meanwhile', async () => {
+    const account = 'first-flight-device';
+    const { d, tcp } = await device('target', account);
+    const admission = (d as unknown as { admission: Admission }).admission;
+    const tls = countTlsSockets();
+    const stranger = netConnect(Number(tcp.localAddress!.split(':')[1]), '127.0.0.1');
+    stranger.on('error', () => undefined);
+    const answer = firstBytes(stranger, PREAMBLE_BYTES);
+    stranger.write(Buffer.concat([PREAMBLE, HELLO_HEAD]));
+    expect((await answer).subarray(0, 4).toString('latin1')).toBe('CLNK'); // answered before any Link
+    await new Promise((r) => setTimeout(r, 100));
+    expect(d.admissionStats().pending).toBe(1);
+    expect(admission.strangers()).toHaveLength(1); // tracked, still without a Link
+    expect(tls.count).toBe(0);
+
+    // A trusted device dials in meanwhile: its Link opens and carries an echo.
+    const { d: friend } = await device('friend', account);
+    d.handle('echo', (ch) => ch.messages$.subscribe((m) => void ch.send(m)));
+    const link = await friend.connectAddress('tcp', tcp.localAddress!);
+    const ch = link.openChannel({ proto: 'echo' });
+    const echo = new Promise<Uint8Array>((r) => ch.messages$.subscribe(r));
+    await ch.send(Uint8Array.of(1, 2, 3));
+    expect([...(await echo)]).toEqual([1, 2, 3]);
+    expect(admission.strangers()).toHaveLength(1);
+
+    // The rest of the record (not a valid ClientHello): now the Link is built, TLS starts, refuses it, and hangs up.
+    const closed = new Promise<void>((r) => stranger.once('close', () => r()));
+    stranger.write(Buffer.alloc(5 + 512 - HELLO_HEAD.length, 0x42));
+    await closed;
+    await expect.poll(() => d.admissionStats().pending).toBe(0);
+    expect(admission.strangers()).toHaveLength(0);
+  });
+
+  it('refuses a stranger whose first record is not a ClientHello without a Link or TLS', async () => {
+    const { d, tcp } = await device('target', 'first-flight-refuse');
+    const tls = countTlsSockets();
+    const stranger = netConnect(Number(tcp.localAddress!.split(':')[1]), '127.0.0.1');
+    stranger.on('error', () => undefined);
+    stranger.resume();
+    const closed = new Promise<void>((r) => stranger.once('close', () => r()));
+    const opened = vi.fn();
+    d.linkOpened$.subscribe(opened);
+    stranger.write(Buffer.concat([PREAMBLE, Buffer.from('GET / HTTP/1.1\r\n\r\n')]));
+    await closed;
+    await expect.poll(() => d.admissionStats().pending).toBe(0);
+    expect(tls.count).toBe(0);
+    expect(opened).not.toHaveBeenCalled();
+  });
+});
