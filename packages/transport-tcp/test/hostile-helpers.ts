@@ -136,6 +136,8 @@ export class HostileScene {
   channel!: Channel;
   hostile!: PeerProcess;
   idleRttMs = 0;
+  /** Pending handshakes and inbound connections of the device once the scene had started ({@link HostileScene.quiesce}). */
+  private baseline = { pending: 0, inbound: 0 };
   private readonly dirs: string[] = [];
   private counter = 0;
 
@@ -216,6 +218,10 @@ export class HostileScene {
     }
     this.hostile = new PeerProcess({ nice: this.options.hostileNice ?? 0 }, this.netns, hostileScript);
     await this.hostile.next((m) => m.ev === 'ready', 30_000);
+    this.baseline = {
+      pending: this.server.admissionStats().pending,
+      inbound: this.serverTcp.inboundConnections,
+    };
   }
 
   async stop(): Promise<void> {
@@ -275,16 +281,17 @@ export class HostileScene {
   }
 
   /**
-   * Waits until the device is idle: no stranger pending or queued in its admission control and no inbound connection
-   * open but the trusted devices' (the previous attack's connections closed and taken down), then `settleMs` more
-   * (default 0). At most 30 s.
+   * Waits until the device is idle: no more pending handshakes and inbound connections than once the scene had
+   * started (the trusted devices' Links) and nothing queued — the previous attack's connections closed and taken
+   * down — then `settleMs` more (default 0). At most 30 s.
    */
   async quiesce(settleMs = 0): Promise<void> {
     const until = performance.now() + 30_000;
-    const trustedInbound = this.remoteTrusted ? 2 : 1;
+    const base = this.baseline;
     for (;;) {
       const s = this.server.admissionStats();
-      if (s.pending === 0 && s.queued === 0 && this.serverTcp.inboundConnections <= trustedInbound) break;
+      if (s.pending <= base.pending && s.queued === 0 && this.serverTcp.inboundConnections <= base.inbound)
+        break;
       if (performance.now() > until) throw new Error(`device not idle after 30 s: ${JSON.stringify(s)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -294,8 +301,8 @@ export class HostileScene {
   /**
    * Runs `attack` from the hostile process and measures the device throughout. `rtt`: the trusted round trips
    * measured under attack (`trips`, default 20, of `bytes`, default 64; the `hostile` bench uses 1 KiB) and idle
-   * just before (`idleTrips`, default `trips`), once the device is idle ({@link HostileScene.quiesce} with
-   * `settleMs`, default 0): its idle value is not measured while it is still taking down the previous attack.
+   * just before (`idleTrips`, default `trips`) — with `settleMs`, once the device is idle
+   * ({@link HostileScene.quiesce}): its idle value is then not measured while it still takes down the previous attack.
    */
   async attack(
     attack: Attack,
@@ -304,7 +311,7 @@ export class HostileScene {
     const id = `a${++this.counter}`;
     const [host, port] = splitAddress(this.address);
     const trips = rtt.trips ?? 20;
-    await this.quiesce(rtt.settleMs);
+    if (rtt.settleMs !== undefined) await this.quiesce(rtt.settleMs);
     const rttIdleMs = (await this.trustedRtt(rtt.idleTrips ?? trips, rtt.bytes)).median;
     const mem0 = process.memoryUsage();
     const before = this.server.admissionStats();
