@@ -93,9 +93,14 @@ function stranger(port: number, bytes: Uint8Array = new Uint8Array(0), from = '1
   return { connected, ended };
 }
 
-/** Connections in TIME_WAIT between 127.0.0.1:`a` and 127.0.0.1:`b` (either direction), from `ss`. */
+/** Connections in TIME_WAIT between 127.0.0.1:`a` and 127.0.0.1:`b` (either direction), from `ss` (filtered there). */
 function timeWait(a: number, b: number): number {
-  const out = execFileSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8' });
+  const tuple = (x: number, y: number) => ['(', 'sport', '=', `:${x}`, 'and', 'dport', '=', `:${y}`, ')'];
+  const out = execFileSync(
+    'ss',
+    ['-Htan', 'state', 'time-wait', '(', ...tuple(a, b), 'or', ...tuple(b, a), ')'],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter((line) => {
     const f = line.trim().split(/\s+/);
     const ends = [f.at(-2), f.at(-1)];
