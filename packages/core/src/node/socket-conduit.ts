@@ -136,7 +136,12 @@ class SocketConduit implements Conduit {
       );
     }
     socket.on('drain', () => this.#drain.next());
-    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(socketErrorReason(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#fail(socketErrorReason(err));
+      // A reset that failed (a shutdown pending under a security stage's TLS socket): node emits no `close` for
+      // that handle, so the conduit ends here.
+      if (err.syscall === 'reset') this.#finish();
+    });
     socket.on('end', () => {
       this.#reason ??= REMOTE_FIN;
     });
@@ -193,6 +198,12 @@ class SocketConduit implements Conduit {
     this.#reason ??= reason;
     const socket = this.#socket;
     if (socket.destroyed) return;
+    // A socket already ended (its FIN sent or on its way) is closed instead: libuv cannot reset a socket whose
+    // shutdown is pending (`uv_tcp_close_reset` fails with EINVAL, and node then never closes the handle).
+    if (socket.writableEnded) {
+      socket.destroy();
+      return;
+    }
     try {
       socket.resetAndDestroy();
     } catch {
