@@ -59,7 +59,8 @@ export interface ReportingSecurityUpgrade extends SecurityUpgrade {
 export interface AdmissionOptions {
   /**
    * Time from accepting (or dialling) a connection until the peer is authenticated — preamble, security handshake,
-   * trust decision; without a security stage, until the Link opens — in ms. Past it the Link closes with `timeout`.
+   * trust decision; without a security stage, until the Link opens — in ms. Past it the Link closes with `timeout`;
+   * an inbound connection is reset (TCP RST: {@link Conduit.reset}), as is every one the caps below refuse.
    * Default {@link PRE_AUTH_TIMEOUT_MS} (5 000) on high- and medium-bandwidth media, {@link
    * PRE_AUTH_TIMEOUT_LOW_BANDWIDTH_MS} (30 000) on low-bandwidth ones (BLE). It never exceeds the Link's handshake
    * timeout (`LinkOptions.handshakeTimeoutMs`, default 10 000 — so BLE gets 10 s unless that is raised), which alone
@@ -174,9 +175,16 @@ class Pending implements AdmissionEntry {
     return this.link?.remoteAddress ?? this.stranger?.remoteAddress ?? '';
   }
 
+  /**
+   * Ends the handshake with `reason`: always before the peer authenticated (the admission control stops tracking at
+   * that point), so the connection is reset (TCP RST, {@link Conduit.reset}) rather than closed: by the pre-Link stage
+   * while the peer's preamble is read, else through its Link, whose destroy of the conduit the gate turns into a reset.
+   */
   abort(reason: CloseReason): void {
-    if (this.link) this.link.abort(reason);
-    else this.stranger?.abort(reason);
+    if (this.link) {
+      this.gate?.resetOnDestroy();
+      this.link.abort(reason);
+    } else this.stranger?.abort(reason);
   }
 }
 
@@ -704,6 +712,20 @@ export interface PreAuthGate {
   ungate(): void;
   /** Bytes the peer sent so far, delivered or still held back. */
   received(): number;
+  /**
+   * The admission control gives up on this unauthenticated connection through its Link (deadline, eviction): the
+   * Link's `destroy()` of the conduit, which follows at once, resets it ({@link Conduit.reset}: TCP RST) instead.
+   */
+  resetOnDestroy(): void;
+}
+
+/**
+ * @internal Ends `conduit` with `reason` abortively where its medium can ({@link Conduit.reset}: TCP RST), else
+ * destroys it: how the device ends an inbound connection it refuses before the peer authenticated.
+ */
+export function resetConduit(conduit: Conduit, reason: CloseReason): void {
+  if (conduit.reset) conduit.reset(reason);
+  else conduit.destroy(reason);
 }
 
 /** A held-back end of the conduit's `data$` (an error, or `END` for completion). */
@@ -719,7 +741,9 @@ const END: HeldEnd = { error: undefined };
  * or closed) delivers what is held at once, in order (in a microtask when called while a held chunk is being handed
  * over), and later bytes directly. `detachSocket()` first
  * delivers the queued bytes (they go back into the socket with what the handshake holds), then hands the socket over.
- * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is destroyed (`refused`) and what it held dropped.
+ * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is reset (`refused`, {@link Conduit.reset}: TCP RST)
+ * and what it held dropped. `reset()` passes through (destroying a conduit that has none); after
+ * {@link ConduitGate.resetOnDestroy}, `destroy()` resets too.
  *
  * One object per connection: it is the conduit (every other member passes through to the underlying one), the
  * observer of the underlying `data$` and the work item queued in `work` for each held chunk — no closures or event
@@ -734,6 +758,8 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   private held: Array<Uint8Array | HeldEnd> | undefined;
   private heldBytes = 0;
   private refused = false;
+  /** `destroy()` resets the conduit ({@link ConduitGate.resetOnDestroy}). */
+  private resetting = false;
   /** A held chunk is being handed over now ({@link ConduitGate.ungate} may be called from within). */
   private delivering = false;
   private data: Observable<Uint8Array> | undefined;
@@ -774,8 +800,17 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   end(reason: CloseReason): void {
     this.raw.end(reason);
   }
+  /** Destroys the underlying conduit; resets it after {@link ConduitGate.resetOnDestroy}. */
   destroy(reason: CloseReason): void {
-    this.raw.destroy(reason);
+    if (this.resetting) resetConduit(this.raw, reason);
+    else this.raw.destroy(reason);
+  }
+  /** Resets the underlying conduit ({@link Conduit.reset}), or destroys it when it cannot be reset. */
+  reset(reason: CloseReason): void {
+    resetConduit(this.raw, reason);
+  }
+  resetOnDestroy(): void {
+    this.resetting = true;
   }
   /** The Link's frame boundaries reach the socket's reader through the gate (a hint for where reads end). */
   frameBoundaries(bytesToFrameEnd: () => number): void {
@@ -880,7 +915,8 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
     if (this.gated && this.heldBytes + bytes > MAX_PRE_AUTH_HELD_BYTES) {
       this.refused = true;
       this.drop();
-      this.raw.destroy(
+      resetConduit(
+        this.raw,
         closeReason('refused', `more than ${MAX_PRE_AUTH_HELD_BYTES} bytes before authentication`),
       );
       return;

@@ -18,6 +18,7 @@ import {
   ConduitGate,
   type HandshakeProgress,
   type ReportingSecurityUpgrade,
+  resetConduit,
   schedulerWorkClock,
   sourceHost,
 } from './admission.js';
@@ -579,13 +580,14 @@ export class LocalDevice {
 
   /**
    * An inbound conduit from a transport: taken in now, or queued while pre-authentication work is backlogged (a
-   * connection storm), so that authenticated Links keep being served (`PreAuthWork`).
+   * connection storm), so that authenticated Links keep being served (`PreAuthWork`). One pushed out of a full queue
+   * is reset (`Conduit.reset`: TCP RST), as is every stranger the device gives up on before it authenticated.
    */
   private admitInbound(conduit: Conduit): void {
     this.admission.work.admit(
       sourceHost(conduit.remoteAddress),
       () => this.meetStranger(conduit),
-      () => conduit.destroy(closeReason('refused', 'too many inbound connections waiting')),
+      () => resetConduit(conduit, closeReason('refused', 'too many inbound connections waiting')),
     );
   }
 

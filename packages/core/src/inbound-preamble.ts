@@ -1,4 +1,5 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { resetConduit } from './admission.js';
 import { concatBytes, decodePreamble, type Preamble, preambleMagicPrefixOk } from './codec.js';
 import { type CloseReason, closeReason } from './errors.js';
 import { BAD_MAGIC } from './handshake.js';
@@ -56,7 +57,8 @@ enum Stage {
  * its handshake over it — a connection that never sends a valid preamble (silent, slowloris, random bytes) costs no
  * Link, Handshake, Subjects, Promises or handshake timer. A wrong byte closes the connection at once with the same
  * close reason the handshake gives (`protocol-error`, "bad magic"); the pre-authentication deadline and the pending
- * caps ({@link Admission}) close silent or slow ones through {@link InboundPreamble.abort}.
+ * caps ({@link Admission}) close silent or slow ones through {@link InboundPreamble.abort}. Every such close is a
+ * reset ({@link Conduit.reset}: TCP RST), not a FIN.
  *
  * Hand-off without loss or copy: when the preamble arrives in one chunk (the usual case) that chunk goes to the Link
  * as it is, with whatever followed it; a preamble split over chunks is gathered in one 8-byte buffer (the only copy)
@@ -123,13 +125,15 @@ export class InboundPreamble {
   }
 
   /**
-   * Closes the connection with `reason` (destroying the conduit) if its Link has not been built yet; then reports
-   * `gone`. Does nothing once the preamble was handed on (close the Link instead) or after the end.
+   * Closes the connection with `reason` if its Link has not been built yet — resetting the conduit
+   * ({@link Conduit.reset}: TCP RST, the peer sees ECONNRESET; destroying one that cannot be reset): a stranger
+   * refused before its preamble was complete gets no FIN exchange — then reports `gone`. Does nothing once the
+   * preamble was handed on (close the Link instead) or after the end.
    */
   abort(reason: CloseReason): void {
     if (this.stage !== Stage.Reading && this.stage !== Stage.FirstFlight) return;
     this.stop();
-    this.conduit.destroy(reason);
+    resetConduit(this.conduit, reason);
     this.events.gone();
   }
 

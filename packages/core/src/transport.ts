@@ -71,6 +71,15 @@ export interface Conduit {
   /** Ends the conduit at once, discarding pending bytes. `closed$` then emits `reason`. */
   destroy(reason: CloseReason): void;
   /**
+   * Optional: {@link Conduit.destroy}, telling the peer abortively where the medium can — TCP sends a RST instead of
+   * a FIN (`net.Socket.resetAndDestroy`), so the connection ends with no FIN exchange and leaves no FIN_WAIT /
+   * TIME_WAIT socket on this host; the peer's next read or write fails with ECONNRESET. `closed$` then emits
+   * `reason`. `LocalDevice` uses it only for inbound connections it refuses or gives up on before the peer
+   * authenticated (pre-authentication deadline, pending caps, a full work queue, a wrong preamble); a conduit without
+   * it is destroyed instead.
+   */
+  reset?(reason: CloseReason): void;
+  /**
    * Optional, for conduits over a connected `net.Socket` (transport-tcp, TCP over a Wi-Fi P2P group): stops the
    * conduit's own reading and hands the socket to a security stage, which runs node:tls directly on the socket's
    * handle — no JS stream between OpenSSL and the kernel (about 3× the throughput of TLS over `data$`/`write()`).

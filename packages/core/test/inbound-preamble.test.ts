@@ -13,11 +13,15 @@ import { testConduit, virtualServer } from './helpers.js';
 // The device's pre-Link stage of an inbound connection: the stranger's 8-byte preamble is read (and its magic
 // checked byte by byte) before any Link or handshake is built for it; then every byte reaches the Link in order.
 
-/** A conduit whose bytes the test pushes (chunk identity is kept, so the no-copy hand-off can be checked). */
-function pushedConduit() {
+/**
+ * A conduit whose bytes the test pushes (chunk identity is kept, so the no-copy hand-off can be checked); with
+ * `resettable`, it has `reset()` too (as a TCP conduit has: `Conduit.reset`).
+ */
+function pushedConduit(resettable = false) {
   const data = new Subject<Uint8Array>();
   const closed = new Subject<CloseReason>();
   const destroyed: CloseReason[] = [];
+  const reset: CloseReason[] = [];
   const conduit = testConduit({
     remoteAddress: '127.0.0.9:2',
     data$: data.asObservable(),
@@ -26,8 +30,16 @@ function pushedConduit() {
       destroyed.push(r);
       closed.next(r);
     },
+    ...(resettable
+      ? {
+          reset: (r: CloseReason) => {
+            reset.push(r);
+            closed.next(r);
+          },
+        }
+      : {}),
   });
-  return { conduit, data, closed, destroyed };
+  return { conduit, data, closed, destroyed, reset };
 }
 
 function stage(conduit: Conduit) {
@@ -119,6 +131,22 @@ describe('InboundPreamble: no Link before the stranger’s preamble', () => {
     sb.s.abort(closeReason('timeout'));
     expect(b.destroyed).toEqual([]);
     expect(sb.counts()).toEqual({ spoke: 1, gone: 0 });
+  });
+
+  it('resets (rather than destroys) a stranger it ends when the conduit can be reset: a wrong byte, abort()', () => {
+    const a = pushedConduit(true);
+    stage(a.conduit);
+    a.data.next(Uint8Array.of(0x00));
+    expect(a.reset.map((r) => r.code)).toEqual(['protocol-error']);
+    expect(a.destroyed).toEqual([]);
+
+    const b = pushedConduit(true);
+    const sb = stage(b.conduit);
+    b.data.next(preamble.subarray(0, 3));
+    sb.s.abort(closeReason('timeout', 'not authenticated'));
+    expect(b.reset.map((r) => r.code)).toEqual(['timeout']);
+    expect(b.destroyed).toEqual([]);
+    expect(sb.counts()).toEqual({ spoke: 0, gone: 1 });
   });
 
   it('reports a stranger that hangs up before its preamble as gone, once', () => {
@@ -291,6 +319,31 @@ describe('ConduitGate: a stranger’s bytes and end through the work queue', () 
     expect(gate.detachSocket()).toBeUndefined(); // no socket under a memory-like conduit
     gate.destroy(closeReason('normal'));
     expect(destroyed.map((r) => r.code)).toEqual(['normal']);
+  });
+  it('destroy() resets the conduit only after resetOnDestroy() (the admission control giving up on a stranger)', () => {
+    const work = new PreAuthWork(clock(), 0.25);
+    const a = pushedConduit(true);
+    new ConduitGate(a.conduit, work).destroy(closeReason('normal'));
+    expect(a.destroyed.map((r) => r.code)).toEqual(['normal']);
+    expect(a.reset).toEqual([]);
+
+    const b = pushedConduit(true);
+    const gb = new ConduitGate(b.conduit, work);
+    gb.resetOnDestroy();
+    gb.destroy(closeReason('timeout'));
+    expect(b.reset.map((r) => r.code)).toEqual(['timeout']);
+    expect(b.destroyed).toEqual([]);
+
+    // reset() passes through; a conduit that cannot be reset is destroyed.
+    const c = pushedConduit(true);
+    new ConduitGate(c.conduit, work).reset(closeReason('refused'));
+    expect(c.reset.map((r) => r.code)).toEqual(['refused']);
+    const d = pushedConduit(false);
+    const gd = new ConduitGate(d.conduit, work);
+    gd.resetOnDestroy();
+    gd.destroy(closeReason('timeout'));
+    gd.reset(closeReason('refused'));
+    expect(d.destroyed.map((r) => r.code)).toEqual(['timeout', 'refused']);
   });
 });
 

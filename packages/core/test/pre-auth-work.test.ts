@@ -254,6 +254,21 @@ describe('gateConduit: a stranger’s bytes through the work queue', () => {
     expect(got()).toBe(chunk.length);
   });
 
+  it('resets a stranger past MAX_PRE_AUTH_HELD_BYTES when its conduit can be reset (TCP RST, Conduit.reset)', () => {
+    const clock = new ManualClock();
+    const work = new PreAuthWork(clock, SLICE_MS);
+    const { conduit, data, destroyed } = fakeConduit();
+    const reset: string[] = [];
+    const gated = gateConduit({ ...conduit, reset: (r) => reset.push(r.code) }, work);
+    gated.conduit.data$.subscribe(() => {
+      clock.t += SLICE_MS;
+    });
+    const chunk = new Uint8Array(16 * 1024);
+    for (let i = 0; i < MAX_PRE_AUTH_HELD_BYTES / chunk.length + 2; i++) data.next(chunk);
+    expect(reset).toEqual(['refused']);
+    expect(destroyed).toEqual([]);
+  });
+
   it('an authenticated peer that keeps sending past MAX_PRE_AUTH_HELD_BYTES right after ungate() is not refused', async () => {
     // Regression (seen as `scale`'s "no link to the peer for 10000 ms"): a peer whose Link had opened with a chunk
     // still held sent a burst (2,500 session requests); the gate kept queueing it at the pre-authentication pace and

@@ -80,7 +80,8 @@ const rows: Record<string, unknown>[] = [];
 console.log(
   `hostile bench: ${REPEATS} repeat(s), ${TRIPS} trips of ${BYTES} B, attacker nice ${NICE}, trusted peer ` +
     `${SAME_PROCESS ? 'in this process' : 'in its own process'}` +
-    (process.env.HOSTILE_WORK_SLICE_MS ? `, workSliceMs ${process.env.HOSTILE_WORK_SLICE_MS}` : ''),
+    (process.env.HOSTILE_WORK_SLICE_MS ? `, workSliceMs ${process.env.HOSTILE_WORK_SLICE_MS}` : '') +
+    `; device under attack at ${scene.address}`,
 );
 try {
   for (const [id, label, attack] of ATTACKS) {

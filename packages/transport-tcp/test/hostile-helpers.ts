@@ -404,6 +404,7 @@ export function describeReport(env: string, name: string, r: AttackReport): stri
   return (
     `[hostile ${env}] ${name}: ${x.connected}/${x.conns} connected, ${x.closedByServer} closed by the device ` +
     `(median ${x.closeMsMedian} ms, max ${x.closeMsMax} ms), ${x.held} held to the end, tls ${x.tls}, ` +
+    `errors seen by the hostile sockets ${JSON.stringify(x.errors)}, ` +
     `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, queued max ${r.queuedHighWater}, ` +
     `queue-refused ${r.queueRefused}, rate-limited ${r.rateLimited}, ` +
     `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${r.rttIdleMs} ms, ${Math.round((r.rttUnderAttackMs / r.rttIdleMs) * 10) / 10}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms); newcomer in ` +

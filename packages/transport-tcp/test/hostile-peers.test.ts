@@ -153,6 +153,9 @@ for (const env of envs) {
       const r = await survive('slowloris mid-preamble', { kind: 'slow-preamble', conns: 500, sources });
       expect(r.evicted).toBeGreaterThan(0); // 500 > the global cap of 64
       expect(r.timedOut).toBeGreaterThan(0);
+      // Refused before authentication, each was reset (RST), not closed: every hostile socket saw ECONNRESET (some
+      // before their connect completed in the attacker's process) and none a clean end.
+      expect(r.result.errors).toEqual({ ECONNRESET: 500 });
     });
 
     it('(b) 500 slowloris sockets from ONE source stopped mid-TLS: the per-source cap holds', {
@@ -187,6 +190,7 @@ for (const env of envs) {
     it('(d) 1,000 silent connections at once', { timeout: 90_000 }, async () => {
       const r = await survive('1,000 at once', { kind: 'silent', conns: 1_000, sources });
       expect(r.evicted).toBeGreaterThan(0);
+      expect(r.result.errors).toEqual({ ECONNRESET: 1_000 }); // each reset (RST), none closed with a FIN
     });
 
     it('(e) TLS completed with an untrusted identity, then a flood: refused at the trust exchange', {

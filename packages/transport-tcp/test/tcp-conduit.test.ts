@@ -170,6 +170,29 @@ describe('TcpTransport conduits', () => {
     expect(() => dialled.write([Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
   });
 
+  it('reset() ends with a TCP RST: the peer sees lost (ECONNRESET); after end() the FIN stands (closed, not reset)', async () => {
+    const one = await pair();
+    one.accepted.data$.subscribe();
+    one.dialled.data$.subscribe();
+    const remote = firstValueFrom(one.dialled.closed$);
+    const local = firstValueFrom(one.accepted.closed$);
+    one.accepted.reset!({ code: 'refused', message: 'stranger' });
+    expect(await local).toEqual({ code: 'refused', message: 'stranger' });
+    expect(await remote).toMatchObject({ code: 'lost', remote: true, detail: { errno: 'ECONNRESET' } });
+
+    // Once end() sent the FIN, libuv cannot reset the socket (a pending shutdown: EINVAL, and node would never close
+    // the handle): reset() closes it instead, and the conduit still ends.
+    const two = await pair();
+    two.accepted.data$.subscribe();
+    two.dialled.data$.subscribe();
+    const remote2 = firstValueFrom(two.dialled.closed$);
+    const local2 = firstValueFrom(two.accepted.closed$);
+    two.accepted.end({ code: 'normal' });
+    two.accepted.reset!({ code: 'refused' });
+    expect(await local2).toEqual({ code: 'normal' });
+    expect(await remote2).toMatchObject({ code: 'normal', remote: true });
+  });
+
   it('maps a TCP reset to lost (ECONNRESET)', async () => {
     // A raw server that resets the connection: the only way to make the kernel send RST on purpose.
     const server: Server = createServer((s: Socket) => s.once('data', () => s.resetAndDestroy()));

@@ -72,8 +72,11 @@ export interface SocketConduitOptions {
  *   consecutive slab bytes, with no buffer allocated per read; the kernel's receive buffer is the only queue. With
  *   the Link's frame boundaries ({@link Conduit.frameBoundaries}) a read ends where a whole number of frames ends,
  *   when the next frame might not fit the slab: large frames are not split over two slabs (which costs a copy).
- * - `closed$` emits once: the reason given to `end()`/`destroy()`, `normal` + `remote` on the peer's FIN, `timeout`
+ * - `closed$` emits once: the reason given to `end()`/`destroy()`/`reset()`, `normal` + `remote` on the peer's FIN, `timeout`
  *   on idle, or `lost` for every socket error (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, …; errno in `detail`).
+ * - `reset()` ({@link Conduit.reset}) ends it with a TCP RST instead of a FIN: core's device does so for strangers
+ *   it refuses before authentication.
+ * - `localAddress` is read from the socket on first access (a refused stranger costs no `getsockname`).
  * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
  *
  * Throws `ERR_CLOSED` from `write()` once the conduit has closed, `ERR_CONFLICT` once the socket was detached.
@@ -84,7 +87,6 @@ export function socketConduit(socket: Socket, options: SocketConduitOptions = {}
 
 class SocketConduit implements Conduit {
   readonly medium: Medium;
-  readonly localAddress: string;
   readonly remoteAddress: string;
   readonly maxFrameSize: number;
   readonly data$: Observable<Uint8Array>;
@@ -109,6 +111,7 @@ class SocketConduit implements Conduit {
   #reason: CloseReason | undefined;
   #done = false;
   #closeTimer: NodeJS.Timeout | undefined;
+  #localAddress: string | undefined;
 
   constructor(socket: Socket, options: SocketConduitOptions) {
     this.#socket = socket;
@@ -116,7 +119,6 @@ class SocketConduit implements Conduit {
     this.maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? CONDUIT_CLOSE_TIMEOUT_MS;
     this.#onAuthenticated = options.onAuthenticated;
-    this.localAddress = formatSocketAddress(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
     this.remoteAddress = formatSocketAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.data$ = new Observable<Uint8Array>((subscriber) => {
       const subscription = this.#data.subscribe(subscriber);
@@ -134,12 +136,28 @@ class SocketConduit implements Conduit {
       );
     }
     socket.on('drain', () => this.#drain.next());
-    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(socketErrorReason(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#fail(socketErrorReason(err));
+      // A reset that failed (a shutdown pending under a security stage's TLS socket): node emits no `close` for
+      // that handle, so the conduit ends here.
+      if (err.syscall === 'reset') this.#finish();
+    });
     socket.on('end', () => {
       this.#reason ??= REMOTE_FIN;
     });
     socket.on('close', () => this.#finish());
     if (socket.destroyed) queueMicrotask(() => this.#finish());
+  }
+
+  /**
+   * The local end's `host:port`, read from the socket (one `getsockname`) the first time it is asked for: a stranger
+   * the device refuses before its Link exists never needs it. Asked for the first time after the socket closed, it
+   * is `0.0.0.0:0` (the Link reads it when it is built).
+   */
+  get localAddress(): string {
+    const s = this.#socket;
+    this.#localAddress ??= formatSocketAddress(s.localAddress ?? '0.0.0.0', s.localPort ?? 0);
+    return this.#localAddress;
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
@@ -169,6 +187,28 @@ class SocketConduit implements Conduit {
   destroy(reason: CloseReason): void {
     this.#reason ??= reason;
     this.#socket.destroy();
+  }
+
+  /**
+   * Destroys the socket with a TCP RST instead of a FIN (`resetAndDestroy`, SO_LINGER 0): no FIN exchange, no
+   * FIN_WAIT / TIME_WAIT socket left on this host, and the peer sees ECONNRESET. Unsent bytes are discarded. A socket
+   * that is not TCP (a pipe) is destroyed as by {@link SocketConduit.destroy}.
+   */
+  reset(reason: CloseReason): void {
+    this.#reason ??= reason;
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    // A socket already ended (its FIN sent or on its way) is closed instead: libuv cannot reset a socket whose
+    // shutdown is pending (`uv_tcp_close_reset` fails with EINVAL, and node then never closes the handle).
+    if (socket.writableEnded) {
+      socket.destroy();
+      return;
+    }
+    try {
+      socket.resetAndDestroy();
+    } catch {
+      socket.destroy(); // ERR_INVALID_HANDLE_TYPE: not a TCP handle
+    }
   }
 
   frameBoundaries(bytesToFrameEnd: () => number): void {
