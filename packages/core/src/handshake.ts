@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseAdvert } from './advert.js';
 import {
-  concatBytes,
   decodeCloseReason,
   decodeJsonObject,
   decodePreamble,
@@ -18,12 +17,12 @@ import {
   preambleMagicPrefixOk,
 } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
+import { FirstFlight } from './first-flight.js';
 import { ConduitInbound } from './inbound.js';
 import {
   DEFAULT_CHANNEL_WINDOW,
   FRAME_HEADER_BYTES,
   MAX_CONTROL_PAYLOAD,
-  MAX_FIRST_FLIGHT_BYTES,
   PREAMBLE_BYTES,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
@@ -214,11 +213,8 @@ export class Handshake {
   private rawClosedInSecure: CloseReason | undefined;
   /** Bytes after the HELLO: handed on to the multiplexer through this. */
   private forward: Forward | undefined;
-  /** The initiator's first security bytes held until its first flight is whole (stage `first-flight`). */
-  private firstFlight: Uint8Array[] = [];
-  private firstFlightBytes = 0;
-  /** The first flight's size once known from its head, bytes; 0 before. */
-  private firstFlightNeed = 0;
+  /** The initiator's first security bytes, held until its first flight is whole (stage `first-flight`). */
+  private firstFlight: FirstFlight | undefined;
 
   /** @internal Where the handshake is (admission control evicts handshakes still reading the preamble first). */
   get currentStage(): HandshakeStage {
@@ -392,37 +388,17 @@ export class Handshake {
   /** Holds the initiator's first security bytes until its first flight is whole, then starts the stage with them. */
   private onFirstFlightData(chunk: Uint8Array): void {
     const security = this.options.security!;
-    const held = this.firstFlight;
-    held.push(chunk);
-    this.firstFlightBytes += chunk.length;
-    if (this.firstFlightNeed === 0) {
-      let need: number;
-      try {
-        need = security.firstFlightLength!(
-          held.length === 1 ? held[0]! : concatBytes(held, this.firstFlightBytes),
-        );
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        this.abort(closeReason('handshake-failed', msg), e instanceof ColinkError ? e : undefined);
-        return;
-      }
-      if (need > MAX_FIRST_FLIGHT_BYTES || (need === 0 && this.firstFlightBytes >= MAX_FIRST_FLIGHT_BYTES)) {
-        this.abort(
-          closeReason(
-            'protocol-error',
-            `security stage's first flight exceeds ${MAX_FIRST_FLIGHT_BYTES} bytes`,
-          ),
-        );
-        return;
-      }
-      if (need === 0) return;
-      this.firstFlightNeed = need;
+    this.firstFlight ??= new FirstFlight((head) => security.firstFlightLength!(head));
+    let flight: Uint8Array | undefined;
+    try {
+      flight = this.firstFlight.push(chunk);
+    } catch (e) {
+      this.abort(FirstFlight.closeReasonOf(e), e instanceof ColinkError ? e : undefined);
+      return;
     }
-    if (this.firstFlightBytes < this.firstFlightNeed) return;
-    const all = held.length === 1 ? held[0]! : concatBytes(held, this.firstFlightBytes);
-    this.firstFlight = [];
-    this.firstFlightBytes = 0;
-    this.beginSecurity(security, all);
+    if (!flight) return;
+    this.firstFlight = undefined;
+    this.beginSecurity(security, flight);
   }
 
   private beginSecurity(security: SecurityUpgrade, rest: Uint8Array): void {

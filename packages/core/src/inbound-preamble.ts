@@ -1,9 +1,10 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { resetConduit } from './admission.js';
-import { concatBytes, decodePreamble, type Preamble, preambleMagicPrefixOk } from './codec.js';
+import { decodePreamble, type Preamble, preambleMagicPrefixOk } from './codec.js';
 import { type CloseReason, closeReason } from './errors.js';
+import { FirstFlight } from './first-flight.js';
 import { BAD_MAGIC } from './handshake.js';
-import { MAX_FIRST_FLIGHT_BYTES, PREAMBLE_BYTES } from './limits.js';
+import { type MAX_FIRST_FLIGHT_BYTES, PREAMBLE_BYTES } from './limits.js';
 import type { Conduit } from './transport.js';
 
 /** What an {@link InboundPreamble} reports to its owner (the device). */
@@ -83,10 +84,7 @@ export class InboundPreamble {
   private sink: Subscriber<Uint8Array> | undefined;
   /** Stage FirstFlight: the peer's preamble, and the bytes of its first flight so far. */
   private preamble: Uint8Array | undefined;
-  private flight: Uint8Array[] = [];
-  private flightBytes = 0;
-  /** The first flight's size once known from its head, bytes; 0 before. */
-  private flightNeed = 0;
+  private flight: FirstFlight | undefined;
 
   /**
    * @param conduit the inbound conduit (as the pre-authentication gate delivers it); read once {@link start} runs.
@@ -205,43 +203,19 @@ export class InboundPreamble {
   /** Stage FirstFlight: gathers the peer's first security bytes; once the flight is whole the Link takes over. */
   private onFlight(chunk: Uint8Array): void {
     const answer = this.answer!;
-    this.flight.push(chunk);
-    this.flightBytes += chunk.length;
-    if (this.flightNeed === 0) {
-      let need: number;
-      try {
-        need = answer.firstFlightLength(this.flightHead());
-      } catch (e) {
-        this.abort(closeReason('handshake-failed', e instanceof Error ? e.message : String(e)));
-        return;
-      }
-      if (need > MAX_FIRST_FLIGHT_BYTES || (need === 0 && this.flightBytes >= MAX_FIRST_FLIGHT_BYTES)) {
-        this.abort(
-          closeReason(
-            'protocol-error',
-            `security stage's first flight exceeds ${MAX_FIRST_FLIGHT_BYTES} bytes`,
-          ),
-        );
-        return;
-      }
-      if (need === 0) return;
-      this.flightNeed = need;
+    this.flight ??= new FirstFlight((head) => answer.firstFlightLength(head));
+    let flight: Uint8Array | undefined;
+    try {
+      flight = this.flight.push(chunk);
+    } catch (e) {
+      this.abort(FirstFlight.closeReasonOf(e));
+      return;
     }
-    if (this.flightBytes < this.flightNeed) return;
-    const flight = this.flightHead();
+    if (!flight) return;
     const preamble = this.preamble!;
     this.preamble = undefined;
-    this.flight = [];
+    this.flight = undefined;
     this.hand(preamble, flight, true);
-  }
-
-  /** The first-flight bytes gathered so far, in one array (a chunk as it is when there is only one). */
-  private flightHead(): Uint8Array {
-    const f = this.flight;
-    if (f.length === 1) return f[0]!;
-    const all = concatBytes(f, this.flightBytes);
-    this.flight = [all];
-    return all;
   }
 
   /** @internal `data$` observer: the conduit failed. Before the hand-off its `closed$` reports the end. */
@@ -315,7 +289,7 @@ export class InboundPreamble {
     this.stage = Stage.Gone;
     this.partial = undefined;
     this.preamble = undefined;
-    this.flight = [];
+    this.flight = undefined;
     this.dataSub?.unsubscribe();
     this.dataSub = undefined;
     this.closedSub?.unsubscribe();
