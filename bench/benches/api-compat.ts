@@ -9,7 +9,7 @@
 //   - baselines: 1 KiB node:net echo, and node:net connect + first echo, between the same two processes (the echo
 //     runs in B's process, started by the echo app's module).
 // mDNS runs in loopback mode on a private port. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -341,6 +341,27 @@ function cpuOfB(): number {
     return 0;
   }
 }
+/**
+ * Where the two processes run during the round trips: A (this process, every thread) on CPU 0 and B on the last CPU
+ * (`taskset -a -p`), as two devices each have their own CPU. Left to the scheduler, a ping-pong between two processes
+ * on one host mostly runs both on one core (the woken process is pulled to the waker's CPU), so a round trip pays the
+ * CPU both processes spend after their write as well — work that overlaps the peer's on two devices — and the ratios
+ * swing with where the scheduler put them and whether the other core slept. `BENCH_PIN_CPUS=0` leaves placement to the
+ * scheduler; no pinning with one CPU or without taskset (util-linux).
+ */
+function pinCpus(): string {
+  const cpus = os.availableParallelism();
+  if (process.env.BENCH_PIN_CPUS === '0') return 'placement left to the scheduler (BENCH_PIN_CPUS=0)';
+  if (cpus < 2 || deviceB.pid === undefined) return 'placement left to the scheduler (one CPU)';
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpus - 1), String(deviceB.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    return `A pinned to CPU 0, B to CPU ${cpus - 1} (taskset)`;
+  } catch (e) {
+    return `placement left to the scheduler (taskset failed: ${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+const placement = pinCpus();
 /** CPU µs each process spent over the measured round trips of each kind (A: this process, B: the far device). */
 const cpuPerTrip = new Map<Kind, { a: number; b: number; n: number }>(
   kinds.map(([k]) => [k, { a: 0, b: 0, n: 0 }]),
@@ -581,7 +602,7 @@ const ladder = kinds
   .join(', ');
 for (const id of ['acm.sendMessage.rtt.p50', 'linkEnhance.sendData.rtt.p50']) {
   const i = rows.findIndex((r) => r.id === id);
-  if (i >= 0) rows[i] = { ...rows[i]!, note: `RTT p50 ladder: ${ladder}` };
+  if (i >= 0) rows[i] = { ...rows[i]!, note: `RTT p50 ladder (${placement}): ${ladder}` };
 }
 
 if (dataSizes.size > 0)
@@ -590,7 +611,7 @@ if (dataSizes.size > 0)
   );
 const f = (x: number | undefined, d = 1) => (x === undefined ? '' : x.toFixed(d));
 console.log(
-  `# HarmonyOS APIs on TCP loopback, two processes, Links ${linkKind} — ${ROUNDS} rounds × ${RTT_N} round trips, ${CONNECTS} connects`,
+  `# HarmonyOS APIs on TCP loopback, two processes, Links ${linkKind} — ${ROUNDS} rounds × ${RTT_N} round trips, ${CONNECTS} connects; round trips with ${placement}`,
 );
 console.log('| id | median | min | max | unit | ratio |');
 console.log('|---|---|---|---|---|---|');
