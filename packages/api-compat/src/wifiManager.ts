@@ -275,7 +275,9 @@ export function getP2pPeerDevices(
 /**
  * Connects to the peer `config.deviceAddress` (a real address, or a random stand-in this module reported): GO
  * negotiation, or a push-button join when the peer already owns a group; `netId` -2 asks for a persistent group.
- * Returns at once; the outcome is `'p2pConnectionChange'` (CONNECTED, or DISCONNECTED when it failed).
+ * Returns at once; the outcome is `'p2pConnectionChange'` (CONNECTED, or DISCONNECTED when it failed). A device this
+ * one is already in a group with is left as it is — no event, the group and its sockets untouched — so an app that
+ * calls `p2pConnect` on every peer-list change (the wifi-p2p guide's example) does not make it join anew.
  *
  * Throws: 401 `config` missing or malformed; 201; 801; 2801001; 2801000 `deviceAddress` not a MAC address.
  * Since API 9.

@@ -366,7 +366,10 @@ export class P2pService {
 
   /**
    * Sends `P2P_CONNECT` and returns at once (HarmonyOS `p2pConnect` semantics: the outcome arrives as events).
-   * Resolves with the generated PIN for `method: 'pin'` without a PIN.
+   * Resolves with the generated PIN for `method: 'pin'` without a PIN. A device this one is already in a group with
+   * is left as it is: nothing is sent, no status changes, resolves with undefined — apps call `p2pConnect` again on
+   * every peer-list change (the wifi-p2p guide's example does), and a second `P2P_CONNECT` would make
+   * wpa_supplicant join the group anew under the running sockets.
    */
   async startConnect(address: string, options: P2pConnectOptions = {}): Promise<string | undefined> {
     const addr = address.toLowerCase();
@@ -379,6 +382,7 @@ export class P2pService {
     const method = options.method ?? 'pbc';
     if (options.pin !== undefined)
       assertArgument(/^(\d{4}|\d{8})$/.test(options.pin), 'PIN must be 4 or 8 digits');
+    if (this.groupWith(addr)) return undefined;
     const known = this.peers.get(addr) ?? (await this.peer(addr));
     const join = options.join ?? ((known?.groupCapabilities ?? 0) & P2P_GROUP_CAPAB_GROUP_OWNER) !== 0;
     const wps = method === 'pin' ? (options.pin ?? 'pin') : 'pbc';

@@ -143,6 +143,34 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     expect(a.p2p.peers.get(b.d.deviceAddress)?.status).toBe('connected');
   });
 
+  it('startConnect to a device already in a group with this one sends nothing and leaves the group as it is', async () => {
+    const { nodes } = await world(2, {}, [3, 12]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await b.p2p.listen();
+    await a.p2p.find();
+    await peerSeen(a.p2p, b.d.deviceAddress);
+    const group = await a.p2p.connect(b.d.deviceAddress);
+    // the GO has seen the client associate (AP-STA-CONNECTED) before we start watching
+    await firstValueFrom(
+      b.p2p.groups$.pipe(
+        filter((g) => g.some((x) => x.clients.length > 0)),
+        timeout(5_000),
+      ),
+    );
+    const seen: string[] = [];
+    const sub = a.wpa.events$.subscribe((e) => seen.push(e.type));
+    const subB = b.wpa.events$.subscribe((e) => seen.push(`b:${e.type}`));
+    // as the guide's example does on every peer-list change
+    for (let i = 0; i < 3; i++) expect(await a.p2p.startConnect(b.d.deviceAddress)).toBeUndefined();
+    expect(a.p2p.peers.get(b.d.deviceAddress)?.status).toBe('connected');
+    await new Promise((r) => setTimeout(r, 300));
+    sub.unsubscribe();
+    subB.unsubscribe();
+    expect(seen.filter((t) => /GO-NEG|GROUP|PROV-DISC|CONNECTED|DISCONNECTED/.test(t))).toEqual([]);
+    expect(a.p2p.currentGroups).toEqual([group]);
+    expect(a.p2p.peers.get(b.d.deviceAddress)?.status).toBe('connected');
+  });
+
   it('GO negotiation tie breaker: equal intents, the initiator with tie breaker bit 1 becomes GO, then the bit toggles', async () => {
     const dir = tempDir();
     const medium = new FakeP2pMedium({ dataPath: 'none' });
