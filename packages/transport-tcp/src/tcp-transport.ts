@@ -95,7 +95,8 @@ export interface TcpTransportOptions {
    * what the device leaves of the CPU). It is restarted on the same port when it exits unexpectedly (at most
    * `GATEKEEPER_MAX_RESTARTS` times a minute, then {@link TcpTransport.gatekeeperFailure} is set); `stop()` ends
    * it and waits for its exit. Slowloris mid-TLS and untrusted identities still reach the device (node:tls cannot move
-   * a TLS session between processes). `maxInboundConnections` then caps the connections handed over.
+   * a TLS session between processes). `maxInboundConnections` then caps the connections handed over. The allowance
+   * and the deadline run on the child's real clock (`scheduler` does not reach another process).
    */
   readonly gatekeeper?:
     | boolean

@@ -7,7 +7,7 @@ import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
 import { encodePreamble, PREAMBLE_FLAG_SECURE } from '@colink/core/wire';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TcpTransport } from '../src/index.js';
+import { GATEKEEPER_MAX_RESTARTS, TcpTransport } from '../src/index.js';
 
 // The gatekeeper process (TcpTransport option `gatekeeper`) over real sockets on loopback: a trusted device dials in
 // through it and runs TLS natively on the handed-over socket; strangers that fail before the end of the preamble are
@@ -237,6 +237,33 @@ describe('TcpTransport gatekeeper process', () => {
     expect(again).not.toBe(pid);
     await t.stop();
     expect(alive(again)).toBe(false);
+  });
+
+  it('gives up after GATEKEEPER_MAX_RESTARTS restarts within the window and reports ERR_INTERNAL', {
+    timeout: 60_000,
+  }, async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false, gatekeeper: true });
+    await t.start();
+    cleanups.push(() => t.stop());
+    const itsPort = t.port!;
+    for (let i = 1; i <= GATEKEEPER_MAX_RESTARTS; i++) {
+      const pid = t.gatekeeperStats!.pid!;
+      process.kill(pid, 'SIGKILL');
+      await until(
+        `restart ${i}`,
+        () => t.gatekeeperStats!.restarts === i && t.gatekeeperStats!.pid !== undefined,
+      );
+      expect(t.gatekeeperFailure).toBeUndefined();
+    }
+    // Listening again (the restart's spawn resolved): one more death is one too many.
+    await until('the last restart listening', () => t.gatekeeperStats!.pid !== undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(t.gatekeeperStats!.pid!, 'SIGKILL');
+    await until('the failure', () => t.gatekeeperFailure !== undefined);
+    expect(t.gatekeeperFailure!.code).toBe('ERR_INTERNAL');
+    expect(t.gatekeeperStats!.pid).toBeUndefined();
+    expect((await stranger(itsPort, () => undefined)).how).toBe('ECONNREFUSED');
+    await t.stop(); // nothing left to end; does not hang
   });
 
   it.each([

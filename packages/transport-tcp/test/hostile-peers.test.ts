@@ -183,7 +183,7 @@ for (const env of envs) {
       async () => {
         const r = await survive('random bytes', { kind: 'random', conns: 200, sources });
         expect(r.timedOut).toBe(0); // a bad preamble closes at once, no deadline needed
-      filteredByGatekeeper(r);
+        filteredByGatekeeper(r);
       },
     );
 
