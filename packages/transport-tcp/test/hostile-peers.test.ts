@@ -279,9 +279,13 @@ for (const env of envs) {
         // time (MAX_CONCURRENT_BINDING_PROMPTS), so the other requests are declined as busy at once. The flood is not
         // read past 64 KiB per connection.
         let prompts = 0;
+        /** The prompts' answers, given (no) after the attack: the held connection then closes, and the next attack
+         * starts on an idle device (its prompt would otherwise hold the connection until the 60 s handshake timeout,
+         * and `HostileScene.quiesce` waits at most 30 s). */
+        const answers: Array<(yes: boolean) => void> = [];
         scene.serverSecurity.onBindRequest = () => {
           prompts++;
-          return new Promise<boolean>(() => undefined);
+          return new Promise<boolean>((answer) => answers.push(answer));
         };
         try {
           const conns = 5;
@@ -298,6 +302,7 @@ for (const env of envs) {
           expect(r.rssAfterMiB - r.rssBeforeMiB).toBeLessThan(RSS_GROWTH_BOUND_MIB);
         } finally {
           scene.serverSecurity.onBindRequest = undefined;
+          for (const answer of answers) answer(false);
         }
       },
     );
