@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,24 @@ function stranger(
     s.on('connect', () => act(s));
     setTimeout(() => s.destroy(), 20_000).unref();
   });
+}
+
+/** Processes this process forked that run the gatekeeper script (/proc: parent pid and command line). */
+function gatekeeperChildren(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      if (/gatekeeper[/\\]child\.[jt]s/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8')))
+        found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 function alive(pid: number): boolean {
@@ -264,6 +283,19 @@ describe('TcpTransport gatekeeper process', () => {
     expect(t.gatekeeperStats!.pid).toBeUndefined();
     expect((await stranger(itsPort, () => undefined)).how).toBe('ECONNREFUSED');
     await t.stop(); // nothing left to end; does not hang
+  });
+
+  it('rejects start() with ERR_INTERNAL when the gatekeeper cannot listen (port taken), leaving no process', {
+    timeout: 30_000,
+  }, async () => {
+    const before = gatekeeperChildren();
+    expect(before).toEqual([serverTcp.gatekeeperStats!.pid]); // the /proc scan sees the running one
+    const t = new TcpTransport({ host: '127.0.0.1', port, discovery: false, gatekeeper: true });
+    const err = await t.start().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_INTERNAL', detail: { errno: 'EADDRINUSE' } });
+    expect(t.gatekeeperStats).toBeUndefined();
+    expect(gatekeeperChildren()).toEqual(before);
+    await t.stop();
   });
 
   it.each([
