@@ -285,11 +285,39 @@ describe('TcpTransport gatekeeper process', () => {
     await t.stop(); // nothing left to end; does not hang
   });
 
+  it('caps the connections handed over at maxInboundConnections', { timeout: 30_000 }, async () => {
+    const t = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      gatekeeper: true,
+      maxInboundConnections: 1,
+    });
+    await t.start();
+    cleanups.push(() => t.stop());
+    const taken: string[] = [];
+    t.incoming$.subscribe((c) => taken.push(c.remoteAddress)); // the conduits are held, never read
+    const secure = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+    const held: Socket[] = [];
+    const first = stranger(t.port!, (s) => {
+      held.push(s);
+      s.write(secure);
+    });
+    await until('the first conduit', () => taken.length === 1);
+    // The second has a right preamble too, but one inbound connection is open: the transport closes it.
+    const second = await stranger(t.port!, (s) => s.write(secure));
+    expect(second.how).toBe('close');
+    expect(taken).toHaveLength(1);
+    expect(t.inboundConnections).toBe(1);
+    for (const s of held) s.destroy();
+    await first;
+    await t.stop();
+  });
+
   it('rejects start() with ERR_INTERNAL when the gatekeeper cannot listen (port taken), leaving no process', {
     timeout: 30_000,
   }, async () => {
     const before = gatekeeperChildren();
-    expect(before).toEqual([serverTcp.gatekeeperStats!.pid]); // the /proc scan sees the running one
+    expect(before).toContain(serverTcp.gatekeeperStats!.pid); // the /proc scan sees the running ones
     const t = new TcpTransport({ host: '127.0.0.1', port, discovery: false, gatekeeper: true });
     const err = await t.start().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_INTERNAL', detail: { errno: 'EADDRINUSE' } });
