@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -218,6 +219,37 @@ describe('TcpTransport gatekeeper process', () => {
     expect(ends.every((e) => e.how === 'ECONNRESET')).toBe(true);
     await until('the rate-limited count', () => serverTcp.rateLimitedConnections - r0 >= 8);
     expect(serverTcp.rateLimitedConnections - r0).toBe(8);
+  });
+
+  it('bounds the hand-over queue: past maxWaiting connections on their way to a busy device, it resets', {
+    timeout: 30_000,
+  }, async () => {
+    const before = serverTcp.gatekeeperStats!;
+    const secure = Buffer.from(encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE }));
+    // 20 connections from 20 sources with a right preamble, from another process, while this one (the device's)
+    // is blocked: node hands one socket at a time and waits for the device's acknowledgement before the next.
+    const client = spawn(process.execPath, [
+      '-e',
+      `const net = require('node:net');
+       for (let i = 1; i <= 20; i++) {
+         const s = net.connect({ host: '127.0.0.1', port: ${port}, localAddress: '127.0.4.' + i });
+         s.on('error', () => {});
+         s.on('connect', () => s.write(Buffer.from('${secure.toString('hex')}', 'hex')));
+       }
+       setTimeout(() => process.exit(0), 4000);`,
+    ]);
+    const exited = new Promise((r) => client.once('exit', r));
+    const end = performance.now() + 2_500;
+    while (performance.now() < end); // the device's event loop is stuck
+    await until(
+      'the backlogged count',
+      () => serverTcp.gatekeeperStats!.backlogged - before.backlogged >= 10,
+    );
+    const after = serverTcp.gatekeeperStats!;
+    // At most maxWaiting (6) were queued for the device, one more being written when it blocked.
+    expect(after.handed - before.handed).toBeLessThanOrEqual(7);
+    expect(after.handed - before.handed + after.backlogged - before.backlogged).toBe(20);
+    await exited;
   });
 
   it('restarts a killed gatekeeper on the same port, which answers again', { timeout: 60_000 }, async () => {

@@ -48,7 +48,10 @@ const counts = {
   timedOut: 0,
   evicted: 0,
   gone: 0,
+  backlogged: 0,
 };
+/** Connections handed over whose message node has not written to the device yet (queued behind earlier hand-overs). */
+let inFlight = 0;
 /** Every waiting connection, oldest first (the deadline is the same for all: the first is due first). */
 const waiting = new Set<Waiting>();
 /** Waiting connections per source host, oldest first. */
@@ -62,12 +65,17 @@ let statsTimer: NodeJS.Timeout | undefined;
 let stopping = false;
 
 function send(message: FromGatekeeper, socket?: Socket): void {
-  if (!process.connected) return;
-  if (socket)
+  if (!process.connected) {
+    socket?.destroy();
+    return;
+  }
+  if (socket) {
+    inFlight++;
     process.send!(message, socket, {}, (err) => {
+      inFlight--;
       if (err) socket.destroy();
     });
-  else process.send!(message);
+  } else process.send!(message);
 }
 
 /** The counters changed: report them within {@link GatekeeperConfig.statsIntervalMs}. */
@@ -182,6 +190,13 @@ function hand(w: Waiting): void {
   if (socket.readableLength > 0) {
     socket.resetAndDestroy(); // cannot happen in flowing mode; never hand over a stream with a hole in it
     counts.gone++;
+    changed();
+    return;
+  }
+  if (inFlight >= config.maxWaiting) {
+    // The device's process is not taking connections as fast as they come: node would queue the rest here unbounded.
+    socket.resetAndDestroy();
+    counts.backlogged++;
     changed();
     return;
   }

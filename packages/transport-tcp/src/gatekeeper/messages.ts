@@ -43,6 +43,11 @@ export interface GatekeeperCounts {
   readonly evicted: number;
   /** Connections that ended (closed by the peer) before their preamble was complete. */
   readonly gone: number;
+  /**
+   * Connections with a right preamble reset because as many handed-over ones as `maxWaiting` were still on their way
+   * to the device (its process had not taken them yet): the hand-over queue is bounded too.
+   */
+  readonly backlogged: number;
 }
 
 /** @internal Gatekeeper → transport. */

@@ -26,6 +26,7 @@ const ZERO: GatekeeperCounts = {
   timedOut: 0,
   evicted: 0,
   gone: 0,
+  backlogged: 0,
 };
 
 /**
@@ -93,6 +94,7 @@ export class Gatekeeper {
       timedOut: b.timedOut + c.timedOut,
       evicted: b.evicted + c.evicted,
       gone: b.gone + c.gone,
+      backlogged: b.backlogged + c.backlogged,
     };
   }
 
