@@ -60,9 +60,10 @@ export function encodePreamble(p: Preamble): Uint8Array {
 }
 
 /**
- * @internal Whether the first `Math.min(b.length, 4)` bytes of `b` agree with the preamble's magic ("CLNK"): a
+ * Whether the first `Math.min(b.length, 4)` bytes of `b` agree with the preamble's magic ("CLNK", PROTOCOL.md §1): a
  * responder rejects a stranger's garbage on its first byte, without an exception (no `Error` with a stack trace per
- * hostile connection).
+ * hostile connection). Also for code that checks a preamble before a Link exists (transport-tcp's gatekeeper
+ * process); `decodePreamble` decodes a whole one.
  */
 export function preambleMagicPrefixOk(b: Uint8Array): boolean {
   const n = Math.min(b.length, MAGIC.length);

@@ -30,6 +30,7 @@ export {
   fromUtf8,
   PREAMBLE_FLAG_SECURE,
   type Preamble,
+  preambleMagicPrefixOk,
   readU32,
   truncateUtf8,
   u32,

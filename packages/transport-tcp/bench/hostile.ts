@@ -19,6 +19,10 @@
 // steadier figure for A/B comparisons of the device's work per connection on a shared host.
 // With COLINK_BENCH_JSON=<file> it writes its rows there for `pnpm bench` (ids `hostile.rtt1k.p50.<attack>`,
 // `hostile.cpu.<attack>`).
+// BENCH_HOSTILE_GATEKEEPER=1: the device listens through transport-tcp's gatekeeper process (TcpTransport option
+// `gatekeeper`); the rows are `hostile.rtt1k.p50.<attack>.gatekeeper` and `hostile.cpu.<attack>.gatekeeper` (this
+// process, as above), plus `hostile.cpu.<attack>.gatekeeper-child`: the gatekeeper process's CPU per hostile
+// connection (/proc/<pid>/schedstat), which a real device also pays, at the gatekeeper's lower priority.
 import { writeFileSync } from 'node:fs';
 import { type Attack, HostileScene } from '../test/hostile-helpers.js';
 
@@ -29,6 +33,10 @@ const NICE = Number(process.env.HOSTILE_NICE ?? 19);
 const ONLY = process.env.BENCH_HOSTILE_ONLY?.split(',');
 /** HOSTILE_TRUSTED_IN_PROCESS=1: measure from the trusted device in this process, as the tests do (A/B). */
 const SAME_PROCESS = process.env.HOSTILE_TRUSTED_IN_PROCESS === '1';
+/** BENCH_HOSTILE_GATEKEEPER=1: the device under attack listens through the gatekeeper process. */
+const GATEKEEPER = process.env.BENCH_HOSTILE_GATEKEEPER === '1';
+/** Suffix of the row ids in a gatekeeper pass. */
+const SUFFIX = GATEKEEPER ? '.gatekeeper' : '';
 const TRIPS = 20;
 /** Idle round trips per repeat (cheap to measure: more of them steady the baseline). */
 const IDLE_TRIPS = 100;
@@ -74,12 +82,17 @@ const median = (xs: readonly number[]): number => {
 };
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-const scene = new HostileScene('127.0.0.1', undefined, { hostileNice: NICE, trustedProcess: !SAME_PROCESS });
+const scene = new HostileScene('127.0.0.1', undefined, {
+  hostileNice: NICE,
+  trustedProcess: !SAME_PROCESS,
+  gatekeeper: GATEKEEPER,
+});
 await scene.start();
 const rows: Record<string, unknown>[] = [];
 console.log(
   `hostile bench: ${REPEATS} repeat(s), ${TRIPS} trips of ${BYTES} B, attacker nice ${NICE}, trusted peer ` +
     `${SAME_PROCESS ? 'in this process' : 'in its own process'}` +
+    (GATEKEEPER ? ', device behind the gatekeeper process' : '') +
     (process.env.HOSTILE_WORK_SLICE_MS ? `, workSliceMs ${process.env.HOSTILE_WORK_SLICE_MS}` : '') +
     `; device under attack at ${scene.address}`,
 );
@@ -91,6 +104,8 @@ try {
     const p90: number[] = [];
     /** CPU µs of this process per hostile connection (reconnections included). */
     const cpu: number[] = [];
+    /** CPU µs of the gatekeeper process per hostile connection. */
+    const childCpu: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
       const r = await scene.attack(attack, {
         trips: TRIPS,
@@ -102,20 +117,27 @@ try {
       under.push(r.rttUnderAttackMs);
       p90.push(r.rttUnderAttackP90Ms);
       cpu.push((r.cpuMs * 1000) / (attack.conns + r.result.reconnects));
+      if (r.gatekeeper) childCpu.push((r.gatekeeper.cpuMs * 1000) / (attack.conns + r.result.reconnects));
       console.log(
         `  ${label.padEnd(62)} idle ${r.rttIdleMs.toFixed(3)} ms → ${r.rttUnderAttackMs.toFixed(3)} ms ` +
           `(${(r.rttUnderAttackMs / r.rttIdleMs).toFixed(1)}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms)` +
           ` newcomer ${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms = ${cpu.at(-1)!.toFixed(0)} µs/conn;` +
           ` ${r.result.connected}/${attack.conns} connected, ${r.result.closedByServer} closed by the device,` +
-          ` ${r.result.held} held, ${r.result.reconnects} reconnections`,
+          ` ${r.result.held} held, ${r.result.reconnects} reconnections` +
+          (r.gatekeeper
+            ? `; gatekeeper CPU ${r.gatekeeper.cpuMs} ms = ${childCpu.at(-1)!.toFixed(0)} µs/conn, ` +
+              `${r.gatekeeper.handed} handed over`
+            : ''),
       );
     }
     const value = median(under);
     const baseline = median(idle);
     const ratio = value / baseline;
     rows.push({
-      id: `hostile.rtt1k.p50.${id}`,
-      label: `trusted 1 KiB RTT p50 under attack: ${label} (loopback, 100 sources unless said)`,
+      id: `hostile.rtt1k.p50.${id}${SUFFIX}`,
+      label:
+        `trusted 1 KiB RTT p50 under attack: ${label} (loopback, 100 sources unless said)` +
+        (GATEKEEPER ? ', device behind the gatekeeper process' : ''),
       value: r3(value),
       unit: 'ms',
       min: r3(Math.min(...under)),
@@ -129,14 +151,26 @@ try {
       note: `p90 under attack ${r3(median(p90))} ms; attacker at nice ${NICE}`,
     });
     rows.push({
-      id: `hostile.cpu.${id}`,
-      label: `device process CPU per hostile connection: ${label} (user + system, incl. the fixed trips and newcomer dial)`,
+      id: `hostile.cpu.${id}${SUFFIX}`,
+      label:
+        `device process CPU per hostile connection: ${label} (user + system, incl. the fixed trips and newcomer dial)` +
+        (GATEKEEPER ? ', device behind the gatekeeper process (its own CPU: the gatekeeper-child row)' : ''),
       value: Math.round(median(cpu)),
       unit: 'µs',
       min: Math.round(Math.min(...cpu)),
       max: Math.round(Math.max(...cpu)),
       n: REPEATS,
     });
+    if (childCpu.length > 0)
+      rows.push({
+        id: `hostile.cpu.${id}.gatekeeper-child`,
+        label: `gatekeeper process CPU per hostile connection: ${label} (time on a CPU, /proc/<pid>/schedstat; nice 10)`,
+        value: Math.round(median(childCpu)),
+        unit: 'µs',
+        min: Math.round(Math.min(...childCpu)),
+        max: Math.round(Math.max(...childCpu)),
+        n: REPEATS,
+      });
   }
 } finally {
   await scene.stop();

@@ -134,3 +134,36 @@ export const POOF_ANSWER_GRACE_MS = 1_000;
 
 /** Default interval between `os.networkInterfaces()` scans in ms (multicast-dns itself rescans every 5 s). */
 export const INTERFACE_SCAN_INTERVAL_MS = 1_000;
+
+/**
+ * Default scheduling priority (nice value, -20…19) of the gatekeeper process (`TcpTransport` option `gatekeeper`):
+ * below the device's (0), so on a busy device strangers get only the CPU the device leaves (the scheduler's weight
+ * of nice 10 is about a tenth of nice 0's, Linux `sched_prio_to_weight`).
+ */
+export const GATEKEEPER_NICE = 10;
+/**
+ * Most connections waiting for their 8-byte preamble in the gatekeeper at once; past it the oldest waiting one of the
+ * source with the most waiting is reset. Core's cap on pending handshakes (`MAX_PENDING_HANDSHAKES`, 64, a quarter of
+ * the 256 listener slots): an honest peer sends its preamble the moment it connects, so waiting ones are strangers.
+ */
+export const GATEKEEPER_MAX_WAITING = 64;
+/**
+ * Most connections from one source host waiting for their preamble in the gatekeeper; past it that source's oldest
+ * is reset. Core's `MAX_PENDING_HANDSHAKES_PER_SOURCE` (8).
+ */
+export const GATEKEEPER_MAX_WAITING_PER_SOURCE = 8;
+/**
+ * Shortest time between two counter reports of the gatekeeper process (`rateLimitedConnections`,
+ * `inboundConnections`), ms: a report per stranger would put an IPC message per connection back on the device's
+ * event loop, the work the gatekeeper is there to take away.
+ */
+export const GATEKEEPER_STATS_INTERVAL_MS = 100;
+/**
+ * Restarts of a gatekeeper process that exited unexpectedly allowed within {@link GATEKEEPER_RESTART_WINDOW_MS};
+ * past it the transport stops restarting and reports the failure (`TcpTransport.gatekeeperFailure`).
+ */
+export const GATEKEEPER_MAX_RESTARTS = 5;
+/** Window of {@link GATEKEEPER_MAX_RESTARTS}, ms. */
+export const GATEKEEPER_RESTART_WINDOW_MS = 60_000;
+/** How long `stop()` waits for the gatekeeper process to exit before it kills it (SIGKILL), ms. */
+export const GATEKEEPER_STOP_TIMEOUT_MS = 3_000;

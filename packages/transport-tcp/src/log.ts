@@ -8,6 +8,11 @@ export function log(format: string, ...args: unknown[]): void {
   tcp.debug(format, ...args);
 }
 
+/** Warning of the TCP transport (`COLINK_DEBUG=colink:tcp`): what went wrong but was recovered from. */
+export function warn(format: string, ...args: unknown[]): void {
+  tcp.warn(format, ...args);
+}
+
 /** Debug log of DNS-SD discovery (`COLINK_DEBUG=colink:mdns`). */
 export function mdnsLog(format: string, ...args: unknown[]): void {
   mdns.debug(format, ...args);

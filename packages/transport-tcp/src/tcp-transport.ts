@@ -10,22 +10,29 @@ import {
   type Discovery,
   type DiscoveryEvent,
   ErrorCode,
+  PRE_AUTH_TIMEOUT_MS,
   runAfter,
   socketConduit,
   type Transport,
   type TransportCapabilities,
 } from '@colink/core';
 import { EMPTY, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { AcceptAllowance } from './accept-allowance.js';
 import { formatAddress, parseAddress } from './address.js';
 import {
   ACCEPT_BURST_PER_SOURCE,
   ACCEPT_RATE_PER_SOURCE,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_INBOUND_CONNECTIONS,
+  GATEKEEPER_MAX_WAITING,
+  GATEKEEPER_MAX_WAITING_PER_SOURCE,
+  GATEKEEPER_NICE,
+  GATEKEEPER_STATS_INTERVAL_MS,
   MAX_TRACKED_ACCEPT_SOURCES,
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
 } from './constants.js';
+import { Gatekeeper } from './gatekeeper/parent.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
 
@@ -75,6 +82,25 @@ export interface TcpTransportOptions {
    * `discovery.scheduler` says otherwise — as an rxjs scheduler. Tests pass core's `VirtualClock`. Default: real time.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Listen through a gatekeeper process (default `false`): a child process (`child_process.fork`) owns the listening
+   * socket, accepts, applies `acceptLimit`, caps the connections waiting for their 8-byte preamble (`maxWaiting` in
+   * all, default {@link GATEKEEPER_MAX_WAITING} (64), and {@link GATEKEEPER_MAX_WAITING_PER_SOURCE} (8) per source
+   * host; past a cap the oldest waiting connection of the source with the most is reset), gives each
+   * `preambleTimeoutMs` (default core's `PRE_AUTH_TIMEOUT_MS`, 5 000) to send it, and checks it byte by byte against
+   * the colink magic (PROTOCOL.md §1). Only a connection whose preamble is right reaches this process (the socket is
+   * passed over IPC, the bytes the child read put back in front of it); the rest — silent, slowloris before the end of
+   * the preamble, random bytes, connections past the allowance — is reset in the child and costs this process's event
+   * loop nothing. The child runs at scheduling priority `nice` (default {@link GATEKEEPER_NICE}, 10: strangers get
+   * what the device leaves of the CPU). It is restarted on the same port when it exits unexpectedly (at most
+   * `GATEKEEPER_MAX_RESTARTS` times a minute, then {@link TcpTransport.gatekeeperFailure} is set); `stop()` ends
+   * it and waits for its exit. Slowloris mid-TLS and untrusted identities still reach the device (node:tls cannot move
+   * a TLS session between processes). `maxInboundConnections` then caps the connections handed over. The allowance
+   * and the deadline run on the child's real clock (`scheduler` does not reach another process).
+   */
+  readonly gatekeeper?:
+    | boolean
+    | { readonly nice?: number; readonly preambleTimeoutMs?: number; readonly maxWaiting?: number };
 }
 
 /**
@@ -105,9 +131,12 @@ export class TcpTransport implements Transport, Discovery {
   readonly #conduits = new Set<Conduit>();
   #inbound = 0;
   #rateLimited = 0;
-  /** Accept allowance per source host: tokens left and when they were counted (ms); least recently seen first. */
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Accept allowance per source host (this process's listener; the gatekeeper keeps its own). */
+  readonly #allowance: AcceptAllowance | undefined;
   #server: Server | undefined;
+  #gatekeeper: Gatekeeper | undefined;
+  /** Address and port listened on (by this process or the gatekeeper), once started. */
+  #bound: { address: string; port: number } | undefined;
   readonly #discovery: DnsSdDiscovery | undefined;
   #advert: DeviceAdvert | undefined;
   #starting: Promise<void> | undefined;
@@ -115,7 +144,9 @@ export class TcpTransport implements Transport, Discovery {
 
   /**
    * @throws ColinkError `ERR_INVALID_ARGUMENT` when `acceptLimit` has a `burst` below 1 or a `perSecond` that is not
-   *   a positive finite number (such a limit would refuse every connection).
+   *   a positive finite number (such a limit would refuse every connection), or when `gatekeeper` has a `nice` that
+   *   is not an integer in -20…19, a `preambleTimeoutMs` that is not a positive finite number or a `maxWaiting` that
+   *   is not an integer ≥ 1.
    */
   constructor(options: TcpTransportOptions = {}) {
     const limit = options.acceptLimit;
@@ -132,7 +163,26 @@ export class TcpTransport implements Transport, Discovery {
         ErrorCode.INVALID_ARGUMENT,
         `acceptLimit needs burst ≥ 1 and perSecond > 0, got ${JSON.stringify(limit)}`,
       );
+    const gk = typeof options.gatekeeper === 'object' ? options.gatekeeper : {};
+    if (
+      (gk.nice !== undefined && !(Number.isInteger(gk.nice) && gk.nice >= -20 && gk.nice <= 19)) ||
+      (gk.preambleTimeoutMs !== undefined &&
+        !(gk.preambleTimeoutMs > 0 && Number.isFinite(gk.preambleTimeoutMs))) ||
+      (gk.maxWaiting !== undefined && !(Number.isInteger(gk.maxWaiting) && gk.maxWaiting >= 1))
+    )
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `gatekeeper needs an integer nice in -20…19, preambleTimeoutMs > 0 and an integer maxWaiting ≥ 1, got ${JSON.stringify(gk)}`,
+      );
     this.#options = options;
+    if (limit !== false) {
+      const clock = options.scheduler;
+      this.#allowance = new AcceptAllowance(
+        limit ?? { burst: ACCEPT_BURST_PER_SOURCE, perSecond: ACCEPT_RATE_PER_SOURCE },
+        MAX_TRACKED_ACCEPT_SOURCES,
+        clock ? () => clock.now() : () => performance.now(),
+      );
+    }
     this.incoming$ = this.#incoming.asObservable();
     if (options.discovery !== false) {
       const d = options.discovery ?? {};
@@ -148,12 +198,13 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   /**
-   * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included. At most
-   * `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
+   * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included — with the
+   * `gatekeeper`, those handed over plus those waiting in it for their preamble (reported at most every 100 ms). At
+   * most `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
    * so the rest stays free for authenticated Links.
    */
   get inboundConnections(): number {
-    return this.#inbound;
+    return this.#inbound + (this.#gatekeeper?.counts.waiting ?? 0);
   }
 
   /**
@@ -161,13 +212,47 @@ export class TcpTransport implements Transport, Discovery {
    * transport was created.
    */
   get rateLimitedConnections(): number {
-    return this.#rateLimited;
+    return this.#rateLimited + (this.#gatekeeper?.counts.rateLimited ?? 0);
+  }
+
+  /**
+   * The gatekeeper process (option `gatekeeper`) while it runs: its process id, the times it was restarted, and its
+   * counters since the transport started (connections accepted, reset past the allowance, waiting now, handed over,
+   * reset at a wrong magic byte, at the preamble deadline, evicted by the waiting caps, gone before their preamble,
+   * reset with a right preamble because `maxWaiting` hand-overs were still on their way to this process),
+   * as last reported (at most every 100 ms). `undefined` without a gatekeeper or before `start()`.
+   */
+  get gatekeeperStats():
+    | {
+        readonly pid: number | undefined;
+        readonly restarts: number;
+        readonly accepted: number;
+        readonly rateLimited: number;
+        readonly waiting: number;
+        readonly handed: number;
+        readonly badMagic: number;
+        readonly timedOut: number;
+        readonly evicted: number;
+        readonly gone: number;
+        readonly backlogged: number;
+      }
+    | undefined {
+    const g = this.#gatekeeper;
+    return g && { pid: g.pid, restarts: g.restarts, ...g.counts };
+  }
+
+  /**
+   * Set (`ERR_INTERNAL`) when the gatekeeper process kept exiting and the transport stopped restarting it
+   * (`GATEKEEPER_MAX_RESTARTS` within a minute): nobody listens on the port any more. Stop and start the
+   * transport to try again.
+   */
+  get gatekeeperFailure(): ColinkError | undefined {
+    return this.#gatekeeper?.failure;
   }
 
   /** The TCP port listened on, once started. */
   get port(): number | undefined {
-    const address = this.#server?.address();
-    return typeof address === 'object' && address ? address.port : undefined;
+    return this.#bound?.port;
   }
 
   /** Binds the listener and starts discovery. Rejects with `ERR_INTERNAL` (cause attached) when it cannot listen. */
@@ -180,6 +265,51 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   async #start(): Promise<void> {
+    if (this.#options.gatekeeper) await this.#startGatekeeper();
+    else await this.#listen();
+    const bound = this.#bound!;
+    this.#localAddress = formatAddress(bound.address, bound.port);
+    log(
+      'listening on %s%s',
+      this.#localAddress,
+      this.#gatekeeper ? ` (gatekeeper ${this.#gatekeeper.pid})` : '',
+    );
+    if (this.#discovery) {
+      this.#discovery.start();
+      if (this.#advert) await this.#discovery.advertise(this.#advert, this.port!, this.#listenHost());
+    }
+  }
+
+  async #startGatekeeper(): Promise<void> {
+    const o = typeof this.#options.gatekeeper === 'object' ? this.#options.gatekeeper : {};
+    const gatekeeper = new Gatekeeper(
+      {
+        host: this.#options.host,
+        port: this.#options.port ?? 0,
+        acceptLimit: this.#allowance?.limit ?? false,
+        maxTrackedSources: MAX_TRACKED_ACCEPT_SOURCES,
+        preambleTimeoutMs: o.preambleTimeoutMs ?? PRE_AUTH_TIMEOUT_MS,
+        maxWaiting: o.maxWaiting ?? GATEKEEPER_MAX_WAITING,
+        maxWaitingPerSource: Math.min(
+          o.maxWaiting ?? GATEKEEPER_MAX_WAITING,
+          GATEKEEPER_MAX_WAITING_PER_SOURCE,
+        ),
+        statsIntervalMs: GATEKEEPER_STATS_INTERVAL_MS,
+      },
+      o.nice ?? GATEKEEPER_NICE,
+      (socket, bytes) => this.#handedOver(socket, bytes),
+    );
+    this.#gatekeeper = gatekeeper;
+    try {
+      this.#bound = await gatekeeper.start();
+    } catch (err) {
+      this.#gatekeeper = undefined;
+      await gatekeeper.stop();
+      throw err;
+    }
+  }
+
+  async #listen(): Promise<void> {
     const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#accept(socket));
     server.maxConnections = this.#options.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS;
     const port = this.#options.port ?? 0;
@@ -197,18 +327,13 @@ export class TcpTransport implements Transport, Discovery {
     }
     this.#server = server;
     const bound = server.address();
-    if (typeof bound === 'object' && bound) this.#localAddress = formatAddress(bound.address, bound.port);
-    log('listening on %s', this.#localAddress);
+    if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
-    if (this.#discovery) {
-      this.#discovery.start();
-      if (this.#advert) await this.#discovery.advertise(this.#advert, this.port!, this.#listenHost());
-    }
   }
 
   /**
-   * Sends DNS-SD goodbyes, ends discovery (`lost` with reason `stopped` for every known peer), stops listening and
-   * destroys every conduit with reason `going-away`.
+   * Sends DNS-SD goodbyes, ends discovery (`lost` with reason `stopped` for every known peer), stops listening (ends
+   * the gatekeeper process and waits for its exit) and destroys every conduit with reason `going-away`.
    */
   async stop(): Promise<void> {
     const starting = this.#starting;
@@ -220,9 +345,13 @@ export class TcpTransport implements Transport, Discovery {
     for (const conduit of this.#conduits) conduit.destroy(reason);
     this.#conduits.clear();
     const server = this.#server;
+    const gatekeeper = this.#gatekeeper;
     this.#server = undefined;
+    this.#gatekeeper = undefined;
+    this.#bound = undefined;
     this.#localAddress = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gatekeeper?.stop();
   }
 
   /**
@@ -308,8 +437,7 @@ export class TcpTransport implements Transport, Discovery {
 
   /** The address the listener is bound to (`::`, `0.0.0.0` or a specific address). */
   #listenHost(): string {
-    const bound = this.#server?.address();
-    return typeof bound === 'object' && bound ? bound.address : '::';
+    return this.#bound?.address ?? '::';
   }
 
   #accept(socket: Socket): void {
@@ -327,41 +455,45 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   /**
+   * A connection the gatekeeper handed over (its preamble was right): `bytes` is what the gatekeeper read from it, put
+   * back in front of the socket's stream, so the conduit (which reads what the socket holds first) delivers the
+   * connection's bytes whole and in order.
+   */
+  #handedOver(socket: Socket, bytes: Buffer): void {
+    socket.on('error', () => undefined); // until the conduit listens: a reset now ends in 'close'
+    if (!this.#incoming.observed || !this.#starting) {
+      log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
+      socket.destroy();
+      return;
+    }
+    if (this.#inbound >= (this.#options.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS)) {
+      log(
+        'refusing %s:%d: %d inbound connections open',
+        socket.remoteAddress,
+        socket.remotePort,
+        this.#inbound,
+      );
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    if (bytes.length > 0) socket.unshift(bytes);
+    this.#incoming.next(this.#track(socket, true));
+  }
+
+  /**
    * `host`'s connection authenticated (core's device calls `Conduit.authenticated`): its token goes back, so the
    * allowance counts only connections that never authenticate — a storm of strangers — and authenticated devices
    * relinking often (several local devices on 127.0.0.1) never run it out.
    */
   #refund(host: string): void {
-    const limit = this.#options.acceptLimit ?? {
-      burst: ACCEPT_BURST_PER_SOURCE,
-      perSecond: ACCEPT_RATE_PER_SOURCE,
-    };
-    const b = this.#buckets.get(host);
-    if (limit === false || b === undefined) return; // (a source no longer tracked starts with a full allowance)
-    b.tokens = Math.min(limit.burst, b.tokens + 1);
+    if (this.#gatekeeper) this.#gatekeeper.refund(host);
+    else this.#allowance?.refund(host);
   }
 
   /** Takes one token of `host`'s accept allowance; false when it has none left. */
   #allow(host: string): boolean {
-    const limit = this.#options.acceptLimit ?? {
-      burst: ACCEPT_BURST_PER_SOURCE,
-      perSecond: ACCEPT_RATE_PER_SOURCE,
-    };
-    if (limit === false) return true;
-    const now = this.#options.scheduler?.now() ?? performance.now();
-    const b = this.#buckets.get(host);
-    const tokens = b
-      ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.perSecond)
-      : limit.burst;
-    // Re-inserted so the map stays ordered by last sight; the least recently seen goes when it is full.
-    this.#buckets.delete(host);
-    if (this.#buckets.size >= MAX_TRACKED_ACCEPT_SOURCES) {
-      const oldest = this.#buckets.keys().next().value;
-      if (oldest !== undefined) this.#buckets.delete(oldest);
-    }
-    const ok = tokens >= 1;
-    this.#buckets.set(host, { tokens: ok ? tokens - 1 : tokens, at: now });
-    return ok;
+    return this.#allowance?.take(host) ?? true;
   }
 
   #track(socket: Socket, inbound = false): Conduit {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,19 @@ export interface AttackReport {
   readonly pendingMax: number;
   /** The device's pending high-water mark since it started (exact, not sampled). */
   readonly pendingHighWater: number;
+  /**
+   * With the gatekeeper ({@link SceneOptions.gatekeeper}): its counters over this attack — connections reset at a wrong
+   * magic byte, at the preamble deadline, evicted by its waiting caps, handed to the device — and its process's CPU
+   * time, ms (/proc/<pid>/schedstat: time on a CPU). Its evictions and deadline resets are also counted in `evicted`
+   * and `timedOut`.
+   */
+  readonly gatekeeper?: {
+    badMagic: number;
+    timedOut: number;
+    evicted: number;
+    handed: number;
+    cpuMs: number;
+  };
   /** Most inbound connections waiting for their turn in the pre-authentication work queue, since it started. */
   readonly queuedHighWater: number;
   /** Waiting connections closed because the queue was full, during this attack. */
@@ -120,6 +134,21 @@ export interface SceneOptions {
    * process its half of every trip would also wait behind the device's pre-authentication work.
    */
   readonly trustedProcess?: boolean;
+  /**
+   * The device under attack listens through transport-tcp's gatekeeper process (`TcpTransport` option `gatekeeper`,
+   * preamble deadline {@link TEST_PRE_AUTH_MS}): strangers that fail before the end of their preamble never reach it.
+   */
+  readonly gatekeeper?: boolean;
+}
+
+/** CPU time a process spent on a CPU so far, ms (/proc/<pid>/schedstat, ns); 0 when it cannot be read. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -183,7 +212,11 @@ export class HostileScene {
   }
 
   async start(): Promise<void> {
-    this.serverTcp = new TcpTransport({ host: this.listenHost, discovery: false });
+    this.serverTcp = new TcpTransport({
+      host: this.listenHost,
+      discovery: false,
+      ...(this.options.gatekeeper ? { gatekeeper: { preambleTimeoutMs: TEST_PRE_AUTH_MS } } : {}),
+    });
     this.serverSecurity = await this.security();
     this.server = await this.device(
       'target',
@@ -323,6 +356,8 @@ export class HostileScene {
       pendingMax = Math.max(pendingMax, this.server.admissionStats().pending);
       inboundMax = Math.max(inboundMax, this.serverTcp.inboundConnections);
     }, 10);
+    const gk0 = this.serverTcp.gatekeeperStats;
+    const gkCpu0 = processCpuMs(gk0?.pid);
     const cpu0 = process.cpuUsage();
     try {
       this.hostile.send({ cmd: 'attack', id, host, port, holdMs: 15_000, ...attack });
@@ -348,6 +383,19 @@ export class HostileScene {
       const cpu = process.cpuUsage(cpu0);
       if (process.env.HOSTILE_DEBUG)
         console.log(`CPU user ${cpu.user / 1000} ms system ${cpu.system / 1000} ms`);
+      const gkCpuMs = processCpuMs(gk0?.pid) - gkCpu0;
+      if (gk0) await new Promise((r) => setTimeout(r, 250)); // its counters arrive at most every 100 ms
+      const gk1 = this.serverTcp.gatekeeperStats;
+      const gk =
+        gk0 && gk1
+          ? {
+              badMagic: gk1.badMagic - gk0.badMagic,
+              timedOut: gk1.timedOut - gk0.timedOut,
+              evicted: gk1.evicted - gk0.evicted,
+              handed: gk1.handed - gk0.handed,
+              cpuMs: Math.round(gkCpuMs * 10) / 10,
+            }
+          : undefined;
       const mem1 = process.memoryUsage();
       const after = this.server.admissionStats();
       return {
@@ -369,8 +417,9 @@ export class HostileScene {
         rssAfterMiB: mib(mem1.rss),
         heapBeforeMiB: mib(mem0.heapUsed),
         heapAfterMiB: mib(mem1.heapUsed),
-        evicted: after.evicted - before.evicted,
-        timedOut: after.timedOut - before.timedOut,
+        evicted: after.evicted - before.evicted + (gk?.evicted ?? 0),
+        timedOut: after.timedOut - before.timedOut + (gk?.timedOut ?? 0),
+        ...(gk ? { gatekeeper: gk } : {}),
         cpuMs: Math.round((cpu.user + cpu.system) / 100) / 10,
       };
     } finally {
@@ -408,6 +457,10 @@ export function describeReport(env: string, name: string, r: AttackReport): stri
     `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, queued max ${r.queuedHighWater}, ` +
     `queue-refused ${r.queueRefused}, rate-limited ${r.rateLimited}, ` +
     `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${r.rttIdleMs} ms, ${Math.round((r.rttUnderAttackMs / r.rttIdleMs) * 10) / 10}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms); newcomer in ` +
-    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms; RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
+    `${r.newcomerMs} ms (attempt ${r.newcomerAttempts}); CPU ${r.cpuMs} ms` +
+    (r.gatekeeper
+      ? ` (gatekeeper ${r.gatekeeper.cpuMs} ms: ${r.gatekeeper.badMagic} bad magic, ${r.gatekeeper.timedOut} timed out, ${r.gatekeeper.evicted} evicted, ${r.gatekeeper.handed} handed over)`
+      : '') +
+    `; RSS ${r.rssBeforeMiB}→${r.rssAfterMiB} MiB, heap ${r.heapBeforeMiB}→${r.heapAfterMiB} MiB`
   );
 }

@@ -1,0 +1,261 @@
+/**
+ * The gatekeeper process of {@link TcpTransport} (option `gatekeeper`), started with `child_process.fork` by
+ * `parent.ts`: it owns the listening socket and takes the strangers' part of every inbound connection off the
+ * device's event loop — node's accept (`net.Socket`, `onconnection`), the per-source accept allowance, the caps on
+ * connections waiting for their preamble, the preamble deadline, the check of the 8-byte plaintext preamble
+ * (PROTOCOL.md §1) byte by byte against the colink magic, and the close of every connection that fails there. A
+ * connection whose preamble is complete and right goes to the device with `process.send(message, socket)` (node
+ * closes this process's copy), the bytes read so far in the message; everything else is reset here. Runs at a lower
+ * scheduling priority than the device (the parent's `os.setPriority`), so strangers get what the device leaves.
+ *
+ * Not an entry point of the package's API: only `parent.ts` runs it.
+ * @module
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { PREAMBLE_BYTES, preambleMagicPrefixOk } from '@colink/core/wire';
+import { AcceptAllowance } from '../accept-allowance.js';
+import type { FromGatekeeper, GatekeeperConfig, ToGatekeeper } from './messages.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as GatekeeperConfig;
+
+/** A connection waiting for its preamble. */
+class Waiting {
+  /** Everything read so far (handed to the device with the socket). */
+  readonly chunks: Buffer[] = [];
+  /** The preamble bytes so far (checked against the magic as they arrive). */
+  readonly preamble = Buffer.allocUnsafe(PREAMBLE_BYTES);
+  have = 0;
+  readonly onData = (chunk: Buffer): void => received(this, chunk);
+  readonly onClose = (): void => {
+    if (unwait(this)) {
+      counts.gone++;
+      changed();
+    }
+  };
+  constructor(
+    readonly socket: Socket,
+    readonly source: string,
+    readonly due: number,
+  ) {}
+}
+
+const counts = {
+  accepted: 0,
+  rateLimited: 0,
+  handed: 0,
+  badMagic: 0,
+  timedOut: 0,
+  evicted: 0,
+  gone: 0,
+  backlogged: 0,
+};
+/** Connections handed over whose message node has not written to the device yet (queued behind earlier hand-overs). */
+let inFlight = 0;
+/** Every waiting connection, oldest first (the deadline is the same for all: the first is due first). */
+const waiting = new Set<Waiting>();
+/** Waiting connections per source host, oldest first. */
+const bySource = new Map<string, Set<Waiting>>();
+const allowance =
+  config.acceptLimit === false
+    ? undefined
+    : new AcceptAllowance(config.acceptLimit, config.maxTrackedSources, () => performance.now());
+let deadlineTimer: NodeJS.Timeout | undefined;
+let statsTimer: NodeJS.Timeout | undefined;
+let stopping = false;
+
+function send(message: FromGatekeeper, socket?: Socket): void {
+  if (!process.connected) {
+    socket?.destroy();
+    return;
+  }
+  if (socket) {
+    inFlight++;
+    process.send!(message, socket, {}, (err) => {
+      inFlight--;
+      if (err) socket.destroy();
+    });
+  } else process.send!(message);
+}
+
+/** The counters changed: report them within {@link GatekeeperConfig.statsIntervalMs}. */
+function changed(): void {
+  statsTimer ??= setTimeout(() => {
+    statsTimer = undefined;
+    send({ t: 'stats', ...counts, waiting: waiting.size });
+  }, config.statsIntervalMs);
+}
+
+function accept(socket: Socket): void {
+  socket.on('error', () => undefined); // resets and peer errors end in 'close'
+  if (stopping) {
+    socket.resetAndDestroy();
+    return;
+  }
+  const source = socket.remoteAddress ?? '';
+  if (allowance && !allowance.take(source)) {
+    counts.rateLimited++;
+    socket.resetAndDestroy();
+    changed();
+    return;
+  }
+  counts.accepted++;
+  makeRoom(source);
+  const w = new Waiting(socket, source, performance.now() + config.preambleTimeoutMs);
+  waiting.add(w);
+  const mine = bySource.get(source);
+  if (mine) mine.add(w);
+  else bySource.set(source, new Set([w]));
+  socket.on('data', w.onData);
+  socket.on('close', w.onClose);
+  socket.resume();
+  deadlineTimer ??= setTimeout(expire, config.preambleTimeoutMs);
+  changed();
+}
+
+/** Evicts the oldest waiting connection of `source` past its share, then of the source with most past the total. */
+function makeRoom(source: string): void {
+  const mine = bySource.get(source);
+  while (mine && mine.size >= config.maxWaitingPerSource) reset(first(mine), 'evicted');
+  while (waiting.size >= config.maxWaiting) {
+    let biggest: Set<Waiting> | undefined;
+    for (const s of bySource.values()) if (!biggest || s.size > biggest.size) biggest = s;
+    reset(first(biggest!), 'evicted');
+  }
+}
+
+function first(s: Set<Waiting>): Waiting {
+  return s.values().next().value as Waiting;
+}
+
+/** Resets the connections whose preamble deadline passed; re-arms for the next one. */
+function expire(): void {
+  deadlineTimer = undefined;
+  const now = performance.now();
+  for (const w of waiting) {
+    if (w.due > now) {
+      deadlineTimer = setTimeout(expire, Math.max(1, w.due - now));
+      return;
+    }
+    reset(w, 'timedOut');
+  }
+}
+
+/** Stops tracking `w`; false when it was no longer waiting. */
+function unwait(w: Waiting): boolean {
+  if (!waiting.delete(w)) return false;
+  const mine = bySource.get(w.source);
+  mine?.delete(w);
+  if (mine?.size === 0) bySource.delete(w.source);
+  return true;
+}
+
+function reset(w: Waiting, why: 'badMagic' | 'timedOut' | 'evicted'): void {
+  if (!unwait(w)) return;
+  counts[why]++;
+  w.socket.resetAndDestroy();
+  changed();
+}
+
+/** Bytes from a waiting connection: checked byte by byte against the magic until the preamble is whole. */
+function received(w: Waiting, chunk: Buffer): void {
+  if (!waiting.has(w) || chunk.length === 0) return;
+  w.chunks.push(chunk);
+  const n = Math.min(PREAMBLE_BYTES - w.have, chunk.length);
+  chunk.copy(w.preamble, w.have, 0, n);
+  w.have += n;
+  if (!preambleMagicPrefixOk(w.preamble.subarray(0, w.have))) {
+    reset(w, 'badMagic');
+    return;
+  }
+  if (w.have < PREAMBLE_BYTES) return;
+  hand(w);
+}
+
+/** The preamble is whole and right: the socket goes to the device with every byte read from it. */
+function hand(w: Waiting): void {
+  unwait(w);
+  const socket = w.socket;
+  socket.off('data', w.onData);
+  socket.off('close', w.onClose);
+  socket.pause();
+  // Stop reading now, not when node converts the handle (a hand-off waits for the previous one's acknowledgement):
+  // bytes read into this process's stream after the message was made would be lost. `data` was delivered as it came
+  // (flowing mode), so nothing is buffered here.
+  const handle = (socket as unknown as { _handle?: { reading: boolean; readStop(): number } })._handle;
+  if (handle?.reading) {
+    handle.reading = false;
+    handle.readStop();
+  }
+  if (socket.readableLength > 0) {
+    socket.resetAndDestroy(); // cannot happen in flowing mode; never hand over a stream with a hole in it
+    counts.gone++;
+    changed();
+    return;
+  }
+  if (inFlight >= config.maxWaiting) {
+    // The device's process is not taking connections as fast as they come: node would queue the rest here unbounded.
+    socket.resetAndDestroy();
+    counts.backlogged++;
+    changed();
+    return;
+  }
+  counts.handed++;
+  send({ t: 'conn', bytes: Buffer.concat(w.chunks).toString('base64') }, socket);
+  changed();
+}
+
+function stop(server: Server): void {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  for (const w of [...waiting]) {
+    unwait(w);
+    w.socket.resetAndDestroy();
+  }
+  clearTimeout(deadlineTimer);
+  clearTimeout(statsTimer);
+  setImmediate(() => process.exit(0));
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: false }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const server = createServer({ noDelay: true, pauseOnConnect: true }, accept);
+  process.on('message', (m: ToGatekeeper) => {
+    if (m.t === 'refund') allowance?.refund(m.host);
+    else if (m.t === 'stop') stop(server);
+  });
+  // The device went away (its process ended without stopping us): nothing is left to hand connections to.
+  process.on('disconnect', () => stop(server));
+  try {
+    try {
+      await listen(server, config.host ?? '::', config.port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (config.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
+      await listen(server, '0.0.0.0', config.port);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Exits once the report is written (the parent rejects its start with it).
+    process.send!(
+      { t: 'listen-failed', code: e.code ?? 'EUNKNOWN', message: e.message } satisfies FromGatekeeper,
+      () => process.exit(1),
+    );
+    return;
+  }
+  server.on('error', () => undefined); // accept errors (EMFILE …): node retries; the device's log is the parent's
+  const bound = server.address();
+  if (typeof bound === 'object' && bound) send({ t: 'listening', address: bound.address, port: bound.port });
+}
+
+await main();

@@ -1,0 +1,376 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDevice } from '@colink/core';
+import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
+import { encodePreamble, PREAMBLE_FLAG_SECURE } from '@colink/core/wire';
+import { firstValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEKEEPER_MAX_RESTARTS, TcpTransport } from '../src/index.js';
+
+// The gatekeeper process (TcpTransport option `gatekeeper`) over real sockets on loopback: a trusted device dials in
+// through it and runs TLS natively on the handed-over socket; strangers that fail before the end of the preamble are
+// reset in the child and never reach the device; the per-source allowance and the waiting cap act in the child; a
+// killed child is restarted on the same port; stop() leaves no process behind.
+
+const ACCOUNT = 'gatekeeper-test-account';
+const dirs: string[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+
+async function security(): Promise<TlsSecurity> {
+  const dir = await mkdtemp(join(tmpdir(), 'cltcp-gk-'));
+  dirs.push(dir);
+  return createDeviceSecurity({ stateDir: dir, account: ACCOUNT });
+}
+
+async function device(name: string, tcp: TcpTransport, sec?: TlsSecurity): Promise<LocalDevice> {
+  sec ??= await security();
+  const d = new LocalDevice({
+    advert: { networkId: sec.networkId, deviceName: name, deviceType: 'pc' },
+    transports: [tcp],
+    security: sec,
+  });
+  await d.start();
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+/** Opens a raw connection from `localAddress`, runs `act` once connected; resolves with how it ended. */
+function stranger(
+  port: number,
+  act: (s: Socket) => void,
+  localAddress = '127.0.0.1',
+): Promise<{ how: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const s = connect({ host: '127.0.0.1', port, localAddress });
+    let how = 'close';
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      how = e.code ?? e.message;
+    });
+    s.on('data', () => undefined);
+    s.on('close', () => resolve({ how, ms: performance.now() - t0 }));
+    s.on('connect', () => act(s));
+    setTimeout(() => s.destroy(), 20_000).unref();
+  });
+}
+
+/** Processes this process forked that run the gatekeeper script (/proc: parent pid and command line). */
+function gatekeeperChildren(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      if (/gatekeeper[/\\]child\.[jt]s/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8')))
+        found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** An echo round trip over a new secure Link from `from` to `address`. */
+async function echo(from: LocalDevice, address: string): Promise<string> {
+  const link = await from.connectAddress('tcp', address);
+  try {
+    const ch = link.openChannel({ proto: 'echo' });
+    const back = firstValueFrom(ch.messages$);
+    await ch.send(new TextEncoder().encode('ping'));
+    return new TextDecoder().decode(await back);
+  } finally {
+    await link.close();
+  }
+}
+
+describe('TcpTransport gatekeeper process', () => {
+  let serverTcp: TcpTransport;
+  let server: LocalDevice;
+  let trusted: LocalDevice;
+  let port: number;
+  let pendingMax = 0;
+  let sampler: NodeJS.Timeout;
+
+  beforeAll(async () => {
+    serverTcp = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      gatekeeper: { preambleTimeoutMs: 300, maxWaiting: 6 },
+      acceptLimit: { burst: 6, perSecond: 0.01 },
+    });
+    server = await device('target', serverTcp);
+    server.handle('echo', (ch) => {
+      ch.messages$.subscribe((m) => void ch.send(m).catch(() => undefined));
+    });
+    trusted = await device('trusted', new TcpTransport({ host: '127.0.0.1', discovery: false }));
+    port = serverTcp.port!;
+    sampler = setInterval(() => {
+      pendingMax = Math.max(pendingMax, server.admissionStats().pending);
+    }, 5);
+  }, 60_000);
+
+  afterAll(async () => {
+    clearInterval(sampler);
+    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  }, 30_000);
+
+  it('listens in a child process; a trusted device dials in and a secure Link echoes', {
+    timeout: 30_000,
+  }, async () => {
+    const stats = serverTcp.gatekeeperStats!;
+    expect(stats.pid).toBeGreaterThan(0);
+    expect(stats.pid).not.toBe(process.pid);
+    expect(serverTcp.localAddress).toBe(`127.0.0.1:${port}`);
+    expect(await echo(trusted, serverTcp.localAddress!)).toBe('ping');
+    await until('the handed-over count', () => serverTcp.gatekeeperStats!.handed >= 1);
+  });
+
+  it('resets random bytes, silent and mid-preamble strangers in the child: the device never sees them', {
+    timeout: 30_000,
+  }, async () => {
+    const before = serverTcp.gatekeeperStats!;
+    const handed0 = before.handed;
+    pendingMax = 0;
+    // Distinct sources (127.0.1.x) so the per-source allowance (6) and waiting share are not what closes them.
+    const ends = await Promise.all([
+      stranger(port, (s) => s.write(Buffer.from('GET / HTTP/1.1\r\n\r\n')), '127.0.1.1'),
+      stranger(
+        port,
+        (s) => s.write(Buffer.from([0x43, 0x4c, 0x4e, 0x4b, 0x00, 0xff, 0xff, 0x00]).subarray(0, 3)),
+        '127.0.1.2',
+      ), // "CLN", then nothing
+      stranger(port, () => undefined, '127.0.1.3'), // silent
+      stranger(port, (s) => s.write(Buffer.from([0x43, 0x4c, 0x4e, 0x00])), '127.0.1.4'), // wrong 4th byte
+    ]);
+    // Every one was reset by the gatekeeper (RST: ECONNRESET), the bad bytes at once, the others at the deadline.
+    expect(ends.map((e) => e.how)).toEqual(['ECONNRESET', 'ECONNRESET', 'ECONNRESET', 'ECONNRESET']);
+    expect(ends[1]!.ms).toBeGreaterThanOrEqual(250);
+    expect(ends[2]!.ms).toBeGreaterThanOrEqual(250);
+    await until('the counters', () => {
+      const s = serverTcp.gatekeeperStats!;
+      return s.badMagic - before.badMagic >= 2 && s.timedOut - before.timedOut >= 2 && s.waiting === 0;
+    });
+    const after = serverTcp.gatekeeperStats!;
+    expect(after.handed).toBe(handed0); // nothing was handed to the device
+    expect(pendingMax).toBe(0); // the device's admission control never had a pending stranger
+    expect(server.admissionStats().pending).toBe(0);
+    expect(serverTcp.inboundConnections).toBe(0); // the trusted device's Link was closed after the echo
+    // A right preamble goes through (the device then times it out or refuses it; here it is merely counted).
+    const secure = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+    let held: Socket | undefined;
+    const through = stranger(
+      port,
+      (s) => {
+        held = s;
+        s.write(secure);
+      },
+      '127.0.1.5',
+    );
+    await until('the hand-over', () => serverTcp.gatekeeperStats!.handed === handed0 + 1);
+    held?.destroy();
+    await through;
+  });
+
+  it('caps connections waiting for their preamble: the oldest of the biggest source goes', {
+    timeout: 30_000,
+  }, async () => {
+    const before = serverTcp.gatekeeperStats!;
+    // 10 silent connections from 10 sources, cap 6: 4 evicted (reset) long before the deadline.
+    const ends = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => stranger(port, () => undefined, `127.0.2.${i + 1}`)),
+    );
+    expect(ends.every((e) => e.how === 'ECONNRESET')).toBe(true);
+    await until('the counters', () => serverTcp.gatekeeperStats!.evicted - before.evicted >= 4);
+    expect(serverTcp.gatekeeperStats!.evicted - before.evicted).toBe(4);
+  });
+
+  it('applies the per-source accept allowance in the child: a burst from one host is reset at accept', {
+    timeout: 30_000,
+  }, async () => {
+    const r0 = serverTcp.rateLimitedConnections;
+    // Burst 6, refilled at 0.01/s: of 14 connections from one fresh source at least 8 are reset at accept.
+    const ends = await Promise.all(
+      Array.from({ length: 14 }, () => stranger(port, (s) => s.write(Buffer.from('x')), '127.0.3.1')),
+    );
+    expect(ends.every((e) => e.how === 'ECONNRESET')).toBe(true);
+    await until('the rate-limited count', () => serverTcp.rateLimitedConnections - r0 >= 8);
+    expect(serverTcp.rateLimitedConnections - r0).toBe(8);
+  });
+
+  it('bounds the hand-over queue: past maxWaiting connections on their way to a busy device, it resets', {
+    timeout: 30_000,
+  }, async () => {
+    const before = serverTcp.gatekeeperStats!;
+    const secure = Buffer.from(encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE }));
+    // 20 connections from 20 sources with a right preamble, from another process, while this one (the device's)
+    // is blocked: node hands one socket at a time and waits for the device's acknowledgement before the next.
+    const client = spawn(process.execPath, [
+      '-e',
+      `const net = require('node:net');
+       for (let i = 1; i <= 20; i++) {
+         const s = net.connect({ host: '127.0.0.1', port: ${port}, localAddress: '127.0.4.' + i });
+         s.on('error', () => {});
+         s.on('connect', () => s.write(Buffer.from('${secure.toString('hex')}', 'hex')));
+       }
+       setTimeout(() => process.exit(0), 4000);`,
+    ]);
+    const exited = new Promise((r) => client.once('exit', r));
+    const end = performance.now() + 2_500;
+    while (performance.now() < end); // the device's event loop is stuck
+    // Every connection is accounted for: handed over, reset because the hand-over queue was full, or (on a loaded
+    // host, more than 6 still waiting for their preamble at once) evicted before it.
+    const settled = (): number => {
+      const x = serverTcp.gatekeeperStats!;
+      return x.handed - before.handed + x.backlogged - before.backlogged + x.evicted - before.evicted;
+    };
+    await until('every connection handed over or reset', () => settled() >= 20);
+    const after = serverTcp.gatekeeperStats!;
+    // At most maxWaiting (6) were queued for the device, one more being written when it blocked.
+    expect(after.handed - before.handed).toBeLessThanOrEqual(7);
+    expect(after.backlogged - before.backlogged).toBeGreaterThan(0);
+    expect(settled()).toBe(20);
+    await exited;
+  });
+
+  it('restarts a killed gatekeeper on the same port, which answers again', { timeout: 60_000 }, async () => {
+    const pid = serverTcp.gatekeeperStats!.pid!;
+    process.kill(pid, 'SIGKILL');
+    await until('the restart', () => {
+      const s = serverTcp.gatekeeperStats!;
+      return s.restarts === 1 && s.pid !== undefined && s.pid !== pid;
+    });
+    expect(alive(pid)).toBe(false);
+    expect(serverTcp.port).toBe(port);
+    expect(serverTcp.gatekeeperFailure).toBeUndefined();
+    // The new process listens (the restart resolves its spawn once listening; a dial may race it): retry briefly.
+    let answer: string | undefined;
+    for (let i = 0; i < 20 && answer === undefined; i++) {
+      answer = await echo(trusted, `127.0.0.1:${port}`).catch(async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      });
+    }
+    expect(answer).toBe('ping');
+  });
+
+  it('stop() ends the child and waits for it; start() forks a new one', { timeout: 30_000 }, async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false, gatekeeper: true });
+    await t.start();
+    const pid = t.gatekeeperStats!.pid!;
+    const itsPort = t.port!;
+    expect(alive(pid)).toBe(true);
+    await t.stop();
+    expect(alive(pid)).toBe(false);
+    expect(t.gatekeeperStats).toBeUndefined();
+    expect((await stranger(itsPort, () => undefined)).how).toBe('ECONNREFUSED'); // nobody listens any more
+    await t.start();
+    const again = t.gatekeeperStats!.pid!;
+    expect(again).not.toBe(pid);
+    await t.stop();
+    expect(alive(again)).toBe(false);
+  });
+
+  it('gives up after GATEKEEPER_MAX_RESTARTS restarts within the window and reports ERR_INTERNAL', {
+    timeout: 60_000,
+  }, async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false, gatekeeper: true });
+    await t.start();
+    cleanups.push(() => t.stop());
+    const itsPort = t.port!;
+    for (let i = 1; i <= GATEKEEPER_MAX_RESTARTS; i++) {
+      const pid = t.gatekeeperStats!.pid!;
+      process.kill(pid, 'SIGKILL');
+      await until(
+        `restart ${i}`,
+        () => t.gatekeeperStats!.restarts === i && t.gatekeeperStats!.pid !== undefined,
+      );
+      expect(t.gatekeeperFailure).toBeUndefined();
+    }
+    // Listening again (the restart's spawn resolved): one more death is one too many.
+    await until('the last restart listening', () => t.gatekeeperStats!.pid !== undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(t.gatekeeperStats!.pid!, 'SIGKILL');
+    await until('the failure', () => t.gatekeeperFailure !== undefined);
+    expect(t.gatekeeperFailure!.code).toBe('ERR_INTERNAL');
+    expect(t.gatekeeperStats!.pid).toBeUndefined();
+    expect((await stranger(itsPort, () => undefined)).how).toBe('ECONNREFUSED');
+    await t.stop(); // nothing left to end; does not hang
+  });
+
+  it('caps the connections handed over at maxInboundConnections', { timeout: 30_000 }, async () => {
+    const t = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      gatekeeper: true,
+      maxInboundConnections: 1,
+    });
+    await t.start();
+    cleanups.push(() => t.stop());
+    const taken: string[] = [];
+    t.incoming$.subscribe((c) => taken.push(c.remoteAddress)); // the conduits are held, never read
+    const secure = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+    const held: Socket[] = [];
+    const first = stranger(t.port!, (s) => {
+      held.push(s);
+      s.write(secure);
+    });
+    await until('the first conduit', () => taken.length === 1);
+    // The second has a right preamble too, but one inbound connection is open: the transport closes it.
+    const second = await stranger(t.port!, (s) => s.write(secure));
+    expect(second.how).toBe('close');
+    expect(taken).toHaveLength(1);
+    expect(t.inboundConnections).toBe(1);
+    for (const s of held) s.destroy();
+    await first;
+    await t.stop();
+  });
+
+  it('rejects start() with ERR_INTERNAL when the gatekeeper cannot listen (port taken), leaving no process', {
+    timeout: 30_000,
+  }, async () => {
+    const before = gatekeeperChildren();
+    expect(before).toContain(serverTcp.gatekeeperStats!.pid); // the /proc scan sees the running ones
+    const t = new TcpTransport({ host: '127.0.0.1', port, discovery: false, gatekeeper: true });
+    const err = await t.start().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_INTERNAL', detail: { errno: 'EADDRINUSE' } });
+    expect(t.gatekeeperStats).toBeUndefined();
+    expect(gatekeeperChildren()).toEqual(before);
+    await t.stop();
+  });
+
+  it.each([
+    { nice: 20 },
+    { nice: 1.5 },
+    { preambleTimeoutMs: 0 },
+    { preambleTimeoutMs: Number.POSITIVE_INFINITY },
+    { maxWaiting: 0 },
+  ])('rejects gatekeeper %j with ERR_INVALID_ARGUMENT', (gatekeeper) => {
+    expect(() => new TcpTransport({ gatekeeper, discovery: false })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+});
