@@ -166,6 +166,24 @@ export const hostile: Job = {
   ids: HOSTILE_ATTACKS.flatMap((a) => [`hostile.rtt1k.p50.${a}`, `hostile.cpu.${a}`]),
 };
 
+/**
+ * Issue 16, the same storms against a device whose TCP listener runs behind transport-tcp's gatekeeper process
+ * (`TcpTransport({ gatekeeper: true })`, opt-in): rows `hostile.rtt1k.p50.<attack>.gatekeeper`, the device's CPU per
+ * hostile connection `hostile.cpu.<attack>.gatekeeper` and the gatekeeper child's `….gatekeeper-child`.
+ */
+export const hostileGatekeeper: Job = {
+  id: 'hostile-gatekeeper',
+  cwd: 'packages/transport-tcp',
+  args: (quick) => ['--import', 'tsx', 'bench/hostile.ts', ...(quick ? ['--quick'] : [])],
+  env: () => ({ BENCH_HOSTILE_GATEKEEPER: '1' }),
+  timeoutMs: 300_000,
+  ids: HOSTILE_ATTACKS.flatMap((a) => [
+    `hostile.rtt1k.p50.${a}.gatekeeper`,
+    `hostile.cpu.${a}.gatekeeper`,
+    `hostile.cpu.${a}.gatekeeper-child`,
+  ]),
+};
+
 export const transportBle: Job = {
   id: 'transport-ble',
   cwd: 'packages/transport-ble',
@@ -257,6 +275,7 @@ export const JOBS: readonly Job[] = [
   tcpCompare,
   transportTcp,
   hostile,
+  hostileGatekeeper,
   apiCompat,
   scale,
   peerCost,

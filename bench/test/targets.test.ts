@@ -140,16 +140,20 @@ describe('issue 15 targets', () => {
 });
 
 describe('issue 16 targets', () => {
-  it('judge every hostile RTT row on its ratio to idle, leave the CPU rows without a target', () => {
-    expect(Object.keys(ISSUE_16_TARGETS)).toHaveLength(6);
+  it('judge every hostile RTT row on its ratio to idle (default listener and gatekeeper), leave the CPU rows without a target', () => {
+    expect(Object.keys(ISSUE_16_TARGETS)).toHaveLength(12);
     for (const t of Object.values(ISSUE_16_TARGETS)) expect(t).toBe('ratio ≤ 2');
     const out = applyTargets([
       row({ id: 'hostile.rtt1k.p50.slow-tls', value: 0.3, unit: 'ms', baseline: 0.1, ratio: 3 }),
       row({ id: 'hostile.rtt1k.p50.random', value: 0.15, unit: 'ms', baseline: 0.1, ratio: 1.5 }),
       row({ id: 'hostile.cpu.random', value: 400, unit: 'µs' }),
+      row({ id: 'hostile.rtt1k.p50.random.gatekeeper', value: 0.12, unit: 'ms', baseline: 0.1, ratio: 1.2 }),
+      row({ id: 'hostile.cpu.random.gatekeeper-child', value: 90, unit: 'µs' }),
     ]);
     expect(out[0]).toMatchObject({ target: 'ratio ≤ 2', met: false });
     expect(out[1]).toMatchObject({ target: 'ratio ≤ 2', met: true });
     expect(out[2]!.target).toBeUndefined();
+    expect(out[3]).toMatchObject({ target: 'ratio ≤ 2', met: true });
+    expect(out[4]!.target).toBeUndefined();
   });
 });
