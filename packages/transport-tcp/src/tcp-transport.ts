@@ -219,7 +219,7 @@ export class TcpTransport implements Transport, Discovery {
    * The gatekeeper process (option `gatekeeper`) while it runs: its process id, the times it was restarted, and its
    * counters since the transport started (connections accepted, reset past the allowance, waiting now, handed over,
    * reset at a wrong magic byte, at the preamble deadline, evicted by the waiting caps, gone before their preamble,
-   * reset with a right preamble because `maxWaiting` hand-overs were still on their way to this process),
+   * reset with a right preamble while `maxWaiting` others waited for their turn to be handed to this process),
    * as last reported (at most every 100 ms). `undefined` without a gatekeeper or before `start()`.
    */
   get gatekeeperStats():

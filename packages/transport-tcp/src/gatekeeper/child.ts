@@ -50,8 +50,24 @@ const counts = {
   gone: 0,
   backlogged: 0,
 };
-/** Connections handed over whose message node has not written to the device yet (queued behind earlier hand-overs). */
+/**
+ * Hand-overs given to node and not yet acknowledged by the device (node sends one socket at a time and queues the
+ * rest itself, where nothing can be chosen or dropped): at most {@link MAX_IN_FLIGHT}; further connections with a
+ * right preamble wait in {@link ready}.
+ */
 let inFlight = 0;
+/** Hand-overs given to node at once. A few, so the device's next ones are on their way while it takes one. */
+const MAX_IN_FLIGHT = 4;
+/** A connection whose preamble is right, waiting for its turn to be handed over (paused: its next bytes stay in the kernel). */
+interface Ready {
+  readonly socket: Socket;
+  readonly bytes: Buffer;
+  readonly source: string;
+  readonly onClose: () => void;
+}
+/** Connections waiting for their turn, oldest first (at most `maxWaiting`), and per source host. */
+const ready = new Set<Ready>();
+const readyBySource = new Map<string, Set<Ready>>();
 /** Every waiting connection, oldest first (the deadline is the same for all: the first is due first). */
 const waiting = new Set<Waiting>();
 /** Waiting connections per source host, oldest first. */
@@ -74,6 +90,7 @@ function send(message: FromGatekeeper, socket?: Socket): void {
     process.send!(message, socket, {}, (err) => {
       inFlight--;
       if (err) socket.destroy();
+      pump();
     });
   } else process.send!(message);
 }
@@ -124,8 +141,8 @@ function makeRoom(source: string): void {
   }
 }
 
-function first(s: Set<Waiting>): Waiting {
-  return s.values().next().value as Waiting;
+function first<T>(s: Set<T>): T {
+  return s.values().next().value as T;
 }
 
 /** Resets the connections whose preamble deadline passed; re-arms for the next one. */
@@ -193,16 +210,64 @@ function hand(w: Waiting): void {
     changed();
     return;
   }
-  if (inFlight >= config.maxWaiting) {
-    // The device's process is not taking connections as fast as they come: node would queue the rest here unbounded.
-    socket.resetAndDestroy();
+  // The device's process may not take connections as fast as they come: they wait here for their turn, at most
+  // `maxWaiting`; past that the oldest of the source with the most waiting is reset (the new one counted), as core's
+  // pre-authentication work queue does — a device dialling in once is its source's only one and is not the one
+  // pushed out by a storm from sources that have several waiting.
+  const source = w.source;
+  while (ready.size >= config.maxWaiting) {
+    const mine = readyBySource.get(source);
+    let biggest = mine;
+    let most = (mine?.size ?? 0) + 1;
+    for (const set of readyBySource.values()) {
+      if (set.size <= most) continue;
+      biggest = set;
+      most = set.size;
+    }
+    const victim = first(biggest ?? ready);
+    unready(victim);
+    victim.socket.resetAndDestroy();
     counts.backlogged++;
-    changed();
-    return;
   }
-  counts.handed++;
-  send({ t: 'conn', bytes: Buffer.concat(w.chunks).toString('base64') }, socket);
+  const r: Ready = {
+    socket,
+    bytes: Buffer.concat(w.chunks),
+    source,
+    onClose: () => {
+      if (unready(r)) {
+        counts.gone++;
+        changed();
+      }
+    },
+  };
+  socket.on('close', r.onClose);
+  ready.add(r);
+  const set = readyBySource.get(source);
+  if (set) set.add(r);
+  else readyBySource.set(source, new Set([r]));
+  pump();
   changed();
+}
+
+/** Stops `r` waiting for its turn; false when it no longer was. */
+function unready(r: Ready): boolean {
+  if (!ready.delete(r)) return false;
+  r.socket.off('close', r.onClose);
+  const set = readyBySource.get(r.source);
+  set?.delete(r);
+  if (set?.size === 0) readyBySource.delete(r.source);
+  return true;
+}
+
+/** Hands waiting connections to node, oldest first, while fewer than {@link MAX_IN_FLIGHT} are on their way. */
+function pump(): void {
+  while (inFlight < MAX_IN_FLIGHT && ready.size > 0 && !stopping) {
+    const r = first(ready);
+    unready(r);
+    counts.handed++;
+    send({ t: 'conn', bytes: r.bytes.toString('base64') }, r.socket);
+    changed();
+  }
 }
 
 function stop(server: Server): void {
@@ -212,6 +277,10 @@ function stop(server: Server): void {
   for (const w of [...waiting]) {
     unwait(w);
     w.socket.resetAndDestroy();
+  }
+  for (const r of [...ready]) {
+    unready(r);
+    r.socket.resetAndDestroy();
   }
   clearTimeout(deadlineTimer);
   clearTimeout(statsTimer);

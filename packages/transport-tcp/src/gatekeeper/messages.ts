@@ -44,8 +44,8 @@ export interface GatekeeperCounts {
   /** Connections that ended (closed by the peer) before their preamble was complete. */
   readonly gone: number;
   /**
-   * Connections with a right preamble reset because as many handed-over ones as `maxWaiting` were still on their way
-   * to the device (its process had not taken them yet): the hand-over queue is bounded too.
+   * Connections with a right preamble reset while waiting for their turn to be handed over: `maxWaiting` were waiting
+   * (the device's process had not taken them yet) and this one was the oldest of the source with the most.
    */
   readonly backlogged: number;
 }
