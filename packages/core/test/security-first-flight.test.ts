@@ -85,7 +85,7 @@ function firstBytes(socket: Socket, n: number): Promise<Buffer> {
 
 describe.each(['native', 'stream'] as const)('the first TLS record (%s TLS path)', (path) => {
   it('holds a stranger that stops inside its ClientHello record without any TLS state, and starts TLS once the record is whole', async () => {
-    const sec = await security();
+    const sec = await security({ clientHelloFirst: true });
     const { link, stranger } = await responderAndStranger(sec, path);
     const tls = countTlsSockets();
     const answer = firstBytes(stranger, PREAMBLE_BYTES);
@@ -106,7 +106,7 @@ describe.each(['native', 'stream'] as const)('the first TLS record (%s TLS path)
   });
 
   it('refuses a first record that cannot open a ClientHello before TLS starts', async () => {
-    const sec = await security();
+    const sec = await security({ clientHelloFirst: true });
     const { link, stranger } = await responderAndStranger(sec, path);
     const tls = countTlsSockets();
     const closed = new Promise<void>((r) => stranger.once('close', () => r()));
@@ -122,7 +122,10 @@ describe.each(['native', 'stream'] as const)('the first TLS record (%s TLS path)
 
   it('connects a real initiator whose preamble and ClientHello arrive one byte at a time', async () => {
     const account = 'first-flight-account';
-    const [secA, secB] = await Promise.all([security({ account }), security({ account })]);
+    const [secA, secB] = await Promise.all([
+      security({ account, clientHelloFirst: true }),
+      security({ account, clientHelloFirst: true }),
+    ]);
     const [ca, cb] = await tricklingPair(path, 700);
     const [a, b] = securedLinks(secA, secB, { conduits: [ca, cb] });
     await Promise.all([a.opened, b.opened]);
@@ -195,7 +198,7 @@ describe('a LocalDevice with the TLS stage, over real loopback TCP', () => {
   });
 
   async function device(name: string, account: string) {
-    const sec = await security({ account });
+    const sec = await security({ account, clientHelloFirst: true });
     const tcp = new LoopbackTcp('127.0.0.1');
     const d = new LocalDevice({ advert: advertOf(sec, name), transports: [tcp], security: sec });
     devices.push(d);

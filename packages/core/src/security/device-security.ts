@@ -4,7 +4,7 @@ import type { DeviceDirectory } from '../directory.js';
 import { ColinkError, ErrorCode } from '../errors.js';
 import { deriveAccountKey } from './account.js';
 import { loadOrCreateIdentity } from './identity.js';
-import { type ConfirmBinding, TlsSecurity } from './tls-security.js';
+import { type ConfirmBinding, TlsSecurity, type TlsSecurityOptions } from './tls-security.js';
 import type { Binding } from './trust-store.js';
 import { TrustStore } from './trust-store.js';
 
@@ -19,6 +19,8 @@ export interface DeviceSecurityOptions {
   readonly account?: string | Uint8Array | undefined;
   /** Handler of incoming binding requests (see {@link TlsSecurity.onBindRequest}). */
   readonly onBindRequest?: ConfirmBinding;
+  /** {@link TlsSecurityOptions.clientHelloFirst}: no TLS (and no Link) for a stranger before its whole ClientHello record. */
+  readonly clientHelloFirst?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function createDeviceSecurity(options: DeviceSecurityOptions): Prom
     trustStore,
     ...(account ? { account } : {}),
     ...(options.onBindRequest ? { onBindRequest: options.onBindRequest } : {}),
+    ...(options.clientHelloFirst ? { clientHelloFirst: true } : {}),
   });
 }
 
