@@ -33,6 +33,7 @@ import {
   TCP_PRIORITY,
 } from './constants.js';
 import { Gatekeeper } from './gatekeeper/parent.js';
+import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
 
@@ -315,15 +316,12 @@ export class TcpTransport implements Transport, Discovery {
     const port = this.#options.port ?? 0;
     const host = this.#options.host;
     try {
-      await listen(server, host ?? '::', port);
+      await listenDualStack(server, host, port);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) {
-        throw new ColinkError(ErrorCode.INTERNAL, `cannot listen on ${host ?? '::'}:${port}: ${code}`, {
-          cause: err,
-        });
-      }
-      await listen(server, '0.0.0.0', port);
+      throw new ColinkError(ErrorCode.INTERNAL, `cannot listen on ${host ?? '::'}:${port}: ${code}`, {
+        cause: err,
+      });
     }
     this.#server = server;
     const bound = server.address();
@@ -511,14 +509,4 @@ export class TcpTransport implements Transport, Discovery {
     });
     return conduit;
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, ipv6Only: false }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -15,6 +15,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { PREAMBLE_BYTES, preambleMagicPrefixOk } from '@colink/core/wire';
 import { AcceptAllowance } from '../accept-allowance.js';
+import { listenDualStack } from '../listen.js';
 import type { FromGatekeeper, GatekeeperConfig, ToGatekeeper } from './messages.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as GatekeeperConfig;
@@ -287,16 +288,6 @@ function stop(server: Server): void {
   setImmediate(() => process.exit(0));
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, ipv6Only: false }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const server = createServer({ noDelay: true, pauseOnConnect: true }, accept);
   process.on('message', (m: ToGatekeeper) => {
@@ -306,13 +297,7 @@ async function main(): Promise<void> {
   // The device went away (its process ended without stopping us): nothing is left to hand connections to.
   process.on('disconnect', () => stop(server));
   try {
-    try {
-      await listen(server, config.host ?? '::', config.port);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (config.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
-      await listen(server, '0.0.0.0', config.port);
-    }
+    await listenDualStack(server, config.host, config.port);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // Exits once the report is written (the parent rejects its start with it).
