@@ -81,8 +81,9 @@ export {
   TCP_PRIORITY,
   TXT_VERSION,
 } from './constants.js';
+export type { GatekeeperCounts } from './gatekeeper/messages.js';
 export { DISCOVERY_TICK_MS, DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
 export type { InterfaceSelection, SelectedInterface } from './mdns/interfaces.js';
 export { scanInterfaces } from './mdns/interfaces.js';
 export { advertToTxt, TXT_KEYS, txtToAdvert } from './mdns/txt.js';
-export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
+export { type GatekeeperStats, TcpTransport, type TcpTransportOptions } from './tcp-transport.js';

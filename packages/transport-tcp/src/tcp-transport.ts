@@ -32,10 +32,19 @@ import {
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
 } from './constants.js';
+import type { GatekeeperCounts } from './gatekeeper/messages.js';
 import { Gatekeeper } from './gatekeeper/parent.js';
 import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
+
+/** {@link TcpTransport.gatekeeperStats}: the gatekeeper process's id, its restarts and its counters. */
+export type GatekeeperStats = GatekeeperCounts & {
+  /** The running child's process id (undefined between a crash and its restart). */
+  readonly pid: number | undefined;
+  /** Times it was restarted after exiting unexpectedly. */
+  readonly restarts: number;
+};
 
 /** Options of {@link TcpTransport}. Every field is optional. */
 export interface TcpTransportOptions {
@@ -223,21 +232,7 @@ export class TcpTransport implements Transport, Discovery {
    * reset with a right preamble while `maxWaiting` others waited for their turn to be handed to this process),
    * as last reported (at most every 100 ms). `undefined` without a gatekeeper or before `start()`.
    */
-  get gatekeeperStats():
-    | {
-        readonly pid: number | undefined;
-        readonly restarts: number;
-        readonly accepted: number;
-        readonly rateLimited: number;
-        readonly waiting: number;
-        readonly handed: number;
-        readonly badMagic: number;
-        readonly timedOut: number;
-        readonly evicted: number;
-        readonly gone: number;
-        readonly backlogged: number;
-      }
-    | undefined {
+  get gatekeeperStats(): GatekeeperStats | undefined {
     const g = this.#gatekeeper;
     return g && { pid: g.pid, restarts: g.restarts, ...g.counts };
   }

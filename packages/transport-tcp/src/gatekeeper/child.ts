@@ -16,7 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { PREAMBLE_BYTES, preambleMagicPrefixOk } from '@colink/core/wire';
 import { AcceptAllowance } from '../accept-allowance.js';
 import { listenDualStack } from '../listen.js';
-import type { FromGatekeeper, GatekeeperConfig, ToGatekeeper } from './messages.js';
+import {
+  type FromGatekeeper,
+  type GatekeeperConfig,
+  type GatekeeperCounts,
+  NO_GATEKEEPER_COUNTS,
+  type ToGatekeeper,
+} from './messages.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as GatekeeperConfig;
 
@@ -41,16 +47,8 @@ class Waiting {
   ) {}
 }
 
-const counts = {
-  accepted: 0,
-  rateLimited: 0,
-  handed: 0,
-  badMagic: 0,
-  timedOut: 0,
-  evicted: 0,
-  gone: 0,
-  backlogged: 0,
-};
+/** The counters reported to the transport (`waiting` is sent as the current gauge, `waiting.size`). */
+const counts: { -readonly [K in keyof GatekeeperCounts]: number } = { ...NO_GATEKEEPER_COUNTS };
 /**
  * Hand-overs given to node and not yet acknowledged by the device (node sends one socket at a time and queues the
  * rest itself, where nothing can be chosen or dropped): at most {@link MAX_IN_FLIGHT}; further connections with a

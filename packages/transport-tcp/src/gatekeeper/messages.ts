@@ -4,6 +4,7 @@
  * @module
  */
 import type { AcceptLimit } from '../accept-allowance.js';
+import type { TcpTransport } from '../tcp-transport.js';
 
 /** @internal What the gatekeeper process is told at start (JSON in its first command-line argument). */
 export interface GatekeeperConfig {
@@ -25,7 +26,10 @@ export interface GatekeeperConfig {
   readonly statsIntervalMs: number;
 }
 
-/** @internal The gatekeeper's counters since it started. */
+/**
+ * The gatekeeper process's counters since it started (connection counts; `waiting` is a gauge), as
+ * {@link TcpTransport.gatekeeperStats} reports them and the child sends them over IPC.
+ */
 export interface GatekeeperCounts {
   /** Connections accepted (allowance permitting). */
   readonly accepted: number;
@@ -49,6 +53,19 @@ export interface GatekeeperCounts {
    */
   readonly backlogged: number;
 }
+
+/** @internal Every counter at zero: the child's start, and the transport's before the first report. */
+export const NO_GATEKEEPER_COUNTS: GatekeeperCounts = Object.freeze({
+  accepted: 0,
+  rateLimited: 0,
+  waiting: 0,
+  handed: 0,
+  badMagic: 0,
+  timedOut: 0,
+  evicted: 0,
+  gone: 0,
+  backlogged: 0,
+});
 
 /** @internal Gatekeeper → transport. */
 export type FromGatekeeper =

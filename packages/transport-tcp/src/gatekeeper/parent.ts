@@ -15,19 +15,13 @@ import {
   GATEKEEPER_STOP_TIMEOUT_MS,
 } from '../constants.js';
 import { log, warn } from '../log.js';
-import type { FromGatekeeper, GatekeeperConfig, GatekeeperCounts, ToGatekeeper } from './messages.js';
-
-const ZERO: GatekeeperCounts = {
-  accepted: 0,
-  rateLimited: 0,
-  waiting: 0,
-  handed: 0,
-  badMagic: 0,
-  timedOut: 0,
-  evicted: 0,
-  gone: 0,
-  backlogged: 0,
-};
+import {
+  type FromGatekeeper,
+  type GatekeeperConfig,
+  type GatekeeperCounts,
+  NO_GATEKEEPER_COUNTS,
+  type ToGatekeeper,
+} from './messages.js';
 
 /**
  * The child script and node flags: `dist/gatekeeper/child.js` when this module runs from `dist`; from the TypeScript
@@ -47,9 +41,9 @@ function childScript(): { path: string; execArgv: string[] } {
 export class Gatekeeper {
   #child: ChildProcess | undefined;
   #config: GatekeeperConfig;
-  #counts: GatekeeperCounts = ZERO;
+  #counts: GatekeeperCounts = NO_GATEKEEPER_COUNTS;
   /** Counters of the processes before this one (a restarted child counts from zero). */
-  #before: GatekeeperCounts = ZERO;
+  #before: GatekeeperCounts = NO_GATEKEEPER_COUNTS;
   #stopping = false;
   #restartTimer: NodeJS.Timeout | undefined;
   /** When the recent restarts happened (performance.now() ms). */
@@ -146,7 +140,7 @@ export class Gatekeeper {
       serialization: 'json',
     });
     this.#child = child;
-    this.#counts = ZERO;
+    this.#counts = NO_GATEKEEPER_COUNTS;
     try {
       if (child.pid !== undefined) setPriority(child.pid, this.nice);
     } catch (err) {
@@ -192,7 +186,7 @@ export class Gatekeeper {
         if (child !== this.#child) return;
         this.#child = undefined;
         this.#before = this.counts;
-        this.#counts = ZERO;
+        this.#counts = NO_GATEKEEPER_COUNTS;
         if (listening && !this.#stopping) this.#crashed(`code ${code}, signal ${signal}`);
       });
     });
