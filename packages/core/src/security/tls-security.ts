@@ -91,9 +91,12 @@ export interface TlsSecurityOptions {
    * As the responder, start TLS only once the initiator's first TLS record (the one that opens its ClientHello, at
    * most 5 + 2^14 bytes) is whole ({@link TlsSecurity.firstFlightLength}): a stranger that stops inside it holds no
    * `TLSSocket` or OpenSSL state — and, on a `LocalDevice`, no Link — and a first record that cannot open a
-   * ClientHello is refused before TLS starts. Default `false`: measured on loopback between two processes, a secure
-   * Link whose TLS started this way moved 512 MiB at about 0.7× the rate of one whose TLS started at once (624–873
-   * against 961–1,211 MB/s, six alternating pairs, TLS natively on the socket in both); the cause is not found yet.
+   * ClientHello is refused before TLS starts. Default `false`, because it slows what this side receives for the
+   * Link's whole life: the ClientHello, read before TLS exists, has to be handed to node:tls from JS
+   * (`TLSWrap::Receive`), and node:tls then sizes the first buffer of its encrypted-input ring to those bytes (1 KiB)
+   * instead of the 64 KiB a socket read asks for. That buffer stays in the ring, so socket reads alternate between
+   * 16 KiB and 1 KiB: 4.5× the read system calls (1 GiB in 125,000 reads against 28,000) and 0.7–0.8× the throughput
+   * on loopback between two processes (median 770 against 955 MB/s over 512 MiB, eight alternating pairs).
    */
   readonly clientHelloFirst?: boolean;
 }
