@@ -342,6 +342,18 @@ function cpuOfB(): number {
   }
 }
 /**
+ * Read and write system calls of a process so far (`syscr` + `syscw` of /proc/<pid>/io: read/readv and write/writev,
+ * which is what libuv uses on a TCP socket); 0 where there is no /proc.
+ */
+function syscallsOf(pid: number | string): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+/**
  * Where the two processes run during the round trips: A (this process, every thread) on CPU 0 and B on the last CPU
  * (`taskset -a -p`), as two devices each have their own CPU. Left to the scheduler, a ping-pong between two processes
  * on one host mostly runs both on one core (the woken process is pulled to the waker's CPU), so a round trip pays the
@@ -363,8 +375,8 @@ function pinCpus(): string {
 }
 const placement = pinCpus();
 /** CPU µs each process spent over the measured round trips of each kind (A: this process, B: the far device). */
-const cpuPerTrip = new Map<Kind, { a: number; b: number; n: number }>(
-  kinds.map(([k]) => [k, { a: 0, b: 0, n: 0 }]),
+const cpuPerTrip = new Map<Kind, { a: number; b: number; n: number; callsA: number; callsB: number }>(
+  kinds.map(([k]) => [k, { a: 0, b: 0, n: 0, callsA: 0, callsB: 0 }]),
 );
 // Warm-up: the message paths of both processes are compiled before the first measured round.
 for (const [, measure] of kinds) await measure(WARMUP_RTT);
@@ -377,12 +389,18 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const [kind, measure] of r % 2 === 0 ? kinds : [...kinds].reverse()) {
     const a0 = process.cpuUsage();
     const b0 = cpuOfB();
+    const callsA0 = syscallsOf('self');
+    const callsB0 = syscallsOf(deviceB.pid!);
     const t = await measure(RTT_N);
+    const callsA = syscallsOf('self') - callsA0;
+    const callsB = syscallsOf(deviceB.pid!) - callsB0;
     const a1 = process.cpuUsage(a0);
     const cpu = cpuPerTrip.get(kind)!;
     cpu.a += a1.user + a1.system;
     cpu.b += cpuOfB() - b0;
     cpu.n += RTT_N;
+    cpu.callsA += callsA;
+    cpu.callsB += callsB;
     p50s.get(kind)!.push(percentile(t, 50));
     p99s.get(kind)!.push(percentile(t, 99));
   }
@@ -591,13 +609,15 @@ row(
 
 /**
  * The RTT ladder from raw up, p50 medians (µs) and ratios to raw, with the CPU each process spent per round trip
- * (A/B, µs; /proc ticks, so ±10 ms per round): where the time above raw goes.
+ * (A/B, µs; /proc ticks, so ±10 ms per round) and the read + write system calls each made per round trip (A/B):
+ * where the time above raw goes.
  */
 const ladder = kinds
   .map(([k]) => {
     const v = spread(p50s.get(k)!).median;
     const c = cpuPerTrip.get(k)!;
-    return `${k} ${v.toFixed(1)} µs (${(v / raw50).toFixed(2)}×, CPU ${(c.a / c.n).toFixed(1)}/${(c.b / c.n).toFixed(1)})`;
+    const calls = `${(c.callsA / c.n).toFixed(1)}/${(c.callsB / c.n).toFixed(1)}`;
+    return `${k} ${v.toFixed(1)} µs (${(v / raw50).toFixed(2)}×, CPU ${(c.a / c.n).toFixed(1)}/${(c.b / c.n).toFixed(1)}, read+write calls ${calls})`;
   })
   .join(', ');
 for (const id of ['acm.sendMessage.rtt.p50', 'linkEnhance.sendData.rtt.p50']) {
