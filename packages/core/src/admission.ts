@@ -816,6 +816,13 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   frameBoundaries(bytesToFrameEnd: () => number): void {
     this.raw.frameBoundaries?.(bytesToFrameEnd);
   }
+  /** Stops the underlying conduit's reading (what the gate holds is still delivered). */
+  pause(): void {
+    this.raw.pause?.();
+  }
+  resume(): void {
+    this.raw.resume?.();
+  }
   /** Delivers what the gate holds, then hands the socket over (undefined when the conduit has no socket). */
   detachSocket(): Socket | undefined {
     if (!this.raw.detachSocket) return undefined;

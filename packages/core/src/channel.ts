@@ -68,6 +68,11 @@ export interface ChannelHost {
   channelClosed(channel: Channel): void;
   /** A complete message arrived on a resumable channel: an ACK is due (protocol v2). */
   ackDue(channel: Channel): void;
+  /**
+   * What the channel holds for its app changed by these many bytes (negative: less): complete messages not taken yet
+   * (`inbox`) and fragments of a message still arriving (`assembling`). The Link's receive budget sums them.
+   */
+  holding(inbox: number, assembling: number): void;
 }
 
 /** Where a resumable channel waits while no Link carries it: it sends nothing; control frames wait for RESUME. */
@@ -79,6 +84,7 @@ const PARKED: ChannelHost = {
   sendControl: () => undefined,
   channelClosed: () => undefined,
   ackDue: () => undefined,
+  holding: () => undefined,
 };
 
 /** Whether message sequence number `a` comes before `b` (serial number arithmetic mod 2³², RFC 1982). */
@@ -181,6 +187,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private expectSeq = 0;
   private readonly inbox: Uint8Array[] = [];
   private inboxCredit: number[] = [];
+  /** Bytes of the messages in {@link Channel.inbox}, and of {@link Channel.fragments}, as reported to the host. */
+  private heldInbox = 0;
+  private heldFragments = 0;
   private recvWindow: number;
   private consumed = 0;
   private deferredCredit = 0;
@@ -476,6 +485,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       next: () => {
         const m = this.inbox.shift();
         if (m !== undefined) {
+          this.countHeld(-m.length, 0);
           this.credited(this.inboxCredit.shift()!);
           // Credit held back for a partial message behind undelivered ones is due once the inbox is empty.
           if (this.inbox.length === 0) this.deliver();
@@ -580,6 +590,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     const fin = (flags & FrameFlags.FIN) !== 0;
     if (!fin) {
       this.fragments.push(payload);
+      this.countHeld(0, payload.length);
       // Credit for a partial message comes back at once unless undelivered messages are waiting: that bounds what
       // one slow reader can hold to one message plus one window.
       if (this.inbox.length === 0) this.credited(payload.length);
@@ -587,6 +598,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
       return;
     }
     let message: Uint8Array;
+    /** Bytes held as fragments of this message until now. */
+    const assembled = this.fragmentBytes - payload.length;
     if (this.fragments.length === 0) message = payload;
     else {
       this.fragments.push(payload);
@@ -603,6 +616,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     if (this.inbox.length === 0 && !this.delivering && this.readers.length === 0 && this.hasReader()) {
       // Nothing waits and someone reads: hand it over at once (no inbox entry per message).
       this.delivering = true;
+      if (assembled > 0) this.countHeld(0, -assembled);
       try {
         this.credited(payload.length);
         this.emit(message);
@@ -614,6 +628,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     }
     this.inbox.push(message);
     this.inboxCredit.push(payload.length);
+    this.countHeld(message.length, -assembled);
     this.deliver();
   }
 
@@ -671,6 +686,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * message, and wait for {@link Channel.attach}. Writers see backpressure once the send buffer fills.
    */
   park(): void {
+    this.host.holding(-this.heldInbox, -this.heldFragments); // counted again by the Link it is attached to next
     this.host = PARKED;
     this.sendable = false;
   }
@@ -686,6 +702,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * dropped: the peer resends that message whole. Sending waits for the peer's RESUME ({@link Channel.onResume}).
    */
   attach(host: ChannelHost): { received: number; credit: number } {
+    // What it holds moves to the new host's receive budget; fragments are dropped (the peer resends the message).
+    this.host.holding(-this.heldInbox, -this.heldFragments);
+    this.heldFragments = 0;
+    host.holding(this.heldInbox, 0);
     this.host = host;
     this.sendable = false;
     this.recvBlocked = true;
@@ -808,6 +828,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** @internal RESET from the peer, or the Link ended. */
   terminate(reason: CloseReason): void {
     if (this.stateValue === 'closed') return;
+    // Its Link forgets it: what it holds no longer counts against the Link's budget (it cannot grow any more).
+    this.host.holding(-this.heldInbox, -this.heldFragments);
+    this.heldInbox = 0;
+    this.heldFragments = 0;
     this.stateValue = 'closed';
     this.closeReasonValue = reason;
     if (this.queue.length > 0) {
@@ -836,6 +860,19 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.writableSubject?.complete();
   }
 
+  /** @internal Bytes of the message this channel is receiving in fragments (0 between messages). */
+  get assemblingBytes(): number {
+    return this.heldFragments;
+  }
+
+  /** Counts bytes held for the app in (or out of) the host's receive budget; a closed channel no longer counts. */
+  private countHeld(inbox: number, assembling: number): void {
+    if (this.stateValue === 'closed') return;
+    this.heldInbox += inbox;
+    this.heldFragments += assembling;
+    this.host.holding(inbox, assembling);
+  }
+
   /** Hands one message to the listener and the subscribers. */
   private emit(m: Uint8Array): void {
     this.listener?.(m);
@@ -858,12 +895,15 @@ export class Channel implements AsyncIterable<Uint8Array> {
       while (this.inbox.length > 0) {
         const reader = this.readers.shift();
         if (reader !== undefined) {
+          const m = this.inbox.shift()!;
+          this.countHeld(-m.length, 0);
           this.credited(this.inboxCredit.shift()!);
-          reader({ value: this.inbox.shift()!, done: false });
+          reader({ value: m, done: false });
           continue;
         }
         if (!this.hasReader()) break;
         const m = this.inbox.shift()!;
+        this.countHeld(-m.length, 0);
         this.credited(this.inboxCredit.shift()!);
         this.emit(m);
       }

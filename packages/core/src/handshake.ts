@@ -420,6 +420,7 @@ export class Handshake {
       end: (r) => raw.end(r),
       destroy: (r) => raw.destroy(r),
       ...(raw.detachSocket ? { detachSocket: () => this.detachForSecurity(raw, inbound) } : {}),
+      ...(raw.pause ? { pause: () => raw.pause!(), resume: () => raw.resume?.() } : {}),
     };
     security.upgrade(view, this.options.role).then(
       ({ conduit, peer }) => {
@@ -535,6 +536,7 @@ export class Handshake {
         closed$: io.closed$,
         write: (chunks) => io.write(chunks),
         ...(io.frameBoundaries ? { frameBoundaries: (f: () => number) => io.frameBoundaries!(f) } : {}),
+        ...(io.pause ? { pause: () => io.pause!(), resume: () => io.resume?.() } : {}),
         end: (r) => {
           io.end(r);
         },

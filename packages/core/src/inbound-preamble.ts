@@ -275,6 +275,7 @@ export class InboundPreamble {
         ? { frameBoundaries: (bytesToFrameEnd: () => number) => c.frameBoundaries!(bytesToFrameEnd) }
         : {}),
       ...(c.detachSocket ? { detachSocket: () => c.detachSocket?.() } : {}),
+      ...(c.pause ? { pause: () => c.pause!(), resume: () => c.resume?.() } : {}),
     };
   }
 

@@ -24,7 +24,8 @@ export interface KeepAliveHost {
 
 /**
  * Keep-alive and RTT of a Link (PROTOCOL.md §4.6): every `intervalMs` a PING with a fresh id; the PONG's round trip
- * is the RTT (smoothed as in RFC 6298); `idleTimeoutMs` without any received frame calls {@link KeepAliveHost.onIdle}.
+ * is the RTT (smoothed as in RFC 6298); `idleTimeoutMs` without any received frame calls {@link KeepAliveHost.onIdle}
+ * (not while {@link KeepAlive.suspend}ed).
  * Timers run on the injected scheduler, so virtual time drives them in tests. `intervalMs` 0 disables it.
  */
 export class KeepAlive {
@@ -34,6 +35,7 @@ export class KeepAlive {
   private pingSeq = 0;
   private srtt: number | undefined;
   private rtt: number | undefined;
+  private suspended = false;
 
   /**
    * @param now clock for RTT in ms (sub-millisecond in real time).
@@ -66,7 +68,8 @@ export class KeepAlive {
     this.timer = this.scheduler.schedule(function tick(this: { schedule(s?: unknown, d?: number): void }) {
       if (!ka.timer) return;
       const now = ka.scheduler.now();
-      if (now - ka.lastReceived >= ka.idleTimeoutMs) {
+      if (ka.suspended) ka.lastReceived = now;
+      else if (now - ka.lastReceived >= ka.idleTimeoutMs) {
         ka.host.onIdle(now - ka.lastReceived);
         return;
       }
@@ -82,6 +85,15 @@ export class KeepAlive {
   /** Any frame arrived. */
   received(): void {
     this.lastReceived = this.scheduler.now();
+  }
+
+  /**
+   * While `on`, silence is not idleness: the Link stopped reading on purpose (its receive budget is full), so the
+   * peer's frames wait unread. PINGs still go out; the idle time starts again when reading resumes.
+   */
+  suspend(on: boolean): void {
+    this.suspended = on;
+    if (!on) this.lastReceived = this.scheduler.now();
   }
 
   /** A PONG arrived with ping id `seq`. */

@@ -52,6 +52,16 @@ export const DEFAULT_CHANNEL_WINDOW_FAST = 4 * 1024 * 1024;
  * (ability_dmsfwk channel caps, harmony-api.md §1.5).
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024 + 4096;
+/**
+ * Default receive budget of a Link, bytes (`LinkOptions.receiveBudget`): what its channels may hold for their apps at
+ * once — complete messages no app has taken yet plus the fragments of messages still arriving — before the Link stops
+ * reading its medium (TCP's receive window then holds the peer back) until they are down to half. Per channel the
+ * window (4 MiB on TCP) and the largest message bound what is held; without a Link-wide bound,
+ * {@link MAX_CHANNELS_PER_LINK} channels could hold 4,096 windows (16 GiB) and as many messages in assembly. 2.5× the
+ * largest default message ({@link DEFAULT_MAX_MESSAGE_BYTES}), so that two can be assembled at once with room left.
+ * Like HTTP/2's connection-level flow-control window (RFC 9113 §6.9.1), but enforced by the receiver alone.
+ */
+export const DEFAULT_LINK_RECEIVE_BUDGET = 256 * 1024 * 1024;
 /** Default bound of a channel's send buffer in bytes before `send()` waits (it never drops). */
 export const DEFAULT_SEND_BUFFER_BYTES = 1024 * 1024;
 /** Hard bound of messages queued on one channel before `send()` rejects with `ERR_SEND_BUFFER_FULL`. */

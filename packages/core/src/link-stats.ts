@@ -11,6 +11,13 @@ export interface LinkStats {
   readonly openChannels: number;
   /** Wall-clock ms when the Link opened. */
   readonly openedAt: number | undefined;
+  /**
+   * Bytes the Link's channels hold for their apps now: complete messages not taken yet and fragments of messages
+   * still arriving (what `LinkOptions.receiveBudget` bounds).
+   */
+  readonly heldBytes: number;
+  /** Times the Link stopped reading its medium because its receive budget was full. */
+  readonly receivePauses: number;
 }
 
 /** The mutable frame and byte counters behind {@link LinkStats}. @internal */
@@ -19,6 +26,7 @@ export class LinkCounters {
   bytesReceived = 0;
   framesSent = 0;
   framesReceived = 0;
+  receivePauses = 0;
 
   /** Adds what another stage (the handshake) counted. */
   add(c: { framesSent: number; bytesSent: number; framesReceived: number; bytesReceived: number }): void {
@@ -34,6 +42,7 @@ export class LinkCounters {
     srttMs: number | undefined,
     openChannels: number,
     openedAt: number | undefined,
+    heldBytes: number,
   ): LinkStats {
     return {
       bytesSent: this.bytesSent,
@@ -44,6 +53,8 @@ export class LinkCounters {
       srttMs,
       openChannels,
       openedAt,
+      heldBytes,
+      receivePauses: this.receivePauses,
     };
   }
 }

@@ -49,6 +49,7 @@ import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_LINK_RECEIVE_BUDGET,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
   DELAYED_ACK_MS,
@@ -110,6 +111,18 @@ export interface LinkOptions {
   readonly channelWindow?: number;
   /** Default largest incoming message per channel (bytes). Default 104_861_696 (100 MiB + 4 KiB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Receive budget (bytes): what all channels together may hold for their apps — complete messages not taken yet
+   * plus fragments of messages still arriving. Past it the Link stops reading its medium (`Conduit.pause`: TCP's
+   * window then holds the peer back, every channel of the Link waits) until apps have taken it down to half; nothing
+   * is dropped, and the keep-alive's idle timeout does not run meanwhile. Held bytes go past it by at most what the
+   * medium delivers after the pause (one read) — or by one message: when only messages still arriving fill it
+   * (nothing an app could take), the smallest of them are refused (their channels reset with `refused`) until one
+   * is left, which may be as large as its channel allows. Default 256 MiB (`DEFAULT_LINK_RECEIVE_BUDGET`); a
+   * conduit without `pause` is not held back. See `LinkStats.heldBytes` / `receivePauses`.
+   * @throws ColinkError `ERR_INVALID_ARGUMENT` (from the constructor) when not a positive number.
+   */
+  readonly receiveBudget?: number;
   /** Per-channel send buffer bound (bytes). Default 4 MiB when frames are ≥ 16 KiB (TCP), else 1 MiB (BLE). */
   readonly sendBufferBytes?: number;
   /** Cap the frame size below the conduit's (bytes, header included; ≥ 20). */
@@ -202,6 +215,15 @@ export class Link implements ChannelHost {
   private decoder: FrameDecoder;
   private readonly subs: Subscription[] = [];
   private readonly channels = new Map<number, Channel>();
+  /** {@link LinkOptions.receiveBudget}, bytes. */
+  private readonly receiveBudget: number;
+  /** Bytes the channels hold for their apps: complete messages not taken yet, and fragments of arriving ones. */
+  private heldInbox = 0;
+  private heldAssembling = 0;
+  /** Reading is stopped because the receive budget is full. */
+  private readPaused = false;
+  /** Refusing messages in assembly (see {@link Link.refuseAssemblies}); their resets report back meanwhile. */
+  private refusing = false;
   private readonly ready = new Set<Channel>();
   private readonly control: Uint8Array[] = [];
   /** Resumable channels with an ACK due. */
@@ -275,6 +297,12 @@ export class Link implements ChannelHost {
     this.window = options.channelWindow ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
     this.sendBufferBytes =
       options.sendBufferBytes ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_SEND_BUFFER_BYTES);
+    this.receiveBudget = options.receiveBudget ?? DEFAULT_LINK_RECEIVE_BUDGET;
+    if (!(this.receiveBudget > 0))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `receiveBudget ${options.receiveBudget} is not a positive number of bytes`,
+      );
     if (!(frameSize >= MIN_FRAME_SIZE))
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
@@ -406,6 +434,7 @@ export class Link implements ChannelHost {
       this.keepAlive?.srttMs,
       this.channels.size,
       this.openedAt,
+      this.heldInbox + this.heldAssembling,
     );
   }
 
@@ -672,6 +701,74 @@ export class Link implements ChannelHost {
     this.ready.delete(channel);
     this.acks.delete(channel);
     this.channelCountSubject.next(this.channels.size);
+  }
+
+  /** @internal */
+  holding(inbox: number, assembling: number): void {
+    this.heldInbox += inbox;
+    this.heldAssembling += assembling;
+    if (this.refusing) return;
+    const held = this.heldInbox + this.heldAssembling;
+    if (inbox + assembling > 0) {
+      if (held <= this.receiveBudget || this.readPaused) return;
+      // Apps can take messages and so free the budget: wait for them. Else only messages still arriving fill it,
+      // and none of them can complete while the Link does not read.
+      if (this.heldInbox > 0) this.pauseReading();
+      else this.refuseAssemblies();
+    } else if (this.readPaused && (held <= this.receiveBudget / 2 || this.heldInbox === 0)) {
+      this.resumeReading();
+      if (this.heldInbox === 0 && held > this.receiveBudget) this.refuseAssemblies();
+    }
+  }
+
+  /** The receive budget is full of messages apps have not taken: stop reading the medium until they do. */
+  private pauseReading(): void {
+    const io = this.io;
+    if (!io?.pause || this.done) return; // a conduit without pause cannot be held back
+    this.readPaused = true;
+    this.counters.receivePauses++;
+    this.keepAlive.suspend(true); // the peer is not silent: this side stopped listening
+    io.pause();
+    log.debug(
+      '%s receive budget full (%d bytes held): reading paused',
+      this.id,
+      this.heldInbox + this.heldAssembling,
+    );
+  }
+
+  private resumeReading(): void {
+    this.readPaused = false;
+    this.keepAlive.suspend(false);
+    if (!this.done) this.io?.resume?.();
+  }
+
+  /**
+   * Only messages still arriving fill the receive budget — nothing an app could take, so waiting cannot free it:
+   * refuse the smallest of them (their channels are reset with `refused`) until the budget holds or one is left,
+   * which may be as large as its channel allows.
+   */
+  private refuseAssemblies(): void {
+    this.refusing = true;
+    try {
+      while (this.heldInbox + this.heldAssembling > this.receiveBudget) {
+        let smallest: Channel | undefined;
+        let assembling = 0;
+        for (const ch of this.channels.values()) {
+          if (ch.assemblingBytes === 0) continue;
+          assembling++;
+          if (smallest === undefined || ch.assemblingBytes < smallest.assemblingBytes) smallest = ch;
+        }
+        if (smallest === undefined || assembling < 2) return;
+        smallest.reset(
+          closeReason(
+            'refused',
+            `the Link's receive budget of ${this.receiveBudget} bytes is full of messages still arriving`,
+          ),
+        );
+      }
+    } finally {
+      this.refusing = false;
+    }
   }
 
   /** Encodes every owed ACK onto `out` and forgets them. */

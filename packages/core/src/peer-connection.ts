@@ -114,6 +114,7 @@ const NO_LINK: ChannelHost = {
   sendControl: () => undefined,
   channelClosed: () => undefined,
   ackDue: () => undefined,
+  holding: () => undefined,
 };
 
 /** Default medium ranks: Wi-Fi P2P 3 (a direct link), BLE 1, every other medium (TCP, memory, custom) 2. */

@@ -80,6 +80,15 @@ export interface Conduit {
    */
   reset?(reason: CloseReason): void;
   /**
+   * Optional: stops `data$` until {@link Conduit.resume}; the medium's own flow control then holds the peer back
+   * (TCP's receive window, an in-memory pipe's high-water mark). What is already on its way in may still arrive (at
+   * most one read). The Link calls it when its receive budget is full (`LinkOptions.receiveBudget`); a conduit
+   * without it cannot be held back, and the Link's receive budget then does not bound what it holds.
+   */
+  pause?(): void;
+  /** Optional: delivers `data$` again after {@link Conduit.pause}. */
+  resume?(): void;
+  /**
    * Optional, for conduits over a connected `net.Socket` (transport-tcp, TCP over a Wi-Fi P2P group): stops the
    * conduit's own reading and hands the socket to a security stage, which runs node:tls directly on the socket's
    * handle — no JS stream between OpenSSL and the kernel (about 3× the throughput of TLS over `data$`/`write()`).

@@ -37,7 +37,10 @@ export interface ConduitPairOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** One end of an in-memory conduit pair, with fault injection. */
+/**
+ * One end of an in-memory conduit pair, with fault injection. `pause()` holds what travels to this end in flight
+ * (counted against the sender's high-water mark, so its `write()` returns false) until `resume()`.
+ */
 export interface MemoryConduit extends Conduit {
   /** Cuts the pipe: both ends close with `lost` (or `reason`), in-flight bytes are discarded. */
   sever(reason?: CloseReason): void;
@@ -85,6 +88,8 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   const closed = [new Subject<CloseReason>(), new Subject<CloseReason>()] as const;
   const dirs = [new Direction(), new Direction()] as const; // dirs[i]: bytes travelling from end i to end 1-i
   const blocked = [false, false];
+  /** paused[i]: end i stopped delivering (`pause()`); what travels to it waits in flight, its sender sees `false`. */
+  const paused = [false, false];
   let open = true;
   const ending: [CloseReason | undefined, CloseReason | undefined] = [undefined, undefined];
 
@@ -108,7 +113,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     d.timer = undefined;
     const now = scheduler.now();
     const to = (1 - from) as 0 | 1;
-    while (open && d.pending.length > 0 && d.pending[0]!.at <= now) {
+    while (open && !paused[to] && d.pending.length > 0 && d.pending[0]!.at <= now) {
       const p = d.pending.shift()!;
       d.inFlight -= p.bytes;
       for (const c of p.chunks) data[to].push(c);
@@ -117,7 +122,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
         drain[from].next();
       }
     }
-    if (!open) return;
+    if (!open || paused[to]) return; // resume() flushes (and closes, once all has arrived)
     if (d.pending.length > 0) {
       d.timer = scheduler.schedule(() => flush(from), Math.max(0, d.pending[0]!.at - now));
     } else if (ending[from]) {
@@ -181,6 +186,17 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
       shutdown(i === 0 ? [reason, remote] : [remote, reason]);
     },
     sever: (reason = closeReason('lost', 'link severed')) => shutdown([reason, reason]),
+    pause: () => {
+      paused[i] = true;
+    },
+    resume: () => {
+      if (!paused[i]) return;
+      paused[i] = false;
+      const from = (1 - i) as 0 | 1;
+      const d = dirs[from];
+      if (open && !d.timer && (d.pending.length > 0 || ending[from]))
+        d.timer = scheduler.schedule(() => flush(from), 0);
+    },
   });
   return [make(0), make(1)];
 }

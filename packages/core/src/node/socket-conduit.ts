@@ -78,6 +78,8 @@ export interface SocketConduitOptions {
  *   it refuses before authentication.
  * - `localAddress` is read from the socket on first access (a refused stranger costs no `getsockname`).
  * - `detachSocket()` hands the socket to core's TLS security stage (node:tls runs natively on it), once.
+ * - `pause()` / `resume()` stop and restart reading the socket (the kernel's receive buffer, then TCP's window, hold
+ *   the peer back meanwhile).
  *
  * Throws `ERR_CLOSED` from `write()` once the conduit has closed, `ERR_CONFLICT` once the socket was detached.
  */
@@ -100,6 +102,8 @@ class SocketConduit implements Conduit {
   readonly #closeTimeoutMs: number;
   #onAuthenticated: (() => void) | undefined;
   #reading = false;
+  /** Reading is stopped ({@link SocketConduit.pause}). */
+  #paused = false;
   /** The socket was handed to a security stage ({@link SocketConduit.detachSocket}). */
   #detached = false;
   /** Reading into receive slabs ({@link readIntoSlabs}) rather than through the socket's readable stream. */
@@ -215,6 +219,18 @@ class SocketConduit implements Conduit {
     this.#frames.bytesToFrameEnd = bytesToFrameEnd;
   }
 
+  /** Stops reading the socket until {@link SocketConduit.resume}. */
+  pause(): void {
+    this.#paused = true;
+    if (this.#reading && !this.#detached) this.#socket.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#reading && !this.#detached && !this.#socket.destroyed) this.#socket.resume();
+  }
+
   /** The peer authenticated: calls `onAuthenticated` (once). */
   authenticated(): void {
     const f = this.#onAuthenticated;
@@ -240,7 +256,7 @@ class SocketConduit implements Conduit {
     for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) this.#onData(c);
     this.#slabs = readIntoSlabs(socket, this.#onData, this.#frames);
     if (!this.#slabs) socket.on('data', this.#onData);
-    socket.resume();
+    if (!this.#paused) socket.resume();
   }
 
   #fail(reason: CloseReason): void {

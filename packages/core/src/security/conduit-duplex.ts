@@ -11,8 +11,9 @@ const DUPLEX_HIGH_WATER_MARK = 64 * 1024;
  *
  * - Writes go to `conduit.write()`; once it returns false the next write waits for `drain$` (or the close), so
  *   node's stream backpressure reaches the medium.
- * - Received chunks are pushed as they arrive. A Conduit has no pause, so the readable side holds what the TLS layer
- *   has not consumed yet; the Link's per-channel credit windows (PROTOCOL.md §6) bound it.
+ * - Received chunks are pushed as they arrive. Once the readable side holds its high-water mark (TLS is not reading:
+ *   its reader paused it), the conduit is paused ({@link Conduit.pause}) until node asks for more; a conduit without
+ *   `pause` keeps delivering, and then the Link's per-channel credit windows (PROTOCOL.md §6) bound what is held.
  * - The conduit's close ends the readable side (EOF to TLS); `closeReason` says why.
  * - Ending the writable side ends the conduit with the reason `endReason()` gives; destroying the duplex does not
  *   touch the conduit (its owner decides).
@@ -24,6 +25,8 @@ export class ConduitDuplex extends Duplex {
   private readonly subs: Subscription[] = [];
   private readonly waiters = new Set<(err?: Error) => void>();
   private full = false;
+  /** The conduit is paused because the readable side is full. */
+  private conduitPaused = false;
 
   constructor(
     conduit: Conduit,
@@ -38,7 +41,10 @@ export class ConduitDuplex extends Duplex {
     this.conduit = conduit;
     this.subs.push(
       conduit.data$.subscribe((chunk) => {
-        this.push(chunk);
+        if (!this.push(chunk) && !this.conduitPaused && conduit.pause) {
+          this.conduitPaused = true;
+          conduit.pause();
+        }
       }),
       conduit.drain$.subscribe(() => {
         this.full = false;
@@ -53,7 +59,10 @@ export class ConduitDuplex extends Duplex {
   }
 
   override _read(): void {
-    // Chunks are pushed as the conduit delivers them.
+    // Chunks are pushed as the conduit delivers them; one paused because this side was full flows again.
+    if (!this.conduitPaused) return;
+    this.conduitPaused = false;
+    this.conduit.resume?.();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

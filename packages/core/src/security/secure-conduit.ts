@@ -53,6 +53,9 @@ export function tlsCloseReason(
  * Link's own decoder position, which the TCP conduit uses through {@link Conduit.frameBoundaries}, lags here: 54 of 64
  * frames placed against 63 with the tracker, measured by `security-tls.test.ts`.)
  *
+ * `pause()` / `resume()` stop and restart reading TLS, and with it the medium beneath (the socket it runs on natively,
+ * or the raw conduit through its duplex).
+ *
  * `closed$` emits once with, in order of precedence: the reason given to `end()`/`destroy()`, `integrity` for a
  * record that failed authentication, the raw conduit's reason, else `lost`.
  */
@@ -87,6 +90,8 @@ export class SecureConduit implements Conduit {
   private pendingBytes = 0;
   /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
   private heldBack = false;
+  /** Reading stopped by the conduit's reader ({@link SecureConduit.pause}: the Link's receive budget is full). */
+  private readerPaused = false;
   private reader: { n: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void } | undefined;
   /** Reading into receive slabs (`RECEIVE_SLAB_BYTES`, {@link readIntoSlabs}) rather than node's per-record buffers. */
   private slabs = false;
@@ -110,7 +115,7 @@ export class SecureConduit implements Conduit {
     this.data$ = new Observable<Uint8Array>((s) => {
       const sub = this.inbound.data$.subscribe(s);
       if (this.streaming && !this.slabs && !this.done) this.readSlabs();
-      if (this.socket.isPaused() && !this.done) this.socket.resume();
+      if (this.socket.isPaused() && !this.done && !this.readerPaused) this.socket.resume();
       return sub;
     });
     this.drain$ = this.drainSubject.asObservable();
@@ -226,6 +231,18 @@ export class SecureConduit implements Conduit {
     this.finish();
   }
 
+  /** Stops reading TLS (and so the socket beneath it) until {@link SecureConduit.resume}. */
+  pause(): void {
+    this.readerPaused = true;
+    if (!this.done) this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.readerPaused) return;
+    this.readerPaused = false;
+    if (!this.done && !this.heldBack) this.socket.resume();
+  }
+
   /** The reason the conduit ends with (as far as known now). */
   get closeReason(): CloseReason | undefined {
     return (
@@ -269,7 +286,7 @@ export class SecureConduit implements Conduit {
   private resumeHeldBack(): void {
     if (!this.heldBack) return;
     this.heldBack = false;
-    if (!this.done) this.socket.resume();
+    if (!this.done && !this.readerPaused) this.socket.resume();
   }
 
   private deliver(chunk: Buffer): void {
