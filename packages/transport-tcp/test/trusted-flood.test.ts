@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Channel } from '@colink/core';
 import { LocalDevice } from '@colink/core';
 import { createDeviceSecurity } from '@colink/core/security';
 import { DEFAULT_CHANNEL_WINDOW_FAST } from '@colink/core/wire';
@@ -38,6 +39,17 @@ const IN_FLIGHT_BOUND = 2 * (2 * DEFAULT_CHANNEL_WINDOW_FAST + 2 * 64 * 1024);
  * (hundreds of MiB/s on loopback) would cross it within a second of the 60 s variant.
  */
 const RSS_BOUND_MIB = 150;
+/** The reader's Link receive budget in the many-channel flood (`LinkOptions.receiveBudget`). */
+const BUDGET = 8 * MIB;
+/** Channels the writer floods at once, none read: unbounded, each could hold a 4 MiB window (64 MiB in all). */
+const BUDGET_CHANNELS = 16;
+/** What the writer sends in the many-channel flood: 8 MiB per channel (a window and its send buffer). */
+const BUDGET_FLOOD_BYTES = BUDGET_CHANNELS * 8 * MIB;
+/**
+ * The reader's ArrayBuffer memory growth while held at the budget, MiB: the 8 MiB held and the slabs they sit in, plus
+ * TLS records on their way; unbounded, the 64 MiB of 16 windows would be there.
+ */
+const BUDGET_BUFFERS_BOUND_MIB = 32;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -134,4 +146,92 @@ describe('a trusted peer writing faster than the app reads', () => {
     );
     expect(mib(peak - rss0)).toBeLessThan(RSS_BOUND_MIB);
   }, 180_000);
+
+  it('holds what many unread channels carry to the Link receive budget; the writer waits, and every byte arrives once read', async () => {
+    const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'cltcp-budget-'))));
+    cleanups.push(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+    const account = 'budget-account';
+    const security = await createDeviceSecurity({ stateDir: dirs[0]!, account });
+    const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
+    const reader = new LocalDevice({
+      advert: { networkId: security.networkId, deviceName: 'reader', deviceType: 'pc' },
+      transports: [tcp],
+      security,
+      link: { receiveBudget: BUDGET },
+    });
+    await reader.start();
+    cleanups.push(() => reader.stop());
+    // The app takes the channels and reads none of them until the writer is stuck.
+    const channels: Channel[] = [];
+    reader.handle('flood', (channel) => {
+      channels.push(channel);
+    });
+    // Buffers are where held bytes live (receive slabs, TLS records): ArrayBuffer memory, not the heap.
+    const buffers0 = process.memoryUsage().arrayBuffers;
+    let buffersPeak = buffers0;
+    const sampler = setInterval(() => {
+      buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers);
+    }, 100);
+    cleanups.push(() => clearInterval(sampler));
+    const flooder = new PeerProcess(
+      {
+        address: tcp.localAddress,
+        account,
+        stateDir: dirs[1],
+        bytes: BUDGET_FLOOD_BYTES,
+        seconds: SECONDS,
+        channels: BUDGET_CHANNELS,
+      },
+      undefined,
+      flooderScript,
+    );
+    cleanups.push(() => flooder.close());
+    let sent = 0;
+    const progress = flooder.messages$.subscribe((m) => {
+      if (m.ev === 'progress' || m.ev === 'done') sent = Number(m.sent);
+    });
+    cleanups.push(() => progress.unsubscribe());
+    await flooder.next((m) => m.ev === 'flooding', 30_000);
+
+    // Wait until nothing moves any more: the writer blocked, the reader's Link holding what it holds.
+    const link = () => reader.links()[0];
+    let last = -1;
+    let still = 0;
+    const deadline = Date.now() + 30_000;
+    while (still < 10 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const held = link()?.stats().heldBytes ?? 0;
+      still = held === last && held > 0 ? still + 1 : 0;
+      last = held;
+    }
+    const stats = link()!.stats();
+    const sentWhileStuck = sent;
+    const buffersGrowth = buffersPeak - buffers0;
+    console.log(
+      `[receive budget ${mib(BUDGET)} MiB] ${channels.length} unread channels, writer sent ${mib(sentWhileStuck)} of ` +
+        `${mib(BUDGET_FLOOD_BYTES)} MiB, reader Link held ${mib(stats.heldBytes)} MiB after ${stats.receivePauses} ` +
+        `pause(s), reader ArrayBuffer memory +${mib(buffersGrowth)} MiB at most (without the budget: ${BUDGET_CHANNELS} windows, ` +
+        `${mib(BUDGET_CHANNELS * DEFAULT_CHANNEL_WINDOW_FAST)} MiB)`,
+    );
+    expect(channels).toHaveLength(BUDGET_CHANNELS);
+    expect(stats.receivePauses).toBeGreaterThanOrEqual(1);
+    expect(stats.heldBytes).toBeGreaterThan(BUDGET);
+    // Past the budget only what the socket and TLS delivered after the pause (a few reads).
+    expect(stats.heldBytes).toBeLessThanOrEqual(BUDGET + 2 * MIB);
+    expect(sentWhileStuck).toBeLessThan(BUDGET_FLOOD_BYTES);
+    expect(sentWhileStuck).toBeGreaterThan(BUDGET);
+    expect(mib(buffersGrowth)).toBeLessThan(BUDGET_BUFFERS_BOUND_MIB);
+    expect(link()!.state).toBe('open');
+
+    // The app reads: everything arrives.
+    const counts = await Promise.all(
+      channels.map(async (ch) => {
+        let n = 0;
+        for await (const m of ch) n += m.length;
+        return n;
+      }),
+    );
+    expect(counts).toEqual(channels.map(() => BUDGET_FLOOD_BYTES / BUDGET_CHANNELS));
+    expect(link()?.stats().heldBytes ?? 0).toBe(0);
+  }, 120_000);
 });
