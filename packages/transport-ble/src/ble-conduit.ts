@@ -41,7 +41,8 @@ export interface BleConduitOptions {
 /**
  * A core {@link Conduit} over a BLE GATT link: bytes cut into DATA PDUs of up to `valueSize - 3` bytes, at most the
  * peer's window of them unacknowledged, acknowledged by the receiver once handed to `data$`. Ordered because ATT keeps
- * Write Commands and notifications in order on one L2CAP channel.
+ * Write Commands and notifications in order on one L2CAP channel. `pause()` holds received PDUs back unacknowledged
+ * (so the peer stops at its window of them) until `resume()`.
  */
 export class BleConduit implements Conduit {
   readonly medium = 'ble';
@@ -60,7 +61,13 @@ export class BleConduit implements Conduit {
       this.hasReader = true;
       const early = this.early;
       this.early = [];
-      for (const chunk of early) this.deliver(chunk);
+      for (let i = 0; i < early.length; i++) {
+        if (this.paused) {
+          this.early = early.slice(i); // paused by the reader meanwhile: the rest waits for resume()
+          break;
+        }
+        this.deliver(early[i]!);
+      }
       if (this.closed) this.dataSubject.complete();
     }
     return sub;
@@ -69,6 +76,8 @@ export class BleConduit implements Conduit {
   readonly closed$: Observable<CloseReason> = this.closedSubject.asObservable();
 
   private hasReader = false;
+  /** {@link BleConduit.pause}d: received PDUs wait in `early`, unacknowledged. */
+  private paused = false;
   private early: Uint8Array[] = [];
   private readonly queue: Uint8Array[] = [];
   private queueOffset = 0;
@@ -183,8 +192,24 @@ export class BleConduit implements Conduit {
       );
       return;
     }
-    if (!this.hasReader) this.early.push(payload);
+    if (!this.hasReader || this.paused) this.early.push(payload);
     else this.deliver(payload);
+  }
+
+  /**
+   * Stops handing received PDUs to `data$` (the Link's receive budget is full): they wait unacknowledged, so the peer
+   * can send at most its window of them, then waits.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Hands the PDUs held since {@link BleConduit.pause} to `data$` (acknowledging them) and goes on delivering. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.hasReader || this.closed) return;
+    while (!this.paused && this.early.length > 0) this.deliver(this.early.shift()!);
   }
 
   private deliver(payload: Uint8Array): void {
@@ -300,6 +325,8 @@ export class BleConduit implements Conduit {
     this.cancelEndTimer?.();
     this.queue.length = 0;
     this.queuedBytes = 0;
+    // What a pause held back still reaches the reader, before the close (nothing received is dropped).
+    if (this.hasReader) for (const chunk of this.early.splice(0)) this.dataSubject.next(chunk);
     this.closedSubject.next(reason);
     this.closedSubject.complete();
     if (this.hasReader) this.dataSubject.complete();
