@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Channel } from '@colink/core';
-import { LocalDevice } from '@colink/core';
+import { type Channel, LocalDevice, type LocalDeviceOptions } from '@colink/core';
 import { createDeviceSecurity } from '@colink/core/security';
 import { DEFAULT_CHANNEL_WINDOW_FAST } from '@colink/core/wire';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,21 +57,31 @@ afterEach(async () => {
 
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
+/**
+ * The reading device (TLS, on loopback, removed after the test) with its Link options, and the account and state
+ * directory the flooder process uses.
+ */
+async function startReader(link?: LocalDeviceOptions['link']) {
+  const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'cltcp-flood-'))));
+  cleanups.push(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+  const account = 'flood-account';
+  const security = await createDeviceSecurity({ stateDir: dirs[0]!, account });
+  const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
+  const reader = new LocalDevice({
+    advert: { networkId: security.networkId, deviceName: 'reader', deviceType: 'pc' },
+    transports: [tcp],
+    security,
+    ...(link ? { link } : {}),
+  });
+  await reader.start();
+  cleanups.push(() => reader.stop());
+  return { reader, tcp, account, flooderDir: dirs[1]! };
+}
+
 describe('a trusted peer writing faster than the app reads', () => {
   const what = LONG ? `${SECONDS} s of flooding` : `a ${FLOOD_BYTES! / MIB} MiB flood`;
   it(`keeps the reader's memory bounded over ${what}, and the writer sees backpressure`, async () => {
-    const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'cltcp-flood-'))));
-    cleanups.push(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-    const account = 'flood-account';
-    const security = await createDeviceSecurity({ stateDir: dirs[0]!, account });
-    const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
-    const reader = new LocalDevice({
-      advert: { networkId: security.networkId, deviceName: 'reader', deviceType: 'pc' },
-      transports: [tcp],
-      security,
-    });
-    await reader.start();
-    cleanups.push(() => reader.stop());
+    const { reader, tcp, account, flooderDir } = await startReader();
 
     let received = 0;
     let reading = true;
@@ -97,7 +106,7 @@ describe('a trusted peer writing faster than the app reads', () => {
     cleanups.push(() => clearInterval(sampler));
 
     const flooder = new PeerProcess(
-      { address: tcp.localAddress, account, stateDir: dirs[1], bytes: FLOOD_BYTES, seconds: SECONDS },
+      { address: tcp.localAddress, account, stateDir: flooderDir, bytes: FLOOD_BYTES, seconds: SECONDS },
       undefined,
       flooderScript,
     );
@@ -148,19 +157,7 @@ describe('a trusted peer writing faster than the app reads', () => {
   }, 180_000);
 
   it('holds what many unread channels carry to the Link receive budget; the writer waits, and every byte arrives once read', async () => {
-    const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'cltcp-budget-'))));
-    cleanups.push(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-    const account = 'budget-account';
-    const security = await createDeviceSecurity({ stateDir: dirs[0]!, account });
-    const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
-    const reader = new LocalDevice({
-      advert: { networkId: security.networkId, deviceName: 'reader', deviceType: 'pc' },
-      transports: [tcp],
-      security,
-      link: { receiveBudget: BUDGET },
-    });
-    await reader.start();
-    cleanups.push(() => reader.stop());
+    const { reader, tcp, account, flooderDir } = await startReader({ receiveBudget: BUDGET });
     // The app takes the channels and reads none of them until the writer is stuck.
     const channels: Channel[] = [];
     reader.handle('flood', (channel) => {
@@ -177,7 +174,7 @@ describe('a trusted peer writing faster than the app reads', () => {
       {
         address: tcp.localAddress,
         account,
-        stateDir: dirs[1],
+        stateDir: flooderDir,
         bytes: BUDGET_FLOOD_BYTES,
         seconds: SECONDS,
         channels: BUDGET_CHANNELS,
