@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { encodeFrame, FrameType } from './codec.js';
+import { PING_PAYLOAD_BYTES } from './limits.js';
 
 /** Unanswered PINGs remembered for RTT; older ones are forgotten (their PONGs no longer count). */
 const MAX_OUTSTANDING_PINGS = 16;
@@ -77,7 +78,7 @@ export class KeepAlive {
       const seq = ka.pingSeq;
       ka.pings.set(seq, ka.now());
       if (ka.pings.size > MAX_OUTSTANDING_PINGS) ka.pings.delete(ka.pings.keys().next().value!);
-      ka.host.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8)));
+      ka.host.sendControl(encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(PING_PAYLOAD_BYTES)));
       this.schedule(undefined, ka.intervalMs);
     }, this.intervalMs);
   }

@@ -57,7 +57,9 @@ import {
   MAX_CHANNELS_PER_LINK,
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_SIZE,
+  MAX_QUEUED_CONTROL_FRAMES,
   MIN_FRAME_SIZE,
+  PING_PAYLOAD_BYTES,
   PROTOCOL_VERSION_RESUME,
   WRITE_BATCH_BYTES,
   WRITE_BATCH_CHUNKS,
@@ -690,6 +692,16 @@ export class Link implements ChannelHost {
   /** @internal */
   sendControl(frame: Uint8Array): void {
     if (this.state === 'closed') return;
+    if (this.control.length >= MAX_QUEUED_CONTROL_FRAMES) {
+      // The medium has pushed back for this long: the peer keeps sending frames that want answers and reads none.
+      this.abort(
+        closeReason(
+          'protocol-error',
+          `peer does not read: ${this.control.length} control frames wait to be written (flood)`,
+        ),
+      );
+      return;
+    }
     this.control.push(frame);
     this.schedulePump();
   }
@@ -1026,6 +1038,11 @@ export class Link implements ChannelHost {
         return true;
       }
       case FrameType.PING:
+        if (f.payload.length !== PING_PAYLOAD_BYTES)
+          throw new ColinkError(
+            ErrorCode.PROTOCOL,
+            `PING with ${f.payload.length} bytes of payload (${PING_PAYLOAD_BYTES} expected)`,
+          );
         this.sendControl(encodeFrame(FrameType.PONG, 0, 0, f.seq, f.payload.slice()));
         return true;
       case FrameType.PONG:

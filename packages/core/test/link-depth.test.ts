@@ -12,7 +12,7 @@ import {
 } from '../src/codec.js';
 import { CLOSE_CODES, type CloseCode, closeReason } from '../src/errors.js';
 import { ConduitInbound } from '../src/inbound.js';
-import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD } from '../src/limits.js';
+import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
 import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
@@ -405,6 +405,39 @@ describe('GOAWAY', () => {
     const { link, conduit } = await rawPeer();
     conduit.end(closeReason('normal'));
     expect(await link.closed).toMatchObject({ code: 'lost', remote: true });
+  });
+});
+
+describe('floods of frames that want an answer', () => {
+  it('a PING whose payload is not 8 bytes is a protocol error', async () => {
+    const { link, send } = await rawPeer();
+    send(encodeFrame(FrameType.PING, 0, 0, 7, new Uint8Array(64 * 1024 - 12)));
+    expect(await link.closed).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringContaining('PING'),
+    });
+  });
+
+  it('answers PINGs while the peer reads; closes the Link once it sends them without reading (PONGs piling up)', async () => {
+    const { link, send, conduit, frames } = await rawPeer();
+    const ping = (seq: number) => encodeFrame(FrameType.PING, 0, 0, seq, new Uint8Array(8));
+    for (let i = 0; i < 100; i++) send(ping(i));
+    await new Promise((r) => setImmediate(r));
+    expect(frames.filter((f) => f.type === FrameType.PONG).map((f) => f.seq)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    // The peer stops reading: the Link's writes stay in flight (past the pipe's high-water mark it stops writing), its
+    // answers queue. PINGs as fast as the pipe takes them, at most twice the bound.
+    conduit.pause!();
+    const batch = Array.from({ length: 4096 }, (_, i) => ping(1000 + i));
+    for (let sent = 0; sent <= 2 * MAX_QUEUED_CONTROL_FRAMES && link.state === 'open'; sent += batch.length) {
+      send(...batch);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await link.closed).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringContaining('flood'),
+    });
   });
 });
 
