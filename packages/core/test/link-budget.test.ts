@@ -5,6 +5,7 @@ import { ColinkError, ErrorCode } from '../src/errors.js';
 import { DEFAULT_LINK_RECEIVE_BUDGET, MAX_FRAME_SIZE, WRITE_BATCH_BYTES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
+import { ConduitDuplex, NORMAL_END } from '../src/security/conduit-duplex.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import { advert, bytes, linkPair, sha } from './helpers.js';
 import { cleanup, securedLinks, security } from './security-helpers.js';
@@ -34,6 +35,31 @@ async function readAll(ch: Channel): Promise<Uint8Array> {
 }
 
 afterEach(cleanup);
+
+describe('TLS over a JS stream: the duplex holds its conduit back', () => {
+  it('pauses the conduit once its readable side is full (TLS not reading), and resumes when read', async () => {
+    const [ca, cb] = createConduitPair();
+    const duplex = new ConduitDuplex(cb, () => NORMAL_END);
+    duplex.pause(); // what node:tls does when its reader stops (JSStreamSocket.readStop)
+    const chunk = new Uint8Array(16 * KiB);
+    // 4 MiB written regardless of backpressure (a conduit never drops what write() accepted).
+    let pushedBack = false;
+    for (let i = 0; i < 256; i++) if (!ca.write([chunk])) pushedBack = true;
+    await settle();
+    expect(pushedBack).toBe(true);
+    // The duplex holds no more than its high-water mark (64 KiB) and what the pipe delivered in the same turn; the
+    // rest waits in the pipe.
+    expect(duplex.readableLength).toBeLessThanOrEqual(64 * KiB + 2 * chunk.length);
+    let read = 0;
+    duplex.on('data', (d: Buffer) => {
+      read += d.length;
+    });
+    duplex.resume();
+    await settle(100);
+    expect(read).toBe(256 * chunk.length);
+    duplex.destroy();
+  });
+});
 
 describe('Link receive budget', () => {
   it('defaults to 256 MiB and refuses a budget that is not a positive number', () => {
