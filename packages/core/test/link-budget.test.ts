@@ -7,7 +7,7 @@ import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { ConduitDuplex, NORMAL_END } from '../src/security/conduit-duplex.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { advert, bytes, linkPair, sha } from './helpers.js';
+import { advert, bytes, LoopbackTcp, linkPair, sha } from './helpers.js';
 import { cleanup, securedLinks, security } from './security-helpers.js';
 
 // The Link-wide receive budget (LinkOptions.receiveBudget): what all channels hold for their apps together is bounded;
@@ -127,6 +127,40 @@ describe('Link receive budget', () => {
     expect(b.stats().heldBytes).toBe(0);
     expect(b.state).toBe('open');
     await a.close();
+  });
+
+  it('over real TCP (a plain Link on socket conduits): the socket stops being read, and resumes', async () => {
+    const budget = 1 * MiB;
+    const tcp = new LoopbackTcp('127.0.0.1');
+    await tcp.start();
+    const accepted = firstValueFrom(tcp.incoming$);
+    const opts = { receiveBudget: budget, channelWindow: 256 * KiB };
+    const a = new Link(await tcp.dial(tcp.localAddress!), { ...opts, role: 'initiator', local: advert('a') });
+    const b = new Link(await accepted, { ...opts, role: 'responder', local: advert('b') });
+    await Promise.all([a.opened, b.opened]);
+    const incoming = collect(b);
+    const sent: Uint8Array[] = [];
+    for (let c = 0; c < 16; c++) {
+      const ch = a.openChannel({ proto: `tcp-${c}` });
+      const m = bytes(256 * KiB);
+      sent.push(m);
+      for (let i = 0; i < 4; i++) void ch.send(m.subarray(i * 64 * KiB, (i + 1) * 64 * KiB));
+      void ch.close();
+    }
+    let held = -1;
+    for (let i = 0; i < 100 && b.stats().heldBytes !== held; i++) {
+      held = b.stats().heldBytes;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(b.stats().receivePauses).toBe(1);
+    expect(held).toBeGreaterThan(budget);
+    // Past the budget: what the socket's last read brought (a receive slab, 256 KiB at most).
+    expect(held).toBeLessThanOrEqual(budget + 256 * KiB + MAX_FRAME_SIZE);
+    const got = await Promise.all(incoming.map((ch) => readAll(ch)));
+    expect(got.map((g) => sha(g)).sort()).toEqual(sent.map((m) => sha(m)).sort());
+    expect(b.stats().heldBytes).toBe(0);
+    await a.close();
+    await tcp.stop();
   });
 
   it('holds TLS over a JS stream back too: the duplex beneath TLS pauses the medium', async () => {
