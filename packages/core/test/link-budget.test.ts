@@ -147,10 +147,13 @@ describe('Link receive budget', () => {
       for (let i = 0; i < 4; i++) void ch.send(m.subarray(i * 64 * KiB, (i + 1) * 64 * KiB));
       void ch.close();
     }
+    // Until the Link paused and what it holds stopped changing (the flood is stuck).
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    for (let i = 0; i < 250 && b.stats().receivePauses === 0; i++) await sleep(20);
     let held = -1;
     for (let i = 0; i < 100 && b.stats().heldBytes !== held; i++) {
       held = b.stats().heldBytes;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(50);
     }
     expect(b.stats().receivePauses).toBe(1);
     expect(held).toBeGreaterThan(budget);
