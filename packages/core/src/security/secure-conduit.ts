@@ -132,7 +132,7 @@ export class SecureConduit implements Conduit {
     // only as the internal `_tlsError` event and leaves the socket open. Treat them as fatal here.
     socket.on('_tlsError', (e: Error & { code?: string }) => {
       onError(e);
-      socket.destroy();
+      this.endRawFirst(this.reason ?? closeReason('handshake-failed', e.message));
     });
     socket.on('end', () => {
       this.remoteEnded = true;
@@ -219,11 +219,22 @@ export class SecureConduit implements Conduit {
     }
   }
 
+  /**
+   * Ends at once: the raw conduit is destroyed first, then the TLS socket. Natively on a socket the order decides how
+   * the TCP connection ends: TLS closing the handle first sends a FIN, after which the raw conduit can no longer
+   * choose a reset (its owner may have asked for one: `LocalDevice` resets an inbound connection whose handshake
+   * failed); the raw socket ending first closes the TLS socket with it.
+   */
   destroy(reason: CloseReason): void {
     this.reason ??= reason;
-    this.socket.destroy();
-    this.raw.destroy(reason);
+    this.endRawFirst(reason);
     this.finish();
+  }
+
+  /** Destroys the raw conduit, then the TLS socket (see {@link SecureConduit.destroy} for why in this order). */
+  private endRawFirst(reason: CloseReason): void {
+    this.raw.destroy(reason);
+    this.socket.destroy();
   }
 
   /** The reason the conduit ends with (as far as known now). */
