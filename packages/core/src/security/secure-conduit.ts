@@ -220,10 +220,13 @@ export class SecureConduit implements Conduit {
   }
 
   /**
-   * Ends at once: the raw conduit is destroyed first, then the TLS socket. Natively on a socket the order decides how
-   * the TCP connection ends: TLS closing the handle first sends a FIN, after which the raw conduit can no longer
-   * choose a reset (its owner may have asked for one: `LocalDevice` resets an inbound connection whose handshake
-   * failed); the raw socket ending first closes the TLS socket with it.
+   * Ends at once. Natively on a socket the raw conduit is destroyed, not the TLS socket: which of them closes the
+   * shared TCP handle decides how the connection ends — TLS closing it sends a FIN, after which the raw conduit can no
+   * longer choose a reset (its owner may have asked for one: `LocalDevice` resets an inbound connection whose
+   * handshake failed). node destroys the TLS socket itself once the raw socket emitted `close` (`_tls_wrap`:
+   * `wrap.on('close', () => this.destroy())`); destroying it in the same turn as the raw socket crashes node 20
+   * (SIGSEGV, seen with a handshake refused as this device's own identity: api-compat's warm-up). Over a duplex, the
+   * TLS socket is destroyed, then the raw conduit.
    */
   destroy(reason: CloseReason): void {
     this.reason ??= reason;
@@ -231,10 +234,12 @@ export class SecureConduit implements Conduit {
     this.finish();
   }
 
-  /** Destroys the raw conduit, then the TLS socket (see {@link SecureConduit.destroy} for why in this order). */
+  /** Ends the connection through the raw conduit when TLS runs natively on its socket (see {@link SecureConduit.destroy}). */
   private endRawFirst(reason: CloseReason): void {
-    this.raw.destroy(reason);
-    this.socket.destroy();
+    if (this.duplex) {
+      this.socket.destroy();
+      this.raw.destroy(reason);
+    } else this.raw.destroy(reason);
   }
 
   /** The reason the conduit ends with (as far as known now). */
