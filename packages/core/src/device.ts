@@ -617,10 +617,11 @@ export class LocalDevice {
           // pre-authentication bound while that work was backlogged, and its new Link would be refused as a stranger.
           if (!this.options.security) gate.ungate();
           const link = this.adopt(conduit, 'responder', raw, entry, answered);
-          link.opened.then(
-            () => gate.resetOnDestroy(false),
-            () => undefined,
-          );
+          // Exactly when it opens (`state$` emits synchronously), not a microtask later: frames that came behind the
+          // peer's HELLO are handled in the same turn, by an open Link.
+          link.state$.pipe(first((s) => s.state !== 'connecting', undefined)).subscribe((s) => {
+            if (s?.state === 'open') gate.resetOnDestroy(false);
+          });
         },
         gone: () => {
           if (entry) this.admission.release(entry);

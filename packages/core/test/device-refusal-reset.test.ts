@@ -128,7 +128,7 @@ describe('LocalDevice: an inbound Link that fails before it opened is reset, one
     await clock.advance(10);
     const dialled = await connecting;
     expect(dialled.state).toBe('open');
-    await clock.advance(1); // the server's `opened` callbacks (the gate leaves reset mode there)
+    await clock.advance(1);
     const accepted = server.links()[0]!;
     accepted.abort(closeReason('protocol-error', 'test abort'));
     await clock.advance(10);
