@@ -715,6 +715,7 @@ export interface PreAuthGate {
   /**
    * The admission control gives up on this unauthenticated connection through its Link (deadline, eviction): the
    * Link's `destroy()` of the conduit, which follows at once, resets it ({@link Conduit.reset}: TCP RST) instead.
+   * (`LocalDevice` already sets it for every inbound connection until its Link opens.)
    */
   resetOnDestroy(): void;
 }
@@ -743,7 +744,10 @@ const END: HeldEnd = { error: undefined };
  * delivers the queued bytes (they go back into the socket with what the handshake holds), then hands the socket over.
  * Past {@link MAX_PRE_AUTH_HELD_BYTES} held back, the conduit is reset (`refused`, {@link Conduit.reset}: TCP RST)
  * and what it held dropped. `reset()` passes through (destroying a conduit that has none); after
- * {@link ConduitGate.resetOnDestroy}, `destroy()` resets too.
+ * {@link ConduitGate.resetOnDestroy}, `destroy()` resets too, until `resetOnDestroy(false)`: `LocalDevice` turns it on
+ * when it takes the connection in and off when its Link opens, so that every failure of an inbound handshake — a
+ * protocol error, a TLS failure, a refused identity, a timeout — ends with a reset, and an opened Link's `destroy()`
+ * with a plain close.
  *
  * One object per connection: it is the conduit (every other member passes through to the underlying one), the
  * observer of the underlying `data$` and the work item queued in `work` for each held chunk — no closures or event
@@ -809,8 +813,12 @@ export class ConduitGate implements Conduit, PreAuthGate, WorkItem {
   reset(reason: CloseReason): void {
     resetConduit(this.raw, reason);
   }
-  resetOnDestroy(): void {
-    this.resetting = true;
+  /**
+   * From now on `destroy()` resets the underlying conduit ({@link Conduit.reset}: TCP RST) when `reset` (default),
+   * or destroys it again when `false` (the device's Link over it opened).
+   */
+  resetOnDestroy(reset = true): void {
+    this.resetting = reset;
   }
   /** The Link's frame boundaries reach the socket's reader through the gate (a hint for where reads end). */
   frameBoundaries(bytesToFrameEnd: () => number): void {

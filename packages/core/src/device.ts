@@ -596,9 +596,16 @@ export class LocalDevice {
    * work slices (`ConduitGate`); the admission control counts it pending from now; and no Link is built until the
    * peer's 8-byte preamble arrived with the right magic (`InboundPreamble`), so silent, slow and garbage-sending
    * strangers cost no Link or handshake.
+   *
+   * Until its Link opens, ending the connection is a refusal and is a reset (`Conduit.reset`: TCP RST, no FIN_WAIT /
+   * TIME_WAIT socket left here): the gate turns the handshake's `destroy()` into one, whatever ended it — a protocol
+   * error (a HELLO-stage frame of 2^31 bytes), a TLS failure, an identity the trust exchange refused, the Link's
+   * handshake timeout (a binding nobody confirmed). Decided here, for inbound connections only, and not in the
+   * handshake: a dialled Link and one that opened keep their plain close (GOAWAY, then FIN).
    */
   private meetStranger(raw: Conduit): void {
     const gate = new ConduitGate(raw, this.admission.work);
+    gate.resetOnDestroy();
     let entry: AdmissionEntry | undefined;
     const stranger = new InboundPreamble(
       gate,
@@ -609,7 +616,12 @@ export class LocalDevice {
           // starts sending the moment its own end opened (the initiator opens first: it has our HELLO) could fill the
           // pre-authentication bound while that work was backlogged, and its new Link would be refused as a stranger.
           if (!this.options.security) gate.ungate();
-          this.adopt(conduit, 'responder', raw, entry, answered);
+          const link = this.adopt(conduit, 'responder', raw, entry, answered);
+          // Exactly when it opens (`state$` emits synchronously), not a microtask later: frames that came behind the
+          // peer's HELLO are handled in the same turn, by an open Link.
+          link.state$.pipe(first((s) => s.state !== 'connecting', undefined)).subscribe((s) => {
+            if (s?.state === 'open') gate.resetOnDestroy(false);
+          });
         },
         gone: () => {
           if (entry) this.admission.release(entry);

@@ -75,8 +75,9 @@ export interface Conduit {
    * a FIN (`net.Socket.resetAndDestroy`), so the connection ends with no FIN exchange and leaves no FIN_WAIT /
    * TIME_WAIT socket on this host; the peer's next read or write fails with ECONNRESET. `closed$` then emits
    * `reason`. `LocalDevice` uses it only for inbound connections it refuses or gives up on before the peer
-   * authenticated (pre-authentication deadline, pending caps, a full work queue, a wrong preamble); a conduit without
-   * it is destroyed instead.
+   * authenticated (pre-authentication deadline, pending caps, a full work queue, a wrong preamble) or whose Link
+   * fails before it opened (protocol error, TLS failure, refused identity, handshake timeout); a conduit without it
+   * is destroyed instead.
    */
   reset?(reason: CloseReason): void;
   /**

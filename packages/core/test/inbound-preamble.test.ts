@@ -345,6 +345,16 @@ describe('ConduitGate: a stranger’s bytes and end through the work queue', () 
     gd.reset(closeReason('refused'));
     expect(d.destroyed.map((r) => r.code)).toEqual(['timeout', 'refused']);
   });
+  it('resetOnDestroy(false) makes destroy() a plain destroy again (the device: its Link over the gate opened)', () => {
+    const work = new PreAuthWork(clock(), 0.25);
+    const e = pushedConduit(true);
+    const ge = new ConduitGate(e.conduit, work);
+    ge.resetOnDestroy();
+    ge.resetOnDestroy(false);
+    ge.destroy(closeReason('protocol-error'));
+    expect(e.destroyed.map((r) => r.code)).toEqual(['protocol-error']);
+    expect(e.reset).toEqual([]);
+  });
 });
 
 describe('InboundPreamble with a PreambleAnswer: no Link before the security stage’s first flight', () => {

@@ -258,6 +258,10 @@ for (const env of envs) {
       async () => {
         const r = await survive('untrusted TLS + flood', { kind: 'untrusted-flood', conns: 20, sources });
         expect(r.result.tls).toBeGreaterThan(0);
+        // Refused inside the Link's handshake, before it opened: reset (RST), so the flooding socket's next write or
+        // read fails with ECONNRESET — not EPIPE, as after the FIN the device sent before handshake-level refusals
+        // were reset.
+        expect(r.result.errors).toEqual({ ECONNRESET: 20 });
       },
     );
 

@@ -1,11 +1,30 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdmissionOptions, closeReason, type Link, LocalDevice } from '@colink/core';
-import { createDeviceSecurity, type TlsSecurity } from '@colink/core/security';
-import { encodePreamble, PREAMBLE_FLAG_SECURE } from '@colink/core/wire';
+import { connect as tlsConnect } from 'node:tls';
+import {
+  type AdmissionOptions,
+  closeReason,
+  type Link,
+  LocalDevice,
+  type LocalDeviceOptions,
+} from '@colink/core';
+import {
+  type ConfirmBinding,
+  createDeviceSecurity,
+  createIdentity,
+  TLS_ALPN,
+  type TlsSecurity,
+  TRUST_FLAG_BIND,
+  TRUST_MAGIC,
+  TRUST_MESSAGE_BYTES,
+  TRUST_VERSION,
+} from '@colink/core/security';
+import { encodePreamble, FRAME_HEADER_BYTES, PREAMBLE_BYTES, PREAMBLE_FLAG_SECURE } from '@colink/core/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { networkId } from './helpers.js';
@@ -14,6 +33,8 @@ import { networkId } from './helpers.js';
 // eviction by the pending caps, a wrong preamble — over real loopback TCP: a reset (RST: the stranger's socket fails
 // with ECONNRESET, it never gets a FIN) and no TIME_WAIT socket left on the device for it. A trusted Link that closes
 // still ends with GOAWAY and a FIN exchange (a TIME_WAIT socket is left for it, and the peer's Link ends `normal`).
+// The same holds for refusals inside the handshake of an inbound Link (a HELLO-stage frame of 2^31 bytes, a TLS
+// failure, an identity the trust exchange refuses, the Link's handshake timeout): the device resets those too.
 
 /** Short real pre-authentication deadline of the devices under test, ms (no timing is asserted). */
 const DEADLINE_MS = 300;
@@ -24,23 +45,33 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function security(): Promise<TlsSecurity> {
+async function security(onBindRequest?: ConfirmBinding): Promise<TlsSecurity> {
   const dir = await mkdtemp(join(tmpdir(), 'cltcp-reset-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return createDeviceSecurity({ stateDir: dir, account: ACCOUNT });
+  return createDeviceSecurity({
+    stateDir: dir,
+    account: ACCOUNT,
+    ...(onBindRequest ? { onBindRequest } : {}),
+  });
 }
 
 /** A started device listening on 127.0.0.1 (TLS security when `secure`); returns it and its TCP port. */
 async function device(
   name: string,
-  options: { secure?: boolean; admission?: AdmissionOptions } = {},
+  options: {
+    secure?: boolean;
+    admission?: AdmissionOptions;
+    link?: LocalDeviceOptions['link'];
+    onBindRequest?: ConfirmBinding;
+  } = {},
 ): Promise<{ d: LocalDevice; port: number }> {
   const tcp = new TcpTransport({ host: '127.0.0.1', discovery: false });
-  const sec = options.secure ? await security() : undefined;
+  const sec = options.secure ? await security(options.onBindRequest) : undefined;
   const d = new LocalDevice({
     advert: { networkId: sec?.networkId ?? networkId(name), deviceName: name, deviceType: 'pc' },
     transports: [tcp],
     ...(sec ? { security: sec } : {}),
+    ...(options.link ? { link: options.link } : {}),
     admission: { preAuthTimeoutMs: DEADLINE_MS, ...options.admission },
   });
   await d.start();
@@ -108,6 +139,37 @@ function timeWait(a: number, b: number): number {
   }).length;
 }
 
+/**
+ * TCP states of `include/net/tcp_states.h` (as `/proc/net/tcp` prints them, hex) in which a socket that ended with a
+ * FIN exchange lingers on the host that sent the first FIN (FIN_WAIT1/2, CLOSING, TIME_WAIT) or the second (LAST_ACK).
+ */
+const LINGERING_STATES: Readonly<Record<string, string>> = {
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT',
+  '09': 'LAST_ACK',
+  '0B': 'CLOSING',
+};
+
+/**
+ * The lingering states ({@link LINGERING_STATES}) of this host's sockets whose local port is `localPort` and remote
+ * port `remotePort` — the device's end of one connection — read from `/proc/net/tcp` and `/proc/net/tcp6`
+ * (`local_address` and `rem_address` are `HEXADDR:HEXPORT`, `st` the state).
+ */
+function lingering(localPort: number, remotePort: number): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4) continue;
+      const port = (a: string | undefined) => Number.parseInt(a?.split(':').at(-1) ?? '', 16);
+      const state = LINGERING_STATES[f[3]!.toUpperCase()];
+      if (state && port(f[1]) === localPort && port(f[2]) === remotePort) out.push(state);
+    }
+  }
+  return out;
+}
+
 async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
@@ -129,6 +191,7 @@ function expectReset(end: StrangerEnd, devicePort: number): void {
     expect(end.fin).toBe(false);
   } else expect(end.errno === 'ECONNRESET' || end.fin).toBe(true);
   expect(timeWait(devicePort, end.port)).toBe(0);
+  expect(lingering(devicePort, end.port)).toEqual([]);
 }
 
 const plainPreamble = encodePreamble({ minVersion: 1, maxVersion: 2, flags: 0 });
@@ -180,6 +243,209 @@ describe('strangers the device gives up on before authentication are reset (RST)
     const t = await stranger(secure.port, hello).ended;
     expectReset(t, secure.port);
     expect(secure.d.admissionStats().timedOut).toBe(1);
+  });
+});
+
+/** How a hostile client's connection ended. */
+interface ClientEnd {
+  /** `err.code` of the first error: of a read, or of the probe write after the end of stream ({@link rawClient}). */
+  readonly errno: string | undefined;
+  /** The stream ended (EOF) — a FIN, or a reset that came with data in one poll (see {@link expectReset}). */
+  readonly eof: boolean;
+  /** The client's local port (the device's end of the connection has it as its remote port). */
+  readonly port: number;
+}
+
+/**
+ * A raw TCP client of the device, driven step by step (`write`, `read`). It keeps its half of the connection open
+ * after the device's end of stream (`allowHalfOpen`) and then writes one byte: after a reset that write fails with
+ * ECONNRESET (the kernel kept the reset as the socket's error), after a FIN it is accepted — so the client tells a
+ * reset from a FIN even when libuv reported the reset as an EOF because the device's last bytes came with it.
+ */
+function rawClient(port: number) {
+  const s: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  cleanups.push(() => s.destroy());
+  let errno: string | undefined;
+  let eof = false;
+  let buffered = Buffer.alloc(0);
+  let localPort = 0;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    errno ??= e.code;
+    poke();
+  });
+  s.on('data', (c: Buffer) => {
+    buffered = Buffer.concat([buffered, c]);
+    poke();
+  });
+  s.on('end', () => {
+    eof = true;
+    poke();
+    s.write(Uint8Array.of(0), (e?: NodeJS.ErrnoException | null) => {
+      if (e) errno ??= e.code;
+      s.destroy();
+    });
+  });
+  const connected = new Promise<void>((resolve) =>
+    s.once('connect', () => {
+      localPort = s.localPort ?? 0;
+      resolve();
+    }),
+  );
+  const ended = new Promise<ClientEnd>((resolve) =>
+    s.once('close', () => resolve({ errno, eof, port: localPort })),
+  );
+  /** The next `n` bytes the device sent. */
+  async function read(n: number): Promise<Buffer> {
+    while (buffered.length < n) {
+      if (s.destroyed || eof) throw new Error(`the connection ended before ${n} bytes arrived`);
+      await new Promise<void>((r) => (wake = r));
+    }
+    const out = buffered.subarray(0, n);
+    buffered = buffered.subarray(n);
+    return out;
+  }
+  return { connected, ended, read, write: (b: Uint8Array) => s.write(b) };
+}
+
+/**
+ * A client with a TLS identity of its own (not on the device's account, not bound): a secure preamble, the device's
+ * preamble read, a full TLS 1.3 handshake, then a TRUST message without an account proof (PROTOCOL.md §2.2) —
+ * asking to bind when `bind`. Resolves with how its connection ended, as the TLS socket saw it (with the probe write
+ * of {@link rawClient} after an end of stream).
+ */
+async function untrustedTlsClient(port: number, bind: boolean): Promise<ClientEnd & { tls: boolean }> {
+  const identity = await createIdentity();
+  const raw: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true }); // the TLS socket inherits it
+  cleanups.push(() => raw.destroy());
+  await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
+  const localPort = raw.localPort ?? 0;
+  raw.write(encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE }));
+  // The device's preamble, read from the raw socket; what follows it stays there for TLS.
+  await new Promise<void>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const onData = (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length < PREAMBLE_BYTES) return;
+      raw.off('data', onData);
+      raw.pause();
+      if (got.length > PREAMBLE_BYTES) raw.unshift(got.subarray(PREAMBLE_BYTES));
+      resolve();
+    };
+    raw.on('data', onData);
+    raw.once('close', () => reject(new Error('closed before the preamble')));
+  });
+  const t = tlsConnect({
+    socket: raw,
+    key: identity.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    cert: identity.certificatePem,
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    ALPNProtocols: [TLS_ALPN],
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+  });
+  let errno: string | undefined;
+  let eof = false;
+  let tls = false;
+  t.on('error', (e: NodeJS.ErrnoException) => {
+    errno ??= e.code;
+  });
+  t.on('end', () => {
+    eof = true;
+    // The probe of rawClient: after a reset this write fails with ECONNRESET, after a FIN it is accepted.
+    t.write(Uint8Array.of(0), (e?: NodeJS.ErrnoException | null) => {
+      if (e) errno ??= e.code;
+      t.destroy();
+    });
+  });
+  t.on('data', () => undefined);
+  t.once('secureConnect', () => {
+    tls = true;
+    const trust = Buffer.alloc(TRUST_MESSAGE_BYTES);
+    trust.set(TRUST_MAGIC, 0);
+    trust[4] = TRUST_VERSION;
+    trust[5] = bind ? TRUST_FLAG_BIND : 0;
+    t.write(trust);
+  });
+  return new Promise((resolve) => t.once('close', () => resolve({ errno, eof, port: localPort, tls })));
+}
+
+/** The device reset the client (ECONNRESET on the client's side) and keeps no socket lingering for it. */
+function expectRefusedByReset(end: ClientEnd, devicePort: number): void {
+  expect(end.errno).toBe('ECONNRESET');
+  expect(lingering(devicePort, end.port)).toEqual([]);
+  expect(timeWait(devicePort, end.port)).toBe(0);
+}
+
+describe('inbound handshakes that fail inside the Link are reset (RST), over TCP', () => {
+  it('a HELLO-stage frame announcing 2^31 bytes after a right preamble (no security): protocol-error', {
+    timeout: 30_000,
+  }, async () => {
+    const { d, port } = await device('plain', { admission: { preAuthTimeoutMs: 10_000 } });
+    const c = rawClient(port);
+    await c.connected;
+    c.write(plainPreamble);
+    // The device answers with its preamble and its HELLO (the header's first 4 bytes: the frame's length after them).
+    await c.read(PREAMBLE_BYTES);
+    const header = await c.read(FRAME_HEADER_BYTES);
+    await c.read(header.readUInt32BE(0) - (FRAME_HEADER_BYTES - 4));
+    const huge = Buffer.alloc(FRAME_HEADER_BYTES);
+    huge.writeUInt32BE(2 ** 31, 0); // length
+    huge.writeUInt8(1, 4); // HELLO
+    c.write(huge);
+    expectRefusedByReset(await c.ended, port);
+    expect(d.admissionStats().timedOut).toBe(0);
+    expect(d.links()).toEqual([]);
+  });
+
+  it('random bytes in a well-formed TLS record in place of a ClientHello: handshake-failed', {
+    timeout: 30_000,
+  }, async () => {
+    const { d, port } = await device('secure', { secure: true, admission: { preAuthTimeoutMs: 10_000 } });
+    const c = rawClient(port);
+    await c.connected;
+    c.write(securePreamble);
+    await c.read(PREAMBLE_BYTES);
+    // A handshake record header (TLS 1.0 legacy version, 64 bytes) and 64 random bytes: a whole first flight for the
+    // device's pre-Link stage, which builds the Link; node:tls then fails to parse it.
+    c.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40]), randomBytes(64)]));
+    expectRefusedByReset(await c.ended, port);
+    expect(d.admissionStats().timedOut).toBe(0);
+  });
+
+  it('a TLS client with an untrusted identity, refused by the trust exchange', {
+    timeout: 30_000,
+  }, async () => {
+    const { d, port } = await device('secure', { secure: true, admission: { preAuthTimeoutMs: 10_000 } });
+    const end = await untrustedTlsClient(port, false);
+    expect(end.tls).toBe(true);
+    expectRefusedByReset(end, port);
+    expect(d.admissionStats().timedOut).toBe(0);
+  });
+
+  it('the Link’s handshake timeout: a binding request nobody confirms', { timeout: 30_000 }, async () => {
+    let prompts = 0;
+    const { d, port } = await device('secure', {
+      secure: true,
+      // The admission deadline stops when the user is asked: the Link's handshake timeout (1.5 s) bounds the prompt.
+      link: { handshakeTimeoutMs: 1_500 },
+      admission: { preAuthTimeoutMs: 10_000 },
+      onBindRequest: () => {
+        prompts++;
+        return new Promise<boolean>(() => undefined);
+      },
+    });
+    const end = await untrustedTlsClient(port, true);
+    expect(end.tls).toBe(true);
+    expect(prompts).toBe(1);
+    expectRefusedByReset(end, port);
+    expect(d.admissionStats().timedOut).toBe(0); // the Link's own timer, not the pre-authentication deadline
   });
 });
 

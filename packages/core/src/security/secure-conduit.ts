@@ -137,7 +137,7 @@ export class SecureConduit implements Conduit {
     // only as the internal `_tlsError` event and leaves the socket open. Treat them as fatal here.
     socket.on('_tlsError', (e: Error & { code?: string }) => {
       onError(e);
-      socket.destroy();
+      this.endRawFirst(this.reason ?? closeReason('handshake-failed', e.message));
     });
     socket.on('end', () => {
       this.remoteEnded = true;
@@ -224,10 +224,18 @@ export class SecureConduit implements Conduit {
     }
   }
 
+  /**
+   * Ends at once. Natively on a socket the raw conduit is destroyed, not the TLS socket: which of them closes the
+   * shared TCP handle decides how the connection ends — TLS closing it sends a FIN, after which the raw conduit can no
+   * longer choose a reset (its owner may have asked for one: `LocalDevice` resets an inbound connection whose
+   * handshake failed). node destroys the TLS socket itself once the raw socket emitted `close` (`_tls_wrap`:
+   * `wrap.on('close', () => this.destroy())`); destroying it in the same turn as the raw socket crashes node 20
+   * (SIGSEGV, seen with a handshake refused as this device's own identity: api-compat's warm-up). Over a duplex, the
+   * TLS socket is destroyed, then the raw conduit.
+   */
   destroy(reason: CloseReason): void {
     this.reason ??= reason;
-    this.socket.destroy();
-    this.raw.destroy(reason);
+    this.endRawFirst(reason);
     this.finish();
   }
 
@@ -241,6 +249,14 @@ export class SecureConduit implements Conduit {
     if (!this.readerPaused) return;
     this.readerPaused = false;
     if (!this.done && !this.heldBack) this.socket.resume();
+  }
+
+  /** Ends the connection through the raw conduit when TLS runs natively on its socket (see {@link SecureConduit.destroy}). */
+  private endRawFirst(reason: CloseReason): void {
+    if (this.duplex) {
+      this.socket.destroy();
+      this.raw.destroy(reason);
+    } else this.raw.destroy(reason);
   }
 
   /** The reason the conduit ends with (as far as known now). */
