@@ -15,8 +15,10 @@ import { closeReason } from '../src/errors.js';
 import { MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
+import { PeerConnection } from '../src/peer-connection.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import { advert, bytes, linkPair, sha } from './helpers.js';
+import { indexOf, numbered } from './peer-helpers.js';
 import { cleanup } from './security-helpers.js';
 
 // Adversarial review of the Link-wide receive budget (LinkOptions.receiveBudget) and of the bound on queued control
@@ -289,5 +291,51 @@ describe('receive budget: paths checked and found sound', () => {
     expect(b.state).toBe('closed');
     a.abort(closeReason('normal'));
     await clock.advance(1_000);
+  });
+});
+
+describe('receive budget: a resumable channel moved while its inbox holds messages', () => {
+  it('its unread messages leave the lost Link and count on the one it moves to; once read, both hold 0', async () => {
+    const A = advert('a');
+    const B = advert('b');
+    const pa = new PeerConnection({ local: A.networkId, peer: B.networkId, graceMs: 60_000 });
+    const pb = new PeerConnection({ local: B.networkId, peer: A.networkId, graceMs: 60_000 });
+    const budget = 256 * KiB;
+    const link = async (medium: string) => {
+      const [ca, cb] = createConduitPair({ medium, addresses: [`${medium}:a`, `${medium}:b`] });
+      const a = new Link(ca, { role: 'initiator', local: A, connectionOwner: (l) => pa.adopt(l) });
+      const b = new Link(cb, {
+        role: 'responder',
+        local: B,
+        connectionOwner: (l) => pb.adopt(l),
+        receiveBudget: budget,
+      });
+      await Promise.all([a.opened, b.opened]);
+      return { a, b, ca, cb };
+    };
+    const first = await link('tcp');
+    const incoming = firstValueFrom(pb.incomingChannels$);
+    const ch = pa.openChannel({ proto: 'unread' });
+    const rx = await incoming;
+    const sent = Array.from({ length: 6 }, (_, i) => numbered(i, 32 * KiB));
+    for (const m of sent) await ch.send(m);
+    await settle(50);
+    expect(first.b.stats().heldBytes).toBe(6 * 32 * KiB);
+    first.ca.sever();
+    await first.b.closed;
+    const second = await link('ble');
+    await settle(50);
+    expect(pb.carrier).toBe(second.b);
+    // The inbox (nothing was lost with the Link: it had arrived) counts on the new carrier.
+    expect(second.b.stats().heldBytes).toBe(6 * 32 * KiB);
+    const got: number[] = [];
+    rx.messages$.subscribe((m) => got.push(indexOf(m)));
+    const more = Array.from({ length: 4 }, (_, i) => numbered(6 + i, 32 * KiB));
+    for (const m of more) await ch.send(m);
+    for (let i = 0; i < 50 && got.length < 10; i++) await settle(5);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(second.b.stats().heldBytes).toBe(0);
+    await pa.close();
+    await pb.close();
   });
 });
