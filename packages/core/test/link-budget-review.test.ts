@@ -6,19 +6,20 @@ import {
   encodeFrame,
   encodeJson,
   encodePreamble,
+  encodeResumeFrame,
   type Frame,
   FrameDecoder,
   FrameFlags,
   FrameType,
 } from '../src/codec.js';
 import { closeReason } from '../src/errors.js';
-import { MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
+import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { PeerConnection } from '../src/peer-connection.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import { advert, bytes, linkPair, sha } from './helpers.js';
-import { indexOf, numbered } from './peer-helpers.js';
+import { indexOf, numbered, peers } from './peer-helpers.js';
 import { cleanup } from './security-helpers.js';
 
 // Adversarial review of the Link-wide receive budget (LinkOptions.receiveBudget) and of the bound on queued control
@@ -337,5 +338,35 @@ describe('receive budget: a resumable channel moved while its inbox holds messag
     expect(second.b.stats().heldBytes).toBe(0);
     await pa.close();
     await pb.close();
+  });
+});
+
+describe('other ways a peer grows memory: findings (fail on the current code)', () => {
+  it.fails('BUG: RESUMEs with metadata open connection channels past MAX_CHANNELS_PER_LINK (every id of the peer’s parity)', async () => {
+    // Link.onOpen refuses an OPEN past MAX_CHANNELS_PER_LINK (4,096), and PeerConnection.openChannel checks it, but
+    // PeerConnection.onResume makes a channel for every RESUME with metadata (an opener's RESUME whose OPEN was lost)
+    // without a limit: 16,384 channels at once (0x8000–0xffff, one parity), each with up to 16 KiB of metadata and
+    // its own receive window. Here the peer is a real Link whose app sends the RESUMEs by hand (sendFrame).
+    const { pb, link } = peers();
+    const l = await link('tcp');
+    let open = 0;
+    let peak = 0;
+    pb.incomingChannels$.subscribe((ch) => {
+      open++;
+      peak = Math.max(peak, open);
+      void firstValueFrom(ch.closed$).then(() => open--);
+    });
+    for (let id = 0x8000; id <= 0xffff; id++)
+      l.a.sendFrame(
+        encodeResumeFrame({
+          channel: id,
+          received: 0,
+          credit: 64 * KiB,
+          epoch: 1_000,
+          metadata: { proto: 'r' },
+        }),
+      );
+    await settle(50);
+    expect(peak).toBeLessThanOrEqual(MAX_CHANNELS_PER_LINK); // current code: 16,384
   });
 });
