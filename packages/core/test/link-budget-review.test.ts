@@ -341,12 +341,13 @@ describe('receive budget: a resumable channel moved while its inbox holds messag
   });
 });
 
-describe('other ways a peer grows memory: findings (fail on the current code)', () => {
-  it.fails('BUG: RESUMEs with metadata open connection channels past MAX_CHANNELS_PER_LINK (every id of the peer’s parity)', async () => {
+describe('other ways a peer grows memory (fixed here)', () => {
+  it('RESUMEs with metadata open no connection channels past MAX_CHANNELS_PER_LINK; the rest are refused (was: every id of the peer’s parity)', async () => {
     // Link.onOpen refuses an OPEN past MAX_CHANNELS_PER_LINK (4,096), and PeerConnection.openChannel checks it, but
     // PeerConnection.onResume makes a channel for every RESUME with metadata (an opener's RESUME whose OPEN was lost)
     // without a limit: 16,384 channels at once (0x8000–0xffff, one parity), each with up to 16 KiB of metadata and
     // its own receive window. Here the peer is a real Link whose app sends the RESUMEs by hand (sendFrame).
+    // Fixed: onResume refuses them like an OPEN at the limit (PROTOCOL.md §4.4, §4.10), with RESET `refused`.
     const { pb, link } = peers();
     const l = await link('tcp');
     let open = 0;
@@ -367,6 +368,7 @@ describe('other ways a peer grows memory: findings (fail on the current code)', 
         }),
       );
     await settle(50);
-    expect(peak).toBeLessThanOrEqual(MAX_CHANNELS_PER_LINK); // current code: 16,384
+    expect(peak).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
+    expect(l.b.state).toBe('open');
   });
 });
