@@ -140,6 +140,34 @@ describe('receive budget: findings (fail on the current code)', () => {
   });
 });
 
+describe('receive budget: design consequence (fails on the current code)', () => {
+  it.fails('DESIGN: an app reading two channels in lockstep deadlocks once the other channel fills the budget', async () => {
+    // Per-channel windows used to keep channels independent: a channel's data always had its own credit. With the
+    // Link-wide pause, unread messages of one channel stop every other channel (TSDoc: "every channel of the Link
+    // waits"), so an app that consumes channels in lockstep (audio + video, a merge, a reply awaited on one channel
+    // before reading another) waits forever for data behind the pause. HTTP/2's connection window has the same
+    // property; with the default 256 MiB it takes ~256 MiB unread. Said here so that the README can warn apps.
+    const [a, b] = await linkPair({}, { receiveBudget: 256 * KiB });
+    const incoming = collect(b);
+    const video = a.openChannel({ proto: 'video' });
+    const audio = a.openChannel({ proto: 'audio' });
+    await settle();
+    for (let i = 0; i < 8; i++) void video.send(bytes(64 * KiB));
+    await settle();
+    for (let i = 0; i < 8; i++) void audio.send(bytes(1 * KiB));
+    const [v, au] = [incoming[0]![Symbol.asyncIterator](), incoming[1]![Symbol.asyncIterator]()];
+    const lockstep = (async () => {
+      for (let i = 0; i < 8; i++) {
+        await au.next(); // the audio frame first, then the video frame that goes with it
+        await v.next();
+      }
+      return true;
+    })();
+    expect(await Promise.race([lockstep, settle(300).then(() => false)])).toBe(true);
+    await a.close(closeReason('normal'), 100);
+  });
+});
+
 describe('control-frame bound: findings (fail on the current code)', () => {
   it.fails('BUG: a Link whose peer is slow is closed as a "flood" by its own app opening and resetting channels', async () => {
     // Open + reset (a request cancelled) queues an OPEN and a RESET, and frees the channel slot at once, so
@@ -407,5 +435,47 @@ describe('receive budget: cost on the hot path (fixed here)', () => {
     await settle();
     expect(negativeZeros).toEqual([]);
     await a.close();
+  });
+});
+
+describe('receive budget over a memory pipe with latency and bandwidth, in virtual time', () => {
+  it('pauses and resumes many times; every byte of every channel arrives once, in order', async () => {
+    const clock = new VirtualClock();
+    const [ca, cb] = createConduitPair({
+      scheduler: clock,
+      model: { latencyMs: 20, bandwidthBytesPerSec: 4 * MiB, mtu: 16 * KiB },
+    });
+    const opts = { scheduler: clock, receiveBudget: 96 * KiB, channelWindow: 64 * KiB };
+    const a = new Link(ca, { ...opts, role: 'initiator', local: advert('a') });
+    const b = new Link(cb, { ...opts, role: 'responder', local: advert('b') });
+    await clock.advance(100);
+    await Promise.all([a.opened, b.opened]);
+    const incoming = collect(b);
+    const sent: Uint8Array[][] = [];
+    for (let c = 0; c < 6; c++) {
+      const ch = a.openChannel({ proto: `v-${c}` });
+      const msgs = Array.from({ length: 24 }, (_, i) => bytes(1 + ((i * 7919 + c * 104729) % (20 * KiB))));
+      sent.push(msgs);
+      for (const m of msgs) void ch.send(m);
+    }
+    await clock.advance(2_000);
+    expect(b.stats().receivePauses).toBe(1);
+    // Each app reads slowly on its own: after every message it pauses its channel for 5 ms of virtual time.
+    const got: Uint8Array[][] = incoming.map(() => []);
+    for (const [i, ch] of incoming.entries())
+      ch.messages$.subscribe((m) => {
+        got[i]!.push(m);
+        ch.pause();
+        clock.schedule(() => ch.resume(), 5);
+      });
+    for (let t = 0; t < 2_000 && got.some((g) => g.length < 24); t++) await clock.advance(5);
+    expect(b.stats().receivePauses).toBeGreaterThan(1);
+    for (const [i, ch] of incoming.entries()) {
+      const c = Number(ch.metadata.proto.slice(2));
+      expect(got[i]!.map(sha)).toEqual(sent[c]!.map(sha));
+    }
+    expect(b.stats().heldBytes).toBe(0);
+    a.abort(closeReason('normal'));
+    await clock.advance(1_000);
   });
 });
