@@ -243,6 +243,34 @@ describe('receive budget: paths checked and found sound', () => {
     expect(link.state).toBe('open');
   });
 
+  it('an app that closes the Link from the refused channel’s closed$ (mid-refusal) leaves nothing counted, no throw', async () => {
+    const budget = 1 * MiB;
+    const { link, send } = await rawPeer(budget);
+    const got = collect(link);
+    send(open(3), open(5), open(7));
+    await settle();
+    const closes: string[] = [];
+    for (const ch of got) {
+      ch.messages$.subscribe({ error: () => undefined });
+      // The first channel refused makes the app give up on the whole Link, synchronously.
+      ch.closed$.subscribe((r) => {
+        closes.push(r.code);
+        if (r.code === 'refused') link.abort(closeReason('normal', 'app gives up'));
+      });
+    }
+    send(
+      ...fragments(3, 0, 300 * KiB, false),
+      ...fragments(5, 0, 400 * KiB, false),
+      ...fragments(7, 0, 500 * KiB, false),
+    );
+    const reason = await link.closed;
+    expect(reason.message).toBe('app gives up');
+    // Exactly one refusal ran (channel 3, the smallest) before the app's abort ended the Link.
+    expect(closes).toEqual(['refused', 'normal', 'normal']);
+    expect(link.stats().heldBytes).toBe(0);
+    expect(got.every((ch) => ch.state === 'closed')).toBe(true);
+  });
+
   it('an async-iterator reader, and an app pause() / resume(), take the Link down to 0 held and reading again', async () => {
     const budget = 256 * KiB;
     const [a, b] = await linkPair({}, { receiveBudget: budget });
