@@ -12,7 +12,7 @@ import {
   FrameFlags,
   FrameType,
 } from '../src/codec.js';
-import { closeReason } from '../src/errors.js';
+import { CLOSE_CODES, closeReason } from '../src/errors.js';
 import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
 import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
@@ -426,6 +426,60 @@ describe('other ways a peer grows memory (fixed here)', () => {
     await settle(50);
     expect(peak).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
     expect(l.b.state).toBe('open');
+  });
+});
+
+describe('control payloads past their documented size (fixed here)', () => {
+  it('an OPEN whose metadata is over 16 KiB is a protocol error (was: taken, up to 64 KiB a channel)', async () => {
+    const { link, send } = await rawPeer(1 * MiB);
+    collect(link);
+    send(encodeFrame(FrameType.OPEN, 0, 3, 0, encodeJson({ proto: 'x'.repeat(MAX_CONTROL_PAYLOAD + 1) })));
+    expect(await Promise.race([link.closed, settle(200)])).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringContaining('metadata'),
+    });
+  });
+
+  it('a close message is kept to 512 bytes, cut at a character boundary (was: up to 64 KiB, remembered per channel)', async () => {
+    // PeerConnection remembers the reasons of CLOSED_CHANNEL_MEMORY (4,096) ended channels: 64 KiB each was 256 MiB.
+    const { link, send } = await rawPeer(1 * MiB);
+    const got = collect(link);
+    send(open(3));
+    await settle();
+    const closed = firstValueFrom(got[0]!.closed$);
+    const long = Buffer.from(`x${'é'.repeat(30_000)}`); // 1 + 60,000 bytes: 'é' is 2 bytes of UTF-8
+    send(
+      encodeFrame(
+        FrameType.RESET,
+        0,
+        3,
+        0,
+        Buffer.concat([Buffer.from([CLOSE_CODES.indexOf('cancelled')]), long]),
+      ),
+    );
+    const reason = await closed;
+    expect(reason.code).toBe('cancelled');
+    expect(Buffer.byteLength(reason.message ?? '')).toBe(511);
+    expect(reason.message).toBe(`x${'é'.repeat(255)}`);
+    expect(link.state).toBe('open');
+  });
+
+  it('a RESUME whose metadata is over 16 KiB is a protocol error', async () => {
+    const { link } = peers();
+    const l = await link('tcp');
+    l.a.sendFrame(
+      encodeResumeFrame({
+        channel: 0x8001,
+        received: 0,
+        credit: 64 * KiB,
+        epoch: 1_000,
+        metadata: { proto: 'x'.repeat(MAX_CONTROL_PAYLOAD + 1) },
+      }),
+    );
+    expect(await Promise.race([l.b.closed, settle(200)])).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringContaining('RESUME'),
+    });
   });
 });
 
