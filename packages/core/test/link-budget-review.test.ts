@@ -427,6 +427,30 @@ describe('other ways a peer grows memory (fixed here)', () => {
     expect(peak).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
     expect(l.b.state).toBe('open');
   });
+  it('OPENs of connection channels on several Links stop at MAX_CHANNELS_PER_LINK for the connection (was: 4,096 per Link)', async () => {
+    // Link.onOpen bounds each Link's channels; a peer with two Links could open 4,096 connection channels on each
+    // (8,191 at once measured: the leader then puts them all on its carrier). PeerConnection.onIncoming refuses past
+    // the limit now.
+    const { pb, link } = peers();
+    const l1 = await link('tcp');
+    const l2 = await link('ble');
+    let open = 0;
+    let peak = 0;
+    pb.incomingChannels$.subscribe((ch) => {
+      open++;
+      peak = Math.max(peak, open);
+      void firstValueFrom(ch.closed$).then(() => open--);
+    });
+    // The connection-channel ids of A's parity (the follower's, here: odd), 4,096 on each Link.
+    let id = 0x8000 + ((l1.a as unknown as { localOdd: boolean }).localOdd ? 1 : 0);
+    for (const l of [l1, l2])
+      for (let i = 0; i < MAX_CHANNELS_PER_LINK; i++, id += 2)
+        l.a.sendFrame(encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto: 'o' })));
+    await settle(100);
+    expect(peak).toBeLessThanOrEqual(MAX_CHANNELS_PER_LINK); // before the fix: 8,191
+    expect(l1.b.state).toBe('open');
+    expect(l2.b.state).toBe('open');
+  });
 });
 
 describe('control payloads past their documented size (fixed here)', () => {
