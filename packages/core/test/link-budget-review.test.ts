@@ -23,9 +23,10 @@ import { indexOf, numbered, peers } from './peer-helpers.js';
 import { cleanup } from './security-helpers.js';
 
 // Adversarial review of the Link-wide receive budget (LinkOptions.receiveBudget) and of the bound on queued control
-// frames (MAX_QUEUED_CONTROL_FRAMES). Tests named "BUG:" are `it.fails`: they state the behaviour the budget / bound
-// promises and fail on the current code (so `it.fails` passes); remove `.fails` once fixed, and they guard the fix.
-// The other tests pin paths of the accounting that were checked and found sound.
+// frames (MAX_QUEUED_CONTROL_FRAMES). Tests named "BUG:" / "DESIGN:" are `it.fails`: they state the behaviour the
+// budget / bound promises and fail on the current code (so `it.fails` passes); remove `.fails` once it is fixed, and
+// they guard the fix. Sections "(fixed here)" were fixed on this branch (their tests failed before the fix); the
+// other tests pin paths of the accounting that were checked and found sound.
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
