@@ -1,7 +1,13 @@
 // The module's own binding: node's global `Buffer` is an accessor (a getter call at every use).
 import { Buffer } from 'node:buffer';
 import { CLOSE_CODES, type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
-import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES, RECEIVE_SLAB_SMALL_BYTES } from './limits.js';
+import {
+  FRAME_HEADER_BYTES,
+  MAX_CONTROL_PAYLOAD,
+  MAX_FRAME_PAYLOAD,
+  PREAMBLE_BYTES,
+  RECEIVE_SLAB_SMALL_BYTES,
+} from './limits.js';
 
 /** Frame types of the colink wire protocol (PROTOCOL.md §4). */
 export const FrameType = {
@@ -362,6 +368,9 @@ export function decodeJsonObject(b: Uint8Array): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** Longest close message in bytes of UTF-8 (PROTOCOL.md §5): a longer one received is cut to it. */
+const MAX_CLOSE_MESSAGE_BYTES = 512;
+
 /** Encodes a close payload: u8 close-code wire value + UTF-8 message (PROTOCOL.md §5). */
 export function encodeClosePayload(code: number, message = ''): Uint8Array {
   const m = utf8(message.slice(0, 512));
@@ -371,10 +380,20 @@ export function encodeClosePayload(code: number, message = ''): Uint8Array {
   return out;
 }
 
-/** Decodes a close payload. */
+/**
+ * Decodes a close payload (PROTOCOL.md §5): a message over 512 bytes of UTF-8 is cut to them at a character boundary.
+ * @throws ColinkError `ERR_PROTOCOL` when the payload is empty (no close code).
+ */
 export function decodeClosePayload(b: Uint8Array): { code: number; message: string } {
   if (b.length < 1) throw new ColinkError(ErrorCode.PROTOCOL, 'empty close payload');
-  return { code: b[0]!, message: fromUtf8(b.subarray(1)) };
+  // A longer message is cut (at a character boundary): a peer's reasons are kept (a PeerConnection remembers those of
+  // its last ended channels), and without a cut each could be a whole frame.
+  let end = b.length;
+  if (end - 1 > MAX_CLOSE_MESSAGE_BYTES) {
+    end = 1 + MAX_CLOSE_MESSAGE_BYTES;
+    while (end > 1 && (b[end]! & 0xc0) === 0x80) end--; // b[end] continues the character before it
+  }
+  return { code: b[0]!, message: fromUtf8(b.subarray(1, end)) };
 }
 
 /** Reads a big-endian u32. */
@@ -488,6 +507,8 @@ export function decodeResumeFrame(f: Frame): ResumeInfo {
   const credit = readU32(f.payload);
   const epoch = readU32(f.payload, 4);
   if ((f.flags & RESUME_FLAG_OPENER) === 0) return { channel: f.channel, received: f.seq, credit, epoch };
+  if (f.payload.length - 8 > MAX_CONTROL_PAYLOAD)
+    throw new ColinkError(ErrorCode.PROTOCOL, `RESUME metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
   const metadata = decodeJsonObject(f.payload.subarray(8));
   if (typeof metadata.proto !== 'string')
     throw new ColinkError(ErrorCode.PROTOCOL, 'RESUME metadata without proto');

@@ -1070,6 +1070,8 @@ export class Link implements ChannelHost {
     if (id < 2 || id % 2 !== peerParity || this.channels.has(id)) {
       throw new ColinkError(ErrorCode.PROTOCOL, `peer opened channel ${id}, which is not its to open`);
     }
+    if (f.payload.length > MAX_CONTROL_PAYLOAD)
+      throw new ColinkError(ErrorCode.PROTOCOL, `OPEN metadata over ${MAX_CONTROL_PAYLOAD} bytes`);
     const meta = decodeJsonObject(f.payload);
     if (typeof meta.proto !== 'string')
       throw new ColinkError(ErrorCode.PROTOCOL, 'OPEN metadata without proto');

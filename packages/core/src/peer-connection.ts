@@ -366,6 +366,11 @@ export class PeerConnection implements LinkOwner {
 
   /** @internal */
   onIncoming(link: Link, ch: Channel): void {
+    if (this.channelMap.size >= MAX_CHANNELS_PER_LINK) {
+      // Each Link bounds its own channels; the connection bounds them all (the peer could open 4,096 on every Link).
+      ch.reset(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));
+      return;
+    }
     this.ended.delete(ch.id);
     this.track(ch, link);
     // The leader keeps every channel on its carrier.
@@ -392,8 +397,15 @@ export class PeerConnection implements LinkOwner {
     if (!ch) {
       const peersParity = info.channel % 2 === (this.leader ? 0 : 1);
       const end = this.ended.get(info.channel);
-      if (info.metadata && peersParity && !end && this.stateValue !== 'closed') {
-        // The channel's OPEN was lost with its Link (or never sent): RESUME opens it.
+      if (
+        info.metadata &&
+        peersParity &&
+        !end &&
+        this.stateValue !== 'closed' &&
+        this.channelMap.size < MAX_CHANNELS_PER_LINK
+      ) {
+        // The channel's OPEN was lost with its Link (or never sent): RESUME opens it — routed as an OPEN (§4.7),
+        // so refused past MAX_CHANNELS_PER_LINK like one (below).
         ch = new Channel(NO_LINK, info.channel, info.metadata as ChannelMetadata, 0, {
           ...this.options.channelOptions,
           resumable: true,
@@ -403,7 +415,14 @@ export class PeerConnection implements LinkOwner {
         this.track(ch, undefined);
         created = true;
       } else {
-        const answer = end ?? closeReason('refused', 'no such connection channel');
+        const answer =
+          end ??
+          closeReason(
+            'refused',
+            info.metadata && peersParity && this.channelMap.size >= MAX_CHANNELS_PER_LINK
+              ? `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`
+              : 'no such connection channel',
+          );
         const type = answer.code === 'normal' ? FrameType.CLOSE : FrameType.RESET;
         link.sendFrame(encodeCloseFrame(type, info.channel, answer));
         return;
