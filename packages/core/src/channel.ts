@@ -64,7 +64,8 @@ export interface ChannelHost {
    */
   writeNow(channel: Channel, message: Uint8Array, framed?: Uint8Array): boolean;
   markReady(channel: Channel): void;
-  sendControl(frame: Uint8Array): void;
+  /** Queues a control frame; `answer`: it answers one of the peer's own frames (counted against its flood bound). */
+  sendControl(frame: Uint8Array, answer?: boolean): void;
   channelClosed(channel: Channel): void;
   /** A complete message arrived on a resumable channel: an ACK is due (protocol v2). */
   ackDue(channel: Channel): void;
@@ -477,6 +478,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
   reset(reason: CloseReason = closeReason('normal', 'reset')): void {
     if (this.stateValue === 'closed') return;
     this.host.sendControl(encodeCloseFrame(FrameType.RESET, this.id, reason));
+    this.terminate(reason);
+  }
+
+  /**
+   * @internal {@link Channel.reset} of a channel the peer opened and this side turns down (no handler, a limit): the
+   * RESET answers the peer's OPEN, so it counts against the Link's bound on answers a peer that does not read can
+   * make it queue (`MAX_QUEUED_ANSWERS`).
+   */
+  refuse(reason: CloseReason): void {
+    if (this.stateValue === 'closed') return;
+    this.host.sendControl(encodeCloseFrame(FrameType.RESET, this.id, reason), true);
     this.terminate(reason);
   }
 

@@ -749,7 +749,7 @@ export class LocalDevice {
       created.incomingChannels$.subscribe((ch) => {
         const via = created.carrier ?? created.links[0];
         if (via) this.route(ch, via);
-        else ch.reset(closeReason('refused', 'no link'));
+        else ch.refuse(closeReason('refused', 'no link'));
       });
       this.peerConnections.set(peer, created);
       pc = created;
@@ -765,13 +765,13 @@ export class LocalDevice {
   private route(channel: Channel, link: Link): void {
     const handler = this.handlers.get(channel.metadata.proto);
     if (!handler) {
-      channel.reset(closeReason('refused', `no handler for ${channel.metadata.proto}`));
+      channel.refuse(closeReason('refused', `no handler for ${channel.metadata.proto}`));
       return;
     }
     try {
       handler(channel, link);
     } catch (e) {
-      channel.reset(closeReason('refused', e instanceof Error ? e.message : String(e)));
+      channel.refuse(closeReason('refused', e instanceof Error ? e.message : String(e)));
     }
   }
 

@@ -69,14 +69,15 @@ export const MAX_QUEUED_MESSAGES = 4096;
 /** Most channels open at once on one Link (channel ids are u16; 0 and 1 are reserved). */
 export const MAX_CHANNELS_PER_LINK = 4096;
 /**
- * Most control frames a Link holds unwritten while its medium pushes back, past which the peer is flooding it: frames
- * it answers (a PONG per PING, a RESET per refused OPEN) pile up when the peer sends them without reading. 16 per
- * possible channel: far above what this side's own channels queue (an OPEN, a few WINDOWs, an ACK, a CLOSE each), and
- * at ~20–60 bytes a frame a few MiB at most. Like the outbound-queue flood limits HTTP/2 implementations added
- * after the 2019 ping / reset / settings floods (CVE-2019-9512, -9514, -9515; nghttp2 closes past 1,000 queued
- * answers).
+ * Most answers to the peer a Link holds unwritten while its medium pushes back, past which the peer is flooding it:
+ * frames this side owes for the peer's own frames (a PONG per PING, a RESET per OPEN or RESUME it refuses) pile up
+ * when the peer sends them and reads nothing. This side's own control frames (its OPENs, WINDOWs, ACKs, CLOSEs and
+ * RESETs) do not count: an app opening and resetting channels while the peer is slow is not the peer's flood. 16 per
+ * possible channel, at ~20–60 bytes a frame a few MiB at most. Like the outbound-queue flood limits HTTP/2
+ * implementations added after the 2019 ping / reset / settings floods (CVE-2019-9512, -9514, -9515; nghttp2 closes
+ * past 1,000 queued answers).
  */
-export const MAX_QUEUED_CONTROL_FRAMES = 16 * MAX_CHANNELS_PER_LINK;
+export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /** Largest OPEN metadata, HELLO or GOAWAY payload in bytes. */

@@ -57,7 +57,7 @@ import {
   MAX_CHANNELS_PER_LINK,
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_SIZE,
-  MAX_QUEUED_CONTROL_FRAMES,
+  MAX_QUEUED_ANSWERS,
   MIN_FRAME_SIZE,
   PING_PAYLOAD_BYTES,
   PROTOCOL_VERSION_RESUME,
@@ -117,10 +117,11 @@ export interface LinkOptions {
    * Receive budget (bytes): what all channels together may hold for their apps — complete messages not taken yet
    * plus fragments of messages still arriving. Past it the Link stops reading its medium (`Conduit.pause`: TCP's
    * window then holds the peer back, every channel of the Link waits) until apps have taken it down to half; nothing
-   * is dropped, and the keep-alive's idle timeout does not run meanwhile. Held bytes go past it by at most what the
-   * medium delivers after the pause (one read) — or by one message: when only messages still arriving fill it
-   * (nothing an app could take), the smallest of them are refused (their channels reset with `refused`) until one
-   * is left, which may be as large as its channel allows. Default 256 MiB (`DEFAULT_LINK_RECEIVE_BUDGET`); a
+   * is dropped, and the keep-alive's idle timeout does not run meanwhile. That is when most of it (over half) is
+   * messages apps have not taken. When most of it is messages still arriving (none can complete while the Link does
+   * not read), the smallest of them are refused instead (their channels reset with `refused`) until it holds or one
+   * is left, which may be as large as its channel allows. Held bytes go past the budget by at most what the medium
+   * delivers after a pause (one read), or by that one message. Default 256 MiB (`DEFAULT_LINK_RECEIVE_BUDGET`); a
    * conduit without `pause` is not held back. See `LinkStats.heldBytes` / `receivePauses`.
    * @throws ColinkError `ERR_INVALID_ARGUMENT` (from the constructor) when not a positive number.
    */
@@ -228,6 +229,9 @@ export class Link implements ChannelHost {
   private refusing = false;
   private readonly ready = new Set<Channel>();
   private readonly control: Uint8Array[] = [];
+  /** The frames in {@link Link.control} that answer the peer's own (PONG, refusals), and how many they are. */
+  private readonly answers = new WeakSet<Uint8Array>();
+  private answersQueued = 0;
   /** Resumable channels with an ACK due. */
   private readonly acks = new Set<Channel>();
   /** The delayed-ACK timer; when it fires every due ACK goes out. */
@@ -690,17 +694,21 @@ export class Link implements ChannelHost {
   }
 
   /** @internal */
-  sendControl(frame: Uint8Array): void {
+  sendControl(frame: Uint8Array, answer = false): void {
     if (this.state === 'closed') return;
-    if (this.control.length >= MAX_QUEUED_CONTROL_FRAMES) {
-      // The medium has pushed back for this long: the peer keeps sending frames that want answers and reads none.
-      this.abort(
-        closeReason(
-          'protocol-error',
-          `peer does not read: ${this.control.length} control frames wait to be written (flood)`,
-        ),
-      );
-      return;
+    if (answer) {
+      if (this.answersQueued >= MAX_QUEUED_ANSWERS) {
+        // The medium has pushed back for this long: the peer keeps sending frames that want answers and reads none.
+        this.abort(
+          closeReason(
+            'protocol-error',
+            `peer does not read: ${this.answersQueued} answers to its frames wait to be written (flood)`,
+          ),
+        );
+        return;
+      }
+      this.answersQueued++;
+      this.answers.add(frame);
     }
     this.control.push(frame);
     this.schedulePump();
@@ -721,15 +729,16 @@ export class Link implements ChannelHost {
     this.heldAssembling += assembling;
     if (this.refusing) return;
     const held = this.heldInbox + this.heldAssembling;
+    const half = this.receiveBudget / 2;
     if (inbox + assembling > 0) {
       if (held <= this.receiveBudget || this.readPaused) return;
-      // Apps can take messages and so free the budget: wait for them. Else only messages still arriving fill it,
-      // and none of them can complete while the Link does not read.
-      if (this.heldInbox > 0) this.pauseReading();
+      // Mostly messages apps have not taken: they can free the budget, wait for them. Mostly messages still arriving:
+      // none of them can complete while the Link does not read (a few unread bytes elsewhere must not stall them).
+      if (this.heldInbox > half) this.pauseReading();
       else this.refuseAssemblies();
-    } else if (this.readPaused && (held <= this.receiveBudget / 2 || this.heldInbox === 0)) {
+    } else if (this.readPaused && (held <= half || this.heldInbox <= half)) {
       this.resumeReading();
-      if (this.heldInbox === 0 && held > this.receiveBudget) this.refuseAssemblies();
+      if (held > this.receiveBudget) this.refuseAssemblies();
     }
   }
 
@@ -755,9 +764,9 @@ export class Link implements ChannelHost {
   }
 
   /**
-   * Only messages still arriving fill the receive budget — nothing an app could take, so waiting cannot free it:
-   * refuse the smallest of them (their channels are reset with `refused`) until the budget holds or one is left,
-   * which may be as large as its channel allows.
+   * Messages still arriving fill most of the receive budget — waiting for the apps cannot free enough, and none of
+   * them completes while the Link does not read: refuse the smallest of them (their channels are reset with
+   * `refused`) until the budget holds or one is left, which may be as large as its channel allows.
    */
   private refuseAssemblies(): void {
     this.refusing = true;
@@ -949,6 +958,7 @@ export class Link implements ChannelHost {
     while (!this.blocked) {
       if (this.control.length > 0) {
         const f = this.control.shift()!;
+        if (this.answersQueued > 0 && this.answers.delete(f)) this.answersQueued--;
         batch.push(f);
         batchBytes += f.length;
         this.counters.framesSent++;
@@ -1025,6 +1035,7 @@ export class Link implements ChannelHost {
               info.channel,
               closeReason('refused', 'no such connection channel'),
             ),
+            true,
           );
         return true;
       }
@@ -1043,7 +1054,7 @@ export class Link implements ChannelHost {
             ErrorCode.PROTOCOL,
             `PING with ${f.payload.length} bytes of payload (${PING_PAYLOAD_BYTES} expected)`,
           );
-        this.sendControl(encodeFrame(FrameType.PONG, 0, 0, f.seq, f.payload.slice()));
+        this.sendControl(encodeFrame(FrameType.PONG, 0, 0, f.seq, f.payload.slice()), true);
         return true;
       case FrameType.PONG:
         this.keepAlive.pong(f.seq);
@@ -1082,6 +1093,7 @@ export class Link implements ChannelHost {
           id,
           closeReason('refused', 'link is going away or at its channel limit'),
         ),
+        true,
       );
       return;
     }
@@ -1089,6 +1101,7 @@ export class Link implements ChannelHost {
     if (connection && !this.owner) {
       this.sendControl(
         encodeCloseFrame(FrameType.RESET, id, closeReason('refused', 'no peer connection on this link')),
+        true,
       );
       return;
     }
@@ -1100,7 +1113,7 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
     if (connection) this.owner!.onIncoming(this, ch);
     else if (this.incomingSubject.observed) this.incomingSubject.next(ch);
-    else ch.reset(closeReason('refused', 'nobody accepts channels on this link'));
+    else ch.refuse(closeReason('refused', 'nobody accepts channels on this link'));
   }
 
   private protocolError(e: unknown): void {

@@ -368,7 +368,7 @@ export class PeerConnection implements LinkOwner {
   onIncoming(link: Link, ch: Channel): void {
     if (this.channelMap.size >= MAX_CHANNELS_PER_LINK) {
       // Each Link bounds its own channels; the connection bounds them all (the peer could open 4,096 on every Link).
-      ch.reset(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));
+      ch.refuse(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));
       return;
     }
     this.ended.delete(ch.id);

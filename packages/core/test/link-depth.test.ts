@@ -12,7 +12,7 @@ import {
 } from '../src/codec.js';
 import { CLOSE_CODES, type CloseCode, closeReason } from '../src/errors.js';
 import { ConduitInbound } from '../src/inbound.js';
-import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_CONTROL_FRAMES } from '../src/limits.js';
+import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_ANSWERS } from '../src/limits.js';
 import { Link, type LinkRole } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
@@ -430,7 +430,7 @@ describe('floods of frames that want an answer', () => {
     // answers queue. PINGs as fast as the pipe takes them, at most twice the bound.
     conduit.pause!();
     const batch = Array.from({ length: 4096 }, (_, i) => ping(1000 + i));
-    for (let sent = 0; sent <= 2 * MAX_QUEUED_CONTROL_FRAMES && link.state === 'open'; sent += batch.length) {
+    for (let sent = 0; sent <= 2 * MAX_QUEUED_ANSWERS && link.state === 'open'; sent += batch.length) {
       send(...batch);
       await new Promise((r) => setImmediate(r));
     }
