@@ -94,7 +94,22 @@ async function world() {
     await clock.advance(1);
     return c;
   };
-  return { clock, net, server, ends, raw };
+  /** A device `client` that dials the server: its Link once open, and the server's end of it. */
+  const dialIn = async () => {
+    const client = new LocalDevice({
+      advert: advert('client'),
+      transports: [net.createTransport({ address: 'client' })],
+      scheduler: clock,
+    });
+    await client.start();
+    const connecting = client.connectAddress('memory', 'server');
+    await clock.advance(10);
+    const dialled = await connecting;
+    expect(dialled.state).toBe('open');
+    await clock.advance(1);
+    return { client, dialled, accepted: server.links()[0]! };
+  };
+  return { clock, net, server, ends, raw, dialIn };
 }
 
 describe('LocalDevice: an inbound Link that fails before it opened is reset, one that opened is not', () => {
@@ -117,19 +132,8 @@ describe('LocalDevice: an inbound Link that fails before it opened is reset, one
   });
 
   it('an inbound Link that opened is destroyed, not reset, when aborted', async () => {
-    const { clock, net, server, ends } = await world();
-    const client = new LocalDevice({
-      advert: advert('client'),
-      transports: [net.createTransport({ address: 'client' })],
-      scheduler: clock,
-    });
-    await client.start();
-    const connecting = client.connectAddress('memory', 'server');
-    await clock.advance(10);
-    const dialled = await connecting;
-    expect(dialled.state).toBe('open');
-    await clock.advance(1);
-    const accepted = server.links()[0]!;
+    const { clock, server, ends, dialIn } = await world();
+    const { client, dialled, accepted } = await dialIn();
     accepted.abort(closeReason('protocol-error', 'test abort'));
     await clock.advance(10);
     expect(ends.get('client')).toEqual(['destroy:protocol-error']);
@@ -139,18 +143,9 @@ describe('LocalDevice: an inbound Link that fails before it opened is reset, one
   });
 
   it('an inbound Link that opened ends with GOAWAY and end() on close()', async () => {
-    const { clock, net, server, ends } = await world();
-    const client = new LocalDevice({
-      advert: advert('client'),
-      transports: [net.createTransport({ address: 'client' })],
-      scheduler: clock,
-    });
-    await client.start();
-    const connecting = client.connectAddress('memory', 'server');
-    await clock.advance(10);
-    const dialled = await connecting;
-    await clock.advance(1);
-    const closing = server.links()[0]!.close();
+    const { clock, server, ends, dialIn } = await world();
+    const { client, dialled, accepted } = await dialIn();
+    const closing = accepted.close();
     await clock.advance(100);
     await closing;
     expect(ends.get('client')).toEqual(['end:normal']);

@@ -1,9 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { filter, firstValueFrom, type Observable, Subject } from 'rxjs';
+import type { Channel } from '../src/channel.js';
+import {
+  encodeFrame,
+  encodeJson,
+  encodePreamble,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+} from '../src/codec.js';
 import { LocalDevice, type LocalDeviceOptions } from '../src/device.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
-import { Link, type LinkOptions } from '../src/link.js';
+import { MAX_CONTROL_PAYLOAD } from '../src/limits.js';
+import { Link, type LinkOptions, type LinkRole } from '../src/link.js';
 import { createConduitPair, type LinkModel } from '../src/memory/conduit-pair.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { socketConduit } from '../src/node/socket-conduit.js';
@@ -186,4 +196,75 @@ export class LoopbackTcp implements Transport {
       s.once('error', (e) => reject(new ColinkError(ErrorCode.DIAL_FAILED, e.message)));
     });
   }
+}
+
+/**
+ * A Link on one end of a memory pair and a hand-driven peer on the other, speaking protocol v1 (role parity of
+ * channel ids, ids up to 65 535): the peer has sent its preamble and HELLO; `send` writes raw frames, `frames`
+ * collects what the Link sent after its HELLO, `conduit` is the peer's end. `options` go to the Link.
+ */
+export async function rawPeer(role: LinkRole = 'responder', options: Partial<LinkOptions> = {}) {
+  const [ca, cb] = createConduitPair();
+  const link = new Link(ca, { role, local: advert('link'), ...options });
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
+  let preamble = 8;
+  cb.data$.subscribe((chunk) => {
+    let c = chunk;
+    if (preamble > 0) {
+      const n = Math.min(preamble, c.length);
+      preamble -= n;
+      c = c.subarray(n);
+    }
+    if (c.length > 0) decoder.push(c, (f) => frames.push({ ...f, payload: f.payload.slice() }));
+  });
+  const send = (...fs: Uint8Array[]) => cb.write(fs);
+  send(
+    encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }),
+    encodeFrame(
+      FrameType.HELLO,
+      0,
+      0,
+      0,
+      encodeJson({ v: 1, advert: advert('raw'), window: 1 << 20, maxFrame: 65_548 }),
+    ),
+  );
+  await link.opened;
+  return { link, frames, send, conduit: cb };
+}
+
+/** An OPEN frame for channel `id` with metadata `{ proto }`. */
+export const openFrame = (id: number, proto = 'raw') =>
+  encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto }));
+
+/**
+ * Two Links (initiator `a`, responder `b`) over a memory pair whose time is `clock`'s (`model`: latency, bandwidth,
+ * …), with `options` and the clock as their scheduler; resolves once both opened, `advanceMs` of virtual time after
+ * they were made.
+ */
+export async function virtualLinkPair(
+  clock: VirtualClock,
+  options: Partial<LinkOptions> = {},
+  model: LinkModel = {},
+  advanceMs = 0,
+): Promise<[Link, Link]> {
+  const [ca, cb] = createConduitPair({ scheduler: clock, model });
+  const opts = { ...options, scheduler: clock };
+  const a = new Link(ca, { ...opts, role: 'initiator', local: advert('a') });
+  const b = new Link(cb, { ...opts, role: 'responder', local: advert('b') });
+  await clock.advance(advanceMs);
+  await Promise.all([a.opened, b.opened]);
+  return [a, b];
+}
+
+/** Lets queued deliveries, pumps and timers of an ideal memory pipe run (`rounds` turns of the event loop). */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** The channels `link` receives, in an array that fills as they open. */
+export function collectIncoming(link: Link): Channel[] {
+  const got: Channel[] = [];
+  link.incomingChannels$.subscribe((ch) => got.push(ch));
+  return got;
 }

@@ -1,14 +1,10 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Channel } from '../src/channel.js';
 import {
   encodeCloseFrame,
   encodeFrame,
   encodeJson,
-  encodePreamble,
   encodeResumeFrame,
-  type Frame,
-  FrameDecoder,
   FrameFlags,
   FrameType,
 } from '../src/codec.js';
@@ -18,7 +14,17 @@ import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { PeerConnection } from '../src/peer-connection.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { advert, bytes, linkPair, sha } from './helpers.js';
+import {
+  advert,
+  bytes,
+  collectIncoming,
+  linkPair,
+  openFrame,
+  rawPeer,
+  settle,
+  sha,
+  virtualLinkPair,
+} from './helpers.js';
 import { indexOf, numbered, peers } from './peer-helpers.js';
 import { cleanup, securedLinks, security, tcpConduitPair } from './security-helpers.js';
 
@@ -33,53 +39,9 @@ const MiB = 1024 * KiB;
 
 afterEach(cleanup);
 
-/** Lets queued deliveries, pumps and timers of an ideal memory pipe run. */
-async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
-}
+const collect = collectIncoming;
 
-/** The channels `link` receives, as they open. */
-function collect(link: Link): Channel[] {
-  const got: Channel[] = [];
-  link.incomingChannels$.subscribe((ch) => got.push(ch));
-  return got;
-}
-
-/**
- * A responder Link with `receiveBudget` on one end of a memory pair and a hand-driven v1 peer (initiator: odd
- * channel ids) on the other; `send` writes raw frames, `frames` collects what the Link sent after its HELLO.
- */
-async function rawPeer(receiveBudget: number) {
-  const [ca, cb] = createConduitPair();
-  const link = new Link(ca, { role: 'responder', local: advert('link'), receiveBudget });
-  const frames: Frame[] = [];
-  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
-  let preamble = 8;
-  cb.data$.subscribe((chunk) => {
-    let c = chunk;
-    if (preamble > 0) {
-      const n = Math.min(preamble, c.length);
-      preamble -= n;
-      c = c.subarray(n);
-    }
-    if (c.length > 0) decoder.push(c, (f) => frames.push({ ...f, payload: f.payload.slice() }));
-  });
-  const send = (...fs: Uint8Array[]) => cb.write(fs);
-  send(
-    encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }),
-    encodeFrame(
-      FrameType.HELLO,
-      0,
-      0,
-      0,
-      encodeJson({ v: 1, advert: advert('raw'), window: 1 << 20, maxFrame: 65_548 }),
-    ),
-  );
-  await link.opened;
-  return { link, frames, send, conduit: cb };
-}
-
-const open = (id: number, proto = 'raw') => encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto }));
+const open = openFrame;
 /** `n` bytes of message `seq` on channel `id` as DATA frames of 60 KiB, the last with FIN when `fin`. */
 function fragments(id: number, seq: number, n: number, fin: boolean): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -221,7 +183,7 @@ describe('control-frame bound: findings', () => {
 
 describe('receive budget: paths checked and found sound', () => {
   it('a channel reset by the peer mid-message gives its fragments back (heldBytes 0, the Link reads on)', async () => {
-    const { link, send } = await rawPeer(256 * KiB);
+    const { link, send } = await rawPeer('responder', { receiveBudget: 256 * KiB });
     const got = collect(link);
     send(open(3), open(5));
     await settle();
@@ -242,7 +204,7 @@ describe('receive budget: paths checked and found sound', () => {
 
   it('equal messages in assembly: exactly one is refused, the others complete', async () => {
     const budget = 1 * MiB;
-    const { link, send, frames } = await rawPeer(budget);
+    const { link, send, frames } = await rawPeer('responder', { receiveBudget: budget });
     const got = collect(link);
     send(open(3), open(5), open(7));
     await settle();
@@ -270,7 +232,7 @@ describe('receive budget: paths checked and found sound', () => {
 
   it('an app that closes the Link from the refused channel’s closed$ (mid-refusal) leaves nothing counted, no throw', async () => {
     const budget = 1 * MiB;
-    const { link, send } = await rawPeer(budget);
+    const { link, send } = await rawPeer('responder', { receiveBudget: budget });
     const got = collect(link);
     send(open(3), open(5), open(7));
     await settle();
@@ -480,7 +442,7 @@ describe('other ways a peer grows memory (fixed here)', () => {
 
 describe('control payloads past their documented size (fixed here)', () => {
   it('an OPEN whose metadata is over 16 KiB is a protocol error (was: taken, up to 64 KiB a channel)', async () => {
-    const { link, send } = await rawPeer(1 * MiB);
+    const { link, send } = await rawPeer('responder', { receiveBudget: 1 * MiB });
     collect(link);
     send(encodeFrame(FrameType.OPEN, 0, 3, 0, encodeJson({ proto: 'x'.repeat(MAX_CONTROL_PAYLOAD + 1) })));
     expect(await Promise.race([link.closed, settle(200)])).toMatchObject({
@@ -491,7 +453,7 @@ describe('control payloads past their documented size (fixed here)', () => {
 
   it('a close message is kept to 512 bytes, cut at a character boundary (was: up to 64 KiB, remembered per channel)', async () => {
     // PeerConnection remembers the reasons of CLOSED_CHANNEL_MEMORY (4,096) ended channels: 64 KiB each was 256 MiB.
-    const { link, send } = await rawPeer(1 * MiB);
+    const { link, send } = await rawPeer('responder', { receiveBudget: 1 * MiB });
     const got = collect(link);
     send(open(3));
     await settle();
@@ -572,15 +534,12 @@ describe('receive budget: cost on the hot path (fixed here)', () => {
 describe('receive budget over a memory pipe with latency and bandwidth, in virtual time', () => {
   it('pauses and resumes many times; every byte of every channel arrives once, in order', async () => {
     const clock = new VirtualClock();
-    const [ca, cb] = createConduitPair({
-      scheduler: clock,
-      model: { latencyMs: 20, bandwidthBytesPerSec: 4 * MiB, mtu: 16 * KiB },
-    });
-    const opts = { scheduler: clock, receiveBudget: 96 * KiB, channelWindow: 64 * KiB };
-    const a = new Link(ca, { ...opts, role: 'initiator', local: advert('a') });
-    const b = new Link(cb, { ...opts, role: 'responder', local: advert('b') });
-    await clock.advance(100);
-    await Promise.all([a.opened, b.opened]);
+    const [a, b] = await virtualLinkPair(
+      clock,
+      { receiveBudget: 96 * KiB, channelWindow: 64 * KiB },
+      { latencyMs: 20, bandwidthBytesPerSec: 4 * MiB, mtu: 16 * KiB },
+      100,
+    );
     const incoming = collect(b);
     const sent: Uint8Array[][] = [];
     for (let c = 0; c < 6; c++) {

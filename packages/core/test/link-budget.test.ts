@@ -7,7 +7,16 @@ import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { ConduitDuplex, NORMAL_END } from '../src/security/conduit-duplex.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { advert, bytes, LoopbackTcp, linkPair, sha } from './helpers.js';
+import {
+  advert,
+  bytes,
+  collectIncoming,
+  LoopbackTcp,
+  linkPair,
+  settle,
+  sha,
+  virtualLinkPair,
+} from './helpers.js';
 import { cleanup, securedLinks, security } from './security-helpers.js';
 
 // The Link-wide receive budget (LinkOptions.receiveBudget): what all channels hold for their apps together is bounded;
@@ -16,17 +25,7 @@ import { cleanup, securedLinks, security } from './security-helpers.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Lets queued deliveries, pumps and timers of an ideal memory pipe run. */
-async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/** The channels `link` receives, as they open. */
-function collect(link: Link): Channel[] {
-  const got: Channel[] = [];
-  link.incomingChannels$.subscribe((ch) => got.push(ch));
-  return got;
-}
+const collect = collectIncoming;
 
 /** Every message of `ch` until it closes, concatenated (its subscription starts now). */
 async function readAll(ch: Channel): Promise<Uint8Array> {
@@ -249,17 +248,11 @@ describe('Link receive budget', () => {
 
   it('does not count a paused Link as idle: the keep-alive waits, and the Link lives on once the app reads', async () => {
     const clock = new VirtualClock();
-    const [ca, cb] = createConduitPair({ scheduler: clock });
-    const opts = {
-      scheduler: clock,
+    const [a, b] = await virtualLinkPair(clock, {
       keepAliveIntervalMs: 1_000,
       idleTimeoutMs: 3_000,
       receiveBudget: 256 * KiB,
-    };
-    const a = new Link(ca, { ...opts, role: 'initiator', local: advert('a') });
-    const b = new Link(cb, { ...opts, role: 'responder', local: advert('b') });
-    await clock.advance(0);
-    await Promise.all([a.opened, b.opened]);
+    });
     const incoming = collect(b);
     const ch = a.openChannel({ proto: 'unread' });
     const m = bytes(64 * KiB);

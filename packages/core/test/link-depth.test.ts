@@ -1,23 +1,15 @@
 import { firstValueFrom, ReplaySubject, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
-import {
-  encodeClosePayload,
-  encodeFrame,
-  encodeJson,
-  encodePreamble,
-  type Frame,
-  FrameDecoder,
-  FrameType,
-} from '../src/codec.js';
+import { encodeClosePayload, encodeFrame, type Frame, FrameType } from '../src/codec.js';
 import { CLOSE_CODES, type CloseCode, closeReason } from '../src/errors.js';
 import { ConduitInbound } from '../src/inbound.js';
-import { MAX_CHANNELS_PER_LINK, MAX_CONTROL_PAYLOAD, MAX_QUEUED_ANSWERS } from '../src/limits.js';
-import { Link, type LinkRole } from '../src/link.js';
+import { MAX_CHANNELS_PER_LINK, MAX_QUEUED_ANSWERS } from '../src/limits.js';
+import { Link } from '../src/link.js';
 import { createConduitPair } from '../src/memory/conduit-pair.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
-import { advert, bytes, linkPair, next, sha, testConduit } from './helpers.js';
+import { advert, bytes, linkPair, next, openFrame, rawPeer, sha, testConduit } from './helpers.js';
 
 // The Link's behaviour in depth, through its public API only (Link, Channel, LocalDevice), so these tests hold
 // across a restructuring of link.ts/channel.ts. Raw peers speak the wire protocol (PROTOCOL.md) byte by byte where
@@ -26,42 +18,7 @@ import { advert, bytes, linkPair, next, sha, testConduit } from './helpers.js';
 /** Resolves with the channel's close reason. */
 const closedWith = (ch: Channel) => firstValueFrom(ch.closed$);
 
-/**
- * A Link with `role` on one end of a memory pair and a hand-driven peer on the other: the peer has sent its
- * preamble and HELLO; `send` writes frames, `frames` collects what the Link sent (after its HELLO).
- */
-async function rawPeer(role: LinkRole = 'responder') {
-  const [ca, cb] = createConduitPair();
-  const link = new Link(ca, { role, local: advert('link') });
-  const frames: Frame[] = [];
-  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
-  let preamble = 8;
-  cb.data$.subscribe((chunk) => {
-    let c = chunk;
-    if (preamble > 0) {
-      const n = Math.min(preamble, c.length);
-      preamble -= n;
-      c = c.subarray(n);
-    }
-    if (c.length > 0) decoder.push(c, (f) => frames.push({ ...f, payload: f.payload.slice() }));
-  });
-  const send = (...fs: Uint8Array[]) => cb.write(fs);
-  send(
-    // The raw peer speaks protocol v1 (role parity of channel ids, ids up to 65 535); v2's id space is pinned below.
-    encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }),
-    encodeFrame(
-      FrameType.HELLO,
-      0,
-      0,
-      0,
-      encodeJson({ v: 1, advert: advert('raw'), window: 1 << 20, maxFrame: 65_548 }),
-    ),
-  );
-  await link.opened;
-  return { link, frames, send, conduit: cb };
-}
-
-const open = (id: number, proto = 'raw') => encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto }));
+const open = openFrame;
 const resetsIn = (frames: Frame[]) => frames.filter((f) => f.type === FrameType.RESET);
 
 describe('channel reset', () => {
