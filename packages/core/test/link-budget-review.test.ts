@@ -41,6 +41,18 @@ afterEach(cleanup);
 
 const collect = collectIncoming;
 
+/** The most channels `pc` had open at once from now on (reads as a function). */
+function peakOpen(pc: PeerConnection): () => number {
+  let open = 0;
+  let peak = 0;
+  pc.incomingChannels$.subscribe((ch) => {
+    open++;
+    peak = Math.max(peak, open);
+    void firstValueFrom(ch.closed$).then(() => open--);
+  });
+  return () => peak;
+}
+
 const open = openFrame;
 /** `n` bytes of message `seq` on channel `id` as DATA frames of 60 KiB, the last with FIN when `fin`. */
 function fragments(id: number, seq: number, n: number, fin: boolean): Uint8Array[] {
@@ -393,13 +405,7 @@ describe('other ways a peer grows memory (fixed here)', () => {
     // Fixed: onResume refuses them like an OPEN at the limit (PROTOCOL.md §4.4, §4.10), with RESET `refused`.
     const { pb, link } = peers();
     const l = await link('tcp');
-    let open = 0;
-    let peak = 0;
-    pb.incomingChannels$.subscribe((ch) => {
-      open++;
-      peak = Math.max(peak, open);
-      void firstValueFrom(ch.closed$).then(() => open--);
-    });
+    const peak = peakOpen(pb);
     for (let id = 0x8000; id <= 0xffff; id++)
       l.a.sendFrame(
         encodeResumeFrame({
@@ -411,7 +417,7 @@ describe('other ways a peer grows memory (fixed here)', () => {
         }),
       );
     await settle(50);
-    expect(peak).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
+    expect(peak()).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
     expect(l.b.state).toBe('open');
   });
   it('OPENs of connection channels on several Links stop at MAX_CHANNELS_PER_LINK for the connection (was: 4,096 per Link)', async () => {
@@ -421,20 +427,14 @@ describe('other ways a peer grows memory (fixed here)', () => {
     const { pb, link } = peers();
     const l1 = await link('tcp');
     const l2 = await link('ble');
-    let open = 0;
-    let peak = 0;
-    pb.incomingChannels$.subscribe((ch) => {
-      open++;
-      peak = Math.max(peak, open);
-      void firstValueFrom(ch.closed$).then(() => open--);
-    });
+    const peak = peakOpen(pb);
     // The connection-channel ids of A's parity (the follower's, here: odd), 4,096 on each Link.
     let id = 0x8000 + ((l1.a as unknown as { localOdd: boolean }).localOdd ? 1 : 0);
     for (const l of [l1, l2])
       for (let i = 0; i < MAX_CHANNELS_PER_LINK; i++, id += 2)
         l.a.sendFrame(encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto: 'o' })));
     await settle(100);
-    expect(peak).toBeLessThanOrEqual(MAX_CHANNELS_PER_LINK); // before the fix: 8,191
+    expect(peak()).toBeLessThanOrEqual(MAX_CHANNELS_PER_LINK); // before the fix: 8,191
     expect(l1.b.state).toBe('open');
     expect(l2.b.state).toBe('open');
   });
