@@ -8,7 +8,7 @@ import type { SecurityUpgrade } from '../src/link.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit } from '../src/transport.js';
-import { advert, virtualServer } from './helpers.js';
+import { advert, dialVirtual, virtualServer } from './helpers.js';
 
 // LocalDevice's admission control in virtual time, over the memory medium: the pre-authentication deadline and the
 // caps on pending inbound handshakes. The "attackers" are raw conduits dialled on the memory network that never speak
@@ -47,15 +47,7 @@ describe('admission control of handshakes (virtual time)', () => {
 
   it('leaves a peer that opens in time alone: it stops counting as pending once open', async () => {
     const { clock, net, server } = await world();
-    const client = new LocalDevice({
-      advert: advert('client'),
-      transports: [net.createTransport({ address: 'client' })],
-      scheduler: clock,
-    });
-    await client.start();
-    const connecting = client.connectAddress('memory', 'server');
-    await clock.advance(10);
-    const link = await connecting;
+    const { client, link } = await dialVirtual(net, clock);
     expect(server.admissionStats()).toMatchObject({ pending: 0, pendingHighWater: 1 });
     await clock.advance(60_000);
     expect(link.state).toBe('open');
@@ -81,15 +73,7 @@ describe('admission control of handshakes (virtual time)', () => {
     expect([closed.has(a3), closed.has(b1), closed.has(b2)]).toEqual([false, false, false]);
     expect(server.admissionStats()).toMatchObject({ pending: 3, pendingHighWater: 3, evicted: 2 });
 
-    const client = new LocalDevice({
-      advert: advert('client'),
-      transports: [net.createTransport({ address: 'client' })],
-      scheduler: clock,
-    });
-    await client.start();
-    const connecting = client.connectAddress('memory', 'server');
-    await clock.advance(10);
-    const link = await connecting;
+    const { client, link } = await dialVirtual(net, clock);
     expect(link.state).toBe('open');
     expect(closed.has(a3)).toBe(true); // made room for the real peer
     await clock.advance(PRE_AUTH_TIMEOUT_MS);

@@ -7,7 +7,7 @@ import { FRAME_HEADER_BYTES } from '../src/limits.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Conduit, Transport } from '../src/transport.js';
-import { advert } from './helpers.js';
+import { advert, dialVirtual } from './helpers.js';
 
 // Where LocalDevice decides how an inbound connection ends (virtual time, memory medium): a connection whose Link
 // fails before it opened is reset (`Conduit.reset`: TCP RST on a socket), however the handshake failed; one whose
@@ -96,15 +96,7 @@ async function world() {
   };
   /** A device `client` that dials the server: its Link once open, and the server's end of it. */
   const dialIn = async () => {
-    const client = new LocalDevice({
-      advert: advert('client'),
-      transports: [net.createTransport({ address: 'client' })],
-      scheduler: clock,
-    });
-    await client.start();
-    const connecting = client.connectAddress('memory', 'server');
-    await clock.advance(10);
-    const dialled = await connecting;
+    const { client, link: dialled } = await dialVirtual(net, clock);
     expect(dialled.state).toBe('open');
     await clock.advance(1);
     return { client, dialled, accepted: server.links()[0]! };

@@ -268,3 +268,19 @@ export function collectIncoming(link: Link): Channel[] {
   link.incomingChannels$.subscribe((ch) => got.push(ch));
   return got;
 }
+
+/**
+ * A device `from` on `net` that dials the device listening at `to` in `clock`'s time: the device and its Link once
+ * the dial resolved (10 ms of virtual time).
+ */
+export async function dialVirtual(net: MemoryNetwork, clock: VirtualClock, from = 'client', to = 'server') {
+  const client = new LocalDevice({
+    advert: advert(from),
+    transports: [net.createTransport({ address: from })],
+    scheduler: clock,
+  });
+  await client.start();
+  const connecting = client.connectAddress('memory', to);
+  await clock.advance(10);
+  return { client, link: await connecting };
+}

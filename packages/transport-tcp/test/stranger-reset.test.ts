@@ -5,7 +5,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import {
   type AdmissionOptions,
   closeReason,
@@ -17,7 +16,6 @@ import {
   type ConfirmBinding,
   createDeviceSecurity,
   createIdentity,
-  TLS_ALPN,
   type TlsSecurity,
   TRUST_FLAG_BIND,
   TRUST_MAGIC,
@@ -27,6 +25,7 @@ import {
 import { encodePreamble, FRAME_HEADER_BYTES, PREAMBLE_BYTES, PREAMBLE_FLAG_SECURE } from '@colink/core/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
+import { strangerTls } from './fixtures/stranger-tls.js';
 import { networkId } from './helpers.js';
 
 // What a stranger sees when the device gives up on it before it authenticated — the pre-authentication deadline, an
@@ -340,16 +339,7 @@ async function untrustedTlsClient(port: number, bind: boolean): Promise<ClientEn
     raw.on('data', onData);
     raw.once('close', () => reject(new Error('closed before the preamble')));
   });
-  const t = tlsConnect({
-    socket: raw,
-    key: identity.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    cert: identity.certificatePem,
-    minVersion: 'TLSv1.3',
-    maxVersion: 'TLSv1.3',
-    ALPNProtocols: [TLS_ALPN],
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-  });
+  const t = strangerTls(raw, identity);
   let errno: string | undefined;
   let eof = false;
   let tls = false;
