@@ -1,4 +1,5 @@
 import { ColinkError, ErrorCode } from './errors.js';
+import { MAX_CONTROL_PAYLOAD } from './limits.js';
 import type { DeviceAdvert, DiscoveredPeer } from './transport.js';
 
 /** A networkId: 64 lower-case hex characters (SHA-256 of the device's public key, or of its udid without security). */
@@ -11,6 +12,14 @@ export const MAX_DEVICE_TYPE_BYTES = 32;
 export const MAX_ADVERT_SERVICES = 64;
 /** Longest service name, bytes (HarmonyOS service and linkEnhance server names are ≤ 255). */
 export const MAX_SERVICE_NAME_BYTES = 255;
+
+/**
+ * Longest advert as JSON, bytes: what fits a HELLO, whose payload is at most {@link MAX_CONTROL_PAYLOAD} (16 KiB,
+ * PROTOCOL.md §4.1) — less 64 bytes for the rest of it (`{"v":2,"advert":…,"window":4294967295,"maxFrame":65548}`
+ * is 52). The per-field limits above allow more (64 services of 255 bytes are 16.5 KB of JSON alone), so this one
+ * is checked on the whole.
+ */
+export const MAX_ADVERT_JSON_BYTES = MAX_CONTROL_PAYLOAD - 64;
 
 const MAC = /^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i;
 
@@ -71,11 +80,18 @@ export function parseAdvert(value: unknown, source: string): DeviceAdvert {
 }
 
 /**
- * Checks this device's own advert before it is announced (the same rules peers apply with {@link parseAdvert}).
+ * Checks this device's own advert before it is announced: the rules peers apply with {@link parseAdvert}, and that
+ * its JSON is at most {@link MAX_ADVERT_JSON_BYTES} (16,320 bytes), so that the HELLO carrying it fits the 16 KiB
+ * peers accept (`MAX_CONTROL_PAYLOAD`; a larger HELLO is a `protocol-error` of the Link).
  * @throws ColinkError `ERR_INVALID_ARGUMENT` naming the first problem.
  */
 export function assertValidAdvert(advert: DeviceAdvert): void {
-  const problem = advertProblem(advert);
+  let problem = advertProblem(advert);
+  if (!problem) {
+    const bytes = Buffer.byteLength(JSON.stringify(parseAdvert(advert, 'this device')));
+    if (bytes > MAX_ADVERT_JSON_BYTES)
+      problem = `${bytes} bytes as JSON, over ${MAX_ADVERT_JSON_BYTES} (a HELLO carries at most ${MAX_CONTROL_PAYLOAD})`;
+  }
   if (problem) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `invalid device advert: ${problem}`);
 }
 

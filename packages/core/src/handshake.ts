@@ -123,8 +123,6 @@ export interface HandshakeOptions {
   readonly window: number;
   /** Largest frame (header included) announced in HELLO. */
   readonly maxFrame: number;
-  /** Largest payload the frame decoder accepts. */
-  readonly maxPayload: number;
   /** Highest protocol version offered in the preamble. Default {@link PROTOCOL_VERSION_MAX}. */
   readonly maxVersion?: number;
   /**
@@ -225,7 +223,9 @@ export class Handshake {
     this.raw = raw;
     this.options = options;
     this.events = events;
-    this.decoder = new FrameDecoder(Math.max(options.maxPayload, MAX_CONTROL_PAYLOAD));
+    // Only the peer's first frame is decoded here — its HELLO, or a GOAWAY — and both are control payloads: a larger
+    // one is refused from its header, before its bytes are buffered or JSON-parsed (PROTOCOL.md §4.1).
+    this.decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD);
   }
 
   /**
@@ -471,6 +471,7 @@ export class Handshake {
     return socket;
   }
 
+  /** Writes this side's HELLO (PROTOCOL.md §4.1); one over MAX_CONTROL_PAYLOAD fails the handshake instead. */
   private sendHello(): void {
     const hello = {
       v: this.version,
@@ -478,14 +479,36 @@ export class Handshake {
       window: this.options.window,
       maxFrame: this.options.maxFrame,
     };
-    const frame = encodeFrame(FrameType.HELLO, 0, 0, 0, encodeJson(hello));
+    const payload = encodeJson(hello);
+    if (payload.length > MAX_CONTROL_PAYLOAD) {
+      // The peer would refuse it (see onHelloData); LocalDevice checks its advert up front (assertValidAdvert).
+      const message = `this side's HELLO is ${payload.length} bytes, over ${MAX_CONTROL_PAYLOAD} (MAX_CONTROL_PAYLOAD)`;
+      const reason = closeReason('handshake-failed', message);
+      const io = this.io ?? this.raw;
+      this.fail(reason, new ColinkError(ErrorCode.INVALID_ARGUMENT, message)); // before the conduit reports its end
+      io.destroy(reason);
+      return;
+    }
+    const frame = encodeFrame(FrameType.HELLO, 0, 0, 0, payload);
     this.helloSent = true;
     this.helloBytes = frame.length;
     write(this.io!, [frame], this.options.id);
   }
 
+  /**
+   * Feeds the bytes after the security stage (or the preamble) to the decoder of the peer's first frame.
+   * @throws ColinkError `ERR_PROTOCOL` when that frame's header announces more than {@link MAX_CONTROL_PAYLOAD}
+   *   (16 KiB) of payload — checked on the 12-byte header, before the payload is buffered or parsed — or when it is
+   *   not a well-formed HELLO; the handshake then fails with `protocol-error`.
+   */
   private onHelloData(chunk: Uint8Array): void {
-    this.decoder.push(chunk, (f) => this.onFrame(f));
+    try {
+      this.decoder.push(chunk, (f) => this.onFrame(f));
+    } catch (e) {
+      if (this.stage === 'hello' && e instanceof ColinkError && e.code === ErrorCode.PROTOCOL)
+        throw new ColinkError(ErrorCode.PROTOCOL, `peer's HELLO: ${e.message}`, { cause: e });
+      throw e;
+    }
   }
 
   /** The first frame must be HELLO (or GOAWAY); returns false to stop decoding once the HELLO is in. */

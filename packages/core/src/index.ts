@@ -17,6 +17,7 @@ export {
   advertsEqual,
   assertValidAdvert,
   isMac,
+  MAX_ADVERT_JSON_BYTES,
   MAX_ADVERT_SERVICES,
   MAX_DEVICE_NAME_BYTES,
   MAX_DEVICE_TYPE_BYTES,

@@ -80,7 +80,11 @@ export const MAX_CHANNELS_PER_LINK = 4096;
 export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
-/** Largest OPEN metadata, HELLO or GOAWAY payload in bytes. */
+/**
+ * Largest OPEN / RESUME metadata, HELLO or GOAWAY payload in bytes: 16 KiB (PROTOCOL.md §4.1, §4.4). The handshake
+ * decodes the peer's first frame (its HELLO, or a GOAWAY) with this bound, so a larger one is a `protocol-error`
+ * from its 12-byte header, before its payload is buffered or parsed.
+ */
 export const MAX_CONTROL_PAYLOAD = 16 * 1024;
 
 /** Default keep-alive PING interval (ms). */

@@ -355,7 +355,6 @@ export class Link implements ChannelHost {
         timeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
         window: this.window,
         maxFrame: frameSize,
-        maxPayload: this.maxPayload,
         ...(options.maxProtocolVersion !== undefined ? { maxVersion: options.maxProtocolVersion } : {}),
         ...(options.preambleAnswered ? { preambleAnswered: true } : {}),
         id: this.id,
