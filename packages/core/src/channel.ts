@@ -74,6 +74,12 @@ export interface ChannelHost {
    * (`inbox`) and fragments of a message still arriving (`assembling`). The Link's receive budget sums them.
    */
   holding(inbox: number, assembling: number): void;
+  /**
+   * The channel ended by the peer's doing: this side reset it for the peer's breach of flow control or message order
+   * (PROTOCOL.md §4.2, §6). A Link counts it against its rapid-reset bound (`RAPID_RESET_BURST`); hosts without a
+   * peer (a parked channel's) leave it out.
+   */
+  churned?(channel: Channel): void;
 }
 
 /** Where a resumable channel waits while no Link carries it: it sends nothing; control frames wait for RESUME. */
@@ -198,6 +204,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private readers: Array<(r: IteratorResult<Uint8Array>) => void> = [];
   private paused = false;
   private delivering = false;
+  /** This side's app sent (or tried to send) a message on the channel, or closed it ({@link Channel.answered}). */
+  private acted = false;
 
   /** @internal created by {@link Link} */
   constructor(
@@ -278,6 +286,15 @@ export class Channel implements AsyncIterable<Uint8Array> {
     }
     this.closeListeners =
       this.closeListeners === undefined ? [listener] : this.closeListeners.concat(listener);
+  }
+
+  /**
+   * @internal Whether this side's app has answered on the channel: sent (or tried to send) a message, or closed it.
+   * A channel the peer opened and then resets before that was churned (the Link's rapid-reset bound,
+   * `RAPID_RESET_BURST`); reading it does not count, since reading is what a churning peer makes an app do.
+   */
+  get answered(): boolean {
+    return this.acted;
   }
 
   /** Current state. */
@@ -388,6 +405,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     onSeq: ((seq: number) => void) | undefined,
     framed: Uint8Array | undefined,
   ): Promise<void> {
+    this.acted = true;
     if (!(message instanceof Uint8Array)) {
       return Promise.reject(new ColinkError(ErrorCode.INVALID_ARGUMENT, 'message must be a Uint8Array'));
     }
@@ -467,6 +485,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
    */
   close(reason: CloseReason = closeReason('normal')): Promise<CloseReason> {
     if (this.stateValue === 'open') {
+      this.acted = true;
       this.stateValue = 'closing';
       this.localCloseRequested = reason;
       this.host.markReady(this);
@@ -582,6 +601,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.reset(
         closeReason('protocol-error', `peer exceeded the flow-control window on channel ${this.id}`),
       );
+      this.host.churned?.(this);
       return;
     }
     if (seq !== this.expectSeq) {
@@ -591,6 +611,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
           `message sequence ${seq} on channel ${this.id}, expected ${this.expectSeq}`,
         ),
       );
+      this.host.churned?.(this);
       return;
     }
     this.recvWindow -= payload.length;

@@ -78,6 +78,21 @@ export const MAX_CHANNELS_PER_LINK = 4096;
  * past 1,000 queued answers).
  */
 export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
+/**
+ * Rapid reset (HTTP/2's CVE-2023-44487, and "MadeYouReset", CVE-2025-8671): a peer that opens channels and ends them
+ * at once, in a loop, makes this device route each one and run its incoming-channel handler — work the channel
+ * limit ({@link MAX_CHANNELS_PER_LINK}) does not bound, since every channel is gone before the next arrives. A Link
+ * counts the channels the peer **churned** — channels it opened and reset before this side's app sent a message on
+ * them or closed them, and channels this side reset for the peer's breach of flow control or message order — in a
+ * token bucket: this many at once, refilled at {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with
+ * GOAWAY `protocol-error`. nghttp2's defaults since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`, burst 1,000
+ * and 33/s, counting every RST_STREAM it receives; node:http2's `streamResetBurst` / `streamResetRate`): a colink app
+ * cancelling transfers or requests it started (the peer's app acted on none of them) stays far below, and this
+ * side's own resets never count.
+ */
+export const RAPID_RESET_BURST = 1_000;
+/** Churned channels a Link's rapid-reset bucket ({@link RAPID_RESET_BURST}) regains per second: nghttp2's 33. */
+export const RAPID_RESET_RATE_PER_SECOND = 33;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /**

@@ -61,6 +61,8 @@ import {
   MIN_FRAME_SIZE,
   PING_PAYLOAD_BYTES,
   PROTOCOL_VERSION_RESUME,
+  RAPID_RESET_BURST,
+  RAPID_RESET_RATE_PER_SECOND,
   WRITE_BATCH_BYTES,
   WRITE_BATCH_CHUNKS,
 } from './limits.js';
@@ -286,6 +288,14 @@ export class Link implements ChannelHost {
   private rejectOpened!: (e: unknown) => void;
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
+  /**
+   * The rapid-reset bucket ({@link RAPID_RESET_BURST}): churned channels the peer may still make this side handle
+   * now, as of {@link Link.churnAt} (the scheduler's clock, ms).
+   */
+  private churnTokens = RAPID_RESET_BURST;
+  private churnAt: number;
+  /** Churned channels counted over the Link's life (for the close reason). */
+  private churnedTotal = 0;
   /** A frame arrived in the chunk being decoded (the keep-alive notes the time after the chunk). */
   private frameSeen = false;
   private readonly onFrameBound = (f: Frame): boolean => this.onFrame(f);
@@ -298,6 +308,7 @@ export class Link implements ChannelHost {
     this.remoteAddress = conduit.remoteAddress;
     this.id = `${conduit.medium}-${++linkCounter}`;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.churnAt = this.scheduler.now();
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
     const fast = frameSize >= 16 * 1024;
     this.window = options.channelWindow ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
@@ -722,6 +733,28 @@ export class Link implements ChannelHost {
     this.channelCountSubject.next(this.channels.size);
   }
 
+  /**
+   * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 1,000 refilled at 33 per
+   * second on the Link's scheduler clock; when it is empty the Link closes with GOAWAY `protocol-error`.
+   */
+  churned(_channel?: Channel): void {
+    if (this.done) return;
+    const now = this.scheduler.now();
+    const refill = (Math.max(0, now - this.churnAt) * RAPID_RESET_RATE_PER_SECOND) / 1000;
+    this.churnAt = now;
+    this.churnTokens = Math.min(RAPID_RESET_BURST, this.churnTokens + refill) - 1;
+    this.churnedTotal++;
+    if (this.churnTokens >= 0) return;
+    log.debug('%s rapid reset: %d channels churned by the peer', this.id, this.churnedTotal);
+    this.abort(
+      closeReason(
+        'protocol-error',
+        `rapid reset: the peer ended ${this.churnedTotal} channels before this side answered on them, ` +
+          `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`,
+      ),
+    );
+  }
+
   /** @internal */
   holding(inbox: number, assembling: number): void {
     this.heldInbox += inbox;
@@ -1044,7 +1077,12 @@ export class Link implements ChannelHost {
         if (!ch) return true;
         const reason = decodeCloseReason(f.payload);
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
-        else ch.terminate(reason);
+        else {
+          // Opened by the peer and reset before this side's app answered on it: churned (rapid reset).
+          const churned = !ch.answered && ch.id >= 2 && ch.id % 2 === (this.localOdd ? 0 : 1);
+          ch.terminate(reason);
+          if (churned) this.churned();
+        }
         return true;
       }
       case FrameType.PING:

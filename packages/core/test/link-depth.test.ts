@@ -206,7 +206,11 @@ describe('channel limits and ids', () => {
 
   it('v1: channel ids wrap at 65 535 and skip ids still in use', async () => {
     const [a, b] = await linkPair({}, { maxProtocolVersion: 1 });
-    b.incomingChannels$.subscribe();
+    // b's app closes the churned channels it gets: OPEN + RESET tens of thousands of times with the receiving app
+    // never answering is the rapid-reset pattern, which closes the Link (RAPID_RESET_BURST, rapid-reset.test.ts).
+    b.incomingChannels$.subscribe((ch) => {
+      if (ch.metadata.proto === 'churn') void ch.close();
+    });
     const keep3 = a.openChannel({ proto: 'kept' });
     const keep5 = a.openChannel({ proto: 'kept' });
     expect([keep3.id, keep5.id]).toEqual([3, 5]);
@@ -242,7 +246,9 @@ describe('channel limits and ids', () => {
     const [x, y] = await linkPair();
     // the device with the smaller networkId opens odd ids, whoever dialled (PROTOCOL.md §4.3)
     const [odd, even] = advert('a').networkId < advert('b').networkId ? [x, y] : [y, x];
-    even.incomingChannels$.subscribe();
+    even.incomingChannels$.subscribe((ch) => {
+      if (ch.metadata.proto === 'churn') void ch.close(); // answered: not a rapid reset (see above)
+    });
     odd.incomingChannels$.subscribe();
     const kept = odd.openChannel({ proto: 'kept' });
     expect(kept.id).toBe(3);

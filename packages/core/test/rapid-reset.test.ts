@@ -1,0 +1,237 @@
+import { connect } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Channel } from '../src/channel.js';
+import {
+  decodeCloseReason,
+  encodeCloseFrame,
+  encodeFrame,
+  encodeJson,
+  encodePreamble,
+  type Frame,
+  FrameDecoder,
+  FrameFlags,
+  FrameType,
+} from '../src/codec.js';
+import { LocalDevice } from '../src/device.js';
+import { closeReason } from '../src/errors.js';
+import { MAX_CONTROL_PAYLOAD, RAPID_RESET_BURST, RAPID_RESET_RATE_PER_SECOND } from '../src/limits.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
+import { advert, collectIncoming, LoopbackTcp, linkPair, openFrame, rawPeer, settle } from './helpers.js';
+
+// Rapid reset (HTTP/2 CVE-2023-44487; MadeYouReset, CVE-2025-8671): a peer that opens channels and resets them at
+// once makes the device route each one and run its handler, while the channel limit never fills. A Link counts the
+// channels the peer churned in a token bucket (RAPID_RESET_BURST at once, RAPID_RESET_RATE_PER_SECOND refill, on the
+// Link's scheduler clock — virtual here) and closes with GOAWAY `protocol-error` past it.
+
+const reset = (id: number) => encodeCloseFrame(FrameType.RESET, id, closeReason('normal', 'cancel'));
+/** OPEN + RESET of the raw peer's (initiator's, odd) channels `3 + 2k` for k in [from, from + n). */
+function churn(from: number, n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let k = from; k < from + n; k++) {
+    const id = 3 + 2 * (k % 30_000);
+    out.push(openFrame(id), reset(id));
+  }
+  return out;
+}
+const goaways = (frames: Frame[]) => frames.filter((f) => f.type === FrameType.GOAWAY);
+
+/** A raw peer in virtual time whose Link runs a handler (counts it) for every channel it opens. */
+async function churnTarget() {
+  const clock = new VirtualClock();
+  const peer = await rawPeer('responder', { scheduler: clock });
+  const accepted = collectIncoming(peer.link);
+  return { clock, ...peer, accepted };
+}
+
+describe('rapid reset: the bound', () => {
+  it(`takes ${RAPID_RESET_BURST} churned channels at once, closes with protocol-error at the next`, async () => {
+    const { link, send, frames, accepted } = await churnTarget();
+    send(...churn(0, RAPID_RESET_BURST));
+    await settle();
+    expect(accepted).toHaveLength(RAPID_RESET_BURST); // every one was routed to the app
+    expect(accepted.every((ch) => ch.state === 'closed')).toBe(true);
+    expect(link.state).toBe('open');
+    expect(goaways(frames)).toHaveLength(0);
+    send(...churn(RAPID_RESET_BURST, 1));
+    const reason = await link.closed;
+    expect(reason.code).toBe('protocol-error');
+    expect(reason.message).toMatch(/rapid reset: the peer ended 1001 channels/);
+    // (The GOAWAY itself is checked over real TCP below: the memory pipe's destroy drops what is still in flight.)
+    expect(goaways(frames)).toHaveLength(0);
+  });
+
+  it(`regains ${RAPID_RESET_RATE_PER_SECOND} a second of virtual time, not more`, async () => {
+    const { clock, link, send } = await churnTarget();
+    send(...churn(0, RAPID_RESET_BURST));
+    await settle();
+    await clock.advance(1_000);
+    send(...churn(RAPID_RESET_BURST, RAPID_RESET_RATE_PER_SECOND));
+    await settle();
+    expect(link.state).toBe('open');
+    send(...churn(RAPID_RESET_BURST + RAPID_RESET_RATE_PER_SECOND, 1));
+    expect((await link.closed).message).toMatch(/rapid reset/);
+  });
+
+  it('a peer churning just under the rate keeps its Link: 30 a second for 200 s (6,000 channels)', async () => {
+    const { clock, link, send, accepted } = await churnTarget();
+    for (let s = 0; s < 200; s++) {
+      send(...churn(s * 30, 30));
+      await clock.advance(1_000);
+    }
+    expect(accepted).toHaveLength(6_000);
+    expect(link.state).toBe('open');
+    link.abort(closeReason('normal'));
+  });
+
+  it('MadeYouReset: channels this side resets for the peer’s breach (wrong message order) count the same', async () => {
+    const { link, send } = await churnTarget();
+    const out: Uint8Array[] = [];
+    for (let k = 0; k <= RAPID_RESET_BURST; k++) {
+      const id = 3 + 2 * k;
+      // seq 7 where 0 is due: this side resets the channel with protocol-error.
+      out.push(openFrame(id), encodeFrame(FrameType.DATA, FrameFlags.FIN, id, 7, Uint8Array.of(1)));
+    }
+    send(...out);
+    const reason = await link.closed;
+    expect(reason).toMatchObject({ code: 'protocol-error', message: expect.stringMatching(/rapid reset/) });
+  });
+});
+
+describe('rapid reset: legitimate use does not trip it', () => {
+  it('channels whose app answered (sent a message) before the peer reset them do not count: 3,000 at once', async () => {
+    const { link, send, frames } = await churnTarget();
+    link.incomingChannels$.subscribe((ch) => void ch.send(Uint8Array.of(1)));
+    send(...churn(0, 3_000));
+    await settle();
+    expect(link.state).toBe('open');
+    expect(frames.filter((f) => f.type === FrameType.DATA && f.channel > 1)).toHaveLength(3_000);
+  });
+
+  it('nor do channels this side’s app closed, nor its own channels the peer resets, nor its own open/reset cycles', async () => {
+    const { link, send } = await churnTarget();
+    link.incomingChannels$.subscribe((ch) => void ch.close());
+    send(...churn(0, 2_000));
+    await settle();
+    // This side's (the responder's: even) channels, reset by the peer at once.
+    for (let i = 0; i < 2_000; i++) send(reset(link.openChannel({ proto: 'mine' }).id));
+    await settle();
+    // And opened and reset by this side's app.
+    for (let i = 0; i < 2_000; i++) link.openChannel({ proto: 'mine' }).reset();
+    await settle();
+    expect(link.state).toBe('open');
+    link.abort(closeReason('normal'));
+  });
+
+  it('two real Links: 5,000 channels opened, answered and closed or reset by either side, then 500 cancelled before the receiver answered', async () => {
+    const [a, b] = await linkPair();
+    b.incomingChannels$.subscribe((ch) => ch.messages$.subscribe((m) => void ch.send(m)));
+    for (let i = 0; i < 5_000; i++) {
+      const ch = a.openChannel({ proto: 'echo' });
+      const echo = firstValueFrom(ch.messages$);
+      await ch.send(Uint8Array.of(i & 0xff));
+      await echo;
+      if (i % 2 === 0) await ch.close();
+      else ch.reset();
+    }
+    // A sender cancelling what it started before the receiver's app answered: not a churn if spread out, but a
+    // burst of them is what the bound is for — 500 at once stay under it.
+    const got: Channel[] = collectIncoming(a);
+    for (let i = 0; i < 500; i++) b.openChannel({ proto: 'upload' }).reset(closeReason('cancelled'));
+    await settle();
+    expect(got).toHaveLength(500);
+    expect(a.state).toBe('open');
+    expect(b.state).toBe('open');
+    await a.close();
+  });
+});
+
+const running: LocalDevice[] = [];
+afterEach(async () => {
+  await Promise.allSettled(running.splice(0).map((d) => d.stop()));
+});
+
+describe('rapid reset over real TCP', () => {
+  it('a churning peer gets GOAWAY while a well-behaved Link on the same device keeps working', async () => {
+    const ts = new LoopbackTcp('127.0.0.1');
+    const server = new LocalDevice({ advert: advert('rr-server'), transports: [ts] });
+    let handled = 0;
+    server.handle('echo', (ch) => {
+      handled++;
+      ch.messages$.subscribe((m) => void ch.send(m));
+    });
+    const tc = new LoopbackTcp('127.0.0.1');
+    const good = new LocalDevice({ advert: advert('rr-good'), transports: [tc] });
+    running.push(server, good);
+    await server.start();
+    await good.start();
+    const goodLink = await good.connectAddress('tcp', ts.localAddress!);
+    const echoCh = goodLink.openChannel({ proto: 'echo' });
+    const roundTrip = async (i: number) => {
+      const reply = firstValueFrom(echoCh.messages$);
+      await echoCh.send(Uint8Array.of(i & 0xff));
+      expect([...(await reply)]).toEqual([i & 0xff]);
+    };
+    await roundTrip(0);
+
+    // The churner: a raw TCP client that speaks the preamble (v1, no security) and HELLO, then OPEN + RESET of
+    // 'echo' channels in batches until the device closes it.
+    const [host, port] = ts.localAddress!.split(':') as [string, string];
+    const sock = connect({ host, port: Number(port) });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const received: Frame[] = [];
+    const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
+    let skip = 8; // the device's preamble
+    sock.on('data', (chunk: Buffer) => {
+      let c = new Uint8Array(chunk);
+      if (skip > 0) {
+        const n = Math.min(skip, c.length);
+        skip -= n;
+        c = c.subarray(n);
+      }
+      if (c.length > 0) decoder.push(c, (f) => received.push({ ...f, payload: f.payload.slice() }));
+    });
+    sock.on('error', () => undefined);
+    const ended = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.write(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }));
+    sock.write(
+      encodeFrame(
+        FrameType.HELLO,
+        0,
+        0,
+        0,
+        encodeJson({ v: 1, advert: advert('rr-churner'), window: 1 << 20, maxFrame: 65_548 }),
+      ),
+    );
+    let closed = false;
+    void ended.then(() => (closed = true));
+    let sent = 0;
+    let trips = 1;
+    for (let batch = 0; batch < 40 && !closed; batch++) {
+      const frames: Uint8Array[] = [];
+      for (let i = 0; i < 100; i++, sent++) {
+        const id = 3 + 2 * sent;
+        frames.push(encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto: 'echo' })), reset(id));
+      }
+      sock.write(Buffer.concat(frames));
+      // The well-behaved Link's round trips go on meanwhile.
+      await roundTrip(trips++);
+    }
+    await ended;
+    const goaway = received.find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway).toBeDefined();
+    expect(decodeCloseReason(goaway!.payload)).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringMatching(/rapid reset/),
+    });
+    // Refused past the bucket: the handler ran for the burst (plus what raced the close), not for all 4,000.
+    expect(handled).toBeGreaterThanOrEqual(RAPID_RESET_BURST + 1);
+    expect(handled).toBeLessThan(sent + 1);
+    // The well-behaved Link is open and works.
+    expect(goodLink.state).toBe('open');
+    for (let i = 0; i < 20; i++) await roundTrip(trips++);
+    expect(server.links().some((l) => l.remote?.deviceName === 'rr-churner' && l.state !== 'closed')).toBe(
+      false,
+    );
+  });
+});
