@@ -46,6 +46,11 @@ export interface ChannelInternals {
    * defaults until a Link carries it, then that Link's ({@link Channel.inheritLimits}).
    */
   readonly inheritLimits?: boolean;
+  /**
+   * A channel the peer opened: the bytes of its OPEN (or RESUME) metadata as the peer sent them, counted against
+   * `MAX_PEER_METADATA_BYTES` for the channel's life. 0 (the default) for this side's channels.
+   */
+  readonly metadataBytes?: number;
 }
 
 /** State of a channel. */
@@ -140,6 +145,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** @internal whether this is a resumable connection channel (protocol v2). */
   readonly resumable: boolean;
+  /** @internal Bytes of the peer's metadata this channel holds ({@link ChannelInternals.metadataBytes}). */
+  readonly metadataBytes: number;
   private host: ChannelHost;
   private maxMessageBytes: number;
   private sendBufferBytes: number;
@@ -216,6 +223,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     options: ChannelOptions & ChannelInternals = {},
   ) {
     this.resumable = options.resumable ?? false;
+    this.metadataBytes = options.metadataBytes ?? 0;
     this.host = host;
     this.id = id;
     this.metadata = metadata;

@@ -96,6 +96,18 @@ export const RAPID_RESET_RATE_PER_SECOND = 33;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /**
+ * Most bytes of OPEN / RESUME metadata that channels the peer opened hold at once, per Link (its Link channels) and
+ * per peer connection (its connection channels), bytes: 4 MiB. Each metadata is at most {@link MAX_CONTROL_PAYLOAD}
+ * (16 KiB), so {@link MAX_CHANNELS_PER_LINK} channels could hold 64 MiB of it — for their whole life, whether or not
+ * an app ever reads them. A channel's metadata is kept as long as the channel (`Channel.metadata`), so it is counted
+ * for that long and not against the receive budget (`LinkOptions.receiveBudget`): that budget frees itself as apps
+ * read, and pausing the Link could never free metadata. 4 MiB is 1 KiB per channel at the channel limit, or 256
+ * channels of the largest metadata; a session request's metadata is ~290 bytes (service, two app names, a key), so
+ * 4,096 of them fit with room. Past it the peer's OPEN (or the RESUME that would open a channel) is answered with
+ * RESET `refused`, like an OPEN past the channel limit; the Link stays.
+ */
+export const MAX_PEER_METADATA_BYTES = 4 * 1024 * 1024;
+/**
  * Largest OPEN / RESUME metadata, HELLO or GOAWAY payload in bytes: 16 KiB (PROTOCOL.md §4.1, §4.4). The handshake
  * decodes the peer's first frame (its HELLO, or a GOAWAY) with this bound, so a larger one is a `protocol-error`
  * from its 12-byte header, before its payload is buffered or parsed.

@@ -57,6 +57,7 @@ import {
   MAX_CHANNELS_PER_LINK,
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_SIZE,
+  MAX_PEER_METADATA_BYTES,
   MAX_QUEUED_ANSWERS,
   MIN_FRAME_SIZE,
   PING_PAYLOAD_BYTES,
@@ -188,7 +189,11 @@ export class Link implements ChannelHost {
   readonly remoteAddress: string;
   /** State changes; starts with `connecting`. */
   readonly state$: Observable<LinkState>;
-  /** Channels the peer opened (hot). */
+  /**
+   * Channels the peer opened (hot). The peer's OPEN is refused with RESET `refused` when nothing subscribes, past
+   * 4,096 channels (`MAX_CHANNELS_PER_LINK`), or when the peer's Link channels already hold 4 MiB of metadata
+   * (`MAX_PEER_METADATA_BYTES`, counted until each channel closes; connection channels: see `PeerConnection`).
+   */
   readonly incomingChannels$: Observable<Channel>;
   /** Headers of every received frame after the HELLO (hot; for diagnostics and tests — payloads are not exposed). */
   readonly frames$: Observable<Omit<Frame, 'payload'> & { readonly length: number }>;
@@ -296,6 +301,8 @@ export class Link implements ChannelHost {
   private churnAt: number;
   /** Churned channels counted over the Link's life (for the close reason). */
   private churnedTotal = 0;
+  /** Bytes of metadata the peer's open Link channels hold ({@link MAX_PEER_METADATA_BYTES}). */
+  private peerMetadata = 0;
   /** A frame arrived in the chunk being decoded (the keep-alive notes the time after the chunk). */
   private frameSeen = false;
   private readonly onFrameBound = (f: Frame): boolean => this.onFrame(f);
@@ -728,6 +735,7 @@ export class Link implements ChannelHost {
   channelClosed(channel: Channel): void {
     if (this.channels.get(channel.id) !== channel) return;
     this.channels.delete(channel.id);
+    if (!channel.resumable) this.peerMetadata -= channel.metadataBytes;
     this.ready.delete(channel);
     this.acks.delete(channel);
     this.channelCountSubject.next(this.channels.size);
@@ -1142,10 +1150,25 @@ export class Link implements ChannelHost {
       );
       return;
     }
+    // The metadata of the peer's Link channels is bounded here, that of its connection channels by their owner.
+    const metadataBytes = f.payload.length;
+    if (!connection && this.peerMetadata + metadataBytes > MAX_PEER_METADATA_BYTES) {
+      this.sendControl(
+        encodeCloseFrame(
+          FrameType.RESET,
+          id,
+          closeReason('refused', `the peer's channels hold ${MAX_PEER_METADATA_BYTES} bytes of metadata`),
+        ),
+        true,
+      );
+      return;
+    }
     const ch = new Channel(this, id, meta as ChannelMetadata, this.remoteHello!.window, {
       ...this.channelOptions(),
       resumable: connection,
+      metadataBytes,
     });
+    if (!connection) this.peerMetadata += metadataBytes;
     this.channels.set(id, ch);
     this.channelCountSubject.next(this.channels.size);
     if (connection) this.owner!.onIncoming(this, ch);

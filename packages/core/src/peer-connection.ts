@@ -7,7 +7,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { Channel, type ChannelHost, type ChannelMetadata, type ChannelOptions } from './channel.js';
-import { encodeCloseFrame, FrameType, type ResumeInfo } from './codec.js';
+import { encodeCloseFrame, encodeJson, FrameType, type ResumeInfo } from './codec.js';
 import { type CloseReason, ColinkError, closeReason, ErrorCode } from './errors.js';
 import {
   CLOSED_CHANNEL_MEMORY,
@@ -17,6 +17,7 @@ import {
   DEFAULT_REDIAL_INITIAL_MS,
   DEFAULT_REDIAL_MAX_MS,
   MAX_CHANNELS_PER_LINK,
+  MAX_PEER_METADATA_BYTES,
 } from './limits.js';
 import type { Link, LinkOwner } from './link.js';
 import { logger } from './log.js';
@@ -105,6 +106,9 @@ export interface PeerConnectionOptions {
   readonly channelOptions?: ChannelOptions;
 }
 
+/** Why a peer's channel is refused past {@link MAX_PEER_METADATA_BYTES}. */
+const METADATA_FULL = `the peer's connection channels hold ${MAX_PEER_METADATA_BYTES} bytes of metadata`;
+
 /** Host of a connection channel opened while no Link carries the connection. */
 const NO_LINK: ChannelHost = {
   maxPayload: 0,
@@ -171,6 +175,8 @@ export class PeerConnection implements LinkOwner {
   private readonly resumedOn = new Map<Channel, Link>();
   private readonly opened = new Set<Channel>();
   private readonly ended = new Map<number, CloseReason>();
+  /** Bytes of metadata the connection channels the peer opened hold ({@link MAX_PEER_METADATA_BYTES}). */
+  private peerMetadata = 0;
   private readonly incomingSubject = new Subject<Channel>();
   private readonly movesSubject = new Subject<CarrierMove>();
   private readonly qualitySubject: BehaviorSubject<PeerQuality>;
@@ -229,7 +235,11 @@ export class PeerConnection implements LinkOwner {
     return [...this.channelMap.values()];
   }
 
-  /** Channels the peer opened (hot). */
+  /**
+   * Connection channels the peer opened (hot). The peer's OPEN (or a RESUME that would open one) is refused with RESET
+   * `refused` past 4,096 channels (`MAX_CHANNELS_PER_LINK`) or when the peer's channels already hold 4 MiB of
+   * metadata (`MAX_PEER_METADATA_BYTES`, counted until each channel closes).
+   */
   get incomingChannels$(): Observable<Channel> {
     return this.incomingSubject.asObservable();
   }
@@ -371,6 +381,10 @@ export class PeerConnection implements LinkOwner {
       ch.refuse(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));
       return;
     }
+    if (this.peerMetadata + ch.metadataBytes > MAX_PEER_METADATA_BYTES) {
+      ch.refuse(closeReason('refused', METADATA_FULL));
+      return;
+    }
     this.ended.delete(ch.id);
     this.track(ch, link);
     // The leader keeps every channel on its carrier.
@@ -397,19 +411,24 @@ export class PeerConnection implements LinkOwner {
     if (!ch) {
       const peersParity = info.channel % 2 === (this.leader ? 0 : 1);
       const end = this.ended.get(info.channel);
+      // (Re-encoded only for a RESUME that would open a channel: its size as the peer sent it, give or take spacing.)
+      const metadataBytes = info.metadata && peersParity && !end ? encodeJson(info.metadata).length : 0;
+      const metadataFits = this.peerMetadata + metadataBytes <= MAX_PEER_METADATA_BYTES;
       if (
         info.metadata &&
         peersParity &&
         !end &&
         this.stateValue !== 'closed' &&
-        this.channelMap.size < MAX_CHANNELS_PER_LINK
+        this.channelMap.size < MAX_CHANNELS_PER_LINK &&
+        metadataFits
       ) {
         // The channel's OPEN was lost with its Link (or never sent): RESUME opens it — routed as an OPEN (§4.7),
-        // so refused past MAX_CHANNELS_PER_LINK like one (below).
+        // so refused past MAX_CHANNELS_PER_LINK or MAX_PEER_METADATA_BYTES like one (below).
         ch = new Channel(NO_LINK, info.channel, info.metadata as ChannelMetadata, 0, {
           ...this.options.channelOptions,
           resumable: true,
           inheritLimits: true,
+          metadataBytes,
         });
         ch.park();
         this.track(ch, undefined);
@@ -421,7 +440,9 @@ export class PeerConnection implements LinkOwner {
             'refused',
             info.metadata && peersParity && this.channelMap.size >= MAX_CHANNELS_PER_LINK
               ? `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`
-              : 'no such connection channel',
+              : info.metadata && peersParity && !metadataFits
+                ? METADATA_FULL
+                : 'no such connection channel',
           );
         const type = answer.code === 'normal' ? FrameType.CLOSE : FrameType.RESET;
         link.sendFrame(encodeCloseFrame(type, info.channel, answer));
@@ -459,9 +480,11 @@ export class PeerConnection implements LinkOwner {
   private track(ch: Channel, link: Link | undefined): void {
     this.channelMap.set(ch.id, ch);
     this.location.set(ch, link);
+    this.peerMetadata += ch.metadataBytes;
     ch.onClosed((reason) => {
       if (this.channelMap.get(ch.id) !== ch) return;
       this.channelMap.delete(ch.id);
+      this.peerMetadata -= ch.metadataBytes;
       this.location.delete(ch);
       this.resumedOn.delete(ch);
       this.resumeEpoch.delete(ch);
