@@ -270,7 +270,7 @@ export const WRITE_BATCH_CHUNKS = 64;
 /**
  * How long a gracefully ended conduit waits for the peer's close before it destroys the connection, ms: transport-tcp's
  * socket conduit and the secure conduit on a native socket (js-libp2p's TCP close timeout is 500 ms; we allow a
- * slower peer).
+ * slower peer). The memory pipe (`createConduitPair`) delivers what an ended end sent to a paused peer after it.
  */
 export const CONDUIT_CLOSE_TIMEOUT_MS = 2_000;
 

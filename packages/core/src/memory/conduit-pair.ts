@@ -1,7 +1,7 @@
 import { asapScheduler, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { type CloseReason, ColinkError, closeReason } from '../errors.js';
 import { ConduitInbound } from '../inbound.js';
-import { MAX_FRAME_SIZE } from '../limits.js';
+import { CONDUIT_CLOSE_TIMEOUT_MS, MAX_FRAME_SIZE } from '../limits.js';
 import type { Conduit, Medium } from '../transport.js';
 
 /**
@@ -39,7 +39,11 @@ export interface ConduitPairOptions {
 
 /**
  * One end of an in-memory conduit pair, with fault injection. `pause()` holds what travels to this end in flight
- * (counted against the sender's high-water mark, so its `write()` returns false) until `resume()`.
+ * (counted against the sender's high-water mark, so its `write()` returns false) until `resume()` — or until the other
+ * end has ended (`end()`) {@link CONDUIT_CLOSE_TIMEOUT_MS} (2 s, on the pair's scheduler) ago: then what it sent
+ * arrives anyway, and the pipe closes behind it, so a paused end learns that its peer left (with the peer's last
+ * frames, e.g. a Link's GOAWAY) instead of only once its reader resumes. A socket conduit's peer destroys the
+ * connection after the same time (its close timeout), which a paused socket notices at its next write.
  */
 export interface MemoryConduit extends Conduit {
   /** Cuts the pipe: both ends close with `lost` (or `reason`), in-flight bytes are discarded. */
@@ -92,10 +96,17 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   const paused = [false, false];
   let open = true;
   const ending: [CloseReason | undefined, CloseReason | undefined] = [undefined, undefined];
+  /** endTimers[i]: end i ended; at CONDUIT_CLOSE_TIMEOUT_MS what it sent is delivered even to a paused peer. */
+  const endTimers: [Subscription | undefined, Subscription | undefined] = [undefined, undefined];
+  /** unpaused[i]: end i's pause no longer holds (its peer ended that long ago). */
+  const unpaused: [boolean, boolean] = [false, false];
+  /** Whether what travels to end `i` is held by its pause. */
+  const held = (i: 0 | 1): boolean => paused[i] === true && !unpaused[i];
 
   const shutdown = (reasons: [CloseReason, CloseReason]): void => {
     if (!open) return;
     open = false;
+    for (const t of endTimers) t?.unsubscribe();
     for (const d of dirs) {
       d.timer?.unsubscribe();
       d.pending = [];
@@ -113,7 +124,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     d.timer = undefined;
     const now = scheduler.now();
     const to = (1 - from) as 0 | 1;
-    while (open && !paused[to] && d.pending.length > 0 && d.pending[0]!.at <= now) {
+    while (open && !held(to) && d.pending.length > 0 && d.pending[0]!.at <= now) {
       const p = d.pending.shift()!;
       d.inFlight -= p.bytes;
       for (const c of p.chunks) data[to].push(c);
@@ -122,7 +133,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
         drain[from].next();
       }
     }
-    if (!open || paused[to]) return; // resume() flushes (and closes, once all has arrived)
+    if (!open || held(to)) return; // resume() flushes (and closes, once all has arrived)
     if (d.pending.length > 0) {
       d.timer = scheduler.schedule(() => flush(from), Math.max(0, d.pending[0]!.at - now));
     } else if (ending[from]) {
@@ -164,6 +175,15 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     if (!open || ending[from]) return;
     ending[from] = reason;
     if (dirs[from].pending.length === 0 && !dirs[from].timer) flush(from);
+    if (!open) return;
+    endTimers[from] = scheduler.schedule(() => {
+      endTimers[from] = undefined;
+      const to = (1 - from) as 0 | 1;
+      if (!open || !paused[to]) return;
+      unpaused[to] = true;
+      const d = dirs[from];
+      d.timer ??= scheduler.schedule(() => flush(from), 0);
+    }, CONDUIT_CLOSE_TIMEOUT_MS);
   };
 
   const make = (i: 0 | 1): MemoryConduit => ({
