@@ -59,9 +59,12 @@ export interface AttackReport {
     flooded: number;
     closeMsMedian: number | null;
     closeMsMax: number | null;
+    /** Socket errors by code of the first round of connections (one per slot). */
     errors: Record<string, number>;
     reconnects: number;
     reconnectsClosedByServer: number;
+    /** Socket errors by code of the reconnections of a sustained attack (`sustainMs`), every round after the first. */
+    reconnectErrors: Record<string, number>;
   };
   readonly engaged: PeerMessage & { connected: number; failed: number };
   /** Median RTT of the trusted session just before the attack (same count and size of round trips), ms. */
@@ -453,7 +456,9 @@ export function describeReport(env: string, name: string, r: AttackReport): stri
   return (
     `[hostile ${env}] ${name}: ${x.connected}/${x.conns} connected, ${x.closedByServer} closed by the device ` +
     `(median ${x.closeMsMedian} ms, max ${x.closeMsMax} ms), ${x.held} held to the end, tls ${x.tls}, ` +
-    `errors seen by the hostile sockets ${JSON.stringify(x.errors)}, ` +
+    `errors seen by the hostile sockets ${JSON.stringify(x.errors)}` +
+    (x.reconnects > 0 ? ` (reconnections: ${JSON.stringify(x.reconnectErrors)})` : '') +
+    ', ' +
     `flooded ${mib(x.flooded)} MiB; pending max ${r.pendingMax} (high-water ${r.pendingHighWater}), inbound max ${r.inboundMax}, evicted ${r.evicted}, queued max ${r.queuedHighWater}, ` +
     `queue-refused ${r.queueRefused}, rate-limited ${r.rateLimited}, ` +
     `timed out ${r.timedOut}; trusted RTT ${r.rttUnderAttackMs} ms (idle ${r.rttIdleMs} ms, ${Math.round((r.rttUnderAttackMs / r.rttIdleMs) * 10) / 10}×; p90 ${r.rttUnderAttackP90Ms} ms, max ${r.rttUnderAttackMaxMs} ms); newcomer in ` +

@@ -343,6 +343,11 @@ for (const env of envs) {
               `${r.result.reconnectsClosedByServer} of them closed by the device`,
           );
           expect(r.result.reconnects).toBeGreaterThan(500);
+          // Every round's errors count (the fixture counted the first round's only): each reconnection the device
+          // ended — reset at accept, evicted, refused — saw a reset, none a FIN or another error; only the last one of
+          // each slot, which the hostile closes itself when the 4 s are over, sees none.
+          expect(Object.keys(r.result.reconnectErrors)).toEqual(['ECONNRESET']);
+          expect(r.result.reconnectErrors.ECONNRESET).toBeGreaterThanOrEqual(r.result.reconnects - 500);
           expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
           // The trusted session answered and the newcomer dialled in while the slots were being reopened.
           expect(r.rttUnderAttackMs).toBeGreaterThan(0);
