@@ -85,12 +85,14 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * counts the channels the peer **churned** — channels it opened and reset before this side's app sent a message on
  * them or closed them, and channels this side reset for the peer's breach of flow control or message order — in a
  * token bucket: this many at once, refilled at {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with
- * GOAWAY `protocol-error`. nghttp2's defaults since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`, burst 1,000
- * and 33/s, counting every RST_STREAM it receives; node:http2's `streamResetBurst` / `streamResetRate`): a colink app
- * cancelling transfers or requests it started (the peer's app acted on none of them) stays far below, and this
- * side's own resets never count.
+ * GOAWAY `protocol-error`. The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`:
+ * a bucket of 1,000 refilled at 33/s, counting every RST_STREAM it receives — node:http2's `streamResetBurst` /
+ * `streamResetRate`), with the burst sized to colink instead: every channel a Link can hold
+ * ({@link MAX_CHANNELS_PER_LINK}) may end at once without the receiver having answered on it — an app cancelling
+ * everything it started, a session ending with its 1,040 transfers (1,024 held + 16 waiting) — so that many pass at
+ * once; what the bucket stops is the repetition. This side's own channels and resets never count.
  */
-export const RAPID_RESET_BURST = 1_000;
+export const RAPID_RESET_BURST = MAX_CHANNELS_PER_LINK;
 /** Churned channels a Link's rapid-reset bucket ({@link RAPID_RESET_BURST}) regains per second: nghttp2's 33. */
 export const RAPID_RESET_RATE_PER_SECOND = 33;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */

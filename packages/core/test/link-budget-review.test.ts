@@ -418,12 +418,9 @@ describe('other ways a peer grows memory (fixed here)', () => {
       );
     await settle(50);
     expect(peak()).toBe(MAX_CHANNELS_PER_LINK); // before the fix: 16,384
-    // A's peer connection never opened those channels: it resets the 4,096 channels B made for them, which B counts
-    // as churn (RAPID_RESET_BURST, rapid-reset.test.ts) — so this flood now also ends the Link (it stayed open).
-    expect(await l.b.closed).toMatchObject({
-      code: 'protocol-error',
-      message: expect.stringMatching(/rapid reset/),
-    });
+    // (A's peer connection never opened those channels and resets the 4,096 B made: churn, but within one Link's
+    // worth, RAPID_RESET_BURST — rapid-reset.test.ts.)
+    expect(l.b.state).toBe('open');
   });
   it('OPENs of connection channels on several Links stop at MAX_CHANNELS_PER_LINK for the connection (was: 4,096 per Link)', async () => {
     // Link.onOpen bounds each Link's channels; a peer with two Links could open 4,096 connection channels on each
