@@ -82,8 +82,9 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * Rapid reset (HTTP/2's CVE-2023-44487, and "MadeYouReset", CVE-2025-8671): a peer that opens channels and ends them
  * at once, in a loop, makes this device route each one and run its incoming-channel handler — work the channel
  * limit ({@link MAX_CHANNELS_PER_LINK}) does not bound, since every channel is gone before the next arrives. A Link
- * counts the channels the peer **churned** — channels it opened and reset before this side's app sent a message on
- * them or closed them, and channels this side reset for the peer's breach of flow control or message order — in a
+ * counts the channels the peer **churned** — channels it opened and ended before this side's app sent a message on
+ * them or closed them (reset them, or closed them without having sent a message), and channels this side reset for
+ * the peer's breach of flow control or message order — in a
  * token bucket: this many at once, refilled at {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with
  * GOAWAY `protocol-error`. The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`:
  * a bucket of 1,000 refilled at 33/s, counting every RST_STREAM it receives — node:http2's `streamResetBurst` /

@@ -1084,13 +1084,16 @@ export class Link implements ChannelHost {
         const ch = this.channels.get(f.channel);
         if (!ch) return true;
         const reason = decodeCloseReason(f.payload);
+        // Opened by the peer and ended before this side's app answered on it — reset, or closed without a message
+        // either way — it was churned (rapid reset, RAPID_RESET_BURST).
+        const churned =
+          !ch.answered &&
+          ch.id >= 2 &&
+          ch.id % 2 === (this.localOdd ? 0 : 1) &&
+          (f.type === FrameType.RESET || ch.receivedMessages === 0);
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
-        else {
-          // Opened by the peer and reset before this side's app answered on it: churned (rapid reset).
-          const churned = !ch.answered && ch.id >= 2 && ch.id % 2 === (this.localOdd ? 0 : 1);
-          ch.terminate(reason);
-          if (churned) this.churned();
-        }
+        else ch.terminate(reason);
+        if (churned) this.churned();
         return true;
       }
       case FrameType.PING:

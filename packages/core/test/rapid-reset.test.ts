@@ -97,6 +97,44 @@ describe('rapid reset: the bound', () => {
     link.abort(closeReason('normal'));
   });
 
+  it('empty channels the peer closes gracefully (OPEN + CLOSE, no message either way) count the same', async () => {
+    const { link, send, accepted } = await churnTarget();
+    const close = (id: number) => encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal'));
+    const cycle = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => [openFrame(3 + 2 * (from + k)), close(3 + 2 * (from + k))]).flat();
+    // In batches: a closed channel holds its slot until this side's answering CLOSE is written.
+    for (let from = 0; from < RAPID_RESET_BURST; from += 1_024) {
+      send(...cycle(from, Math.min(1_024, RAPID_RESET_BURST - from)));
+      await settle();
+    }
+    expect(accepted).toHaveLength(RAPID_RESET_BURST);
+    expect(link.state).toBe('open');
+    send(...cycle(RAPID_RESET_BURST, 1));
+    expect((await link.closed).message).toMatch(/rapid reset/);
+  });
+
+  it('channels that carried a message before the peer closed them (one-way, like a transfer) do not', async () => {
+    const { link, send, accepted } = await churnTarget();
+    const out: Uint8Array[] = [];
+    for (let k = 0; k < 2 * RAPID_RESET_BURST; k++) {
+      const id = 3 + 2 * (k % 30_000);
+      out.push(
+        openFrame(id),
+        encodeFrame(FrameType.DATA, FrameFlags.FIN, id, 0, Uint8Array.of(k & 0xff)),
+        encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal')),
+      );
+      if (k % 1_000 === 999) {
+        send(...out.splice(0));
+        await settle();
+      }
+    }
+    send(...out);
+    await settle();
+    expect(accepted).toHaveLength(2 * RAPID_RESET_BURST);
+    expect(link.state).toBe('open');
+    link.abort(closeReason('normal'));
+  });
+
   it('MadeYouReset: channels this side resets for the peer’s breach (wrong message order) count the same', async () => {
     const { link, send } = await churnTarget();
     const out: Uint8Array[] = [];
