@@ -91,7 +91,12 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * `streamResetRate`), with the burst sized to colink instead: every channel a Link can hold
  * ({@link MAX_CHANNELS_PER_LINK}) may end at once without the receiver having answered on it — an app cancelling
  * everything it started, a session ending with its 1,040 transfers (1,024 held + 16 waiting) — so that many pass at
- * once; what the bucket stops is the repetition. This side's own channels and resets never count.
+ * once; what the bucket stops is the repetition. This side's own channels and resets never count, nor do channels its
+ * app answered on (nghttp2 counts every RST_STREAM: a client resetting each stream after its response hit the 33/s,
+ * nghttp2 issue #1984). Go's net/http instead bounds the handlers running at once (and closes when requests queue
+ * behind them), nginx the requests per connection and new streams per event-loop turn; colink's incoming-channel
+ * handlers are synchronous callbacks that have run by the time the RESET arrives, so the cost is the calls
+ * themselves, and a rate is what bounds them.
  */
 export const RAPID_RESET_BURST = MAX_CHANNELS_PER_LINK;
 /** Churned channels a Link's rapid-reset bucket ({@link RAPID_RESET_BURST}) regains per second: nghttp2's 33. */
