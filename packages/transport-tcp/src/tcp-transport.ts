@@ -37,6 +37,7 @@ import { Gatekeeper } from './gatekeeper/parent.js';
 import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
+import { admitBeforeSocket } from './seams.js';
 
 /** {@link TcpTransport.gatekeeperStats}: the gatekeeper process's id, its restarts and its counters. */
 export type GatekeeperStats = GatekeeperCounts & {
@@ -144,6 +145,8 @@ export class TcpTransport implements Transport, Discovery {
   /** Accept allowance per source host (this process's listener; the gatekeeper keeps its own). */
   readonly #allowance: AcceptAllowance | undefined;
   #server: Server | undefined;
+  /** The listener applies the per-source allowance before node builds a connection's socket ({@link admitBeforeSocket}). */
+  #admitsBeforeSocket = false;
   #gatekeeper: Gatekeeper | undefined;
   /** Address and port listened on (by this process or the gatekeeper), once started. */
   #bound: { address: string; port: number } | undefined;
@@ -319,6 +322,9 @@ export class TcpTransport implements Transport, Discovery {
       });
     }
     this.#server = server;
+    // Connections past their source's allowance are reset before node builds a net.Socket for them (a storm's
+    // refusals then cost a few µs each); on a node without the hook the same check runs in #accept.
+    this.#admitsBeforeSocket = admitBeforeSocket(server, (host) => this.#allowOrCount(host));
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
@@ -439,12 +445,18 @@ export class TcpTransport implements Transport, Discovery {
       socket.destroy();
       return;
     }
-    if (!this.#allow(socket.remoteAddress ?? '')) {
-      this.#rateLimited++;
+    if (!this.#admitsBeforeSocket && !this.#allowOrCount(socket.remoteAddress ?? '')) {
       socket.resetAndDestroy();
       return;
     }
     this.#incoming.next(this.#track(socket, true));
+  }
+
+  /** Takes one token of `host`'s accept allowance; false (counted as rate-limited: reset it) when it has none left. */
+  #allowOrCount(host: string): boolean {
+    if (this.#allowance?.take(host) ?? true) return true;
+    this.#rateLimited++;
+    return false;
   }
 
   /**
@@ -482,11 +494,6 @@ export class TcpTransport implements Transport, Discovery {
   #refund(host: string): void {
     if (this.#gatekeeper) this.#gatekeeper.refund(host);
     else this.#allowance?.refund(host);
-  }
-
-  /** Takes one token of `host`'s accept allowance; false when it has none left. */
-  #allow(host: string): boolean {
-    return this.#allowance?.take(host) ?? true;
   }
 
   #track(socket: Socket, inbound = false): Conduit {

@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { PREAMBLE_BYTES, preambleMagicPrefixOk } from '@colink/core/wire';
 import { AcceptAllowance } from '../accept-allowance.js';
 import { listenDualStack } from '../listen.js';
+import { admitBeforeSocket } from '../seams.js';
 import {
   type FromGatekeeper,
   type GatekeeperConfig,
@@ -102,6 +103,17 @@ function changed(): void {
   }, config.statsIntervalMs);
 }
 
+/** Whether the listener applies the allowance before node builds a socket ({@link admitBeforeSocket}). */
+let admitsBeforeSocket = false;
+
+/** Takes one token of `source`'s allowance; false (counted: reset the connection) when it has none left. */
+function allowOrCount(source: string): boolean {
+  if (!allowance || allowance.take(source)) return true;
+  counts.rateLimited++;
+  changed();
+  return false;
+}
+
 function accept(socket: Socket): void {
   socket.on('error', () => undefined); // resets and peer errors end in 'close'
   if (stopping) {
@@ -109,10 +121,8 @@ function accept(socket: Socket): void {
     return;
   }
   const source = socket.remoteAddress ?? '';
-  if (allowance && !allowance.take(source)) {
-    counts.rateLimited++;
+  if (!admitsBeforeSocket && !allowOrCount(source)) {
     socket.resetAndDestroy();
-    changed();
     return;
   }
   counts.accepted++;
@@ -306,6 +316,8 @@ async function main(): Promise<void> {
     return;
   }
   server.on('error', () => undefined); // accept errors (EMFILE …): node retries; the device's log is the parent's
+  // Connections past their source's allowance are reset before node builds a net.Socket for them.
+  admitsBeforeSocket = admitBeforeSocket(server, allowOrCount);
   const bound = server.address();
   if (typeof bound === 'object' && bound) send({ t: 'listening', address: bound.address, port: bound.port });
 }

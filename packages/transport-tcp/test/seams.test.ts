@@ -1,0 +1,73 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { admitBeforeSocket } from '../src/seams.js';
+
+// The private node:net parts the listener relies on (src/seams.ts): if a node upgrade moves them, this fails here
+// rather than the listener silently falling back to building a net.Socket for every refused connection.
+
+const servers: Server[] = [];
+/** Both ends of every connection made (server.close waits for the accepted ones). */
+const clients: Socket[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function listening(): Promise<{ server: Server; port: number; accepted: Socket[] }> {
+  const accepted: Socket[] = [];
+  const server = createServer({ pauseOnConnect: true }, (s) => {
+    accepted.push(s);
+    clients.push(s);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port, accepted };
+}
+
+/** Connects from `localAddress`, writes a few bytes and resolves with how the connection ended. */
+function dial(port: number, localAddress: string): Promise<'reset' | 'open'> {
+  return new Promise((resolve) => {
+    const c = connect({ port, host: '127.0.0.1', localAddress });
+    clients.push(c);
+    c.on('connect', () => c.write('hello'));
+    c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNRESET' ? 'reset' : 'open'));
+    // Still open after the server had time to refuse it.
+    setTimeout(() => resolve('open'), 300);
+  });
+}
+
+describe('admitBeforeSocket (node:net internals)', () => {
+  it('hooks this node: refused connections are reset with no net.Socket, admitted ones reach `connection`', async () => {
+    const { server, port, accepted } = await listening();
+    const seen: string[] = [];
+    const admit = (address: string): boolean => {
+      seen.push(address);
+      return address !== '127.0.0.2';
+    };
+    expect(admitBeforeSocket(server, admit)).toBe(true);
+    expect(await dial(port, '127.0.0.2')).toBe('reset');
+    expect(accepted).toHaveLength(0);
+    expect(await dial(port, '127.0.0.1')).toBe('open');
+    expect(accepted).toHaveLength(1);
+    // The address handed to `admit` is the one the socket reports.
+    expect(seen).toEqual(['127.0.0.2', '127.0.0.1']);
+    expect(accepted[0]!.remoteAddress).toBe('127.0.0.1');
+    // node's own accounting still runs for admitted connections only.
+    const count = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+    expect(count).toBe(1);
+  });
+
+  it('resets many refused connections without leaking handles (the listener keeps serving)', async () => {
+    const { server, port, accepted } = await listening();
+    let refused = 0;
+    admitBeforeSocket(server, () => refused++ % 2 === 1);
+    const results = await Promise.all(Array.from({ length: 40 }, () => dial(port, '127.0.0.1')));
+    expect(results.filter((r) => r === 'reset')).toHaveLength(20);
+    expect(accepted).toHaveLength(20);
+  });
+
+  it('reports false, changing nothing, for a server that is not listening', () => {
+    const server = createServer();
+    expect(admitBeforeSocket(server, () => false)).toBe(false);
+  });
+});
