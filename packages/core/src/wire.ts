@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  * `@colink/core/wire`: the wire level of the colink protocol ([PROTOCOL.md](../PROTOCOL.md)) — the frame codec
- * (preamble, 12-byte frame header, control payloads), the protocol limits with their sources, and the protocol ids of
- * sessions. For tools that read or write colink frames directly (fuzzers, dissectors, other implementations) and for
+ * (preamble, 12-byte frame header, control payloads), the protocol limits with their sources, the protocol ids of
+ * sessions, and the judge of the TLS record that opens the security stage (`clientHelloRecordLength`). For tools that read or write colink frames directly (fuzzers, dissectors, other implementations) and for
  * transports that need the protocol version; applications and transports otherwise need only `@colink/core`.
  *
  * @example
@@ -85,4 +85,5 @@ export {
   SESSION_WAITING_TRANSFERS,
   TRANSFER_CHUNK_BYTES,
 } from './limits.js';
+export { CLIENT_HELLO_HEAD_BYTES, clientHelloRecordLength } from './security/client-hello.js';
 export { SESSION_DATA_PROTO, SESSION_PROTO, SESSION_TRANSFER_PROTO } from './session.js';

@@ -195,6 +195,48 @@ describe('TcpTransport gatekeeper process', () => {
     await through;
   });
 
+  it('holds a ClientHello sent early until its record is whole: a mid-TLS slowloris dies in the child', {
+    timeout: 30_000,
+  }, async () => {
+    const before = serverTcp.gatekeeperStats!;
+    const secure = encodePreamble({ minVersion: 1, maxVersion: 2, flags: PREAMBLE_FLAG_SECURE });
+    // A handshake record of 512 bytes (legacy version 0x0301) starting a ClientHello (type 1), cut short.
+    const head = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
+    const ends = await Promise.all([
+      stranger(port, (s) => s.write(Buffer.concat([secure, head])), '127.0.2.1'), // stops inside the record
+      stranger(port, (s) => s.write(Buffer.concat([secure, head.subarray(0, 3)])), '127.0.2.2'), // inside its header
+      // Application data (0x17) of 2^16-1 bytes cannot open a ClientHello: reset at once.
+      stranger(
+        port,
+        (s) => s.write(Buffer.concat([secure, Buffer.from([0x17, 0x03, 0x03, 0xff, 0xff, 0])])),
+        '127.0.2.3',
+      ),
+    ]);
+    expect(ends.map((e) => e.how)).toEqual(['ECONNRESET', 'ECONNRESET', 'ECONNRESET']);
+    expect(ends[0]!.ms).toBeGreaterThanOrEqual(250); // at the deadline (300 ms)
+    expect(ends[1]!.ms).toBeGreaterThanOrEqual(250);
+    await until('the counters', () => {
+      const s = serverTcp.gatekeeperStats!;
+      return s.badMagic - before.badMagic >= 1 && s.timedOut - before.timedOut >= 2 && s.waiting === 0;
+    });
+    expect(serverTcp.gatekeeperStats!.handed).toBe(before.handed); // the device saw none of them
+    // The whole record, sent in two pieces, goes over with its bytes (the device then reads it as TLS).
+    const record = Buffer.concat([head, Buffer.alloc(512 - 4)]);
+    let held: Socket | undefined;
+    const through = stranger(
+      port,
+      (s) => {
+        held = s;
+        s.write(Buffer.concat([secure, record.subarray(0, 100)]));
+        setTimeout(() => s.write(record.subarray(100)), 50);
+      },
+      '127.0.2.4',
+    );
+    await until('the hand-over', () => serverTcp.gatekeeperStats!.handed === before.handed + 1);
+    held?.destroy();
+    await through;
+  });
+
   it('caps connections waiting for their preamble: the oldest of the biggest source goes', {
     timeout: 30_000,
   }, async () => {

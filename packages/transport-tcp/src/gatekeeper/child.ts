@@ -3,8 +3,9 @@
  * `parent.ts`: it owns the listening socket and takes the strangers' part of every inbound connection off the
  * device's event loop — node's accept (`net.Socket`, `onconnection`), the per-source accept allowance, the caps on
  * connections waiting for their preamble, the preamble deadline, the check of the 8-byte plaintext preamble
- * (PROTOCOL.md §1) byte by byte against the colink magic, and the close of every connection that fails there. A
- * connection whose preamble is complete and right goes to the device with `process.send(message, socket)` (node
+ * (PROTOCOL.md §1) byte by byte against the colink magic, the wait for the whole TLS record of a ClientHello sent
+ * before the device answered the preamble, and the close of every connection that fails there. A connection whose
+ * preamble is complete and right goes to the device with `process.send(message, socket)` (node
  * closes this process's copy), the bytes read so far in the message; everything else is reset here. Runs at a lower
  * scheduling priority than the device (the parent's `os.setPriority`), so strangers get what the device leaves.
  *
@@ -13,7 +14,13 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { PREAMBLE_BYTES, preambleMagicPrefixOk } from '@colink/core/wire';
+import {
+  CLIENT_HELLO_HEAD_BYTES,
+  clientHelloRecordLength,
+  PREAMBLE_BYTES,
+  PREAMBLE_FLAG_SECURE,
+  preambleMagicPrefixOk,
+} from '@colink/core/wire';
 import { AcceptAllowance } from '../accept-allowance.js';
 import { listenDualStack } from '../listen.js';
 import { admitBeforeSocket } from '../seams.js';
@@ -34,6 +41,13 @@ class Waiting {
   /** The preamble bytes so far (checked against the magic as they arrive). */
   readonly preamble = Buffer.allocUnsafe(PREAMBLE_BYTES);
   have = 0;
+  /** Bytes read so far. */
+  total = 0;
+  /**
+   * Bytes it must have sent before it is handed over: the preamble, plus — once a secure preamble was followed by
+   * more bytes — the whole TLS record those bytes start ({@link firstRecordDone}).
+   */
+  need = PREAMBLE_BYTES;
   readonly onData = (chunk: Buffer): void => received(this, chunk);
   readonly onClose = (): void => {
     if (unwait(this)) {
@@ -183,19 +197,50 @@ function reset(w: Waiting, why: 'badMagic' | 'timedOut' | 'evicted'): void {
   changed();
 }
 
-/** Bytes from a waiting connection: checked byte by byte against the magic until the preamble is whole. */
+/**
+ * Bytes from a waiting connection: checked byte by byte against the magic until the preamble is whole, then handed
+ * over — unless a secure preamble came with more bytes ({@link firstRecordDone}).
+ */
 function received(w: Waiting, chunk: Buffer): void {
   if (!waiting.has(w) || chunk.length === 0) return;
   w.chunks.push(chunk);
-  const n = Math.min(PREAMBLE_BYTES - w.have, chunk.length);
-  chunk.copy(w.preamble, w.have, 0, n);
-  w.have += n;
-  if (!preambleMagicPrefixOk(w.preamble.subarray(0, w.have))) {
-    reset(w, 'badMagic');
-    return;
+  w.total += chunk.length;
+  if (w.have < PREAMBLE_BYTES) {
+    const n = Math.min(PREAMBLE_BYTES - w.have, chunk.length);
+    chunk.copy(w.preamble, w.have, 0, n);
+    w.have += n;
+    if (!preambleMagicPrefixOk(w.preamble.subarray(0, w.have))) {
+      reset(w, 'badMagic');
+      return;
+    }
+    if (w.have < PREAMBLE_BYTES) return;
   }
-  if (w.have < PREAMBLE_BYTES) return;
+  if (w.total > PREAMBLE_BYTES && !firstRecordDone(w)) return;
   hand(w);
+}
+
+/**
+ * Whether `w` (its preamble whole and right, more bytes behind it) may go to the device now. An honest initiator sends
+ * nothing after its preamble until the responder's preamble answers it (PROTOCOL.md §1), and the device answers only
+ * once it has the connection, so bytes behind a secure preamble can only be a TLS ClientHello sent early: it goes over
+ * whole or not at all. Until its record is complete the connection keeps waiting here (its deadline and the waiting
+ * caps still apply), so a stranger that stops inside its ClientHello — a mid-TLS slowloris — never costs the device a
+ * hand-over or TLS state; bytes that cannot open a ClientHello (`clientHelloRecordLength`) reset it at once, counted
+ * as a wrong byte. Bytes behind a plain preamble (frames) go over as they are.
+ */
+function firstRecordDone(w: Waiting): boolean {
+  if ((w.preamble.readUInt16BE(6) & PREAMBLE_FLAG_SECURE) === 0) return true;
+  if (w.need === PREAMBLE_BYTES) {
+    if (w.total < PREAMBLE_BYTES + CLIENT_HELLO_HEAD_BYTES) return false;
+    const head = Buffer.concat(w.chunks).subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + CLIENT_HELLO_HEAD_BYTES);
+    try {
+      w.need = PREAMBLE_BYTES + clientHelloRecordLength(head);
+    } catch {
+      reset(w, 'badMagic');
+      return false;
+    }
+  }
+  return w.total >= w.need;
 }
 
 /** The preamble is whole and right: the socket goes to the device with every byte read from it. */

@@ -39,9 +39,12 @@ export interface GatekeeperCounts {
   readonly waiting: number;
   /** Connections handed to the device (right preamble). */
   readonly handed: number;
-  /** Connections reset at their first wrong byte. */
+  /**
+   * Connections reset at their first wrong byte: of the preamble's magic, or of the TLS record header that bytes sent
+   * behind a secure preamble must start (a ClientHello sent early).
+   */
   readonly badMagic: number;
-  /** Connections reset at the preamble deadline. */
+  /** Connections reset at the preamble deadline (their preamble, or a ClientHello they started early, incomplete). */
   readonly timedOut: number;
   /** Waiting connections reset to make room (the caps on waiting connections). */
   readonly evicted: number;
