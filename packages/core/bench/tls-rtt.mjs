@@ -16,12 +16,15 @@
 //   slab    bare node:tls as `tls`, but both ends read through core's receive slabs (`readIntoSlabs`, as the secure
 //           conduit does) and echo the views: `secure − slab` is the Link's own cost over its TLS reading;
 //   raw     node:net with slab reads, echoing; `plain` two Links without security over `socketConduit`s:
-//           `plain − raw` is the Link's cost without TLS.
+//           `plain − raw` is the Link's cost without TLS;
+//   peer    `secure`'s Links each owned by a PeerConnection, the echo on a resumable connection channel (sequence
+//           numbers, ACKs, every message kept until acknowledged — what sessions run on): `peer − secure` is the
+//           peer connection's cost.
 // The client sends the next 1 KiB message as soon as the previous one is back (no promise per trip in the driver).
 // Prints CPU and wall µs per trip of every variant over all its blocks, and per variant the median over the rounds
 // of its CPU per trip / tls's in the same round. Needs `pnpm build` (imports dist/).
 //
-//   node bench/tls-rtt.mjs [--quick] [--only=tls,secure,slab,raw,plain]
+//   node bench/tls-rtt.mjs [--quick] [--only=tls,secure,slab,raw,plain,peer]
 //   (ROUNDS=20 BLOCK=1000 WARMUP=2000 DIST=dist override; --quick: ROUNDS=5)
 import { connect, createServer } from 'node:net';
 import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
@@ -29,7 +32,7 @@ import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls'
 // DIST=<dir> (relative to the package, default `dist`) loads another build, e.g. a copy of the previous one, to
 // compare old and new code in alternating runs.
 const dist = new URL(`../${process.env.DIST ?? 'dist'}/`, import.meta.url);
-const { Link, socketConduit } = await import(new URL('index.js', dist).href);
+const { Link, PeerConnection, socketConduit } = await import(new URL('index.js', dist).href);
 const {
   createIdentity,
   deriveAccountKey,
@@ -200,6 +203,32 @@ async function secureRun(sec) {
   return linkEcho(a, b);
 }
 
+async function peerRun(sec) {
+  const [c, s] = await socketPair();
+  const advert = (security, name) => ({ networkId: security.networkId, deviceName: name, deviceType: 'pc' });
+  const pa = new PeerConnection({ local: sec.a.networkId, peer: sec.b.networkId });
+  const pb = new PeerConnection({ local: sec.b.networkId, peer: sec.a.networkId });
+  const options = (security, name, role, pc) => ({
+    role,
+    local: advert(security, name),
+    security,
+    connectionOwner: (l) => pc.adopt(l),
+  });
+  const a = new Link(socketConduit(c), options(sec.a, 'a', 'initiator', pa));
+  const b = new Link(socketConduit(s), options(sec.b, 'b', 'responder', pb));
+  await Promise.all([a.opened, b.opened]);
+  const incoming = new Promise((r) => pb.incomingChannels$.subscribe(r));
+  const tx = pa.openChannel({ proto: 'bench' });
+  const echo = await linkEcho(tx, await incoming);
+  return {
+    run: echo.run,
+    close: async () => {
+      tx.reset();
+      await a.close();
+    },
+  };
+}
+
 function tlsOptions(identity) {
   return {
     key: identity.privateKey.export({ type: 'pkcs8', format: 'pem' }),
@@ -222,7 +251,7 @@ const sec = {
   serverTls: tlsOptions(idB),
 };
 
-const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun };
+const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun, peer: peerRun };
 const names = only ? only.split(',') : ['tls', 'secure'];
 for (const n of names) {
   if (!Object.hasOwn(variants, n))
