@@ -6,7 +6,9 @@ import type { Server } from 'node:net';
  * - `Server._handle.onconnection(err, clientHandle)`: libuv's accept callback (`TCPWrap::OnConnection`), where node
  *   builds the `net.Socket` for the accepted connection (`lib/net.js` `onconnection`);
  * - the accepted `TCPWrap`'s `getpeername(out)` (fills `out.address`, 0 on success), `reset(onClose)` (closes with a
- *   TCP RST: `uv_tcp_close_reset`, what `Socket#resetAndDestroy` uses) and `close()`.
+ *   TCP RST: `uv_tcp_close_reset`, what `Socket#resetAndDestroy` uses) and `close()`;
+ * - `Server._connections`, which `onconnection` compares with `maxConnections` to drop a connection (`drop` event)
+ *   before anything else looks at it.
  */
 interface ListenHandle {
   onconnection?: (this: unknown, err: number, client: ClientHandle | undefined) => unknown;
@@ -25,7 +27,9 @@ const NOOP = (): void => undefined;
  * address as `Socket#remoteAddress` gives it, e.g. `::ffff:127.0.0.1` on a dual-stack listener) returning false resets
  * the connection (TCP RST) on the spot, never emitting `connection`. Building and destroying a `net.Socket` costs
  * 60–90 µs of CPU per connection on node 20 (measured in a connection storm), which a device would otherwise spend on
- * every connection its per-source allowance refuses. Call once the server listens.
+ * every connection its per-source allowance refuses. A connection node drops for `maxConnections` is left to node
+ * (it drops it first, as without the hook) and never reaches `admit`, so it spends no allowance. Call once the server
+ * listens.
  * @returns false, changing nothing, when this node does not offer the mechanism (then decide in `connection`).
  */
 export function admitBeforeSocket(server: Server, admit: (address: string) => boolean): boolean {
@@ -33,8 +37,11 @@ export function admitBeforeSocket(server: Server, admit: (address: string) => bo
   const build = handle?.onconnection;
   if (!handle || typeof build !== 'function') return false;
   const peer: { address?: string } = {};
+  const counts = server as unknown as { maxConnections?: number; _connections?: number };
+  // node's own check in onconnection (lib/net.js): such a connection is dropped there, before `admit` would run.
+  const full = (): boolean => !!counts.maxConnections && (counts._connections ?? 0) >= counts.maxConnections;
   handle.onconnection = function (this: unknown, err: number, client: ClientHandle | undefined) {
-    if (err === 0 && client && typeof client.getpeername === 'function') {
+    if (err === 0 && client && typeof client.getpeername === 'function' && !full()) {
       peer.address = undefined;
       if (client.getpeername(peer) === 0 && !admit(peer.address ?? '')) {
         // A reset that fails to start (the handle is closing already) still has to free the handle.
