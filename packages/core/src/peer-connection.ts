@@ -376,6 +376,13 @@ export class PeerConnection implements LinkOwner {
 
   /** @internal */
   onIncoming(link: Link, ch: Channel): void {
+    if (this.channelMap.has(ch.id)) {
+      // An OPEN for a channel the connection already has (on another Link, or parked) is not the peer's to send: a
+      // moved channel comes back by RESUME (PROTOCOL.md §4.7). Taking it would orphan the first channel (never closed,
+      // its metadata never released).
+      ch.refuse(closeReason('protocol-error', `connection channel ${ch.id} is open already`));
+      return;
+    }
     if (this.channelMap.size >= MAX_CHANNELS_PER_LINK) {
       // Each Link bounds its own channels; the connection bounds them all (the peer could open 4,096 on every Link).
       ch.refuse(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));

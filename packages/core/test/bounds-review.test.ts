@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Channel } from '../src/channel.js';
+import { encodeCloseFrame, encodeFrame, encodeJson, FrameType } from '../src/codec.js';
+import { LocalDevice } from '../src/device.js';
+import { type CloseReason, closeReason } from '../src/errors.js';
+import { MAX_CONTROL_PAYLOAD, MAX_PEER_METADATA_BYTES } from '../src/limits.js';
+import type { Link } from '../src/link.js';
+import { MemoryNetwork } from '../src/memory/memory-transport.js';
+import type { Session } from '../src/session.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
+import { advert, collectIncoming, rawPeer, settle } from './helpers.js';
+import { peers } from './peer-helpers.js';
+
+// Review of this session's peer bounds: the rapid-reset bucket against honest apps, and the peer-metadata count
+// returning to 0 after every kind of channel end.
+
+const app = { bundleName: 'com.example.review', moduleName: 'entry', abilityName: 'EntryAbility' };
+let clock: VirtualClock;
+const devices: LocalDevice[] = [];
+afterEach(async () => {
+  if (devices.length > 0) await drive(Promise.allSettled(devices.splice(0).map((d) => d.stop())));
+});
+
+/** Advances the virtual clock 100 ms at a time until `p` settles (at most 60 s of virtual time). */
+async function drive<T>(p: Promise<T>): Promise<T> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let t = 0; !done && t < 60_000; t += 100) await clock.advance(100);
+  return p;
+}
+
+/** Two started devices on a memory network in virtual time, `a` having found `b`. */
+async function pair(): Promise<{ a: LocalDevice; b: LocalDevice }> {
+  clock = new VirtualClock();
+  const net = new MemoryNetwork({ scheduler: clock });
+  const a = new LocalDevice({
+    advert: advert('review-a'),
+    transports: [net.createTransport()],
+    scheduler: clock,
+  });
+  const b = new LocalDevice({
+    advert: advert('review-b'),
+    transports: [net.createTransport()],
+    scheduler: clock,
+  });
+  devices.push(a, b);
+  await drive(Promise.all([a.start(), b.start()]));
+  for (let i = 0; i < 100 && a.directory.get(b.advert.networkId) === undefined; i++) await clock.advance(100);
+  expect(a.directory.get(b.advert.networkId)).toBeDefined();
+  return { a, b };
+}
+
+/** Every Link either device had, with the reason it closed (if it did). */
+function watchLinks(...ds: LocalDevice[]): Array<{ link: Link; closed?: CloseReason }> {
+  const seen: Array<{ link: Link; closed?: CloseReason }> = [];
+  for (const d of ds)
+    d.links$.subscribe((ls) => {
+      for (const link of ls) {
+        if (seen.some((s) => s.link === link)) continue;
+        const entry: { link: Link; closed?: CloseReason } = { link };
+        seen.push(entry);
+        void link.closed.then((r) => (entry.closed = r));
+      }
+    });
+  return seen;
+}
+
+/** Metadata `{ proto, pad }` whose JSON is exactly `size` bytes. */
+function bigMeta(size: number, proto = 'big'): { proto: string; pad: string } {
+  const pad = size - encodeJson({ proto, pad: '' }).length;
+  return { proto, pad: 'x'.repeat(pad) };
+}
+
+describe('rapid reset against honest apps (virtual time)', () => {
+  it('100 short sessions a second for 70 s (requested, half accepted with data, half rejected, closed) keep the Link', {
+    timeout: 300_000,
+  }, async () => {
+    const { a, b } = await pair();
+    const links = watchLinks(a, b);
+    let n = 0;
+    b.sessions.requests$.subscribe((r) => {
+      if (n++ % 2 === 0) void r.accept();
+      else r.reject('busy');
+    });
+    let opened = 0;
+    for (let s = 0; s < 70; s++) {
+      const round = Array.from({ length: 100 }, async () => {
+        try {
+          const session = await a.sessions.request({
+            peer: b.advert.networkId,
+            service: 'short',
+            local: app,
+            remote: app,
+          });
+          opened++;
+          await session.sendData(Uint8Array.of(1, 2, 3));
+          await session.close();
+        } catch {
+          // rejected by the peer app
+        }
+      });
+      await drive(Promise.all(round));
+    }
+    expect(opened).toBe(3_500);
+    expect(links.filter((l) => l.closed?.code === 'protocol-error')).toEqual([]);
+    expect(a.links().some((l) => l.state === 'open')).toBe(true);
+  });
+
+  // KNOWN FALSE POSITIVE (review9), kept as `it.fails` so the suite stays green until the lead decides: remove `.fails`
+  // to see it. Every cancelled transfer is OPEN … RESET with no answer from the receiving app (a transfer's receiver
+  // never sends on its channel), so it is "churned": the bucket of 4,096 drains at 100 − 33 = 67 a second and the Link
+  // closes with GOAWAY protocol-error after ~61 s ("the peer ended 6077 channels …"). Between v2 devices the device
+  // re-dials and the session survives on the new Link (whose bucket is full again); Link channels and v1 peers' sessions
+  // on the closed Link end. nghttp2 issue #1984 is the same false positive for HTTP/2 clients that cancel.
+  it.fails('an app cancelling 100 transfers a second for 90 s (the user scrolls past thumbnails) keeps its Link', {
+    timeout: 300_000,
+  }, async () => {
+    const { a, b } = await pair();
+    const links = watchLinks(a, b);
+    const accepted = new Promise<Session>((resolve) => {
+      b.sessions.requests$.subscribe((r) => void r.accept().then(resolve));
+    });
+    const sa = await drive(
+      a.sessions.request({ peer: b.advert.networkId, service: 'thumbs', local: app, remote: app }),
+    );
+    const sb = await drive(accepted);
+    let received = 0;
+    sb.transfers$.subscribe(() => received++);
+    for (let s = 0; s < 90; s++) {
+      for (let i = 0; i < 100; i++) sa.transfer(new Uint8Array(1024)).cancel('scrolled away');
+      await clock.advance(1_000);
+    }
+    expect(received).toBeGreaterThan(0);
+    const protocolErrors = links.filter((l) => l.closed?.code === 'protocol-error');
+    expect(protocolErrors.map((l) => l.closed?.message)).toEqual([]);
+    expect(sa.state).toBe('open');
+  });
+});
+
+describe('peer metadata returns to 0', () => {
+  it('Link channels refused because nobody takes them release their metadata', async () => {
+    const { link, send, frames } = await rawPeer('responder');
+    const meta = encodeJson(bigMeta(MAX_CONTROL_PAYLOAD));
+    const N = (2 * MAX_PEER_METADATA_BYTES) / MAX_CONTROL_PAYLOAD;
+    send(...Array.from({ length: N }, (_, k) => encodeFrame(FrameType.OPEN, 0, 3 + 2 * k, 0, meta)));
+    await settle();
+    expect(frames.filter((f) => f.type === FrameType.RESET)).toHaveLength(N);
+    const accepted = collectIncoming(link);
+    send(encodeFrame(FrameType.OPEN, 0, 3 + 2 * N, 0, meta));
+    await settle();
+    expect(accepted).toHaveLength(1);
+    link.abort(closeReason('normal'));
+  });
+
+  it('a connection channel OPENed again on a second Link while the first holds it: refused; the first still ends, its metadata is released', async () => {
+    // The peer connection tracked channels by id: an OPEN for an id it already had (from another Link of the pair)
+    // replaced the entry, the leader moved the new channel onto the carrier over the first one, and the first was
+    // orphaned — open forever for the app, its 16 KiB of metadata counted forever. A hostile peer could so hold
+    // channels past every bound and, after 256 cycles, get every later channel of its connection refused.
+    const { pa, pb, link } = peers();
+    const l1 = await link('tcp');
+    const l2 = await link('wifi');
+    const first = 0x8000 + (l1.a.opensOddIds ? 1 : 0);
+    const incoming: Channel[] = [];
+    pb.incomingChannels$.subscribe((ch) => incoming.push(ch));
+    const meta = encodeJson(bigMeta(MAX_CONTROL_PAYLOAD));
+    const cycles = MAX_PEER_METADATA_BYTES / MAX_CONTROL_PAYLOAD + 4;
+    for (let k = 0; k < cycles; k++) {
+      const id = first + 2 * k;
+      l1.a.sendFrame(encodeFrame(FrameType.OPEN, 0, id, 0, meta));
+      await settle(5);
+      l2.a.sendFrame(encodeFrame(FrameType.OPEN, 0, id, 0, meta));
+      await settle(5);
+      l1.a.sendFrame(encodeCloseFrame(FrameType.RESET, id, closeReason('normal')));
+      await settle(5);
+    }
+    await settle(20);
+    // Every channel the app was given has ended (the peer reset each on the Link that carried it).
+    expect(incoming.filter((ch) => ch.state !== 'closed').map((ch) => ch.id)).toEqual([]);
+    expect(pb.channels).toHaveLength(0);
+    const onLinks = [...l1.b.openChannels, ...l2.b.openChannels].filter((ch) => ch.id >= 0x8000);
+    expect(onLinks).toHaveLength(0);
+    // An honest channel with the largest metadata still fits: nothing holds metadata any more.
+    const before = incoming.length;
+    const honest = pa.openChannel(bigMeta(MAX_CONTROL_PAYLOAD, 'honest'));
+    await settle(20);
+    expect(honest.state).toBe('open');
+    expect(incoming.length).toBe(before + 1);
+    expect((pb as unknown as { peerMetadata: number }).peerMetadata).toBe(MAX_CONTROL_PAYLOAD);
+  });
+});
