@@ -140,4 +140,33 @@ describe('admitBeforeSocket: review', () => {
     expect(accepted.map((s) => s.remoteAddress)).toEqual(seen);
     expect(seen).toEqual(['::ffff:127.0.0.2', '::1']);
   });
+
+  it('closing the server while refused and admitted connections arrive: no error, no handle left', {
+    timeout: 60_000,
+  }, async () => {
+    const errors: unknown[] = [];
+    const onUncaught = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const server = createServer({ pauseOnConnect: true }, (s) => {
+        clients.push(s);
+        s.destroy();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      let n = 0;
+      admitBeforeSocket(server, () => n++ % 2 === 0);
+      const before = openFds();
+      const ends = Array.from({ length: 400 }, () => refusedOnce(port, '127.0.0.4'));
+      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => server.close(r));
+      await Promise.all(ends);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors).toEqual([]);
+      expect(n).toBeGreaterThan(0);
+      expect(openFds()).toBeLessThanOrEqual(before + 2);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
 });
