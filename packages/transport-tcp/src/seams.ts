@@ -24,7 +24,8 @@ const NOOP = (): void => undefined;
 
 /**
  * Decides on every connection `server` accepts before node builds its `net.Socket`: `admit(address)` (the remote
- * address as `Socket#remoteAddress` gives it, e.g. `::ffff:127.0.0.1` on a dual-stack listener) returning false resets
+ * address as `Socket#remoteAddress` gives it, e.g. `::ffff:127.0.0.1` on a dual-stack listener, or `''` when the peer
+ * reset the connection before it was accepted) returning false resets
  * the connection (TCP RST) on the spot, never emitting `connection`. Building and destroying a `net.Socket` costs
  * 60–90 µs of CPU per connection on node 20 (measured in a connection storm), which a device would otherwise spend on
  * every connection its per-source allowance refuses. A connection node drops for `maxConnections` is left to node
@@ -43,7 +44,9 @@ export function admitBeforeSocket(server: Server, admit: (address: string) => bo
   handle.onconnection = function (this: unknown, err: number, client: ClientHandle | undefined) {
     if (err === 0 && client && typeof client.getpeername === 'function' && !full()) {
       peer.address = undefined;
-      if (client.getpeername(peer) === 0 && !admit(peer.address ?? '')) {
+      // No address (the peer reset it while it waited in the accept queue): '' — what Socket#remoteAddress gives then.
+      if (client.getpeername(peer) !== 0) peer.address = undefined;
+      if (!admit(peer.address ?? '')) {
         // A reset that fails to start (the handle is closing already) still has to free the handle.
         if (typeof client.reset !== 'function' || client.reset(NOOP) !== 0) client.close?.();
         return undefined;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type Conduit, closeReason } from '@colink/core';
@@ -168,5 +169,39 @@ describe('admitBeforeSocket: review', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+
+  it('connections reset by their peer before accept (no peer address any more) still go through the allowance', {
+    timeout: 60_000,
+  }, async () => {
+    // Before the hook such a socket had no remoteAddress and spent the allowance of host '' like any other; the hook
+    // only called `admit` when getpeername succeeded, so these went straight to `connection` — a net.Socket and a
+    // conduit each, never rate-limited.
+    const clock = new VirtualClock();
+    const t = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      acceptLimit: { burst: 2, perSecond: 1 },
+      scheduler: clock,
+    });
+    await t.start();
+    started.push(t);
+    const accepted: Conduit[] = [];
+    t.incoming$.subscribe((c) => accepted.push(c));
+    // A child process connects 20 times and resets each connection as soon as it is up, while this process's event
+    // loop is blocked (execFileSync): the kernel queues them, and this side accepts them only once they are reset.
+    const child = `
+      const net = require('node:net');
+      let left = 20;
+      for (let i = 0; i < 20; i++) {
+        const s = net.connect({ host: '127.0.0.1', port: ${t.port}, localAddress: '127.0.0.5' });
+        s.on('error', () => undefined);
+        s.on('connect', () => { s.resetAndDestroy(); if (--left === 0) setTimeout(() => process.exit(0), 100); });
+      }`;
+    execFileSync(process.execPath, ['-e', child], { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    // At most the burst of the shared allowance ('' or the source) got through; the rest were counted as refused.
+    expect(accepted.length).toBeLessThanOrEqual(2);
+    expect(t.rateLimitedConnections).toBeGreaterThanOrEqual(18);
   });
 });
