@@ -238,7 +238,8 @@ export class PeerConnection implements LinkOwner {
   /**
    * Connection channels the peer opened (hot). The peer's OPEN (or a RESUME that would open one) is refused with RESET
    * `refused` past 4,096 channels (`MAX_CHANNELS_PER_LINK`) or when the peer's channels already hold 4 MiB of
-   * metadata (`MAX_PEER_METADATA_BYTES`, counted until each channel closes).
+   * metadata (`MAX_PEER_METADATA_BYTES`, counted until each channel closes); an OPEN for a channel id the connection
+   * already has (on another Link, or parked) is answered with RESET `protocol-error` (PROTOCOL.md §4.7).
    */
   get incomingChannels$(): Observable<Channel> {
     return this.incomingSubject.asObservable();
