@@ -309,4 +309,31 @@ describe('peer metadata returns to 0', () => {
     await pb.close(closeReason('normal'), 100);
     expect((pb as unknown as { peerMetadata: number }).peerMetadata).toBe(0);
   });
+
+  it('connection channels parked when the grace period runs out release their metadata; a new Link takes 16 KiB OPENs again', {
+    timeout: 120_000,
+  }, async () => {
+    const vclock = new VirtualClock();
+    const { pa, pb, link } = peers({
+      scheduler: vclock,
+      graceMs: 10_000,
+      redial: async () => {
+        throw new Error('unreachable');
+      },
+    });
+    const incoming: Channel[] = [];
+    pb.incomingChannels$.subscribe((ch) => incoming.push(ch));
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const l = await link(`g${cycle}`);
+      // 200 channels of 16 KiB metadata each (3.2 MiB of the 4 MiB) — three cycles would be 9.6 MiB if any stuck.
+      for (let i = 0; i < 200; i++) pa.openChannel(bigMeta(MAX_CONTROL_PAYLOAD, `g${cycle}-${i}`));
+      await settle(10);
+      expect(incoming).toHaveLength(200 * (cycle + 1));
+      l.ca.sever();
+      await l.a.closed;
+      await vclock.advance(10_500); // the grace period passes with no Link: every channel closes with `lost`
+      expect(incoming.every((ch) => ch.state === 'closed')).toBe(true);
+      expect((pb as unknown as { peerMetadata: number }).peerMetadata).toBe(0);
+    }
+  });
 });
