@@ -81,15 +81,22 @@ export function parseAdvert(value: unknown, source: string): DeviceAdvert {
 
 /**
  * Checks this device's own advert before it is announced: the rules peers apply with {@link parseAdvert}, and that
- * its JSON is at most {@link MAX_ADVERT_JSON_BYTES} (16,320 bytes), so that the HELLO carrying it fits the 16 KiB
+ * its JSON — as given, fields core does not know included, since the HELLO carries the object as given — is at
+ * most {@link MAX_ADVERT_JSON_BYTES} (16,320 bytes), so that the HELLO carrying it fits the 16 KiB
  * peers accept (`MAX_CONTROL_PAYLOAD`; a larger HELLO is a `protocol-error` of the Link).
  * @throws ColinkError `ERR_INVALID_ARGUMENT` naming the first problem.
  */
 export function assertValidAdvert(advert: DeviceAdvert): void {
   let problem = advertProblem(advert);
   if (!problem) {
-    const bytes = Buffer.byteLength(JSON.stringify(parseAdvert(advert, 'this device')));
-    if (bytes > MAX_ADVERT_JSON_BYTES)
+    // The HELLO carries the object as given (fields core does not know included); peers keep its clean copy.
+    let bytes = Buffer.byteLength(JSON.stringify(parseAdvert(advert, 'this device')));
+    try {
+      bytes = Math.max(bytes, Buffer.byteLength(JSON.stringify(advert)));
+    } catch (e) {
+      problem = `not serializable as JSON (${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (!problem && bytes > MAX_ADVERT_JSON_BYTES)
       problem = `${bytes} bytes as JSON, over ${MAX_ADVERT_JSON_BYTES} (a HELLO carries at most ${MAX_CONTROL_PAYLOAD})`;
   }
   if (problem) throw new ColinkError(ErrorCode.INVALID_ARGUMENT, `invalid device advert: ${problem}`);

@@ -238,7 +238,8 @@ export class PeerConnection implements LinkOwner {
   /**
    * Connection channels the peer opened (hot). The peer's OPEN (or a RESUME that would open one) is refused with RESET
    * `refused` past 4,096 channels (`MAX_CHANNELS_PER_LINK`) or when the peer's channels already hold 4 MiB of
-   * metadata (`MAX_PEER_METADATA_BYTES`, counted until each channel closes).
+   * metadata (`MAX_PEER_METADATA_BYTES`, counted until each channel closes); an OPEN for a channel id the connection
+   * already has (on another Link, or parked) is answered with RESET `protocol-error` (PROTOCOL.md §4.7).
    */
   get incomingChannels$(): Observable<Channel> {
     return this.incomingSubject.asObservable();
@@ -376,6 +377,13 @@ export class PeerConnection implements LinkOwner {
 
   /** @internal */
   onIncoming(link: Link, ch: Channel): void {
+    if (this.channelMap.has(ch.id)) {
+      // An OPEN for a channel the connection already has (on another Link, or parked) is not the peer's to send: a
+      // moved channel comes back by RESUME (PROTOCOL.md §4.7). Taking it would orphan the first channel (never closed,
+      // its metadata never released).
+      ch.refuse(closeReason('protocol-error', `connection channel ${ch.id} is open already`));
+      return;
+    }
     if (this.channelMap.size >= MAX_CHANNELS_PER_LINK) {
       // Each Link bounds its own channels; the connection bounds them all (the peer could open 4,096 on every Link).
       ch.refuse(closeReason('refused', `at the limit of ${MAX_CHANNELS_PER_LINK} connection channels`));

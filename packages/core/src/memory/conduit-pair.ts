@@ -98,7 +98,7 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
   const ending: [CloseReason | undefined, CloseReason | undefined] = [undefined, undefined];
   /** endTimers[i]: end i ended; at CONDUIT_CLOSE_TIMEOUT_MS what it sent is delivered even to a paused peer. */
   const endTimers: [Subscription | undefined, Subscription | undefined] = [undefined, undefined];
-  /** unpaused[i]: end i's pause no longer holds (its peer ended that long ago). */
+  /** unpaused[i]: end i's pause — current or later — no longer holds (its peer ended that long ago). */
   const unpaused: [boolean, boolean] = [false, false];
   /** Whether what travels to end `i` is held by its pause. */
   const held = (i: 0 | 1): boolean => paused[i] === true && !unpaused[i];
@@ -179,8 +179,9 @@ export function createConduitPair(options: ConduitPairOptions = {}): [MemoryCond
     endTimers[from] = scheduler.schedule(() => {
       endTimers[from] = undefined;
       const to = (1 - from) as 0 | 1;
-      if (!open || !paused[to]) return;
-      unpaused[to] = true;
+      if (!open) return;
+      unpaused[to] = true; // from now on, also for a pause that starts later (bytes may still be arriving)
+      if (!paused[to]) return;
       const d = dirs[from];
       d.timer ??= scheduler.schedule(() => flush(from), 0);
     }, CONDUIT_CLOSE_TIMEOUT_MS);
