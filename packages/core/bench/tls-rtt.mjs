@@ -251,7 +251,14 @@ const sec = {
   serverTls: tlsOptions(idB),
 };
 
-const variants = { tls: tlsRun, secure: secureRun, slab: slabRun, raw: rawRun, plain: plainRun, peer: peerRun };
+const variants = {
+  tls: tlsRun,
+  secure: secureRun,
+  slab: slabRun,
+  raw: rawRun,
+  plain: plainRun,
+  peer: peerRun,
+};
 const names = only ? only.split(',') : ['tls', 'secure'];
 for (const n of names) {
   if (!Object.hasOwn(variants, n))

@@ -99,8 +99,14 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * themselves, and a rate is what bounds them.
  */
 export const RAPID_RESET_BURST = MAX_CHANNELS_PER_LINK;
-/** Churned channels a Link's rapid-reset bucket ({@link RAPID_RESET_BURST}) regains per second: nghttp2's 33. */
-export const RAPID_RESET_RATE_PER_SECOND = 33;
+/**
+ * Churned channels a Link's rapid-reset bucket ({@link RAPID_RESET_BURST}) regains per second: 256. nghttp2's 33 closed
+ * an honest app's Link: a transfer's receiver never answers on its channel, so every transfer the sender cancels counts,
+ * and an app cancelling 100 transfers a second (a user scrolling past thumbnails) lost its Link after ~61 s (review9's
+ * test in bounds-review.test.ts). A churned channel costs this side ~34–44 µs of CPU (measured over loopback TCP), so
+ * 256 a second is ~1 % of a core per Link — what a hostile trusted peer can keep taking once the burst is spent.
+ */
+export const RAPID_RESET_RATE_PER_SECOND = 256;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /**
