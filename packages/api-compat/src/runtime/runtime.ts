@@ -378,6 +378,7 @@ function createTcp(c: RuntimeConfig): Transport {
   const loopback = c.mdnsInterface === '127.0.0.1';
   return new TcpTransport({
     ...(c.tcpHost ? { host: c.tcpHost } : {}),
+    ...(c.tcpGatekeeper ? { gatekeeper: true } : {}),
     discovery: {
       ...(c.mdnsInterface ? { interface: c.mdnsInterface } : {}),
       ...(loopback || c.mdnsInterface ? { bind: '0.0.0.0' } : {}),
