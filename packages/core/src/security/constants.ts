@@ -86,3 +86,11 @@ export const MAX_TRUST_EXCHANGE_BUFFER_BYTES = 64 * 1024;
  * (any self-made identity may ask to bind). Bindings this device's own user started (`bind()`) are not counted.
  */
 export const MAX_CONCURRENT_BINDING_PROMPTS = 1;
+/**
+ * How long the responder of a Link waits, after its user declined a binding, for the initiator to read its VERDICT and close
+ * first, ms. An inbound connection that fails before its Link opens is ended with a TCP reset (core's device), and a
+ * reset can overtake or discard the VERDICT before the initiator's app has read it: the initiator then reported a lost
+ * connection instead of the user's "declined" (seen under load in api-compat's two-process binding test). The
+ * initiator closes as soon as it has read the VERDICT, so the wait is a round trip unless it misbehaves.
+ */
+export const VERDICT_LINGER_MS = 2_000;

@@ -87,6 +87,8 @@ export class SecureConduit implements Conduit {
   private endTimer: NodeJS.Timeout | undefined;
   private done = false;
   private pending: Buffer[] = [];
+  /** Called once (and dropped) when plaintext first arrives while none is unread ({@link SecureConduit.onUnread}). */
+  private unreadListener: ((first: number) => void) | undefined;
   private pendingBytes = 0;
   /** Reading stopped because {@link MAX_TRUST_EXCHANGE_BUFFER_BYTES} were waiting during the trust exchange. */
   private heldBack = false;
@@ -164,6 +166,42 @@ export class SecureConduit implements Conduit {
   /** Plaintext bytes received during the trust exchange and not read yet (still readable after a close). */
   get unreadBytes(): number {
     return this.pendingBytes;
+  }
+
+  /**
+   * Resolves once the peer has ended or closed the connection, or after `ms` (whichever comes first); never rejects.
+   * The trust exchange's responder waits on it after a refusing VERDICT, so the peer reads the VERDICT before the
+   * connection is reset.
+   */
+  peerGone(ms: number): Promise<void> {
+    if (this.remoteEnded || this.rawClosed || this.done) return Promise.resolve();
+    return new Promise((resolve) => {
+      const gone = (): void => {
+        clearTimeout(timer);
+        this.socket.off('end', gone);
+        this.socket.off('close', gone);
+        resolve();
+      };
+      const timer = setTimeout(gone, ms);
+      this.socket.once('end', gone);
+      this.socket.once('close', gone);
+    });
+  }
+
+  /**
+   * Calls `listener` with the first unread plaintext byte of the trust exchange once there is one (at once if there
+   * is), without consuming it; the binding prompt uses it to see the peer's VERDICT arrive while its user decides.
+   * One listener at a time; returns a function that removes it.
+   */
+  onUnread(listener: (first: number) => void): () => void {
+    if (this.pendingBytes > 0) {
+      listener(this.pending[0]![0]!);
+      return () => undefined;
+    }
+    this.unreadListener = listener;
+    return () => {
+      if (this.unreadListener === listener) this.unreadListener = undefined;
+    };
   }
 
   /** Reads exactly `n` plaintext bytes (trust exchange). Rejects when the connection fails first. */
@@ -273,6 +311,11 @@ export class SecureConduit implements Conduit {
     }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    const unread = this.unreadListener;
+    if (unread && chunk.length > 0) {
+      this.unreadListener = undefined;
+      unread(chunk[0]!);
+    }
     // A peer (trusted or not yet) may send ahead while the trust exchange runs — for as long as a user looks at a
     // binding code. Hold at most this much, then stop reading: TCP's flow control pushes back on the peer.
     if (this.pendingBytes >= MAX_TRUST_EXCHANGE_BUFFER_BYTES && !this.heldBack) {

@@ -21,6 +21,7 @@ import {
   TLS_SOCKET_HIGH_WATER_MARK,
   TLS_VERSION,
   TRUST_MESSAGE_BYTES,
+  VERDICT_LINGER_MS,
 } from './constants.js';
 import { type DeviceIdentity, fingerprintOf, networkIdOf } from './identity.js';
 import { SecureConduit } from './secure-conduit.js';
@@ -334,6 +335,8 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
     const bound = this.trustStore?.get(peer.networkId);
     let basis: TrustBasis | undefined = accountOk ? 'account' : bound ? 'bound' : undefined;
     let verdict: Verdict = { verdict: 'accept', reason: '' };
+    /** This side's user declined the binding: an answer the peer must get (see VERDICT_LINGER_MS). */
+    let userDeclined = false;
     if (basis) progress?.trusted();
     const confirm = intent?.confirm ?? (theirs.bind ? this.onBindRequest : undefined);
     const busy = !intent && this.peerPrompts >= MAX_CONCURRENT_BINDING_PROMPTS;
@@ -359,7 +362,10 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
       if (ok) {
         basis = 'new-binding';
         progress?.trusted();
-      } else verdict = { verdict: 'declined', reason: 'the user declined the binding' };
+      } else {
+        verdict = { verdict: 'declined', reason: 'the user declined the binding' };
+        userDeclined = true;
+      }
     } else if (!basis) {
       verdict = {
         verdict: 'untrusted',
@@ -373,6 +379,10 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
     if (verdict.verdict !== 'accept') {
       s.write([encodeVerdict(verdict)]);
       if (s.tls.writableLength > 0) await s.writeFlushed(new Uint8Array(0));
+      // A user's "no" is an answer the peer must see: as the responder our end is reset (the device's inbound gate),
+      // which could discard the VERDICT unread, so the initiator closes first (VERDICT_LINGER_MS). Strangers refused
+      // without asking anyone (untrusted, busy) are reset at once.
+      if (userDeclined && role === 'responder') await s.peerGone(VERDICT_LINGER_MS);
       this.publish(peer, 'untrusted', undefined, verdict.reason);
       throw untrustedError(`peer ${peer.networkId.slice(0, 12)}… is untrusted: ${verdict.reason}`);
     }
@@ -424,6 +434,11 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
   ): Promise<boolean> {
     const abort = new AbortController();
     const sub = s.closed$.subscribe(() => abort.abort());
+    // The peer's refusing VERDICT while our user still decides ends the prompt too (the peer no longer closes at once
+    // after it: VERDICT_LINGER_MS); its 'accept' does not, our user's answer is still wanted.
+    const unwatch = s.onUnread((first) => {
+      if (verdictOf(first) !== 'accept') abort.abort();
+    });
     try {
       const answer = confirm({
         code,
@@ -443,6 +458,7 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
       return (await Promise.race([Promise.resolve(answer), closed])) === true;
     } finally {
       sub.unsubscribe();
+      unwatch();
     }
   }
 
