@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { admitBeforeSocket } from '../src/seams.js';
 import { burst, sockets } from './fixtures/burst.js';
+import { pausingServer } from './helpers.js';
 
 // Review of admitBeforeSocket (src/seams.ts): the per-source allowance now runs in node:net's accept callback, before
 // node's own `maxConnections` check. Real sockets on loopback; 127.0.0.1 and 127.0.0.2 are two sources.
@@ -75,14 +76,7 @@ describe('admitBeforeSocket: review', () => {
   it('thousands of refused connections leave no file descriptor or handle behind', {
     timeout: 120_000,
   }, async () => {
-    const accepted: Socket[] = [];
-    const server = createServer({ pauseOnConnect: true }, (s) => {
-      accepted.push(s);
-      clients.push(s);
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const { server, port, accepted } = await pausingServer({ servers, sockets: clients });
     let refused = 0;
     expect(
       admitBeforeSocket(server, (address) => {
@@ -116,14 +110,10 @@ describe('admitBeforeSocket: review', () => {
   it('IPv4 sources on a dual-stack listener reach `admit` as the socket reports them (::ffff: prefix)', {
     timeout: 30_000,
   }, async () => {
-    const accepted: Socket[] = [];
-    const server = createServer({ pauseOnConnect: true }, (s) => {
-      accepted.push(s);
-      clients.push(s);
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen({ host: '::', port: 0, ipv6Only: false }, r));
-    const port = (server.address() as { port: number }).port;
+    const { server, port, accepted } = await pausingServer(
+      { servers, sockets: clients },
+      { host: '::', port: 0, ipv6Only: false },
+    );
     const seen: string[] = [];
     admitBeforeSocket(server, (address) => {
       seen.push(address);

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Conduit, DiscoveryEvent } from '@colink/core';
 import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
@@ -145,4 +146,23 @@ export async function connect(
   const acceptedP = firstValueFrom(b.incoming$);
   const dialled = await a.dial(b.localAddress!);
   return { dialled, accepted: await acceptedP };
+}
+
+/**
+ * A plain node:net server listening on `options` (default 127.0.0.1, any port) that pauses every connection it accepts
+ * and records it in `accepted`; the server goes into `track.servers` and each accepted socket into `track.sockets`, for
+ * the test's cleanup (`server.close` waits for accepted sockets: destroy them first).
+ */
+export async function pausingServer(
+  track: { servers: Server[]; sockets: Socket[] },
+  options: ListenOptions = { host: '127.0.0.1', port: 0 },
+): Promise<{ server: Server; port: number; accepted: Socket[] }> {
+  const accepted: Socket[] = [];
+  const server = createServer({ pauseOnConnect: true }, (s) => {
+    accepted.push(s);
+    track.sockets.push(s);
+  });
+  track.servers.push(server);
+  await new Promise<void>((r) => server.listen(options, r));
+  return { server, port: (server.address() as { port: number }).port, accepted };
 }

@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { admitBeforeSocket } from '../src/seams.js';
+import { pausingServer } from './helpers.js';
 
 // The private node:net parts the listener relies on (src/seams.ts): if a node upgrade moves them, this fails here
 // rather than the listener silently falling back to building a net.Socket for every refused connection.
@@ -13,16 +14,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function listening(): Promise<{ server: Server; port: number; accepted: Socket[] }> {
-  const accepted: Socket[] = [];
-  const server = createServer({ pauseOnConnect: true }, (s) => {
-    accepted.push(s);
-    clients.push(s);
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as { port: number }).port, accepted };
-}
+const listening = () => pausingServer({ servers, sockets: clients });
 
 /** Connects from `localAddress`, writes a few bytes and resolves with how the connection ended. */
 function dial(port: number, localAddress: string): Promise<'reset' | 'open'> {
