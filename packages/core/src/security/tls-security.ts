@@ -434,11 +434,16 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
   ): Promise<boolean> {
     const abort = new AbortController();
     const sub = s.closed$.subscribe(() => abort.abort());
-    // The peer's refusing VERDICT while our user still decides ends the prompt too (the peer no longer closes at once
-    // after it: VERDICT_LINGER_MS); its 'accept' does not, our user's answer is still wanted.
-    const unwatch = s.onUnread((first) => {
-      if (verdictOf(first) !== 'accept') abort.abort();
-    });
+    // As the initiator, the responder's refusing VERDICT while our user still decides ends the prompt too (a responder
+    // whose user declined no longer closes at once: VERDICT_LINGER_MS); its 'accept' does not, our user's answer is
+    // still wanted. Not as the responder: there the peer asked to bind and may be anyone, and whatever it sends during
+    // the prompt (a flood) must not end it.
+    const unwatch =
+      role === 'initiator'
+        ? s.onUnread((first) => {
+            if (verdictOf(first) !== 'accept') abort.abort();
+          })
+        : undefined;
     try {
       const answer = confirm({
         code,
@@ -458,7 +463,7 @@ export class TlsSecurity implements ReportingSecurityUpgrade {
       return (await Promise.race([Promise.resolve(answer), closed])) === true;
     } finally {
       sub.unsubscribe();
-      unwatch();
+      unwatch?.();
     }
   }
 
