@@ -59,3 +59,20 @@ export async function rejectionCode(p: Promise<unknown>): Promise<unknown> {
 export function once<T>(register: (cb: (v: T) => void) => void): Promise<T> {
   return new Promise((resolve) => register(resolve));
 }
+
+/**
+ * Starts `b` accepting every collaboration request, then `a`; `cleanups` gets a step that stops both (a first).
+ */
+export async function startAcceptingPair(
+  a: DeviceRuntime,
+  b: DeviceRuntime,
+  cleanups: Array<() => Promise<void> | void>,
+): Promise<void> {
+  b.onCollaboration((req) => void req.accept());
+  await b.start();
+  await a.start();
+  cleanups.push(async () => {
+    await a.stop();
+    await b.stop();
+  });
+}

@@ -8,6 +8,7 @@ import type { TcpTransport } from '@colink/transport-tcp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/runtime/config.js';
 import { DeviceRuntime } from '../src/runtime/runtime.js';
+import { startAcceptingPair } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -39,13 +40,7 @@ describe('COLINK_TCP_GATEKEEPER', () => {
       tcpGatekeeper: true,
     });
     const a = new DeviceRuntime({ ...base, deviceName: 'a', stateDir: path.join(state, 'a') });
-    b.onCollaboration((req) => void req.accept());
-    await b.start();
-    await a.start();
-    cleanups.push(async () => {
-      await a.stop();
-      await b.stop();
-    });
+    await startAcceptingPair(a, b, cleanups);
     const tcpB = b.device.transports[0] as TcpTransport;
     const tcpA = a.device.transports[0] as TcpTransport;
     expect(tcpB.gatekeeperStats?.pid).toBeGreaterThan(0);

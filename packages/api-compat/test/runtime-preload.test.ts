@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configFromEnv } from '../src/runtime/config.js';
 import { DeviceRuntime } from '../src/runtime/runtime.js';
+import { startAcceptingPair } from './helpers.js';
 
 interface Probe {
   loads: number;
@@ -68,13 +69,7 @@ async function pair(
     preloadAbilities,
   });
   const a = new DeviceRuntime({ ...base, deviceName: 'a', stateDir: path.join(state, 'a'), appDir: state });
-  b.onCollaboration((req) => void req.accept());
-  await b.start();
-  await a.start();
-  cleanups.push(async () => {
-    await a.stop();
-    await b.stop();
-  });
+  await startAcceptingPair(a, b, cleanups);
   await a.waitForDevices(1, 20_000);
   const request = async (): Promise<void> => {
     const s = await a.device.sessions.request({

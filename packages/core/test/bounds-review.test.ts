@@ -13,7 +13,7 @@ import type { Link } from '../src/link.js';
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { Session } from '../src/session.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { advert, collectIncoming, openFrame, rawPeer, settle } from './helpers.js';
+import { advert, collectIncoming, driveClock, openFrame, rawPeer, settle } from './helpers.js';
 import { peers } from './peer-helpers.js';
 
 // Review of this session's peer bounds: the rapid-reset bucket against honest apps, and the peer-metadata count
@@ -26,16 +26,8 @@ afterEach(async () => {
   if (devices.length > 0) await drive(Promise.allSettled(devices.splice(0).map((d) => d.stop())));
 });
 
-/** Advances the virtual clock 100 ms at a time until `p` settles (at most 60 s of virtual time). */
-async function drive<T>(p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let t = 0; !done && t < 60_000; t += 100) await clock.advance(100);
-  return p;
-}
+/** Advances the virtual clock until `p` settles (test/helpers.ts `driveClock`). */
+const drive = <T>(p: Promise<T>): Promise<T> => driveClock(clock, p);
 
 /** Two started devices on a memory network in virtual time, `a` having found `b`. */
 async function pair(): Promise<{ a: LocalDevice; b: LocalDevice }> {

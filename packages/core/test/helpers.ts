@@ -284,3 +284,14 @@ export async function dialVirtual(net: MemoryNetwork, clock: VirtualClock, from 
   await clock.advance(10);
   return { client, link: await connecting };
 }
+
+/** Advances `clock` 100 ms at a time until `p` settles (at most 60 s of virtual time); settles as `p` does. */
+export async function driveClock<T>(clock: VirtualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let t = 0; !done && t < 60_000; t += 100) await clock.advance(100);
+  return p;
+}

@@ -6,7 +6,7 @@ import { SESSION_CLOSE_TIMEOUT_MS, SESSION_HELD_MESSAGE_BYTES } from '../src/lim
 import { MemoryNetwork } from '../src/memory/memory-transport.js';
 import type { Session } from '../src/session.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { advert } from './helpers.js';
+import { advert, driveClock } from './helpers.js';
 
 // Session.close() is bounded (SESSION_CLOSE_TIMEOUT_MS): a peer app that reads nothing grants no credit, and the close
 // message (or the data queued before it) would wait for it forever. Virtual time: the 5 s limit costs nothing.
@@ -20,16 +20,8 @@ afterEach(async () => {
   await drive(Promise.allSettled(devices.splice(0).map((d) => d.stop())));
 });
 
-/** Advances the virtual clock 100 ms at a time until `p` settles (at most 60 s of virtual time). */
-async function drive<T>(p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let t = 0; !done && t < 60_000; t += 100) await clock.advance(100);
-  return p;
-}
+/** Advances the virtual clock until `p` settles (test/helpers.ts `driveClock`). */
+const drive = <T>(p: Promise<T>): Promise<T> => driveClock(clock, p);
 
 /** Settles `p` into what happened to it, for checking without awaiting. */
 function watch(p: Promise<unknown>): { state: 'pending' | 'resolved' | 'rejected'; error?: unknown } {
