@@ -742,7 +742,7 @@ export class Link implements ChannelHost {
   }
 
   /**
-   * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 4,096 refilled at 33 per
+   * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 4,096 refilled at 256 per
    * second on the Link's scheduler clock; when it is empty the Link closes with GOAWAY `protocol-error`.
    */
   churned(_channel?: Channel): void {
