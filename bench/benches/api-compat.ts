@@ -10,7 +10,7 @@
 //     runs in B's process, started by the echo app's module).
 // mDNS runs in loopback mode on a private port. --quick (or COLINK_BENCH_QUICK=1) shrinks the counts.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
 import os from 'node:os';
@@ -332,10 +332,23 @@ const kinds = [
   ['le', sendData],
 ] as const;
 type Kind = (typeof kinds)[number][0];
-/** CPU time of device B's process so far, µs (user + system from /proc; 0 where there is no /proc). */
-function cpuOfB(): number {
+/**
+ * CPU time of a process so far, µs: the time its threads ran on a CPU (`/proc/<pid>/task/<tid>/schedstat`, first
+ * field, ns; sched-stats(5)), summed over its threads; where there is no schedstat, user + system time from
+ * `/proc/<pid>/stat` (10 ms ticks: too coarse for a few thousand round trips); 0 where there is no /proc.
+ */
+function cpuOf(pid: number | string): number {
   try {
-    const f = readFileSync(`/proc/${deviceB.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread exited meanwhile
+      }
+    }
+    if (ns > 0) return ns / 1e3;
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return 0;
@@ -387,17 +400,17 @@ for (let r = 0; r < ROUNDS; r++) {
   // periodically in either process (a major GC every few thousand round trips) does not fall on the same kinds in
   // every round.
   for (const [kind, measure] of r % 2 === 0 ? kinds : [...kinds].reverse()) {
-    const a0 = process.cpuUsage();
-    const b0 = cpuOfB();
+    const a0 = cpuOf(process.pid);
+    const b0 = cpuOf(deviceB.pid!);
     const callsA0 = syscallsOf('self');
     const callsB0 = syscallsOf(deviceB.pid!);
     const t = await measure(RTT_N);
     const callsA = syscallsOf('self') - callsA0;
     const callsB = syscallsOf(deviceB.pid!) - callsB0;
-    const a1 = process.cpuUsage(a0);
+    const a1 = cpuOf(process.pid) - a0;
     const cpu = cpuPerTrip.get(kind)!;
-    cpu.a += a1.user + a1.system;
-    cpu.b += cpuOfB() - b0;
+    cpu.a += a1;
+    cpu.b += cpuOf(deviceB.pid!) - b0;
     cpu.n += RTT_N;
     cpu.callsA += callsA;
     cpu.callsB += callsB;
@@ -609,7 +622,7 @@ row(
 
 /**
  * The RTT ladder from raw up, p50 medians (µs) and ratios to raw, with the CPU each process spent per round trip
- * (A/B, µs; /proc ticks, so ±10 ms per round) and the read + write system calls each made per round trip (A/B):
+ * (A/B, µs, time on a CPU from schedstat: see cpuOf) and the read + write system calls each made per round trip (A/B):
  * where the time above raw goes.
  */
 const ladder = kinds

@@ -69,6 +69,7 @@ import {
 } from './limits.js';
 import { LinkCounters, type LinkStats } from './link-stats.js';
 import { logger } from './log.js';
+import { RapidResetBudget } from './rapid-reset.js';
 import type { Conduit, DeviceAdvert, Medium } from './transport.js';
 
 export type { LinkRole, SecurityUpgrade, VerifiedPeer } from './handshake.js';
@@ -85,6 +86,11 @@ export interface LinkOwner {
   onIncoming(link: Link, channel: Channel): void;
   /** The peer sent RESUME on `link`. May throw `ERR_PROTOCOL`, which closes the Link. */
   onResume(link: Link, info: ResumeInfo): void;
+  /**
+   * @internal The rapid-reset bucket ({@link RAPID_RESET_BURST}) the owner's Links count the peer's churned channels
+   * into, whichever Link they arrive on; without one each Link keeps its own.
+   */
+  readonly rapidReset?: RapidResetBudget;
 }
 
 /** Lifecycle of a Link. */
@@ -294,13 +300,10 @@ export class Link implements ChannelHost {
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
   /**
-   * The rapid-reset bucket ({@link RAPID_RESET_BURST}): churned channels the peer may still make this side handle
-   * now, as of {@link Link.churnAt} (the scheduler's clock, ms).
+   * The rapid-reset bucket ({@link RAPID_RESET_BURST}) of a Link without a connection owner; a protocol-v2 Link
+   * counts into its owner's (the peer connection's, shared by the peer's Links) instead.
    */
-  private churnTokens = RAPID_RESET_BURST;
-  private churnAt: number;
-  /** Churned channels counted over the Link's life (for the close reason). */
-  private churnedTotal = 0;
+  private ownChurn: RapidResetBudget | undefined;
   /** Bytes of metadata the peer's open Link channels hold ({@link MAX_PEER_METADATA_BYTES}). */
   private peerMetadata = 0;
   /** A frame arrived in the chunk being decoded (the keep-alive notes the time after the chunk). */
@@ -315,7 +318,6 @@ export class Link implements ChannelHost {
     this.remoteAddress = conduit.remoteAddress;
     this.id = `${conduit.medium}-${++linkCounter}`;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.churnAt = this.scheduler.now();
     const frameSize = Math.min(conduit.maxFrameSize, options.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE);
     const fast = frameSize >= 16 * 1024;
     this.window = options.channelWindow ?? (fast ? DEFAULT_CHANNEL_WINDOW_FAST : DEFAULT_CHANNEL_WINDOW);
@@ -743,21 +745,20 @@ export class Link implements ChannelHost {
 
   /**
    * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 4,096 refilled at 256 per
-   * second on the Link's scheduler clock; when it is empty the Link closes with GOAWAY `protocol-error`.
+   * second on the scheduler's clock — the peer connection's, shared by all the peer's Links, when the Link has a
+   * connection owner that keeps one ({@link LinkOwner.rapidReset}), else the Link's own. When it is empty the Link
+   * closes with GOAWAY `protocol-error`.
    */
   churned(_channel?: Channel): void {
     if (this.done) return;
-    const now = this.scheduler.now();
-    const refill = (Math.max(0, now - this.churnAt) * RAPID_RESET_RATE_PER_SECOND) / 1000;
-    this.churnAt = now;
-    this.churnTokens = Math.min(RAPID_RESET_BURST, this.churnTokens + refill) - 1;
-    this.churnedTotal++;
-    if (this.churnTokens >= 0) return;
-    log.debug('%s rapid reset: %d channels churned by the peer', this.id, this.churnedTotal);
+    if (!this.owner?.rapidReset) this.ownChurn ??= new RapidResetBudget(() => this.scheduler.now());
+    const budget = this.owner?.rapidReset ?? this.ownChurn!;
+    if (budget.take()) return;
+    log.debug('%s rapid reset: %d channels churned by the peer', this.id, budget.total);
     this.abort(
       closeReason(
         'protocol-error',
-        `rapid reset: the peer ended ${this.churnedTotal} channels before this side answered on them, ` +
+        `rapid reset: the peer ended ${budget.total} channels before this side answered on them or reset them empty, ` +
           `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`,
       ),
     );
@@ -1085,12 +1086,14 @@ export class Link implements ChannelHost {
         if (!ch) return true;
         const reason = decodeCloseReason(f.payload);
         // Opened by the peer and ended before this side's app answered on it — reset, or closed without a message
-        // either way — it was churned (rapid reset, RAPID_RESET_BURST).
+        // either way — or reset by the peer without its having sent a message, answered or not (a service may answer
+        // on its own, as linkEnhance's server does): it was churned (rapid reset, RAPID_RESET_BURST).
         const churned =
-          !ch.answered &&
           ch.id >= 2 &&
           ch.id % 2 === (this.localOdd ? 0 : 1) &&
-          (f.type === FrameType.RESET || ch.receivedMessages === 0);
+          (ch.answered
+            ? f.type === FrameType.RESET && ch.receivedMessages === 0
+            : f.type === FrameType.RESET || ch.receivedMessages === 0);
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
         else ch.terminate(reason);
         if (churned) this.churned();

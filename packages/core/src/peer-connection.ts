@@ -21,6 +21,7 @@ import {
 } from './limits.js';
 import type { Link, LinkOwner } from './link.js';
 import { logger } from './log.js';
+import { RapidResetBudget } from './rapid-reset.js';
 import type { Medium } from './transport.js';
 
 const log = logger('peer');
@@ -156,6 +157,11 @@ export class PeerConnection implements LinkOwner {
   readonly peer: string;
   /** Whether this side chooses the carrier (it has the smaller networkId, PROTOCOL.md §8.1). */
   readonly leader: boolean;
+  /**
+   * @internal The rapid-reset bucket (`RAPID_RESET_BURST`) of every Link to this peer: channels the peer churns on any
+   * of them count here, and a new Link (a reconnection) does not refill it.
+   */
+  readonly rapidReset: RapidResetBudget;
 
   private readonly options: PeerConnectionOptions;
   private readonly scheduler: SchedulerLike;
@@ -209,6 +215,7 @@ export class PeerConnection implements LinkOwner {
     this.peer = options.peer;
     this.leader = options.local < options.peer;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.rapidReset = new RapidResetBudget(() => this.scheduler.now());
     this.graceMs = grace;
     this.rank = options.rank ?? defaultRank;
     this.nextId = CONNECTION_CHANNEL_MIN + (this.leader ? 1 : 0);

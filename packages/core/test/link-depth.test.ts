@@ -206,8 +206,9 @@ describe('channel limits and ids', () => {
 
   it('v1: channel ids wrap at 65 535 and skip ids still in use', async () => {
     const [a, b] = await linkPair({}, { maxProtocolVersion: 1 });
-    // b's app closes the churned channels it gets: OPEN + RESET tens of thousands of times with the receiving app
-    // never answering is the rapid-reset pattern, which closes the Link (RAPID_RESET_BURST, rapid-reset.test.ts).
+    // b's app closes the churned channels it gets and a closes them gracefully: OPEN + RESET tens of thousands of
+    // times with nothing sent on them is the rapid-reset pattern, which closes the Link (RAPID_RESET_BURST,
+    // rapid-reset.test.ts).
     b.incomingChannels$.subscribe((ch) => {
       if (ch.metadata.proto === 'churn') void ch.close();
     });
@@ -218,7 +219,7 @@ describe('channel limits and ids', () => {
     for (let id = 7; id <= 0xffff; id += 2) {
       const ch = a.openChannel({ proto: 'churn' });
       last = ch.id;
-      ch.reset();
+      void ch.close();
       // let the OPEN/RESET pairs flow now and then rather than queueing 65 534 control frames at once
       if (id % 1024 === 1) await new Promise((r) => setImmediate(r));
     }
@@ -247,7 +248,7 @@ describe('channel limits and ids', () => {
     // the device with the smaller networkId opens odd ids, whoever dialled (PROTOCOL.md §4.3)
     const [odd, even] = advert('a').networkId < advert('b').networkId ? [x, y] : [y, x];
     even.incomingChannels$.subscribe((ch) => {
-      if (ch.metadata.proto === 'churn') void ch.close(); // answered: not a rapid reset (see above)
+      if (ch.metadata.proto === 'churn') void ch.close(); // answered, then closed: not a rapid reset (see above)
     });
     odd.incomingChannels$.subscribe();
     const kept = odd.openChannel({ proto: 'kept' });
@@ -257,7 +258,7 @@ describe('channel limits and ids', () => {
     for (let id = 5; id < 0x8000; id += 2) {
       const ch = odd.openChannel({ proto: 'churn' });
       last = ch.id;
-      ch.reset();
+      void ch.close();
       if (id % 1024 === 1) await new Promise((r) => setImmediate(r));
     }
     expect(last).toBe(0x7fff);

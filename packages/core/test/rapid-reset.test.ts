@@ -135,6 +135,18 @@ describe('rapid reset: the bound', () => {
     link.abort(closeReason('normal'));
   });
 
+  it('channels the peer resets without having sent a message on them count though this side answered (a service’s own answer)', async () => {
+    const { link, send, accepted } = await churnTarget();
+    // Like linkEnhance's server, which sends 'accepted' on every connection before its app runs.
+    link.incomingChannels$.subscribe((ch) => void ch.send(Uint8Array.of(1)));
+    send(...churn(0, RAPID_RESET_BURST));
+    await settle();
+    expect(link.state).toBe('open');
+    send(...churn(RAPID_RESET_BURST, 1));
+    expect((await link.closed).code).toBe('protocol-error');
+    expect(accepted).toHaveLength(RAPID_RESET_BURST + 1);
+  });
+
   it('MadeYouReset: channels this side resets for the peer’s breach (wrong message order) count the same', async () => {
     const { link, send } = await churnTarget();
     const out: Uint8Array[] = [];
@@ -150,23 +162,41 @@ describe('rapid reset: the bound', () => {
 });
 
 describe('rapid reset: legitimate use does not trip it', () => {
-  it('channels whose app answered (sent a message) before the peer reset them do not count: twice the burst at once', async () => {
+  it('channels that carried a message each way before the peer reset them do not count: twice the burst', async () => {
     const { link, send, frames } = await churnTarget();
-    link.incomingChannels$.subscribe((ch) => void ch.send(Uint8Array.of(1)));
-    send(...churn(0, 2 * RAPID_RESET_BURST));
-    await settle();
+    link.incomingChannels$.subscribe((ch) => ch.messages$.subscribe(() => void ch.send(Uint8Array.of(1))));
+    // In batches under the channel limit: requests, every one answered, then the peer resets them (a client
+    // cancelling after its answer).
+    for (let from = 0; from < 2 * RAPID_RESET_BURST; from += 1_024) {
+      const ids = Array.from({ length: 1_024 }, (_, k) => 3 + 2 * (from + k));
+      send(
+        ...ids.flatMap((id) => [
+          openFrame(id),
+          encodeFrame(FrameType.DATA, FrameFlags.FIN, id, 0, Uint8Array.of(1)),
+        ]),
+      );
+      await settle();
+      send(...ids.map(reset));
+      await settle();
+    }
     expect(link.state).toBe('open');
     expect(frames.filter((f) => f.type === FrameType.DATA && f.channel > 1)).toHaveLength(
       2 * RAPID_RESET_BURST,
     );
   });
 
-  it('nor do channels this side’s app closed, nor its own channels the peer resets, nor its own open/reset cycles', async () => {
+  it('nor do channels this side’s app closed that the peer then closed, nor its own channels the peer resets, nor its own open/reset cycles', async () => {
     const { link, send } = await churnTarget();
     const n = RAPID_RESET_BURST + 500;
     link.incomingChannels$.subscribe((ch) => void ch.close());
-    send(...churn(0, n));
-    await settle();
+    // The peer's OPEN, this side's app closes the channel, the peer's CLOSE (no message either way): answered.
+    for (let from = 0; from < n; from += 1_024) {
+      const ids = Array.from({ length: Math.min(1_024, n - from) }, (_, k) => 3 + 2 * (from + k));
+      send(...ids.map((id) => openFrame(id)));
+      await settle();
+      send(...ids.map((id) => encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal'))));
+      await settle();
+    }
     // This side's (the responder's: even) channels, reset by the peer at once.
     for (let i = 0; i < n; i++) {
       send(reset(link.openChannel({ proto: 'mine' }).id));
@@ -233,6 +263,36 @@ describe('rapid reset: sessions', () => {
     const echo = firstValueFrom(sb.messages$);
     await sa.sendMessage('still here');
     expect(await echo).toBe('still here');
+  });
+});
+
+describe('rapid reset: per peer, not per Link', () => {
+  it('a peer that reconnects does not get a full bucket back: its churn on every Link counts in one bucket', async () => {
+    const { a, b } = await memoryDevicePair(running);
+    let handled = 0;
+    a.handle('churn', () => handled++);
+    const churnOn = async (n: number) => {
+      const pc = b.peer(a.advert.networkId)!;
+      const chs = Array.from({ length: n }, () => pc.openChannel({ proto: 'churn' }));
+      await settle(20);
+      for (const ch of chs) ch.reset(closeReason('cancelled'));
+      await settle(20);
+    };
+    await b.connect(a.advert.networkId);
+    await churnOn(3_000);
+    expect(handled).toBe(3_000);
+    const first = a.links()[0]!;
+    expect(first.state).toBe('open');
+    // The Link goes (no reason given to the peer connection: it waits for the next one), b dials again.
+    first.abort(closeReason('normal', 'reconnect'));
+    await b.connect(a.advert.networkId);
+    const second = a.links().find((l) => l !== first && l.state === 'open')!;
+    expect(second).toBeDefined();
+    // 3,000 more within about a second: with a fresh bucket per Link (4,096) the new Link would stay open.
+    await churnOn(3_000);
+    const reason = await second.closed;
+    expect(reason.code).toBe('protocol-error');
+    expect(reason.message).toMatch(/rapid reset/);
   });
 });
 
