@@ -7,7 +7,7 @@ import {
   type SchedulerAction,
   type SchedulerLike,
   Subject,
-  type Subscription,
+  Subscription,
   VirtualTimeScheduler,
 } from 'rxjs';
 import {
@@ -48,6 +48,7 @@ import {
   type DeviceAdvert,
   type Discovery,
   hasDiscovery,
+  type InboundQueue,
   type Medium,
   type Transport,
 } from './transport.js';
@@ -297,6 +298,11 @@ export class LocalDevice {
         started.push(t);
         await t.start();
         this.subs.push(t.incoming$.subscribe((c) => this.admitInbound(c)));
+        if (t.queueInbound) {
+          // Connections the transport holds before building their conduits wait in the same queue (Transport.queueInbound).
+          t.queueInbound(this.inboundQueue);
+          this.subs.push(new Subscription(() => t.queueInbound?.(undefined)));
+        }
         if (hasDiscovery(t)) await announce(t);
       }
       for (const d of this.discoveries) if (!announced.includes(d)) await announce(d);
@@ -590,6 +596,24 @@ export class LocalDevice {
       () => resetConduit(conduit, closeReason('refused', 'too many inbound connections waiting')),
     );
   }
+
+  /**
+   * The queue handed to transports that hold an inbound connection before building its conduit
+   * ({@link Transport.queueInbound}): the same pre-authentication work queue as {@link LocalDevice.admitInbound}'s, so
+   * the conduit is built in a work slice, and a connection pushed out of the full queue is refused by the transport
+   * (a TCP RST) without ever having had one.
+   */
+  private readonly inboundQueue: InboundQueue = {
+    admit: (source, connection) =>
+      this.admission.work.admit(
+        source,
+        () => {
+          const conduit = connection.take();
+          if (conduit) this.meetStranger(conduit);
+        },
+        () => connection.refuse(),
+      ),
+  };
 
   /**
    * Takes in an inbound conduit: until the peer is authenticated its bytes are handled in the pre-authentication

@@ -13,7 +13,9 @@
 //
 // The attacker runs at nice 19 (HOSTILE_NICE overrides, `HOSTILE_NICE=0` for the same priority as the device): on a
 // real LAN its CPU is not the device's, and on this 2-core host its own work would otherwise be measured as the
-// device's. `HOSTILE_WORK_SLICE_MS=Infinity` turns core's pre-authentication work slices off (A/B comparisons).
+// device's. `HOSTILE_WORK_SLICE_MS=Infinity` turns core's pre-authentication work slices off (A/B comparisons);
+// `HOSTILE_QUEUE_INBOUND=0` makes the device take every admitted connection as a conduit built in node's accept loop
+// instead of queueing it before its socket exists (TcpTransport.queueInbound; A/B comparisons).
 // `--quick`: two repeats per attack (default 5, BENCH_HOSTILE_REPEATS overrides); BENCH_HOSTILE_ONLY picks attacks.
 // Beside each RTT row, `hostile.cpu.<attack>`: CPU time of this process (user + system) per hostile connection, the
 // steadier figure for A/B comparisons of the device's work per connection on a shared host.
@@ -94,6 +96,7 @@ console.log(
     `${SAME_PROCESS ? 'in this process' : 'in its own process'}` +
     (GATEKEEPER ? ', device behind the gatekeeper process' : '') +
     (process.env.HOSTILE_WORK_SLICE_MS ? `, workSliceMs ${process.env.HOSTILE_WORK_SLICE_MS}` : '') +
+    (process.env.HOSTILE_QUEUE_INBOUND === '0' ? ', connections not queued before their socket' : '') +
     `; device under attack at ${scene.address}`,
 );
 try {

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   type CloseReason,
@@ -10,6 +10,7 @@ import {
   type Discovery,
   type DiscoveryEvent,
   ErrorCode,
+  type InboundQueue,
   PRE_AUTH_TIMEOUT_MS,
   runAfter,
   socketConduit,
@@ -37,7 +38,7 @@ import { Gatekeeper } from './gatekeeper/parent.js';
 import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
-import { admitBeforeSocket } from './seams.js';
+import { type AcceptedConnection, admitBeforeSocket } from './seams.js';
 
 /** {@link TcpTransport.gatekeeperStats}: the gatekeeper process's id, its restarts and its counters. */
 export type GatekeeperStats = GatekeeperCounts & {
@@ -147,6 +148,12 @@ export class TcpTransport implements Transport, Discovery {
   #server: Server | undefined;
   /** The listener applies the per-source allowance before node builds a connection's socket ({@link admitBeforeSocket}). */
   #admitsBeforeSocket = false;
+  /** The device's queue of inbound connections waiting for a work slice ({@link TcpTransport.queueInbound}). */
+  #queue: InboundQueue | undefined;
+  /** Accepted connections passed to `#queue` whose socket is not built yet. */
+  readonly #waiting = new Set<AcceptedConnection>();
+  /** The conduit of the connection `#take` builds (set by `#accept`, which node calls from within the build). */
+  #taking: { conduit: Conduit | undefined } | undefined;
   #gatekeeper: Gatekeeper | undefined;
   /** Address and port listened on (by this process or the gatekeeper), once started. */
   #bound: { address: string; port: number } | undefined;
@@ -324,7 +331,11 @@ export class TcpTransport implements Transport, Discovery {
     this.#server = server;
     // Connections past their source's allowance are reset before node builds a net.Socket for them (a storm's
     // refusals then cost a few µs each); on a node without the hook the same check runs in #accept.
-    this.#admitsBeforeSocket = admitBeforeSocket(server, (host) => this.#allowOrCount(host));
+    this.#admitsBeforeSocket = admitBeforeSocket(
+      server,
+      (host) => this.#allowOrCount(host),
+      (connection) => this.#defer(connection),
+    );
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
@@ -343,6 +354,8 @@ export class TcpTransport implements Transport, Discovery {
     const reason = closeReason('going-away', 'TCP transport stopped');
     for (const conduit of this.#conduits) conduit.destroy(reason);
     this.#conduits.clear();
+    for (const c of this.#waiting) c.reset();
+    this.#waiting.clear();
     const server = this.#server;
     const gatekeeper = this.#gatekeeper;
     this.#server = undefined;
@@ -434,12 +447,64 @@ export class TcpTransport implements Transport, Discovery {
     });
   }
 
+  /**
+   * Called by core's `LocalDevice` (core `Transport.queueInbound`) with its queue of inbound connections waiting for
+   * their turn in its pre-authentication work slices, or `undefined` when it stops taking connections. While a queue
+   * is set (and this node offers the accept hook, `src/seams.ts`), a connection the listener accepts and the per-source
+   * allowance admits goes to that queue before node builds its `net.Socket`: socket and conduit are built when its turn
+   * comes, in a work slice, and one the queue pushes out (past its 64 waiting connections, 8 per source host) is reset
+   * from its raw handle, having cost neither. So libuv's accept loop, which takes a whole backlog of connections in one
+   * go, only reads each one's address, takes its token and queues it: ~10 µs instead of ~60 µs per connection (socket,
+   * conduit and, for the refused ones, their close). Connections the gatekeeper process hands over still arrive on
+   * `incoming$`.
+   */
+  queueInbound(queue: InboundQueue | undefined): void {
+    this.#queue = queue;
+  }
+
   /** The address the listener is bound to (`::`, `0.0.0.0` or a specific address). */
   #listenHost(): string {
     return this.#bound?.address ?? '::';
   }
 
+  /**
+   * A connection the allowance admitted, before node built its socket: queued in the device's queue (true), or built
+   * now (false: no queue, or nobody takes conduits).
+   */
+  #defer(connection: AcceptedConnection): boolean {
+    const queue = this.#queue;
+    if (!queue || !this.#incoming.observed) return false;
+    this.#waiting.add(connection);
+    queue.admit(sourceOf(connection.address), {
+      take: () => this.#take(connection),
+      refuse: () => {
+        if (this.#waiting.delete(connection)) connection.reset();
+      },
+    });
+    return true;
+  }
+
+  /** Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped). */
+  #take(connection: AcceptedConnection): Conduit | undefined {
+    if (!this.#waiting.delete(connection)) return undefined;
+    const taking: { conduit: Conduit | undefined } = { conduit: undefined };
+    this.#taking = taking;
+    try {
+      connection.build(); // node emits `connection` from within: #accept fills `taking`
+    } finally {
+      this.#taking = undefined;
+    }
+    return taking.conduit;
+  }
+
   #accept(socket: Socket): void {
+    const taking = this.#taking;
+    if (taking) {
+      // A queued connection's turn came (#take): its conduit goes to the device that queued it, not to incoming$.
+      this.#taking = undefined;
+      taking.conduit = this.#track(socket, true);
+      return;
+    }
     if (!this.#incoming.observed) {
       log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
       socket.destroy();
@@ -511,4 +576,13 @@ export class TcpTransport implements Transport, Discovery {
     });
     return conduit;
   }
+}
+
+/**
+ * The source host of an accepted connection's address as core's `sourceHost` gives it for its conduit's
+ * `remoteAddress` (an IPv4-mapped IPv6 address as plain IPv4, what `socketConduit` reports; `0.0.0.0` when unknown).
+ */
+function sourceOf(address: string): string {
+  if (address === '') return '0.0.0.0';
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }

@@ -220,6 +220,11 @@ export class HostileScene {
       discovery: false,
       ...(this.options.gatekeeper ? { gatekeeper: { preambleTimeoutMs: TEST_PRE_AUTH_MS } } : {}),
     });
+    // For an A/B comparison of taking connections into the device's work queue before their socket exists
+    // (TcpTransport.queueInbound): `HOSTILE_QUEUE_INBOUND=0` hides it from the device, which then gets every admitted
+    // connection as a conduit on incoming$, built in the accept loop.
+    if (process.env.HOSTILE_QUEUE_INBOUND === '0')
+      Object.defineProperty(this.serverTcp, 'queueInbound', { value: undefined });
     this.serverSecurity = await this.security();
     this.server = await this.device(
       'target',
