@@ -77,17 +77,22 @@ function resetHandle(client: ClientHandle): void {
  * (it drops it first, as without the hook) and never reaches `admit`, so it spends no allowance. Call once the server
  * listens.
  *
- * `defer` (optional) is then asked about each admitted connection: returning true, it takes the
- * {@link AcceptedConnection} over — its socket is built when it calls `build()` (in a later turn of the event loop:
- * libuv's accept loop takes in the whole backlog in one go, and building every socket there is work nothing else can
- * interleave with), or it is reset by `reset()`, having never had one; returning false, the socket is built at once.
+ * `hooks.defer` (optional) is then asked about each admitted connection: returning true, it takes the
+ * {@link AcceptedConnection} over — its socket is built when it calls `build()` (later, e.g. in a work slice), or it
+ * is reset by `reset()`, having never had one; returning false, the socket is built at once. `hooks.hold` (optional)
+ * is asked likewise about each refused connection: returning true, it takes it over (and resets it later: it must
+ * never build it); returning false, it is reset at once.
  * @returns false, changing nothing, when this node does not offer the mechanism (then decide in `connection`).
  */
 export function admitBeforeSocket(
   server: Server,
   admit: (address: string) => boolean,
-  defer?: (connection: AcceptedConnection) => boolean,
+  hooks: {
+    readonly defer?: (connection: AcceptedConnection) => boolean;
+    readonly hold?: (connection: AcceptedConnection) => boolean;
+  } = {},
 ): boolean {
+  const { defer, hold } = hooks;
   const handle = (server as unknown as { _handle?: ListenHandle | null })._handle;
   const build = handle?.onconnection;
   if (!handle || typeof build !== 'function') return false;
@@ -102,7 +107,7 @@ export function admitBeforeSocket(
       if (client.getpeername(peer) !== 0) peer.address = undefined;
       const address = peer.address ?? '';
       if (!admit(address)) {
-        resetHandle(client);
+        if (!hold?.(new AcceptedConnection(this, build, client, address))) resetHandle(client);
         return undefined;
       }
       if (defer?.(new AcceptedConnection(this, build, client, address))) return undefined;

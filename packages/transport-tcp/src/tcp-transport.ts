@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
@@ -30,6 +31,10 @@ import {
   GATEKEEPER_NICE,
   GATEKEEPER_STATS_INTERVAL_MS,
   MAX_TRACKED_ACCEPT_SOURCES,
+  TARPIT_HOLD_MS,
+  TARPIT_MAX_HELD,
+  TARPIT_RESETS_PER_TICK,
+  TARPIT_TICK_MS,
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
 } from './constants.js';
@@ -39,6 +44,7 @@ import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
 import { type AcceptedConnection, admitBeforeSocket } from './seams.js';
+import { Tarpit, type TarpitCounts } from './tarpit.js';
 
 /** {@link TcpTransport.gatekeeperStats}: the gatekeeper process's id, its restarts and its counters. */
 export type GatekeeperStats = GatekeeperCounts & {
@@ -72,8 +78,9 @@ export interface TcpTransportOptions {
   readonly maxInboundConnections?: number;
   /**
    * Per-source accept limit: a token bucket per source host (remote address without port) of `burst` connections,
-   * refilled at `perSecond`; a connection past it is reset at accept, before any conduit, Link or TLS work (counted in
-   * {@link TcpTransport.rateLimitedConnections}). Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
+   * refilled at `perSecond`; a connection past it is refused at accept, before any socket, conduit, Link or TLS work
+   * (counted in {@link TcpTransport.rateLimitedConnections}): reset, once the tarpit's hold ended (option `tarpit`) or
+   * at once. Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
    * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off. Every connection from one host shares its
    * bucket, but only connections that never authenticate use it up: when core's device reports the peer
    * authenticated (`Conduit.authenticated`: trusted by the security stage or, without one, its Link open) the
@@ -83,6 +90,20 @@ export interface TcpTransportOptions {
    * by the pending-handshake caps instead.
    */
   readonly acceptLimit?: { readonly burst: number; readonly perSecond: number } | false;
+  /**
+   * Tarpit for connections `acceptLimit` refuses (default on; `false` resets them at once): each such connection is
+   * held for `holdMs` (default {@link TARPIT_HOLD_MS}, 5 000) before it is reset, instead of at once — nothing is
+   * read from it and no socket is built (the raw accepted handle; one timer for all, on `scheduler`) — at most `max`
+   * at once (default {@link TARPIT_MAX_HELD}, 512, and never more than a quarter of the process's open-file limit;
+   * past it the oldest held one is reset). An attacker that reopens its connections as fast as the device resets
+   * them has them tied up for the hold instead: in the `hostile` bench's sustained storm (500 connections from 100
+   * hosts reopened for 4 s) the device's CPU fell from ~2 s to ~0.4–0.8 s. An honest host past its allowance (more
+   * than 32 connections that never authenticated in a burst, then 16 a second) sees its connection accepted,
+   * unanswered, and reset after the hold, instead of reset at once. Only with this process's own listener on a node
+   * with the accept hook (`src/seams.ts`); the gatekeeper process resets at once. Nothing to hold without
+   * `acceptLimit`.
+   */
+  readonly tarpit?: boolean | { readonly holdMs?: number; readonly max?: number };
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
    * every non-loopback IPv4 interface on port 5353. Loopback mode (tests):
@@ -148,6 +169,8 @@ export class TcpTransport implements Transport, Discovery {
   #server: Server | undefined;
   /** The listener applies the per-source allowance before node builds a connection's socket ({@link admitBeforeSocket}). */
   #admitsBeforeSocket = false;
+  /** Connections refused at accept, held before their reset (option `tarpit`). */
+  #tarpit: Tarpit | undefined;
   /** The device's queue of inbound connections waiting for a work slice ({@link TcpTransport.queueInbound}). */
   #queue: InboundQueue | undefined;
   /** Accepted connections passed to `#queue` whose socket is not built yet. */
@@ -166,7 +189,8 @@ export class TcpTransport implements Transport, Discovery {
    * @throws ColinkError `ERR_INVALID_ARGUMENT` when `acceptLimit` has a `burst` below 1 or a `perSecond` that is not
    *   a positive finite number (such a limit would refuse every connection), or when `gatekeeper` has a `nice` that
    *   is not an integer in -20…19, a `preambleTimeoutMs` that is not a positive finite number or a `maxWaiting` that
-   *   is not an integer ≥ 1.
+   *   is not an integer ≥ 1, or when `tarpit` has a `holdMs` that is not a positive finite number or a `max` that is
+   *   not an integer ≥ 1.
    */
   constructor(options: TcpTransportOptions = {}) {
     const limit = options.acceptLimit;
@@ -193,6 +217,15 @@ export class TcpTransport implements Transport, Discovery {
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
         `gatekeeper needs an integer nice in -20…19, preambleTimeoutMs > 0 and an integer maxWaiting ≥ 1, got ${JSON.stringify(gk)}`,
+      );
+    const tp = typeof options.tarpit === 'object' ? options.tarpit : {};
+    if (
+      (tp.holdMs !== undefined && !(tp.holdMs > 0 && Number.isFinite(tp.holdMs))) ||
+      (tp.max !== undefined && !(Number.isInteger(tp.max) && tp.max >= 1))
+    )
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `tarpit needs holdMs > 0 and an integer max ≥ 1, got ${JSON.stringify(tp)}`,
       );
     this.#options = options;
     if (limit !== false) {
@@ -228,8 +261,8 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   /**
-   * Inbound connections reset at accept because their source host exceeded its allowance (`acceptLimit`), since the
-   * transport was created.
+   * Inbound connections refused at accept because their source host exceeded its allowance (`acceptLimit`) — reset at
+   * once or held by the tarpit first (`tarpit`) — since the transport was created.
    */
   get rateLimitedConnections(): number {
     return this.#rateLimited + (this.#gatekeeper?.counts.rateLimited ?? 0);
@@ -259,6 +292,14 @@ export class TcpTransport implements Transport, Discovery {
   /** The TCP port listened on, once started. */
   get port(): number | undefined {
     return this.#bound?.port;
+  }
+
+  /**
+   * The tarpit (option `tarpit`) once listening: connections held now, reset once their hold ended, and reset early
+   * because it was full, since the transport started. `undefined` without a tarpit.
+   */
+  get tarpitCounts(): TarpitCounts | undefined {
+    return this.#tarpit?.counts();
   }
 
   /** Binds the listener and starts discovery. Rejects with `ERR_INTERNAL` (cause attached) when it cannot listen. */
@@ -331,11 +372,19 @@ export class TcpTransport implements Transport, Discovery {
     this.#server = server;
     // Connections past their source's allowance are reset before node builds a net.Socket for them (a storm's
     // refusals then cost a few µs each); on a node without the hook the same check runs in #accept.
-    this.#admitsBeforeSocket = admitBeforeSocket(
-      server,
-      (host) => this.#allowOrCount(host),
-      (connection) => this.#defer(connection),
-    );
+    const tarpit = this.#options.tarpit !== false && this.#allowance ? this.#newTarpit() : undefined;
+    this.#tarpit = tarpit;
+    this.#admitsBeforeSocket = admitBeforeSocket(server, (host) => this.#allowOrCount(host), {
+      defer: (connection) => this.#defer(connection),
+      ...(tarpit
+        ? {
+            hold: (connection: AcceptedConnection) => {
+              tarpit.hold(connection);
+              return true;
+            },
+          }
+        : {}),
+    });
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
@@ -356,6 +405,8 @@ export class TcpTransport implements Transport, Discovery {
     this.#conduits.clear();
     for (const c of this.#waiting) c.reset();
     this.#waiting.clear();
+    this.#tarpit?.clear();
+    this.#tarpit = undefined;
     const server = this.#server;
     const gatekeeper = this.#gatekeeper;
     this.#server = undefined;
@@ -460,6 +511,21 @@ export class TcpTransport implements Transport, Discovery {
    */
   queueInbound(queue: InboundQueue | undefined): void {
     this.#queue = queue;
+  }
+
+  #newTarpit(): Tarpit {
+    const o = typeof this.#options.tarpit === 'object' ? this.#options.tarpit : {};
+    const scheduler = this.#options.scheduler;
+    return new Tarpit(
+      {
+        now: scheduler ? () => scheduler.now() : () => performance.now(),
+        later: (fn, ms) => runAfter(ms, fn, { scheduler }),
+      },
+      Math.min(o.max ?? TARPIT_MAX_HELD, Math.max(1, Math.floor(openFileLimit() / 4))),
+      o.holdMs ?? TARPIT_HOLD_MS,
+      TARPIT_TICK_MS,
+      TARPIT_RESETS_PER_TICK,
+    );
   }
 
   /** The address the listener is bound to (`::`, `0.0.0.0` or a specific address). */
@@ -585,4 +651,17 @@ export class TcpTransport implements Transport, Discovery {
 function sourceOf(address: string): string {
   if (address === '') return '0.0.0.0';
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** This process's soft limit of open files (`/proc/self/limits`); 1,024 when it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const soft = line?.[1];
+    if (soft === 'unlimited') return Number.POSITIVE_INFINITY;
+    const n = Number(soft);
+    return Number.isFinite(n) && n > 0 ? n : 1_024;
+  } catch {
+    return 1_024;
+  }
 }

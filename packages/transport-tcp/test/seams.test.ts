@@ -62,14 +62,12 @@ describe('admitBeforeSocket (node:net internals)', () => {
     const { server, port, accepted } = await listening();
     const held: AcceptedConnection[] = [];
     expect(
-      admitBeforeSocket(
-        server,
-        () => true,
-        (c) => {
+      admitBeforeSocket(server, () => true, {
+        defer: (c) => {
           held.push(c);
           return true;
         },
-      ),
+      }),
     ).toBe(true);
     const first = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
     const second = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' });
