@@ -300,8 +300,14 @@ export class LocalDevice {
         this.subs.push(t.incoming$.subscribe((c) => this.admitInbound(c)));
         if (t.queueInbound) {
           // Connections the transport holds before building their conduits wait in the same queue (Transport.queueInbound).
-          t.queueInbound(this.inboundQueue);
-          this.subs.push(new Subscription(() => t.queueInbound?.(undefined)));
+          const handed = this.inboundQueue();
+          t.queueInbound(handed.queue);
+          this.subs.push(
+            new Subscription(() => {
+              handed.close();
+              t.queueInbound?.(undefined);
+            }),
+          );
         }
         if (hasDiscovery(t)) await announce(t);
       }
@@ -598,22 +604,37 @@ export class LocalDevice {
   }
 
   /**
-   * The queue handed to transports that hold an inbound connection before building its conduit
+   * A queue to hand a transport that holds an inbound connection before building its conduit
    * ({@link Transport.queueInbound}): the same pre-authentication work queue as {@link LocalDevice.admitInbound}'s, so
    * the conduit is built in a work slice, and a connection pushed out of the full queue is refused by the transport
-   * (a TCP RST) without ever having had one.
+   * (a TCP RST) without ever having had one. Once `close()`d (the device stops taking connections, as when it
+   * unsubscribes from `incoming$`) every connection still given to it is refused.
    */
-  private readonly inboundQueue: InboundQueue = {
-    admit: (source, connection) =>
-      this.admission.work.admit(
-        source,
-        () => {
-          const conduit = connection.take();
-          if (conduit) this.meetStranger(conduit);
-        },
-        () => connection.refuse(),
-      ),
-  };
+  private inboundQueue(): { queue: InboundQueue; close(): void } {
+    let open = true;
+    const queue: InboundQueue = {
+      admit: (source, connection) => {
+        if (!open) {
+          connection.refuse();
+          return;
+        }
+        this.admission.work.admit(
+          source,
+          () => {
+            const conduit = connection.take();
+            if (conduit) this.meetStranger(conduit);
+          },
+          () => connection.refuse(),
+        );
+      },
+    };
+    return {
+      queue,
+      close: () => {
+        open = false;
+      },
+    };
+  }
 
   /**
    * Takes in an inbound conduit: until the peer is authenticated its bytes are handled in the pre-authentication

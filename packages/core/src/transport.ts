@@ -198,7 +198,7 @@ export interface Transport {
   /**
    * Optional: `LocalDevice` hands the transport its queue of inbound connections waiting for their turn in the
    * pre-authentication work slices (see {@link InboundQueue}) once it subscribed to `incoming$`, and `undefined` when
-   * it stops taking connections. A transport that implements it may pass a connection to the queue BEFORE building
+   * it stops taking connections (from then on the queue handed before refuses whatever is given to it). A transport that implements it may pass a connection to the queue BEFORE building
    * its conduit (`InboundQueue.admit`): the conduit is built only when the connection's turn comes, and one the queue
    * refuses is refused without ever having one — during a connection storm the device then spends no socket, conduit
    * or close on the connections it cannot take in. Connections not passed this way still arrive on `incoming$`.
