@@ -4,7 +4,8 @@ import type { Server } from 'node:net';
  * Private parts of node:net (node 20) the listener relies on; `test/seams.test.ts` fails loudly when a node upgrade
  * moves them, and without them the listener falls back to deciding once the `net.Socket` exists:
  * - `Server._handle.onconnection(err, clientHandle)`: libuv's accept callback (`TCPWrap::OnConnection`), where node
- *   builds the `net.Socket` for the accepted connection (`lib/net.js` `onconnection`);
+ *   builds the `net.Socket` for the accepted connection (`lib/net.js` `onconnection`) — also when called later, with
+ *   the listen handle as `this`, for a connection accepted earlier and kept unread meanwhile ({@link AcceptedConnection});
  * - the accepted `TCPWrap`'s `getpeername(out)` (fills `out.address`, 0 on success), `reset(onClose)` (closes with a
  *   TCP RST: `uv_tcp_close_reset`, what `Socket#resetAndDestroy` uses) and `close()`;
  * - `Server._connections`, which `onconnection` compares with `maxConnections` to drop a connection (`drop` event)
@@ -23,10 +24,10 @@ interface ClientHandle {
 const NOOP = (): void => undefined;
 
 /**
- * A connection accepted by the listener and admitted by `admit` whose `net.Socket` is not built yet (see
- * {@link admitBeforeSocket}'s `defer`): libuv accepted it but nobody reads it (the kernel keeps what the peer sends,
- * up to its receive buffer). Exactly one of {@link AcceptedConnection.build} and {@link AcceptedConnection.reset} must
- * follow, or its file descriptor leaks.
+ * A connection accepted by the listener whose `net.Socket` is not built yet (see {@link admitBeforeSocket}'s `defer`,
+ * for admitted ones, and `hold`, for refused ones): libuv accepted it but nobody reads it (the kernel keeps what the
+ * peer sends, up to its receive buffer). Exactly one of {@link AcceptedConnection.build} (admitted ones only) and
+ * {@link AcceptedConnection.reset} must follow, or its file descriptor leaks.
  */
 export class AcceptedConnection {
   #client: ClientHandle | undefined;
