@@ -7,7 +7,7 @@ import {
   type SchedulerAction,
   type SchedulerLike,
   Subject,
-  type Subscription,
+  Subscription,
   VirtualTimeScheduler,
 } from 'rxjs';
 import {
@@ -48,6 +48,7 @@ import {
   type DeviceAdvert,
   type Discovery,
   hasDiscovery,
+  type InboundQueue,
   type Medium,
   type Transport,
 } from './transport.js';
@@ -297,6 +298,17 @@ export class LocalDevice {
         started.push(t);
         await t.start();
         this.subs.push(t.incoming$.subscribe((c) => this.admitInbound(c)));
+        if (t.queueInbound) {
+          // Connections the transport holds before building their conduits wait in the same queue (Transport.queueInbound).
+          const handed = this.inboundQueue();
+          t.queueInbound(handed.queue);
+          this.subs.push(
+            new Subscription(() => {
+              handed.close();
+              t.queueInbound?.(undefined);
+            }),
+          );
+        }
         if (hasDiscovery(t)) await announce(t);
       }
       for (const d of this.discoveries) if (!announced.includes(d)) await announce(d);
@@ -589,6 +601,39 @@ export class LocalDevice {
       () => this.meetStranger(conduit),
       () => resetConduit(conduit, closeReason('refused', 'too many inbound connections waiting')),
     );
+  }
+
+  /**
+   * A queue to hand a transport that holds an inbound connection before building its conduit
+   * ({@link Transport.queueInbound}): the same pre-authentication work queue as {@link LocalDevice.admitInbound}'s, so
+   * the conduit is built in a work slice, and a connection pushed out of the full queue is refused by the transport
+   * (a TCP RST) without ever having had one. Once `close()`d (the device stops taking connections, as when it
+   * unsubscribes from `incoming$`) every connection still given to it is refused.
+   */
+  private inboundQueue(): { queue: InboundQueue; close(): void } {
+    let open = true;
+    const queue: InboundQueue = {
+      admit: (source, connection) => {
+        if (!open) {
+          connection.refuse();
+          return;
+        }
+        this.admission.work.admit(
+          source,
+          () => {
+            const conduit = connection.take();
+            if (conduit) this.meetStranger(conduit);
+          },
+          () => connection.refuse(),
+        );
+      },
+    };
+    return {
+      queue,
+      close: () => {
+        open = false;
+      },
+    };
   }
 
   /**

@@ -115,8 +115,10 @@ export type {
   DiscoveredPeer,
   Discovery,
   DiscoveryEvent,
+  InboundQueue,
   LatencyClass,
   Medium,
+  QueuedConnection,
   Transport,
   TransportCapabilities,
 } from './transport.js';

@@ -195,6 +195,41 @@ export interface Transport {
    * `options.signal` aborts, `ERR_NOT_STARTED` before `start()`.
    */
   dial(address: string, options?: DialOptions): Promise<Conduit>;
+  /**
+   * Optional: `LocalDevice` hands the transport its queue of inbound connections waiting for their turn in the
+   * pre-authentication work slices (see {@link InboundQueue}) once it subscribed to `incoming$`, and `undefined` when
+   * it stops taking connections (from then on the queue handed before refuses whatever is given to it). A transport that implements it may pass a connection to the queue BEFORE building
+   * its conduit (`InboundQueue.admit`): the conduit is built only when the connection's turn comes, and one the queue
+   * refuses is refused without ever having one — during a connection storm the device then spends no socket, conduit
+   * or close on the connections it cannot take in. Connections not passed this way still arrive on `incoming$`.
+   */
+  queueInbound?(queue: InboundQueue | undefined): void;
+}
+
+/**
+ * A device's queue of inbound connections waiting for their turn in its pre-authentication work slices (core's
+ * `PreAuthWork`: bounded by `MAX_QUEUED_INBOUND`, 64, and `MAX_PENDING_HANDSHAKES_PER_SOURCE`, 8, per source; the
+ * oldest waiting connection of the source with the most waiting is refused past them). Handed to transports through
+ * {@link Transport.queueInbound}.
+ */
+export interface InboundQueue {
+  /**
+   * Takes in a connection from `source` (its remote host: the remote address without the port, as
+   * core's `sourceHost` gives it for the conduit's `remoteAddress`) whose conduit is not built yet: now when no
+   * pre-authentication work is backlogged, else when its turn comes. Exactly one of `connection.take()` — build the
+   * conduit and return it (`undefined` when the connection is gone meanwhile: the peer reset it, the transport
+   * stopped) — and `connection.refuse()` — end the connection without a conduit (TCP: a reset) — is called, either
+   * synchronously from within `admit` or later. The time `take()` takes counts against the work slice.
+   */
+  admit(source: string, connection: QueuedConnection): void;
+}
+
+/** An inbound connection whose conduit is not built yet, waiting in an {@link InboundQueue}. */
+export interface QueuedConnection {
+  /** Builds its conduit now (undefined when the connection is gone). Called at most once. */
+  take(): Conduit | undefined;
+  /** Ends it without a conduit (a TCP RST where the medium has one). Called at most once, never after `take()`. */
+  refuse(): void;
 }
 
 /**

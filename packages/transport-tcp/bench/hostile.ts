@@ -13,7 +13,12 @@
 //
 // The attacker runs at nice 19 (HOSTILE_NICE overrides, `HOSTILE_NICE=0` for the same priority as the device): on a
 // real LAN its CPU is not the device's, and on this 2-core host its own work would otherwise be measured as the
-// device's. `HOSTILE_WORK_SLICE_MS=Infinity` turns core's pre-authentication work slices off (A/B comparisons).
+// device's. `HOSTILE_WORK_SLICE_MS=Infinity` turns core's pre-authentication work slices off (A/B comparisons);
+// `HOSTILE_QUEUE_INBOUND=0` makes the device take every admitted connection as a conduit built in node's accept loop
+// instead of queueing it before its socket exists (TcpTransport.queueInbound; A/B comparisons); `HOSTILE_TARPIT_MS`
+// sets how long connections past the accept allowance are held before their reset (TcpTransport option `tarpit`;
+// default the transport's 5 000; `0`: reset at once). BENCH_HOSTILE_TRIPS_AFTER_MS starts the trips under attack
+// that long after every hostile connect settled (e.g. 1500: mid-way through the sustained storm).
 // `--quick`: two repeats per attack (default 5, BENCH_HOSTILE_REPEATS overrides); BENCH_HOSTILE_ONLY picks attacks.
 // Beside each RTT row, `hostile.cpu.<attack>`: CPU time of this process (user + system) per hostile connection, the
 // steadier figure for A/B comparisons of the device's work per connection on a shared host.
@@ -24,6 +29,7 @@
 // process, as above), plus `hostile.cpu.<attack>.gatekeeper-child`: the gatekeeper process's CPU per hostile
 // connection (/proc/<pid>/schedstat), which a real device also pays, at the gatekeeper's lower priority.
 import { writeFileSync } from 'node:fs';
+import { TARPIT_HOLD_MS } from '@colink/transport-tcp';
 import { type Attack, HostileScene } from '../test/hostile-helpers.js';
 
 const quick = process.argv.includes('--quick') || process.env.COLINK_BENCH_QUICK === '1';
@@ -48,6 +54,11 @@ const TARGET = 2;
 const SCALE = Number(process.env.BENCH_HOSTILE_SCALE ?? 1);
 /** BENCH_HOSTILE_SUSTAIN_MS: how long the sustained attack reopens its slots, ms (default 4 000). */
 const SUSTAIN_MS = Number(process.env.BENCH_HOSTILE_SUSTAIN_MS ?? 4_000);
+/**
+ * BENCH_HOSTILE_TRIPS_AFTER_MS: the trips under attack start this long after every hostile connect settled (default
+ * 0: at once). For the sustained attack, e.g. 1500 measures mid-storm, once every source's accept allowance is spent.
+ */
+const TRIPS_AFTER_MS = Number(process.env.BENCH_HOSTILE_TRIPS_AFTER_MS ?? 0);
 const n = (conns: number) => Math.max(10, Math.round(conns * SCALE));
 const sources = Array.from({ length: 100 }, (_, i) => `127.0.1.${i + 1}`);
 
@@ -82,10 +93,13 @@ const median = (xs: readonly number[]): number => {
 };
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** HOSTILE_TARPIT_MS: the tarpit's hold, ms (default the transport's, TARPIT_HOLD_MS; 0: off, for A/B comparisons). */
+const TARPIT_MS = Number(process.env.HOSTILE_TARPIT_MS ?? TARPIT_HOLD_MS);
 const scene = new HostileScene('127.0.0.1', undefined, {
   hostileNice: NICE,
   trustedProcess: !SAME_PROCESS,
   gatekeeper: GATEKEEPER,
+  tarpitMs: TARPIT_MS,
 });
 await scene.start();
 const rows: Record<string, unknown>[] = [];
@@ -94,6 +108,8 @@ console.log(
     `${SAME_PROCESS ? 'in this process' : 'in its own process'}` +
     (GATEKEEPER ? ', device behind the gatekeeper process' : '') +
     (process.env.HOSTILE_WORK_SLICE_MS ? `, workSliceMs ${process.env.HOSTILE_WORK_SLICE_MS}` : '') +
+    (process.env.HOSTILE_QUEUE_INBOUND === '0' ? ', connections not queued before their socket' : '') +
+    (TARPIT_MS > 0 ? `, tarpit ${TARPIT_MS} ms` : ', no tarpit') +
     `; device under attack at ${scene.address}`,
 );
 try {
@@ -112,6 +128,7 @@ try {
         idleTrips: IDLE_TRIPS,
         bytes: BYTES,
         settleMs: SETTLE_MS,
+        ...(TRIPS_AFTER_MS > 0 ? { afterMs: TRIPS_AFTER_MS } : {}),
       });
       idle.push(r.rttIdleMs);
       under.push(r.rttUnderAttackMs);

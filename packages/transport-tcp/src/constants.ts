@@ -40,6 +40,33 @@ export const ACCEPT_BURST_PER_SOURCE = 32;
  * slowloris reconnected ~1,000 times a second).
  */
 export const ACCEPT_RATE_PER_SOURCE = 16;
+/**
+ * How long the listener's tarpit (`TcpTransport` option `tarpit`) holds a connection refused at accept before it
+ * resets it, ms: core's pre-authentication deadline (`PRE_AUTH_TIMEOUT_MS`, 5 000), so a refused stranger ties up
+ * the attacker's connection as long as an admitted silent one would, instead of freeing it at once to reconnect.
+ * Measured in the `hostile` bench's sustained storm (500 connections from 100 hosts reopened for 4 s): 3,900–4,800
+ * reconnections with 5 s, 7,600–9,800 with a 1 s hold, 48,000–63,000 with none.
+ */
+export const TARPIT_HOLD_MS = 5_000;
+/**
+ * Most connections the tarpit holds at once (each is a file descriptor); past it the oldest held one is reset. Also
+ * never more than a quarter of the process's soft `RLIMIT_NOFILE` (read from `/proc/self/limits`; node raises the soft
+ * limit to the hard one at start-up, but a hard limit of 1,024 exists): with the 256 listener slots and core's 64
+ * waiting connections that leaves room for everything else. Past the cap each new refused connection frees an
+ * attacker's slot again (the oldest held is reset), so the cap is what an attacker must exceed to keep its churn:
+ * 512 is above the 500 connections the `hostile` bench's sustained storm keeps open.
+ */
+export const TARPIT_MAX_HELD = 512;
+/**
+ * Period of the tarpit's one timer, ms: a connection is reset between its hold and its hold plus this (no timer per
+ * connection).
+ */
+export const TARPIT_TICK_MS = 100;
+/**
+ * Most held connections one tick resets, so that a burst held at once (hundreds) is released over several ticks — a
+ * reset costs ~10 µs of kernel time, and hundreds in one callback would stall the event loop the trusted Links share.
+ */
+export const TARPIT_RESETS_PER_TICK = 32;
 /** Source hosts whose accept allowance is tracked at once; the least recently seen is forgotten past it. */
 export const MAX_TRACKED_ACCEPT_SOURCES = 1_024;
 

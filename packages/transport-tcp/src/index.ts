@@ -77,6 +77,10 @@ export {
   SERVICE_ENUMERATION,
   SERVICE_TYPE,
   SHARED_RESPONSE_DELAY_MS,
+  TARPIT_HOLD_MS,
+  TARPIT_MAX_HELD,
+  TARPIT_RESETS_PER_TICK,
+  TARPIT_TICK_MS,
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
   TXT_VERSION,
@@ -86,4 +90,5 @@ export { DISCOVERY_TICK_MS, DnsSdDiscovery, type DnsSdOptions } from './mdns/dis
 export type { InterfaceSelection, SelectedInterface } from './mdns/interfaces.js';
 export { scanInterfaces } from './mdns/interfaces.js';
 export { advertToTxt, TXT_KEYS, txtToAdvert } from './mdns/txt.js';
+export type { TarpitCounts } from './tarpit.js';
 export { type GatekeeperStats, TcpTransport, type TcpTransportOptions } from './tcp-transport.js';

@@ -4,7 +4,8 @@ import type { Server } from 'node:net';
  * Private parts of node:net (node 20) the listener relies on; `test/seams.test.ts` fails loudly when a node upgrade
  * moves them, and without them the listener falls back to deciding once the `net.Socket` exists:
  * - `Server._handle.onconnection(err, clientHandle)`: libuv's accept callback (`TCPWrap::OnConnection`), where node
- *   builds the `net.Socket` for the accepted connection (`lib/net.js` `onconnection`);
+ *   builds the `net.Socket` for the accepted connection (`lib/net.js` `onconnection`) — also when called later, with
+ *   the listen handle as `this`, for a connection accepted earlier and kept unread meanwhile ({@link AcceptedConnection});
  * - the accepted `TCPWrap`'s `getpeername(out)` (fills `out.address`, 0 on success), `reset(onClose)` (closes with a
  *   TCP RST: `uv_tcp_close_reset`, what `Socket#resetAndDestroy` uses) and `close()`;
  * - `Server._connections`, which `onconnection` compares with `maxConnections` to drop a connection (`drop` event)
@@ -23,6 +24,51 @@ interface ClientHandle {
 const NOOP = (): void => undefined;
 
 /**
+ * A connection accepted by the listener whose `net.Socket` is not built yet (see {@link admitBeforeSocket}'s `defer`,
+ * for admitted ones, and `hold`, for refused ones): libuv accepted it but nobody reads it (the kernel keeps what the
+ * peer sends, up to its receive buffer). Exactly one of {@link AcceptedConnection.build} (admitted ones only) and
+ * {@link AcceptedConnection.reset} must follow, or its file descriptor leaks.
+ */
+export class AcceptedConnection {
+  #client: ClientHandle | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly listenHandle: unknown,
+    private readonly onconnection: NonNullable<ListenHandle['onconnection']>,
+    client: ClientHandle,
+    /** The remote address as `Socket#remoteAddress` gives it (`''` when the peer reset it before it was accepted). */
+    readonly address: string,
+  ) {
+    this.#client = client;
+  }
+
+  /**
+   * Builds the `net.Socket` now: node's own accept path runs (its `maxConnections` check first, which may drop it)
+   * and the server emits `connection` synchronously, before this returns. Nothing after the first call.
+   */
+  build(): void {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = undefined;
+    this.onconnection.call(this.listenHandle, 0, client);
+  }
+
+  /** Ends it with a TCP RST, no socket ever built. Nothing after the first call (or after {@link build}). */
+  reset(): void {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = undefined;
+    resetHandle(client);
+  }
+}
+
+/** Closes an accepted handle with a TCP RST; a reset that fails to start (closing already) still frees the handle. */
+function resetHandle(client: ClientHandle): void {
+  if (typeof client.reset !== 'function' || client.reset(NOOP) !== 0) client.close?.();
+}
+
+/**
  * Decides on every connection `server` accepts before node builds its `net.Socket`: `admit(address)` (the remote
  * address as `Socket#remoteAddress` gives it, e.g. `::ffff:127.0.0.1` on a dual-stack listener, or `''` when the peer
  * reset the connection before it was accepted) returning false resets
@@ -31,9 +77,23 @@ const NOOP = (): void => undefined;
  * every connection its per-source allowance refuses. A connection node drops for `maxConnections` is left to node
  * (it drops it first, as without the hook) and never reaches `admit`, so it spends no allowance. Call once the server
  * listens.
+ *
+ * `hooks.defer` (optional) is then asked about each admitted connection: returning true, it takes the
+ * {@link AcceptedConnection} over — its socket is built when it calls `build()` (later, e.g. in a work slice), or it
+ * is reset by `reset()`, having never had one; returning false, the socket is built at once. `hooks.hold` (optional)
+ * is asked likewise about each refused connection: returning true, it takes it over (and resets it later: it must
+ * never build it); returning false, it is reset at once.
  * @returns false, changing nothing, when this node does not offer the mechanism (then decide in `connection`).
  */
-export function admitBeforeSocket(server: Server, admit: (address: string) => boolean): boolean {
+export function admitBeforeSocket(
+  server: Server,
+  admit: (address: string) => boolean,
+  hooks: {
+    readonly defer?: (connection: AcceptedConnection) => boolean;
+    readonly hold?: (connection: AcceptedConnection) => boolean;
+  } = {},
+): boolean {
+  const { defer, hold } = hooks;
   const handle = (server as unknown as { _handle?: ListenHandle | null })._handle;
   const build = handle?.onconnection;
   if (!handle || typeof build !== 'function') return false;
@@ -46,11 +106,12 @@ export function admitBeforeSocket(server: Server, admit: (address: string) => bo
       peer.address = undefined;
       // No address (the peer reset it while it waited in the accept queue): '' — what Socket#remoteAddress gives then.
       if (client.getpeername(peer) !== 0) peer.address = undefined;
-      if (!admit(peer.address ?? '')) {
-        // A reset that fails to start (the handle is closing already) still has to free the handle.
-        if (typeof client.reset !== 'function' || client.reset(NOOP) !== 0) client.close?.();
+      const address = peer.address ?? '';
+      if (!admit(address)) {
+        if (!hold?.(new AcceptedConnection(this, build, client, address))) resetHandle(client);
         return undefined;
       }
+      if (defer?.(new AcceptedConnection(this, build, client, address))) return undefined;
     }
     return build.call(this, err, client);
   };

@@ -1,4 +1,5 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   type CloseReason,
@@ -10,6 +11,7 @@ import {
   type Discovery,
   type DiscoveryEvent,
   ErrorCode,
+  type InboundQueue,
   PRE_AUTH_TIMEOUT_MS,
   runAfter,
   socketConduit,
@@ -29,6 +31,10 @@ import {
   GATEKEEPER_NICE,
   GATEKEEPER_STATS_INTERVAL_MS,
   MAX_TRACKED_ACCEPT_SOURCES,
+  TARPIT_HOLD_MS,
+  TARPIT_MAX_HELD,
+  TARPIT_RESETS_PER_TICK,
+  TARPIT_TICK_MS,
   TCP_MAX_FRAME_SIZE,
   TCP_PRIORITY,
 } from './constants.js';
@@ -37,7 +43,8 @@ import { Gatekeeper } from './gatekeeper/parent.js';
 import { listenDualStack } from './listen.js';
 import { log } from './log.js';
 import { DnsSdDiscovery, type DnsSdOptions } from './mdns/discovery.js';
-import { admitBeforeSocket } from './seams.js';
+import { type AcceptedConnection, admitBeforeSocket } from './seams.js';
+import { Tarpit, type TarpitCounts } from './tarpit.js';
 
 /** {@link TcpTransport.gatekeeperStats}: the gatekeeper process's id, its restarts and its counters. */
 export type GatekeeperStats = GatekeeperCounts & {
@@ -71,8 +78,9 @@ export interface TcpTransportOptions {
   readonly maxInboundConnections?: number;
   /**
    * Per-source accept limit: a token bucket per source host (remote address without port) of `burst` connections,
-   * refilled at `perSecond`; a connection past it is reset at accept, before any conduit, Link or TLS work (counted in
-   * {@link TcpTransport.rateLimitedConnections}). Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
+   * refilled at `perSecond`; a connection past it is refused at accept, before any socket, conduit, Link or TLS work
+   * (counted in {@link TcpTransport.rateLimitedConnections}): reset, once the tarpit's hold ended (option `tarpit`) or
+   * at once. Default {@link ACCEPT_BURST_PER_SOURCE} (32) and
    * {@link ACCEPT_RATE_PER_SOURCE} (16 per second); `false` turns it off. Every connection from one host shares its
    * bucket, but only connections that never authenticate use it up: when core's device reports the peer
    * authenticated (`Conduit.authenticated`: trusted by the security stage or, without one, its Link open) the
@@ -82,6 +90,20 @@ export interface TcpTransportOptions {
    * by the pending-handshake caps instead.
    */
   readonly acceptLimit?: { readonly burst: number; readonly perSecond: number } | false;
+  /**
+   * Tarpit for connections `acceptLimit` refuses (default on; `false` resets them at once): each such connection is
+   * held for `holdMs` (default {@link TARPIT_HOLD_MS}, 5 000) before it is reset, instead of at once — nothing is
+   * read from it and no socket is built (the raw accepted handle; one timer for all, on `scheduler`) — at most `max`
+   * at once (default {@link TARPIT_MAX_HELD}, 512, and never more than a quarter of the process's open-file limit;
+   * past it the oldest held one is reset). An attacker that reopens its connections as fast as the device resets
+   * them has them tied up for the hold instead: in the `hostile` bench's sustained storm (500 connections from 100
+   * hosts reopened for 4 s) the device's CPU fell from ~2 s to ~0.4–0.8 s. An honest host past its allowance (more
+   * than 32 connections that never authenticated in a burst, then 16 a second) sees its connection accepted,
+   * unanswered, and reset after the hold, instead of reset at once. Only with this process's own listener on a node
+   * with the accept hook (`src/seams.ts`); the gatekeeper process resets at once. Nothing to hold without
+   * `acceptLimit`.
+   */
+  readonly tarpit?: boolean | { readonly holdMs?: number; readonly max?: number };
   /**
    * DNS-SD discovery over mDNS, or `false` to run without discovery (dial known addresses only). Default `{}`:
    * every non-loopback IPv4 interface on port 5353. Loopback mode (tests):
@@ -147,6 +169,14 @@ export class TcpTransport implements Transport, Discovery {
   #server: Server | undefined;
   /** The listener applies the per-source allowance before node builds a connection's socket ({@link admitBeforeSocket}). */
   #admitsBeforeSocket = false;
+  /** Connections refused at accept, held before their reset (option `tarpit`). */
+  #tarpit: Tarpit | undefined;
+  /** The device's queue of inbound connections waiting for a work slice ({@link TcpTransport.queueInbound}). */
+  #queue: InboundQueue | undefined;
+  /** Accepted connections passed to `#queue` whose socket is not built yet. */
+  readonly #waiting = new Set<AcceptedConnection>();
+  /** The conduit of the connection `#take` builds (set by `#accept`, which node calls from within the build). */
+  #taking: { conduit: Conduit | undefined } | undefined;
   #gatekeeper: Gatekeeper | undefined;
   /** Address and port listened on (by this process or the gatekeeper), once started. */
   #bound: { address: string; port: number } | undefined;
@@ -159,7 +189,8 @@ export class TcpTransport implements Transport, Discovery {
    * @throws ColinkError `ERR_INVALID_ARGUMENT` when `acceptLimit` has a `burst` below 1 or a `perSecond` that is not
    *   a positive finite number (such a limit would refuse every connection), or when `gatekeeper` has a `nice` that
    *   is not an integer in -20…19, a `preambleTimeoutMs` that is not a positive finite number or a `maxWaiting` that
-   *   is not an integer ≥ 1.
+   *   is not an integer ≥ 1, or when `tarpit` has a `holdMs` that is not a positive finite number or a `max` that is
+   *   not an integer ≥ 1.
    */
   constructor(options: TcpTransportOptions = {}) {
     const limit = options.acceptLimit;
@@ -186,6 +217,15 @@ export class TcpTransport implements Transport, Discovery {
       throw new ColinkError(
         ErrorCode.INVALID_ARGUMENT,
         `gatekeeper needs an integer nice in -20…19, preambleTimeoutMs > 0 and an integer maxWaiting ≥ 1, got ${JSON.stringify(gk)}`,
+      );
+    const tp = typeof options.tarpit === 'object' ? options.tarpit : {};
+    if (
+      (tp.holdMs !== undefined && !(tp.holdMs > 0 && Number.isFinite(tp.holdMs))) ||
+      (tp.max !== undefined && !(Number.isInteger(tp.max) && tp.max >= 1))
+    )
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `tarpit needs holdMs > 0 and an integer max ≥ 1, got ${JSON.stringify(tp)}`,
       );
     this.#options = options;
     if (limit !== false) {
@@ -221,8 +261,8 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   /**
-   * Inbound connections reset at accept because their source host exceeded its allowance (`acceptLimit`), since the
-   * transport was created.
+   * Inbound connections refused at accept because their source host exceeded its allowance (`acceptLimit`) — reset at
+   * once or held by the tarpit first (`tarpit`) — since the transport was created.
    */
   get rateLimitedConnections(): number {
     return this.#rateLimited + (this.#gatekeeper?.counts.rateLimited ?? 0);
@@ -252,6 +292,14 @@ export class TcpTransport implements Transport, Discovery {
   /** The TCP port listened on, once started. */
   get port(): number | undefined {
     return this.#bound?.port;
+  }
+
+  /**
+   * The tarpit (option `tarpit`) once listening: connections held now, reset once their hold ended, and reset early
+   * because it was full, since the transport started. `undefined` without a tarpit.
+   */
+  get tarpitCounts(): TarpitCounts | undefined {
+    return this.#tarpit?.counts();
   }
 
   /** Binds the listener and starts discovery. Rejects with `ERR_INTERNAL` (cause attached) when it cannot listen. */
@@ -322,9 +370,22 @@ export class TcpTransport implements Transport, Discovery {
       });
     }
     this.#server = server;
-    // Connections past their source's allowance are reset before node builds a net.Socket for them (a storm's
-    // refusals then cost a few µs each); on a node without the hook the same check runs in #accept.
-    this.#admitsBeforeSocket = admitBeforeSocket(server, (host) => this.#allowOrCount(host));
+    // Connections past their source's allowance are refused before node builds a net.Socket for them (a storm's
+    // refusals then cost a few µs each): held by the tarpit, then reset. Admitted ones wait in the device's queue
+    // without a socket (#defer). On a node without the hook the allowance's check runs in #accept (reset at once).
+    const tarpit = this.#options.tarpit !== false && this.#allowance ? this.#newTarpit() : undefined;
+    this.#tarpit = tarpit;
+    this.#admitsBeforeSocket = admitBeforeSocket(server, (host) => this.#allowOrCount(host), {
+      defer: (connection) => this.#defer(connection),
+      ...(tarpit
+        ? {
+            hold: (connection: AcceptedConnection) => {
+              tarpit.hold(connection);
+              return true;
+            },
+          }
+        : {}),
+    });
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
@@ -343,6 +404,10 @@ export class TcpTransport implements Transport, Discovery {
     const reason = closeReason('going-away', 'TCP transport stopped');
     for (const conduit of this.#conduits) conduit.destroy(reason);
     this.#conduits.clear();
+    for (const c of this.#waiting) c.reset();
+    this.#waiting.clear();
+    this.#tarpit?.clear();
+    this.#tarpit = undefined;
     const server = this.#server;
     const gatekeeper = this.#gatekeeper;
     this.#server = undefined;
@@ -434,12 +499,80 @@ export class TcpTransport implements Transport, Discovery {
     });
   }
 
+  /**
+   * Called by core's `LocalDevice` (core `Transport.queueInbound`) with its queue of inbound connections waiting for
+   * their turn in its pre-authentication work slices, or `undefined` when it stops taking connections. While a queue
+   * is set (and this node offers the accept hook, `src/seams.ts`), a connection the listener accepts and the per-source
+   * allowance admits goes to that queue before node builds its `net.Socket`: socket and conduit are built when its turn
+   * comes, in a work slice, and one the queue pushes out (past its 64 waiting connections, 8 per source host) is reset
+   * from its raw handle, having cost neither. So the accept callback (libuv runs it once per turn of the event loop:
+   * node 20, libuv 1.46) only reads the connection's address, takes its token and queues it — ~25 µs per connection
+   * with the reset of those refused (the hook's total in a CPU profile of the `hostile` bench: 92 ms for ~3,600
+   * connections) — and no longer builds and closes a socket and conduit for the connections the queue refuses.
+   * Connections the gatekeeper process hands over still arrive on `incoming$`.
+   */
+  queueInbound(queue: InboundQueue | undefined): void {
+    this.#queue = queue;
+  }
+
+  #newTarpit(): Tarpit {
+    const o = typeof this.#options.tarpit === 'object' ? this.#options.tarpit : {};
+    const scheduler = this.#options.scheduler;
+    return new Tarpit(
+      {
+        now: scheduler ? () => scheduler.now() : () => performance.now(),
+        later: (fn, ms) => runAfter(ms, fn, { scheduler }),
+      },
+      Math.min(o.max ?? TARPIT_MAX_HELD, Math.max(1, Math.floor(openFileLimit() / 4))),
+      o.holdMs ?? TARPIT_HOLD_MS,
+      TARPIT_TICK_MS,
+      TARPIT_RESETS_PER_TICK,
+    );
+  }
+
   /** The address the listener is bound to (`::`, `0.0.0.0` or a specific address). */
   #listenHost(): string {
     return this.#bound?.address ?? '::';
   }
 
+  /**
+   * A connection the allowance admitted, before node built its socket: queued in the device's queue (true), or built
+   * now (false: no queue, or nobody takes conduits).
+   */
+  #defer(connection: AcceptedConnection): boolean {
+    const queue = this.#queue;
+    if (!queue || !this.#incoming.observed) return false;
+    this.#waiting.add(connection);
+    queue.admit(sourceOf(connection.address), {
+      take: () => this.#take(connection),
+      refuse: () => {
+        if (this.#waiting.delete(connection)) connection.reset();
+      },
+    });
+    return true;
+  }
+
+  /** Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped). */
+  #take(connection: AcceptedConnection): Conduit | undefined {
+    if (!this.#waiting.delete(connection)) return undefined;
+    const taking: { conduit: Conduit | undefined } = { conduit: undefined };
+    this.#taking = taking;
+    try {
+      connection.build(); // node emits `connection` from within: #accept fills `taking`
+    } finally {
+      this.#taking = undefined;
+    }
+    return taking.conduit;
+  }
+
   #accept(socket: Socket): void {
+    const taking = this.#taking;
+    if (taking) {
+      // A queued connection's turn came (#take): its conduit goes to the device that queued it, not to incoming$.
+      this.#taking = undefined;
+      taking.conduit = this.#track(socket, true);
+      return;
+    }
     if (!this.#incoming.observed) {
       log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
       socket.destroy();
@@ -510,5 +643,27 @@ export class TcpTransport implements Transport, Discovery {
       log('conduit %s closed: %s', conduit.remoteAddress, reason.code);
     });
     return conduit;
+  }
+}
+
+/**
+ * The source host of an accepted connection's address as core's `sourceHost` gives it for its conduit's
+ * `remoteAddress` (an IPv4-mapped IPv6 address as plain IPv4, what `socketConduit` reports; `0.0.0.0` when unknown).
+ */
+function sourceOf(address: string): string {
+  if (address === '') return '0.0.0.0';
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** This process's soft limit of open files (`/proc/self/limits`); 1,024 when it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const soft = line?.[1];
+    if (soft === 'unlimited') return Number.POSITIVE_INFINITY;
+    const n = Number(soft);
+    return Number.isFinite(n) && n > 0 ? n : 1_024;
+  } catch {
+    return 1_024;
   }
 }

@@ -34,6 +34,7 @@ async function pair(secure: boolean, gatekeeper = false) {
       acceptLimit: { burst: BURST, perSecond: gatekeeper ? 0.001 : 1 },
       scheduler: clock, // the allowance's clock only: never advanced, so nothing refills
       gatekeeper,
+      tarpit: false, // strangers past the allowance are reset at once (the gatekeeper's are anyway)
     });
     let security: Awaited<ReturnType<typeof createDeviceSecurity>> | undefined;
     if (secure) {

@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function listener(options: ConstructorParameters<typeof TcpTransport>[0] = {}) {
-  const t = new TcpTransport({ host: '127.0.0.1', discovery: false, ...options });
+  // The allowance's own refusals, reset at once (the tarpit, which holds them first, is on by default: tarpit.test.ts).
+  const t = new TcpTransport({ host: '127.0.0.1', discovery: false, tarpit: false, ...options });
   await t.start();
   started.push(t);
   const accepted: Conduit[] = [];

@@ -142,6 +142,12 @@ export interface SceneOptions {
    * preamble deadline {@link TEST_PRE_AUTH_MS}): strangers that fail before the end of their preamble never reach it.
    */
   readonly gatekeeper?: boolean;
+  /**
+   * How long the device under attack holds a connection past its accept allowance before resetting it (`TcpTransport`
+   * option `tarpit`), ms; 0 turns the tarpit off. Default `HOSTILE_TARPIT_MS` from the environment, else
+   * {@link TEST_PRE_AUTH_MS}.
+   */
+  readonly tarpitMs?: number;
 }
 
 /** CPU time a process spent on a CPU so far, ms (/proc/<pid>/schedstat, ns); 0 when it cannot be read. */
@@ -186,6 +192,10 @@ export class HostileScene {
     readonly options: SceneOptions = {},
   ) {}
 
+  private tarpitMs(): number {
+    return this.options.tarpitMs ?? Number(process.env.HOSTILE_TARPIT_MS ?? TEST_PRE_AUTH_MS);
+  }
+
   get address(): string {
     return this.serverTcp.localAddress!;
   }
@@ -219,7 +229,15 @@ export class HostileScene {
       host: this.listenHost,
       discovery: false,
       ...(this.options.gatekeeper ? { gatekeeper: { preambleTimeoutMs: TEST_PRE_AUTH_MS } } : {}),
+      // Connections past the accept allowance are held before their reset: for `tarpitMs` (the tests: as long as the
+      // scene's pre-authentication deadline, as the transport's default hold is core's default deadline).
+      tarpit: this.tarpitMs() === 0 ? false : { holdMs: this.tarpitMs() },
     });
+    // For an A/B comparison of taking connections into the device's work queue before their socket exists
+    // (TcpTransport.queueInbound): `HOSTILE_QUEUE_INBOUND=0` hides it from the device, which then gets every admitted
+    // connection as a conduit on incoming$, built in the accept loop.
+    if (process.env.HOSTILE_QUEUE_INBOUND === '0')
+      Object.defineProperty(this.serverTcp, 'queueInbound', { value: undefined });
     this.serverSecurity = await this.security();
     this.server = await this.device(
       'target',
@@ -339,10 +357,11 @@ export class HostileScene {
    * measured under attack (`trips`, default 20, of `bytes`, default 64; the `hostile` bench uses 1 KiB) and idle
    * just before (`idleTrips`, default `trips`) — with `settleMs`, once the device is idle
    * ({@link HostileScene.quiesce}): its idle value is then not measured while it still takes down the previous attack.
+   * With `afterMs` the trips under attack start that long after every hostile connect settled instead of at once.
    */
   async attack(
     attack: Attack,
-    rtt: { trips?: number; idleTrips?: number; bytes?: number; settleMs?: number } = {},
+    rtt: { trips?: number; idleTrips?: number; bytes?: number; settleMs?: number; afterMs?: number } = {},
   ): Promise<AttackReport> {
     const id = `a${++this.counter}`;
     const [host, port] = splitAddress(this.address);
@@ -368,6 +387,8 @@ export class HostileScene {
         (m) => m.ev === 'engaged' && m.id === id,
         60_000,
       )) as AttackReport['engaged'];
+      // `afterMs`: the trips start that long after every hostile connect settled (mid-storm for a sustained attack).
+      if (rtt.afterMs) await new Promise((r) => setTimeout(r, rtt.afterMs));
       const s0 = this.server.admissionStats();
       const underAttack = await this.trustedRtt(trips, rtt.bytes);
       if (process.env.HOSTILE_DEBUG) {
