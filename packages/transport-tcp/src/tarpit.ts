@@ -10,7 +10,10 @@ export interface TarpitClock {
   later(fn: () => void, ms: number): () => void;
 }
 
-/** Counters of a {@link Tarpit}. */
+/**
+ * Counters of the tarpit of `TcpTransport`'s listener (option `tarpit`): connections refused at accept and held
+ * before their reset.
+ */
 export interface TarpitCounts {
   /** Connections held now. */
   readonly held: number;
