@@ -71,8 +71,9 @@ export interface TcpTransportOptions {
    */
   readonly idleTimeoutMs?: number;
   /**
-   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once.
-   * Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once — a
+   * connection waiting in the device's queue ({@link TcpTransport.queueInbound}) when its turn comes, giving its
+   * source's `acceptLimit` token back. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
    * its pending cap (64 by default), so the rest stays for authenticated Links.
    */
   readonly maxInboundConnections?: number;
@@ -552,7 +553,11 @@ export class TcpTransport implements Transport, Discovery {
     return true;
   }
 
-  /** Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped). */
+  /**
+   * Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped).
+   * Node's `maxConnections` check runs now, not at accept: a connection it drops here (the listener filled up while
+   * it waited) gives its source's token back, as one node drops at accept never takes one ({@link admitBeforeSocket}).
+   */
   #take(connection: AcceptedConnection): Conduit | undefined {
     if (!this.#waiting.delete(connection)) return undefined;
     const taking: { conduit: Conduit | undefined } = { conduit: undefined };
@@ -562,6 +567,7 @@ export class TcpTransport implements Transport, Discovery {
     } finally {
       this.#taking = undefined;
     }
+    if (!taking.conduit) this.#allowance?.refund(connection.address);
     return taking.conduit;
   }
 
