@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { closeReason, type QueuedConnection } from '@colink/core';
+import { type CloseReason, closeReason, type QueuedConnection } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
@@ -77,5 +78,44 @@ describe('listener review (session 10): queued connections', () => {
     expect(t.rateLimitedConnections).toBe(0);
     expect(waiting).toHaveLength(4);
     waiting[3]!.connection.refuse();
+  });
+
+  it('a queued connection its peer reset while it waited: take() builds a conduit that ends at once; no fd left', {
+    timeout: 60_000,
+  }, async () => {
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false, acceptLimit: false });
+    await t.start();
+    started.push(t);
+    const waiting: QueuedConnection[] = [];
+    t.queueInbound({ admit: (_source, connection) => void waiting.push(connection) });
+    t.incoming$.subscribe(() => undefined);
+    const before = openFds();
+    const n = 200;
+    const clientsGone: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = connect({ host: '127.0.0.1', port: t.port! });
+      c.on('error', () => undefined);
+      clientsGone.push(new Promise((r) => c.once('close', () => r())));
+      c.once('connect', () => c.resetAndDestroy()); // gone while its connection waits in the queue
+    }
+    await until(() => waiting.length === n);
+    await Promise.all(clientsGone);
+    expect(waiting).toHaveLength(n);
+    const reasons: CloseReason[] = [];
+    let built = 0;
+    for (const w of waiting) {
+      const conduit = w.take();
+      if (!conduit) continue; // gone already: nothing built, nothing to end
+      built++;
+      conduit.closed$.subscribe((r) => reasons.push(r));
+      conduit.data$.subscribe({ error: () => undefined }); // reading finds the reset
+    }
+    await until(() => t.inboundConnections === 0 && reasons.length === built);
+    expect(t.inboundConnections).toBe(0);
+    expect(reasons).toHaveLength(built); // every conduit built ended
+    for (const w of waiting) w.refuse(); // after take(): nothing
+    await until(() => openFds() <= before);
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 });
