@@ -118,4 +118,37 @@ describe('listener review (session 10): queued connections', () => {
     await until(() => openFds() <= before);
     expect(openFds()).toBeLessThanOrEqual(before);
   });
+
+  it('stop() with connections held by the tarpit (real time): each is reset, and no timer is left running', {
+    timeout: 60_000,
+  }, async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const t = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      acceptLimit: { burst: 1, perSecond: 0.001 },
+    });
+    await t.start();
+    t.incoming$.subscribe(() => undefined);
+    const ends = Array.from({ length: 3 }, () => {
+      const c = connect({ host: '127.0.0.1', port: t.port! });
+      clients.push(c);
+      return new Promise<string>((resolve) => {
+        let how = 'closed';
+        c.on('error', (e: NodeJS.ErrnoException) => {
+          how = e.code ?? 'error';
+        });
+        c.once('close', () => resolve(how));
+      });
+    });
+    await until(() => (t.tarpitCounts?.held ?? 0) === 2);
+    expect(t.tarpitCounts?.held).toBe(2);
+    await t.stop();
+    // The two held connections are reset by stop(), long before their 5 s hold; the admitted one is closed.
+    const held = await Promise.all(ends);
+    expect(held.filter((h) => h === 'ECONNRESET').length).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
 });
