@@ -255,7 +255,9 @@ export class TcpTransport implements Transport, Discovery {
    * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included — with the
    * `gatekeeper`, those handed over plus those waiting in it for their preamble (reported at most every 100 ms). At
    * most `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
-   * so the rest stays free for authenticated Links.
+   * so the rest stays free for authenticated Links. Not counted: connections accepted but waiting in the device's
+   * queue without a socket yet ({@link TcpTransport.queueInbound}), and those the tarpit holds
+   * ({@link TcpTransport.tarpitCounts}).
    */
   get inboundConnections(): number {
     return this.#inbound + (this.#gatekeeper?.counts.waiting ?? 0);
