@@ -389,6 +389,8 @@ export class TcpTransport implements Transport, Discovery {
           }
         : {}),
     });
+    // Without the hook the allowance is checked in #accept, where the socket exists already: nothing is held.
+    if (!this.#admitsBeforeSocket) this.#tarpit = undefined;
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
