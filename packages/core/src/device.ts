@@ -170,7 +170,7 @@ export class LocalDevice {
   private readonly peerConnections = new Map<string, PeerConnection>();
   /**
    * Rapid-reset buckets of peers whose Links have no peer connection (protocol v1), by networkId, least recently
-   * asked for first; at most {@link RAPID_RESET_TRACKED_PEERS} (see {@link LocalDevice.churnBudgetFor}).
+   * asked for first; at most `RAPID_RESET_TRACKED_PEERS` (see `churnBudgetFor`).
    */
   private readonly ownerlessChurn = new Map<string, RapidResetBudget>();
   /** Links whose handshake runs (not yet in `links$`). */
@@ -791,7 +791,7 @@ export class LocalDevice {
    * The rapid-reset bucket of a Link without a peer connection (`LinkOptions.rapidReset`): the peer connection's when
    * the peer has one (its v2 Links), else one per peer networkId, shared by its Links and outliving them, so a peer
    * that speaks protocol v1 (which has no peer connection) does not get a full bucket back by reconnecting; at most
-   * {@link RAPID_RESET_TRACKED_PEERS} peers remembered.
+   * `RAPID_RESET_TRACKED_PEERS` peers remembered.
    */
   private churnBudgetFor(link: Link): RapidResetBudget | undefined {
     const peer = link.remote?.networkId;

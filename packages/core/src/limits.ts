@@ -91,7 +91,7 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with GOAWAY `protocol-error`. Between protocol-v2
  * devices the bucket is the peer connection's: every Link to that peer counts into it, so reconnecting does not
  * refill it; a `LocalDevice` keeps one per peer networkId for Links without a peer connection (protocol v1,
- * {@link RAPID_RESET_TRACKED_PEERS}). The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`: a bucket
+ * `RAPID_RESET_TRACKED_PEERS`). The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`: a bucket
  * of 1,000 refilled at 33/s, counting every RST_STREAM it receives — node:http2's `streamResetBurst` /
  * `streamResetRate`), with the burst sized to colink instead: every channel a Link can hold
  * ({@link MAX_CHANNELS_PER_LINK}) may end at once without the receiver having answered on it — an app cancelling
