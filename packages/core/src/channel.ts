@@ -299,8 +299,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /**
    * @internal Whether this side's app has answered on the channel: sent (or tried to send) a message, or closed it.
    * A channel the peer opened and then resets (or closes without a message) before that was churned (the Link's
-   * rapid-reset bound, `RAPID_RESET_BURST`), as is one the peer resets without having sent a message on it even after
-   * that; reading it does not count, since reading is what a churning peer makes an app do.
+   * rapid-reset bound, `RAPID_RESET_BURST`), as is one the peer resets, or closes before this side closed it, without
+   * having sent a message on it even after that; reading it does not count, since reading is what a churning peer
+   * makes an app do.
    */
   get answered(): boolean {
     return this.acted;

@@ -37,10 +37,12 @@ import {
   DEVICE_STOP_FLUSH_MS,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
+  RAPID_RESET_TRACKED_PEERS,
 } from './limits.js';
 import { Link, type LinkOptions, type LinkOwner, type LinkRole, type SecurityUpgrade } from './link.js';
 import { logger } from './log.js';
 import { PeerConnection } from './peer-connection.js';
+import { RapidResetBudget } from './rapid-reset.js';
 import { SessionManager } from './session.js';
 import {
   type BandwidthClass,
@@ -166,6 +168,11 @@ export class LocalDevice {
   private readonly pending = new Map<string, Promise<Link>>();
   private readonly draining = new Set<Link>();
   private readonly peerConnections = new Map<string, PeerConnection>();
+  /**
+   * Rapid-reset buckets of peers whose Links have no peer connection (protocol v1), by networkId, least recently
+   * asked for first; at most `RAPID_RESET_TRACKED_PEERS` (see `churnBudgetFor`).
+   */
+  private readonly ownerlessChurn = new Map<string, RapidResetBudget>();
   /** Links whose handshake runs (not yet in `links$`). */
   private readonly opening = new Set<Link>();
   private readonly subs: Subscription[] = [];
@@ -390,6 +397,7 @@ export class LocalDevice {
       );
     await Promise.all([...this.peerConnections.values()].map((pc) => pc.close(reason, 0)));
     this.peerConnections.clear();
+    this.ownerlessChurn.clear();
     const links = this.linksSubject.value;
     // What is left to flush now is control frames (CLOSE, RESET answers): they get the rest of the flush time.
     await Promise.all(links.map((l) => l.close(reason, left())));
@@ -706,6 +714,7 @@ export class LocalDevice {
       role,
       local: this.advert,
       connectionOwner: (l) => this.ownerFor(l),
+      rapidReset: (l) => this.churnBudgetFor(l),
       ...(preambleAnswered ? { preambleAnswered } : {}),
       ...(security ? { security } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
@@ -776,6 +785,29 @@ export class LocalDevice {
   private forgetUpgrade(peer: string): void {
     for (const k of this.upgradeSeen.keys()) if (k.startsWith(`${peer}|`)) this.upgradeSeen.delete(k);
     for (const k of this.upgradeTried.keys()) if (k.startsWith(`${peer}|`)) this.upgradeTried.delete(k);
+  }
+
+  /**
+   * The rapid-reset bucket of a Link without a peer connection (`LinkOptions.rapidReset`): the peer connection's when
+   * the peer has one (its v2 Links), else one per peer networkId, shared by its Links and outliving them, so a peer
+   * that speaks protocol v1 (which has no peer connection) does not get a full bucket back by reconnecting; at most
+   * `RAPID_RESET_TRACKED_PEERS` peers remembered.
+   */
+  private churnBudgetFor(link: Link): RapidResetBudget | undefined {
+    const peer = link.remote?.networkId;
+    if (!peer) return undefined;
+    // A peer that also has a peer connection (its v2 Links) shares that one's bucket.
+    const pc = this.peerConnections.get(peer);
+    if (pc && pc.state !== 'closed') return pc.rapidReset;
+    const scheduler = this.options.scheduler ?? asyncScheduler;
+    const budget = this.ownerlessChurn.get(peer) ?? new RapidResetBudget(() => scheduler.now());
+    this.ownerlessChurn.delete(peer);
+    if (this.ownerlessChurn.size >= RAPID_RESET_TRACKED_PEERS) {
+      const oldest = this.ownerlessChurn.keys().next().value;
+      if (oldest !== undefined) this.ownerlessChurn.delete(oldest);
+    }
+    this.ownerlessChurn.set(peer, budget);
+    return budget;
   }
 
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */

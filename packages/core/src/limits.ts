@@ -83,23 +83,27 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * at once, in a loop, makes this device route each one and run its incoming-channel handler — work the channel
  * limit ({@link MAX_CHANNELS_PER_LINK}) does not bound, since every channel is gone before the next arrives. A Link
  * counts the channels the peer **churned** — channels it opened and ended before this side's app sent a message on
- * them or closed them (reset them, or closed them without having sent a message), channels it opened and reset
- * without having sent a message on them even though this side answered (a service may answer on its own before the
- * app runs: linkEnhance's server sends 'accepted' on every connection), and channels this side reset for the peer's
+ * them or closed them (reset them, or closed them without having sent a message), channels it opened and reset — or
+ * closed before this side closed them — without having sent a message on them even though this side answered (a
+ * service may answer on its own before the app runs: linkEnhance's server sends 'accepted' on every connection, and
+ * a churner sending CLOSE instead of RESET was never counted), and channels this side reset for the peer's
  * breach of flow control or message order — in a token bucket: this many at once, refilled at
  * {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with GOAWAY `protocol-error`. Between protocol-v2
  * devices the bucket is the peer connection's: every Link to that peer counts into it, so reconnecting does not
- * refill it. The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`: a bucket
+ * refill it; a `LocalDevice` keeps one per peer networkId for Links without a peer connection (protocol v1,
+ * `RAPID_RESET_TRACKED_PEERS`). The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`: a bucket
  * of 1,000 refilled at 33/s, counting every RST_STREAM it receives — node:http2's `streamResetBurst` /
  * `streamResetRate`), with the burst sized to colink instead: every channel a Link can hold
  * ({@link MAX_CHANNELS_PER_LINK}) may end at once without the receiver having answered on it — an app cancelling
  * everything it started, a session ending with its 1,040 transfers (1,024 held + 16 waiting) — so that many pass at
  * once; what the bucket stops is the repetition. This side's own channels and resets never count, nor do channels
- * that carried a message both ways before the peer reset them, nor channels the peer closed gracefully after this
- * side answered (nghttp2 counts every RST_STREAM: a client resetting each stream after its response hit the 33/s,
- * nghttp2 issue #1984). Not counted either: a channel the peer closes after one message (OPEN + DATA + CLOSE), which
- * is what an honest one-way channel (a transfer, a notice) is: the peer pays a message per channel and this side's
- * app receives it; nor, since a service's answer makes it answered, OPEN + CLOSE of a linkEnhance connection. Go's
+ * that carried a message both ways before the peer reset them, nor channels this side closed and the peer then
+ * closed (the close handshake; nghttp2 counts every RST_STREAM: a client resetting each stream after its response
+ * hit the 33/s, nghttp2 issue #1984). Not counted either: a channel the peer closes after one message (OPEN + DATA +
+ * CLOSE), which is what an honest one-way channel (a transfer, a notice) is: the peer pays a message per channel and
+ * this side's app receives it. OPEN + CLOSE of a linkEnhance connection the client never sent on (a connect and
+ * disconnect) counts: an app would have to do that more than 256 times a second, after a burst of 4,096, to be
+ * closed. Go's
  * net/http instead bounds the handlers running at once (and closes when requests queue behind them), nginx the
  * requests per connection and new streams per event-loop turn; colink's incoming-channel handlers are synchronous
  * callbacks that have run by the time the RESET arrives, so the cost is the calls themselves, and a rate is what
@@ -114,6 +118,15 @@ export const RAPID_RESET_BURST = MAX_CHANNELS_PER_LINK;
  * 256 a second is ~1 % of a core per Link — what a hostile trusted peer can keep taking once the burst is spent.
  */
 export const RAPID_RESET_RATE_PER_SECOND = 256;
+/**
+ * @internal Peers whose rapid-reset bucket ({@link RAPID_RESET_BURST}) a `LocalDevice` keeps for their Links that
+ * have no peer connection (protocol v1 — a peer chooses its version, so without it a churner reconnecting over v1 got a
+ * full bucket with every Link), by networkId, the least recently churning forgotten first: 1,024, as many as
+ * transport-tcp tracks source hosts (`MAX_TRACKED_ACCEPT_SOURCES`). A forgotten peer starts over, as does a peer that
+ * announces another networkId (without a security stage a networkId is whatever the peer says), so the bound gives
+ * away nothing such a peer lacks; it bounds the memory (a bucket is a few numbers).
+ */
+export const RAPID_RESET_TRACKED_PEERS = 1_024;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /**

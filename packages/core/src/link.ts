@@ -154,6 +154,13 @@ export interface LinkOptions {
    * connection channels (a {@link PeerConnection}'s `adopt`), or undefined to refuse them. Default: none.
    */
   readonly connectionOwner?: (link: Link) => LinkOwner | undefined;
+  /**
+   * @internal For a Link without a connection owner (protocol v1, or a v2 Link no peer connection adopted): called
+   * when the peer churns its first channel, returns the rapid-reset bucket ({@link RAPID_RESET_BURST}) to count it
+   * in — `LocalDevice`'s for that peer, which outlives the Link, so a peer reconnecting (or speaking v1) does not get a
+   * full bucket back — or undefined for a bucket of the Link's own. Default: none (the Link's own).
+   */
+  readonly rapidReset?: (link: Link) => RapidResetBudget | undefined;
 }
 
 let linkCounter = 0;
@@ -300,8 +307,9 @@ export class Link implements ChannelHost {
   private resolveClosed!: (r: CloseReason) => void;
   private goingAway = false;
   /**
-   * The rapid-reset bucket ({@link RAPID_RESET_BURST}) of a Link without a connection owner; a protocol-v2 Link
-   * counts into its owner's (the peer connection's, shared by the peer's Links) instead.
+   * The rapid-reset bucket ({@link RAPID_RESET_BURST}) of a Link without a connection owner (from
+   * {@link LinkOptions.rapidReset}, else its own); a protocol-v2 Link counts into its owner's (the peer connection's,
+   * shared by the peer's Links) instead.
    */
   private ownChurn: RapidResetBudget | undefined;
   /** Bytes of metadata the peer's open Link channels hold ({@link MAX_PEER_METADATA_BYTES}). */
@@ -746,12 +754,13 @@ export class Link implements ChannelHost {
   /**
    * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 4,096 refilled at 256 per
    * second on the scheduler's clock — the peer connection's, shared by all the peer's Links, when the Link has a
-   * connection owner that keeps one ({@link LinkOwner.rapidReset}), else the Link's own. When it is empty the Link
-   * closes with GOAWAY `protocol-error`.
+   * connection owner that keeps one ({@link LinkOwner.rapidReset}), else the one {@link LinkOptions.rapidReset} gives
+   * (the device's for that peer), else the Link's own. When it is empty the Link closes with GOAWAY `protocol-error`.
    */
   churned(_channel?: Channel): void {
     if (this.done) return;
-    if (!this.owner?.rapidReset) this.ownChurn ??= new RapidResetBudget(() => this.scheduler.now());
+    if (!this.owner?.rapidReset)
+      this.ownChurn ??= this.options.rapidReset?.(this) ?? new RapidResetBudget(() => this.scheduler.now());
     const budget = this.owner?.rapidReset ?? this.ownChurn!;
     if (budget.take()) return;
     log.debug('%s rapid reset: %d channels churned by the peer', this.id, budget.total);
@@ -1085,15 +1094,16 @@ export class Link implements ChannelHost {
         const ch = this.channels.get(f.channel);
         if (!ch) return true;
         const reason = decodeCloseReason(f.payload);
-        // Opened by the peer and ended before this side's app answered on it — reset, or closed without a message
-        // either way — or reset by the peer without its having sent a message, answered or not (a service may answer
-        // on its own, as linkEnhance's server does): it was churned (rapid reset, RAPID_RESET_BURST).
+        // Opened by the peer and ended before this side's app answered on it (reset), or ended by the peer without
+        // its having sent a message on it — reset, or closed before this side closed it — answered or not (a service
+        // may answer on its own, as linkEnhance's server does): it was churned (rapid reset, RAPID_RESET_BURST). A
+        // CLOSE answering this side's own close is the close handshake, not churn.
         const churned =
           ch.id >= 2 &&
           ch.id % 2 === (this.localOdd ? 0 : 1) &&
-          (ch.answered
-            ? f.type === FrameType.RESET && ch.receivedMessages === 0
-            : f.type === FrameType.RESET || ch.receivedMessages === 0);
+          (f.type === FrameType.RESET
+            ? !ch.answered || ch.receivedMessages === 0
+            : ch.receivedMessages === 0 && ch.state === 'open');
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
         else ch.terminate(reason);
         if (churned) this.churned();

@@ -6,9 +6,10 @@ import { RAPID_RESET_BURST, RAPID_RESET_RATE_PER_SECOND } from './limits.js';
 
 /**
  * @internal Channels a peer churned (see {@link RAPID_RESET_BURST}): a token bucket of {@link RAPID_RESET_BURST}
- * refilled at {@link RAPID_RESET_RATE_PER_SECOND} on the clock it is given (ms). A Link keeps its own; a protocol-v2
- * Link counts into its peer connection's instead, which every Link to that peer shares and which outlives each of
- * them (PeerConnection), so a peer that reconnects does not get a full bucket back with every new Link.
+ * refilled at {@link RAPID_RESET_RATE_PER_SECOND} on the clock it is given (ms). A protocol-v2 Link counts into its
+ * peer connection's, which every Link to that peer shares and which outlives each of them (PeerConnection); a Link
+ * without one (protocol v1) into the one its device keeps for that peer (`LinkOptions.rapidReset`); a bare Link keeps
+ * its own. So a peer that reconnects does not get a full bucket back with every new Link.
  */
 export class RapidResetBudget {
   /** Churned channels the peer may still make this side handle now, as of {@link at}. */

@@ -80,7 +80,9 @@ function resetHandle(client: ClientHandle): void {
  *
  * `hooks.defer` (optional) is then asked about each admitted connection: returning true, it takes the
  * {@link AcceptedConnection} over — its socket is built when it calls `build()` (later, e.g. in a work slice), or it
- * is reset by `reset()`, having never had one; returning false, the socket is built at once. `hooks.hold` (optional)
+ * is reset by `reset()`, having never had one; returning false, the socket is built at once. Node's `maxConnections`
+ * check runs inside `build()`: a deferred connection admitted while there was room is dropped there if the server
+ * filled up meanwhile (no `connection`; the caller gives back what `admit` spent on it). `hooks.hold` (optional)
  * is asked likewise about each refused connection: returning true, it takes it over (and resets it later: it must
  * never build it); returning false, it is reset at once.
  * @returns false, changing nothing, when this node does not offer the mechanism (then decide in `connection`).

@@ -71,8 +71,9 @@ export interface TcpTransportOptions {
    */
   readonly idleTimeoutMs?: number;
   /**
-   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once.
-   * Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once — a
+   * connection waiting in the device's queue ({@link TcpTransport.queueInbound}) when its turn comes, giving its
+   * source's `acceptLimit` token back. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
    * its pending cap (64 by default), so the rest stays for authenticated Links.
    */
   readonly maxInboundConnections?: number;
@@ -254,7 +255,9 @@ export class TcpTransport implements Transport, Discovery {
    * Inbound conduits open now (accepted and not yet closed), pre-authentication ones included — with the
    * `gatekeeper`, those handed over plus those waiting in it for their preamble (reported at most every 100 ms). At
    * most `maxInboundConnections`; core's `LocalDevice` keeps the unauthenticated ones to its pending cap (64 by default)
-   * so the rest stays free for authenticated Links.
+   * so the rest stays free for authenticated Links. Not counted: connections accepted but waiting in the device's
+   * queue without a socket yet ({@link TcpTransport.queueInbound}), and those the tarpit holds
+   * ({@link TcpTransport.tarpitCounts}).
    */
   get inboundConnections(): number {
     return this.#inbound + (this.#gatekeeper?.counts.waiting ?? 0);
@@ -386,6 +389,8 @@ export class TcpTransport implements Transport, Discovery {
           }
         : {}),
     });
+    // Without the hook the allowance is checked in #accept, where the socket exists already: nothing is held.
+    if (!this.#admitsBeforeSocket) this.#tarpit = undefined;
     const bound = server.address();
     if (typeof bound === 'object' && bound) this.#bound = { address: bound.address, port: bound.port };
     server.on('error', (err) => log('listener error: %s', err.message));
@@ -552,7 +557,11 @@ export class TcpTransport implements Transport, Discovery {
     return true;
   }
 
-  /** Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped). */
+  /**
+   * Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped).
+   * Node's `maxConnections` check runs now, not at accept: a connection it drops here (the listener filled up while
+   * it waited) gives its source's token back, as one node drops at accept never takes one ({@link admitBeforeSocket}).
+   */
   #take(connection: AcceptedConnection): Conduit | undefined {
     if (!this.#waiting.delete(connection)) return undefined;
     const taking: { conduit: Conduit | undefined } = { conduit: undefined };
@@ -562,6 +571,7 @@ export class TcpTransport implements Transport, Discovery {
     } finally {
       this.#taking = undefined;
     }
+    if (!taking.conduit) this.#allowance?.refund(connection.address);
     return taking.conduit;
   }
 

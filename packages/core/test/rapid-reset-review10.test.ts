@@ -1,0 +1,190 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  decodeCloseReason,
+  encodeCloseFrame,
+  encodeFrame,
+  encodeJson,
+  encodePreamble,
+  type Frame,
+  FrameDecoder,
+  FrameFlags,
+  FrameType,
+} from '../src/codec.js';
+import { LocalDevice } from '../src/device.js';
+import { closeReason } from '../src/errors.js';
+import { MAX_CONTROL_PAYLOAD, RAPID_RESET_BURST } from '../src/limits.js';
+import { VirtualClock } from '../src/testing/virtual-clock.js';
+import type { DeviceAdvert } from '../src/transport.js';
+import { advert, collectIncoming, LoopbackTcp, openFrame, rawPeer, settle } from './helpers.js';
+
+// Review of session 10's rapid-reset change (the bucket is the peer connection's, so a reconnecting peer no longer
+// gets a new burst): a peer chooses its protocol version, and a protocol-v1 Link has no peer connection. Real TCP on
+// loopback; the churner is a raw client speaking the preamble (v1, no security) and HELLO.
+
+const running: LocalDevice[] = [];
+afterEach(async () => {
+  await Promise.allSettled(running.splice(0).map((d) => d.stop()));
+});
+
+/** A raw protocol-v1 peer announcing `who`, connected to `address`: OPEN + RESET of 'churn' channels on demand. */
+async function v1Churner(address: string, who: DeviceAdvert) {
+  const [host, port] = address.split(':') as [string, string];
+  const sock = connect({ host, port: Number(port) });
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const received: Frame[] = [];
+  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
+  let skip = 8; // the device's preamble
+  sock.on('data', (chunk: Buffer) => {
+    let c = new Uint8Array(chunk);
+    if (skip > 0) {
+      const n = Math.min(skip, c.length);
+      skip -= n;
+      c = c.subarray(n);
+    }
+    if (c.length > 0) decoder.push(c, (f) => received.push({ ...f, payload: f.payload.slice() }));
+  });
+  sock.on('error', () => undefined);
+  let closed = false;
+  const ended = new Promise<void>((r) => sock.once('close', () => r())).then(() => {
+    closed = true;
+  });
+  sock.write(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }));
+  sock.write(
+    encodeFrame(
+      FrameType.HELLO,
+      0,
+      0,
+      0,
+      encodeJson({ v: 1, advert: who, window: 1 << 20, maxFrame: 65_548 }),
+    ),
+  );
+  let sent = 0;
+  return {
+    received,
+    ended,
+    get closed() {
+      return closed;
+    },
+    /** Sends `n` OPEN + RESET pairs in batches of 500 (stops early once the device closed the connection). */
+    async churn(n: number): Promise<void> {
+      for (let done = 0; done < n && !closed; ) {
+        const frames: Uint8Array[] = [];
+        for (let i = 0; i < 500 && done < n; i++, done++, sent++) {
+          const id = 3 + 2 * sent;
+          frames.push(
+            encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto: 'churn' })),
+            encodeCloseFrame(FrameType.RESET, id, closeReason('normal', 'cancel')),
+          );
+        }
+        sock.write(Buffer.concat(frames));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    end(): void {
+      sock.end();
+    },
+  };
+}
+
+/** Waits until `done()` holds, at most 20 s of real time. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('rapid reset review (session 10)', () => {
+  it('channels the peer closes without having sent a message count though this side answered (OPEN + CLOSE after a service’s own answer)', async () => {
+    // 06ad119 counted a RESET of such a channel; a CLOSE in its place was still exempt (the answer made the channel
+    // `answered`), so a churner sending CLOSE instead of RESET — linkEnhance's server answers 'accepted' on every
+    // connection at once — was never bounded.
+    const clock = new VirtualClock();
+    const { link, send } = await rawPeer('responder', { scheduler: clock });
+    const accepted = collectIncoming(link);
+    link.incomingChannels$.subscribe((ch) => void ch.send(Uint8Array.of(1)));
+    const openClose = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => 3 + 2 * (from + k)).flatMap((id) => [
+        openFrame(id),
+        encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal')),
+      ]);
+    for (let from = 0; from < RAPID_RESET_BURST; from += 1_024) {
+      send(...openClose(from, 1_024));
+      await settle();
+    }
+    expect(accepted).toHaveLength(RAPID_RESET_BURST);
+    expect(link.state).toBe('open');
+    send(...openClose(RAPID_RESET_BURST, 1));
+    await settle();
+    expect(link.state).not.toBe('open');
+    const reason = await link.closed;
+    expect(reason.code).toBe('protocol-error');
+    expect(reason.message).toMatch(/rapid reset/);
+  });
+
+  it('still exempt: the peer’s CLOSE answering this side’s close, and a CLOSE after the peer sent a message', async () => {
+    const clock = new VirtualClock();
+    const { link, send } = await rawPeer('responder', { scheduler: clock });
+    const n = RAPID_RESET_BURST + 500;
+    let k = 0;
+    link.incomingChannels$.subscribe((ch) => {
+      void ch.send(Uint8Array.of(1));
+      // Every other channel: this side closes it (the peer's CLOSE then answers).
+      if (k++ % 2 === 0) void ch.close();
+    });
+    for (let from = 0; from < n; from += 1_024) {
+      const ids = Array.from({ length: Math.min(1_024, n - from) }, (_, i) => 3 + 2 * (from + i));
+      send(...ids.map((id) => openFrame(id)));
+      await settle();
+      // The channels this side left open get a message from the peer before its CLOSE.
+      send(
+        ...ids.flatMap((id, i) =>
+          (from + i) % 2 === 0
+            ? [encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal'))]
+            : [
+                encodeFrame(FrameType.DATA, FrameFlags.FIN, id, 0, Uint8Array.of(2)),
+                encodeCloseFrame(FrameType.CLOSE, id, closeReason('normal')),
+              ],
+        ),
+      );
+      await settle();
+    }
+    expect(link.state).toBe('open');
+    link.abort(closeReason('normal'));
+  });
+
+  it('a protocol-v1 peer that reconnects does not get a full bucket back either', {
+    timeout: 60_000,
+  }, async () => {
+    const ts = new LoopbackTcp('127.0.0.1');
+    const server = new LocalDevice({ advert: advert('rr10-server'), transports: [ts] });
+    running.push(server);
+    let handled = 0;
+    server.handle('churn', () => handled++);
+    await server.start();
+    const who = advert('rr10-churner');
+    // 4,000 churned channels: under the burst, the Link stays.
+    const first = await v1Churner(ts.localAddress!, who);
+    await first.churn(4_000);
+    await until(() => handled === 4_000);
+    expect(handled).toBe(4_000);
+    expect(first.closed).toBe(false);
+    // It leaves and comes back under the same identity (speaking v1, it has no peer connection), churning 4,000 more
+    // within a few seconds: 3,904 past the burst, which a 256/s refill covers only after ~15 s. With a fresh bucket
+    // per Link it kept its new Link; counted per peer it gets GOAWAY protocol-error.
+    first.end();
+    await first.ended;
+    const second = await v1Churner(ts.localAddress!, who);
+    await second.churn(4_000);
+    await until(() => second.closed || handled === 8_000);
+    await until(() => second.received.some((f) => f.type === FrameType.GOAWAY));
+    const goaway = second.received.find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway).toBeDefined();
+    expect(decodeCloseReason(goaway!.payload)).toMatchObject({
+      code: 'protocol-error',
+      message: expect.stringMatching(/rapid reset/),
+    });
+    expect(handled).toBeLessThan(8_000);
+    expect(handled).toBeGreaterThanOrEqual(RAPID_RESET_BURST);
+    second.end();
+  });
+});
