@@ -233,6 +233,57 @@ export async function rawPeer(role: LinkRole = 'responder', options: Partial<Lin
   return { link, frames, send, conduit: cb };
 }
 
+/**
+ * A raw protocol-v1 peer over real TCP (no security): connects to `address` (`host:port`), sends the preamble and a
+ * HELLO announcing `who`, and collects every frame the device sends after its preamble. `write` sends frames as one
+ * chunk; `closed` turns true (and `ended` resolves) once the device closed the connection.
+ */
+export async function rawTcpV1Peer(address: string, who: DeviceAdvert) {
+  const [host, port] = address.split(':') as [string, string];
+  const sock = connect({ host, port: Number(port) });
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const received: Frame[] = [];
+  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
+  let skip = 8; // the device's preamble
+  sock.on('data', (chunk: Buffer) => {
+    let c = new Uint8Array(chunk);
+    if (skip > 0) {
+      const n = Math.min(skip, c.length);
+      skip -= n;
+      c = c.subarray(n);
+    }
+    if (c.length > 0) decoder.push(c, (f) => received.push({ ...f, payload: f.payload.slice() }));
+  });
+  sock.on('error', () => undefined);
+  let closed = false;
+  const ended = new Promise<void>((r) => sock.once('close', () => r())).then(() => {
+    closed = true;
+  });
+  sock.write(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }));
+  sock.write(
+    encodeFrame(
+      FrameType.HELLO,
+      0,
+      0,
+      0,
+      encodeJson({ v: 1, advert: who, window: 1 << 20, maxFrame: 65_548 }),
+    ),
+  );
+  return {
+    received,
+    ended,
+    get closed() {
+      return closed;
+    },
+    write(frames: readonly Uint8Array[]): void {
+      sock.write(Buffer.concat(frames));
+    },
+    end(): void {
+      sock.end();
+    },
+  };
+}
+
 /** An OPEN frame for channel `id` with metadata `{ proto }`. */
 export const openFrame = (id: number, proto = 'raw') =>
   encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto }));

@@ -1,22 +1,18 @@
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   decodeCloseReason,
   encodeCloseFrame,
   encodeFrame,
   encodeJson,
-  encodePreamble,
-  type Frame,
-  FrameDecoder,
   FrameFlags,
   FrameType,
 } from '../src/codec.js';
 import { LocalDevice } from '../src/device.js';
 import { closeReason } from '../src/errors.js';
-import { MAX_CONTROL_PAYLOAD, RAPID_RESET_BURST } from '../src/limits.js';
+import { RAPID_RESET_BURST } from '../src/limits.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { DeviceAdvert } from '../src/transport.js';
-import { advert, collectIncoming, LoopbackTcp, openFrame, rawPeer, settle } from './helpers.js';
+import { advert, collectIncoming, LoopbackTcp, openFrame, rawPeer, rawTcpV1Peer, settle } from './helpers.js';
 
 // Review of session 10's rapid-reset change (the bucket is the peer connection's, so a reconnecting peer no longer
 // gets a new burst): a peer chooses its protocol version, and a protocol-v1 Link has no peer connection. Real TCP on
@@ -29,46 +25,16 @@ afterEach(async () => {
 
 /** A raw protocol-v1 peer announcing `who`, connected to `address`: OPEN + RESET of 'churn' channels on demand. */
 async function v1Churner(address: string, who: DeviceAdvert) {
-  const [host, port] = address.split(':') as [string, string];
-  const sock = connect({ host, port: Number(port) });
-  await new Promise<void>((r) => sock.once('connect', () => r()));
-  const received: Frame[] = [];
-  const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
-  let skip = 8; // the device's preamble
-  sock.on('data', (chunk: Buffer) => {
-    let c = new Uint8Array(chunk);
-    if (skip > 0) {
-      const n = Math.min(skip, c.length);
-      skip -= n;
-      c = c.subarray(n);
-    }
-    if (c.length > 0) decoder.push(c, (f) => received.push({ ...f, payload: f.payload.slice() }));
-  });
-  sock.on('error', () => undefined);
-  let closed = false;
-  const ended = new Promise<void>((r) => sock.once('close', () => r())).then(() => {
-    closed = true;
-  });
-  sock.write(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }));
-  sock.write(
-    encodeFrame(
-      FrameType.HELLO,
-      0,
-      0,
-      0,
-      encodeJson({ v: 1, advert: who, window: 1 << 20, maxFrame: 65_548 }),
-    ),
-  );
+  const peer = await rawTcpV1Peer(address, who);
   let sent = 0;
   return {
-    received,
-    ended,
+    ...peer,
     get closed() {
-      return closed;
+      return peer.closed;
     },
     /** Sends `n` OPEN + RESET pairs in batches of 500 (stops early once the device closed the connection). */
     async churn(n: number): Promise<void> {
-      for (let done = 0; done < n && !closed; ) {
+      for (let done = 0; done < n && !peer.closed; ) {
         const frames: Uint8Array[] = [];
         for (let i = 0; i < 500 && done < n; i++, done++, sent++) {
           const id = 3 + 2 * sent;
@@ -77,12 +43,9 @@ async function v1Churner(address: string, who: DeviceAdvert) {
             encodeCloseFrame(FrameType.RESET, id, closeReason('normal', 'cancel')),
           );
         }
-        sock.write(Buffer.concat(frames));
+        peer.write(frames);
         await new Promise((r) => setTimeout(r, 5));
       }
-    },
-    end(): void {
-      sock.end();
     },
   };
 }

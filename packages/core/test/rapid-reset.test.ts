@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
@@ -7,15 +6,13 @@ import {
   encodeCloseFrame,
   encodeFrame,
   encodeJson,
-  encodePreamble,
   type Frame,
-  FrameDecoder,
   FrameFlags,
   FrameType,
 } from '../src/codec.js';
 import { LocalDevice } from '../src/device.js';
 import { closeReason } from '../src/errors.js';
-import { MAX_CONTROL_PAYLOAD, RAPID_RESET_BURST, RAPID_RESET_RATE_PER_SECOND } from '../src/limits.js';
+import { RAPID_RESET_BURST, RAPID_RESET_RATE_PER_SECOND } from '../src/limits.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { Transfer } from '../src/transfer.js';
 import {
@@ -27,6 +24,7 @@ import {
   openFrame,
   openSession,
   rawPeer,
+  rawTcpV1Peer,
   settle,
 } from './helpers.js';
 
@@ -321,44 +319,17 @@ describe('rapid reset over real TCP', () => {
 
     // The churner: a raw TCP client that speaks the preamble (v1, no security) and HELLO, then OPEN + RESET of
     // 'echo' channels in batches until the device closes it.
-    const [host, port] = ts.localAddress!.split(':') as [string, string];
-    const sock = connect({ host, port: Number(port) });
-    await new Promise<void>((r) => sock.once('connect', () => r()));
-    const received: Frame[] = [];
-    const decoder = new FrameDecoder(MAX_CONTROL_PAYLOAD * 8);
-    let skip = 8; // the device's preamble
-    sock.on('data', (chunk: Buffer) => {
-      let c = new Uint8Array(chunk);
-      if (skip > 0) {
-        const n = Math.min(skip, c.length);
-        skip -= n;
-        c = c.subarray(n);
-      }
-      if (c.length > 0) decoder.push(c, (f) => received.push({ ...f, payload: f.payload.slice() }));
-    });
-    sock.on('error', () => undefined);
-    const ended = new Promise<void>((r) => sock.once('close', () => r()));
-    sock.write(encodePreamble({ minVersion: 1, maxVersion: 1, flags: 0 }));
-    sock.write(
-      encodeFrame(
-        FrameType.HELLO,
-        0,
-        0,
-        0,
-        encodeJson({ v: 1, advert: advert('rr-churner'), window: 1 << 20, maxFrame: 65_548 }),
-      ),
-    );
-    let closed = false;
-    void ended.then(() => (closed = true));
+    const churner = await rawTcpV1Peer(ts.localAddress!, advert('rr-churner'));
+    const { received, ended } = churner;
     let sent = 0;
     let trips = 1;
-    for (let batch = 0; batch < 60 && !closed; batch++) {
+    for (let batch = 0; batch < 60 && !churner.closed; batch++) {
       const frames: Uint8Array[] = [];
       for (let i = 0; i < 100; i++, sent++) {
         const id = 3 + 2 * sent;
         frames.push(encodeFrame(FrameType.OPEN, 0, id, 0, encodeJson({ proto: 'echo' })), reset(id));
       }
-      sock.write(Buffer.concat(frames));
+      churner.write(frames);
       // The well-behaved Link's round trips go on meanwhile.
       await roundTrip(trips++);
     }
