@@ -35,6 +35,7 @@ import {
   DEFAULT_PEER_GRACE_MS,
   DEFAULT_UPGRADE_DIAL_MS,
   DEVICE_STOP_FLUSH_MS,
+  MAX_IDLE_PEER_CONNECTIONS,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
   RAPID_RESET_TRACKED_PEERS,
@@ -152,6 +153,11 @@ export type ChannelHandler = (channel: Channel, link: Link) => void;
  * phone.directory.devices$.subscribe((list) => console.log(list.map((d) => d.deviceName)));
  * ```
  */
+/** A peer connection with no Link left: after its grace period (`disconnected`), or closed. */
+function isIdle(pc: PeerConnection): boolean {
+  return (pc.state === 'disconnected' || pc.state === 'closed') && pc.links.length === 0;
+}
+
 export class LocalDevice {
   readonly advert: DeviceAdvert;
   readonly directory: DeviceDirectory;
@@ -270,7 +276,9 @@ export class LocalDevice {
   /**
    * The {@link PeerConnection} to `networkId`: one per peer device above all its v2 Links, created when the first
    * such Link opens. Sessions run on it, so they survive the loss of a Link while another (or a re-dialled one)
-   * reaches the peer within {@link LocalDeviceOptions.peerGraceMs}.
+   * reaches the peer within {@link LocalDeviceOptions.peerGraceMs}. One without a Link left (`disconnected`, `closed`)
+   * stays here until 1,024 such are kept and a new peer connection is made: then the oldest are forgotten
+   * (`undefined` here; the peer's next Link makes a new one).
    */
   peer(networkId: string): PeerConnection | undefined {
     return this.peerConnections.get(networkId);
@@ -810,6 +818,24 @@ export class LocalDevice {
     return budget;
   }
 
+  /**
+   * Forgets the oldest peer connections without a Link (`disconnected` or `closed`) while
+   * {@link MAX_IDLE_PEER_CONNECTIONS} or more are kept, before a new one is made.
+   */
+  private forgetIdlePeers(): void {
+    if (this.peerConnections.size < MAX_IDLE_PEER_CONNECTIONS) return;
+    let idle = 0;
+    for (const pc of this.peerConnections.values()) if (isIdle(pc)) idle++;
+    for (const [peer, pc] of this.peerConnections) {
+      if (idle < MAX_IDLE_PEER_CONNECTIONS) break;
+      if (!isIdle(pc)) continue;
+      this.peerConnections.delete(peer);
+      this.forgetUpgrade(peer);
+      idle--;
+      void pc.close(closeReason('normal', 'forgotten'), 0);
+    }
+  }
+
   /** The peer connection that owns a v2 Link's connection channels (created with the first Link to the peer). */
   private ownerFor(link: Link): LinkOwner | undefined {
     const peer = link.remote?.networkId;
@@ -828,6 +854,8 @@ export class LocalDevice {
         if (via) this.route(ch, via);
         else ch.refuse(closeReason('refused', 'no link'));
       });
+      this.forgetIdlePeers();
+      this.peerConnections.delete(peer); // a closed one's place: the new one goes last (newest)
       this.peerConnections.set(peer, created);
       pc = created;
     }

@@ -127,6 +127,15 @@ export const RAPID_RESET_RATE_PER_SECOND = 256;
  * away nothing such a peer lacks; it bounds the memory (a bucket is a few numbers).
  */
 export const RAPID_RESET_TRACKED_PEERS = 1_024;
+/**
+ * Peer connections a `LocalDevice` keeps at most once they have no Link left (state `disconnected` after
+ * `peerGraceMs`, or `closed`), so that `peer(networkId)` can still report them: past it, when a new peer connection is
+ * made, the oldest such are forgotten. Connected and reconnecting ones never are (their Links are bounded by the
+ * transports' limits). Without it every networkId that ever opened a protocol-v2 Link kept its peer connection until
+ * `stop()` — and without a security stage a networkId is whatever the peer says, so a stranger announcing new ones
+ * grew the map without bound (review10). 1,024, as `RAPID_RESET_TRACKED_PEERS`.
+ */
+export const MAX_IDLE_PEER_CONNECTIONS = 1_024;
 /** Payload of a PING (and so of its PONG), bytes: PROTOCOL.md §4.6. */
 export const PING_PAYLOAD_BYTES = 8;
 /**
