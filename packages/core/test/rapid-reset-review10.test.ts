@@ -142,12 +142,18 @@ describe('rapid reset review (session 10)', () => {
     // protocol-error.
     first.end();
     await first.ended;
+    // Its first Link is gone on the device too before it dials again (else the new Link may meet the old one).
+    await until(() => server.links().length === 0);
+    expect(server.links()).toHaveLength(0);
     const second = await v1Churner(ts.localAddress!, who);
     await second.churn(4_000);
     await until(() => second.closed || handled === 8_000);
     await until(() => second.received.some((f) => f.type === FrameType.GOAWAY));
     const goaway = second.received.find((f) => f.type === FrameType.GOAWAY);
-    expect(goaway).toBeDefined();
+    expect(
+      goaway,
+      `no GOAWAY: handled ${handled}, second closed ${second.closed}, frames ${second.received.map((f) => f.type).join(',')}`,
+    ).toBeDefined();
     expect(decodeCloseReason(goaway!.payload)).toMatchObject({
       code: 'protocol-error',
       message: expect.stringMatching(/rapid reset/),
