@@ -759,9 +759,7 @@ export class Link implements ChannelHost {
    */
   churned(_channel?: Channel): void {
     if (this.done) return;
-    if (!this.owner?.rapidReset)
-      this.ownChurn ??= this.options.rapidReset?.(this) ?? new RapidResetBudget(() => this.scheduler.now());
-    const budget = this.owner?.rapidReset ?? this.ownChurn!;
+    const budget = this.churnBudget();
     if (budget.take()) return;
     log.debug('%s rapid reset: %d channels churned by the peer', this.id, budget.total);
     this.abort(
@@ -771,6 +769,14 @@ export class Link implements ChannelHost {
           `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`,
       ),
     );
+  }
+
+  /** The rapid-reset bucket this Link counts into (see {@link Link.churned}). */
+  private churnBudget(): RapidResetBudget {
+    const shared = this.owner?.rapidReset;
+    if (shared) return shared;
+    this.ownChurn ??= this.options.rapidReset?.(this) ?? new RapidResetBudget(() => this.scheduler.now());
+    return this.ownChurn;
   }
 
   /** @internal */

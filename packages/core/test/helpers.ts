@@ -346,3 +346,12 @@ export async function driveClock<T>(clock: VirtualClock, p: Promise<T>): Promise
   for (let t = 0; !done && t < 60_000; t += 100) await clock.advance(100);
   return p;
 }
+
+/**
+ * Waits until `done()` holds, checking every `everyMs`, at most `ms` of real time (a generous margin on a loaded host);
+ * the caller asserts what it waited for afterwards.
+ */
+export async function until(done: () => boolean, ms = 10_000, everyMs = 10): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, everyMs));
+}

@@ -166,3 +166,12 @@ export async function pausingServer(
   await new Promise<void>((r) => server.listen(options, r));
   return { server, port: (server.address() as { port: number }).port, accepted };
 }
+
+/**
+ * Waits until `done()` holds, checking every `everyMs`, at most `ms` of real time (a generous margin on a loaded host);
+ * the caller asserts what it waited for afterwards.
+ */
+export async function until(done: () => boolean, ms = 10_000, everyMs = 10): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, everyMs));
+}

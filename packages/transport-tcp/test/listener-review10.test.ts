@@ -4,6 +4,7 @@ import { type CloseReason, closeReason, type QueuedConnection } from '@colink/co
 import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
+import { until } from './helpers.js';
 
 // Review of session 10's listener changes (connections queued before their socket, `queueInbound`): a queued
 // connection's socket is built when its turn comes, and node's own `maxConnections` check runs then. Real sockets on
@@ -22,12 +23,6 @@ function dial(port: number, from: string): { ended: Promise<void> } {
   clients.push(c);
   c.on('error', () => undefined);
   return { ended: new Promise((resolve) => c.once('close', () => resolve())) };
-}
-
-/** Waits until `done()` holds, at most 10 s (a generous margin on a loaded host). */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('listener review (session 10): queued connections', () => {

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { type Conduit, type InboundQueue, LocalDevice, type QueuedConnection } from '@colink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
-import { networkId } from './helpers.js';
+import { networkId, until } from './helpers.js';
 
 // TcpTransport.queueInbound: a connection the listener accepts goes into the device's pre-authentication work queue
 // before node builds its net.Socket, so that the connections the queue refuses are reset with no socket or conduit
@@ -38,12 +38,6 @@ async function target(queue: boolean): Promise<{ device: LocalDevice; tcp: TcpTr
   await device.start();
   devices.push(device);
   return { device, tcp };
-}
-
-/** Waits until `done()` holds, at most 10 s. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /**
@@ -115,7 +109,7 @@ describe('TcpTransport.queueInbound', () => {
     // Sockets were built only for the connections taken in, one at a time in the work slices.
     expect(s.built).toBe(300 - stats.queueRefused);
     expect(Math.max(...s.perTurn)).toBeLessThanOrEqual(32);
-    await until(() => tcp.inboundConnections === 0);
+    await until(() => tcp.inboundConnections === 0, 10_000, 20);
     expect(tcp.inboundConnections).toBe(0);
   });
 
@@ -142,7 +136,7 @@ describe('TcpTransport.queueInbound', () => {
     for (const c of clients.splice(0)) c.destroy();
     const stats = device.admissionStats();
     expect(built + stats.queueRefused).toBe(3_000);
-    await until(() => openFds() <= before + 2 && tcp.inboundConnections === 0);
+    await until(() => openFds() <= before + 2 && tcp.inboundConnections === 0, 10_000, 20);
     expect(openFds()).toBeLessThanOrEqual(before + 2);
     expect(tcp.inboundConnections).toBe(0);
     expect(device.admissionStats().pending).toBe(0);

@@ -4,6 +4,7 @@ import { type Conduit, ErrorCode } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TARPIT_HOLD_MS, TARPIT_RESETS_PER_TICK, TARPIT_TICK_MS, TcpTransport } from '../src/index.js';
+import { until } from './helpers.js';
 
 // The listener's tarpit (`tarpit`, on by default): a connection past its source's accept allowance is held — raw
 // accepted handle, nothing read, no net.Socket — and reset once its hold ended, instead of at once. Real sockets on
@@ -54,11 +55,6 @@ function dial(port: number, from = '127.0.0.1'): { connected: Promise<void>; end
 /** Whether `p` settles within `ms` of real time. */
 const settlesWithin = (p: Promise<unknown>, ms: number) =>
   Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}
 
 describe('TcpTransport tarpit', () => {
   it('holds a connection past the allowance, unread and with no conduit, and resets it once the hold ended', {
