@@ -1,18 +1,21 @@
+import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decodeCloseReason,
-  encodeCloseFrame,
-  encodeFrame,
-  encodeJson,
-  FrameFlags,
-  FrameType,
-} from '../src/codec.js';
+import { encodeCloseFrame, encodeFrame, encodeJson, FrameFlags, FrameType } from '../src/codec.js';
 import { LocalDevice } from '../src/device.js';
 import { closeReason } from '../src/errors.js';
 import { RAPID_RESET_BURST } from '../src/limits.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import type { DeviceAdvert } from '../src/transport.js';
-import { advert, collectIncoming, LoopbackTcp, openFrame, rawPeer, rawTcpV1Peer, settle } from './helpers.js';
+import {
+  advert,
+  collectIncoming,
+  LoopbackTcp,
+  openFrame,
+  rawPeer,
+  rawTcpV1Peer,
+  settle,
+  until,
+} from './helpers.js';
 
 // Review of session 10's rapid-reset change (the bucket is the peer connection's, so a reconnecting peer no longer
 // gets a new burst): a peer chooses its protocol version, and a protocol-v1 Link has no peer connection. Real TCP on
@@ -48,12 +51,6 @@ async function v1Churner(address: string, who: DeviceAdvert) {
       }
     },
   };
-}
-
-/** Waits until `done()` holds, at most 20 s of real time. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('rapid reset review (session 10)', () => {
@@ -134,7 +131,7 @@ describe('rapid reset review (session 10)', () => {
     // 4,000 churned channels: under the burst, the Link stays.
     const first = await v1Churner(ts.localAddress!, who);
     await first.churn(4_000);
-    await until(() => handled === 4_000);
+    await until(() => handled === 4_000, 20_000);
     expect(handled).toBe(4_000);
     expect(first.closed).toBe(false);
     // It leaves and comes back under the same identity (speaking v1, it has no peer connection), churning 4,000 more
@@ -142,22 +139,18 @@ describe('rapid reset review (session 10)', () => {
     // protocol-error.
     first.end();
     await first.ended;
-    // Its first Link is gone on the device too before it dials again (else the new Link may meet the old one).
-    await until(() => server.links().length === 0);
+    // Its first Link is gone on the device too before it dials again.
+    await until(() => server.links().length === 0, 20_000);
     expect(server.links()).toHaveLength(0);
+    const secondLink = firstValueFrom(server.linkOpened$);
     const second = await v1Churner(ts.localAddress!, who);
     await second.churn(4_000);
-    await until(() => second.closed || handled === 8_000);
-    await until(() => second.received.some((f) => f.type === FrameType.GOAWAY));
-    const goaway = second.received.find((f) => f.type === FrameType.GOAWAY);
-    expect(
-      goaway,
-      `no GOAWAY: handled ${handled}, second closed ${second.closed}, frames ${second.received.map((f) => f.type).join(',')}`,
-    ).toBeDefined();
-    expect(decodeCloseReason(goaway!.payload)).toMatchObject({
-      code: 'protocol-error',
-      message: expect.stringMatching(/rapid reset/),
-    });
+    // Judged on the device's side: its Link closes with protocol-error "rapid reset". (The GOAWAY it writes can be
+    // lost to the churner on a loaded host: the device closes a socket whose receive queue still holds the churner's
+    // unread frames, which the kernel answers with a RST that discards what the churner had not read yet — seen in
+    // full parallel runs: the bound held at 4,097 channels, the churner's socket ended with no frame read.)
+    const reason = await (await secondLink).closed;
+    expect(reason).toMatchObject({ code: 'protocol-error', message: expect.stringMatching(/rapid reset/) });
     expect(handled).toBeLessThan(8_000);
     expect(handled).toBeGreaterThanOrEqual(RAPID_RESET_BURST);
     second.end();
