@@ -39,17 +39,24 @@ export class AcceptedConnection {
     client: ClientHandle,
     /** The remote address as `Socket#remoteAddress` gives it (`''` when the peer reset it before it was accepted). */
     readonly address: string,
+    /** Whether the server is at `maxConnections` now (node would drop the connection). */
+    private readonly full: () => boolean = () => false,
   ) {
     this.#client = client;
   }
 
   /**
-   * Builds the `net.Socket` now: node's own accept path runs (its `maxConnections` check first, which may drop it)
-   * and the server emits `connection` synchronously, before this returns. Nothing after the first call.
+   * Builds the `net.Socket` now: node's own accept path runs and the server emits `connection` synchronously, before
+   * this returns. When the server is at `maxConnections` by then, node would drop it with a plain close (a FIN); it
+   * is reset instead (a TCP RST, like every connection the listener refuses). Nothing after the first call.
    */
   build(): void {
     const client = this.#client;
     if (!client) return;
+    if (this.full()) {
+      this.reset();
+      return;
+    }
     this.#client = undefined;
     this.onconnection.call(this.listenHandle, 0, client);
   }
@@ -80,9 +87,10 @@ function resetHandle(client: ClientHandle): void {
  *
  * `hooks.defer` (optional) is then asked about each admitted connection: returning true, it takes the
  * {@link AcceptedConnection} over — its socket is built when it calls `build()` (later, e.g. in a work slice), or it
- * is reset by `reset()`, having never had one; returning false, the socket is built at once. Node's `maxConnections`
- * check runs inside `build()`: a deferred connection admitted while there was room is dropped there if the server
- * filled up meanwhile (no `connection`; the caller gives back what `admit` spent on it). `hooks.hold` (optional)
+ * is reset by `reset()`, having never had one; returning false, the socket is built at once. The `maxConnections`
+ * check runs again inside `build()`: a deferred connection admitted while there was room is reset there (a RST, not
+ * node's plain close) if the server filled up meanwhile (no `connection`; the caller gives back what `admit` spent
+ * on it). `hooks.hold` (optional)
  * is asked likewise about each refused connection: returning true, it takes it over (and resets it later: it must
  * never build it); returning false, it is reset at once.
  * @returns false, changing nothing, when this node does not offer the mechanism (then decide in `connection`).
@@ -110,10 +118,10 @@ export function admitBeforeSocket(
       if (client.getpeername(peer) !== 0) peer.address = undefined;
       const address = peer.address ?? '';
       if (!admit(address)) {
-        if (!hold?.(new AcceptedConnection(this, build, client, address))) resetHandle(client);
+        if (!hold?.(new AcceptedConnection(this, build, client, address, full))) resetHandle(client);
         return undefined;
       }
-      if (defer?.(new AcceptedConnection(this, build, client, address))) return undefined;
+      if (defer?.(new AcceptedConnection(this, build, client, address, full))) return undefined;
     }
     return build.call(this, err, client);
   };

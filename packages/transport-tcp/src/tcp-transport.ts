@@ -558,9 +558,9 @@ export class TcpTransport implements Transport, Discovery {
   }
 
   /**
-   * Builds the socket and conduit of a queued connection (undefined when node dropped it or the transport stopped).
-   * Node's `maxConnections` check runs now, not at accept: a connection it drops here (the listener filled up while
-   * it waited) gives its source's token back, as one node drops at accept never takes one ({@link admitBeforeSocket}).
+   * Builds the socket and conduit of a queued connection (undefined when it was reset or the transport stopped).
+   * The `maxConnections` check runs now, not at accept: a connection reset here (the listener filled up while it
+   * waited) gives its source's token back, as one node drops at accept never takes one ({@link admitBeforeSocket}).
    */
   #take(connection: AcceptedConnection): Conduit | undefined {
     if (!this.#waiting.delete(connection)) return undefined;

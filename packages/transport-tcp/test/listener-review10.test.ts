@@ -17,12 +17,15 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((t) => t.stop()));
 });
 
-/** A connection from `from`; `ended` resolves once it ended (reset or closed by the listener). */
-function dial(port: number, from: string): { ended: Promise<void> } {
+/** A connection from `from`; `ended` resolves once it ended (reset or closed by the listener), `error` its error code. */
+function dial(port: number, from: string): { ended: Promise<void>; error: () => string | undefined } {
   const c = connect({ host: '127.0.0.1', port, localAddress: from });
   clients.push(c);
-  c.on('error', () => undefined);
-  return { ended: new Promise((resolve) => c.once('close', () => resolve())) };
+  let code: string | undefined;
+  c.on('error', (e: NodeJS.ErrnoException) => {
+    code = e.code;
+  });
+  return { ended: new Promise((resolve) => c.once('close', () => resolve())), error: () => code };
 }
 
 describe('listener review (session 10): queued connections', () => {
@@ -58,10 +61,12 @@ describe('listener review (session 10): queued connections', () => {
     const conduit = waiting[2]!.connection.take();
     expect(conduit).toBeDefined();
     expect(t.inboundConnections).toBe(1);
-    // The queued ones' turn: node drops each (maxConnections), no conduit.
+    // The queued ones' turn: the listener is full (maxConnections), no conduit; each is reset like every connection
+    // the listener refuses (node's own drop would have closed it with a FIN).
     expect(waiting[0]!.connection.take()).toBeUndefined();
     expect(waiting[1]!.connection.take()).toBeUndefined();
     await Promise.all(dropped.map((d) => d.ended));
+    expect(dropped.map((d) => d.error())).toEqual(['ECONNRESET', 'ECONNRESET']);
     // Room again.
     conduit!.destroy(closeReason('normal', 'done'));
     await first.ended;
