@@ -4,7 +4,8 @@
 //   - abilityConnectionManager connect() → isConnected: the first (cold: TCP dial + Link HELLO + session, after both
 //     runtimes warmed up their connect path at start, COLINK_WARM_UP) and then
 //     CONNECTS warm ones (the Link exists; create → connect → disconnect → destroy), ms;
-//   - sendMessage round trip (1000-character message echoed by B's receiveMessage handler), µs;
+//   - sendMessage round trip (1000-character message echoed by B's receiveMessage handler; and 340 CJK characters,
+//     1,020 bytes), µs;
 //   - linkEnhance connect → connectResult, and sendData round trip (1 KiB echoed by B's dataReceived handler), µs;
 //   - baselines: 1 KiB node:net echo, and node:net connect + first echo, between the same two processes (the echo
 //     runs in B's process, started by the echo app's module).
@@ -249,10 +250,18 @@ for (let r = 0; r < ROUNDS; r++) {
 // above raw goes: TLS itself, the Link's framing, the peer connection's numbering, the session, the API.
 const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
 if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
+const cjkSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
+if (!(await acm.connect(cjkSession)).isConnected) throw new Error('connect failed');
 const text = 'm'.repeat(1000);
 const sendMessage = roundTripper((back) => {
   acm.on('receiveMessage', msgSession, back);
   return () => void acm.sendMessage(msgSession, text);
+});
+/** The same round trip with a CJK text of about the same size: 340 characters, 1,020 bytes of UTF-8. */
+const cjkText = '你好世界'.repeat(85);
+const sendMessageCjk = roundTripper((back) => {
+  acm.on('receiveMessage', cjkSession, back);
+  return () => void acm.sendMessage(cjkSession, cjkText);
 });
 const chunk = new Uint8Array(1024).fill(9).buffer;
 /** Sizes of received ArrayBuffers that differ from what was sent (see README: pooled buffers). */
@@ -329,6 +338,7 @@ const kinds = [
   ['pc', pcChannel],
   ['session', sessionMessage],
   ['acm', sendMessage],
+  ['acm-cjk', sendMessageCjk],
   ['le', sendData],
 ] as const;
 type Kind = (typeof kinds)[number][0];
@@ -429,6 +439,8 @@ tlsSock.destroy();
 le!.close();
 acm.disconnect(msgSession);
 acm.destroyAbilityConnectionSession(msgSession);
+acm.disconnect(cjkSession);
+acm.destroyAbilityConnectionSession(cjkSession);
 await coreSession.close();
 
 // node:net connect + first 1 KiB echo between the same processes: the baseline of the cold session connect.
@@ -585,6 +597,14 @@ row(
   raw50,
   'raw node:net 1 KiB RTT p50',
   API_RTT_MAX_RATIO,
+);
+row(
+  'acm.sendMessage.cjk.rtt.p50',
+  'abilityConnectionManager sendMessage → echo RTT p50 (340 CJK chars, 1020 bytes of UTF-8)',
+  'µs',
+  spread(p50s.get('acm-cjk')!),
+  raw50,
+  'raw node:net 1 KiB RTT p50',
 );
 row(
   'acm.sendMessage.rtt.p99',

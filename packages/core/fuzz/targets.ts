@@ -31,6 +31,7 @@ import {
   encodePreamble,
   type Frame,
   FrameDecoder,
+  fromUtf8,
 } from '../src/codec.js';
 import { ColinkError, closeReason, ErrorCode } from '../src/errors.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD, PREAMBLE_BYTES } from '../src/limits.js';
@@ -264,6 +265,65 @@ const closePayload = defineTarget({
         Buffer.from(encodeClosePayload(r.value.code, r.value.message)).equals(b),
         'does not re-encode identically',
       );
+  },
+});
+
+/** The reference: WHATWG's strict UTF-8 decoder, keeping a leading U+FEFF. */
+const referenceUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Characters of 1 to 4 UTF-8 bytes, so that texts take every path of fromUtf8 (ASCII, mixed, mostly non-ASCII). */
+const utf8CharArb = fc.oneof(
+  fc.integer({ min: 0, max: 0x7f }),
+  fc.integer({ min: 0x80, max: 0x7ff }),
+  fc.integer({ min: 0x800, max: 0xd7ff }),
+  fc.integer({ min: 0xe000, max: 0xffff }),
+  fc.integer({ min: 0x10000, max: 0x10ffff }),
+);
+
+const utf8Text = defineTarget({
+  name: 'core.utf8',
+  description:
+    'fromUtf8 of any bytes (texts of every script, then corrupted): exactly what the strict WHATWG decoder gives, or ERR_PROTOCOL where it throws',
+  arbitrary: fc.oneof(
+    bytes(300),
+    fc.array(utf8CharArb, { maxLength: 400 }).map((cps) => Buffer.from(String.fromCodePoint(...cps))),
+    fc
+      .tuple(
+        fc.array(utf8CharArb, { minLength: 20, maxLength: 400 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+      )
+      .map(([cps, at, value]) => {
+        const b = Buffer.from(String.fromCodePoint(...cps));
+        b[at % b.length] = value;
+        return b;
+      }),
+    fc.tuple(fc.array(utf8CharArb, { minLength: 20, maxLength: 400 }), fc.nat()).map(([cps, cut]) => {
+      const b = Buffer.from(String.fromCodePoint(...cps));
+      return b.subarray(0, cut % b.length);
+    }),
+    fc
+      .array(fc.integer({ min: 0x80, max: 0x10ffff }), { minLength: 30, maxLength: 200 })
+      .map((cps) =>
+        Buffer.concat([
+          Buffer.from([0xef, 0xbb, 0xbf]),
+          Buffer.from(String.fromCodePoint(...cps.filter((c) => c < 0xd800 || c > 0xdfff))),
+        ]),
+      ),
+  ),
+  check(b) {
+    let want: string | undefined;
+    try {
+      want = referenceUtf8.decode(b);
+    } catch {
+      want = undefined;
+    }
+    const r = typed(() => fromUtf8(b), protocolError);
+    if (want === undefined) ensure(!r.ok, 'decoded bytes the strict decoder rejects');
+    else {
+      ensure(r.ok, 'rejected valid UTF-8');
+      ensure(r.value === want, 'decodes differently from the strict decoder');
+    }
   },
 });
 
@@ -596,6 +656,7 @@ export const targets: readonly FuzzTarget[] = [
   preamble,
   clientHello,
   closePayload,
+  utf8Text,
   jsonObject,
   advert,
   hello,

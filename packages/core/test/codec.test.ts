@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameDecoder, truncateUtf8 } from '../src/codec.js';
+import { encodeFrame, FrameDecoder, fromUtf8, truncateUtf8 } from '../src/codec.js';
+import { ColinkError, ErrorCode } from '../src/errors.js';
 
 describe('truncateUtf8', () => {
   it('keeps whole characters: multibyte letters and surrogate pairs are never split', () => {
@@ -9,6 +10,47 @@ describe('truncateUtf8', () => {
     expect(truncateUtf8('a😀b', 5)).toBe('a😀');
     expect(truncateUtf8('😀😀', 7)).not.toContain('\uFFFD');
     expect(Buffer.byteLength(truncateUtf8('手机手机手机', 10))).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('fromUtf8', () => {
+  const texts = {
+    ascii: 'm'.repeat(1000),
+    cjk: '你好世界'.repeat(85), // 1,020 bytes, decoded by ICU
+    emoji: '😀ab'.repeat(250), // surrogate pairs through ICU
+    mixed: `${'m'.repeat(997)}好`, // mostly ASCII: V8's decoder
+    short: 'héllo 世界',
+    empty: '',
+  };
+  it.each(Object.entries(texts))('decodes %s text exactly', (_, text) => {
+    expect(fromUtf8(Buffer.from(text))).toBe(text);
+  });
+
+  it('keeps a leading U+FEFF (it is text, not a byte-order mark), on both decoders', () => {
+    expect(fromUtf8(Buffer.from('\uFEFFhello'))).toBe('\uFEFFhello');
+    const cjk = `\uFEFF${'你好'.repeat(40)}`;
+    expect(fromUtf8(Buffer.from(cjk))).toBe(cjk);
+  });
+
+  it('rejects invalid UTF-8 with ERR_PROTOCOL on both decoders', () => {
+    const cjk = Buffer.from('你好'.repeat(40));
+    const bad = [
+      Buffer.from([0x61, 0xff]), // short: V8's decoder
+      Buffer.concat([cjk, Buffer.from([0xc0, 0x80])]), // an overlong NUL after CJK text (ICU path)
+      Buffer.concat([cjk, Buffer.from([0xed, 0xa0, 0x80])]), // an encoded surrogate
+      Buffer.concat([cjk, Buffer.from([0xf4, 0x90, 0x80, 0x80])]), // past U+10FFFF
+      cjk.subarray(0, cjk.length - 1), // cut inside the last character
+    ];
+    for (const b of bad) {
+      let error: unknown;
+      try {
+        fromUtf8(b);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ColinkError);
+      expect((error as ColinkError).code).toBe(ErrorCode.PROTOCOL);
+    }
   });
 });
 

@@ -21,10 +21,18 @@ describe('Session', () => {
     const [sa, sb] = await open(a, b);
     expect(sb.peer.deviceName).toBe('phone');
     expect(sb.remote.abilityName).toBe('EntryAbility');
-    const msgsB = firstValueFrom(sb.messages$.pipe(take(2), toArray()));
-    await sa.sendMessage('hello');
-    await sa.sendMessage('é'.repeat(512)); // 1024 bytes of UTF-8: the limit
-    expect(await msgsB).toEqual(['hello', 'é'.repeat(512)]);
+    // Every text arrives exactly: ASCII, CJK (decoded by ICU), a leading U+FEFF (text, not a byte-order mark), emoji.
+    const texts = [
+      'hello',
+      'é'.repeat(512),
+      '你好世界'.repeat(85),
+      '\uFEFFhi',
+      `\uFEFF${'世界'.repeat(100)}`,
+      '😀'.repeat(256),
+    ];
+    const msgsB = firstValueFrom(sb.messages$.pipe(take(texts.length), toArray()));
+    for (const t of texts) await sa.sendMessage(t); // 'é' × 512 and '😀' × 256: 1024 bytes of UTF-8, the limit
+    expect(await msgsB).toEqual(texts);
     await expect(sa.sendMessage('x'.repeat(1025))).rejects.toMatchObject({ code: 'ERR_MESSAGE_TOO_LARGE' });
     const blob = bytes(3 * 1024 * 1024 + 7);
     const dataA = firstValueFrom(sa.data$);
