@@ -428,9 +428,10 @@ describe('TcpTransport gatekeeper process', () => {
       s.write(secure);
     });
     await until('the first conduit', () => taken.length === 1);
-    // The second has a right preamble too, but one inbound connection is open: the transport closes it.
+    // The second has a right preamble too, but one inbound connection is open: the transport refuses it with a reset
+    // (RST), like every connection the listener refuses — not a FIN.
     const second = await stranger(t.port!, (s) => s.write(secure));
-    expect(second.how).toBe('close');
+    expect(second.how).toBe('ECONNRESET');
     expect(taken).toHaveLength(1);
     expect(t.inboundConnections).toBe(1);
     for (const s of held) s.destroy();
