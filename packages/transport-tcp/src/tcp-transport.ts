@@ -585,7 +585,9 @@ export class TcpTransport implements Transport, Discovery {
     }
     if (!this.#incoming.observed) {
       log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
-      resetSocket(socket); // refused, like every connection the listener refuses: a RST, not a FIN
+      // Closed (a FIN), not reset: a dial to a transport nobody takes conduits from still connects (core's
+      // compliance suite dials one; a RST can fail the dial's connect before it completes).
+      socket.destroy();
       return;
     }
     if (!this.#admitsBeforeSocket && !this.#allowOrCount(socket.remoteAddress ?? '')) {
