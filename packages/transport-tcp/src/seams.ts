@@ -71,13 +71,13 @@ export class AcceptedConnection {
 }
 
 /**
- * Closes an accepted handle with a TCP RST. Only a handle without `reset` (not a TCP handle) is closed instead. A reset
- * cannot fail for a handle nobody shut down (libuv's `uv_tcp_close_reset` fails only on a pending shutdown, or when
- * setting SO_LINGER fails), and after a failed one node 20 marks the handle closing: a `close()` then does nothing.
+ * Closes an accepted handle with a TCP RST; a handle without `reset` is closed (a FIN). The `close()` after a reset
+ * that fails is a last resort that frees nothing on node 20 (its `TCPWrap::Reset` marks the handle closing even when
+ * libuv's `uv_tcp_close_reset` fails, and `close()` then returns at once), but such a failure needs a pending shutdown
+ * or a failing `setsockopt(SO_LINGER)`, and nobody shuts down or writes to a handle accepted here.
  */
 function resetHandle(client: ClientHandle): void {
-  if (typeof client.reset === 'function') client.reset(NOOP);
-  else client.close?.();
+  if (typeof client.reset !== 'function' || client.reset(NOOP) !== 0) client.close?.();
 }
 
 /**
