@@ -359,7 +359,9 @@ export class LocalDevice {
    * messages, connection and Link channels) is flushed for up to {@link LocalDeviceOptions.stopFlushMs} (default 5 s,
    * `DEVICE_STOP_FLUSH_MS`) while channels close gracefully with `reason`; every send not handed to its medium by then
    * rejects with `ERR_CLOSED` — none is left pending or silently dropped. Then peer connections and Links close with
-   * `reason` (default `going-away`), advertising ends with goodbyes on every discovery, transports stop.
+   * `reason` (default `going-away`), advertising ends with goodbyes on every discovery, transports stop. (A peer counts
+   * the channels it handles that this stop closes before it answered on them against its rapid-reset bound; past it,
+   * a `going-away` close ends its Link with `going-away` — any other `reason` with `protocol-error`.)
    * A send that resolved was handed to its medium: before the transports stop, `stop()` waits up to
    * `CONDUIT_CLOSE_TIMEOUT_MS` (2 s) for the conduits' graceful ends to deliver it (not with a
    * `VirtualTimeScheduler`, whose clock the caller drives; the flush time, too, passes only as it advances). What

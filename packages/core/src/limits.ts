@@ -88,7 +88,9 @@ export const MAX_QUEUED_ANSWERS = 16 * MAX_CHANNELS_PER_LINK;
  * service may answer on its own before the app runs: linkEnhance's server sends 'accepted' on every connection, and
  * a churner sending CLOSE instead of RESET was never counted), and channels this side reset for the peer's
  * breach of flow control or message order — in a token bucket: this many at once, refilled at
- * {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with GOAWAY `protocol-error`. Between protocol-v2
+ * {@link RAPID_RESET_RATE_PER_SECOND}; past it the Link closes with GOAWAY `protocol-error` (with `going-away`, gracefully,
+ * when the peer ended the channel that went past it with code `going-away`: a stopping device closes every channel it
+ * opened so, and may hold more than the burst of them; PROTOCOL.md §4.5). Between protocol-v2
  * devices the bucket is the peer connection's: every Link to that peer counts into it, so reconnecting does not
  * refill it; a `LocalDevice` keeps one per peer networkId for Links without a peer connection (protocol v1,
  * `RAPID_RESET_TRACKED_PEERS`). The model is nghttp2's mitigation since 1.57.0 (`nghttp2_option_set_stream_reset_rate_limit`: a bucket

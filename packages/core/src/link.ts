@@ -755,20 +755,27 @@ export class Link implements ChannelHost {
    * @internal Counts a channel the peer churned ({@link RAPID_RESET_BURST}): a token bucket of 4,096 refilled at 256 per
    * second on the scheduler's clock — the peer connection's, shared by all the peer's Links, when the Link has a
    * connection owner that keeps one ({@link LinkOwner.rapidReset}), else the one {@link LinkOptions.rapidReset} gives
-   * (the device's for that peer), else the Link's own. When it is empty the Link closes with GOAWAY `protocol-error`.
+   * (the device's for that peer), else the Link's own. When it is empty the Link closes with GOAWAY `protocol-error`
+   * (abort) — unless the peer ended the channel that found it empty with close code `going-away` (`peerReason`): a
+   * stopping device closes its connection channels with that code (its default stop reason) before its GOAWAY, and
+   * may hold more than the burst of them; the Link then closes gracefully with `going-away` instead (the peer's new
+   * channels refused, as after any close; the bucket keeps the count, so saying so buys a churner nothing).
+   * PROTOCOL.md §4.5.
    */
-  churned(_channel?: Channel): void {
+  churned(_channel?: Channel, peerReason?: CloseReason): void {
     if (this.done) return;
     const budget = this.churnBudget();
     if (budget.take()) return;
     log.debug('%s rapid reset: %d channels churned by the peer', this.id, budget.total);
-    this.abort(
-      closeReason(
-        'protocol-error',
-        `rapid reset: the peer ended ${budget.total} channels before this side answered on them or reset them empty, ` +
-          `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`,
-      ),
-    );
+    const past =
+      `the peer ended ${budget.total} channels before this side answered on them or reset them empty, ` +
+      `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`;
+    if (peerReason?.code === 'going-away') {
+      if (this.state === 'open')
+        void this.close(closeReason('going-away', `the peer is going away (${past})`));
+      return;
+    }
+    this.abort(closeReason('protocol-error', `rapid reset: ${past}`));
   }
 
   /** The rapid-reset bucket this Link counts into (see {@link Link.churned}). */
@@ -1112,7 +1119,7 @@ export class Link implements ChannelHost {
             : ch.receivedMessages === 0 && ch.state === 'open');
         if (f.type === FrameType.CLOSE) ch.onRemoteClose(reason);
         else ch.terminate(reason);
-        if (churned) this.churned();
+        if (churned) this.churned(ch, reason);
         return true;
       }
       case FrameType.PING:

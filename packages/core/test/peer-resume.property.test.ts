@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/channel.js';
 import type { Link } from '../src/link.js';
 import type { MemoryConduit } from '../src/memory/conduit-pair.js';
-import { next } from './helpers.js';
+import { next, until } from './helpers.js';
 import { indexOf, numbered, peers } from './peer-helpers.js';
 
 type Op =
@@ -49,11 +49,6 @@ function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
       t = setTimeout(() => reject(new Error(`stuck: ${what()}`)), ms);
     }),
   ]).finally(() => clearTimeout(t));
-}
-
-async function until(pred: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
 }
 
 async function scenario(firstMedium: 'tcp' | 'ble', ops: Op[]): Promise<void> {
@@ -121,7 +116,7 @@ async function scenario(firstMedium: 'tcp' | 'ble', ops: Op[]): Promise<void> {
       },
     });
   await within(Promise.all([chainAB, chainBA]), 10_000, state);
-  await until(() => rb.count() >= sent.ab && ra.count() >= sent.ba, 10_000);
+  await until(() => rb.count() >= sent.ab && ra.count() >= sent.ba, 10_000, 2);
   expect(rb.count(), state()).toBe(sent.ab);
   expect(rb.error()).toBeUndefined();
   expect(ra.error()).toBeUndefined();

@@ -5,7 +5,7 @@ import { ColinkError } from '../src/errors.js';
 import { SESSION_HELD_TRANSFERS, SESSION_WAITING_TRANSFERS } from '../src/limits.js';
 import type { Session } from '../src/session.js';
 import type { Transfer } from '../src/transfer.js';
-import { advert, memoryDevicePair } from './helpers.js';
+import { advert, memoryDevicePair, until } from './helpers.js';
 
 // Completed transfers nobody has read are held for the next Session.data$ subscriber — within a bound
 // (sessionHeldTransferBytes, SESSION_HELD_TRANSFERS): a transfer that does not fit waits unread, so its sender waits
@@ -31,11 +31,6 @@ async function pair(heldBytes: number): Promise<[Session, Session]> {
   });
   const s = await a.sessions.request({ peer: b.advert.networkId, service: 'held', local: app, remote: app });
   return [s, await accepted];
-}
-
-/** Polls `cond` every 10 ms until it holds (or 10 s pass: then the test fails on what it checks next). */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -70,7 +70,12 @@ export class AcceptedConnection {
   }
 }
 
-/** Closes an accepted handle with a TCP RST; a reset that fails to start (closing already) still frees the handle. */
+/**
+ * Closes an accepted handle with a TCP RST; a handle without `reset` is closed (a FIN). The `close()` after a reset
+ * that fails is a last resort that frees nothing on node 20 (its `TCPWrap::Reset` marks the handle closing even when
+ * libuv's `uv_tcp_close_reset` fails, and `close()` then returns at once), but such a failure needs a pending shutdown
+ * or a failing `setsockopt(SO_LINGER)`, and nobody shuts down or writes to a handle accepted here.
+ */
 function resetHandle(client: ClientHandle): void {
   if (typeof client.reset !== 'function' || client.reset(NOOP) !== 0) client.close?.();
 }
@@ -81,9 +86,9 @@ function resetHandle(client: ClientHandle): void {
  * reset the connection before it was accepted) returning false resets
  * the connection (TCP RST) on the spot, never emitting `connection`. Building and destroying a `net.Socket` costs
  * 60–90 µs of CPU per connection on node 20 (measured in a connection storm), which a device would otherwise spend on
- * every connection its per-source allowance refuses. A connection node drops for `maxConnections` is left to node
- * (it drops it first, as without the hook) and never reaches `admit`, so it spends no allowance. Call once the server
- * listens.
+ * every connection its per-source allowance refuses. A connection that finds the server at `maxConnections` is reset
+ * at once too (node would close it with a FIN and emit `drop`; there is no `drop` event for it) and never reaches
+ * `admit`, so it spends no allowance. Call once the server listens.
  *
  * `hooks.defer` (optional) is then asked about each admitted connection: returning true, it takes the
  * {@link AcceptedConnection} over — its socket is built when it calls `build()` (later, e.g. in a work slice), or it
@@ -112,7 +117,12 @@ export function admitBeforeSocket(
   // node's own check in onconnection (lib/net.js): such a connection is dropped there, before `admit` would run.
   const full = (): boolean => !!counts.maxConnections && (counts._connections ?? 0) >= counts.maxConnections;
   handle.onconnection = function (this: unknown, err: number, client: ClientHandle | undefined) {
-    if (err === 0 && client && typeof client.getpeername === 'function' && !full()) {
+    if (err === 0 && client && typeof client.getpeername === 'function') {
+      if (full()) {
+        // node's own check would close it (a FIN); refused like every connection the listener refuses: a RST.
+        resetHandle(client);
+        return undefined;
+      }
       peer.address = undefined;
       // No address (the peer reset it while it waited in the accept queue): '' — what Socket#remoteAddress gives then.
       if (client.getpeername(peer) !== 0) peer.address = undefined;

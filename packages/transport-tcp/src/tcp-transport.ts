@@ -71,9 +71,9 @@ export interface TcpTransportOptions {
    */
   readonly idleTimeoutMs?: number;
   /**
-   * Inbound conduits open at once, pre-authentication ones included; more are closed by node's listener at once — a
-   * connection waiting in the device's queue ({@link TcpTransport.queueInbound}) when its turn comes, giving its
-   * source's `acceptLimit` token back. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
+   * Inbound conduits open at once, pre-authentication ones included; more are reset (TCP RST) at once — at accept, or,
+   * for a connection waiting in the device's queue ({@link TcpTransport.queueInbound}), when its turn comes, giving its
+   * source's `acceptLimit` token back; with the `gatekeeper`, when it is handed over. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
    * its pending cap (64 by default), so the rest stays for authenticated Links.
    */
   readonly maxInboundConnections?: number;
@@ -585,6 +585,8 @@ export class TcpTransport implements Transport, Discovery {
     }
     if (!this.#incoming.observed) {
       log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
+      // Closed (a FIN), not reset: a dial to a transport nobody takes conduits from still connects (core's
+      // compliance suite dials one; a RST can fail the dial's connect before it completes).
       socket.destroy();
       return;
     }
@@ -611,7 +613,7 @@ export class TcpTransport implements Transport, Discovery {
     socket.on('error', () => undefined); // until the conduit listens: a reset now ends in 'close'
     if (!this.#incoming.observed || !this.#starting) {
       log('refusing %s:%d: nobody takes incoming conduits', socket.remoteAddress, socket.remotePort);
-      socket.destroy();
+      resetSocket(socket);
       return;
     }
     if (this.#inbound >= (this.#options.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS)) {
@@ -621,7 +623,7 @@ export class TcpTransport implements Transport, Discovery {
         socket.remotePort,
         this.#inbound,
       );
-      socket.destroy();
+      resetSocket(socket);
       return;
     }
     socket.pause();
@@ -663,6 +665,15 @@ export class TcpTransport implements Transport, Discovery {
 function sourceOf(address: string): string {
   if (address === '') return '0.0.0.0';
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** Ends a socket the listener refuses with a TCP RST (`resetAndDestroy`), or destroys it when it is not TCP. */
+function resetSocket(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy(); // ERR_INVALID_HANDLE_TYPE
+  }
 }
 
 /** This process's soft limit of open files (`/proc/self/limits`); 1,024 when it cannot be read. */

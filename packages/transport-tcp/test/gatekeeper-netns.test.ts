@@ -5,7 +5,7 @@ import { LocalDevice } from '@colink/core';
 import { createDeviceSecurity } from '@colink/core/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
-import { PeerProcess } from './helpers.js';
+import { PeerProcess, until } from './helpers.js';
 import { sh } from './hostile-helpers.js';
 
 // The gatekeeper process (TcpTransport option `gatekeeper`) across a network namespace: the device listens through it
@@ -45,14 +45,6 @@ function teardownNetns(): void {
     } catch {
       // already gone (deleting the namespace removes the veth pair)
     }
-  }
-}
-
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -119,7 +111,12 @@ describe.skipIf(!isRoot)('TcpTransport gatekeeper across a network namespace (ve
     // The trusted device dials in over the veth (its process runs in the namespace), through the gatekeeper.
     trusted = new PeerProcess({ address: tcp.localAddress, account: ACCOUNT }, net.ns, trustedScript);
     await trusted.next((m) => m.ev === 'ready', 30_000);
-    await until('the trusted connection handed over', () => tcp.gatekeeperStats!.handed === gk0.handed + 1);
+    await until(
+      () => tcp.gatekeeperStats!.handed === gk0.handed + 1,
+      20_000,
+      20,
+      'the trusted connection handed over',
+    );
     const link = device.links()[0]!;
     expect(link.remoteAddress.startsWith(`${net.prefix}.2:`)).toBe(true); // it came over the veth
     let rttId = 0;
@@ -181,10 +178,15 @@ describe.skipIf(!isRoot)('TcpTransport gatekeeper across a network namespace (ve
       expect(result.errors).toEqual({ ECONNRESET: STORM_CONNS });
       // …in the child: its deadline or its waiting cap reset them all, nothing was handed to the device, whose
       // admission control never had a pending stranger and whose transport never held a stranger's connection.
-      await until('the gatekeeper counters', () => {
-        const s = tcp.gatekeeperStats!;
-        return s.timedOut - gk1.timedOut + (s.evicted - gk1.evicted) >= STORM_CONNS && s.waiting === 0;
-      });
+      await until(
+        () => {
+          const s = tcp.gatekeeperStats!;
+          return s.timedOut - gk1.timedOut + (s.evicted - gk1.evicted) >= STORM_CONNS && s.waiting === 0;
+        },
+        20_000,
+        20,
+        'the gatekeeper counters',
+      );
       const gk2 = tcp.gatekeeperStats!;
       const resetInChild = gk2.timedOut - gk1.timedOut + (gk2.evicted - gk1.evicted);
       console.log(

@@ -169,9 +169,11 @@ export async function pausingServer(
 
 /**
  * Waits until `done()` holds, checking every `everyMs`, at most `ms` of real time (a generous margin on a loaded host);
- * the caller asserts what it waited for afterwards.
+ * the caller asserts what it waited for afterwards — or, given `what`, it throws `timed out waiting for <what>` at the
+ * deadline.
  */
-export async function until(done: () => boolean, ms = 10_000, everyMs = 10): Promise<void> {
+export async function until(done: () => boolean, ms = 10_000, everyMs = 10, what?: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, everyMs));
+  if (what !== undefined && !done()) throw new Error(`timed out waiting for ${what}`);
 }

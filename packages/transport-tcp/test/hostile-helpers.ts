@@ -65,6 +65,17 @@ export interface AttackReport {
     reconnectsClosedByServer: number;
     /** Socket errors by code of the reconnections of a sustained attack (`sustainMs`), every round after the first. */
     reconnectErrors: Record<string, number>;
+    /**
+     * Reconnections the hostile closed itself when the attack's time ran out (the device had not ended them; they saw
+     * no error): at most one per slot, its last.
+     */
+    reconnectsHeldToEnd: number;
+    /**
+     * Socket errors by code of every other reconnection: those the device ended (reset at accept, evicted, refused,
+     * timed out — also while their connect was completing) or that failed otherwise. A reconnection the device ended
+     * with a FIN has no error and shows here as missing from the total.
+     */
+    reconnectErrorsEndedByDevice: Record<string, number>;
   };
   readonly engaged: PeerMessage & { connected: number; failed: number };
   /** Median RTT of the trusted session just before the attack (same count and size of round trips), ms. */

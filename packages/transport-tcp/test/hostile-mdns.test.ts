@@ -12,7 +12,7 @@ import {
   MAX_DISCOVERED_PEERS,
 } from '../src/mdns/browser.js';
 import { advertToTxt } from '../src/mdns/txt.js';
-import { loopbackDiscovery, networkId, nextEvent, randomPort } from './helpers.js';
+import { loopbackDiscovery, networkId, nextEvent, randomPort, until } from './helpers.js';
 
 // mDNS abuse on loopback (random port, nothing leaves the host): a flood of 10,000 spoofed packets, a name conflict
 // with a live device, 10,000 services announced. The spoofer sends from 127.0.1.x (all of 127/8 is loopback on Linux),
@@ -173,12 +173,6 @@ function tracker(t: TcpTransport) {
   return { live, lost, found: () => found };
 }
 
-/** Polls `cond` every 50 ms until it holds or `ms` passed. */
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
-
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
 describe('mDNS abuse on loopback', () => {
@@ -291,7 +285,7 @@ describe('mDNS abuse on loopback', () => {
     );
     // The device probes its name again; nobody defends it (the spoofer sent one record), so it announces the same
     // name again and the watcher's cache gets b's real SRV back (cache-flush).
-    await until(() => announced.some((x) => x.instance === original && x.at > spoofedAt), 20_000);
+    await until(() => announced.some((x) => x.instance === original && x.at > spoofedAt), 20_000, 50);
     expect(announced.some((x) => x.instance === original && x.at > spoofedAt)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000)); // the second announcement flushes the spoofed SRV
     expect(announced.some((x) => x.instance !== original)).toBe(false); // never renamed
@@ -337,7 +331,7 @@ describe('mDNS abuse on loopback', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(announced.has(renamed)).toBe(true);
-    await until(() => seen.live.get(networkId('b'))?.address === b.localAddress, 10_000);
+    await until(() => seen.live.get(networkId('b'))?.address === b.localAddress, 10_000, 50);
     expect(seen.live.get(networkId('b'))?.address).toBe(b.localAddress);
   }, 60_000);
 });

@@ -340,14 +340,22 @@ for (const env of envs) {
           reports.push(describeReport(env.name, `sustained slowloris, ${label}`, r));
           console.log(
             `[hostile ${env.name}] sustained slowloris, ${label}: ${r.result.reconnects} reconnections, ` +
-              `${r.result.reconnectsClosedByServer} of them closed by the device`,
+              `${r.result.reconnectsClosedByServer} of them closed by the device, ` +
+              `${r.result.reconnectsHeldToEnd} held to the end by the hostile`,
           );
           expect(r.result.reconnects).toBeGreaterThan(500);
           // Every round's errors count (the fixture counted the first round's only): each reconnection the device
-          // ended — reset at accept, evicted, refused — saw a reset, none a FIN or another error; only the last one of
-          // each slot, which the hostile closes itself when the 4 s are over, sees none.
-          expect(Object.keys(r.result.reconnectErrors)).toEqual(['ECONNRESET']);
-          expect(r.result.reconnectErrors.ECONNRESET).toBeGreaterThanOrEqual(r.result.reconnects - 500);
+          // ended — reset at accept, evicted, refused — saw a reset, none a FIN or another error; the only ones without
+          // an error are those the hostile closed itself when the 4 s were over, at most the last one of each slot.
+          // (The fixture ends a slot there: before, a hold timer firing a millisecond early could start one more
+          // reconnection of the slot, also closed by the hostile, and CI once counted 9,122 resets of 9,623 where
+          // `reconnects - 500` were expected — with no FIN from the device.)
+          const x = r.result;
+          expect(Object.keys(x.reconnectErrors)).toEqual(['ECONNRESET']);
+          expect(x.reconnectsHeldToEnd).toBeLessThanOrEqual(500);
+          expect(x.reconnectErrorsEndedByDevice).toEqual({
+            ECONNRESET: x.reconnects - x.reconnectsHeldToEnd,
+          });
           expect(r.pendingHighWater).toBeLessThanOrEqual(MAX_PENDING_HANDSHAKES);
           // The trusted session answered and the newcomer dialled in while the slots were being reopened.
           expect(r.rttUnderAttackMs).toBeGreaterThan(0);

@@ -80,6 +80,31 @@ describe('listener review (session 10): queued connections', () => {
     waiting[3]!.connection.refuse();
   });
 
+  it('a connection that finds the listener full at accept is reset, not closed', {
+    timeout: 60_000,
+  }, async () => {
+    // Every connection the listener refuses ends with a RST (the peer sees ECONNRESET, never a clean end): node's own
+    // drop at `maxConnections` would send a FIN.
+    const t = new TcpTransport({
+      host: '127.0.0.1',
+      discovery: false,
+      maxInboundConnections: 1,
+      tarpit: false,
+    });
+    await t.start();
+    started.push(t);
+    const port = t.port!;
+    // One connection fills the listener (no device queue: built at accept); the next finds it full.
+    t.incoming$.subscribe(() => undefined);
+    const first = dial(port, '127.0.0.1');
+    await until(() => t.inboundConnections === 1);
+    const full = dial(port, '127.0.0.2');
+    await full.ended;
+    expect(full.error()).toBe('ECONNRESET');
+    expect(t.inboundConnections).toBe(1);
+    expect(first.error()).toBeUndefined();
+  });
+
   it('a queued connection its peer reset while it waited: take() builds a conduit that ends at once; no fd left', {
     timeout: 60_000,
   }, async () => {

@@ -26,7 +26,7 @@ import { encodePreamble, FRAME_HEADER_BYTES, PREAMBLE_BYTES, PREAMBLE_FLAG_SECUR
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { strangerTls } from './fixtures/stranger-tls.js';
-import { networkId } from './helpers.js';
+import { networkId, until } from './helpers.js';
 
 // What a stranger sees when the device gives up on it before it authenticated — the pre-authentication deadline, an
 // eviction by the pending caps, a wrong preamble — over real loopback TCP: a reset (RST: the stranger's socket fails
@@ -169,14 +169,6 @@ function lingering(localPort: number, remotePort: number): string[] {
   return out;
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /**
  * The device reset the stranger: no TIME_WAIT socket is left on the device for it (a FIN from the device leaves one:
  * the device closes first, the stranger's socket answers the FIN with its own), and the stranger's socket failed with
@@ -212,7 +204,7 @@ describe('strangers the device gives up on before authentication are reset (RST)
     const { d, port } = await device('target', { admission: { maxPendingPerSource: 1 } });
     const first = stranger(port, plainPreamble.subarray(0, 3));
     await first.connected;
-    await until(() => d.admissionStats().pending === 1, 'the first stranger to be pending');
+    await until(() => d.admissionStats().pending === 1, 20_000, 10, 'the first stranger to be pending');
     const second = stranger(port, plainPreamble.subarray(0, 3));
     expectReset(await first.ended, port);
     expect(d.admissionStats().evicted).toBe(1);
@@ -445,7 +437,7 @@ describe('an authenticated Link still ends with a FIN over TCP (GOAWAY first)', 
     const b = await device('accepting', { secure });
     const a = await device('dialling', { secure });
     const dialled = await a.d.connectAddress('tcp', `127.0.0.1:${b.port}`);
-    await until(() => b.d.links().length === 1, 'the accepting side’s Link');
+    await until(() => b.d.links().length === 1, 20_000, 10, 'the accepting side’s Link');
     const accepted: Link = b.d.links()[0]!;
     return { b, dialled, accepted, clientPort: Number(dialled.localAddress.split(':').at(-1)) };
   }
@@ -460,7 +452,7 @@ describe('an authenticated Link still ends with a FIN over TCP (GOAWAY first)', 
     expect(reason.remote).toBe(true);
     expect(JSON.stringify(reason)).not.toContain('ECONNRESET');
     // A FIN exchange leaves the connection in TIME_WAIT on whichever side closed first; a reset leaves none.
-    await until(() => timeWait(b.port, clientPort) > 0, 'a TIME_WAIT socket for the closed Link');
+    await until(() => timeWait(b.port, clientPort) > 0, 20_000, 10, 'a TIME_WAIT socket for the closed Link');
   });
 
   it('aborted by the device that accepted it (no security: its conduit is destroyed through the gate)', {
@@ -470,6 +462,11 @@ describe('an authenticated Link still ends with a FIN over TCP (GOAWAY first)', 
     accepted.abort(closeReason('protocol-error', 'test abort'));
     const reason = await dialled.closed;
     expect(reason).toMatchObject({ code: 'protocol-error', message: 'test abort', remote: true });
-    await until(() => timeWait(b.port, clientPort) > 0, 'a TIME_WAIT socket for the aborted Link');
+    await until(
+      () => timeWait(b.port, clientPort) > 0,
+      20_000,
+      10,
+      'a TIME_WAIT socket for the aborted Link',
+    );
   });
 });
