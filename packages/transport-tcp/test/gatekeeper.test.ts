@@ -363,9 +363,11 @@ describe('TcpTransport gatekeeper process', () => {
     expect(alive(pid)).toBe(false);
     expect(serverTcp.port).toBe(port);
     expect(serverTcp.gatekeeperFailure).toBeUndefined();
-    // The new process listens (the restart resolves its spawn once listening; a dial may race it): retry briefly.
+    // The new process listens (the restart resolves its spawn once listening; a dial may race it): retry, for up to
+    // 15 s (20 tries in ~2 s once failed on a loaded 2-core machine).
     let answer: string | undefined;
-    for (let i = 0; i < 20 && answer === undefined; i++) {
+    const deadline = Date.now() + 15_000;
+    while (answer === undefined && Date.now() < deadline) {
       answer = await echo(trusted, `127.0.0.1:${port}`).catch(async () => {
         await new Promise((r) => setTimeout(r, 100));
         return undefined;
