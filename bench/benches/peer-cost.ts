@@ -7,9 +7,9 @@
 // Measurements alternate (ABBA order, one unmeasured warm-up of each first; no GC is forced: the first run after a
 // forced GC is slower, an order effect):
 //   - throughput: per round BYTES a side of 64 KiB messages (up to 8 sends in flight), in slices of SLICE_BYTES with
-//     the sides alternating slice by slice (ABBA), each slice timed until the far end received it: MB/s of wall-clock
-//     time, and MB per CPU-second (user + system of this process, which runs both ends): the cost itself, which
-//     other load on the machine does not inflate;
+//     the sides alternating slice by slice (ABBA; odd rounds BAAB), each slice timed until the far end received it:
+//     MB/s of wall-clock time, and MB per CPU-second (user + system of this process, which runs both ends): the cost
+//     itself, which other load on the machine does not inflate;
 //   - 1 KiB round trip: RTT_N echoes per round after a warm-up, p50/p99 per round (µs); the p99 of all rounds'
 //     samples pooled is printed too (one round's p99 is its 20th slowest echo of 2,000: a single preemption moves it).
 // Steadiness: a 16 MiB slice is 15–30 ms of CPU, and on the shared machine one slice's MB per CPU-second moves by
@@ -117,23 +117,27 @@ async function slice(path: Path, bytes: number): Promise<Cost> {
   return { bytes: n * CHUNK, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000 };
 }
 
-/**
- * One throughput round: BYTES per side in slices of SLICE_BYTES, the sides interleaved slice by slice in ABBA order,
- * so load that comes and goes during the round falls on both alike. MB/s and MB per CPU-second per side.
- */
 /** Bytes, wall and CPU time of every measured slice, per side, summed over all rounds. */
 const totals = {
   link: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
   session: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
 };
-async function throughputRound(): Promise<Record<'link' | 'session', { mbps: number; cpu: number }>> {
+/**
+ * One throughput round: BYTES per side in slices of SLICE_BYTES, the sides interleaved slice by slice in ABBA order
+ * starting with `first`, so load that comes and goes during the round falls on both alike. MB/s and MB per
+ * CPU-second per side.
+ */
+async function throughputRound(
+  first: 'link' | 'session' = 'link',
+): Promise<Record<'link' | 'session', { mbps: number; cpu: number }>> {
   const sum = {
     link: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
     session: { bytes: 0, wallMs: 0, cpuMs: 0, userMs: 0 },
   };
   const slices = Math.max(1, Math.round(BYTES / SLICE_BYTES));
   for (let k = 0; k < 2 * slices; k++) {
-    const side = k % 4 === 0 || k % 4 === 3 ? 'link' : 'session';
+    const second = first === 'link' ? 'session' : 'link';
+    const side = k % 4 === 0 || k % 4 === 3 ? first : second;
     const c = await slice(side === 'link' ? bareSink : sessionSink, Math.min(SLICE_BYTES, BYTES));
     sum[side].bytes += c.bytes;
     sum[side].wallMs += c.wallMs;
@@ -195,7 +199,9 @@ const pooled = { link: [] as number[], session: [] as number[] };
 for (let r = 0; r < ROUNDS; r++) {
   // ABBA: who goes first alternates, so a drift in background load hits both sides alike.
   const order = r % 2 === 0 ? (['link', 'session'] as const) : (['session', 'link'] as const);
-  const t = await throughputRound();
+  // The round's first slice follows the RTT phase and meets fewer of V8's mark-compacts (0.22–0.28 a slice against
+  // ~0.5): it too alternates between the sides (it was always the link's: 1–2 % in the link's favour).
+  const t = await throughputRound(order[0]);
   for (const side of order) {
     tp[side].push(t[side].mbps);
     cpu[side].push(t[side].cpu);
