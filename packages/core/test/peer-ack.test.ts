@@ -137,7 +137,7 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     });
     // A reads nothing from B: B's ACKs wait in flight and A keeps every message it wrote (3,000 > the 1,024 slots
     // a channel keeps for reuse).
-    l.ca.pause();
+    l.ca.pause!();
     const n = 3000;
     const size = 100;
     for (let i = 0; i < n; i++) await ch.send(numbered(i, size));
@@ -146,17 +146,17 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     expect(got).toBe(n);
     expect(ch.unacknowledgedBytes).toBe(n * size);
     expect(ch.debug().unacked).toBe(n);
-    l.ca.resume();
+    l.ca.resume!();
     await until(() => ch.unacknowledgedBytes === 0);
     expect(ch.unacknowledgedBytes).toBe(0);
     expect(ch.debug().unacked).toBe(0);
     // And again, in the slots (or the fresh list) that are left: nothing from before comes back.
-    l.ca.pause();
+    l.ca.pause!();
     for (let i = n; i < n + 100; i++) await ch.send(numbered(i, size));
     await until(() => got === n + 100);
     expect(ch.unacknowledgedBytes).toBe(100 * size);
     expect(ch.debug().unacked).toBe(100);
-    l.ca.resume();
+    l.ca.resume!();
     await until(() => ch.unacknowledgedBytes === 0);
     expect(ch.debug().unacked).toBe(0);
     expect(order).toBeUndefined();
@@ -180,16 +180,16 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     });
     const size = 200;
     // Wave 1: B receives all of it; its ACKs wait in flight to A, which reads nothing.
-    tcp.ca.pause();
+    tcp.ca.pause!();
     for (let i = 0; i < 300; i++) await ch.send(numbered(i, size));
     await until(() => got === 300);
     expect(got).toBe(300);
     // Wave 2: held in flight to B.
-    tcp.cb.pause();
+    tcp.cb.pause!();
     for (let i = 300; i < 600; i++) await ch.send(numbered(i, size));
     expect(ch.debug().unacked).toBe(600);
     // A reads the ACKs of wave 1: half its retention list is acknowledged, so the list is compacted to wave 2.
-    tcp.ca.resume();
+    tcp.ca.resume!();
     await until(() => ch.debug().unacked === 300);
     expect(ch.debug().unacked).toBe(300);
     expect(ch.unacknowledgedBytes).toBe(300 * size);
