@@ -113,9 +113,10 @@ const NOOP = (): void => undefined;
  */
 const UNACKED_COMPACT_AT = 64;
 /**
- * Slots of a channel's retention list kept for reuse once every message in it is acknowledged: a steady flow refills
- * the same slots (no allocation per ACK); a list that grew longer in a burst of small messages is let go. Not a
- * protocol limit (8 bytes a slot).
+ * Slots of a channel's retention list kept for reuse when every message in it is acknowledged while more wait to be
+ * written: a steady flow refills the same slots (no allocation per ACK); a list that grew longer in a burst of small
+ * messages is let go, as is every list of a channel with nothing queued (an idle channel holds none). Not a protocol
+ * limit (8 bytes a slot).
  */
 const UNACKED_KEEP_SLOTS = 1024;
 /** What an acknowledged or unused slot of the retention list holds. */
@@ -183,9 +184,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /**
    * Resumable channels: messages written whole and not yet acknowledged, oldest first, in the slots from
    * {@link Channel.unackedHead} to {@link Channel.unackedTail} (an ACK moves the head instead of shifting the array
-   * element by element; once everything is acknowledged the slots are filled again from the start, so the array's
-   * length does not change in a steady flow). Their sequence numbers are consecutive (messages are written whole in seq
-   * order), from {@link Channel.unackedSeq}: only the bytes are kept, no object per message.
+   * element by element; once everything is acknowledged while more messages are queued, the slots are filled again
+   * from the start, so the array keeps its backing store in a steady flow). Their sequence numbers are consecutive
+   * (messages are written whole in seq order), from {@link Channel.unackedSeq}: only the bytes are kept, no object per
+   * message.
    */
   private unacked: Uint8Array[] = [];
   private unackedHead = 0;
@@ -724,8 +726,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
       }
     }
     if (head === tail) {
-      // All acknowledged: the next messages fill the same slots (no new backing store for the array).
-      if (unacked.length > UNACKED_KEEP_SLOTS) this.unacked = [];
+      // All acknowledged. With more messages queued, they fill the same slots (no new backing store per ACK in a
+      // steady flow); else the slots go (an idle channel keeps no list), as do more than UNACKED_KEEP_SLOTS.
+      if (this.queue.length === 0 || unacked.length > UNACKED_KEEP_SLOTS) unacked.length = 0;
       head = 0;
       this.unackedTail = 0;
     } else if (head >= UNACKED_COMPACT_AT && head * 2 >= tail) {
