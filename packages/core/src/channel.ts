@@ -112,7 +112,14 @@ const NOOP = (): void => undefined;
  * least half of it): bounds the dead slots while sparing a copy per ACK. Not a protocol limit.
  */
 const UNACKED_COMPACT_AT = 64;
-/** What an acknowledged slot of the retention list holds until compaction. */
+/**
+ * Slots of a channel's retention list kept for reuse when every message in it is acknowledged while more wait to be
+ * written: a steady flow refills the same slots (no allocation per ACK); a list that grew longer in a burst of small
+ * messages is let go, as is every list of a channel with nothing queued (an idle channel holds none). Not a protocol
+ * limit (8 bytes a slot).
+ */
+const UNACKED_KEEP_SLOTS = 1024;
+/** What an acknowledged or unused slot of the retention list holds. */
 const EMPTY = new Uint8Array(0);
 
 interface Outgoing {
@@ -175,13 +182,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
   private remoteCloseReceived = false;
   private waiters: Array<() => void> = [];
   /**
-   * Resumable channels: messages written whole and not yet acknowledged, oldest first, from index
-   * {@link Channel.unackedHead} on (an ACK moves the index instead of shifting the array element by element). Their
-   * sequence numbers are consecutive (messages are written whole in seq order), from {@link Channel.unackedSeq}: only
-   * the bytes are kept, no object per message.
+   * Resumable channels: messages written whole and not yet acknowledged, oldest first, in the slots from
+   * {@link Channel.unackedHead} to {@link Channel.unackedTail} (an ACK moves the head instead of shifting the array
+   * element by element; once everything is acknowledged while more messages are queued, the slots are filled again
+   * from the start, so the array keeps its backing store in a steady flow). Their sequence numbers are consecutive
+   * (messages are written whole in seq order), from {@link Channel.unackedSeq}: only the bytes are kept, no object per
+   * message.
    */
   private unacked: Uint8Array[] = [];
   private unackedHead = 0;
+  /** One past the newest slot of {@link Channel.unacked} in use; slots from here on hold {@link EMPTY}. */
+  private unackedTail = 0;
   /** Sequence number of `unacked[unackedHead]`, the oldest message kept. */
   private unackedSeq = 0;
   private unackedBytes = 0;
@@ -705,20 +716,27 @@ export class Channel implements AsyncIterable<Uint8Array> {
   onAck(received: number): void {
     const unacked = this.unacked;
     let head = this.unackedHead;
-    if (head < unacked.length && seqBefore(this.unackedSeq, received)) {
-      const end = Math.min(unacked.length, head + ((received - this.unackedSeq) >>> 0));
+    const tail = this.unackedTail;
+    if (head < tail && seqBefore(this.unackedSeq, received)) {
+      const end = Math.min(tail, head + ((received - this.unackedSeq) >>> 0));
       this.unackedSeq = (this.unackedSeq + (end - head)) >>> 0;
       while (head < end) {
         this.unackedBytes -= unacked[head]!.length;
         unacked[head++] = EMPTY; // let the message go now, not at the next compaction
       }
     }
-    if (head === unacked.length) {
-      unacked.length = 0;
+    if (head === tail) {
+      // All acknowledged. With more messages queued, they fill the same slots (no new backing store per ACK in a
+      // steady flow); else the slots go (an idle channel keeps no list), as do more than UNACKED_KEEP_SLOTS.
+      if (this.queue.length === 0 || unacked.length > UNACKED_KEEP_SLOTS) unacked.length = 0;
       head = 0;
-    } else if (head >= UNACKED_COMPACT_AT && head * 2 >= unacked.length) {
-      unacked.splice(0, head);
+      this.unackedTail = 0;
+    } else if (head >= UNACKED_COMPACT_AT && head * 2 >= tail) {
+      const live = tail - head;
+      unacked.copyWithin(0, head, tail);
+      unacked.fill(EMPTY, live, tail);
       head = 0;
+      this.unackedTail = live;
     }
     this.unackedHead = head;
     if (this.ackListeners !== undefined) for (const l of this.ackListeners) l(received);
@@ -772,7 +790,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   onResume(received: number, credit: number): void {
     this.onAck(received);
     const firstKept =
-      this.unackedHead < this.unacked.length ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
+      this.unackedHead < this.unackedTail ? this.unackedSeq : (this.queue[0]?.seq ?? this.nextSeq);
     if (firstKept !== received >>> 0) {
       throw new ColinkError(
         ErrorCode.PROTOCOL,
@@ -784,7 +802,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       this.queuedBytes += head.offset;
       head.offset = 0;
     }
-    const resend: Outgoing[] = this.unacked.slice(this.unackedHead).map((data, i) => ({
+    const resend: Outgoing[] = this.unacked.slice(this.unackedHead, this.unackedTail).map((data, i) => ({
       data,
       offset: 0,
       seq: (this.unackedSeq + i) >>> 0,
@@ -793,6 +811,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     }));
     this.unacked = [];
     this.unackedHead = 0;
+    this.unackedTail = 0;
     for (const o of resend) this.queuedBytes += o.data.length;
     this.unackedBytes = 0;
     this.queue.unshift(...resend);
@@ -832,7 +851,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
       recvBlocked: this.recvBlocked,
       credit: this.credit,
       queue: this.queue.length,
-      unacked: this.unacked.length - this.unackedHead,
+      unacked: this.unackedTail - this.unackedHead,
       nextSeq: this.nextSeq,
       expectSeq: this.expectSeq,
       recvWindow: this.recvWindow,
@@ -844,8 +863,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   /** Keeps a message written whole until the peer acknowledges it; `seq` follows the last one kept. */
   private retain(data: Uint8Array, seq: number): void {
-    if (this.unackedHead === this.unacked.length) this.unackedSeq = seq;
-    this.unacked.push(data);
+    const tail = this.unackedTail;
+    if (this.unackedHead === tail) this.unackedSeq = seq;
+    this.unacked[tail] = data; // a slot left from before, or one more at the end (as push)
+    this.unackedTail = tail + 1;
     this.unackedBytes += data.length;
   }
 
@@ -884,6 +905,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.queuedBytes = 0;
     this.unacked = [];
     this.unackedHead = 0;
+    this.unackedTail = 0;
     this.unackedBytes = 0;
     for (const w of this.waiters.splice(0)) w();
     this.host.channelClosed(this);

@@ -177,6 +177,11 @@ const TURN_FIRST_BUFFER_BYTES = 4_096;
 /** Size of the next buffers small frames of one turn are encoded into, once the first is full. */
 const TURN_BUFFER_BYTES = 65_536;
 
+/** The delayed-ACK timer's work ({@link Link.ackDue}): the Link is the action's state, so arming it makes no closure. */
+function ackTick(this: SchedulerAction<Link>, link?: Link): void {
+  if (link?.ackTimerTick() === true) this.schedule(link, DELAYED_ACK_MS);
+}
+
 /**
  * One physical connection to one device over one medium, running the colink wire protocol (PROTOCOL.md) over a
  * transport's {@link Conduit}: preamble and version negotiation, the optional security stage, HELLO, then frames
@@ -884,19 +889,27 @@ export class Link implements ChannelHost {
       // a steady flow, whose ACKs ride with its WINDOWs, never makes it write and does not re-arm it for every ACK
       // (nor read the clock). Else every due ACK goes out: each at most two ticks after its first message.
       this.ackWritten = false;
-      const link = this;
-      this.ackTimer = this.scheduler.schedule(function ackTick(this: SchedulerAction<unknown>) {
-        if (link.acks.size === 0 || link.done) link.ackTimer = undefined;
-        else if (link.ackWritten) {
-          link.ackWritten = false;
-          this.schedule(undefined, DELAYED_ACK_MS);
-        } else {
-          link.ackTimer = undefined;
-          link.ackFlush = true;
-          link.schedulePump();
-        }
-      }, DELAYED_ACK_MS);
+      this.ackTimer = this.scheduler.schedule(ackTick, DELAYED_ACK_MS, this);
     }
+  }
+
+  /**
+   * @internal A tick of the delayed-ACK timer ({@link Link.ackDue}): true when the timer should tick again (ACKs went
+   * out since the last tick, more are due), else it lapses — after a pump for the due ACKs, if any.
+   */
+  ackTimerTick(): boolean {
+    if (this.acks.size === 0 || this.done) {
+      this.ackTimer = undefined;
+      return false;
+    }
+    if (this.ackWritten) {
+      this.ackWritten = false;
+      return true;
+    }
+    this.ackTimer = undefined;
+    this.ackFlush = true;
+    this.schedulePump();
+    return false;
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------

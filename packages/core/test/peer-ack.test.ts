@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeAckWindowFrames, FrameDecoder, FrameType } from '../src/codec.js';
 import { DEFAULT_CHANNEL_WINDOW_FAST, DELAYED_ACK_MS } from '../src/limits.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { next } from './helpers.js';
+import { next, until } from './helpers.js';
 import { indexOf, numbered, peers } from './peer-helpers.js';
 
 const KiB = 1024;
@@ -119,6 +119,86 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     await clock.advance(0);
     expect(ch.unacknowledgedBytes).toBe(100); // not urgent: waits for the timer
     await clock.advance(2 * DELAYED_ACK_MS);
+    expect(ch.unacknowledgedBytes).toBe(0);
+    await pa.close();
+    await pb.close();
+  });
+  it('keeps every message through a long gap in the ACKs and lets the retention slots go once all are acknowledged', async () => {
+    const { pa, pb, link } = peers();
+    const l = await link('tcp');
+    const incoming = next(pb.incomingChannels$);
+    const ch = pa.openChannel({ proto: 'gap' });
+    const rx = await incoming;
+    let got = 0;
+    let order: Error | undefined;
+    rx.messages$.subscribe((m) => {
+      if (indexOf(m) !== got) order ??= new Error(`got ${indexOf(m)}, expected ${got}`);
+      got++;
+    });
+    // A reads nothing from B: B's ACKs wait in flight and A keeps every message it wrote (3,000 > the 1,024 slots
+    // a channel keeps for reuse).
+    l.ca.pause!();
+    const n = 3000;
+    const size = 100;
+    for (let i = 0; i < n; i++) await ch.send(numbered(i, size));
+    await until(() => got === n);
+    expect(order).toBeUndefined();
+    expect(got).toBe(n);
+    expect(ch.unacknowledgedBytes).toBe(n * size);
+    expect(ch.debug().unacked).toBe(n);
+    l.ca.resume!();
+    await until(() => ch.unacknowledgedBytes === 0);
+    expect(ch.unacknowledgedBytes).toBe(0);
+    expect(ch.debug().unacked).toBe(0);
+    // And again, in the slots (or the fresh list) that are left: nothing from before comes back.
+    l.ca.pause!();
+    for (let i = n; i < n + 100; i++) await ch.send(numbered(i, size));
+    await until(() => got === n + 100);
+    expect(ch.unacknowledgedBytes).toBe(100 * size);
+    expect(ch.debug().unacked).toBe(100);
+    l.ca.resume!();
+    await until(() => ch.unacknowledgedBytes === 0);
+    expect(ch.debug().unacked).toBe(0);
+    expect(order).toBeUndefined();
+    await pa.close();
+    await pb.close();
+  });
+
+  it('after a cut resends exactly what was not acknowledged, from a retention list a late ACK compacted', async () => {
+    const { pa, pb, link } = peers();
+    const ble = await link('ble', { mtu: 244 });
+    const tcp = await link('tcp');
+    expect(pa.carrier?.medium).toBe('tcp');
+    const incoming = next(pb.incomingChannels$);
+    const ch = pa.openChannel({ proto: 'late' });
+    const rx = await incoming;
+    let got = 0;
+    let order: Error | undefined;
+    rx.messages$.subscribe((m) => {
+      if (indexOf(m) !== got) order ??= new Error(`got ${indexOf(m)}, expected ${got}`);
+      got++;
+    });
+    const size = 200;
+    // Wave 1: B receives all of it; its ACKs wait in flight to A, which reads nothing.
+    tcp.ca.pause!();
+    for (let i = 0; i < 300; i++) await ch.send(numbered(i, size));
+    await until(() => got === 300);
+    expect(got).toBe(300);
+    // Wave 2: held in flight to B.
+    tcp.cb.pause!();
+    for (let i = 300; i < 600; i++) await ch.send(numbered(i, size));
+    expect(ch.debug().unacked).toBe(600);
+    // A reads the ACKs of wave 1: half its retention list is acknowledged, so the list is compacted to wave 2.
+    tcp.ca.resume!();
+    await until(() => ch.debug().unacked === 300);
+    expect(ch.debug().unacked).toBe(300);
+    expect(ch.unacknowledgedBytes).toBe(300 * size);
+    // Wave 2 is lost with the Link: the channel resumes on BLE and resends it from the compacted list.
+    tcp.ca.sever();
+    await until(() => got === 600 && ch.unacknowledgedBytes === 0);
+    expect(order).toBeUndefined();
+    expect(got).toBe(600);
+    expect(pa.carrier).toBe(ble.a);
     expect(ch.unacknowledgedBytes).toBe(0);
     await pa.close();
     await pb.close();
