@@ -130,15 +130,18 @@ export class Session {
    * text path is the latency path). Made on the first subscription: memory per idle session.
    */
   private messageReaders: Set<Subscriber<string>> | undefined;
-  /** Made on the first subscription (most sessions never read data): memory per idle session. */
-  private dataSubject: Subject<Uint8Array> | undefined;
   /** Text messages received while nobody subscribed to {@link Session.messages$}, for the next subscriber. */
   private heldMessages: string[] | undefined;
   private heldMessageBytes = 0;
   /** The control channel is paused: {@link SESSION_HELD_MESSAGE_BYTES} are held. */
   private controlPaused = false;
-  /** Subscribers of {@link Session.data$}: incoming data channels are read only while there is one. */
-  private dataReaders = 0;
+  /**
+   * Subscribers of {@link Session.data$}, called directly (no Subject per message); incoming data channels are read
+   * only while there is one. Made on the first subscription (most sessions never read data): memory per idle session.
+   */
+  private dataReaders: Set<Subscriber<Uint8Array>> | undefined;
+  /** {@link Session.data$} has completed: the session ended and every incoming data channel was read to its end. */
+  private dataDone = false;
   /** Incoming data channels not yet read to their end, and the reading subscription of each while data$ is read. */
   private dataIn: Map<Channel, Subscription | undefined> | undefined;
   /** Data of completed incoming transfers that nobody read yet (each already received whole). */
@@ -272,7 +275,6 @@ export class Session {
    */
   get data$(): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
-      this.dataSubject ??= new Subject<Uint8Array>();
       const held = this.heldData;
       this.heldData = undefined;
       if (held !== undefined) {
@@ -289,12 +291,18 @@ export class Session {
         }
         this.admitTransfers();
       }
-      const sub = this.dataSubject.subscribe(subscriber);
-      if (++this.dataReaders === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
+      if (this.dataDone) {
+        subscriber.complete();
+        return;
+      }
+      this.dataReaders ??= new Set();
+      const readers = this.dataReaders;
+      readers.add(subscriber);
+      if (readers.size === 1) for (const ch of [...(this.dataIn?.keys() ?? [])]) this.readData(ch);
       this.completeData();
       return () => {
-        sub.unsubscribe();
-        if (--this.dataReaders > 0 || !this.dataIn) return;
+        readers.delete(subscriber);
+        if (readers.size > 0 || !this.dataIn) return;
         for (const [ch, reading] of this.dataIn) {
           reading?.unsubscribe();
           this.dataIn.set(ch, undefined);
@@ -491,13 +499,13 @@ export class Session {
   attachData(channel: Channel): void {
     this.dataIn ??= new Map();
     this.dataIn.set(channel, undefined);
-    if (this.dataReaders > 0) this.readData(channel);
+    if ((this.dataReaders?.size ?? 0) > 0) this.readData(channel);
   }
 
   /** Reads an incoming data channel into {@link Session.data$} (while it has a subscriber) until the channel ends. */
   private readData(channel: Channel): void {
     const reading = channel.messages$.subscribe({
-      next: (m) => this.dataSubject?.next(m),
+      next: (m) => this.emitData(m),
       complete: () => {
         this.dataIn?.delete(channel);
         this.completeData();
@@ -506,9 +514,19 @@ export class Session {
     if (this.dataIn?.has(channel)) this.dataIn.set(channel, reading);
   }
 
+  /** Hands `d` to every subscriber of {@link Session.data$}. */
+  private emitData(d: Uint8Array): void {
+    const readers = this.dataReaders;
+    if (readers !== undefined) for (const r of readers) r.next(d);
+  }
+
   /** data$ completes once the session ended and every incoming data channel was read to its end. */
   private completeData(): void {
-    if (this.endReason !== undefined && (this.dataIn?.size ?? 0) === 0) this.dataSubject?.complete();
+    if (this.dataDone || this.endReason === undefined || (this.dataIn?.size ?? 0) > 0) return;
+    this.dataDone = true;
+    const readers = this.dataReaders;
+    this.dataReaders = undefined;
+    for (const r of [...(readers ?? [])]) r.complete();
   }
 
   /**
@@ -537,9 +555,9 @@ export class Session {
     this.track(t);
     t.done.then(
       (d) => {
-        if (this.dataReaders > 0) {
+        if ((this.dataReaders?.size ?? 0) > 0) {
           this.releaseTransfer(size);
-          this.dataSubject?.next(d);
+          this.emitData(d);
           this.admitTransfers();
         } else {
           this.heldData ??= [];
