@@ -459,7 +459,7 @@ export const CLOSE_MESSAGE_MAX_BYTES = 512;
 export function encodeCloseFrame(type: number, channel: number, reason: CloseReason): Uint8Array {
   const msg = truncateUtf8(reason.message ?? '', CLOSE_MESSAGE_MAX_BYTES);
   const body = utf8(msg);
-  const f = new Uint8Array(FRAME_HEADER_BYTES + 1 + body.length);
+  const f: Uint8Array = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1 + body.length); // every byte written below
   writeHeader(f, 0, type, 0, channel, 0, 1 + body.length);
   f[FRAME_HEADER_BYTES] = CLOSE_WIRE[reason.code] ?? 0;
   f.set(body, FRAME_HEADER_BYTES + 1);
@@ -474,7 +474,9 @@ export function decodeCloseReason(payload: Uint8Array): CloseReason {
 
 /** Encodes a WINDOW frame: `increment` bytes of credit for `channel` (u32 payload, PROTOCOL.md §6). */
 export function encodeWindowFrame(channel: number, increment: number): Uint8Array {
-  const f = new Uint8Array(FRAME_HEADER_BYTES + 4);
+  // Off the JS heap (node's pool), like every frame: a typed array this small lives in V8's heap, and the socket write
+  // would first move it out (a backing store made and filled per frame). Every byte is written below.
+  const f: Uint8Array = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
   writeHeader(f, 0, FrameType.WINDOW, 0, channel, 0, 4);
   writeU32(f, FRAME_HEADER_BYTES, increment);
   return f;
@@ -490,7 +492,7 @@ export function encodeAckFrame(channel: number, received: number): Uint8Array {
  * receiver that keeps up sends together, as one chunk of a write.
  */
 export function encodeAckWindowFrames(channel: number, received: number, increment: number): Uint8Array {
-  const f = new Uint8Array(2 * FRAME_HEADER_BYTES + 4);
+  const f: Uint8Array = Buffer.allocUnsafe(2 * FRAME_HEADER_BYTES + 4); // off the JS heap, as encodeWindowFrame
   writeHeader(f, 0, FrameType.ACK, 0, channel, received >>> 0, 0);
   writeHeader(f, FRAME_HEADER_BYTES, FrameType.WINDOW, 0, channel, 0, 4);
   writeU32(f, 2 * FRAME_HEADER_BYTES, increment);
