@@ -463,7 +463,23 @@ export class Channel implements AsyncIterable<Uint8Array> {
     return seq;
   }
 
-  private async enqueue(message: Uint8Array, onSeq?: (seq: number) => void): Promise<void> {
+  /**
+   * Queues a message for the Link's scheduler; resolves once it is handed to the medium. Without a wait for room
+   * (most messages of a busy channel) no async function runs: one promise per message, not three.
+   */
+  private enqueue(message: Uint8Array, onSeq?: (seq: number) => void): Promise<void> {
+    if (this.queuedBytes > 0 && this.queuedBytes + message.length > this.sendBufferBytes)
+      return this.enqueueWhenRoom(message, onSeq);
+    try {
+      this.assertSendable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.queueMessage(message, onSeq);
+  }
+
+  /** {@link Channel.enqueue} once the send buffer has room for `message` (backpressure). */
+  private async enqueueWhenRoom(message: Uint8Array, onSeq?: (seq: number) => void): Promise<void> {
     while (this.queuedBytes > 0 && this.queuedBytes + message.length > this.sendBufferBytes) {
       this.assertSendable();
       if (this.queue.length >= MAX_QUEUED_MESSAGES) {
@@ -475,6 +491,10 @@ export class Channel implements AsyncIterable<Uint8Array> {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     this.assertSendable();
+    return this.queueMessage(message, onSeq);
+  }
+
+  private queueMessage(message: Uint8Array, onSeq: ((seq: number) => void) | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       onSeq?.(this.nextSeq);
       this.queue.push({ data: message, offset: 0, seq: this.nextSeq, resolve, reject });
