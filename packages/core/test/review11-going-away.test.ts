@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeCloseFrame, encodeFrame, encodeJson, encodeResumeFrame, FrameType } from '../src/codec.js';
 import { closeReason } from '../src/errors.js';
 import { RAPID_RESET_BURST } from '../src/limits.js';
+import { RapidResetBudget } from '../src/rapid-reset.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
-import { settle } from './helpers.js';
+import { collectIncoming, rawPeer, settle, openFrame as v1Open } from './helpers.js';
 import { peers } from './peer-helpers.js';
 
 /** Connection-channel ids of A's parity on the pair's Link. */
@@ -48,5 +49,50 @@ describe('review11: a churner that says going-away (link.ts churned())', () => {
     // open a channel ("routed as an OPEN", PROTOCOL.md §4.7) by the peer connection, which lets go of a closing Link.
     expect(afterClosing).toBe(0);
     await pb.close(closeReason('normal'), 100);
+  });
+});
+
+describe('review11: what a going-away close past the bucket leaves in it (PROTOCOL.md §4.5: "the same either way")', () => {
+  /**
+   * Protocol v1 Links sharing one bucket (as a device's per-peer one): 1,000 churned channels, then 4,096 open ones,
+   * all reset in one chunk with `code` (the bucket runs out at the 3,097th); then, 2 s later (512 tokens regained),
+   * 100 churned channels on a second Link of the same peer. Resolves with how each Link ended (the second's state when
+   * it stayed open).
+   */
+  async function afterBurst(code: 'going-away' | 'cancelled') {
+    const clock = new VirtualClock();
+    const budget = new RapidResetBudget(() => clock.now());
+    const options = { scheduler: clock, rapidReset: () => budget };
+    const rst = (id: number) => encodeCloseFrame(FrameType.RESET, id, closeReason(code));
+    const p1 = await rawPeer('responder', options);
+    collectIncoming(p1.link);
+    const ids = Array.from({ length: 5_096 }, (_, k) => 3 + 2 * k);
+    p1.send(...ids.slice(0, 1_000).flatMap((id) => [v1Open(id), rst(id)]));
+    await settle(50);
+    const held = ids.slice(1_000);
+    for (let k = 0; k < held.length; k += 1_024) {
+      p1.send(...held.slice(k, k + 1_024).map((id) => v1Open(id)));
+      await settle(20);
+    }
+    expect(p1.link.openChannels.length).toBe(4_096);
+    // One chunk (53 KB, under the pipe's 64 KiB): as a stopping device's CLOSEs arrive in one TCP read.
+    p1.send(...held.map(rst));
+    const firstEnd = (await p1.link.closed).code;
+    await clock.advance(2_000);
+    const p2 = await rawPeer('responder', options);
+    collectIncoming(p2.link);
+    p2.send(...ids.slice(0, 100).flatMap((id) => [v1Open(id), rst(id)]));
+    await settle(50);
+    const second = p2.link.state === 'open' ? 'open' : (await p2.link.closed).code;
+    p2.link.abort(closeReason('normal'));
+    return { firstEnd, second };
+  }
+
+  it('after an abort (protocol-error) the next Link gets the refill: 100 churned channels 2 s later are taken', async () => {
+    expect(await afterBurst('cancelled')).toEqual({ firstEnd: 'protocol-error', second: 'open' });
+  });
+
+  it('after a going-away close the same: the churned channels behind the one past the bound do not count', async () => {
+    expect(await afterBurst('going-away')).toEqual({ firstEnd: 'going-away', second: 'open' });
   });
 });
