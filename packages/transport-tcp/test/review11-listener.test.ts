@@ -68,3 +68,16 @@ describe('listener review (session 11): refused when full', () => {
     expect(t.rateLimitedConnections).toBe(0);
   });
 });
+
+describe('listener review (session 11): maxInboundConnections is checked', () => {
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    '%s is refused with ERR_INVALID_ARGUMENT',
+    (n) => {
+      // 0 and NaN meant "no limit" to node's listener (`maxConnections` is falsy) and "none" or "no limit" to the
+      // gatekeeper's hand-over check; -1 reset every connection: each silently, none an error.
+      expect(() => new TcpTransport({ discovery: false, maxInboundConnections: n })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    },
+  );
+});
