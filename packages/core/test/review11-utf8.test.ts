@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { fromUtf8 } from '../src/codec.js';
+import { decodeClosePayload, encodeClosePayload, fromUtf8 } from '../src/codec.js';
 import { ColinkError, ErrorCode } from '../src/errors.js';
 
 // Review of fromUtf8's two decoders (session 11): mostly non-ASCII text of 64 bytes or more goes through isUtf8 +
@@ -95,5 +95,26 @@ describe('fromUtf8 equals the strict WHATWG decoder on both paths (review11)', (
       if (fromUtf8(Buffer.from(s)) !== s) wrong++;
     }
     expect(wrong).toBe(0);
+  });
+});
+
+describe('encodeClosePayload (review11): at most 512 bytes of UTF-8, cut at a character boundary (PROTOCOL.md §5)', () => {
+  it('a long CJK message is cut to 512 bytes, not 512 characters (1,536 bytes)', () => {
+    const p = encodeClosePayload(1, '你'.repeat(400));
+    expect(p.length - 1).toBeLessThanOrEqual(512);
+    expect(decodeClosePayload(p)).toEqual({ code: 1, message: '你'.repeat(170) });
+  });
+
+  it('an emoji across the cut is left out whole, not sent as U+FFFD', () => {
+    for (const n of [509, 510, 511]) {
+      const p = encodeClosePayload(2, `${'a'.repeat(n)}😀`);
+      // What goes on the wire itself, not only what colink's decoder (which cuts at 512 bytes) makes of it.
+      expect(Buffer.from(p.subarray(1)).toString('utf8')).toBe(
+        n <= 508 ? `${'a'.repeat(n)}😀` : 'a'.repeat(n),
+      );
+    }
+    expect(Buffer.from(encodeClosePayload(2, `${'a'.repeat(508)}😀`).subarray(1)).toString('utf8')).toBe(
+      `${'a'.repeat(508)}😀`,
+    );
   });
 });
