@@ -75,7 +75,7 @@ describe('review11: what a going-away close past the bucket leaves in it (PROTOC
       await settle(20);
     }
     expect(p1.link.openChannels.length).toBe(4_096);
-    // One chunk (53 KB, under the pipe's 64 KiB): as a stopping device's CLOSEs arrive in one TCP read.
+    // One chunk (53 KB, under the pipe's 64 KiB): as a batch of RESETs arrives in one TCP read.
     p1.send(...held.map(rst));
     const firstEnd = (await p1.link.closed).code;
     await clock.advance(2_000);
