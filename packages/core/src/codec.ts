@@ -406,9 +406,12 @@ export function decodeJsonObject(b: Uint8Array): Record<string, unknown> {
 /** Longest close message in bytes of UTF-8 (PROTOCOL.md §5): a longer one received is cut to it. */
 const MAX_CLOSE_MESSAGE_BYTES = 512;
 
-/** Encodes a close payload: u8 close-code wire value + UTF-8 message (PROTOCOL.md §5). */
+/**
+ * Encodes a close payload: u8 close-code wire value + UTF-8 message (PROTOCOL.md §5), cut to 512 bytes at a character
+ * boundary (a character across the cut is left out whole).
+ */
 export function encodeClosePayload(code: number, message = ''): Uint8Array {
-  const m = utf8(message.slice(0, 512));
+  const m = utf8(truncateUtf8(message, MAX_CLOSE_MESSAGE_BYTES));
   const out = new Uint8Array(1 + m.length);
   out[0] = code;
   out.set(m, 1);

@@ -317,6 +317,11 @@ export class Link implements ChannelHost {
    * shared by the peer's Links) instead.
    */
   private ownChurn: RapidResetBudget | undefined;
+  /**
+   * The peer went past the rapid-reset bound ending a channel with `going-away` ({@link Link.churned}): the channels it
+   * ends after that one no longer count, as none do after an abort (which reads nothing more).
+   */
+  private pastChurnBound = false;
   /** Bytes of metadata the peer's open Link channels hold ({@link MAX_PEER_METADATA_BYTES}). */
   private peerMetadata = 0;
   /** A frame arrived in the chunk being decoded (the keep-alive notes the time after the chunk). */
@@ -764,11 +769,13 @@ export class Link implements ChannelHost {
    * (abort) — unless the peer ended the channel that found it empty with close code `going-away` (`peerReason`): a
    * stopping device closes its connection channels with that code (its default stop reason) before its GOAWAY, and
    * may hold more than the burst of them; the Link then closes gracefully with `going-away` instead (the peer's new
-   * channels refused, as after any close; the bucket keeps the count, so saying so buys a churner nothing).
+   * channels refused, as after any close; the bucket keeps the count, so saying so buys a churner nothing). Either
+   * way the count stops there: the channels the peer ends behind that one on this Link — read while it closes
+   * gracefully, never read after an abort — do not count, so the peer's next Link starts from the same bucket.
    * PROTOCOL.md §4.5.
    */
   churned(_channel?: Channel, peerReason?: CloseReason): void {
-    if (this.done) return;
+    if (this.done || this.pastChurnBound) return;
     const budget = this.churnBudget();
     if (budget.take()) return;
     log.debug('%s rapid reset: %d channels churned by the peer', this.id, budget.total);
@@ -776,6 +783,7 @@ export class Link implements ChannelHost {
       `the peer ended ${budget.total} channels before this side answered on them or reset them empty, ` +
       `over ${RAPID_RESET_BURST} at once or ${RAPID_RESET_RATE_PER_SECOND} a second`;
     if (peerReason?.code === 'going-away') {
+      this.pastChurnBound = true;
       if (this.state === 'open')
         void this.close(closeReason('going-away', `the peer is going away (${past})`));
       return;

@@ -74,7 +74,8 @@ export interface TcpTransportOptions {
    * Inbound conduits open at once, pre-authentication ones included; more are reset (TCP RST) at once — at accept, or,
    * for a connection waiting in the device's queue ({@link TcpTransport.queueInbound}), when its turn comes, giving its
    * source's `acceptLimit` token back; with the `gatekeeper`, when it is handed over. Default {@link DEFAULT_MAX_INBOUND_CONNECTIONS} (256). Core's `LocalDevice` keeps unauthenticated handshakes to
-   * its pending cap (64 by default), so the rest stays for authenticated Links.
+   * its pending cap (64 by default), so the rest stays for authenticated Links. An integer ≥ 1 (else the constructor
+   * throws `ERR_INVALID_ARGUMENT`).
    */
   readonly maxInboundConnections?: number;
   /**
@@ -191,9 +192,16 @@ export class TcpTransport implements Transport, Discovery {
    *   a positive finite number (such a limit would refuse every connection), or when `gatekeeper` has a `nice` that
    *   is not an integer in -20…19, a `preambleTimeoutMs` that is not a positive finite number or a `maxWaiting` that
    *   is not an integer ≥ 1, or when `tarpit` has a `holdMs` that is not a positive finite number or a `max` that is
-   *   not an integer ≥ 1.
+   *   not an integer ≥ 1, or when `maxInboundConnections` is not an integer ≥ 1 (node's listener takes 0 or NaN for
+   *   "no limit" and a negative number for "refuse all").
    */
   constructor(options: TcpTransportOptions = {}) {
+    const maxInbound = options.maxInboundConnections;
+    if (maxInbound !== undefined && !(Number.isInteger(maxInbound) && maxInbound >= 1))
+      throw new ColinkError(
+        ErrorCode.INVALID_ARGUMENT,
+        `maxInboundConnections must be an integer ≥ 1, got ${maxInbound}`,
+      );
     const limit = options.acceptLimit;
     if (
       limit &&
