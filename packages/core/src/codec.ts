@@ -365,7 +365,12 @@ export function truncateUtf8(s: string, maxBytes: number): string {
  * @throws ColinkError `ERR_PROTOCOL` on invalid bytes.
  */
 export function fromUtf8(b: Uint8Array): string {
-  if (b.length >= UTF8_TRANSCODE_MIN_BYTES && icuTranscode !== undefined && mostlyNonAscii(b)) {
+  if (
+    b.length >= UTF8_TRANSCODE_MIN_BYTES &&
+    icuTranscode !== undefined &&
+    b instanceof Uint8Array && // `transcode` takes no other view (a Uint8ClampedArray goes to TextDecoder)
+    mostlyNonAscii(b)
+  ) {
     if (!isUtf8(b)) throw new ColinkError(ErrorCode.PROTOCOL, 'invalid UTF-8');
     return icuTranscode(b, 'utf8', 'utf16le').toString('utf16le');
   }

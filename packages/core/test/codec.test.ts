@@ -32,6 +32,14 @@ describe('fromUtf8', () => {
     expect(fromUtf8(Buffer.from(cjk))).toBe(cjk);
   });
 
+  it('decodes any byte view a caller hands it, a Uint8ClampedArray of CJK text too (ICU takes Uint8Arrays only)', () => {
+    const text = '你好世界'.repeat(20);
+    const b = Buffer.from(text);
+    expect(fromUtf8(new Uint8ClampedArray(b.buffer, b.byteOffset, b.length) as unknown as Uint8Array)).toBe(
+      text,
+    );
+  });
+
   it('rejects invalid UTF-8 with ERR_PROTOCOL on both decoders', () => {
     const cjk = Buffer.from('你好'.repeat(40));
     const bad = [
