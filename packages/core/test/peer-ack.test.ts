@@ -3,7 +3,7 @@ import { encodeAckWindowFrames, FrameDecoder, FrameType } from '../src/codec.js'
 import { DEFAULT_CHANNEL_WINDOW_FAST, DELAYED_ACK_MS } from '../src/limits.js';
 import { VirtualClock } from '../src/testing/virtual-clock.js';
 import { next, until } from './helpers.js';
-import { indexOf, numbered, peers } from './peer-helpers.js';
+import { indexOf, inOrder, numbered, peers } from './peer-helpers.js';
 
 const KiB = 1024;
 
@@ -35,21 +35,14 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     const types: number[] = [];
     l.a.frames$.subscribe((f) => types.push(f.type));
     const n = 256;
-    let got = 0;
-    let order: Error | undefined;
-    const all = new Promise<void>((resolve) =>
-      rx.messages$.subscribe((m) => {
-        if (indexOf(m) !== got) order ??= new Error(`got ${indexOf(m)}, expected ${got}`);
-        if (++got === n) resolve();
-      }),
-    );
+    const seen = inOrder(rx);
     let maxKept = 0;
     for (let i = 0; i < n; i++) {
       await ch.send(numbered(i, 64 * KiB));
       maxKept = Math.max(maxKept, ch.unacknowledgedBytes);
     }
-    await all;
-    expect(order).toBeUndefined();
+    await until(() => seen.got === n);
+    expect(seen.order).toBeUndefined();
     const windows = types.filter((t) => t === FrameType.WINDOW).length;
     const acks = types.filter((t) => t === FrameType.ACK).length;
     // 16 MiB through a 4 MiB window: a WINDOW every quarter window (1 MiB), each carrying the ACK.
@@ -129,21 +122,16 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     const incoming = next(pb.incomingChannels$);
     const ch = pa.openChannel({ proto: 'gap' });
     const rx = await incoming;
-    let got = 0;
-    let order: Error | undefined;
-    rx.messages$.subscribe((m) => {
-      if (indexOf(m) !== got) order ??= new Error(`got ${indexOf(m)}, expected ${got}`);
-      got++;
-    });
+    const seen = inOrder(rx);
     // A reads nothing from B: B's ACKs wait in flight and A keeps every message it wrote (3,000 > the 1,024 slots
     // a channel keeps for reuse).
     l.ca.pause!();
     const n = 3000;
     const size = 100;
     for (let i = 0; i < n; i++) await ch.send(numbered(i, size));
-    await until(() => got === n);
-    expect(order).toBeUndefined();
-    expect(got).toBe(n);
+    await until(() => seen.got === n);
+    expect(seen.order).toBeUndefined();
+    expect(seen.got).toBe(n);
     expect(ch.unacknowledgedBytes).toBe(n * size);
     expect(ch.debug().unacked).toBe(n);
     l.ca.resume!();
@@ -153,13 +141,13 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     // And again, in the slots (or the fresh list) that are left: nothing from before comes back.
     l.ca.pause!();
     for (let i = n; i < n + 100; i++) await ch.send(numbered(i, size));
-    await until(() => got === n + 100);
+    await until(() => seen.got === n + 100);
     expect(ch.unacknowledgedBytes).toBe(100 * size);
     expect(ch.debug().unacked).toBe(100);
     l.ca.resume!();
     await until(() => ch.unacknowledgedBytes === 0);
     expect(ch.debug().unacked).toBe(0);
-    expect(order).toBeUndefined();
+    expect(seen.order).toBeUndefined();
     await pa.close();
     await pb.close();
   });
@@ -172,18 +160,13 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     const incoming = next(pb.incomingChannels$);
     const ch = pa.openChannel({ proto: 'late' });
     const rx = await incoming;
-    let got = 0;
-    let order: Error | undefined;
-    rx.messages$.subscribe((m) => {
-      if (indexOf(m) !== got) order ??= new Error(`got ${indexOf(m)}, expected ${got}`);
-      got++;
-    });
+    const seen = inOrder(rx);
     const size = 200;
     // Wave 1: B receives all of it; its ACKs wait in flight to A, which reads nothing.
     tcp.ca.pause!();
     for (let i = 0; i < 300; i++) await ch.send(numbered(i, size));
-    await until(() => got === 300);
-    expect(got).toBe(300);
+    await until(() => seen.got === 300);
+    expect(seen.got).toBe(300);
     // Wave 2: held in flight to B.
     tcp.cb.pause!();
     for (let i = 300; i < 600; i++) await ch.send(numbered(i, size));
@@ -195,9 +178,9 @@ describe('ACKs of a connection channel (PROTOCOL.md §4.11)', () => {
     expect(ch.unacknowledgedBytes).toBe(300 * size);
     // Wave 2 is lost with the Link: the channel resumes on BLE and resends it from the compacted list.
     tcp.ca.sever();
-    await until(() => got === 600 && ch.unacknowledgedBytes === 0);
-    expect(order).toBeUndefined();
-    expect(got).toBe(600);
+    await until(() => seen.got === 600 && ch.unacknowledgedBytes === 0);
+    expect(seen.order).toBeUndefined();
+    expect(seen.got).toBe(600);
     expect(pa.carrier).toBe(ble.a);
     expect(ch.unacknowledgedBytes).toBe(0);
     await pa.close();

@@ -1,4 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
+import type { Channel } from '../src/channel.js';
 import { Link } from '../src/link.js';
 import { createConduitPair, type LinkModel, type MemoryConduit } from '../src/memory/conduit-pair.js';
 import { PeerConnection, type PeerConnectionOptions } from '../src/peer-connection.js';
@@ -48,4 +49,16 @@ export function indexOf(m: Uint8Array): number {
   for (let k = 4; k < m.length; k++)
     if (m[k] !== ((i + k) & 0xff)) throw new Error(`message ${i} corrupt at ${k}`);
   return i;
+}
+
+/**
+ * Reads `rx`'s numbered messages ({@link numbered}): `got` counts them, `order` keeps the first one out of place.
+ */
+export function inOrder(rx: Channel): { readonly got: number; readonly order: Error | undefined } {
+  const seen = { got: 0, order: undefined as Error | undefined };
+  rx.messages$.subscribe((m) => {
+    if (indexOf(m) !== seen.got) seen.order ??= new Error(`got ${indexOf(m)}, expected ${seen.got}`);
+    seen.got++;
+  });
+  return seen;
 }
