@@ -61,13 +61,19 @@ export interface TcpTransportOptions {
    * when the host has no IPv6. Tests and the playground use `'127.0.0.1'`.
    */
   readonly host?: string;
-  /** TCP port to listen on; `0` (default) picks an ephemeral port, announced through discovery. */
+  /**
+   * TCP port to listen on (an integer in 0…65535); `0` (default) picks an ephemeral port, announced through
+   * discovery.
+   */
   readonly port?: number;
-  /** Default dial time limit in ms when `dial()` gets none. Default {@link DEFAULT_CONNECT_TIMEOUT_MS} (10 000). */
+  /**
+   * Default dial time limit in ms when `dial()` gets none (a positive finite number). Default
+   * {@link DEFAULT_CONNECT_TIMEOUT_MS} (10 000).
+   */
   readonly connectTimeoutMs?: number;
   /**
-   * Destroys a conduit with reason `timeout` after this many ms without traffic. Default `0`: off, because core's
-   * Link keep-alive ping detects dead peers and keeps live links busy.
+   * Destroys a conduit with reason `timeout` after this many ms without traffic (a finite number ≥ 0). Default `0`:
+   * off, because core's Link keep-alive ping detects dead peers and keeps live links busy.
    */
   readonly idleTimeoutMs?: number;
   /**
@@ -193,9 +199,20 @@ export class TcpTransport implements Transport, Discovery {
    *   is not an integer in -20…19, a `preambleTimeoutMs` that is not a positive finite number or a `maxWaiting` that
    *   is not an integer ≥ 1, or when `tarpit` has a `holdMs` that is not a positive finite number or a `max` that is
    *   not an integer ≥ 1, or when `maxInboundConnections` is not an integer ≥ 1 (node's listener takes 0 or NaN for
-   *   "no limit" and a negative number for "refuse all").
+   *   "no limit" and a negative number for "refuse all"), or when `port` is not an integer in 0…65535,
+   *   `connectTimeoutMs` not a positive finite number or `idleTimeoutMs` not a finite number ≥ 0 (node would fail
+   *   at `start()` with a RangeError, time every dial out at once, or throw on every connection).
    */
   constructor(options: TcpTransportOptions = {}) {
+    const invalid = (what: string, value: unknown): ColinkError =>
+      new ColinkError(ErrorCode.INVALID_ARGUMENT, `${what}, got ${String(value)}`);
+    const { port, connectTimeoutMs, idleTimeoutMs } = options;
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535))
+      throw invalid('port must be an integer in 0…65535', port);
+    if (connectTimeoutMs !== undefined && !(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0))
+      throw invalid('connectTimeoutMs must be a positive finite number', connectTimeoutMs);
+    if (idleTimeoutMs !== undefined && !(Number.isFinite(idleTimeoutMs) && idleTimeoutMs >= 0))
+      throw invalid('idleTimeoutMs must be a finite number ≥ 0', idleTimeoutMs);
     const maxInbound = options.maxInboundConnections;
     if (maxInbound !== undefined && !(Number.isInteger(maxInbound) && maxInbound >= 1))
       throw new ColinkError(
@@ -458,7 +475,7 @@ export class TcpTransport implements Transport, Discovery {
 
   /**
    * Opens a TCP conduit to `address` (`host:port` or `[v6]:port`). Rejects with `ERR_INVALID_ARGUMENT` (bad
-   * address), `ERR_NOT_STARTED`, `ERR_TIMEOUT` (after `timeoutMs`, default 10 000), `ERR_ABORTED` (signal) or
+   * address, or a `timeoutMs` that is not a positive finite number), `ERR_NOT_STARTED`, `ERR_TIMEOUT` (after `timeoutMs`, default 10 000), `ERR_ABORTED` (signal) or
    * `ERR_DIAL_FAILED` (errno in `detail.errno`, e.g. ECONNREFUSED).
    */
   dial(address: string, options: DialOptions = {}): Promise<Conduit> {
@@ -472,6 +489,13 @@ export class TcpTransport implements Transport, Discovery {
     if (!this.#starting)
       return Promise.reject(new ColinkError(ErrorCode.NOT_STARTED, 'TCP transport not started'));
     const timeoutMs = options.timeoutMs ?? this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      return Promise.reject(
+        new ColinkError(
+          ErrorCode.INVALID_ARGUMENT,
+          `timeoutMs must be a positive finite number, got ${String(timeoutMs)}`,
+        ),
+      );
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new ColinkError(ErrorCode.ABORTED, `dial ${address} aborted`));
     return new Promise<Conduit>((resolve, reject) => {

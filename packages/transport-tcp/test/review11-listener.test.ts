@@ -81,3 +81,30 @@ describe('listener review (session 11): maxInboundConnections is checked', () =>
     },
   );
 });
+
+describe('the other numeric options (session 11)', () => {
+  it.each([
+    ['port', { port: -1 }],
+    ['port', { port: 65_536 }],
+    ['port', { port: 1.5 }],
+    ['connectTimeoutMs', { connectTimeoutMs: 0 }],
+    ['connectTimeoutMs', { connectTimeoutMs: Number.NaN }],
+    ['connectTimeoutMs', { connectTimeoutMs: Number.POSITIVE_INFINITY }],
+    ['idleTimeoutMs', { idleTimeoutMs: -1 }],
+    ['idleTimeoutMs', { idleTimeoutMs: Number.NaN }],
+  ])('a bad %s (%j) is refused with ERR_INVALID_ARGUMENT', (_, options) => {
+    expect(() => new TcpTransport({ discovery: false, ...options })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('a dial with a timeoutMs that is not a positive finite number rejects with ERR_INVALID_ARGUMENT', async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', discovery: false });
+    await t.start();
+    started.push(t);
+    for (const timeoutMs of [0, -5, Number.NaN])
+      await expect(t.dial(`127.0.0.1:${t.port!}`, { timeoutMs })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
+  });
+});
