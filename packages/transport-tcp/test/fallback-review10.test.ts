@@ -1,5 +1,4 @@
-import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 // The listener's fallback on a node without the accept hook (`src/seams.ts` `admitBeforeSocket` returning false): the
 // allowance is checked once the net.Socket exists and a connection past it is reset at once — there is nothing to
@@ -11,34 +10,19 @@ vi.mock('../src/seams.js', async (importOriginal) => ({
 }));
 
 const { TcpTransport } = await import('../src/index.js');
+const { listenerHarness } = await import('./listener-harness.js');
 
-const started: InstanceType<typeof TcpTransport>[] = [];
-const clients: Socket[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(started.splice(0).map((t) => t.stop()));
-});
+const { listen, dial } = listenerHarness(TcpTransport);
 
 describe('listener without the accept hook (review, session 10)', () => {
   it('has no tarpit (tarpitCounts undefined): a connection past the allowance is reset at once and counted', {
     timeout: 30_000,
   }, async () => {
-    const t = new TcpTransport({
-      host: '127.0.0.1',
-      discovery: false,
+    const t = await listen({
       acceptLimit: { burst: 1, perSecond: 0.001 },
     });
-    await t.start();
-    started.push(t);
     t.incoming$.subscribe(() => undefined);
-    const ends = Array.from({ length: 2 }, () => {
-      const c = connect({ host: '127.0.0.1', port: t.port! });
-      clients.push(c);
-      return new Promise<string>((resolve) => {
-        c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-        c.once('close', () => resolve('closed'));
-      });
-    });
+    const ends = Array.from({ length: 2 }, () => dial(t.port!).outcome());
     expect(await Promise.race(ends)).toBe('ECONNRESET');
     expect(t.rateLimitedConnections).toBe(1);
     expect(t.tarpitCounts).toBeUndefined();

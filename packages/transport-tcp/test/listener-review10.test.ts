@@ -1,32 +1,17 @@
 import { readdirSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { type CloseReason, closeReason, type QueuedConnection } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { until } from './helpers.js';
+import { listenerHarness } from './listener-harness.js';
 
 // Review of session 10's listener changes (connections queued before their socket, `queueInbound`): a queued
 // connection's socket is built when its turn comes, and node's own `maxConnections` check runs then. Real sockets on
 // loopback; 127.0.0.1 and 127.0.0.2 are two sources; the allowance runs on a VirtualClock (no refill unless advanced).
 
-const started: TcpTransport[] = [];
-const clients: Socket[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(started.splice(0).map((t) => t.stop()));
-});
-
-/** A connection from `from`; `ended` resolves once it ended (reset or closed by the listener), `error` its error code. */
-function dial(port: number, from: string): { ended: Promise<void>; error: () => string | undefined } {
-  const c = connect({ host: '127.0.0.1', port, localAddress: from });
-  clients.push(c);
-  let code: string | undefined;
-  c.on('error', (e: NodeJS.ErrnoException) => {
-    code = e.code;
-  });
-  return { ended: new Promise((resolve) => c.once('close', () => resolve())), error: () => code };
-}
+const { listen, dial } = listenerHarness();
 
 describe('listener review (session 10): queued connections', () => {
   it('a queued connection node drops at maxInboundConnections when its turn comes gives its source’s token back', {
@@ -37,16 +22,12 @@ describe('listener review (session 10): queued connections', () => {
     // turn comes (`build()`), and the listener may be full by then: node drops it, and the token was spent on a
     // connection that never reached the device — a device retrying while the listener is full runs out of allowance.
     const clock = new VirtualClock();
-    const t = new TcpTransport({
-      host: '127.0.0.1',
-      discovery: false,
+    const t = await listen({
       maxInboundConnections: 1,
       acceptLimit: { burst: 2, perSecond: 1 },
       tarpit: false,
       scheduler: clock,
     });
-    await t.start();
-    started.push(t);
     const waiting: Array<{ source: string; connection: QueuedConnection }> = [];
     t.queueInbound({ admit: (source, connection) => void waiting.push({ source, connection }) });
     t.incoming$.subscribe(() => undefined);
@@ -85,14 +66,10 @@ describe('listener review (session 10): queued connections', () => {
   }, async () => {
     // Every connection the listener refuses ends with a RST (the peer sees ECONNRESET, never a clean end): node's own
     // drop at `maxConnections` would send a FIN.
-    const t = new TcpTransport({
-      host: '127.0.0.1',
-      discovery: false,
+    const t = await listen({
       maxInboundConnections: 1,
       tarpit: false,
     });
-    await t.start();
-    started.push(t);
     const port = t.port!;
     // One connection fills the listener (no device queue: built at accept); the next finds it full.
     t.incoming$.subscribe(() => undefined);
@@ -109,9 +86,7 @@ describe('listener review (session 10): queued connections', () => {
     timeout: 60_000,
   }, async () => {
     const openFds = (): number => readdirSync('/proc/self/fd').length;
-    const t = new TcpTransport({ host: '127.0.0.1', discovery: false, acceptLimit: false });
-    await t.start();
-    started.push(t);
+    const t = await listen({ acceptLimit: false });
     const waiting: QueuedConnection[] = [];
     t.queueInbound({ admit: (_source, connection) => void waiting.push(connection) });
     t.incoming$.subscribe(() => undefined);
@@ -156,17 +131,7 @@ describe('listener review (session 10): queued connections', () => {
     });
     await t.start();
     t.incoming$.subscribe(() => undefined);
-    const ends = Array.from({ length: 3 }, () => {
-      const c = connect({ host: '127.0.0.1', port: t.port! });
-      clients.push(c);
-      return new Promise<string>((resolve) => {
-        let how = 'closed';
-        c.on('error', (e: NodeJS.ErrnoException) => {
-          how = e.code ?? 'error';
-        });
-        c.once('close', () => resolve(how));
-      });
-    });
+    const ends = Array.from({ length: 3 }, () => dial(t.port!).outcome());
     await until(() => (t.tarpitCounts?.held ?? 0) === 2);
     expect(t.tarpitCounts?.held).toBe(2);
     await t.stop();

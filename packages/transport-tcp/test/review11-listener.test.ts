@@ -1,50 +1,26 @@
-import { connect, type Socket } from 'node:net';
 import { closeReason } from '@colink/core';
 import { VirtualClock } from '@colink/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TcpTransport } from '../src/index.js';
 import { until } from './helpers.js';
+import { listenerHarness } from './listener-harness.js';
 
 // Review (session 11) of "every connection the listener refuses is reset": one that finds the listener full at accept
 // is reset before the per-source allowance runs, so it spends none of it. Real sockets on loopback; the allowance runs
 // on a VirtualClock (no refill unless advanced).
 
-const started: TcpTransport[] = [];
-const clients: Socket[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(started.splice(0).map((t) => t.stop()));
-});
-
-/** A connection from `from`; `ended` resolves once it ended, `error` gives its error code. */
-function dial(port: number, from: string) {
-  const c = connect({ host: '127.0.0.1', port, localAddress: from });
-  clients.push(c);
-  let code: string | undefined;
-  c.on('error', (e: NodeJS.ErrnoException) => {
-    code = e.code;
-  });
-  return {
-    socket: c,
-    ended: new Promise<void>((resolve) => c.once('close', () => resolve())),
-    error: () => code,
-  };
-}
+const { listen, dial } = listenerHarness();
 
 describe('listener review (session 11): refused when full', () => {
   it('connections reset because the listener is full spend no allowance and are not counted as rate-limited', {
     timeout: 60_000,
   }, async () => {
-    const t = new TcpTransport({
-      host: '127.0.0.1',
-      discovery: false,
+    const t = await listen({
       maxInboundConnections: 1,
       acceptLimit: { burst: 2, perSecond: 1 },
       tarpit: false,
       scheduler: new VirtualClock(),
     });
-    await t.start();
-    started.push(t);
     const conduits: { close(): void }[] = [];
     t.incoming$.subscribe((c) => conduits.push({ close: () => c.destroy(closeReason('normal')) }));
     const port = t.port!;
@@ -99,9 +75,7 @@ describe('the other numeric options (session 11)', () => {
   });
 
   it('a dial with a timeoutMs that is not a positive finite number rejects with ERR_INVALID_ARGUMENT', async () => {
-    const t = new TcpTransport({ host: '127.0.0.1', discovery: false });
-    await t.start();
-    started.push(t);
+    const t = await listen();
     for (const timeoutMs of [0, -5, Number.NaN])
       await expect(t.dial(`127.0.0.1:${t.port!}`, { timeoutMs })).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
