@@ -2,8 +2,8 @@
 //   raw node:net · colink Link over @colink/transport-tcp · the same Link encrypted (TLS 1.3 stage of
 //   @colink/core/security) · bare node:tls 1.3 with the same certificates and settings (the ceiling of the route
 //   the encrypted Link takes) · js-libp2p 3 (TCP + Noise XX + yamux).
-//   - bulk throughput: 64 KiB writes, BYTES per round, ROUNDS rounds interleaved across stacks, the order reversed
-//     every other round (MB/s);
+//   - bulk throughput: 64 KiB writes, BYTES per round, one unmeasured warm-up round per stack, then ROUNDS rounds
+//     interleaved across stacks, the order reversed every other round (MB/s);
 //   - 1 KiB round trip: ROUNDS rounds of RTT_N echoes each after a warm-up, p50 and p99 per round (µs);
 //   - connect + first 1 KiB round trip on a new connection, CONNECTS times (ms).
 // Prints a table; with COLINK_BENCH_JSON=<file> writes the rows for `pnpm bench`. --quick (or
@@ -124,6 +124,10 @@ const conn = samples();
 // Every other round runs the stacks in reverse order, so no stack always runs right after the same one (and inherits
 // its garbage, or its warm caches, in both processes).
 const order = (r: number): readonly Stack[] => (r % 2 === 0 ? STACKS : [...STACKS].reverse());
+// One unmeasured round per stack first: both processes' first bulk transfer of a stack runs cold (JIT, heap growth,
+// buffer pools) — the encrypted Link's first 128 MiB came in at 878 MB/s against 1,600–1,650 from the fourth round on,
+// bare node:tls's at 1,263 against ~1,550 — and with five rounds that one cold round moved the medians.
+for (const s of STACKS) await throughput(s);
 for (let r = 0; r < ROUNDS; r++) {
   for (const s of order(r)) tput[s].push(await throughput(s));
 }
