@@ -14,7 +14,7 @@ import { createLibp2pNode } from '../src/libp2p-node.js';
 import { colinkPipe, echoRoundTrips, libp2pPipe, type Pipe, rawPipe, tlsPipe } from '../src/pipes.js';
 import { type BenchRow, benchEnv, emitRows, isQuick, type RowBaseline, spreadRow } from '../src/row.js';
 import { benchSecurity } from '../src/secure.js';
-import { percentile, type Spread, spread } from '../src/stats.js';
+import { aggregateRate, percentile, type Spread, spread } from '../src/stats.js';
 import { applyTargets } from '../src/targets.js';
 import { startTcpPeer } from '../src/tcp-peer-process.js';
 
@@ -177,21 +177,21 @@ function row(id: string, label: string, unit: string, s: Spread, base?: RowBasel
 }
 const med = (xs: number[]) => spread(xs).median;
 const size = `${BYTES / MiB} MiB of 64 KiB writes`;
-row('tcp.throughput.raw', `TCP throughput, ${NAMES.raw}, ${size}`, 'MB/s', spread(tput.raw));
-row('tcp.throughput.libp2p', `TCP throughput, ${NAMES.libp2p}`, 'MB/s', spread(tput.libp2p), {
-  value: med(tput.raw),
+row('tcp.throughput.raw', `TCP throughput, ${NAMES.raw}, ${size}`, 'MB/s', aggregateRate(tput.raw));
+row('tcp.throughput.libp2p', `TCP throughput, ${NAMES.libp2p}`, 'MB/s', aggregateRate(tput.libp2p), {
+  value: aggregateRate(tput.raw).median,
   label: NAMES.raw,
 });
-row('tcp.throughput.colink', `TCP throughput, ${NAMES.colink} vs raw`, 'MB/s', spread(tput.colink), {
-  value: med(tput.raw),
+row('tcp.throughput.colink', `TCP throughput, ${NAMES.colink} vs raw`, 'MB/s', aggregateRate(tput.colink), {
+  value: aggregateRate(tput.raw).median,
   label: NAMES.raw,
 });
 row(
   'tcp.throughput.colink-vs-libp2p',
   `TCP throughput, ${NAMES.colink} vs js-libp2p`,
   'MB/s',
-  spread(tput.colink),
-  { value: med(tput.libp2p), label: NAMES.libp2p },
+  aggregateRate(tput.colink),
+  { value: aggregateRate(tput.libp2p).median, label: NAMES.libp2p },
 );
 if (secureUnavailable) {
   rows.push({
@@ -208,32 +208,32 @@ if (secureUnavailable) {
     'tcp.throughput.colink-encrypted',
     `TCP throughput, ${NAMES.secure} vs raw`,
     'MB/s',
-    spread(tput.secure),
+    aggregateRate(tput.secure),
     {
-      value: med(tput.raw),
+      value: aggregateRate(tput.raw).median,
       label: NAMES.raw,
       target: 'ratio ≥ 0.6',
       met: (x) => x >= 0.6,
     },
   );
-  row('tcp.throughput.tls', `TCP throughput, ${NAMES.tls} vs raw`, 'MB/s', spread(tput.tls), {
-    value: med(tput.raw),
+  row('tcp.throughput.tls', `TCP throughput, ${NAMES.tls} vs raw`, 'MB/s', aggregateRate(tput.tls), {
+    value: aggregateRate(tput.raw).median,
     label: NAMES.raw,
   });
   row(
     'tcp.throughput.colink-encrypted-vs-tls',
     `TCP throughput, colink encrypted / bare node:tls (how close the secure Link gets to its TLS route)`,
     'MB/s',
-    spread(tput.secure),
-    { value: med(tput.tls), label: NAMES.tls },
+    aggregateRate(tput.secure),
+    { value: aggregateRate(tput.tls).median, label: NAMES.tls },
   );
   row(
     'tcp.throughput.colink-encrypted-vs-libp2p',
     `TCP throughput, ${NAMES.secure} vs js-libp2p (both encrypted)`,
     'MB/s',
-    spread(tput.secure),
+    aggregateRate(tput.secure),
     {
-      value: med(tput.libp2p),
+      value: aggregateRate(tput.libp2p).median,
       label: NAMES.libp2p,
     },
   );

@@ -26,3 +26,19 @@ export function spread(xs: readonly number[]): Spread {
   const s = sorted(xs);
   return { min: s[0] ?? Number.NaN, median: percentile(s, 50), max: s.at(-1) ?? Number.NaN, n: s.length };
 }
+
+/**
+ * {@link Spread} of rates measured over equal amounts of work (MB/s of rounds that each move the same bytes), with
+ * the **aggregate rate** in `median`: the work of all rounds over their total time (the harmonic mean of the rates),
+ * what one transfer of all the rounds' bytes would have shown. For throughput that swings between levels from round
+ * to round (tcp-compare's TLS stacks: ~1,000 or ~1,700 MB/s, round by round), the median lands in whichever level
+ * holds half the rounds and two stacks' medians can come from different levels (their ratio went 0.6–1.6 per round
+ * and 0.88–1.30 per run); the aggregate weighs every round by its time and moves far less (0.975 and 1.02 where
+ * the medians gave 0.953 and 1.16). min and max stay the slowest and fastest round.
+ */
+export function aggregateRate(rates: readonly number[]): Spread {
+  const s = spread(rates);
+  let inverse = 0;
+  for (const r of rates) inverse += 1 / r;
+  return { ...s, median: rates.length === 0 ? Number.NaN : rates.length / inverse };
+}
