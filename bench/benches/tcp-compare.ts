@@ -21,12 +21,15 @@ import { startTcpPeer } from '../src/tcp-peer-process.js';
 const quick = isQuick();
 const MiB = 1024 * 1024;
 /**
- * Throughput rounds are many and short for the reason given at {@link RTT_ROUNDS}: the TLS stacks' rounds came in at
- * ~1,050–1,150 or ~1,450–1,650 MB/s, a level holding for seconds, so 5 rounds of 512 MiB gave the encrypted Link
- * 0.80–1.12× bare node:tls from run to run with no code change; 20 rounds of 128 MiB gave 0.96–1.15×.
+ * Throughput: 10 rounds of 512 MiB a stack, and the rows give the aggregate of the rounds rather than their median
+ * ({@link aggregateRate}). Between these two processes the TLS stacks' throughput switches between ~1,000 and
+ * ~1,700 MB/s from moment to moment (0.62–1.92× encrypted Link / bare node:tls round by round in rounds of 128 MiB),
+ * so with 5 rounds the medians of two stacks could come from different levels (0.80–1.12× from run to run with no
+ * code change). Short rounds do not help: a new Link's fixed cost weighs more (32 MiB rounds gave the encrypted Link
+ * 0.84–0.87× in three runs where 512 MiB gave 0.97–1.05×).
  */
-const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 128) * MiB);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 20));
+const BYTES = Number(process.env.BENCH_BYTES ?? (quick ? 64 : 512) * MiB);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 10));
 /**
  * Round trips are measured in many short rounds rather than a few long ones: between these two processes a round's p50
  * sits in one of two or three levels for seconds at a time (~55 or ~70 µs for every stack, ~30 µs when the scheduler
