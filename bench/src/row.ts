@@ -75,6 +75,11 @@ export interface RowBaseline {
   readonly target?: string;
   /** Whether the ratio meets the target (required with `target`). */
   readonly met?: (ratio: number) => boolean;
+  /**
+   * The ratio to report instead of value / baseline, when the bench has a better estimate of it: tcp-compare's round
+   * trips give the median of per-round ratios of rounds run side by side. The row's note should say so.
+   */
+  readonly ratio?: number;
 }
 
 /** A report row from the {@link Spread} of a bench's repeats: median as the value, min/max/n, ratio to `base`. */
@@ -86,7 +91,7 @@ export function spreadRow(
   env: BenchEnv,
   base?: RowBaseline,
 ): BenchRow {
-  const ratio = base ? s.median / base.value : undefined;
+  const ratio = base ? (base.ratio ?? s.median / base.value) : undefined;
   return {
     id,
     label,
