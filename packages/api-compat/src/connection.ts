@@ -123,21 +123,34 @@ const handles = (ids: readonly { netId: number }[]): NetHandle[] => ids.map((n) 
 /**
  * A NetConnection watching the default network (no `netSpecifier`) or every network matching `netSpecifier`.
  * `timeout` (ms, uint32, default 0) is honoured only with a specifier: `netUnavailable` fires when no matching network
- * appeared within it after `register`. Anything but an object as specifier watches the default network; a
- * non-number or out-of-range timeout counts as 0.
+ * appeared within it after `register`. Never throws (harmony-api.md §3.1 declares no error): anything but an object as
+ * specifier, or a specifier whose `netCapabilities` is not an object, watches the default network; `bearerTypes` /
+ * `networkCap` that are not arrays and a `bearerPrivateIdentifier` that is not a string count as absent (match any
+ * network); a non-number or out-of-range timeout counts as 0. The specifier is copied: changing it afterwards
+ * changes nothing.
  */
 export function createNetConnection(netSpecifier?: NetSpecifier, timeout?: number): NetConnection {
-  const spec =
-    typeof netSpecifier === 'object' &&
-    netSpecifier !== null &&
-    typeof netSpecifier.netCapabilities === 'object'
-      ? netSpecifier
-      : undefined;
+  const spec = toNetSpecifier(netSpecifier);
   const ms =
     typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffff_ffff
       ? timeout
       : 0;
   return new NetConnectionImpl(spec, ms);
+}
+
+/** A clean copy of a `NetSpecifier` argument (wrong-typed fields dropped), or undefined for the default network. */
+function toNetSpecifier(value: unknown): NetSpecifier | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { netCapabilities: caps, bearerPrivateIdentifier: id } = value as Record<string, unknown>;
+  if (typeof caps !== 'object' || caps === null) return undefined;
+  const { bearerTypes, networkCap } = caps as Record<string, unknown>;
+  return {
+    netCapabilities: {
+      bearerTypes: Array.isArray(bearerTypes) ? [...bearerTypes] : [],
+      ...(Array.isArray(networkCap) ? { networkCap: [...networkCap] } : {}),
+    },
+    ...(typeof id === 'string' ? { bearerPrivateIdentifier: id } : {}),
+  };
 }
 
 // —————————————————————————————————————————— default network / all networks ——————————————————————————————————————————

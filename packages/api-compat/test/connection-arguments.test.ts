@@ -422,6 +422,24 @@ describe('NetConnection register / unregister (harmony-api.md §3.5)', () => {
     expect(got).toBe(live);
     await called((cb) => conn.unregister(cb as never));
   });
+
+  rootIt(
+    'a NetSpecifier with wrong-typed fields is not a crash: the fields count as absent (null netCapabilities: the default network)',
+    async () => {
+      setRuntime(granted);
+      for (const spec of [
+        { netCapabilities: null },
+        { netCapabilities: { bearerTypes: 3, networkCap: null } },
+        { netCapabilities: { bearerTypes: [3], networkCap: 'x' }, bearerPrivateIdentifier: 7 },
+      ]) {
+        const conn = connection.createNetConnection(spec as never);
+        const got = new Promise<number>((resolve) => conn.on('netAvailable', (h) => resolve(h.netId)));
+        expect((await called((cb) => conn.register(cb as never)))[0]).toBeUndefined();
+        expect(await got).toBe(live);
+        expect((await called((cb) => conn.unregister(cb as never)))[0]).toBeUndefined();
+      }
+    },
+  );
 });
 
 describe('DNS (harmony-api.md §3.1, §3.5)', () => {
