@@ -423,6 +423,19 @@ describe('NetConnection register / unregister (harmony-api.md §3.5)', () => {
     await called((cb) => conn.unregister(cb as never));
   });
 
+  it('register then unregister at once: both callbacks run, register first, and nothing is reported after', async () => {
+    setRuntime(granted);
+    const conn = connection.createNetConnection();
+    const order: string[] = [];
+    conn.on('netAvailable', () => order.push('netAvailable'));
+    conn.register((err) => order.push(`register ${err?.code ?? 'ok'}`));
+    conn.register((err) => order.push(`register ${err?.code ?? 'ok'}`));
+    conn.unregister((err) => order.push(`unregister ${err?.code ?? 'ok'}`));
+    await vi.waitFor(() => expect(order.length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(order).toEqual(['register ok', 'register 2101008', 'unregister ok']);
+  });
+
   rootIt(
     'a NetSpecifier with wrong-typed fields is not a crash: the fields count as absent (null netCapabilities: the default network)',
     async () => {
@@ -437,6 +450,37 @@ describe('NetConnection register / unregister (harmony-api.md §3.5)', () => {
         expect((await called((cb) => conn.register(cb as never)))[0]).toBeUndefined();
         expect(await got).toBe(live);
         expect((await called((cb) => conn.unregister(cb as never)))[0]).toBeUndefined();
+      }
+    },
+  );
+
+  rootIt(
+    'unregister inside a listener stops that report; registering again reports every matching network',
+    async () => {
+      setRuntime(granted);
+      lab.veth('b0', '10.62.2.2', 'b1', '10.62.2.1');
+      ip('-n', lab.m, 'link', 'set', 'b0', 'up');
+      try {
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(2), { timeout: 10_000 });
+        const conn = connection.createNetConnection({
+          netCapabilities: { bearerTypes: [connection.NetBearType.BEARER_ETHERNET] },
+        });
+        const first: number[] = [];
+        conn.on('netAvailable', (h) => {
+          first.push(h.netId);
+          conn.unregister(() => undefined);
+        });
+        await called((cb) => conn.register(cb as never));
+        expect(first).toEqual([live]);
+        const again: number[] = [];
+        conn.on('netAvailable', (h) => again.push(h.netId));
+        await called((cb) => conn.register(cb as never));
+        expect(again).toEqual(connection.getAllNetsSync().map((h) => h.netId));
+        expect(again).toHaveLength(2);
+        await called((cb) => conn.unregister(cb as never));
+      } finally {
+        ip('-n', lab.m, 'link', 'del', 'b0');
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(1), { timeout: 10_000 });
       }
     },
   );
