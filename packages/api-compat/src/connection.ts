@@ -155,7 +155,11 @@ function toNetSpecifier(value: unknown): NetSpecifier | undefined {
 
 // —————————————————————————————————————————— default network / all networks ——————————————————————————————————————————
 
-/** The default network's handle; netId 0 when there is none (not an error). Permission GET_NETWORK_INFO (201). */
+/**
+ * The default network's handle; netId 0 when there is none (not an error). As on HarmonyOS the default network has
+ * NET_CAPABILITY_INTERNET and is not a VPN: when Linux routes through a VPN (or a network without a default route),
+ * it is the qualifying network whose default route wins (main table, lowest metric). Permission GET_NETWORK_INFO (201).
+ */
 export function getDefaultNet(callback: AsyncCallback<NetHandle>): void;
 export function getDefaultNet(): Promise<NetHandle>;
 export function getDefaultNet(callback?: AsyncCallback<NetHandle>): Promise<NetHandle> | undefined {

@@ -1,6 +1,7 @@
 // @ohos.net.connection argument, permission and error-code checks (harmony-api.md §3.1, §3.5, §6.5), in process.
 // As root the net service watches a namespace this test creates (one Ethernet network, then none); without root it
 // watches the host and every check that needs a known network or DNS traffic is skipped.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -25,6 +26,8 @@ let denied: DeviceRuntime;
 let system: DeviceRuntime;
 let live = 0;
 const rootIt = isRoot ? it : it.skip;
+/** A tun device with carrier needs a process holding it open: a python3 one-liner does (Node has no ioctl). */
+const hasPython3 = spawnSync('python3', ['-c', 'pass']).status === 0;
 
 /** The code of a synchronous throw; it must be a plain `{ code: number, message }` object (harmony-api.md §0.2). */
 function thrown(fn: () => unknown): number {
@@ -708,6 +711,62 @@ describe('NetHandle.bindSocket (harmony-api.md §3.5)', () => {
       server.close();
     }
   });
+});
+
+describe('the default network is never a VPN (harmony-api.md §3.1 notes: INTERNET and not a VPN)', () => {
+  it.skipIf(!isRoot || !hasPython3)(
+    'a tun VPN the kernel routes everything through: getDefaultNet* stays on the Ethernet network, no default-network events',
+    async () => {
+      setRuntime(granted);
+      const conn = connection.createNetConnection();
+      const seen: string[] = [];
+      conn.on('netAvailable', (h) => seen.push(`netAvailable ${h.netId}`));
+      conn.on('netLost', (h) => seen.push(`netLost ${h.netId}`));
+      await called((cb) => conn.register(cb as never));
+      expect(seen).toEqual([`netAvailable ${live}`]);
+      // IFF_TUN | IFF_NO_PI on /dev/net/tun (TUNSETIFF): the device has carrier while this process lives.
+      const holder = spawnLines('ip', [
+        'netns',
+        'exec',
+        lab.m,
+        'python3',
+        '-c',
+        "import fcntl,os,struct,time\nfd=os.open('/dev/net/tun',os.O_RDWR)\n" +
+          "fcntl.ioctl(fd,0x400454ca,struct.pack('16sH',b'vpn0',0x1001))\nprint('{\"tun\":1}',flush=True)\ntime.sleep(120)",
+      ]);
+      try {
+        await holder.waitFor((l) => l.tun === 1);
+        ip('-n', lab.m, 'addr', 'add', '10.99.0.2/32', 'dev', 'vpn0');
+        ip('-n', lab.m, 'link', 'set', 'vpn0', 'up');
+        // As VPN clients do: a default route of its own plus two /1 routes that win the kernel's lookup.
+        ip('-n', lab.m, 'route', 'add', 'default', 'dev', 'vpn0', 'metric', '50');
+        ip('-n', lab.m, 'route', 'add', '0.0.0.0/1', 'dev', 'vpn0');
+        ip('-n', lab.m, 'route', 'add', '128.0.0.0/1', 'dev', 'vpn0');
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(2), { timeout: 10_000 });
+        const vpn = connection.getAllNetsSync().find((h) => h.netId !== live)!;
+        expect(connection.getNetCapabilitiesSync(vpn).bearerTypes).toEqual([
+          connection.NetBearType.BEARER_VPN,
+        ]);
+        expect(connection.getConnectionPropertiesSync(vpn).interfaceName).toBe('vpn0');
+        expect(connection.getDefaultNetSync().netId).toBe(live);
+        expect((await connection.getDefaultNet()).netId).toBe(live);
+        expect(connection.hasDefaultNetSync()).toBe(true);
+        expect(connection.isDefaultNetMeteredSync()).toBe(false);
+        // A later batch (a change of the VPN network) still leaves the default where it is.
+        ip('-n', lab.m, 'addr', 'add', '10.99.0.3/32', 'dev', 'vpn0');
+        await vi.waitFor(
+          () => expect(connection.getConnectionPropertiesSync(vpn).linkAddresses).toHaveLength(2),
+          { timeout: 10_000 },
+        );
+        expect(connection.getDefaultNetSync().netId).toBe(live);
+        expect(seen).toEqual([`netAvailable ${live}`]);
+      } finally {
+        await holder.kill();
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(1), { timeout: 10_000 });
+        await called((cb) => conn.unregister(cb as never));
+      }
+    },
+  );
 });
 
 describe('no network at all (harmony-api.md §3.1: netId 0, not an error)', () => {
