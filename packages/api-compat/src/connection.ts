@@ -584,13 +584,16 @@ export function getSystemNetPortStates(): Promise<NetPortStatesInfo> {
   }) as Promise<NetPortStatesInfo>;
 }
 
-/** Not available on Node (sends probes off-host): rejects 801 (201 first without INTERNET). */
+/**
+ * Not available on Node (sends probes off-host): rejects 801 — 201 first without all of INTERNET,
+ * ACCESS_NET_TRACE_INFO, LOCATION and APPROXIMATELY_LOCATION (harmony-api.md §3.1).
+ */
 export function queryTraceRoute(
   _destination: string,
   _option?: TraceRouteOptions,
 ): Promise<TraceRouteInfo[]> {
   return callOrPromise(undefined, () => {
-    requirePermission('INTERNET');
+    requirePermission('INTERNET', 'ACCESS_NET_TRACE_INFO', 'LOCATION', 'APPROXIMATELY_LOCATION');
     throw netError(801, 'connection.queryTraceRoute is not implemented in @colink/api-compat');
   }) as Promise<TraceRouteInfo[]>;
 }

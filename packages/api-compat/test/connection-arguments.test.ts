@@ -254,6 +254,29 @@ describe('networks (harmony-api.md §3.1)', () => {
     }
   });
 
+  it('queryTraceRoute needs INTERNET, ACCESS_NET_TRACE_INFO, LOCATION and APPROXIMATELY_LOCATION (201), queryProbeResult INTERNET', async () => {
+    const internetOnly = memoryRuntime(
+      'net-internet-only',
+      { COLINK_PERMISSIONS: 'ohos.permission.INTERNET' },
+      false,
+    );
+    setRuntime(internetOnly);
+    try {
+      expect(await rejected(connection.queryTraceRoute('127.0.0.1'))).toBe(201);
+      // Not available on Node: 801 once the permissions are there.
+      expect(await rejected(connection.queryProbeResult('127.0.0.1', 1))).toBe(801);
+    } finally {
+      setRuntime(granted);
+    }
+    expect(await rejected(connection.queryTraceRoute('127.0.0.1'))).toBe(801);
+    setRuntime(denied);
+    try {
+      expect(await rejected(connection.queryProbeResult('127.0.0.1', 1))).toBe(201);
+    } finally {
+      setRuntime(granted);
+    }
+  });
+
   it('system APIs throw 202 (801 in a system app)', () => {
     setRuntime(granted);
     const calls: Array<() => unknown> = [
