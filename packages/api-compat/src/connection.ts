@@ -123,16 +123,14 @@ const handles = (ids: readonly { netId: number }[]): NetHandle[] => ids.map((n) 
 /**
  * A NetConnection watching the default network (no `netSpecifier`) or every network matching `netSpecifier`.
  * `timeout` (ms, uint32, default 0) is honoured only with a specifier: `netUnavailable` fires when no matching network
- * appeared within it after `register`. Anything but an object as specifier watches the default network; a
- * non-number or out-of-range timeout counts as 0.
+ * appeared within it after `register`. Never throws (harmony-api.md §3.1 declares no error): anything but an object as
+ * specifier, or a specifier whose `netCapabilities` is not an object, watches the default network; `bearerTypes` /
+ * `networkCap` that are not arrays and a `bearerPrivateIdentifier` that is not a string count as absent (match any
+ * network); a non-number or out-of-range timeout counts as 0. The specifier is copied: changing it afterwards
+ * changes nothing.
  */
 export function createNetConnection(netSpecifier?: NetSpecifier, timeout?: number): NetConnection {
-  const spec =
-    typeof netSpecifier === 'object' &&
-    netSpecifier !== null &&
-    typeof netSpecifier.netCapabilities === 'object'
-      ? netSpecifier
-      : undefined;
+  const spec = toNetSpecifier(netSpecifier);
   const ms =
     typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffff_ffff
       ? timeout
@@ -140,9 +138,28 @@ export function createNetConnection(netSpecifier?: NetSpecifier, timeout?: numbe
   return new NetConnectionImpl(spec, ms);
 }
 
+/** A clean copy of a `NetSpecifier` argument (wrong-typed fields dropped), or undefined for the default network. */
+function toNetSpecifier(value: unknown): NetSpecifier | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { netCapabilities: caps, bearerPrivateIdentifier: id } = value as Record<string, unknown>;
+  if (typeof caps !== 'object' || caps === null) return undefined;
+  const { bearerTypes, networkCap } = caps as Record<string, unknown>;
+  return {
+    netCapabilities: {
+      bearerTypes: Array.isArray(bearerTypes) ? [...bearerTypes] : [],
+      ...(Array.isArray(networkCap) ? { networkCap: [...networkCap] } : {}),
+    },
+    ...(typeof id === 'string' ? { bearerPrivateIdentifier: id } : {}),
+  };
+}
+
 // —————————————————————————————————————————— default network / all networks ——————————————————————————————————————————
 
-/** The default network's handle; netId 0 when there is none (not an error). Permission GET_NETWORK_INFO (201). */
+/**
+ * The default network's handle; netId 0 when there is none (not an error). As on HarmonyOS the default network has
+ * NET_CAPABILITY_INTERNET and is not a VPN: when Linux routes through a VPN (or a network without a default route),
+ * it is the qualifying network whose default route wins (main table, lowest metric). Permission GET_NETWORK_INFO (201).
+ */
 export function getDefaultNet(callback: AsyncCallback<NetHandle>): void;
 export function getDefaultNet(): Promise<NetHandle>;
 export function getDefaultNet(callback?: AsyncCallback<NetHandle>): Promise<NetHandle> | undefined {
@@ -567,13 +584,16 @@ export function getSystemNetPortStates(): Promise<NetPortStatesInfo> {
   }) as Promise<NetPortStatesInfo>;
 }
 
-/** Not available on Node (sends probes off-host): rejects 801 (201 first without INTERNET). */
+/**
+ * Not available on Node (sends probes off-host): rejects 801 — 201 first without all of INTERNET,
+ * ACCESS_NET_TRACE_INFO, LOCATION and APPROXIMATELY_LOCATION (harmony-api.md §3.1).
+ */
 export function queryTraceRoute(
   _destination: string,
   _option?: TraceRouteOptions,
 ): Promise<TraceRouteInfo[]> {
   return callOrPromise(undefined, () => {
-    requirePermission('INTERNET');
+    requirePermission('INTERNET', 'ACCESS_NET_TRACE_INFO', 'LOCATION', 'APPROXIMATELY_LOCATION');
     throw netError(801, 'connection.queryTraceRoute is not implemented in @colink/api-compat');
   }) as Promise<TraceRouteInfo[]>;
 }

@@ -1,6 +1,7 @@
 // @ohos.net.connection argument, permission and error-code checks (harmony-api.md §3.1, §3.5, §6.5), in process.
 // As root the net service watches a namespace this test creates (one Ethernet network, then none); without root it
 // watches the host and every check that needs a known network or DNS traffic is skipped.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -25,6 +26,8 @@ let denied: DeviceRuntime;
 let system: DeviceRuntime;
 let live = 0;
 const rootIt = isRoot ? it : it.skip;
+/** A tun device with carrier needs a process holding it open: a python3 one-liner does (Node has no ioctl). */
+const hasPython3 = spawnSync('python3', ['-c', 'pass']).status === 0;
 
 /** The code of a synchronous throw; it must be a plain `{ code: number, message }` object (harmony-api.md §0.2). */
 function thrown(fn: () => unknown): number {
@@ -251,6 +254,29 @@ describe('networks (harmony-api.md §3.1)', () => {
     }
   });
 
+  it('queryTraceRoute needs INTERNET, ACCESS_NET_TRACE_INFO, LOCATION and APPROXIMATELY_LOCATION (201), queryProbeResult INTERNET', async () => {
+    const internetOnly = memoryRuntime(
+      'net-internet-only',
+      { COLINK_PERMISSIONS: 'ohos.permission.INTERNET' },
+      false,
+    );
+    setRuntime(internetOnly);
+    try {
+      expect(await rejected(connection.queryTraceRoute('127.0.0.1'))).toBe(201);
+      // Not available on Node: 801 once the permissions are there.
+      expect(await rejected(connection.queryProbeResult('127.0.0.1', 1))).toBe(801);
+    } finally {
+      setRuntime(granted);
+    }
+    expect(await rejected(connection.queryTraceRoute('127.0.0.1'))).toBe(801);
+    setRuntime(denied);
+    try {
+      expect(await rejected(connection.queryProbeResult('127.0.0.1', 1))).toBe(201);
+    } finally {
+      setRuntime(granted);
+    }
+  });
+
   it('system APIs throw 202 (801 in a system app)', () => {
     setRuntime(granted);
     const calls: Array<() => unknown> = [
@@ -422,6 +448,68 @@ describe('NetConnection register / unregister (harmony-api.md §3.5)', () => {
     expect(got).toBe(live);
     await called((cb) => conn.unregister(cb as never));
   });
+
+  it('register then unregister at once: both callbacks run, register first, and nothing is reported after', async () => {
+    setRuntime(granted);
+    const conn = connection.createNetConnection();
+    const order: string[] = [];
+    conn.on('netAvailable', () => order.push('netAvailable'));
+    conn.register((err) => order.push(`register ${err?.code ?? 'ok'}`));
+    conn.register((err) => order.push(`register ${err?.code ?? 'ok'}`));
+    conn.unregister((err) => order.push(`unregister ${err?.code ?? 'ok'}`));
+    await vi.waitFor(() => expect(order.length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(order).toEqual(['register ok', 'register 2101008', 'unregister ok']);
+  });
+
+  rootIt(
+    'a NetSpecifier with wrong-typed fields is not a crash: the fields count as absent (null netCapabilities: the default network)',
+    async () => {
+      setRuntime(granted);
+      for (const spec of [
+        { netCapabilities: null },
+        { netCapabilities: { bearerTypes: 3, networkCap: null } },
+        { netCapabilities: { bearerTypes: [3], networkCap: 'x' }, bearerPrivateIdentifier: 7 },
+      ]) {
+        const conn = connection.createNetConnection(spec as never);
+        const got = new Promise<number>((resolve) => conn.on('netAvailable', (h) => resolve(h.netId)));
+        expect((await called((cb) => conn.register(cb as never)))[0]).toBeUndefined();
+        expect(await got).toBe(live);
+        expect((await called((cb) => conn.unregister(cb as never)))[0]).toBeUndefined();
+      }
+    },
+  );
+
+  rootIt(
+    'unregister inside a listener stops that report; registering again reports every matching network',
+    async () => {
+      setRuntime(granted);
+      lab.veth('b0', '10.62.2.2', 'b1', '10.62.2.1');
+      ip('-n', lab.m, 'link', 'set', 'b0', 'up');
+      try {
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(2), { timeout: 10_000 });
+        const conn = connection.createNetConnection({
+          netCapabilities: { bearerTypes: [connection.NetBearType.BEARER_ETHERNET] },
+        });
+        const first: number[] = [];
+        conn.on('netAvailable', (h) => {
+          first.push(h.netId);
+          conn.unregister(() => undefined);
+        });
+        await called((cb) => conn.register(cb as never));
+        expect(first).toEqual([live]);
+        const again: number[] = [];
+        conn.on('netAvailable', (h) => again.push(h.netId));
+        await called((cb) => conn.register(cb as never));
+        expect(again).toEqual(connection.getAllNetsSync().map((h) => h.netId));
+        expect(again).toHaveLength(2);
+        await called((cb) => conn.unregister(cb as never));
+      } finally {
+        ip('-n', lab.m, 'link', 'del', 'b0');
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(1), { timeout: 10_000 });
+      }
+    },
+  );
 });
 
 describe('DNS (harmony-api.md §3.1, §3.5)', () => {
@@ -646,6 +734,62 @@ describe('NetHandle.bindSocket (harmony-api.md §3.5)', () => {
       server.close();
     }
   });
+});
+
+describe('the default network is never a VPN (harmony-api.md §3.1 notes: INTERNET and not a VPN)', () => {
+  it.skipIf(!isRoot || !hasPython3)(
+    'a tun VPN the kernel routes everything through: getDefaultNet* stays on the Ethernet network, no default-network events',
+    async () => {
+      setRuntime(granted);
+      const conn = connection.createNetConnection();
+      const seen: string[] = [];
+      conn.on('netAvailable', (h) => seen.push(`netAvailable ${h.netId}`));
+      conn.on('netLost', (h) => seen.push(`netLost ${h.netId}`));
+      await called((cb) => conn.register(cb as never));
+      expect(seen).toEqual([`netAvailable ${live}`]);
+      // IFF_TUN | IFF_NO_PI on /dev/net/tun (TUNSETIFF): the device has carrier while this process lives.
+      const holder = spawnLines('ip', [
+        'netns',
+        'exec',
+        lab.m,
+        'python3',
+        '-c',
+        "import fcntl,os,struct,time\nfd=os.open('/dev/net/tun',os.O_RDWR)\n" +
+          "fcntl.ioctl(fd,0x400454ca,struct.pack('16sH',b'vpn0',0x1001))\nprint('{\"tun\":1}',flush=True)\ntime.sleep(120)",
+      ]);
+      try {
+        await holder.waitFor((l) => l.tun === 1);
+        ip('-n', lab.m, 'addr', 'add', '10.99.0.2/32', 'dev', 'vpn0');
+        ip('-n', lab.m, 'link', 'set', 'vpn0', 'up');
+        // As VPN clients do: a default route of its own plus two /1 routes that win the kernel's lookup.
+        ip('-n', lab.m, 'route', 'add', 'default', 'dev', 'vpn0', 'metric', '50');
+        ip('-n', lab.m, 'route', 'add', '0.0.0.0/1', 'dev', 'vpn0');
+        ip('-n', lab.m, 'route', 'add', '128.0.0.0/1', 'dev', 'vpn0');
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(2), { timeout: 10_000 });
+        const vpn = connection.getAllNetsSync().find((h) => h.netId !== live)!;
+        expect(connection.getNetCapabilitiesSync(vpn).bearerTypes).toEqual([
+          connection.NetBearType.BEARER_VPN,
+        ]);
+        expect(connection.getConnectionPropertiesSync(vpn).interfaceName).toBe('vpn0');
+        expect(connection.getDefaultNetSync().netId).toBe(live);
+        expect((await connection.getDefaultNet()).netId).toBe(live);
+        expect(connection.hasDefaultNetSync()).toBe(true);
+        expect(connection.isDefaultNetMeteredSync()).toBe(false);
+        // A later batch (a change of the VPN network) still leaves the default where it is.
+        ip('-n', lab.m, 'addr', 'add', '10.99.0.3/32', 'dev', 'vpn0');
+        await vi.waitFor(
+          () => expect(connection.getConnectionPropertiesSync(vpn).linkAddresses).toHaveLength(2),
+          { timeout: 10_000 },
+        );
+        expect(connection.getDefaultNetSync().netId).toBe(live);
+        expect(seen).toEqual([`netAvailable ${live}`]);
+      } finally {
+        await holder.kill();
+        await vi.waitFor(() => expect(connection.getAllNetsSync()).toHaveLength(1), { timeout: 10_000 });
+        await called((cb) => conn.unregister(cb as never));
+      }
+    },
+  );
 });
 
 describe('no network at all (harmony-api.md §3.1: netId 0, not an error)', () => {

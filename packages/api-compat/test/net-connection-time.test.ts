@@ -77,4 +77,46 @@ describe('NetConnection timeout in virtual time', () => {
     await clock.advance(10_000);
     expect(seen.unavailable).toBe(0);
   });
+
+  it('register, unregister and register again at once: one timeout, netUnavailable once, cancelled by unregister', async () => {
+    const clock = new VirtualClock();
+    memoryRuntime('net-time-again', {}, true, { scheduler: clock });
+    const conn = connection.createNetConnection(cellular, 10_000);
+    let unavailable = 0;
+    conn.on('netUnavailable', () => void unavailable++);
+    const results: Array<number | undefined> = [];
+    const all = new Promise<void>((resolve) => {
+      const done = (err: { code: number } | undefined): void => {
+        results.push(err?.code);
+        if (results.length === 3) resolve();
+      };
+      conn.register(done as never);
+      conn.unregister(done as never); // drops the listener above: the one below is the only one
+      conn.on('netUnavailable', () => void unavailable++);
+      conn.register(done as never);
+    });
+    await all;
+    expect(results).toEqual([undefined, undefined, undefined]);
+    await clock.advance(10_000);
+    expect(unavailable).toBe(1);
+    await unregister(conn);
+    await clock.advance(60_000);
+    expect(unavailable).toBe(1);
+  });
+
+  it('a timeout left from an earlier registration does not fire into a later one', async () => {
+    const clock = new VirtualClock();
+    memoryRuntime('net-time-stale', {}, true, { scheduler: clock });
+    const conn = connection.createNetConnection(cellular, 10_000);
+    let unavailable = 0;
+    await new Promise<void>((resolve) => {
+      conn.register(() => undefined);
+      conn.unregister(() => undefined);
+      conn.register(() => resolve());
+    });
+    conn.on('netUnavailable', () => void unavailable++);
+    await clock.advance(10_000);
+    expect(unavailable).toBe(1);
+    await unregister(conn);
+  });
 });

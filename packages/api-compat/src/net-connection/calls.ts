@@ -13,7 +13,10 @@ export type NetPermission =
   | 'INTERNET'
   | 'SET_PAC_URL'
   | 'SET_NET_EXT_ATTRIBUTE'
-  | 'GET_IP_MAC_INFO';
+  | 'GET_IP_MAC_INFO'
+  | 'ACCESS_NET_TRACE_INFO'
+  | 'LOCATION'
+  | 'APPROXIMATELY_LOCATION';
 
 /** Throws 201 unless the app holds every one of `permissions`. */
 export function requirePermission(...permissions: NetPermission[]): void {

@@ -74,6 +74,12 @@ function invoke<T>(listener: Callback<T>, data: T): void {
   }
 }
 
+interface Registration {
+  readonly service: NetService;
+  readonly stop: () => void;
+  readonly release: () => void;
+}
+
 /** A subscription to network changes; create it with `connection.createNetConnection`. */
 export class NetConnection {
   readonly #spec: NetSpecifier | undefined;
@@ -81,7 +87,10 @@ export class NetConnection {
   readonly #listeners = new Map<NetConnectionEvent, Callback<never>[]>();
   /** netIds reported available (and not lost since). */
   readonly #reported = new Set<number>();
-  #registered: { service: NetService; stop: () => void; release: () => void } | undefined;
+  /** The current registration (a fresh object per `register`, so work left from an earlier one can tell). */
+  #registered: Registration | undefined;
+  /** Settles when the last `register` has called back: callbacks of later calls run after it, in call order. */
+  #settled: Promise<void> = Promise.resolve();
   /** The register callback ran and the state was replayed: batches may be reported from now on. */
   #live = false;
   #timer: Subscription | undefined;
@@ -138,32 +147,34 @@ export class NetConnection {
    * device runtime's clock, `RuntimeConfig.scheduler`; real time by default).
    * While registered the process is kept alive. Errors through the callback: 201 without GET_NETWORK_INFO, 2101008
    * when already registered, 2100002 when the net service cannot start. A non-function callback throws 401.
+   * Callbacks of `register` / `unregister` run in call order: `register(a); unregister(b)` calls `a(undefined)`, then
+   * `b(undefined)`, and reports nothing.
    */
   register(callback: AsyncCallback<void>): void {
     requireArg(typeof callback === 'function', 'callback must be a function');
-    const fail = (e: unknown): void => queueMicrotask(() => callback(toNetError(e) as never, undefined));
     try {
       requirePermission('GET_NETWORK_INFO');
       if (this.#registered) throw netError(2101008);
     } catch (e) {
-      fail(e);
+      this.#after(() => callback(toNetError(e) as never, undefined));
       return;
     }
     const service = netService();
     const release = service.hold();
     const stop = service.listen((events) => this.#onBatch(events));
-    this.#registered = { service, stop, release };
-    service.ready().then(
+    const registration: Registration = { service, stop, release };
+    this.#registered = registration;
+    this.#settled = service.ready().then(
       () => {
-        if (this.#registered?.service !== service) return;
+        // Registered, even when `unregister` already followed: the callback is due either way.
         invoke(callback as unknown as (err: undefined) => void, undefined);
-        if (this.#registered?.service !== service) return;
+        if (this.#registered !== registration) return;
         this.#live = true;
         this.#reconcile([]);
         this.#armTimeout();
       },
       (e: unknown) => {
-        this.#teardown();
+        if (this.#registered === registration) this.#teardown();
         callback(toNetError(e) as never, undefined);
       },
     );
@@ -172,6 +183,8 @@ export class NetConnection {
   /**
    * Stops watching and drops every listener (HarmonyOS has no `off`). `callback(undefined)` on success; errors through
    * the callback: 201 without GET_NETWORK_INFO (XTS), 2101007 when not registered. A non-function callback throws 401.
+   * Called from a listener, nothing more of the change being reported is delivered; a later `register` reports every
+   * wanted network afresh. The callback runs after the callback of a `register` still in progress.
    */
   unregister(callback: AsyncCallback<void>): void {
     requireArg(typeof callback === 'function', 'callback must be a function');
@@ -186,7 +199,12 @@ export class NetConnection {
       this.#teardown();
       this.#listeners.clear();
     }
-    queueMicrotask(() => callback(error as never, undefined));
+    this.#after(() => callback(error as never, undefined));
+  }
+
+  /** Runs `fn` once the last `register` has called back (at the earliest in a microtask). */
+  #after(fn: () => void): void {
+    void this.#settled.then(fn, fn);
   }
 
   #teardown(): void {
@@ -205,6 +223,7 @@ export class NetConnection {
     if (this.#spec === undefined || this.#timeoutMs <= 0 || this.#everAvailable) return;
     // The device runtime's clock (RuntimeConfig.scheduler; real time by default), so tests run it in virtual time.
     const scheduler = getRuntime().scheduler;
+    const registration = this.#registered;
     let left = this.#timeoutMs;
     const step = (): void => {
       const wait = Math.min(left, MAX_TIMER_MS);
@@ -212,7 +231,8 @@ export class NetConnection {
       this.#timer = scheduler.schedule(() => {
         this.#timer = undefined;
         if (left > 0) step();
-        else if (!this.#everAvailable && this.#registered) this.#emit('netUnavailable', undefined);
+        else if (!this.#everAvailable && registration !== undefined && this.#registered === registration)
+          this.#emit('netUnavailable', undefined);
       }, wait);
     };
     step();
@@ -230,8 +250,11 @@ export class NetConnection {
   }
 
   #reconcile(events: readonly NetEvent[]): void {
-    const service = this.#registered?.service;
-    if (!service) return;
+    const registration = this.#registered;
+    if (!registration) return;
+    const { service } = registration;
+    // A listener may unregister (and register again): the rest of this batch belongs to no registration then.
+    const gone = (): boolean => this.#registered !== registration;
     const def = service.defaultNetId;
     // 1. lost: gone, or no longer wanted (lost events first, in their order).
     const lostOrder = [
@@ -244,6 +267,7 @@ export class NetConnection {
       if (n !== undefined && this.#wants(n, def)) continue;
       this.#reported.delete(id);
       this.#emit('netLost', new NetHandle(id));
+      if (gone()) return;
     }
     // 2. changes of networks still reported.
     for (const e of events) {
@@ -253,6 +277,7 @@ export class NetConnection {
       if (e.type === 'capabilitiesChanged') this.#emitCaps(id, e.capabilities);
       else if (e.type === 'propertiesChanged') this.#emitProps(id, e.properties);
       else this.#emit('netBlockStatusChange', { netHandle: new NetHandle(id), blocked: e.blocked });
+      if (gone()) return;
     }
     // 3. newly wanted networks.
     for (const n of service.networks) {
@@ -262,8 +287,11 @@ export class NetConnection {
       this.#timer?.unsubscribe();
       this.#timer = undefined;
       this.#emit('netAvailable', new NetHandle(n.netId));
+      if (gone()) return;
       this.#emitCaps(n.netId, n.capabilities);
+      if (gone()) return;
       this.#emitProps(n.netId, n.properties);
+      if (gone()) return;
     }
   }
 

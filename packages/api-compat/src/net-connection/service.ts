@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { NetEvent, Network, SourceKind } from '@colink/net-monitor';
+import { NetCap, type NetEvent, type Network, type SourceKind } from '@colink/net-monitor';
 import { codeForColink, netError } from './errors.js';
 import type {
   ServiceMessage,
@@ -164,7 +164,7 @@ export class NetService {
     return this.#state.networks;
   }
 
-  /** netId of the default network, 0 when there is none. */
+  /** netId of the default network as HarmonyOS picks it ({@link harmonyDefaultNetId}), 0 when there is none. */
   get defaultNetId(): number {
     return this.#state.defaultNetId;
   }
@@ -240,7 +240,7 @@ export class NetService {
   }
 
   #apply(s: ServiceState): void {
-    this.#state = { networks: s.networks, defaultNetId: s.defaultNetId };
+    this.#state = { networks: s.networks, defaultNetId: harmonyDefaultNetId(s.networks, s.defaultNetId) };
     this.#byId = new Map(s.networks.map((n) => [n.netId, n]));
   }
 
@@ -278,6 +278,40 @@ export class NetService {
       }
     }
   }
+}
+
+/** The Linux main routing table (`rtnetlink.h` RT_TABLE_MAIN). */
+const RT_TABLE_MAIN = 254;
+
+const qualifies = (n: Network): boolean =>
+  n.capabilities.networkCap.includes(NetCap.NET_CAPABILITY_INTERNET) &&
+  n.capabilities.networkCap.includes(NetCap.NET_CAPABILITY_NOT_VPN);
+
+/**
+ * HarmonyOS's default network: one with NET_CAPABILITY_INTERNET that is not a VPN (harmony-api.md §3.1 notes). The
+ * monitor's default (`kernelDefault`: the interface of the kernel's route lookup, which on Linux may be a VPN or a
+ * network reached through non-default routes) when it qualifies; else the qualifying network whose best default route
+ * wins (main table first, then lowest metric, then lowest netId); else 0.
+ */
+export function harmonyDefaultNetId(networks: readonly Network[], kernelDefault: number): number {
+  const kernel = networks.find((n) => n.netId === kernelDefault);
+  if (kernel !== undefined && qualifies(kernel)) return kernel.netId;
+  let best: { netId: number; table: number; metric: number } | undefined;
+  for (const n of networks) {
+    if (!qualifies(n)) continue;
+    for (const r of n.properties.routes) {
+      if (!r.isDefaultRoute) continue;
+      const table = r.table === RT_TABLE_MAIN ? 0 : 1;
+      if (
+        best === undefined ||
+        table < best.table ||
+        (table === best.table &&
+          (r.metric < best.metric || (r.metric === best.metric && n.netId < best.netId)))
+      )
+        best = { netId: n.netId, table, metric: r.metric };
+    }
+  }
+  return best?.netId ?? 0;
 }
 
 let current: NetService | undefined;
