@@ -358,6 +358,16 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.offP2pDeviceChange(local.listener);
   });
 
+  it('getCurrentGroup gives the passphrase as it was set, backslashes included (wpa_supplicant prints it unescaped)', async () => {
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    const passphrase = String.raw`back\slash\x41\n end`; // printable ASCII, as a WPA passphrase may be
+    wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase });
+    await conn.next((i) => i.connectState === 1);
+    expect((await wifiManager.getCurrentGroup()).passphrase).toBe(passphrase);
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
   it('system app: setDeviceName, getP2pGroups and deletePersistentGroup', async () => {
     grant('all', true);
     const local = new Recorder<wifiManager.WifiP2pDevice>();

@@ -143,6 +143,107 @@ const wpaEvent = defineTarget({
   },
 });
 
+const macArb = fc
+  .uint8Array({ minLength: 6, maxLength: 6 })
+  .map((b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':'));
+/** A WPA passphrase as hostap stores it: 8..63 printable ASCII characters (quotes and backslashes included). */
+const passphraseArb = fc
+  .array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 8, maxLength: 63 })
+  .map((cs) => String.fromCharCode(...cs));
+/** A WPS device name after p2p_parse.c: ≤ 32 bytes, control characters replaced (so none), any other text. */
+const deviceNameArb = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("'", ' ', '"', '\\', '=', "' config_methods=0x1", "' new=1", ' p2p_dev_addr='),
+      fc.string({ maxLength: 4, unit: 'grapheme' }),
+    ),
+    { maxLength: 8 },
+  )
+  .map((parts) => [...parts.join('')].map((c) => (c.charCodeAt(0) < 0x20 || c === '\x7f' ? '_' : c)).join(''))
+  .filter((s) => Buffer.byteLength(s) <= 32);
+
+const eventFields = defineTarget({
+  name: 'wifi-p2p.event-fields-roundtrip',
+  description:
+    'P2P-GROUP-STARTED and P2P-DEVICE-FOUND written as hostap 2.10 prints them (SSID printf-encoded, passphrase and device name unescaped) parse back to every field exactly',
+  arbitrary: fc.record({
+    group: fc.record({
+      ifname: fc.constantFrom('p2p-wlan0-0', 'p2p-p2p-dev-wlan0-12'),
+      go: fc.boolean(),
+      ssid: fc.uint8Array({ maxLength: 32 }),
+      freq: fc.integer({ min: 2412, max: 5885 }),
+      secret: fc.oneof(
+        passphraseArb.map((passphrase) => ({ passphrase })),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ({ psk: Buffer.from(b).toString('hex') })),
+      ),
+      goDevAddr: macArb,
+      persistent: fc.boolean(),
+      ip: fc.option(fc.constantFrom(['192.168.49.7', '255.255.255.0', '192.168.49.1']), { nil: undefined }),
+    }),
+    peer: fc.record({
+      address: macArb,
+      p2pDevAddr: macArb,
+      priDevType: fc
+        .tuple(fc.nat(65535), fc.nat(0xffffffff), fc.nat(65535))
+        .map(([c, o, s]) => `${c}-${o.toString(16).toUpperCase().padStart(8, '0')}-${s}`),
+      name: deviceNameArb,
+      configMethods: fc.nat(0xffff),
+      devCapab: fc.nat(0xff),
+      groupCapab: fc.nat(0xff),
+      wfd: fc.boolean(),
+      vendorElems: fc.boolean(),
+      isNew: fc.boolean(),
+    }),
+  }),
+  check({ group: g, peer: p }) {
+    // wpas_p2p_group_started (p2p_supplicant.c)
+    const started = `<3>P2P-GROUP-STARTED ${g.ifname} ${g.go ? 'GO' : 'client'} ssid="${printfEncode(g.ssid)}" freq=${g.freq}${'psk' in g.secret ? ` psk=${g.secret.psk}` : ''}${'passphrase' in g.secret ? ` passphrase="${g.secret.passphrase}"` : ''} go_dev_addr=${g.goDevAddr}${g.persistent ? ' [PERSISTENT]' : ''}${g.ip ? ` ip_addr=${g.ip[0]} ip_mask=${g.ip[1]} go_ip_addr=${g.ip[2]}` : ''}`;
+    const e = typed(() => parseWpaEvent(started), never);
+    const ev = e.ok ? e.value : undefined;
+    ensure(ev?.type === 'P2P-GROUP-STARTED', 'not a P2P-GROUP-STARTED');
+    const want = {
+      groupIfname: g.ifname,
+      role: g.go ? 'GO' : 'client',
+      ssid: new TextDecoder().decode(g.ssid),
+      freq: g.freq,
+      psk: 'psk' in g.secret ? g.secret.psk : undefined,
+      passphrase: 'passphrase' in g.secret ? g.secret.passphrase : undefined,
+      goDevAddr: g.goDevAddr,
+      persistent: g.persistent,
+      ipAddr: g.ip?.[0],
+      ipMask: g.ip?.[1],
+      goIpAddr: g.ip?.[2],
+    };
+    for (const [k, v] of Object.entries(want))
+      ensure(
+        (ev as unknown as Record<string, unknown>)[k] === v,
+        () =>
+          `group ${k}: ${JSON.stringify((ev as unknown as Record<string, unknown>)[k])} != ${JSON.stringify(v)}`,
+      );
+    // wpas_dev_found (p2p_supplicant.c)
+    const found = `<3>P2P-DEVICE-FOUND ${p.address} p2p_dev_addr=${p.p2pDevAddr} pri_dev_type=${p.priDevType} name='${p.name}' config_methods=0x${p.configMethods.toString(16)} dev_capab=0x${p.devCapab.toString(16)} group_capab=0x${p.groupCapab.toString(16)}${p.wfd ? ' wfd_dev_info=0x000600101c440032' : ''}${p.vendorElems ? ' vendor_elems=1' : ''} new=${p.isNew ? 1 : 0}`;
+    const f = typed(() => parseWpaEvent(found), never);
+    const fv = f.ok ? f.value : undefined;
+    ensure(fv?.type === 'P2P-DEVICE-FOUND', 'not a P2P-DEVICE-FOUND');
+    const wantPeer = {
+      address: p.address,
+      p2pDevAddr: p.p2pDevAddr,
+      priDevType: p.priDevType,
+      name: p.name,
+      configMethods: p.configMethods,
+      devCapab: p.devCapab,
+      groupCapab: p.groupCapab,
+      isNew: p.isNew,
+    };
+    for (const [k, v] of Object.entries(wantPeer))
+      ensure(
+        (fv as unknown as Record<string, unknown>)[k] === v,
+        () =>
+          `peer ${k}: ${JSON.stringify((fv as unknown as Record<string, unknown>)[k])} != ${JSON.stringify(v)}`,
+      );
+  },
+});
+
 const plainWord = fc.stringMatching(/^[A-Za-z0-9:._[\]-]{1,12}$/);
 
 const tokenizeRoundTrip = defineTarget({
@@ -268,4 +369,10 @@ const vendorAdvert = defineTarget({
 });
 
 /** Targets of @colink/transport-wifi-p2p. */
-export const targets: readonly FuzzTarget[] = [wpaEvent, tokenizeRoundTrip, peerReply, vendorAdvert];
+export const targets: readonly FuzzTarget[] = [
+  wpaEvent,
+  tokenizeRoundTrip,
+  eventFields,
+  peerReply,
+  vendorAdvert,
+];
