@@ -219,7 +219,7 @@ describe('with a fake wpa_supplicant', () => {
     expect(thrown(() => wifiManager.createGroup({ ...CONFIG, goBand: 'GO_BAND_AUTO' as never }))).toEqual(
       e401,
     );
-    expect(thrown(() => wifiManager.createGroup({ ...CONFIG, passphrase: 'quote"inside' }))).toEqual(e401);
+    expect(thrown(() => wifiManager.createGroup({ ...CONFIG, passphrase: 'line\nbreak!' }))).toEqual(e401);
     expect(thrown(() => wifiManager.p2pConnect({ ...CONFIG, deviceAddress: 42 as never }))).toEqual(e401);
     expect(thrown(() => wifiManager.on('bogus' as never, () => undefined))).toEqual(e401);
     expect(thrown(() => wifiManager.on('p2pStateChange', 'x' as never))).toEqual(e401);
@@ -365,6 +365,28 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase });
     await conn.next((i) => i.connectState === 1);
     expect((await wifiManager.getCurrentGroup()).passphrase).toBe(passphrase);
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
+  it('createGroup measures the passphrase as wpa_supplicant and OpenHarmony do: 8..63 bytes, no control characters', async () => {
+    // OpenHarmony's P2P service checks std::string::length() (bytes), wpa_supplicant's wpa_config_parse_psk the
+    // same and has_ctrl_char; a passphrase either refuses would never become a group, so it is 401 here
+    const e401 = { code: '401', message: msg(401, 'Parameter error.'), isError: true };
+    for (const bad of ['é'.repeat(32), 'tab\tinside', 'del\x7fchar!'])
+      expect(
+        thrown(() => wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase: bad })),
+        bad,
+      ).toEqual(e401);
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    for (const good of ['é'.repeat(4), 'say "hi", ok']) {
+      conn.clear();
+      wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase: good });
+      await conn.next((i) => i.connectState === 1);
+      expect((await wifiManager.getCurrentGroup()).passphrase).toBe(good);
+      wifiManager.removeGroup();
+      await conn.next((i) => i.connectState === 0);
+    }
     wifiManager.off('p2pConnectionChange', conn.listener);
   });
 

@@ -66,6 +66,7 @@ export {
 } from './p2p-peer.js';
 export {
   groupSsid,
+  isWpaPassphrase,
   type P2pConnectOptions,
   type P2pCreateGroupOptions,
   type P2pGroupClient,

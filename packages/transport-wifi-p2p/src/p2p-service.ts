@@ -142,7 +142,7 @@ export interface P2pCreateGroupOptions {
   readonly networkId?: number;
   /** Chosen group name. Gets the `DIRECT-xy-` prefix the P2P spec requires when it lacks `DIRECT-`. */
   readonly ssid?: string;
-  /** Chosen passphrase, 8..63 characters. */
+  /** Chosen passphrase: 8..63 bytes of UTF-8 without control characters ({@link isWpaPassphrase}). */
   readonly passphrase?: string;
   /** `2` (2.4 GHz), `5` (5 GHz) or a frequency in MHz. */
   readonly freq?: number;
@@ -533,18 +533,14 @@ export class P2pService {
   /**
    * Starts a group with this device as GO (`P2P_GROUP_ADD`); with `ssid` + `passphrase` through a network block
    * (`ADD_NETWORK`, `SET_NETWORK n ssid/psk/mode 3/disabled 2`, then `P2P_GROUP_ADD persistent=n`). Resolves once the
-   * group's address is on the interface. Rejects with `ERR_INVALID_ARGUMENT` (passphrase not 8..63 chars, SSID over
-   * 32 bytes), `ERR_INTERNAL` when wpa_supplicant refuses, `ERR_TIMEOUT`.
+   * group's address is on the interface. Rejects with `ERR_INVALID_ARGUMENT` (passphrase not 8..63 bytes or with a
+   * control character, see {@link isWpaPassphrase}; SSID over 32 bytes), `ERR_INTERNAL` when wpa_supplicant refuses, `ERR_TIMEOUT`.
    */
   async createGroup(options: P2pCreateGroupOptions = {}): Promise<P2pGroupInfo> {
     const { persistent = false, networkId, ssid, passphrase, freq } = options;
     assertArgument(
-      passphrase === undefined ||
-        (typeof passphrase === 'string' &&
-          passphrase.length >= WPA_PASSPHRASE_MIN &&
-          passphrase.length <= WPA_PASSPHRASE_MAX &&
-          !/["\n]/.test(passphrase)),
-      `passphrase must be ${WPA_PASSPHRASE_MIN}..${WPA_PASSPHRASE_MAX} characters without quotes`,
+      passphrase === undefined || isWpaPassphrase(passphrase),
+      `passphrase must be ${WPA_PASSPHRASE_MIN}..${WPA_PASSPHRASE_MAX} bytes without control characters`,
     );
     assertArgument(freq === undefined || (Number.isInteger(freq) && freq > 0), 'freq must be 2, 5 or MHz');
     let id = networkId;
@@ -918,6 +914,19 @@ export class P2pService {
     this.discoveringSubject.next(false);
     this.peersSubject.next(new Map());
   }
+}
+
+/**
+ * Whether wpa_supplicant takes `passphrase` as a WPA passphrase (`SET_NETWORK <id> psk "<passphrase>"`, hostap
+ * 2.10 `config.c` `wpa_config_parse_psk`): {@link WPA_PASSPHRASE_MIN}..{@link WPA_PASSPHRASE_MAX} **bytes** of
+ * UTF-8 (IEEE 802.11-2020 Annex J.4.1 hashes the bytes) and no control character (`has_ctrl_char`: below 0x20, or
+ * 0x7f). Quotes and backslashes are fine: the daemon takes the text up to the last quote, as it is.
+ */
+export function isWpaPassphrase(passphrase: unknown): passphrase is string {
+  if (typeof passphrase !== 'string') return false;
+  const n = Buffer.byteLength(passphrase);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: has_ctrl_char's set, on purpose
+  return n >= WPA_PASSPHRASE_MIN && n <= WPA_PASSPHRASE_MAX && !/[\x00-\x1f\x7f]/.test(passphrase);
 }
 
 /** A P2P SSID for a chosen name: `DIRECT-` names are kept; others become `DIRECT-xy-<name>`, cut to 32 bytes. */

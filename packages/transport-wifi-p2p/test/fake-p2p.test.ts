@@ -273,6 +273,23 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     expect(await nodes[0]!.wpa.request('LIST_NETWORKS')).toBe('network id / ssid / bssid / flags\n');
   });
 
+  it('measures a passphrase as wpa_supplicant does: 8..63 bytes, no control characters; UTF-8, quotes and backslashes are fine', async () => {
+    // hostap config.c wpa_config_parse_psk: the length is in bytes up to the last quote, has_ctrl_char refuses
+    // bytes < 0x20 and 0x7f; anything else is a passphrase (IEEE 802.11 hashes its bytes)
+    const { nodes } = await world(1);
+    const n = nodes[0]!;
+    for (const bad of ['é'.repeat(32), 'tab\there!', 'del\x7fchar!']) {
+      const e = await n.p2p.createGroup({ passphrase: bad }).catch((x: unknown) => x);
+      expect(isColinkError(e, 'ERR_INVALID_ARGUMENT'), JSON.stringify(bad)).toBe(true);
+    }
+    expect(await n.wpa.request('LIST_NETWORKS')).toBe('network id / ssid / bssid / flags\n');
+    for (const good of ['é'.repeat(4), 'say "hi" \\n ok']) {
+      const g = await n.p2p.createGroup({ ssid: 'pass', passphrase: good });
+      expect(g.passphrase).toBe(good);
+      await n.p2p.removeGroup();
+    }
+  });
+
   it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
     const { nodes } = await world(2);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];

@@ -554,7 +554,10 @@ export class FakeWpaSupplicant {
       case 'psk': {
         if (value.startsWith('"')) {
           const s = parseString(value);
-          if (s === undefined || s.length < 8 || s.length > 63) return 'FAIL\n';
+          // wpa_config_parse_psk: 8..63 bytes, then has_ctrl_char
+          const bytes = s === undefined ? 0 : Buffer.byteLength(s);
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: has_ctrl_char's set, on purpose
+          if (s === undefined || bytes < 8 || bytes > 63 || /[\x00-\x1f\x7f]/.test(s)) return 'FAIL\n';
           n.psk = s;
           n.pskHex = undefined;
           return 'OK\n';
