@@ -73,8 +73,11 @@ const NET_ID_PERSISTENT = -2;
 /** OpenHarmony's P2P service searches for 120 s per `startDiscoverDevices` (`DISC_TIMEOUT_S` in p2p_define.h). */
 const DISCOVER_TIMEOUT_S = 120;
 const MAC = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
-/** Characters colink does not put into a group name (`SET_NETWORK <id> ssid "…"`). */
-const UNQUOTABLE = /["\r\n]/;
+/**
+ * Characters colink does not put into a group name (`SET_NETWORK <id> ssid "…"`): line breaks. Quotes are fine —
+ * wpa_supplicant takes the text up to the last quote (`wpa_config_parse_string`).
+ */
+const UNQUOTABLE = /[\r\n]/;
 /** `P2P_GROUP_ADD freq=2` / `freq=5`: "any channel in the 2.4 / 5 GHz band" (wpa_supplicant ctrl_iface.c). */
 const WPA_FREQ_BAND_2GHZ = 2;
 const WPA_FREQ_BAND_5GHZ = 5;
@@ -174,7 +177,7 @@ function checkConfig(config: unknown): asserts config is WifiP2PConfig {
   if (passphrase !== undefined && typeof passphrase !== 'string')
     fail(WifiErrorCode.INVALID_PARAM, 'passphrase must be a string');
   if (groupName !== undefined && (typeof groupName !== 'string' || UNQUOTABLE.test(groupName)))
-    fail(WifiErrorCode.INVALID_PARAM, 'groupName must be a string without quotes or line breaks');
+    fail(WifiErrorCode.INVALID_PARAM, 'groupName must be a string without line breaks');
   if (goBand !== undefined && !(goBand === 0 || goBand === 1 || goBand === 2))
     fail(WifiErrorCode.INVALID_PARAM, 'goBand must be a GroupOwnerBand');
   if (goFreq !== undefined && !(Number.isInteger(goFreq) && (goFreq as number) > 0))

@@ -390,6 +390,20 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.off('p2pConnectionChange', conn.listener);
   });
 
+  it('a group name with quotes, a backslash and non-ASCII comes back as set, and its persistent group is found by it', async () => {
+    // wpa_supplicant takes `SET_NETWORK <id> ssid "…"` up to the last quote and prints SSIDs printf-encoded
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    const groupName = String.raw`say "hi" a\b é`;
+    wifiManager.createGroup({ ...CONFIG, netId: -2, groupName });
+    await conn.next((i) => i.connectState === 1);
+    const g = await wifiManager.getCurrentGroup();
+    expect(g.groupName).toMatch(/^DIRECT-[A-Za-z0-9]{2}-/);
+    expect(g.groupName.slice('DIRECT-xy-'.length)).toBe(groupName);
+    expect(g.networkId).toBeGreaterThanOrEqual(0); // found in LIST_NETWORKS by its SSID
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
   it('system app: setDeviceName, getP2pGroups and deletePersistentGroup', async () => {
     grant('all', true);
     const local = new Recorder<wifiManager.WifiP2pDevice>();

@@ -8,6 +8,7 @@ import { type DeviceAdvert, parseAdvert } from '@colink/core';
 import fc from 'fast-check';
 import { defineTarget, ensure, type FuzzTarget, hostileString, typed } from '../../../scripts/fuzz/kit.js';
 import { parsePeerReply } from '../src/p2p-peer.js';
+import { printfEncode } from '../src/testing/fake-wpa-supplicant.js';
 import {
   COLINK_VENDOR_OUI,
   COLINK_VENDOR_TYPE,
@@ -17,22 +18,6 @@ import {
 import { parseWpaEvent, tokenize } from '../src/wpa-events.js';
 
 const never = () => false;
-
-/** hostap's `printf_encode` (src/utils/common.c): how wpa_supplicant writes SSIDs and other byte strings in text. */
-export function printfEncode(data: Uint8Array): string {
-  let out = '';
-  for (const c of data) {
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x1b) out += '\\e';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c >= 32 && c <= 126) out += String.fromCharCode(c);
-    else out += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  return out;
-}
 
 const EVENT_NAMES = [
   'P2P-DEVICE-FOUND',

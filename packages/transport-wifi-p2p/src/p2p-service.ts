@@ -548,7 +548,8 @@ export class P2pService {
     if (ssid !== undefined || passphrase !== undefined) {
       assertArgument(id === undefined, 'give either networkId or ssid/passphrase');
       const name = groupSsid(ssid ?? '');
-      assertArgument(!/["\n]/.test(name), 'SSID must not contain quotes or newlines');
+      // wpa_config_parse_string takes `ssid "…"` up to the last quote: quotes inside are fine, a line break is not
+      assertArgument(!/\n/.test(name), 'SSID must not contain line breaks');
       const pass = passphrase ?? randomPassphrase();
       id = Number(await this.wpa.value('ADD_NETWORK'));
       await this.wpa.expectOk(`SET_NETWORK ${id} ssid "${name}"`);

@@ -290,6 +290,26 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     }
   });
 
+  it('the fake writes SSIDs as wpa_supplicant does (printf_encode): a name with a backslash or non-ASCII comes back as set, on both sides', async () => {
+    // wpa_ssid_txt in P2P-GROUP-STARTED and LIST_NETWORKS: `\\` for a backslash, `\xNN` for each non-ASCII byte
+    const { nodes } = await world(2);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const ssid = 'DIRECT-cl-a\\b é';
+    const raw = nextEvent(a.wpa, 'P2P-GROUP-STARTED');
+    const g = await a.p2p.createGroup({ ssid, passphrase: '12345678', persistent: true });
+    expect((await raw).raw).toContain('ssid="DIRECT-cl-a\\\\b \\xc3\\xa9"');
+    expect(g.ssid).toBe(ssid);
+    expect(g.networkId).toBe(0); // found by its SSID in LIST_NETWORKS
+    expect(await a.wpa.request('LIST_NETWORKS')).toBe(
+      'network id / ssid / bssid / flags\n0\tDIRECT-cl-a\\\\b \\xc3\\xa9\tany\t[DISABLED][P2P-PERSISTENT]\n',
+    );
+    expect(await a.p2p.persistentGroups()).toEqual([{ networkId: 0, ssid, bssid: 'any' }]);
+    await b.p2p.find();
+    await peerSeen(b.p2p, a.d.deviceAddress);
+    const joined = await b.p2p.connect(a.d.deviceAddress);
+    expect(joined.ssid).toBe(ssid);
+  });
+
   it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
     const { nodes } = await world(2);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
