@@ -426,6 +426,16 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.off('p2pPersistentGroupChange');
   });
 
+  it("setDeviceName('<Lab PC>'): the name that starts with '<' is read back (not taken for an event), p2pDeviceChange follows", async () => {
+    grant('all', true);
+    const local = new Recorder<wifiManager.WifiP2pDevice>();
+    wifiManager.on('p2pDeviceChange', local.listener);
+    wifiManager.setDeviceName('<Lab PC>');
+    expect((await local.next((d) => d.deviceName === '<Lab PC>', 5_000)).deviceName).toBe('<Lab PC>');
+    expect((await wifiManager.getP2pLocalDevice()).deviceName).toBe('<Lab PC>');
+    wifiManager.off('p2pDeviceChange', local.listener);
+  });
+
   it('discovery finds a group owner; p2pConnect with its random address (no GET_WIFI_PEERS_MAC) joins it', async () => {
     // the peer: another device driven by the transport's P2pService directly
     const b = world.daemon('wlan1', 'my_test_device');
