@@ -8,6 +8,7 @@ import { type DeviceAdvert, parseAdvert } from '@colink/core';
 import fc from 'fast-check';
 import { defineTarget, ensure, type FuzzTarget, hostileString, typed } from '../../../scripts/fuzz/kit.js';
 import { parsePeerReply } from '../src/p2p-peer.js';
+import { parseListNetworks } from '../src/p2p-service.js';
 import { printfEncode } from '../src/testing/fake-wpa-supplicant.js';
 import {
   COLINK_VENDOR_OUI,
@@ -293,6 +294,59 @@ const peerReply = defineTarget({
   },
 });
 
+const FLAGS = ['[CURRENT]', '[DISABLED]', '[TEMP-DISABLED]', '[P2P-PERSISTENT]'];
+
+const listNetworks = defineTarget({
+  name: 'wifi-p2p.list-networks',
+  description:
+    'parseListNetworks of a LIST_NETWORKS reply as hostap 2.10 writes it (SSID printf-encoded, any bytes) gives exactly the [P2P-PERSISTENT] rows by their flags column, SSIDs decoded; of any text: rows with a decimal id, never a throw',
+  arbitrary: fc.oneof(
+    fc
+      .array(
+        fc.record({
+          id: fc.nat(100_000),
+          ssid: fc.oneof(
+            fc.uint8Array({ maxLength: 32 }),
+            fc
+              .array(fc.constantFrom('[P2P-PERSISTENT]', '\t', 'DIRECT-ab', ' ', 'é', '\\'), { maxLength: 3 })
+              .map((p) => Buffer.from(p.join('')).subarray(0, 32)),
+          ),
+          bssid: fc.constantFrom('any', '02:00:00:00:01:00'),
+          flags: fc.subarray(FLAGS),
+        }),
+        { maxLength: 6 },
+      )
+      .map((rows) => ({ rows, text: undefined as string | undefined })),
+    fc
+      .array(
+        fc.oneof(fc.constantFrom('\t', '\n', '[P2P-PERSISTENT]', '0', '-1', 'x', '1e3'), hostileString(12)),
+        {
+          maxLength: 16,
+        },
+      )
+      .map((parts) => ({ rows: undefined, text: `network id / ssid / bssid / flags\n${parts.join('')}` })),
+  ),
+  check({ rows, text }) {
+    const reply =
+      text ??
+      `network id / ssid / bssid / flags\n${(rows ?? []).map((r) => `${r.id}\t${printfEncode(r.ssid)}\t${r.bssid}\t${r.flags.join('')}\n`).join('')}`;
+    const r = typed(() => parseListNetworks(reply), never);
+    const got = r.ok ? r.value : [];
+    for (const g of got) {
+      ensure(Number.isInteger(g.networkId) && g.networkId >= 0, () => `networkId ${g.networkId}`);
+      ensure(typeof g.ssid === 'string' && typeof g.bssid === 'string', 'ssid/bssid');
+    }
+    if (!rows) return;
+    const want = rows
+      .filter((x) => x.flags.includes('[P2P-PERSISTENT]'))
+      .map((x) => ({ networkId: x.id, ssid: new TextDecoder().decode(x.ssid), bssid: x.bssid }));
+    ensure(
+      JSON.stringify(got) === JSON.stringify(want),
+      () => `${JSON.stringify(got)} != ${JSON.stringify(want)}`,
+    );
+  },
+});
+
 const element = (body: Uint8Array): Buffer => Buffer.concat([Buffer.of(0xdd, body.length), body]);
 const colinkPrefix = Buffer.from(COLINK_VENDOR_OUI + COLINK_VENDOR_TYPE, 'hex');
 
@@ -359,5 +413,6 @@ export const targets: readonly FuzzTarget[] = [
   tokenizeRoundTrip,
   eventFields,
   peerReply,
+  listNetworks,
   vendorAdvert,
 ];

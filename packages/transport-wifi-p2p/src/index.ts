@@ -75,6 +75,7 @@ export {
   type P2pPersistentGroup,
   P2pService,
   type P2pServiceOptions,
+  parseListNetworks,
 } from './p2p-service.js';
 export {
   COLINK_ADVERT_MAX_BYTES,

@@ -623,16 +623,7 @@ export class P2pService {
 
   /** Stored persistent groups (`LIST_NETWORKS`, rows flagged `[P2P-PERSISTENT]`). */
   async persistentGroups(): Promise<P2pPersistentGroup[]> {
-    const text = await this.wpa.request('LIST_NETWORKS');
-    return text
-      .split('\n')
-      .slice(1)
-      .filter((l) => l.includes('[P2P-PERSISTENT]'))
-      .map((l) => {
-        const [id, ssid, bssid] = l.split('\t');
-        // LIST_NETWORKS writes the SSID with printf_encode, as events do: decode it the same way so they compare.
-        return { networkId: Number(id), ssid: printfDecode(ssid ?? ''), bssid: bssid ?? 'any' };
-      });
+    return parseListNetworks(await this.wpa.request('LIST_NETWORKS'));
   }
 
   /** Deletes a stored persistent group (`REMOVE_NETWORK <id>`). */
@@ -928,6 +919,22 @@ export function isWpaPassphrase(passphrase: unknown): passphrase is string {
   const n = Buffer.byteLength(passphrase);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: has_ctrl_char's set, on purpose
   return n >= WPA_PASSPHRASE_MIN && n <= WPA_PASSPHRASE_MAX && !/[\x00-\x1f\x7f]/.test(passphrase);
+}
+
+/**
+ * The stored persistent groups in a `LIST_NETWORKS` reply (hostap `wpa_supplicant_ctrl_iface_list_networks`: a
+ * header line, then `id \t ssid \t bssid \t flags` per network): the rows whose **flags** column holds
+ * `[P2P-PERSISTENT]` and whose id is a decimal number. The SSID is printf-encoded there (`wpa_ssid_txt`) and comes
+ * back decoded, as events' SSIDs do, so the two compare. Other rows, a truncated last row or garbage are skipped.
+ */
+export function parseListNetworks(reply: string): P2pPersistentGroup[] {
+  const groups: P2pPersistentGroup[] = [];
+  for (const line of reply.split('\n').slice(1)) {
+    const cols = line.split('\t');
+    if (cols.length !== 4 || !/^\d{1,9}$/.test(cols[0]!) || !cols[3]!.includes('[P2P-PERSISTENT]')) continue;
+    groups.push({ networkId: Number(cols[0]), ssid: printfDecode(cols[1]!), bssid: cols[2]! });
+  }
+  return groups;
 }
 
 /** A P2P SSID for a chosen name: `DIRECT-` names are kept; others become `DIRECT-xy-<name>`, cut to 32 bytes. */

@@ -310,6 +310,17 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     expect(joined.ssid).toBe(ssid);
   });
 
+  it('persistentGroups reads the flags column of LIST_NETWORKS: a network whose SSID holds "[P2P-PERSISTENT]" is not one', async () => {
+    const { nodes } = await world(1);
+    const n = nodes[0]!;
+    const id = await n.wpa.value('ADD_NETWORK'); // a station network, as a saved access point would be
+    await n.wpa.expectOk(`SET_NETWORK ${id} ssid "cafe [P2P-PERSISTENT]"`);
+    const g = await n.p2p.createGroup({ ssid: 'DIRECT-cl-kept', passphrase: '12345678', persistent: true });
+    expect(await n.p2p.persistentGroups()).toEqual([
+      { networkId: g.networkId, ssid: 'DIRECT-cl-kept', bssid: 'any' },
+    ]);
+  });
+
   it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
     const { nodes } = await world(2);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
