@@ -445,7 +445,8 @@ function checkEventType(type: unknown): asserts type is P2pEventType {
 
 /**
  * Subscribes to a P2P event (harmony-api.md §4.2): `'p2pStateChange'` (number: 3 started, 5 closed — the daemon
- * came or went), `'p2pConnectionChange'` (`WifiP2pLinkedInfo`), `'p2pDeviceChange'` (this device,
+ * came or went; with a listener subscribed while no daemon answers, colink tries again every second and reports 3
+ * when one does), `'p2pConnectionChange'` (`WifiP2pLinkedInfo`), `'p2pDeviceChange'` (this device,
  * `WifiP2pDevice`), `'p2pPeerDeviceChange'` (`WifiP2pDevice[]`), `'p2pPersistentGroupChange'` (no payload),
  * `'p2pDiscoveryChange'` (1 discovering, 0 not). Throws 401 (unknown type, callback not a function), 201, 801.
  */

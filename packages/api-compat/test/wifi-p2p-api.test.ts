@@ -141,6 +141,32 @@ describe('with a configured wpa_supplicant that is not running', () => {
   });
 });
 
+describe('listening before wpa_supplicant runs (an app that starts first and waits for P2P)', () => {
+  it("on('p2pStateChange') while the daemon is not there: 3 (started) once it comes, then the other events flow", async () => {
+    grant('all');
+    const d = world.daemon('wlan6', 'late-listener');
+    await d.shutdown();
+    await useDaemon(world.medium, d);
+    const state = new Recorder<number>();
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pStateChange', state.listener);
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    await p2pBackend()
+      .service()
+      .catch(() => undefined); // the first attempt to open fails: nobody answers yet
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.seen).toEqual([]);
+    d.start();
+    expect(await state.next((s) => s === 3, 5_000)).toBe(3);
+    wifiManager.createGroup({ ...CONFIG, netId: -1 });
+    expect((await conn.next((i) => i.connectState === 1, 5_000)).isGroupOwner).toBe(true);
+    wifiManager.removeGroup();
+    await conn.next((i) => i.connectState === 0, 5_000);
+    wifiManager.off('p2pStateChange');
+    wifiManager.off('p2pConnectionChange');
+  });
+});
+
 describe('COLINK_P2P_GO_ADDRESS', () => {
   it('a 127/8 GO address: the group is up with it without any group interface (a GO in a process of its own)', async () => {
     grant('all');
