@@ -151,7 +151,7 @@ const deviceNameArb = fc
 const eventFields = defineTarget({
   name: 'wifi-p2p.event-fields-roundtrip',
   description:
-    'P2P-GROUP-STARTED and P2P-DEVICE-FOUND written as hostap 2.10 prints them (SSID printf-encoded, passphrase and device name unescaped) parse back to every field exactly',
+    'P2P-GROUP-STARTED, P2P-DEVICE-FOUND and P2P-PROV-DISC-PBC-REQ written as hostap 2.10 prints them (SSID printf-encoded, passphrase and device name unescaped) parse back to every field exactly',
   arbitrary: fc.record({
     group: fc.record({
       ifname: fc.constantFrom('p2p-wlan0-0', 'p2p-p2p-dev-wlan0-12'),
@@ -227,6 +227,15 @@ const eventFields = defineTarget({
         () =>
           `peer ${k}: ${JSON.stringify((fv as unknown as Record<string, unknown>)[k])} != ${JSON.stringify(v)}`,
       );
+    // wpas_prov_disc_req: the GO's view of a device that wants to join by push button
+    const pbc = `<3>P2P-PROV-DISC-PBC-REQ ${p.address} p2p_dev_addr=${p.p2pDevAddr} pri_dev_type=${p.priDevType} name='${p.name}' config_methods=0x${p.configMethods.toString(16)} dev_capab=0x${p.devCapab.toString(16)} group_capab=0x${p.groupCapab.toString(16)}`;
+    const q = typed(() => parseWpaEvent(pbc), never);
+    const qv = q.ok ? q.value : undefined;
+    ensure(qv?.type === 'P2P-PROV-DISC-PBC-REQ', 'not a P2P-PROV-DISC-PBC-REQ');
+    ensure(
+      qv.address === p.address && qv.p2pDevAddr === p.p2pDevAddr,
+      () => `prov-disc ${qv.address} ${qv.p2pDevAddr} != ${p.address} ${p.p2pDevAddr}`,
+    );
   },
 });
 

@@ -256,13 +256,18 @@ export function tokenize(text: string): { words: string[]; args: Record<string, 
 
 /**
  * The free-text fields hostap prints **unescaped** between fixed delimiters, per event: a peer's WPS device name
- * (`name='%s'` in `wpas_dev_found`; p2p_parse.c only replaces control characters, so quotes and spaces stay) and a
+ * (`name='%s'` in `wpas_dev_found` and the provision discovery requests; p2p_parse.c only replaces control
+ * characters, so quotes and spaces stay) and a
  * group's passphrase (`passphrase="%s"` in `wpas_p2p_group_started`, the stored text as it is — any printable ASCII,
  * unlike the SSID before it, which `wpa_ssid_txt` printf-encodes). Everything after such a field is hostap's own
  * fixed-format text, so the field runs from its opening delimiter to the **last** closing one.
  */
 const RAW_FIELDS: Readonly<Record<string, { key: string; open: string; close: string }>> = {
   'P2P-DEVICE-FOUND': { key: 'name', open: " name='", close: "' config_methods=" },
+  // wpas_prov_disc_req / wpas_prov_disc_resp: `<addr> [pin] p2p_dev_addr=… pri_dev_type=… name='%s' config_methods=…`
+  'P2P-PROV-DISC-PBC-REQ': { key: 'name', open: " name='", close: "' config_methods=" },
+  'P2P-PROV-DISC-SHOW-PIN': { key: 'name', open: " name='", close: "' config_methods=" },
+  'P2P-PROV-DISC-ENTER-PIN': { key: 'name', open: " name='", close: "' config_methods=" },
   'P2P-GROUP-STARTED': { key: 'passphrase', open: ' passphrase="', close: '" go_dev_addr=' },
 };
 

@@ -321,6 +321,43 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     ]);
   });
 
+  it("a joining device's name cannot change the address acceptConnection decides on (P2P-PROV-DISC-PBC-REQ name='…')", async () => {
+    // a WPS device name is ≤ 32 bytes of anything but control characters, printed after the real p2p_dev_addr:
+    // "' p2p_dev_addr=<address>" made the GO ask about "<address>'" instead (a deny list no longer matched)
+    const trusted = '02:00:00:00:00:77';
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'loopback' });
+    const goD = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0', deviceName: 'go' });
+    const evil = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan1', deviceName: `' p2p_dev_addr=${trusted}` });
+    const goWpa = await WpaCtrlClient.open({ ctrlPath: goD.ctrlPath });
+    const evilWpa = await WpaCtrlClient.open({ ctrlPath: evil.ctrlPath });
+    const asked: string[] = [];
+    const go = new P2pService(goWpa, {
+      addressing: medium.addressing,
+      acceptConnection: ({ address }) => {
+        asked.push(address);
+        return address === trusted;
+      },
+    });
+    const joiner = new P2pService(evilWpa, { addressing: medium.addressing });
+    cleanups.push(async () => {
+      go.close();
+      joiner.close();
+      await goWpa.close();
+      await evilWpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    await go.createGroup({ ssid: 'guarded', passphrase: '12345678' });
+    await joiner.find();
+    await peerSeen(joiner, goD.deviceAddress);
+    const pbcReq = nextEvent(goWpa, 'P2P-PROV-DISC-PBC-REQ');
+    void joiner.connect(goD.deviceAddress, { timeoutMs: 3_000 }).catch(() => undefined);
+    expect((await pbcReq).p2pDevAddr).toBe(evil.deviceAddress);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toEqual([evil.deviceAddress]);
+  });
+
   it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
     const { nodes } = await world(2);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
