@@ -448,7 +448,9 @@ function checkEventType(type: unknown): asserts type is P2pEventType {
  * came or went; with a listener subscribed while no daemon answers, colink tries again every second and reports 3
  * when one does), `'p2pConnectionChange'` (`WifiP2pLinkedInfo`), `'p2pDeviceChange'` (this device,
  * `WifiP2pDevice`), `'p2pPeerDeviceChange'` (`WifiP2pDevice[]`), `'p2pPersistentGroupChange'` (no payload),
- * `'p2pDiscoveryChange'` (1 discovering, 0 not). Throws 401 (unknown type, callback not a function), 201, 801.
+ * `'p2pDiscoveryChange'` (1 discovering, 0 not). When a group forms or ends, `'p2pDeviceChange'` (this device
+ * CONNECTED / AVAILABLE) comes before `'p2pConnectionChange'`, as OpenHarmony's P2P state machine sends them
+ * (`ChangeConnectedStatus`). Throws 401 (unknown type, callback not a function), 201, 801.
  */
 export function on(type: 'p2pStateChange', callback: Callback<number>): void;
 export function on(type: 'p2pConnectionChange', callback: Callback<WifiP2pLinkedInfo>): void;

@@ -430,6 +430,25 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.off('p2pConnectionChange', conn.listener);
   });
 
+  it("p2pDeviceChange (this device) comes before p2pConnectionChange, up and down, as OpenHarmony's ChangeConnectedStatus sends them", async () => {
+    // communication_wifi P2pStateMachine::ChangeConnectedStatus: UpdateOwnDevice (BroadcastThisDeviceChanged), then
+    // BroadcastP2pConnectionChanged — for P2P_CONNECTED and for P2P_DISCONNECTED
+    const order: string[] = [];
+    const device = (d: wifiManager.WifiP2pDevice) => order.push(`device:${d.deviceStatus}`);
+    const connection = (i: wifiManager.WifiP2pLinkedInfo) => order.push(`connection:${i.connectState}`);
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pDeviceChange', device);
+    wifiManager.on('p2pConnectionChange', connection);
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    wifiManager.createGroup({ ...CONFIG, netId: -1 });
+    await conn.next((i) => i.connectState === 1);
+    wifiManager.removeGroup();
+    await conn.next((i) => i.connectState === 0);
+    expect(order).toEqual(['device:0', 'connection:1', 'device:3', 'connection:0']);
+    wifiManager.off('p2pDeviceChange', device);
+    wifiManager.off('p2pConnectionChange');
+  });
+
   it('system app: setDeviceName, getP2pGroups and deletePersistentGroup', async () => {
     grant('all', true);
     const local = new Recorder<wifiManager.WifiP2pDevice>();

@@ -299,8 +299,9 @@ export class P2pBackend {
       if (this.announced.has(g.ifname)) continue;
       this.announced.add(g.ifname);
       const vis = this.visibility();
-      this.emit('p2pConnectionChange', toLinkedInfo(g, vis));
+      // OpenHarmony's ChangeConnectedStatus: this device's new status first, then the connection
       this.emit('p2pDeviceChange', toLocalDevice(this.localInfo, groups, vis));
+      this.emit('p2pConnectionChange', toLinkedInfo(g, vis));
     }
   }
 
@@ -315,8 +316,8 @@ export class P2pBackend {
     if (!this.announced.delete(r.group.ifname)) return;
     const vis = this.visibility();
     const rest = this.svc?.currentGroups ?? [];
-    this.emit('p2pConnectionChange', toLinkedInfo(rest[0], vis));
     this.emit('p2pDeviceChange', toLocalDevice(this.localInfo, rest, vis));
+    this.emit('p2pConnectionChange', toLinkedInfo(rest[0], vis));
   }
 
   /** A connect that did not form a group: `'p2pConnectionChange'` with DISCONNECTED, as the platform reports it. */
