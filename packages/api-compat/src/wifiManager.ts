@@ -21,6 +21,7 @@
  * @module
  */
 import {
+  isWpaPassphrase,
   P2P_DEVICE_NAME_MAX_BYTES,
   type P2pService,
   SSID_MAX_BYTES,
@@ -60,7 +61,10 @@ export {
   type WifiP2pLinkedInfo,
 } from './wifi/types.js';
 
-/** WPA2 passphrase bounds (IEEE 802.11-2020 Annex J.4.1; XTS: 7 and 64 are rejected). */
+/**
+ * WPA2 passphrase bounds in bytes (IEEE 802.11-2020 Annex J.4.1; XTS: 7 and 64 are rejected; OpenHarmony's P2P
+ * service and wpa_supplicant count bytes of the UTF-8 text).
+ */
 const PASSPHRASE_MIN = WPA_PASSPHRASE_MIN;
 const PASSPHRASE_MAX = WPA_PASSPHRASE_MAX;
 /** `netId` values: -1 temporary group, -2 persistent group (harmony-api.md §4.3), ≥ 0 a stored group. */
@@ -69,8 +73,11 @@ const NET_ID_PERSISTENT = -2;
 /** OpenHarmony's P2P service searches for 120 s per `startDiscoverDevices` (`DISC_TIMEOUT_S` in p2p_define.h). */
 const DISCOVER_TIMEOUT_S = 120;
 const MAC = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
-/** Characters wpa_supplicant's quoted `SET_NETWORK` strings cannot carry (ssid / psk). */
-const UNQUOTABLE = /["\r\n]/;
+/**
+ * Characters colink does not put into a group name (`SET_NETWORK <id> ssid "…"`): line breaks. Quotes are fine —
+ * wpa_supplicant takes the text up to the last quote (`wpa_config_parse_string`).
+ */
+const UNQUOTABLE = /[\r\n]/;
 /** `P2P_GROUP_ADD freq=2` / `freq=5`: "any channel in the 2.4 / 5 GHz band" (wpa_supplicant ctrl_iface.c). */
 const WPA_FREQ_BAND_2GHZ = 2;
 const WPA_FREQ_BAND_5GHZ = 5;
@@ -167,10 +174,10 @@ function checkConfig(config: unknown): asserts config is WifiP2PConfig {
     fail(WifiErrorCode.INVALID_PARAM, 'deviceAddress must be a string');
   if (netId !== undefined && !(Number.isInteger(netId) && (netId as number) >= NET_ID_PERSISTENT))
     fail(WifiErrorCode.INVALID_PARAM, 'netId must be -2, -1 or a network id');
-  if (passphrase !== undefined && (typeof passphrase !== 'string' || UNQUOTABLE.test(passphrase)))
-    fail(WifiErrorCode.INVALID_PARAM, 'passphrase must be a string without quotes or line breaks');
+  if (passphrase !== undefined && typeof passphrase !== 'string')
+    fail(WifiErrorCode.INVALID_PARAM, 'passphrase must be a string');
   if (groupName !== undefined && (typeof groupName !== 'string' || UNQUOTABLE.test(groupName)))
-    fail(WifiErrorCode.INVALID_PARAM, 'groupName must be a string without quotes or line breaks');
+    fail(WifiErrorCode.INVALID_PARAM, 'groupName must be a string without line breaks');
   if (goBand !== undefined && !(goBand === 0 || goBand === 1 || goBand === 2))
     fail(WifiErrorCode.INVALID_PARAM, 'goBand must be a GroupOwnerBand');
   if (goFreq !== undefined && !(Number.isInteger(goFreq) && (goFreq as number) > 0))
@@ -199,16 +206,20 @@ export function isWifiActive(): boolean {
  * passphrase then come from it). `goFreq` (MHz) or `goBand` choose the channel. Returns at once; the group is
  * announced by `'p2pConnectionChange'` (CONNECTED, `isGroupOwner`) and, when persistent, `'p2pPersistentGroupChange'`.
  *
- * Throws (synchronously, string code): 401 `config` missing or malformed, passphrase not empty and not 8–63
- * characters; 201 without GET_WIFI_INFO; 801 no P2P; 2801001 daemon gone; 2801000 group name over 32 bytes.
+ * Throws (synchronously, string code): 401 `config` missing or malformed, passphrase not empty and not 8–63 bytes
+ * (UTF-8) or with a control character (what wpa_supplicant refuses; quotes and backslashes are fine); 201 without
+ * GET_WIFI_INFO; 801 no P2P; 2801001 daemon gone; 2801000 group name over 32 bytes.
  * Since API 9 (harmony-api.md §4.1).
  */
 export function createGroup(config: WifiP2PConfig): void {
   sync(() => {
     checkConfig(config);
     const passphrase = config.passphrase ?? '';
-    if (passphrase !== '' && (passphrase.length < PASSPHRASE_MIN || passphrase.length > PASSPHRASE_MAX))
-      fail(WifiErrorCode.INVALID_PARAM, `passphrase must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} characters`);
+    if (passphrase !== '' && !isWpaPassphrase(passphrase))
+      fail(
+        WifiErrorCode.INVALID_PARAM,
+        `passphrase must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} bytes without control characters`,
+      );
     const b = gate();
     const groupName = config.groupName ?? '';
     if (Buffer.byteLength(groupName) > SSID_MAX_BYTES)
@@ -434,9 +445,12 @@ function checkEventType(type: unknown): asserts type is P2pEventType {
 
 /**
  * Subscribes to a P2P event (harmony-api.md §4.2): `'p2pStateChange'` (number: 3 started, 5 closed — the daemon
- * came or went), `'p2pConnectionChange'` (`WifiP2pLinkedInfo`), `'p2pDeviceChange'` (this device,
+ * came or went; with a listener subscribed while no daemon answers, colink tries again every second and reports 3
+ * when one does), `'p2pConnectionChange'` (`WifiP2pLinkedInfo`), `'p2pDeviceChange'` (this device,
  * `WifiP2pDevice`), `'p2pPeerDeviceChange'` (`WifiP2pDevice[]`), `'p2pPersistentGroupChange'` (no payload),
- * `'p2pDiscoveryChange'` (1 discovering, 0 not). Throws 401 (unknown type, callback not a function), 201, 801.
+ * `'p2pDiscoveryChange'` (1 discovering, 0 not). When a group forms or ends, `'p2pDeviceChange'` (this device
+ * CONNECTED / AVAILABLE) comes before `'p2pConnectionChange'`, as OpenHarmony's P2P state machine sends them
+ * (`ChangeConnectedStatus`). Throws 401 (unknown type, callback not a function), 201, 801.
  */
 export function on(type: 'p2pStateChange', callback: Callback<number>): void;
 export function on(type: 'p2pConnectionChange', callback: Callback<WifiP2pLinkedInfo>): void;

@@ -141,6 +141,32 @@ describe('with a configured wpa_supplicant that is not running', () => {
   });
 });
 
+describe('listening before wpa_supplicant runs (an app that starts first and waits for P2P)', () => {
+  it("on('p2pStateChange') while the daemon is not there: 3 (started) once it comes, then the other events flow", async () => {
+    grant('all');
+    const d = world.daemon('wlan6', 'late-listener');
+    await d.shutdown();
+    await useDaemon(world.medium, d);
+    const state = new Recorder<number>();
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pStateChange', state.listener);
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    await p2pBackend()
+      .service()
+      .catch(() => undefined); // the first attempt to open fails: nobody answers yet
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.seen).toEqual([]);
+    d.start();
+    expect(await state.next((s) => s === 3, 5_000)).toBe(3);
+    wifiManager.createGroup({ ...CONFIG, netId: -1 });
+    expect((await conn.next((i) => i.connectState === 1, 5_000)).isGroupOwner).toBe(true);
+    wifiManager.removeGroup();
+    await conn.next((i) => i.connectState === 0, 5_000);
+    wifiManager.off('p2pStateChange');
+    wifiManager.off('p2pConnectionChange');
+  });
+});
+
 describe('COLINK_P2P_GO_ADDRESS', () => {
   it('a 127/8 GO address: the group is up with it without any group interface (a GO in a process of its own)', async () => {
     grant('all');
@@ -219,7 +245,7 @@ describe('with a fake wpa_supplicant', () => {
     expect(thrown(() => wifiManager.createGroup({ ...CONFIG, goBand: 'GO_BAND_AUTO' as never }))).toEqual(
       e401,
     );
-    expect(thrown(() => wifiManager.createGroup({ ...CONFIG, passphrase: 'quote"inside' }))).toEqual(e401);
+    expect(thrown(() => wifiManager.createGroup({ ...CONFIG, passphrase: 'line\nbreak!' }))).toEqual(e401);
     expect(thrown(() => wifiManager.p2pConnect({ ...CONFIG, deviceAddress: 42 as never }))).toEqual(e401);
     expect(thrown(() => wifiManager.on('bogus' as never, () => undefined))).toEqual(e401);
     expect(thrown(() => wifiManager.on('p2pStateChange', 'x' as never))).toEqual(e401);
@@ -358,6 +384,71 @@ describe('with a fake wpa_supplicant', () => {
     wifiManager.offP2pDeviceChange(local.listener);
   });
 
+  it('getCurrentGroup gives the passphrase as it was set, backslashes included (wpa_supplicant prints it unescaped)', async () => {
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    const passphrase = String.raw`back\slash\x41\n end`; // printable ASCII, as a WPA passphrase may be
+    wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase });
+    await conn.next((i) => i.connectState === 1);
+    expect((await wifiManager.getCurrentGroup()).passphrase).toBe(passphrase);
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
+  it('createGroup measures the passphrase as wpa_supplicant and OpenHarmony do: 8..63 bytes, no control characters', async () => {
+    // OpenHarmony's P2P service checks std::string::length() (bytes), wpa_supplicant's wpa_config_parse_psk the
+    // same and has_ctrl_char; a passphrase either refuses would never become a group, so it is 401 here
+    const e401 = { code: '401', message: msg(401, 'Parameter error.'), isError: true };
+    for (const bad of ['é'.repeat(32), 'tab\tinside', 'del\x7fchar!'])
+      expect(
+        thrown(() => wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase: bad })),
+        bad,
+      ).toEqual(e401);
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    for (const good of ['é'.repeat(4), 'say "hi", ok']) {
+      conn.clear();
+      wifiManager.createGroup({ ...CONFIG, netId: -1, passphrase: good });
+      await conn.next((i) => i.connectState === 1);
+      expect((await wifiManager.getCurrentGroup()).passphrase).toBe(good);
+      wifiManager.removeGroup();
+      await conn.next((i) => i.connectState === 0);
+    }
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
+  it('a group name with quotes, a backslash and non-ASCII comes back as set, and its persistent group is found by it', async () => {
+    // wpa_supplicant takes `SET_NETWORK <id> ssid "…"` up to the last quote and prints SSIDs printf-encoded
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    const groupName = String.raw`say "hi" a\b é`;
+    wifiManager.createGroup({ ...CONFIG, netId: -2, groupName });
+    await conn.next((i) => i.connectState === 1);
+    const g = await wifiManager.getCurrentGroup();
+    expect(g.groupName).toMatch(/^DIRECT-[A-Za-z0-9]{2}-/);
+    expect(g.groupName.slice('DIRECT-xy-'.length)).toBe(groupName);
+    expect(g.networkId).toBeGreaterThanOrEqual(0); // found in LIST_NETWORKS by its SSID
+    wifiManager.off('p2pConnectionChange', conn.listener);
+  });
+
+  it("p2pDeviceChange (this device) comes before p2pConnectionChange, up and down, as OpenHarmony's ChangeConnectedStatus sends them", async () => {
+    // communication_wifi P2pStateMachine::ChangeConnectedStatus: UpdateOwnDevice (BroadcastThisDeviceChanged), then
+    // BroadcastP2pConnectionChanged — for P2P_CONNECTED and for P2P_DISCONNECTED
+    const order: string[] = [];
+    const device = (d: wifiManager.WifiP2pDevice) => order.push(`device:${d.deviceStatus}`);
+    const connection = (i: wifiManager.WifiP2pLinkedInfo) => order.push(`connection:${i.connectState}`);
+    const conn = new Recorder<wifiManager.WifiP2pLinkedInfo>();
+    wifiManager.on('p2pDeviceChange', device);
+    wifiManager.on('p2pConnectionChange', connection);
+    wifiManager.on('p2pConnectionChange', conn.listener);
+    wifiManager.createGroup({ ...CONFIG, netId: -1 });
+    await conn.next((i) => i.connectState === 1);
+    wifiManager.removeGroup();
+    await conn.next((i) => i.connectState === 0);
+    expect(order).toEqual(['device:0', 'connection:1', 'device:3', 'connection:0']);
+    wifiManager.off('p2pDeviceChange', device);
+    wifiManager.off('p2pConnectionChange');
+  });
+
   it('system app: setDeviceName, getP2pGroups and deletePersistentGroup', async () => {
     grant('all', true);
     const local = new Recorder<wifiManager.WifiP2pDevice>();
@@ -378,6 +469,16 @@ describe('with a fake wpa_supplicant', () => {
     expect((await wifiManager.getP2pGroups()).map((g) => g.networkId)).not.toContain(stored.networkId);
     wifiManager.off('p2pDeviceChange');
     wifiManager.off('p2pPersistentGroupChange');
+  });
+
+  it("setDeviceName('<Lab PC>'): the name that starts with '<' is read back (not taken for an event), p2pDeviceChange follows", async () => {
+    grant('all', true);
+    const local = new Recorder<wifiManager.WifiP2pDevice>();
+    wifiManager.on('p2pDeviceChange', local.listener);
+    wifiManager.setDeviceName('<Lab PC>');
+    expect((await local.next((d) => d.deviceName === '<Lab PC>', 5_000)).deviceName).toBe('<Lab PC>');
+    expect((await wifiManager.getP2pLocalDevice()).deviceName).toBe('<Lab PC>');
+    wifiManager.off('p2pDeviceChange', local.listener);
   });
 
   it('discovery finds a group owner; p2pConnect with its random address (no GET_WIFI_PEERS_MAC) joins it', async () => {

@@ -8,6 +8,8 @@ import { type DeviceAdvert, parseAdvert } from '@colink/core';
 import fc from 'fast-check';
 import { defineTarget, ensure, type FuzzTarget, hostileString, typed } from '../../../scripts/fuzz/kit.js';
 import { parsePeerReply } from '../src/p2p-peer.js';
+import { parseListNetworks } from '../src/p2p-service.js';
+import { printfEncode } from '../src/testing/fake-wpa-supplicant.js';
 import {
   COLINK_VENDOR_OUI,
   COLINK_VENDOR_TYPE,
@@ -17,22 +19,6 @@ import {
 import { parseWpaEvent, tokenize } from '../src/wpa-events.js';
 
 const never = () => false;
-
-/** hostap's `printf_encode` (src/utils/common.c): how wpa_supplicant writes SSIDs and other byte strings in text. */
-export function printfEncode(data: Uint8Array): string {
-  let out = '';
-  for (const c of data) {
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x1b) out += '\\e';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c >= 32 && c <= 126) out += String.fromCharCode(c);
-    else out += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  return out;
-}
 
 const EVENT_NAMES = [
   'P2P-DEVICE-FOUND',
@@ -143,6 +129,116 @@ const wpaEvent = defineTarget({
   },
 });
 
+const macArb = fc
+  .uint8Array({ minLength: 6, maxLength: 6 })
+  .map((b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':'));
+/** A WPA passphrase as hostap stores it: 8..63 printable ASCII characters (quotes and backslashes included). */
+const passphraseArb = fc
+  .array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 8, maxLength: 63 })
+  .map((cs) => String.fromCharCode(...cs));
+/** A WPS device name after p2p_parse.c: ≤ 32 bytes, control characters replaced (so none), any other text. */
+const deviceNameArb = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("'", ' ', '"', '\\', '=', "' config_methods=0x1", "' new=1", ' p2p_dev_addr='),
+      fc.string({ maxLength: 4, unit: 'grapheme' }),
+    ),
+    { maxLength: 8 },
+  )
+  .map((parts) => [...parts.join('')].map((c) => (c.charCodeAt(0) < 0x20 || c === '\x7f' ? '_' : c)).join(''))
+  .filter((s) => Buffer.byteLength(s) <= 32);
+
+const eventFields = defineTarget({
+  name: 'wifi-p2p.event-fields-roundtrip',
+  description:
+    'P2P-GROUP-STARTED, P2P-DEVICE-FOUND and P2P-PROV-DISC-PBC-REQ written as hostap 2.10 prints them (SSID printf-encoded, passphrase and device name unescaped) parse back to every field exactly',
+  arbitrary: fc.record({
+    group: fc.record({
+      ifname: fc.constantFrom('p2p-wlan0-0', 'p2p-p2p-dev-wlan0-12'),
+      go: fc.boolean(),
+      ssid: fc.uint8Array({ maxLength: 32 }),
+      freq: fc.integer({ min: 2412, max: 5885 }),
+      secret: fc.oneof(
+        passphraseArb.map((passphrase) => ({ passphrase })),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ({ psk: Buffer.from(b).toString('hex') })),
+      ),
+      goDevAddr: macArb,
+      persistent: fc.boolean(),
+      ip: fc.option(fc.constantFrom(['192.168.49.7', '255.255.255.0', '192.168.49.1']), { nil: undefined }),
+    }),
+    peer: fc.record({
+      address: macArb,
+      p2pDevAddr: macArb,
+      priDevType: fc
+        .tuple(fc.nat(65535), fc.nat(0xffffffff), fc.nat(65535))
+        .map(([c, o, s]) => `${c}-${o.toString(16).toUpperCase().padStart(8, '0')}-${s}`),
+      name: deviceNameArb,
+      configMethods: fc.nat(0xffff),
+      devCapab: fc.nat(0xff),
+      groupCapab: fc.nat(0xff),
+      wfd: fc.boolean(),
+      vendorElems: fc.boolean(),
+      isNew: fc.boolean(),
+    }),
+  }),
+  check({ group: g, peer: p }) {
+    // wpas_p2p_group_started (p2p_supplicant.c)
+    const started = `<3>P2P-GROUP-STARTED ${g.ifname} ${g.go ? 'GO' : 'client'} ssid="${printfEncode(g.ssid)}" freq=${g.freq}${'psk' in g.secret ? ` psk=${g.secret.psk}` : ''}${'passphrase' in g.secret ? ` passphrase="${g.secret.passphrase}"` : ''} go_dev_addr=${g.goDevAddr}${g.persistent ? ' [PERSISTENT]' : ''}${g.ip ? ` ip_addr=${g.ip[0]} ip_mask=${g.ip[1]} go_ip_addr=${g.ip[2]}` : ''}`;
+    const e = typed(() => parseWpaEvent(started), never);
+    const ev = e.ok ? e.value : undefined;
+    ensure(ev?.type === 'P2P-GROUP-STARTED', 'not a P2P-GROUP-STARTED');
+    const want = {
+      groupIfname: g.ifname,
+      role: g.go ? 'GO' : 'client',
+      ssid: new TextDecoder().decode(g.ssid),
+      freq: g.freq,
+      psk: 'psk' in g.secret ? g.secret.psk : undefined,
+      passphrase: 'passphrase' in g.secret ? g.secret.passphrase : undefined,
+      goDevAddr: g.goDevAddr,
+      persistent: g.persistent,
+      ipAddr: g.ip?.[0],
+      ipMask: g.ip?.[1],
+      goIpAddr: g.ip?.[2],
+    };
+    for (const [k, v] of Object.entries(want))
+      ensure(
+        (ev as unknown as Record<string, unknown>)[k] === v,
+        () =>
+          `group ${k}: ${JSON.stringify((ev as unknown as Record<string, unknown>)[k])} != ${JSON.stringify(v)}`,
+      );
+    // wpas_dev_found (p2p_supplicant.c)
+    const found = `<3>P2P-DEVICE-FOUND ${p.address} p2p_dev_addr=${p.p2pDevAddr} pri_dev_type=${p.priDevType} name='${p.name}' config_methods=0x${p.configMethods.toString(16)} dev_capab=0x${p.devCapab.toString(16)} group_capab=0x${p.groupCapab.toString(16)}${p.wfd ? ' wfd_dev_info=0x000600101c440032' : ''}${p.vendorElems ? ' vendor_elems=1' : ''} new=${p.isNew ? 1 : 0}`;
+    const f = typed(() => parseWpaEvent(found), never);
+    const fv = f.ok ? f.value : undefined;
+    ensure(fv?.type === 'P2P-DEVICE-FOUND', 'not a P2P-DEVICE-FOUND');
+    const wantPeer = {
+      address: p.address,
+      p2pDevAddr: p.p2pDevAddr,
+      priDevType: p.priDevType,
+      name: p.name,
+      configMethods: p.configMethods,
+      devCapab: p.devCapab,
+      groupCapab: p.groupCapab,
+      isNew: p.isNew,
+    };
+    for (const [k, v] of Object.entries(wantPeer))
+      ensure(
+        (fv as unknown as Record<string, unknown>)[k] === v,
+        () =>
+          `peer ${k}: ${JSON.stringify((fv as unknown as Record<string, unknown>)[k])} != ${JSON.stringify(v)}`,
+      );
+    // wpas_prov_disc_req: the GO's view of a device that wants to join by push button
+    const pbc = `<3>P2P-PROV-DISC-PBC-REQ ${p.address} p2p_dev_addr=${p.p2pDevAddr} pri_dev_type=${p.priDevType} name='${p.name}' config_methods=0x${p.configMethods.toString(16)} dev_capab=0x${p.devCapab.toString(16)} group_capab=0x${p.groupCapab.toString(16)}`;
+    const q = typed(() => parseWpaEvent(pbc), never);
+    const qv = q.ok ? q.value : undefined;
+    ensure(qv?.type === 'P2P-PROV-DISC-PBC-REQ', 'not a P2P-PROV-DISC-PBC-REQ');
+    ensure(
+      qv.address === p.address && qv.p2pDevAddr === p.p2pDevAddr,
+      () => `prov-disc ${qv.address} ${qv.p2pDevAddr} != ${p.address} ${p.p2pDevAddr}`,
+    );
+  },
+});
+
 const plainWord = fc.stringMatching(/^[A-Za-z0-9:._[\]-]{1,12}$/);
 
 const tokenizeRoundTrip = defineTarget({
@@ -207,6 +303,59 @@ const peerReply = defineTarget({
   },
 });
 
+const FLAGS = ['[CURRENT]', '[DISABLED]', '[TEMP-DISABLED]', '[P2P-PERSISTENT]'];
+
+const listNetworks = defineTarget({
+  name: 'wifi-p2p.list-networks',
+  description:
+    'parseListNetworks of a LIST_NETWORKS reply as hostap 2.10 writes it (SSID printf-encoded, any bytes) gives exactly the [P2P-PERSISTENT] rows by their flags column, SSIDs decoded; of any text: rows with a decimal id, never a throw',
+  arbitrary: fc.oneof(
+    fc
+      .array(
+        fc.record({
+          id: fc.nat(100_000),
+          ssid: fc.oneof(
+            fc.uint8Array({ maxLength: 32 }),
+            fc
+              .array(fc.constantFrom('[P2P-PERSISTENT]', '\t', 'DIRECT-ab', ' ', 'é', '\\'), { maxLength: 3 })
+              .map((p) => Buffer.from(p.join('')).subarray(0, 32)),
+          ),
+          bssid: fc.constantFrom('any', '02:00:00:00:01:00'),
+          flags: fc.subarray(FLAGS),
+        }),
+        { maxLength: 6 },
+      )
+      .map((rows) => ({ rows, text: undefined as string | undefined })),
+    fc
+      .array(
+        fc.oneof(fc.constantFrom('\t', '\n', '[P2P-PERSISTENT]', '0', '-1', 'x', '1e3'), hostileString(12)),
+        {
+          maxLength: 16,
+        },
+      )
+      .map((parts) => ({ rows: undefined, text: `network id / ssid / bssid / flags\n${parts.join('')}` })),
+  ),
+  check({ rows, text }) {
+    const reply =
+      text ??
+      `network id / ssid / bssid / flags\n${(rows ?? []).map((r) => `${r.id}\t${printfEncode(r.ssid)}\t${r.bssid}\t${r.flags.join('')}\n`).join('')}`;
+    const r = typed(() => parseListNetworks(reply), never);
+    const got = r.ok ? r.value : [];
+    for (const g of got) {
+      ensure(Number.isInteger(g.networkId) && g.networkId >= 0, () => `networkId ${g.networkId}`);
+      ensure(typeof g.ssid === 'string' && typeof g.bssid === 'string', 'ssid/bssid');
+    }
+    if (!rows) return;
+    const want = rows
+      .filter((x) => x.flags.includes('[P2P-PERSISTENT]'))
+      .map((x) => ({ networkId: x.id, ssid: new TextDecoder().decode(x.ssid), bssid: x.bssid }));
+    ensure(
+      JSON.stringify(got) === JSON.stringify(want),
+      () => `${JSON.stringify(got)} != ${JSON.stringify(want)}`,
+    );
+  },
+});
+
 const element = (body: Uint8Array): Buffer => Buffer.concat([Buffer.of(0xdd, body.length), body]);
 const colinkPrefix = Buffer.from(COLINK_VENDOR_OUI + COLINK_VENDOR_TYPE, 'hex');
 
@@ -268,4 +417,11 @@ const vendorAdvert = defineTarget({
 });
 
 /** Targets of @colink/transport-wifi-p2p. */
-export const targets: readonly FuzzTarget[] = [wpaEvent, tokenizeRoundTrip, peerReply, vendorAdvert];
+export const targets: readonly FuzzTarget[] = [
+  wpaEvent,
+  tokenizeRoundTrip,
+  eventFields,
+  peerReply,
+  listNetworks,
+  vendorAdvert,
+];

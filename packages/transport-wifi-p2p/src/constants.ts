@@ -20,7 +20,10 @@ export const WPA_DEFAULT_MONITOR_LEVEL = 3;
 export const P2P_GO_INTENT_MAX = 15;
 /** wpa_supplicant's default `p2p_go_intent` (`config.h`, `DEFAULT_P2P_GO_INTENT`). */
 export const P2P_DEFAULT_GO_INTENT = 7;
-/** WPA2 passphrase length: 8..63 ASCII characters (IEEE 802.11-2020 Annex J.4.1; HarmonyOS XTS checks the same). */
+/**
+ * WPA2 passphrase length: 8..63 (IEEE 802.11-2020 Annex J.4.1; HarmonyOS XTS checks the same), counted in bytes as
+ * wpa_supplicant (`wpa_config_parse_psk`) and OpenHarmony's P2P service (`std::string::length`) count it.
+ */
 export const WPA_PASSPHRASE_MIN = 8;
 export const WPA_PASSPHRASE_MAX = 63;
 /** P2P group SSIDs start with `DIRECT-xy` (Wi-Fi P2P spec §3.2.1); an SSID is at most 32 bytes (IEEE 802.11). */

@@ -66,6 +66,7 @@ export {
 } from './p2p-peer.js';
 export {
   groupSsid,
+  isWpaPassphrase,
   type P2pConnectOptions,
   type P2pCreateGroupOptions,
   type P2pGroupClient,
@@ -74,6 +75,7 @@ export {
   type P2pPersistentGroup,
   P2pService,
   type P2pServiceOptions,
+  parseListNetworks,
 } from './p2p-service.js';
 export {
   COLINK_ADVERT_MAX_BYTES,

@@ -142,7 +142,7 @@ export interface P2pCreateGroupOptions {
   readonly networkId?: number;
   /** Chosen group name. Gets the `DIRECT-xy-` prefix the P2P spec requires when it lacks `DIRECT-`. */
   readonly ssid?: string;
-  /** Chosen passphrase, 8..63 characters. */
+  /** Chosen passphrase: 8..63 bytes of UTF-8 without control characters ({@link isWpaPassphrase}). */
   readonly passphrase?: string;
   /** `2` (2.4 GHz), `5` (5 GHz) or a frequency in MHz. */
   readonly freq?: number;
@@ -533,18 +533,14 @@ export class P2pService {
   /**
    * Starts a group with this device as GO (`P2P_GROUP_ADD`); with `ssid` + `passphrase` through a network block
    * (`ADD_NETWORK`, `SET_NETWORK n ssid/psk/mode 3/disabled 2`, then `P2P_GROUP_ADD persistent=n`). Resolves once the
-   * group's address is on the interface. Rejects with `ERR_INVALID_ARGUMENT` (passphrase not 8..63 chars, SSID over
-   * 32 bytes), `ERR_INTERNAL` when wpa_supplicant refuses, `ERR_TIMEOUT`.
+   * group's address is on the interface. Rejects with `ERR_INVALID_ARGUMENT` (passphrase not 8..63 bytes or with a
+   * control character, see {@link isWpaPassphrase}; SSID over 32 bytes), `ERR_INTERNAL` when wpa_supplicant refuses, `ERR_TIMEOUT`.
    */
   async createGroup(options: P2pCreateGroupOptions = {}): Promise<P2pGroupInfo> {
     const { persistent = false, networkId, ssid, passphrase, freq } = options;
     assertArgument(
-      passphrase === undefined ||
-        (typeof passphrase === 'string' &&
-          passphrase.length >= WPA_PASSPHRASE_MIN &&
-          passphrase.length <= WPA_PASSPHRASE_MAX &&
-          !/["\n]/.test(passphrase)),
-      `passphrase must be ${WPA_PASSPHRASE_MIN}..${WPA_PASSPHRASE_MAX} characters without quotes`,
+      passphrase === undefined || isWpaPassphrase(passphrase),
+      `passphrase must be ${WPA_PASSPHRASE_MIN}..${WPA_PASSPHRASE_MAX} bytes without control characters`,
     );
     assertArgument(freq === undefined || (Number.isInteger(freq) && freq > 0), 'freq must be 2, 5 or MHz');
     let id = networkId;
@@ -552,7 +548,8 @@ export class P2pService {
     if (ssid !== undefined || passphrase !== undefined) {
       assertArgument(id === undefined, 'give either networkId or ssid/passphrase');
       const name = groupSsid(ssid ?? '');
-      assertArgument(!/["\n]/.test(name), 'SSID must not contain quotes or newlines');
+      // wpa_config_parse_string takes `ssid "…"` up to the last quote: quotes inside are fine, a line break is not
+      assertArgument(!/\n/.test(name), 'SSID must not contain line breaks');
       const pass = passphrase ?? randomPassphrase();
       id = Number(await this.wpa.value('ADD_NETWORK'));
       await this.wpa.expectOk(`SET_NETWORK ${id} ssid "${name}"`);
@@ -626,16 +623,7 @@ export class P2pService {
 
   /** Stored persistent groups (`LIST_NETWORKS`, rows flagged `[P2P-PERSISTENT]`). */
   async persistentGroups(): Promise<P2pPersistentGroup[]> {
-    const text = await this.wpa.request('LIST_NETWORKS');
-    return text
-      .split('\n')
-      .slice(1)
-      .filter((l) => l.includes('[P2P-PERSISTENT]'))
-      .map((l) => {
-        const [id, ssid, bssid] = l.split('\t');
-        // LIST_NETWORKS writes the SSID with printf_encode, as events do: decode it the same way so they compare.
-        return { networkId: Number(id), ssid: printfDecode(ssid ?? ''), bssid: bssid ?? 'any' };
-      });
+    return parseListNetworks(await this.wpa.request('LIST_NETWORKS'));
   }
 
   /** Deletes a stored persistent group (`REMOVE_NETWORK <id>`). */
@@ -918,6 +906,35 @@ export class P2pService {
     this.discoveringSubject.next(false);
     this.peersSubject.next(new Map());
   }
+}
+
+/**
+ * Whether wpa_supplicant takes `passphrase` as a WPA passphrase (`SET_NETWORK <id> psk "<passphrase>"`, hostap
+ * 2.10 `config.c` `wpa_config_parse_psk`): {@link WPA_PASSPHRASE_MIN}..{@link WPA_PASSPHRASE_MAX} **bytes** of
+ * UTF-8 (IEEE 802.11-2020 Annex J.4.1 hashes the bytes) and no control character (`has_ctrl_char`: below 0x20, or
+ * 0x7f). Quotes and backslashes are fine: the daemon takes the text up to the last quote, as it is.
+ */
+export function isWpaPassphrase(passphrase: unknown): passphrase is string {
+  if (typeof passphrase !== 'string') return false;
+  const n = Buffer.byteLength(passphrase);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: has_ctrl_char's set, on purpose
+  return n >= WPA_PASSPHRASE_MIN && n <= WPA_PASSPHRASE_MAX && !/[\x00-\x1f\x7f]/.test(passphrase);
+}
+
+/**
+ * The stored persistent groups in a `LIST_NETWORKS` reply (hostap `wpa_supplicant_ctrl_iface_list_networks`: a
+ * header line, then `id \t ssid \t bssid \t flags` per network): the rows whose **flags** column holds
+ * `[P2P-PERSISTENT]` and whose id is a decimal number. The SSID is printf-encoded there (`wpa_ssid_txt`) and comes
+ * back decoded, as events' SSIDs do, so the two compare. Other rows, a truncated last row or garbage are skipped.
+ */
+export function parseListNetworks(reply: string): P2pPersistentGroup[] {
+  const groups: P2pPersistentGroup[] = [];
+  for (const line of reply.split('\n').slice(1)) {
+    const cols = line.split('\t');
+    if (cols.length !== 4 || !/^\d{1,9}$/.test(cols[0]!) || !cols[3]!.includes('[P2P-PERSISTENT]')) continue;
+    groups.push({ networkId: Number(cols[0]), ssid: printfDecode(cols[1]!), bssid: cols[2]! });
+  }
+  return groups;
 }
 
 /** A P2P SSID for a chosen name: `DIRECT-` names are kept; others become `DIRECT-xy-<name>`, cut to 32 bytes. */

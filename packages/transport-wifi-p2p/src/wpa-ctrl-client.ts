@@ -48,6 +48,13 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/**
+ * An event datagram: `<level>TEXT` with a decimal level (`wpa_msg`). Anything else is a reply, also one that starts
+ * with `<` for another reason (`GET device_name` of a device named `<Lab PC>`); hostap's own `wpa_ctrl_request`
+ * looks at the `<` alone and would wait for another datagram.
+ */
+const EVENT_DATAGRAM = /^<\d+>/;
+
 /** Replies that mean the daemon did not do what was asked. */
 const FAILURE_REPLIES = new Set(['FAIL\n', 'UNKNOWN COMMAND\n']);
 
@@ -248,7 +255,7 @@ export class WpaCtrlClient {
 
   private onCommandDatagram(d: Datagram): void {
     const text = d.data.toString('utf8');
-    if (text.startsWith('<')) {
+    if (EVENT_DATAGRAM.test(text)) {
       this.emitEvent(text);
       return;
     }
@@ -262,7 +269,7 @@ export class WpaCtrlClient {
 
   private onMonitorDatagram(d: Datagram): void {
     const text = d.data.toString('utf8');
-    if (text.startsWith('<')) {
+    if (EVENT_DATAGRAM.test(text)) {
       this.emitEvent(text);
       return;
     }

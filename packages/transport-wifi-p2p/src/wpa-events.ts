@@ -27,6 +27,7 @@ export interface P2pDeviceFoundEvent extends EventBase {
   /** P2P Device Address: the stable identity of the peer. */
   readonly p2pDevAddr: string;
   readonly priDevType: string;
+  /** The peer's WPS device name, verbatim (wpa_supplicant prints it unescaped; quotes and spaces included). */
   readonly name: string;
   readonly configMethods: number;
   readonly devCapab: number;
@@ -78,6 +79,7 @@ export interface P2pGroupStartedEvent extends EventBase {
   readonly ssid: string;
   readonly freq: number;
   readonly psk?: string;
+  /** The group's passphrase, verbatim (wpa_supplicant prints it unescaped, unlike `ssid`). */
   readonly passphrase?: string;
   readonly goDevAddr: string;
   readonly persistent: boolean;
@@ -252,13 +254,47 @@ export function tokenize(text: string): { words: string[]; args: Record<string, 
   return { words, args };
 }
 
+/**
+ * The free-text fields hostap prints **unescaped** between fixed delimiters, per event: a peer's WPS device name
+ * (`name='%s'` in `wpas_dev_found` and the provision discovery requests; p2p_parse.c only replaces control
+ * characters, so quotes and spaces stay) and a
+ * group's passphrase (`passphrase="%s"` in `wpas_p2p_group_started`, the stored text as it is — any printable ASCII,
+ * unlike the SSID before it, which `wpa_ssid_txt` printf-encodes). Everything after such a field is hostap's own
+ * fixed-format text, so the field runs from its opening delimiter to the **last** closing one.
+ */
+const RAW_FIELDS: Readonly<Record<string, { key: string; open: string; close: string }>> = {
+  'P2P-DEVICE-FOUND': { key: 'name', open: " name='", close: "' config_methods=" },
+  // wpas_prov_disc_req / wpas_prov_disc_resp: `<addr> [pin] p2p_dev_addr=… pri_dev_type=… name='%s' config_methods=…`
+  'P2P-PROV-DISC-PBC-REQ': { key: 'name', open: " name='", close: "' config_methods=" },
+  'P2P-PROV-DISC-SHOW-PIN': { key: 'name', open: " name='", close: "' config_methods=" },
+  'P2P-PROV-DISC-ENTER-PIN': { key: 'name', open: " name='", close: "' config_methods=" },
+  'P2P-GROUP-STARTED': { key: 'passphrase', open: ' passphrase="', close: '" go_dev_addr=' },
+};
+
+/**
+ * {@link tokenize} for the arguments of event `name`, with its raw field ({@link RAW_FIELDS}) cut out first and
+ * kept verbatim, so text inside it can neither end it early nor set other fields. Without both delimiters (a
+ * truncated or unfamiliar line) the plain tokenizer decides.
+ */
+function tokenizeEvent(name: string, rest: string): { words: string[]; args: Record<string, string> } {
+  const raw = RAW_FIELDS[name];
+  const i = raw ? rest.indexOf(raw.open) : -1;
+  const j = raw && i >= 0 ? rest.lastIndexOf(raw.close) : -1;
+  if (!raw || i < 0 || j < i + raw.open.length) return tokenize(rest);
+  const t = tokenize(`${rest.slice(0, i)}${rest.slice(j + 1)}`);
+  t.args[raw.key] = rest.slice(i + raw.open.length, j);
+  return t;
+}
+
 const int = (v: string | undefined, base = 10): number =>
   v === undefined ? Number.NaN : Number.parseInt(v, base);
 const hex = (v: string | undefined): number => int(v?.replace(/^0x/i, ''), 16);
 
 /**
  * Parses one datagram from a monitor socket. Returns `undefined` when the datagram is not an event (no leading
- * `<N>`): that is a command reply. Unknown events come back as `{ type: 'other' }`, never as an error.
+ * `<N>`): that is a command reply. Unknown events come back as `{ type: 'other' }`, never as an error. Quoted values
+ * are printf-decoded (`ssid="…"`), except the fields hostap prints unescaped (`P2P-DEVICE-FOUND`'s `name='…'`,
+ * `P2P-GROUP-STARTED`'s `passphrase="…"`), which are taken verbatim up to their fixed closing text.
  */
 export function parseWpaEvent(datagram: string): WpaEvent | undefined {
   const m = /^<(\d+)>/.exec(datagram);
@@ -274,7 +310,7 @@ export function parseWpaEvent(datagram: string): WpaEvent | undefined {
   const sp = raw.indexOf(' ');
   const name = sp < 0 ? raw : raw.slice(0, sp);
   const rest = sp < 0 ? '' : raw.slice(sp + 1);
-  const { words, args } = tokenize(rest);
+  const { words, args } = tokenizeEvent(name, rest);
   const base = ifname === undefined ? { level, raw } : { level, raw, ifname };
   const role = (w: string | undefined): P2pRole => (w === 'GO' ? 'GO' : 'client');
   switch (name) {

@@ -273,6 +273,91 @@ describe('fake wpa_supplicant: P2P over the shared medium', () => {
     expect(await nodes[0]!.wpa.request('LIST_NETWORKS')).toBe('network id / ssid / bssid / flags\n');
   });
 
+  it('measures a passphrase as wpa_supplicant does: 8..63 bytes, no control characters; UTF-8, quotes and backslashes are fine', async () => {
+    // hostap config.c wpa_config_parse_psk: the length is in bytes up to the last quote, has_ctrl_char refuses
+    // bytes < 0x20 and 0x7f; anything else is a passphrase (IEEE 802.11 hashes its bytes)
+    const { nodes } = await world(1);
+    const n = nodes[0]!;
+    for (const bad of ['é'.repeat(32), 'tab\there!', 'del\x7fchar!']) {
+      const e = await n.p2p.createGroup({ passphrase: bad }).catch((x: unknown) => x);
+      expect(isColinkError(e, 'ERR_INVALID_ARGUMENT'), JSON.stringify(bad)).toBe(true);
+    }
+    expect(await n.wpa.request('LIST_NETWORKS')).toBe('network id / ssid / bssid / flags\n');
+    for (const good of ['é'.repeat(4), 'say "hi" \\n ok']) {
+      const g = await n.p2p.createGroup({ ssid: 'pass', passphrase: good });
+      expect(g.passphrase).toBe(good);
+      await n.p2p.removeGroup();
+    }
+  });
+
+  it('the fake writes SSIDs as wpa_supplicant does (printf_encode): a name with a backslash or non-ASCII comes back as set, on both sides', async () => {
+    // wpa_ssid_txt in P2P-GROUP-STARTED and LIST_NETWORKS: `\\` for a backslash, `\xNN` for each non-ASCII byte
+    const { nodes } = await world(2);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const ssid = 'DIRECT-cl-a\\b é';
+    const raw = nextEvent(a.wpa, 'P2P-GROUP-STARTED');
+    const g = await a.p2p.createGroup({ ssid, passphrase: '12345678', persistent: true });
+    expect((await raw).raw).toContain('ssid="DIRECT-cl-a\\\\b \\xc3\\xa9"');
+    expect(g.ssid).toBe(ssid);
+    expect(g.networkId).toBe(0); // found by its SSID in LIST_NETWORKS
+    expect(await a.wpa.request('LIST_NETWORKS')).toBe(
+      'network id / ssid / bssid / flags\n0\tDIRECT-cl-a\\\\b \\xc3\\xa9\tany\t[DISABLED][P2P-PERSISTENT]\n',
+    );
+    expect(await a.p2p.persistentGroups()).toEqual([{ networkId: 0, ssid, bssid: 'any' }]);
+    await b.p2p.find();
+    await peerSeen(b.p2p, a.d.deviceAddress);
+    const joined = await b.p2p.connect(a.d.deviceAddress);
+    expect(joined.ssid).toBe(ssid);
+  });
+
+  it('persistentGroups reads the flags column of LIST_NETWORKS: a network whose SSID holds "[P2P-PERSISTENT]" is not one', async () => {
+    const { nodes } = await world(1);
+    const n = nodes[0]!;
+    const id = await n.wpa.value('ADD_NETWORK'); // a station network, as a saved access point would be
+    await n.wpa.expectOk(`SET_NETWORK ${id} ssid "cafe [P2P-PERSISTENT]"`);
+    const g = await n.p2p.createGroup({ ssid: 'DIRECT-cl-kept', passphrase: '12345678', persistent: true });
+    expect(await n.p2p.persistentGroups()).toEqual([
+      { networkId: g.networkId, ssid: 'DIRECT-cl-kept', bssid: 'any' },
+    ]);
+  });
+
+  it("a joining device's name cannot change the address acceptConnection decides on (P2P-PROV-DISC-PBC-REQ name='…')", async () => {
+    // a WPS device name is ≤ 32 bytes of anything but control characters, printed after the real p2p_dev_addr:
+    // "' p2p_dev_addr=<address>" made the GO ask about "<address>'" instead (a deny list no longer matched)
+    const trusted = '02:00:00:00:00:77';
+    const dir = tempDir();
+    const medium = new FakeP2pMedium({ dataPath: 'loopback' });
+    const goD = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan0', deviceName: 'go' });
+    const evil = medium.addDaemon({ ctrlDir: dir, ifname: 'wlan1', deviceName: `' p2p_dev_addr=${trusted}` });
+    const goWpa = await WpaCtrlClient.open({ ctrlPath: goD.ctrlPath });
+    const evilWpa = await WpaCtrlClient.open({ ctrlPath: evil.ctrlPath });
+    const asked: string[] = [];
+    const go = new P2pService(goWpa, {
+      addressing: medium.addressing,
+      acceptConnection: ({ address }) => {
+        asked.push(address);
+        return address === trusted;
+      },
+    });
+    const joiner = new P2pService(evilWpa, { addressing: medium.addressing });
+    cleanups.push(async () => {
+      go.close();
+      joiner.close();
+      await goWpa.close();
+      await evilWpa.close();
+      await medium.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    await go.createGroup({ ssid: 'guarded', passphrase: '12345678' });
+    await joiner.find();
+    await peerSeen(joiner, goD.deviceAddress);
+    const pbcReq = nextEvent(goWpa, 'P2P-PROV-DISC-PBC-REQ');
+    void joiner.connect(goD.deviceAddress, { timeoutMs: 3_000 }).catch(() => undefined);
+    expect((await pbcReq).p2pDevAddr).toBe(evil.deviceAddress);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toEqual([evil.deviceAddress]);
+  });
+
   it('P2P_CONNECT … pin answers an 8-digit PIN with a valid WPS checksum', async () => {
     const { nodes } = await world(2);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];

@@ -47,6 +47,13 @@ describe('WpaCtrlClient against the fake daemon', () => {
     sub.unsubscribe();
   });
 
+  it("a reply that starts with '<' but not '<N>' is a reply (a device name such as '<Lab PC>'), not a dropped event", async () => {
+    // events are `<level>TEXT` with a decimal level (wpa_msg); a bare value reply is the text as stored
+    const { client } = await setup({ requestTimeoutMs: 2_000 });
+    await client.expectOk('SET device_name <Lab PC>');
+    expect(await client.request('GET device_name')).toBe('<Lab PC>');
+  });
+
   it('rejects with ERR_DIAL_FAILED when no daemon listens', async () => {
     const dir = tempDir();
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -104,6 +104,43 @@ describe('typed parsing of wpa_supplicant 2.10 events', () => {
     expect(parseWpaEvent(text)).toMatchObject(expected);
   });
 
+  it('P2P-GROUP-STARTED: the passphrase is raw text up to the last `" go_dev_addr=` (hostap prints it unencoded, unlike the SSID)', () => {
+    // wpas_p2p_group_started: ssid="%s" with wpa_ssid_txt (printf_encode), passphrase="%s" as stored; a WPA
+    // passphrase is any 8..63 printable ASCII characters, backslashes and quotes included
+    const pass = 'a\\nb\\x41" freq=1 c';
+    const e = parseWpaEvent(
+      `<3>P2P-GROUP-STARTED p2p-wlan0-0 GO ssid="DIRECT-ab-\\\\x" freq=2412 passphrase="${pass}" go_dev_addr=${a} [PERSISTENT]`,
+    );
+    expect(e).toMatchObject({
+      type: 'P2P-GROUP-STARTED',
+      ssid: 'DIRECT-ab-\\x',
+      freq: 2412,
+      passphrase: pass,
+      goDevAddr: a,
+      persistent: true,
+    });
+  });
+
+  it("P2P-DEVICE-FOUND: the device name is raw text up to the last `' config_methods=`; a name cannot set other fields", () => {
+    // p2p_parse.c only replaces control characters in a peer's WPS device name (≤ 32 bytes): quotes and spaces
+    // stay, and wpas_dev_found prints it as name='%s' after p2p_dev_addr and pri_dev_type
+    for (const name of [`' p2p_dev_addr=${b}`, "x' new=1 group_capab=0x1 '", "Bob's TV", "'", '']) {
+      const e = parseWpaEvent(
+        `<3>P2P-DEVICE-FOUND ${a} p2p_dev_addr=${a} pri_dev_type=10-0050F204-5 name='${name}' config_methods=0x188 dev_capab=0x25 group_capab=0x0 new=0`,
+      );
+      expect(e, name).toMatchObject({
+        type: 'P2P-DEVICE-FOUND',
+        address: a,
+        p2pDevAddr: a,
+        priDevType: '10-0050F204-5',
+        name,
+        configMethods: 0x188,
+        groupCapab: 0,
+        isNew: false,
+      });
+    }
+  });
+
   it('a datagram without <N> is a reply, not an event', () => {
     expect(parseWpaEvent('OK\n')).toBeUndefined();
     expect(parseWpaEvent('network id / ssid / bssid / flags\n')).toBeUndefined();

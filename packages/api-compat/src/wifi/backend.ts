@@ -11,6 +11,7 @@ import {
   type P2pGroupRemoval,
   type P2pPeer,
   P2pService,
+  WPA_REATTACH_RETRY_MS,
   WpaCtrlClient,
 } from '@colink/transport-wifi-p2p';
 import { distinctUntilChanged, type Subscription, skip } from 'rxjs';
@@ -71,6 +72,7 @@ export class P2pBackend {
   private queued = 0;
   private closed = false;
   private openFailed = false;
+  private cancelRetry: (() => void) | undefined;
 
   constructor(
     readonly settings: WifiP2pSettings,
@@ -128,16 +130,35 @@ export class P2pBackend {
   private ensureOpen(): Promise<P2pService> {
     this.opening ??= this.open().then(
       (svc) => {
+        // P2P came up after an attempt found no daemon: that is the platform's "P2P opened" for listeners
+        if (this.openFailed) this.emit('p2pStateChange', P2pState.STARTED);
         this.openFailed = false;
         return svc;
       },
       (e: unknown) => {
         this.opening = undefined;
         this.openFailed = true;
+        this.retryWhileListened();
         throw e instanceof WifiFailure ? e : new WifiFailure(WifiErrorCode.P2P_NOT_OPENED, String(e));
       },
     );
     return this.opening;
+  }
+
+  /**
+   * While listeners wait for events and the daemon did not answer, tries again every re-attach period (the control
+   * client's `reattachRetryMs`, default {@link WPA_REATTACH_RETRY_MS}), so an app that subscribed before
+   * wpa_supplicant started gets `'p2pStateChange'` 3 and its events once it runs.
+   */
+  private retryWhileListened(): void {
+    if (this.closed || this.cancelRetry || ![...this.listeners.values()].some((l) => l.size > 0)) return;
+    const timer = setTimeout(() => {
+      this.cancelRetry = undefined;
+      if (this.closed || this.wpa) return;
+      this.ensureOpen().catch(() => undefined);
+    }, this.settings.client?.reattachRetryMs ?? WPA_REATTACH_RETRY_MS);
+    timer.unref();
+    this.cancelRetry = () => clearTimeout(timer);
   }
 
   /** The service when already open. */
@@ -278,8 +299,9 @@ export class P2pBackend {
       if (this.announced.has(g.ifname)) continue;
       this.announced.add(g.ifname);
       const vis = this.visibility();
-      this.emit('p2pConnectionChange', toLinkedInfo(g, vis));
+      // OpenHarmony's ChangeConnectedStatus: this device's new status first, then the connection
       this.emit('p2pDeviceChange', toLocalDevice(this.localInfo, groups, vis));
+      this.emit('p2pConnectionChange', toLinkedInfo(g, vis));
     }
   }
 
@@ -294,8 +316,8 @@ export class P2pBackend {
     if (!this.announced.delete(r.group.ifname)) return;
     const vis = this.visibility();
     const rest = this.svc?.currentGroups ?? [];
-    this.emit('p2pConnectionChange', toLinkedInfo(rest[0], vis));
     this.emit('p2pDeviceChange', toLocalDevice(this.localInfo, rest, vis));
+    this.emit('p2pConnectionChange', toLinkedInfo(rest[0], vis));
   }
 
   /** A connect that did not form a group: `'p2pConnectionChange'` with DISCONNECTED, as the platform reports it. */
@@ -315,6 +337,7 @@ export class P2pBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cancelRetry?.();
     await this.opening?.catch(() => undefined);
     for (const s of this.subs) s.unsubscribe();
     this.listeners.clear();

@@ -46,9 +46,9 @@ export interface WifiP2PConfig {
   deviceAddressType?: DeviceAddressType;
   /** -1 temporary group, -2 persistent group; ≥ 0 restarts the stored persistent group with that id. */
   netId: number;
-  /** WPA2 passphrase, 8..63 characters; empty = generated. */
+  /** WPA2 passphrase, 8..63 bytes of UTF-8 without control characters; empty = generated. */
   passphrase: string;
-  /** Group name (the SSID gets the `DIRECT-xy-` prefix the P2P spec requires); empty = generated. */
+  /** Group name (the SSID gets the `DIRECT-xy-` prefix the P2P spec requires), no line breaks; empty = generated. */
   groupName: string;
   goBand: GroupOwnerBand;
   /** API 23: group owner frequency, MHz. */

@@ -8,6 +8,7 @@ import {
   type FakeGroupParams,
   FakeWpaSupplicant,
   type FakeWpaSupplicantOptions,
+  ssidTxt,
 } from './fake-wpa-supplicant.js';
 import { ip } from './netns.js';
 
@@ -403,7 +404,7 @@ export class FakeP2pMedium {
       go.joinedGroup(p.ifname, 'GO', group);
       go.emit(
         3,
-        `P2P-GROUP-STARTED ${p.ifname} GO ssid="${p.ssid}" freq=${p.freq} passphrase="${p.passphrase}" go_dev_addr=${go.deviceAddress}${p.persistent ? ' [PERSISTENT]' : ''}`,
+        `P2P-GROUP-STARTED ${p.ifname} GO ssid="${ssidTxt(p.ssid)}" freq=${p.freq} passphrase="${p.passphrase}" go_dev_addr=${go.deviceAddress}${p.persistent ? ' [PERSISTENT]' : ''}`,
       );
       if (formation) go.emit(3, 'P2P-GROUP-FORMATION-SUCCESS');
       // The GO host configures its address after the interface is up, as HarmonyOS and Android do.
@@ -479,7 +480,7 @@ export class FakeP2pMedium {
       if (formation) client.emit(3, 'P2P-GROUP-FORMATION-SUCCESS');
       client.emit(
         3,
-        `P2P-GROUP-STARTED ${ifname} client ssid="${group.ssid}" freq=${group.freq} psk=${derivePsk(group.passphrase, group.ssid)} go_dev_addr=${group.go.deviceAddress}${keep ? ' [PERSISTENT]' : ''}${clientIp ? ` ip_addr=${clientIp} ip_mask=${mask} go_ip_addr=${group.goIp}` : ''}`,
+        `P2P-GROUP-STARTED ${ifname} client ssid="${ssidTxt(group.ssid)}" freq=${group.freq} psk=${derivePsk(group.passphrase, group.ssid)} go_dev_addr=${group.go.deviceAddress}${keep ? ' [PERSISTENT]' : ''}${clientIp ? ` ip_addr=${clientIp} ip_mask=${mask} go_ip_addr=${group.goIp}` : ''}`,
       );
       group.go.emit(
         3,

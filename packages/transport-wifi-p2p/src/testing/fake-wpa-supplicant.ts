@@ -198,6 +198,30 @@ export function wpsPinChecksum(pin7: number): number {
   return (10 - (accum % 10)) % 10;
 }
 
+/**
+ * hostap's `printf_encode` (src/utils/common.c), which `wpa_ssid_txt` applies to SSIDs in events and
+ * `LIST_NETWORKS`: `\"`, `\\`, `\e`, `\n`, `\r`, `\t`, printable ASCII as it is, every other byte `\xNN`.
+ */
+export function printfEncode(data: Uint8Array): string {
+  let out = '';
+  for (const c of data) {
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x1b) out += '\\e';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c >= 32 && c <= 126) out += String.fromCharCode(c);
+    else out += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** An SSID as wpa_supplicant prints it (`wpa_ssid_txt`): the fake keeps SSIDs as text, their bytes are its UTF-8. */
+export function ssidTxt(ssid: string): string {
+  return printfEncode(Buffer.from(ssid, 'utf8'));
+}
+
 /** PSK as wpa_supplicant derives it: PBKDF2-SHA1(passphrase, ssid, 4096, 32) (IEEE 802.11-2020 J.4.1). */
 export function derivePsk(passphrase: string, ssid: string): string {
   return crypto.pbkdf2Sync(passphrase, ssid, 4096, 32, 'sha1').toString('hex');
@@ -508,7 +532,7 @@ export class FakeWpaSupplicant {
     let s = 'network id / ssid / bssid / flags\n';
     for (const [id, n] of [...this.networks].sort((a, b) => a[0] - b[0])) {
       const flags = `${n.disabled ? '[DISABLED]' : ''}${n.disabled === 2 ? '[P2P-PERSISTENT]' : ''}`;
-      s += `${id}\t${n.ssid ?? ''}\t${n.bssid ?? 'any'}\t${flags}\n`;
+      s += `${id}\t${ssidTxt(n.ssid ?? '')}\t${n.bssid ?? 'any'}\t${flags}\n`;
     }
     return s;
   }
@@ -554,7 +578,10 @@ export class FakeWpaSupplicant {
       case 'psk': {
         if (value.startsWith('"')) {
           const s = parseString(value);
-          if (s === undefined || s.length < 8 || s.length > 63) return 'FAIL\n';
+          // wpa_config_parse_psk: 8..63 bytes, then has_ctrl_char
+          const bytes = s === undefined ? 0 : Buffer.byteLength(s);
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: has_ctrl_char's set, on purpose
+          if (s === undefined || bytes < 8 || bytes > 63 || /[\x00-\x1f\x7f]/.test(s)) return 'FAIL\n';
           n.psk = s;
           n.pskHex = undefined;
           return 'OK\n';

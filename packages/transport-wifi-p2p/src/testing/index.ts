@@ -23,6 +23,8 @@ export {
   type FakeWpaSupplicantOptions,
   type NetworkBlock,
   type PendingConnect,
+  printfEncode,
+  ssidTxt,
   wpsPinChecksum,
 } from './fake-wpa-supplicant.js';
 export { addNetns, canUseNetns, deleteNetns, ip } from './netns.js';
