@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { closeReason, type DeviceEntry, ErrorCode, isColinkError } from '@colink/core';
 import { bindDevice } from '@colink/core/security';
-import type { Subscription } from 'rxjs';
+import { asapScheduler, observeOn, Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
 import {
   type DeviceBasicInfo,
@@ -186,7 +186,9 @@ class DeviceManagerImpl {
 
   /**
    * Starts discovering; `discoverSuccess` fires per device found (those present now and new ones) for up to 2
-   * minutes and 99 devices. 401 for a non-object `discoverParam`, 11600104 while a discovery runs.
+   * minutes and 99 devices, always after this call returns (HarmonyOS queues the results to the JS thread), so a
+   * listener may call {@link DeviceManager.stopDiscovering} to end it. 401 for a non-object `discoverParam`, 11600104
+   * while a discovery runs.
    */
   startDiscovering(discoverParam: Record<string, Object>, filterOptions?: Record<string, Object>): void {
     this.check();
@@ -195,13 +197,20 @@ class DeviceManagerImpl {
       fail(401, UNIVERSAL_MESSAGES[401]!);
     if (this.discovery) fail(ERR_DISCOVERY_BUSY, 'Discovery unavailable.');
     const seen = new Set<string>();
-    this.discovery = this.rt.device.directory.devices$.subscribe((list) => {
-      for (const d of list) {
-        if (seen.has(d.networkId) || seen.size >= DISCOVERY_MAX) continue;
-        seen.add(d.networkId);
-        this.emit('discoverSuccess', { device: basicInfo(d) });
-      }
-    });
+    const discovery = new Subscription();
+    this.discovery = discovery;
+    // Found devices reach the listeners later, as HarmonyOS queues them to the JS thread (uv_queue_work): never inside
+    // startDiscovering, and a listener's stopDiscovering ends this discovery (no further devices, no 11600104).
+    discovery.add(
+      this.rt.device.directory.devices$.pipe(observeOn(asapScheduler)).subscribe((list) => {
+        for (const d of list) {
+          if (this.discovery !== discovery) return;
+          if (seen.has(d.networkId) || seen.size >= DISCOVERY_MAX) continue;
+          seen.add(d.networkId);
+          this.emit('discoverSuccess', { device: basicInfo(d) });
+        }
+      }),
+    );
     // Discovery ends by itself after 2 min, on the runtime's clock (virtual in tests).
     this.stopDiscoveryTimer = after(DISCOVERY_MS, () => this.endDiscovery(), {
       runtime: this.rt,

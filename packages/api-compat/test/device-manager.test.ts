@@ -107,3 +107,37 @@ describe('distributedDeviceManager static twins (onXxx / offXxx)', () => {
     ddm.releaseDeviceManager(dm);
   });
 });
+
+describe('distributedDeviceManager discovery delivery', () => {
+  it('discoverSuccess comes after startDiscovering returns, and stopDiscovering inside it ends the discovery', async () => {
+    const net = `ddm-stop-in-cb-${process.pid}`;
+    const a = memoryRuntime('ddm-stop-a', { COLINK_MEMORY_NETWORK: net });
+    const b = memoryRuntime('ddm-stop-b', { COLINK_MEMORY_NETWORK: net }, false);
+    runtimes.push(a, b);
+    await a.start();
+    await b.start();
+    const dm = ddm.createDeviceManager('com.example.collab');
+    await expect.poll(() => dm.getAvailableDeviceListSync().length, { timeout: 30_000 }).toBe(1);
+
+    // The usual pattern: stop discovering once the wanted device is found.
+    let inStart = false;
+    const calls: Array<{ duringStart: boolean }> = [];
+    const found = new Promise<void>((resolve) =>
+      dm.on('discoverSuccess', () => {
+        calls.push({ duringStart: inStart });
+        dm.stopDiscovering();
+        resolve();
+      }),
+    );
+    inStart = true;
+    dm.startDiscovering({ discoverTargetType: 1 });
+    inStart = false;
+    await found;
+    // HarmonyOS queues discovery results to the JS thread (uv_queue_work): never inside startDiscovering.
+    expect.soft(calls).toEqual([{ duringStart: false }]);
+    // The stop took effect: a new discovery may start (it was 11600104 "Discovery unavailable").
+    expect(codeOf(() => dm.startDiscovering({ discoverTargetType: 1 }))).toBe('no throw');
+    dm.stopDiscovering();
+    ddm.releaseDeviceManager(dm);
+  });
+});
