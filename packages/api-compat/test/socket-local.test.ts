@@ -128,3 +128,28 @@ describe('LocalSocket and LocalSocketServer', () => {
     expect(await rejected(socket.constructLocalSocketInstance().getLocalAddress())).toBe(2_301_009);
   });
 });
+
+describe('LocalSocketServer.listen twice at once', () => {
+  it('the second is 2301022 (EINVAL) and close() leaves nothing listening (no orphaned second server)', async () => {
+    const first = path.join(dir, 'twice-a.sock');
+    const second = path.join(dir, 'twice-b.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    const code = (p: Promise<void>): Promise<unknown> =>
+      p.then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      );
+    const results = await Promise.all([
+      code(server.listen({ address: first })),
+      code(server.listen({ address: second })),
+    ]);
+    expect.soft(results).toEqual(['ok', 2_301_022]);
+    await server.close();
+    const client = socket.constructLocalSocketInstance();
+    // ENOENT (2301002) once the server's file is gone, ECONNREFUSED if only the file is left: either way no server.
+    for (const file of [first, second])
+      expect([2_301_002, 2_301_111]).toContain(
+        await rejected(client.connect({ address: { address: file } })),
+      );
+  });
+});

@@ -433,3 +433,54 @@ describe('connection.NetHandle.bindSocket with these sockets', () => {
     expect(await rejected(new NetHandle(200).bindSocket({} as never))).toBe(401);
   });
 });
+
+describe('a second listen / bind while the first is under way', () => {
+  it('TCPSocketServer.listen twice at once: the second is 2303122 (EINVAL) and close() leaves nothing listening', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    const results = await Promise.all([
+      server.listen({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+      server.listen({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+    ]);
+    // netstack: listen on a socket that is already bound fails (EINVAL); it never makes a second listening socket.
+    expect.soft(results).toEqual(['ok', 2_303_122]);
+    expect.soft((await server.getLocalAddress()).port).toBe(port);
+    await server.close();
+    // Nothing of this server listens any more (a second, orphaned server kept the port open).
+    const client = socket.constructTCPSocketInstance();
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port } }))).toBe(2_301_111);
+  });
+
+  it('UDPSocket.bind twice at once: the second is 2301022 (EINVAL) and close() frees the port', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    const results = await Promise.all([
+      u.bind({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+      u.bind({ address: '127.0.0.1', port: 0 }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+    ]);
+    expect.soft(results).toEqual(['ok', 2_301_022]);
+    expect.soft((await u.getLocalAddress()).port).toBe(port);
+    await u.close();
+    // The port is free again: a new bind gets it (held by an orphaned first socket, the bind fell back to another).
+    const probe = socket.constructUDPSocketInstance();
+    cleanups.push(() => probe.close());
+    await probe.bind({ address: '127.0.0.1', port });
+    expect((await probe.getLocalAddress()).port).toBe(port);
+  });
+});

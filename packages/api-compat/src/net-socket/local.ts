@@ -89,7 +89,10 @@ export interface LocalSocketConnection {
 
 /** A local server (`socket.constructLocalSocketServerInstance()`); at most 1024 clients at once across all servers of the process. */
 export interface LocalSocketServer {
-  /** Creates the socket file at `address.address` and listens (a path in use 2301098). */
+  /**
+   * Creates the socket file at `address.address` and listens (a path in use 2301098; while listening or while another
+   * `listen` is under way 2301022, EINVAL).
+   */
   listen(address: LocalAddress): Promise<void>;
   getState(): Promise<SocketStateBase>;
   setExtraOptions(options: ExtraOptionsBase): Promise<void>;
@@ -357,13 +360,17 @@ class LocalServerImpl {
   #path: string | undefined;
   readonly #extra = new LocalExtraOptions();
   #closed = false;
+  /** A listen is under way (its server is not `#server` yet). */
+  #starting = false;
 
   listen(address: LocalAddress): Promise<void> {
     requireLocalAddress(address, 'address');
     return socketCall(
       undefined,
       async () => {
-        if (this.#server?.listening) throw errnoError('EINVAL', undefined, 'already listening');
+        // Also while a listen is under way: a second server would be orphaned (listening, never closed).
+        if (this.#server?.listening || this.#starting)
+          throw errnoError('EINVAL', undefined, 'already listening');
         const path = address.address;
         const server = net.createServer((c) => {
           const clientId = admitClient(c);
@@ -372,13 +379,18 @@ class LocalServerImpl {
           c.on('close', () => this.#clients.delete(c));
           this.#events.emit('connect', new LocalConnectionImpl(c, path, clientId));
         });
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ path, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
+        this.#starting = true;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen({ path, exclusive: true }, () => {
+              server.off('error', reject);
+              resolve();
+            });
           });
-        });
+        } finally {
+          this.#starting = false;
+        }
         server.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
         this.#server = server;
         this.#path = path;

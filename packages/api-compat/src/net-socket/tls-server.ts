@@ -63,7 +63,9 @@ export interface TLSSocketConnection {
 
 /** A TLS server (`socket.constructTLSSocketServerInstance()`); see the module comment. */
 export interface TLSSocketServer {
+  /** Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL). */
   listen(options: TLSConnectOptions, callback: AsyncCallback<void>): void;
+  /** Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL). */
   listen(options: TLSConnectOptions): Promise<void>;
   close(): Promise<void>;
   getState(callback: AsyncCallback<SocketStateBase>): void;
@@ -211,6 +213,8 @@ class TlsServerImpl {
   #options: TLSConnectOptions | undefined;
   #extra: TCPExtraOptions = {};
   #closed = false;
+  /** A listen is under way (its server is not `#server` yet). */
+  #starting = false;
 
   listen(options: TLSConnectOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireArg(typeof options === 'object' && options !== null, 'options must be a TLSConnectOptions object');
@@ -222,7 +226,8 @@ class TlsServerImpl {
     return socketCall(
       callback,
       async () => {
-        if (this.#server?.listening)
+        // Also while a listen is under way: a second server would be orphaned (listening, never closed).
+        if (this.#server?.listening || this.#starting)
           throw plainError(2_303_122, 'Invalid system argument (already listening)');
         if (net.isIP(options.address.address) === 0)
           throw plainError(2_303_199, `Address not available (${options.address.address})`);
@@ -250,16 +255,21 @@ class TlsServerImpl {
           throw tlsFailure(e);
         }
         server.on('tlsClientError', (e) => this.#events.emit('error', tlsFailure(e)));
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(
-            { host: options.address.address, port: options.address.port ?? 0, exclusive: true },
-            () => {
-              server.off('error', reject);
-              resolve();
-            },
-          );
-        });
+        this.#starting = true;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(
+              { host: options.address.address, port: options.address.port ?? 0, exclusive: true },
+              () => {
+                server.off('error', reject);
+                resolve();
+              },
+            );
+          });
+        } finally {
+          this.#starting = false;
+        }
         server.on('error', (e) => this.#events.emit('error', tlsFailure(e)));
         this.#server = server;
         this.#options = options;

@@ -31,7 +31,8 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /**
  * A UDP socket (`socket.constructUDPSocketInstance()`). `bind` must come first (the socket is made there, as in
- * netstack); `send` before `bind` → 2301009 (EBADF); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
+ * netstack); `send` before `bind` → 2301009 (EBADF); a second `bind` (also while the first is under way) → 2301022
+ * (EINVAL); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
  * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4)).
  */
 export interface UDPSocket {
@@ -77,17 +78,26 @@ export class UdpSocketImpl {
   #closed = false;
   #network: NetworkSource | undefined;
   #extra: UDPExtraOptions = {};
+  /** A bind is under way (its socket is not `sock` yet). */
+  #binding = false;
 
   bind(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
     return socketCall(callback, async () => {
-      if (this.bound) throw errnoError('EINVAL', undefined, 'already bound');
+      // Also while a bind is under way: a second one would make a second socket and orphan the first (still bound
+      // and receiving, never closed by close()).
+      if (this.bound || this.#binding) throw errnoError('EINVAL', undefined, 'already bound');
       if (net.isIP(address.address) === 0) throw errnoError('EADDRNOTAVAIL', undefined, address.address);
       const version = ipVersion(address);
       const fromNetwork = version === 4 ? this.#network?.ipv4 : this.#network?.ipv6;
       const host =
         WILDCARDS.has(address.address) && fromNetwork !== undefined ? fromNetwork : address.address;
-      await this.open(version, host, address.port ?? 0);
+      this.#binding = true;
+      try {
+        await this.open(version, host, address.port ?? 0);
+      } finally {
+        this.#binding = false;
+      }
     });
   }
 
