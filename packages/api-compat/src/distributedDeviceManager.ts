@@ -1,7 +1,10 @@
 /**
  * `@ohos.distributedDeviceManager` subset (harmony-api.md §5): find peer devices and their networkIds, backed by
  * colink's DeviceDirectory. Errors are `Error`s with a numeric `code`: 401 (bad argument), 201 (no
- * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running). Every event has its ArkTS-static
+ * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running). `'deviceStateChange'` reports
+ * AVAILABLE / UNAVAILABLE as a device enters / leaves {@link DeviceManager.getAvailableDeviceListSync} (trusted, online),
+ * `'discoverSuccess'` each device a discovery finds; `'discoverFailure'`, `'deviceNameChange'` and `'serviceDie'` are
+ * accepted and never fire. Every event has its ArkTS-static
  * twin (`onDeviceStateChange` …); the system APIs (`replyUiAction`, profiles, icons, names, heartbeat policy,
  * `'replyResult'`) throw 202 in a normal app and 801 in a system app (`COLINK_SYSTEM_APP=1`).
  * @module
@@ -99,20 +102,27 @@ class DeviceManagerImpl {
   private discovery: Subscription | undefined;
   private stopDiscoveryTimer: (() => void) | undefined;
   private released = false;
+  /** networkIds 'deviceStateChange' last reported AVAILABLE. */
+  private readonly available = new Set<string>();
 
   /** @internal */
   constructor(rt: DeviceRuntime) {
     this.rt = rt;
     void rt.start().catch(() => undefined);
+    // 'deviceStateChange' follows getAvailableDeviceListSync (trusted, online devices): AVAILABLE when a device enters
+    // it, UNAVAILABLE when it leaves — it went away, or a handshake or unbindTarget made it untrusted.
+    for (const d of rt.device.directory.list()) if (d.trust !== 'untrusted') this.available.add(d.networkId);
     this.subs.push(
       rt.device.directory.events$.subscribe((e) => {
-        const action =
-          e.type === 'lost'
-            ? DeviceStateChange.UNAVAILABLE
-            : e.type === 'found'
-              ? DeviceStateChange.AVAILABLE
-              : undefined;
-        if (action !== undefined) this.emit('deviceStateChange', { action, device: basicInfo(e.device) });
+        const id = e.device.networkId;
+        const available = e.type !== 'lost' && e.device.trust !== 'untrusted';
+        if (available === this.available.has(id)) return;
+        if (available) this.available.add(id);
+        else this.available.delete(id);
+        this.emit('deviceStateChange', {
+          action: available ? DeviceStateChange.AVAILABLE : DeviceStateChange.UNAVAILABLE,
+          device: basicInfo(e.device),
+        });
       }),
     );
   }
