@@ -484,3 +484,17 @@ describe('a second listen / bind while the first is under way', () => {
     expect((await probe.getLocalAddress()).port).toBe(port);
   });
 });
+
+describe('UDPSocket.send to port 0', () => {
+  it('is 2301022 (EINVAL, as Linux sendto answers a UDP datagram to port 0), not a system internal error', async () => {
+    setRuntime(granted);
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    await u.bind({ address: '127.0.0.1', port: 0 });
+    expect(await rejected(u.send({ data: 'x', address: { address: '127.0.0.1', port: 0 } }))).toBe(2_301_022);
+    // NetAddress.port is optional; absent means 0.
+    expect(await rejected(u.send({ data: 'x', address: { address: '127.0.0.1' } }))).toBe(2_301_022);
+    const [err] = await called<void>((cb) => u.send({ data: 'x', address: { address: '::1' } }, cb as never));
+    expect((err as { code: number }).code).toBe(2_301_022);
+  });
+});

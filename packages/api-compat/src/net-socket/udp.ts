@@ -33,7 +33,8 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
  * A UDP socket (`socket.constructUDPSocketInstance()`). `bind` must come first (the socket is made there, as in
  * netstack); `send` before `bind` → 2301009 (EBADF); a second `bind` (also while the first is under way) → 2301022
  * (EINVAL); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
- * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4)).
+ * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4); `send` to port 0 or without
+ * a port → 2301022, EINVAL, as Linux sendto).
  */
 export interface UDPSocket {
   bind(address: NetAddress, callback: AsyncCallback<void>): void;
@@ -177,10 +178,11 @@ export class UdpSocketImpl {
         throw errnoError('EADDRNOTAVAIL', undefined, options.address.address);
       if (bytes.byteLength > MAX_UDP_PAYLOAD)
         throw errnoError('EMSGSIZE', undefined, `${bytes.byteLength} bytes`);
+      // Linux sendto refuses a UDP datagram to port 0 with EINVAL (Node throws its own ERR_SOCKET_BAD_PORT).
+      const port = options.address.port ?? 0;
+      if (port === 0) throw errnoError('EINVAL', undefined, 'destination port 0');
       return new Promise<void>((resolve, reject) =>
-        s.send(bytes, options.address.port ?? 0, options.address.address, (err) =>
-          err ? reject(fromNodeError(err)) : resolve(),
-        ),
+        s.send(bytes, port, options.address.address, (err) => (err ? reject(fromNodeError(err)) : resolve())),
       );
     });
   }
