@@ -498,3 +498,33 @@ describe('UDPSocket.send to port 0', () => {
     expect((err as { code: number }).code).toBe(2_301_022);
   });
 });
+
+describe('close() while a listen / bind is under way', () => {
+  it('TCPSocketServer: the listen fails with 2303109 (EBADF) and nothing is left listening', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    const listening = server.listen({ address: '127.0.0.1', port });
+    await server.close();
+    expect.soft(await rejected(listening)).toBe(2_303_109);
+    expect.soft(await server.getState()).toEqual({ isBound: false, isClose: true, isConnected: false });
+    const client = socket.constructTCPSocketInstance();
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port } }))).toBe(2_301_111);
+  });
+
+  it('UDPSocket: the bind fails with 2301009 (EBADF) and the socket stays closed, its port free', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    const bound = u.bind({ address: '127.0.0.1', port });
+    await u.close();
+    expect.soft(await rejected(bound)).toBe(2_301_009);
+    expect.soft(await u.getState()).toEqual({ isBound: false, isClose: true, isConnected: false });
+    const probe = socket.constructUDPSocketInstance();
+    cleanups.push(() => probe.close());
+    await probe.bind({ address: '127.0.0.1', port });
+    expect((await probe.getLocalAddress()).port).toBe(port);
+  });
+});

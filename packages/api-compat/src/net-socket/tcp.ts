@@ -127,7 +127,8 @@ export interface TCPSocketConnection {
 /**
  * A TCP server (`socket.constructTCPSocketServerInstance()`). `listen` binds, listens and accepts; errors
  * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents; a
- * `listen` while listening or while another `listen` is under way → 2303122, EINVAL).
+ * `listen` while listening or while another `listen` is under way → 2303122, EINVAL; a `listen` that `close` overtakes →
+ * 2303109, EBADF).
  * At most 1 024 clients (`MAX_SERVER_CLIENTS`, netstack MAX_CLIENTS) at once across all servers of the process. `getLocalAddress` before `listen` → 2301009 (EBADF, the
  * client base, as netstack).
  */
@@ -444,6 +445,8 @@ class TcpServerImpl {
   #closed = false;
   /** A listen is under way (its server is not `#server` yet). */
   #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
@@ -458,7 +461,7 @@ class TcpServerImpl {
           throw errnoError('EADDRNOTAVAIL', SOCKET_SERVER_ERROR_CODE_BASE, address.address);
         this.#starting = true;
         try {
-          await this.#listen(address);
+          await this.#listen(address, this.#closes);
         } finally {
           this.#starting = false;
         }
@@ -467,7 +470,7 @@ class TcpServerImpl {
     );
   }
 
-  async #listen(address: NetAddress): Promise<void> {
+  async #listen(address: NetAddress, closes: number): Promise<void> {
     const server = net.createServer((s) => this.#accept(s));
     const listenOn = (port: number): Promise<void> =>
       new Promise((resolve, reject) => {
@@ -483,6 +486,11 @@ class TcpServerImpl {
     } catch (e) {
       if ((e as { code?: string }).code !== 'EADDRINUSE' || !address.port) throw e;
       await listenOn(0); // the SDK: "If the bind operation fails, the system randomly allocates a port number."
+    }
+    if (this.#closes !== closes) {
+      // close() came while listening was under way: netstack's listen then works on a closed fd (EBADF).
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'the server was closed while listening');
     }
     // Attached once listening, so a port in use that falls back is not reported as an 'error' event.
     server.on('error', (e) => this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)));
@@ -504,6 +512,7 @@ class TcpServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
