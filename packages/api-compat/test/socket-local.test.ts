@@ -153,3 +153,20 @@ describe('LocalSocketServer.listen twice at once', () => {
       );
   });
 });
+
+describe('LocalSocketServer close() while a listen is under way', () => {
+  it('the listen fails with 2301009 (EBADF), the socket file is gone and nothing listens', async () => {
+    const file = path.join(dir, 'overtaken.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    const listening = server.listen({ address: file });
+    await server.close();
+    const code = await listening.then(
+      () => 'ok',
+      (e: { code: number }) => e.code,
+    );
+    expect.soft(code).toBe(2_301_009);
+    expect.soft(fs.existsSync(file)).toBe(false);
+    const client = socket.constructLocalSocketInstance();
+    expect([2_301_002, 2_301_111]).toContain(await rejected(client.connect({ address: { address: file } })));
+  });
+});

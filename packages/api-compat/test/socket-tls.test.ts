@@ -358,3 +358,35 @@ describe('TLSSocketServer.listen twice at once', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 });
+
+describe('TLSSocketServer close() while a listen is under way', () => {
+  it('the listen fails with 2303109 (EBADF) and nothing is left listening', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const srv = socket.constructTLSSocketServerInstance();
+    cleanup.push(() => srv.close());
+    const listening = srv.listen({
+      address: { address: '127.0.0.1', port },
+      secureOptions: { key: pem('server.key'), cert: pem('server.pem') },
+    });
+    await srv.close();
+    const code = await listening.then(
+      () => 'ok',
+      (e: { code: number }) => e.code,
+    );
+    expect.soft(code).toBe(2_303_109);
+    const refused = await new Promise<string>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve('connected');
+      });
+      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+});

@@ -91,7 +91,7 @@ export interface LocalSocketConnection {
 export interface LocalSocketServer {
   /**
    * Creates the socket file at `address.address` and listens (a path in use 2301098; while listening or while another
-   * `listen` is under way 2301022, EINVAL).
+   * `listen` is under way 2301022, EINVAL; overtaken by `close` 2301009, EBADF).
    */
   listen(address: LocalAddress): Promise<void>;
   getState(): Promise<SocketStateBase>;
@@ -362,6 +362,8 @@ class LocalServerImpl {
   #closed = false;
   /** A listen is under way (its server is not `#server` yet). */
   #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(address: LocalAddress): Promise<void> {
     requireLocalAddress(address, 'address');
@@ -379,6 +381,7 @@ class LocalServerImpl {
           c.on('close', () => this.#clients.delete(c));
           this.#events.emit('connect', new LocalConnectionImpl(c, path, clientId));
         });
+        const closes = this.#closes;
         this.#starting = true;
         try {
           await new Promise<void>((resolve, reject) => {
@@ -390,6 +393,12 @@ class LocalServerImpl {
           });
         } finally {
           this.#starting = false;
+        }
+        if (this.#closes !== closes) {
+          // close() came while listening was under way: the listen works on a closed fd (EBADF).
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          fs.rmSync(path, { force: true });
+          throw errnoError('EBADF', undefined, 'the server was closed while listening');
         }
         server.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
         this.#server = server;
@@ -432,6 +441,7 @@ class LocalServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

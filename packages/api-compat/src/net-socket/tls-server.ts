@@ -63,9 +63,15 @@ export interface TLSSocketConnection {
 
 /** A TLS server (`socket.constructTLSSocketServerInstance()`); see the module comment. */
 export interface TLSSocketServer {
-  /** Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL). */
+  /**
+   * Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL); overtaken by
+   * `close` → 2303109 (EBADF).
+   */
   listen(options: TLSConnectOptions, callback: AsyncCallback<void>): void;
-  /** Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL). */
+  /**
+   * Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL); overtaken by
+   * `close` → 2303109 (EBADF).
+   */
   listen(options: TLSConnectOptions): Promise<void>;
   close(): Promise<void>;
   getState(callback: AsyncCallback<SocketStateBase>): void;
@@ -215,6 +221,8 @@ class TlsServerImpl {
   #closed = false;
   /** A listen is under way (its server is not `#server` yet). */
   #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(options: TLSConnectOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireArg(typeof options === 'object' && options !== null, 'options must be a TLSConnectOptions object');
@@ -255,6 +263,7 @@ class TlsServerImpl {
           throw tlsFailure(e);
         }
         server.on('tlsClientError', (e) => this.#events.emit('error', tlsFailure(e)));
+        const closes = this.#closes;
         this.#starting = true;
         try {
           await new Promise<void>((resolve, reject) => {
@@ -269,6 +278,11 @@ class TlsServerImpl {
           });
         } finally {
           this.#starting = false;
+        }
+        if (this.#closes !== closes) {
+          // close() came while listening was under way: the listen works on a closed fd (EBADF).
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          throw plainError(2_303_109, 'Bad file descriptor (the server was closed while listening)');
         }
         server.on('error', (e) => this.#events.emit('error', tlsFailure(e)));
         this.#server = server;
@@ -294,6 +308,7 @@ class TlsServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
