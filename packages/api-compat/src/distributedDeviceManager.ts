@@ -1,7 +1,10 @@
 /**
  * `@ohos.distributedDeviceManager` subset (harmony-api.md §5): find peer devices and their networkIds, backed by
  * colink's DeviceDirectory. Errors are `Error`s with a numeric `code`: 401 (bad argument), 201 (no
- * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running). Every event has its ArkTS-static
+ * DISTRIBUTED_DATASYNC), 11600101 (failed), 11600104 (discovery already running). `'deviceStateChange'` reports
+ * AVAILABLE / UNAVAILABLE as a device enters / leaves {@link DeviceManager.getAvailableDeviceListSync} (trusted, online),
+ * `'discoverSuccess'` each device a discovery finds; `'discoverFailure'`, `'deviceNameChange'` and `'serviceDie'` are
+ * accepted and never fire. Every event has its ArkTS-static
  * twin (`onDeviceStateChange` …); the system APIs (`replyUiAction`, profiles, icons, names, heartbeat policy,
  * `'replyResult'`) throw 202 in a normal app and 801 in a system app (`COLINK_SYSTEM_APP=1`).
  * @module
@@ -9,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { closeReason, type DeviceEntry, ErrorCode, isColinkError } from '@colink/core';
 import { bindDevice } from '@colink/core/security';
-import type { Subscription } from 'rxjs';
+import { asapScheduler, observeOn, Subscription } from 'rxjs';
 import type { AsyncCallback, BusinessError, Callback } from './base.js';
 import {
   type DeviceBasicInfo,
@@ -99,20 +102,27 @@ class DeviceManagerImpl {
   private discovery: Subscription | undefined;
   private stopDiscoveryTimer: (() => void) | undefined;
   private released = false;
+  /** networkIds 'deviceStateChange' last reported AVAILABLE. */
+  private readonly available = new Set<string>();
 
   /** @internal */
   constructor(rt: DeviceRuntime) {
     this.rt = rt;
     void rt.start().catch(() => undefined);
+    // 'deviceStateChange' follows getAvailableDeviceListSync (trusted, online devices): AVAILABLE when a device enters
+    // it, UNAVAILABLE when it leaves — it went away, or a handshake or unbindTarget made it untrusted.
+    for (const d of rt.device.directory.list()) if (d.trust !== 'untrusted') this.available.add(d.networkId);
     this.subs.push(
       rt.device.directory.events$.subscribe((e) => {
-        const action =
-          e.type === 'lost'
-            ? DeviceStateChange.UNAVAILABLE
-            : e.type === 'found'
-              ? DeviceStateChange.AVAILABLE
-              : undefined;
-        if (action !== undefined) this.emit('deviceStateChange', { action, device: basicInfo(e.device) });
+        const id = e.device.networkId;
+        const available = e.type !== 'lost' && e.device.trust !== 'untrusted';
+        if (available === this.available.has(id)) return;
+        if (available) this.available.add(id);
+        else this.available.delete(id);
+        this.emit('deviceStateChange', {
+          action: available ? DeviceStateChange.AVAILABLE : DeviceStateChange.UNAVAILABLE,
+          device: basicInfo(e.device),
+        });
       }),
     );
   }
@@ -186,7 +196,9 @@ class DeviceManagerImpl {
 
   /**
    * Starts discovering; `discoverSuccess` fires per device found (those present now and new ones) for up to 2
-   * minutes and 99 devices. 401 for a non-object `discoverParam`, 11600104 while a discovery runs.
+   * minutes and 99 devices, always after this call returns (HarmonyOS queues the results to the JS thread), so a
+   * listener may call {@link DeviceManager.stopDiscovering} to end it. 401 for a non-object `discoverParam`, 11600104
+   * while a discovery runs.
    */
   startDiscovering(discoverParam: Record<string, Object>, filterOptions?: Record<string, Object>): void {
     this.check();
@@ -195,13 +207,20 @@ class DeviceManagerImpl {
       fail(401, UNIVERSAL_MESSAGES[401]!);
     if (this.discovery) fail(ERR_DISCOVERY_BUSY, 'Discovery unavailable.');
     const seen = new Set<string>();
-    this.discovery = this.rt.device.directory.devices$.subscribe((list) => {
-      for (const d of list) {
-        if (seen.has(d.networkId) || seen.size >= DISCOVERY_MAX) continue;
-        seen.add(d.networkId);
-        this.emit('discoverSuccess', { device: basicInfo(d) });
-      }
-    });
+    const discovery = new Subscription();
+    this.discovery = discovery;
+    // Found devices reach the listeners later, as HarmonyOS queues them to the JS thread (uv_queue_work): never inside
+    // startDiscovering, and a listener's stopDiscovering ends this discovery (no further devices, no 11600104).
+    discovery.add(
+      this.rt.device.directory.devices$.pipe(observeOn(asapScheduler)).subscribe((list) => {
+        for (const d of list) {
+          if (this.discovery !== discovery) return;
+          if (seen.has(d.networkId) || seen.size >= DISCOVERY_MAX) continue;
+          seen.add(d.networkId);
+          this.emit('discoverSuccess', { device: basicInfo(d) });
+        }
+      }),
+    );
     // Discovery ends by itself after 2 min, on the runtime's clock (virtual in tests).
     this.stopDiscoveryTimer = after(DISCOVERY_MS, () => this.endDiscovery(), {
       runtime: this.rt,

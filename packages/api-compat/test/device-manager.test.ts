@@ -107,3 +107,78 @@ describe('distributedDeviceManager static twins (onXxx / offXxx)', () => {
     ddm.releaseDeviceManager(dm);
   });
 });
+
+describe('distributedDeviceManager discovery delivery', () => {
+  it('discoverSuccess comes after startDiscovering returns, and stopDiscovering inside it ends the discovery', async () => {
+    const net = `ddm-stop-in-cb-${process.pid}`;
+    const a = memoryRuntime('ddm-stop-a', { COLINK_MEMORY_NETWORK: net });
+    const b = memoryRuntime('ddm-stop-b', { COLINK_MEMORY_NETWORK: net }, false);
+    runtimes.push(a, b);
+    await a.start();
+    await b.start();
+    const dm = ddm.createDeviceManager('com.example.collab');
+    await expect.poll(() => dm.getAvailableDeviceListSync().length, { timeout: 30_000 }).toBe(1);
+
+    // The usual pattern: stop discovering once the wanted device is found.
+    let inStart = false;
+    const calls: Array<{ duringStart: boolean }> = [];
+    const found = new Promise<void>((resolve) =>
+      dm.on('discoverSuccess', () => {
+        calls.push({ duringStart: inStart });
+        dm.stopDiscovering();
+        resolve();
+      }),
+    );
+    inStart = true;
+    dm.startDiscovering({ discoverTargetType: 1 });
+    inStart = false;
+    await found;
+    // HarmonyOS queues discovery results to the JS thread (uv_queue_work): never inside startDiscovering.
+    expect.soft(calls).toEqual([{ duringStart: false }]);
+    // The stop took effect: a new discovery may start (it was 11600104 "Discovery unavailable").
+    expect(codeOf(() => dm.startDiscovering({ discoverTargetType: 1 }))).toBe('no throw');
+    dm.stopDiscovering();
+    ddm.releaseDeviceManager(dm);
+  });
+});
+
+describe('distributedDeviceManager deviceStateChange follows the available (trusted, online) list', () => {
+  it('UNAVAILABLE when a device becomes untrusted (handshake refused, unbindTarget); nothing for an untrusted one', async () => {
+    const net = `ddm-untrusted-${process.pid}`;
+    const a = memoryRuntime('ddm-trust-a', { COLINK_MEMORY_NETWORK: net });
+    const b = memoryRuntime('ddm-trust-b', { COLINK_MEMORY_NETWORK: net }, false);
+    runtimes.push(a, b);
+    const dm = ddm.createDeviceManager('com.example.collab');
+    const states: Array<{ action: ddm.DeviceStateChange; id: string | undefined }> = [];
+    dm.on('deviceStateChange', (r) => states.push({ action: r.action, id: r.device.networkId }));
+    await a.start();
+    await b.start();
+    const id = b.identity.networkId;
+    await expect.poll(() => states.length, { timeout: 30_000 }).toBe(1);
+    expect(states).toEqual([{ action: ddm.DeviceStateChange.AVAILABLE, id }]);
+
+    // The security layer marks the device untrusted (a refused handshake; unbindTarget revokes the same way): it
+    // leaves getAvailableDeviceListSync, so the app is told it is unavailable.
+    a.device.directory.setTrust(id, 'untrusted');
+    expect(dm.getAvailableDeviceListSync()).toEqual([]);
+    expect.soft(states).toEqual([
+      { action: ddm.DeviceStateChange.AVAILABLE, id },
+      { action: ddm.DeviceStateChange.UNAVAILABLE, id },
+    ]);
+
+    // An untrusted device going and coming back is not reported: it never was available.
+    await b.stop();
+    await expect.poll(() => a.device.directory.get(id), { timeout: 30_000 }).toBeUndefined();
+    const b2 = memoryRuntime(
+      'ddm-trust-b',
+      { COLINK_MEMORY_NETWORK: net, COLINK_STATE_DIR: b.config.stateDir },
+      false,
+    );
+    runtimes.push(b2);
+    await b2.start();
+    await expect.poll(() => a.device.directory.get(id), { timeout: 30_000 }).toBeDefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(states).toHaveLength(2);
+    ddm.releaseDeviceManager(dm);
+  });
+});

@@ -128,3 +128,45 @@ describe('LocalSocket and LocalSocketServer', () => {
     expect(await rejected(socket.constructLocalSocketInstance().getLocalAddress())).toBe(2_301_009);
   });
 });
+
+describe('LocalSocketServer.listen twice at once', () => {
+  it('the second is 2301022 (EINVAL) and close() leaves nothing listening (no orphaned second server)', async () => {
+    const first = path.join(dir, 'twice-a.sock');
+    const second = path.join(dir, 'twice-b.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    const code = (p: Promise<void>): Promise<unknown> =>
+      p.then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      );
+    const results = await Promise.all([
+      code(server.listen({ address: first })),
+      code(server.listen({ address: second })),
+    ]);
+    expect.soft(results).toEqual(['ok', 2_301_022]);
+    await server.close();
+    const client = socket.constructLocalSocketInstance();
+    // ENOENT (2301002) once the server's file is gone, ECONNREFUSED if only the file is left: either way no server.
+    for (const file of [first, second])
+      expect([2_301_002, 2_301_111]).toContain(
+        await rejected(client.connect({ address: { address: file } })),
+      );
+  });
+});
+
+describe('LocalSocketServer close() while a listen is under way', () => {
+  it('the listen fails with 2301009 (EBADF), the socket file is gone and nothing listens', async () => {
+    const file = path.join(dir, 'overtaken.sock');
+    const server = socket.constructLocalSocketServerInstance();
+    const listening = server.listen({ address: file });
+    await server.close();
+    const code = await listening.then(
+      () => 'ok',
+      (e: { code: number }) => e.code,
+    );
+    expect.soft(code).toBe(2_301_009);
+    expect.soft(fs.existsSync(file)).toBe(false);
+    const client = socket.constructLocalSocketInstance();
+    expect([2_301_002, 2_301_111]).toContain(await rejected(client.connect({ address: { address: file } })));
+  });
+});

@@ -323,3 +323,70 @@ describe('TLSSocketServer', () => {
     );
   });
 });
+
+describe('TLSSocketServer.listen twice at once', () => {
+  it('the second is 2303122 and close() leaves nothing listening (no orphaned second server)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const srv = socket.constructTLSSocketServerInstance();
+    cleanup.push(() => srv.close());
+    const secureOptions = { key: pem('server.key'), cert: pem('server.pem') };
+    const code = (p: Promise<void>): Promise<unknown> =>
+      p.then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      );
+    const results = await Promise.all([
+      code(srv.listen({ address: { address: '127.0.0.1', port }, secureOptions })),
+      code(srv.listen({ address: { address: '127.0.0.1', port: 0 }, secureOptions })),
+    ]);
+    expect.soft(results).toEqual(['ok', 2_303_122]);
+    await srv.close();
+    // Nothing listens on the first server's port any more.
+    const refused = await new Promise<string>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve('connected');
+      });
+      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+});
+
+describe('TLSSocketServer close() while a listen is under way', () => {
+  it('the listen fails with 2303109 (EBADF) and nothing is left listening', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const srv = socket.constructTLSSocketServerInstance();
+    cleanup.push(() => srv.close());
+    const listening = srv.listen({
+      address: { address: '127.0.0.1', port },
+      secureOptions: { key: pem('server.key'), cert: pem('server.pem') },
+    });
+    await srv.close();
+    const code = await listening.then(
+      () => 'ok',
+      (e: { code: number }) => e.code,
+    );
+    expect.soft(code).toBe(2_303_109);
+    const refused = await new Promise<string>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve('connected');
+      });
+      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+});

@@ -433,3 +433,98 @@ describe('connection.NetHandle.bindSocket with these sockets', () => {
     expect(await rejected(new NetHandle(200).bindSocket({} as never))).toBe(401);
   });
 });
+
+describe('a second listen / bind while the first is under way', () => {
+  it('TCPSocketServer.listen twice at once: the second is 2303122 (EINVAL) and close() leaves nothing listening', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    const results = await Promise.all([
+      server.listen({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+      server.listen({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+    ]);
+    // netstack: listen on a socket that is already bound fails (EINVAL); it never makes a second listening socket.
+    expect.soft(results).toEqual(['ok', 2_303_122]);
+    expect.soft((await server.getLocalAddress()).port).toBe(port);
+    await server.close();
+    // Nothing of this server listens any more (a second, orphaned server kept the port open).
+    const client = socket.constructTCPSocketInstance();
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port } }))).toBe(2_301_111);
+  });
+
+  it('UDPSocket.bind twice at once: the second is 2301022 (EINVAL) and close() frees the port', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    const results = await Promise.all([
+      u.bind({ address: '127.0.0.1', port }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+      u.bind({ address: '127.0.0.1', port: 0 }).then(
+        () => 'ok',
+        (e: { code: number }) => e.code,
+      ),
+    ]);
+    expect.soft(results).toEqual(['ok', 2_301_022]);
+    expect.soft((await u.getLocalAddress()).port).toBe(port);
+    await u.close();
+    // The port is free again: a new bind gets it (held by an orphaned first socket, the bind fell back to another).
+    const probe = socket.constructUDPSocketInstance();
+    cleanups.push(() => probe.close());
+    await probe.bind({ address: '127.0.0.1', port });
+    expect((await probe.getLocalAddress()).port).toBe(port);
+  });
+});
+
+describe('UDPSocket.send to port 0', () => {
+  it('is 2301022 (EINVAL, as Linux sendto answers a UDP datagram to port 0), not a system internal error', async () => {
+    setRuntime(granted);
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    await u.bind({ address: '127.0.0.1', port: 0 });
+    expect(await rejected(u.send({ data: 'x', address: { address: '127.0.0.1', port: 0 } }))).toBe(2_301_022);
+    // NetAddress.port is optional; absent means 0.
+    expect(await rejected(u.send({ data: 'x', address: { address: '127.0.0.1' } }))).toBe(2_301_022);
+    const [err] = await called<void>((cb) => u.send({ data: 'x', address: { address: '::1' } }, cb as never));
+    expect((err as { code: number }).code).toBe(2_301_022);
+  });
+});
+
+describe('close() while a listen / bind is under way', () => {
+  it('TCPSocketServer: the listen fails with 2303109 (EBADF) and nothing is left listening', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const server = socket.constructTCPSocketServerInstance();
+    cleanups.push(() => server.close());
+    const listening = server.listen({ address: '127.0.0.1', port });
+    await server.close();
+    expect.soft(await rejected(listening)).toBe(2_303_109);
+    expect.soft(await server.getState()).toEqual({ isBound: false, isClose: true, isConnected: false });
+    const client = socket.constructTCPSocketInstance();
+    expect(await rejected(client.connect({ address: { address: '127.0.0.1', port } }))).toBe(2_301_111);
+  });
+
+  it('UDPSocket: the bind fails with 2301009 (EBADF) and the socket stays closed, its port free', async () => {
+    setRuntime(granted);
+    const port = await closedPort();
+    const u = socket.constructUDPSocketInstance();
+    cleanups.push(() => u.close());
+    const bound = u.bind({ address: '127.0.0.1', port });
+    await u.close();
+    expect.soft(await rejected(bound)).toBe(2_301_009);
+    expect.soft(await u.getState()).toEqual({ isBound: false, isClose: true, isConnected: false });
+    const probe = socket.constructUDPSocketInstance();
+    cleanups.push(() => probe.close());
+    await probe.bind({ address: '127.0.0.1', port });
+    expect((await probe.getLocalAddress()).port).toBe(port);
+  });
+});

@@ -89,7 +89,10 @@ export interface LocalSocketConnection {
 
 /** A local server (`socket.constructLocalSocketServerInstance()`); at most 1024 clients at once across all servers of the process. */
 export interface LocalSocketServer {
-  /** Creates the socket file at `address.address` and listens (a path in use 2301098). */
+  /**
+   * Creates the socket file at `address.address` and listens (a path in use 2301098; while listening or while another
+   * `listen` is under way 2301022, EINVAL; overtaken by `close` 2301009, EBADF).
+   */
   listen(address: LocalAddress): Promise<void>;
   getState(): Promise<SocketStateBase>;
   setExtraOptions(options: ExtraOptionsBase): Promise<void>;
@@ -357,13 +360,19 @@ class LocalServerImpl {
   #path: string | undefined;
   readonly #extra = new LocalExtraOptions();
   #closed = false;
+  /** A listen is under way (its server is not `#server` yet). */
+  #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(address: LocalAddress): Promise<void> {
     requireLocalAddress(address, 'address');
     return socketCall(
       undefined,
       async () => {
-        if (this.#server?.listening) throw errnoError('EINVAL', undefined, 'already listening');
+        // Also while a listen is under way: a second server would be orphaned (listening, never closed).
+        if (this.#server?.listening || this.#starting)
+          throw errnoError('EINVAL', undefined, 'already listening');
         const path = address.address;
         const server = net.createServer((c) => {
           const clientId = admitClient(c);
@@ -372,13 +381,25 @@ class LocalServerImpl {
           c.on('close', () => this.#clients.delete(c));
           this.#events.emit('connect', new LocalConnectionImpl(c, path, clientId));
         });
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ path, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
+        const closes = this.#closes;
+        this.#starting = true;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen({ path, exclusive: true }, () => {
+              server.off('error', reject);
+              resolve();
+            });
           });
-        });
+        } finally {
+          this.#starting = false;
+        }
+        if (this.#closes !== closes) {
+          // close() came while listening was under way: the listen works on a closed fd (EBADF).
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          fs.rmSync(path, { force: true });
+          throw errnoError('EBADF', undefined, 'the server was closed while listening');
+        }
         server.on('error', (e) => this.#events.emit('error', fromNodeError(e)));
         this.#server = server;
         this.#path = path;
@@ -420,6 +441,7 @@ class LocalServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -126,7 +126,9 @@ export interface TCPSocketConnection {
 
 /**
  * A TCP server (`socket.constructTCPSocketServerInstance()`). `listen` binds, listens and accepts; errors
- * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents).
+ * 2303100 + errno (EADDRNOTAVAIL → 2303199; a port in use falls back to a random port, as the SDK documents; a
+ * `listen` while listening or while another `listen` is under way → 2303122, EINVAL; a `listen` that `close` overtakes →
+ * 2303109, EBADF).
  * At most 1 024 clients (`MAX_SERVER_CLIENTS`, netstack MAX_CLIENTS) at once across all servers of the process. `getLocalAddress` before `listen` → 2301009 (EBADF, the
  * client base, as netstack).
  */
@@ -441,41 +443,59 @@ class TcpServerImpl {
   #server: net.Server | undefined;
   #extra: TCPExtraOptions = {};
   #closed = false;
+  /** A listen is under way (its server is not `#server` yet). */
+  #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
     return socketCall(
       callback,
       async () => {
-        if (this.#server?.listening)
+        // Also while a listen is under way: a second one would make a second server, orphaned (still listening,
+        // never closed by close()).
+        if (this.#server?.listening || this.#starting)
           throw errnoError('EINVAL', SOCKET_SERVER_ERROR_CODE_BASE, 'already listening');
         if (net.isIP(address.address) === 0)
           throw errnoError('EADDRNOTAVAIL', SOCKET_SERVER_ERROR_CODE_BASE, address.address);
-        const server = net.createServer((s) => this.#accept(s));
-        const listenOn = (port: number): Promise<void> =>
-          new Promise((resolve, reject) => {
-            const onError = (e: Error): void => reject(e);
-            server.once('error', onError);
-            server.listen({ host: address.address, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
-              server.off('error', onError);
-              resolve();
-            });
-          });
+        this.#starting = true;
         try {
-          await listenOn(address.port ?? 0);
-        } catch (e) {
-          if ((e as { code?: string }).code !== 'EADDRINUSE' || !address.port) throw e;
-          await listenOn(0); // the SDK: "If the bind operation fails, the system randomly allocates a port number."
+          await this.#listen(address, this.#closes);
+        } finally {
+          this.#starting = false;
         }
-        // Attached once listening, so a port in use that falls back is not reported as an 'error' event.
-        server.on('error', (e) =>
-          this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)),
-        );
-        this.#server = server;
-        this.#closed = false;
       },
       { base: SOCKET_SERVER_ERROR_CODE_BASE },
     );
+  }
+
+  async #listen(address: NetAddress, closes: number): Promise<void> {
+    const server = net.createServer((s) => this.#accept(s));
+    const listenOn = (port: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const onError = (e: Error): void => reject(e);
+        server.once('error', onError);
+        server.listen({ host: address.address, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    try {
+      await listenOn(address.port ?? 0);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || !address.port) throw e;
+      await listenOn(0); // the SDK: "If the bind operation fails, the system randomly allocates a port number."
+    }
+    if (this.#closes !== closes) {
+      // close() came while listening was under way: netstack's listen then works on a closed fd (EBADF).
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw errnoError('EBADF', SOCKET_SERVER_ERROR_CODE_BASE, 'the server was closed while listening');
+    }
+    // Attached once listening, so a port in use that falls back is not reported as an 'error' event.
+    server.on('error', (e) => this.#events.emit('error', fromNodeError(e, SOCKET_SERVER_ERROR_CODE_BASE)));
+    this.#server = server;
+    this.#closed = false;
   }
 
   #accept(s: net.Socket): void {
@@ -492,6 +512,7 @@ class TcpServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -63,7 +63,15 @@ export interface TLSSocketConnection {
 
 /** A TLS server (`socket.constructTLSSocketServerInstance()`); see the module comment. */
 export interface TLSSocketServer {
+  /**
+   * Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL); overtaken by
+   * `close` → 2303109 (EBADF).
+   */
   listen(options: TLSConnectOptions, callback: AsyncCallback<void>): void;
+  /**
+   * Binds and listens; while listening or while another `listen` is under way → 2303122 (EINVAL); overtaken by
+   * `close` → 2303109 (EBADF).
+   */
   listen(options: TLSConnectOptions): Promise<void>;
   close(): Promise<void>;
   getState(callback: AsyncCallback<SocketStateBase>): void;
@@ -211,6 +219,10 @@ class TlsServerImpl {
   #options: TLSConnectOptions | undefined;
   #extra: TCPExtraOptions = {};
   #closed = false;
+  /** A listen is under way (its server is not `#server` yet). */
+  #starting = false;
+  /** Calls of close(), so a listen under way knows it was closed meanwhile. */
+  #closes = 0;
 
   listen(options: TLSConnectOptions, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireArg(typeof options === 'object' && options !== null, 'options must be a TLSConnectOptions object');
@@ -222,7 +234,8 @@ class TlsServerImpl {
     return socketCall(
       callback,
       async () => {
-        if (this.#server?.listening)
+        // Also while a listen is under way: a second server would be orphaned (listening, never closed).
+        if (this.#server?.listening || this.#starting)
           throw plainError(2_303_122, 'Invalid system argument (already listening)');
         if (net.isIP(options.address.address) === 0)
           throw plainError(2_303_199, `Address not available (${options.address.address})`);
@@ -250,16 +263,27 @@ class TlsServerImpl {
           throw tlsFailure(e);
         }
         server.on('tlsClientError', (e) => this.#events.emit('error', tlsFailure(e)));
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(
-            { host: options.address.address, port: options.address.port ?? 0, exclusive: true },
-            () => {
-              server.off('error', reject);
-              resolve();
-            },
-          );
-        });
+        const closes = this.#closes;
+        this.#starting = true;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(
+              { host: options.address.address, port: options.address.port ?? 0, exclusive: true },
+              () => {
+                server.off('error', reject);
+                resolve();
+              },
+            );
+          });
+        } finally {
+          this.#starting = false;
+        }
+        if (this.#closes !== closes) {
+          // close() came while listening was under way: the listen works on a closed fd (EBADF).
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          throw plainError(2_303_109, 'Bad file descriptor (the server was closed while listening)');
+        }
         server.on('error', (e) => this.#events.emit('error', tlsFailure(e)));
         this.#server = server;
         this.#options = options;
@@ -284,6 +308,7 @@ class TlsServerImpl {
       undefined,
       async () => {
         this.#closed = true;
+        this.#closes++;
         for (const c of this.#clients) c.destroy();
         const server = this.#server;
         if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,8 +31,10 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /**
  * A UDP socket (`socket.constructUDPSocketInstance()`). `bind` must come first (the socket is made there, as in
- * netstack); `send` before `bind` → 2301009 (EBADF); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
- * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4)).
+ * netstack); `send` before `bind` → 2301009 (EBADF); a second `bind` (also while the first is under way) → 2301022
+ * (EINVAL), a `bind` that `close` overtakes → 2301009 (EBADF); a port in use falls back to any port (netstack ExecBind). Errors as `TCPSocket`: 401 thrown, 201 / 2301000 + errno
+ * delivered (EMSGSIZE → 2301090 above 65 507 bytes (`MAX_UDP_PAYLOAD`, RFC 768 over IPv4); `send` to port 0 or without
+ * a port → 2301022, EINVAL, as Linux sendto).
  */
 export interface UDPSocket {
   bind(address: NetAddress, callback: AsyncCallback<void>): void;
@@ -77,17 +79,28 @@ export class UdpSocketImpl {
   #closed = false;
   #network: NetworkSource | undefined;
   #extra: UDPExtraOptions = {};
+  /** A bind is under way (its socket is not `sock` yet). */
+  #binding = false;
+  /** Calls of close(), so a bind under way knows it was closed meanwhile. */
+  #closes = 0;
 
   bind(address: NetAddress, callback?: AsyncCallback<void>): Promise<void> | undefined {
     requireNetAddress(address);
     return socketCall(callback, async () => {
-      if (this.bound) throw errnoError('EINVAL', undefined, 'already bound');
+      // Also while a bind is under way: a second one would make a second socket and orphan the first (still bound
+      // and receiving, never closed by close()).
+      if (this.bound || this.#binding) throw errnoError('EINVAL', undefined, 'already bound');
       if (net.isIP(address.address) === 0) throw errnoError('EADDRNOTAVAIL', undefined, address.address);
       const version = ipVersion(address);
       const fromNetwork = version === 4 ? this.#network?.ipv4 : this.#network?.ipv6;
       const host =
         WILDCARDS.has(address.address) && fromNetwork !== undefined ? fromNetwork : address.address;
-      await this.open(version, host, address.port ?? 0);
+      this.#binding = true;
+      try {
+        await this.open(version, host, address.port ?? 0);
+      } finally {
+        this.#binding = false;
+      }
     });
   }
 
@@ -97,6 +110,7 @@ export class UdpSocketImpl {
    */
   protected async open(version: 4 | 6, host: string, port: number, reuseAddr = false): Promise<void> {
     const reuse = reuseAddr || this.#extra.reuseAddress === true;
+    const closes = this.#closes;
     const attempt = async (p: number): Promise<dgram.Socket> => {
       const sock = dgram.createSocket({ type: version === 6 ? 'udp6' : 'udp4', reuseAddr: reuse });
       try {
@@ -113,6 +127,11 @@ export class UdpSocketImpl {
     } catch (e) {
       if ((e as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw e;
       s = await attempt(0);
+    }
+    if (this.#closes !== closes) {
+      // close() came while binding was under way: netstack's bind then works on a closed fd (EBADF).
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      throw errnoError('EBADF', undefined, 'the socket was closed while binding');
     }
     this.sock = s;
     this.bound = true;
@@ -167,10 +186,11 @@ export class UdpSocketImpl {
         throw errnoError('EADDRNOTAVAIL', undefined, options.address.address);
       if (bytes.byteLength > MAX_UDP_PAYLOAD)
         throw errnoError('EMSGSIZE', undefined, `${bytes.byteLength} bytes`);
+      // Linux sendto refuses a UDP datagram to port 0 with EINVAL (Node throws its own ERR_SOCKET_BAD_PORT).
+      const port = options.address.port ?? 0;
+      if (port === 0) throw errnoError('EINVAL', undefined, 'destination port 0');
       return new Promise<void>((resolve, reject) =>
-        s.send(bytes, options.address.port ?? 0, options.address.address, (err) =>
-          err ? reject(fromNodeError(err)) : resolve(),
-        ),
+        s.send(bytes, port, options.address.address, (err) => (err ? reject(fromNodeError(err)) : resolve())),
       );
     });
   }
@@ -178,6 +198,7 @@ export class UdpSocketImpl {
   close(callback?: AsyncCallback<void>): Promise<void> | undefined {
     return socketCall(callback, async () => {
       this.#closed = true;
+      this.#closes++;
       const s = this.sock;
       if (s === undefined || !this.bound) return;
       this.bound = false;
