@@ -89,14 +89,21 @@ export function getPeerInfoById(sessionId: number): PeerInfo | undefined {
 /**
  * Connects: the peer device starts the target UIAbility and calls its `onCollaborate`; resolves with
  * `{ isConnected: true, reason: '' }` when the peer app accepts, else `isConnected: false` with `errorCode`
- * PEER_APP_REJECTED (and the app's reason), PEER_ABILITY_NO_ONCOLLABORATE, CONNECTED_SESSION_EXISTS or
- * SYSTEM_INTERNAL_ERROR. Throws 401 for a non-number; rejects with `{ code: 401 }` for an unknown session.
+ * PEER_APP_REJECTED (and the app's reason), PEER_ABILITY_NO_ONCOLLABORATE, CONNECTED_SESSION_EXISTS (this session
+ * is connecting or connected) or SYSTEM_INTERNAL_ERROR (also when the session is disconnected or destroyed before
+ * the connection is made; the peer's session is then closed). Throws 401 for a non-number; rejects with
+ * `{ code: 401 }` for an unknown session.
  */
 export function connect(sessionId: number): Promise<ConnectResult> {
   return svc().connect(sessionId);
 }
 
-/** Accepts the connection identified by `token` (from `wantParam`) on session `sessionId`. 401 on bad arguments or an unknown token. */
+/**
+ * Accepts the connection identified by `token` (from `wantParam`) on session `sessionId`. 401 thrown for bad
+ * arguments; rejects `{ code: 401 }` for an unknown session or token, for a session that is already connecting or
+ * connected ("Parameter error."; the request stays open for another session), and when the session is disconnected
+ * or destroyed before the accept completes (the requester's session is then closed, this one gets no `'connect'`).
+ */
 export function acceptConnect(sessionId: number, token: string): Promise<void> {
   return svc().acceptConnect(sessionId, token);
 }

@@ -47,6 +47,11 @@ interface AcmSession {
   readonly options: ConnectOptions;
   readonly local: { bundleName: string; moduleName: string; abilityName: string };
   state: 'idle' | 'connecting' | 'connected' | 'closed';
+  /**
+   * Bumped by every connect(), acceptConnect(), disconnect() and destroy: a connect or accept whose number is no
+   * longer current was abandoned, and the session it brings is closed instead of bound.
+   */
+  attempt: number;
   core?: Session;
   readonly listeners: Map<EventName, Callback<EventCallbackInfo> | Callback<CollaborateEventInfo>>;
 }
@@ -140,6 +145,7 @@ export class AbilityConnectionService {
         abilityName: info.name,
       },
       state: 'idle',
+      attempt: 0,
       listeners: new Map(),
     });
     return id;
@@ -151,6 +157,7 @@ export class AbilityConnectionService {
     if (!s) bad(MSG.FAILED);
     this.sessions.delete(sessionId);
     s!.state = 'closed';
+    s!.attempt++;
     void s!.core?.close();
   }
 
@@ -172,6 +179,7 @@ export class AbilityConnectionService {
       });
     }
     s.state = 'connecting';
+    const attempt = ++s.attempt;
     return this.runtime
       .start()
       .then(() =>
@@ -190,19 +198,23 @@ export class AbilityConnectionService {
       )
       .then(
         (core): ConnectResult => {
-          if (s.state !== 'connecting') {
+          // destroyed, or disconnected (and maybe connected again) while this connect was under way
+          if (s.attempt !== attempt || s.state !== 'connecting') {
             void core.close();
             return {
               isConnected: false,
               errorCode: ConnectErrorCode.SYSTEM_INTERNAL_ERROR,
-              reason: 'session was destroyed while connecting',
+              reason:
+                s.state === 'closed'
+                  ? 'session was destroyed while connecting'
+                  : 'session was disconnected while connecting',
             };
           }
           this.bind(s, core);
           return { isConnected: true, reason: '' };
         },
         (e: unknown): ConnectResult => {
-          s.state = 'idle';
+          if (s.attempt === attempt && s.state === 'connecting') s.state = 'idle';
           if (isColinkError(e, 'ERR_REJECTED')) {
             return { isConnected: false, errorCode: ConnectErrorCode.PEER_APP_REJECTED, reason: e.message };
           }
@@ -224,14 +236,23 @@ export class AbilityConnectionService {
     const s = this.sessions.get(sessionId);
     const req = this.pendingRequests.get(token);
     if (!s || !req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
+    // A session that is connecting or connected takes no second connection; the request stays open for another
+    // session (ability_dmsfwk AbilityConnectionSession::AcceptConnect: INVALID_PARAMETERS_ERR → 401).
+    if (s.state !== 'idle') return Promise.reject(plainError(401, MSG[401]));
     this.pendingRequests.delete(token);
     s.state = 'connecting';
+    const attempt = ++s.attempt;
     return req.accept().then(
       (core) => {
+        // destroyed or disconnected while accepting: the peer is disconnected, this session gets no events
+        if (s.attempt !== attempt || s.state !== 'connecting') {
+          void core.close();
+          throw plainError(401, MSG.FAILED);
+        }
         this.bind(s, core);
       },
       () => {
-        s.state = 'idle';
+        if (s.attempt === attempt && s.state === 'connecting') s.state = 'idle';
         throw plainError(401, MSG.FAILED);
       },
     );
@@ -258,6 +279,7 @@ export class AbilityConnectionService {
     const core = s!.core;
     s!.core = undefined;
     s!.state = 'idle';
+    s!.attempt++;
     void core?.close('closed');
   }
 
