@@ -90,7 +90,7 @@ export function getPeerInfoById(sessionId: number): PeerInfo | undefined {
  * Connects: the peer device starts the target UIAbility and calls its `onCollaborate`; resolves with
  * `{ isConnected: true, reason: '' }` when the peer app accepts, else `isConnected: false` with `errorCode`
  * PEER_APP_REJECTED (and the app's reason), PEER_ABILITY_NO_ONCOLLABORATE, CONNECTED_SESSION_EXISTS (this session
- * is connecting or connected) or SYSTEM_INTERNAL_ERROR (also when the session is disconnected or destroyed before
+ * — or another session with the same service name, local ability and peer app — is connecting or connected) or SYSTEM_INTERNAL_ERROR (also when the session is disconnected or destroyed before
  * the connection is made; the peer's session is then closed). Throws 401 for a non-number; rejects with
  * `{ code: 401 }` for an unknown session.
  */

@@ -17,10 +17,13 @@ let a: DeviceRuntime;
 let peerId: string;
 const acm = () => acmService(a);
 
-/** A session of A to B's EntryAbility; B's ability handles the request as `mode` says. */
-function session(mode: string): number {
+/**
+ * A session of A to B's EntryAbility for service `service`; B's ability handles the request as `mode` says. Sessions
+ * with the same service name have the same ends (one connection at a time, see the last test).
+ */
+function session(mode: string, service: string): number {
   return acm().createAbilityConnectionSession(
-    'lifecycle',
+    service,
     ctx,
     { deviceId: peerId, bundleName: BUNDLE, moduleName: 'entry', abilityName: 'EntryAbility' },
     { parameters: { mode } },
@@ -66,13 +69,13 @@ afterAll(async () => {
 
 describe('abilityConnectionManager session lifecycle across two devices', () => {
   it('acceptConnect on a session that is already connected rejects with 401 and leaves that connection alone', async () => {
-    const kept = session('keep');
+    const kept = session('keep', 'reuse-first');
     expect(await acm().connect(kept)).toEqual({ isConnected: true, reason: '' });
     const keptOnB = (await b.waitFor((l) => l.event === 'accepted' && l.mode === 'keep')).sessionId;
 
     // B answers a second request with acceptConnect(keptOnB, token): rejected, as ability_dmsfwk's
     // AcceptConnect answers a session that is not unconnected (INVALID_PARAMETERS_ERR → 401 "Parameter error.").
-    const second = session('reuse');
+    const second = session('reuse', 'reuse-second');
     const secondResult = acm().connect(second);
     let settled: unknown;
     void secondResult.then((r) => (settled = r));
@@ -93,7 +96,7 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
   }, 30_000);
 
   it('destroyAbilityConnectionSession right after acceptConnect: no connect event, acceptConnect rejects, the requester is disconnected', async () => {
-    const id = session('destroy');
+    const id = session('destroy', 'destroy');
     const disconnects = events('disconnect', id);
     const result = await acm().connect(id);
     const outcome = await b.waitFor(
@@ -110,7 +113,7 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
   }, 30_000);
 
   it('disconnect() while connect() is under way, then connect() again: the first resolves not connected, the second connects', async () => {
-    const id = session('plain');
+    const id = session('plain', 'reconnect');
     const messages = events('receiveMessage', id);
     const from = b.lines.length;
     const first = acm().connect(id);
@@ -141,5 +144,25 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
     ).toMatchObject({ sessionId: live.sessionId });
     expect(messages).toEqual([]);
     acm().destroyAbilityConnectionSession(id);
+  }, 30_000);
+
+  it('a second session to the same peer app: connect() resolves CONNECTED_SESSION_EXISTS while the first is connected', async () => {
+    const first = session('plain', 'same-ends');
+    const second = session('plain', 'same-ends');
+    expect(await acm().connect(first)).toEqual({ isConnected: true, reason: '' });
+    const from = b.lines.length;
+    // ability_dmsfwk keeps one connection per (service, local app, peer device and app): UpdateClientSession.
+    expect(await acm().connect(second)).toMatchObject({
+      isConnected: false,
+      errorCode: ConnectErrorCode.CONNECTED_SESSION_EXISTS,
+    });
+    // Once the first is disconnected, the second connects.
+    acm().disconnect(first);
+    expect(await acm().connect(second)).toEqual({ isConnected: true, reason: '' });
+    // B saw one request in between: the second session's successful one.
+    await b.waitFor((l) => l.event === 'accepted' && l.mode === 'plain', 10_000, from);
+    expect(b.lines.slice(from).filter((l) => l.event === 'accepted')).toHaveLength(1);
+    acm().destroyAbilityConnectionSession(first);
+    acm().destroyAbilityConnectionSession(second);
   }, 30_000);
 });

@@ -178,6 +178,13 @@ export class AbilityConnectionService {
         reason: 'a connection of this session already exists',
       });
     }
+    if (this.sameSessionBusy(s)) {
+      return Promise.resolve({
+        isConnected: false,
+        errorCode: ConnectErrorCode.CONNECTED_SESSION_EXISTS,
+        reason: 'another session between the same two apps for this service is connecting or connected',
+      });
+    }
     s.state = 'connecting';
     const attempt = ++s.attempt;
     return this.runtime
@@ -330,6 +337,32 @@ export class AbilityConnectionService {
     const s = this.sessions.get(sessionId);
     if (!s) bad(MSG.FAILED);
     return s!;
+  }
+
+  /**
+   * Whether another session of this device has the same ends — service name, local app, peer device and app — and is
+   * connecting or connected: HarmonyOS keeps one connection per such pair (ability_dmsfwk
+   * AbilityConnectionManager::UpdateClientSession answers connect() with CONNECTED_SESSION_EXISTS).
+   */
+  private sameSessionBusy(s: AcmSession): boolean {
+    const p = s.peerInfo;
+    for (const o of this.sessions.values()) {
+      if (o === s || (o.state !== 'connecting' && o.state !== 'connected')) continue;
+      const q = o.peerInfo;
+      if (
+        o.serviceName === s.serviceName &&
+        o.local.bundleName === s.local.bundleName &&
+        o.local.moduleName === s.local.moduleName &&
+        o.local.abilityName === s.local.abilityName &&
+        q.deviceId === p.deviceId &&
+        q.bundleName === p.bundleName &&
+        q.moduleName === p.moduleName &&
+        q.abilityName === p.abilityName &&
+        q.serviceName === p.serviceName
+      )
+        return true;
+    }
+    return false;
   }
 
   private connected(sessionId: number): Session | undefined {
