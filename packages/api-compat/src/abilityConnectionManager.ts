@@ -60,7 +60,9 @@ export {
  * Throws 401 on bad arguments (`serviceName` empty, over 256 chars or ≥ 1024 UTF-8 bytes; `context` not an ability
  * context — a plain object, an application-level `Context`, null; `peerInfo` strings empty; `connectOptions`
  * missing; both stream flags; `startOptions` outside 0..1), 202 for system-only options in a normal app, 201 without
- * INTERNET, GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. (harmony-api.md §1.1)
+ * INTERNET, GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. Checked in the platform's order: argument
+ * types, lengths and `startOptions` (401), then system-only options (202), then empty `peerInfo` strings and both
+ * stream flags (401), then permissions (201). (harmony-api.md §1.1, §1.3; ability_dmsfwk)
  */
 export function createAbilityConnectionSession(
   serviceName: string,

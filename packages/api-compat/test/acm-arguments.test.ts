@@ -77,6 +77,45 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     );
   });
 
+  it('createAbilityConnectionSession checks in the platform order: option types (401), then system-only options (202), then empty peer fields and both stream flags (401), then permissions (201)', () => {
+    // ability_dmsfwk: JSToConnectOption (startOptions type and range → 401) runs before CheckConnectOption (202);
+    // AbilityConnectionManager::CreateSession (empty PeerInfo strings, both stream flags → 401) runs after it.
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession('s', ctx, peer, {
+          needSendStream: true,
+          startOptions: 7 as never,
+        }),
+      '401',
+    );
+    throwsCode(
+      () => acm.createAbilityConnectionSession('s', ctx, { ...peer, deviceId: '' }, { needSendStream: true }),
+      '202',
+    );
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession(
+          's',
+          ctx,
+          { ...peer, abilityName: '' },
+          {
+            startOptions: acm.StartOptionParams.START_IN_BACKGROUND,
+          },
+        ),
+      '202',
+    );
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession(
+          's',
+          ctx,
+          { ...peer, deviceId: 5 as never },
+          { needSendStream: true },
+        ),
+      '401',
+    );
+  });
+
   it('accepts the API 16 generation: serverId in PeerInfo and a ConnectOption with three booleans', () => {
     const id = acm.createAbilityConnectionSession(
       'collabTest',

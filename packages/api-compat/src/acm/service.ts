@@ -113,21 +113,28 @@ export class AbilityConnectionService {
       needSendBigData?: boolean;
       options?: Record<string, string>;
     };
+    // The platform's order (ability_dmsfwk): argument types, lengths and the startOptions range (401); then the
+    // system-only options (202, CheckConnectOption); then empty PeerInfo strings and both stream flags (401,
+    // AbilityConnectionManager::CreateSession); then the permissions (201).
+    if (
+      opts.startOptions !== undefined &&
+      (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1)
+    )
+      bad();
+    if (opts.parameters !== undefined && (opts.parameters === null || typeof opts.parameters !== 'object'))
+      bad();
     const system = this.runtime.config.systemApp;
+    if (!system && opts.startOptions === StartOptionParams.START_IN_BACKGROUND)
+      throw stringCodeError(202, MSG[202]);
     // The API 16 draft (serverId, ConnectOption with three required booleans and an `options` record) had no
     // system-only stream flags; the 18+ rule (harmony-api.md §1.3 [impl]) applies only to 18+ callers.
     const generation16 = 'serverId' in (peerInfo as object) || 'options' in opts || 'needSendBigData' in opts;
     if (!system && !generation16 && (opts.needSendStream === true || opts.needReceiveStream === true)) {
       throw stringCodeError(202, MSG[202]);
     }
-    if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
-    if (opts.startOptions !== undefined) {
-      if (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1) bad();
-      if (!system && opts.startOptions === StartOptionParams.START_IN_BACKGROUND)
-        throw stringCodeError(202, MSG[202]);
-    }
-    if (opts.parameters !== undefined && (opts.parameters === null || typeof opts.parameters !== 'object'))
+    if (peer.deviceId === '' || peer.bundleName === '' || peer.moduleName === '' || peer.abilityName === '')
       bad();
+    if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
     if (!system) {
       for (const p of CREATE_PERMISSIONS)
         if (!this.runtime.hasPermission(p)) throw stringCodeError(201, MSG[201]);
@@ -440,9 +447,10 @@ export class AbilityConnectionService {
 function checkPeerInfo(p: unknown): PeerInfo {
   if (p === null || typeof p !== 'object') bad();
   const x = p as Record<string, unknown>;
+  // Types and lengths only: empty strings are refused after the system-only options (see the create).
   for (const k of ['deviceId', 'bundleName', 'moduleName', 'abilityName']) {
     const v = x[k];
-    if (!isStr(v) || v === '' || utf8Length(v) >= MAX_STRING_BYTES) bad();
+    if (!isStr(v) || utf8Length(v) >= MAX_STRING_BYTES) bad();
   }
   // API 18 `serviceName`, API 16 `serverId`, legacy `serviceId`: the first present wins.
   const sn = x.serviceName ?? x.serverId ?? x.serviceId;
