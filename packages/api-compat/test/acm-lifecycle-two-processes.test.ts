@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UIAbilityContext } from '../src/ability/context.js';
 import { acmService } from '../src/acm/registry.js';
 import type { EventCallbackInfo } from '../src/acm/types.js';
-import { ConnectErrorCode } from '../src/acm/types.js';
+import { ConnectErrorCode, DisconnectReason } from '../src/acm/types.js';
 import type { DeviceRuntime } from '../src/runtime/runtime.js';
 import { cleanupDirs, memoryRuntime } from './helpers.js';
 import { deviceEnv, type Proc, randomPort, start } from './procs.js';
@@ -149,7 +149,9 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
   it('a second session to the same peer app: connect() resolves CONNECTED_SESSION_EXISTS while the first is connected', async () => {
     const first = session('plain', 'same-ends');
     const second = session('plain', 'same-ends');
+    const before = b.lines.length;
     expect(await acm().connect(first)).toEqual({ isConnected: true, reason: '' });
+    await b.waitFor((l) => l.event === 'accepted' && l.mode === 'plain', 10_000, before);
     const from = b.lines.length;
     // ability_dmsfwk keeps one connection per (service, local app, peer device and app): UpdateClientSession.
     expect(await acm().connect(second)).toMatchObject({
@@ -164,5 +166,22 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
     expect(b.lines.slice(from).filter((l) => l.event === 'accepted')).toHaveLength(1);
     acm().destroyAbilityConnectionSession(first);
     acm().destroyAbilityConnectionSession(second);
+  }, 30_000);
+
+  // Last: it ends device B.
+  it('the peer device process exits (SIGTERM): disconnect fires once with PEER_APP_EXIT on both of its sessions', async () => {
+    const first = session('plain', 'exit-1');
+    const second = session('plain', 'exit-2');
+    const seen = [events('disconnect', first), events('disconnect', second)];
+    expect(await acm().connect(first)).toEqual({ isConnected: true, reason: '' });
+    expect(await acm().connect(second)).toEqual({ isConnected: true, reason: '' });
+    await b.kill();
+    await until(() => seen.every((d) => d.length > 0));
+    await new Promise((r) => setTimeout(r, 300)); // nothing more comes
+    expect(seen).toEqual([
+      [{ sessionId: first, reason: DisconnectReason.PEER_APP_EXIT }],
+      [{ sessionId: second, reason: DisconnectReason.PEER_APP_EXIT }],
+    ]);
+    await expect(acm().sendMessage(first, 'gone')).rejects.toMatchObject({ code: 401 });
   }, 30_000);
 });
