@@ -168,6 +168,24 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
     acm().destroyAbilityConnectionSession(second);
   }, 30_000);
 
+  it("a message the peer sends as soon as it accepted arrives after 'connect' and after connect() resolved", async () => {
+    // B sends 'hello' the moment its acceptConnect resolves; its accept and the message often reach A in one read.
+    // HarmonyOS delivers a session's messages only once it is connected, after connect()'s promise (ability_dmsfwk
+    // ExeuteMessageEventCallback waits for FinishSessionConnect): an app may register 'receiveMessage' after
+    // `await connect()` and still gets it.
+    for (let i = 0; i < 10; i++) {
+      const id = session('greet', `greet-${i}`);
+      const order: string[] = [];
+      acm().on('connect', id, () => order.push('connect'));
+      expect(await acm().connect(id)).toEqual({ isConnected: true, reason: '' });
+      order.push('resolved');
+      acm().on('receiveMessage', id, (info) => order.push(`message ${info.msg}`));
+      await until(() => order.length === 3, 5_000).catch(() => undefined);
+      expect(order).toEqual(['connect', 'resolved', 'message hello']);
+      acm().destroyAbilityConnectionSession(id);
+    }
+  }, 60_000);
+
   // Last: it ends device B.
   it('the peer device process exits (SIGTERM): disconnect fires once with PEER_APP_EXIT on both of its sessions', async () => {
     const first = session('plain', 'exit-1');

@@ -377,18 +377,28 @@ export class AbilityConnectionService {
     return s?.state === 'connected' ? s.core : undefined;
   }
 
+  /**
+   * The session is connected: `'connect'` now (before connect()/acceptConnect() resolves, as HarmonyOS), its messages,
+   * data and end from the next macrotask — after the promise's continuations ran. What the peer sent meanwhile waits
+   * in the core session (nothing is dropped): HarmonyOS delivers a session's messages only once connect() has
+   * resolved (ability_dmsfwk ExeuteMessageEventCallback waits for FinishSessionConnect), so an app may register
+   * `'receiveMessage'` after `await connect()`.
+   */
   private bind(s: AcmSession, core: Session): void {
     s.core = core;
     s.state = 'connected';
-    core.messages$.subscribe((msg) => this.emit(s, 'receiveMessage', { sessionId: s.id, msg }));
-    core.data$.subscribe((d) => this.emit(s, 'receiveData', { sessionId: s.id, data: toArrayBuffer(d) }));
-    core.ended$.subscribe((why) => {
-      if (s.core !== core) return;
-      s.core = undefined;
-      s.state = 'idle';
-      if (why !== 'local') this.emit(s, 'disconnect', { sessionId: s.id, reason: toDisconnectReason(why) });
-    });
     this.emit(s, 'connect', { sessionId: s.id });
+    setImmediate(() => {
+      if (s.core !== core || s.state !== 'connected') return; // disconnected or destroyed meanwhile
+      core.messages$.subscribe((msg) => this.emit(s, 'receiveMessage', { sessionId: s.id, msg }));
+      core.data$.subscribe((d) => this.emit(s, 'receiveData', { sessionId: s.id, data: toArrayBuffer(d) }));
+      core.ended$.subscribe((why) => {
+        if (s.core !== core) return;
+        s.core = undefined;
+        s.state = 'idle';
+        if (why !== 'local') this.emit(s, 'disconnect', { sessionId: s.id, reason: toDisconnectReason(why) });
+      });
+    });
   }
 
   private emit(s: AcmSession, event: EventName, info: EventCallbackInfo): void {
