@@ -179,7 +179,7 @@ describe('abilityConnectionManager session lifecycle across two devices', () => 
       acm().on('connect', id, () => order.push('connect'));
       expect(await acm().connect(id)).toEqual({ isConnected: true, reason: '' });
       order.push('resolved');
-      acm().on('receiveMessage', id, (info) => order.push(`message ${info.msg}`));
+      acm().on('receiveMessage', id, (info: EventCallbackInfo) => order.push(`message ${info.msg}`));
       await until(() => order.length === 3, 5_000).catch(() => undefined);
       expect(order).toEqual(['connect', 'resolved', 'message hello']);
       acm().destroyAbilityConnectionSession(id);
