@@ -152,7 +152,8 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
   it('connect: 401 thrown for a non-number; rejects { code: 401 } (a number) for an unknown session', async () => {
     throwsCode(() => acm.connect('x' as never), '401');
     const err = await acm.connect(123_456).catch((e: unknown) => e);
-    expect(err).toEqual({ code: 401, message: 'Failed to execute the function.' });
+    // ability_dmsfwk ConnectThreadsafeFunctionCallback: INVALID_SESSION_ID → ERR_INVALID_PARAMETERS → "Parameter error."
+    expect(err).toEqual({ code: 401, message: 'Parameter error.' });
     expect(err).not.toBeInstanceOf(Error);
   });
 
@@ -167,8 +168,14 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
   it('acceptConnect and reject: 401 for bad arguments and unknown tokens', async () => {
     const id = acm.createAbilityConnectionSession('collabTest', ctx, peer, {});
     throwsCode(() => acm.acceptConnect(id, 5 as never), '401');
-    expect(await acm.acceptConnect(id, 'no-such-token').catch((e: unknown) => e)).toMatchObject({
+    expect(await acm.acceptConnect(id, 'no-such-token').catch((e: unknown) => e)).toEqual({
       code: 401,
+      message: 'Failed to execute the function.',
+    });
+    // an unknown session: AbilityConnectionManager::AcceptConnect answers INVALID_PARAMETERS_ERR
+    expect(await acm.acceptConnect(99_999, 'no-such-token').catch((e: unknown) => e)).toEqual({
+      code: 401,
+      message: 'Parameter error.',
     });
     throwsCode(() => acm.reject('no-such-token', 'why'), '401', /Failed to execute/);
     throwsCode(() => acm.reject('t', 'r'.repeat(1024)), '401', /Parameter error/);
@@ -181,8 +188,11 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     throwsCode(() => acm.sendMessage(id, '字'.repeat(342)), '401'); // 1026 bytes
     throwsCode(() => acm.sendMessage(id, 7 as never), '401');
     throwsCode(() => acm.sendData(id, new Uint8Array(4) as never), '401');
-    expect(await acm.sendMessage(id, 'x'.repeat(1023)).catch((e: unknown) => e)).toMatchObject({ code: 401 });
-    expect(await acm.sendData(id, new ArrayBuffer(8)).catch((e: unknown) => e)).toMatchObject({ code: 401 });
+    // not connected: the session has no message/data channel (GetTransChannelInfo → INVALID_PARAMETERS_ERR)
+    const notConnected = { code: 401, message: 'Parameter error.' };
+    expect(await acm.sendMessage(id, 'x'.repeat(1023)).catch((e: unknown) => e)).toEqual(notConnected);
+    expect(await acm.sendData(id, new ArrayBuffer(8)).catch((e: unknown) => e)).toEqual(notConnected);
+    expect(await acm.sendMessage(99_999, 'x').catch((e: unknown) => e)).toEqual(notConnected);
   });
 
   it('on/off: unknown type or session 401, system events 202, one listener per event, off ignores the callback', () => {

@@ -70,6 +70,11 @@ const underStringLimit = (s: string): boolean =>
 const sendFailed = (): never => {
   throw plainError(401, MSG.FAILED);
 };
+/**
+ * A send on an unknown or unconnected session: 401 "Parameter error." — the session has no message or data channel
+ * (ability_dmsfwk GetTransChannelInfo answers INVALID_PARAMETERS_ERR).
+ */
+const notConnected = (): object => plainError(401, MSG[401]);
 const bad = (message: string = MSG[401]): never => {
   throw stringCodeError(401, message);
 };
@@ -177,7 +182,8 @@ export class AbilityConnectionService {
   connect(sessionId: number): Promise<ConnectResult> {
     if (!isInt(sessionId)) bad();
     const s = this.sessions.get(sessionId);
-    if (!s) return Promise.reject(plainError(401, MSG.FAILED));
+    // ability_dmsfwk: an unknown session's connect callback gets INVALID_SESSION_ID → 401 "Parameter error."
+    if (!s) return Promise.reject(plainError(401, MSG[401]));
     if (s.state === 'connected' || s.state === 'connecting') {
       return Promise.resolve({
         isConnected: false,
@@ -249,7 +255,10 @@ export class AbilityConnectionService {
     if (!isInt(sessionId) || !isStr(token) || utf8Length(token) >= MAX_STRING_BYTES) bad();
     const s = this.sessions.get(sessionId);
     const req = this.pendingRequests.get(token);
-    if (!s || !req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
+    // An unknown session is INVALID_PARAMETERS_ERR ("Parameter error."); an unknown or answered token fails in the
+    // service ("Failed to execute the function.").
+    if (!s) return Promise.reject(plainError(401, MSG[401]));
+    if (!req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
     // A session that is connecting or connected takes no second connection; the request stays open for another
     // session (ability_dmsfwk AbilityConnectionSession::AcceptConnect: INVALID_PARAMETERS_ERR → 401).
     if (s.state !== 'idle') return Promise.reject(plainError(401, MSG[401]));
@@ -300,14 +309,14 @@ export class AbilityConnectionService {
   sendMessage(sessionId: number, msg: string): Promise<void> {
     if (!isInt(sessionId) || !isStr(msg) || !underStringLimit(msg)) bad();
     const core = this.connected(sessionId);
-    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    if (!core) return Promise.reject(notConnected());
     return core.sendMessage(msg).catch(sendFailed);
   }
 
   sendData(sessionId: number, data: ArrayBuffer): Promise<void> {
     if (!isInt(sessionId) || !(data instanceof ArrayBuffer)) bad();
     const core = this.connected(sessionId);
-    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    if (!core) return Promise.reject(notConnected());
     return core.sendData(new Uint8Array(data)).catch(sendFailed);
   }
 
