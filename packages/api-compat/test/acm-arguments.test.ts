@@ -200,6 +200,8 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     throwsCode(() => acm.on('bogus' as never, id, () => undefined), '401');
     throwsCode(() => acm.on('connect', 999_999, () => undefined), '401', /Failed to execute/);
     throwsCode(() => acm.on('connect', id, 'nope' as never), '401');
+    // the callback is checked before the session is looked up (ability_dmsfwk RegisterAbilityConnectionSessionCallback)
+    throwsCode(() => acm.on('connect', 999_999, 'nope' as never), '401', /Parameter error/);
     throwsCode(() => acm.on('collaborateEvent', id, () => undefined), '202');
     throwsCode(() => acm.on('receiveImage', id, () => undefined), '202');
     throwsCode(() => acm.off('collaborateEvent', id), '202');

@@ -329,8 +329,10 @@ export class AbilityConnectionService {
   }
 
   on(type: string, sessionId: number, callback: unknown): void {
-    const s = this.eventTarget(type, sessionId);
-    if (typeof callback !== 'function') bad();
+    // The platform's order: type (401, 202), session id type, callback (401), then the session (401 "Failed to …").
+    const s = this.eventTarget(type, sessionId, () => {
+      if (typeof callback !== 'function') bad();
+    });
     s.listeners.set(type as EventName, callback as Callback<EventCallbackInfo>);
   }
 
@@ -340,7 +342,7 @@ export class AbilityConnectionService {
     s.listeners.delete(type as EventName);
   }
 
-  private eventTarget(type: string, sessionId: number): AcmSession {
+  private eventTarget(type: string, sessionId: number, checkCallback?: () => void): AcmSession {
     if (!isStr(type)) bad();
     if ((SYSTEM_EVENTS as readonly string[]).includes(type) && !this.runtime.config.systemApp)
       throw stringCodeError(202, MSG[202]);
@@ -350,6 +352,7 @@ export class AbilityConnectionService {
     )
       bad();
     if (!isInt(sessionId)) bad();
+    checkCallback?.();
     const s = this.sessions.get(sessionId);
     if (!s) bad(MSG.FAILED);
     return s!;
