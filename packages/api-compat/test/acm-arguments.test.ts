@@ -137,6 +137,9 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     const id = acm.createAbilityConnectionSession('collabTest', ctx, peer, {});
     expect(acm.getPeerInfoById(id)).toEqual({ ...peer, serviceName: 'collabTest' });
     expect(acm.getPeerInfoById(99_999)).toBeUndefined();
+    // an empty PeerInfo.serviceName is replaced by the session's (ability_dmsfwk CreateAbilityConnectionSession)
+    const empty = acm.createAbilityConnectionSession('collabTest', ctx, { ...peer, serviceName: '' }, {});
+    expect(acm.getPeerInfoById(empty)).toEqual({ ...peer, serviceName: 'collabTest' });
     throwsCode(() => acm.getPeerInfoById('1' as never), '401');
   });
 

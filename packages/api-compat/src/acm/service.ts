@@ -149,7 +149,8 @@ export class AbilityConnectionService {
     this.sessions.set(id, {
       id,
       serviceName,
-      peerInfo: { ...peer, serviceName: peer.serviceName ?? serviceName },
+      // absent or empty: the session's service name (ability_dmsfwk replaces an empty serverId)
+      peerInfo: { ...peer, serviceName: peer.serviceName || serviceName },
       options: { ...opts },
       local: {
         bundleName: info.bundleName,
