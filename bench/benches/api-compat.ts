@@ -250,7 +250,14 @@ for (let r = 0; r < ROUNDS; r++) {
 // above raw goes: TLS itself, the Link's framing, the peer connection's numbering, the session, the API.
 const msgSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
 if (!(await acm.connect(msgSession)).isConnected) throw new Error('connect failed');
-const cjkSession = acm.createAbilityConnectionSession('bench', ctx, peer, { needSendData: true });
+// A second service name: HarmonyOS keeps one connection per service, local ability and peer app (a second session
+// with the same ends gets CONNECTED_SESSION_EXISTS).
+const cjkSession = acm.createAbilityConnectionSession(
+  'bench-cjk',
+  ctx,
+  { ...peer, serviceName: 'bench-cjk' },
+  { needSendData: true },
+);
 if (!(await acm.connect(cjkSession)).isConnected) throw new Error('connect failed');
 const text = 'm'.repeat(1000);
 const sendMessage = roundTripper((back) => {

@@ -60,7 +60,9 @@ export {
  * Throws 401 on bad arguments (`serviceName` empty, over 256 chars or ≥ 1024 UTF-8 bytes; `context` not an ability
  * context — a plain object, an application-level `Context`, null; `peerInfo` strings empty; `connectOptions`
  * missing; both stream flags; `startOptions` outside 0..1), 202 for system-only options in a normal app, 201 without
- * INTERNET, GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. (harmony-api.md §1.1)
+ * INTERNET, GET_NETWORK_INFO, SET_NETWORK_INFO and DISTRIBUTED_DATASYNC. Checked in the platform's order: argument
+ * types, lengths and `startOptions` (401), then system-only options (202), then empty `peerInfo` strings and both
+ * stream flags (401), then permissions (201). (harmony-api.md §1.1, §1.3; ability_dmsfwk)
  */
 export function createAbilityConnectionSession(
   serviceName: string,
@@ -89,14 +91,22 @@ export function getPeerInfoById(sessionId: number): PeerInfo | undefined {
 /**
  * Connects: the peer device starts the target UIAbility and calls its `onCollaborate`; resolves with
  * `{ isConnected: true, reason: '' }` when the peer app accepts, else `isConnected: false` with `errorCode`
- * PEER_APP_REJECTED (and the app's reason), PEER_ABILITY_NO_ONCOLLABORATE, CONNECTED_SESSION_EXISTS or
- * SYSTEM_INTERNAL_ERROR. Throws 401 for a non-number; rejects with `{ code: 401 }` for an unknown session.
+ * PEER_APP_REJECTED (and the app's reason), PEER_ABILITY_NO_ONCOLLABORATE, CONNECTED_SESSION_EXISTS (this session
+ * — or another session with the same service name, local ability and peer app — is connecting or connected) or SYSTEM_INTERNAL_ERROR (also when the session is disconnected or destroyed before
+ * the connection is made; the peer's session is then closed). Throws 401 for a non-number; rejects with
+ * `{ code: 401, message: 'Parameter error.' }` for an unknown session.
  */
 export function connect(sessionId: number): Promise<ConnectResult> {
   return svc().connect(sessionId);
 }
 
-/** Accepts the connection identified by `token` (from `wantParam`) on session `sessionId`. 401 on bad arguments or an unknown token. */
+/**
+ * Accepts the connection identified by `token` (from `wantParam`) on session `sessionId`. 401 thrown for bad
+ * arguments; rejects `{ code: 401 }` for an unknown session ("Parameter error."), an unknown or answered token ("Failed
+ * to execute the function."), a session that is already connecting or connected ("Parameter error."; the request
+ * stays open for another session), and when the session is disconnected
+ * or destroyed before the accept completes (the requester's session is then closed, this one gets no `'connect'`).
+ */
 export function acceptConnect(sessionId: number, token: string): Promise<void> {
   return svc().acceptConnect(sessionId, token);
 }
@@ -111,12 +121,18 @@ export function disconnect(sessionId: number): void {
   svc().disconnect(sessionId);
 }
 
-/** Sends text (< 1024 bytes of UTF-8, else 401 thrown). Rejects `{ code: 401 }` when the session is not connected. */
+/**
+ * Sends text (< 1024 bytes of UTF-8, else 401 thrown). Rejects `{ code: 401, message: 'Parameter error.' }` when the
+ * session is unknown or not connected, `{ code: 401, message: 'Failed to execute the function.' }` when the send fails.
+ */
 export function sendMessage(sessionId: number, msg: string): Promise<void> {
   return svc().sendMessage(sessionId, msg);
 }
 
-/** Sends bytes (≤ 100 MiB per call). Throws 401 unless `data` is an ArrayBuffer; rejects `{ code: 401 }` when not connected. */
+/**
+ * Sends bytes (≤ 100 MiB per call). Throws 401 unless `data` is an ArrayBuffer; rejects `{ code: 401 }` as
+ * {@link sendMessage} ("Parameter error." when unknown or not connected).
+ */
 export function sendData(sessionId: number, data: ArrayBuffer): Promise<void> {
   return svc().sendData(sessionId, data);
 }

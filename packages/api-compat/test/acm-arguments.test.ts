@@ -77,6 +77,45 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     );
   });
 
+  it('createAbilityConnectionSession checks in the platform order: option types (401), then system-only options (202), then empty peer fields and both stream flags (401), then permissions (201)', () => {
+    // ability_dmsfwk: JSToConnectOption (startOptions type and range → 401) runs before CheckConnectOption (202);
+    // AbilityConnectionManager::CreateSession (empty PeerInfo strings, both stream flags → 401) runs after it.
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession('s', ctx, peer, {
+          needSendStream: true,
+          startOptions: 7 as never,
+        }),
+      '401',
+    );
+    throwsCode(
+      () => acm.createAbilityConnectionSession('s', ctx, { ...peer, deviceId: '' }, { needSendStream: true }),
+      '202',
+    );
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession(
+          's',
+          ctx,
+          { ...peer, abilityName: '' },
+          {
+            startOptions: acm.StartOptionParams.START_IN_BACKGROUND,
+          },
+        ),
+      '202',
+    );
+    throwsCode(
+      () =>
+        acm.createAbilityConnectionSession(
+          's',
+          ctx,
+          { ...peer, deviceId: 5 as never },
+          { needSendStream: true },
+        ),
+      '401',
+    );
+  });
+
   it('accepts the API 16 generation: serverId in PeerInfo and a ConnectOption with three booleans', () => {
     const id = acm.createAbilityConnectionSession(
       'collabTest',
@@ -98,6 +137,9 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     const id = acm.createAbilityConnectionSession('collabTest', ctx, peer, {});
     expect(acm.getPeerInfoById(id)).toEqual({ ...peer, serviceName: 'collabTest' });
     expect(acm.getPeerInfoById(99_999)).toBeUndefined();
+    // an empty PeerInfo.serviceName is replaced by the session's (ability_dmsfwk CreateAbilityConnectionSession)
+    const empty = acm.createAbilityConnectionSession('collabTest', ctx, { ...peer, serviceName: '' }, {});
+    expect(acm.getPeerInfoById(empty)).toEqual({ ...peer, serviceName: 'collabTest' });
     throwsCode(() => acm.getPeerInfoById('1' as never), '401');
   });
 
@@ -113,7 +155,8 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
   it('connect: 401 thrown for a non-number; rejects { code: 401 } (a number) for an unknown session', async () => {
     throwsCode(() => acm.connect('x' as never), '401');
     const err = await acm.connect(123_456).catch((e: unknown) => e);
-    expect(err).toEqual({ code: 401, message: 'Failed to execute the function.' });
+    // ability_dmsfwk ConnectThreadsafeFunctionCallback: INVALID_SESSION_ID → ERR_INVALID_PARAMETERS → "Parameter error."
+    expect(err).toEqual({ code: 401, message: 'Parameter error.' });
     expect(err).not.toBeInstanceOf(Error);
   });
 
@@ -128,8 +171,14 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
   it('acceptConnect and reject: 401 for bad arguments and unknown tokens', async () => {
     const id = acm.createAbilityConnectionSession('collabTest', ctx, peer, {});
     throwsCode(() => acm.acceptConnect(id, 5 as never), '401');
-    expect(await acm.acceptConnect(id, 'no-such-token').catch((e: unknown) => e)).toMatchObject({
+    expect(await acm.acceptConnect(id, 'no-such-token').catch((e: unknown) => e)).toEqual({
       code: 401,
+      message: 'Failed to execute the function.',
+    });
+    // an unknown session: AbilityConnectionManager::AcceptConnect answers INVALID_PARAMETERS_ERR
+    expect(await acm.acceptConnect(99_999, 'no-such-token').catch((e: unknown) => e)).toEqual({
+      code: 401,
+      message: 'Parameter error.',
     });
     throwsCode(() => acm.reject('no-such-token', 'why'), '401', /Failed to execute/);
     throwsCode(() => acm.reject('t', 'r'.repeat(1024)), '401', /Parameter error/);
@@ -142,8 +191,11 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     throwsCode(() => acm.sendMessage(id, '字'.repeat(342)), '401'); // 1026 bytes
     throwsCode(() => acm.sendMessage(id, 7 as never), '401');
     throwsCode(() => acm.sendData(id, new Uint8Array(4) as never), '401');
-    expect(await acm.sendMessage(id, 'x'.repeat(1023)).catch((e: unknown) => e)).toMatchObject({ code: 401 });
-    expect(await acm.sendData(id, new ArrayBuffer(8)).catch((e: unknown) => e)).toMatchObject({ code: 401 });
+    // not connected: the session has no message/data channel (GetTransChannelInfo → INVALID_PARAMETERS_ERR)
+    const notConnected = { code: 401, message: 'Parameter error.' };
+    expect(await acm.sendMessage(id, 'x'.repeat(1023)).catch((e: unknown) => e)).toEqual(notConnected);
+    expect(await acm.sendData(id, new ArrayBuffer(8)).catch((e: unknown) => e)).toEqual(notConnected);
+    expect(await acm.sendMessage(99_999, 'x').catch((e: unknown) => e)).toEqual(notConnected);
   });
 
   it('on/off: unknown type or session 401, system events 202, one listener per event, off ignores the callback', () => {
@@ -151,6 +203,8 @@ describe('abilityConnectionManager argument checks (harmony-api.md §1)', () => 
     throwsCode(() => acm.on('bogus' as never, id, () => undefined), '401');
     throwsCode(() => acm.on('connect', 999_999, () => undefined), '401', /Failed to execute/);
     throwsCode(() => acm.on('connect', id, 'nope' as never), '401');
+    // the callback is checked before the session is looked up (ability_dmsfwk RegisterAbilityConnectionSessionCallback)
+    throwsCode(() => acm.on('connect', 999_999, 'nope' as never), '401', /Parameter error/);
     throwsCode(() => acm.on('collaborateEvent', id, () => undefined), '202');
     throwsCode(() => acm.on('receiveImage', id, () => undefined), '202');
     throwsCode(() => acm.off('collaborateEvent', id), '202');

@@ -17,8 +17,8 @@ import { A16, A18, id, LE, NET, UNITS, WIFI } from './seeds/units.js';
 import { SeedP2pWorld } from './wifi-helpers.js';
 
 /**
- * The code `sendMessage` rejects with on a session that is not connected: 401 "Failed to execute the function."
- * (what the device answers, harmony-api.md §1: the SDK documents no other code for it).
+ * The code `sendMessage` rejects with on a session that is not connected: 401 "Parameter error." (what the device
+ * answers — ability_dmsfwk finds no message channel — harmony-api.md §1: the SDK documents no other code for it).
  */
 const UNCONNECTED_SEND_CODE = 401;
 

@@ -47,6 +47,11 @@ interface AcmSession {
   readonly options: ConnectOptions;
   readonly local: { bundleName: string; moduleName: string; abilityName: string };
   state: 'idle' | 'connecting' | 'connected' | 'closed';
+  /**
+   * Bumped by every connect(), acceptConnect(), disconnect() and destroy: a connect or accept whose number is no
+   * longer current was abandoned, and the session it brings is closed instead of bound.
+   */
+  attempt: number;
   core?: Session;
   readonly listeners: Map<EventName, Callback<EventCallbackInfo> | Callback<CollaborateEventInfo>>;
 }
@@ -65,6 +70,11 @@ const underStringLimit = (s: string): boolean =>
 const sendFailed = (): never => {
   throw plainError(401, MSG.FAILED);
 };
+/**
+ * A send on an unknown or unconnected session: 401 "Parameter error." — the session has no message or data channel
+ * (ability_dmsfwk GetTransChannelInfo answers INVALID_PARAMETERS_ERR).
+ */
+const notConnected = (): object => plainError(401, MSG[401]);
 const bad = (message: string = MSG[401]): never => {
   throw stringCodeError(401, message);
 };
@@ -108,21 +118,28 @@ export class AbilityConnectionService {
       needSendBigData?: boolean;
       options?: Record<string, string>;
     };
+    // The platform's order (ability_dmsfwk): argument types, lengths and the startOptions range (401); then the
+    // system-only options (202, CheckConnectOption); then empty PeerInfo strings and both stream flags (401,
+    // AbilityConnectionManager::CreateSession); then the permissions (201).
+    if (
+      opts.startOptions !== undefined &&
+      (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1)
+    )
+      bad();
+    if (opts.parameters !== undefined && (opts.parameters === null || typeof opts.parameters !== 'object'))
+      bad();
     const system = this.runtime.config.systemApp;
+    if (!system && opts.startOptions === StartOptionParams.START_IN_BACKGROUND)
+      throw stringCodeError(202, MSG[202]);
     // The API 16 draft (serverId, ConnectOption with three required booleans and an `options` record) had no
     // system-only stream flags; the 18+ rule (harmony-api.md §1.3 [impl]) applies only to 18+ callers.
     const generation16 = 'serverId' in (peerInfo as object) || 'options' in opts || 'needSendBigData' in opts;
     if (!system && !generation16 && (opts.needSendStream === true || opts.needReceiveStream === true)) {
       throw stringCodeError(202, MSG[202]);
     }
-    if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
-    if (opts.startOptions !== undefined) {
-      if (!isInt(opts.startOptions) || opts.startOptions < 0 || opts.startOptions > 1) bad();
-      if (!system && opts.startOptions === StartOptionParams.START_IN_BACKGROUND)
-        throw stringCodeError(202, MSG[202]);
-    }
-    if (opts.parameters !== undefined && (opts.parameters === null || typeof opts.parameters !== 'object'))
+    if (peer.deviceId === '' || peer.bundleName === '' || peer.moduleName === '' || peer.abilityName === '')
       bad();
+    if (opts.needSendStream === true && opts.needReceiveStream === true) bad();
     if (!system) {
       for (const p of CREATE_PERMISSIONS)
         if (!this.runtime.hasPermission(p)) throw stringCodeError(201, MSG[201]);
@@ -132,7 +149,8 @@ export class AbilityConnectionService {
     this.sessions.set(id, {
       id,
       serviceName,
-      peerInfo: { ...peer, serviceName: peer.serviceName ?? serviceName },
+      // absent or empty: the session's service name (ability_dmsfwk replaces an empty serverId)
+      peerInfo: { ...peer, serviceName: peer.serviceName || serviceName },
       options: { ...opts },
       local: {
         bundleName: info.bundleName,
@@ -140,6 +158,7 @@ export class AbilityConnectionService {
         abilityName: info.name,
       },
       state: 'idle',
+      attempt: 0,
       listeners: new Map(),
     });
     return id;
@@ -151,6 +170,7 @@ export class AbilityConnectionService {
     if (!s) bad(MSG.FAILED);
     this.sessions.delete(sessionId);
     s!.state = 'closed';
+    s!.attempt++;
     void s!.core?.close();
   }
 
@@ -163,7 +183,8 @@ export class AbilityConnectionService {
   connect(sessionId: number): Promise<ConnectResult> {
     if (!isInt(sessionId)) bad();
     const s = this.sessions.get(sessionId);
-    if (!s) return Promise.reject(plainError(401, MSG.FAILED));
+    // ability_dmsfwk: an unknown session's connect callback gets INVALID_SESSION_ID → 401 "Parameter error."
+    if (!s) return Promise.reject(plainError(401, MSG[401]));
     if (s.state === 'connected' || s.state === 'connecting') {
       return Promise.resolve({
         isConnected: false,
@@ -171,7 +192,15 @@ export class AbilityConnectionService {
         reason: 'a connection of this session already exists',
       });
     }
+    if (this.sameSessionBusy(s)) {
+      return Promise.resolve({
+        isConnected: false,
+        errorCode: ConnectErrorCode.CONNECTED_SESSION_EXISTS,
+        reason: 'another session between the same two apps for this service is connecting or connected',
+      });
+    }
     s.state = 'connecting';
+    const attempt = ++s.attempt;
     return this.runtime
       .start()
       .then(() =>
@@ -190,19 +219,23 @@ export class AbilityConnectionService {
       )
       .then(
         (core): ConnectResult => {
-          if (s.state !== 'connecting') {
+          // destroyed, or disconnected (and maybe connected again) while this connect was under way
+          if (s.attempt !== attempt || s.state !== 'connecting') {
             void core.close();
             return {
               isConnected: false,
               errorCode: ConnectErrorCode.SYSTEM_INTERNAL_ERROR,
-              reason: 'session was destroyed while connecting',
+              reason:
+                s.state === 'closed'
+                  ? 'session was destroyed while connecting'
+                  : 'session was disconnected while connecting',
             };
           }
           this.bind(s, core);
           return { isConnected: true, reason: '' };
         },
         (e: unknown): ConnectResult => {
-          s.state = 'idle';
+          if (s.attempt === attempt && s.state === 'connecting') s.state = 'idle';
           if (isColinkError(e, 'ERR_REJECTED')) {
             return { isConnected: false, errorCode: ConnectErrorCode.PEER_APP_REJECTED, reason: e.message };
           }
@@ -223,15 +256,27 @@ export class AbilityConnectionService {
     if (!isInt(sessionId) || !isStr(token) || utf8Length(token) >= MAX_STRING_BYTES) bad();
     const s = this.sessions.get(sessionId);
     const req = this.pendingRequests.get(token);
-    if (!s || !req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
+    // An unknown session is INVALID_PARAMETERS_ERR ("Parameter error."); an unknown or answered token fails in the
+    // service ("Failed to execute the function.").
+    if (!s) return Promise.reject(plainError(401, MSG[401]));
+    if (!req || req.settled) return Promise.reject(plainError(401, MSG.FAILED));
+    // A session that is connecting or connected takes no second connection; the request stays open for another
+    // session (ability_dmsfwk AbilityConnectionSession::AcceptConnect: INVALID_PARAMETERS_ERR → 401).
+    if (s.state !== 'idle') return Promise.reject(plainError(401, MSG[401]));
     this.pendingRequests.delete(token);
     s.state = 'connecting';
+    const attempt = ++s.attempt;
     return req.accept().then(
       (core) => {
+        // destroyed or disconnected while accepting: the peer is disconnected, this session gets no events
+        if (s.attempt !== attempt || s.state !== 'connecting') {
+          void core.close();
+          throw plainError(401, MSG.FAILED);
+        }
         this.bind(s, core);
       },
       () => {
-        s.state = 'idle';
+        if (s.attempt === attempt && s.state === 'connecting') s.state = 'idle';
         throw plainError(401, MSG.FAILED);
       },
     );
@@ -258,20 +303,21 @@ export class AbilityConnectionService {
     const core = s!.core;
     s!.core = undefined;
     s!.state = 'idle';
+    s!.attempt++;
     void core?.close('closed');
   }
 
   sendMessage(sessionId: number, msg: string): Promise<void> {
     if (!isInt(sessionId) || !isStr(msg) || !underStringLimit(msg)) bad();
     const core = this.connected(sessionId);
-    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    if (!core) return Promise.reject(notConnected());
     return core.sendMessage(msg).catch(sendFailed);
   }
 
   sendData(sessionId: number, data: ArrayBuffer): Promise<void> {
     if (!isInt(sessionId) || !(data instanceof ArrayBuffer)) bad();
     const core = this.connected(sessionId);
-    if (!core) return Promise.reject(plainError(401, MSG.FAILED));
+    if (!core) return Promise.reject(notConnected());
     return core.sendData(new Uint8Array(data)).catch(sendFailed);
   }
 
@@ -284,8 +330,10 @@ export class AbilityConnectionService {
   }
 
   on(type: string, sessionId: number, callback: unknown): void {
-    const s = this.eventTarget(type, sessionId);
-    if (typeof callback !== 'function') bad();
+    // The platform's order: type (401, 202), session id type, callback (401), then the session (401 "Failed to …").
+    const s = this.eventTarget(type, sessionId, () => {
+      if (typeof callback !== 'function') bad();
+    });
     s.listeners.set(type as EventName, callback as Callback<EventCallbackInfo>);
   }
 
@@ -295,7 +343,7 @@ export class AbilityConnectionService {
     s.listeners.delete(type as EventName);
   }
 
-  private eventTarget(type: string, sessionId: number): AcmSession {
+  private eventTarget(type: string, sessionId: number, checkCallback?: () => void): AcmSession {
     if (!isStr(type)) bad();
     if ((SYSTEM_EVENTS as readonly string[]).includes(type) && !this.runtime.config.systemApp)
       throw stringCodeError(202, MSG[202]);
@@ -305,9 +353,36 @@ export class AbilityConnectionService {
     )
       bad();
     if (!isInt(sessionId)) bad();
+    checkCallback?.();
     const s = this.sessions.get(sessionId);
     if (!s) bad(MSG.FAILED);
     return s!;
+  }
+
+  /**
+   * Whether another session of this device has the same ends — service name, local app, peer device and app — and is
+   * connecting or connected: HarmonyOS keeps one connection per such pair (ability_dmsfwk
+   * AbilityConnectionManager::UpdateClientSession answers connect() with CONNECTED_SESSION_EXISTS).
+   */
+  private sameSessionBusy(s: AcmSession): boolean {
+    const p = s.peerInfo;
+    for (const o of this.sessions.values()) {
+      if (o === s || (o.state !== 'connecting' && o.state !== 'connected')) continue;
+      const q = o.peerInfo;
+      if (
+        o.serviceName === s.serviceName &&
+        o.local.bundleName === s.local.bundleName &&
+        o.local.moduleName === s.local.moduleName &&
+        o.local.abilityName === s.local.abilityName &&
+        q.deviceId === p.deviceId &&
+        q.bundleName === p.bundleName &&
+        q.moduleName === p.moduleName &&
+        q.abilityName === p.abilityName &&
+        q.serviceName === p.serviceName
+      )
+        return true;
+    }
+    return false;
   }
 
   private connected(sessionId: number): Session | undefined {
@@ -315,18 +390,28 @@ export class AbilityConnectionService {
     return s?.state === 'connected' ? s.core : undefined;
   }
 
+  /**
+   * The session is connected: `'connect'` now (before connect()/acceptConnect() resolves, as HarmonyOS), its messages,
+   * data and end from the next macrotask — after the promise's continuations ran. What the peer sent meanwhile waits
+   * in the core session (nothing is dropped): HarmonyOS delivers a session's messages only once connect() has
+   * resolved (ability_dmsfwk ExeuteMessageEventCallback waits for FinishSessionConnect), so an app may register
+   * `'receiveMessage'` after `await connect()`.
+   */
   private bind(s: AcmSession, core: Session): void {
     s.core = core;
     s.state = 'connected';
-    core.messages$.subscribe((msg) => this.emit(s, 'receiveMessage', { sessionId: s.id, msg }));
-    core.data$.subscribe((d) => this.emit(s, 'receiveData', { sessionId: s.id, data: toArrayBuffer(d) }));
-    core.ended$.subscribe((why) => {
-      if (s.core !== core) return;
-      s.core = undefined;
-      s.state = 'idle';
-      if (why !== 'local') this.emit(s, 'disconnect', { sessionId: s.id, reason: toDisconnectReason(why) });
-    });
     this.emit(s, 'connect', { sessionId: s.id });
+    setImmediate(() => {
+      if (s.core !== core || s.state !== 'connected') return; // disconnected or destroyed meanwhile
+      core.messages$.subscribe((msg) => this.emit(s, 'receiveMessage', { sessionId: s.id, msg }));
+      core.data$.subscribe((d) => this.emit(s, 'receiveData', { sessionId: s.id, data: toArrayBuffer(d) }));
+      core.ended$.subscribe((why) => {
+        if (s.core !== core) return;
+        s.core = undefined;
+        s.state = 'idle';
+        if (why !== 'local') this.emit(s, 'disconnect', { sessionId: s.id, reason: toDisconnectReason(why) });
+      });
+    });
   }
 
   private emit(s: AcmSession, event: EventName, info: EventCallbackInfo): void {
@@ -385,9 +470,10 @@ export class AbilityConnectionService {
 function checkPeerInfo(p: unknown): PeerInfo {
   if (p === null || typeof p !== 'object') bad();
   const x = p as Record<string, unknown>;
+  // Types and lengths only: empty strings are refused after the system-only options (see the create).
   for (const k of ['deviceId', 'bundleName', 'moduleName', 'abilityName']) {
     const v = x[k];
-    if (!isStr(v) || v === '' || utf8Length(v) >= MAX_STRING_BYTES) bad();
+    if (!isStr(v) || utf8Length(v) >= MAX_STRING_BYTES) bad();
   }
   // API 18 `serviceName`, API 16 `serverId`, legacy `serviceId`: the first present wins.
   const sn = x.serviceName ?? x.serverId ?? x.serviceId;
