@@ -324,14 +324,31 @@ describe('TLSSocketServer', () => {
   });
 });
 
+/** A loopback TCP port free a moment ago (a server listened on it and closed). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** `'connected'` if something listens on 127.0.0.1:`port`, else the dial's error code (`ECONNREFUSED`). */
+function dialOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve('connected');
+    });
+    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+  });
+}
+
 describe('TLSSocketServer.listen twice at once', () => {
   it('the second is 2303122 and close() leaves nothing listening (no orphaned second server)', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const srv = socket.constructTLSSocketServerInstance();
     cleanup.push(() => srv.close());
     const secureOptions = { key: pem('server.key'), cert: pem('server.pem') };
@@ -347,26 +364,14 @@ describe('TLSSocketServer.listen twice at once', () => {
     expect.soft(results).toEqual(['ok', 2_303_122]);
     await srv.close();
     // Nothing listens on the first server's port any more.
-    const refused = await new Promise<string>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => {
-        c.destroy();
-        resolve('connected');
-      });
-      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    });
+    const refused = await dialOutcome(port);
     expect(refused).toBe('ECONNREFUSED');
   });
 });
 
 describe('TLSSocketServer close() while a listen is under way', () => {
   it('the listen fails with 2303109 (EBADF) and nothing is left listening', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const srv = socket.constructTLSSocketServerInstance();
     cleanup.push(() => srv.close());
     const listening = srv.listen({
@@ -379,14 +384,7 @@ describe('TLSSocketServer close() while a listen is under way', () => {
       (e: { code: number }) => e.code,
     );
     expect.soft(code).toBe(2_303_109);
-    const refused = await new Promise<string>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => {
-        c.destroy();
-        resolve('connected');
-      });
-      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    });
+    const refused = await dialOutcome(port);
     expect(refused).toBe('ECONNREFUSED');
   });
 });

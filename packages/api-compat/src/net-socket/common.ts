@@ -242,3 +242,17 @@ export function serverState(server: { listening: boolean } | undefined, closed: 
   const listening = server?.listening === true;
   return { isBound: listening, isClose: closed, isConnected: listening };
 }
+
+/**
+ * Resolves once `server` listens on `options`; rejects with the first `'error'` the listen raises (EADDRINUSE,
+ * EACCES …), which then stays with the caller (no listener is left behind either way).
+ */
+export function listenOnce(server: net.Server, options: net.ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -14,6 +14,7 @@ import {
   admitClient,
   encodeData,
   Listeners,
+  listenOnce,
   serverState,
   socketCall,
   socketFd,
@@ -384,13 +385,7 @@ class LocalServerImpl {
         const closes = this.#closes;
         this.#starting = true;
         try {
-          await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen({ path, exclusive: true }, () => {
-              server.off('error', reject);
-              resolve();
-            });
-          });
+          await listenOnce(server, { path, exclusive: true });
         } finally {
           this.#starting = false;
         }

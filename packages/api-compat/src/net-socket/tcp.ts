@@ -13,6 +13,7 @@ import {
   encodeData,
   ipVersion,
   Listeners,
+  listenOnce,
   MAX_SERVER_CLIENTS,
   type NetworkSource,
   requireNetAddress,
@@ -473,14 +474,7 @@ class TcpServerImpl {
   async #listen(address: NetAddress, closes: number): Promise<void> {
     const server = net.createServer((s) => this.#accept(s));
     const listenOn = (port: number): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const onError = (e: Error): void => reject(e);
-        server.once('error', onError);
-        server.listen({ host: address.address, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
-          server.off('error', onError);
-          resolve();
-        });
-      });
+      listenOnce(server, { host: address.address, port, exclusive: true, backlog: LISTEN_BACKLOG });
     try {
       await listenOn(address.port ?? 0);
     } catch (e) {

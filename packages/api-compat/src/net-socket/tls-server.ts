@@ -16,6 +16,7 @@ import {
   admitClient,
   encodeData,
   Listeners,
+  listenOnce,
   requireNetAddress,
   serverState,
   socketCall,
@@ -266,15 +267,10 @@ class TlsServerImpl {
         const closes = this.#closes;
         this.#starting = true;
         try {
-          await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(
-              { host: options.address.address, port: options.address.port ?? 0, exclusive: true },
-              () => {
-                server.off('error', reject);
-                resolve();
-              },
-            );
+          await listenOnce(server, {
+            host: options.address.address,
+            port: options.address.port ?? 0,
+            exclusive: true,
           });
         } finally {
           this.#starting = false;
