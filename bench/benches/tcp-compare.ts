@@ -35,7 +35,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 10));
  * sits in one of two or three levels for seconds at a time (~55 or ~70 µs for every stack, ~30 µs when the scheduler
  * runs both ends on one CPU), so with 5 rounds of 2,000 one round at another level decided a median ratio (bare
  * node:tls 59.6 µs against the encrypted Link's 71.4 in one run, 1.20×; 1.00–1.03× in runs around it). 20 rounds of 500,
- * interleaved, see every stack at every level in proportion.
+ * interleaved, see every stack at every level, and a row's ratio pairs each round with its baseline's round of the
+ * same pass ({@link paired}).
  */
 const RTT_ROUNDS = Number(process.env.BENCH_RTT_ROUND_COUNT ?? (quick ? 6 : 20));
 const RTT_N = Number(process.env.BENCH_RTT_ROUNDS ?? (quick ? 250 : 500));
