@@ -259,50 +259,23 @@ for (const [pct, data] of [
   ['p50', p50],
   ['p99', p99],
 ] as const) {
+  /** A row of `stack`'s round trips against `base`'s, with the paired ratio. */
+  const vs = (id: string, label: string, stack: Stack, base: Stack): void =>
+    row(
+      `tcp.rtt1k.${pct}.${id}`,
+      `1 KiB RTT ${pct}, ${label}`,
+      'µs',
+      spread(data[stack]),
+      paired(data[stack], data[base], NAMES[base]),
+    );
   row(`tcp.rtt1k.${pct}.raw`, `1 KiB RTT ${pct}, ${NAMES.raw}`, 'µs', spread(data.raw));
-  row(
-    `tcp.rtt1k.${pct}.libp2p`,
-    `1 KiB RTT ${pct}, ${NAMES.libp2p}`,
-    'µs',
-    spread(data.libp2p),
-    paired(data.libp2p, data.raw, NAMES.raw),
-  );
-  row(
-    `tcp.rtt1k.${pct}.colink`,
-    `1 KiB RTT ${pct}, ${NAMES.colink} vs raw`,
-    'µs',
-    spread(data.colink),
-    paired(data.colink, data.raw, NAMES.raw),
-  );
-  row(
-    `tcp.rtt1k.${pct}.colink-vs-libp2p`,
-    `1 KiB RTT ${pct}, ${NAMES.colink} vs js-libp2p`,
-    'µs',
-    spread(data.colink),
-    paired(data.colink, data.libp2p, NAMES.libp2p),
-  );
+  vs('libp2p', NAMES.libp2p, 'libp2p', 'raw');
+  vs('colink', `${NAMES.colink} vs raw`, 'colink', 'raw');
+  vs('colink-vs-libp2p', `${NAMES.colink} vs js-libp2p`, 'colink', 'libp2p');
   if (!secureUnavailable) {
-    row(
-      `tcp.rtt1k.${pct}.colink-encrypted`,
-      `1 KiB RTT ${pct}, ${NAMES.secure} vs js-libp2p`,
-      'µs',
-      spread(data.secure),
-      paired(data.secure, data.libp2p, NAMES.libp2p),
-    );
-    row(
-      `tcp.rtt1k.${pct}.tls`,
-      `1 KiB RTT ${pct}, ${NAMES.tls} vs raw`,
-      'µs',
-      spread(data.tls),
-      paired(data.tls, data.raw, NAMES.raw),
-    );
-    row(
-      `tcp.rtt1k.${pct}.colink-encrypted-vs-tls`,
-      `1 KiB RTT ${pct}, colink encrypted / bare node:tls`,
-      'µs',
-      spread(data.secure),
-      paired(data.secure, data.tls, NAMES.tls),
-    );
+    vs('colink-encrypted', `${NAMES.secure} vs js-libp2p`, 'secure', 'libp2p');
+    vs('tls', `${NAMES.tls} vs raw`, 'tls', 'raw');
+    vs('colink-encrypted-vs-tls', 'colink encrypted / bare node:tls', 'secure', 'tls');
   }
 }
 row('tcp.connect.raw', `connect + first 1 KiB echo, ${NAMES.raw}`, 'ms', spread(conn.raw));
