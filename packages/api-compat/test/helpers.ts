@@ -55,6 +55,14 @@ export async function rejectionCode(p: Promise<unknown>): Promise<unknown> {
   throw new Error('resolved, expected a rejection');
 }
 
+/** `'ok'` when the promise resolves, else the `code` it rejects with (for calls that race each other). */
+export function settledCode(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => 'ok',
+    (e: { code?: unknown }) => e.code,
+  );
+}
+
 /** The first value `register` passes to its callback (an `on(type, cb)` listener). */
 export function once<T>(register: (cb: (v: T) => void) => void): Promise<T> {
   return new Promise((resolve) => register(resolve));

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
+import {
+  cleanupDirs,
+  memoryRuntime,
+  once as next,
+  rejectionCode as rejected,
+  settledCode,
+} from './helpers.js';
 
 const noInternet = memoryRuntime(
   'local-socket',
@@ -134,14 +140,9 @@ describe('LocalSocketServer.listen twice at once', () => {
     const first = path.join(dir, 'twice-a.sock');
     const second = path.join(dir, 'twice-b.sock');
     const server = socket.constructLocalSocketServerInstance();
-    const code = (p: Promise<void>): Promise<unknown> =>
-      p.then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      );
     const results = await Promise.all([
-      code(server.listen({ address: first })),
-      code(server.listen({ address: second })),
+      settledCode(server.listen({ address: first })),
+      settledCode(server.listen({ address: second })),
     ]);
     expect.soft(results).toEqual(['ok', 2_301_022]);
     await server.close();
@@ -160,10 +161,7 @@ describe('LocalSocketServer close() while a listen is under way', () => {
     const server = socket.constructLocalSocketServerInstance();
     const listening = server.listen({ address: file });
     await server.close();
-    const code = await listening.then(
-      () => 'ok',
-      (e: { code: number }) => e.code,
-    );
+    const code = await settledCode(listening);
     expect.soft(code).toBe(2_301_009);
     expect.soft(fs.existsSync(file)).toBe(false);
     const client = socket.constructLocalSocketInstance();

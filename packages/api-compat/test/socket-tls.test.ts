@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncodingFormat } from '../src/net-socket/tls.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
+import {
+  cleanupDirs,
+  memoryRuntime,
+  once as next,
+  rejectionCode as rejected,
+  settledCode,
+} from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colink-tls-socket-'));
 const pem = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -352,14 +358,9 @@ describe('TLSSocketServer.listen twice at once', () => {
     const srv = socket.constructTLSSocketServerInstance();
     cleanup.push(() => srv.close());
     const secureOptions = { key: pem('server.key'), cert: pem('server.pem') };
-    const code = (p: Promise<void>): Promise<unknown> =>
-      p.then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      );
     const results = await Promise.all([
-      code(srv.listen({ address: { address: '127.0.0.1', port }, secureOptions })),
-      code(srv.listen({ address: { address: '127.0.0.1', port: 0 }, secureOptions })),
+      settledCode(srv.listen({ address: { address: '127.0.0.1', port }, secureOptions })),
+      settledCode(srv.listen({ address: { address: '127.0.0.1', port: 0 }, secureOptions })),
     ]);
     expect.soft(results).toEqual(['ok', 2_303_122]);
     await srv.close();
@@ -379,10 +380,7 @@ describe('TLSSocketServer close() while a listen is under way', () => {
       secureOptions: { key: pem('server.key'), cert: pem('server.pem') },
     });
     await srv.close();
-    const code = await listening.then(
-      () => 'ok',
-      (e: { code: number }) => e.code,
-    );
+    const code = await settledCode(listening);
     expect.soft(code).toBe(2_303_109);
     const refused = await dialOutcome(port);
     expect(refused).toBe('ECONNREFUSED');

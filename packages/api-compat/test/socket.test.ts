@@ -9,7 +9,13 @@ import { NetHandle } from '../src/net-connection/net-handle.js';
 import socketDefault from '../src/ohos/net.socket.js';
 import { setRuntime } from '../src/runtime/runtime.js';
 import * as socket from '../src/socket.js';
-import { cleanupDirs, memoryRuntime, once as next, rejectionCode as rejected } from './helpers.js';
+import {
+  cleanupDirs,
+  memoryRuntime,
+  once as next,
+  rejectionCode as rejected,
+  settledCode,
+} from './helpers.js';
 
 const hasPython3 = spawnSync('python3', ['-c', 'pass']).status === 0;
 const granted = memoryRuntime('socket-granted', {}, false);
@@ -441,14 +447,8 @@ describe('a second listen / bind while the first is under way', () => {
     const server = socket.constructTCPSocketServerInstance();
     cleanups.push(() => server.close());
     const results = await Promise.all([
-      server.listen({ address: '127.0.0.1', port }).then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      ),
-      server.listen({ address: '127.0.0.1', port }).then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      ),
+      settledCode(server.listen({ address: '127.0.0.1', port })),
+      settledCode(server.listen({ address: '127.0.0.1', port })),
     ]);
     // netstack: listen on a socket that is already bound fails (EINVAL); it never makes a second listening socket.
     expect.soft(results).toEqual(['ok', 2_303_122]);
@@ -465,14 +465,8 @@ describe('a second listen / bind while the first is under way', () => {
     const u = socket.constructUDPSocketInstance();
     cleanups.push(() => u.close());
     const results = await Promise.all([
-      u.bind({ address: '127.0.0.1', port }).then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      ),
-      u.bind({ address: '127.0.0.1', port: 0 }).then(
-        () => 'ok',
-        (e: { code: number }) => e.code,
-      ),
+      settledCode(u.bind({ address: '127.0.0.1', port })),
+      settledCode(u.bind({ address: '127.0.0.1', port: 0 })),
     ]);
     expect.soft(results).toEqual(['ok', 2_301_022]);
     expect.soft((await u.getLocalAddress()).port).toBe(port);
